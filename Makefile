@@ -1,0 +1,97 @@
+# idgate — the only entry points a newcomer needs: make run, make test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+export PATH := $(BIN):$(PATH)
+
+# Pinned tool versions. `make tools` installs them into ./bin from the Go module proxy.
+BUF_VERSION          := v1.75.0
+PROTOC_GEN_GO        := v1.36.12
+PROTOC_GEN_GO_GRPC   := v1.6.0
+GRPC_GATEWAY         := v2.32.0
+GRPC_GATEWAY_V1      := v1.16.0
+STRIPE_MOCK          := v0.203.0
+
+PROTODEPS := .cache/protodeps
+TEST_ENV  := tmp/test.env
+
+.PHONY: help
+help: ## Show the targets.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+bin/buf:
+	GOBIN=$(BIN) $(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
+bin/protoc-gen-go:
+	GOBIN=$(BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO)
+bin/protoc-gen-go-grpc:
+	GOBIN=$(BIN) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC)
+bin/protoc-gen-grpc-gateway:
+	GOBIN=$(BIN) $(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY)
+bin/protoc-gen-openapiv2:
+	GOBIN=$(BIN) $(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY)
+bin/stripe-mock:
+	GOBIN=$(BIN) $(GO) install github.com/stripe/stripe-mock@$(STRIPE_MOCK)
+
+GEN_TOOLS := bin/buf bin/protoc-gen-go bin/protoc-gen-go-grpc bin/protoc-gen-grpc-gateway bin/protoc-gen-openapiv2
+
+.PHONY: tools
+tools: $(GEN_TOOLS) bin/stripe-mock ## Install the pinned tools into ./bin.
+
+# google/api and the openapiv2 options come from Go modules, not the Buf registry.
+.PHONY: protodeps
+protodeps:
+	@$(GO) mod download github.com/grpc-ecosystem/grpc-gateway@$(GRPC_GATEWAY_V1) github.com/grpc-ecosystem/grpc-gateway/v2@$(GRPC_GATEWAY)
+	@rm -rf $(PROTODEPS) && mkdir -p $(PROTODEPS)/google/api $(PROTODEPS)/protoc-gen-openapiv2/options
+	@v1=$$($(GO) list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway@$(GRPC_GATEWAY_V1)); \
+	 v2=$$($(GO) list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway/v2@$(GRPC_GATEWAY)); \
+	 cp $$v1/third_party/googleapis/google/api/{annotations,http,httpbody}.proto $(PROTODEPS)/google/api/; \
+	 cp $$v2/protoc-gen-openapiv2/options/{annotations,openapiv2}.proto $(PROTODEPS)/protoc-gen-openapiv2/options/; \
+	 chmod -R u+w $(PROTODEPS)
+
+.PHONY: generate
+generate: $(GEN_TOOLS) protodeps ## Regenerate gen/ (protos) and ent/ (schema).
+	rm -rf gen
+	buf lint
+	buf generate --path proto/idgate
+	cd ent && $(GO) generate ./...
+
+.PHONY: lint
+lint: $(GEN_TOOLS) protodeps ## buf lint and go vet.
+	buf lint
+	$(GO) vet ./...
+
+.PHONY: verify
+verify: generate ## Fail when generated code is not what the sources generate.
+	$(GO) mod tidy -e
+	@git diff --exit-code -- gen ent go.mod go.sum || { echo "generated code or go.mod is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen ent)" || { git status --porcelain -- gen ent; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+.PHONY: build
+build: ## Build bin/idgate.
+	$(GO) build -o bin/idgate ./server/cmd/idgate
+
+.PHONY: run
+run: build bin/stripe-mock ## Serve on SQLite (./data); starts stripe-mock unless STRIPE_SECRET_KEY is set.
+	@scripts/run.sh
+
+.PHONY: test
+test: bin/stripe-mock ## All tests with -race, on SQLite and on a throwaway PostgreSQL.
+	@scripts/test.sh
+
+.PHONY: bench
+bench: build bin/stripe-mock ## Benchmarks (see BENCHMARKS.md).
+	@scripts/bench.sh
+
+.PHONY: migration
+migration: ## Write the next migration for both dialects: make migration NAME=add_x
+	@test -n "$(NAME)" || { echo "usage: make migration NAME=add_something"; exit 1; }
+	$(GO) run ./ent/migrations/diff.go -dialect sqlite -name $(NAME)
+	@scripts/with-postgres.sh sh -c '$(GO) run ./ent/migrations/diff.go -dialect postgres -dev "$$IDGATE_TEST_POSTGRES_URL" -name $(NAME)'
+
+.PHONY: clean
+clean:
+	rm -rf bin tmp .cache

@@ -1,0 +1,219 @@
+// Package config reads idgate's settings from the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting idgate reads. Load fills it from the environment; the zero values
+// of unset variables are replaced by the defaults documented in README.md.
+type Config struct {
+	// Production (IDGATE_ENV=production) turns development conveniences into errors.
+	Production bool
+	GRPCAddr   string // IDGATE_GRPC_ADDR
+	HTTPAddr   string // IDGATE_HTTP_ADDR
+
+	// DatabaseURL is "sqlite:PATH" (default sqlite:data/idgate.db) or "postgres://...".
+	DatabaseURL  string
+	DBMaxConns   int           // IDGATE_DB_MAX_CONNS, PostgreSQL pool size
+	MigrateOnRun bool          // IDGATE_MIGRATE (default true): apply migrations at start-up
+	Shutdown     time.Duration // IDGATE_SHUTDOWN_TIMEOUT
+
+	StripeSecretKey string // STRIPE_SECRET_KEY
+	StripeAPIBase   string // STRIPE_API_BASE, e.g. stripe-mock's http://127.0.0.1:12111
+	// Webhook signing secrets, comma-separated so a rotated secret keeps working.
+	StripeWebhookSecrets        []string // STRIPE_WEBHOOK_SECRET
+	StripeConnectWebhookSecrets []string // STRIPE_CONNECT_WEBHOOK_SECRET
+	WebhookTolerance            time.Duration
+
+	MaxBodyBytes int64 // IDGATE_MAX_BODY_BYTES, for every HTTP route
+
+	JobWorkers      int           // IDGATE_JOB_WORKERS
+	JobPollInterval time.Duration // IDGATE_JOB_POLL_INTERVAL
+	// JobRetryBase, when set, replaces River's default backoff (attempt^4 seconds) with
+	// JobRetryBase * 2^(attempt-1); tests use it to retry in milliseconds.
+	JobRetryBase time.Duration
+
+	LogLevel  slog.Level // IDGATE_LOG_LEVEL: debug, info, warn, error
+	LogFormat string     // IDGATE_LOG_FORMAT: json or text
+}
+
+// Load reads the environment. It fails only on values it cannot parse; Validate checks the
+// rest.
+func Load() (Config, error) { return load(os.Getenv) }
+
+func load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Production:                  r.str("IDGATE_ENV", "development") == "production",
+		GRPCAddr:                    r.str("IDGATE_GRPC_ADDR", "127.0.0.1:50051"),
+		HTTPAddr:                    r.str("IDGATE_HTTP_ADDR", "127.0.0.1:8080"),
+		DatabaseURL:                 r.str("DATABASE_URL", "sqlite:data/idgate.db"),
+		DBMaxConns:                  r.int("IDGATE_DB_MAX_CONNS", 20),
+		MigrateOnRun:                r.bool("IDGATE_MIGRATE", true),
+		Shutdown:                    r.duration("IDGATE_SHUTDOWN_TIMEOUT", 15*time.Second),
+		StripeSecretKey:             r.str("STRIPE_SECRET_KEY", ""),
+		StripeAPIBase:               strings.TrimRight(r.str("STRIPE_API_BASE", ""), "/"),
+		StripeWebhookSecrets:        r.list("STRIPE_WEBHOOK_SECRET"),
+		StripeConnectWebhookSecrets: r.list("STRIPE_CONNECT_WEBHOOK_SECRET"),
+		WebhookTolerance:            r.duration("IDGATE_WEBHOOK_TOLERANCE", 300*time.Second),
+		MaxBodyBytes:                int64(r.int("IDGATE_MAX_BODY_BYTES", 1<<20)),
+		JobWorkers:                  r.int("IDGATE_JOB_WORKERS", 10),
+		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
+		JobRetryBase:                r.duration("IDGATE_JOB_RETRY_BASE", 0),
+		LogFormat:                   r.str("IDGATE_LOG_FORMAT", "json"),
+	}
+	if lvl := r.str("IDGATE_LOG_LEVEL", "info"); lvl != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("IDGATE_LOG_LEVEL=%q: use debug, info, warn or error", lvl))
+		}
+	}
+	return c, errors.Join(r.errs...)
+}
+
+// Validate says, in sentences a newcomer can act on, what is wrong with the settings.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	for name, addr := range map[string]string{"IDGATE_GRPC_ADDR": c.GRPCAddr, "IDGATE_HTTP_ADDR": c.HTTPAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			add("%s=%q is not host:port (for example 127.0.0.1:8080)", name, addr)
+		}
+	}
+	if c.GRPCAddr == c.HTTPAddr {
+		add("IDGATE_GRPC_ADDR and IDGATE_HTTP_ADDR are both %q: gRPC and HTTP need different ports", c.GRPCAddr)
+	}
+	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		add("DATABASE_URL: %v", err)
+	}
+	if c.DBMaxConns < 1 {
+		add("IDGATE_DB_MAX_CONNS must be at least 1")
+	}
+	if c.StripeSecretKey != "" && !strings.HasPrefix(c.StripeSecretKey, "sk_") && !strings.HasPrefix(c.StripeSecretKey, "rk_") {
+		add("STRIPE_SECRET_KEY does not look like a Stripe secret key: it should start with sk_test_, sk_live_ or rk_")
+	}
+	for _, s := range append(append([]string{}, c.StripeWebhookSecrets...), c.StripeConnectWebhookSecrets...) {
+		if !strings.HasPrefix(s, "whsec_") {
+			add("STRIPE_WEBHOOK_SECRET / STRIPE_CONNECT_WEBHOOK_SECRET: each secret starts with whsec_ (comma-separate several for rotation)")
+			break
+		}
+	}
+	if c.WebhookTolerance <= 0 {
+		add("IDGATE_WEBHOOK_TOLERANCE must be positive (Stripe's default is 300s)")
+	}
+	if c.MaxBodyBytes < 64<<10 {
+		add("IDGATE_MAX_BODY_BYTES must be at least 65536: Stripe events can be hundreds of kilobytes")
+	}
+	if c.JobWorkers < 1 {
+		add("IDGATE_JOB_WORKERS must be at least 1")
+	}
+	if c.JobPollInterval < 10*time.Millisecond {
+		add("IDGATE_JOB_POLL_INTERVAL must be at least 10ms")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		add("IDGATE_LOG_FORMAT=%q: use json or text", c.LogFormat)
+	}
+	if c.Production {
+		if c.StripeSecretKey == "" {
+			add("IDGATE_ENV=production needs STRIPE_SECRET_KEY")
+		}
+		if len(c.StripeWebhookSecrets) == 0 {
+			add("IDGATE_ENV=production needs STRIPE_WEBHOOK_SECRET (from the Stripe dashboard's webhook endpoint)")
+		}
+		if d, _, _ := ParseDatabaseURL(c.DatabaseURL); d == DialectSQLite {
+			add("IDGATE_ENV=production needs DATABASE_URL=postgres://...: the SQLite file is for a single development process")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// StripeConfigured reports whether idgate can reach Stripe or stripe-mock.
+func (c Config) StripeConfigured() bool { return c.StripeSecretKey != "" || c.StripeAPIBase != "" }
+
+// Dialects of DatabaseURL.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// ParseDatabaseURL splits DATABASE_URL into a dialect and what its driver opens: a file
+// path for SQLite, the URL itself for PostgreSQL.
+func ParseDatabaseURL(u string) (dialect, target string, err error) {
+	switch {
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return DialectPostgres, u, nil
+	case strings.HasPrefix(u, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")
+		if path == "" || strings.Contains(path, "?") {
+			return "", "", fmt.Errorf("%q: give a file path, as in sqlite:data/idgate.db (idgate sets the pragmas itself)", u)
+		}
+		return DialectSQLite, path, nil
+	default:
+		return "", "", errors.New("use sqlite:PATH (the default is sqlite:data/idgate.db) or postgres://user:pass@host:5432/db")
+	}
+}
+
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) str(key, def string) string {
+	if v := strings.TrimSpace(r.getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) list(key string) []string {
+	var out []string
+	for _, s := range strings.Split(r.getenv(key), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (r *reader) int(key string, def int) int {
+	v := r.str(key, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q is not a whole number", key, v))
+	}
+	return n
+}
+
+func (r *reader) bool(key string, def bool) bool {
+	v := r.str(key, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: use true or false", key, v))
+	}
+	return b
+}
+
+func (r *reader) duration(key string, def time.Duration) time.Duration {
+	v := r.str(key, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q is not a duration (for example 300s or 5m)", key, v))
+	}
+	return d
+}

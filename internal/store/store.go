@@ -1,0 +1,237 @@
+// Package store opens idgate's database (SQLite or PostgreSQL), applies its migrations and
+// runs transactions that ent and the job queue share.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/migrations"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/config"
+)
+
+// Store is the database. On SQLite, writes go through one connection (SQLite has one writer
+// and the job queue needs it that way) while reads use a separate pool of read-only
+// connections, which WAL lets run beside the writer. On PostgreSQL both are one pool.
+type Store struct {
+	Dialect string // config.DialectSQLite or config.DialectPostgres
+
+	db   *sql.DB
+	read *sql.DB
+	// Ent writes and reads through the writer; Reader only reads.
+	Ent    *ent.Client
+	Reader *ent.Client
+}
+
+// Open connects to databaseURL (see config.ParseDatabaseURL), creating the SQLite file's
+// directory when needed.
+func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error) {
+	d, target, err := config.ParseDatabaseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{Dialect: d}
+	switch d {
+	case config.DialectSQLite:
+		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		if s.db, err = sql.Open("sqlite", sqliteDSN(target, false)); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		s.db.SetMaxOpenConns(1)
+		if s.read, err = sql.Open("sqlite", sqliteDSN(target, true)); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		s.read.SetMaxOpenConns(maxConns)
+		s.read.SetMaxIdleConns(maxConns)
+	case config.DialectPostgres:
+		if s.db, err = sql.Open("pgx", target); err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.db.SetMaxOpenConns(maxConns)
+		s.db.SetMaxIdleConns(maxConns)
+		s.read = s.db
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", d, err)
+	}
+	s.Ent = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.db)))
+	s.Reader = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.read)))
+	return s, nil
+}
+
+func sqliteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		// Take the write lock at BEGIN so a transaction never fails half-way on SQLITE_BUSY.
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func (s *Store) entDialect() string {
+	if s.Dialect == config.DialectPostgres {
+		return dialect.Postgres
+	}
+	return dialect.SQLite
+}
+
+// DB is the writer pool, for the job queue's driver.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping checks that the database answers, for health checks.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.read.PingContext(ctx)
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.read != s.db {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// Tx is one transaction seen two ways: through ent, and as the *sql.Tx that the job queue
+// inserts into, so a state change and the jobs it causes commit together.
+type Tx struct {
+	*ent.Client
+	SQL *sql.Tx
+}
+
+// InTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx Tx) error) (err error) {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	client := ent.NewClient(ent.Driver(entsql.NewDriver(s.entDialect(), entsql.Conn{ExecQuerier: sqlTx})))
+	if err = fn(Tx{Client: client, SQL: sqlTx}); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// migrationLockID serialises start-up migrations of several replicas on PostgreSQL.
+const migrationLockID = 0x1d6a7e
+
+// Migrate applies idgate's versioned migrations and the job queue's, idempotently.
+func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
+	if s.Dialect == config.DialectPostgres {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockID) //nolint:errcheck // released with the connection anyway
+	}
+
+	gooseDialect, dir := goose.DialectSQLite3, "sqlite"
+	if s.Dialect == config.DialectPostgres {
+		gooseDialect, dir = goose.DialectPostgres, "postgres"
+	}
+	fsys, err := fs.Sub(migrations.FS, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(gooseDialect, s.db, fsys)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		log.Info("applied migration", "source", r.Source.Path, "duration", r.Duration)
+	}
+
+	var m *rivermigrate.Migrator[*sql.Tx]
+	if s.Dialect == config.DialectPostgres {
+		m, err = rivermigrate.New(riverdatabasesql.New(s.db), nil)
+	} else {
+		m, err = rivermigrate.New(riversqlite.New(s.db), nil)
+	}
+	if err != nil {
+		return fmt.Errorf("job queue migrations: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("apply job queue migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		log.Info("applied job queue migration", "version", v.Version)
+	}
+	return nil
+}
+
+// MapError turns ent's errors into the domain's: noun names what was looked for ("customer
+// cust_123"). Other errors are returned wrapped.
+func MapError(err error, noun string) error {
+	switch {
+	case err == nil:
+		return nil
+	case ent.IsNotFound(err):
+		return apperr.NotFound("%s not found", noun)
+	case ent.IsConstraintError(err):
+		return apperr.Conflict("%s already exists", noun)
+	default:
+		return fmt.Errorf("%s: %w", noun, err)
+	}
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// NewID returns prefix + "_" + 26 random characters (130 bits), e.g. "cust_8x2k...".
+func NewID(prefix string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return prefix + "_" + strings.ToLower(idEncoding.EncodeToString(b[:]))
+}

@@ -1,0 +1,176 @@
+// Package tenant holds subaccounts, the platform's tenants, and their identity-verification
+// policy.
+package tenant
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// Mode says which customers of a subaccount must verify their identity.
+type Mode string
+
+// The modes of seed 004.
+const (
+	ModeDisabled  Mode = "disabled"   // nobody is asked to verify by policy
+	ModeAllUsers  Mode = "all_users"  // every customer verifies before the first gated action
+	ModeRiskBased Mode = "risk_based" // customers whose risk score reaches the threshold verify
+)
+
+// Policy defaults.
+const (
+	DefaultRiskThreshold = 50
+	DefaultMaxAttempts   = 3
+	maxAttemptsLimit     = 100
+	maxNameLen           = 200
+)
+
+// Subaccount is a tenant and its policy.
+type Subaccount struct {
+	ID            string
+	Name          string
+	Mode          Mode
+	RiskThreshold int // 0-100
+	MaxAttempts   int // verification sessions per customer before manual review
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Changes are the fields to set; nil fields keep their value (or take the default on
+// create).
+type Changes struct {
+	Name          *string
+	Mode          *string
+	RiskThreshold *int
+	MaxAttempts   *int
+}
+
+// Service creates, reads and updates subaccounts.
+type Service struct{ store *store.Store }
+
+// NewService returns a Service.
+func NewService(st *store.Store) *Service { return &Service{store: st} }
+
+// Create registers a subaccount; a nil or empty Mode means disabled.
+func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
+	sa := Subaccount{Mode: ModeDisabled, RiskThreshold: DefaultRiskThreshold, MaxAttempts: DefaultMaxAttempts}
+	if c.Mode != nil && *c.Mode == "" {
+		c.Mode = nil
+	}
+	if c.Name == nil {
+		return Subaccount{}, apperr.Invalid("name", "is required")
+	}
+	if err := c.apply(&sa); err != nil {
+		return Subaccount{}, err
+	}
+	row, err := s.store.Ent.Subaccount.Create().
+		SetID(store.NewID("sub")).
+		SetName(sa.Name).
+		SetIdentityVerificationMode(string(sa.Mode)).
+		SetIdentityVerificationRiskThreshold(sa.RiskThreshold).
+		SetMaxVerificationAttempts(sa.MaxAttempts).
+		Save(ctx)
+	if err != nil {
+		return Subaccount{}, store.MapError(err, "subaccount")
+	}
+	return fromRow(row), nil
+}
+
+// Get returns one subaccount.
+func (s *Service) Get(ctx context.Context, id string) (Subaccount, error) {
+	if id == "" {
+		return Subaccount{}, apperr.Invalid("id", "is required")
+	}
+	row, err := s.store.Reader.Subaccount.Get(ctx, id)
+	if err != nil {
+		return Subaccount{}, store.MapError(err, "subaccount "+id)
+	}
+	return fromRow(row), nil
+}
+
+// Update applies c to subaccount id. Policy changes apply to later evaluations only.
+func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount, error) {
+	if id == "" {
+		return Subaccount{}, apperr.Invalid("id", "is required")
+	}
+	var out Subaccount
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		row, err := tx.Subaccount.Get(ctx, id)
+		if err != nil {
+			return store.MapError(err, "subaccount "+id)
+		}
+		sa := fromRow(row)
+		if err := c.apply(&sa); err != nil {
+			return err
+		}
+		row, err = row.Update().
+			SetName(sa.Name).
+			SetIdentityVerificationMode(string(sa.Mode)).
+			SetIdentityVerificationRiskThreshold(sa.RiskThreshold).
+			SetMaxVerificationAttempts(sa.MaxAttempts).
+			Save(ctx)
+		if err != nil {
+			return store.MapError(err, "subaccount "+id)
+		}
+		out = fromRow(row)
+		return nil
+	})
+	return out, err
+}
+
+// apply validates each set field and copies it into sa.
+func (c Changes) apply(sa *Subaccount) error {
+	if c.Name != nil {
+		name := strings.TrimSpace(*c.Name)
+		switch {
+		case name == "":
+			return apperr.Invalid("name", "is required")
+		case utf8.RuneCountInString(name) > maxNameLen || !utf8.ValidString(name):
+			return apperr.Invalid("name", "must be valid UTF-8 of at most %d characters", maxNameLen)
+		}
+		sa.Name = name
+	}
+	if c.Mode != nil {
+		m, err := ParseMode(*c.Mode)
+		if err != nil {
+			return err
+		}
+		sa.Mode = m
+	}
+	if c.RiskThreshold != nil {
+		if *c.RiskThreshold < 0 || *c.RiskThreshold > 100 {
+			return apperr.Invalid("identity_verification_risk_threshold", "must be between 0 and 100")
+		}
+		sa.RiskThreshold = *c.RiskThreshold
+	}
+	if c.MaxAttempts != nil {
+		if *c.MaxAttempts < 1 || *c.MaxAttempts > maxAttemptsLimit {
+			return apperr.Invalid("max_verification_attempts", "must be between 1 and %d", maxAttemptsLimit)
+		}
+		sa.MaxAttempts = *c.MaxAttempts
+	}
+	return nil
+}
+
+// ParseMode accepts the three mode spellings of seed 004.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case ModeDisabled, ModeAllUsers, ModeRiskBased:
+		return m, nil
+	}
+	return "", apperr.Invalid("identity_verification_mode", "must be disabled, all_users or risk_based")
+}
+
+func fromRow(r *ent.Subaccount) Subaccount {
+	return Subaccount{
+		ID: r.ID, Name: r.Name, Mode: Mode(r.IdentityVerificationMode),
+		RiskThreshold: r.IdentityVerificationRiskThreshold, MaxAttempts: r.MaxVerificationAttempts,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}

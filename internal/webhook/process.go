@@ -1,0 +1,131 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/stripeevent"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// Event is a stored Stripe event as handlers see it. Object is data.object, raw: each
+// handler decodes only the fields it needs, so events from newer API versions still parse.
+type Event struct {
+	ID                 string
+	Type               string
+	Account            string
+	Livemode           bool
+	APIVersion         string
+	Created            time.Time
+	Object             json.RawMessage
+	PreviousAttributes json.RawMessage
+}
+
+// Handler processes one event type. It must be idempotent and tolerate order: Stripe
+// delivers at least once, in any order, for up to three days. An error retries the event
+// with backoff.
+type Handler func(ctx context.Context, ev Event) error
+
+// Registry maps event types to their handlers. Types with no handler are stored and
+// marked ignored.
+type Registry struct{ handlers map[string]Handler }
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{handlers: map[string]Handler{}} }
+
+// Handle registers h for eventType. Registering a type twice is a programming error.
+func (r *Registry) Handle(eventType string, h Handler) {
+	if _, dup := r.handlers[eventType]; dup {
+		panic("webhook: second handler for " + eventType)
+	}
+	r.handlers[eventType] = h
+}
+
+// ProcessArgs is the job that processes one stored event.
+type ProcessArgs struct {
+	EventID string `json:"event_id"`
+}
+
+// Kind names the job.
+func (ProcessArgs) Kind() string { return "stripe_event" }
+
+// Processor works ProcessArgs jobs.
+type Processor struct {
+	river.WorkerDefaults[ProcessArgs]
+	store    *store.Store
+	registry *Registry
+	log      *slog.Logger
+}
+
+// NewProcessor returns the worker for stored events.
+func NewProcessor(st *store.Store, r *Registry, log *slog.Logger) *Processor {
+	return &Processor{store: st, registry: r, log: log}
+}
+
+// Work runs the event's handler and records the outcome on the event. When the handler
+// fails, the error is recorded and returned so the queue retries; after the last attempt
+// the event is marked failed and stays listed for operators.
+func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
+	row, err := p.store.Ent.StripeEvent.Get(ctx, job.Args.EventID)
+	if err != nil {
+		return store.MapError(err, "stripe event "+job.Args.EventID)
+	}
+	if row.State == stripeevent.StateProcessed || row.State == stripeevent.StateIgnored {
+		return nil
+	}
+	log := p.log.With("event_id", row.ID, "event_type", row.Type, "attempt", job.Attempt)
+	h, ok := p.registry.handlers[row.Type]
+	if !ok {
+		return p.finish(ctx, row, stripeevent.StateIgnored, "")
+	}
+	ev, err := decode(row)
+	if err == nil {
+		err = h(ctx, ev)
+	}
+	if err == nil {
+		log.Info("processed stripe event")
+		return p.finish(ctx, row, stripeevent.StateProcessed, "")
+	}
+	state := stripeevent.StatePending
+	if job.Attempt >= job.MaxAttempts {
+		state = stripeevent.StateFailed
+	}
+	log.Warn("stripe event handler failed", "err", err, "final", state == stripeevent.StateFailed)
+	if ferr := p.finish(ctx, row, state, err.Error()); ferr != nil {
+		log.Error("record handler failure", "err", ferr)
+	}
+	return err
+}
+
+func (p *Processor) finish(ctx context.Context, row *ent.StripeEvent, state stripeevent.State, lastError string) error {
+	u := p.store.Ent.StripeEvent.UpdateOne(row).SetState(state).AddAttempts(1).SetLastError(lastError)
+	if state == stripeevent.StateProcessed || state == stripeevent.StateIgnored {
+		u.SetProcessedAt(time.Now().UTC())
+	}
+	if err := u.Exec(ctx); err != nil {
+		return fmt.Errorf("update stripe event %s: %w", row.ID, err)
+	}
+	return nil
+}
+
+func decode(row *ent.StripeEvent) (Event, error) {
+	var env struct {
+		Data struct {
+			Object             json.RawMessage `json:"object"`
+			PreviousAttributes json.RawMessage `json:"previous_attributes"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(row.Payload, &env); err != nil {
+		return Event{}, fmt.Errorf("decode event %s: %w", row.ID, err)
+	}
+	return Event{
+		ID: row.ID, Type: row.Type, Account: row.Account, Livemode: row.Livemode, APIVersion: row.APIVersion,
+		Created: row.StripeCreatedAt, Object: env.Data.Object, PreviousAttributes: env.Data.PreviousAttributes,
+	}, nil
+}
