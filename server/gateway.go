@@ -1,0 +1,108 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// newHTTPHandler serves the JSON gateway (over conn, a real client of our gRPC server, so
+// every interceptor applies) beside the HTTP-only routes: /healthz, /readyz, /metrics.
+func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometheus.Registry, ready func(context.Context) error, maxBody int64) (http.Handler, error) {
+	jsonpb := &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}
+	gw := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBodyMarshaler{jsonpb}),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
+	)
+	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		idgatev1.RegisterIdentityServiceHandler,
+		idgatev1.RegisterRiskServiceHandler,
+		idgatev1.RegisterWebhookServiceHandler,
+	} {
+		if err := register(ctx, gw, conn); err != nil {
+			return nil, fmt.Errorf("register gateway: %w", err)
+		}
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+	mux.Handle("/", gw)
+	return withRequestID(limitBody(maxBody, mux)), nil
+}
+
+// rawBodyMarshaler is the gateway's JSON marshaler, except that a google.api.HttpBody
+// request receives the body's exact bytes. The stock decoder would parse the body as JSON
+// into HttpBody and drop it, and the webhook signature is over those bytes.
+type rawBodyMarshaler struct{ *runtime.JSONPb }
+
+func (m rawBodyMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		if hb, ok := v.(*httpbody.HttpBody); ok {
+			data, err := io.ReadAll(r)
+			hb.ContentType, hb.Data = "application/json", data
+			return err
+		}
+		return m.JSONPb.NewDecoder(r).Decode(v)
+	})
+}
+
+// incomingHeader forwards the headers handlers need, besides the gateway's defaults.
+func incomingHeader(key string) (string, bool) {
+	switch k := strings.ToLower(key); k {
+	case "stripe-signature", "x-request-id":
+		return k, true
+	}
+	return runtime.DefaultHeaderMatcher(key)
+}
+
+// limitBody answers 413 to bodies over max bytes and cuts off those that lie about it.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			http.Error(w, fmt.Sprintf(`{"code":8,"message":"request body is larger than %d bytes"}`, max), http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withRequestID gives every HTTP request an X-Request-Id (the caller's, if well-formed),
+// echoes it in the response and hands it to the gRPC call through the gateway.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			id = store.NewID("req")
+			r.Header.Set("X-Request-Id", id)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,144 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"sync/atomic"
+	"time"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/store"
+)
+
+type services struct {
+	identity *identityServer
+	risk     *riskServer
+	webhook  *webhookServer
+}
+
+// newGRPCServer builds the gRPC server with, in order: request ids, logging, metrics,
+// panic recovery and the one mapping of domain errors to status codes.
+func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer, svc services) *grpc.Server {
+	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+	reg.MustRegister(metrics)
+	recoverPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in handler", "request_id", requestID(ctx), "panic", p)
+		return status.Error(codes.Internal, "internal error")
+	})
+	s := grpc.NewServer(
+		grpc.ChainUnaryInterceptor(
+			unaryRequestID,
+			unaryLogging(log),
+			metrics.UnaryServerInterceptor(),
+			recovery.UnaryServerInterceptor(recoverPanic),
+			unaryErrors(log),
+		),
+		grpc.ChainStreamInterceptor(
+			metrics.StreamServerInterceptor(),
+			recovery.StreamServerInterceptor(recoverPanic),
+		),
+	)
+	idgatev1.RegisterIdentityServiceServer(s, svc.identity)
+	idgatev1.RegisterRiskServiceServer(s, svc.risk)
+	idgatev1.RegisterWebhookServiceServer(s, svc.webhook)
+	idgatev1.RegisterConnectOnboardingServiceServer(s, &idgatev1.UnimplementedConnectOnboardingServiceServer{})
+	healthpb.RegisterHealthServer(s, hs)
+	reflection.Register(s)
+	metrics.InitializeMetrics(s)
+	for name := range s.GetServiceInfo() {
+		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	return s
+}
+
+type requestIDKey struct{}
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// unaryRequestID takes the caller's x-request-id (the gateway forwards X-Request-Id) or
+// makes one, and returns it in the response header.
+func unaryRequestID(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+	id := ""
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("x-request-id"); len(v) > 0 && validRequestID.MatchString(v[0]) {
+			id = v[0]
+		}
+	}
+	if id == "" {
+		id = store.NewID("req")
+	}
+	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", id))
+	return next(context.WithValue(ctx, requestIDKey{}, id), req)
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// unaryLogging writes one line per call: method, code, duration, request id. Requests and
+// responses are never logged: they hold personal data.
+func unaryLogging(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+		start := time.Now()
+		resp, err := next(ctx, req)
+		code := status.Code(err)
+		level := slog.LevelInfo
+		switch code {
+		case codes.Internal, codes.Unknown, codes.DataLoss:
+			level = slog.LevelError
+		case codes.Unavailable, codes.DeadlineExceeded:
+			level = slog.LevelWarn
+		}
+		log.LogAttrs(ctx, level, "rpc",
+			slog.String("method", info.FullMethod),
+			slog.String("code", code.String()),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", requestID(ctx)))
+		return resp, err
+	}
+}
+
+// healthServer answers grpc.health.v1 from a database ping, so a replica that lost its
+// database stops receiving traffic.
+type healthServer struct {
+	*health.Server
+	ping     func(context.Context) error
+	shutdown atomic.Bool
+}
+
+func newHealthServer(ping func(context.Context) error) *healthServer {
+	return &healthServer{Server: health.NewServer(), ping: ping}
+}
+
+func (h *healthServer) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	resp, err := h.Server.Check(ctx, req)
+	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return resp, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if h.ping(pctx) != nil {
+		return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_NOT_SERVING}, nil
+	}
+	return resp, nil
+}
+
+func (h *healthServer) Shutdown() {
+	h.shutdown.Store(true)
+	h.Server.Shutdown()
+}
+
+func (h *healthServer) shuttingDown() bool { return h.shutdown.Load() }

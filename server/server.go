@@ -1,0 +1,217 @@
+// Package server is the idgate process: it wires the domain packages to gRPC, the JSON
+// gateway, health, metrics and the job queue, and runs them until its context ends.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/idgate/idgate/internal/config"
+	"github.com/idgate/idgate/internal/identity"
+	"github.com/idgate/idgate/internal/jobs"
+	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
+	"github.com/idgate/idgate/internal/tenant"
+	"github.com/idgate/idgate/internal/webhook"
+)
+
+// Server is one idgate replica. Replicas share nothing but the database.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *store.Store
+	jobs    *jobs.Client
+	grpc    *grpc.Server
+	http    *http.Server
+	health  *healthServer
+	grpcLis net.Listener
+	httpLis net.Listener
+	conn    *grpc.ClientConn // the gateway's connection to our own gRPC server
+}
+
+// Options adjust a Server beyond its configuration; tests use them.
+type Options struct {
+	// RunJobs works background jobs in this process (the default). When false, jobs are
+	// stored for another replica to work.
+	RunJobs *bool
+}
+
+// NewLogger returns the process logger: JSON (or text) on w at the configured level.
+func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// New opens the database, applies migrations, and binds both listeners, so that when it
+// returns the addresses are known and the process is ready to Run.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Options) (s *Server, err error) {
+	runJobs := true
+	for _, o := range opts {
+		if o.RunJobs != nil {
+			runJobs = *o.RunJobs
+		}
+	}
+	s = &Server{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+
+	if s.store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns); err != nil {
+		return nil, err
+	}
+	if cfg.MigrateOnRun {
+		if err = s.store.Migrate(ctx, log); err != nil {
+			return nil, err
+		}
+	}
+	if !cfg.StripeConfigured() {
+		log.Warn("Stripe is not configured: calls that need Stripe answer Unavailable; set STRIPE_SECRET_KEY, or STRIPE_API_BASE to a stripe-mock")
+	}
+	if len(cfg.StripeWebhookSecrets) == 0 {
+		log.Warn("STRIPE_WEBHOOK_SECRET is not set: the Stripe webhook endpoint rejects every delivery")
+	}
+
+	// Domain services.
+	stripeClient := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase}, log)
+	_ = stripeClient // reached by the identity and onboarding capabilities as they land
+	registry := webhook.NewRegistry()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
+	s.jobs, err = jobs.New(s.store, workers, jobs.Options{
+		Work: runJobs, Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, RetryBase: cfg.JobRetryBase,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	intake := webhook.NewIntake(s.store, s.jobs, map[webhook.Endpoint][]string{
+		webhook.EndpointPlatform: cfg.StripeWebhookSecrets,
+		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
+	}, cfg.WebhookTolerance)
+
+	// gRPC.
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.health = newHealthServer(s.store.Ping)
+	s.grpc = newGRPCServer(log, metrics, s.health, services{
+		identity: &identityServer{customers: identity.NewService(s.store)},
+		risk:     &riskServer{subaccounts: tenant.NewService(s.store)},
+		webhook:  &webhookServer{intake: intake, events: webhook.NewLister(s.store)},
+	})
+
+	// Listeners, then the gateway over a real connection to our own gRPC port.
+	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("listen on IDGATE_GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
+	}
+	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("listen on IDGATE_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	if s.conn, err = grpc.NewClient(dialAddr(s.grpcLis.Addr()), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+		return nil, fmt.Errorf("gateway connection: %w", err)
+	}
+	handler, err := newHTTPHandler(ctx, s.conn, metrics, s.ready, cfg.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	return s, nil
+}
+
+// dialAddr turns a wildcard listen address into one the gateway can dial.
+func dialAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+}
+
+// GRPCAddr and HTTPAddr are the bound addresses (useful with port 0).
+func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
+
+// HTTPAddr is the bound HTTP address.
+func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
+
+// Run serves until ctx ends, then drains: health turns NOT_SERVING, HTTP and gRPC finish
+// their requests (up to the shutdown timeout), running jobs finish or are left for another
+// replica, and the database closes.
+func (s *Server) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := s.grpc.Serve(s.grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			return fmt.Errorf("grpc: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if err := s.http.Serve(s.httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	if err := s.jobs.Start(gctx); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
+	s.log.Info("idgate serving", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr(), "database", s.store.Dialect)
+	g.Go(func() error {
+		<-gctx.Done()
+		s.log.Info("idgate shutting down")
+		s.health.Shutdown()
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Shutdown)
+		defer cancel()
+		httpErr := s.http.Shutdown(shutCtx)
+		stopped := make(chan struct{})
+		go func() { s.grpc.GracefulStop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-shutCtx.Done():
+			s.grpc.Stop()
+		}
+		jobErr := s.jobs.Stop(shutCtx)
+		if jobErr != nil && !errors.Is(jobErr, context.DeadlineExceeded) {
+			return errors.Join(httpErr, jobErr)
+		}
+		return httpErr
+	})
+	err := g.Wait()
+	s.close()
+	return err
+}
+
+func (s *Server) ready(ctx context.Context) error {
+	if s.health.shuttingDown() {
+		return errors.New("shutting down")
+	}
+	return s.store.Ping(ctx)
+}
+
+func (s *Server) close() {
+	if s.conn != nil {
+		s.conn.Close()
+	}
+	for _, l := range []net.Listener{s.grpcLis, s.httpLis} {
+		if l != nil {
+			l.Close()
+		}
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}
