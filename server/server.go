@@ -40,6 +40,7 @@ type Server struct {
 	grpcLis net.Listener
 	httpLis net.Listener
 	conn    *grpc.ClientConn // the gateway's connection to our own gRPC server
+	runJobs bool
 }
 
 // Options adjust a Server beyond its configuration; tests use them.
@@ -67,7 +68,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			runJobs = *o.RunJobs
 		}
 	}
-	s = &Server{cfg: cfg, log: log}
+	s = &Server{cfg: cfg, log: log, runJobs: runJobs}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -166,8 +167,10 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	if err := s.jobs.Start(gctx); err != nil {
-		return fmt.Errorf("start jobs: %w", err)
+	if s.runJobs {
+		if err := s.jobs.Start(gctx); err != nil {
+			return fmt.Errorf("start jobs: %w", err)
+		}
 	}
 	s.log.Info("idgate serving", "grpc_addr", s.GRPCAddr(), "http_addr", s.HTTPAddr(), "database", s.store.Dialect)
 	g.Go(func() error {
@@ -184,9 +187,12 @@ func (s *Server) Run(ctx context.Context) error {
 		case <-shutCtx.Done():
 			s.grpc.Stop()
 		}
-		jobErr := s.jobs.Stop(shutCtx)
-		if jobErr != nil && !errors.Is(jobErr, context.DeadlineExceeded) {
-			return errors.Join(httpErr, jobErr)
+		if !s.runJobs {
+			return httpErr
+		}
+		// Jobs still running at the deadline are rescued by another replica later.
+		if err := s.jobs.Stop(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return errors.Join(httpErr, err)
 		}
 		return httpErr
 	})

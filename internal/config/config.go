@@ -47,9 +47,10 @@ type Config struct {
 
 // Load reads the environment. It fails only on values it cannot parse; Validate checks the
 // rest.
-func Load() (Config, error) { return load(os.Getenv) }
+func Load() (Config, error) { return FromEnv(os.Getenv) }
 
-func load(getenv func(string) string) (Config, error) {
+// FromEnv is Load with the environment supplied by getenv, for tests and tools.
+func FromEnv(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
 		Production:                  r.str("IDGATE_ENV", "development") == "production",
@@ -87,7 +88,7 @@ func (c Config) Validate() error {
 			add("%s=%q is not host:port (for example 127.0.0.1:8080)", name, addr)
 		}
 	}
-	if c.GRPCAddr == c.HTTPAddr {
+	if c.GRPCAddr == c.HTTPAddr && !strings.HasSuffix(c.GRPCAddr, ":0") {
 		add("IDGATE_GRPC_ADDR and IDGATE_HTTP_ADDR are both %q: gRPC and HTTP need different ports", c.GRPCAddr)
 	}
 	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {

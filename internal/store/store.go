@@ -133,24 +133,23 @@ type Tx struct {
 
 // InTx runs fn in a transaction, committing when it returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx Tx) error) (err error) {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.Ent.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			_ = sqlTx.Rollback()
+			_ = tx.Rollback()
 			panic(p)
 		}
 		if err != nil {
-			_ = sqlTx.Rollback()
+			_ = tx.Rollback()
 		}
 	}()
-	client := ent.NewClient(ent.Driver(entsql.NewDriver(s.entDialect(), entsql.Conn{ExecQuerier: sqlTx})))
-	if err = fn(Tx{Client: client, SQL: sqlTx}); err != nil {
+	if err = fn(Tx{Client: tx.Client(), SQL: tx.SQLTx()}); err != nil {
 		return err
 	}
-	if err = sqlTx.Commit(); err != nil {
+	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
