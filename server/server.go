@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	intake := webhook.NewIntake(s.store, s.jobs, map[webhook.Endpoint][]string{
 		webhook.EndpointPlatform: cfg.StripeWebhookSecrets,
 		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
-	}, cfg.WebhookTolerance)
+	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts)
 
 	// gRPC.
 	metrics := prometheus.NewRegistry()

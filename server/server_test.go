@@ -104,7 +104,10 @@ func start(t *testing.T, cfg config.Config, opts ...server.Options) *env {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // call sends a JSON request through the gateway and decodes the JSON answer into out.
 func (e *env) call(method, path, body string, out any) (int, http.Header) {
@@ -466,4 +469,3 @@ func TestRestartBetweenIntakeAndProcessing(t *testing.T) {
 		})
 	}
 }
-

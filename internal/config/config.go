@@ -29,9 +29,12 @@ type Config struct {
 	StripeSecretKey string // STRIPE_SECRET_KEY
 	StripeAPIBase   string // STRIPE_API_BASE, e.g. stripe-mock's http://127.0.0.1:12111
 	// Webhook signing secrets, comma-separated so a rotated secret keeps working.
-	StripeWebhookSecrets        []string // STRIPE_WEBHOOK_SECRET
-	StripeConnectWebhookSecrets []string // STRIPE_CONNECT_WEBHOOK_SECRET
-	WebhookTolerance            time.Duration
+	StripeWebhookSecrets        []string      // STRIPE_WEBHOOK_SECRET
+	StripeConnectWebhookSecrets []string      // STRIPE_CONNECT_WEBHOOK_SECRET
+	WebhookTolerance            time.Duration // IDGATE_WEBHOOK_TOLERANCE
+	// WebhookMaxAttempts bounds the retries of an event whose handler keeps failing; then
+	// it is marked failed and listed for operators (IDGATE_WEBHOOK_MAX_ATTEMPTS).
+	WebhookMaxAttempts int
 
 	MaxBodyBytes int64 // IDGATE_MAX_BODY_BYTES, for every HTTP route
 
@@ -65,6 +68,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		StripeWebhookSecrets:        r.list("STRIPE_WEBHOOK_SECRET"),
 		StripeConnectWebhookSecrets: r.list("STRIPE_CONNECT_WEBHOOK_SECRET"),
 		WebhookTolerance:            r.duration("IDGATE_WEBHOOK_TOLERANCE", 300*time.Second),
+		WebhookMaxAttempts:          r.int("IDGATE_WEBHOOK_MAX_ATTEMPTS", 25),
 		MaxBodyBytes:                int64(r.int("IDGATE_MAX_BODY_BYTES", 1<<20)),
 		JobWorkers:                  r.int("IDGATE_JOB_WORKERS", 10),
 		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
@@ -108,6 +112,9 @@ func (c Config) Validate() error {
 	}
 	if c.WebhookTolerance <= 0 {
 		add("IDGATE_WEBHOOK_TOLERANCE must be positive (Stripe's default is 300s)")
+	}
+	if c.WebhookMaxAttempts < 1 {
+		add("IDGATE_WEBHOOK_MAX_ATTEMPTS must be at least 1")
 	}
 	if c.MaxBodyBytes < 64<<10 {
 		add("IDGATE_MAX_BODY_BYTES must be at least 65536: Stripe events can be hundreds of kilobytes")

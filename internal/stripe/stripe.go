@@ -100,4 +100,3 @@ func (l leveled) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(forma
 func (l leveled) Infof(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
 func (l leveled) Warnf(format string, v ...any)  { l.log.Warn(fmt.Sprintf(format, v...)) }
 func (l leveled) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }
-

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
 	stripego "github.com/stripe/stripe-go/v76"
 	stripewebhook "github.com/stripe/stripe-go/v76/webhook"
 
@@ -34,14 +35,16 @@ type Intake struct {
 	jobs      jobs.Inserter
 	secrets   map[Endpoint][]string
 	tolerance time.Duration
+	attempts  int
 	now       func() time.Time
 }
 
-// NewIntake returns an Intake. secrets lists each endpoint's signing secrets, newest first
-// or in any order: a delivery signed with any of them is accepted, which is how secrets
-// rotate without dropping events.
-func NewIntake(st *store.Store, q jobs.Inserter, secrets map[Endpoint][]string, tolerance time.Duration) *Intake {
-	return &Intake{store: st, jobs: q, secrets: secrets, tolerance: tolerance, now: time.Now}
+// NewIntake returns an Intake. secrets lists each endpoint's signing secrets, in any order:
+// a delivery signed with any of them is accepted, which is how secrets rotate without
+// dropping events. maxAttempts bounds how often a failing event is retried before it is
+// marked failed.
+func NewIntake(st *store.Store, q jobs.Inserter, secrets map[Endpoint][]string, tolerance time.Duration, maxAttempts int) *Intake {
+	return &Intake{store: st, jobs: q, secrets: secrets, tolerance: tolerance, attempts: maxAttempts, now: time.Now}
 }
 
 // Receipt says what became of a delivery.
@@ -86,7 +89,7 @@ func (in *Intake) Receive(ctx context.Context, ep Endpoint, payload []byte, sign
 		if err != nil {
 			return fmt.Errorf("store event: %w", err)
 		}
-		if _, err := in.jobs.InsertTx(ctx, tx.SQL, ProcessArgs{EventID: ev.ID}, nil); err != nil {
+		if _, err := in.jobs.InsertTx(ctx, tx.SQL, ProcessArgs{EventID: ev.ID}, &river.InsertOpts{MaxAttempts: in.attempts}); err != nil {
 			return fmt.Errorf("enqueue event: %w", err)
 		}
 		return nil
