@@ -27,7 +27,7 @@ type Config struct {
 }
 
 // mockKey is what idgate sends to stripe-mock when no key is configured.
-const mockKey = "sk_test_idgate_stripe_mock"
+const mockKey = "sk_test_idgatestripemock"
 
 // Client reaches Stripe. A nil *Client is valid and answers every call with Unavailable,
 // so idgate serves without Stripe configured.
@@ -84,6 +84,8 @@ func mapError(err error, op string) error {
 	var se *stripego.Error
 	if errors.As(err, &se) {
 		switch {
+		case se.HTTPStatusCode == http.StatusUnauthorized:
+			return apperr.Unavailable(err, "%s: Stripe rejected the API key; check STRIPE_SECRET_KEY", op)
 		case se.HTTPStatusCode == http.StatusNotFound:
 			return apperr.NotFound("%s: Stripe has no such object", op)
 		case se.HTTPStatusCode == http.StatusBadRequest && se.Type == stripego.ErrorTypeInvalidRequest:

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("the defaults must validate so that bin/idgate runs with no settings: %v", err)
+	}
+	if c.DatabaseURL != "sqlite:data/idgate.db" || c.GRPCAddr != "127.0.0.1:50051" || c.HTTPAddr != "127.0.0.1:8080" ||
+		c.WebhookTolerance != 300*time.Second || c.MaxBodyBytes != 1<<20 || c.Production {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestSecretsAreCommaSeparated(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"STRIPE_WEBHOOK_SECRET": " whsec_new , whsec_old,"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.StripeWebhookSecrets) != 2 || c.StripeWebhookSecrets[0] != "whsec_new" || c.StripeWebhookSecrets[1] != "whsec_old" {
+		t.Fatalf("secrets = %q", c.StripeWebhookSecrets)
+	}
+}
+
+func TestUnparseableValues(t *testing.T) {
+	for key, val := range map[string]string{
+		"IDGATE_DB_MAX_CONNS":      "many",
+		"IDGATE_WEBHOOK_TOLERANCE": "5 minutes",
+		"IDGATE_MIGRATE":           "perhaps",
+		"IDGATE_LOG_LEVEL":         "chatty",
+	} {
+		t.Run(key, func(t *testing.T) {
+			_, err := FromEnv(env(map[string]string{key: val}))
+			if err == nil || !strings.Contains(err.Error(), key) {
+				t.Fatalf("got %v, want an error naming %s", err, key)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want string // a phrase of the error; empty for valid
+	}{
+		{"postgres url", map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/idgate"}, ""},
+		{"sqlite path", map[string]string{"DATABASE_URL": "sqlite:/var/lib/idgate/idgate.db"}, ""},
+		{"mysql", map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{"sqlite with pragmas", map[string]string{"DATABASE_URL": "sqlite:x.db?_pragma=foo"}, "DATABASE_URL"},
+		{"address without port", map[string]string{"IDGATE_HTTP_ADDR": "localhost"}, "IDGATE_HTTP_ADDR"},
+		{"same port twice", map[string]string{"IDGATE_HTTP_ADDR": "127.0.0.1:50051"}, "different ports"},
+		{"publishable key", map[string]string{"STRIPE_SECRET_KEY": "pk_test_123"}, "STRIPE_SECRET_KEY"},
+		{"bad webhook secret", map[string]string{"STRIPE_WEBHOOK_SECRET": "whsec_ok,secret"}, "whsec_"},
+		{"tiny body limit", map[string]string{"IDGATE_MAX_BODY_BYTES": "100"}, "IDGATE_MAX_BODY_BYTES"},
+		{"log format", map[string]string{"IDGATE_LOG_FORMAT": "xml"}, "IDGATE_LOG_FORMAT"},
+		{"production needs a key, a secret and postgres", map[string]string{"IDGATE_ENV": "production"}, "STRIPE_SECRET_KEY"},
+		{"production on sqlite", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, "postgres"},
+		{"production complete", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := FromEnv(env(tc.vars))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.Validate()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,105 @@
+package stripe_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/stripe"
+	"github.com/idgate/idgate/internal/testenv"
+)
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestVerificationSessionAgainstStripeMock(t *testing.T) {
+	c := stripe.New(stripe.Config{APIBase: testenv.StripeMock(t)}, discard)
+	ctx := context.Background()
+	vs, err := c.CreateVerificationSession(ctx, stripe.SessionParams{
+		RequireMatchingSelfie: true, RequireLiveCapture: true, AllowedTypes: []string{"driving_license", "passport"},
+		ReturnURL: "https://rides.example/verified", Metadata: map[string]string{"customer_id": "cust_1"},
+	}, "cust_1:session:1")
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	// stripe-mock answers with its canned session (no client secret, status verified):
+	// what this proves is that the request passed its OpenAPI validation.
+	if !strings.HasPrefix(vs.ID, "vs_") {
+		t.Fatalf("create returned %+v, want a vs_ id", vs)
+	}
+	got, err := c.GetVerificationSession(ctx, vs.ID)
+	if err != nil || !strings.HasPrefix(got.ID, "vs_") || got.Status == "" {
+		t.Fatalf("get: %+v %v", got, err)
+	}
+	if !c.TestMode() {
+		t.Fatal("stripe-mock must count as test mode")
+	}
+}
+
+// TestRetriesAndIdempotencyKey puts a server that fails twice with 503 in front of Stripe:
+// the create succeeds on the third try, and every try carries the same idempotency key, so
+// Stripe would create one session, not three.
+func TestRetriesAndIdempotencyKey(t *testing.T) {
+	mock := testenv.StripeMock(t)
+	var calls atomic.Int32
+	keys := make(chan string, 10)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys <- r.Header.Get("Idempotency-Key")
+		if calls.Add(1) <= 2 {
+			w.Header().Set("Stripe-Should-Retry", "true")
+			http.Error(w, `{"error":{"type":"api_error","message":"overloaded"}}`, http.StatusServiceUnavailable)
+			return
+		}
+		req, _ := http.NewRequest(r.Method, mock+r.URL.RequestURI(), r.Body)
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	defer front.Close()
+
+	c := stripe.New(stripe.Config{APIBase: front.URL, MaxRetries: 2}, discard)
+	if _, err := c.CreateVerificationSession(context.Background(), stripe.SessionParams{}, "cust_9:session:1"); err != nil {
+		t.Fatalf("create through two 503s: %v", err)
+	}
+	close(keys)
+	n := 0
+	for k := range keys {
+		n++
+		if k != "cust_9:session:1" {
+			t.Fatalf("try %d sent Idempotency-Key %q", n, k)
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d tries, want 3", n)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	var c *stripe.Client // not configured
+	if _, err := c.GetVerificationSession(context.Background(), "vs_1"); apperr.KindOf(err) != apperr.KindUnavailable {
+		t.Fatalf("unconfigured Stripe: %v, want Unavailable", err)
+	}
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, `{"error":{"type":"api_error"}}`, http.StatusInternalServerError)
+	}))
+	defer down.Close()
+	c = stripe.New(stripe.Config{APIBase: down.URL, MaxRetries: 1}, discard)
+	if _, err := c.GetVerificationSession(context.Background(), "vs_1"); apperr.KindOf(err) != apperr.KindUnavailable {
+		t.Fatalf("Stripe answering 500: %v, want Unavailable", err)
+	}
+	c = stripe.New(stripe.Config{APIBase: testenv.StripeMock(t)}, discard)
+	if _, err := c.CreateVerificationSession(context.Background(), stripe.SessionParams{AllowedTypes: []string{"library_card"}}, "k"); apperr.KindOf(err) != apperr.KindFailedPrecondition {
+		t.Fatalf("a parameter stripe-mock rejects: %v, want FailedPrecondition", err)
+	}
+}

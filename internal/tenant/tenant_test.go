@@ -1,0 +1,51 @@
+package tenant
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/idgate/idgate/internal/apperr"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestChangesApply(t *testing.T) {
+	base := Subaccount{Name: "Fleet", Mode: ModeDisabled, RiskThreshold: DefaultRiskThreshold, MaxAttempts: DefaultMaxAttempts}
+	for _, tc := range []struct {
+		name  string
+		c     Changes
+		field string // the field an error must name; empty for success
+		check func(Subaccount) bool
+	}{
+		{"nothing", Changes{}, "", func(s Subaccount) bool { return s == base }},
+		{"trimmed name", Changes{Name: ptr("  Acme  ")}, "", func(s Subaccount) bool { return s.Name == "Acme" }},
+		{"blank name", Changes{Name: ptr("   ")}, "name", nil},
+		{"long name", Changes{Name: ptr(strings.Repeat("é", 201))}, "name", nil},
+		{"risk based", Changes{Mode: ptr("risk_based")}, "", func(s Subaccount) bool { return s.Mode == ModeRiskBased }},
+		{"all users", Changes{Mode: ptr("all_users")}, "", func(s Subaccount) bool { return s.Mode == ModeAllUsers }},
+		{"mode in capitals", Changes{Mode: ptr("RISK_BASED")}, "identity_verification_mode", nil},
+		{"threshold 0", Changes{RiskThreshold: ptr(0)}, "", func(s Subaccount) bool { return s.RiskThreshold == 0 }},
+		{"threshold 100", Changes{RiskThreshold: ptr(100)}, "", func(s Subaccount) bool { return s.RiskThreshold == 100 }},
+		{"threshold -1", Changes{RiskThreshold: ptr(-1)}, "identity_verification_risk_threshold", nil},
+		{"threshold 101", Changes{RiskThreshold: ptr(101)}, "identity_verification_risk_threshold", nil},
+		{"one attempt", Changes{MaxAttempts: ptr(1)}, "", func(s Subaccount) bool { return s.MaxAttempts == 1 }},
+		{"no attempts", Changes{MaxAttempts: ptr(0)}, "max_verification_attempts", nil},
+		{"absurd attempts", Changes{MaxAttempts: ptr(1000)}, "max_verification_attempts", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := base
+			err := tc.c.apply(&s)
+			if tc.field != "" {
+				var ae *apperr.Error
+				if err == nil || apperr.KindOf(err) != apperr.KindInvalid || !strings.Contains(err.Error(), tc.field) {
+					t.Fatalf("got %v (%T), want invalid %s", err, ae, tc.field)
+				}
+				return
+			}
+			if err != nil || !tc.check(s) {
+				t.Fatalf("got %+v, %v", s, err)
+			}
+		})
+	}
+}
