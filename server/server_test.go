@@ -33,7 +33,7 @@ const (
 
 // env is one running idgate with clients for both of its faces.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	base     string // http://127.0.0.1:port
 	identity idgatev1.IdentityServiceClient
 	risk     idgatev1.RiskServiceClient
@@ -42,7 +42,7 @@ type env struct {
 	stop     func()
 }
 
-func testConfig(t *testing.T, dbURL string, extra map[string]string) config.Config {
+func testConfig(t testing.TB, dbURL string, extra map[string]string) config.Config {
 	vars := map[string]string{
 		"DATABASE_URL":             dbURL,
 		"IDGATE_GRPC_ADDR":         "127.0.0.1:0",
@@ -66,7 +66,7 @@ func testConfig(t *testing.T, dbURL string, extra map[string]string) config.Conf
 	return cfg
 }
 
-func start(t *testing.T, cfg config.Config, opts ...server.Options) *env {
+func start(t testing.TB, cfg config.Config, opts ...server.Options) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: cfg.LogLevel}))
@@ -102,7 +102,7 @@ func start(t *testing.T, cfg config.Config, opts ...server.Options) *env {
 	}
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
