@@ -16,8 +16,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
+	"github.com/idgate/idgate/ent/verificationsession"
 )
 
 // Client is the client that holds all ent builders.
@@ -27,10 +30,16 @@ type Client struct {
 	Schema *migrate.Schema
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
+	// ReviewTask is the client for interacting with the ReviewTask builders.
+	ReviewTask *ReviewTaskClient
 	// StripeEvent is the client for interacting with the StripeEvent builders.
 	StripeEvent *StripeEventClient
 	// Subaccount is the client for interacting with the Subaccount builders.
 	Subaccount *SubaccountClient
+	// VerificationSession is the client for interacting with the VerificationSession builders.
+	VerificationSession *VerificationSessionClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -43,8 +52,11 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Customer = NewCustomerClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
+	c.ReviewTask = NewReviewTaskClient(c.config)
 	c.StripeEvent = NewStripeEventClient(c.config)
 	c.Subaccount = NewSubaccountClient(c.config)
+	c.VerificationSession = NewVerificationSessionClient(c.config)
 }
 
 type (
@@ -135,11 +147,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		Customer:    NewCustomerClient(cfg),
-		StripeEvent: NewStripeEventClient(cfg),
-		Subaccount:  NewSubaccountClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		Customer:            NewCustomerClient(cfg),
+		Notification:        NewNotificationClient(cfg),
+		ReviewTask:          NewReviewTaskClient(cfg),
+		StripeEvent:         NewStripeEventClient(cfg),
+		Subaccount:          NewSubaccountClient(cfg),
+		VerificationSession: NewVerificationSessionClient(cfg),
 	}, nil
 }
 
@@ -157,11 +172,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		Customer:    NewCustomerClient(cfg),
-		StripeEvent: NewStripeEventClient(cfg),
-		Subaccount:  NewSubaccountClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		Customer:            NewCustomerClient(cfg),
+		Notification:        NewNotificationClient(cfg),
+		ReviewTask:          NewReviewTaskClient(cfg),
+		StripeEvent:         NewStripeEventClient(cfg),
+		Subaccount:          NewSubaccountClient(cfg),
+		VerificationSession: NewVerificationSessionClient(cfg),
 	}, nil
 }
 
@@ -190,17 +208,23 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.Customer.Use(hooks...)
-	c.StripeEvent.Use(hooks...)
-	c.Subaccount.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.Customer, c.Notification, c.ReviewTask, c.StripeEvent, c.Subaccount,
+		c.VerificationSession,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.Customer.Intercept(interceptors...)
-	c.StripeEvent.Intercept(interceptors...)
-	c.Subaccount.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.Customer, c.Notification, c.ReviewTask, c.StripeEvent, c.Subaccount,
+		c.VerificationSession,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -208,10 +232,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
+	case *ReviewTaskMutation:
+		return c.ReviewTask.mutate(ctx, m)
 	case *StripeEventMutation:
 		return c.StripeEvent.mutate(ctx, m)
 	case *SubaccountMutation:
 		return c.Subaccount.mutate(ctx, m)
+	case *VerificationSessionMutation:
+		return c.VerificationSession.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -363,6 +393,272 @@ func (c *CustomerClient) mutate(ctx context.Context, m *CustomerMutation) (Value
 		return (&CustomerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Customer mutation op: %q", m.Op())
+	}
+}
+
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id string) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id string) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id string) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id string) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	return c.hooks.Notification
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	return c.inters.Notification
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// ReviewTaskClient is a client for the ReviewTask schema.
+type ReviewTaskClient struct {
+	config
+}
+
+// NewReviewTaskClient returns a client for the ReviewTask from the given config.
+func NewReviewTaskClient(c config) *ReviewTaskClient {
+	return &ReviewTaskClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `reviewtask.Hooks(f(g(h())))`.
+func (c *ReviewTaskClient) Use(hooks ...Hook) {
+	c.hooks.ReviewTask = append(c.hooks.ReviewTask, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `reviewtask.Intercept(f(g(h())))`.
+func (c *ReviewTaskClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReviewTask = append(c.inters.ReviewTask, interceptors...)
+}
+
+// Create returns a builder for creating a ReviewTask entity.
+func (c *ReviewTaskClient) Create() *ReviewTaskCreate {
+	mutation := newReviewTaskMutation(c.config, OpCreate)
+	return &ReviewTaskCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReviewTask entities.
+func (c *ReviewTaskClient) CreateBulk(builders ...*ReviewTaskCreate) *ReviewTaskCreateBulk {
+	return &ReviewTaskCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReviewTaskClient) MapCreateBulk(slice any, setFunc func(*ReviewTaskCreate, int)) *ReviewTaskCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReviewTaskCreateBulk{err: fmt.Errorf("calling to ReviewTaskClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReviewTaskCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReviewTaskCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReviewTask.
+func (c *ReviewTaskClient) Update() *ReviewTaskUpdate {
+	mutation := newReviewTaskMutation(c.config, OpUpdate)
+	return &ReviewTaskUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReviewTaskClient) UpdateOne(_m *ReviewTask) *ReviewTaskUpdateOne {
+	mutation := newReviewTaskMutation(c.config, OpUpdateOne, withReviewTask(_m))
+	return &ReviewTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReviewTaskClient) UpdateOneID(id string) *ReviewTaskUpdateOne {
+	mutation := newReviewTaskMutation(c.config, OpUpdateOne, withReviewTaskID(id))
+	return &ReviewTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReviewTask.
+func (c *ReviewTaskClient) Delete() *ReviewTaskDelete {
+	mutation := newReviewTaskMutation(c.config, OpDelete)
+	return &ReviewTaskDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReviewTaskClient) DeleteOne(_m *ReviewTask) *ReviewTaskDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReviewTaskClient) DeleteOneID(id string) *ReviewTaskDeleteOne {
+	builder := c.Delete().Where(reviewtask.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReviewTaskDeleteOne{builder}
+}
+
+// Query returns a query builder for ReviewTask.
+func (c *ReviewTaskClient) Query() *ReviewTaskQuery {
+	return &ReviewTaskQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReviewTask},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReviewTask entity by its id.
+func (c *ReviewTaskClient) Get(ctx context.Context, id string) (*ReviewTask, error) {
+	return c.Query().Where(reviewtask.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReviewTaskClient) GetX(ctx context.Context, id string) *ReviewTask {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ReviewTaskClient) Hooks() []Hook {
+	return c.hooks.ReviewTask
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReviewTaskClient) Interceptors() []Interceptor {
+	return c.inters.ReviewTask
+}
+
+func (c *ReviewTaskClient) mutate(ctx context.Context, m *ReviewTaskMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReviewTaskCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReviewTaskUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReviewTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReviewTaskDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReviewTask mutation op: %q", m.Op())
 	}
 }
 
@@ -648,12 +944,147 @@ func (c *SubaccountClient) mutate(ctx context.Context, m *SubaccountMutation) (V
 	}
 }
 
+// VerificationSessionClient is a client for the VerificationSession schema.
+type VerificationSessionClient struct {
+	config
+}
+
+// NewVerificationSessionClient returns a client for the VerificationSession from the given config.
+func NewVerificationSessionClient(c config) *VerificationSessionClient {
+	return &VerificationSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `verificationsession.Hooks(f(g(h())))`.
+func (c *VerificationSessionClient) Use(hooks ...Hook) {
+	c.hooks.VerificationSession = append(c.hooks.VerificationSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `verificationsession.Intercept(f(g(h())))`.
+func (c *VerificationSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.VerificationSession = append(c.inters.VerificationSession, interceptors...)
+}
+
+// Create returns a builder for creating a VerificationSession entity.
+func (c *VerificationSessionClient) Create() *VerificationSessionCreate {
+	mutation := newVerificationSessionMutation(c.config, OpCreate)
+	return &VerificationSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of VerificationSession entities.
+func (c *VerificationSessionClient) CreateBulk(builders ...*VerificationSessionCreate) *VerificationSessionCreateBulk {
+	return &VerificationSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *VerificationSessionClient) MapCreateBulk(slice any, setFunc func(*VerificationSessionCreate, int)) *VerificationSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &VerificationSessionCreateBulk{err: fmt.Errorf("calling to VerificationSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*VerificationSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &VerificationSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for VerificationSession.
+func (c *VerificationSessionClient) Update() *VerificationSessionUpdate {
+	mutation := newVerificationSessionMutation(c.config, OpUpdate)
+	return &VerificationSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *VerificationSessionClient) UpdateOne(_m *VerificationSession) *VerificationSessionUpdateOne {
+	mutation := newVerificationSessionMutation(c.config, OpUpdateOne, withVerificationSession(_m))
+	return &VerificationSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *VerificationSessionClient) UpdateOneID(id string) *VerificationSessionUpdateOne {
+	mutation := newVerificationSessionMutation(c.config, OpUpdateOne, withVerificationSessionID(id))
+	return &VerificationSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for VerificationSession.
+func (c *VerificationSessionClient) Delete() *VerificationSessionDelete {
+	mutation := newVerificationSessionMutation(c.config, OpDelete)
+	return &VerificationSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *VerificationSessionClient) DeleteOne(_m *VerificationSession) *VerificationSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *VerificationSessionClient) DeleteOneID(id string) *VerificationSessionDeleteOne {
+	builder := c.Delete().Where(verificationsession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &VerificationSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for VerificationSession.
+func (c *VerificationSessionClient) Query() *VerificationSessionQuery {
+	return &VerificationSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeVerificationSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a VerificationSession entity by its id.
+func (c *VerificationSessionClient) Get(ctx context.Context, id string) (*VerificationSession, error) {
+	return c.Query().Where(verificationsession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *VerificationSessionClient) GetX(ctx context.Context, id string) *VerificationSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *VerificationSessionClient) Hooks() []Hook {
+	return c.hooks.VerificationSession
+}
+
+// Interceptors returns the client interceptors.
+func (c *VerificationSessionClient) Interceptors() []Interceptor {
+	return c.inters.VerificationSession
+}
+
+func (c *VerificationSessionClient) mutate(ctx context.Context, m *VerificationSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&VerificationSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&VerificationSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&VerificationSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&VerificationSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown VerificationSession mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Customer, StripeEvent, Subaccount []ent.Hook
+		Customer, Notification, ReviewTask, StripeEvent, Subaccount,
+		VerificationSession []ent.Hook
 	}
 	inters struct {
-		Customer, StripeEvent, Subaccount []ent.Interceptor
+		Customer, Notification, ReviewTask, StripeEvent, Subaccount,
+		VerificationSession []ent.Interceptor
 	}
 )

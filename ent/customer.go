@@ -32,6 +32,60 @@ type Customer struct {
 	Email string `json:"email,omitempty"`
 	// Phone holds the value of the "phone" field.
 	Phone string `json:"phone,omitempty"`
+	// IdentityVerificationRequired holds the value of the "identity_verification_required" field.
+	IdentityVerificationRequired bool `json:"identity_verification_required,omitempty"`
+	// IdentityVerificationRequiredAt holds the value of the "identity_verification_required_at" field.
+	IdentityVerificationRequiredAt *time.Time `json:"identity_verification_required_at,omitempty"`
+	// IdentityVerificationRequiredReason holds the value of the "identity_verification_required_reason" field.
+	IdentityVerificationRequiredReason string `json:"identity_verification_required_reason,omitempty"`
+	// IdentityRequirementClearedAt holds the value of the "identity_requirement_cleared_at" field.
+	IdentityRequirementClearedAt *time.Time `json:"identity_requirement_cleared_at,omitempty"`
+	// IdentityStatus holds the value of the "identity_status" field.
+	IdentityStatus *string `json:"identity_status,omitempty"`
+	// IdentityVerifiedAt holds the value of the "identity_verified_at" field.
+	IdentityVerifiedAt *time.Time `json:"identity_verified_at,omitempty"`
+	// IdentitySessionID holds the value of the "identity_session_id" field.
+	IdentitySessionID *string `json:"identity_session_id,omitempty"`
+	// IdentityAttemptCount holds the value of the "identity_attempt_count" field.
+	IdentityAttemptCount int `json:"identity_attempt_count,omitempty"`
+	// IdentityLastErrorCode holds the value of the "identity_last_error_code" field.
+	IdentityLastErrorCode string `json:"identity_last_error_code,omitempty"`
+	// StripeRiskScore holds the value of the "stripe_risk_score" field.
+	StripeRiskScore *int `json:"stripe_risk_score,omitempty"`
+	// StripeRadarRiskScore holds the value of the "stripe_radar_risk_score" field.
+	StripeRadarRiskScore *int `json:"stripe_radar_risk_score,omitempty"`
+	// StripeRiskLevel holds the value of the "stripe_risk_level" field.
+	StripeRiskLevel *string `json:"stripe_risk_level,omitempty"`
+	// StripeRiskChargeID holds the value of the "stripe_risk_charge_id" field.
+	StripeRiskChargeID string `json:"stripe_risk_charge_id,omitempty"`
+	// IdentityFirstName holds the value of the "identity_first_name" field.
+	IdentityFirstName string `json:"identity_first_name,omitempty"`
+	// IdentityLastName holds the value of the "identity_last_name" field.
+	IdentityLastName string `json:"identity_last_name,omitempty"`
+	// IdentityDob holds the value of the "identity_dob" field.
+	IdentityDob string `json:"identity_dob,omitempty"`
+	// IdentityIDType holds the value of the "identity_id_type" field.
+	IdentityIDType string `json:"identity_id_type,omitempty"`
+	// IdentityAddress holds the value of the "identity_address" field.
+	IdentityAddress string `json:"identity_address,omitempty"`
+	// IdentityIDNumberLast4 holds the value of the "identity_id_number_last4" field.
+	IdentityIDNumberLast4 string `json:"identity_id_number_last4,omitempty"`
+	// IdentityIssuingCountry holds the value of the "identity_issuing_country" field.
+	IdentityIssuingCountry string `json:"identity_issuing_country,omitempty"`
+	// IdentityExpirationDate holds the value of the "identity_expiration_date" field.
+	IdentityExpirationDate string `json:"identity_expiration_date,omitempty"`
+	// IdentityManualVerification holds the value of the "identity_manual_verification" field.
+	IdentityManualVerification bool `json:"identity_manual_verification,omitempty"`
+	// IdentityManualVerificationNotes holds the value of the "identity_manual_verification_notes" field.
+	IdentityManualVerificationNotes string `json:"identity_manual_verification_notes,omitempty"`
+	// IdentityManualVerificationBy holds the value of the "identity_manual_verification_by" field.
+	IdentityManualVerificationBy string `json:"identity_manual_verification_by,omitempty"`
+	// IdentityManualVerificationAt holds the value of the "identity_manual_verification_at" field.
+	IdentityManualVerificationAt *time.Time `json:"identity_manual_verification_at,omitempty"`
+	// IdentityRedactionRequestedAt holds the value of the "identity_redaction_requested_at" field.
+	IdentityRedactionRequestedAt *time.Time `json:"identity_redaction_requested_at,omitempty"`
+	// IdentityRedactedAt holds the value of the "identity_redacted_at" field.
+	IdentityRedactedAt *time.Time `json:"identity_redacted_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -63,9 +117,13 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone:
+		case customer.FieldIdentityVerificationRequired, customer.FieldIdentityManualVerification:
+			values[i] = new(sql.NullBool)
+		case customer.FieldIdentityAttemptCount, customer.FieldStripeRiskScore, customer.FieldStripeRadarRiskScore:
+			values[i] = new(sql.NullInt64)
+		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy:
 			values[i] = new(sql.NullString)
-		case customer.FieldCreatedAt, customer.FieldUpdatedAt:
+		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldIdentityManualVerificationAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -131,6 +189,179 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Phone = value.String
 			}
+		case customer.FieldIdentityVerificationRequired:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_verification_required", values[i])
+			} else if value.Valid {
+				_m.IdentityVerificationRequired = value.Bool
+			}
+		case customer.FieldIdentityVerificationRequiredAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_verification_required_at", values[i])
+			} else if value.Valid {
+				_m.IdentityVerificationRequiredAt = new(time.Time)
+				*_m.IdentityVerificationRequiredAt = value.Time
+			}
+		case customer.FieldIdentityVerificationRequiredReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_verification_required_reason", values[i])
+			} else if value.Valid {
+				_m.IdentityVerificationRequiredReason = value.String
+			}
+		case customer.FieldIdentityRequirementClearedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_requirement_cleared_at", values[i])
+			} else if value.Valid {
+				_m.IdentityRequirementClearedAt = new(time.Time)
+				*_m.IdentityRequirementClearedAt = value.Time
+			}
+		case customer.FieldIdentityStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_status", values[i])
+			} else if value.Valid {
+				_m.IdentityStatus = new(string)
+				*_m.IdentityStatus = value.String
+			}
+		case customer.FieldIdentityVerifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_verified_at", values[i])
+			} else if value.Valid {
+				_m.IdentityVerifiedAt = new(time.Time)
+				*_m.IdentityVerifiedAt = value.Time
+			}
+		case customer.FieldIdentitySessionID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_session_id", values[i])
+			} else if value.Valid {
+				_m.IdentitySessionID = new(string)
+				*_m.IdentitySessionID = value.String
+			}
+		case customer.FieldIdentityAttemptCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_attempt_count", values[i])
+			} else if value.Valid {
+				_m.IdentityAttemptCount = int(value.Int64)
+			}
+		case customer.FieldIdentityLastErrorCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_last_error_code", values[i])
+			} else if value.Valid {
+				_m.IdentityLastErrorCode = value.String
+			}
+		case customer.FieldStripeRiskScore:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field stripe_risk_score", values[i])
+			} else if value.Valid {
+				_m.StripeRiskScore = new(int)
+				*_m.StripeRiskScore = int(value.Int64)
+			}
+		case customer.FieldStripeRadarRiskScore:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field stripe_radar_risk_score", values[i])
+			} else if value.Valid {
+				_m.StripeRadarRiskScore = new(int)
+				*_m.StripeRadarRiskScore = int(value.Int64)
+			}
+		case customer.FieldStripeRiskLevel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field stripe_risk_level", values[i])
+			} else if value.Valid {
+				_m.StripeRiskLevel = new(string)
+				*_m.StripeRiskLevel = value.String
+			}
+		case customer.FieldStripeRiskChargeID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field stripe_risk_charge_id", values[i])
+			} else if value.Valid {
+				_m.StripeRiskChargeID = value.String
+			}
+		case customer.FieldIdentityFirstName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_first_name", values[i])
+			} else if value.Valid {
+				_m.IdentityFirstName = value.String
+			}
+		case customer.FieldIdentityLastName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_last_name", values[i])
+			} else if value.Valid {
+				_m.IdentityLastName = value.String
+			}
+		case customer.FieldIdentityDob:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_dob", values[i])
+			} else if value.Valid {
+				_m.IdentityDob = value.String
+			}
+		case customer.FieldIdentityIDType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_id_type", values[i])
+			} else if value.Valid {
+				_m.IdentityIDType = value.String
+			}
+		case customer.FieldIdentityAddress:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_address", values[i])
+			} else if value.Valid {
+				_m.IdentityAddress = value.String
+			}
+		case customer.FieldIdentityIDNumberLast4:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_id_number_last4", values[i])
+			} else if value.Valid {
+				_m.IdentityIDNumberLast4 = value.String
+			}
+		case customer.FieldIdentityIssuingCountry:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_issuing_country", values[i])
+			} else if value.Valid {
+				_m.IdentityIssuingCountry = value.String
+			}
+		case customer.FieldIdentityExpirationDate:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_expiration_date", values[i])
+			} else if value.Valid {
+				_m.IdentityExpirationDate = value.String
+			}
+		case customer.FieldIdentityManualVerification:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_manual_verification", values[i])
+			} else if value.Valid {
+				_m.IdentityManualVerification = value.Bool
+			}
+		case customer.FieldIdentityManualVerificationNotes:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_manual_verification_notes", values[i])
+			} else if value.Valid {
+				_m.IdentityManualVerificationNotes = value.String
+			}
+		case customer.FieldIdentityManualVerificationBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_manual_verification_by", values[i])
+			} else if value.Valid {
+				_m.IdentityManualVerificationBy = value.String
+			}
+		case customer.FieldIdentityManualVerificationAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_manual_verification_at", values[i])
+			} else if value.Valid {
+				_m.IdentityManualVerificationAt = new(time.Time)
+				*_m.IdentityManualVerificationAt = value.Time
+			}
+		case customer.FieldIdentityRedactionRequestedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_redaction_requested_at", values[i])
+			} else if value.Valid {
+				_m.IdentityRedactionRequestedAt = new(time.Time)
+				*_m.IdentityRedactionRequestedAt = value.Time
+			}
+		case customer.FieldIdentityRedactedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_redacted_at", values[i])
+			} else if value.Valid {
+				_m.IdentityRedactedAt = new(time.Time)
+				*_m.IdentityRedactedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -194,6 +425,109 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("phone=")
 	builder.WriteString(_m.Phone)
+	builder.WriteString(", ")
+	builder.WriteString("identity_verification_required=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IdentityVerificationRequired))
+	builder.WriteString(", ")
+	if v := _m.IdentityVerificationRequiredAt; v != nil {
+		builder.WriteString("identity_verification_required_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("identity_verification_required_reason=")
+	builder.WriteString(_m.IdentityVerificationRequiredReason)
+	builder.WriteString(", ")
+	if v := _m.IdentityRequirementClearedAt; v != nil {
+		builder.WriteString("identity_requirement_cleared_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.IdentityStatus; v != nil {
+		builder.WriteString("identity_status=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.IdentityVerifiedAt; v != nil {
+		builder.WriteString("identity_verified_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.IdentitySessionID; v != nil {
+		builder.WriteString("identity_session_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("identity_attempt_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IdentityAttemptCount))
+	builder.WriteString(", ")
+	builder.WriteString("identity_last_error_code=")
+	builder.WriteString(_m.IdentityLastErrorCode)
+	builder.WriteString(", ")
+	if v := _m.StripeRiskScore; v != nil {
+		builder.WriteString("stripe_risk_score=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.StripeRadarRiskScore; v != nil {
+		builder.WriteString("stripe_radar_risk_score=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.StripeRiskLevel; v != nil {
+		builder.WriteString("stripe_risk_level=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("stripe_risk_charge_id=")
+	builder.WriteString(_m.StripeRiskChargeID)
+	builder.WriteString(", ")
+	builder.WriteString("identity_first_name=")
+	builder.WriteString(_m.IdentityFirstName)
+	builder.WriteString(", ")
+	builder.WriteString("identity_last_name=")
+	builder.WriteString(_m.IdentityLastName)
+	builder.WriteString(", ")
+	builder.WriteString("identity_dob=")
+	builder.WriteString(_m.IdentityDob)
+	builder.WriteString(", ")
+	builder.WriteString("identity_id_type=")
+	builder.WriteString(_m.IdentityIDType)
+	builder.WriteString(", ")
+	builder.WriteString("identity_address=")
+	builder.WriteString(_m.IdentityAddress)
+	builder.WriteString(", ")
+	builder.WriteString("identity_id_number_last4=")
+	builder.WriteString(_m.IdentityIDNumberLast4)
+	builder.WriteString(", ")
+	builder.WriteString("identity_issuing_country=")
+	builder.WriteString(_m.IdentityIssuingCountry)
+	builder.WriteString(", ")
+	builder.WriteString("identity_expiration_date=")
+	builder.WriteString(_m.IdentityExpirationDate)
+	builder.WriteString(", ")
+	builder.WriteString("identity_manual_verification=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IdentityManualVerification))
+	builder.WriteString(", ")
+	builder.WriteString("identity_manual_verification_notes=")
+	builder.WriteString(_m.IdentityManualVerificationNotes)
+	builder.WriteString(", ")
+	builder.WriteString("identity_manual_verification_by=")
+	builder.WriteString(_m.IdentityManualVerificationBy)
+	builder.WriteString(", ")
+	if v := _m.IdentityManualVerificationAt; v != nil {
+		builder.WriteString("identity_manual_verification_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.IdentityRedactionRequestedAt; v != nil {
+		builder.WriteString("identity_redaction_requested_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.IdentityRedactedAt; v != nil {
+		builder.WriteString("identity_redacted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -106,6 +106,384 @@ func (_c *CustomerCreate) SetNillablePhone(v *string) *CustomerCreate {
 	return _c
 }
 
+// SetIdentityVerificationRequired sets the "identity_verification_required" field.
+func (_c *CustomerCreate) SetIdentityVerificationRequired(v bool) *CustomerCreate {
+	_c.mutation.SetIdentityVerificationRequired(v)
+	return _c
+}
+
+// SetNillableIdentityVerificationRequired sets the "identity_verification_required" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityVerificationRequired(v *bool) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityVerificationRequired(*v)
+	}
+	return _c
+}
+
+// SetIdentityVerificationRequiredAt sets the "identity_verification_required_at" field.
+func (_c *CustomerCreate) SetIdentityVerificationRequiredAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetIdentityVerificationRequiredAt(v)
+	return _c
+}
+
+// SetNillableIdentityVerificationRequiredAt sets the "identity_verification_required_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityVerificationRequiredAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityVerificationRequiredAt(*v)
+	}
+	return _c
+}
+
+// SetIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field.
+func (_c *CustomerCreate) SetIdentityVerificationRequiredReason(v string) *CustomerCreate {
+	_c.mutation.SetIdentityVerificationRequiredReason(v)
+	return _c
+}
+
+// SetNillableIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityVerificationRequiredReason(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityVerificationRequiredReason(*v)
+	}
+	return _c
+}
+
+// SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
+func (_c *CustomerCreate) SetIdentityRequirementClearedAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetIdentityRequirementClearedAt(v)
+	return _c
+}
+
+// SetNillableIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityRequirementClearedAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityRequirementClearedAt(*v)
+	}
+	return _c
+}
+
+// SetIdentityStatus sets the "identity_status" field.
+func (_c *CustomerCreate) SetIdentityStatus(v string) *CustomerCreate {
+	_c.mutation.SetIdentityStatus(v)
+	return _c
+}
+
+// SetNillableIdentityStatus sets the "identity_status" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityStatus(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityStatus(*v)
+	}
+	return _c
+}
+
+// SetIdentityVerifiedAt sets the "identity_verified_at" field.
+func (_c *CustomerCreate) SetIdentityVerifiedAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetIdentityVerifiedAt(v)
+	return _c
+}
+
+// SetNillableIdentityVerifiedAt sets the "identity_verified_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityVerifiedAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityVerifiedAt(*v)
+	}
+	return _c
+}
+
+// SetIdentitySessionID sets the "identity_session_id" field.
+func (_c *CustomerCreate) SetIdentitySessionID(v string) *CustomerCreate {
+	_c.mutation.SetIdentitySessionID(v)
+	return _c
+}
+
+// SetNillableIdentitySessionID sets the "identity_session_id" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentitySessionID(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentitySessionID(*v)
+	}
+	return _c
+}
+
+// SetIdentityAttemptCount sets the "identity_attempt_count" field.
+func (_c *CustomerCreate) SetIdentityAttemptCount(v int) *CustomerCreate {
+	_c.mutation.SetIdentityAttemptCount(v)
+	return _c
+}
+
+// SetNillableIdentityAttemptCount sets the "identity_attempt_count" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityAttemptCount(v *int) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityAttemptCount(*v)
+	}
+	return _c
+}
+
+// SetIdentityLastErrorCode sets the "identity_last_error_code" field.
+func (_c *CustomerCreate) SetIdentityLastErrorCode(v string) *CustomerCreate {
+	_c.mutation.SetIdentityLastErrorCode(v)
+	return _c
+}
+
+// SetNillableIdentityLastErrorCode sets the "identity_last_error_code" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityLastErrorCode(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityLastErrorCode(*v)
+	}
+	return _c
+}
+
+// SetStripeRiskScore sets the "stripe_risk_score" field.
+func (_c *CustomerCreate) SetStripeRiskScore(v int) *CustomerCreate {
+	_c.mutation.SetStripeRiskScore(v)
+	return _c
+}
+
+// SetNillableStripeRiskScore sets the "stripe_risk_score" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableStripeRiskScore(v *int) *CustomerCreate {
+	if v != nil {
+		_c.SetStripeRiskScore(*v)
+	}
+	return _c
+}
+
+// SetStripeRadarRiskScore sets the "stripe_radar_risk_score" field.
+func (_c *CustomerCreate) SetStripeRadarRiskScore(v int) *CustomerCreate {
+	_c.mutation.SetStripeRadarRiskScore(v)
+	return _c
+}
+
+// SetNillableStripeRadarRiskScore sets the "stripe_radar_risk_score" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableStripeRadarRiskScore(v *int) *CustomerCreate {
+	if v != nil {
+		_c.SetStripeRadarRiskScore(*v)
+	}
+	return _c
+}
+
+// SetStripeRiskLevel sets the "stripe_risk_level" field.
+func (_c *CustomerCreate) SetStripeRiskLevel(v string) *CustomerCreate {
+	_c.mutation.SetStripeRiskLevel(v)
+	return _c
+}
+
+// SetNillableStripeRiskLevel sets the "stripe_risk_level" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableStripeRiskLevel(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetStripeRiskLevel(*v)
+	}
+	return _c
+}
+
+// SetStripeRiskChargeID sets the "stripe_risk_charge_id" field.
+func (_c *CustomerCreate) SetStripeRiskChargeID(v string) *CustomerCreate {
+	_c.mutation.SetStripeRiskChargeID(v)
+	return _c
+}
+
+// SetNillableStripeRiskChargeID sets the "stripe_risk_charge_id" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableStripeRiskChargeID(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetStripeRiskChargeID(*v)
+	}
+	return _c
+}
+
+// SetIdentityFirstName sets the "identity_first_name" field.
+func (_c *CustomerCreate) SetIdentityFirstName(v string) *CustomerCreate {
+	_c.mutation.SetIdentityFirstName(v)
+	return _c
+}
+
+// SetNillableIdentityFirstName sets the "identity_first_name" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityFirstName(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityFirstName(*v)
+	}
+	return _c
+}
+
+// SetIdentityLastName sets the "identity_last_name" field.
+func (_c *CustomerCreate) SetIdentityLastName(v string) *CustomerCreate {
+	_c.mutation.SetIdentityLastName(v)
+	return _c
+}
+
+// SetNillableIdentityLastName sets the "identity_last_name" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityLastName(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityLastName(*v)
+	}
+	return _c
+}
+
+// SetIdentityDob sets the "identity_dob" field.
+func (_c *CustomerCreate) SetIdentityDob(v string) *CustomerCreate {
+	_c.mutation.SetIdentityDob(v)
+	return _c
+}
+
+// SetNillableIdentityDob sets the "identity_dob" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityDob(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityDob(*v)
+	}
+	return _c
+}
+
+// SetIdentityIDType sets the "identity_id_type" field.
+func (_c *CustomerCreate) SetIdentityIDType(v string) *CustomerCreate {
+	_c.mutation.SetIdentityIDType(v)
+	return _c
+}
+
+// SetNillableIdentityIDType sets the "identity_id_type" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityIDType(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityIDType(*v)
+	}
+	return _c
+}
+
+// SetIdentityAddress sets the "identity_address" field.
+func (_c *CustomerCreate) SetIdentityAddress(v string) *CustomerCreate {
+	_c.mutation.SetIdentityAddress(v)
+	return _c
+}
+
+// SetNillableIdentityAddress sets the "identity_address" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityAddress(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityAddress(*v)
+	}
+	return _c
+}
+
+// SetIdentityIDNumberLast4 sets the "identity_id_number_last4" field.
+func (_c *CustomerCreate) SetIdentityIDNumberLast4(v string) *CustomerCreate {
+	_c.mutation.SetIdentityIDNumberLast4(v)
+	return _c
+}
+
+// SetNillableIdentityIDNumberLast4 sets the "identity_id_number_last4" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityIDNumberLast4(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityIDNumberLast4(*v)
+	}
+	return _c
+}
+
+// SetIdentityIssuingCountry sets the "identity_issuing_country" field.
+func (_c *CustomerCreate) SetIdentityIssuingCountry(v string) *CustomerCreate {
+	_c.mutation.SetIdentityIssuingCountry(v)
+	return _c
+}
+
+// SetNillableIdentityIssuingCountry sets the "identity_issuing_country" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityIssuingCountry(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityIssuingCountry(*v)
+	}
+	return _c
+}
+
+// SetIdentityExpirationDate sets the "identity_expiration_date" field.
+func (_c *CustomerCreate) SetIdentityExpirationDate(v string) *CustomerCreate {
+	_c.mutation.SetIdentityExpirationDate(v)
+	return _c
+}
+
+// SetNillableIdentityExpirationDate sets the "identity_expiration_date" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityExpirationDate(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityExpirationDate(*v)
+	}
+	return _c
+}
+
+// SetIdentityManualVerification sets the "identity_manual_verification" field.
+func (_c *CustomerCreate) SetIdentityManualVerification(v bool) *CustomerCreate {
+	_c.mutation.SetIdentityManualVerification(v)
+	return _c
+}
+
+// SetNillableIdentityManualVerification sets the "identity_manual_verification" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityManualVerification(v *bool) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityManualVerification(*v)
+	}
+	return _c
+}
+
+// SetIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field.
+func (_c *CustomerCreate) SetIdentityManualVerificationNotes(v string) *CustomerCreate {
+	_c.mutation.SetIdentityManualVerificationNotes(v)
+	return _c
+}
+
+// SetNillableIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityManualVerificationNotes(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityManualVerificationNotes(*v)
+	}
+	return _c
+}
+
+// SetIdentityManualVerificationBy sets the "identity_manual_verification_by" field.
+func (_c *CustomerCreate) SetIdentityManualVerificationBy(v string) *CustomerCreate {
+	_c.mutation.SetIdentityManualVerificationBy(v)
+	return _c
+}
+
+// SetNillableIdentityManualVerificationBy sets the "identity_manual_verification_by" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityManualVerificationBy(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityManualVerificationBy(*v)
+	}
+	return _c
+}
+
+// SetIdentityManualVerificationAt sets the "identity_manual_verification_at" field.
+func (_c *CustomerCreate) SetIdentityManualVerificationAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetIdentityManualVerificationAt(v)
+	return _c
+}
+
+// SetNillableIdentityManualVerificationAt sets the "identity_manual_verification_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityManualVerificationAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityManualVerificationAt(*v)
+	}
+	return _c
+}
+
+// SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
+func (_c *CustomerCreate) SetIdentityRedactionRequestedAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetIdentityRedactionRequestedAt(v)
+	return _c
+}
+
+// SetNillableIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityRedactionRequestedAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityRedactionRequestedAt(*v)
+	}
+	return _c
+}
+
+// SetIdentityRedactedAt sets the "identity_redacted_at" field.
+func (_c *CustomerCreate) SetIdentityRedactedAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetIdentityRedactedAt(v)
+	return _c
+}
+
+// SetNillableIdentityRedactedAt sets the "identity_redacted_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityRedactedAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityRedactedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CustomerCreate) SetID(v string) *CustomerCreate {
 	_c.mutation.SetID(v)
@@ -168,6 +546,70 @@ func (_c *CustomerCreate) defaults() {
 		v := customer.DefaultPhone
 		_c.mutation.SetPhone(v)
 	}
+	if _, ok := _c.mutation.IdentityVerificationRequired(); !ok {
+		v := customer.DefaultIdentityVerificationRequired
+		_c.mutation.SetIdentityVerificationRequired(v)
+	}
+	if _, ok := _c.mutation.IdentityVerificationRequiredReason(); !ok {
+		v := customer.DefaultIdentityVerificationRequiredReason
+		_c.mutation.SetIdentityVerificationRequiredReason(v)
+	}
+	if _, ok := _c.mutation.IdentityAttemptCount(); !ok {
+		v := customer.DefaultIdentityAttemptCount
+		_c.mutation.SetIdentityAttemptCount(v)
+	}
+	if _, ok := _c.mutation.IdentityLastErrorCode(); !ok {
+		v := customer.DefaultIdentityLastErrorCode
+		_c.mutation.SetIdentityLastErrorCode(v)
+	}
+	if _, ok := _c.mutation.StripeRiskChargeID(); !ok {
+		v := customer.DefaultStripeRiskChargeID
+		_c.mutation.SetStripeRiskChargeID(v)
+	}
+	if _, ok := _c.mutation.IdentityFirstName(); !ok {
+		v := customer.DefaultIdentityFirstName
+		_c.mutation.SetIdentityFirstName(v)
+	}
+	if _, ok := _c.mutation.IdentityLastName(); !ok {
+		v := customer.DefaultIdentityLastName
+		_c.mutation.SetIdentityLastName(v)
+	}
+	if _, ok := _c.mutation.IdentityDob(); !ok {
+		v := customer.DefaultIdentityDob
+		_c.mutation.SetIdentityDob(v)
+	}
+	if _, ok := _c.mutation.IdentityIDType(); !ok {
+		v := customer.DefaultIdentityIDType
+		_c.mutation.SetIdentityIDType(v)
+	}
+	if _, ok := _c.mutation.IdentityAddress(); !ok {
+		v := customer.DefaultIdentityAddress
+		_c.mutation.SetIdentityAddress(v)
+	}
+	if _, ok := _c.mutation.IdentityIDNumberLast4(); !ok {
+		v := customer.DefaultIdentityIDNumberLast4
+		_c.mutation.SetIdentityIDNumberLast4(v)
+	}
+	if _, ok := _c.mutation.IdentityIssuingCountry(); !ok {
+		v := customer.DefaultIdentityIssuingCountry
+		_c.mutation.SetIdentityIssuingCountry(v)
+	}
+	if _, ok := _c.mutation.IdentityExpirationDate(); !ok {
+		v := customer.DefaultIdentityExpirationDate
+		_c.mutation.SetIdentityExpirationDate(v)
+	}
+	if _, ok := _c.mutation.IdentityManualVerification(); !ok {
+		v := customer.DefaultIdentityManualVerification
+		_c.mutation.SetIdentityManualVerification(v)
+	}
+	if _, ok := _c.mutation.IdentityManualVerificationNotes(); !ok {
+		v := customer.DefaultIdentityManualVerificationNotes
+		_c.mutation.SetIdentityManualVerificationNotes(v)
+	}
+	if _, ok := _c.mutation.IdentityManualVerificationBy(); !ok {
+		v := customer.DefaultIdentityManualVerificationBy
+		_c.mutation.SetIdentityManualVerificationBy(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -199,6 +641,54 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.Phone(); !ok {
 		return &ValidationError{Name: "phone", err: errors.New(`ent: missing required field "Customer.phone"`)}
+	}
+	if _, ok := _c.mutation.IdentityVerificationRequired(); !ok {
+		return &ValidationError{Name: "identity_verification_required", err: errors.New(`ent: missing required field "Customer.identity_verification_required"`)}
+	}
+	if _, ok := _c.mutation.IdentityVerificationRequiredReason(); !ok {
+		return &ValidationError{Name: "identity_verification_required_reason", err: errors.New(`ent: missing required field "Customer.identity_verification_required_reason"`)}
+	}
+	if _, ok := _c.mutation.IdentityAttemptCount(); !ok {
+		return &ValidationError{Name: "identity_attempt_count", err: errors.New(`ent: missing required field "Customer.identity_attempt_count"`)}
+	}
+	if _, ok := _c.mutation.IdentityLastErrorCode(); !ok {
+		return &ValidationError{Name: "identity_last_error_code", err: errors.New(`ent: missing required field "Customer.identity_last_error_code"`)}
+	}
+	if _, ok := _c.mutation.StripeRiskChargeID(); !ok {
+		return &ValidationError{Name: "stripe_risk_charge_id", err: errors.New(`ent: missing required field "Customer.stripe_risk_charge_id"`)}
+	}
+	if _, ok := _c.mutation.IdentityFirstName(); !ok {
+		return &ValidationError{Name: "identity_first_name", err: errors.New(`ent: missing required field "Customer.identity_first_name"`)}
+	}
+	if _, ok := _c.mutation.IdentityLastName(); !ok {
+		return &ValidationError{Name: "identity_last_name", err: errors.New(`ent: missing required field "Customer.identity_last_name"`)}
+	}
+	if _, ok := _c.mutation.IdentityDob(); !ok {
+		return &ValidationError{Name: "identity_dob", err: errors.New(`ent: missing required field "Customer.identity_dob"`)}
+	}
+	if _, ok := _c.mutation.IdentityIDType(); !ok {
+		return &ValidationError{Name: "identity_id_type", err: errors.New(`ent: missing required field "Customer.identity_id_type"`)}
+	}
+	if _, ok := _c.mutation.IdentityAddress(); !ok {
+		return &ValidationError{Name: "identity_address", err: errors.New(`ent: missing required field "Customer.identity_address"`)}
+	}
+	if _, ok := _c.mutation.IdentityIDNumberLast4(); !ok {
+		return &ValidationError{Name: "identity_id_number_last4", err: errors.New(`ent: missing required field "Customer.identity_id_number_last4"`)}
+	}
+	if _, ok := _c.mutation.IdentityIssuingCountry(); !ok {
+		return &ValidationError{Name: "identity_issuing_country", err: errors.New(`ent: missing required field "Customer.identity_issuing_country"`)}
+	}
+	if _, ok := _c.mutation.IdentityExpirationDate(); !ok {
+		return &ValidationError{Name: "identity_expiration_date", err: errors.New(`ent: missing required field "Customer.identity_expiration_date"`)}
+	}
+	if _, ok := _c.mutation.IdentityManualVerification(); !ok {
+		return &ValidationError{Name: "identity_manual_verification", err: errors.New(`ent: missing required field "Customer.identity_manual_verification"`)}
+	}
+	if _, ok := _c.mutation.IdentityManualVerificationNotes(); !ok {
+		return &ValidationError{Name: "identity_manual_verification_notes", err: errors.New(`ent: missing required field "Customer.identity_manual_verification_notes"`)}
+	}
+	if _, ok := _c.mutation.IdentityManualVerificationBy(); !ok {
+		return &ValidationError{Name: "identity_manual_verification_by", err: errors.New(`ent: missing required field "Customer.identity_manual_verification_by"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := customer.IDValidator(v); err != nil {
@@ -267,6 +757,114 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Phone(); ok {
 		_spec.SetField(customer.FieldPhone, field.TypeString, value)
 		_node.Phone = value
+	}
+	if value, ok := _c.mutation.IdentityVerificationRequired(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequired, field.TypeBool, value)
+		_node.IdentityVerificationRequired = value
+	}
+	if value, ok := _c.mutation.IdentityVerificationRequiredAt(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredAt, field.TypeTime, value)
+		_node.IdentityVerificationRequiredAt = &value
+	}
+	if value, ok := _c.mutation.IdentityVerificationRequiredReason(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredReason, field.TypeString, value)
+		_node.IdentityVerificationRequiredReason = value
+	}
+	if value, ok := _c.mutation.IdentityRequirementClearedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRequirementClearedAt, field.TypeTime, value)
+		_node.IdentityRequirementClearedAt = &value
+	}
+	if value, ok := _c.mutation.IdentityStatus(); ok {
+		_spec.SetField(customer.FieldIdentityStatus, field.TypeString, value)
+		_node.IdentityStatus = &value
+	}
+	if value, ok := _c.mutation.IdentityVerifiedAt(); ok {
+		_spec.SetField(customer.FieldIdentityVerifiedAt, field.TypeTime, value)
+		_node.IdentityVerifiedAt = &value
+	}
+	if value, ok := _c.mutation.IdentitySessionID(); ok {
+		_spec.SetField(customer.FieldIdentitySessionID, field.TypeString, value)
+		_node.IdentitySessionID = &value
+	}
+	if value, ok := _c.mutation.IdentityAttemptCount(); ok {
+		_spec.SetField(customer.FieldIdentityAttemptCount, field.TypeInt, value)
+		_node.IdentityAttemptCount = value
+	}
+	if value, ok := _c.mutation.IdentityLastErrorCode(); ok {
+		_spec.SetField(customer.FieldIdentityLastErrorCode, field.TypeString, value)
+		_node.IdentityLastErrorCode = value
+	}
+	if value, ok := _c.mutation.StripeRiskScore(); ok {
+		_spec.SetField(customer.FieldStripeRiskScore, field.TypeInt, value)
+		_node.StripeRiskScore = &value
+	}
+	if value, ok := _c.mutation.StripeRadarRiskScore(); ok {
+		_spec.SetField(customer.FieldStripeRadarRiskScore, field.TypeInt, value)
+		_node.StripeRadarRiskScore = &value
+	}
+	if value, ok := _c.mutation.StripeRiskLevel(); ok {
+		_spec.SetField(customer.FieldStripeRiskLevel, field.TypeString, value)
+		_node.StripeRiskLevel = &value
+	}
+	if value, ok := _c.mutation.StripeRiskChargeID(); ok {
+		_spec.SetField(customer.FieldStripeRiskChargeID, field.TypeString, value)
+		_node.StripeRiskChargeID = value
+	}
+	if value, ok := _c.mutation.IdentityFirstName(); ok {
+		_spec.SetField(customer.FieldIdentityFirstName, field.TypeString, value)
+		_node.IdentityFirstName = value
+	}
+	if value, ok := _c.mutation.IdentityLastName(); ok {
+		_spec.SetField(customer.FieldIdentityLastName, field.TypeString, value)
+		_node.IdentityLastName = value
+	}
+	if value, ok := _c.mutation.IdentityDob(); ok {
+		_spec.SetField(customer.FieldIdentityDob, field.TypeString, value)
+		_node.IdentityDob = value
+	}
+	if value, ok := _c.mutation.IdentityIDType(); ok {
+		_spec.SetField(customer.FieldIdentityIDType, field.TypeString, value)
+		_node.IdentityIDType = value
+	}
+	if value, ok := _c.mutation.IdentityAddress(); ok {
+		_spec.SetField(customer.FieldIdentityAddress, field.TypeString, value)
+		_node.IdentityAddress = value
+	}
+	if value, ok := _c.mutation.IdentityIDNumberLast4(); ok {
+		_spec.SetField(customer.FieldIdentityIDNumberLast4, field.TypeString, value)
+		_node.IdentityIDNumberLast4 = value
+	}
+	if value, ok := _c.mutation.IdentityIssuingCountry(); ok {
+		_spec.SetField(customer.FieldIdentityIssuingCountry, field.TypeString, value)
+		_node.IdentityIssuingCountry = value
+	}
+	if value, ok := _c.mutation.IdentityExpirationDate(); ok {
+		_spec.SetField(customer.FieldIdentityExpirationDate, field.TypeString, value)
+		_node.IdentityExpirationDate = value
+	}
+	if value, ok := _c.mutation.IdentityManualVerification(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerification, field.TypeBool, value)
+		_node.IdentityManualVerification = value
+	}
+	if value, ok := _c.mutation.IdentityManualVerificationNotes(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationNotes, field.TypeString, value)
+		_node.IdentityManualVerificationNotes = value
+	}
+	if value, ok := _c.mutation.IdentityManualVerificationBy(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationBy, field.TypeString, value)
+		_node.IdentityManualVerificationBy = value
+	}
+	if value, ok := _c.mutation.IdentityManualVerificationAt(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationAt, field.TypeTime, value)
+		_node.IdentityManualVerificationAt = &value
+	}
+	if value, ok := _c.mutation.IdentityRedactionRequestedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)
+		_node.IdentityRedactionRequestedAt = &value
+	}
+	if value, ok := _c.mutation.IdentityRedactedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRedactedAt, field.TypeTime, value)
+		_node.IdentityRedactedAt = &value
 	}
 	if nodes := _c.mutation.SubaccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -391,6 +989,414 @@ func (u *CustomerUpsert) UpdatePhone() *CustomerUpsert {
 	return u
 }
 
+// SetIdentityVerificationRequired sets the "identity_verification_required" field.
+func (u *CustomerUpsert) SetIdentityVerificationRequired(v bool) *CustomerUpsert {
+	u.Set(customer.FieldIdentityVerificationRequired, v)
+	return u
+}
+
+// UpdateIdentityVerificationRequired sets the "identity_verification_required" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityVerificationRequired() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityVerificationRequired)
+	return u
+}
+
+// SetIdentityVerificationRequiredAt sets the "identity_verification_required_at" field.
+func (u *CustomerUpsert) SetIdentityVerificationRequiredAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldIdentityVerificationRequiredAt, v)
+	return u
+}
+
+// UpdateIdentityVerificationRequiredAt sets the "identity_verification_required_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityVerificationRequiredAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityVerificationRequiredAt)
+	return u
+}
+
+// ClearIdentityVerificationRequiredAt clears the value of the "identity_verification_required_at" field.
+func (u *CustomerUpsert) ClearIdentityVerificationRequiredAt() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentityVerificationRequiredAt)
+	return u
+}
+
+// SetIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field.
+func (u *CustomerUpsert) SetIdentityVerificationRequiredReason(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityVerificationRequiredReason, v)
+	return u
+}
+
+// UpdateIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityVerificationRequiredReason() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityVerificationRequiredReason)
+	return u
+}
+
+// SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
+func (u *CustomerUpsert) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldIdentityRequirementClearedAt, v)
+	return u
+}
+
+// UpdateIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityRequirementClearedAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityRequirementClearedAt)
+	return u
+}
+
+// ClearIdentityRequirementClearedAt clears the value of the "identity_requirement_cleared_at" field.
+func (u *CustomerUpsert) ClearIdentityRequirementClearedAt() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentityRequirementClearedAt)
+	return u
+}
+
+// SetIdentityStatus sets the "identity_status" field.
+func (u *CustomerUpsert) SetIdentityStatus(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityStatus, v)
+	return u
+}
+
+// UpdateIdentityStatus sets the "identity_status" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityStatus() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityStatus)
+	return u
+}
+
+// ClearIdentityStatus clears the value of the "identity_status" field.
+func (u *CustomerUpsert) ClearIdentityStatus() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentityStatus)
+	return u
+}
+
+// SetIdentityVerifiedAt sets the "identity_verified_at" field.
+func (u *CustomerUpsert) SetIdentityVerifiedAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldIdentityVerifiedAt, v)
+	return u
+}
+
+// UpdateIdentityVerifiedAt sets the "identity_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityVerifiedAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityVerifiedAt)
+	return u
+}
+
+// ClearIdentityVerifiedAt clears the value of the "identity_verified_at" field.
+func (u *CustomerUpsert) ClearIdentityVerifiedAt() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentityVerifiedAt)
+	return u
+}
+
+// SetIdentitySessionID sets the "identity_session_id" field.
+func (u *CustomerUpsert) SetIdentitySessionID(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentitySessionID, v)
+	return u
+}
+
+// UpdateIdentitySessionID sets the "identity_session_id" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentitySessionID() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentitySessionID)
+	return u
+}
+
+// ClearIdentitySessionID clears the value of the "identity_session_id" field.
+func (u *CustomerUpsert) ClearIdentitySessionID() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentitySessionID)
+	return u
+}
+
+// SetIdentityAttemptCount sets the "identity_attempt_count" field.
+func (u *CustomerUpsert) SetIdentityAttemptCount(v int) *CustomerUpsert {
+	u.Set(customer.FieldIdentityAttemptCount, v)
+	return u
+}
+
+// UpdateIdentityAttemptCount sets the "identity_attempt_count" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityAttemptCount() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityAttemptCount)
+	return u
+}
+
+// AddIdentityAttemptCount adds v to the "identity_attempt_count" field.
+func (u *CustomerUpsert) AddIdentityAttemptCount(v int) *CustomerUpsert {
+	u.Add(customer.FieldIdentityAttemptCount, v)
+	return u
+}
+
+// SetIdentityLastErrorCode sets the "identity_last_error_code" field.
+func (u *CustomerUpsert) SetIdentityLastErrorCode(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityLastErrorCode, v)
+	return u
+}
+
+// UpdateIdentityLastErrorCode sets the "identity_last_error_code" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityLastErrorCode() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityLastErrorCode)
+	return u
+}
+
+// SetStripeRiskScore sets the "stripe_risk_score" field.
+func (u *CustomerUpsert) SetStripeRiskScore(v int) *CustomerUpsert {
+	u.Set(customer.FieldStripeRiskScore, v)
+	return u
+}
+
+// UpdateStripeRiskScore sets the "stripe_risk_score" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateStripeRiskScore() *CustomerUpsert {
+	u.SetExcluded(customer.FieldStripeRiskScore)
+	return u
+}
+
+// AddStripeRiskScore adds v to the "stripe_risk_score" field.
+func (u *CustomerUpsert) AddStripeRiskScore(v int) *CustomerUpsert {
+	u.Add(customer.FieldStripeRiskScore, v)
+	return u
+}
+
+// ClearStripeRiskScore clears the value of the "stripe_risk_score" field.
+func (u *CustomerUpsert) ClearStripeRiskScore() *CustomerUpsert {
+	u.SetNull(customer.FieldStripeRiskScore)
+	return u
+}
+
+// SetStripeRadarRiskScore sets the "stripe_radar_risk_score" field.
+func (u *CustomerUpsert) SetStripeRadarRiskScore(v int) *CustomerUpsert {
+	u.Set(customer.FieldStripeRadarRiskScore, v)
+	return u
+}
+
+// UpdateStripeRadarRiskScore sets the "stripe_radar_risk_score" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateStripeRadarRiskScore() *CustomerUpsert {
+	u.SetExcluded(customer.FieldStripeRadarRiskScore)
+	return u
+}
+
+// AddStripeRadarRiskScore adds v to the "stripe_radar_risk_score" field.
+func (u *CustomerUpsert) AddStripeRadarRiskScore(v int) *CustomerUpsert {
+	u.Add(customer.FieldStripeRadarRiskScore, v)
+	return u
+}
+
+// ClearStripeRadarRiskScore clears the value of the "stripe_radar_risk_score" field.
+func (u *CustomerUpsert) ClearStripeRadarRiskScore() *CustomerUpsert {
+	u.SetNull(customer.FieldStripeRadarRiskScore)
+	return u
+}
+
+// SetStripeRiskLevel sets the "stripe_risk_level" field.
+func (u *CustomerUpsert) SetStripeRiskLevel(v string) *CustomerUpsert {
+	u.Set(customer.FieldStripeRiskLevel, v)
+	return u
+}
+
+// UpdateStripeRiskLevel sets the "stripe_risk_level" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateStripeRiskLevel() *CustomerUpsert {
+	u.SetExcluded(customer.FieldStripeRiskLevel)
+	return u
+}
+
+// ClearStripeRiskLevel clears the value of the "stripe_risk_level" field.
+func (u *CustomerUpsert) ClearStripeRiskLevel() *CustomerUpsert {
+	u.SetNull(customer.FieldStripeRiskLevel)
+	return u
+}
+
+// SetStripeRiskChargeID sets the "stripe_risk_charge_id" field.
+func (u *CustomerUpsert) SetStripeRiskChargeID(v string) *CustomerUpsert {
+	u.Set(customer.FieldStripeRiskChargeID, v)
+	return u
+}
+
+// UpdateStripeRiskChargeID sets the "stripe_risk_charge_id" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateStripeRiskChargeID() *CustomerUpsert {
+	u.SetExcluded(customer.FieldStripeRiskChargeID)
+	return u
+}
+
+// SetIdentityFirstName sets the "identity_first_name" field.
+func (u *CustomerUpsert) SetIdentityFirstName(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityFirstName, v)
+	return u
+}
+
+// UpdateIdentityFirstName sets the "identity_first_name" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityFirstName() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityFirstName)
+	return u
+}
+
+// SetIdentityLastName sets the "identity_last_name" field.
+func (u *CustomerUpsert) SetIdentityLastName(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityLastName, v)
+	return u
+}
+
+// UpdateIdentityLastName sets the "identity_last_name" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityLastName() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityLastName)
+	return u
+}
+
+// SetIdentityDob sets the "identity_dob" field.
+func (u *CustomerUpsert) SetIdentityDob(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityDob, v)
+	return u
+}
+
+// UpdateIdentityDob sets the "identity_dob" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityDob() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityDob)
+	return u
+}
+
+// SetIdentityIDType sets the "identity_id_type" field.
+func (u *CustomerUpsert) SetIdentityIDType(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityIDType, v)
+	return u
+}
+
+// UpdateIdentityIDType sets the "identity_id_type" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityIDType() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityIDType)
+	return u
+}
+
+// SetIdentityAddress sets the "identity_address" field.
+func (u *CustomerUpsert) SetIdentityAddress(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityAddress, v)
+	return u
+}
+
+// UpdateIdentityAddress sets the "identity_address" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityAddress() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityAddress)
+	return u
+}
+
+// SetIdentityIDNumberLast4 sets the "identity_id_number_last4" field.
+func (u *CustomerUpsert) SetIdentityIDNumberLast4(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityIDNumberLast4, v)
+	return u
+}
+
+// UpdateIdentityIDNumberLast4 sets the "identity_id_number_last4" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityIDNumberLast4() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityIDNumberLast4)
+	return u
+}
+
+// SetIdentityIssuingCountry sets the "identity_issuing_country" field.
+func (u *CustomerUpsert) SetIdentityIssuingCountry(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityIssuingCountry, v)
+	return u
+}
+
+// UpdateIdentityIssuingCountry sets the "identity_issuing_country" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityIssuingCountry() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityIssuingCountry)
+	return u
+}
+
+// SetIdentityExpirationDate sets the "identity_expiration_date" field.
+func (u *CustomerUpsert) SetIdentityExpirationDate(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityExpirationDate, v)
+	return u
+}
+
+// UpdateIdentityExpirationDate sets the "identity_expiration_date" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityExpirationDate() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityExpirationDate)
+	return u
+}
+
+// SetIdentityManualVerification sets the "identity_manual_verification" field.
+func (u *CustomerUpsert) SetIdentityManualVerification(v bool) *CustomerUpsert {
+	u.Set(customer.FieldIdentityManualVerification, v)
+	return u
+}
+
+// UpdateIdentityManualVerification sets the "identity_manual_verification" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityManualVerification() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityManualVerification)
+	return u
+}
+
+// SetIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field.
+func (u *CustomerUpsert) SetIdentityManualVerificationNotes(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityManualVerificationNotes, v)
+	return u
+}
+
+// UpdateIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityManualVerificationNotes() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityManualVerificationNotes)
+	return u
+}
+
+// SetIdentityManualVerificationBy sets the "identity_manual_verification_by" field.
+func (u *CustomerUpsert) SetIdentityManualVerificationBy(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityManualVerificationBy, v)
+	return u
+}
+
+// UpdateIdentityManualVerificationBy sets the "identity_manual_verification_by" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityManualVerificationBy() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityManualVerificationBy)
+	return u
+}
+
+// SetIdentityManualVerificationAt sets the "identity_manual_verification_at" field.
+func (u *CustomerUpsert) SetIdentityManualVerificationAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldIdentityManualVerificationAt, v)
+	return u
+}
+
+// UpdateIdentityManualVerificationAt sets the "identity_manual_verification_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityManualVerificationAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityManualVerificationAt)
+	return u
+}
+
+// ClearIdentityManualVerificationAt clears the value of the "identity_manual_verification_at" field.
+func (u *CustomerUpsert) ClearIdentityManualVerificationAt() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentityManualVerificationAt)
+	return u
+}
+
+// SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
+func (u *CustomerUpsert) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldIdentityRedactionRequestedAt, v)
+	return u
+}
+
+// UpdateIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityRedactionRequestedAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityRedactionRequestedAt)
+	return u
+}
+
+// ClearIdentityRedactionRequestedAt clears the value of the "identity_redaction_requested_at" field.
+func (u *CustomerUpsert) ClearIdentityRedactionRequestedAt() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentityRedactionRequestedAt)
+	return u
+}
+
+// SetIdentityRedactedAt sets the "identity_redacted_at" field.
+func (u *CustomerUpsert) SetIdentityRedactedAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldIdentityRedactedAt, v)
+	return u
+}
+
+// UpdateIdentityRedactedAt sets the "identity_redacted_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityRedactedAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityRedactedAt)
+	return u
+}
+
+// ClearIdentityRedactedAt clears the value of the "identity_redacted_at" field.
+func (u *CustomerUpsert) ClearIdentityRedactedAt() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentityRedactedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -508,6 +1514,482 @@ func (u *CustomerUpsertOne) SetPhone(v string) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdatePhone() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdatePhone()
+	})
+}
+
+// SetIdentityVerificationRequired sets the "identity_verification_required" field.
+func (u *CustomerUpsertOne) SetIdentityVerificationRequired(v bool) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationRequired(v)
+	})
+}
+
+// UpdateIdentityVerificationRequired sets the "identity_verification_required" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityVerificationRequired() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationRequired()
+	})
+}
+
+// SetIdentityVerificationRequiredAt sets the "identity_verification_required_at" field.
+func (u *CustomerUpsertOne) SetIdentityVerificationRequiredAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationRequiredAt(v)
+	})
+}
+
+// UpdateIdentityVerificationRequiredAt sets the "identity_verification_required_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityVerificationRequiredAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationRequiredAt()
+	})
+}
+
+// ClearIdentityVerificationRequiredAt clears the value of the "identity_verification_required_at" field.
+func (u *CustomerUpsertOne) ClearIdentityVerificationRequiredAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityVerificationRequiredAt()
+	})
+}
+
+// SetIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field.
+func (u *CustomerUpsertOne) SetIdentityVerificationRequiredReason(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationRequiredReason(v)
+	})
+}
+
+// UpdateIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityVerificationRequiredReason() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationRequiredReason()
+	})
+}
+
+// SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
+func (u *CustomerUpsertOne) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityRequirementClearedAt(v)
+	})
+}
+
+// UpdateIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityRequirementClearedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityRequirementClearedAt()
+	})
+}
+
+// ClearIdentityRequirementClearedAt clears the value of the "identity_requirement_cleared_at" field.
+func (u *CustomerUpsertOne) ClearIdentityRequirementClearedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityRequirementClearedAt()
+	})
+}
+
+// SetIdentityStatus sets the "identity_status" field.
+func (u *CustomerUpsertOne) SetIdentityStatus(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityStatus(v)
+	})
+}
+
+// UpdateIdentityStatus sets the "identity_status" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityStatus() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityStatus()
+	})
+}
+
+// ClearIdentityStatus clears the value of the "identity_status" field.
+func (u *CustomerUpsertOne) ClearIdentityStatus() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityStatus()
+	})
+}
+
+// SetIdentityVerifiedAt sets the "identity_verified_at" field.
+func (u *CustomerUpsertOne) SetIdentityVerifiedAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerifiedAt(v)
+	})
+}
+
+// UpdateIdentityVerifiedAt sets the "identity_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityVerifiedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerifiedAt()
+	})
+}
+
+// ClearIdentityVerifiedAt clears the value of the "identity_verified_at" field.
+func (u *CustomerUpsertOne) ClearIdentityVerifiedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityVerifiedAt()
+	})
+}
+
+// SetIdentitySessionID sets the "identity_session_id" field.
+func (u *CustomerUpsertOne) SetIdentitySessionID(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentitySessionID(v)
+	})
+}
+
+// UpdateIdentitySessionID sets the "identity_session_id" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentitySessionID() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentitySessionID()
+	})
+}
+
+// ClearIdentitySessionID clears the value of the "identity_session_id" field.
+func (u *CustomerUpsertOne) ClearIdentitySessionID() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentitySessionID()
+	})
+}
+
+// SetIdentityAttemptCount sets the "identity_attempt_count" field.
+func (u *CustomerUpsertOne) SetIdentityAttemptCount(v int) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityAttemptCount(v)
+	})
+}
+
+// AddIdentityAttemptCount adds v to the "identity_attempt_count" field.
+func (u *CustomerUpsertOne) AddIdentityAttemptCount(v int) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddIdentityAttemptCount(v)
+	})
+}
+
+// UpdateIdentityAttemptCount sets the "identity_attempt_count" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityAttemptCount() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityAttemptCount()
+	})
+}
+
+// SetIdentityLastErrorCode sets the "identity_last_error_code" field.
+func (u *CustomerUpsertOne) SetIdentityLastErrorCode(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityLastErrorCode(v)
+	})
+}
+
+// UpdateIdentityLastErrorCode sets the "identity_last_error_code" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityLastErrorCode() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityLastErrorCode()
+	})
+}
+
+// SetStripeRiskScore sets the "stripe_risk_score" field.
+func (u *CustomerUpsertOne) SetStripeRiskScore(v int) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRiskScore(v)
+	})
+}
+
+// AddStripeRiskScore adds v to the "stripe_risk_score" field.
+func (u *CustomerUpsertOne) AddStripeRiskScore(v int) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddStripeRiskScore(v)
+	})
+}
+
+// UpdateStripeRiskScore sets the "stripe_risk_score" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateStripeRiskScore() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRiskScore()
+	})
+}
+
+// ClearStripeRiskScore clears the value of the "stripe_risk_score" field.
+func (u *CustomerUpsertOne) ClearStripeRiskScore() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearStripeRiskScore()
+	})
+}
+
+// SetStripeRadarRiskScore sets the "stripe_radar_risk_score" field.
+func (u *CustomerUpsertOne) SetStripeRadarRiskScore(v int) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRadarRiskScore(v)
+	})
+}
+
+// AddStripeRadarRiskScore adds v to the "stripe_radar_risk_score" field.
+func (u *CustomerUpsertOne) AddStripeRadarRiskScore(v int) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddStripeRadarRiskScore(v)
+	})
+}
+
+// UpdateStripeRadarRiskScore sets the "stripe_radar_risk_score" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateStripeRadarRiskScore() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRadarRiskScore()
+	})
+}
+
+// ClearStripeRadarRiskScore clears the value of the "stripe_radar_risk_score" field.
+func (u *CustomerUpsertOne) ClearStripeRadarRiskScore() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearStripeRadarRiskScore()
+	})
+}
+
+// SetStripeRiskLevel sets the "stripe_risk_level" field.
+func (u *CustomerUpsertOne) SetStripeRiskLevel(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRiskLevel(v)
+	})
+}
+
+// UpdateStripeRiskLevel sets the "stripe_risk_level" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateStripeRiskLevel() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRiskLevel()
+	})
+}
+
+// ClearStripeRiskLevel clears the value of the "stripe_risk_level" field.
+func (u *CustomerUpsertOne) ClearStripeRiskLevel() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearStripeRiskLevel()
+	})
+}
+
+// SetStripeRiskChargeID sets the "stripe_risk_charge_id" field.
+func (u *CustomerUpsertOne) SetStripeRiskChargeID(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRiskChargeID(v)
+	})
+}
+
+// UpdateStripeRiskChargeID sets the "stripe_risk_charge_id" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateStripeRiskChargeID() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRiskChargeID()
+	})
+}
+
+// SetIdentityFirstName sets the "identity_first_name" field.
+func (u *CustomerUpsertOne) SetIdentityFirstName(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityFirstName(v)
+	})
+}
+
+// UpdateIdentityFirstName sets the "identity_first_name" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityFirstName() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityFirstName()
+	})
+}
+
+// SetIdentityLastName sets the "identity_last_name" field.
+func (u *CustomerUpsertOne) SetIdentityLastName(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityLastName(v)
+	})
+}
+
+// UpdateIdentityLastName sets the "identity_last_name" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityLastName() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityLastName()
+	})
+}
+
+// SetIdentityDob sets the "identity_dob" field.
+func (u *CustomerUpsertOne) SetIdentityDob(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityDob(v)
+	})
+}
+
+// UpdateIdentityDob sets the "identity_dob" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityDob() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityDob()
+	})
+}
+
+// SetIdentityIDType sets the "identity_id_type" field.
+func (u *CustomerUpsertOne) SetIdentityIDType(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityIDType(v)
+	})
+}
+
+// UpdateIdentityIDType sets the "identity_id_type" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityIDType() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityIDType()
+	})
+}
+
+// SetIdentityAddress sets the "identity_address" field.
+func (u *CustomerUpsertOne) SetIdentityAddress(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityAddress(v)
+	})
+}
+
+// UpdateIdentityAddress sets the "identity_address" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityAddress() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityAddress()
+	})
+}
+
+// SetIdentityIDNumberLast4 sets the "identity_id_number_last4" field.
+func (u *CustomerUpsertOne) SetIdentityIDNumberLast4(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityIDNumberLast4(v)
+	})
+}
+
+// UpdateIdentityIDNumberLast4 sets the "identity_id_number_last4" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityIDNumberLast4() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityIDNumberLast4()
+	})
+}
+
+// SetIdentityIssuingCountry sets the "identity_issuing_country" field.
+func (u *CustomerUpsertOne) SetIdentityIssuingCountry(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityIssuingCountry(v)
+	})
+}
+
+// UpdateIdentityIssuingCountry sets the "identity_issuing_country" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityIssuingCountry() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityIssuingCountry()
+	})
+}
+
+// SetIdentityExpirationDate sets the "identity_expiration_date" field.
+func (u *CustomerUpsertOne) SetIdentityExpirationDate(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityExpirationDate(v)
+	})
+}
+
+// UpdateIdentityExpirationDate sets the "identity_expiration_date" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityExpirationDate() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityExpirationDate()
+	})
+}
+
+// SetIdentityManualVerification sets the "identity_manual_verification" field.
+func (u *CustomerUpsertOne) SetIdentityManualVerification(v bool) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityManualVerification(v)
+	})
+}
+
+// UpdateIdentityManualVerification sets the "identity_manual_verification" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityManualVerification() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityManualVerification()
+	})
+}
+
+// SetIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field.
+func (u *CustomerUpsertOne) SetIdentityManualVerificationNotes(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityManualVerificationNotes(v)
+	})
+}
+
+// UpdateIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityManualVerificationNotes() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityManualVerificationNotes()
+	})
+}
+
+// SetIdentityManualVerificationBy sets the "identity_manual_verification_by" field.
+func (u *CustomerUpsertOne) SetIdentityManualVerificationBy(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityManualVerificationBy(v)
+	})
+}
+
+// UpdateIdentityManualVerificationBy sets the "identity_manual_verification_by" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityManualVerificationBy() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityManualVerificationBy()
+	})
+}
+
+// SetIdentityManualVerificationAt sets the "identity_manual_verification_at" field.
+func (u *CustomerUpsertOne) SetIdentityManualVerificationAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityManualVerificationAt(v)
+	})
+}
+
+// UpdateIdentityManualVerificationAt sets the "identity_manual_verification_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityManualVerificationAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityManualVerificationAt()
+	})
+}
+
+// ClearIdentityManualVerificationAt clears the value of the "identity_manual_verification_at" field.
+func (u *CustomerUpsertOne) ClearIdentityManualVerificationAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityManualVerificationAt()
+	})
+}
+
+// SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
+func (u *CustomerUpsertOne) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityRedactionRequestedAt(v)
+	})
+}
+
+// UpdateIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityRedactionRequestedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityRedactionRequestedAt()
+	})
+}
+
+// ClearIdentityRedactionRequestedAt clears the value of the "identity_redaction_requested_at" field.
+func (u *CustomerUpsertOne) ClearIdentityRedactionRequestedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityRedactionRequestedAt()
+	})
+}
+
+// SetIdentityRedactedAt sets the "identity_redacted_at" field.
+func (u *CustomerUpsertOne) SetIdentityRedactedAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityRedactedAt(v)
+	})
+}
+
+// UpdateIdentityRedactedAt sets the "identity_redacted_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityRedactedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityRedactedAt()
+	})
+}
+
+// ClearIdentityRedactedAt clears the value of the "identity_redacted_at" field.
+func (u *CustomerUpsertOne) ClearIdentityRedactedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityRedactedAt()
 	})
 }
 
@@ -795,6 +2277,482 @@ func (u *CustomerUpsertBulk) SetPhone(v string) *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) UpdatePhone() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdatePhone()
+	})
+}
+
+// SetIdentityVerificationRequired sets the "identity_verification_required" field.
+func (u *CustomerUpsertBulk) SetIdentityVerificationRequired(v bool) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationRequired(v)
+	})
+}
+
+// UpdateIdentityVerificationRequired sets the "identity_verification_required" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityVerificationRequired() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationRequired()
+	})
+}
+
+// SetIdentityVerificationRequiredAt sets the "identity_verification_required_at" field.
+func (u *CustomerUpsertBulk) SetIdentityVerificationRequiredAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationRequiredAt(v)
+	})
+}
+
+// UpdateIdentityVerificationRequiredAt sets the "identity_verification_required_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityVerificationRequiredAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationRequiredAt()
+	})
+}
+
+// ClearIdentityVerificationRequiredAt clears the value of the "identity_verification_required_at" field.
+func (u *CustomerUpsertBulk) ClearIdentityVerificationRequiredAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityVerificationRequiredAt()
+	})
+}
+
+// SetIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field.
+func (u *CustomerUpsertBulk) SetIdentityVerificationRequiredReason(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationRequiredReason(v)
+	})
+}
+
+// UpdateIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityVerificationRequiredReason() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationRequiredReason()
+	})
+}
+
+// SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
+func (u *CustomerUpsertBulk) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityRequirementClearedAt(v)
+	})
+}
+
+// UpdateIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityRequirementClearedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityRequirementClearedAt()
+	})
+}
+
+// ClearIdentityRequirementClearedAt clears the value of the "identity_requirement_cleared_at" field.
+func (u *CustomerUpsertBulk) ClearIdentityRequirementClearedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityRequirementClearedAt()
+	})
+}
+
+// SetIdentityStatus sets the "identity_status" field.
+func (u *CustomerUpsertBulk) SetIdentityStatus(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityStatus(v)
+	})
+}
+
+// UpdateIdentityStatus sets the "identity_status" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityStatus() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityStatus()
+	})
+}
+
+// ClearIdentityStatus clears the value of the "identity_status" field.
+func (u *CustomerUpsertBulk) ClearIdentityStatus() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityStatus()
+	})
+}
+
+// SetIdentityVerifiedAt sets the "identity_verified_at" field.
+func (u *CustomerUpsertBulk) SetIdentityVerifiedAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerifiedAt(v)
+	})
+}
+
+// UpdateIdentityVerifiedAt sets the "identity_verified_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityVerifiedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerifiedAt()
+	})
+}
+
+// ClearIdentityVerifiedAt clears the value of the "identity_verified_at" field.
+func (u *CustomerUpsertBulk) ClearIdentityVerifiedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityVerifiedAt()
+	})
+}
+
+// SetIdentitySessionID sets the "identity_session_id" field.
+func (u *CustomerUpsertBulk) SetIdentitySessionID(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentitySessionID(v)
+	})
+}
+
+// UpdateIdentitySessionID sets the "identity_session_id" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentitySessionID() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentitySessionID()
+	})
+}
+
+// ClearIdentitySessionID clears the value of the "identity_session_id" field.
+func (u *CustomerUpsertBulk) ClearIdentitySessionID() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentitySessionID()
+	})
+}
+
+// SetIdentityAttemptCount sets the "identity_attempt_count" field.
+func (u *CustomerUpsertBulk) SetIdentityAttemptCount(v int) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityAttemptCount(v)
+	})
+}
+
+// AddIdentityAttemptCount adds v to the "identity_attempt_count" field.
+func (u *CustomerUpsertBulk) AddIdentityAttemptCount(v int) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddIdentityAttemptCount(v)
+	})
+}
+
+// UpdateIdentityAttemptCount sets the "identity_attempt_count" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityAttemptCount() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityAttemptCount()
+	})
+}
+
+// SetIdentityLastErrorCode sets the "identity_last_error_code" field.
+func (u *CustomerUpsertBulk) SetIdentityLastErrorCode(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityLastErrorCode(v)
+	})
+}
+
+// UpdateIdentityLastErrorCode sets the "identity_last_error_code" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityLastErrorCode() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityLastErrorCode()
+	})
+}
+
+// SetStripeRiskScore sets the "stripe_risk_score" field.
+func (u *CustomerUpsertBulk) SetStripeRiskScore(v int) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRiskScore(v)
+	})
+}
+
+// AddStripeRiskScore adds v to the "stripe_risk_score" field.
+func (u *CustomerUpsertBulk) AddStripeRiskScore(v int) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddStripeRiskScore(v)
+	})
+}
+
+// UpdateStripeRiskScore sets the "stripe_risk_score" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateStripeRiskScore() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRiskScore()
+	})
+}
+
+// ClearStripeRiskScore clears the value of the "stripe_risk_score" field.
+func (u *CustomerUpsertBulk) ClearStripeRiskScore() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearStripeRiskScore()
+	})
+}
+
+// SetStripeRadarRiskScore sets the "stripe_radar_risk_score" field.
+func (u *CustomerUpsertBulk) SetStripeRadarRiskScore(v int) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRadarRiskScore(v)
+	})
+}
+
+// AddStripeRadarRiskScore adds v to the "stripe_radar_risk_score" field.
+func (u *CustomerUpsertBulk) AddStripeRadarRiskScore(v int) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.AddStripeRadarRiskScore(v)
+	})
+}
+
+// UpdateStripeRadarRiskScore sets the "stripe_radar_risk_score" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateStripeRadarRiskScore() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRadarRiskScore()
+	})
+}
+
+// ClearStripeRadarRiskScore clears the value of the "stripe_radar_risk_score" field.
+func (u *CustomerUpsertBulk) ClearStripeRadarRiskScore() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearStripeRadarRiskScore()
+	})
+}
+
+// SetStripeRiskLevel sets the "stripe_risk_level" field.
+func (u *CustomerUpsertBulk) SetStripeRiskLevel(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRiskLevel(v)
+	})
+}
+
+// UpdateStripeRiskLevel sets the "stripe_risk_level" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateStripeRiskLevel() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRiskLevel()
+	})
+}
+
+// ClearStripeRiskLevel clears the value of the "stripe_risk_level" field.
+func (u *CustomerUpsertBulk) ClearStripeRiskLevel() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearStripeRiskLevel()
+	})
+}
+
+// SetStripeRiskChargeID sets the "stripe_risk_charge_id" field.
+func (u *CustomerUpsertBulk) SetStripeRiskChargeID(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRiskChargeID(v)
+	})
+}
+
+// UpdateStripeRiskChargeID sets the "stripe_risk_charge_id" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateStripeRiskChargeID() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRiskChargeID()
+	})
+}
+
+// SetIdentityFirstName sets the "identity_first_name" field.
+func (u *CustomerUpsertBulk) SetIdentityFirstName(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityFirstName(v)
+	})
+}
+
+// UpdateIdentityFirstName sets the "identity_first_name" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityFirstName() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityFirstName()
+	})
+}
+
+// SetIdentityLastName sets the "identity_last_name" field.
+func (u *CustomerUpsertBulk) SetIdentityLastName(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityLastName(v)
+	})
+}
+
+// UpdateIdentityLastName sets the "identity_last_name" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityLastName() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityLastName()
+	})
+}
+
+// SetIdentityDob sets the "identity_dob" field.
+func (u *CustomerUpsertBulk) SetIdentityDob(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityDob(v)
+	})
+}
+
+// UpdateIdentityDob sets the "identity_dob" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityDob() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityDob()
+	})
+}
+
+// SetIdentityIDType sets the "identity_id_type" field.
+func (u *CustomerUpsertBulk) SetIdentityIDType(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityIDType(v)
+	})
+}
+
+// UpdateIdentityIDType sets the "identity_id_type" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityIDType() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityIDType()
+	})
+}
+
+// SetIdentityAddress sets the "identity_address" field.
+func (u *CustomerUpsertBulk) SetIdentityAddress(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityAddress(v)
+	})
+}
+
+// UpdateIdentityAddress sets the "identity_address" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityAddress() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityAddress()
+	})
+}
+
+// SetIdentityIDNumberLast4 sets the "identity_id_number_last4" field.
+func (u *CustomerUpsertBulk) SetIdentityIDNumberLast4(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityIDNumberLast4(v)
+	})
+}
+
+// UpdateIdentityIDNumberLast4 sets the "identity_id_number_last4" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityIDNumberLast4() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityIDNumberLast4()
+	})
+}
+
+// SetIdentityIssuingCountry sets the "identity_issuing_country" field.
+func (u *CustomerUpsertBulk) SetIdentityIssuingCountry(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityIssuingCountry(v)
+	})
+}
+
+// UpdateIdentityIssuingCountry sets the "identity_issuing_country" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityIssuingCountry() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityIssuingCountry()
+	})
+}
+
+// SetIdentityExpirationDate sets the "identity_expiration_date" field.
+func (u *CustomerUpsertBulk) SetIdentityExpirationDate(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityExpirationDate(v)
+	})
+}
+
+// UpdateIdentityExpirationDate sets the "identity_expiration_date" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityExpirationDate() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityExpirationDate()
+	})
+}
+
+// SetIdentityManualVerification sets the "identity_manual_verification" field.
+func (u *CustomerUpsertBulk) SetIdentityManualVerification(v bool) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityManualVerification(v)
+	})
+}
+
+// UpdateIdentityManualVerification sets the "identity_manual_verification" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityManualVerification() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityManualVerification()
+	})
+}
+
+// SetIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field.
+func (u *CustomerUpsertBulk) SetIdentityManualVerificationNotes(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityManualVerificationNotes(v)
+	})
+}
+
+// UpdateIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityManualVerificationNotes() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityManualVerificationNotes()
+	})
+}
+
+// SetIdentityManualVerificationBy sets the "identity_manual_verification_by" field.
+func (u *CustomerUpsertBulk) SetIdentityManualVerificationBy(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityManualVerificationBy(v)
+	})
+}
+
+// UpdateIdentityManualVerificationBy sets the "identity_manual_verification_by" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityManualVerificationBy() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityManualVerificationBy()
+	})
+}
+
+// SetIdentityManualVerificationAt sets the "identity_manual_verification_at" field.
+func (u *CustomerUpsertBulk) SetIdentityManualVerificationAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityManualVerificationAt(v)
+	})
+}
+
+// UpdateIdentityManualVerificationAt sets the "identity_manual_verification_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityManualVerificationAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityManualVerificationAt()
+	})
+}
+
+// ClearIdentityManualVerificationAt clears the value of the "identity_manual_verification_at" field.
+func (u *CustomerUpsertBulk) ClearIdentityManualVerificationAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityManualVerificationAt()
+	})
+}
+
+// SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
+func (u *CustomerUpsertBulk) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityRedactionRequestedAt(v)
+	})
+}
+
+// UpdateIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityRedactionRequestedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityRedactionRequestedAt()
+	})
+}
+
+// ClearIdentityRedactionRequestedAt clears the value of the "identity_redaction_requested_at" field.
+func (u *CustomerUpsertBulk) ClearIdentityRedactionRequestedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityRedactionRequestedAt()
+	})
+}
+
+// SetIdentityRedactedAt sets the "identity_redacted_at" field.
+func (u *CustomerUpsertBulk) SetIdentityRedactedAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityRedactedAt(v)
+	})
+}
+
+// UpdateIdentityRedactedAt sets the "identity_redacted_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityRedactedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityRedactedAt()
+	})
+}
+
+// ClearIdentityRedactedAt clears the value of the "identity_redacted_at" field.
+func (u *CustomerUpsertBulk) ClearIdentityRedactedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityRedactedAt()
 	})
 }
 

@@ -82,6 +82,471 @@ func (_u *CustomerUpdate) SetNillablePhone(v *string) *CustomerUpdate {
 	return _u
 }
 
+// SetIdentityVerificationRequired sets the "identity_verification_required" field.
+func (_u *CustomerUpdate) SetIdentityVerificationRequired(v bool) *CustomerUpdate {
+	_u.mutation.SetIdentityVerificationRequired(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationRequired sets the "identity_verification_required" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityVerificationRequired(v *bool) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityVerificationRequired(*v)
+	}
+	return _u
+}
+
+// SetIdentityVerificationRequiredAt sets the "identity_verification_required_at" field.
+func (_u *CustomerUpdate) SetIdentityVerificationRequiredAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetIdentityVerificationRequiredAt(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationRequiredAt sets the "identity_verification_required_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityVerificationRequiredAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityVerificationRequiredAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityVerificationRequiredAt clears the value of the "identity_verification_required_at" field.
+func (_u *CustomerUpdate) ClearIdentityVerificationRequiredAt() *CustomerUpdate {
+	_u.mutation.ClearIdentityVerificationRequiredAt()
+	return _u
+}
+
+// SetIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field.
+func (_u *CustomerUpdate) SetIdentityVerificationRequiredReason(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityVerificationRequiredReason(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityVerificationRequiredReason(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityVerificationRequiredReason(*v)
+	}
+	return _u
+}
+
+// SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
+func (_u *CustomerUpdate) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetIdentityRequirementClearedAt(v)
+	return _u
+}
+
+// SetNillableIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityRequirementClearedAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityRequirementClearedAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityRequirementClearedAt clears the value of the "identity_requirement_cleared_at" field.
+func (_u *CustomerUpdate) ClearIdentityRequirementClearedAt() *CustomerUpdate {
+	_u.mutation.ClearIdentityRequirementClearedAt()
+	return _u
+}
+
+// SetIdentityStatus sets the "identity_status" field.
+func (_u *CustomerUpdate) SetIdentityStatus(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityStatus(v)
+	return _u
+}
+
+// SetNillableIdentityStatus sets the "identity_status" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityStatus(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityStatus(*v)
+	}
+	return _u
+}
+
+// ClearIdentityStatus clears the value of the "identity_status" field.
+func (_u *CustomerUpdate) ClearIdentityStatus() *CustomerUpdate {
+	_u.mutation.ClearIdentityStatus()
+	return _u
+}
+
+// SetIdentityVerifiedAt sets the "identity_verified_at" field.
+func (_u *CustomerUpdate) SetIdentityVerifiedAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetIdentityVerifiedAt(v)
+	return _u
+}
+
+// SetNillableIdentityVerifiedAt sets the "identity_verified_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityVerifiedAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityVerifiedAt clears the value of the "identity_verified_at" field.
+func (_u *CustomerUpdate) ClearIdentityVerifiedAt() *CustomerUpdate {
+	_u.mutation.ClearIdentityVerifiedAt()
+	return _u
+}
+
+// SetIdentitySessionID sets the "identity_session_id" field.
+func (_u *CustomerUpdate) SetIdentitySessionID(v string) *CustomerUpdate {
+	_u.mutation.SetIdentitySessionID(v)
+	return _u
+}
+
+// SetNillableIdentitySessionID sets the "identity_session_id" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentitySessionID(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentitySessionID(*v)
+	}
+	return _u
+}
+
+// ClearIdentitySessionID clears the value of the "identity_session_id" field.
+func (_u *CustomerUpdate) ClearIdentitySessionID() *CustomerUpdate {
+	_u.mutation.ClearIdentitySessionID()
+	return _u
+}
+
+// SetIdentityAttemptCount sets the "identity_attempt_count" field.
+func (_u *CustomerUpdate) SetIdentityAttemptCount(v int) *CustomerUpdate {
+	_u.mutation.ResetIdentityAttemptCount()
+	_u.mutation.SetIdentityAttemptCount(v)
+	return _u
+}
+
+// SetNillableIdentityAttemptCount sets the "identity_attempt_count" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityAttemptCount(v *int) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityAttemptCount(*v)
+	}
+	return _u
+}
+
+// AddIdentityAttemptCount adds value to the "identity_attempt_count" field.
+func (_u *CustomerUpdate) AddIdentityAttemptCount(v int) *CustomerUpdate {
+	_u.mutation.AddIdentityAttemptCount(v)
+	return _u
+}
+
+// SetIdentityLastErrorCode sets the "identity_last_error_code" field.
+func (_u *CustomerUpdate) SetIdentityLastErrorCode(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityLastErrorCode(v)
+	return _u
+}
+
+// SetNillableIdentityLastErrorCode sets the "identity_last_error_code" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityLastErrorCode(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityLastErrorCode(*v)
+	}
+	return _u
+}
+
+// SetStripeRiskScore sets the "stripe_risk_score" field.
+func (_u *CustomerUpdate) SetStripeRiskScore(v int) *CustomerUpdate {
+	_u.mutation.ResetStripeRiskScore()
+	_u.mutation.SetStripeRiskScore(v)
+	return _u
+}
+
+// SetNillableStripeRiskScore sets the "stripe_risk_score" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableStripeRiskScore(v *int) *CustomerUpdate {
+	if v != nil {
+		_u.SetStripeRiskScore(*v)
+	}
+	return _u
+}
+
+// AddStripeRiskScore adds value to the "stripe_risk_score" field.
+func (_u *CustomerUpdate) AddStripeRiskScore(v int) *CustomerUpdate {
+	_u.mutation.AddStripeRiskScore(v)
+	return _u
+}
+
+// ClearStripeRiskScore clears the value of the "stripe_risk_score" field.
+func (_u *CustomerUpdate) ClearStripeRiskScore() *CustomerUpdate {
+	_u.mutation.ClearStripeRiskScore()
+	return _u
+}
+
+// SetStripeRadarRiskScore sets the "stripe_radar_risk_score" field.
+func (_u *CustomerUpdate) SetStripeRadarRiskScore(v int) *CustomerUpdate {
+	_u.mutation.ResetStripeRadarRiskScore()
+	_u.mutation.SetStripeRadarRiskScore(v)
+	return _u
+}
+
+// SetNillableStripeRadarRiskScore sets the "stripe_radar_risk_score" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableStripeRadarRiskScore(v *int) *CustomerUpdate {
+	if v != nil {
+		_u.SetStripeRadarRiskScore(*v)
+	}
+	return _u
+}
+
+// AddStripeRadarRiskScore adds value to the "stripe_radar_risk_score" field.
+func (_u *CustomerUpdate) AddStripeRadarRiskScore(v int) *CustomerUpdate {
+	_u.mutation.AddStripeRadarRiskScore(v)
+	return _u
+}
+
+// ClearStripeRadarRiskScore clears the value of the "stripe_radar_risk_score" field.
+func (_u *CustomerUpdate) ClearStripeRadarRiskScore() *CustomerUpdate {
+	_u.mutation.ClearStripeRadarRiskScore()
+	return _u
+}
+
+// SetStripeRiskLevel sets the "stripe_risk_level" field.
+func (_u *CustomerUpdate) SetStripeRiskLevel(v string) *CustomerUpdate {
+	_u.mutation.SetStripeRiskLevel(v)
+	return _u
+}
+
+// SetNillableStripeRiskLevel sets the "stripe_risk_level" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableStripeRiskLevel(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetStripeRiskLevel(*v)
+	}
+	return _u
+}
+
+// ClearStripeRiskLevel clears the value of the "stripe_risk_level" field.
+func (_u *CustomerUpdate) ClearStripeRiskLevel() *CustomerUpdate {
+	_u.mutation.ClearStripeRiskLevel()
+	return _u
+}
+
+// SetStripeRiskChargeID sets the "stripe_risk_charge_id" field.
+func (_u *CustomerUpdate) SetStripeRiskChargeID(v string) *CustomerUpdate {
+	_u.mutation.SetStripeRiskChargeID(v)
+	return _u
+}
+
+// SetNillableStripeRiskChargeID sets the "stripe_risk_charge_id" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableStripeRiskChargeID(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetStripeRiskChargeID(*v)
+	}
+	return _u
+}
+
+// SetIdentityFirstName sets the "identity_first_name" field.
+func (_u *CustomerUpdate) SetIdentityFirstName(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityFirstName(v)
+	return _u
+}
+
+// SetNillableIdentityFirstName sets the "identity_first_name" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityFirstName(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityFirstName(*v)
+	}
+	return _u
+}
+
+// SetIdentityLastName sets the "identity_last_name" field.
+func (_u *CustomerUpdate) SetIdentityLastName(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityLastName(v)
+	return _u
+}
+
+// SetNillableIdentityLastName sets the "identity_last_name" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityLastName(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityLastName(*v)
+	}
+	return _u
+}
+
+// SetIdentityDob sets the "identity_dob" field.
+func (_u *CustomerUpdate) SetIdentityDob(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityDob(v)
+	return _u
+}
+
+// SetNillableIdentityDob sets the "identity_dob" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityDob(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityDob(*v)
+	}
+	return _u
+}
+
+// SetIdentityIDType sets the "identity_id_type" field.
+func (_u *CustomerUpdate) SetIdentityIDType(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityIDType(v)
+	return _u
+}
+
+// SetNillableIdentityIDType sets the "identity_id_type" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityIDType(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityIDType(*v)
+	}
+	return _u
+}
+
+// SetIdentityAddress sets the "identity_address" field.
+func (_u *CustomerUpdate) SetIdentityAddress(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityAddress(v)
+	return _u
+}
+
+// SetNillableIdentityAddress sets the "identity_address" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityAddress(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityAddress(*v)
+	}
+	return _u
+}
+
+// SetIdentityIDNumberLast4 sets the "identity_id_number_last4" field.
+func (_u *CustomerUpdate) SetIdentityIDNumberLast4(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityIDNumberLast4(v)
+	return _u
+}
+
+// SetNillableIdentityIDNumberLast4 sets the "identity_id_number_last4" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityIDNumberLast4(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityIDNumberLast4(*v)
+	}
+	return _u
+}
+
+// SetIdentityIssuingCountry sets the "identity_issuing_country" field.
+func (_u *CustomerUpdate) SetIdentityIssuingCountry(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityIssuingCountry(v)
+	return _u
+}
+
+// SetNillableIdentityIssuingCountry sets the "identity_issuing_country" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityIssuingCountry(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityIssuingCountry(*v)
+	}
+	return _u
+}
+
+// SetIdentityExpirationDate sets the "identity_expiration_date" field.
+func (_u *CustomerUpdate) SetIdentityExpirationDate(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityExpirationDate(v)
+	return _u
+}
+
+// SetNillableIdentityExpirationDate sets the "identity_expiration_date" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityExpirationDate(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityExpirationDate(*v)
+	}
+	return _u
+}
+
+// SetIdentityManualVerification sets the "identity_manual_verification" field.
+func (_u *CustomerUpdate) SetIdentityManualVerification(v bool) *CustomerUpdate {
+	_u.mutation.SetIdentityManualVerification(v)
+	return _u
+}
+
+// SetNillableIdentityManualVerification sets the "identity_manual_verification" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityManualVerification(v *bool) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityManualVerification(*v)
+	}
+	return _u
+}
+
+// SetIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field.
+func (_u *CustomerUpdate) SetIdentityManualVerificationNotes(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityManualVerificationNotes(v)
+	return _u
+}
+
+// SetNillableIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityManualVerificationNotes(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityManualVerificationNotes(*v)
+	}
+	return _u
+}
+
+// SetIdentityManualVerificationBy sets the "identity_manual_verification_by" field.
+func (_u *CustomerUpdate) SetIdentityManualVerificationBy(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityManualVerificationBy(v)
+	return _u
+}
+
+// SetNillableIdentityManualVerificationBy sets the "identity_manual_verification_by" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityManualVerificationBy(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityManualVerificationBy(*v)
+	}
+	return _u
+}
+
+// SetIdentityManualVerificationAt sets the "identity_manual_verification_at" field.
+func (_u *CustomerUpdate) SetIdentityManualVerificationAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetIdentityManualVerificationAt(v)
+	return _u
+}
+
+// SetNillableIdentityManualVerificationAt sets the "identity_manual_verification_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityManualVerificationAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityManualVerificationAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityManualVerificationAt clears the value of the "identity_manual_verification_at" field.
+func (_u *CustomerUpdate) ClearIdentityManualVerificationAt() *CustomerUpdate {
+	_u.mutation.ClearIdentityManualVerificationAt()
+	return _u
+}
+
+// SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
+func (_u *CustomerUpdate) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetIdentityRedactionRequestedAt(v)
+	return _u
+}
+
+// SetNillableIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityRedactionRequestedAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityRedactionRequestedAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityRedactionRequestedAt clears the value of the "identity_redaction_requested_at" field.
+func (_u *CustomerUpdate) ClearIdentityRedactionRequestedAt() *CustomerUpdate {
+	_u.mutation.ClearIdentityRedactionRequestedAt()
+	return _u
+}
+
+// SetIdentityRedactedAt sets the "identity_redacted_at" field.
+func (_u *CustomerUpdate) SetIdentityRedactedAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetIdentityRedactedAt(v)
+	return _u
+}
+
+// SetNillableIdentityRedactedAt sets the "identity_redacted_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityRedactedAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityRedactedAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityRedactedAt clears the value of the "identity_redacted_at" field.
+func (_u *CustomerUpdate) ClearIdentityRedactedAt() *CustomerUpdate {
+	_u.mutation.ClearIdentityRedactedAt()
+	return _u
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdate) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -158,6 +623,129 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Phone(); ok {
 		_spec.SetField(customer.FieldPhone, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.IdentityVerificationRequired(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequired, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.IdentityVerificationRequiredAt(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityVerificationRequiredAtCleared() {
+		_spec.ClearField(customer.FieldIdentityVerificationRequiredAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentityVerificationRequiredReason(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityRequirementClearedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRequirementClearedAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityRequirementClearedAtCleared() {
+		_spec.ClearField(customer.FieldIdentityRequirementClearedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentityStatus(); ok {
+		_spec.SetField(customer.FieldIdentityStatus, field.TypeString, value)
+	}
+	if _u.mutation.IdentityStatusCleared() {
+		_spec.ClearField(customer.FieldIdentityStatus, field.TypeString)
+	}
+	if value, ok := _u.mutation.IdentityVerifiedAt(); ok {
+		_spec.SetField(customer.FieldIdentityVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityVerifiedAtCleared() {
+		_spec.ClearField(customer.FieldIdentityVerifiedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentitySessionID(); ok {
+		_spec.SetField(customer.FieldIdentitySessionID, field.TypeString, value)
+	}
+	if _u.mutation.IdentitySessionIDCleared() {
+		_spec.ClearField(customer.FieldIdentitySessionID, field.TypeString)
+	}
+	if value, ok := _u.mutation.IdentityAttemptCount(); ok {
+		_spec.SetField(customer.FieldIdentityAttemptCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedIdentityAttemptCount(); ok {
+		_spec.AddField(customer.FieldIdentityAttemptCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdentityLastErrorCode(); ok {
+		_spec.SetField(customer.FieldIdentityLastErrorCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StripeRiskScore(); ok {
+		_spec.SetField(customer.FieldStripeRiskScore, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStripeRiskScore(); ok {
+		_spec.AddField(customer.FieldStripeRiskScore, field.TypeInt, value)
+	}
+	if _u.mutation.StripeRiskScoreCleared() {
+		_spec.ClearField(customer.FieldStripeRiskScore, field.TypeInt)
+	}
+	if value, ok := _u.mutation.StripeRadarRiskScore(); ok {
+		_spec.SetField(customer.FieldStripeRadarRiskScore, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStripeRadarRiskScore(); ok {
+		_spec.AddField(customer.FieldStripeRadarRiskScore, field.TypeInt, value)
+	}
+	if _u.mutation.StripeRadarRiskScoreCleared() {
+		_spec.ClearField(customer.FieldStripeRadarRiskScore, field.TypeInt)
+	}
+	if value, ok := _u.mutation.StripeRiskLevel(); ok {
+		_spec.SetField(customer.FieldStripeRiskLevel, field.TypeString, value)
+	}
+	if _u.mutation.StripeRiskLevelCleared() {
+		_spec.ClearField(customer.FieldStripeRiskLevel, field.TypeString)
+	}
+	if value, ok := _u.mutation.StripeRiskChargeID(); ok {
+		_spec.SetField(customer.FieldStripeRiskChargeID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityFirstName(); ok {
+		_spec.SetField(customer.FieldIdentityFirstName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityLastName(); ok {
+		_spec.SetField(customer.FieldIdentityLastName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityDob(); ok {
+		_spec.SetField(customer.FieldIdentityDob, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityIDType(); ok {
+		_spec.SetField(customer.FieldIdentityIDType, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityAddress(); ok {
+		_spec.SetField(customer.FieldIdentityAddress, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityIDNumberLast4(); ok {
+		_spec.SetField(customer.FieldIdentityIDNumberLast4, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityIssuingCountry(); ok {
+		_spec.SetField(customer.FieldIdentityIssuingCountry, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityExpirationDate(); ok {
+		_spec.SetField(customer.FieldIdentityExpirationDate, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityManualVerification(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerification, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.IdentityManualVerificationNotes(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationNotes, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityManualVerificationBy(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationBy, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityManualVerificationAt(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityManualVerificationAtCleared() {
+		_spec.ClearField(customer.FieldIdentityManualVerificationAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentityRedactionRequestedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityRedactionRequestedAtCleared() {
+		_spec.ClearField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentityRedactedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRedactedAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityRedactedAtCleared() {
+		_spec.ClearField(customer.FieldIdentityRedactedAt, field.TypeTime)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{customer.Label}
@@ -229,6 +817,471 @@ func (_u *CustomerUpdateOne) SetNillablePhone(v *string) *CustomerUpdateOne {
 	if v != nil {
 		_u.SetPhone(*v)
 	}
+	return _u
+}
+
+// SetIdentityVerificationRequired sets the "identity_verification_required" field.
+func (_u *CustomerUpdateOne) SetIdentityVerificationRequired(v bool) *CustomerUpdateOne {
+	_u.mutation.SetIdentityVerificationRequired(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationRequired sets the "identity_verification_required" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityVerificationRequired(v *bool) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityVerificationRequired(*v)
+	}
+	return _u
+}
+
+// SetIdentityVerificationRequiredAt sets the "identity_verification_required_at" field.
+func (_u *CustomerUpdateOne) SetIdentityVerificationRequiredAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetIdentityVerificationRequiredAt(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationRequiredAt sets the "identity_verification_required_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityVerificationRequiredAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityVerificationRequiredAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityVerificationRequiredAt clears the value of the "identity_verification_required_at" field.
+func (_u *CustomerUpdateOne) ClearIdentityVerificationRequiredAt() *CustomerUpdateOne {
+	_u.mutation.ClearIdentityVerificationRequiredAt()
+	return _u
+}
+
+// SetIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field.
+func (_u *CustomerUpdateOne) SetIdentityVerificationRequiredReason(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityVerificationRequiredReason(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityVerificationRequiredReason(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityVerificationRequiredReason(*v)
+	}
+	return _u
+}
+
+// SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
+func (_u *CustomerUpdateOne) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetIdentityRequirementClearedAt(v)
+	return _u
+}
+
+// SetNillableIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityRequirementClearedAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityRequirementClearedAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityRequirementClearedAt clears the value of the "identity_requirement_cleared_at" field.
+func (_u *CustomerUpdateOne) ClearIdentityRequirementClearedAt() *CustomerUpdateOne {
+	_u.mutation.ClearIdentityRequirementClearedAt()
+	return _u
+}
+
+// SetIdentityStatus sets the "identity_status" field.
+func (_u *CustomerUpdateOne) SetIdentityStatus(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityStatus(v)
+	return _u
+}
+
+// SetNillableIdentityStatus sets the "identity_status" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityStatus(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityStatus(*v)
+	}
+	return _u
+}
+
+// ClearIdentityStatus clears the value of the "identity_status" field.
+func (_u *CustomerUpdateOne) ClearIdentityStatus() *CustomerUpdateOne {
+	_u.mutation.ClearIdentityStatus()
+	return _u
+}
+
+// SetIdentityVerifiedAt sets the "identity_verified_at" field.
+func (_u *CustomerUpdateOne) SetIdentityVerifiedAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetIdentityVerifiedAt(v)
+	return _u
+}
+
+// SetNillableIdentityVerifiedAt sets the "identity_verified_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityVerifiedAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityVerifiedAt clears the value of the "identity_verified_at" field.
+func (_u *CustomerUpdateOne) ClearIdentityVerifiedAt() *CustomerUpdateOne {
+	_u.mutation.ClearIdentityVerifiedAt()
+	return _u
+}
+
+// SetIdentitySessionID sets the "identity_session_id" field.
+func (_u *CustomerUpdateOne) SetIdentitySessionID(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentitySessionID(v)
+	return _u
+}
+
+// SetNillableIdentitySessionID sets the "identity_session_id" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentitySessionID(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentitySessionID(*v)
+	}
+	return _u
+}
+
+// ClearIdentitySessionID clears the value of the "identity_session_id" field.
+func (_u *CustomerUpdateOne) ClearIdentitySessionID() *CustomerUpdateOne {
+	_u.mutation.ClearIdentitySessionID()
+	return _u
+}
+
+// SetIdentityAttemptCount sets the "identity_attempt_count" field.
+func (_u *CustomerUpdateOne) SetIdentityAttemptCount(v int) *CustomerUpdateOne {
+	_u.mutation.ResetIdentityAttemptCount()
+	_u.mutation.SetIdentityAttemptCount(v)
+	return _u
+}
+
+// SetNillableIdentityAttemptCount sets the "identity_attempt_count" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityAttemptCount(v *int) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityAttemptCount(*v)
+	}
+	return _u
+}
+
+// AddIdentityAttemptCount adds value to the "identity_attempt_count" field.
+func (_u *CustomerUpdateOne) AddIdentityAttemptCount(v int) *CustomerUpdateOne {
+	_u.mutation.AddIdentityAttemptCount(v)
+	return _u
+}
+
+// SetIdentityLastErrorCode sets the "identity_last_error_code" field.
+func (_u *CustomerUpdateOne) SetIdentityLastErrorCode(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityLastErrorCode(v)
+	return _u
+}
+
+// SetNillableIdentityLastErrorCode sets the "identity_last_error_code" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityLastErrorCode(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityLastErrorCode(*v)
+	}
+	return _u
+}
+
+// SetStripeRiskScore sets the "stripe_risk_score" field.
+func (_u *CustomerUpdateOne) SetStripeRiskScore(v int) *CustomerUpdateOne {
+	_u.mutation.ResetStripeRiskScore()
+	_u.mutation.SetStripeRiskScore(v)
+	return _u
+}
+
+// SetNillableStripeRiskScore sets the "stripe_risk_score" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableStripeRiskScore(v *int) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetStripeRiskScore(*v)
+	}
+	return _u
+}
+
+// AddStripeRiskScore adds value to the "stripe_risk_score" field.
+func (_u *CustomerUpdateOne) AddStripeRiskScore(v int) *CustomerUpdateOne {
+	_u.mutation.AddStripeRiskScore(v)
+	return _u
+}
+
+// ClearStripeRiskScore clears the value of the "stripe_risk_score" field.
+func (_u *CustomerUpdateOne) ClearStripeRiskScore() *CustomerUpdateOne {
+	_u.mutation.ClearStripeRiskScore()
+	return _u
+}
+
+// SetStripeRadarRiskScore sets the "stripe_radar_risk_score" field.
+func (_u *CustomerUpdateOne) SetStripeRadarRiskScore(v int) *CustomerUpdateOne {
+	_u.mutation.ResetStripeRadarRiskScore()
+	_u.mutation.SetStripeRadarRiskScore(v)
+	return _u
+}
+
+// SetNillableStripeRadarRiskScore sets the "stripe_radar_risk_score" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableStripeRadarRiskScore(v *int) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetStripeRadarRiskScore(*v)
+	}
+	return _u
+}
+
+// AddStripeRadarRiskScore adds value to the "stripe_radar_risk_score" field.
+func (_u *CustomerUpdateOne) AddStripeRadarRiskScore(v int) *CustomerUpdateOne {
+	_u.mutation.AddStripeRadarRiskScore(v)
+	return _u
+}
+
+// ClearStripeRadarRiskScore clears the value of the "stripe_radar_risk_score" field.
+func (_u *CustomerUpdateOne) ClearStripeRadarRiskScore() *CustomerUpdateOne {
+	_u.mutation.ClearStripeRadarRiskScore()
+	return _u
+}
+
+// SetStripeRiskLevel sets the "stripe_risk_level" field.
+func (_u *CustomerUpdateOne) SetStripeRiskLevel(v string) *CustomerUpdateOne {
+	_u.mutation.SetStripeRiskLevel(v)
+	return _u
+}
+
+// SetNillableStripeRiskLevel sets the "stripe_risk_level" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableStripeRiskLevel(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetStripeRiskLevel(*v)
+	}
+	return _u
+}
+
+// ClearStripeRiskLevel clears the value of the "stripe_risk_level" field.
+func (_u *CustomerUpdateOne) ClearStripeRiskLevel() *CustomerUpdateOne {
+	_u.mutation.ClearStripeRiskLevel()
+	return _u
+}
+
+// SetStripeRiskChargeID sets the "stripe_risk_charge_id" field.
+func (_u *CustomerUpdateOne) SetStripeRiskChargeID(v string) *CustomerUpdateOne {
+	_u.mutation.SetStripeRiskChargeID(v)
+	return _u
+}
+
+// SetNillableStripeRiskChargeID sets the "stripe_risk_charge_id" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableStripeRiskChargeID(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetStripeRiskChargeID(*v)
+	}
+	return _u
+}
+
+// SetIdentityFirstName sets the "identity_first_name" field.
+func (_u *CustomerUpdateOne) SetIdentityFirstName(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityFirstName(v)
+	return _u
+}
+
+// SetNillableIdentityFirstName sets the "identity_first_name" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityFirstName(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityFirstName(*v)
+	}
+	return _u
+}
+
+// SetIdentityLastName sets the "identity_last_name" field.
+func (_u *CustomerUpdateOne) SetIdentityLastName(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityLastName(v)
+	return _u
+}
+
+// SetNillableIdentityLastName sets the "identity_last_name" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityLastName(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityLastName(*v)
+	}
+	return _u
+}
+
+// SetIdentityDob sets the "identity_dob" field.
+func (_u *CustomerUpdateOne) SetIdentityDob(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityDob(v)
+	return _u
+}
+
+// SetNillableIdentityDob sets the "identity_dob" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityDob(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityDob(*v)
+	}
+	return _u
+}
+
+// SetIdentityIDType sets the "identity_id_type" field.
+func (_u *CustomerUpdateOne) SetIdentityIDType(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityIDType(v)
+	return _u
+}
+
+// SetNillableIdentityIDType sets the "identity_id_type" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityIDType(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityIDType(*v)
+	}
+	return _u
+}
+
+// SetIdentityAddress sets the "identity_address" field.
+func (_u *CustomerUpdateOne) SetIdentityAddress(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityAddress(v)
+	return _u
+}
+
+// SetNillableIdentityAddress sets the "identity_address" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityAddress(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityAddress(*v)
+	}
+	return _u
+}
+
+// SetIdentityIDNumberLast4 sets the "identity_id_number_last4" field.
+func (_u *CustomerUpdateOne) SetIdentityIDNumberLast4(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityIDNumberLast4(v)
+	return _u
+}
+
+// SetNillableIdentityIDNumberLast4 sets the "identity_id_number_last4" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityIDNumberLast4(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityIDNumberLast4(*v)
+	}
+	return _u
+}
+
+// SetIdentityIssuingCountry sets the "identity_issuing_country" field.
+func (_u *CustomerUpdateOne) SetIdentityIssuingCountry(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityIssuingCountry(v)
+	return _u
+}
+
+// SetNillableIdentityIssuingCountry sets the "identity_issuing_country" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityIssuingCountry(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityIssuingCountry(*v)
+	}
+	return _u
+}
+
+// SetIdentityExpirationDate sets the "identity_expiration_date" field.
+func (_u *CustomerUpdateOne) SetIdentityExpirationDate(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityExpirationDate(v)
+	return _u
+}
+
+// SetNillableIdentityExpirationDate sets the "identity_expiration_date" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityExpirationDate(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityExpirationDate(*v)
+	}
+	return _u
+}
+
+// SetIdentityManualVerification sets the "identity_manual_verification" field.
+func (_u *CustomerUpdateOne) SetIdentityManualVerification(v bool) *CustomerUpdateOne {
+	_u.mutation.SetIdentityManualVerification(v)
+	return _u
+}
+
+// SetNillableIdentityManualVerification sets the "identity_manual_verification" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityManualVerification(v *bool) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityManualVerification(*v)
+	}
+	return _u
+}
+
+// SetIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field.
+func (_u *CustomerUpdateOne) SetIdentityManualVerificationNotes(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityManualVerificationNotes(v)
+	return _u
+}
+
+// SetNillableIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityManualVerificationNotes(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityManualVerificationNotes(*v)
+	}
+	return _u
+}
+
+// SetIdentityManualVerificationBy sets the "identity_manual_verification_by" field.
+func (_u *CustomerUpdateOne) SetIdentityManualVerificationBy(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityManualVerificationBy(v)
+	return _u
+}
+
+// SetNillableIdentityManualVerificationBy sets the "identity_manual_verification_by" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityManualVerificationBy(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityManualVerificationBy(*v)
+	}
+	return _u
+}
+
+// SetIdentityManualVerificationAt sets the "identity_manual_verification_at" field.
+func (_u *CustomerUpdateOne) SetIdentityManualVerificationAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetIdentityManualVerificationAt(v)
+	return _u
+}
+
+// SetNillableIdentityManualVerificationAt sets the "identity_manual_verification_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityManualVerificationAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityManualVerificationAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityManualVerificationAt clears the value of the "identity_manual_verification_at" field.
+func (_u *CustomerUpdateOne) ClearIdentityManualVerificationAt() *CustomerUpdateOne {
+	_u.mutation.ClearIdentityManualVerificationAt()
+	return _u
+}
+
+// SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
+func (_u *CustomerUpdateOne) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetIdentityRedactionRequestedAt(v)
+	return _u
+}
+
+// SetNillableIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityRedactionRequestedAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityRedactionRequestedAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityRedactionRequestedAt clears the value of the "identity_redaction_requested_at" field.
+func (_u *CustomerUpdateOne) ClearIdentityRedactionRequestedAt() *CustomerUpdateOne {
+	_u.mutation.ClearIdentityRedactionRequestedAt()
+	return _u
+}
+
+// SetIdentityRedactedAt sets the "identity_redacted_at" field.
+func (_u *CustomerUpdateOne) SetIdentityRedactedAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetIdentityRedactedAt(v)
+	return _u
+}
+
+// SetNillableIdentityRedactedAt sets the "identity_redacted_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityRedactedAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityRedactedAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentityRedactedAt clears the value of the "identity_redacted_at" field.
+func (_u *CustomerUpdateOne) ClearIdentityRedactedAt() *CustomerUpdateOne {
+	_u.mutation.ClearIdentityRedactedAt()
 	return _u
 }
 
@@ -337,6 +1390,129 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.Phone(); ok {
 		_spec.SetField(customer.FieldPhone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityVerificationRequired(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequired, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.IdentityVerificationRequiredAt(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityVerificationRequiredAtCleared() {
+		_spec.ClearField(customer.FieldIdentityVerificationRequiredAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentityVerificationRequiredReason(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityRequirementClearedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRequirementClearedAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityRequirementClearedAtCleared() {
+		_spec.ClearField(customer.FieldIdentityRequirementClearedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentityStatus(); ok {
+		_spec.SetField(customer.FieldIdentityStatus, field.TypeString, value)
+	}
+	if _u.mutation.IdentityStatusCleared() {
+		_spec.ClearField(customer.FieldIdentityStatus, field.TypeString)
+	}
+	if value, ok := _u.mutation.IdentityVerifiedAt(); ok {
+		_spec.SetField(customer.FieldIdentityVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityVerifiedAtCleared() {
+		_spec.ClearField(customer.FieldIdentityVerifiedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentitySessionID(); ok {
+		_spec.SetField(customer.FieldIdentitySessionID, field.TypeString, value)
+	}
+	if _u.mutation.IdentitySessionIDCleared() {
+		_spec.ClearField(customer.FieldIdentitySessionID, field.TypeString)
+	}
+	if value, ok := _u.mutation.IdentityAttemptCount(); ok {
+		_spec.SetField(customer.FieldIdentityAttemptCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedIdentityAttemptCount(); ok {
+		_spec.AddField(customer.FieldIdentityAttemptCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdentityLastErrorCode(); ok {
+		_spec.SetField(customer.FieldIdentityLastErrorCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StripeRiskScore(); ok {
+		_spec.SetField(customer.FieldStripeRiskScore, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStripeRiskScore(); ok {
+		_spec.AddField(customer.FieldStripeRiskScore, field.TypeInt, value)
+	}
+	if _u.mutation.StripeRiskScoreCleared() {
+		_spec.ClearField(customer.FieldStripeRiskScore, field.TypeInt)
+	}
+	if value, ok := _u.mutation.StripeRadarRiskScore(); ok {
+		_spec.SetField(customer.FieldStripeRadarRiskScore, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStripeRadarRiskScore(); ok {
+		_spec.AddField(customer.FieldStripeRadarRiskScore, field.TypeInt, value)
+	}
+	if _u.mutation.StripeRadarRiskScoreCleared() {
+		_spec.ClearField(customer.FieldStripeRadarRiskScore, field.TypeInt)
+	}
+	if value, ok := _u.mutation.StripeRiskLevel(); ok {
+		_spec.SetField(customer.FieldStripeRiskLevel, field.TypeString, value)
+	}
+	if _u.mutation.StripeRiskLevelCleared() {
+		_spec.ClearField(customer.FieldStripeRiskLevel, field.TypeString)
+	}
+	if value, ok := _u.mutation.StripeRiskChargeID(); ok {
+		_spec.SetField(customer.FieldStripeRiskChargeID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityFirstName(); ok {
+		_spec.SetField(customer.FieldIdentityFirstName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityLastName(); ok {
+		_spec.SetField(customer.FieldIdentityLastName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityDob(); ok {
+		_spec.SetField(customer.FieldIdentityDob, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityIDType(); ok {
+		_spec.SetField(customer.FieldIdentityIDType, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityAddress(); ok {
+		_spec.SetField(customer.FieldIdentityAddress, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityIDNumberLast4(); ok {
+		_spec.SetField(customer.FieldIdentityIDNumberLast4, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityIssuingCountry(); ok {
+		_spec.SetField(customer.FieldIdentityIssuingCountry, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityExpirationDate(); ok {
+		_spec.SetField(customer.FieldIdentityExpirationDate, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityManualVerification(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerification, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.IdentityManualVerificationNotes(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationNotes, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityManualVerificationBy(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationBy, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityManualVerificationAt(); ok {
+		_spec.SetField(customer.FieldIdentityManualVerificationAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityManualVerificationAtCleared() {
+		_spec.ClearField(customer.FieldIdentityManualVerificationAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentityRedactionRequestedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityRedactionRequestedAtCleared() {
+		_spec.ClearField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentityRedactedAt(); ok {
+		_spec.SetField(customer.FieldIdentityRedactedAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentityRedactedAtCleared() {
+		_spec.ClearField(customer.FieldIdentityRedactedAt, field.TypeTime)
 	}
 	_node = &Customer{config: _u.config}
 	_spec.Assign = _node.assignValues

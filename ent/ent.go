@@ -13,8 +13,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
+	"github.com/idgate/idgate/ent/verificationsession"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -75,9 +78,12 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			customer.Table:    customer.ValidColumn,
-			stripeevent.Table: stripeevent.ValidColumn,
-			subaccount.Table:  subaccount.ValidColumn,
+			customer.Table:            customer.ValidColumn,
+			notification.Table:        notification.ValidColumn,
+			reviewtask.Table:          reviewtask.ValidColumn,
+			stripeevent.Table:         stripeevent.ValidColumn,
+			subaccount.Table:          subaccount.ValidColumn,
+			verificationsession.Table: verificationsession.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

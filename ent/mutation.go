@@ -12,9 +12,12 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/predicate"
+	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
+	"github.com/idgate/idgate/ent/verificationsession"
 )
 
 const (
@@ -26,29 +29,62 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeCustomer    = "Customer"
-	TypeStripeEvent = "StripeEvent"
-	TypeSubaccount  = "Subaccount"
+	TypeCustomer            = "Customer"
+	TypeNotification        = "Notification"
+	TypeReviewTask          = "ReviewTask"
+	TypeStripeEvent         = "StripeEvent"
+	TypeSubaccount          = "Subaccount"
+	TypeVerificationSession = "VerificationSession"
 )
 
 // CustomerMutation represents an operation that mutates the Customer nodes in the graph.
 type CustomerMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *string
-	created_at         *time.Time
-	updated_at         *time.Time
-	external_id        *string
-	stripe_customer_id *string
-	email              *string
-	phone              *string
-	clearedFields      map[string]struct{}
-	subaccount         *string
-	clearedsubaccount  bool
-	done               bool
-	oldValue           func(context.Context) (*Customer, error)
-	predicates         []predicate.Customer
+	op                                    Op
+	typ                                   string
+	id                                    *string
+	created_at                            *time.Time
+	updated_at                            *time.Time
+	external_id                           *string
+	stripe_customer_id                    *string
+	email                                 *string
+	phone                                 *string
+	identity_verification_required        *bool
+	identity_verification_required_at     *time.Time
+	identity_verification_required_reason *string
+	identity_requirement_cleared_at       *time.Time
+	identity_status                       *string
+	identity_verified_at                  *time.Time
+	identity_session_id                   *string
+	identity_attempt_count                *int
+	addidentity_attempt_count             *int
+	identity_last_error_code              *string
+	stripe_risk_score                     *int
+	addstripe_risk_score                  *int
+	stripe_radar_risk_score               *int
+	addstripe_radar_risk_score            *int
+	stripe_risk_level                     *string
+	stripe_risk_charge_id                 *string
+	identity_first_name                   *string
+	identity_last_name                    *string
+	identity_dob                          *string
+	identity_id_type                      *string
+	identity_address                      *string
+	identity_id_number_last4              *string
+	identity_issuing_country              *string
+	identity_expiration_date              *string
+	identity_manual_verification          *bool
+	identity_manual_verification_notes    *string
+	identity_manual_verification_by       *string
+	identity_manual_verification_at       *time.Time
+	identity_redaction_requested_at       *time.Time
+	identity_redacted_at                  *time.Time
+	clearedFields                         map[string]struct{}
+	subaccount                            *string
+	clearedsubaccount                     bool
+	done                                  bool
+	oldValue                              func(context.Context) (*Customer, error)
+	predicates                            []predicate.Customer
 }
 
 var _ ent.Mutation = (*CustomerMutation)(nil)
@@ -420,6 +456,1183 @@ func (m *CustomerMutation) ResetPhone() {
 	m.phone = nil
 }
 
+// SetIdentityVerificationRequired sets the "identity_verification_required" field.
+func (m *CustomerMutation) SetIdentityVerificationRequired(b bool) {
+	m.identity_verification_required = &b
+}
+
+// IdentityVerificationRequired returns the value of the "identity_verification_required" field in the mutation.
+func (m *CustomerMutation) IdentityVerificationRequired() (r bool, exists bool) {
+	v := m.identity_verification_required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityVerificationRequired returns the old "identity_verification_required" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityVerificationRequired(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityVerificationRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityVerificationRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityVerificationRequired: %w", err)
+	}
+	return oldValue.IdentityVerificationRequired, nil
+}
+
+// ResetIdentityVerificationRequired resets all changes to the "identity_verification_required" field.
+func (m *CustomerMutation) ResetIdentityVerificationRequired() {
+	m.identity_verification_required = nil
+}
+
+// SetIdentityVerificationRequiredAt sets the "identity_verification_required_at" field.
+func (m *CustomerMutation) SetIdentityVerificationRequiredAt(t time.Time) {
+	m.identity_verification_required_at = &t
+}
+
+// IdentityVerificationRequiredAt returns the value of the "identity_verification_required_at" field in the mutation.
+func (m *CustomerMutation) IdentityVerificationRequiredAt() (r time.Time, exists bool) {
+	v := m.identity_verification_required_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityVerificationRequiredAt returns the old "identity_verification_required_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityVerificationRequiredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityVerificationRequiredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityVerificationRequiredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityVerificationRequiredAt: %w", err)
+	}
+	return oldValue.IdentityVerificationRequiredAt, nil
+}
+
+// ClearIdentityVerificationRequiredAt clears the value of the "identity_verification_required_at" field.
+func (m *CustomerMutation) ClearIdentityVerificationRequiredAt() {
+	m.identity_verification_required_at = nil
+	m.clearedFields[customer.FieldIdentityVerificationRequiredAt] = struct{}{}
+}
+
+// IdentityVerificationRequiredAtCleared returns if the "identity_verification_required_at" field was cleared in this mutation.
+func (m *CustomerMutation) IdentityVerificationRequiredAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentityVerificationRequiredAt]
+	return ok
+}
+
+// ResetIdentityVerificationRequiredAt resets all changes to the "identity_verification_required_at" field.
+func (m *CustomerMutation) ResetIdentityVerificationRequiredAt() {
+	m.identity_verification_required_at = nil
+	delete(m.clearedFields, customer.FieldIdentityVerificationRequiredAt)
+}
+
+// SetIdentityVerificationRequiredReason sets the "identity_verification_required_reason" field.
+func (m *CustomerMutation) SetIdentityVerificationRequiredReason(s string) {
+	m.identity_verification_required_reason = &s
+}
+
+// IdentityVerificationRequiredReason returns the value of the "identity_verification_required_reason" field in the mutation.
+func (m *CustomerMutation) IdentityVerificationRequiredReason() (r string, exists bool) {
+	v := m.identity_verification_required_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityVerificationRequiredReason returns the old "identity_verification_required_reason" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityVerificationRequiredReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityVerificationRequiredReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityVerificationRequiredReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityVerificationRequiredReason: %w", err)
+	}
+	return oldValue.IdentityVerificationRequiredReason, nil
+}
+
+// ResetIdentityVerificationRequiredReason resets all changes to the "identity_verification_required_reason" field.
+func (m *CustomerMutation) ResetIdentityVerificationRequiredReason() {
+	m.identity_verification_required_reason = nil
+}
+
+// SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
+func (m *CustomerMutation) SetIdentityRequirementClearedAt(t time.Time) {
+	m.identity_requirement_cleared_at = &t
+}
+
+// IdentityRequirementClearedAt returns the value of the "identity_requirement_cleared_at" field in the mutation.
+func (m *CustomerMutation) IdentityRequirementClearedAt() (r time.Time, exists bool) {
+	v := m.identity_requirement_cleared_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityRequirementClearedAt returns the old "identity_requirement_cleared_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityRequirementClearedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityRequirementClearedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityRequirementClearedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityRequirementClearedAt: %w", err)
+	}
+	return oldValue.IdentityRequirementClearedAt, nil
+}
+
+// ClearIdentityRequirementClearedAt clears the value of the "identity_requirement_cleared_at" field.
+func (m *CustomerMutation) ClearIdentityRequirementClearedAt() {
+	m.identity_requirement_cleared_at = nil
+	m.clearedFields[customer.FieldIdentityRequirementClearedAt] = struct{}{}
+}
+
+// IdentityRequirementClearedAtCleared returns if the "identity_requirement_cleared_at" field was cleared in this mutation.
+func (m *CustomerMutation) IdentityRequirementClearedAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentityRequirementClearedAt]
+	return ok
+}
+
+// ResetIdentityRequirementClearedAt resets all changes to the "identity_requirement_cleared_at" field.
+func (m *CustomerMutation) ResetIdentityRequirementClearedAt() {
+	m.identity_requirement_cleared_at = nil
+	delete(m.clearedFields, customer.FieldIdentityRequirementClearedAt)
+}
+
+// SetIdentityStatus sets the "identity_status" field.
+func (m *CustomerMutation) SetIdentityStatus(s string) {
+	m.identity_status = &s
+}
+
+// IdentityStatus returns the value of the "identity_status" field in the mutation.
+func (m *CustomerMutation) IdentityStatus() (r string, exists bool) {
+	v := m.identity_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityStatus returns the old "identity_status" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityStatus(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityStatus: %w", err)
+	}
+	return oldValue.IdentityStatus, nil
+}
+
+// ClearIdentityStatus clears the value of the "identity_status" field.
+func (m *CustomerMutation) ClearIdentityStatus() {
+	m.identity_status = nil
+	m.clearedFields[customer.FieldIdentityStatus] = struct{}{}
+}
+
+// IdentityStatusCleared returns if the "identity_status" field was cleared in this mutation.
+func (m *CustomerMutation) IdentityStatusCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentityStatus]
+	return ok
+}
+
+// ResetIdentityStatus resets all changes to the "identity_status" field.
+func (m *CustomerMutation) ResetIdentityStatus() {
+	m.identity_status = nil
+	delete(m.clearedFields, customer.FieldIdentityStatus)
+}
+
+// SetIdentityVerifiedAt sets the "identity_verified_at" field.
+func (m *CustomerMutation) SetIdentityVerifiedAt(t time.Time) {
+	m.identity_verified_at = &t
+}
+
+// IdentityVerifiedAt returns the value of the "identity_verified_at" field in the mutation.
+func (m *CustomerMutation) IdentityVerifiedAt() (r time.Time, exists bool) {
+	v := m.identity_verified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityVerifiedAt returns the old "identity_verified_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityVerifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityVerifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityVerifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityVerifiedAt: %w", err)
+	}
+	return oldValue.IdentityVerifiedAt, nil
+}
+
+// ClearIdentityVerifiedAt clears the value of the "identity_verified_at" field.
+func (m *CustomerMutation) ClearIdentityVerifiedAt() {
+	m.identity_verified_at = nil
+	m.clearedFields[customer.FieldIdentityVerifiedAt] = struct{}{}
+}
+
+// IdentityVerifiedAtCleared returns if the "identity_verified_at" field was cleared in this mutation.
+func (m *CustomerMutation) IdentityVerifiedAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentityVerifiedAt]
+	return ok
+}
+
+// ResetIdentityVerifiedAt resets all changes to the "identity_verified_at" field.
+func (m *CustomerMutation) ResetIdentityVerifiedAt() {
+	m.identity_verified_at = nil
+	delete(m.clearedFields, customer.FieldIdentityVerifiedAt)
+}
+
+// SetIdentitySessionID sets the "identity_session_id" field.
+func (m *CustomerMutation) SetIdentitySessionID(s string) {
+	m.identity_session_id = &s
+}
+
+// IdentitySessionID returns the value of the "identity_session_id" field in the mutation.
+func (m *CustomerMutation) IdentitySessionID() (r string, exists bool) {
+	v := m.identity_session_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentitySessionID returns the old "identity_session_id" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentitySessionID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentitySessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentitySessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentitySessionID: %w", err)
+	}
+	return oldValue.IdentitySessionID, nil
+}
+
+// ClearIdentitySessionID clears the value of the "identity_session_id" field.
+func (m *CustomerMutation) ClearIdentitySessionID() {
+	m.identity_session_id = nil
+	m.clearedFields[customer.FieldIdentitySessionID] = struct{}{}
+}
+
+// IdentitySessionIDCleared returns if the "identity_session_id" field was cleared in this mutation.
+func (m *CustomerMutation) IdentitySessionIDCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentitySessionID]
+	return ok
+}
+
+// ResetIdentitySessionID resets all changes to the "identity_session_id" field.
+func (m *CustomerMutation) ResetIdentitySessionID() {
+	m.identity_session_id = nil
+	delete(m.clearedFields, customer.FieldIdentitySessionID)
+}
+
+// SetIdentityAttemptCount sets the "identity_attempt_count" field.
+func (m *CustomerMutation) SetIdentityAttemptCount(i int) {
+	m.identity_attempt_count = &i
+	m.addidentity_attempt_count = nil
+}
+
+// IdentityAttemptCount returns the value of the "identity_attempt_count" field in the mutation.
+func (m *CustomerMutation) IdentityAttemptCount() (r int, exists bool) {
+	v := m.identity_attempt_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityAttemptCount returns the old "identity_attempt_count" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityAttemptCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityAttemptCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityAttemptCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityAttemptCount: %w", err)
+	}
+	return oldValue.IdentityAttemptCount, nil
+}
+
+// AddIdentityAttemptCount adds i to the "identity_attempt_count" field.
+func (m *CustomerMutation) AddIdentityAttemptCount(i int) {
+	if m.addidentity_attempt_count != nil {
+		*m.addidentity_attempt_count += i
+	} else {
+		m.addidentity_attempt_count = &i
+	}
+}
+
+// AddedIdentityAttemptCount returns the value that was added to the "identity_attempt_count" field in this mutation.
+func (m *CustomerMutation) AddedIdentityAttemptCount() (r int, exists bool) {
+	v := m.addidentity_attempt_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIdentityAttemptCount resets all changes to the "identity_attempt_count" field.
+func (m *CustomerMutation) ResetIdentityAttemptCount() {
+	m.identity_attempt_count = nil
+	m.addidentity_attempt_count = nil
+}
+
+// SetIdentityLastErrorCode sets the "identity_last_error_code" field.
+func (m *CustomerMutation) SetIdentityLastErrorCode(s string) {
+	m.identity_last_error_code = &s
+}
+
+// IdentityLastErrorCode returns the value of the "identity_last_error_code" field in the mutation.
+func (m *CustomerMutation) IdentityLastErrorCode() (r string, exists bool) {
+	v := m.identity_last_error_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityLastErrorCode returns the old "identity_last_error_code" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityLastErrorCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityLastErrorCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityLastErrorCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityLastErrorCode: %w", err)
+	}
+	return oldValue.IdentityLastErrorCode, nil
+}
+
+// ResetIdentityLastErrorCode resets all changes to the "identity_last_error_code" field.
+func (m *CustomerMutation) ResetIdentityLastErrorCode() {
+	m.identity_last_error_code = nil
+}
+
+// SetStripeRiskScore sets the "stripe_risk_score" field.
+func (m *CustomerMutation) SetStripeRiskScore(i int) {
+	m.stripe_risk_score = &i
+	m.addstripe_risk_score = nil
+}
+
+// StripeRiskScore returns the value of the "stripe_risk_score" field in the mutation.
+func (m *CustomerMutation) StripeRiskScore() (r int, exists bool) {
+	v := m.stripe_risk_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeRiskScore returns the old "stripe_risk_score" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldStripeRiskScore(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeRiskScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeRiskScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeRiskScore: %w", err)
+	}
+	return oldValue.StripeRiskScore, nil
+}
+
+// AddStripeRiskScore adds i to the "stripe_risk_score" field.
+func (m *CustomerMutation) AddStripeRiskScore(i int) {
+	if m.addstripe_risk_score != nil {
+		*m.addstripe_risk_score += i
+	} else {
+		m.addstripe_risk_score = &i
+	}
+}
+
+// AddedStripeRiskScore returns the value that was added to the "stripe_risk_score" field in this mutation.
+func (m *CustomerMutation) AddedStripeRiskScore() (r int, exists bool) {
+	v := m.addstripe_risk_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearStripeRiskScore clears the value of the "stripe_risk_score" field.
+func (m *CustomerMutation) ClearStripeRiskScore() {
+	m.stripe_risk_score = nil
+	m.addstripe_risk_score = nil
+	m.clearedFields[customer.FieldStripeRiskScore] = struct{}{}
+}
+
+// StripeRiskScoreCleared returns if the "stripe_risk_score" field was cleared in this mutation.
+func (m *CustomerMutation) StripeRiskScoreCleared() bool {
+	_, ok := m.clearedFields[customer.FieldStripeRiskScore]
+	return ok
+}
+
+// ResetStripeRiskScore resets all changes to the "stripe_risk_score" field.
+func (m *CustomerMutation) ResetStripeRiskScore() {
+	m.stripe_risk_score = nil
+	m.addstripe_risk_score = nil
+	delete(m.clearedFields, customer.FieldStripeRiskScore)
+}
+
+// SetStripeRadarRiskScore sets the "stripe_radar_risk_score" field.
+func (m *CustomerMutation) SetStripeRadarRiskScore(i int) {
+	m.stripe_radar_risk_score = &i
+	m.addstripe_radar_risk_score = nil
+}
+
+// StripeRadarRiskScore returns the value of the "stripe_radar_risk_score" field in the mutation.
+func (m *CustomerMutation) StripeRadarRiskScore() (r int, exists bool) {
+	v := m.stripe_radar_risk_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeRadarRiskScore returns the old "stripe_radar_risk_score" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldStripeRadarRiskScore(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeRadarRiskScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeRadarRiskScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeRadarRiskScore: %w", err)
+	}
+	return oldValue.StripeRadarRiskScore, nil
+}
+
+// AddStripeRadarRiskScore adds i to the "stripe_radar_risk_score" field.
+func (m *CustomerMutation) AddStripeRadarRiskScore(i int) {
+	if m.addstripe_radar_risk_score != nil {
+		*m.addstripe_radar_risk_score += i
+	} else {
+		m.addstripe_radar_risk_score = &i
+	}
+}
+
+// AddedStripeRadarRiskScore returns the value that was added to the "stripe_radar_risk_score" field in this mutation.
+func (m *CustomerMutation) AddedStripeRadarRiskScore() (r int, exists bool) {
+	v := m.addstripe_radar_risk_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearStripeRadarRiskScore clears the value of the "stripe_radar_risk_score" field.
+func (m *CustomerMutation) ClearStripeRadarRiskScore() {
+	m.stripe_radar_risk_score = nil
+	m.addstripe_radar_risk_score = nil
+	m.clearedFields[customer.FieldStripeRadarRiskScore] = struct{}{}
+}
+
+// StripeRadarRiskScoreCleared returns if the "stripe_radar_risk_score" field was cleared in this mutation.
+func (m *CustomerMutation) StripeRadarRiskScoreCleared() bool {
+	_, ok := m.clearedFields[customer.FieldStripeRadarRiskScore]
+	return ok
+}
+
+// ResetStripeRadarRiskScore resets all changes to the "stripe_radar_risk_score" field.
+func (m *CustomerMutation) ResetStripeRadarRiskScore() {
+	m.stripe_radar_risk_score = nil
+	m.addstripe_radar_risk_score = nil
+	delete(m.clearedFields, customer.FieldStripeRadarRiskScore)
+}
+
+// SetStripeRiskLevel sets the "stripe_risk_level" field.
+func (m *CustomerMutation) SetStripeRiskLevel(s string) {
+	m.stripe_risk_level = &s
+}
+
+// StripeRiskLevel returns the value of the "stripe_risk_level" field in the mutation.
+func (m *CustomerMutation) StripeRiskLevel() (r string, exists bool) {
+	v := m.stripe_risk_level
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeRiskLevel returns the old "stripe_risk_level" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldStripeRiskLevel(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeRiskLevel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeRiskLevel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeRiskLevel: %w", err)
+	}
+	return oldValue.StripeRiskLevel, nil
+}
+
+// ClearStripeRiskLevel clears the value of the "stripe_risk_level" field.
+func (m *CustomerMutation) ClearStripeRiskLevel() {
+	m.stripe_risk_level = nil
+	m.clearedFields[customer.FieldStripeRiskLevel] = struct{}{}
+}
+
+// StripeRiskLevelCleared returns if the "stripe_risk_level" field was cleared in this mutation.
+func (m *CustomerMutation) StripeRiskLevelCleared() bool {
+	_, ok := m.clearedFields[customer.FieldStripeRiskLevel]
+	return ok
+}
+
+// ResetStripeRiskLevel resets all changes to the "stripe_risk_level" field.
+func (m *CustomerMutation) ResetStripeRiskLevel() {
+	m.stripe_risk_level = nil
+	delete(m.clearedFields, customer.FieldStripeRiskLevel)
+}
+
+// SetStripeRiskChargeID sets the "stripe_risk_charge_id" field.
+func (m *CustomerMutation) SetStripeRiskChargeID(s string) {
+	m.stripe_risk_charge_id = &s
+}
+
+// StripeRiskChargeID returns the value of the "stripe_risk_charge_id" field in the mutation.
+func (m *CustomerMutation) StripeRiskChargeID() (r string, exists bool) {
+	v := m.stripe_risk_charge_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeRiskChargeID returns the old "stripe_risk_charge_id" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldStripeRiskChargeID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeRiskChargeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeRiskChargeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeRiskChargeID: %w", err)
+	}
+	return oldValue.StripeRiskChargeID, nil
+}
+
+// ResetStripeRiskChargeID resets all changes to the "stripe_risk_charge_id" field.
+func (m *CustomerMutation) ResetStripeRiskChargeID() {
+	m.stripe_risk_charge_id = nil
+}
+
+// SetIdentityFirstName sets the "identity_first_name" field.
+func (m *CustomerMutation) SetIdentityFirstName(s string) {
+	m.identity_first_name = &s
+}
+
+// IdentityFirstName returns the value of the "identity_first_name" field in the mutation.
+func (m *CustomerMutation) IdentityFirstName() (r string, exists bool) {
+	v := m.identity_first_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityFirstName returns the old "identity_first_name" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityFirstName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityFirstName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityFirstName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityFirstName: %w", err)
+	}
+	return oldValue.IdentityFirstName, nil
+}
+
+// ResetIdentityFirstName resets all changes to the "identity_first_name" field.
+func (m *CustomerMutation) ResetIdentityFirstName() {
+	m.identity_first_name = nil
+}
+
+// SetIdentityLastName sets the "identity_last_name" field.
+func (m *CustomerMutation) SetIdentityLastName(s string) {
+	m.identity_last_name = &s
+}
+
+// IdentityLastName returns the value of the "identity_last_name" field in the mutation.
+func (m *CustomerMutation) IdentityLastName() (r string, exists bool) {
+	v := m.identity_last_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityLastName returns the old "identity_last_name" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityLastName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityLastName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityLastName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityLastName: %w", err)
+	}
+	return oldValue.IdentityLastName, nil
+}
+
+// ResetIdentityLastName resets all changes to the "identity_last_name" field.
+func (m *CustomerMutation) ResetIdentityLastName() {
+	m.identity_last_name = nil
+}
+
+// SetIdentityDob sets the "identity_dob" field.
+func (m *CustomerMutation) SetIdentityDob(s string) {
+	m.identity_dob = &s
+}
+
+// IdentityDob returns the value of the "identity_dob" field in the mutation.
+func (m *CustomerMutation) IdentityDob() (r string, exists bool) {
+	v := m.identity_dob
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityDob returns the old "identity_dob" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityDob(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityDob is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityDob requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityDob: %w", err)
+	}
+	return oldValue.IdentityDob, nil
+}
+
+// ResetIdentityDob resets all changes to the "identity_dob" field.
+func (m *CustomerMutation) ResetIdentityDob() {
+	m.identity_dob = nil
+}
+
+// SetIdentityIDType sets the "identity_id_type" field.
+func (m *CustomerMutation) SetIdentityIDType(s string) {
+	m.identity_id_type = &s
+}
+
+// IdentityIDType returns the value of the "identity_id_type" field in the mutation.
+func (m *CustomerMutation) IdentityIDType() (r string, exists bool) {
+	v := m.identity_id_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityIDType returns the old "identity_id_type" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityIDType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityIDType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityIDType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityIDType: %w", err)
+	}
+	return oldValue.IdentityIDType, nil
+}
+
+// ResetIdentityIDType resets all changes to the "identity_id_type" field.
+func (m *CustomerMutation) ResetIdentityIDType() {
+	m.identity_id_type = nil
+}
+
+// SetIdentityAddress sets the "identity_address" field.
+func (m *CustomerMutation) SetIdentityAddress(s string) {
+	m.identity_address = &s
+}
+
+// IdentityAddress returns the value of the "identity_address" field in the mutation.
+func (m *CustomerMutation) IdentityAddress() (r string, exists bool) {
+	v := m.identity_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityAddress returns the old "identity_address" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityAddress: %w", err)
+	}
+	return oldValue.IdentityAddress, nil
+}
+
+// ResetIdentityAddress resets all changes to the "identity_address" field.
+func (m *CustomerMutation) ResetIdentityAddress() {
+	m.identity_address = nil
+}
+
+// SetIdentityIDNumberLast4 sets the "identity_id_number_last4" field.
+func (m *CustomerMutation) SetIdentityIDNumberLast4(s string) {
+	m.identity_id_number_last4 = &s
+}
+
+// IdentityIDNumberLast4 returns the value of the "identity_id_number_last4" field in the mutation.
+func (m *CustomerMutation) IdentityIDNumberLast4() (r string, exists bool) {
+	v := m.identity_id_number_last4
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityIDNumberLast4 returns the old "identity_id_number_last4" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityIDNumberLast4(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityIDNumberLast4 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityIDNumberLast4 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityIDNumberLast4: %w", err)
+	}
+	return oldValue.IdentityIDNumberLast4, nil
+}
+
+// ResetIdentityIDNumberLast4 resets all changes to the "identity_id_number_last4" field.
+func (m *CustomerMutation) ResetIdentityIDNumberLast4() {
+	m.identity_id_number_last4 = nil
+}
+
+// SetIdentityIssuingCountry sets the "identity_issuing_country" field.
+func (m *CustomerMutation) SetIdentityIssuingCountry(s string) {
+	m.identity_issuing_country = &s
+}
+
+// IdentityIssuingCountry returns the value of the "identity_issuing_country" field in the mutation.
+func (m *CustomerMutation) IdentityIssuingCountry() (r string, exists bool) {
+	v := m.identity_issuing_country
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityIssuingCountry returns the old "identity_issuing_country" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityIssuingCountry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityIssuingCountry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityIssuingCountry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityIssuingCountry: %w", err)
+	}
+	return oldValue.IdentityIssuingCountry, nil
+}
+
+// ResetIdentityIssuingCountry resets all changes to the "identity_issuing_country" field.
+func (m *CustomerMutation) ResetIdentityIssuingCountry() {
+	m.identity_issuing_country = nil
+}
+
+// SetIdentityExpirationDate sets the "identity_expiration_date" field.
+func (m *CustomerMutation) SetIdentityExpirationDate(s string) {
+	m.identity_expiration_date = &s
+}
+
+// IdentityExpirationDate returns the value of the "identity_expiration_date" field in the mutation.
+func (m *CustomerMutation) IdentityExpirationDate() (r string, exists bool) {
+	v := m.identity_expiration_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityExpirationDate returns the old "identity_expiration_date" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityExpirationDate(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityExpirationDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityExpirationDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityExpirationDate: %w", err)
+	}
+	return oldValue.IdentityExpirationDate, nil
+}
+
+// ResetIdentityExpirationDate resets all changes to the "identity_expiration_date" field.
+func (m *CustomerMutation) ResetIdentityExpirationDate() {
+	m.identity_expiration_date = nil
+}
+
+// SetIdentityManualVerification sets the "identity_manual_verification" field.
+func (m *CustomerMutation) SetIdentityManualVerification(b bool) {
+	m.identity_manual_verification = &b
+}
+
+// IdentityManualVerification returns the value of the "identity_manual_verification" field in the mutation.
+func (m *CustomerMutation) IdentityManualVerification() (r bool, exists bool) {
+	v := m.identity_manual_verification
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityManualVerification returns the old "identity_manual_verification" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityManualVerification(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityManualVerification is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityManualVerification requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityManualVerification: %w", err)
+	}
+	return oldValue.IdentityManualVerification, nil
+}
+
+// ResetIdentityManualVerification resets all changes to the "identity_manual_verification" field.
+func (m *CustomerMutation) ResetIdentityManualVerification() {
+	m.identity_manual_verification = nil
+}
+
+// SetIdentityManualVerificationNotes sets the "identity_manual_verification_notes" field.
+func (m *CustomerMutation) SetIdentityManualVerificationNotes(s string) {
+	m.identity_manual_verification_notes = &s
+}
+
+// IdentityManualVerificationNotes returns the value of the "identity_manual_verification_notes" field in the mutation.
+func (m *CustomerMutation) IdentityManualVerificationNotes() (r string, exists bool) {
+	v := m.identity_manual_verification_notes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityManualVerificationNotes returns the old "identity_manual_verification_notes" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityManualVerificationNotes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityManualVerificationNotes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityManualVerificationNotes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityManualVerificationNotes: %w", err)
+	}
+	return oldValue.IdentityManualVerificationNotes, nil
+}
+
+// ResetIdentityManualVerificationNotes resets all changes to the "identity_manual_verification_notes" field.
+func (m *CustomerMutation) ResetIdentityManualVerificationNotes() {
+	m.identity_manual_verification_notes = nil
+}
+
+// SetIdentityManualVerificationBy sets the "identity_manual_verification_by" field.
+func (m *CustomerMutation) SetIdentityManualVerificationBy(s string) {
+	m.identity_manual_verification_by = &s
+}
+
+// IdentityManualVerificationBy returns the value of the "identity_manual_verification_by" field in the mutation.
+func (m *CustomerMutation) IdentityManualVerificationBy() (r string, exists bool) {
+	v := m.identity_manual_verification_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityManualVerificationBy returns the old "identity_manual_verification_by" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityManualVerificationBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityManualVerificationBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityManualVerificationBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityManualVerificationBy: %w", err)
+	}
+	return oldValue.IdentityManualVerificationBy, nil
+}
+
+// ResetIdentityManualVerificationBy resets all changes to the "identity_manual_verification_by" field.
+func (m *CustomerMutation) ResetIdentityManualVerificationBy() {
+	m.identity_manual_verification_by = nil
+}
+
+// SetIdentityManualVerificationAt sets the "identity_manual_verification_at" field.
+func (m *CustomerMutation) SetIdentityManualVerificationAt(t time.Time) {
+	m.identity_manual_verification_at = &t
+}
+
+// IdentityManualVerificationAt returns the value of the "identity_manual_verification_at" field in the mutation.
+func (m *CustomerMutation) IdentityManualVerificationAt() (r time.Time, exists bool) {
+	v := m.identity_manual_verification_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityManualVerificationAt returns the old "identity_manual_verification_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityManualVerificationAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityManualVerificationAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityManualVerificationAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityManualVerificationAt: %w", err)
+	}
+	return oldValue.IdentityManualVerificationAt, nil
+}
+
+// ClearIdentityManualVerificationAt clears the value of the "identity_manual_verification_at" field.
+func (m *CustomerMutation) ClearIdentityManualVerificationAt() {
+	m.identity_manual_verification_at = nil
+	m.clearedFields[customer.FieldIdentityManualVerificationAt] = struct{}{}
+}
+
+// IdentityManualVerificationAtCleared returns if the "identity_manual_verification_at" field was cleared in this mutation.
+func (m *CustomerMutation) IdentityManualVerificationAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentityManualVerificationAt]
+	return ok
+}
+
+// ResetIdentityManualVerificationAt resets all changes to the "identity_manual_verification_at" field.
+func (m *CustomerMutation) ResetIdentityManualVerificationAt() {
+	m.identity_manual_verification_at = nil
+	delete(m.clearedFields, customer.FieldIdentityManualVerificationAt)
+}
+
+// SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
+func (m *CustomerMutation) SetIdentityRedactionRequestedAt(t time.Time) {
+	m.identity_redaction_requested_at = &t
+}
+
+// IdentityRedactionRequestedAt returns the value of the "identity_redaction_requested_at" field in the mutation.
+func (m *CustomerMutation) IdentityRedactionRequestedAt() (r time.Time, exists bool) {
+	v := m.identity_redaction_requested_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityRedactionRequestedAt returns the old "identity_redaction_requested_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityRedactionRequestedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityRedactionRequestedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityRedactionRequestedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityRedactionRequestedAt: %w", err)
+	}
+	return oldValue.IdentityRedactionRequestedAt, nil
+}
+
+// ClearIdentityRedactionRequestedAt clears the value of the "identity_redaction_requested_at" field.
+func (m *CustomerMutation) ClearIdentityRedactionRequestedAt() {
+	m.identity_redaction_requested_at = nil
+	m.clearedFields[customer.FieldIdentityRedactionRequestedAt] = struct{}{}
+}
+
+// IdentityRedactionRequestedAtCleared returns if the "identity_redaction_requested_at" field was cleared in this mutation.
+func (m *CustomerMutation) IdentityRedactionRequestedAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentityRedactionRequestedAt]
+	return ok
+}
+
+// ResetIdentityRedactionRequestedAt resets all changes to the "identity_redaction_requested_at" field.
+func (m *CustomerMutation) ResetIdentityRedactionRequestedAt() {
+	m.identity_redaction_requested_at = nil
+	delete(m.clearedFields, customer.FieldIdentityRedactionRequestedAt)
+}
+
+// SetIdentityRedactedAt sets the "identity_redacted_at" field.
+func (m *CustomerMutation) SetIdentityRedactedAt(t time.Time) {
+	m.identity_redacted_at = &t
+}
+
+// IdentityRedactedAt returns the value of the "identity_redacted_at" field in the mutation.
+func (m *CustomerMutation) IdentityRedactedAt() (r time.Time, exists bool) {
+	v := m.identity_redacted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityRedactedAt returns the old "identity_redacted_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityRedactedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityRedactedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityRedactedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityRedactedAt: %w", err)
+	}
+	return oldValue.IdentityRedactedAt, nil
+}
+
+// ClearIdentityRedactedAt clears the value of the "identity_redacted_at" field.
+func (m *CustomerMutation) ClearIdentityRedactedAt() {
+	m.identity_redacted_at = nil
+	m.clearedFields[customer.FieldIdentityRedactedAt] = struct{}{}
+}
+
+// IdentityRedactedAtCleared returns if the "identity_redacted_at" field was cleared in this mutation.
+func (m *CustomerMutation) IdentityRedactedAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentityRedactedAt]
+	return ok
+}
+
+// ResetIdentityRedactedAt resets all changes to the "identity_redacted_at" field.
+func (m *CustomerMutation) ResetIdentityRedactedAt() {
+	m.identity_redacted_at = nil
+	delete(m.clearedFields, customer.FieldIdentityRedactedAt)
+}
+
 // ClearSubaccount clears the "subaccount" edge to the Subaccount entity.
 func (m *CustomerMutation) ClearSubaccount() {
 	m.clearedsubaccount = true
@@ -481,7 +1694,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 34)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -502,6 +1715,87 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.phone != nil {
 		fields = append(fields, customer.FieldPhone)
+	}
+	if m.identity_verification_required != nil {
+		fields = append(fields, customer.FieldIdentityVerificationRequired)
+	}
+	if m.identity_verification_required_at != nil {
+		fields = append(fields, customer.FieldIdentityVerificationRequiredAt)
+	}
+	if m.identity_verification_required_reason != nil {
+		fields = append(fields, customer.FieldIdentityVerificationRequiredReason)
+	}
+	if m.identity_requirement_cleared_at != nil {
+		fields = append(fields, customer.FieldIdentityRequirementClearedAt)
+	}
+	if m.identity_status != nil {
+		fields = append(fields, customer.FieldIdentityStatus)
+	}
+	if m.identity_verified_at != nil {
+		fields = append(fields, customer.FieldIdentityVerifiedAt)
+	}
+	if m.identity_session_id != nil {
+		fields = append(fields, customer.FieldIdentitySessionID)
+	}
+	if m.identity_attempt_count != nil {
+		fields = append(fields, customer.FieldIdentityAttemptCount)
+	}
+	if m.identity_last_error_code != nil {
+		fields = append(fields, customer.FieldIdentityLastErrorCode)
+	}
+	if m.stripe_risk_score != nil {
+		fields = append(fields, customer.FieldStripeRiskScore)
+	}
+	if m.stripe_radar_risk_score != nil {
+		fields = append(fields, customer.FieldStripeRadarRiskScore)
+	}
+	if m.stripe_risk_level != nil {
+		fields = append(fields, customer.FieldStripeRiskLevel)
+	}
+	if m.stripe_risk_charge_id != nil {
+		fields = append(fields, customer.FieldStripeRiskChargeID)
+	}
+	if m.identity_first_name != nil {
+		fields = append(fields, customer.FieldIdentityFirstName)
+	}
+	if m.identity_last_name != nil {
+		fields = append(fields, customer.FieldIdentityLastName)
+	}
+	if m.identity_dob != nil {
+		fields = append(fields, customer.FieldIdentityDob)
+	}
+	if m.identity_id_type != nil {
+		fields = append(fields, customer.FieldIdentityIDType)
+	}
+	if m.identity_address != nil {
+		fields = append(fields, customer.FieldIdentityAddress)
+	}
+	if m.identity_id_number_last4 != nil {
+		fields = append(fields, customer.FieldIdentityIDNumberLast4)
+	}
+	if m.identity_issuing_country != nil {
+		fields = append(fields, customer.FieldIdentityIssuingCountry)
+	}
+	if m.identity_expiration_date != nil {
+		fields = append(fields, customer.FieldIdentityExpirationDate)
+	}
+	if m.identity_manual_verification != nil {
+		fields = append(fields, customer.FieldIdentityManualVerification)
+	}
+	if m.identity_manual_verification_notes != nil {
+		fields = append(fields, customer.FieldIdentityManualVerificationNotes)
+	}
+	if m.identity_manual_verification_by != nil {
+		fields = append(fields, customer.FieldIdentityManualVerificationBy)
+	}
+	if m.identity_manual_verification_at != nil {
+		fields = append(fields, customer.FieldIdentityManualVerificationAt)
+	}
+	if m.identity_redaction_requested_at != nil {
+		fields = append(fields, customer.FieldIdentityRedactionRequestedAt)
+	}
+	if m.identity_redacted_at != nil {
+		fields = append(fields, customer.FieldIdentityRedactedAt)
 	}
 	return fields
 }
@@ -525,6 +1819,60 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.Email()
 	case customer.FieldPhone:
 		return m.Phone()
+	case customer.FieldIdentityVerificationRequired:
+		return m.IdentityVerificationRequired()
+	case customer.FieldIdentityVerificationRequiredAt:
+		return m.IdentityVerificationRequiredAt()
+	case customer.FieldIdentityVerificationRequiredReason:
+		return m.IdentityVerificationRequiredReason()
+	case customer.FieldIdentityRequirementClearedAt:
+		return m.IdentityRequirementClearedAt()
+	case customer.FieldIdentityStatus:
+		return m.IdentityStatus()
+	case customer.FieldIdentityVerifiedAt:
+		return m.IdentityVerifiedAt()
+	case customer.FieldIdentitySessionID:
+		return m.IdentitySessionID()
+	case customer.FieldIdentityAttemptCount:
+		return m.IdentityAttemptCount()
+	case customer.FieldIdentityLastErrorCode:
+		return m.IdentityLastErrorCode()
+	case customer.FieldStripeRiskScore:
+		return m.StripeRiskScore()
+	case customer.FieldStripeRadarRiskScore:
+		return m.StripeRadarRiskScore()
+	case customer.FieldStripeRiskLevel:
+		return m.StripeRiskLevel()
+	case customer.FieldStripeRiskChargeID:
+		return m.StripeRiskChargeID()
+	case customer.FieldIdentityFirstName:
+		return m.IdentityFirstName()
+	case customer.FieldIdentityLastName:
+		return m.IdentityLastName()
+	case customer.FieldIdentityDob:
+		return m.IdentityDob()
+	case customer.FieldIdentityIDType:
+		return m.IdentityIDType()
+	case customer.FieldIdentityAddress:
+		return m.IdentityAddress()
+	case customer.FieldIdentityIDNumberLast4:
+		return m.IdentityIDNumberLast4()
+	case customer.FieldIdentityIssuingCountry:
+		return m.IdentityIssuingCountry()
+	case customer.FieldIdentityExpirationDate:
+		return m.IdentityExpirationDate()
+	case customer.FieldIdentityManualVerification:
+		return m.IdentityManualVerification()
+	case customer.FieldIdentityManualVerificationNotes:
+		return m.IdentityManualVerificationNotes()
+	case customer.FieldIdentityManualVerificationBy:
+		return m.IdentityManualVerificationBy()
+	case customer.FieldIdentityManualVerificationAt:
+		return m.IdentityManualVerificationAt()
+	case customer.FieldIdentityRedactionRequestedAt:
+		return m.IdentityRedactionRequestedAt()
+	case customer.FieldIdentityRedactedAt:
+		return m.IdentityRedactedAt()
 	}
 	return nil, false
 }
@@ -548,6 +1896,60 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldEmail(ctx)
 	case customer.FieldPhone:
 		return m.OldPhone(ctx)
+	case customer.FieldIdentityVerificationRequired:
+		return m.OldIdentityVerificationRequired(ctx)
+	case customer.FieldIdentityVerificationRequiredAt:
+		return m.OldIdentityVerificationRequiredAt(ctx)
+	case customer.FieldIdentityVerificationRequiredReason:
+		return m.OldIdentityVerificationRequiredReason(ctx)
+	case customer.FieldIdentityRequirementClearedAt:
+		return m.OldIdentityRequirementClearedAt(ctx)
+	case customer.FieldIdentityStatus:
+		return m.OldIdentityStatus(ctx)
+	case customer.FieldIdentityVerifiedAt:
+		return m.OldIdentityVerifiedAt(ctx)
+	case customer.FieldIdentitySessionID:
+		return m.OldIdentitySessionID(ctx)
+	case customer.FieldIdentityAttemptCount:
+		return m.OldIdentityAttemptCount(ctx)
+	case customer.FieldIdentityLastErrorCode:
+		return m.OldIdentityLastErrorCode(ctx)
+	case customer.FieldStripeRiskScore:
+		return m.OldStripeRiskScore(ctx)
+	case customer.FieldStripeRadarRiskScore:
+		return m.OldStripeRadarRiskScore(ctx)
+	case customer.FieldStripeRiskLevel:
+		return m.OldStripeRiskLevel(ctx)
+	case customer.FieldStripeRiskChargeID:
+		return m.OldStripeRiskChargeID(ctx)
+	case customer.FieldIdentityFirstName:
+		return m.OldIdentityFirstName(ctx)
+	case customer.FieldIdentityLastName:
+		return m.OldIdentityLastName(ctx)
+	case customer.FieldIdentityDob:
+		return m.OldIdentityDob(ctx)
+	case customer.FieldIdentityIDType:
+		return m.OldIdentityIDType(ctx)
+	case customer.FieldIdentityAddress:
+		return m.OldIdentityAddress(ctx)
+	case customer.FieldIdentityIDNumberLast4:
+		return m.OldIdentityIDNumberLast4(ctx)
+	case customer.FieldIdentityIssuingCountry:
+		return m.OldIdentityIssuingCountry(ctx)
+	case customer.FieldIdentityExpirationDate:
+		return m.OldIdentityExpirationDate(ctx)
+	case customer.FieldIdentityManualVerification:
+		return m.OldIdentityManualVerification(ctx)
+	case customer.FieldIdentityManualVerificationNotes:
+		return m.OldIdentityManualVerificationNotes(ctx)
+	case customer.FieldIdentityManualVerificationBy:
+		return m.OldIdentityManualVerificationBy(ctx)
+	case customer.FieldIdentityManualVerificationAt:
+		return m.OldIdentityManualVerificationAt(ctx)
+	case customer.FieldIdentityRedactionRequestedAt:
+		return m.OldIdentityRedactionRequestedAt(ctx)
+	case customer.FieldIdentityRedactedAt:
+		return m.OldIdentityRedactedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -606,6 +2008,195 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPhone(v)
 		return nil
+	case customer.FieldIdentityVerificationRequired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityVerificationRequired(v)
+		return nil
+	case customer.FieldIdentityVerificationRequiredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityVerificationRequiredAt(v)
+		return nil
+	case customer.FieldIdentityVerificationRequiredReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityVerificationRequiredReason(v)
+		return nil
+	case customer.FieldIdentityRequirementClearedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityRequirementClearedAt(v)
+		return nil
+	case customer.FieldIdentityStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityStatus(v)
+		return nil
+	case customer.FieldIdentityVerifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityVerifiedAt(v)
+		return nil
+	case customer.FieldIdentitySessionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentitySessionID(v)
+		return nil
+	case customer.FieldIdentityAttemptCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityAttemptCount(v)
+		return nil
+	case customer.FieldIdentityLastErrorCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityLastErrorCode(v)
+		return nil
+	case customer.FieldStripeRiskScore:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeRiskScore(v)
+		return nil
+	case customer.FieldStripeRadarRiskScore:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeRadarRiskScore(v)
+		return nil
+	case customer.FieldStripeRiskLevel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeRiskLevel(v)
+		return nil
+	case customer.FieldStripeRiskChargeID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeRiskChargeID(v)
+		return nil
+	case customer.FieldIdentityFirstName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityFirstName(v)
+		return nil
+	case customer.FieldIdentityLastName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityLastName(v)
+		return nil
+	case customer.FieldIdentityDob:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityDob(v)
+		return nil
+	case customer.FieldIdentityIDType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityIDType(v)
+		return nil
+	case customer.FieldIdentityAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityAddress(v)
+		return nil
+	case customer.FieldIdentityIDNumberLast4:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityIDNumberLast4(v)
+		return nil
+	case customer.FieldIdentityIssuingCountry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityIssuingCountry(v)
+		return nil
+	case customer.FieldIdentityExpirationDate:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityExpirationDate(v)
+		return nil
+	case customer.FieldIdentityManualVerification:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityManualVerification(v)
+		return nil
+	case customer.FieldIdentityManualVerificationNotes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityManualVerificationNotes(v)
+		return nil
+	case customer.FieldIdentityManualVerificationBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityManualVerificationBy(v)
+		return nil
+	case customer.FieldIdentityManualVerificationAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityManualVerificationAt(v)
+		return nil
+	case customer.FieldIdentityRedactionRequestedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityRedactionRequestedAt(v)
+		return nil
+	case customer.FieldIdentityRedactedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityRedactedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -613,13 +2204,31 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *CustomerMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addidentity_attempt_count != nil {
+		fields = append(fields, customer.FieldIdentityAttemptCount)
+	}
+	if m.addstripe_risk_score != nil {
+		fields = append(fields, customer.FieldStripeRiskScore)
+	}
+	if m.addstripe_radar_risk_score != nil {
+		fields = append(fields, customer.FieldStripeRadarRiskScore)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case customer.FieldIdentityAttemptCount:
+		return m.AddedIdentityAttemptCount()
+	case customer.FieldStripeRiskScore:
+		return m.AddedStripeRiskScore()
+	case customer.FieldStripeRadarRiskScore:
+		return m.AddedStripeRadarRiskScore()
+	}
 	return nil, false
 }
 
@@ -628,6 +2237,27 @@ func (m *CustomerMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *CustomerMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case customer.FieldIdentityAttemptCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIdentityAttemptCount(v)
+		return nil
+	case customer.FieldStripeRiskScore:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStripeRiskScore(v)
+		return nil
+	case customer.FieldStripeRadarRiskScore:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStripeRadarRiskScore(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer numeric field %s", name)
 }
@@ -638,6 +2268,39 @@ func (m *CustomerMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(customer.FieldStripeCustomerID) {
 		fields = append(fields, customer.FieldStripeCustomerID)
+	}
+	if m.FieldCleared(customer.FieldIdentityVerificationRequiredAt) {
+		fields = append(fields, customer.FieldIdentityVerificationRequiredAt)
+	}
+	if m.FieldCleared(customer.FieldIdentityRequirementClearedAt) {
+		fields = append(fields, customer.FieldIdentityRequirementClearedAt)
+	}
+	if m.FieldCleared(customer.FieldIdentityStatus) {
+		fields = append(fields, customer.FieldIdentityStatus)
+	}
+	if m.FieldCleared(customer.FieldIdentityVerifiedAt) {
+		fields = append(fields, customer.FieldIdentityVerifiedAt)
+	}
+	if m.FieldCleared(customer.FieldIdentitySessionID) {
+		fields = append(fields, customer.FieldIdentitySessionID)
+	}
+	if m.FieldCleared(customer.FieldStripeRiskScore) {
+		fields = append(fields, customer.FieldStripeRiskScore)
+	}
+	if m.FieldCleared(customer.FieldStripeRadarRiskScore) {
+		fields = append(fields, customer.FieldStripeRadarRiskScore)
+	}
+	if m.FieldCleared(customer.FieldStripeRiskLevel) {
+		fields = append(fields, customer.FieldStripeRiskLevel)
+	}
+	if m.FieldCleared(customer.FieldIdentityManualVerificationAt) {
+		fields = append(fields, customer.FieldIdentityManualVerificationAt)
+	}
+	if m.FieldCleared(customer.FieldIdentityRedactionRequestedAt) {
+		fields = append(fields, customer.FieldIdentityRedactionRequestedAt)
+	}
+	if m.FieldCleared(customer.FieldIdentityRedactedAt) {
+		fields = append(fields, customer.FieldIdentityRedactedAt)
 	}
 	return fields
 }
@@ -655,6 +2318,39 @@ func (m *CustomerMutation) ClearField(name string) error {
 	switch name {
 	case customer.FieldStripeCustomerID:
 		m.ClearStripeCustomerID()
+		return nil
+	case customer.FieldIdentityVerificationRequiredAt:
+		m.ClearIdentityVerificationRequiredAt()
+		return nil
+	case customer.FieldIdentityRequirementClearedAt:
+		m.ClearIdentityRequirementClearedAt()
+		return nil
+	case customer.FieldIdentityStatus:
+		m.ClearIdentityStatus()
+		return nil
+	case customer.FieldIdentityVerifiedAt:
+		m.ClearIdentityVerifiedAt()
+		return nil
+	case customer.FieldIdentitySessionID:
+		m.ClearIdentitySessionID()
+		return nil
+	case customer.FieldStripeRiskScore:
+		m.ClearStripeRiskScore()
+		return nil
+	case customer.FieldStripeRadarRiskScore:
+		m.ClearStripeRadarRiskScore()
+		return nil
+	case customer.FieldStripeRiskLevel:
+		m.ClearStripeRiskLevel()
+		return nil
+	case customer.FieldIdentityManualVerificationAt:
+		m.ClearIdentityManualVerificationAt()
+		return nil
+	case customer.FieldIdentityRedactionRequestedAt:
+		m.ClearIdentityRedactionRequestedAt()
+		return nil
+	case customer.FieldIdentityRedactedAt:
+		m.ClearIdentityRedactedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer nullable field %s", name)
@@ -684,6 +2380,87 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldPhone:
 		m.ResetPhone()
+		return nil
+	case customer.FieldIdentityVerificationRequired:
+		m.ResetIdentityVerificationRequired()
+		return nil
+	case customer.FieldIdentityVerificationRequiredAt:
+		m.ResetIdentityVerificationRequiredAt()
+		return nil
+	case customer.FieldIdentityVerificationRequiredReason:
+		m.ResetIdentityVerificationRequiredReason()
+		return nil
+	case customer.FieldIdentityRequirementClearedAt:
+		m.ResetIdentityRequirementClearedAt()
+		return nil
+	case customer.FieldIdentityStatus:
+		m.ResetIdentityStatus()
+		return nil
+	case customer.FieldIdentityVerifiedAt:
+		m.ResetIdentityVerifiedAt()
+		return nil
+	case customer.FieldIdentitySessionID:
+		m.ResetIdentitySessionID()
+		return nil
+	case customer.FieldIdentityAttemptCount:
+		m.ResetIdentityAttemptCount()
+		return nil
+	case customer.FieldIdentityLastErrorCode:
+		m.ResetIdentityLastErrorCode()
+		return nil
+	case customer.FieldStripeRiskScore:
+		m.ResetStripeRiskScore()
+		return nil
+	case customer.FieldStripeRadarRiskScore:
+		m.ResetStripeRadarRiskScore()
+		return nil
+	case customer.FieldStripeRiskLevel:
+		m.ResetStripeRiskLevel()
+		return nil
+	case customer.FieldStripeRiskChargeID:
+		m.ResetStripeRiskChargeID()
+		return nil
+	case customer.FieldIdentityFirstName:
+		m.ResetIdentityFirstName()
+		return nil
+	case customer.FieldIdentityLastName:
+		m.ResetIdentityLastName()
+		return nil
+	case customer.FieldIdentityDob:
+		m.ResetIdentityDob()
+		return nil
+	case customer.FieldIdentityIDType:
+		m.ResetIdentityIDType()
+		return nil
+	case customer.FieldIdentityAddress:
+		m.ResetIdentityAddress()
+		return nil
+	case customer.FieldIdentityIDNumberLast4:
+		m.ResetIdentityIDNumberLast4()
+		return nil
+	case customer.FieldIdentityIssuingCountry:
+		m.ResetIdentityIssuingCountry()
+		return nil
+	case customer.FieldIdentityExpirationDate:
+		m.ResetIdentityExpirationDate()
+		return nil
+	case customer.FieldIdentityManualVerification:
+		m.ResetIdentityManualVerification()
+		return nil
+	case customer.FieldIdentityManualVerificationNotes:
+		m.ResetIdentityManualVerificationNotes()
+		return nil
+	case customer.FieldIdentityManualVerificationBy:
+		m.ResetIdentityManualVerificationBy()
+		return nil
+	case customer.FieldIdentityManualVerificationAt:
+		m.ResetIdentityManualVerificationAt()
+		return nil
+	case customer.FieldIdentityRedactionRequestedAt:
+		m.ResetIdentityRedactionRequestedAt()
+		return nil
+	case customer.FieldIdentityRedactedAt:
+		m.ResetIdentityRedactedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
@@ -761,6 +2538,1722 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
+}
+
+// NotificationMutation represents an operation that mutates the Notification nodes in the graph.
+type NotificationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	subaccount_id *string
+	customer_id   *string
+	_type         *string
+	title         *string
+	body          *string
+	delivered_at  *time.Time
+	attempts      *int
+	addattempts   *int
+	last_error    *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*Notification, error)
+	predicates    []predicate.Notification
+}
+
+var _ ent.Mutation = (*NotificationMutation)(nil)
+
+// notificationOption allows management of the mutation configuration using functional options.
+type notificationOption func(*NotificationMutation)
+
+// newNotificationMutation creates new mutation for the Notification entity.
+func newNotificationMutation(c config, op Op, opts ...notificationOption) *NotificationMutation {
+	m := &NotificationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNotification,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNotificationID sets the ID field of the mutation.
+func withNotificationID(id string) notificationOption {
+	return func(m *NotificationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Notification
+		)
+		m.oldValue = func(ctx context.Context) (*Notification, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Notification.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNotification sets the old Notification of the mutation.
+func withNotification(node *Notification) notificationOption {
+	return func(m *NotificationMutation) {
+		m.oldValue = func(context.Context) (*Notification, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NotificationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NotificationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Notification entities.
+func (m *NotificationMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NotificationMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NotificationMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Notification.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NotificationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NotificationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NotificationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *NotificationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *NotificationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *NotificationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *NotificationMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *NotificationMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *NotificationMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *NotificationMutation) SetCustomerID(s string) {
+	m.customer_id = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *NotificationMutation) CustomerID() (r string, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *NotificationMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetType sets the "type" field.
+func (m *NotificationMutation) SetType(s string) {
+	m._type = &s
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *NotificationMutation) GetType() (r string, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *NotificationMutation) ResetType() {
+	m._type = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *NotificationMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *NotificationMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *NotificationMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetBody sets the "body" field.
+func (m *NotificationMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *NotificationMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *NotificationMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetDeliveredAt sets the "delivered_at" field.
+func (m *NotificationMutation) SetDeliveredAt(t time.Time) {
+	m.delivered_at = &t
+}
+
+// DeliveredAt returns the value of the "delivered_at" field in the mutation.
+func (m *NotificationMutation) DeliveredAt() (r time.Time, exists bool) {
+	v := m.delivered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeliveredAt returns the old "delivered_at" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldDeliveredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeliveredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeliveredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeliveredAt: %w", err)
+	}
+	return oldValue.DeliveredAt, nil
+}
+
+// ClearDeliveredAt clears the value of the "delivered_at" field.
+func (m *NotificationMutation) ClearDeliveredAt() {
+	m.delivered_at = nil
+	m.clearedFields[notification.FieldDeliveredAt] = struct{}{}
+}
+
+// DeliveredAtCleared returns if the "delivered_at" field was cleared in this mutation.
+func (m *NotificationMutation) DeliveredAtCleared() bool {
+	_, ok := m.clearedFields[notification.FieldDeliveredAt]
+	return ok
+}
+
+// ResetDeliveredAt resets all changes to the "delivered_at" field.
+func (m *NotificationMutation) ResetDeliveredAt() {
+	m.delivered_at = nil
+	delete(m.clearedFields, notification.FieldDeliveredAt)
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *NotificationMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *NotificationMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *NotificationMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *NotificationMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *NotificationMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetLastError sets the "last_error" field.
+func (m *NotificationMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *NotificationMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *NotificationMutation) ResetLastError() {
+	m.last_error = nil
+}
+
+// Where appends a list predicates to the NotificationMutation builder.
+func (m *NotificationMutation) Where(ps ...predicate.Notification) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NotificationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NotificationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Notification, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NotificationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NotificationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Notification).
+func (m *NotificationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NotificationMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, notification.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, notification.FieldUpdatedAt)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, notification.FieldSubaccountID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, notification.FieldCustomerID)
+	}
+	if m._type != nil {
+		fields = append(fields, notification.FieldType)
+	}
+	if m.title != nil {
+		fields = append(fields, notification.FieldTitle)
+	}
+	if m.body != nil {
+		fields = append(fields, notification.FieldBody)
+	}
+	if m.delivered_at != nil {
+		fields = append(fields, notification.FieldDeliveredAt)
+	}
+	if m.attempts != nil {
+		fields = append(fields, notification.FieldAttempts)
+	}
+	if m.last_error != nil {
+		fields = append(fields, notification.FieldLastError)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notification.FieldCreatedAt:
+		return m.CreatedAt()
+	case notification.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case notification.FieldSubaccountID:
+		return m.SubaccountID()
+	case notification.FieldCustomerID:
+		return m.CustomerID()
+	case notification.FieldType:
+		return m.GetType()
+	case notification.FieldTitle:
+		return m.Title()
+	case notification.FieldBody:
+		return m.Body()
+	case notification.FieldDeliveredAt:
+		return m.DeliveredAt()
+	case notification.FieldAttempts:
+		return m.Attempts()
+	case notification.FieldLastError:
+		return m.LastError()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notification.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case notification.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case notification.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case notification.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case notification.FieldType:
+		return m.OldType(ctx)
+	case notification.FieldTitle:
+		return m.OldTitle(ctx)
+	case notification.FieldBody:
+		return m.OldBody(ctx)
+	case notification.FieldDeliveredAt:
+		return m.OldDeliveredAt(ctx)
+	case notification.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case notification.FieldLastError:
+		return m.OldLastError(ctx)
+	}
+	return nil, fmt.Errorf("unknown Notification field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notification.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case notification.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case notification.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case notification.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case notification.FieldType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case notification.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case notification.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case notification.FieldDeliveredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeliveredAt(v)
+		return nil
+	case notification.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case notification.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NotificationMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempts != nil {
+		fields = append(fields, notification.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NotificationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case notification.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case notification.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Notification numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NotificationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(notification.FieldDeliveredAt) {
+		fields = append(fields, notification.FieldDeliveredAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NotificationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NotificationMutation) ClearField(name string) error {
+	switch name {
+	case notification.FieldDeliveredAt:
+		m.ClearDeliveredAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NotificationMutation) ResetField(name string) error {
+	switch name {
+	case notification.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case notification.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case notification.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case notification.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case notification.FieldType:
+		m.ResetType()
+		return nil
+	case notification.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case notification.FieldBody:
+		m.ResetBody()
+		return nil
+	case notification.FieldDeliveredAt:
+		m.ResetDeliveredAt()
+		return nil
+	case notification.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case notification.FieldLastError:
+		m.ResetLastError()
+		return nil
+	}
+	return fmt.Errorf("unknown Notification field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NotificationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NotificationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NotificationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NotificationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NotificationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NotificationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NotificationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Notification unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NotificationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Notification edge %s", name)
+}
+
+// ReviewTaskMutation represents an operation that mutates the ReviewTask nodes in the graph.
+type ReviewTaskMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	subaccount_id *string
+	subject_type  *string
+	subject_id    *string
+	reason        *string
+	priority      *reviewtask.Priority
+	status        *reviewtask.Status
+	resolution    *string
+	resolved_at   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ReviewTask, error)
+	predicates    []predicate.ReviewTask
+}
+
+var _ ent.Mutation = (*ReviewTaskMutation)(nil)
+
+// reviewtaskOption allows management of the mutation configuration using functional options.
+type reviewtaskOption func(*ReviewTaskMutation)
+
+// newReviewTaskMutation creates new mutation for the ReviewTask entity.
+func newReviewTaskMutation(c config, op Op, opts ...reviewtaskOption) *ReviewTaskMutation {
+	m := &ReviewTaskMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReviewTask,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReviewTaskID sets the ID field of the mutation.
+func withReviewTaskID(id string) reviewtaskOption {
+	return func(m *ReviewTaskMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReviewTask
+		)
+		m.oldValue = func(ctx context.Context) (*ReviewTask, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReviewTask.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReviewTask sets the old ReviewTask of the mutation.
+func withReviewTask(node *ReviewTask) reviewtaskOption {
+	return func(m *ReviewTaskMutation) {
+		m.oldValue = func(context.Context) (*ReviewTask, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReviewTaskMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReviewTaskMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ReviewTask entities.
+func (m *ReviewTaskMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReviewTaskMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReviewTaskMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReviewTask.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReviewTaskMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReviewTaskMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReviewTaskMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ReviewTaskMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ReviewTaskMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ReviewTaskMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *ReviewTaskMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *ReviewTaskMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *ReviewTaskMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetSubjectType sets the "subject_type" field.
+func (m *ReviewTaskMutation) SetSubjectType(s string) {
+	m.subject_type = &s
+}
+
+// SubjectType returns the value of the "subject_type" field in the mutation.
+func (m *ReviewTaskMutation) SubjectType() (r string, exists bool) {
+	v := m.subject_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectType returns the old "subject_type" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldSubjectType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectType: %w", err)
+	}
+	return oldValue.SubjectType, nil
+}
+
+// ResetSubjectType resets all changes to the "subject_type" field.
+func (m *ReviewTaskMutation) ResetSubjectType() {
+	m.subject_type = nil
+}
+
+// SetSubjectID sets the "subject_id" field.
+func (m *ReviewTaskMutation) SetSubjectID(s string) {
+	m.subject_id = &s
+}
+
+// SubjectID returns the value of the "subject_id" field in the mutation.
+func (m *ReviewTaskMutation) SubjectID() (r string, exists bool) {
+	v := m.subject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectID returns the old "subject_id" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldSubjectID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectID: %w", err)
+	}
+	return oldValue.SubjectID, nil
+}
+
+// ResetSubjectID resets all changes to the "subject_id" field.
+func (m *ReviewTaskMutation) ResetSubjectID() {
+	m.subject_id = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *ReviewTaskMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *ReviewTaskMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *ReviewTaskMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetPriority sets the "priority" field.
+func (m *ReviewTaskMutation) SetPriority(r reviewtask.Priority) {
+	m.priority = &r
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *ReviewTaskMutation) Priority() (r reviewtask.Priority, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldPriority(ctx context.Context) (v reviewtask.Priority, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *ReviewTaskMutation) ResetPriority() {
+	m.priority = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *ReviewTaskMutation) SetStatus(r reviewtask.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ReviewTaskMutation) Status() (r reviewtask.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldStatus(ctx context.Context) (v reviewtask.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ReviewTaskMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetResolution sets the "resolution" field.
+func (m *ReviewTaskMutation) SetResolution(s string) {
+	m.resolution = &s
+}
+
+// Resolution returns the value of the "resolution" field in the mutation.
+func (m *ReviewTaskMutation) Resolution() (r string, exists bool) {
+	v := m.resolution
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolution returns the old "resolution" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldResolution(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolution is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolution requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolution: %w", err)
+	}
+	return oldValue.Resolution, nil
+}
+
+// ResetResolution resets all changes to the "resolution" field.
+func (m *ReviewTaskMutation) ResetResolution() {
+	m.resolution = nil
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (m *ReviewTaskMutation) SetResolvedAt(t time.Time) {
+	m.resolved_at = &t
+}
+
+// ResolvedAt returns the value of the "resolved_at" field in the mutation.
+func (m *ReviewTaskMutation) ResolvedAt() (r time.Time, exists bool) {
+	v := m.resolved_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolvedAt returns the old "resolved_at" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldResolvedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolvedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolvedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolvedAt: %w", err)
+	}
+	return oldValue.ResolvedAt, nil
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (m *ReviewTaskMutation) ClearResolvedAt() {
+	m.resolved_at = nil
+	m.clearedFields[reviewtask.FieldResolvedAt] = struct{}{}
+}
+
+// ResolvedAtCleared returns if the "resolved_at" field was cleared in this mutation.
+func (m *ReviewTaskMutation) ResolvedAtCleared() bool {
+	_, ok := m.clearedFields[reviewtask.FieldResolvedAt]
+	return ok
+}
+
+// ResetResolvedAt resets all changes to the "resolved_at" field.
+func (m *ReviewTaskMutation) ResetResolvedAt() {
+	m.resolved_at = nil
+	delete(m.clearedFields, reviewtask.FieldResolvedAt)
+}
+
+// Where appends a list predicates to the ReviewTaskMutation builder.
+func (m *ReviewTaskMutation) Where(ps ...predicate.ReviewTask) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReviewTaskMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReviewTaskMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReviewTask, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReviewTaskMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReviewTaskMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReviewTask).
+func (m *ReviewTaskMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReviewTaskMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, reviewtask.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, reviewtask.FieldUpdatedAt)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, reviewtask.FieldSubaccountID)
+	}
+	if m.subject_type != nil {
+		fields = append(fields, reviewtask.FieldSubjectType)
+	}
+	if m.subject_id != nil {
+		fields = append(fields, reviewtask.FieldSubjectID)
+	}
+	if m.reason != nil {
+		fields = append(fields, reviewtask.FieldReason)
+	}
+	if m.priority != nil {
+		fields = append(fields, reviewtask.FieldPriority)
+	}
+	if m.status != nil {
+		fields = append(fields, reviewtask.FieldStatus)
+	}
+	if m.resolution != nil {
+		fields = append(fields, reviewtask.FieldResolution)
+	}
+	if m.resolved_at != nil {
+		fields = append(fields, reviewtask.FieldResolvedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReviewTaskMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case reviewtask.FieldCreatedAt:
+		return m.CreatedAt()
+	case reviewtask.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case reviewtask.FieldSubaccountID:
+		return m.SubaccountID()
+	case reviewtask.FieldSubjectType:
+		return m.SubjectType()
+	case reviewtask.FieldSubjectID:
+		return m.SubjectID()
+	case reviewtask.FieldReason:
+		return m.Reason()
+	case reviewtask.FieldPriority:
+		return m.Priority()
+	case reviewtask.FieldStatus:
+		return m.Status()
+	case reviewtask.FieldResolution:
+		return m.Resolution()
+	case reviewtask.FieldResolvedAt:
+		return m.ResolvedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReviewTaskMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case reviewtask.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case reviewtask.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case reviewtask.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case reviewtask.FieldSubjectType:
+		return m.OldSubjectType(ctx)
+	case reviewtask.FieldSubjectID:
+		return m.OldSubjectID(ctx)
+	case reviewtask.FieldReason:
+		return m.OldReason(ctx)
+	case reviewtask.FieldPriority:
+		return m.OldPriority(ctx)
+	case reviewtask.FieldStatus:
+		return m.OldStatus(ctx)
+	case reviewtask.FieldResolution:
+		return m.OldResolution(ctx)
+	case reviewtask.FieldResolvedAt:
+		return m.OldResolvedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReviewTask field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReviewTaskMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case reviewtask.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case reviewtask.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case reviewtask.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case reviewtask.FieldSubjectType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectType(v)
+		return nil
+	case reviewtask.FieldSubjectID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectID(v)
+		return nil
+	case reviewtask.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case reviewtask.FieldPriority:
+		v, ok := value.(reviewtask.Priority)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case reviewtask.FieldStatus:
+		v, ok := value.(reviewtask.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case reviewtask.FieldResolution:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolution(v)
+		return nil
+	case reviewtask.FieldResolvedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolvedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewTask field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReviewTaskMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReviewTaskMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReviewTaskMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ReviewTask numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReviewTaskMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(reviewtask.FieldResolvedAt) {
+		fields = append(fields, reviewtask.FieldResolvedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReviewTaskMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReviewTaskMutation) ClearField(name string) error {
+	switch name {
+	case reviewtask.FieldResolvedAt:
+		m.ClearResolvedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewTask nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReviewTaskMutation) ResetField(name string) error {
+	switch name {
+	case reviewtask.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case reviewtask.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case reviewtask.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case reviewtask.FieldSubjectType:
+		m.ResetSubjectType()
+		return nil
+	case reviewtask.FieldSubjectID:
+		m.ResetSubjectID()
+		return nil
+	case reviewtask.FieldReason:
+		m.ResetReason()
+		return nil
+	case reviewtask.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case reviewtask.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case reviewtask.FieldResolution:
+		m.ResetResolution()
+		return nil
+	case reviewtask.FieldResolvedAt:
+		m.ResetResolvedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewTask field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReviewTaskMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReviewTaskMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReviewTaskMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReviewTaskMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReviewTaskMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReviewTaskMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReviewTaskMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ReviewTask unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReviewTaskMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ReviewTask edge %s", name)
 }
 
 // StripeEventMutation represents an operation that mutates the StripeEvent nodes in the graph.
@@ -1761,6 +5254,11 @@ type SubaccountMutation struct {
 	addidentity_verification_risk_threshold *int
 	max_verification_attempts               *int
 	addmax_verification_attempts            *int
+	require_matching_selfie                 *bool
+	require_live_capture                    *bool
+	require_id_number                       *bool
+	allowed_document_types                  *[]string
+	appendallowed_document_types            []string
 	clearedFields                           map[string]struct{}
 	customers                               map[string]struct{}
 	removedcustomers                        map[string]struct{}
@@ -2130,6 +5628,179 @@ func (m *SubaccountMutation) ResetMaxVerificationAttempts() {
 	m.addmax_verification_attempts = nil
 }
 
+// SetRequireMatchingSelfie sets the "require_matching_selfie" field.
+func (m *SubaccountMutation) SetRequireMatchingSelfie(b bool) {
+	m.require_matching_selfie = &b
+}
+
+// RequireMatchingSelfie returns the value of the "require_matching_selfie" field in the mutation.
+func (m *SubaccountMutation) RequireMatchingSelfie() (r bool, exists bool) {
+	v := m.require_matching_selfie
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequireMatchingSelfie returns the old "require_matching_selfie" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldRequireMatchingSelfie(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequireMatchingSelfie is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequireMatchingSelfie requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequireMatchingSelfie: %w", err)
+	}
+	return oldValue.RequireMatchingSelfie, nil
+}
+
+// ResetRequireMatchingSelfie resets all changes to the "require_matching_selfie" field.
+func (m *SubaccountMutation) ResetRequireMatchingSelfie() {
+	m.require_matching_selfie = nil
+}
+
+// SetRequireLiveCapture sets the "require_live_capture" field.
+func (m *SubaccountMutation) SetRequireLiveCapture(b bool) {
+	m.require_live_capture = &b
+}
+
+// RequireLiveCapture returns the value of the "require_live_capture" field in the mutation.
+func (m *SubaccountMutation) RequireLiveCapture() (r bool, exists bool) {
+	v := m.require_live_capture
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequireLiveCapture returns the old "require_live_capture" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldRequireLiveCapture(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequireLiveCapture is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequireLiveCapture requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequireLiveCapture: %w", err)
+	}
+	return oldValue.RequireLiveCapture, nil
+}
+
+// ResetRequireLiveCapture resets all changes to the "require_live_capture" field.
+func (m *SubaccountMutation) ResetRequireLiveCapture() {
+	m.require_live_capture = nil
+}
+
+// SetRequireIDNumber sets the "require_id_number" field.
+func (m *SubaccountMutation) SetRequireIDNumber(b bool) {
+	m.require_id_number = &b
+}
+
+// RequireIDNumber returns the value of the "require_id_number" field in the mutation.
+func (m *SubaccountMutation) RequireIDNumber() (r bool, exists bool) {
+	v := m.require_id_number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequireIDNumber returns the old "require_id_number" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldRequireIDNumber(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequireIDNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequireIDNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequireIDNumber: %w", err)
+	}
+	return oldValue.RequireIDNumber, nil
+}
+
+// ResetRequireIDNumber resets all changes to the "require_id_number" field.
+func (m *SubaccountMutation) ResetRequireIDNumber() {
+	m.require_id_number = nil
+}
+
+// SetAllowedDocumentTypes sets the "allowed_document_types" field.
+func (m *SubaccountMutation) SetAllowedDocumentTypes(s []string) {
+	m.allowed_document_types = &s
+	m.appendallowed_document_types = nil
+}
+
+// AllowedDocumentTypes returns the value of the "allowed_document_types" field in the mutation.
+func (m *SubaccountMutation) AllowedDocumentTypes() (r []string, exists bool) {
+	v := m.allowed_document_types
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAllowedDocumentTypes returns the old "allowed_document_types" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldAllowedDocumentTypes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAllowedDocumentTypes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAllowedDocumentTypes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAllowedDocumentTypes: %w", err)
+	}
+	return oldValue.AllowedDocumentTypes, nil
+}
+
+// AppendAllowedDocumentTypes adds s to the "allowed_document_types" field.
+func (m *SubaccountMutation) AppendAllowedDocumentTypes(s []string) {
+	m.appendallowed_document_types = append(m.appendallowed_document_types, s...)
+}
+
+// AppendedAllowedDocumentTypes returns the list of values that were appended to the "allowed_document_types" field in this mutation.
+func (m *SubaccountMutation) AppendedAllowedDocumentTypes() ([]string, bool) {
+	if len(m.appendallowed_document_types) == 0 {
+		return nil, false
+	}
+	return m.appendallowed_document_types, true
+}
+
+// ClearAllowedDocumentTypes clears the value of the "allowed_document_types" field.
+func (m *SubaccountMutation) ClearAllowedDocumentTypes() {
+	m.allowed_document_types = nil
+	m.appendallowed_document_types = nil
+	m.clearedFields[subaccount.FieldAllowedDocumentTypes] = struct{}{}
+}
+
+// AllowedDocumentTypesCleared returns if the "allowed_document_types" field was cleared in this mutation.
+func (m *SubaccountMutation) AllowedDocumentTypesCleared() bool {
+	_, ok := m.clearedFields[subaccount.FieldAllowedDocumentTypes]
+	return ok
+}
+
+// ResetAllowedDocumentTypes resets all changes to the "allowed_document_types" field.
+func (m *SubaccountMutation) ResetAllowedDocumentTypes() {
+	m.allowed_document_types = nil
+	m.appendallowed_document_types = nil
+	delete(m.clearedFields, subaccount.FieldAllowedDocumentTypes)
+}
+
 // AddCustomerIDs adds the "customers" edge to the Customer entity by ids.
 func (m *SubaccountMutation) AddCustomerIDs(ids ...string) {
 	if m.customers == nil {
@@ -2218,7 +5889,7 @@ func (m *SubaccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SubaccountMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, subaccount.FieldCreatedAt)
 	}
@@ -2236,6 +5907,18 @@ func (m *SubaccountMutation) Fields() []string {
 	}
 	if m.max_verification_attempts != nil {
 		fields = append(fields, subaccount.FieldMaxVerificationAttempts)
+	}
+	if m.require_matching_selfie != nil {
+		fields = append(fields, subaccount.FieldRequireMatchingSelfie)
+	}
+	if m.require_live_capture != nil {
+		fields = append(fields, subaccount.FieldRequireLiveCapture)
+	}
+	if m.require_id_number != nil {
+		fields = append(fields, subaccount.FieldRequireIDNumber)
+	}
+	if m.allowed_document_types != nil {
+		fields = append(fields, subaccount.FieldAllowedDocumentTypes)
 	}
 	return fields
 }
@@ -2257,6 +5940,14 @@ func (m *SubaccountMutation) Field(name string) (ent.Value, bool) {
 		return m.IdentityVerificationRiskThreshold()
 	case subaccount.FieldMaxVerificationAttempts:
 		return m.MaxVerificationAttempts()
+	case subaccount.FieldRequireMatchingSelfie:
+		return m.RequireMatchingSelfie()
+	case subaccount.FieldRequireLiveCapture:
+		return m.RequireLiveCapture()
+	case subaccount.FieldRequireIDNumber:
+		return m.RequireIDNumber()
+	case subaccount.FieldAllowedDocumentTypes:
+		return m.AllowedDocumentTypes()
 	}
 	return nil, false
 }
@@ -2278,6 +5969,14 @@ func (m *SubaccountMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldIdentityVerificationRiskThreshold(ctx)
 	case subaccount.FieldMaxVerificationAttempts:
 		return m.OldMaxVerificationAttempts(ctx)
+	case subaccount.FieldRequireMatchingSelfie:
+		return m.OldRequireMatchingSelfie(ctx)
+	case subaccount.FieldRequireLiveCapture:
+		return m.OldRequireLiveCapture(ctx)
+	case subaccount.FieldRequireIDNumber:
+		return m.OldRequireIDNumber(ctx)
+	case subaccount.FieldAllowedDocumentTypes:
+		return m.OldAllowedDocumentTypes(ctx)
 	}
 	return nil, fmt.Errorf("unknown Subaccount field %s", name)
 }
@@ -2328,6 +6027,34 @@ func (m *SubaccountMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetMaxVerificationAttempts(v)
+		return nil
+	case subaccount.FieldRequireMatchingSelfie:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequireMatchingSelfie(v)
+		return nil
+	case subaccount.FieldRequireLiveCapture:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequireLiveCapture(v)
+		return nil
+	case subaccount.FieldRequireIDNumber:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequireIDNumber(v)
+		return nil
+	case subaccount.FieldAllowedDocumentTypes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAllowedDocumentTypes(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Subaccount field %s", name)
@@ -2385,7 +6112,11 @@ func (m *SubaccountMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *SubaccountMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(subaccount.FieldAllowedDocumentTypes) {
+		fields = append(fields, subaccount.FieldAllowedDocumentTypes)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -2398,6 +6129,11 @@ func (m *SubaccountMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *SubaccountMutation) ClearField(name string) error {
+	switch name {
+	case subaccount.FieldAllowedDocumentTypes:
+		m.ClearAllowedDocumentTypes()
+		return nil
+	}
 	return fmt.Errorf("unknown Subaccount nullable field %s", name)
 }
 
@@ -2422,6 +6158,18 @@ func (m *SubaccountMutation) ResetField(name string) error {
 		return nil
 	case subaccount.FieldMaxVerificationAttempts:
 		m.ResetMaxVerificationAttempts()
+		return nil
+	case subaccount.FieldRequireMatchingSelfie:
+		m.ResetRequireMatchingSelfie()
+		return nil
+	case subaccount.FieldRequireLiveCapture:
+		m.ResetRequireLiveCapture()
+		return nil
+	case subaccount.FieldRequireIDNumber:
+		m.ResetRequireIDNumber()
+		return nil
+	case subaccount.FieldAllowedDocumentTypes:
+		m.ResetAllowedDocumentTypes()
 		return nil
 	}
 	return fmt.Errorf("unknown Subaccount field %s", name)
@@ -2509,4 +6257,972 @@ func (m *SubaccountMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Subaccount edge %s", name)
+}
+
+// VerificationSessionMutation represents an operation that mutates the VerificationSession nodes in the graph.
+type VerificationSessionMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *string
+	created_at             *time.Time
+	updated_at             *time.Time
+	customer_id            *string
+	subaccount_id          *string
+	status                 *string
+	last_error_code        *string
+	status_event_at        *time.Time
+	attempt                *int
+	addattempt             *int
+	url                    *string
+	redaction_requested_at *time.Time
+	redacted_at            *time.Time
+	clearedFields          map[string]struct{}
+	done                   bool
+	oldValue               func(context.Context) (*VerificationSession, error)
+	predicates             []predicate.VerificationSession
+}
+
+var _ ent.Mutation = (*VerificationSessionMutation)(nil)
+
+// verificationsessionOption allows management of the mutation configuration using functional options.
+type verificationsessionOption func(*VerificationSessionMutation)
+
+// newVerificationSessionMutation creates new mutation for the VerificationSession entity.
+func newVerificationSessionMutation(c config, op Op, opts ...verificationsessionOption) *VerificationSessionMutation {
+	m := &VerificationSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeVerificationSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withVerificationSessionID sets the ID field of the mutation.
+func withVerificationSessionID(id string) verificationsessionOption {
+	return func(m *VerificationSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *VerificationSession
+		)
+		m.oldValue = func(ctx context.Context) (*VerificationSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().VerificationSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withVerificationSession sets the old VerificationSession of the mutation.
+func withVerificationSession(node *VerificationSession) verificationsessionOption {
+	return func(m *VerificationSessionMutation) {
+		m.oldValue = func(context.Context) (*VerificationSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m VerificationSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m VerificationSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of VerificationSession entities.
+func (m *VerificationSessionMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *VerificationSessionMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *VerificationSessionMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().VerificationSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *VerificationSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *VerificationSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *VerificationSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *VerificationSessionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *VerificationSessionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *VerificationSessionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *VerificationSessionMutation) SetCustomerID(s string) {
+	m.customer_id = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *VerificationSessionMutation) CustomerID() (r string, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *VerificationSessionMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *VerificationSessionMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *VerificationSessionMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *VerificationSessionMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *VerificationSessionMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *VerificationSessionMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *VerificationSessionMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetLastErrorCode sets the "last_error_code" field.
+func (m *VerificationSessionMutation) SetLastErrorCode(s string) {
+	m.last_error_code = &s
+}
+
+// LastErrorCode returns the value of the "last_error_code" field in the mutation.
+func (m *VerificationSessionMutation) LastErrorCode() (r string, exists bool) {
+	v := m.last_error_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastErrorCode returns the old "last_error_code" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldLastErrorCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastErrorCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastErrorCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastErrorCode: %w", err)
+	}
+	return oldValue.LastErrorCode, nil
+}
+
+// ResetLastErrorCode resets all changes to the "last_error_code" field.
+func (m *VerificationSessionMutation) ResetLastErrorCode() {
+	m.last_error_code = nil
+}
+
+// SetStatusEventAt sets the "status_event_at" field.
+func (m *VerificationSessionMutation) SetStatusEventAt(t time.Time) {
+	m.status_event_at = &t
+}
+
+// StatusEventAt returns the value of the "status_event_at" field in the mutation.
+func (m *VerificationSessionMutation) StatusEventAt() (r time.Time, exists bool) {
+	v := m.status_event_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusEventAt returns the old "status_event_at" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldStatusEventAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusEventAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusEventAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusEventAt: %w", err)
+	}
+	return oldValue.StatusEventAt, nil
+}
+
+// ClearStatusEventAt clears the value of the "status_event_at" field.
+func (m *VerificationSessionMutation) ClearStatusEventAt() {
+	m.status_event_at = nil
+	m.clearedFields[verificationsession.FieldStatusEventAt] = struct{}{}
+}
+
+// StatusEventAtCleared returns if the "status_event_at" field was cleared in this mutation.
+func (m *VerificationSessionMutation) StatusEventAtCleared() bool {
+	_, ok := m.clearedFields[verificationsession.FieldStatusEventAt]
+	return ok
+}
+
+// ResetStatusEventAt resets all changes to the "status_event_at" field.
+func (m *VerificationSessionMutation) ResetStatusEventAt() {
+	m.status_event_at = nil
+	delete(m.clearedFields, verificationsession.FieldStatusEventAt)
+}
+
+// SetAttempt sets the "attempt" field.
+func (m *VerificationSessionMutation) SetAttempt(i int) {
+	m.attempt = &i
+	m.addattempt = nil
+}
+
+// Attempt returns the value of the "attempt" field in the mutation.
+func (m *VerificationSessionMutation) Attempt() (r int, exists bool) {
+	v := m.attempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempt returns the old "attempt" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldAttempt(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempt: %w", err)
+	}
+	return oldValue.Attempt, nil
+}
+
+// AddAttempt adds i to the "attempt" field.
+func (m *VerificationSessionMutation) AddAttempt(i int) {
+	if m.addattempt != nil {
+		*m.addattempt += i
+	} else {
+		m.addattempt = &i
+	}
+}
+
+// AddedAttempt returns the value that was added to the "attempt" field in this mutation.
+func (m *VerificationSessionMutation) AddedAttempt() (r int, exists bool) {
+	v := m.addattempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempt resets all changes to the "attempt" field.
+func (m *VerificationSessionMutation) ResetAttempt() {
+	m.attempt = nil
+	m.addattempt = nil
+}
+
+// SetURL sets the "url" field.
+func (m *VerificationSessionMutation) SetURL(s string) {
+	m.url = &s
+}
+
+// URL returns the value of the "url" field in the mutation.
+func (m *VerificationSessionMutation) URL() (r string, exists bool) {
+	v := m.url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldURL returns the old "url" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldURL: %w", err)
+	}
+	return oldValue.URL, nil
+}
+
+// ResetURL resets all changes to the "url" field.
+func (m *VerificationSessionMutation) ResetURL() {
+	m.url = nil
+}
+
+// SetRedactionRequestedAt sets the "redaction_requested_at" field.
+func (m *VerificationSessionMutation) SetRedactionRequestedAt(t time.Time) {
+	m.redaction_requested_at = &t
+}
+
+// RedactionRequestedAt returns the value of the "redaction_requested_at" field in the mutation.
+func (m *VerificationSessionMutation) RedactionRequestedAt() (r time.Time, exists bool) {
+	v := m.redaction_requested_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRedactionRequestedAt returns the old "redaction_requested_at" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldRedactionRequestedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRedactionRequestedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRedactionRequestedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRedactionRequestedAt: %w", err)
+	}
+	return oldValue.RedactionRequestedAt, nil
+}
+
+// ClearRedactionRequestedAt clears the value of the "redaction_requested_at" field.
+func (m *VerificationSessionMutation) ClearRedactionRequestedAt() {
+	m.redaction_requested_at = nil
+	m.clearedFields[verificationsession.FieldRedactionRequestedAt] = struct{}{}
+}
+
+// RedactionRequestedAtCleared returns if the "redaction_requested_at" field was cleared in this mutation.
+func (m *VerificationSessionMutation) RedactionRequestedAtCleared() bool {
+	_, ok := m.clearedFields[verificationsession.FieldRedactionRequestedAt]
+	return ok
+}
+
+// ResetRedactionRequestedAt resets all changes to the "redaction_requested_at" field.
+func (m *VerificationSessionMutation) ResetRedactionRequestedAt() {
+	m.redaction_requested_at = nil
+	delete(m.clearedFields, verificationsession.FieldRedactionRequestedAt)
+}
+
+// SetRedactedAt sets the "redacted_at" field.
+func (m *VerificationSessionMutation) SetRedactedAt(t time.Time) {
+	m.redacted_at = &t
+}
+
+// RedactedAt returns the value of the "redacted_at" field in the mutation.
+func (m *VerificationSessionMutation) RedactedAt() (r time.Time, exists bool) {
+	v := m.redacted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRedactedAt returns the old "redacted_at" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldRedactedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRedactedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRedactedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRedactedAt: %w", err)
+	}
+	return oldValue.RedactedAt, nil
+}
+
+// ClearRedactedAt clears the value of the "redacted_at" field.
+func (m *VerificationSessionMutation) ClearRedactedAt() {
+	m.redacted_at = nil
+	m.clearedFields[verificationsession.FieldRedactedAt] = struct{}{}
+}
+
+// RedactedAtCleared returns if the "redacted_at" field was cleared in this mutation.
+func (m *VerificationSessionMutation) RedactedAtCleared() bool {
+	_, ok := m.clearedFields[verificationsession.FieldRedactedAt]
+	return ok
+}
+
+// ResetRedactedAt resets all changes to the "redacted_at" field.
+func (m *VerificationSessionMutation) ResetRedactedAt() {
+	m.redacted_at = nil
+	delete(m.clearedFields, verificationsession.FieldRedactedAt)
+}
+
+// Where appends a list predicates to the VerificationSessionMutation builder.
+func (m *VerificationSessionMutation) Where(ps ...predicate.VerificationSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the VerificationSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *VerificationSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.VerificationSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *VerificationSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *VerificationSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (VerificationSession).
+func (m *VerificationSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *VerificationSessionMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, verificationsession.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, verificationsession.FieldUpdatedAt)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, verificationsession.FieldCustomerID)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, verificationsession.FieldSubaccountID)
+	}
+	if m.status != nil {
+		fields = append(fields, verificationsession.FieldStatus)
+	}
+	if m.last_error_code != nil {
+		fields = append(fields, verificationsession.FieldLastErrorCode)
+	}
+	if m.status_event_at != nil {
+		fields = append(fields, verificationsession.FieldStatusEventAt)
+	}
+	if m.attempt != nil {
+		fields = append(fields, verificationsession.FieldAttempt)
+	}
+	if m.url != nil {
+		fields = append(fields, verificationsession.FieldURL)
+	}
+	if m.redaction_requested_at != nil {
+		fields = append(fields, verificationsession.FieldRedactionRequestedAt)
+	}
+	if m.redacted_at != nil {
+		fields = append(fields, verificationsession.FieldRedactedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *VerificationSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case verificationsession.FieldCreatedAt:
+		return m.CreatedAt()
+	case verificationsession.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case verificationsession.FieldCustomerID:
+		return m.CustomerID()
+	case verificationsession.FieldSubaccountID:
+		return m.SubaccountID()
+	case verificationsession.FieldStatus:
+		return m.Status()
+	case verificationsession.FieldLastErrorCode:
+		return m.LastErrorCode()
+	case verificationsession.FieldStatusEventAt:
+		return m.StatusEventAt()
+	case verificationsession.FieldAttempt:
+		return m.Attempt()
+	case verificationsession.FieldURL:
+		return m.URL()
+	case verificationsession.FieldRedactionRequestedAt:
+		return m.RedactionRequestedAt()
+	case verificationsession.FieldRedactedAt:
+		return m.RedactedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *VerificationSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case verificationsession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case verificationsession.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case verificationsession.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case verificationsession.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case verificationsession.FieldStatus:
+		return m.OldStatus(ctx)
+	case verificationsession.FieldLastErrorCode:
+		return m.OldLastErrorCode(ctx)
+	case verificationsession.FieldStatusEventAt:
+		return m.OldStatusEventAt(ctx)
+	case verificationsession.FieldAttempt:
+		return m.OldAttempt(ctx)
+	case verificationsession.FieldURL:
+		return m.OldURL(ctx)
+	case verificationsession.FieldRedactionRequestedAt:
+		return m.OldRedactionRequestedAt(ctx)
+	case verificationsession.FieldRedactedAt:
+		return m.OldRedactedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown VerificationSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VerificationSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case verificationsession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case verificationsession.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case verificationsession.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case verificationsession.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case verificationsession.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case verificationsession.FieldLastErrorCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastErrorCode(v)
+		return nil
+	case verificationsession.FieldStatusEventAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusEventAt(v)
+		return nil
+	case verificationsession.FieldAttempt:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempt(v)
+		return nil
+	case verificationsession.FieldURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetURL(v)
+		return nil
+	case verificationsession.FieldRedactionRequestedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRedactionRequestedAt(v)
+		return nil
+	case verificationsession.FieldRedactedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRedactedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown VerificationSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *VerificationSessionMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempt != nil {
+		fields = append(fields, verificationsession.FieldAttempt)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *VerificationSessionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case verificationsession.FieldAttempt:
+		return m.AddedAttempt()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *VerificationSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case verificationsession.FieldAttempt:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown VerificationSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *VerificationSessionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(verificationsession.FieldStatusEventAt) {
+		fields = append(fields, verificationsession.FieldStatusEventAt)
+	}
+	if m.FieldCleared(verificationsession.FieldRedactionRequestedAt) {
+		fields = append(fields, verificationsession.FieldRedactionRequestedAt)
+	}
+	if m.FieldCleared(verificationsession.FieldRedactedAt) {
+		fields = append(fields, verificationsession.FieldRedactedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *VerificationSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *VerificationSessionMutation) ClearField(name string) error {
+	switch name {
+	case verificationsession.FieldStatusEventAt:
+		m.ClearStatusEventAt()
+		return nil
+	case verificationsession.FieldRedactionRequestedAt:
+		m.ClearRedactionRequestedAt()
+		return nil
+	case verificationsession.FieldRedactedAt:
+		m.ClearRedactedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown VerificationSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *VerificationSessionMutation) ResetField(name string) error {
+	switch name {
+	case verificationsession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case verificationsession.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case verificationsession.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case verificationsession.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case verificationsession.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case verificationsession.FieldLastErrorCode:
+		m.ResetLastErrorCode()
+		return nil
+	case verificationsession.FieldStatusEventAt:
+		m.ResetStatusEventAt()
+		return nil
+	case verificationsession.FieldAttempt:
+		m.ResetAttempt()
+		return nil
+	case verificationsession.FieldURL:
+		m.ResetURL()
+		return nil
+	case verificationsession.FieldRedactionRequestedAt:
+		m.ResetRedactionRequestedAt()
+		return nil
+	case verificationsession.FieldRedactedAt:
+		m.ResetRedactedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown VerificationSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *VerificationSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *VerificationSessionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *VerificationSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *VerificationSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *VerificationSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *VerificationSessionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *VerificationSessionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown VerificationSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *VerificationSessionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown VerificationSession edge %s", name)
 }

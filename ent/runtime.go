@@ -6,9 +6,12 @@ import (
 	"time"
 
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/ent/schema"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
+	"github.com/idgate/idgate/ent/verificationsession"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -46,10 +49,124 @@ func init() {
 	customerDescPhone := customerFields[5].Descriptor()
 	// customer.DefaultPhone holds the default value on creation for the phone field.
 	customer.DefaultPhone = customerDescPhone.Default.(string)
+	// customerDescIdentityVerificationRequired is the schema descriptor for identity_verification_required field.
+	customerDescIdentityVerificationRequired := customerFields[6].Descriptor()
+	// customer.DefaultIdentityVerificationRequired holds the default value on creation for the identity_verification_required field.
+	customer.DefaultIdentityVerificationRequired = customerDescIdentityVerificationRequired.Default.(bool)
+	// customerDescIdentityVerificationRequiredReason is the schema descriptor for identity_verification_required_reason field.
+	customerDescIdentityVerificationRequiredReason := customerFields[8].Descriptor()
+	// customer.DefaultIdentityVerificationRequiredReason holds the default value on creation for the identity_verification_required_reason field.
+	customer.DefaultIdentityVerificationRequiredReason = customerDescIdentityVerificationRequiredReason.Default.(string)
+	// customerDescIdentityAttemptCount is the schema descriptor for identity_attempt_count field.
+	customerDescIdentityAttemptCount := customerFields[13].Descriptor()
+	// customer.DefaultIdentityAttemptCount holds the default value on creation for the identity_attempt_count field.
+	customer.DefaultIdentityAttemptCount = customerDescIdentityAttemptCount.Default.(int)
+	// customerDescIdentityLastErrorCode is the schema descriptor for identity_last_error_code field.
+	customerDescIdentityLastErrorCode := customerFields[14].Descriptor()
+	// customer.DefaultIdentityLastErrorCode holds the default value on creation for the identity_last_error_code field.
+	customer.DefaultIdentityLastErrorCode = customerDescIdentityLastErrorCode.Default.(string)
+	// customerDescStripeRiskChargeID is the schema descriptor for stripe_risk_charge_id field.
+	customerDescStripeRiskChargeID := customerFields[18].Descriptor()
+	// customer.DefaultStripeRiskChargeID holds the default value on creation for the stripe_risk_charge_id field.
+	customer.DefaultStripeRiskChargeID = customerDescStripeRiskChargeID.Default.(string)
+	// customerDescIdentityFirstName is the schema descriptor for identity_first_name field.
+	customerDescIdentityFirstName := customerFields[19].Descriptor()
+	// customer.DefaultIdentityFirstName holds the default value on creation for the identity_first_name field.
+	customer.DefaultIdentityFirstName = customerDescIdentityFirstName.Default.(string)
+	// customerDescIdentityLastName is the schema descriptor for identity_last_name field.
+	customerDescIdentityLastName := customerFields[20].Descriptor()
+	// customer.DefaultIdentityLastName holds the default value on creation for the identity_last_name field.
+	customer.DefaultIdentityLastName = customerDescIdentityLastName.Default.(string)
+	// customerDescIdentityDob is the schema descriptor for identity_dob field.
+	customerDescIdentityDob := customerFields[21].Descriptor()
+	// customer.DefaultIdentityDob holds the default value on creation for the identity_dob field.
+	customer.DefaultIdentityDob = customerDescIdentityDob.Default.(string)
+	// customerDescIdentityIDType is the schema descriptor for identity_id_type field.
+	customerDescIdentityIDType := customerFields[22].Descriptor()
+	// customer.DefaultIdentityIDType holds the default value on creation for the identity_id_type field.
+	customer.DefaultIdentityIDType = customerDescIdentityIDType.Default.(string)
+	// customerDescIdentityAddress is the schema descriptor for identity_address field.
+	customerDescIdentityAddress := customerFields[23].Descriptor()
+	// customer.DefaultIdentityAddress holds the default value on creation for the identity_address field.
+	customer.DefaultIdentityAddress = customerDescIdentityAddress.Default.(string)
+	// customerDescIdentityIDNumberLast4 is the schema descriptor for identity_id_number_last4 field.
+	customerDescIdentityIDNumberLast4 := customerFields[24].Descriptor()
+	// customer.DefaultIdentityIDNumberLast4 holds the default value on creation for the identity_id_number_last4 field.
+	customer.DefaultIdentityIDNumberLast4 = customerDescIdentityIDNumberLast4.Default.(string)
+	// customerDescIdentityIssuingCountry is the schema descriptor for identity_issuing_country field.
+	customerDescIdentityIssuingCountry := customerFields[25].Descriptor()
+	// customer.DefaultIdentityIssuingCountry holds the default value on creation for the identity_issuing_country field.
+	customer.DefaultIdentityIssuingCountry = customerDescIdentityIssuingCountry.Default.(string)
+	// customerDescIdentityExpirationDate is the schema descriptor for identity_expiration_date field.
+	customerDescIdentityExpirationDate := customerFields[26].Descriptor()
+	// customer.DefaultIdentityExpirationDate holds the default value on creation for the identity_expiration_date field.
+	customer.DefaultIdentityExpirationDate = customerDescIdentityExpirationDate.Default.(string)
+	// customerDescIdentityManualVerification is the schema descriptor for identity_manual_verification field.
+	customerDescIdentityManualVerification := customerFields[27].Descriptor()
+	// customer.DefaultIdentityManualVerification holds the default value on creation for the identity_manual_verification field.
+	customer.DefaultIdentityManualVerification = customerDescIdentityManualVerification.Default.(bool)
+	// customerDescIdentityManualVerificationNotes is the schema descriptor for identity_manual_verification_notes field.
+	customerDescIdentityManualVerificationNotes := customerFields[28].Descriptor()
+	// customer.DefaultIdentityManualVerificationNotes holds the default value on creation for the identity_manual_verification_notes field.
+	customer.DefaultIdentityManualVerificationNotes = customerDescIdentityManualVerificationNotes.Default.(string)
+	// customerDescIdentityManualVerificationBy is the schema descriptor for identity_manual_verification_by field.
+	customerDescIdentityManualVerificationBy := customerFields[29].Descriptor()
+	// customer.DefaultIdentityManualVerificationBy holds the default value on creation for the identity_manual_verification_by field.
+	customer.DefaultIdentityManualVerificationBy = customerDescIdentityManualVerificationBy.Default.(string)
 	// customerDescID is the schema descriptor for id field.
 	customerDescID := customerFields[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customer.IDValidator = customerDescID.Validators[0].(func(string) error)
+	notificationMixin := schema.Notification{}.Mixin()
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationDescUpdatedAt := notificationMixinFields0[1].Descriptor()
+	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescAttempts is the schema descriptor for attempts field.
+	notificationDescAttempts := notificationFields[7].Descriptor()
+	// notification.DefaultAttempts holds the default value on creation for the attempts field.
+	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
+	// notificationDescLastError is the schema descriptor for last_error field.
+	notificationDescLastError := notificationFields[8].Descriptor()
+	// notification.DefaultLastError holds the default value on creation for the last_error field.
+	notification.DefaultLastError = notificationDescLastError.Default.(string)
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationFields[0].Descriptor()
+	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	reviewtaskMixin := schema.ReviewTask{}.Mixin()
+	reviewtaskMixinFields0 := reviewtaskMixin[0].Fields()
+	_ = reviewtaskMixinFields0
+	reviewtaskFields := schema.ReviewTask{}.Fields()
+	_ = reviewtaskFields
+	// reviewtaskDescCreatedAt is the schema descriptor for created_at field.
+	reviewtaskDescCreatedAt := reviewtaskMixinFields0[0].Descriptor()
+	// reviewtask.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reviewtask.DefaultCreatedAt = reviewtaskDescCreatedAt.Default.(func() time.Time)
+	// reviewtaskDescUpdatedAt is the schema descriptor for updated_at field.
+	reviewtaskDescUpdatedAt := reviewtaskMixinFields0[1].Descriptor()
+	// reviewtask.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	reviewtask.DefaultUpdatedAt = reviewtaskDescUpdatedAt.Default.(func() time.Time)
+	// reviewtask.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	reviewtask.UpdateDefaultUpdatedAt = reviewtaskDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reviewtaskDescResolution is the schema descriptor for resolution field.
+	reviewtaskDescResolution := reviewtaskFields[7].Descriptor()
+	// reviewtask.DefaultResolution holds the default value on creation for the resolution field.
+	reviewtask.DefaultResolution = reviewtaskDescResolution.Default.(string)
+	// reviewtaskDescID is the schema descriptor for id field.
+	reviewtaskDescID := reviewtaskFields[0].Descriptor()
+	// reviewtask.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	reviewtask.IDValidator = reviewtaskDescID.Validators[0].(func(string) error)
 	stripeeventFields := schema.StripeEvent{}.Fields()
 	_ = stripeeventFields
 	// stripeeventDescAccount is the schema descriptor for account field.
@@ -103,8 +220,47 @@ func init() {
 	subaccountDescMaxVerificationAttempts := subaccountFields[4].Descriptor()
 	// subaccount.DefaultMaxVerificationAttempts holds the default value on creation for the max_verification_attempts field.
 	subaccount.DefaultMaxVerificationAttempts = subaccountDescMaxVerificationAttempts.Default.(int)
+	// subaccountDescRequireMatchingSelfie is the schema descriptor for require_matching_selfie field.
+	subaccountDescRequireMatchingSelfie := subaccountFields[5].Descriptor()
+	// subaccount.DefaultRequireMatchingSelfie holds the default value on creation for the require_matching_selfie field.
+	subaccount.DefaultRequireMatchingSelfie = subaccountDescRequireMatchingSelfie.Default.(bool)
+	// subaccountDescRequireLiveCapture is the schema descriptor for require_live_capture field.
+	subaccountDescRequireLiveCapture := subaccountFields[6].Descriptor()
+	// subaccount.DefaultRequireLiveCapture holds the default value on creation for the require_live_capture field.
+	subaccount.DefaultRequireLiveCapture = subaccountDescRequireLiveCapture.Default.(bool)
+	// subaccountDescRequireIDNumber is the schema descriptor for require_id_number field.
+	subaccountDescRequireIDNumber := subaccountFields[7].Descriptor()
+	// subaccount.DefaultRequireIDNumber holds the default value on creation for the require_id_number field.
+	subaccount.DefaultRequireIDNumber = subaccountDescRequireIDNumber.Default.(bool)
 	// subaccountDescID is the schema descriptor for id field.
 	subaccountDescID := subaccountFields[0].Descriptor()
 	// subaccount.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	subaccount.IDValidator = subaccountDescID.Validators[0].(func(string) error)
+	verificationsessionMixin := schema.VerificationSession{}.Mixin()
+	verificationsessionMixinFields0 := verificationsessionMixin[0].Fields()
+	_ = verificationsessionMixinFields0
+	verificationsessionFields := schema.VerificationSession{}.Fields()
+	_ = verificationsessionFields
+	// verificationsessionDescCreatedAt is the schema descriptor for created_at field.
+	verificationsessionDescCreatedAt := verificationsessionMixinFields0[0].Descriptor()
+	// verificationsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	verificationsession.DefaultCreatedAt = verificationsessionDescCreatedAt.Default.(func() time.Time)
+	// verificationsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	verificationsessionDescUpdatedAt := verificationsessionMixinFields0[1].Descriptor()
+	// verificationsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	verificationsession.DefaultUpdatedAt = verificationsessionDescUpdatedAt.Default.(func() time.Time)
+	// verificationsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	verificationsession.UpdateDefaultUpdatedAt = verificationsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// verificationsessionDescLastErrorCode is the schema descriptor for last_error_code field.
+	verificationsessionDescLastErrorCode := verificationsessionFields[4].Descriptor()
+	// verificationsession.DefaultLastErrorCode holds the default value on creation for the last_error_code field.
+	verificationsession.DefaultLastErrorCode = verificationsessionDescLastErrorCode.Default.(string)
+	// verificationsessionDescURL is the schema descriptor for url field.
+	verificationsessionDescURL := verificationsessionFields[7].Descriptor()
+	// verificationsession.DefaultURL holds the default value on creation for the url field.
+	verificationsession.DefaultURL = verificationsessionDescURL.Default.(string)
+	// verificationsessionDescID is the schema descriptor for id field.
+	verificationsessionDescID := verificationsessionFields[0].Descriptor()
+	// verificationsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	verificationsession.IDValidator = verificationsessionDescID.Validators[0].(func(string) error)
 }

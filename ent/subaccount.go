@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -29,6 +30,14 @@ type Subaccount struct {
 	IdentityVerificationRiskThreshold int `json:"identity_verification_risk_threshold,omitempty"`
 	// MaxVerificationAttempts holds the value of the "max_verification_attempts" field.
 	MaxVerificationAttempts int `json:"max_verification_attempts,omitempty"`
+	// RequireMatchingSelfie holds the value of the "require_matching_selfie" field.
+	RequireMatchingSelfie bool `json:"require_matching_selfie,omitempty"`
+	// RequireLiveCapture holds the value of the "require_live_capture" field.
+	RequireLiveCapture bool `json:"require_live_capture,omitempty"`
+	// RequireIDNumber holds the value of the "require_id_number" field.
+	RequireIDNumber bool `json:"require_id_number,omitempty"`
+	// AllowedDocumentTypes holds the value of the "allowed_document_types" field.
+	AllowedDocumentTypes []string `json:"allowed_document_types,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SubaccountQuery when eager-loading is set.
 	Edges        SubaccountEdges `json:"edges"`
@@ -58,6 +67,10 @@ func (*Subaccount) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case subaccount.FieldAllowedDocumentTypes:
+			values[i] = new([]byte)
+		case subaccount.FieldRequireMatchingSelfie, subaccount.FieldRequireLiveCapture, subaccount.FieldRequireIDNumber:
+			values[i] = new(sql.NullBool)
 		case subaccount.FieldIdentityVerificationRiskThreshold, subaccount.FieldMaxVerificationAttempts:
 			values[i] = new(sql.NullInt64)
 		case subaccount.FieldID, subaccount.FieldName, subaccount.FieldIdentityVerificationMode:
@@ -121,6 +134,32 @@ func (_m *Subaccount) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.MaxVerificationAttempts = int(value.Int64)
 			}
+		case subaccount.FieldRequireMatchingSelfie:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field require_matching_selfie", values[i])
+			} else if value.Valid {
+				_m.RequireMatchingSelfie = value.Bool
+			}
+		case subaccount.FieldRequireLiveCapture:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field require_live_capture", values[i])
+			} else if value.Valid {
+				_m.RequireLiveCapture = value.Bool
+			}
+		case subaccount.FieldRequireIDNumber:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field require_id_number", values[i])
+			} else if value.Valid {
+				_m.RequireIDNumber = value.Bool
+			}
+		case subaccount.FieldAllowedDocumentTypes:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field allowed_document_types", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.AllowedDocumentTypes); err != nil {
+					return fmt.Errorf("unmarshal field allowed_document_types: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -179,6 +218,18 @@ func (_m *Subaccount) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("max_verification_attempts=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MaxVerificationAttempts))
+	builder.WriteString(", ")
+	builder.WriteString("require_matching_selfie=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequireMatchingSelfie))
+	builder.WriteString(", ")
+	builder.WriteString("require_live_capture=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequireLiveCapture))
+	builder.WriteString(", ")
+	builder.WriteString("require_id_number=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequireIDNumber))
+	builder.WriteString(", ")
+	builder.WriteString("allowed_document_types=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AllowedDocumentTypes))
 	builder.WriteByte(')')
 	return builder.String()
 }

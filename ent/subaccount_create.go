@@ -100,6 +100,54 @@ func (_c *SubaccountCreate) SetNillableMaxVerificationAttempts(v *int) *Subaccou
 	return _c
 }
 
+// SetRequireMatchingSelfie sets the "require_matching_selfie" field.
+func (_c *SubaccountCreate) SetRequireMatchingSelfie(v bool) *SubaccountCreate {
+	_c.mutation.SetRequireMatchingSelfie(v)
+	return _c
+}
+
+// SetNillableRequireMatchingSelfie sets the "require_matching_selfie" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableRequireMatchingSelfie(v *bool) *SubaccountCreate {
+	if v != nil {
+		_c.SetRequireMatchingSelfie(*v)
+	}
+	return _c
+}
+
+// SetRequireLiveCapture sets the "require_live_capture" field.
+func (_c *SubaccountCreate) SetRequireLiveCapture(v bool) *SubaccountCreate {
+	_c.mutation.SetRequireLiveCapture(v)
+	return _c
+}
+
+// SetNillableRequireLiveCapture sets the "require_live_capture" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableRequireLiveCapture(v *bool) *SubaccountCreate {
+	if v != nil {
+		_c.SetRequireLiveCapture(*v)
+	}
+	return _c
+}
+
+// SetRequireIDNumber sets the "require_id_number" field.
+func (_c *SubaccountCreate) SetRequireIDNumber(v bool) *SubaccountCreate {
+	_c.mutation.SetRequireIDNumber(v)
+	return _c
+}
+
+// SetNillableRequireIDNumber sets the "require_id_number" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableRequireIDNumber(v *bool) *SubaccountCreate {
+	if v != nil {
+		_c.SetRequireIDNumber(*v)
+	}
+	return _c
+}
+
+// SetAllowedDocumentTypes sets the "allowed_document_types" field.
+func (_c *SubaccountCreate) SetAllowedDocumentTypes(v []string) *SubaccountCreate {
+	_c.mutation.SetAllowedDocumentTypes(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SubaccountCreate) SetID(v string) *SubaccountCreate {
 	_c.mutation.SetID(v)
@@ -176,6 +224,18 @@ func (_c *SubaccountCreate) defaults() {
 		v := subaccount.DefaultMaxVerificationAttempts
 		_c.mutation.SetMaxVerificationAttempts(v)
 	}
+	if _, ok := _c.mutation.RequireMatchingSelfie(); !ok {
+		v := subaccount.DefaultRequireMatchingSelfie
+		_c.mutation.SetRequireMatchingSelfie(v)
+	}
+	if _, ok := _c.mutation.RequireLiveCapture(); !ok {
+		v := subaccount.DefaultRequireLiveCapture
+		_c.mutation.SetRequireLiveCapture(v)
+	}
+	if _, ok := _c.mutation.RequireIDNumber(); !ok {
+		v := subaccount.DefaultRequireIDNumber
+		_c.mutation.SetRequireIDNumber(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -202,6 +262,15 @@ func (_c *SubaccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.MaxVerificationAttempts(); !ok {
 		return &ValidationError{Name: "max_verification_attempts", err: errors.New(`ent: missing required field "Subaccount.max_verification_attempts"`)}
+	}
+	if _, ok := _c.mutation.RequireMatchingSelfie(); !ok {
+		return &ValidationError{Name: "require_matching_selfie", err: errors.New(`ent: missing required field "Subaccount.require_matching_selfie"`)}
+	}
+	if _, ok := _c.mutation.RequireLiveCapture(); !ok {
+		return &ValidationError{Name: "require_live_capture", err: errors.New(`ent: missing required field "Subaccount.require_live_capture"`)}
+	}
+	if _, ok := _c.mutation.RequireIDNumber(); !ok {
+		return &ValidationError{Name: "require_id_number", err: errors.New(`ent: missing required field "Subaccount.require_id_number"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := subaccount.IDValidator(v); err != nil {
@@ -267,6 +336,22 @@ func (_c *SubaccountCreate) createSpec() (*Subaccount, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.MaxVerificationAttempts(); ok {
 		_spec.SetField(subaccount.FieldMaxVerificationAttempts, field.TypeInt, value)
 		_node.MaxVerificationAttempts = value
+	}
+	if value, ok := _c.mutation.RequireMatchingSelfie(); ok {
+		_spec.SetField(subaccount.FieldRequireMatchingSelfie, field.TypeBool, value)
+		_node.RequireMatchingSelfie = value
+	}
+	if value, ok := _c.mutation.RequireLiveCapture(); ok {
+		_spec.SetField(subaccount.FieldRequireLiveCapture, field.TypeBool, value)
+		_node.RequireLiveCapture = value
+	}
+	if value, ok := _c.mutation.RequireIDNumber(); ok {
+		_spec.SetField(subaccount.FieldRequireIDNumber, field.TypeBool, value)
+		_node.RequireIDNumber = value
+	}
+	if value, ok := _c.mutation.AllowedDocumentTypes(); ok {
+		_spec.SetField(subaccount.FieldAllowedDocumentTypes, field.TypeJSON, value)
+		_node.AllowedDocumentTypes = value
 	}
 	if nodes := _c.mutation.CustomersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -408,6 +493,60 @@ func (u *SubaccountUpsert) AddMaxVerificationAttempts(v int) *SubaccountUpsert {
 	return u
 }
 
+// SetRequireMatchingSelfie sets the "require_matching_selfie" field.
+func (u *SubaccountUpsert) SetRequireMatchingSelfie(v bool) *SubaccountUpsert {
+	u.Set(subaccount.FieldRequireMatchingSelfie, v)
+	return u
+}
+
+// UpdateRequireMatchingSelfie sets the "require_matching_selfie" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateRequireMatchingSelfie() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldRequireMatchingSelfie)
+	return u
+}
+
+// SetRequireLiveCapture sets the "require_live_capture" field.
+func (u *SubaccountUpsert) SetRequireLiveCapture(v bool) *SubaccountUpsert {
+	u.Set(subaccount.FieldRequireLiveCapture, v)
+	return u
+}
+
+// UpdateRequireLiveCapture sets the "require_live_capture" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateRequireLiveCapture() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldRequireLiveCapture)
+	return u
+}
+
+// SetRequireIDNumber sets the "require_id_number" field.
+func (u *SubaccountUpsert) SetRequireIDNumber(v bool) *SubaccountUpsert {
+	u.Set(subaccount.FieldRequireIDNumber, v)
+	return u
+}
+
+// UpdateRequireIDNumber sets the "require_id_number" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateRequireIDNumber() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldRequireIDNumber)
+	return u
+}
+
+// SetAllowedDocumentTypes sets the "allowed_document_types" field.
+func (u *SubaccountUpsert) SetAllowedDocumentTypes(v []string) *SubaccountUpsert {
+	u.Set(subaccount.FieldAllowedDocumentTypes, v)
+	return u
+}
+
+// UpdateAllowedDocumentTypes sets the "allowed_document_types" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateAllowedDocumentTypes() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldAllowedDocumentTypes)
+	return u
+}
+
+// ClearAllowedDocumentTypes clears the value of the "allowed_document_types" field.
+func (u *SubaccountUpsert) ClearAllowedDocumentTypes() *SubaccountUpsert {
+	u.SetNull(subaccount.FieldAllowedDocumentTypes)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -540,6 +679,69 @@ func (u *SubaccountUpsertOne) AddMaxVerificationAttempts(v int) *SubaccountUpser
 func (u *SubaccountUpsertOne) UpdateMaxVerificationAttempts() *SubaccountUpsertOne {
 	return u.Update(func(s *SubaccountUpsert) {
 		s.UpdateMaxVerificationAttempts()
+	})
+}
+
+// SetRequireMatchingSelfie sets the "require_matching_selfie" field.
+func (u *SubaccountUpsertOne) SetRequireMatchingSelfie(v bool) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetRequireMatchingSelfie(v)
+	})
+}
+
+// UpdateRequireMatchingSelfie sets the "require_matching_selfie" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateRequireMatchingSelfie() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateRequireMatchingSelfie()
+	})
+}
+
+// SetRequireLiveCapture sets the "require_live_capture" field.
+func (u *SubaccountUpsertOne) SetRequireLiveCapture(v bool) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetRequireLiveCapture(v)
+	})
+}
+
+// UpdateRequireLiveCapture sets the "require_live_capture" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateRequireLiveCapture() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateRequireLiveCapture()
+	})
+}
+
+// SetRequireIDNumber sets the "require_id_number" field.
+func (u *SubaccountUpsertOne) SetRequireIDNumber(v bool) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetRequireIDNumber(v)
+	})
+}
+
+// UpdateRequireIDNumber sets the "require_id_number" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateRequireIDNumber() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateRequireIDNumber()
+	})
+}
+
+// SetAllowedDocumentTypes sets the "allowed_document_types" field.
+func (u *SubaccountUpsertOne) SetAllowedDocumentTypes(v []string) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetAllowedDocumentTypes(v)
+	})
+}
+
+// UpdateAllowedDocumentTypes sets the "allowed_document_types" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateAllowedDocumentTypes() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateAllowedDocumentTypes()
+	})
+}
+
+// ClearAllowedDocumentTypes clears the value of the "allowed_document_types" field.
+func (u *SubaccountUpsertOne) ClearAllowedDocumentTypes() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.ClearAllowedDocumentTypes()
 	})
 }
 
@@ -842,6 +1044,69 @@ func (u *SubaccountUpsertBulk) AddMaxVerificationAttempts(v int) *SubaccountUpse
 func (u *SubaccountUpsertBulk) UpdateMaxVerificationAttempts() *SubaccountUpsertBulk {
 	return u.Update(func(s *SubaccountUpsert) {
 		s.UpdateMaxVerificationAttempts()
+	})
+}
+
+// SetRequireMatchingSelfie sets the "require_matching_selfie" field.
+func (u *SubaccountUpsertBulk) SetRequireMatchingSelfie(v bool) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetRequireMatchingSelfie(v)
+	})
+}
+
+// UpdateRequireMatchingSelfie sets the "require_matching_selfie" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateRequireMatchingSelfie() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateRequireMatchingSelfie()
+	})
+}
+
+// SetRequireLiveCapture sets the "require_live_capture" field.
+func (u *SubaccountUpsertBulk) SetRequireLiveCapture(v bool) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetRequireLiveCapture(v)
+	})
+}
+
+// UpdateRequireLiveCapture sets the "require_live_capture" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateRequireLiveCapture() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateRequireLiveCapture()
+	})
+}
+
+// SetRequireIDNumber sets the "require_id_number" field.
+func (u *SubaccountUpsertBulk) SetRequireIDNumber(v bool) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetRequireIDNumber(v)
+	})
+}
+
+// UpdateRequireIDNumber sets the "require_id_number" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateRequireIDNumber() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateRequireIDNumber()
+	})
+}
+
+// SetAllowedDocumentTypes sets the "allowed_document_types" field.
+func (u *SubaccountUpsertBulk) SetAllowedDocumentTypes(v []string) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetAllowedDocumentTypes(v)
+	})
+}
+
+// UpdateAllowedDocumentTypes sets the "allowed_document_types" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateAllowedDocumentTypes() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateAllowedDocumentTypes()
+	})
+}
+
+// ClearAllowedDocumentTypes clears the value of the "allowed_document_types" field.
+func (u *SubaccountUpsertBulk) ClearAllowedDocumentTypes() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.ClearAllowedDocumentTypes()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/predicate"
@@ -102,6 +103,66 @@ func (_u *SubaccountUpdate) SetNillableMaxVerificationAttempts(v *int) *Subaccou
 // AddMaxVerificationAttempts adds value to the "max_verification_attempts" field.
 func (_u *SubaccountUpdate) AddMaxVerificationAttempts(v int) *SubaccountUpdate {
 	_u.mutation.AddMaxVerificationAttempts(v)
+	return _u
+}
+
+// SetRequireMatchingSelfie sets the "require_matching_selfie" field.
+func (_u *SubaccountUpdate) SetRequireMatchingSelfie(v bool) *SubaccountUpdate {
+	_u.mutation.SetRequireMatchingSelfie(v)
+	return _u
+}
+
+// SetNillableRequireMatchingSelfie sets the "require_matching_selfie" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableRequireMatchingSelfie(v *bool) *SubaccountUpdate {
+	if v != nil {
+		_u.SetRequireMatchingSelfie(*v)
+	}
+	return _u
+}
+
+// SetRequireLiveCapture sets the "require_live_capture" field.
+func (_u *SubaccountUpdate) SetRequireLiveCapture(v bool) *SubaccountUpdate {
+	_u.mutation.SetRequireLiveCapture(v)
+	return _u
+}
+
+// SetNillableRequireLiveCapture sets the "require_live_capture" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableRequireLiveCapture(v *bool) *SubaccountUpdate {
+	if v != nil {
+		_u.SetRequireLiveCapture(*v)
+	}
+	return _u
+}
+
+// SetRequireIDNumber sets the "require_id_number" field.
+func (_u *SubaccountUpdate) SetRequireIDNumber(v bool) *SubaccountUpdate {
+	_u.mutation.SetRequireIDNumber(v)
+	return _u
+}
+
+// SetNillableRequireIDNumber sets the "require_id_number" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableRequireIDNumber(v *bool) *SubaccountUpdate {
+	if v != nil {
+		_u.SetRequireIDNumber(*v)
+	}
+	return _u
+}
+
+// SetAllowedDocumentTypes sets the "allowed_document_types" field.
+func (_u *SubaccountUpdate) SetAllowedDocumentTypes(v []string) *SubaccountUpdate {
+	_u.mutation.SetAllowedDocumentTypes(v)
+	return _u
+}
+
+// AppendAllowedDocumentTypes appends value to the "allowed_document_types" field.
+func (_u *SubaccountUpdate) AppendAllowedDocumentTypes(v []string) *SubaccountUpdate {
+	_u.mutation.AppendAllowedDocumentTypes(v)
+	return _u
+}
+
+// ClearAllowedDocumentTypes clears the value of the "allowed_document_types" field.
+func (_u *SubaccountUpdate) ClearAllowedDocumentTypes() *SubaccountUpdate {
+	_u.mutation.ClearAllowedDocumentTypes()
 	return _u
 }
 
@@ -224,6 +285,26 @@ func (_u *SubaccountUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.AddedMaxVerificationAttempts(); ok {
 		_spec.AddField(subaccount.FieldMaxVerificationAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RequireMatchingSelfie(); ok {
+		_spec.SetField(subaccount.FieldRequireMatchingSelfie, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequireLiveCapture(); ok {
+		_spec.SetField(subaccount.FieldRequireLiveCapture, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequireIDNumber(); ok {
+		_spec.SetField(subaccount.FieldRequireIDNumber, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.AllowedDocumentTypes(); ok {
+		_spec.SetField(subaccount.FieldAllowedDocumentTypes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedAllowedDocumentTypes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, subaccount.FieldAllowedDocumentTypes, value)
+		})
+	}
+	if _u.mutation.AllowedDocumentTypesCleared() {
+		_spec.ClearField(subaccount.FieldAllowedDocumentTypes, field.TypeJSON)
 	}
 	if _u.mutation.CustomersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -363,6 +444,66 @@ func (_u *SubaccountUpdateOne) SetNillableMaxVerificationAttempts(v *int) *Subac
 // AddMaxVerificationAttempts adds value to the "max_verification_attempts" field.
 func (_u *SubaccountUpdateOne) AddMaxVerificationAttempts(v int) *SubaccountUpdateOne {
 	_u.mutation.AddMaxVerificationAttempts(v)
+	return _u
+}
+
+// SetRequireMatchingSelfie sets the "require_matching_selfie" field.
+func (_u *SubaccountUpdateOne) SetRequireMatchingSelfie(v bool) *SubaccountUpdateOne {
+	_u.mutation.SetRequireMatchingSelfie(v)
+	return _u
+}
+
+// SetNillableRequireMatchingSelfie sets the "require_matching_selfie" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableRequireMatchingSelfie(v *bool) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetRequireMatchingSelfie(*v)
+	}
+	return _u
+}
+
+// SetRequireLiveCapture sets the "require_live_capture" field.
+func (_u *SubaccountUpdateOne) SetRequireLiveCapture(v bool) *SubaccountUpdateOne {
+	_u.mutation.SetRequireLiveCapture(v)
+	return _u
+}
+
+// SetNillableRequireLiveCapture sets the "require_live_capture" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableRequireLiveCapture(v *bool) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetRequireLiveCapture(*v)
+	}
+	return _u
+}
+
+// SetRequireIDNumber sets the "require_id_number" field.
+func (_u *SubaccountUpdateOne) SetRequireIDNumber(v bool) *SubaccountUpdateOne {
+	_u.mutation.SetRequireIDNumber(v)
+	return _u
+}
+
+// SetNillableRequireIDNumber sets the "require_id_number" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableRequireIDNumber(v *bool) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetRequireIDNumber(*v)
+	}
+	return _u
+}
+
+// SetAllowedDocumentTypes sets the "allowed_document_types" field.
+func (_u *SubaccountUpdateOne) SetAllowedDocumentTypes(v []string) *SubaccountUpdateOne {
+	_u.mutation.SetAllowedDocumentTypes(v)
+	return _u
+}
+
+// AppendAllowedDocumentTypes appends value to the "allowed_document_types" field.
+func (_u *SubaccountUpdateOne) AppendAllowedDocumentTypes(v []string) *SubaccountUpdateOne {
+	_u.mutation.AppendAllowedDocumentTypes(v)
+	return _u
+}
+
+// ClearAllowedDocumentTypes clears the value of the "allowed_document_types" field.
+func (_u *SubaccountUpdateOne) ClearAllowedDocumentTypes() *SubaccountUpdateOne {
+	_u.mutation.ClearAllowedDocumentTypes()
 	return _u
 }
 
@@ -515,6 +656,26 @@ func (_u *SubaccountUpdateOne) sqlSave(ctx context.Context) (_node *Subaccount, 
 	}
 	if value, ok := _u.mutation.AddedMaxVerificationAttempts(); ok {
 		_spec.AddField(subaccount.FieldMaxVerificationAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.RequireMatchingSelfie(); ok {
+		_spec.SetField(subaccount.FieldRequireMatchingSelfie, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequireLiveCapture(); ok {
+		_spec.SetField(subaccount.FieldRequireLiveCapture, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequireIDNumber(); ok {
+		_spec.SetField(subaccount.FieldRequireIDNumber, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.AllowedDocumentTypes(); ok {
+		_spec.SetField(subaccount.FieldAllowedDocumentTypes, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedAllowedDocumentTypes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, subaccount.FieldAllowedDocumentTypes, value)
+		})
+	}
+	if _u.mutation.AllowedDocumentTypesCleared() {
+		_spec.ClearField(subaccount.FieldAllowedDocumentTypes, field.TypeJSON)
 	}
 	if _u.mutation.CustomersCleared() {
 		edge := &sqlgraph.EdgeSpec{

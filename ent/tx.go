@@ -14,10 +14,16 @@ type Tx struct {
 	config
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
+	// ReviewTask is the client for interacting with the ReviewTask builders.
+	ReviewTask *ReviewTaskClient
 	// StripeEvent is the client for interacting with the StripeEvent builders.
 	StripeEvent *StripeEventClient
 	// Subaccount is the client for interacting with the Subaccount builders.
 	Subaccount *SubaccountClient
+	// VerificationSession is the client for interacting with the VerificationSession builders.
+	VerificationSession *VerificationSessionClient
 
 	// lazily loaded.
 	client     *Client
@@ -150,8 +156,11 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
+	tx.ReviewTask = NewReviewTaskClient(tx.config)
 	tx.StripeEvent = NewStripeEventClient(tx.config)
 	tx.Subaccount = NewSubaccountClient(tx.config)
+	tx.VerificationSession = NewVerificationSessionClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -6,12 +6,14 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/tenant"
 )
 
 type riskServer struct {
 	idgatev1.UnimplementedRiskServiceServer
 	subaccounts *tenant.Service
+	customers   *identity.Service
 }
 
 var _ idgatev1.RiskServiceServer = (*riskServer)(nil)
@@ -22,6 +24,11 @@ func (s *riskServer) CreateSubaccount(ctx context.Context, req *idgatev1.CreateS
 		Mode:          &req.IdentityVerificationMode,
 		RiskThreshold: intPtr(req.IdentityVerificationRiskThreshold),
 		MaxAttempts:   intPtr(req.MaxVerificationAttempts),
+
+		RequireMatchingSelfie: req.RequireMatchingSelfie,
+		RequireLiveCapture:    req.RequireLiveCapture,
+		RequireIDNumber:       req.RequireIdNumber,
+		AllowedTypes:          req.AllowedDocumentTypes,
 	})
 	if err != nil {
 		return nil, err
@@ -43,11 +50,35 @@ func (s *riskServer) UpdateSubaccount(ctx context.Context, req *idgatev1.UpdateS
 		Mode:          req.IdentityVerificationMode,
 		RiskThreshold: intPtr(req.IdentityVerificationRiskThreshold),
 		MaxAttempts:   intPtr(req.MaxVerificationAttempts),
+
+		RequireMatchingSelfie: req.RequireMatchingSelfie,
+		RequireLiveCapture:    req.RequireLiveCapture,
+		RequireIDNumber:       req.RequireIdNumber,
+		AllowedTypes:          req.AllowedDocumentTypes,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return subaccountPB(sa), nil
+}
+
+func (s *riskServer) RecordPaymentRisk(ctx context.Context, req *idgatev1.RecordPaymentRiskRequest) (*idgatev1.RecordPaymentRiskResponse, error) {
+	r, err := s.customers.RecordPaymentRisk(ctx, req.GetCustomerId(), identity.PaymentRisk{
+		ChargeID: req.GetChargeId(), RiskLevel: req.GetRiskLevel(), RadarScore: intPtr(req.RiskScore),
+	})
+	if err != nil {
+		return nil, err
+	}
+	id := r.Customer.Identity
+	out := &idgatev1.RecordPaymentRiskResponse{
+		Recorded:                           r.Recorded,
+		IdentityVerificationRequired:       id.Required,
+		IdentityVerificationRequiredReason: id.RequiredReason,
+	}
+	if id.RiskScore != nil {
+		out.StripeRiskScore = int32(*id.RiskScore)
+	}
+	return out, nil
 }
 
 func subaccountPB(sa tenant.Subaccount) *idgatev1.Subaccount {
@@ -59,6 +90,10 @@ func subaccountPB(sa tenant.Subaccount) *idgatev1.Subaccount {
 		MaxVerificationAttempts:           int32(sa.MaxAttempts),
 		CreatedAt:                         timestamppb.New(sa.CreatedAt),
 		UpdatedAt:                         timestamppb.New(sa.UpdatedAt),
+		RequireMatchingSelfie:             sa.Documents.RequireMatchingSelfie,
+		RequireLiveCapture:                sa.Documents.RequireLiveCapture,
+		RequireIdNumber:                   sa.Documents.RequireIDNumber,
+		AllowedDocumentTypes:              sa.Documents.AllowedTypes,
 	}
 }
 

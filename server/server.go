@@ -22,6 +22,7 @@ import (
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/jobs"
+	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/tenant"
@@ -92,7 +93,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	// Domain services.
 	stripeClient := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase}, log)
-	_ = stripeClient // reached by the identity and onboarding capabilities as they land
 	registry := webhook.NewRegistry()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
@@ -106,14 +106,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		webhook.EndpointPlatform: cfg.StripeWebhookSecrets,
 		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
 	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts)
+	customers := identity.NewService(s.store, stripeClient, s.jobs, notify.NewOutbox(s.jobs), log)
+
+	// Workers and webhook handlers of each capability. (River looks workers up when it
+	// works a job, so they can join the bundle after the client exists.)
+	river.AddWorker(workers, notify.NewDeliverer(s.store, notify.Sink{URL: cfg.NotifyURL, Secret: cfg.NotifySecret}, log))
+	river.AddWorker(workers, identity.NewRedactWorker(customers))
+	registry.Handle("charge.succeeded", customers.HandleChargeSucceeded)
+	for _, t := range identity.SessionEventTypes {
+		registry.Handle(t, customers.HandleSessionEvent)
+	}
 
 	// gRPC.
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.health = newHealthServer(s.store.Ping)
 	s.grpc = newGRPCServer(log, metrics, s.health, services{
-		identity: &identityServer{customers: identity.NewService(s.store)},
-		risk:     &riskServer{subaccounts: tenant.NewService(s.store)},
+		identity: &identityServer{customers: customers, intake: intake},
+		risk:     &riskServer{subaccounts: tenant.NewService(s.store), customers: customers},
 		webhook:  &webhookServer{intake: intake, events: webhook.NewLister(s.store)},
 	})
 

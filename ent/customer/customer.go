@@ -28,6 +28,60 @@ const (
 	FieldEmail = "email"
 	// FieldPhone holds the string denoting the phone field in the database.
 	FieldPhone = "phone"
+	// FieldIdentityVerificationRequired holds the string denoting the identity_verification_required field in the database.
+	FieldIdentityVerificationRequired = "identity_verification_required"
+	// FieldIdentityVerificationRequiredAt holds the string denoting the identity_verification_required_at field in the database.
+	FieldIdentityVerificationRequiredAt = "identity_verification_required_at"
+	// FieldIdentityVerificationRequiredReason holds the string denoting the identity_verification_required_reason field in the database.
+	FieldIdentityVerificationRequiredReason = "identity_verification_required_reason"
+	// FieldIdentityRequirementClearedAt holds the string denoting the identity_requirement_cleared_at field in the database.
+	FieldIdentityRequirementClearedAt = "identity_requirement_cleared_at"
+	// FieldIdentityStatus holds the string denoting the identity_status field in the database.
+	FieldIdentityStatus = "identity_status"
+	// FieldIdentityVerifiedAt holds the string denoting the identity_verified_at field in the database.
+	FieldIdentityVerifiedAt = "identity_verified_at"
+	// FieldIdentitySessionID holds the string denoting the identity_session_id field in the database.
+	FieldIdentitySessionID = "identity_session_id"
+	// FieldIdentityAttemptCount holds the string denoting the identity_attempt_count field in the database.
+	FieldIdentityAttemptCount = "identity_attempt_count"
+	// FieldIdentityLastErrorCode holds the string denoting the identity_last_error_code field in the database.
+	FieldIdentityLastErrorCode = "identity_last_error_code"
+	// FieldStripeRiskScore holds the string denoting the stripe_risk_score field in the database.
+	FieldStripeRiskScore = "stripe_risk_score"
+	// FieldStripeRadarRiskScore holds the string denoting the stripe_radar_risk_score field in the database.
+	FieldStripeRadarRiskScore = "stripe_radar_risk_score"
+	// FieldStripeRiskLevel holds the string denoting the stripe_risk_level field in the database.
+	FieldStripeRiskLevel = "stripe_risk_level"
+	// FieldStripeRiskChargeID holds the string denoting the stripe_risk_charge_id field in the database.
+	FieldStripeRiskChargeID = "stripe_risk_charge_id"
+	// FieldIdentityFirstName holds the string denoting the identity_first_name field in the database.
+	FieldIdentityFirstName = "identity_first_name"
+	// FieldIdentityLastName holds the string denoting the identity_last_name field in the database.
+	FieldIdentityLastName = "identity_last_name"
+	// FieldIdentityDob holds the string denoting the identity_dob field in the database.
+	FieldIdentityDob = "identity_dob"
+	// FieldIdentityIDType holds the string denoting the identity_id_type field in the database.
+	FieldIdentityIDType = "identity_id_type"
+	// FieldIdentityAddress holds the string denoting the identity_address field in the database.
+	FieldIdentityAddress = "identity_address"
+	// FieldIdentityIDNumberLast4 holds the string denoting the identity_id_number_last4 field in the database.
+	FieldIdentityIDNumberLast4 = "identity_id_number_last4"
+	// FieldIdentityIssuingCountry holds the string denoting the identity_issuing_country field in the database.
+	FieldIdentityIssuingCountry = "identity_issuing_country"
+	// FieldIdentityExpirationDate holds the string denoting the identity_expiration_date field in the database.
+	FieldIdentityExpirationDate = "identity_expiration_date"
+	// FieldIdentityManualVerification holds the string denoting the identity_manual_verification field in the database.
+	FieldIdentityManualVerification = "identity_manual_verification"
+	// FieldIdentityManualVerificationNotes holds the string denoting the identity_manual_verification_notes field in the database.
+	FieldIdentityManualVerificationNotes = "identity_manual_verification_notes"
+	// FieldIdentityManualVerificationBy holds the string denoting the identity_manual_verification_by field in the database.
+	FieldIdentityManualVerificationBy = "identity_manual_verification_by"
+	// FieldIdentityManualVerificationAt holds the string denoting the identity_manual_verification_at field in the database.
+	FieldIdentityManualVerificationAt = "identity_manual_verification_at"
+	// FieldIdentityRedactionRequestedAt holds the string denoting the identity_redaction_requested_at field in the database.
+	FieldIdentityRedactionRequestedAt = "identity_redaction_requested_at"
+	// FieldIdentityRedactedAt holds the string denoting the identity_redacted_at field in the database.
+	FieldIdentityRedactedAt = "identity_redacted_at"
 	// EdgeSubaccount holds the string denoting the subaccount edge name in mutations.
 	EdgeSubaccount = "subaccount"
 	// Table holds the table name of the customer in the database.
@@ -51,6 +105,33 @@ var Columns = []string{
 	FieldStripeCustomerID,
 	FieldEmail,
 	FieldPhone,
+	FieldIdentityVerificationRequired,
+	FieldIdentityVerificationRequiredAt,
+	FieldIdentityVerificationRequiredReason,
+	FieldIdentityRequirementClearedAt,
+	FieldIdentityStatus,
+	FieldIdentityVerifiedAt,
+	FieldIdentitySessionID,
+	FieldIdentityAttemptCount,
+	FieldIdentityLastErrorCode,
+	FieldStripeRiskScore,
+	FieldStripeRadarRiskScore,
+	FieldStripeRiskLevel,
+	FieldStripeRiskChargeID,
+	FieldIdentityFirstName,
+	FieldIdentityLastName,
+	FieldIdentityDob,
+	FieldIdentityIDType,
+	FieldIdentityAddress,
+	FieldIdentityIDNumberLast4,
+	FieldIdentityIssuingCountry,
+	FieldIdentityExpirationDate,
+	FieldIdentityManualVerification,
+	FieldIdentityManualVerificationNotes,
+	FieldIdentityManualVerificationBy,
+	FieldIdentityManualVerificationAt,
+	FieldIdentityRedactionRequestedAt,
+	FieldIdentityRedactedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -78,6 +159,38 @@ var (
 	DefaultEmail string
 	// DefaultPhone holds the default value on creation for the "phone" field.
 	DefaultPhone string
+	// DefaultIdentityVerificationRequired holds the default value on creation for the "identity_verification_required" field.
+	DefaultIdentityVerificationRequired bool
+	// DefaultIdentityVerificationRequiredReason holds the default value on creation for the "identity_verification_required_reason" field.
+	DefaultIdentityVerificationRequiredReason string
+	// DefaultIdentityAttemptCount holds the default value on creation for the "identity_attempt_count" field.
+	DefaultIdentityAttemptCount int
+	// DefaultIdentityLastErrorCode holds the default value on creation for the "identity_last_error_code" field.
+	DefaultIdentityLastErrorCode string
+	// DefaultStripeRiskChargeID holds the default value on creation for the "stripe_risk_charge_id" field.
+	DefaultStripeRiskChargeID string
+	// DefaultIdentityFirstName holds the default value on creation for the "identity_first_name" field.
+	DefaultIdentityFirstName string
+	// DefaultIdentityLastName holds the default value on creation for the "identity_last_name" field.
+	DefaultIdentityLastName string
+	// DefaultIdentityDob holds the default value on creation for the "identity_dob" field.
+	DefaultIdentityDob string
+	// DefaultIdentityIDType holds the default value on creation for the "identity_id_type" field.
+	DefaultIdentityIDType string
+	// DefaultIdentityAddress holds the default value on creation for the "identity_address" field.
+	DefaultIdentityAddress string
+	// DefaultIdentityIDNumberLast4 holds the default value on creation for the "identity_id_number_last4" field.
+	DefaultIdentityIDNumberLast4 string
+	// DefaultIdentityIssuingCountry holds the default value on creation for the "identity_issuing_country" field.
+	DefaultIdentityIssuingCountry string
+	// DefaultIdentityExpirationDate holds the default value on creation for the "identity_expiration_date" field.
+	DefaultIdentityExpirationDate string
+	// DefaultIdentityManualVerification holds the default value on creation for the "identity_manual_verification" field.
+	DefaultIdentityManualVerification bool
+	// DefaultIdentityManualVerificationNotes holds the default value on creation for the "identity_manual_verification_notes" field.
+	DefaultIdentityManualVerificationNotes string
+	// DefaultIdentityManualVerificationBy holds the default value on creation for the "identity_manual_verification_by" field.
+	DefaultIdentityManualVerificationBy string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -123,6 +236,141 @@ func ByEmail(opts ...sql.OrderTermOption) OrderOption {
 // ByPhone orders the results by the phone field.
 func ByPhone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPhone, opts...).ToFunc()
+}
+
+// ByIdentityVerificationRequired orders the results by the identity_verification_required field.
+func ByIdentityVerificationRequired(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityVerificationRequired, opts...).ToFunc()
+}
+
+// ByIdentityVerificationRequiredAt orders the results by the identity_verification_required_at field.
+func ByIdentityVerificationRequiredAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityVerificationRequiredAt, opts...).ToFunc()
+}
+
+// ByIdentityVerificationRequiredReason orders the results by the identity_verification_required_reason field.
+func ByIdentityVerificationRequiredReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityVerificationRequiredReason, opts...).ToFunc()
+}
+
+// ByIdentityRequirementClearedAt orders the results by the identity_requirement_cleared_at field.
+func ByIdentityRequirementClearedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityRequirementClearedAt, opts...).ToFunc()
+}
+
+// ByIdentityStatus orders the results by the identity_status field.
+func ByIdentityStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityStatus, opts...).ToFunc()
+}
+
+// ByIdentityVerifiedAt orders the results by the identity_verified_at field.
+func ByIdentityVerifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityVerifiedAt, opts...).ToFunc()
+}
+
+// ByIdentitySessionID orders the results by the identity_session_id field.
+func ByIdentitySessionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentitySessionID, opts...).ToFunc()
+}
+
+// ByIdentityAttemptCount orders the results by the identity_attempt_count field.
+func ByIdentityAttemptCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityAttemptCount, opts...).ToFunc()
+}
+
+// ByIdentityLastErrorCode orders the results by the identity_last_error_code field.
+func ByIdentityLastErrorCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityLastErrorCode, opts...).ToFunc()
+}
+
+// ByStripeRiskScore orders the results by the stripe_risk_score field.
+func ByStripeRiskScore(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStripeRiskScore, opts...).ToFunc()
+}
+
+// ByStripeRadarRiskScore orders the results by the stripe_radar_risk_score field.
+func ByStripeRadarRiskScore(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStripeRadarRiskScore, opts...).ToFunc()
+}
+
+// ByStripeRiskLevel orders the results by the stripe_risk_level field.
+func ByStripeRiskLevel(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStripeRiskLevel, opts...).ToFunc()
+}
+
+// ByStripeRiskChargeID orders the results by the stripe_risk_charge_id field.
+func ByStripeRiskChargeID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStripeRiskChargeID, opts...).ToFunc()
+}
+
+// ByIdentityFirstName orders the results by the identity_first_name field.
+func ByIdentityFirstName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityFirstName, opts...).ToFunc()
+}
+
+// ByIdentityLastName orders the results by the identity_last_name field.
+func ByIdentityLastName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityLastName, opts...).ToFunc()
+}
+
+// ByIdentityDob orders the results by the identity_dob field.
+func ByIdentityDob(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityDob, opts...).ToFunc()
+}
+
+// ByIdentityIDType orders the results by the identity_id_type field.
+func ByIdentityIDType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityIDType, opts...).ToFunc()
+}
+
+// ByIdentityAddress orders the results by the identity_address field.
+func ByIdentityAddress(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityAddress, opts...).ToFunc()
+}
+
+// ByIdentityIDNumberLast4 orders the results by the identity_id_number_last4 field.
+func ByIdentityIDNumberLast4(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityIDNumberLast4, opts...).ToFunc()
+}
+
+// ByIdentityIssuingCountry orders the results by the identity_issuing_country field.
+func ByIdentityIssuingCountry(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityIssuingCountry, opts...).ToFunc()
+}
+
+// ByIdentityExpirationDate orders the results by the identity_expiration_date field.
+func ByIdentityExpirationDate(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityExpirationDate, opts...).ToFunc()
+}
+
+// ByIdentityManualVerification orders the results by the identity_manual_verification field.
+func ByIdentityManualVerification(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityManualVerification, opts...).ToFunc()
+}
+
+// ByIdentityManualVerificationNotes orders the results by the identity_manual_verification_notes field.
+func ByIdentityManualVerificationNotes(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityManualVerificationNotes, opts...).ToFunc()
+}
+
+// ByIdentityManualVerificationBy orders the results by the identity_manual_verification_by field.
+func ByIdentityManualVerificationBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityManualVerificationBy, opts...).ToFunc()
+}
+
+// ByIdentityManualVerificationAt orders the results by the identity_manual_verification_at field.
+func ByIdentityManualVerificationAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityManualVerificationAt, opts...).ToFunc()
+}
+
+// ByIdentityRedactionRequestedAt orders the results by the identity_redaction_requested_at field.
+func ByIdentityRedactionRequestedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityRedactionRequestedAt, opts...).ToFunc()
+}
+
+// ByIdentityRedactedAt orders the results by the identity_redacted_at field.
+func ByIdentityRedactedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityRedactedAt, opts...).ToFunc()
 }
 
 // BySubaccountField orders the results by subaccount field.

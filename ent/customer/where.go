@@ -100,6 +100,141 @@ func Phone(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldPhone, v))
 }
 
+// IdentityVerificationRequired applies equality check predicate on the "identity_verification_required" field. It's identical to IdentityVerificationRequiredEQ.
+func IdentityVerificationRequired(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequired, v))
+}
+
+// IdentityVerificationRequiredAt applies equality check predicate on the "identity_verification_required_at" field. It's identical to IdentityVerificationRequiredAtEQ.
+func IdentityVerificationRequiredAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequiredAt, v))
+}
+
+// IdentityVerificationRequiredReason applies equality check predicate on the "identity_verification_required_reason" field. It's identical to IdentityVerificationRequiredReasonEQ.
+func IdentityVerificationRequiredReason(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityRequirementClearedAt applies equality check predicate on the "identity_requirement_cleared_at" field. It's identical to IdentityRequirementClearedAtEQ.
+func IdentityRequirementClearedAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityRequirementClearedAt, v))
+}
+
+// IdentityStatus applies equality check predicate on the "identity_status" field. It's identical to IdentityStatusEQ.
+func IdentityStatus(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityStatus, v))
+}
+
+// IdentityVerifiedAt applies equality check predicate on the "identity_verified_at" field. It's identical to IdentityVerifiedAtEQ.
+func IdentityVerifiedAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerifiedAt, v))
+}
+
+// IdentitySessionID applies equality check predicate on the "identity_session_id" field. It's identical to IdentitySessionIDEQ.
+func IdentitySessionID(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentitySessionID, v))
+}
+
+// IdentityAttemptCount applies equality check predicate on the "identity_attempt_count" field. It's identical to IdentityAttemptCountEQ.
+func IdentityAttemptCount(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityAttemptCount, v))
+}
+
+// IdentityLastErrorCode applies equality check predicate on the "identity_last_error_code" field. It's identical to IdentityLastErrorCodeEQ.
+func IdentityLastErrorCode(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityLastErrorCode, v))
+}
+
+// StripeRiskScore applies equality check predicate on the "stripe_risk_score" field. It's identical to StripeRiskScoreEQ.
+func StripeRiskScore(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRiskScore, v))
+}
+
+// StripeRadarRiskScore applies equality check predicate on the "stripe_radar_risk_score" field. It's identical to StripeRadarRiskScoreEQ.
+func StripeRadarRiskScore(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRadarRiskScore, v))
+}
+
+// StripeRiskLevel applies equality check predicate on the "stripe_risk_level" field. It's identical to StripeRiskLevelEQ.
+func StripeRiskLevel(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskChargeID applies equality check predicate on the "stripe_risk_charge_id" field. It's identical to StripeRiskChargeIDEQ.
+func StripeRiskChargeID(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRiskChargeID, v))
+}
+
+// IdentityFirstName applies equality check predicate on the "identity_first_name" field. It's identical to IdentityFirstNameEQ.
+func IdentityFirstName(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityFirstName, v))
+}
+
+// IdentityLastName applies equality check predicate on the "identity_last_name" field. It's identical to IdentityLastNameEQ.
+func IdentityLastName(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityLastName, v))
+}
+
+// IdentityDob applies equality check predicate on the "identity_dob" field. It's identical to IdentityDobEQ.
+func IdentityDob(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityDob, v))
+}
+
+// IdentityIDType applies equality check predicate on the "identity_id_type" field. It's identical to IdentityIDTypeEQ.
+func IdentityIDType(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityIDType, v))
+}
+
+// IdentityAddress applies equality check predicate on the "identity_address" field. It's identical to IdentityAddressEQ.
+func IdentityAddress(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityAddress, v))
+}
+
+// IdentityIDNumberLast4 applies equality check predicate on the "identity_id_number_last4" field. It's identical to IdentityIDNumberLast4EQ.
+func IdentityIDNumberLast4(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIssuingCountry applies equality check predicate on the "identity_issuing_country" field. It's identical to IdentityIssuingCountryEQ.
+func IdentityIssuingCountry(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityExpirationDate applies equality check predicate on the "identity_expiration_date" field. It's identical to IdentityExpirationDateEQ.
+func IdentityExpirationDate(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityExpirationDate, v))
+}
+
+// IdentityManualVerification applies equality check predicate on the "identity_manual_verification" field. It's identical to IdentityManualVerificationEQ.
+func IdentityManualVerification(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerification, v))
+}
+
+// IdentityManualVerificationNotes applies equality check predicate on the "identity_manual_verification_notes" field. It's identical to IdentityManualVerificationNotesEQ.
+func IdentityManualVerificationNotes(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationBy applies equality check predicate on the "identity_manual_verification_by" field. It's identical to IdentityManualVerificationByEQ.
+func IdentityManualVerificationBy(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationAt applies equality check predicate on the "identity_manual_verification_at" field. It's identical to IdentityManualVerificationAtEQ.
+func IdentityManualVerificationAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerificationAt, v))
+}
+
+// IdentityRedactionRequestedAt applies equality check predicate on the "identity_redaction_requested_at" field. It's identical to IdentityRedactionRequestedAtEQ.
+func IdentityRedactionRequestedAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityRedactionRequestedAt, v))
+}
+
+// IdentityRedactedAt applies equality check predicate on the "identity_redacted_at" field. It's identical to IdentityRedactedAtEQ.
+func IdentityRedactedAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityRedactedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldCreatedAt, v))
@@ -513,6 +648,1536 @@ func PhoneEqualFold(v string) predicate.Customer {
 // PhoneContainsFold applies the ContainsFold predicate on the "phone" field.
 func PhoneContainsFold(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldContainsFold(FieldPhone, v))
+}
+
+// IdentityVerificationRequiredEQ applies the EQ predicate on the "identity_verification_required" field.
+func IdentityVerificationRequiredEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequired, v))
+}
+
+// IdentityVerificationRequiredNEQ applies the NEQ predicate on the "identity_verification_required" field.
+func IdentityVerificationRequiredNEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityVerificationRequired, v))
+}
+
+// IdentityVerificationRequiredAtEQ applies the EQ predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequiredAt, v))
+}
+
+// IdentityVerificationRequiredAtNEQ applies the NEQ predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityVerificationRequiredAt, v))
+}
+
+// IdentityVerificationRequiredAtIn applies the In predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityVerificationRequiredAt, vs...))
+}
+
+// IdentityVerificationRequiredAtNotIn applies the NotIn predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityVerificationRequiredAt, vs...))
+}
+
+// IdentityVerificationRequiredAtGT applies the GT predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityVerificationRequiredAt, v))
+}
+
+// IdentityVerificationRequiredAtGTE applies the GTE predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityVerificationRequiredAt, v))
+}
+
+// IdentityVerificationRequiredAtLT applies the LT predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityVerificationRequiredAt, v))
+}
+
+// IdentityVerificationRequiredAtLTE applies the LTE predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityVerificationRequiredAt, v))
+}
+
+// IdentityVerificationRequiredAtIsNil applies the IsNil predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentityVerificationRequiredAt))
+}
+
+// IdentityVerificationRequiredAtNotNil applies the NotNil predicate on the "identity_verification_required_at" field.
+func IdentityVerificationRequiredAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentityVerificationRequiredAt))
+}
+
+// IdentityVerificationRequiredReasonEQ applies the EQ predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonNEQ applies the NEQ predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonIn applies the In predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityVerificationRequiredReason, vs...))
+}
+
+// IdentityVerificationRequiredReasonNotIn applies the NotIn predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityVerificationRequiredReason, vs...))
+}
+
+// IdentityVerificationRequiredReasonGT applies the GT predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonGTE applies the GTE predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonLT applies the LT predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonLTE applies the LTE predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonContains applies the Contains predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonHasPrefix applies the HasPrefix predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonHasSuffix applies the HasSuffix predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonEqualFold applies the EqualFold predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityVerificationRequiredReasonContainsFold applies the ContainsFold predicate on the "identity_verification_required_reason" field.
+func IdentityVerificationRequiredReasonContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityVerificationRequiredReason, v))
+}
+
+// IdentityRequirementClearedAtEQ applies the EQ predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityRequirementClearedAt, v))
+}
+
+// IdentityRequirementClearedAtNEQ applies the NEQ predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityRequirementClearedAt, v))
+}
+
+// IdentityRequirementClearedAtIn applies the In predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityRequirementClearedAt, vs...))
+}
+
+// IdentityRequirementClearedAtNotIn applies the NotIn predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityRequirementClearedAt, vs...))
+}
+
+// IdentityRequirementClearedAtGT applies the GT predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityRequirementClearedAt, v))
+}
+
+// IdentityRequirementClearedAtGTE applies the GTE predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityRequirementClearedAt, v))
+}
+
+// IdentityRequirementClearedAtLT applies the LT predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityRequirementClearedAt, v))
+}
+
+// IdentityRequirementClearedAtLTE applies the LTE predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityRequirementClearedAt, v))
+}
+
+// IdentityRequirementClearedAtIsNil applies the IsNil predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentityRequirementClearedAt))
+}
+
+// IdentityRequirementClearedAtNotNil applies the NotNil predicate on the "identity_requirement_cleared_at" field.
+func IdentityRequirementClearedAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentityRequirementClearedAt))
+}
+
+// IdentityStatusEQ applies the EQ predicate on the "identity_status" field.
+func IdentityStatusEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityStatus, v))
+}
+
+// IdentityStatusNEQ applies the NEQ predicate on the "identity_status" field.
+func IdentityStatusNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityStatus, v))
+}
+
+// IdentityStatusIn applies the In predicate on the "identity_status" field.
+func IdentityStatusIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityStatus, vs...))
+}
+
+// IdentityStatusNotIn applies the NotIn predicate on the "identity_status" field.
+func IdentityStatusNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityStatus, vs...))
+}
+
+// IdentityStatusGT applies the GT predicate on the "identity_status" field.
+func IdentityStatusGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityStatus, v))
+}
+
+// IdentityStatusGTE applies the GTE predicate on the "identity_status" field.
+func IdentityStatusGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityStatus, v))
+}
+
+// IdentityStatusLT applies the LT predicate on the "identity_status" field.
+func IdentityStatusLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityStatus, v))
+}
+
+// IdentityStatusLTE applies the LTE predicate on the "identity_status" field.
+func IdentityStatusLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityStatus, v))
+}
+
+// IdentityStatusContains applies the Contains predicate on the "identity_status" field.
+func IdentityStatusContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityStatus, v))
+}
+
+// IdentityStatusHasPrefix applies the HasPrefix predicate on the "identity_status" field.
+func IdentityStatusHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityStatus, v))
+}
+
+// IdentityStatusHasSuffix applies the HasSuffix predicate on the "identity_status" field.
+func IdentityStatusHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityStatus, v))
+}
+
+// IdentityStatusIsNil applies the IsNil predicate on the "identity_status" field.
+func IdentityStatusIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentityStatus))
+}
+
+// IdentityStatusNotNil applies the NotNil predicate on the "identity_status" field.
+func IdentityStatusNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentityStatus))
+}
+
+// IdentityStatusEqualFold applies the EqualFold predicate on the "identity_status" field.
+func IdentityStatusEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityStatus, v))
+}
+
+// IdentityStatusContainsFold applies the ContainsFold predicate on the "identity_status" field.
+func IdentityStatusContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityStatus, v))
+}
+
+// IdentityVerifiedAtEQ applies the EQ predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerifiedAt, v))
+}
+
+// IdentityVerifiedAtNEQ applies the NEQ predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityVerifiedAt, v))
+}
+
+// IdentityVerifiedAtIn applies the In predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityVerifiedAt, vs...))
+}
+
+// IdentityVerifiedAtNotIn applies the NotIn predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityVerifiedAt, vs...))
+}
+
+// IdentityVerifiedAtGT applies the GT predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityVerifiedAt, v))
+}
+
+// IdentityVerifiedAtGTE applies the GTE predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityVerifiedAt, v))
+}
+
+// IdentityVerifiedAtLT applies the LT predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityVerifiedAt, v))
+}
+
+// IdentityVerifiedAtLTE applies the LTE predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityVerifiedAt, v))
+}
+
+// IdentityVerifiedAtIsNil applies the IsNil predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentityVerifiedAt))
+}
+
+// IdentityVerifiedAtNotNil applies the NotNil predicate on the "identity_verified_at" field.
+func IdentityVerifiedAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentityVerifiedAt))
+}
+
+// IdentitySessionIDEQ applies the EQ predicate on the "identity_session_id" field.
+func IdentitySessionIDEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDNEQ applies the NEQ predicate on the "identity_session_id" field.
+func IdentitySessionIDNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDIn applies the In predicate on the "identity_session_id" field.
+func IdentitySessionIDIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentitySessionID, vs...))
+}
+
+// IdentitySessionIDNotIn applies the NotIn predicate on the "identity_session_id" field.
+func IdentitySessionIDNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentitySessionID, vs...))
+}
+
+// IdentitySessionIDGT applies the GT predicate on the "identity_session_id" field.
+func IdentitySessionIDGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDGTE applies the GTE predicate on the "identity_session_id" field.
+func IdentitySessionIDGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDLT applies the LT predicate on the "identity_session_id" field.
+func IdentitySessionIDLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDLTE applies the LTE predicate on the "identity_session_id" field.
+func IdentitySessionIDLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDContains applies the Contains predicate on the "identity_session_id" field.
+func IdentitySessionIDContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDHasPrefix applies the HasPrefix predicate on the "identity_session_id" field.
+func IdentitySessionIDHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDHasSuffix applies the HasSuffix predicate on the "identity_session_id" field.
+func IdentitySessionIDHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDIsNil applies the IsNil predicate on the "identity_session_id" field.
+func IdentitySessionIDIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentitySessionID))
+}
+
+// IdentitySessionIDNotNil applies the NotNil predicate on the "identity_session_id" field.
+func IdentitySessionIDNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentitySessionID))
+}
+
+// IdentitySessionIDEqualFold applies the EqualFold predicate on the "identity_session_id" field.
+func IdentitySessionIDEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionIDContainsFold applies the ContainsFold predicate on the "identity_session_id" field.
+func IdentitySessionIDContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentitySessionID, v))
+}
+
+// IdentityAttemptCountEQ applies the EQ predicate on the "identity_attempt_count" field.
+func IdentityAttemptCountEQ(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityAttemptCount, v))
+}
+
+// IdentityAttemptCountNEQ applies the NEQ predicate on the "identity_attempt_count" field.
+func IdentityAttemptCountNEQ(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityAttemptCount, v))
+}
+
+// IdentityAttemptCountIn applies the In predicate on the "identity_attempt_count" field.
+func IdentityAttemptCountIn(vs ...int) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityAttemptCount, vs...))
+}
+
+// IdentityAttemptCountNotIn applies the NotIn predicate on the "identity_attempt_count" field.
+func IdentityAttemptCountNotIn(vs ...int) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityAttemptCount, vs...))
+}
+
+// IdentityAttemptCountGT applies the GT predicate on the "identity_attempt_count" field.
+func IdentityAttemptCountGT(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityAttemptCount, v))
+}
+
+// IdentityAttemptCountGTE applies the GTE predicate on the "identity_attempt_count" field.
+func IdentityAttemptCountGTE(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityAttemptCount, v))
+}
+
+// IdentityAttemptCountLT applies the LT predicate on the "identity_attempt_count" field.
+func IdentityAttemptCountLT(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityAttemptCount, v))
+}
+
+// IdentityAttemptCountLTE applies the LTE predicate on the "identity_attempt_count" field.
+func IdentityAttemptCountLTE(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityAttemptCount, v))
+}
+
+// IdentityLastErrorCodeEQ applies the EQ predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeNEQ applies the NEQ predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeIn applies the In predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityLastErrorCode, vs...))
+}
+
+// IdentityLastErrorCodeNotIn applies the NotIn predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityLastErrorCode, vs...))
+}
+
+// IdentityLastErrorCodeGT applies the GT predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeGTE applies the GTE predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeLT applies the LT predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeLTE applies the LTE predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeContains applies the Contains predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeHasPrefix applies the HasPrefix predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeHasSuffix applies the HasSuffix predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeEqualFold applies the EqualFold predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityLastErrorCodeContainsFold applies the ContainsFold predicate on the "identity_last_error_code" field.
+func IdentityLastErrorCodeContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityLastErrorCode, v))
+}
+
+// StripeRiskScoreEQ applies the EQ predicate on the "stripe_risk_score" field.
+func StripeRiskScoreEQ(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRiskScore, v))
+}
+
+// StripeRiskScoreNEQ applies the NEQ predicate on the "stripe_risk_score" field.
+func StripeRiskScoreNEQ(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldStripeRiskScore, v))
+}
+
+// StripeRiskScoreIn applies the In predicate on the "stripe_risk_score" field.
+func StripeRiskScoreIn(vs ...int) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldStripeRiskScore, vs...))
+}
+
+// StripeRiskScoreNotIn applies the NotIn predicate on the "stripe_risk_score" field.
+func StripeRiskScoreNotIn(vs ...int) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldStripeRiskScore, vs...))
+}
+
+// StripeRiskScoreGT applies the GT predicate on the "stripe_risk_score" field.
+func StripeRiskScoreGT(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldStripeRiskScore, v))
+}
+
+// StripeRiskScoreGTE applies the GTE predicate on the "stripe_risk_score" field.
+func StripeRiskScoreGTE(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldStripeRiskScore, v))
+}
+
+// StripeRiskScoreLT applies the LT predicate on the "stripe_risk_score" field.
+func StripeRiskScoreLT(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldStripeRiskScore, v))
+}
+
+// StripeRiskScoreLTE applies the LTE predicate on the "stripe_risk_score" field.
+func StripeRiskScoreLTE(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldStripeRiskScore, v))
+}
+
+// StripeRiskScoreIsNil applies the IsNil predicate on the "stripe_risk_score" field.
+func StripeRiskScoreIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldStripeRiskScore))
+}
+
+// StripeRiskScoreNotNil applies the NotNil predicate on the "stripe_risk_score" field.
+func StripeRiskScoreNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldStripeRiskScore))
+}
+
+// StripeRadarRiskScoreEQ applies the EQ predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreEQ(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRadarRiskScore, v))
+}
+
+// StripeRadarRiskScoreNEQ applies the NEQ predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreNEQ(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldStripeRadarRiskScore, v))
+}
+
+// StripeRadarRiskScoreIn applies the In predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreIn(vs ...int) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldStripeRadarRiskScore, vs...))
+}
+
+// StripeRadarRiskScoreNotIn applies the NotIn predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreNotIn(vs ...int) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldStripeRadarRiskScore, vs...))
+}
+
+// StripeRadarRiskScoreGT applies the GT predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreGT(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldStripeRadarRiskScore, v))
+}
+
+// StripeRadarRiskScoreGTE applies the GTE predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreGTE(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldStripeRadarRiskScore, v))
+}
+
+// StripeRadarRiskScoreLT applies the LT predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreLT(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldStripeRadarRiskScore, v))
+}
+
+// StripeRadarRiskScoreLTE applies the LTE predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreLTE(v int) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldStripeRadarRiskScore, v))
+}
+
+// StripeRadarRiskScoreIsNil applies the IsNil predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldStripeRadarRiskScore))
+}
+
+// StripeRadarRiskScoreNotNil applies the NotNil predicate on the "stripe_radar_risk_score" field.
+func StripeRadarRiskScoreNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldStripeRadarRiskScore))
+}
+
+// StripeRiskLevelEQ applies the EQ predicate on the "stripe_risk_level" field.
+func StripeRiskLevelEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelNEQ applies the NEQ predicate on the "stripe_risk_level" field.
+func StripeRiskLevelNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelIn applies the In predicate on the "stripe_risk_level" field.
+func StripeRiskLevelIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldStripeRiskLevel, vs...))
+}
+
+// StripeRiskLevelNotIn applies the NotIn predicate on the "stripe_risk_level" field.
+func StripeRiskLevelNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldStripeRiskLevel, vs...))
+}
+
+// StripeRiskLevelGT applies the GT predicate on the "stripe_risk_level" field.
+func StripeRiskLevelGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelGTE applies the GTE predicate on the "stripe_risk_level" field.
+func StripeRiskLevelGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelLT applies the LT predicate on the "stripe_risk_level" field.
+func StripeRiskLevelLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelLTE applies the LTE predicate on the "stripe_risk_level" field.
+func StripeRiskLevelLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelContains applies the Contains predicate on the "stripe_risk_level" field.
+func StripeRiskLevelContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelHasPrefix applies the HasPrefix predicate on the "stripe_risk_level" field.
+func StripeRiskLevelHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelHasSuffix applies the HasSuffix predicate on the "stripe_risk_level" field.
+func StripeRiskLevelHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelIsNil applies the IsNil predicate on the "stripe_risk_level" field.
+func StripeRiskLevelIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldStripeRiskLevel))
+}
+
+// StripeRiskLevelNotNil applies the NotNil predicate on the "stripe_risk_level" field.
+func StripeRiskLevelNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldStripeRiskLevel))
+}
+
+// StripeRiskLevelEqualFold applies the EqualFold predicate on the "stripe_risk_level" field.
+func StripeRiskLevelEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskLevelContainsFold applies the ContainsFold predicate on the "stripe_risk_level" field.
+func StripeRiskLevelContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldStripeRiskLevel, v))
+}
+
+// StripeRiskChargeIDEQ applies the EQ predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDNEQ applies the NEQ predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDIn applies the In predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldStripeRiskChargeID, vs...))
+}
+
+// StripeRiskChargeIDNotIn applies the NotIn predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldStripeRiskChargeID, vs...))
+}
+
+// StripeRiskChargeIDGT applies the GT predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDGTE applies the GTE predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDLT applies the LT predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDLTE applies the LTE predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDContains applies the Contains predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDHasPrefix applies the HasPrefix predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDHasSuffix applies the HasSuffix predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDEqualFold applies the EqualFold predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeIDContainsFold applies the ContainsFold predicate on the "stripe_risk_charge_id" field.
+func StripeRiskChargeIDContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldStripeRiskChargeID, v))
+}
+
+// IdentityFirstNameEQ applies the EQ predicate on the "identity_first_name" field.
+func IdentityFirstNameEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameNEQ applies the NEQ predicate on the "identity_first_name" field.
+func IdentityFirstNameNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameIn applies the In predicate on the "identity_first_name" field.
+func IdentityFirstNameIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityFirstName, vs...))
+}
+
+// IdentityFirstNameNotIn applies the NotIn predicate on the "identity_first_name" field.
+func IdentityFirstNameNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityFirstName, vs...))
+}
+
+// IdentityFirstNameGT applies the GT predicate on the "identity_first_name" field.
+func IdentityFirstNameGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameGTE applies the GTE predicate on the "identity_first_name" field.
+func IdentityFirstNameGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameLT applies the LT predicate on the "identity_first_name" field.
+func IdentityFirstNameLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameLTE applies the LTE predicate on the "identity_first_name" field.
+func IdentityFirstNameLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameContains applies the Contains predicate on the "identity_first_name" field.
+func IdentityFirstNameContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameHasPrefix applies the HasPrefix predicate on the "identity_first_name" field.
+func IdentityFirstNameHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameHasSuffix applies the HasSuffix predicate on the "identity_first_name" field.
+func IdentityFirstNameHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameEqualFold applies the EqualFold predicate on the "identity_first_name" field.
+func IdentityFirstNameEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityFirstName, v))
+}
+
+// IdentityFirstNameContainsFold applies the ContainsFold predicate on the "identity_first_name" field.
+func IdentityFirstNameContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityFirstName, v))
+}
+
+// IdentityLastNameEQ applies the EQ predicate on the "identity_last_name" field.
+func IdentityLastNameEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameNEQ applies the NEQ predicate on the "identity_last_name" field.
+func IdentityLastNameNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameIn applies the In predicate on the "identity_last_name" field.
+func IdentityLastNameIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityLastName, vs...))
+}
+
+// IdentityLastNameNotIn applies the NotIn predicate on the "identity_last_name" field.
+func IdentityLastNameNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityLastName, vs...))
+}
+
+// IdentityLastNameGT applies the GT predicate on the "identity_last_name" field.
+func IdentityLastNameGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameGTE applies the GTE predicate on the "identity_last_name" field.
+func IdentityLastNameGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameLT applies the LT predicate on the "identity_last_name" field.
+func IdentityLastNameLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameLTE applies the LTE predicate on the "identity_last_name" field.
+func IdentityLastNameLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameContains applies the Contains predicate on the "identity_last_name" field.
+func IdentityLastNameContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameHasPrefix applies the HasPrefix predicate on the "identity_last_name" field.
+func IdentityLastNameHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameHasSuffix applies the HasSuffix predicate on the "identity_last_name" field.
+func IdentityLastNameHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameEqualFold applies the EqualFold predicate on the "identity_last_name" field.
+func IdentityLastNameEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityLastName, v))
+}
+
+// IdentityLastNameContainsFold applies the ContainsFold predicate on the "identity_last_name" field.
+func IdentityLastNameContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityLastName, v))
+}
+
+// IdentityDobEQ applies the EQ predicate on the "identity_dob" field.
+func IdentityDobEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityDob, v))
+}
+
+// IdentityDobNEQ applies the NEQ predicate on the "identity_dob" field.
+func IdentityDobNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityDob, v))
+}
+
+// IdentityDobIn applies the In predicate on the "identity_dob" field.
+func IdentityDobIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityDob, vs...))
+}
+
+// IdentityDobNotIn applies the NotIn predicate on the "identity_dob" field.
+func IdentityDobNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityDob, vs...))
+}
+
+// IdentityDobGT applies the GT predicate on the "identity_dob" field.
+func IdentityDobGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityDob, v))
+}
+
+// IdentityDobGTE applies the GTE predicate on the "identity_dob" field.
+func IdentityDobGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityDob, v))
+}
+
+// IdentityDobLT applies the LT predicate on the "identity_dob" field.
+func IdentityDobLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityDob, v))
+}
+
+// IdentityDobLTE applies the LTE predicate on the "identity_dob" field.
+func IdentityDobLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityDob, v))
+}
+
+// IdentityDobContains applies the Contains predicate on the "identity_dob" field.
+func IdentityDobContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityDob, v))
+}
+
+// IdentityDobHasPrefix applies the HasPrefix predicate on the "identity_dob" field.
+func IdentityDobHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityDob, v))
+}
+
+// IdentityDobHasSuffix applies the HasSuffix predicate on the "identity_dob" field.
+func IdentityDobHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityDob, v))
+}
+
+// IdentityDobEqualFold applies the EqualFold predicate on the "identity_dob" field.
+func IdentityDobEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityDob, v))
+}
+
+// IdentityDobContainsFold applies the ContainsFold predicate on the "identity_dob" field.
+func IdentityDobContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityDob, v))
+}
+
+// IdentityIDTypeEQ applies the EQ predicate on the "identity_id_type" field.
+func IdentityIDTypeEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeNEQ applies the NEQ predicate on the "identity_id_type" field.
+func IdentityIDTypeNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeIn applies the In predicate on the "identity_id_type" field.
+func IdentityIDTypeIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityIDType, vs...))
+}
+
+// IdentityIDTypeNotIn applies the NotIn predicate on the "identity_id_type" field.
+func IdentityIDTypeNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityIDType, vs...))
+}
+
+// IdentityIDTypeGT applies the GT predicate on the "identity_id_type" field.
+func IdentityIDTypeGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeGTE applies the GTE predicate on the "identity_id_type" field.
+func IdentityIDTypeGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeLT applies the LT predicate on the "identity_id_type" field.
+func IdentityIDTypeLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeLTE applies the LTE predicate on the "identity_id_type" field.
+func IdentityIDTypeLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeContains applies the Contains predicate on the "identity_id_type" field.
+func IdentityIDTypeContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeHasPrefix applies the HasPrefix predicate on the "identity_id_type" field.
+func IdentityIDTypeHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeHasSuffix applies the HasSuffix predicate on the "identity_id_type" field.
+func IdentityIDTypeHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeEqualFold applies the EqualFold predicate on the "identity_id_type" field.
+func IdentityIDTypeEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityIDType, v))
+}
+
+// IdentityIDTypeContainsFold applies the ContainsFold predicate on the "identity_id_type" field.
+func IdentityIDTypeContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityIDType, v))
+}
+
+// IdentityAddressEQ applies the EQ predicate on the "identity_address" field.
+func IdentityAddressEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityAddress, v))
+}
+
+// IdentityAddressNEQ applies the NEQ predicate on the "identity_address" field.
+func IdentityAddressNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityAddress, v))
+}
+
+// IdentityAddressIn applies the In predicate on the "identity_address" field.
+func IdentityAddressIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityAddress, vs...))
+}
+
+// IdentityAddressNotIn applies the NotIn predicate on the "identity_address" field.
+func IdentityAddressNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityAddress, vs...))
+}
+
+// IdentityAddressGT applies the GT predicate on the "identity_address" field.
+func IdentityAddressGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityAddress, v))
+}
+
+// IdentityAddressGTE applies the GTE predicate on the "identity_address" field.
+func IdentityAddressGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityAddress, v))
+}
+
+// IdentityAddressLT applies the LT predicate on the "identity_address" field.
+func IdentityAddressLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityAddress, v))
+}
+
+// IdentityAddressLTE applies the LTE predicate on the "identity_address" field.
+func IdentityAddressLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityAddress, v))
+}
+
+// IdentityAddressContains applies the Contains predicate on the "identity_address" field.
+func IdentityAddressContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityAddress, v))
+}
+
+// IdentityAddressHasPrefix applies the HasPrefix predicate on the "identity_address" field.
+func IdentityAddressHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityAddress, v))
+}
+
+// IdentityAddressHasSuffix applies the HasSuffix predicate on the "identity_address" field.
+func IdentityAddressHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityAddress, v))
+}
+
+// IdentityAddressEqualFold applies the EqualFold predicate on the "identity_address" field.
+func IdentityAddressEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityAddress, v))
+}
+
+// IdentityAddressContainsFold applies the ContainsFold predicate on the "identity_address" field.
+func IdentityAddressContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityAddress, v))
+}
+
+// IdentityIDNumberLast4EQ applies the EQ predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4EQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4NEQ applies the NEQ predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4NEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4In applies the In predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4In(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityIDNumberLast4, vs...))
+}
+
+// IdentityIDNumberLast4NotIn applies the NotIn predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4NotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityIDNumberLast4, vs...))
+}
+
+// IdentityIDNumberLast4GT applies the GT predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4GT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4GTE applies the GTE predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4GTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4LT applies the LT predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4LT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4LTE applies the LTE predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4LTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4Contains applies the Contains predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4Contains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4HasPrefix applies the HasPrefix predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4HasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4HasSuffix applies the HasSuffix predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4HasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4EqualFold applies the EqualFold predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4EqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIDNumberLast4ContainsFold applies the ContainsFold predicate on the "identity_id_number_last4" field.
+func IdentityIDNumberLast4ContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityIDNumberLast4, v))
+}
+
+// IdentityIssuingCountryEQ applies the EQ predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryNEQ applies the NEQ predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryIn applies the In predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityIssuingCountry, vs...))
+}
+
+// IdentityIssuingCountryNotIn applies the NotIn predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityIssuingCountry, vs...))
+}
+
+// IdentityIssuingCountryGT applies the GT predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryGTE applies the GTE predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryLT applies the LT predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryLTE applies the LTE predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryContains applies the Contains predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryHasPrefix applies the HasPrefix predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryHasSuffix applies the HasSuffix predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryEqualFold applies the EqualFold predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityIssuingCountryContainsFold applies the ContainsFold predicate on the "identity_issuing_country" field.
+func IdentityIssuingCountryContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityIssuingCountry, v))
+}
+
+// IdentityExpirationDateEQ applies the EQ predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateNEQ applies the NEQ predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateIn applies the In predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityExpirationDate, vs...))
+}
+
+// IdentityExpirationDateNotIn applies the NotIn predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityExpirationDate, vs...))
+}
+
+// IdentityExpirationDateGT applies the GT predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateGTE applies the GTE predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateLT applies the LT predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateLTE applies the LTE predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateContains applies the Contains predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateHasPrefix applies the HasPrefix predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateHasSuffix applies the HasSuffix predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateEqualFold applies the EqualFold predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityExpirationDate, v))
+}
+
+// IdentityExpirationDateContainsFold applies the ContainsFold predicate on the "identity_expiration_date" field.
+func IdentityExpirationDateContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityExpirationDate, v))
+}
+
+// IdentityManualVerificationEQ applies the EQ predicate on the "identity_manual_verification" field.
+func IdentityManualVerificationEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerification, v))
+}
+
+// IdentityManualVerificationNEQ applies the NEQ predicate on the "identity_manual_verification" field.
+func IdentityManualVerificationNEQ(v bool) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityManualVerification, v))
+}
+
+// IdentityManualVerificationNotesEQ applies the EQ predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesNEQ applies the NEQ predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesIn applies the In predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityManualVerificationNotes, vs...))
+}
+
+// IdentityManualVerificationNotesNotIn applies the NotIn predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityManualVerificationNotes, vs...))
+}
+
+// IdentityManualVerificationNotesGT applies the GT predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesGTE applies the GTE predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesLT applies the LT predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesLTE applies the LTE predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesContains applies the Contains predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesHasPrefix applies the HasPrefix predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesHasSuffix applies the HasSuffix predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesEqualFold applies the EqualFold predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationNotesContainsFold applies the ContainsFold predicate on the "identity_manual_verification_notes" field.
+func IdentityManualVerificationNotesContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityManualVerificationNotes, v))
+}
+
+// IdentityManualVerificationByEQ applies the EQ predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByNEQ applies the NEQ predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByIn applies the In predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityManualVerificationBy, vs...))
+}
+
+// IdentityManualVerificationByNotIn applies the NotIn predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityManualVerificationBy, vs...))
+}
+
+// IdentityManualVerificationByGT applies the GT predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByGTE applies the GTE predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByLT applies the LT predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByLTE applies the LTE predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByContains applies the Contains predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByHasPrefix applies the HasPrefix predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByHasSuffix applies the HasSuffix predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByEqualFold applies the EqualFold predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationByContainsFold applies the ContainsFold predicate on the "identity_manual_verification_by" field.
+func IdentityManualVerificationByContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityManualVerificationBy, v))
+}
+
+// IdentityManualVerificationAtEQ applies the EQ predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerificationAt, v))
+}
+
+// IdentityManualVerificationAtNEQ applies the NEQ predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityManualVerificationAt, v))
+}
+
+// IdentityManualVerificationAtIn applies the In predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityManualVerificationAt, vs...))
+}
+
+// IdentityManualVerificationAtNotIn applies the NotIn predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityManualVerificationAt, vs...))
+}
+
+// IdentityManualVerificationAtGT applies the GT predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityManualVerificationAt, v))
+}
+
+// IdentityManualVerificationAtGTE applies the GTE predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityManualVerificationAt, v))
+}
+
+// IdentityManualVerificationAtLT applies the LT predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityManualVerificationAt, v))
+}
+
+// IdentityManualVerificationAtLTE applies the LTE predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityManualVerificationAt, v))
+}
+
+// IdentityManualVerificationAtIsNil applies the IsNil predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentityManualVerificationAt))
+}
+
+// IdentityManualVerificationAtNotNil applies the NotNil predicate on the "identity_manual_verification_at" field.
+func IdentityManualVerificationAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentityManualVerificationAt))
+}
+
+// IdentityRedactionRequestedAtEQ applies the EQ predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityRedactionRequestedAt, v))
+}
+
+// IdentityRedactionRequestedAtNEQ applies the NEQ predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityRedactionRequestedAt, v))
+}
+
+// IdentityRedactionRequestedAtIn applies the In predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityRedactionRequestedAt, vs...))
+}
+
+// IdentityRedactionRequestedAtNotIn applies the NotIn predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityRedactionRequestedAt, vs...))
+}
+
+// IdentityRedactionRequestedAtGT applies the GT predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityRedactionRequestedAt, v))
+}
+
+// IdentityRedactionRequestedAtGTE applies the GTE predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityRedactionRequestedAt, v))
+}
+
+// IdentityRedactionRequestedAtLT applies the LT predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityRedactionRequestedAt, v))
+}
+
+// IdentityRedactionRequestedAtLTE applies the LTE predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityRedactionRequestedAt, v))
+}
+
+// IdentityRedactionRequestedAtIsNil applies the IsNil predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentityRedactionRequestedAt))
+}
+
+// IdentityRedactionRequestedAtNotNil applies the NotNil predicate on the "identity_redaction_requested_at" field.
+func IdentityRedactionRequestedAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentityRedactionRequestedAt))
+}
+
+// IdentityRedactedAtEQ applies the EQ predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityRedactedAt, v))
+}
+
+// IdentityRedactedAtNEQ applies the NEQ predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityRedactedAt, v))
+}
+
+// IdentityRedactedAtIn applies the In predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityRedactedAt, vs...))
+}
+
+// IdentityRedactedAtNotIn applies the NotIn predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityRedactedAt, vs...))
+}
+
+// IdentityRedactedAtGT applies the GT predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityRedactedAt, v))
+}
+
+// IdentityRedactedAtGTE applies the GTE predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityRedactedAt, v))
+}
+
+// IdentityRedactedAtLT applies the LT predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityRedactedAt, v))
+}
+
+// IdentityRedactedAtLTE applies the LTE predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityRedactedAt, v))
+}
+
+// IdentityRedactedAtIsNil applies the IsNil predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentityRedactedAt))
+}
+
+// IdentityRedactedAtNotNil applies the NotNil predicate on the "identity_redacted_at" field.
+func IdentityRedactedAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentityRedactedAt))
 }
 
 // HasSubaccount applies the HasEdge predicate on the "subaccount" edge.

@@ -21,6 +21,30 @@ func (f CustomerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CustomerMutation", m)
 }
 
+// The NotificationFunc type is an adapter to allow the use of ordinary
+// function as Notification mutator.
+type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
+}
+
+// The ReviewTaskFunc type is an adapter to allow the use of ordinary
+// function as ReviewTask mutator.
+type ReviewTaskFunc func(context.Context, *ent.ReviewTaskMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReviewTaskFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReviewTaskMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReviewTaskMutation", m)
+}
+
 // The StripeEventFunc type is an adapter to allow the use of ordinary
 // function as StripeEvent mutator.
 type StripeEventFunc func(context.Context, *ent.StripeEventMutation) (ent.Value, error)
@@ -43,6 +67,18 @@ func (f SubaccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SubaccountMutation", m)
+}
+
+// The VerificationSessionFunc type is an adapter to allow the use of ordinary
+// function as VerificationSession mutator.
+type VerificationSessionFunc func(context.Context, *ent.VerificationSessionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f VerificationSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.VerificationSessionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.VerificationSessionMutation", m)
 }
 
 // Condition is a hook condition function.

@@ -17,6 +17,33 @@ var (
 		{Name: "stripe_customer_id", Type: field.TypeString, Nullable: true},
 		{Name: "email", Type: field.TypeString, Default: ""},
 		{Name: "phone", Type: field.TypeString, Default: ""},
+		{Name: "identity_verification_required", Type: field.TypeBool, Default: false},
+		{Name: "identity_verification_required_at", Type: field.TypeTime, Nullable: true},
+		{Name: "identity_verification_required_reason", Type: field.TypeString, Default: ""},
+		{Name: "identity_requirement_cleared_at", Type: field.TypeTime, Nullable: true},
+		{Name: "identity_status", Type: field.TypeString, Nullable: true},
+		{Name: "identity_verified_at", Type: field.TypeTime, Nullable: true},
+		{Name: "identity_session_id", Type: field.TypeString, Nullable: true},
+		{Name: "identity_attempt_count", Type: field.TypeInt, Default: 0},
+		{Name: "identity_last_error_code", Type: field.TypeString, Default: ""},
+		{Name: "stripe_risk_score", Type: field.TypeInt, Nullable: true},
+		{Name: "stripe_radar_risk_score", Type: field.TypeInt, Nullable: true},
+		{Name: "stripe_risk_level", Type: field.TypeString, Nullable: true},
+		{Name: "stripe_risk_charge_id", Type: field.TypeString, Default: ""},
+		{Name: "identity_first_name", Type: field.TypeString, Default: ""},
+		{Name: "identity_last_name", Type: field.TypeString, Default: ""},
+		{Name: "identity_dob", Type: field.TypeString, Default: ""},
+		{Name: "identity_id_type", Type: field.TypeString, Default: ""},
+		{Name: "identity_address", Type: field.TypeString, Default: ""},
+		{Name: "identity_id_number_last4", Type: field.TypeString, Default: ""},
+		{Name: "identity_issuing_country", Type: field.TypeString, Default: ""},
+		{Name: "identity_expiration_date", Type: field.TypeString, Default: ""},
+		{Name: "identity_manual_verification", Type: field.TypeBool, Default: false},
+		{Name: "identity_manual_verification_notes", Type: field.TypeString, Default: ""},
+		{Name: "identity_manual_verification_by", Type: field.TypeString, Default: ""},
+		{Name: "identity_manual_verification_at", Type: field.TypeTime, Nullable: true},
+		{Name: "identity_redaction_requested_at", Type: field.TypeTime, Nullable: true},
+		{Name: "identity_redacted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "subaccount_id", Type: field.TypeString},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
@@ -27,7 +54,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_subaccounts_customers",
-				Columns:    []*schema.Column{CustomersColumns[7]},
+				Columns:    []*schema.Column{CustomersColumns[34]},
 				RefColumns: []*schema.Column{SubaccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -36,12 +63,71 @@ var (
 			{
 				Name:    "customer_subaccount_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[7], CustomersColumns[3]},
+				Columns: []*schema.Column{CustomersColumns[34], CustomersColumns[3]},
 			},
 			{
 				Name:    "customer_stripe_customer_id",
 				Unique:  true,
 				Columns: []*schema.Column{CustomersColumns[4]},
+			},
+		},
+	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "type", Type: field.TypeString},
+		{Name: "title", Type: field.TypeString},
+		{Name: "body", Type: field.TypeString},
+		{Name: "delivered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "last_error", Type: field.TypeString, Default: ""},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[4], NotificationsColumns[1]},
+			},
+		},
+	}
+	// ReviewTasksColumns holds the columns for the "review_tasks" table.
+	ReviewTasksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "subject_type", Type: field.TypeString},
+		{Name: "subject_id", Type: field.TypeString},
+		{Name: "reason", Type: field.TypeString},
+		{Name: "priority", Type: field.TypeEnum, Enums: []string{"normal", "high", "urgent"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"open", "resolved"}, Default: "open"},
+		{Name: "resolution", Type: field.TypeString, Default: ""},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+	}
+	// ReviewTasksTable holds the schema information for the "review_tasks" table.
+	ReviewTasksTable = &schema.Table{
+		Name:       "review_tasks",
+		Columns:    ReviewTasksColumns,
+		PrimaryKey: []*schema.Column{ReviewTasksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "reviewtask_subject_type_subject_id_reason_status",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewTasksColumns[4], ReviewTasksColumns[5], ReviewTasksColumns[6], ReviewTasksColumns[8]},
+			},
+			{
+				Name:    "reviewtask_status_priority_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewTasksColumns[8], ReviewTasksColumns[7], ReviewTasksColumns[1]},
 			},
 		},
 	}
@@ -88,6 +174,10 @@ var (
 		{Name: "identity_verification_mode", Type: field.TypeString, Default: "disabled"},
 		{Name: "identity_verification_risk_threshold", Type: field.TypeInt, Default: 50},
 		{Name: "max_verification_attempts", Type: field.TypeInt, Default: 3},
+		{Name: "require_matching_selfie", Type: field.TypeBool, Default: true},
+		{Name: "require_live_capture", Type: field.TypeBool, Default: true},
+		{Name: "require_id_number", Type: field.TypeBool, Default: false},
+		{Name: "allowed_document_types", Type: field.TypeJSON, Nullable: true},
 	}
 	// SubaccountsTable holds the schema information for the "subaccounts" table.
 	SubaccountsTable = &schema.Table{
@@ -95,11 +185,42 @@ var (
 		Columns:    SubaccountsColumns,
 		PrimaryKey: []*schema.Column{SubaccountsColumns[0]},
 	}
+	// VerificationSessionsColumns holds the columns for the "verification_sessions" table.
+	VerificationSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "status", Type: field.TypeString},
+		{Name: "last_error_code", Type: field.TypeString, Default: ""},
+		{Name: "status_event_at", Type: field.TypeTime, Nullable: true},
+		{Name: "attempt", Type: field.TypeInt},
+		{Name: "url", Type: field.TypeString, Default: ""},
+		{Name: "redaction_requested_at", Type: field.TypeTime, Nullable: true},
+		{Name: "redacted_at", Type: field.TypeTime, Nullable: true},
+	}
+	// VerificationSessionsTable holds the schema information for the "verification_sessions" table.
+	VerificationSessionsTable = &schema.Table{
+		Name:       "verification_sessions",
+		Columns:    VerificationSessionsColumns,
+		PrimaryKey: []*schema.Column{VerificationSessionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "verificationsession_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{VerificationSessionsColumns[3], VerificationSessionsColumns[1]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		CustomersTable,
+		NotificationsTable,
+		ReviewTasksTable,
 		StripeEventsTable,
 		SubaccountsTable,
+		VerificationSessionsTable,
 	}
 )
 

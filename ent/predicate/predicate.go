@@ -9,8 +9,17 @@ import (
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
+
+// ReviewTask is the predicate function for reviewtask builders.
+type ReviewTask func(*sql.Selector)
+
 // StripeEvent is the predicate function for stripeevent builders.
 type StripeEvent func(*sql.Selector)
 
 // Subaccount is the predicate function for subaccount builders.
 type Subaccount func(*sql.Selector)
+
+// VerificationSession is the predicate function for verificationsession builders.
+type VerificationSession func(*sql.Selector)

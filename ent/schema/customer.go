@@ -22,6 +22,44 @@ func (Customer) Fields() []ent.Field {
 		field.String("stripe_customer_id").Optional().Nillable(),
 		field.String("email").Default(""),
 		field.String("phone").Default(""),
+
+		// The requirement to verify (seed 004), set by policy, risk or an operator.
+		field.Bool("identity_verification_required").Default(false),
+		field.Time("identity_verification_required_at").Optional().Nillable(),
+		field.String("identity_verification_required_reason").Default(""),
+		field.Time("identity_requirement_cleared_at").Optional().Nillable(),
+		// null, pending, verified, requires_input, failed, canceled.
+		field.String("identity_status").Optional().Nillable(),
+		field.Time("identity_verified_at").Optional().Nillable(),
+		// The newest verification session; events of older sessions never override it.
+		field.String("identity_session_id").Optional().Nillable(),
+		field.Int("identity_attempt_count").Default(0),
+		field.String("identity_last_error_code").Default(""),
+
+		// Radar risk of the first successful charge: our score (normal 10, elevated 50,
+		// highest 75), Stripe's own 0-100 risk_score, and the level.
+		field.Int("stripe_risk_score").Optional().Nillable(),
+		field.Int("stripe_radar_risk_score").Optional().Nillable(),
+		field.String("stripe_risk_level").Optional().Nillable(),
+		field.String("stripe_risk_charge_id").Default(""),
+
+		// Verified data kept from Stripe Identity (seed 004's list; id number last 4 only).
+		field.String("identity_first_name").Default(""),
+		field.String("identity_last_name").Default(""),
+		field.String("identity_dob").Default(""),
+		field.String("identity_id_type").Default(""),
+		field.String("identity_address").Default(""), // JSON of the address lines
+		field.String("identity_id_number_last4").Default(""),
+		field.String("identity_issuing_country").Default(""),
+		field.String("identity_expiration_date").Default(""),
+
+		field.Bool("identity_manual_verification").Default(false),
+		field.String("identity_manual_verification_notes").Default(""),
+		field.String("identity_manual_verification_by").Default(""),
+		field.Time("identity_manual_verification_at").Optional().Nillable(),
+
+		field.Time("identity_redaction_requested_at").Optional().Nillable(),
+		field.Time("identity_redacted_at").Optional().Nillable(),
 	}
 }
 

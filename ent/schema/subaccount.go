@@ -20,6 +20,11 @@ func (Subaccount) Fields() []ent.Field {
 		field.String("identity_verification_mode").Default("disabled"),
 		field.Int("identity_verification_risk_threshold").Default(50),
 		field.Int("max_verification_attempts").Default(3),
+		// Stripe Identity document options for this subaccount's sessions.
+		field.Bool("require_matching_selfie").Default(true),
+		field.Bool("require_live_capture").Default(true),
+		field.Bool("require_id_number").Default(false),
+		field.Strings("allowed_document_types").Optional(),
 	}
 }
 

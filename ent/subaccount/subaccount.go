@@ -26,6 +26,14 @@ const (
 	FieldIdentityVerificationRiskThreshold = "identity_verification_risk_threshold"
 	// FieldMaxVerificationAttempts holds the string denoting the max_verification_attempts field in the database.
 	FieldMaxVerificationAttempts = "max_verification_attempts"
+	// FieldRequireMatchingSelfie holds the string denoting the require_matching_selfie field in the database.
+	FieldRequireMatchingSelfie = "require_matching_selfie"
+	// FieldRequireLiveCapture holds the string denoting the require_live_capture field in the database.
+	FieldRequireLiveCapture = "require_live_capture"
+	// FieldRequireIDNumber holds the string denoting the require_id_number field in the database.
+	FieldRequireIDNumber = "require_id_number"
+	// FieldAllowedDocumentTypes holds the string denoting the allowed_document_types field in the database.
+	FieldAllowedDocumentTypes = "allowed_document_types"
 	// EdgeCustomers holds the string denoting the customers edge name in mutations.
 	EdgeCustomers = "customers"
 	// Table holds the table name of the subaccount in the database.
@@ -48,6 +56,10 @@ var Columns = []string{
 	FieldIdentityVerificationMode,
 	FieldIdentityVerificationRiskThreshold,
 	FieldMaxVerificationAttempts,
+	FieldRequireMatchingSelfie,
+	FieldRequireLiveCapture,
+	FieldRequireIDNumber,
+	FieldAllowedDocumentTypes,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -75,6 +87,12 @@ var (
 	DefaultIdentityVerificationRiskThreshold int
 	// DefaultMaxVerificationAttempts holds the default value on creation for the "max_verification_attempts" field.
 	DefaultMaxVerificationAttempts int
+	// DefaultRequireMatchingSelfie holds the default value on creation for the "require_matching_selfie" field.
+	DefaultRequireMatchingSelfie bool
+	// DefaultRequireLiveCapture holds the default value on creation for the "require_live_capture" field.
+	DefaultRequireLiveCapture bool
+	// DefaultRequireIDNumber holds the default value on creation for the "require_id_number" field.
+	DefaultRequireIDNumber bool
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -115,6 +133,21 @@ func ByIdentityVerificationRiskThreshold(opts ...sql.OrderTermOption) OrderOptio
 // ByMaxVerificationAttempts orders the results by the max_verification_attempts field.
 func ByMaxVerificationAttempts(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMaxVerificationAttempts, opts...).ToFunc()
+}
+
+// ByRequireMatchingSelfie orders the results by the require_matching_selfie field.
+func ByRequireMatchingSelfie(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequireMatchingSelfie, opts...).ToFunc()
+}
+
+// ByRequireLiveCapture orders the results by the require_live_capture field.
+func ByRequireLiveCapture(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequireLiveCapture, opts...).ToFunc()
+}
+
+// ByRequireIDNumber orders the results by the require_id_number field.
+func ByRequireIDNumber(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequireIDNumber, opts...).ToFunc()
 }
 
 // ByCustomersCount orders the results by customers count.

@@ -95,6 +95,21 @@ func MaxVerificationAttempts(v int) predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldEQ(FieldMaxVerificationAttempts, v))
 }
 
+// RequireMatchingSelfie applies equality check predicate on the "require_matching_selfie" field. It's identical to RequireMatchingSelfieEQ.
+func RequireMatchingSelfie(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldRequireMatchingSelfie, v))
+}
+
+// RequireLiveCapture applies equality check predicate on the "require_live_capture" field. It's identical to RequireLiveCaptureEQ.
+func RequireLiveCapture(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldRequireLiveCapture, v))
+}
+
+// RequireIDNumber applies equality check predicate on the "require_id_number" field. It's identical to RequireIDNumberEQ.
+func RequireIDNumber(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldRequireIDNumber, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldEQ(FieldCreatedAt, v))
@@ -383,6 +398,46 @@ func MaxVerificationAttemptsLT(v int) predicate.Subaccount {
 // MaxVerificationAttemptsLTE applies the LTE predicate on the "max_verification_attempts" field.
 func MaxVerificationAttemptsLTE(v int) predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldLTE(FieldMaxVerificationAttempts, v))
+}
+
+// RequireMatchingSelfieEQ applies the EQ predicate on the "require_matching_selfie" field.
+func RequireMatchingSelfieEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldRequireMatchingSelfie, v))
+}
+
+// RequireMatchingSelfieNEQ applies the NEQ predicate on the "require_matching_selfie" field.
+func RequireMatchingSelfieNEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldRequireMatchingSelfie, v))
+}
+
+// RequireLiveCaptureEQ applies the EQ predicate on the "require_live_capture" field.
+func RequireLiveCaptureEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldRequireLiveCapture, v))
+}
+
+// RequireLiveCaptureNEQ applies the NEQ predicate on the "require_live_capture" field.
+func RequireLiveCaptureNEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldRequireLiveCapture, v))
+}
+
+// RequireIDNumberEQ applies the EQ predicate on the "require_id_number" field.
+func RequireIDNumberEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldRequireIDNumber, v))
+}
+
+// RequireIDNumberNEQ applies the NEQ predicate on the "require_id_number" field.
+func RequireIDNumberNEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldRequireIDNumber, v))
+}
+
+// AllowedDocumentTypesIsNil applies the IsNil predicate on the "allowed_document_types" field.
+func AllowedDocumentTypesIsNil() predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldIsNull(FieldAllowedDocumentTypes))
+}
+
+// AllowedDocumentTypesNotNil applies the NotNil predicate on the "allowed_document_types" field.
+func AllowedDocumentTypesNotNil() predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNotNull(FieldAllowedDocumentTypes))
 }
 
 // HasCustomers applies the HasEdge predicate on the "customers" edge.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -37,6 +38,11 @@ type Config struct {
 	WebhookMaxAttempts int
 
 	MaxBodyBytes int64 // IDGATE_MAX_BODY_BYTES, for every HTTP route
+
+	// Customer notifications go to NotifyURL, signed with NotifySecret; without a URL they
+	// are logged.
+	NotifyURL    string // IDGATE_NOTIFY_URL
+	NotifySecret string // IDGATE_NOTIFY_SECRET
 
 	JobWorkers      int           // IDGATE_JOB_WORKERS
 	JobPollInterval time.Duration // IDGATE_JOB_POLL_INTERVAL
@@ -70,6 +76,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WebhookTolerance:            r.duration("IDGATE_WEBHOOK_TOLERANCE", 300*time.Second),
 		WebhookMaxAttempts:          r.int("IDGATE_WEBHOOK_MAX_ATTEMPTS", 25),
 		MaxBodyBytes:                int64(r.int("IDGATE_MAX_BODY_BYTES", 1<<20)),
+		NotifyURL:                   r.str("IDGATE_NOTIFY_URL", ""),
+		NotifySecret:                r.str("IDGATE_NOTIFY_SECRET", ""),
 		JobWorkers:                  r.int("IDGATE_JOB_WORKERS", 10),
 		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
 		JobRetryBase:                r.duration("IDGATE_JOB_RETRY_BASE", 0),
@@ -118,6 +126,14 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 64<<10 {
 		add("IDGATE_MAX_BODY_BYTES must be at least 65536: Stripe events can be hundreds of kilobytes")
+	}
+	if c.NotifyURL != "" {
+		if u, err := url.Parse(c.NotifyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add("IDGATE_NOTIFY_URL must be an http(s) URL of the platform's notification endpoint")
+		}
+		if len(c.NotifySecret) < 16 {
+			add("IDGATE_NOTIFY_SECRET must be set (16+ characters) with IDGATE_NOTIFY_URL: it signs every notification")
+		}
 	}
 	if c.JobWorkers < 1 {
 		add("IDGATE_JOB_WORKERS must be at least 1")

@@ -1,8 +1,12 @@
-// Package identity holds customers (riders, buyers) and their identity-verification state.
+// Package identity holds customers (riders, buyers) and their identity verification: the
+// policy that flags them, Stripe Identity sessions and their webhook events, the gate that
+// answers whether they may act, and the operator actions of seed 004.
 package identity
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -12,9 +16,13 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/customer"
-	"github.com/idgate/idgate/ent/subaccount"
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/config"
+	"github.com/idgate/idgate/internal/jobs"
+	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
+	"github.com/idgate/idgate/internal/tenant"
 )
 
 // Customer is a person of a subaccount who may have to verify.
@@ -27,6 +35,44 @@ type Customer struct {
 	Phone            string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	Identity         Identity
+}
+
+// Identity is a customer's verification state with seed 004's fields.
+type Identity struct {
+	Required         bool
+	RequiredAt       *time.Time
+	RequiredReason   string
+	Status           *string // nil: never attempted
+	VerifiedAt       *time.Time
+	SessionID        *string
+	AttemptCount     int
+	LastErrorCode    string
+	RiskScore        *int
+	RadarRiskScore   *int
+	RiskLevel        *string
+	FirstName        string
+	LastName         string
+	DOB              string
+	IDType           string
+	Address          *stripe.Address
+	IDNumberLast4    string
+	IssuingCountry   string
+	ExpirationDate   string
+	Manual           bool
+	ManualNotes      string
+	ManualBy         string
+	ManualAt         *time.Time
+	RedactedAt       *time.Time
+	RedactionPending bool
+}
+
+// Guidance is what to tell the customer about their latest failed attempt.
+func (i Identity) Guidance() string {
+	if i.LastErrorCode == "" {
+		return ""
+	}
+	return GuidanceFor(i.LastErrorCode)
 }
 
 // NewCustomer is what a platform supplies to register a customer.
@@ -67,15 +113,34 @@ func (n NewCustomer) Validate() error {
 	return nil
 }
 
-// Service registers and reads customers.
-type Service struct{ store *store.Store }
+// StripeIdentity is the part of Stripe this package uses.
+type StripeIdentity interface {
+	CreateVerificationSession(ctx context.Context, p stripe.SessionParams, idempotencyKey string) (stripe.VerificationSession, error)
+	GetVerificationSession(ctx context.Context, id string) (stripe.VerificationSession, error)
+	GetVerifiedSession(ctx context.Context, id string) (stripe.VerificationSession, error)
+	RedactVerificationSession(ctx context.Context, id, idempotencyKey string) error
+	TestMode() bool
+}
+
+// Service is the customer-identity domain.
+type Service struct {
+	store  *store.Store
+	stripe StripeIdentity
+	jobs   jobs.Inserter
+	outbox *notify.Outbox
+	log    *slog.Logger
+	now    func() time.Time
+}
 
 // NewService returns a Service.
-func NewService(st *store.Store) *Service { return &Service{store: st} }
+func NewService(st *store.Store, sc StripeIdentity, q jobs.Inserter, outbox *notify.Outbox, log *slog.Logger) *Service {
+	return &Service{store: st, stripe: sc, jobs: q, outbox: outbox, log: log, now: func() time.Time { return time.Now().UTC() }}
+}
 
 // CreateCustomer registers a customer. It is idempotent on (subaccount, external id): the
 // same details again return the existing customer with created=false; different details
-// for an existing external id are a conflict.
+// for an existing external id are a conflict. In an all_users subaccount the new customer
+// must verify before the first gated action.
 func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer, created bool, err error) {
 	if err := n.Validate(); err != nil {
 		return Customer{}, false, err
@@ -83,31 +148,44 @@ func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer
 	if c, found, err := s.existing(ctx, n); found || err != nil {
 		return c, false, err
 	}
-	create := s.store.Ent.Customer.Create().
-		SetID(store.NewID("cust")).
-		SetSubaccountID(n.SubaccountID).
-		SetExternalID(n.ExternalID).
-		SetEmail(n.Email).
-		SetPhone(n.Phone)
-	if n.StripeCustomerID != "" {
-		create.SetStripeCustomerID(n.StripeCustomerID)
-	}
-	row, err := create.Save(ctx)
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		sub, err := tx.Subaccount.Get(ctx, n.SubaccountID)
+		if err != nil {
+			return store.MapError(err, "subaccount "+n.SubaccountID)
+		}
+		create := tx.Customer.Create().
+			SetID(store.NewID("cust")).
+			SetSubaccountID(n.SubaccountID).
+			SetExternalID(n.ExternalID).
+			SetEmail(n.Email).
+			SetPhone(n.Phone)
+		if n.StripeCustomerID != "" {
+			create.SetStripeCustomerID(n.StripeCustomerID)
+		}
+		row, err := create.Save(ctx)
+		if err != nil {
+			return err
+		}
+		if tenant.Mode(sub.IdentityVerificationMode) == tenant.ModeAllUsers {
+			if row, err = s.require(ctx, tx, row, sub, ReasonSubaccountPolicy); err != nil {
+				return err
+			}
+		}
+		c = fromRow(row)
+		return nil
+	})
 	switch {
 	case err == nil:
-		return fromRow(row), true, nil
+		return c, true, nil
 	case ent.IsConstraintError(err):
-		// Either a concurrent create of the same customer won the race, or the subaccount or
-		// Stripe customer id is the problem: tell which.
+		// A concurrent create of the same customer won the race, or the Stripe customer id
+		// belongs to someone else.
 		if c, found, err := s.existing(ctx, n); found || err != nil {
 			return c, false, err
 		}
-		if ok, err := s.store.Ent.Subaccount.Query().Where(subaccount.ID(n.SubaccountID)).Exist(ctx); err == nil && !ok {
-			return Customer{}, false, apperr.NotFound("subaccount %s not found", n.SubaccountID)
-		}
 		return Customer{}, false, apperr.Conflict("stripe_customer_id is already linked to another customer")
 	default:
-		return Customer{}, false, store.MapError(err, "customer")
+		return Customer{}, false, err
 	}
 }
 
@@ -142,13 +220,47 @@ func (s *Service) GetCustomer(ctx context.Context, id string) (Customer, error) 
 	return fromRow(row), nil
 }
 
+// lockCustomer reads a customer for update inside tx.
+func (s *Service) lockCustomer(ctx context.Context, tx store.Tx, id string) (*ent.Customer, error) {
+	if id == "" {
+		return nil, apperr.Invalid("id", "is required")
+	}
+	q := tx.Customer.Query().Where(customer.ID(id))
+	if s.store.Dialect == config.DialectPostgres {
+		q.ForUpdate()
+	}
+	row, err := q.Only(ctx)
+	if err != nil {
+		return nil, store.MapError(err, "customer "+id)
+	}
+	return row, nil
+}
+
 func fromRow(r *ent.Customer) Customer {
 	c := Customer{
 		ID: r.ID, SubaccountID: r.SubaccountID, ExternalID: r.ExternalID,
 		Email: r.Email, Phone: r.Phone, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Identity: Identity{
+			Required: r.IdentityVerificationRequired, RequiredAt: r.IdentityVerificationRequiredAt,
+			RequiredReason: r.IdentityVerificationRequiredReason, Status: r.IdentityStatus,
+			VerifiedAt: r.IdentityVerifiedAt, SessionID: r.IdentitySessionID, AttemptCount: r.IdentityAttemptCount,
+			LastErrorCode: r.IdentityLastErrorCode, RiskScore: r.StripeRiskScore, RadarRiskScore: r.StripeRadarRiskScore,
+			RiskLevel: r.StripeRiskLevel, FirstName: r.IdentityFirstName, LastName: r.IdentityLastName,
+			DOB: r.IdentityDob, IDType: r.IdentityIDType, IDNumberLast4: r.IdentityIDNumberLast4,
+			IssuingCountry: r.IdentityIssuingCountry, ExpirationDate: r.IdentityExpirationDate,
+			Manual: r.IdentityManualVerification, ManualNotes: r.IdentityManualVerificationNotes,
+			ManualBy: r.IdentityManualVerificationBy, ManualAt: r.IdentityManualVerificationAt,
+			RedactedAt: r.IdentityRedactedAt, RedactionPending: r.IdentityRedactionRequestedAt != nil && r.IdentityRedactedAt == nil,
+		},
 	}
 	if r.StripeCustomerID != nil {
 		c.StripeCustomerID = *r.StripeCustomerID
+	}
+	if r.IdentityAddress != "" {
+		var a stripe.Address
+		if json.Unmarshal([]byte(r.IdentityAddress), &a) == nil {
+			c.Identity.Address = &a
+		}
 	}
 	return c
 }

@@ -2,6 +2,7 @@ package stripe
 
 import (
 	"context"
+	"fmt"
 
 	stripego "github.com/stripe/stripe-go/v76"
 )
@@ -15,6 +16,26 @@ type VerificationSession struct {
 	URL           string
 	LastErrorCode string
 	Metadata      map[string]string
+	// Verified is filled by GetVerifiedSession for verified sessions.
+	Verified *VerifiedData
+}
+
+// VerifiedData is what idgate keeps of a verified session's outputs and report. The
+// document number is cut to its last four characters here, so the full number never leaves
+// this package.
+type VerifiedData struct {
+	FirstName, LastName string
+	DOB                 string // YYYY-MM-DD
+	Address             *Address
+	IDNumberLast4       string
+	DocumentType        string // driving_license, id_card, passport
+	IssuingCountry      string
+	ExpirationDate      string // YYYY-MM-DD
+}
+
+// Address is a postal address.
+type Address struct {
+	Line1, Line2, City, State, PostalCode, Country string
 }
 
 // SessionParams are the options of a new document verification session.
@@ -73,6 +94,73 @@ func (c *Client) GetVerificationSession(ctx context.Context, id string) (Verific
 		return VerificationSession{}, mapError(err, "retrieve verification session")
 	}
 	return fromSession(vs), nil
+}
+
+// GetVerifiedSession retrieves a session with its verified outputs (date of birth and id
+// number included) and last verification report.
+func (c *Client) GetVerifiedSession(ctx context.Context, id string) (VerificationSession, error) {
+	if err := c.ready(); err != nil {
+		return VerificationSession{}, err
+	}
+	params := &stripego.IdentityVerificationSessionParams{}
+	params.Context = ctx
+	params.AddExpand("verified_outputs")
+	params.AddExpand("verified_outputs.dob")
+	params.AddExpand("verified_outputs.id_number")
+	params.AddExpand("last_verification_report")
+	vs, err := c.api.IdentityVerificationSessions.Get(id, params)
+	if err != nil {
+		return VerificationSession{}, mapError(err, "retrieve verification session")
+	}
+	out := fromSession(vs)
+	out.Verified = verifiedData(vs)
+	return out, nil
+}
+
+// RedactVerificationSession asks Stripe to redact a session's collected data (seed 001).
+func (c *Client) RedactVerificationSession(ctx context.Context, id, idempotencyKey string) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
+	params := &stripego.IdentityVerificationSessionRedactParams{}
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	if _, err := c.api.IdentityVerificationSessions.Redact(id, params); err != nil {
+		return mapError(err, "redact verification session")
+	}
+	return nil
+}
+
+func verifiedData(vs *stripego.IdentityVerificationSession) *VerifiedData {
+	vo := vs.VerifiedOutputs
+	if vo == nil {
+		return nil
+	}
+	d := &VerifiedData{FirstName: vo.FirstName, LastName: vo.LastName}
+	if vo.DOB != nil {
+		d.DOB = ymd(vo.DOB.Year, vo.DOB.Month, vo.DOB.Day)
+	}
+	if a := vo.Address; a != nil {
+		d.Address = &Address{Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State, PostalCode: a.PostalCode, Country: a.Country}
+	}
+	if n := len(vo.IDNumber); n > 0 {
+		d.IDNumberLast4 = vo.IDNumber[max(0, n-4):]
+	}
+	if r := vs.LastVerificationReport; r != nil && r.Document != nil {
+		d.DocumentType = string(r.Document.Type)
+		d.IssuingCountry = r.Document.IssuingCountry
+		if e := r.Document.ExpirationDate; e != nil {
+			d.ExpirationDate = ymd(e.Year, e.Month, e.Day)
+		}
+	}
+	return d
+}
+
+func ymd(y, m, d int64) string {
+	if y == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d)
 }
 
 func fromSession(vs *stripego.IdentityVerificationSession) VerificationSession {

@@ -4,6 +4,7 @@ package tenant
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,9 +39,21 @@ type Subaccount struct {
 	Mode          Mode
 	RiskThreshold int // 0-100
 	MaxAttempts   int // verification sessions per customer before manual review
+	Documents     DocumentOptions
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
+
+// DocumentOptions are the Stripe Identity options of the subaccount's sessions.
+type DocumentOptions struct {
+	RequireMatchingSelfie bool
+	RequireLiveCapture    bool
+	RequireIDNumber       bool
+	AllowedTypes          []string // driving_license, id_card, passport
+}
+
+// DocumentTypes Stripe Identity accepts.
+var DocumentTypes = []string{"driving_license", "id_card", "passport"}
 
 // Changes are the fields to set; nil fields keep their value (or take the default on
 // create).
@@ -49,6 +62,11 @@ type Changes struct {
 	Mode          *string
 	RiskThreshold *int
 	MaxAttempts   *int
+
+	RequireMatchingSelfie *bool
+	RequireLiveCapture    *bool
+	RequireIDNumber       *bool
+	AllowedTypes          []string // nil or empty: unchanged
 }
 
 // Service creates, reads and updates subaccounts.
@@ -59,7 +77,10 @@ func NewService(st *store.Store) *Service { return &Service{store: st} }
 
 // Create registers a subaccount; a nil or empty Mode means disabled.
 func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
-	sa := Subaccount{Mode: ModeDisabled, RiskThreshold: DefaultRiskThreshold, MaxAttempts: DefaultMaxAttempts}
+	sa := Subaccount{
+		Mode: ModeDisabled, RiskThreshold: DefaultRiskThreshold, MaxAttempts: DefaultMaxAttempts,
+		Documents: DocumentOptions{RequireMatchingSelfie: true, RequireLiveCapture: true, AllowedTypes: DocumentTypes},
+	}
 	if c.Mode != nil && *c.Mode == "" {
 		c.Mode = nil
 	}
@@ -75,6 +96,10 @@ func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
 		SetIdentityVerificationMode(string(sa.Mode)).
 		SetIdentityVerificationRiskThreshold(sa.RiskThreshold).
 		SetMaxVerificationAttempts(sa.MaxAttempts).
+		SetRequireMatchingSelfie(sa.Documents.RequireMatchingSelfie).
+		SetRequireLiveCapture(sa.Documents.RequireLiveCapture).
+		SetRequireIDNumber(sa.Documents.RequireIDNumber).
+		SetAllowedDocumentTypes(sa.Documents.AllowedTypes).
 		Save(ctx)
 	if err != nil {
 		return Subaccount{}, store.MapError(err, "subaccount")
@@ -114,6 +139,10 @@ func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount,
 			SetIdentityVerificationMode(string(sa.Mode)).
 			SetIdentityVerificationRiskThreshold(sa.RiskThreshold).
 			SetMaxVerificationAttempts(sa.MaxAttempts).
+			SetRequireMatchingSelfie(sa.Documents.RequireMatchingSelfie).
+			SetRequireLiveCapture(sa.Documents.RequireLiveCapture).
+			SetRequireIDNumber(sa.Documents.RequireIDNumber).
+			SetAllowedDocumentTypes(sa.Documents.AllowedTypes).
 			Save(ctx)
 		if err != nil {
 			return store.MapError(err, "subaccount "+id)
@@ -155,6 +184,29 @@ func (c Changes) apply(sa *Subaccount) error {
 		}
 		sa.MaxAttempts = *c.MaxAttempts
 	}
+	if c.RequireMatchingSelfie != nil {
+		sa.Documents.RequireMatchingSelfie = *c.RequireMatchingSelfie
+	}
+	if c.RequireLiveCapture != nil {
+		sa.Documents.RequireLiveCapture = *c.RequireLiveCapture
+	}
+	if c.RequireIDNumber != nil {
+		sa.Documents.RequireIDNumber = *c.RequireIDNumber
+	}
+	if len(c.AllowedTypes) > 0 {
+		seen := map[string]bool{}
+		var types []string
+		for _, t := range c.AllowedTypes {
+			if !slices.Contains(DocumentTypes, t) {
+				return apperr.Invalid("allowed_document_types", "each must be driving_license, id_card or passport")
+			}
+			if !seen[t] {
+				seen[t] = true
+				types = append(types, t)
+			}
+		}
+		sa.Documents.AllowedTypes = types
+	}
 	return nil
 }
 
@@ -171,6 +223,14 @@ func fromRow(r *ent.Subaccount) Subaccount {
 	return Subaccount{
 		ID: r.ID, Name: r.Name, Mode: Mode(r.IdentityVerificationMode),
 		RiskThreshold: r.IdentityVerificationRiskThreshold, MaxAttempts: r.MaxVerificationAttempts,
+		Documents: DocumentOptions{
+			RequireMatchingSelfie: r.RequireMatchingSelfie, RequireLiveCapture: r.RequireLiveCapture,
+			RequireIDNumber: r.RequireIDNumber, AllowedTypes: r.AllowedDocumentTypes,
+		},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
+
+// FromEnt converts a stored subaccount, for packages that read it inside their own
+// transactions.
+func FromEnt(r *ent.Subaccount) Subaccount { return fromRow(r) }

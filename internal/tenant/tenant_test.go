@@ -10,6 +10,7 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 func TestChangesApply(t *testing.T) {
+	t.Parallel()
 	base := Subaccount{Name: "Fleet", Mode: ModeDisabled, RiskThreshold: DefaultRiskThreshold, MaxAttempts: DefaultMaxAttempts}
 	for _, tc := range []struct {
 		name  string
@@ -17,7 +18,12 @@ func TestChangesApply(t *testing.T) {
 		field string // the field an error must name; empty for success
 		check func(Subaccount) bool
 	}{
-		{"nothing", Changes{}, "", func(s Subaccount) bool { return s == base }},
+		{"nothing", Changes{}, "", func(s Subaccount) bool {
+			return s.Name == base.Name && s.Mode == base.Mode && s.RiskThreshold == base.RiskThreshold
+		}},
+		{"document types", Changes{AllowedTypes: []string{"passport", "passport", "id_card"}}, "", func(s Subaccount) bool { return len(s.Documents.AllowedTypes) == 2 }},
+		{"library card", Changes{AllowedTypes: []string{"library_card"}}, "allowed_document_types", nil},
+		{"no selfie", Changes{RequireMatchingSelfie: ptr(false)}, "", func(s Subaccount) bool { return !s.Documents.RequireMatchingSelfie }},
 		{"trimmed name", Changes{Name: ptr("  Acme  ")}, "", func(s Subaccount) bool { return s.Name == "Acme" }},
 		{"blank name", Changes{Name: ptr("   ")}, "name", nil},
 		{"long name", Changes{Name: ptr(strings.Repeat("é", 201))}, "name", nil},

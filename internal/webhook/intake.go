@@ -141,3 +141,14 @@ func jsonError(err error) string {
 		return "invalid JSON"
 	}
 }
+
+// ReceiveSelfSigned signs payload with the endpoint's first secret, as Stripe would, and
+// receives it: test-mode simulations travel the same path as real deliveries.
+func (in *Intake) ReceiveSelfSigned(ctx context.Context, ep Endpoint, payload []byte) (Receipt, error) {
+	secrets := in.secrets[ep]
+	if len(secrets) == 0 {
+		return Receipt{}, apperr.FailedPrecondition("no signing secret is configured for the %s webhook endpoint: set STRIPE_WEBHOOK_SECRET", ep)
+	}
+	sig := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: payload, Secret: secrets[0], Timestamp: in.now()})
+	return in.Receive(ctx, ep, payload, sig.Header)
+}

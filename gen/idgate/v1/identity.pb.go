@@ -35,11 +35,47 @@ type Customer struct {
 	StripeCustomerId string `protobuf:"bytes,4,opt,name=stripe_customer_id,json=stripeCustomerId,proto3" json:"stripe_customer_id,omitempty"`
 	Email            string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
 	// E.164, e.g. "+14155550123".
-	Phone         string                 `protobuf:"bytes,6,opt,name=phone,proto3" json:"phone,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Phone     string                 `protobuf:"bytes,6,opt,name=phone,proto3" json:"phone,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Whether the customer must verify before gated actions, since when, and why
+	// ("subaccount_policy", "risk_threshold_exceeded:75>=50", "operator:<reason>",
+	// "early_fraud_warning:<id>").
+	IdentityVerificationRequired       bool                   `protobuf:"varint,9,opt,name=identity_verification_required,json=identityVerificationRequired,proto3" json:"identity_verification_required,omitempty"`
+	IdentityVerificationRequiredAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=identity_verification_required_at,json=identityVerificationRequiredAt,proto3" json:"identity_verification_required_at,omitempty"`
+	IdentityVerificationRequiredReason string                 `protobuf:"bytes,11,opt,name=identity_verification_required_reason,json=identityVerificationRequiredReason,proto3" json:"identity_verification_required_reason,omitempty"`
+	// null, "pending", "verified", "requires_input", "failed" or "canceled".
+	IdentityStatus       *string                `protobuf:"bytes,12,opt,name=identity_status,json=identityStatus,proto3,oneof" json:"identity_status,omitempty"`
+	IdentityVerifiedAt   *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=identity_verified_at,json=identityVerifiedAt,proto3" json:"identity_verified_at,omitempty"`
+	IdentitySessionId    *string                `protobuf:"bytes,14,opt,name=identity_session_id,json=identitySessionId,proto3,oneof" json:"identity_session_id,omitempty"`
+	IdentityAttemptCount int32                  `protobuf:"varint,15,opt,name=identity_attempt_count,json=identityAttemptCount,proto3" json:"identity_attempt_count,omitempty"`
+	// Stripe's last_error.code of the latest failed attempt, and what to tell the customer.
+	IdentityLastErrorCode string `protobuf:"bytes,16,opt,name=identity_last_error_code,json=identityLastErrorCode,proto3" json:"identity_last_error_code,omitempty"`
+	IdentityGuidance      string `protobuf:"bytes,17,opt,name=identity_guidance,json=identityGuidance,proto3" json:"identity_guidance,omitempty"`
+	// Radar risk of the first successful charge: normal 10, elevated 50, highest 75.
+	StripeRiskScore *int32  `protobuf:"varint,18,opt,name=stripe_risk_score,json=stripeRiskScore,proto3,oneof" json:"stripe_risk_score,omitempty"`
+	StripeRiskLevel *string `protobuf:"bytes,19,opt,name=stripe_risk_level,json=stripeRiskLevel,proto3,oneof" json:"stripe_risk_level,omitempty"`
+	// Stripe's own 0-100 risk_score, when Radar gave one.
+	StripeRadarRiskScore *int32 `protobuf:"varint,20,opt,name=stripe_radar_risk_score,json=stripeRadarRiskScore,proto3,oneof" json:"stripe_radar_risk_score,omitempty"`
+	// Verified data (seed 004).
+	IdentityFirstName string `protobuf:"bytes,21,opt,name=identity_first_name,json=identityFirstName,proto3" json:"identity_first_name,omitempty"`
+	IdentityLastName  string `protobuf:"bytes,22,opt,name=identity_last_name,json=identityLastName,proto3" json:"identity_last_name,omitempty"`
+	// YYYY-MM-DD.
+	IdentityDob     string   `protobuf:"bytes,23,opt,name=identity_dob,json=identityDob,proto3" json:"identity_dob,omitempty"`
+	IdentityIdType  string   `protobuf:"bytes,24,opt,name=identity_id_type,json=identityIdType,proto3" json:"identity_id_type,omitempty"`
+	IdentityAddress *Address `protobuf:"bytes,25,opt,name=identity_address,json=identityAddress,proto3" json:"identity_address,omitempty"`
+	// The last four characters of the document number; the rest is never stored.
+	IdentityIdNumberLast4  string `protobuf:"bytes,26,opt,name=identity_id_number_last4,json=identityIdNumberLast4,proto3" json:"identity_id_number_last4,omitempty"`
+	IdentityIssuingCountry string `protobuf:"bytes,27,opt,name=identity_issuing_country,json=identityIssuingCountry,proto3" json:"identity_issuing_country,omitempty"`
+	// YYYY-MM-DD.
+	IdentityExpirationDate          string                 `protobuf:"bytes,28,opt,name=identity_expiration_date,json=identityExpirationDate,proto3" json:"identity_expiration_date,omitempty"`
+	IdentityManualVerification      bool                   `protobuf:"varint,29,opt,name=identity_manual_verification,json=identityManualVerification,proto3" json:"identity_manual_verification,omitempty"`
+	IdentityManualVerificationNotes string                 `protobuf:"bytes,30,opt,name=identity_manual_verification_notes,json=identityManualVerificationNotes,proto3" json:"identity_manual_verification_notes,omitempty"`
+	IdentityManualVerificationBy    string                 `protobuf:"bytes,31,opt,name=identity_manual_verification_by,json=identityManualVerificationBy,proto3" json:"identity_manual_verification_by,omitempty"`
+	IdentityManualVerificationAt    *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=identity_manual_verification_at,json=identityManualVerificationAt,proto3" json:"identity_manual_verification_at,omitempty"`
+	IdentityRedactedAt              *timestamppb.Timestamp `protobuf:"bytes,33,opt,name=identity_redacted_at,json=identityRedactedAt,proto3" json:"identity_redacted_at,omitempty"`
+	unknownFields                   protoimpl.UnknownFields
+	sizeCache                       protoimpl.SizeCache
 }
 
 func (x *Customer) Reset() {
@@ -128,6 +164,266 @@ func (x *Customer) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Customer) GetIdentityVerificationRequired() bool {
+	if x != nil {
+		return x.IdentityVerificationRequired
+	}
+	return false
+}
+
+func (x *Customer) GetIdentityVerificationRequiredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IdentityVerificationRequiredAt
+	}
+	return nil
+}
+
+func (x *Customer) GetIdentityVerificationRequiredReason() string {
+	if x != nil {
+		return x.IdentityVerificationRequiredReason
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityStatus() string {
+	if x != nil && x.IdentityStatus != nil {
+		return *x.IdentityStatus
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityVerifiedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IdentityVerifiedAt
+	}
+	return nil
+}
+
+func (x *Customer) GetIdentitySessionId() string {
+	if x != nil && x.IdentitySessionId != nil {
+		return *x.IdentitySessionId
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityAttemptCount() int32 {
+	if x != nil {
+		return x.IdentityAttemptCount
+	}
+	return 0
+}
+
+func (x *Customer) GetIdentityLastErrorCode() string {
+	if x != nil {
+		return x.IdentityLastErrorCode
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityGuidance() string {
+	if x != nil {
+		return x.IdentityGuidance
+	}
+	return ""
+}
+
+func (x *Customer) GetStripeRiskScore() int32 {
+	if x != nil && x.StripeRiskScore != nil {
+		return *x.StripeRiskScore
+	}
+	return 0
+}
+
+func (x *Customer) GetStripeRiskLevel() string {
+	if x != nil && x.StripeRiskLevel != nil {
+		return *x.StripeRiskLevel
+	}
+	return ""
+}
+
+func (x *Customer) GetStripeRadarRiskScore() int32 {
+	if x != nil && x.StripeRadarRiskScore != nil {
+		return *x.StripeRadarRiskScore
+	}
+	return 0
+}
+
+func (x *Customer) GetIdentityFirstName() string {
+	if x != nil {
+		return x.IdentityFirstName
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityLastName() string {
+	if x != nil {
+		return x.IdentityLastName
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityDob() string {
+	if x != nil {
+		return x.IdentityDob
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityIdType() string {
+	if x != nil {
+		return x.IdentityIdType
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityAddress() *Address {
+	if x != nil {
+		return x.IdentityAddress
+	}
+	return nil
+}
+
+func (x *Customer) GetIdentityIdNumberLast4() string {
+	if x != nil {
+		return x.IdentityIdNumberLast4
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityIssuingCountry() string {
+	if x != nil {
+		return x.IdentityIssuingCountry
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityExpirationDate() string {
+	if x != nil {
+		return x.IdentityExpirationDate
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityManualVerification() bool {
+	if x != nil {
+		return x.IdentityManualVerification
+	}
+	return false
+}
+
+func (x *Customer) GetIdentityManualVerificationNotes() string {
+	if x != nil {
+		return x.IdentityManualVerificationNotes
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityManualVerificationBy() string {
+	if x != nil {
+		return x.IdentityManualVerificationBy
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityManualVerificationAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IdentityManualVerificationAt
+	}
+	return nil
+}
+
+func (x *Customer) GetIdentityRedactedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.IdentityRedactedAt
+	}
+	return nil
+}
+
+// Address is a postal address as read from an identity document.
+type Address struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Line1         string                 `protobuf:"bytes,1,opt,name=line1,proto3" json:"line1,omitempty"`
+	Line2         string                 `protobuf:"bytes,2,opt,name=line2,proto3" json:"line2,omitempty"`
+	City          string                 `protobuf:"bytes,3,opt,name=city,proto3" json:"city,omitempty"`
+	State         string                 `protobuf:"bytes,4,opt,name=state,proto3" json:"state,omitempty"`
+	PostalCode    string                 `protobuf:"bytes,5,opt,name=postal_code,json=postalCode,proto3" json:"postal_code,omitempty"`
+	Country       string                 `protobuf:"bytes,6,opt,name=country,proto3" json:"country,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Address) Reset() {
+	*x = Address{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Address) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Address) ProtoMessage() {}
+
+func (x *Address) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Address.ProtoReflect.Descriptor instead.
+func (*Address) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Address) GetLine1() string {
+	if x != nil {
+		return x.Line1
+	}
+	return ""
+}
+
+func (x *Address) GetLine2() string {
+	if x != nil {
+		return x.Line2
+	}
+	return ""
+}
+
+func (x *Address) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+func (x *Address) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *Address) GetPostalCode() string {
+	if x != nil {
+		return x.PostalCode
+	}
+	return ""
+}
+
+func (x *Address) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
 type CreateCustomerRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required: the subaccount ("sub_...") the customer belongs to.
@@ -143,7 +439,7 @@ type CreateCustomerRequest struct {
 
 func (x *CreateCustomerRequest) Reset() {
 	*x = CreateCustomerRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[1]
+	mi := &file_idgate_v1_identity_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -155,7 +451,7 @@ func (x *CreateCustomerRequest) String() string {
 func (*CreateCustomerRequest) ProtoMessage() {}
 
 func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[1]
+	mi := &file_idgate_v1_identity_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -168,7 +464,7 @@ func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CreateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{1}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateCustomerRequest) GetSubaccountId() string {
@@ -215,7 +511,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[2]
+	mi := &file_idgate_v1_identity_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -227,7 +523,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[2]
+	mi := &file_idgate_v1_identity_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -240,7 +536,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{2}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetCustomerRequest) GetId() string {
@@ -250,11 +546,656 @@ func (x *GetCustomerRequest) GetId() string {
 	return ""
 }
 
+type CreateVerificationSessionRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// Where Stripe sends the customer after the hosted flow (optional, https).
+	ReturnUrl     string `protobuf:"bytes,2,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateVerificationSessionRequest) Reset() {
+	*x = CreateVerificationSessionRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateVerificationSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateVerificationSessionRequest) ProtoMessage() {}
+
+func (x *CreateVerificationSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateVerificationSessionRequest.ProtoReflect.Descriptor instead.
+func (*CreateVerificationSessionRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreateVerificationSessionRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *CreateVerificationSessionRequest) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
+}
+
+// VerificationSession is what a client needs to launch Stripe Identity.
+type VerificationSession struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SessionId    string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	ClientSecret string                 `protobuf:"bytes,2,opt,name=client_secret,json=clientSecret,proto3" json:"client_secret,omitempty"`
+	// The hosted verification page, for web clients.
+	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// True when an open session was returned instead of a new one.
+	Reused        bool  `protobuf:"varint,4,opt,name=reused,proto3" json:"reused,omitempty"`
+	Attempt       int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerificationSession) Reset() {
+	*x = VerificationSession{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerificationSession) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerificationSession) ProtoMessage() {}
+
+func (x *VerificationSession) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerificationSession.ProtoReflect.Descriptor instead.
+func (*VerificationSession) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *VerificationSession) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *VerificationSession) GetClientSecret() string {
+	if x != nil {
+		return x.ClientSecret
+	}
+	return ""
+}
+
+func (x *VerificationSession) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *VerificationSession) GetReused() bool {
+	if x != nil {
+		return x.Reused
+	}
+	return false
+}
+
+func (x *VerificationSession) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+type CheckAccessRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// The gated action, e.g. "ride_start".
+	Action        string `protobuf:"bytes,2,opt,name=action,proto3" json:"action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckAccessRequest) Reset() {
+	*x = CheckAccessRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckAccessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckAccessRequest) ProtoMessage() {}
+
+func (x *CheckAccessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckAccessRequest.ProtoReflect.Descriptor instead.
+func (*CheckAccessRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CheckAccessRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *CheckAccessRequest) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+type CheckAccessResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Allowed bool                   `protobuf:"varint,1,opt,name=allowed,proto3" json:"allowed,omitempty"`
+	// Why: "verification_not_required", "identity_verified", "identity_verification_required",
+	// "identity_verification_pending", "identity_verification_requires_input",
+	// "identity_verification_failed", "identity_verification_canceled".
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What the customer must do: "none", "start_verification", "wait_for_verification",
+	// "retry_verification", "contact_support".
+	RequiredAction string  `protobuf:"bytes,3,opt,name=required_action,json=requiredAction,proto3" json:"required_action,omitempty"`
+	IdentityStatus *string `protobuf:"bytes,4,opt,name=identity_status,json=identityStatus,proto3,oneof" json:"identity_status,omitempty"`
+	// A sentence for the customer.
+	Message       string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CheckAccessResponse) Reset() {
+	*x = CheckAccessResponse{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CheckAccessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CheckAccessResponse) ProtoMessage() {}
+
+func (x *CheckAccessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CheckAccessResponse.ProtoReflect.Descriptor instead.
+func (*CheckAccessResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *CheckAccessResponse) GetAllowed() bool {
+	if x != nil {
+		return x.Allowed
+	}
+	return false
+}
+
+func (x *CheckAccessResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CheckAccessResponse) GetRequiredAction() string {
+	if x != nil {
+		return x.RequiredAction
+	}
+	return ""
+}
+
+func (x *CheckAccessResponse) GetIdentityStatus() string {
+	if x != nil && x.IdentityStatus != nil {
+		return *x.IdentityStatus
+	}
+	return ""
+}
+
+func (x *CheckAccessResponse) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type ClearRequirementRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Who did it (until API keys identify the caller).
+	Operator      string `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
+	Notes         string `protobuf:"bytes,3,opt,name=notes,proto3" json:"notes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClearRequirementRequest) Reset() {
+	*x = ClearRequirementRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClearRequirementRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClearRequirementRequest) ProtoMessage() {}
+
+func (x *ClearRequirementRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClearRequirementRequest.ProtoReflect.Descriptor instead.
+func (*ClearRequirementRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ClearRequirementRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ClearRequirementRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+func (x *ClearRequirementRequest) GetNotes() string {
+	if x != nil {
+		return x.Notes
+	}
+	return ""
+}
+
+type ManualVerifyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required: how the identity was confirmed.
+	Notes         string `protobuf:"bytes,2,opt,name=notes,proto3" json:"notes,omitempty"`
+	Operator      string `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ManualVerifyRequest) Reset() {
+	*x = ManualVerifyRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ManualVerifyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ManualVerifyRequest) ProtoMessage() {}
+
+func (x *ManualVerifyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ManualVerifyRequest.ProtoReflect.Descriptor instead.
+func (*ManualVerifyRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ManualVerifyRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ManualVerifyRequest) GetNotes() string {
+	if x != nil {
+		return x.Notes
+	}
+	return ""
+}
+
+func (x *ManualVerifyRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+type RequireVerificationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required, e.g. "document_expired_on_file".
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Operator      string `protobuf:"bytes,3,opt,name=operator,proto3" json:"operator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequireVerificationRequest) Reset() {
+	*x = RequireVerificationRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequireVerificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequireVerificationRequest) ProtoMessage() {}
+
+func (x *RequireVerificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequireVerificationRequest.ProtoReflect.Descriptor instead.
+func (*RequireVerificationRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RequireVerificationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RequireVerificationRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RequireVerificationRequest) GetOperator() string {
+	if x != nil {
+		return x.Operator
+	}
+	return ""
+}
+
+type RefreshFromStripeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshFromStripeRequest) Reset() {
+	*x = RefreshFromStripeRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshFromStripeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshFromStripeRequest) ProtoMessage() {}
+
+func (x *RefreshFromStripeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshFromStripeRequest.ProtoReflect.Descriptor instead.
+func (*RefreshFromStripeRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RefreshFromStripeRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type RedactCustomerIdentityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedactCustomerIdentityRequest) Reset() {
+	*x = RedactCustomerIdentityRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedactCustomerIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedactCustomerIdentityRequest) ProtoMessage() {}
+
+func (x *RedactCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedactCustomerIdentityRequest.ProtoReflect.Descriptor instead.
+func (*RedactCustomerIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RedactCustomerIdentityRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type SimulateVerificationOutcomeRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// "verified", "requires_input", "canceled" or "processing".
+	Outcome string `protobuf:"bytes,2,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// For requires_input: Stripe's last_error.code, e.g. "selfie_face_mismatch".
+	ErrorCode     string `protobuf:"bytes,3,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SimulateVerificationOutcomeRequest) Reset() {
+	*x = SimulateVerificationOutcomeRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SimulateVerificationOutcomeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SimulateVerificationOutcomeRequest) ProtoMessage() {}
+
+func (x *SimulateVerificationOutcomeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SimulateVerificationOutcomeRequest.ProtoReflect.Descriptor instead.
+func (*SimulateVerificationOutcomeRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SimulateVerificationOutcomeRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *SimulateVerificationOutcomeRequest) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *SimulateVerificationOutcomeRequest) GetErrorCode() string {
+	if x != nil {
+		return x.ErrorCode
+	}
+	return ""
+}
+
+type SimulateVerificationOutcomeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The id of the event fed through the webhook path.
+	EventId       string `protobuf:"bytes,1,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SimulateVerificationOutcomeResponse) Reset() {
+	*x = SimulateVerificationOutcomeResponse{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SimulateVerificationOutcomeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SimulateVerificationOutcomeResponse) ProtoMessage() {}
+
+func (x *SimulateVerificationOutcomeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SimulateVerificationOutcomeResponse.ProtoReflect.Descriptor instead.
+func (*SimulateVerificationOutcomeResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SimulateVerificationOutcomeResponse) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
 var File_idgate_v1_identity_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\n" +
-	"\x18idgate/v1/identity.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x02\n" +
+	"\x18idgate/v1/identity.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x0f\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12\x1f\n" +
@@ -266,7 +1207,46 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xb7\x01\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12D\n" +
+	"\x1eidentity_verification_required\x18\t \x01(\bR\x1cidentityVerificationRequired\x12e\n" +
+	"!identity_verification_required_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\x1eidentityVerificationRequiredAt\x12Q\n" +
+	"%identity_verification_required_reason\x18\v \x01(\tR\"identityVerificationRequiredReason\x12,\n" +
+	"\x0fidentity_status\x18\f \x01(\tH\x00R\x0eidentityStatus\x88\x01\x01\x12L\n" +
+	"\x14identity_verified_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x12identityVerifiedAt\x123\n" +
+	"\x13identity_session_id\x18\x0e \x01(\tH\x01R\x11identitySessionId\x88\x01\x01\x124\n" +
+	"\x16identity_attempt_count\x18\x0f \x01(\x05R\x14identityAttemptCount\x127\n" +
+	"\x18identity_last_error_code\x18\x10 \x01(\tR\x15identityLastErrorCode\x12+\n" +
+	"\x11identity_guidance\x18\x11 \x01(\tR\x10identityGuidance\x12/\n" +
+	"\x11stripe_risk_score\x18\x12 \x01(\x05H\x02R\x0fstripeRiskScore\x88\x01\x01\x12/\n" +
+	"\x11stripe_risk_level\x18\x13 \x01(\tH\x03R\x0fstripeRiskLevel\x88\x01\x01\x12:\n" +
+	"\x17stripe_radar_risk_score\x18\x14 \x01(\x05H\x04R\x14stripeRadarRiskScore\x88\x01\x01\x12.\n" +
+	"\x13identity_first_name\x18\x15 \x01(\tR\x11identityFirstName\x12,\n" +
+	"\x12identity_last_name\x18\x16 \x01(\tR\x10identityLastName\x12!\n" +
+	"\fidentity_dob\x18\x17 \x01(\tR\videntityDob\x12(\n" +
+	"\x10identity_id_type\x18\x18 \x01(\tR\x0eidentityIdType\x12=\n" +
+	"\x10identity_address\x18\x19 \x01(\v2\x12.idgate.v1.AddressR\x0fidentityAddress\x127\n" +
+	"\x18identity_id_number_last4\x18\x1a \x01(\tR\x15identityIdNumberLast4\x128\n" +
+	"\x18identity_issuing_country\x18\x1b \x01(\tR\x16identityIssuingCountry\x128\n" +
+	"\x18identity_expiration_date\x18\x1c \x01(\tR\x16identityExpirationDate\x12@\n" +
+	"\x1cidentity_manual_verification\x18\x1d \x01(\bR\x1aidentityManualVerification\x12K\n" +
+	"\"identity_manual_verification_notes\x18\x1e \x01(\tR\x1fidentityManualVerificationNotes\x12E\n" +
+	"\x1fidentity_manual_verification_by\x18\x1f \x01(\tR\x1cidentityManualVerificationBy\x12a\n" +
+	"\x1fidentity_manual_verification_at\x18  \x01(\v2\x1a.google.protobuf.TimestampR\x1cidentityManualVerificationAt\x12L\n" +
+	"\x14identity_redacted_at\x18! \x01(\v2\x1a.google.protobuf.TimestampR\x12identityRedactedAtB\x12\n" +
+	"\x10_identity_statusB\x16\n" +
+	"\x14_identity_session_idB\x14\n" +
+	"\x12_stripe_risk_scoreB\x14\n" +
+	"\x12_stripe_risk_levelB\x1a\n" +
+	"\x18_stripe_radar_risk_score\"\x9a\x01\n" +
+	"\aAddress\x12\x14\n" +
+	"\x05line1\x18\x01 \x01(\tR\x05line1\x12\x14\n" +
+	"\x05line2\x18\x02 \x01(\tR\x05line2\x12\x12\n" +
+	"\x04city\x18\x03 \x01(\tR\x04city\x12\x14\n" +
+	"\x05state\x18\x04 \x01(\tR\x05state\x12\x1f\n" +
+	"\vpostal_code\x18\x05 \x01(\tR\n" +
+	"postalCode\x12\x18\n" +
+	"\acountry\x18\x06 \x01(\tR\acountry\"\xb7\x01\n" +
 	"\x15CreateCustomerRequest\x12#\n" +
 	"\rsubaccount_id\x18\x01 \x01(\tR\fsubaccountId\x12\x1f\n" +
 	"\vexternal_id\x18\x02 \x01(\tR\n" +
@@ -275,10 +1255,65 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x05email\x18\x04 \x01(\tR\x05email\x12\x14\n" +
 	"\x05phone\x18\x05 \x01(\tR\x05phone\"$\n" +
 	"\x12GetCustomerRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xd3\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"b\n" +
+	" CreateVerificationSessionRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\x02 \x01(\tR\treturnUrl\"\x9d\x01\n" +
+	"\x13VerificationSession\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12#\n" +
+	"\rclient_secret\x18\x02 \x01(\tR\fclientSecret\x12\x10\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12\x16\n" +
+	"\x06reused\x18\x04 \x01(\bR\x06reused\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\"M\n" +
+	"\x12CheckAccessRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x16\n" +
+	"\x06action\x18\x02 \x01(\tR\x06action\"\xcc\x01\n" +
+	"\x13CheckAccessResponse\x12\x18\n" +
+	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12'\n" +
+	"\x0frequired_action\x18\x03 \x01(\tR\x0erequiredAction\x12,\n" +
+	"\x0fidentity_status\x18\x04 \x01(\tH\x00R\x0eidentityStatus\x88\x01\x01\x12\x18\n" +
+	"\amessage\x18\x05 \x01(\tR\amessageB\x12\n" +
+	"\x10_identity_status\"[\n" +
+	"\x17ClearRequirementRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\boperator\x18\x02 \x01(\tR\boperator\x12\x14\n" +
+	"\x05notes\x18\x03 \x01(\tR\x05notes\"W\n" +
+	"\x13ManualVerifyRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05notes\x18\x02 \x01(\tR\x05notes\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"`\n" +
+	"\x1aRequireVerificationRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"*\n" +
+	"\x18RefreshFromStripeRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"/\n" +
+	"\x1dRedactCustomerIdentityRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"|\n" +
+	"\"SimulateVerificationOutcomeRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x18\n" +
+	"\aoutcome\x18\x02 \x01(\tR\aoutcome\x12\x1d\n" +
+	"\n" +
+	"error_code\x18\x03 \x01(\tR\terrorCode\"@\n" +
+	"#SimulateVerificationOutcomeResponse\x12\x19\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId2\x98\v\n" +
 	"\x0fIdentityService\x12a\n" +
-	"\x0eCreateCustomer\x12 .idgate.v1.CreateCustomerRequest\x1a\x13.idgate.v1.Customer\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/customers\x12]\n" +
-	"\vGetCustomer\x12\x1d.idgate.v1.GetCustomerRequest\x1a\x13.idgate.v1.Customer\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/customers/{id}B1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
+	"\x0eCreateCustomer\x12 .idgate.v1.CreateCustomerRequest\x1a\x13.idgate.v1.Customer\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/customers\x12t\n" +
+	"\vGetCustomer\x12\x1d.idgate.v1.GetCustomerRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+Z\x15\x12\x13/api/customers/{id}\x12\x12/v1/customers/{id}\x12\xda\x01\n" +
+	"\x19CreateVerificationSession\x12+.idgate.v1.CreateVerificationSessionRequest\x1a\x1e.idgate.v1.VerificationSession\"p\x82\xd3\xe4\x93\x02j:\x01*Z6:\x01*\"1/v1/customers/{customer_id}/verification-sessions\"-/api/customers/{customer_id}/identity-session\x12x\n" +
+	"\vCheckAccess\x12\x1d.idgate.v1.CheckAccessRequest\x1a\x1e.idgate.v1.CheckAccessResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/customers/{customer_id}/access\x12{\n" +
+	"\x10ClearRequirement\x12\".idgate.v1.ClearRequirementRequest\x1a\x13.idgate.v1.Customer\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/customers/{id}:clearRequirement\x12\xa0\x01\n" +
+	"\fManualVerify\x12\x1e.idgate.v1.ManualVerifyRequest\x1a\x13.idgate.v1.Customer\"[\x82\xd3\xe4\x93\x02U:\x01*Z$:\x01*\"\x1f/v1/customers/{id}:manualVerify\"*/api/customers/{id}/identity-manual-verify\x12\x84\x01\n" +
+	"\x13RequireVerification\x12%.idgate.v1.RequireVerificationRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/customers/{id}:requireVerification\x12t\n" +
+	"\x11RefreshFromStripe\x12#.idgate.v1.RefreshFromStripeRequest\x1a\x13.idgate.v1.Customer\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/customers/{id}:refresh\x12}\n" +
+	"\x16RedactCustomerIdentity\x12(.idgate.v1.RedactCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/customers/{id}:redact\x12\xb8\x01\n" +
+	"\x1bSimulateVerificationOutcome\x12-.idgate.v1.SimulateVerificationOutcomeRequest\x1a..idgate.v1.SimulateVerificationOutcomeResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/verification-sessions/{session_id}:simulateB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
 	file_idgate_v1_identity_proto_rawDescOnce sync.Once
@@ -292,25 +1327,58 @@ func file_idgate_v1_identity_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_identity_proto_rawDescData
 }
 
-var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_idgate_v1_identity_proto_goTypes = []any{
-	(*Customer)(nil),              // 0: idgate.v1.Customer
-	(*CreateCustomerRequest)(nil), // 1: idgate.v1.CreateCustomerRequest
-	(*GetCustomerRequest)(nil),    // 2: idgate.v1.GetCustomerRequest
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*Customer)(nil),                            // 0: idgate.v1.Customer
+	(*Address)(nil),                             // 1: idgate.v1.Address
+	(*CreateCustomerRequest)(nil),               // 2: idgate.v1.CreateCustomerRequest
+	(*GetCustomerRequest)(nil),                  // 3: idgate.v1.GetCustomerRequest
+	(*CreateVerificationSessionRequest)(nil),    // 4: idgate.v1.CreateVerificationSessionRequest
+	(*VerificationSession)(nil),                 // 5: idgate.v1.VerificationSession
+	(*CheckAccessRequest)(nil),                  // 6: idgate.v1.CheckAccessRequest
+	(*CheckAccessResponse)(nil),                 // 7: idgate.v1.CheckAccessResponse
+	(*ClearRequirementRequest)(nil),             // 8: idgate.v1.ClearRequirementRequest
+	(*ManualVerifyRequest)(nil),                 // 9: idgate.v1.ManualVerifyRequest
+	(*RequireVerificationRequest)(nil),          // 10: idgate.v1.RequireVerificationRequest
+	(*RefreshFromStripeRequest)(nil),            // 11: idgate.v1.RefreshFromStripeRequest
+	(*RedactCustomerIdentityRequest)(nil),       // 12: idgate.v1.RedactCustomerIdentityRequest
+	(*SimulateVerificationOutcomeRequest)(nil),  // 13: idgate.v1.SimulateVerificationOutcomeRequest
+	(*SimulateVerificationOutcomeResponse)(nil), // 14: idgate.v1.SimulateVerificationOutcomeResponse
+	(*timestamppb.Timestamp)(nil),               // 15: google.protobuf.Timestamp
 }
 var file_idgate_v1_identity_proto_depIdxs = []int32{
-	3, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	3, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
-	1, // 2: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
-	2, // 3: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
-	0, // 4: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
-	0, // 5: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	15, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	15, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	15, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
+	15, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
+	1,  // 4: idgate.v1.Customer.identity_address:type_name -> idgate.v1.Address
+	15, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
+	15, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
+	2,  // 7: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
+	3,  // 8: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
+	4,  // 9: idgate.v1.IdentityService.CreateVerificationSession:input_type -> idgate.v1.CreateVerificationSessionRequest
+	6,  // 10: idgate.v1.IdentityService.CheckAccess:input_type -> idgate.v1.CheckAccessRequest
+	8,  // 11: idgate.v1.IdentityService.ClearRequirement:input_type -> idgate.v1.ClearRequirementRequest
+	9,  // 12: idgate.v1.IdentityService.ManualVerify:input_type -> idgate.v1.ManualVerifyRequest
+	10, // 13: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
+	11, // 14: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
+	12, // 15: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
+	13, // 16: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
+	0,  // 17: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
+	0,  // 18: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
+	5,  // 19: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
+	7,  // 20: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
+	0,  // 21: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
+	0,  // 22: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
+	0,  // 23: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
+	0,  // 24: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
+	0,  // 25: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
+	14, // 26: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
+	17, // [17:27] is the sub-list for method output_type
+	7,  // [7:17] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_identity_proto_init() }
@@ -318,13 +1386,15 @@ func file_idgate_v1_identity_proto_init() {
 	if File_idgate_v1_identity_proto != nil {
 		return
 	}
+	file_idgate_v1_identity_proto_msgTypes[0].OneofWrappers = []any{}
+	file_idgate_v1_identity_proto_msgTypes[7].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_identity_proto_rawDesc), len(file_idgate_v1_identity_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	IdentityService_CreateCustomer_FullMethodName = "/idgate.v1.IdentityService/CreateCustomer"
-	IdentityService_GetCustomer_FullMethodName    = "/idgate.v1.IdentityService/GetCustomer"
+	IdentityService_CreateCustomer_FullMethodName              = "/idgate.v1.IdentityService/CreateCustomer"
+	IdentityService_GetCustomer_FullMethodName                 = "/idgate.v1.IdentityService/GetCustomer"
+	IdentityService_CreateVerificationSession_FullMethodName   = "/idgate.v1.IdentityService/CreateVerificationSession"
+	IdentityService_CheckAccess_FullMethodName                 = "/idgate.v1.IdentityService/CheckAccess"
+	IdentityService_ClearRequirement_FullMethodName            = "/idgate.v1.IdentityService/ClearRequirement"
+	IdentityService_ManualVerify_FullMethodName                = "/idgate.v1.IdentityService/ManualVerify"
+	IdentityService_RequireVerification_FullMethodName         = "/idgate.v1.IdentityService/RequireVerification"
+	IdentityService_RefreshFromStripe_FullMethodName           = "/idgate.v1.IdentityService/RefreshFromStripe"
+	IdentityService_RedactCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RedactCustomerIdentity"
+	IdentityService_SimulateVerificationOutcome_FullMethodName = "/idgate.v1.IdentityService/SimulateVerificationOutcome"
 )
 
 // IdentityServiceClient is the client API for IdentityService service.
@@ -33,8 +41,32 @@ type IdentityServiceClient interface {
 	// (subaccount_id, external_id): repeating the same request returns the existing customer;
 	// the same external_id with different details is AlreadyExists.
 	CreateCustomer(ctx context.Context, in *CreateCustomerRequest, opts ...grpc.CallOption) (*Customer, error)
-	// GetCustomer returns one customer.
+	// GetCustomer returns one customer with its identity state.
 	GetCustomer(ctx context.Context, in *GetCustomerRequest, opts ...grpc.CallOption) (*Customer, error)
+	// CreateVerificationSession returns the customer's open Stripe Identity session, or starts
+	// one (type document, options from the subaccount policy). Past the subaccount's
+	// max_verification_attempts it is refused with FailedPrecondition and a manual review
+	// task is opened instead.
+	CreateVerificationSession(ctx context.Context, in *CreateVerificationSessionRequest, opts ...grpc.CallOption) (*VerificationSession, error)
+	// CheckAccess answers whether the customer may perform action now (seed 004's ride gate),
+	// from idgate's database alone.
+	CheckAccess(ctx context.Context, in *CheckAccessRequest, opts ...grpc.CallOption) (*CheckAccessResponse, error)
+	// ClearRequirement removes the current requirement to verify without marking the customer
+	// verified; a later risk trigger can require verification again.
+	ClearRequirement(ctx context.Context, in *ClearRequirementRequest, opts ...grpc.CallOption) (*Customer, error)
+	// ManualVerify marks the customer verified without Stripe Identity; notes are required.
+	ManualVerify(ctx context.Context, in *ManualVerifyRequest, opts ...grpc.CallOption) (*Customer, error)
+	// RequireVerification blocks the customer's gated actions until they verify again.
+	RequireVerification(ctx context.Context, in *RequireVerificationRequest, opts ...grpc.CallOption) (*Customer, error)
+	// RefreshFromStripe re-reads the customer's current session from Stripe and repairs the
+	// local state (for a missed webhook).
+	RefreshFromStripe(ctx context.Context, in *RefreshFromStripeRequest, opts ...grpc.CallOption) (*Customer, error)
+	// RedactCustomerIdentity wipes the customer's personal data here and asks Stripe to redact
+	// every session; identity_redacted_at is set when Stripe confirms.
+	RedactCustomerIdentity(ctx context.Context, in *RedactCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error)
+	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
+	// outcome, signs it with the webhook secret and feeds it through the webhook path.
+	SimulateVerificationOutcome(ctx context.Context, in *SimulateVerificationOutcomeRequest, opts ...grpc.CallOption) (*SimulateVerificationOutcomeResponse, error)
 }
 
 type identityServiceClient struct {
@@ -65,6 +97,86 @@ func (c *identityServiceClient) GetCustomer(ctx context.Context, in *GetCustomer
 	return out, nil
 }
 
+func (c *identityServiceClient) CreateVerificationSession(ctx context.Context, in *CreateVerificationSessionRequest, opts ...grpc.CallOption) (*VerificationSession, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerificationSession)
+	err := c.cc.Invoke(ctx, IdentityService_CreateVerificationSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) CheckAccess(ctx context.Context, in *CheckAccessRequest, opts ...grpc.CallOption) (*CheckAccessResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CheckAccessResponse)
+	err := c.cc.Invoke(ctx, IdentityService_CheckAccess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) ClearRequirement(ctx context.Context, in *ClearRequirementRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_ClearRequirement_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) ManualVerify(ctx context.Context, in *ManualVerifyRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_ManualVerify_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) RequireVerification(ctx context.Context, in *RequireVerificationRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_RequireVerification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) RefreshFromStripe(ctx context.Context, in *RefreshFromStripeRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_RefreshFromStripe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) RedactCustomerIdentity(ctx context.Context, in *RedactCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_RedactCustomerIdentity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) SimulateVerificationOutcome(ctx context.Context, in *SimulateVerificationOutcomeRequest, opts ...grpc.CallOption) (*SimulateVerificationOutcomeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SimulateVerificationOutcomeResponse)
+	err := c.cc.Invoke(ctx, IdentityService_SimulateVerificationOutcome_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IdentityServiceServer is the server API for IdentityService service.
 // All implementations must embed UnimplementedIdentityServiceServer
 // for forward compatibility.
@@ -75,8 +187,32 @@ type IdentityServiceServer interface {
 	// (subaccount_id, external_id): repeating the same request returns the existing customer;
 	// the same external_id with different details is AlreadyExists.
 	CreateCustomer(context.Context, *CreateCustomerRequest) (*Customer, error)
-	// GetCustomer returns one customer.
+	// GetCustomer returns one customer with its identity state.
 	GetCustomer(context.Context, *GetCustomerRequest) (*Customer, error)
+	// CreateVerificationSession returns the customer's open Stripe Identity session, or starts
+	// one (type document, options from the subaccount policy). Past the subaccount's
+	// max_verification_attempts it is refused with FailedPrecondition and a manual review
+	// task is opened instead.
+	CreateVerificationSession(context.Context, *CreateVerificationSessionRequest) (*VerificationSession, error)
+	// CheckAccess answers whether the customer may perform action now (seed 004's ride gate),
+	// from idgate's database alone.
+	CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error)
+	// ClearRequirement removes the current requirement to verify without marking the customer
+	// verified; a later risk trigger can require verification again.
+	ClearRequirement(context.Context, *ClearRequirementRequest) (*Customer, error)
+	// ManualVerify marks the customer verified without Stripe Identity; notes are required.
+	ManualVerify(context.Context, *ManualVerifyRequest) (*Customer, error)
+	// RequireVerification blocks the customer's gated actions until they verify again.
+	RequireVerification(context.Context, *RequireVerificationRequest) (*Customer, error)
+	// RefreshFromStripe re-reads the customer's current session from Stripe and repairs the
+	// local state (for a missed webhook).
+	RefreshFromStripe(context.Context, *RefreshFromStripeRequest) (*Customer, error)
+	// RedactCustomerIdentity wipes the customer's personal data here and asks Stripe to redact
+	// every session; identity_redacted_at is set when Stripe confirms.
+	RedactCustomerIdentity(context.Context, *RedactCustomerIdentityRequest) (*Customer, error)
+	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
+	// outcome, signs it with the webhook secret and feeds it through the webhook path.
+	SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error)
 	mustEmbedUnimplementedIdentityServiceServer()
 }
 
@@ -92,6 +228,30 @@ func (UnimplementedIdentityServiceServer) CreateCustomer(context.Context, *Creat
 }
 func (UnimplementedIdentityServiceServer) GetCustomer(context.Context, *GetCustomerRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCustomer not implemented")
+}
+func (UnimplementedIdentityServiceServer) CreateVerificationSession(context.Context, *CreateVerificationSessionRequest) (*VerificationSession, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateVerificationSession not implemented")
+}
+func (UnimplementedIdentityServiceServer) CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckAccess not implemented")
+}
+func (UnimplementedIdentityServiceServer) ClearRequirement(context.Context, *ClearRequirementRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClearRequirement not implemented")
+}
+func (UnimplementedIdentityServiceServer) ManualVerify(context.Context, *ManualVerifyRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method ManualVerify not implemented")
+}
+func (UnimplementedIdentityServiceServer) RequireVerification(context.Context, *RequireVerificationRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequireVerification not implemented")
+}
+func (UnimplementedIdentityServiceServer) RefreshFromStripe(context.Context, *RefreshFromStripeRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method RefreshFromStripe not implemented")
+}
+func (UnimplementedIdentityServiceServer) RedactCustomerIdentity(context.Context, *RedactCustomerIdentityRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method RedactCustomerIdentity not implemented")
+}
+func (UnimplementedIdentityServiceServer) SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SimulateVerificationOutcome not implemented")
 }
 func (UnimplementedIdentityServiceServer) mustEmbedUnimplementedIdentityServiceServer() {}
 func (UnimplementedIdentityServiceServer) testEmbeddedByValue()                         {}
@@ -150,6 +310,150 @@ func _IdentityService_GetCustomer_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IdentityService_CreateVerificationSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateVerificationSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).CreateVerificationSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_CreateVerificationSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).CreateVerificationSession(ctx, req.(*CreateVerificationSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_CheckAccess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckAccessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).CheckAccess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_CheckAccess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).CheckAccess(ctx, req.(*CheckAccessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_ClearRequirement_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClearRequirementRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).ClearRequirement(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_ClearRequirement_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).ClearRequirement(ctx, req.(*ClearRequirementRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_ManualVerify_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ManualVerifyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).ManualVerify(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_ManualVerify_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).ManualVerify(ctx, req.(*ManualVerifyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_RequireVerification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequireVerificationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).RequireVerification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_RequireVerification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).RequireVerification(ctx, req.(*RequireVerificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_RefreshFromStripe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RefreshFromStripeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).RefreshFromStripe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_RefreshFromStripe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).RefreshFromStripe(ctx, req.(*RefreshFromStripeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_RedactCustomerIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RedactCustomerIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).RedactCustomerIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_RedactCustomerIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).RedactCustomerIdentity(ctx, req.(*RedactCustomerIdentityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_SimulateVerificationOutcome_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SimulateVerificationOutcomeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).SimulateVerificationOutcome(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_SimulateVerificationOutcome_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).SimulateVerificationOutcome(ctx, req.(*SimulateVerificationOutcomeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // IdentityService_ServiceDesc is the grpc.ServiceDesc for IdentityService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -164,6 +468,38 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCustomer",
 			Handler:    _IdentityService_GetCustomer_Handler,
+		},
+		{
+			MethodName: "CreateVerificationSession",
+			Handler:    _IdentityService_CreateVerificationSession_Handler,
+		},
+		{
+			MethodName: "CheckAccess",
+			Handler:    _IdentityService_CheckAccess_Handler,
+		},
+		{
+			MethodName: "ClearRequirement",
+			Handler:    _IdentityService_ClearRequirement_Handler,
+		},
+		{
+			MethodName: "ManualVerify",
+			Handler:    _IdentityService_ManualVerify_Handler,
+		},
+		{
+			MethodName: "RequireVerification",
+			Handler:    _IdentityService_RequireVerification_Handler,
+		},
+		{
+			MethodName: "RefreshFromStripe",
+			Handler:    _IdentityService_RefreshFromStripe_Handler,
+		},
+		{
+			MethodName: "RedactCustomerIdentity",
+			Handler:    _IdentityService_RedactCustomerIdentity_Handler,
+		},
+		{
+			MethodName: "SimulateVerificationOutcome",
+			Handler:    _IdentityService_SimulateVerificationOutcome_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

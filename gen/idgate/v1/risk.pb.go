@@ -23,6 +23,146 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type RecordPaymentRiskRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// The charge ("ch_...") Radar evaluated.
+	ChargeId string `protobuf:"bytes,2,opt,name=charge_id,json=chargeId,proto3" json:"charge_id,omitempty"`
+	// Radar's outcome.risk_level: "normal", "elevated" or "highest".
+	RiskLevel string `protobuf:"bytes,3,opt,name=risk_level,json=riskLevel,proto3" json:"risk_level,omitempty"`
+	// Radar's outcome.risk_score (0-100), when present.
+	RiskScore     *int32 `protobuf:"varint,4,opt,name=risk_score,json=riskScore,proto3,oneof" json:"risk_score,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPaymentRiskRequest) Reset() {
+	*x = RecordPaymentRiskRequest{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPaymentRiskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPaymentRiskRequest) ProtoMessage() {}
+
+func (x *RecordPaymentRiskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPaymentRiskRequest.ProtoReflect.Descriptor instead.
+func (*RecordPaymentRiskRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *RecordPaymentRiskRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *RecordPaymentRiskRequest) GetChargeId() string {
+	if x != nil {
+		return x.ChargeId
+	}
+	return ""
+}
+
+func (x *RecordPaymentRiskRequest) GetRiskLevel() string {
+	if x != nil {
+		return x.RiskLevel
+	}
+	return ""
+}
+
+func (x *RecordPaymentRiskRequest) GetRiskScore() int32 {
+	if x != nil && x.RiskScore != nil {
+		return *x.RiskScore
+	}
+	return 0
+}
+
+type RecordPaymentRiskResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// False when the customer already had a score from an earlier charge.
+	Recorded                           bool   `protobuf:"varint,1,opt,name=recorded,proto3" json:"recorded,omitempty"`
+	StripeRiskScore                    int32  `protobuf:"varint,2,opt,name=stripe_risk_score,json=stripeRiskScore,proto3" json:"stripe_risk_score,omitempty"`
+	IdentityVerificationRequired       bool   `protobuf:"varint,3,opt,name=identity_verification_required,json=identityVerificationRequired,proto3" json:"identity_verification_required,omitempty"`
+	IdentityVerificationRequiredReason string `protobuf:"bytes,4,opt,name=identity_verification_required_reason,json=identityVerificationRequiredReason,proto3" json:"identity_verification_required_reason,omitempty"`
+	unknownFields                      protoimpl.UnknownFields
+	sizeCache                          protoimpl.SizeCache
+}
+
+func (x *RecordPaymentRiskResponse) Reset() {
+	*x = RecordPaymentRiskResponse{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPaymentRiskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPaymentRiskResponse) ProtoMessage() {}
+
+func (x *RecordPaymentRiskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPaymentRiskResponse.ProtoReflect.Descriptor instead.
+func (*RecordPaymentRiskResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RecordPaymentRiskResponse) GetRecorded() bool {
+	if x != nil {
+		return x.Recorded
+	}
+	return false
+}
+
+func (x *RecordPaymentRiskResponse) GetStripeRiskScore() int32 {
+	if x != nil {
+		return x.StripeRiskScore
+	}
+	return 0
+}
+
+func (x *RecordPaymentRiskResponse) GetIdentityVerificationRequired() bool {
+	if x != nil {
+		return x.IdentityVerificationRequired
+	}
+	return false
+}
+
+func (x *RecordPaymentRiskResponse) GetIdentityVerificationRequiredReason() string {
+	if x != nil {
+		return x.IdentityVerificationRequiredReason
+	}
+	return ""
+}
+
 // Subaccount is a tenant of the platform with its identity-verification policy.
 type Subaccount struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -37,13 +177,19 @@ type Subaccount struct {
 	MaxVerificationAttempts int32                  `protobuf:"varint,5,opt,name=max_verification_attempts,json=maxVerificationAttempts,proto3" json:"max_verification_attempts,omitempty"`
 	CreatedAt               *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt               *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// Stripe Identity document options of this subaccount's verification sessions.
+	RequireMatchingSelfie bool `protobuf:"varint,8,opt,name=require_matching_selfie,json=requireMatchingSelfie,proto3" json:"require_matching_selfie,omitempty"`
+	RequireLiveCapture    bool `protobuf:"varint,9,opt,name=require_live_capture,json=requireLiveCapture,proto3" json:"require_live_capture,omitempty"`
+	RequireIdNumber       bool `protobuf:"varint,10,opt,name=require_id_number,json=requireIdNumber,proto3" json:"require_id_number,omitempty"`
+	// Any of "driving_license", "id_card", "passport".
+	AllowedDocumentTypes []string `protobuf:"bytes,11,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Subaccount) Reset() {
 	*x = Subaccount{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[0]
+	mi := &file_idgate_v1_risk_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -55,7 +201,7 @@ func (x *Subaccount) String() string {
 func (*Subaccount) ProtoMessage() {}
 
 func (x *Subaccount) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[0]
+	mi := &file_idgate_v1_risk_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -68,7 +214,7 @@ func (x *Subaccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Subaccount.ProtoReflect.Descriptor instead.
 func (*Subaccount) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{0}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Subaccount) GetId() string {
@@ -120,6 +266,34 @@ func (x *Subaccount) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Subaccount) GetRequireMatchingSelfie() bool {
+	if x != nil {
+		return x.RequireMatchingSelfie
+	}
+	return false
+}
+
+func (x *Subaccount) GetRequireLiveCapture() bool {
+	if x != nil {
+		return x.RequireLiveCapture
+	}
+	return false
+}
+
+func (x *Subaccount) GetRequireIdNumber() bool {
+	if x != nil {
+		return x.RequireIdNumber
+	}
+	return false
+}
+
+func (x *Subaccount) GetAllowedDocumentTypes() []string {
+	if x != nil {
+		return x.AllowedDocumentTypes
+	}
+	return nil
+}
+
 type CreateSubaccountRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required, at most 200 characters.
@@ -130,13 +304,21 @@ type CreateSubaccountRequest struct {
 	IdentityVerificationRiskThreshold *int32 `protobuf:"varint,3,opt,name=identity_verification_risk_threshold,json=identityVerificationRiskThreshold,proto3,oneof" json:"identity_verification_risk_threshold,omitempty"`
 	// Default 3, at most 100.
 	MaxVerificationAttempts *int32 `protobuf:"varint,4,opt,name=max_verification_attempts,json=maxVerificationAttempts,proto3,oneof" json:"max_verification_attempts,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// Default true.
+	RequireMatchingSelfie *bool `protobuf:"varint,5,opt,name=require_matching_selfie,json=requireMatchingSelfie,proto3,oneof" json:"require_matching_selfie,omitempty"`
+	// Default true.
+	RequireLiveCapture *bool `protobuf:"varint,6,opt,name=require_live_capture,json=requireLiveCapture,proto3,oneof" json:"require_live_capture,omitempty"`
+	// Default false.
+	RequireIdNumber *bool `protobuf:"varint,7,opt,name=require_id_number,json=requireIdNumber,proto3,oneof" json:"require_id_number,omitempty"`
+	// Default all three.
+	AllowedDocumentTypes []string `protobuf:"bytes,8,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *CreateSubaccountRequest) Reset() {
 	*x = CreateSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[1]
+	mi := &file_idgate_v1_risk_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -148,7 +330,7 @@ func (x *CreateSubaccountRequest) String() string {
 func (*CreateSubaccountRequest) ProtoMessage() {}
 
 func (x *CreateSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[1]
+	mi := &file_idgate_v1_risk_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -161,7 +343,7 @@ func (x *CreateSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{1}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateSubaccountRequest) GetName() string {
@@ -192,6 +374,34 @@ func (x *CreateSubaccountRequest) GetMaxVerificationAttempts() int32 {
 	return 0
 }
 
+func (x *CreateSubaccountRequest) GetRequireMatchingSelfie() bool {
+	if x != nil && x.RequireMatchingSelfie != nil {
+		return *x.RequireMatchingSelfie
+	}
+	return false
+}
+
+func (x *CreateSubaccountRequest) GetRequireLiveCapture() bool {
+	if x != nil && x.RequireLiveCapture != nil {
+		return *x.RequireLiveCapture
+	}
+	return false
+}
+
+func (x *CreateSubaccountRequest) GetRequireIdNumber() bool {
+	if x != nil && x.RequireIdNumber != nil {
+		return *x.RequireIdNumber
+	}
+	return false
+}
+
+func (x *CreateSubaccountRequest) GetAllowedDocumentTypes() []string {
+	if x != nil {
+		return x.AllowedDocumentTypes
+	}
+	return nil
+}
+
 type GetSubaccountRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -201,7 +411,7 @@ type GetSubaccountRequest struct {
 
 func (x *GetSubaccountRequest) Reset() {
 	*x = GetSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[2]
+	mi := &file_idgate_v1_risk_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -213,7 +423,7 @@ func (x *GetSubaccountRequest) String() string {
 func (*GetSubaccountRequest) ProtoMessage() {}
 
 func (x *GetSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[2]
+	mi := &file_idgate_v1_risk_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -226,7 +436,7 @@ func (x *GetSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*GetSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{2}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetSubaccountRequest) GetId() string {
@@ -243,13 +453,18 @@ type UpdateSubaccountRequest struct {
 	IdentityVerificationMode          *string                `protobuf:"bytes,3,opt,name=identity_verification_mode,json=identityVerificationMode,proto3,oneof" json:"identity_verification_mode,omitempty"`
 	IdentityVerificationRiskThreshold *int32                 `protobuf:"varint,4,opt,name=identity_verification_risk_threshold,json=identityVerificationRiskThreshold,proto3,oneof" json:"identity_verification_risk_threshold,omitempty"`
 	MaxVerificationAttempts           *int32                 `protobuf:"varint,5,opt,name=max_verification_attempts,json=maxVerificationAttempts,proto3,oneof" json:"max_verification_attempts,omitempty"`
-	unknownFields                     protoimpl.UnknownFields
-	sizeCache                         protoimpl.SizeCache
+	RequireMatchingSelfie             *bool                  `protobuf:"varint,6,opt,name=require_matching_selfie,json=requireMatchingSelfie,proto3,oneof" json:"require_matching_selfie,omitempty"`
+	RequireLiveCapture                *bool                  `protobuf:"varint,7,opt,name=require_live_capture,json=requireLiveCapture,proto3,oneof" json:"require_live_capture,omitempty"`
+	RequireIdNumber                   *bool                  `protobuf:"varint,8,opt,name=require_id_number,json=requireIdNumber,proto3,oneof" json:"require_id_number,omitempty"`
+	// Empty leaves the list unchanged.
+	AllowedDocumentTypes []string `protobuf:"bytes,9,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *UpdateSubaccountRequest) Reset() {
 	*x = UpdateSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[3]
+	mi := &file_idgate_v1_risk_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -261,7 +476,7 @@ func (x *UpdateSubaccountRequest) String() string {
 func (*UpdateSubaccountRequest) ProtoMessage() {}
 
 func (x *UpdateSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[3]
+	mi := &file_idgate_v1_risk_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -274,7 +489,7 @@ func (x *UpdateSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{3}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UpdateSubaccountRequest) GetId() string {
@@ -312,11 +527,53 @@ func (x *UpdateSubaccountRequest) GetMaxVerificationAttempts() int32 {
 	return 0
 }
 
+func (x *UpdateSubaccountRequest) GetRequireMatchingSelfie() bool {
+	if x != nil && x.RequireMatchingSelfie != nil {
+		return *x.RequireMatchingSelfie
+	}
+	return false
+}
+
+func (x *UpdateSubaccountRequest) GetRequireLiveCapture() bool {
+	if x != nil && x.RequireLiveCapture != nil {
+		return *x.RequireLiveCapture
+	}
+	return false
+}
+
+func (x *UpdateSubaccountRequest) GetRequireIdNumber() bool {
+	if x != nil && x.RequireIdNumber != nil {
+		return *x.RequireIdNumber
+	}
+	return false
+}
+
+func (x *UpdateSubaccountRequest) GetAllowedDocumentTypes() []string {
+	if x != nil {
+		return x.AllowedDocumentTypes
+	}
+	return nil
+}
+
 var File_idgate_v1_risk_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\n" +
-	"\x14idgate/v1/risk.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x02\n" +
+	"\x14idgate/v1/risk.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaa\x01\n" +
+	"\x18RecordPaymentRiskRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x1b\n" +
+	"\tcharge_id\x18\x02 \x01(\tR\bchargeId\x12\x1d\n" +
+	"\n" +
+	"risk_level\x18\x03 \x01(\tR\triskLevel\x12\"\n" +
+	"\n" +
+	"risk_score\x18\x04 \x01(\x05H\x00R\triskScore\x88\x01\x01B\r\n" +
+	"\v_risk_score\"\xfc\x01\n" +
+	"\x19RecordPaymentRiskResponse\x12\x1a\n" +
+	"\brecorded\x18\x01 \x01(\bR\brecorded\x12*\n" +
+	"\x11stripe_risk_score\x18\x02 \x01(\x05R\x0fstripeRiskScore\x12D\n" +
+	"\x1eidentity_verification_required\x18\x03 \x01(\bR\x1cidentityVerificationRequired\x12Q\n" +
+	"%identity_verification_required_reason\x18\x04 \x01(\tR\"identityVerificationRequiredReason\"\xbd\x04\n" +
 	"\n" +
 	"Subaccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -327,30 +584,50 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\xc9\x02\n" +
+	"updated_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x126\n" +
+	"\x17require_matching_selfie\x18\b \x01(\bR\x15requireMatchingSelfie\x120\n" +
+	"\x14require_live_capture\x18\t \x01(\bR\x12requireLiveCapture\x12*\n" +
+	"\x11require_id_number\x18\n" +
+	" \x01(\bR\x0frequireIdNumber\x124\n" +
+	"\x16allowed_document_types\x18\v \x03(\tR\x14allowedDocumentTypes\"\xef\x04\n" +
 	"\x17CreateSubaccountRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12<\n" +
 	"\x1aidentity_verification_mode\x18\x02 \x01(\tR\x18identityVerificationMode\x12T\n" +
 	"$identity_verification_risk_threshold\x18\x03 \x01(\x05H\x00R!identityVerificationRiskThreshold\x88\x01\x01\x12?\n" +
-	"\x19max_verification_attempts\x18\x04 \x01(\x05H\x01R\x17maxVerificationAttempts\x88\x01\x01B'\n" +
+	"\x19max_verification_attempts\x18\x04 \x01(\x05H\x01R\x17maxVerificationAttempts\x88\x01\x01\x12;\n" +
+	"\x17require_matching_selfie\x18\x05 \x01(\bH\x02R\x15requireMatchingSelfie\x88\x01\x01\x125\n" +
+	"\x14require_live_capture\x18\x06 \x01(\bH\x03R\x12requireLiveCapture\x88\x01\x01\x12/\n" +
+	"\x11require_id_number\x18\a \x01(\bH\x04R\x0frequireIdNumber\x88\x01\x01\x124\n" +
+	"\x16allowed_document_types\x18\b \x03(\tR\x14allowedDocumentTypesB'\n" +
 	"%_identity_verification_risk_thresholdB\x1c\n" +
-	"\x1a_max_verification_attempts\"&\n" +
+	"\x1a_max_verification_attemptsB\x1a\n" +
+	"\x18_require_matching_selfieB\x17\n" +
+	"\x15_require_live_captureB\x14\n" +
+	"\x12_require_id_number\"&\n" +
 	"\x14GetSubaccountRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x8b\x03\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xb1\x05\n" +
 	"\x17UpdateSubaccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12A\n" +
 	"\x1aidentity_verification_mode\x18\x03 \x01(\tH\x01R\x18identityVerificationMode\x88\x01\x01\x12T\n" +
 	"$identity_verification_risk_threshold\x18\x04 \x01(\x05H\x02R!identityVerificationRiskThreshold\x88\x01\x01\x12?\n" +
-	"\x19max_verification_attempts\x18\x05 \x01(\x05H\x03R\x17maxVerificationAttempts\x88\x01\x01B\a\n" +
+	"\x19max_verification_attempts\x18\x05 \x01(\x05H\x03R\x17maxVerificationAttempts\x88\x01\x01\x12;\n" +
+	"\x17require_matching_selfie\x18\x06 \x01(\bH\x04R\x15requireMatchingSelfie\x88\x01\x01\x125\n" +
+	"\x14require_live_capture\x18\a \x01(\bH\x05R\x12requireLiveCapture\x88\x01\x01\x12/\n" +
+	"\x11require_id_number\x18\b \x01(\bH\x06R\x0frequireIdNumber\x88\x01\x01\x124\n" +
+	"\x16allowed_document_types\x18\t \x03(\tR\x14allowedDocumentTypesB\a\n" +
 	"\x05_nameB\x1d\n" +
 	"\x1b_identity_verification_modeB'\n" +
 	"%_identity_verification_risk_thresholdB\x1c\n" +
-	"\x1a_max_verification_attempts2\xcf\x02\n" +
+	"\x1a_max_verification_attemptsB\x1a\n" +
+	"\x18_require_matching_selfieB\x17\n" +
+	"\x15_require_live_captureB\x14\n" +
+	"\x12_require_id_number2\xe5\x03\n" +
 	"\vRiskService\x12i\n" +
 	"\x10CreateSubaccount\x12\".idgate.v1.CreateSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/subaccounts\x12e\n" +
 	"\rGetSubaccount\x12\x1f.idgate.v1.GetSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/subaccounts/{id}\x12n\n" +
-	"\x10UpdateSubaccount\x12\".idgate.v1.UpdateSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*2\x14/v1/subaccounts/{id}B1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
+	"\x10UpdateSubaccount\x12\".idgate.v1.UpdateSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*2\x14/v1/subaccounts/{id}\x12\x93\x01\n" +
+	"\x11RecordPaymentRisk\x12#.idgate.v1.RecordPaymentRiskRequest\x1a$.idgate.v1.RecordPaymentRiskResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/customers/{customer_id}/payment-riskB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
 	file_idgate_v1_risk_proto_rawDescOnce sync.Once
@@ -364,25 +641,29 @@ func file_idgate_v1_risk_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_risk_proto_rawDescData
 }
 
-var file_idgate_v1_risk_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_idgate_v1_risk_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_idgate_v1_risk_proto_goTypes = []any{
-	(*Subaccount)(nil),              // 0: idgate.v1.Subaccount
-	(*CreateSubaccountRequest)(nil), // 1: idgate.v1.CreateSubaccountRequest
-	(*GetSubaccountRequest)(nil),    // 2: idgate.v1.GetSubaccountRequest
-	(*UpdateSubaccountRequest)(nil), // 3: idgate.v1.UpdateSubaccountRequest
-	(*timestamppb.Timestamp)(nil),   // 4: google.protobuf.Timestamp
+	(*RecordPaymentRiskRequest)(nil),  // 0: idgate.v1.RecordPaymentRiskRequest
+	(*RecordPaymentRiskResponse)(nil), // 1: idgate.v1.RecordPaymentRiskResponse
+	(*Subaccount)(nil),                // 2: idgate.v1.Subaccount
+	(*CreateSubaccountRequest)(nil),   // 3: idgate.v1.CreateSubaccountRequest
+	(*GetSubaccountRequest)(nil),      // 4: idgate.v1.GetSubaccountRequest
+	(*UpdateSubaccountRequest)(nil),   // 5: idgate.v1.UpdateSubaccountRequest
+	(*timestamppb.Timestamp)(nil),     // 6: google.protobuf.Timestamp
 }
 var file_idgate_v1_risk_proto_depIdxs = []int32{
-	4, // 0: idgate.v1.Subaccount.created_at:type_name -> google.protobuf.Timestamp
-	4, // 1: idgate.v1.Subaccount.updated_at:type_name -> google.protobuf.Timestamp
-	1, // 2: idgate.v1.RiskService.CreateSubaccount:input_type -> idgate.v1.CreateSubaccountRequest
-	2, // 3: idgate.v1.RiskService.GetSubaccount:input_type -> idgate.v1.GetSubaccountRequest
-	3, // 4: idgate.v1.RiskService.UpdateSubaccount:input_type -> idgate.v1.UpdateSubaccountRequest
-	0, // 5: idgate.v1.RiskService.CreateSubaccount:output_type -> idgate.v1.Subaccount
-	0, // 6: idgate.v1.RiskService.GetSubaccount:output_type -> idgate.v1.Subaccount
-	0, // 7: idgate.v1.RiskService.UpdateSubaccount:output_type -> idgate.v1.Subaccount
-	5, // [5:8] is the sub-list for method output_type
-	2, // [2:5] is the sub-list for method input_type
+	6, // 0: idgate.v1.Subaccount.created_at:type_name -> google.protobuf.Timestamp
+	6, // 1: idgate.v1.Subaccount.updated_at:type_name -> google.protobuf.Timestamp
+	3, // 2: idgate.v1.RiskService.CreateSubaccount:input_type -> idgate.v1.CreateSubaccountRequest
+	4, // 3: idgate.v1.RiskService.GetSubaccount:input_type -> idgate.v1.GetSubaccountRequest
+	5, // 4: idgate.v1.RiskService.UpdateSubaccount:input_type -> idgate.v1.UpdateSubaccountRequest
+	0, // 5: idgate.v1.RiskService.RecordPaymentRisk:input_type -> idgate.v1.RecordPaymentRiskRequest
+	2, // 6: idgate.v1.RiskService.CreateSubaccount:output_type -> idgate.v1.Subaccount
+	2, // 7: idgate.v1.RiskService.GetSubaccount:output_type -> idgate.v1.Subaccount
+	2, // 8: idgate.v1.RiskService.UpdateSubaccount:output_type -> idgate.v1.Subaccount
+	1, // 9: idgate.v1.RiskService.RecordPaymentRisk:output_type -> idgate.v1.RecordPaymentRiskResponse
+	6, // [6:10] is the sub-list for method output_type
+	2, // [2:6] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
 	2, // [2:2] is the sub-list for extension extendee
 	0, // [0:2] is the sub-list for field type_name
@@ -393,15 +674,16 @@ func file_idgate_v1_risk_proto_init() {
 	if File_idgate_v1_risk_proto != nil {
 		return
 	}
-	file_idgate_v1_risk_proto_msgTypes[1].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[0].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[3].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_risk_proto_rawDesc), len(file_idgate_v1_risk_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

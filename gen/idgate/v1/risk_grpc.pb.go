@@ -19,9 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RiskService_CreateSubaccount_FullMethodName = "/idgate.v1.RiskService/CreateSubaccount"
-	RiskService_GetSubaccount_FullMethodName    = "/idgate.v1.RiskService/GetSubaccount"
-	RiskService_UpdateSubaccount_FullMethodName = "/idgate.v1.RiskService/UpdateSubaccount"
+	RiskService_CreateSubaccount_FullMethodName  = "/idgate.v1.RiskService/CreateSubaccount"
+	RiskService_GetSubaccount_FullMethodName     = "/idgate.v1.RiskService/GetSubaccount"
+	RiskService_UpdateSubaccount_FullMethodName  = "/idgate.v1.RiskService/UpdateSubaccount"
+	RiskService_RecordPaymentRisk_FullMethodName = "/idgate.v1.RiskService/RecordPaymentRisk"
 )
 
 // RiskServiceClient is the client API for RiskService service.
@@ -37,6 +38,9 @@ type RiskServiceClient interface {
 	// UpdateSubaccount changes the fields that are set in the request and leaves the others.
 	// A policy change affects later evaluations; it never un-verifies a customer.
 	UpdateSubaccount(ctx context.Context, in *UpdateSubaccountRequest, opts ...grpc.CallOption) (*Subaccount, error)
+	// RecordPaymentRisk records the Radar outcome of a customer's charge, for platforms that see
+	// charges elsewhere. Only the first successful charge sets the score (seed 004).
+	RecordPaymentRisk(ctx context.Context, in *RecordPaymentRiskRequest, opts ...grpc.CallOption) (*RecordPaymentRiskResponse, error)
 }
 
 type riskServiceClient struct {
@@ -77,6 +81,16 @@ func (c *riskServiceClient) UpdateSubaccount(ctx context.Context, in *UpdateSuba
 	return out, nil
 }
 
+func (c *riskServiceClient) RecordPaymentRisk(ctx context.Context, in *RecordPaymentRiskRequest, opts ...grpc.CallOption) (*RecordPaymentRiskResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordPaymentRiskResponse)
+	err := c.cc.Invoke(ctx, RiskService_RecordPaymentRisk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RiskServiceServer is the server API for RiskService service.
 // All implementations must embed UnimplementedRiskServiceServer
 // for forward compatibility.
@@ -90,6 +104,9 @@ type RiskServiceServer interface {
 	// UpdateSubaccount changes the fields that are set in the request and leaves the others.
 	// A policy change affects later evaluations; it never un-verifies a customer.
 	UpdateSubaccount(context.Context, *UpdateSubaccountRequest) (*Subaccount, error)
+	// RecordPaymentRisk records the Radar outcome of a customer's charge, for platforms that see
+	// charges elsewhere. Only the first successful charge sets the score (seed 004).
+	RecordPaymentRisk(context.Context, *RecordPaymentRiskRequest) (*RecordPaymentRiskResponse, error)
 	mustEmbedUnimplementedRiskServiceServer()
 }
 
@@ -108,6 +125,9 @@ func (UnimplementedRiskServiceServer) GetSubaccount(context.Context, *GetSubacco
 }
 func (UnimplementedRiskServiceServer) UpdateSubaccount(context.Context, *UpdateSubaccountRequest) (*Subaccount, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateSubaccount not implemented")
+}
+func (UnimplementedRiskServiceServer) RecordPaymentRisk(context.Context, *RecordPaymentRiskRequest) (*RecordPaymentRiskResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordPaymentRisk not implemented")
 }
 func (UnimplementedRiskServiceServer) mustEmbedUnimplementedRiskServiceServer() {}
 func (UnimplementedRiskServiceServer) testEmbeddedByValue()                     {}
@@ -184,6 +204,24 @@ func _RiskService_UpdateSubaccount_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RiskService_RecordPaymentRisk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordPaymentRiskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RiskServiceServer).RecordPaymentRisk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RiskService_RecordPaymentRisk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RiskServiceServer).RecordPaymentRisk(ctx, req.(*RecordPaymentRiskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RiskService_ServiceDesc is the grpc.ServiceDesc for RiskService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -202,6 +240,10 @@ var RiskService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateSubaccount",
 			Handler:    _RiskService_UpdateSubaccount_Handler,
+		},
+		{
+			MethodName: "RecordPaymentRisk",
+			Handler:    _RiskService_RecordPaymentRisk_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,36 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// ReviewTask is work for an operator: a subject that automation cannot decide.
+type ReviewTask struct{ ent.Schema }
+
+// Mixin of the ReviewTask.
+func (ReviewTask) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the ReviewTask.
+func (ReviewTask) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("id").Immutable().NotEmpty(),
+		field.String("subaccount_id").Immutable(),
+		field.String("subject_type").Immutable(), // customer
+		field.String("subject_id").Immutable(),
+		field.String("reason").Immutable(), // e.g. max_attempts_exceeded
+		field.Enum("priority").Values("normal", "high", "urgent"),
+		field.Enum("status").Values("open", "resolved").Default("open"),
+		field.String("resolution").Default(""),
+		field.Time("resolved_at").Optional().Nillable(),
+	}
+}
+
+// Indexes of the ReviewTask.
+func (ReviewTask) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("subject_type", "subject_id", "reason", "status"),
+		index.Fields("status", "priority", "created_at"),
+	}
+}

@@ -1,0 +1,218 @@
+package identity
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/verificationsession"
+	"github.com/idgate/idgate/internal/notify"
+	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
+	"github.com/idgate/idgate/internal/webhook"
+)
+
+// SessionEventTypes are the Stripe Identity events this package handles.
+var SessionEventTypes = []string{
+	"identity.verification_session.processing",
+	"identity.verification_session.verified",
+	"identity.verification_session.requires_input",
+	"identity.verification_session.canceled",
+	"identity.verification_session.redacted",
+}
+
+// sessionUpdate is one observation of a session's state, from an event or from Stripe.
+type sessionUpdate struct {
+	SessionID  string
+	Status     string // Stripe's: requires_input, processing, verified, canceled
+	ErrorCode  string
+	CustomerID string // from the session's metadata
+	At         time.Time
+	Verified   *stripe.VerifiedData
+	Redacted   bool
+}
+
+// HandleSessionEvent applies an identity.verification_session.* event. It is safe to run
+// twice and in any order: a session that reached verified or canceled never changes again,
+// an event older than the last one applied is ignored, and an event of a session that is
+// not the customer's newest changes only that session's record.
+func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) error {
+	var obj struct {
+		ID        string `json:"id"`
+		Status    string `json:"status"`
+		LastError *struct {
+			Code string `json:"code"`
+		} `json:"last_error"`
+		Metadata map[string]string `json:"metadata"`
+	}
+	if err := json.Unmarshal(ev.Object, &obj); err != nil || obj.ID == "" {
+		return fmt.Errorf("decode verification session of %s: %v", ev.ID, err)
+	}
+	u := sessionUpdate{SessionID: obj.ID, Status: obj.Status, CustomerID: obj.Metadata["customer_id"], At: ev.Created}
+	if obj.LastError != nil {
+		u.ErrorCode = obj.LastError.Code
+	}
+	switch ev.Type {
+	case "identity.verification_session.redacted":
+		u.Redacted = true
+	case "identity.verification_session.verified":
+		// The event carries no verified outputs: fetch them (the worker retries on failure).
+		vs, err := s.stripe.GetVerifiedSession(ctx, obj.ID)
+		if err != nil {
+			return err
+		}
+		u.Status, u.Verified = "verified", vs.Verified
+	}
+	return s.applySession(ctx, u)
+}
+
+func (s *Service) applySession(ctx context.Context, u sessionUpdate) error {
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		vs, err := tx.VerificationSession.Get(ctx, u.SessionID)
+		if ent.IsNotFound(err) {
+			return s.adopt(ctx, tx, u)
+		}
+		if err != nil {
+			return err
+		}
+		row, err := s.lockCustomer(ctx, tx, vs.CustomerID)
+		if err != nil {
+			return err
+		}
+		if u.Redacted {
+			return s.sessionRedacted(ctx, tx, row, vs, u.At)
+		}
+		if terminal(vs.Status) || (vs.StatusEventAt != nil && (u.At.Before(*vs.StatusEventAt) ||
+			u.At.Equal(*vs.StatusEventAt) && rank(u.Status, u.ErrorCode) < rank(vs.Status, vs.LastErrorCode))) {
+			s.log.InfoContext(ctx, "stale verification session event ignored", "session_id", vs.ID, "status", u.Status)
+			return nil
+		}
+		if err := vs.Update().SetStatus(u.Status).SetLastErrorCode(u.ErrorCode).SetStatusEventAt(u.At).Exec(ctx); err != nil {
+			return err
+		}
+		if row.IdentitySessionID == nil || *row.IdentitySessionID != vs.ID {
+			return nil // an older session: its outcome no longer speaks for the customer
+		}
+		return s.applyToCustomer(ctx, tx, row, u)
+	})
+}
+
+// adopt links a session idgate did not create (or whose creation has not committed yet)
+// through its metadata, when the customer has no session of their own yet.
+func (s *Service) adopt(ctx context.Context, tx store.Tx, u sessionUpdate) error {
+	if u.CustomerID == "" {
+		s.log.InfoContext(ctx, "event for a verification session idgate does not know", "session_id", u.SessionID)
+		return nil
+	}
+	row, err := s.lockCustomer(ctx, tx, u.CustomerID)
+	if err != nil {
+		s.log.InfoContext(ctx, "verification session names an unknown customer", "session_id", u.SessionID)
+		return nil
+	}
+	if row.IdentitySessionID != nil {
+		// Most likely our own create has not committed yet: retry later.
+		return fmt.Errorf("verification session %s is not recorded yet", u.SessionID)
+	}
+	err = tx.VerificationSession.Create().SetID(u.SessionID).SetCustomerID(row.ID).SetSubaccountID(row.SubaccountID).
+		SetStatus(u.Status).SetLastErrorCode(u.ErrorCode).SetStatusEventAt(u.At).SetAttempt(row.IdentityAttemptCount + 1).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if row, err = row.Update().SetIdentitySessionID(u.SessionID).SetIdentityAttemptCount(row.IdentityAttemptCount + 1).Save(ctx); err != nil {
+		return err
+	}
+	return s.applyToCustomer(ctx, tx, row, u)
+}
+
+func terminal(status string) bool { return status == "verified" || status == "canceled" }
+
+// rank orders a session's states along its life, to settle events stamped the same second:
+// waiting for input, then processing, then back with an error.
+func rank(status, errorCode string) int {
+	switch {
+	case status == "processing":
+		return 1
+	case status == "requires_input" && errorCode != "":
+		return 2
+	case terminal(status):
+		return 3
+	}
+	return 0
+}
+
+// applyToCustomer moves the customer's status with their newest session. A verified
+// customer (including one verified by an operator) is never moved back by a session.
+func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Customer, u sessionUpdate) error {
+	if isVerified(row) {
+		return nil
+	}
+	upd := row.Update()
+	switch u.Status {
+	case "processing":
+		upd.SetIdentityStatus(StatusPending)
+	case "canceled":
+		upd.SetIdentityStatus(StatusCanceled)
+	case "requires_input":
+		upd.SetIdentityStatus(StatusRequiresInput).SetIdentityLastErrorCode(u.ErrorCode)
+	case "verified":
+		upd.SetIdentityStatus(StatusVerified).SetIdentityVerifiedAt(u.At).SetIdentityLastErrorCode("").
+			SetIdentityVerificationRequired(false)
+		if d := u.Verified; d != nil {
+			addr := ""
+			if d.Address != nil {
+				b, _ := json.Marshal(d.Address)
+				addr = string(b)
+			}
+			upd.SetIdentityFirstName(d.FirstName).SetIdentityLastName(d.LastName).SetIdentityDob(d.DOB).
+				SetIdentityIDType(d.DocumentType).SetIdentityAddress(addr).SetIdentityIDNumberLast4(d.IDNumberLast4).
+				SetIdentityIssuingCountry(d.IssuingCountry).SetIdentityExpirationDate(d.ExpirationDate)
+		}
+	default:
+		return nil
+	}
+	row, err := upd.Save(ctx)
+	if err != nil {
+		return err
+	}
+	switch u.Status {
+	case "verified":
+		s.log.InfoContext(ctx, "customer verified", "customer_id", row.ID, "session_id", u.SessionID)
+		return s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Verified())
+	case "requires_input":
+		if u.ErrorCode == "" {
+			return nil // waiting for the customer's first submission
+		}
+		sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
+		if err != nil {
+			return err
+		}
+		if row.IdentityAttemptCount >= sub.MaxVerificationAttempts {
+			if _, err := s.openReview(ctx, tx, row, ReasonMaxAttempts); err != nil {
+				return err
+			}
+		}
+		return s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.RequiresInput(GuidanceFor(u.ErrorCode)))
+	}
+	return nil
+}
+
+// sessionRedacted records Stripe's confirmation; when every session of a customer who asked
+// for deletion is redacted, the deletion is complete.
+func (s *Service) sessionRedacted(ctx context.Context, tx store.Tx, row *ent.Customer, vs *ent.VerificationSession, at time.Time) error {
+	if err := vs.Update().SetRedactedAt(at).Exec(ctx); err != nil {
+		return err
+	}
+	if row.IdentityRedactionRequestedAt == nil || row.IdentityRedactedAt != nil {
+		return nil
+	}
+	left, err := tx.VerificationSession.Query().Where(
+		verificationsession.CustomerID(row.ID), verificationsession.RedactedAtIsNil(),
+	).Exist(ctx)
+	if err != nil || left {
+		return err
+	}
+	s.log.InfoContext(ctx, "customer identity redaction complete", "customer_id", row.ID)
+	return row.Update().SetIdentityRedactedAt(at).Exec(ctx)
+}

@@ -1,0 +1,68 @@
+package identity
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// Decision answers a gate check.
+type Decision struct {
+	Allowed        bool
+	Reason         string
+	RequiredAction string
+	Status         *string
+	Message        string
+}
+
+var action = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+// CheckAccess answers whether the customer may perform action (e.g. ride_start), from the
+// database alone: allowed when no verification is required or the customer is verified
+// (seed 004's ride-start check and its "Verification Status Impact on Rides" table).
+func (s *Service) CheckAccess(ctx context.Context, customerID, act string) (Decision, error) {
+	switch {
+	case customerID == "":
+		return Decision{}, apperr.Invalid("customer_id", "is required")
+	case !action.MatchString(act):
+		return Decision{}, apperr.Invalid("action", "must be a lower-case name such as ride_start")
+	}
+	row, err := s.store.Reader.Customer.Query().
+		Where(customer.ID(customerID)).
+		Select(customer.FieldIdentityVerificationRequired, customer.FieldIdentityStatus, customer.FieldIdentityLastErrorCode).
+		Only(ctx)
+	if err != nil {
+		return Decision{}, store.MapError(err, "customer "+customerID)
+	}
+	return Decide(row.IdentityVerificationRequired, row.IdentityStatus, row.IdentityLastErrorCode), nil
+}
+
+// Decide is the gate's rule, separate from storage so that every row of seed 004's table
+// is tested directly.
+func Decide(required bool, status *string, lastErrorCode string) Decision {
+	d := Decision{Status: status}
+	st := ""
+	if status != nil {
+		st = *status
+	}
+	switch {
+	case st == StatusVerified:
+		d.Allowed, d.Reason, d.RequiredAction, d.Message = true, "identity_verified", "none", ""
+	case !required:
+		d.Allowed, d.Reason, d.RequiredAction, d.Message = true, "verification_not_required", "none", ""
+	case st == StatusPending:
+		d.Reason, d.RequiredAction, d.Message = "identity_verification_pending", "wait_for_verification", "Your identity verification is being processed. Please try again shortly."
+	case st == StatusRequiresInput:
+		d.Reason, d.RequiredAction, d.Message = "identity_verification_requires_input", "retry_verification", GuidanceFor(lastErrorCode)
+	case st == StatusFailed:
+		d.Reason, d.RequiredAction, d.Message = "identity_verification_failed", "contact_support", "We couldn't verify your identity. Please contact support."
+	case st == StatusCanceled:
+		d.Reason, d.RequiredAction, d.Message = "identity_verification_canceled", "start_verification", "Your identity verification was canceled. Please verify your identity to continue."
+	default:
+		d.Reason, d.RequiredAction, d.Message = "identity_verification_required", "start_verification", "Please verify your identity to continue."
+	}
+	return d
+}

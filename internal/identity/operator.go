@@ -1,0 +1,138 @@
+package identity
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/notify"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// Operator names who performs an action, until API keys identify callers.
+func operatorName(op string) string {
+	if op = strings.TrimSpace(op); op == "" {
+		return "unknown"
+	}
+	return op
+}
+
+func checkText(field, v string, required bool, max int) error {
+	switch {
+	case required && strings.TrimSpace(v) == "":
+		return apperr.Invalid(field, "is required")
+	case utf8.RuneCountInString(v) > max || !utf8.ValidString(v):
+		return apperr.Invalid(field, "must be valid UTF-8 of at most %d characters", max)
+	}
+	return nil
+}
+
+// update runs fn on the locked customer in a transaction and returns the result.
+func (s *Service) update(ctx context.Context, id string, fn func(tx store.Tx, row *ent.Customer) (*ent.Customer, error)) (Customer, error) {
+	var out Customer
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		row, err := s.lockCustomer(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if row, err = fn(tx, row); err != nil {
+			return err
+		}
+		out = fromRow(row)
+		return nil
+	})
+	return out, err
+}
+
+// ClearRequirement removes the current requirement without marking the customer verified;
+// a later trigger can require verification again.
+func (s *Service) ClearRequirement(ctx context.Context, id, operator, notes string) (Customer, error) {
+	if err := checkText("notes", notes, false, 2000); err != nil {
+		return Customer{}, err
+	}
+	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
+		if !row.IdentityVerificationRequired {
+			return row, nil
+		}
+		row, err := row.Update().SetIdentityVerificationRequired(false).SetIdentityRequirementClearedAt(s.now()).Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.log.InfoContext(ctx, "identity requirement cleared", "customer_id", id, "operator", operatorName(operator))
+		return row, s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Cleared())
+	})
+}
+
+// ManualVerify marks the customer verified without Stripe Identity (seed 004): notes say
+// how the identity was confirmed; by and at are recorded.
+func (s *Service) ManualVerify(ctx context.Context, id, operator, notes string) (Customer, error) {
+	if err := checkText("notes", notes, true, 2000); err != nil {
+		return Customer{}, err
+	}
+	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
+		if row.IdentityRedactionRequestedAt != nil {
+			return nil, apperr.FailedPrecondition("customer %s asked for their identity data to be deleted", id)
+		}
+		now := s.now()
+		row, err := row.Update().
+			SetIdentityStatus(StatusVerified).SetIdentityVerifiedAt(now).SetIdentityVerificationRequired(false).
+			SetIdentityManualVerification(true).SetIdentityManualVerificationNotes(strings.TrimSpace(notes)).
+			SetIdentityManualVerificationBy(operatorName(operator)).SetIdentityManualVerificationAt(now).
+			Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.log.InfoContext(ctx, "customer manually verified", "customer_id", id, "operator", operatorName(operator))
+		return row, s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Verified())
+	})
+}
+
+// RequireVerification blocks the customer until they verify again: the previous
+// verification and session no longer count, and the attempts start afresh.
+func (s *Service) RequireVerification(ctx context.Context, id, operator, reason string) (Customer, error) {
+	if err := checkText("reason", reason, true, 200); err != nil {
+		return Customer{}, err
+	}
+	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
+		sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
+		if err != nil {
+			return nil, err
+		}
+		row, err = row.Update().
+			SetIdentityVerificationRequired(false). // require() sets it with the new reason
+			ClearIdentityStatus().ClearIdentitySessionID().SetIdentityAttemptCount(0).SetIdentityLastErrorCode("").
+			SetIdentityManualVerification(false).
+			Save(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.log.InfoContext(ctx, "identity verification required by operator", "customer_id", id, "operator", operatorName(operator))
+		return s.require(ctx, tx, row, sub, "operator:"+strings.TrimSpace(reason))
+	})
+}
+
+// RefreshFromStripe re-reads the customer's newest session from Stripe and applies it as the
+// latest word on that session (seed 004: "verified but appears as pending").
+func (s *Service) RefreshFromStripe(ctx context.Context, id string) (Customer, error) {
+	c, err := s.GetCustomer(ctx, id)
+	if err != nil {
+		return Customer{}, err
+	}
+	if c.Identity.SessionID == nil {
+		return Customer{}, apperr.FailedPrecondition("customer %s has no verification session to refresh", id)
+	}
+	vs, err := s.stripe.GetVerifiedSession(ctx, *c.Identity.SessionID)
+	if err != nil {
+		return Customer{}, err
+	}
+	u := sessionUpdate{SessionID: *c.Identity.SessionID, Status: vs.Status, ErrorCode: vs.LastErrorCode, At: s.now(), CustomerID: id}
+	if vs.Status == "verified" {
+		u.Verified = vs.Verified
+	}
+	if err := s.applySession(ctx, u); err != nil {
+		return Customer{}, err
+	}
+	return s.GetCustomer(ctx, id)
+}

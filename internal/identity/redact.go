@@ -1,0 +1,76 @@
+package identity
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/verificationsession"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// RedactCustomerIdentity deletes the customer's personal data (seed 001): verified data,
+// contact details and manual-verification notes are wiped here at once, notification texts
+// are blanked, and a job asks Stripe to redact each session. The customer row keeps only
+// ids and timestamps that prove it happened; identity_redacted_at is set when Stripe has
+// confirmed every session (or at once when there are none).
+func (s *Service) RedactCustomerIdentity(ctx context.Context, id string) (Customer, error) {
+	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
+		if row.IdentityRedactionRequestedAt != nil {
+			return row, nil
+		}
+		now := s.now()
+		upd := row.Update().SetIdentityRedactionRequestedAt(now).
+			SetEmail("").SetPhone("").ClearStripeCustomerID().
+			SetIdentityFirstName("").SetIdentityLastName("").SetIdentityDob("").SetIdentityIDType("").
+			SetIdentityAddress("").SetIdentityIDNumberLast4("").SetIdentityIssuingCountry("").SetIdentityExpirationDate("").
+			SetIdentityManualVerificationNotes("")
+		sessions, err := tx.VerificationSession.Query().Where(verificationsession.CustomerID(id), verificationsession.RedactedAtIsNil()).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(sessions) == 0 {
+			upd.SetIdentityRedactedAt(now)
+		}
+		if row, err = upd.Save(ctx); err != nil {
+			return nil, err
+		}
+		if err := tx.Notification.Update().Where(notification.CustomerID(id)).SetTitle("").SetBody("").Exec(ctx); err != nil {
+			return nil, err
+		}
+		for _, vs := range sessions {
+			if err := vs.Update().SetRedactionRequestedAt(now).Exec(ctx); err != nil {
+				return nil, err
+			}
+			if _, err := s.jobs.InsertTx(ctx, tx.SQL, RedactSessionArgs{SessionID: vs.ID}, nil); err != nil {
+				return nil, err
+			}
+		}
+		s.log.InfoContext(ctx, "customer identity redaction requested", "customer_id", id, "sessions", len(sessions))
+		return row, nil
+	})
+}
+
+// RedactSessionArgs is the job that asks Stripe to redact one session.
+type RedactSessionArgs struct {
+	SessionID string `json:"session_id"`
+}
+
+// Kind names the job.
+func (RedactSessionArgs) Kind() string { return "redact_verification_session" }
+
+// RedactWorker works RedactSessionArgs jobs; Stripe's redacted event completes the deletion.
+type RedactWorker struct {
+	river.WorkerDefaults[RedactSessionArgs]
+	svc *Service
+}
+
+// NewRedactWorker returns the worker.
+func NewRedactWorker(s *Service) *RedactWorker { return &RedactWorker{svc: s} }
+
+// Work calls Stripe; an error retries with backoff.
+func (w *RedactWorker) Work(ctx context.Context, job *river.Job[RedactSessionArgs]) error {
+	return w.svc.stripe.RedactVerificationSession(ctx, job.Args.SessionID, "redact:"+job.Args.SessionID)
+}

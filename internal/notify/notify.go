@@ -1,0 +1,193 @@
+// Package notify is idgate's outbox of customer notifications: a notification is written in
+// the same transaction as the change it announces, and a job delivers it to the platform's
+// endpoint, signed, retrying until it is accepted.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/internal/jobs"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// Message is a notification's type and text.
+type Message struct {
+	Type, Title, Body string
+}
+
+// The texts of seed 004 (and the retry guidance of seed 003).
+func Required(appName string) Message {
+	return Message{"identity_required", "Identity Verification Required", "Please verify your identity to continue using " + appName}
+}
+
+// Verified announces a successful verification.
+func Verified() Message {
+	return Message{"identity_verified", "Identity Verified", "Your identity has been verified. You're all set to ride!"}
+}
+
+// Cleared announces that an operator cleared the requirement.
+func Cleared() Message {
+	return Message{"requirement_cleared", "Good to Go!", "Your account has been verified and you can now ride."}
+}
+
+// RequiresInput tells the customer what to do after a failed attempt.
+func RequiresInput(guidance string) Message {
+	return Message{"identity_requires_input", "Identity Verification Needs Another Try", guidance}
+}
+
+// Outbox adds notifications inside a caller's transaction.
+type Outbox struct{ jobs jobs.Inserter }
+
+// NewOutbox returns an Outbox that enqueues deliveries on q.
+func NewOutbox(q jobs.Inserter) *Outbox { return &Outbox{jobs: q} }
+
+// Add stores m for the customer and enqueues its delivery, both in tx.
+func (o *Outbox) Add(ctx context.Context, tx store.Tx, subaccountID, customerID string, m Message) error {
+	id := store.NewID("ntf")
+	err := tx.Notification.Create().SetID(id).SetSubaccountID(subaccountID).SetCustomerID(customerID).
+		SetType(m.Type).SetTitle(m.Title).SetBody(m.Body).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("store notification: %w", err)
+	}
+	if _, err := o.jobs.InsertTx(ctx, tx.SQL, DeliverArgs{NotificationID: id}, nil); err != nil {
+		return fmt.Errorf("enqueue notification: %w", err)
+	}
+	return nil
+}
+
+// DeliverArgs is the job that delivers one notification.
+type DeliverArgs struct {
+	NotificationID string `json:"notification_id"`
+}
+
+// Kind names the job.
+func (DeliverArgs) Kind() string { return "notification" }
+
+// Sink is where notifications go: an HTTP endpoint of the platform and the secret that
+// signs each body. With no URL, notifications are logged (ids and type only).
+type Sink struct {
+	URL    string
+	Secret string
+}
+
+// Deliverer works DeliverArgs jobs.
+type Deliverer struct {
+	river.WorkerDefaults[DeliverArgs]
+	store  *store.Store
+	sink   Sink
+	client *http.Client
+	log    *slog.Logger
+}
+
+// NewDeliverer returns the notification worker.
+func NewDeliverer(st *store.Store, sink Sink, log *slog.Logger) *Deliverer {
+	return &Deliverer{store: st, sink: sink, client: &http.Client{Timeout: 10 * time.Second}, log: log}
+}
+
+// Payload is the JSON body POSTed to the sink.
+type Payload struct {
+	ID           string    `json:"id"`
+	Type         string    `json:"type"`
+	SubaccountID string    `json:"subaccount_id"`
+	CustomerID   string    `json:"customer_id"`
+	Title        string    `json:"title"`
+	Body         string    `json:"body"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// SignatureHeader carries "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">".
+const SignatureHeader = "Idgate-Signature"
+
+// Work delivers one notification. A non-2xx answer or a network error is returned, so the
+// queue retries with backoff; the attempt is recorded on the notification.
+func (d *Deliverer) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	n, err := d.store.Ent.Notification.Get(ctx, job.Args.NotificationID)
+	if err != nil {
+		return store.MapError(err, "notification "+job.Args.NotificationID)
+	}
+	if n.DeliveredAt != nil {
+		return nil
+	}
+	if d.sink.URL == "" {
+		d.log.Info("notification (no sink configured)", "notification_id", n.ID, "type", n.Type, "customer_id", n.CustomerID)
+		return d.record(ctx, n, nil)
+	}
+	body, err := json.Marshal(Payload{ID: n.ID, Type: n.Type, SubaccountID: n.SubaccountID, CustomerID: n.CustomerID, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt.UTC()})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.sink.URL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(SignatureHeader, Sign(d.sink.Secret, time.Now(), body))
+	resp, err := d.client.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			err = fmt.Errorf("notification sink answered HTTP %d", resp.StatusCode)
+		}
+	}
+	if rerr := d.record(ctx, n, err); rerr != nil {
+		d.log.Error("record notification attempt", "notification_id", n.ID, "err", rerr)
+	}
+	return err
+}
+
+func (d *Deliverer) record(ctx context.Context, n *ent.Notification, deliveryErr error) error {
+	u := d.store.Ent.Notification.UpdateOne(n).AddAttempts(1)
+	if deliveryErr != nil {
+		u.SetLastError(deliveryErr.Error())
+	} else {
+		u.SetDeliveredAt(time.Now().UTC()).SetLastError("")
+	}
+	return u.Exec(ctx)
+}
+
+// Sign returns the signature header value for body sent at t.
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + mac(secret, ts, body)
+}
+
+// Verify checks a signature header against body, accepting timestamps within tolerance;
+// platforms receiving notifications do the same.
+func Verify(secret, header string, body []byte, tolerance time.Duration, now time.Time) bool {
+	var ts, sig string
+	for _, part := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sig = v
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || now.Sub(time.Unix(sec, 0)).Abs() > tolerance {
+		return false
+	}
+	return hmac.Equal([]byte(sig), []byte(mac(secret, ts, body)))
+}
+
+func mac(secret, ts string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
