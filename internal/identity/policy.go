@@ -104,10 +104,16 @@ func (s *Service) recordRisk(ctx context.Context, tx store.Tx, row *ent.Customer
 	if err != nil {
 		return false, nil, err
 	}
-	if tenant.Mode(sub.IdentityVerificationMode) == tenant.ModeRiskBased && !isVerified(row) {
+	if isVerified(row) {
+		return true, row, nil
+	}
+	switch tenant.Mode(sub.IdentityVerificationMode) {
+	case tenant.ModeRiskBased:
 		if flag, reason := RiskRequires(score, sub.IdentityVerificationRiskThreshold); flag {
 			row, err = s.require(ctx, tx, row, sub, reason)
 		}
+	case tenant.ModeAllUsers: // a customer created before the subaccount switched
+		row, err = s.require(ctx, tx, row, sub, ReasonSubaccountPolicy)
 	}
 	return true, row, err
 }

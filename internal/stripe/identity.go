@@ -106,11 +106,17 @@ func (c *Client) GetVerifiedSession(ctx context.Context, id string) (Verificatio
 	params.Context = ctx
 	params.AddExpand("verified_outputs")
 	params.AddExpand("verified_outputs.dob")
-	params.AddExpand("verified_outputs.id_number")
 	params.AddExpand("last_verification_report")
 	vs, err := c.api.IdentityVerificationSessions.Get(id, params)
 	if err != nil {
 		return VerificationSession{}, mapError(err, "retrieve verification session")
+	}
+	if vo := vs.VerifiedOutputs; vo != nil && vo.IDNumberType != "" {
+		// An id number was collected: it is returned only when expanded by itself.
+		params.AddExpand("verified_outputs.id_number")
+		if vs, err = c.api.IdentityVerificationSessions.Get(id, params); err != nil {
+			return VerificationSession{}, mapError(err, "retrieve verification session")
+		}
 	}
 	out := fromSession(vs)
 	out.Verified = verifiedData(vs)
@@ -147,6 +153,18 @@ func verifiedData(vs *stripego.IdentityVerificationSession) *VerifiedData {
 		d.IDNumberLast4 = vo.IDNumber[max(0, n-4):]
 	}
 	if r := vs.LastVerificationReport; r != nil && r.Document != nil {
+		doc := r.Document
+		// The report's document reading fills what the verified outputs leave out.
+		if d.FirstName == "" && d.LastName == "" {
+			d.FirstName, d.LastName = doc.FirstName, doc.LastName
+		}
+		if d.DOB == "" && doc.DOB != nil {
+			d.DOB = ymd(doc.DOB.Year, doc.DOB.Month, doc.DOB.Day)
+		}
+		if d.Address == nil && doc.Address != nil {
+			a := doc.Address
+			d.Address = &Address{Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State, PostalCode: a.PostalCode, Country: a.Country}
+		}
 		d.DocumentType = string(r.Document.Type)
 		d.IssuingCountry = r.Document.IssuingCountry
 		if e := r.Document.ExpirationDate; e != nil {
