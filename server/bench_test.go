@@ -95,6 +95,8 @@ func BenchmarkWebhookIntake(b *testing.B) {
 	}
 }
 
+func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
 // bareIdentity is the floor: grpc-go answering GetCustomer with a fixed message, with no
 // interceptors and no database.
 type bareIdentity struct {
@@ -122,7 +124,7 @@ func BenchmarkGetCustomer(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis, err := netListen()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,6 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
-	"github.com/idgate/idgate/internal/store"
 )
 
 // newHTTPHandler serves the JSON gateway (over conn, a real client of our gRPC server, so
@@ -99,7 +98,7 @@ func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID.MatchString(id) {
-			id = store.NewID("req")
+			id = newRequestID()
 			r.Header.Set("X-Request-Id", id)
 		}
 		w.Header().Set("X-Request-Id", id)

@@ -5,11 +5,13 @@ package identity
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -130,6 +132,10 @@ type Service struct {
 	outbox *notify.Outbox
 	log    *slog.Logger
 	now    func() time.Time
+
+	gateOnce sync.Once
+	gateStmt *sql.Stmt
+	gateErr  error
 }
 
 // NewService returns a Service.

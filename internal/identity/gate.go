@@ -2,11 +2,12 @@ package identity
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"regexp"
 
-	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/store"
 )
 
 // Decision answers a gate check.
@@ -30,14 +31,37 @@ func (s *Service) CheckAccess(ctx context.Context, customerID, act string) (Deci
 	case !action.MatchString(act):
 		return Decision{}, apperr.Invalid("action", "must be a lower-case name such as ride_start")
 	}
-	row, err := s.store.Reader.Customer.Query().
-		Where(customer.ID(customerID)).
-		Select(customer.FieldIdentityVerificationRequired, customer.FieldIdentityStatus, customer.FieldIdentityLastErrorCode).
-		Only(ctx)
+	stmt, err := s.gateQuery(ctx)
 	if err != nil {
-		return Decision{}, store.MapError(err, "customer "+customerID)
+		return Decision{}, err
 	}
-	return Decide(row.IdentityVerificationRequired, row.IdentityStatus, row.IdentityLastErrorCode), nil
+	var (
+		required bool
+		status   sql.NullString
+		code     string
+	)
+	err = stmt.QueryRowContext(ctx, customerID).Scan(&required, &status, &code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Decision{}, apperr.NotFound("customer %s not found", customerID)
+	}
+	if err != nil {
+		return Decision{}, fmt.Errorf("gate check: %w", err)
+	}
+	var st *string
+	if status.Valid {
+		st = &status.String
+	}
+	return Decide(required, st, code), nil
+}
+
+// gateQuery is the gate's one read, prepared once: parsing the statement on every call
+// cost the SQLite driver as much as running it.
+func (s *Service) gateQuery(ctx context.Context) (*sql.Stmt, error) {
+	s.gateOnce.Do(func() {
+		s.gateStmt, s.gateErr = s.store.PrepareRead(ctx,
+			"SELECT identity_verification_required, identity_status, identity_last_error_code FROM customers WHERE id = ?")
+	})
+	return s.gateStmt, s.gateErr
 }
 
 // Decide is the gate's rule, separate from storage so that every row of seed 004's table

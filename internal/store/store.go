@@ -85,7 +85,8 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error)
 
 func sqliteDSN(path string, readOnly bool) string {
 	q := url.Values{}
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
+	// mmap lets readers take pages straight from the OS cache instead of a read(2) each.
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "mmap_size(1073741824)"} {
 		q.Add("_pragma", p)
 	}
 	if readOnly {
@@ -106,6 +107,25 @@ func (s *Store) entDialect() string {
 
 // DB is the writer pool, for the job queue's driver.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// PrepareRead prepares a read-only query on the reader pool, for the few hot paths that
+// skip ent. Write "?" placeholders; they become $1, $2 ... on PostgreSQL.
+func (s *Store) PrepareRead(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s.Dialect == config.DialectPostgres {
+		var b strings.Builder
+		n := 0
+		for _, r := range query {
+			if r == '?' {
+				n++
+				fmt.Fprintf(&b, "$%d", n)
+				continue
+			}
+			b.WriteRune(r)
+		}
+		query = b.String()
+	}
+	return s.read.PrepareContext(ctx, query)
+}
 
 // Ping checks that the database answers, for health checks.
 func (s *Store) Ping(ctx context.Context) error {

@@ -1,0 +1,127 @@
+package server_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/testenv"
+)
+
+// seedCustomers inserts n customers of one subaccount straight into the table, a third of
+// them flagged and some verified, in batches. It returns their ids.
+func seedCustomers(b *testing.B, db *sql.DB, postgres bool, subID string, n int) []string {
+	b.Helper()
+	ids := make([]string, n)
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 500
+	now := time.Now().UTC()
+	statuses := []string{"NULL", "'pending'", "'verified'", "'requires_input'"}
+	for start := 0; start < n; start += batch {
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO customers (id, created_at, updated_at, subaccount_id, external_id, identity_verification_required, identity_status) VALUES ")
+		var args []any
+		for i := start; i < min(start+batch, n); i++ {
+			ids[i] = fmt.Sprintf("cust_bench%09d", i)
+			if i > start {
+				sb.WriteString(",")
+			}
+			p := len(args)
+			if postgres {
+				fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,$%d,%v,%s)", p+1, p+2, p+3, p+4, p+5, i%3 == 0, statuses[i%4])
+			} else {
+				fmt.Fprintf(&sb, "(?,?,?,?,?,%v,%s)", i%3 == 0, statuses[i%4])
+			}
+			args = append(args, ids[i], now, now, subID, "ext-"+strconv.Itoa(i))
+		}
+		if _, err := tx.Exec(sb.String(), args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	return ids
+}
+
+// BenchmarkCheckAccess is issue 3's gate benchmark: CheckAccess over gRPC at 64 concurrent
+// callers with 1,000,000 customers in the SQLite database, beside the bare grpc-go floor in
+// the same run. IDGATE_BENCH_CUSTOMERS overrides the count.
+func BenchmarkCheckAccess(b *testing.B) {
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("IDGATE_BENCH_CUSTOMERS")); err == nil && v > 0 {
+		n = v
+	}
+	db := testenv.Databases(b)[0]
+	e := start(b, testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error"}))
+	ctx := context.Background()
+	sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "bench", IdentityVerificationMode: "risk_based"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", strings.TrimPrefix(db.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	seeded := time.Now()
+	ids := seedCustomers(b, raw, false, sa.Id, n)
+	raw.Close()
+	b.Logf("seeded %d customers in %s", n, time.Since(seeded).Round(time.Millisecond))
+
+	floor := bareServer(b)
+	for _, target := range []struct {
+		name   string
+		client idgatev1.IdentityServiceClient
+	}{
+		{"floor", floor},
+		{"idgate", e.identity},
+	} {
+		b.Run(target.name, func(b *testing.B) {
+			load(b, 64, func(i int) error {
+				_, err := target.client.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: ids[rand.IntN(len(ids))], Action: "ride_start"})
+				return err
+			})
+		})
+	}
+}
+
+// bareServer starts grpc-go with a CheckAccess that answers a fixed decision: the floor.
+func bareServer(b *testing.B) idgatev1.IdentityServiceClient {
+	b.Helper()
+	lis, err := netListen()
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	idgatev1.RegisterIdentityServiceServer(srv, bareGate{})
+	go srv.Serve(lis) //nolint:errcheck // stopped at cleanup
+	b.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	return idgatev1.NewIdentityServiceClient(conn)
+}
+
+type bareGate struct {
+	idgatev1.UnimplementedIdentityServiceServer
+}
+
+func (bareGate) CheckAccess(context.Context, *idgatev1.CheckAccessRequest) (*idgatev1.CheckAccessResponse, error) {
+	st := "pending"
+	return &idgatev1.CheckAccessResponse{Allowed: false, Reason: "identity_verification_pending", RequiredAction: "wait_for_verification", IdentityStatus: &st, Message: "Your identity verification is being processed. Please try again shortly."}, nil
+}
