@@ -78,6 +78,11 @@ func BenchmarkCheckAccess(b *testing.B) {
 	}
 	seeded := time.Now()
 	ids := seedCustomers(b, raw, false, sa.Id, n)
+	// Fold the bulk load into the database file, as SQLite's automatic checkpoints would
+	// have over time, so readers are not measured against a 1M-row write-ahead log.
+	if _, err := raw.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		b.Fatal(err)
+	}
 	raw.Close()
 	b.Logf("seeded %d customers in %s", n, time.Since(seeded).Round(time.Millisecond))
 

@@ -413,3 +413,46 @@ func TestRedaction(t *testing.T) {
 		})
 	}
 }
+
+func TestRecordPaymentRisk(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, _ := identityEnv(t, db)
+			_, id, _ := e.newCustomer("risk_based", 80, 3)
+			var r struct {
+				Recorded                           bool   `json:"recorded"`
+				StripeRiskScore                    int    `json:"stripe_risk_score"`
+				IdentityVerificationRequired       bool   `json:"identity_verification_required"`
+				IdentityVerificationRequiredReason string `json:"identity_verification_required_reason"`
+				Message                            string `json:"message"`
+			}
+			// 75 (highest) is under this subaccount's threshold of 80: recorded, not flagged.
+			if code, _ := e.call("POST", "/v1/customers/"+id+"/payment-risk", `{"charge_id":"ch_1","risk_level":"highest","risk_score":91}`, &r); code != 200 ||
+				!r.Recorded || r.StripeRiskScore != 75 || r.IdentityVerificationRequired {
+				t.Fatalf("first charge: %d %+v", code, r)
+			}
+			if code, _ := e.call("POST", "/v1/customers/"+id+"/payment-risk", `{"charge_id":"ch_2","risk_level":"elevated"}`, &r); code != 200 || r.Recorded || r.StripeRiskScore != 75 {
+				t.Fatalf("second charge must not replace the first: %d %+v", code, r)
+			}
+			for body, field := range map[string]string{
+				`{"risk_level":"apocalyptic"}`:                 "risk_level",
+				`{"risk_level":"normal","risk_score":101}`:     "risk_score",
+				`{"risk_level":"normal","charge_id":"acct_1"}`: "charge_id",
+			} {
+				if code, _ := e.call("POST", "/v1/customers/"+id+"/payment-risk", body, &r); code != 400 || !strings.Contains(r.Message, field) {
+					t.Errorf("%s: %d %q, want 400 naming %s", body, code, r.Message, field)
+				}
+			}
+		})
+	}
+}
+
+// TestSimulationNeedsTestMode: with a live key, outcomes cannot be simulated.
+func TestSimulationNeedsTestMode(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_SECRET_KEY": "sk_live_not_a_real_key"}))
+	_, err := e.identity.SimulateVerificationOutcome(context.Background(), &idgatev1.SimulateVerificationOutcomeRequest{SessionId: "vs_1", Outcome: "verified"})
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "test key") {
+		t.Fatalf("simulate with a live key: %v, want FailedPrecondition", err)
+	}
+}
