@@ -42,31 +42,30 @@ type Customer struct {
 
 // Identity is a customer's verification state with seed 004's fields.
 type Identity struct {
-	Required         bool
-	RequiredAt       *time.Time
-	RequiredReason   string
-	Status           *string // nil: never attempted
-	VerifiedAt       *time.Time
-	SessionID        *string
-	AttemptCount     int
-	LastErrorCode    string
-	RiskScore        *int
-	RadarRiskScore   *int
-	RiskLevel        *string
-	FirstName        string
-	LastName         string
-	DOB              string
-	IDType           string
-	Address          *stripe.Address
-	IDNumberLast4    string
-	IssuingCountry   string
-	ExpirationDate   string
-	Manual           bool
-	ManualNotes      string
-	ManualBy         string
-	ManualAt         *time.Time
-	RedactedAt       *time.Time
-	RedactionPending bool
+	Required       bool
+	RequiredAt     *time.Time
+	RequiredReason string
+	Status         *string // nil: never attempted
+	VerifiedAt     *time.Time
+	SessionID      *string
+	AttemptCount   int
+	LastErrorCode  string
+	RiskScore      *int
+	RadarRiskScore *int
+	RiskLevel      *string
+	FirstName      string
+	LastName       string
+	DOB            string
+	IDType         string
+	Address        *stripe.Address
+	IDNumberLast4  string
+	IssuingCountry string
+	ExpirationDate string
+	Manual         bool
+	ManualNotes    string
+	ManualBy       string
+	ManualAt       *time.Time
+	RedactedAt     *time.Time
 }
 
 // Guidance is what to tell the customer about their latest failed attempt.
@@ -256,7 +255,7 @@ func fromRow(r *ent.Customer) Customer {
 			IssuingCountry: r.IdentityIssuingCountry, ExpirationDate: r.IdentityExpirationDate,
 			Manual: r.IdentityManualVerification, ManualNotes: r.IdentityManualVerificationNotes,
 			ManualBy: r.IdentityManualVerificationBy, ManualAt: r.IdentityManualVerificationAt,
-			RedactedAt: r.IdentityRedactedAt, RedactionPending: r.IdentityRedactionRequestedAt != nil && r.IdentityRedactedAt == nil,
+			RedactedAt: r.IdentityRedactedAt,
 		},
 	}
 	if r.StripeCustomerID != nil {

@@ -143,42 +143,31 @@ func isVerified(row *ent.Customer) bool {
 // customer whose Stripe customer id it carries. Charges of unknown customers are ignored.
 func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) error {
 	var ch struct {
-		ID       string `json:"id"`
-		Customer *struct {
-			ID string `json:"id"`
-		} `json:"customer"`
-		Outcome *struct {
+		ID       string          `json:"id"`
+		Customer json.RawMessage `json:"customer"` // an id, or the object when expanded
+		Outcome  *struct {
 			RiskLevel string `json:"risk_level"`
 			RiskScore *int   `json:"risk_score"`
 		} `json:"outcome"`
 	}
 	if err := json.Unmarshal(ev.Object, &ch); err != nil {
-		// customer is an id string unless expanded; retry as a string.
-		var flat struct {
-			ID       string `json:"id"`
-			Customer string `json:"customer"`
-			Outcome  *struct {
-				RiskLevel string `json:"risk_level"`
-				RiskScore *int   `json:"risk_score"`
-			} `json:"outcome"`
-		}
-		if err := json.Unmarshal(ev.Object, &flat); err != nil {
-			return fmt.Errorf("decode charge of %s: %w", ev.ID, err)
-		}
-		ch.ID, ch.Outcome = flat.ID, flat.Outcome
-		if flat.Customer != "" {
-			ch.Customer = &struct {
-				ID string `json:"id"`
-			}{flat.Customer}
-		}
+		return fmt.Errorf("decode charge of %s: %w", ev.ID, err)
 	}
-	if ch.Customer == nil || ch.Customer.ID == "" || ch.Outcome == nil {
+	var stripeCustomer string
+	if json.Unmarshal(ch.Customer, &stripeCustomer) != nil {
+		var obj struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(ch.Customer, &obj)
+		stripeCustomer = obj.ID
+	}
+	if stripeCustomer == "" || ch.Outcome == nil {
 		return nil
 	}
 	if _, ok := RiskScore(ch.Outcome.RiskLevel); !ok {
 		return nil // "not_assessed", "unknown": nothing to record
 	}
-	c, err := s.store.Reader.Customer.Query().Where(customer.StripeCustomerID(ch.Customer.ID)).Only(ctx)
+	c, err := s.store.Reader.Customer.Query().Where(customer.StripeCustomerID(stripeCustomer)).Only(ctx)
 	if ent.IsNotFound(err) {
 		s.log.InfoContext(ctx, "charge for a customer idgate does not know", "event_id", ev.ID)
 		return nil

@@ -230,7 +230,3 @@ func fromRow(r *ent.Subaccount) Subaccount {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
-
-// FromEnt converts a stored subaccount, for packages that read it inside their own
-// transactions.
-func FromEnt(r *ent.Subaccount) Subaccount { return fromRow(r) }
