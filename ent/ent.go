@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/idgate/idgate/ent/apikey"
+	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/reviewtask"
@@ -78,6 +80,8 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apikey.Table:              apikey.ValidColumn,
+			auditevent.Table:          auditevent.ValidColumn,
 			customer.Table:            customer.ValidColumn,
 			notification.Table:        notification.ValidColumn,
 			reviewtask.Table:          reviewtask.ValidColumn,

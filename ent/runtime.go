@@ -5,6 +5,8 @@ package ent
 import (
 	"time"
 
+	"github.com/idgate/idgate/ent/apikey"
+	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/reviewtask"
@@ -18,6 +20,55 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apikeyMixin := schema.APIKey{}.Mixin()
+	apikeyMixinFields0 := apikeyMixin[0].Fields()
+	_ = apikeyMixinFields0
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyMixinFields0[0].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	// apikeyDescUpdatedAt is the schema descriptor for updated_at field.
+	apikeyDescUpdatedAt := apikeyMixinFields0[1].Descriptor()
+	// apikey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	apikey.DefaultUpdatedAt = apikeyDescUpdatedAt.Default.(func() time.Time)
+	// apikey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	apikey.UpdateDefaultUpdatedAt = apikeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// apikeyDescCreatedBy is the schema descriptor for created_by field.
+	apikeyDescCreatedBy := apikeyFields[6].Descriptor()
+	// apikey.DefaultCreatedBy holds the default value on creation for the created_by field.
+	apikey.DefaultCreatedBy = apikeyDescCreatedBy.Default.(string)
+	// apikeyDescID is the schema descriptor for id field.
+	apikeyDescID := apikeyFields[0].Descriptor()
+	// apikey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	apikey.IDValidator = apikeyDescID.Validators[0].(func(string) error)
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescActorID is the schema descriptor for actor_id field.
+	auditeventDescActorID := auditeventFields[3].Descriptor()
+	// auditevent.DefaultActorID holds the default value on creation for the actor_id field.
+	auditevent.DefaultActorID = auditeventDescActorID.Default.(string)
+	// auditeventDescActorRole is the schema descriptor for actor_role field.
+	auditeventDescActorRole := auditeventFields[4].Descriptor()
+	// auditevent.DefaultActorRole holds the default value on creation for the actor_role field.
+	auditevent.DefaultActorRole = auditeventDescActorRole.Default.(string)
+	// auditeventDescSubaccountID is the schema descriptor for subaccount_id field.
+	auditeventDescSubaccountID := auditeventFields[8].Descriptor()
+	// auditevent.DefaultSubaccountID holds the default value on creation for the subaccount_id field.
+	auditevent.DefaultSubaccountID = auditeventDescSubaccountID.Default.(string)
+	// auditeventDescNotes is the schema descriptor for notes field.
+	auditeventDescNotes := auditeventFields[10].Descriptor()
+	// auditevent.DefaultNotes holds the default value on creation for the notes field.
+	auditevent.DefaultNotes = auditeventDescNotes.Default.(string)
+	// auditeventDescRequestID is the schema descriptor for request_id field.
+	auditeventDescRequestID := auditeventFields[11].Descriptor()
+	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
+	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
+	// auditeventDescID is the schema descriptor for id field.
+	auditeventDescID := auditeventFields[0].Descriptor()
+	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
 	customerMixin := schema.Customer{}.Mixin()
 	customerMixinFields0 := customerMixin[0].Fields()
 	_ = customerMixinFields0

@@ -16,11 +16,12 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/auth"
 )
 
 // newHTTPHandler serves the JSON gateway (over conn, a real client of our gRPC server, so
 // every interceptor applies) beside the HTTP-only routes: /healthz, /readyz, /metrics.
-func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometheus.Registry, ready func(context.Context) error, maxBody int64) (http.Handler, error) {
+func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometheus.Registry, metricsKeys *auth.Keys, ready func(context.Context) error, maxBody int64) (http.Handler, error) {
 	jsonpb := &runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
@@ -30,6 +31,7 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		idgatev1.RegisterAdminServiceHandler,
 		idgatev1.RegisterIdentityServiceHandler,
 		idgatev1.RegisterRiskServiceHandler,
 		idgatev1.RegisterWebhookServiceHandler,
@@ -50,9 +52,24 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 		}
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", adminOnly(metricsKeys, promhttp.HandlerFor(metrics, promhttp.HandlerOpts{})))
 	mux.Handle("/", gw)
 	return withRequestID(limitBody(maxBody, mux)), nil
+}
+
+// adminOnly guards an HTTP-only route with an admin key; with keys nil the route is open.
+func adminOnly(keys *auth.Keys, next http.Handler) http.Handler {
+	if keys == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if a, err := keys.Authenticate(r.Context(), key); err != nil || a.Role != auth.RoleAdmin {
+			http.Error(w, "an admin API key is required", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // rawBodyMarshaler is the gateway's JSON marshaler, except that a google.api.HttpBody

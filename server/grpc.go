@@ -25,14 +25,15 @@ import (
 )
 
 type services struct {
+	admin    *adminServer
 	identity *identityServer
 	risk     *riskServer
 	webhook  *webhookServer
 }
 
 // newGRPCServer builds the gRPC server with, in order: request ids, logging, metrics,
-// panic recovery and the one mapping of domain errors to status codes.
-func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer, svc services) *grpc.Server {
+// authentication and authorisation, panic recovery and the one mapping of domain errors to status codes.
+func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer, authn *authenticator, svc services) *grpc.Server {
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	reg.MustRegister(metrics)
 	recoverPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
@@ -47,14 +48,17 @@ func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer
 			unaryRequestID,
 			unaryLogging(log),
 			metrics.UnaryServerInterceptor(),
+			authn.unary,
 			recovery.UnaryServerInterceptor(recoverPanic),
 			unaryErrors(log),
 		),
 		grpc.ChainStreamInterceptor(
 			metrics.StreamServerInterceptor(),
+			authn.stream,
 			recovery.StreamServerInterceptor(recoverPanic),
 		),
 	)
+	idgatev1.RegisterAdminServiceServer(s, svc.admin)
 	idgatev1.RegisterIdentityServiceServer(s, svc.identity)
 	idgatev1.RegisterRiskServiceServer(s, svc.risk)
 	idgatev1.RegisterWebhookServiceServer(s, svc.webhook)

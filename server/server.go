@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/idgate/idgate/internal/audit"
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/jobs"
@@ -49,6 +52,9 @@ type Options struct {
 	// RunJobs works background jobs in this process (the default). When false, jobs are
 	// stored for another replica to work.
 	RunJobs *bool
+	// NoAuth serves without API keys. Only benchmarks use it, to measure what
+	// authentication costs; configuration cannot turn authentication off.
+	NoAuth bool
 }
 
 // NewLogger returns the process logger: JSON (or text) on w at the configured level.
@@ -63,11 +69,12 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // New opens the database, applies migrations, and binds both listeners, so that when it
 // returns the addresses are known and the process is ready to Run.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Options) (s *Server, err error) {
-	runJobs := true
+	runJobs, noAuth := true, false
 	for _, o := range opts {
 		if o.RunJobs != nil {
 			runJobs = *o.RunJobs
 		}
+		noAuth = noAuth || o.NoAuth
 	}
 	s = &Server{cfg: cfg, log: log, runJobs: runJobs}
 	defer func() {
@@ -107,6 +114,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
 	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts)
 	customers := identity.NewService(s.store, stripeClient, s.jobs, notify.NewOutbox(s.jobs), log)
+	keys := auth.NewKeys(s.store, strings.HasPrefix(cfg.StripeSecretKey, "sk_live_"), log)
+	if cfg.BootstrapAPIKey != "" {
+		if err = keys.EnsureBootstrap(ctx, cfg.BootstrapAPIKey); err != nil {
+			return nil, fmt.Errorf("bootstrap API key: %w", err)
+		}
+	}
+	// Every create and update of customers, subaccounts and keys is audited in its own
+	// transaction.
+	s.store.Ent.Use(audit.Hook)
 
 	// Workers and webhook handlers of each capability. (River looks workers up when it
 	// works a job, so they can join the bundle after the client exists.)
@@ -121,7 +137,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.health = newHealthServer(s.store.Ping)
-	s.grpc = newGRPCServer(log, metrics, s.health, services{
+	s.grpc = newGRPCServer(log, metrics, s.health, &authenticator{keys: keys, disabled: noAuth}, services{
+		admin:    &adminServer{keys: keys, log: audit.NewLog(s.store)},
 		identity: &identityServer{customers: customers, intake: intake},
 		risk:     &riskServer{subaccounts: tenant.NewService(s.store), customers: customers},
 		webhook:  &webhookServer{intake: intake, events: webhook.NewLister(s.store)},
@@ -137,7 +154,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if s.conn, err = grpc.NewClient(dialAddr(s.grpcLis.Addr()), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
 		return nil, fmt.Errorf("gateway connection: %w", err)
 	}
-	handler, err := newHTTPHandler(ctx, s.conn, metrics, s.ready, cfg.MaxBodyBytes)
+	var metricsKeys *auth.Keys
+	if cfg.MetricsNeedKey {
+		metricsKeys = keys
+	}
+	handler, err := newHTTPHandler(ctx, s.conn, metrics, metricsKeys, s.ready, cfg.MaxBodyBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,12 @@ type Config struct {
 	// JobRetryBase * 2^(attempt-1); tests use it to retry in milliseconds.
 	JobRetryBase time.Duration
 
+	// BootstrapAPIKey becomes the admin key named "bootstrap" so that a fresh install can
+	// create the others; changing it revokes the previous one (IDGATE_BOOTSTRAP_API_KEY).
+	BootstrapAPIKey string
+	// MetricsNeedKey puts /metrics behind an admin key (IDGATE_METRICS_REQUIRE_KEY).
+	MetricsNeedKey bool
+
 	LogLevel  slog.Level // IDGATE_LOG_LEVEL: debug, info, warn, error
 	LogFormat string     // IDGATE_LOG_FORMAT: json or text
 }
@@ -82,6 +88,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
 		JobRetryBase:                r.duration("IDGATE_JOB_RETRY_BASE", 0),
 		LogFormat:                   r.str("IDGATE_LOG_FORMAT", "json"),
+		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),
+		MetricsNeedKey:              r.bool("IDGATE_METRICS_REQUIRE_KEY", false),
 	}
 	if lvl := r.str("IDGATE_LOG_LEVEL", "info"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
@@ -140,6 +148,9 @@ func (c Config) Validate() error {
 	}
 	if c.JobPollInterval < 10*time.Millisecond {
 		add("IDGATE_JOB_POLL_INTERVAL must be at least 10ms")
+	}
+	if c.BootstrapAPIKey != "" && len(c.BootstrapAPIKey) < 32 {
+		add("IDGATE_BOOTSTRAP_API_KEY must be at least 32 random characters (for example: openssl rand -hex 24)")
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		add("IDGATE_LOG_FORMAT=%q: use json or text", c.LogFormat)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/auth"
 )
 
 // Decision answers a gate check.
@@ -36,12 +37,13 @@ func (s *Service) CheckAccess(ctx context.Context, customerID, act string) (Deci
 		return Decision{}, err
 	}
 	var (
-		required bool
-		status   sql.NullString
-		code     string
+		subaccount string
+		required   bool
+		status     sql.NullString
+		code       string
 	)
-	err = stmt.QueryRowContext(ctx, customerID).Scan(&required, &status, &code)
-	if errors.Is(err, sql.ErrNoRows) {
+	err = stmt.QueryRowContext(ctx, customerID).Scan(&subaccount, &required, &status, &code)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !auth.Visible(ctx, subaccount) {
 		return Decision{}, apperr.NotFound("customer %s not found", customerID)
 	}
 	if err != nil {
@@ -59,7 +61,7 @@ func (s *Service) CheckAccess(ctx context.Context, customerID, act string) (Deci
 func (s *Service) gateQuery(ctx context.Context) (*sql.Stmt, error) {
 	s.gateOnce.Do(func() {
 		s.gateStmt, s.gateErr = s.store.PrepareRead(ctx,
-			"SELECT identity_verification_required, identity_status, identity_last_error_code FROM customers WHERE id = ?")
+			"SELECT subaccount_id, identity_verification_required, identity_status, identity_last_error_code FROM customers WHERE id = ?")
 	})
 	return s.gateStmt, s.gateErr
 }

@@ -7,16 +7,22 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/store"
 )
 
-// Operator names who performs an action, until API keys identify callers.
-func operatorName(op string) string {
-	if op = strings.TrimSpace(op); op == "" {
-		return "unknown"
+// operatorName is who performs an action: the person the request names, vouched for by
+// the API key that sent it ("ops@fleet (key_...)"), or the key alone.
+func operatorName(ctx context.Context, op string) string {
+	a := auth.ActorFrom(ctx)
+	switch op = strings.TrimSpace(op); {
+	case op == "":
+		return a.ID
+	case a.ID == "":
+		return op
 	}
-	return op
+	return op + " (" + a.ID + ")"
 }
 
 func checkText(field, v string, required bool, max int) error {
@@ -52,6 +58,7 @@ func (s *Service) ClearRequirement(ctx context.Context, id, operator, notes stri
 	if err := checkText("notes", notes, false, 2000); err != nil {
 		return Customer{}, err
 	}
+	ctx = auth.WithNote(ctx, notes)
 	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
 		if !row.IdentityVerificationRequired {
 			return row, nil
@@ -60,7 +67,7 @@ func (s *Service) ClearRequirement(ctx context.Context, id, operator, notes stri
 		if err != nil {
 			return nil, err
 		}
-		s.log.InfoContext(ctx, "identity requirement cleared", "customer_id", id, "operator", operatorName(operator))
+		s.log.InfoContext(ctx, "identity requirement cleared", "customer_id", id, "operator", operatorName(ctx, operator))
 		return row, s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Cleared())
 	})
 }
@@ -71,6 +78,7 @@ func (s *Service) ManualVerify(ctx context.Context, id, operator, notes string) 
 	if err := checkText("notes", notes, true, 2000); err != nil {
 		return Customer{}, err
 	}
+	ctx = auth.WithNote(ctx, notes)
 	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
 		if row.IdentityRedactionRequestedAt != nil {
 			return nil, apperr.FailedPrecondition("customer %s asked for their identity data to be deleted", id)
@@ -79,12 +87,12 @@ func (s *Service) ManualVerify(ctx context.Context, id, operator, notes string) 
 		row, err := row.Update().
 			SetIdentityStatus(StatusVerified).SetIdentityVerifiedAt(now).SetIdentityVerificationRequired(false).
 			SetIdentityManualVerification(true).SetIdentityManualVerificationNotes(strings.TrimSpace(notes)).
-			SetIdentityManualVerificationBy(operatorName(operator)).SetIdentityManualVerificationAt(now).
+			SetIdentityManualVerificationBy(operatorName(ctx, operator)).SetIdentityManualVerificationAt(now).
 			Save(ctx)
 		if err != nil {
 			return nil, err
 		}
-		s.log.InfoContext(ctx, "customer manually verified", "customer_id", id, "operator", operatorName(operator))
+		s.log.InfoContext(ctx, "customer manually verified", "customer_id", id, "operator", operatorName(ctx, operator))
 		return row, s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Verified())
 	})
 }
@@ -95,6 +103,7 @@ func (s *Service) RequireVerification(ctx context.Context, id, operator, reason 
 	if err := checkText("reason", reason, true, 200); err != nil {
 		return Customer{}, err
 	}
+	ctx = auth.WithNote(ctx, reason)
 	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
 		sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
 		if err != nil {
@@ -108,7 +117,7 @@ func (s *Service) RequireVerification(ctx context.Context, id, operator, reason 
 		if err != nil {
 			return nil, err
 		}
-		s.log.InfoContext(ctx, "identity verification required by operator", "customer_id", id, "operator", operatorName(operator))
+		s.log.InfoContext(ctx, "identity verification required by operator", "customer_id", id, "operator", operatorName(ctx, operator))
 		return s.require(ctx, tx, row, sub, "operator:"+strings.TrimSpace(reason))
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/stripeevent"
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -86,7 +87,8 @@ func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error
 	}
 	ev, err := decode(row)
 	if err == nil {
-		err = h(ctx, ev)
+		// Changes made by the handler are audited as caused by this event.
+		err = h(auth.WithActor(ctx, auth.Actor{Type: "stripe_event", ID: row.ID}), ev)
 	}
 	if err == nil {
 		log.Info("processed stripe event")

@@ -1,0 +1,235 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/apikey"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// Key is an API key's record, never the key itself.
+type Key struct {
+	ID          string
+	Name        string
+	Prefix      string
+	Role        Role
+	Subaccounts []string
+	CreatedBy   string
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+	RevokedAt   *time.Time
+}
+
+// Keys manages and checks API keys.
+type Keys struct {
+	store *store.Store
+	live  bool // keys are idg_live_... rather than idg_test_...
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cached // by hash
+}
+
+type cached struct {
+	actor   Actor
+	ok      bool
+	expires time.Time
+}
+
+// cacheFor bounds how long a revoked key keeps working on a replica that saw it recently.
+const cacheFor = 5 * time.Second
+
+// NewKeys returns the key service; live selects the idg_live_ prefix for new keys.
+func NewKeys(st *store.Store, live bool, log *slog.Logger) *Keys {
+	return &Keys{store: st, live: live, log: log, now: time.Now, cache: map[string]cached{}}
+}
+
+var keyEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+// Hash is how a key is stored and looked up.
+func Hash(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
+}
+
+func (k *Keys) newSecret() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	mode := "test"
+	if k.live {
+		mode = "live"
+	}
+	return "idg_" + mode + "_" + keyEncoding.EncodeToString(b[:])
+}
+
+// NewKey is what an administrator supplies.
+type NewKey struct {
+	Name        string
+	Role        string
+	Subaccounts []string
+}
+
+// Create makes a key and returns it with its secret, which is not stored and cannot be
+// shown again.
+func (k *Keys) Create(ctx context.Context, n NewKey) (Key, string, error) {
+	role := Role(n.Role)
+	switch {
+	case strings.TrimSpace(n.Name) == "" || len(n.Name) > 100:
+		return Key{}, "", apperr.Invalid("name", "is required, at most 100 characters")
+	case !validRole(role):
+		return Key{}, "", apperr.Invalid("role", "must be admin, operator, service or readonly")
+	case role == RoleAdmin && len(n.Subaccounts) > 0:
+		return Key{}, "", apperr.Invalid("subaccount_ids", "must be empty for an admin key, which sees every subaccount")
+	case role != RoleAdmin && len(n.Subaccounts) == 0:
+		return Key{}, "", apperr.Invalid("subaccount_ids", "name at least one subaccount for a %s key", role)
+	}
+	for _, id := range n.Subaccounts {
+		if ok, err := k.store.Ent.Subaccount.Get(ctx, id); err != nil || ok == nil {
+			return Key{}, "", apperr.Invalid("subaccount_ids", "subaccount %s does not exist", id)
+		}
+	}
+	secret := k.newSecret()
+	row, err := k.store.Ent.APIKey.Create().SetID(store.NewID("key")).SetName(strings.TrimSpace(n.Name)).
+		SetPrefix(secret[:13]).SetHash(Hash(secret)).SetRole(apikey.Role(role)).SetSubaccountIds(n.Subaccounts).
+		SetCreatedBy(ActorFrom(ctx).ID).Save(ctx)
+	if err != nil {
+		return Key{}, "", store.MapError(err, "api key")
+	}
+	return fromRow(row), secret, nil
+}
+
+// List returns every key, newest first.
+func (k *Keys) List(ctx context.Context) ([]Key, error) {
+	rows, err := k.store.Reader.APIKey.Query().Order(ent.Desc(apikey.FieldCreatedAt)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Key, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
+	}
+	return out, nil
+}
+
+// Revoke stops a key from working (within cacheFor on other replicas).
+func (k *Keys) Revoke(ctx context.Context, id string) (Key, error) {
+	row, err := k.store.Ent.APIKey.Get(ctx, id)
+	if err != nil {
+		return Key{}, store.MapError(err, "api key "+id)
+	}
+	if row.RevokedAt == nil {
+		if row, err = row.Update().SetRevokedAt(k.now().UTC()).Save(ctx); err != nil {
+			return Key{}, err
+		}
+		k.forget(row.Hash)
+	}
+	return fromRow(row), nil
+}
+
+// Authenticate returns the actor of a bearer key. Unknown, revoked and malformed keys are
+// all the same Unauthenticated error, so a caller learns nothing about which it was.
+func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
+	h := Hash(key)
+	now := k.now()
+	k.mu.Lock()
+	c, hit := k.cache[h]
+	k.mu.Unlock()
+	if !hit || now.After(c.expires) {
+		c = cached{expires: now.Add(cacheFor)}
+		row, err := k.store.Reader.APIKey.Query().Where(apikey.Hash(h)).Only(ctx)
+		switch {
+		case ent.IsNotFound(err):
+		case err != nil:
+			return Actor{}, apperr.Unavailable(err, "cannot check credentials now; try again")
+		case row.RevokedAt == nil:
+			c.ok = true
+			c.actor = Actor{Type: "api_key", ID: row.ID, Role: Role(row.Role), Subaccounts: row.SubaccountIds}
+			if row.Role == apikey.RoleAdmin {
+				c.actor.Subaccounts = nil
+			}
+			k.touch(row)
+		}
+		k.mu.Lock()
+		k.cache[h] = c
+		k.mu.Unlock()
+	}
+	if !c.ok {
+		return Actor{}, &apperr.Error{Kind: apperr.KindUnauthenticated, Msg: "missing or invalid API key: send Authorization: Bearer idg_..."}
+	}
+	return c.actor, nil
+}
+
+// touch records last use at most once a minute, off the request path.
+func (k *Keys) touch(row *ent.APIKey) {
+	now := k.now().UTC()
+	if row.LastUsedAt != nil && now.Sub(*row.LastUsedAt) < time.Minute {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := k.store.Ent.APIKey.UpdateOneID(row.ID).SetLastUsedAt(now).Exec(ctx); err != nil {
+			k.log.Warn("record api key use", "key_id", row.ID, "err", err)
+		}
+	}()
+}
+
+func (k *Keys) forget(hash string) {
+	k.mu.Lock()
+	delete(k.cache, hash)
+	k.mu.Unlock()
+}
+
+// EnsureBootstrap makes key the admin key named "bootstrap", revoking an earlier bootstrap
+// key with another value: changing IDGATE_BOOTSTRAP_API_KEY rotates it.
+func (k *Keys) EnsureBootstrap(ctx context.Context, key string) error {
+	if len(key) < 32 {
+		return fmt.Errorf("IDGATE_BOOTSTRAP_API_KEY must be at least 32 characters")
+	}
+	h := Hash(key)
+	return k.store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.APIKey.Update().
+			Where(apikey.Name("bootstrap"), apikey.HashNEQ(h), apikey.RevokedAtIsNil()).
+			SetRevokedAt(k.now().UTC()).Save(ctx); err != nil {
+			return err
+		}
+		exists, err := tx.APIKey.Query().Where(apikey.Hash(h)).Exist(ctx)
+		if err != nil || exists {
+			return err
+		}
+		prefix := key
+		if len(prefix) > 13 {
+			prefix = prefix[:13]
+		}
+		return tx.APIKey.Create().SetID(store.NewID("key")).SetName("bootstrap").SetPrefix(prefix).
+			SetHash(h).SetRole(apikey.RoleAdmin).SetCreatedBy("IDGATE_BOOTSTRAP_API_KEY").Exec(ctx)
+	})
+}
+
+func validRole(r Role) bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+func fromRow(r *ent.APIKey) Key {
+	return Key{
+		ID: r.ID, Name: r.Name, Prefix: r.Prefix, Role: Role(r.Role), Subaccounts: r.SubaccountIds,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
+	}
+}

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/audit"
+	"github.com/idgate/idgate/internal/auth"
+)
+
+type adminServer struct {
+	idgatev1.UnimplementedAdminServiceServer
+	keys *auth.Keys
+	log  *audit.Log
+}
+
+var _ idgatev1.AdminServiceServer = (*adminServer)(nil)
+
+func (s *adminServer) CreateApiKey(ctx context.Context, req *idgatev1.CreateApiKeyRequest) (*idgatev1.CreateApiKeyResponse, error) {
+	k, secret, err := s.keys.Create(ctx, auth.NewKey{Name: req.GetName(), Role: req.GetRole(), Subaccounts: req.GetSubaccountIds()})
+	if err != nil {
+		return nil, err
+	}
+	return &idgatev1.CreateApiKeyResponse{ApiKey: apiKeyPB(k), Secret: secret}, nil
+}
+
+func (s *adminServer) ListApiKeys(ctx context.Context, _ *idgatev1.ListApiKeysRequest) (*idgatev1.ListApiKeysResponse, error) {
+	keys, err := s.keys.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &idgatev1.ListApiKeysResponse{}
+	for _, k := range keys {
+		out.ApiKeys = append(out.ApiKeys, apiKeyPB(k))
+	}
+	return out, nil
+}
+
+func (s *adminServer) RevokeApiKey(ctx context.Context, req *idgatev1.RevokeApiKeyRequest) (*idgatev1.ApiKey, error) {
+	k, err := s.keys.Revoke(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return apiKeyPB(k), nil
+}
+
+func (s *adminServer) ListAuditEvents(ctx context.Context, req *idgatev1.ListAuditEventsRequest) (*idgatev1.ListAuditEventsResponse, error) {
+	var since, until time.Time // zero: unbounded
+	if req.GetSince() != nil {
+		since = req.GetSince().AsTime()
+	}
+	if req.GetUntil() != nil {
+		until = req.GetUntil().AsTime()
+	}
+	entries, err := s.log.List(ctx, req.GetSubjectId(), since, until, int(req.GetPageSize()))
+	if err != nil {
+		return nil, err
+	}
+	out := &idgatev1.ListAuditEventsResponse{}
+	for _, e := range entries {
+		out.Events = append(out.Events, &idgatev1.AuditEvent{
+			Id: e.ID, At: timestamppb.New(e.At), ActorType: e.ActorType, ActorId: e.ActorID, ActorRole: e.ActorRole,
+			Action: e.Action, SubjectType: e.SubjectType, SubjectId: e.SubjectID, SubaccountId: e.SubaccountID,
+			Changes: e.Changes, Notes: e.Notes, RequestId: e.RequestID,
+		})
+	}
+	return out, nil
+}
+
+func apiKeyPB(k auth.Key) *idgatev1.ApiKey {
+	return &idgatev1.ApiKey{
+		Id: k.ID, Name: k.Name, Prefix: k.Prefix, Role: string(k.Role), SubaccountIds: k.Subaccounts,
+		CreatedBy: k.CreatedBy, CreatedAt: timestamppb.New(k.CreatedAt), LastUsedAt: ts(k.LastUsedAt), RevokedAt: ts(k.RevokedAt),
+	}
+}

@@ -1,0 +1,117 @@
+package server
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/audit"
+	"github.com/idgate/idgate/internal/auth"
+)
+
+var (
+	all      = []auth.Role{auth.RoleAdmin, auth.RoleOperator, auth.RoleService, auth.RoleReadonly}
+	admin    = []auth.Role{auth.RoleAdmin}
+	service  = []auth.Role{auth.RoleAdmin, auth.RoleService}
+	operator = []auth.Role{auth.RoleAdmin, auth.RoleOperator}
+	backend  = []auth.Role{auth.RoleAdmin, auth.RoleOperator, auth.RoleService}
+)
+
+// public methods need no API key: health checks, and Stripe's webhooks, which the Stripe
+// signature authenticates.
+var public = []string{
+	"/grpc.health.v1.Health/Check",
+	"/grpc.health.v1.Health/Watch",
+	"/grpc.health.v1.Health/List",
+	"/idgate.v1.WebhookService/HandleStripeWebhook",
+	"/idgate.v1.WebhookService/HandleStripeConnectWebhook",
+}
+
+// methodRoles is the one table of who may call what. A method in neither this table nor
+// public is refused, and a test fails until it is listed.
+var methodRoles = map[string][]auth.Role{
+	"/idgate.v1.IdentityService/CreateCustomer":                      service,
+	"/idgate.v1.IdentityService/GetCustomer":                         all,
+	"/idgate.v1.IdentityService/CreateVerificationSession":           service,
+	"/idgate.v1.IdentityService/CheckAccess":                         all,
+	"/idgate.v1.IdentityService/ClearRequirement":                    operator,
+	"/idgate.v1.IdentityService/ManualVerify":                        operator,
+	"/idgate.v1.IdentityService/RequireVerification":                 operator,
+	"/idgate.v1.IdentityService/RefreshFromStripe":                   backend,
+	"/idgate.v1.IdentityService/RedactCustomerIdentity":              backend,
+	"/idgate.v1.IdentityService/SimulateVerificationOutcome":         service,
+	"/idgate.v1.RiskService/CreateSubaccount":                        admin,
+	"/idgate.v1.RiskService/GetSubaccount":                           all,
+	"/idgate.v1.RiskService/UpdateSubaccount":                        admin,
+	"/idgate.v1.RiskService/RecordPaymentRisk":                       service,
+	"/idgate.v1.WebhookService/ListWebhookEvents":                    admin,
+	"/idgate.v1.AdminService/CreateApiKey":                           admin,
+	"/idgate.v1.AdminService/ListApiKeys":                            admin,
+	"/idgate.v1.AdminService/RevokeApiKey":                           admin,
+	"/idgate.v1.AdminService/ListAuditEvents":                        operator,
+	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      all,
+	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": all,
+}
+
+// authenticator checks the bearer key of a call against the table.
+type authenticator struct {
+	keys     *auth.Keys
+	disabled bool // benchmarks only: measures what authentication costs
+}
+
+func (a *authenticator) authorize(ctx context.Context, method string) (context.Context, error) {
+	if a.disabled || slices.Contains(public, method) {
+		return ctx, nil
+	}
+	roles, listed := methodRoles[method]
+	if !listed {
+		return nil, status.Errorf(codes.PermissionDenied, "%s is not open to API keys", method)
+	}
+	key := bearer(ctx)
+	if key == "" {
+		return nil, status.Error(codes.Unauthenticated, "missing or invalid API key: send Authorization: Bearer idg_...")
+	}
+	actor, err := a.keys.Authenticate(ctx, key)
+	if err != nil {
+		if apperr.KindOf(err) == apperr.KindUnauthenticated {
+			return nil, status.Error(codes.Unauthenticated, err.Error())
+		}
+		return nil, status.Error(codes.Unavailable, "cannot check credentials now; try again")
+	}
+	if !slices.Contains(roles, actor.Role) {
+		return nil, status.Errorf(codes.PermissionDenied, "a %s key may not call %s", actor.Role, method)
+	}
+	actor.RequestID = requestID(ctx)
+	return audit.WithAction(auth.WithActor(ctx, actor), method), nil
+}
+
+func bearer(ctx context.Context) string {
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, v := range md.Get("authorization") {
+		if k, ok := strings.CutPrefix(v, "Bearer "); ok {
+			return strings.TrimSpace(k)
+		}
+	}
+	return ""
+}
+
+func (a *authenticator) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+	ctx, err := a.authorize(ctx, info.FullMethod)
+	if err != nil {
+		return nil, err
+	}
+	return next(ctx, req)
+}
+
+func (a *authenticator) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, next grpc.StreamHandler) error {
+	if _, err := a.authorize(ss.Context(), info.FullMethod); err != nil {
+		return err
+	}
+	return next(srv, ss)
+}

@@ -1,0 +1,313 @@
+package server_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/testenv"
+)
+
+// tenant is one subaccount with a customer and a verification session.
+type tenantFixture struct{ sub, customer, session string }
+
+func (e *env) tenant(t *testing.T, admin idgatev1.IdentityServiceClient) tenantFixture {
+	sub, cust, _ := e.newCustomer("risk_based", 50, 100)
+	vs, err := admin.CreateVerificationSession(context.Background(), &idgatev1.CreateVerificationSessionRequest{CustomerId: cust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tenantFixture{sub: sub, customer: cust, session: vs.SessionId}
+}
+
+func (e *env) newKey(t *testing.T, role string, subs ...string) string {
+	t.Helper()
+	r, err := idgatev1.NewAdminServiceClient(e.conn).CreateApiKey(context.Background(), &idgatev1.CreateApiKeyRequest{Name: role + " key", Role: role, SubaccountIds: subs})
+	if err != nil {
+		t.Fatalf("create %s key: %v", role, err)
+	}
+	return r.Secret
+}
+
+// methodsOf lists every RPC of the idgate services with its descriptor.
+func methodsOf(t *testing.T) []protoreflect.MethodDescriptor {
+	var out []protoreflect.MethodDescriptor
+	for _, svc := range []string{"IdentityService", "RiskService", "WebhookService", "AdminService"} {
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("idgate.v1." + svc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := d.(protoreflect.ServiceDescriptor).Methods()
+		for i := range ms.Len() {
+			out = append(out, ms.Get(i))
+		}
+	}
+	return out
+}
+
+// request builds a request for m aimed at the tenant's subjects: every id-like field
+// gets the id of the thing the method works on.
+func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, keyID string) proto.Message {
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(m.Input().FullName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := mt.New()
+	set := func(name, v string) {
+		if fd := msg.Descriptor().Fields().ByName(protoreflect.Name(name)); fd != nil {
+			msg.Set(fd, protoreflect.ValueOfString(v))
+		}
+	}
+	service := string(m.Parent().Name())
+	switch service {
+	case "IdentityService":
+		set("id", f.customer)
+	case "RiskService":
+		set("id", f.sub)
+	case "AdminService":
+		set("id", keyID)
+	}
+	set("customer_id", f.customer)
+	set("subaccount_id", f.sub)
+	set("session_id", f.session)
+	set("external_id", "matrix-"+string(m.Name()))
+	set("action", "ride_start")
+	set("notes", "matrix")
+	set("reason", "matrix")
+	set("risk_level", "normal")
+	set("outcome", "processing")
+	set("name", "matrix")
+	set("role", "readonly")
+	if fd := msg.Descriptor().Fields().ByName("subaccount_ids"); fd != nil {
+		l := msg.Mutable(fd).List()
+		l.Append(protoreflect.ValueOfString(f.sub))
+	}
+	return msg.Interface()
+}
+
+var rolesOf = map[string][]string{
+	"CreateCustomer": {"admin", "service"}, "GetCustomer": {"admin", "operator", "service", "readonly"},
+	"CreateVerificationSession": {"admin", "service"}, "CheckAccess": {"admin", "operator", "service", "readonly"},
+	"ClearRequirement": {"admin", "operator"}, "ManualVerify": {"admin", "operator"}, "RequireVerification": {"admin", "operator"},
+	"RefreshFromStripe": {"admin", "operator", "service"}, "RedactCustomerIdentity": {"admin", "operator", "service"},
+	"SimulateVerificationOutcome": {"admin", "service"},
+	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
+	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"},
+	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
+}
+
+// tenantScoped methods work on one subaccount's subject: another tenant's is NotFound.
+var tenantScoped = []string{
+	"CreateCustomer", "GetCustomer", "CreateVerificationSession", "CheckAccess", "ClearRequirement", "ManualVerify",
+	"RequireVerification", "RefreshFromStripe", "RedactCustomerIdentity", "SimulateVerificationOutcome",
+	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk",
+}
+
+// TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on
+// another, and checks the code: PermissionDenied for a role the table refuses, NotFound
+// (never PermissionDenied, so ids do not leak) for another tenant's subject, and neither
+// for an allowed call on its own tenant.
+func TestAuthorizationMatrix(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	e, _ := identityEnv(t, db)
+	adminIdentity := e.identity
+	own, other := e.tenant(t, adminIdentity), e.tenant(t, adminIdentity)
+	keys := map[string]string{
+		"admin":    e.newKey(t, "admin"),
+		"operator": e.newKey(t, "operator", own.sub),
+		"service":  e.newKey(t, "service", own.sub),
+		"readonly": e.newKey(t, "readonly", own.sub),
+	}
+	methods := methodsOf(t)
+	for _, m := range methods {
+		name := string(m.Name())
+		if strings.HasPrefix(name, "HandleStripe") {
+			continue // authenticated by the Stripe signature
+		}
+		allowed, listed := rolesOf[name]
+		if !listed {
+			t.Errorf("%s is missing from the matrix", name)
+			continue
+		}
+		for role, key := range keys {
+			conn := dial(t, e.grpcAddr, key)
+			for _, target := range []struct {
+				name string
+				f    tenantFixture
+			}{{"own", own}, {"other", other}} {
+				t.Run(fmt.Sprintf("%s/%s/%s", name, role, target.name), func(t *testing.T) {
+					victim, err := idgatev1.NewAdminServiceClient(e.conn).CreateApiKey(context.Background(), &idgatev1.CreateApiKeyRequest{Name: "victim", Role: "readonly", SubaccountIds: []string{own.sub}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					mt, _ := protoregistry.GlobalTypes.FindMessageByName(m.Output().FullName())
+					out := mt.New().Interface()
+					method := "/" + string(m.Parent().FullName()) + "/" + name
+					err = conn.Invoke(context.Background(), method, request(t, m, target.f, victim.ApiKey.Id), out)
+					code := status.Code(err)
+					switch {
+					case !slices.Contains(allowed, role):
+						if code != codes.PermissionDenied {
+							t.Fatalf("%s with a %s key: %v, want PermissionDenied", name, role, err)
+						}
+					case target.name == "other" && role != "admin" && slices.Contains(tenantScoped, name):
+						if code != codes.NotFound {
+							t.Fatalf("%s on another tenant with a %s key: %v, want NotFound", name, role, err)
+						}
+					default:
+						if code == codes.PermissionDenied || code == codes.Unauthenticated || code == codes.NotFound {
+							t.Fatalf("%s on its own tenant with a %s key: %v", name, role, err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestAPIKeyLifecycle(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	e, _ := identityEnv(t, db)
+	ctx := context.Background()
+	sub, cust, _ := e.newCustomer("disabled", 50, 3)
+	admin := idgatev1.NewAdminServiceClient(e.conn)
+
+	created, err := admin.CreateApiKey(ctx, &idgatev1.CreateApiKeyRequest{Name: "backend", Role: "service", SubaccountIds: []string{sub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(created.Secret, "idg_test_") || !strings.HasPrefix(created.Secret, created.ApiKey.Prefix) || len(created.Secret) < 40 {
+		t.Fatalf("secret %q / prefix %q", created.Secret, created.ApiKey.Prefix)
+	}
+	// The secret is stored nowhere: not in the table, not in the listing.
+	raw, err := sql.Open("sqlite", strings.TrimPrefix(db.URL, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var n int
+	if err := raw.QueryRow("SELECT count(*) FROM api_keys WHERE hash = ? OR name = ? AND prefix = ?", created.Secret, created.Secret, created.Secret).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("secret found in the table (%d rows, %v)", n, err)
+	}
+	list, err := admin.ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{})
+	if err != nil || strings.Contains(fmt.Sprint(list), created.Secret) {
+		t.Fatalf("listing: %v", err)
+	}
+
+	svc := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, created.Secret))
+	if _, err := svc.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: cust, Action: "ride_start"}); err != nil {
+		t.Fatalf("a new key does not work: %v", err)
+	}
+	if _, err := admin.RevokeApiKey(ctx, &idgatev1.RevokeApiKeyRequest{Id: created.ApiKey.Id}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Missing, unknown and revoked keys fail alike, over gRPC and HTTP.
+	var msgs []string
+	for name, key := range map[string]string{"missing": "", "unknown": "idg_test_" + strings.Repeat("x", 52), "revoked": created.Secret} {
+		_, err := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, key)).CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: cust, Action: "ride_start"})
+		if status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("%s key: %v, want Unauthenticated", name, err)
+		}
+		msgs = append(msgs, status.Convert(err).Message())
+		req, _ := http.NewRequest("GET", e.base+"/v1/customers/"+cust+"/access?action=ride_start", nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%s key over HTTP: %d, want 401", name, resp.StatusCode)
+		}
+	}
+	if msgs[0] != msgs[1] || msgs[1] != msgs[2] {
+		t.Fatalf("the errors tell the cases apart: %q", msgs)
+	}
+	// The webhook route needs no key.
+	payload := stripeEvent("evt_nokey", "customer.created", "2023-10-16", `{"id":"cus_1"}`)
+	if code, _ := e.deliver("/v1/webhooks/stripe", payload, sign(payload, secret, timeNow())); code != 200 {
+		t.Fatalf("webhook without a key: %d", code)
+	}
+}
+
+// TestBootstrapKeyRotation: changing IDGATE_BOOTSTRAP_API_KEY revokes the previous one.
+func TestBootstrapKeyRotation(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	first := start(t, testConfig(t, db.URL, nil))
+	first.stop()
+	rotated := "idg_test_rotated_bootstrap_key_000000000"
+	second := start(t, testConfig(t, db.URL, map[string]string{"IDGATE_BOOTSTRAP_API_KEY": rotated}))
+	ctx := context.Background()
+	if _, err := idgatev1.NewAdminServiceClient(dial(t, second.grpcAddr, rotated)).ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); err != nil {
+		t.Fatalf("the new bootstrap key: %v", err)
+	}
+	if _, err := idgatev1.NewAdminServiceClient(dial(t, second.grpcAddr, adminKey)).ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("the old bootstrap key: %v, want Unauthenticated", err)
+	}
+}
+
+// TestAuditLog: operator actions are logged with the key that made them, Stripe-driven
+// changes with the event, and personal data only by field name.
+func TestAuditLog(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, _ := identityEnv(t, db)
+			ctx := context.Background()
+			sub, cust, stripeID := e.newCustomer("risk_based", 50, 3)
+			e.charge(stripeID, "highest")
+			opKey := e.newKey(t, "operator", sub)
+			ops := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, opKey))
+			if _, err := ops.ManualVerify(ctx, &idgatev1.ManualVerifyRequest{Id: cust, Notes: "passport seen at the depot"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust}); err != nil {
+				t.Fatal(err)
+			}
+			log, err := idgatev1.NewAdminServiceClient(dial(t, e.grpcAddr, opKey)).ListAuditEvents(ctx, &idgatev1.ListAuditEventsRequest{SubjectId: cust})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var manual, risk, redact *idgatev1.AuditEvent
+			for _, ev := range log.Events {
+				switch {
+				case ev.Action == "/idgate.v1.IdentityService/ManualVerify":
+					manual = ev
+				case ev.ActorType == "stripe_event" && strings.Contains(ev.Changes, "stripe_risk_score"):
+					risk = ev
+				case ev.Action == "/idgate.v1.IdentityService/RedactCustomerIdentity":
+					redact = ev
+				}
+			}
+			if manual == nil || manual.ActorRole != "operator" || !strings.HasPrefix(manual.ActorId, "key_") || manual.Notes != "passport seen at the depot" || manual.RequestId == "" {
+				t.Fatalf("manual verification entry: %v", manual)
+			}
+			var changes map[string]map[string]any
+			_ = json.Unmarshal([]byte(manual.Changes), &changes)
+			if c := changes["identity_status"]; c == nil || c["before"] != nil || c["after"] != "verified" {
+				t.Fatalf("manual verification changes: %s", manual.Changes)
+			}
+			if risk == nil || !strings.HasPrefix(risk.ActorId, "evt_charge_") {
+				t.Fatalf("no entry for the charge.succeeded event's change: %v", log.Events)
+			}
+			if redact == nil || !strings.Contains(redact.Changes, `"email":{"changed":true}`) || strings.Contains(redact.Changes, "rider@example.com") {
+				t.Fatalf("redaction entry must name email without its value: %v", redact)
+			}
+		})
+	}
+}
+
