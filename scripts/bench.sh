@@ -8,11 +8,19 @@ out=tmp/bench.txt
 BENCHTIME=${BENCHTIME:-5000x}
 scripts/with-postgres.sh go test -run '^$' -bench . -benchtime "$BENCHTIME" -count "${COUNT:-1}" ./server/ 2>&1 |
   grep -E '^(Benchmark|goos|goarch|cpu|pkg|PASS|FAIL|ok)' | tee "$out"
-# Each X/idgate beside its X/floor from the same run.
+# Each X/idgate beside its X/floor from the same run, and what authentication costs.
 awk '
-  function rate(   i) { for (i = 1; i < NF; i++) if ($(i+1) == "req/s") return $i }
-  function p99(   i) { for (i = 1; i < NF; i++) if ($(i+1) == "p99_ms") return $i }
-  /\/floor/  { split($1, n, "/"); floor[n[1]] = rate(); fp99[n[1]] = p99() }
-  /\/idgate/ { split($1, n, "/"); ours[n[1]] = rate(); op99[n[1]] = p99() }
-  END { for (k in ours) if (floor[k] > 0) printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the bare grpc-go floor %.0f req/s (p99 %s ms), same run\n", k, ours[k], op99[k], ours[k] / floor[k], floor[k], fp99[k] }
+  function metric(unit,   i) { for (i = 1; i < NF; i++) if ($(i+1) == unit) return $i }
+  /^Benchmark/ {
+    split($1, n, "/"); sub(/-[0-9]+$/, "", n[2])
+    rate[n[1], n[2]] = metric("req/s"); p99[n[1], n[2]] = metric("p99_ms"); names[n[1]] = 1
+  }
+  END {
+    for (k in names) {
+      if (rate[k, "floor"] > 0 && rate[k, "idgate"] > 0)
+        printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the bare grpc-go floor %.0f req/s (p99 %s ms), same run\n", k, rate[k, "idgate"], p99[k, "idgate"], rate[k, "idgate"] / rate[k, "floor"], rate[k, "floor"], p99[k, "floor"]
+      if (rate[k, "idgate-noauth"] > 0)
+        printf "%s: with API-key authentication %.0f req/s, without %.0f req/s: authentication costs %.1f%% of throughput\n", k, rate[k, "idgate"], rate[k, "idgate-noauth"], 100 * (1 - rate[k, "idgate"] / rate[k, "idgate-noauth"])
+    }
+  }
 ' "$out"

@@ -16,6 +16,7 @@ import (
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/testenv"
+	"github.com/idgate/idgate/server"
 )
 
 // seedCustomers inserts n customers of one subaccount straight into the table, a third of
@@ -87,12 +88,24 @@ func BenchmarkCheckAccess(b *testing.B) {
 	b.Logf("seeded %d customers in %s", n, time.Since(seeded).Round(time.Millisecond))
 
 	floor := bareServer(b)
+	// The platform's backend calls with a service key scoped to its subaccount. Two more
+	// replicas over the same database, alike but for authentication, price it; neither works
+	// jobs, so the background work of the first does not tilt the comparison.
+	svcKey, err := idgatev1.NewAdminServiceClient(e.conn).CreateApiKey(ctx, &idgatev1.CreateApiKeyRequest{Name: "bench", Role: "service", SubaccountIds: []string{sa.Id}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	noJobs := false
+	quiet := testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error"})
+	open := start(b, quiet, server.Options{NoAuth: true, RunJobs: &noJobs})
+	authed := start(b, quiet, server.Options{RunJobs: &noJobs})
 	for _, target := range []struct {
 		name   string
 		client idgatev1.IdentityServiceClient
 	}{
 		{"floor", floor},
-		{"idgate", e.identity},
+		{"idgate-noauth", idgatev1.NewIdentityServiceClient(dial(b, open.grpcAddr, ""))},
+		{"idgate", idgatev1.NewIdentityServiceClient(dial(b, authed.grpcAddr, svcKey.Secret))},
 	} {
 		b.Run(target.name, func(b *testing.B) {
 			load(b, 64, func(i int) error {
