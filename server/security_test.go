@@ -310,4 +310,3 @@ func TestAuditLog(t *testing.T) {
 		})
 	}
 }
-
