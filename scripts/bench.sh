@@ -14,13 +14,14 @@ awk '
   /^Benchmark/ {
     split($1, n, "/"); sub(/-[0-9]+$/, "", n[2])
     rate[n[1], n[2]] = metric("req/s"); p99[n[1], n[2]] = metric("p99_ms"); names[n[1]] = 1
+    if (n[2] == "auth-cost") { cost[n[1]] = metric("auth_cost_%"); with[n[1]] = metric("auth_req/s"); without[n[1]] = metric("noauth_req/s") }
   }
   END {
     for (k in names) {
       if (rate[k, "floor"] > 0 && rate[k, "idgate"] > 0)
         printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the bare grpc-go floor %.0f req/s (p99 %s ms), same run\n", k, rate[k, "idgate"], p99[k, "idgate"], rate[k, "idgate"] / rate[k, "floor"], rate[k, "floor"], p99[k, "floor"]
-      if (rate[k, "idgate-noauth"] > 0)
-        printf "%s: with API-key authentication %.0f req/s, without %.0f req/s: authentication costs %.1f%% of throughput\n", k, rate[k, "idgate"], rate[k, "idgate-noauth"], 100 * (1 - rate[k, "idgate"] / rate[k, "idgate-noauth"])
+      if (cost[k] != "")
+        printf "%s: authentication costs %s%% of throughput (%s req/s with API keys, %s without; alternating rounds, same run)\n", k, cost[k], with[k], without[k]
     }
   }
 ' "$out"

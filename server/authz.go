@@ -92,8 +92,7 @@ func (a *authenticator) authorize(ctx context.Context, method string) (context.C
 }
 
 func bearer(ctx context.Context) string {
-	md, _ := metadata.FromIncomingContext(ctx)
-	for _, v := range md.Get("authorization") {
+	for _, v := range metadata.ValueFromIncomingContext(ctx, "authorization") {
 		if k, ok := strings.CutPrefix(v, "Bearer "); ok {
 			return strings.TrimSpace(k)
 		}

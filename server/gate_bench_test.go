@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,7 +106,6 @@ func BenchmarkCheckAccess(b *testing.B) {
 		client idgatev1.IdentityServiceClient
 	}{
 		{"floor", floor},
-		{"idgate-noauth", idgatev1.NewIdentityServiceClient(dial(b, open.grpcAddr, ""))},
 		{"idgate", idgatev1.NewIdentityServiceClient(dial(b, authed.grpcAddr, svcKey.Secret))},
 	} {
 		b.Run(target.name, func(b *testing.B) {
@@ -114,6 +115,47 @@ func BenchmarkCheckAccess(b *testing.B) {
 			})
 		})
 	}
+
+	// Authentication's price: rounds alternate between the two replicas so that the
+	// machine's drift falls on both alike.
+	b.Run("auth-cost", func(b *testing.B) {
+		clients := []idgatev1.IdentityServiceClient{
+			idgatev1.NewIdentityServiceClient(dial(b, open.grpcAddr, "")),
+			idgatev1.NewIdentityServiceClient(dial(b, authed.grpcAddr, svcKey.Secret)),
+		}
+		const rounds = 10
+		var spent [2]time.Duration
+		per := max(b.N/rounds, 64)
+		for r := range 2 * rounds {
+			c := clients[r%2]
+			spent[r%2] += timed(64, per, func() error {
+				_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: ids[rand.IntN(len(ids))], Action: "ride_start"})
+				return err
+			})
+		}
+		without, with := float64(per*rounds)/spent[0].Seconds(), float64(per*rounds)/spent[1].Seconds()
+		b.ReportMetric(without, "noauth_req/s")
+		b.ReportMetric(with, "auth_req/s")
+		b.ReportMetric(100*(1-with/without), "auth_cost_%")
+	})
+}
+
+// timed runs n calls of op over concurrency goroutines and returns the wall time.
+func timed(concurrency, n int, op func() error) time.Duration {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	start := time.Now()
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				_ = op()
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start)
 }
 
 // bareServer starts grpc-go with a CheckAccess that answers a fixed decision: the floor.

@@ -38,7 +38,7 @@ type Keys struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu    sync.Mutex
+	mu    sync.RWMutex
 	cache map[string]cached // by hash
 }
 
@@ -143,9 +143,9 @@ func (k *Keys) Revoke(ctx context.Context, id string) (Key, error) {
 func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
 	h := Hash(key)
 	now := k.now()
-	k.mu.Lock()
+	k.mu.RLock()
 	c, hit := k.cache[h]
-	k.mu.Unlock()
+	k.mu.RUnlock()
 	if !hit || now.After(c.expires) {
 		c = cached{expires: now.Add(cacheFor)}
 		row, err := k.store.Reader.APIKey.Query().Where(apikey.Hash(h)).Only(ctx)
