@@ -2,17 +2,20 @@ package server
 
 import (
 	"context"
+	"net"
 	"slices"
 	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/audit"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/limit"
 )
 
 var (
@@ -63,6 +66,9 @@ var methodRoles = map[string][]auth.Role{
 type authenticator struct {
 	keys     *auth.Keys
 	disabled bool // benchmarks only: measures what authentication costs
+	// failures limits failed authentications per client address, so keys cannot be
+	// guessed at speed.
+	failures *limit.Keyed
 }
 
 func (a *authenticator) authorize(ctx context.Context, method string) (context.Context, error) {
@@ -74,21 +80,40 @@ func (a *authenticator) authorize(ctx context.Context, method string) (context.C
 		return nil, status.Errorf(codes.PermissionDenied, "%s is not open to API keys", method)
 	}
 	key := bearer(ctx)
-	if key == "" {
-		return nil, status.Error(codes.Unauthenticated, "missing or invalid API key: send Authorization: Bearer idg_...")
-	}
 	actor, err := a.keys.Authenticate(ctx, key)
 	if err != nil {
-		if apperr.KindOf(err) == apperr.KindUnauthenticated {
-			return nil, status.Error(codes.Unauthenticated, err.Error())
+		if apperr.KindOf(err) != apperr.KindUnauthenticated {
+			return nil, status.Error(codes.Unavailable, "cannot check credentials now; try again")
 		}
-		return nil, status.Error(codes.Unavailable, "cannot check credentials now; try again")
+		if a.failures != nil {
+			if ok, wait := a.failures.Allow(clientAddr(ctx)); !ok {
+				return nil, exhausted("too many failed authentications from this address", wait)
+			}
+		}
+		return nil, status.Error(codes.Unauthenticated, err.Error())
 	}
 	if !slices.Contains(roles, actor.Role) {
 		return nil, status.Errorf(codes.PermissionDenied, "a %s key may not call %s", actor.Role, method)
 	}
 	actor.RequestID = requestID(ctx)
 	return audit.WithAction(auth.WithActor(ctx, actor), method), nil
+}
+
+// clientAddr is the caller's address: the first X-Forwarded-For hop for JSON calls (the
+// gateway adds it), else the gRPC peer.
+func clientAddr(ctx context.Context) string {
+	if v := metadata.ValueFromIncomingContext(ctx, "x-forwarded-for"); len(v) > 0 {
+		first, _, _ := strings.Cut(v[0], ",")
+		return strings.TrimSpace(first)
+	}
+	if p, ok := peer.FromContext(ctx); ok {
+		host, _, err := net.SplitHostPort(p.Addr.String())
+		if err == nil {
+			return host
+		}
+		return p.Addr.String()
+	}
+	return ""
 }
 
 func bearer(ctx context.Context) string {
@@ -113,4 +138,22 @@ func (a *authenticator) stream(srv any, ss grpc.ServerStream, info *grpc.StreamS
 		return err
 	}
 	return next(srv, ss)
+}
+
+// sessionLimits bound how often verification sessions are created: per customer (seed 001)
+// and per API key.
+type sessionLimits struct {
+	perCustomer, perKey *limit.Keyed
+}
+
+func (l sessionLimits) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+	if r, ok := req.(interface{ GetCustomerId() string }); ok && info.FullMethod == "/idgate.v1.IdentityService/CreateVerificationSession" {
+		if ok, wait := l.perKey.Allow(auth.ActorFrom(ctx).ID); !ok {
+			return nil, exhausted("this API key is creating verification sessions too fast", wait)
+		}
+		if ok, wait := l.perCustomer.Allow(r.GetCustomerId()); !ok {
+			return nil, exhausted("too many verification sessions for this customer", wait)
+		}
+	}
+	return next(ctx, req)
 }

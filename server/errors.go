@@ -3,12 +3,15 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/idgate/idgate/internal/apperr"
 )
@@ -35,6 +38,16 @@ var kindCodes = map[apperr.Kind]codes.Code{
 	apperr.KindUnauthenticated:    codes.Unauthenticated,
 	apperr.KindExhausted:          codes.ResourceExhausted,
 	apperr.KindUnavailable:        codes.Unavailable,
+}
+
+// exhausted is ResourceExhausted with a RetryInfo saying when to try again; the gateway
+// turns it into HTTP 429 with Retry-After.
+func exhausted(msg string, retryAfter time.Duration) error {
+	st := status.New(codes.ResourceExhausted, fmt.Sprintf("%s; retry after %s", msg, retryAfter.Round(time.Second)))
+	if d, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)}); err == nil {
+		st = d
+	}
+	return st.Err()
 }
 
 func toStatus(ctx context.Context, log *slog.Logger, method string, err error) error {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
@@ -29,6 +33,7 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 	gw := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBodyMarshaler{jsonpb}),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
+		runtime.WithErrorHandler(retryAfter),
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		idgatev1.RegisterAdminServiceHandler,
@@ -70,6 +75,19 @@ func adminOnly(keys *auth.Keys, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// retryAfter adds Retry-After to answers that carry a RetryInfo, then writes the error as
+// the gateway does (ResourceExhausted is HTTP 429).
+func retryAfter(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	if st, ok := status.FromError(err); ok {
+		for _, d := range st.Details() {
+			if ri, ok := d.(*errdetails.RetryInfo); ok {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ri.GetRetryDelay().AsDuration().Seconds()))))
+			}
+		}
+	}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 }
 
 // rawBodyMarshaler is the gateway's JSON marshaler, except that a google.api.HttpBody

@@ -33,7 +33,7 @@ type services struct {
 
 // newGRPCServer builds the gRPC server with, in order: request ids, logging, metrics,
 // authentication and authorisation, panic recovery and the one mapping of domain errors to status codes.
-func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer, authn *authenticator, svc services) *grpc.Server {
+func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer, authn *authenticator, limits sessionLimits, svc services) *grpc.Server {
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	reg.MustRegister(metrics)
 	recoverPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
@@ -49,6 +49,7 @@ func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer
 			unaryLogging(log),
 			metrics.UnaryServerInterceptor(),
 			authn.unary,
+			limits.unary,
 			recovery.UnaryServerInterceptor(recoverPanic),
 			unaryErrors(log),
 		),

@@ -310,3 +310,50 @@ func TestAuditLog(t *testing.T) {
 		})
 	}
 }
+
+func TestAbuseLimits(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	s, url := newSink(t)
+	_ = s
+	e := start(t, testConfig(t, db.URL, map[string]string{
+		"STRIPE_API_BASE":                         testenv.Stripe(t),
+		"IDGATE_NOTIFY_URL":                       url,
+		"IDGATE_NOTIFY_SECRET":                    notifySecret,
+		"IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR": "2",
+		"IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE":   "3",
+	}))
+	_, cust, _ := e.newCustomer("all_users", 50, 100)
+	for i := range 2 {
+		if code, _ := e.call("POST", "/api/customers/"+cust+"/identity-session", `{}`, nil); code != 200 {
+			t.Fatalf("session call %d: %d", i+1, code)
+		}
+	}
+	_, err := e.identity.CreateVerificationSession(context.Background(), &idgatev1.CreateVerificationSessionRequest{CustomerId: cust})
+	if status.Code(err) != codes.ResourceExhausted || len(status.Convert(err).Details()) == 0 {
+		t.Fatalf("third session in the hour: %v, want ResourceExhausted with RetryInfo", err)
+	}
+	req, _ := http.NewRequest("POST", e.base+"/api/customers/"+cust+"/identity-session", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("over HTTP: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+
+	// Guessing keys: three failures, then the address is told to wait, even for a good key.
+	bad := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, "idg_test_guess"))
+	for i := range 3 {
+		if _, err := bad.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	if _, err := bad.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("fourth failure: %v, want ResourceExhausted", err)
+	}
+	if _, err := e.identity.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); err != nil {
+		t.Fatalf("a valid key from the same address: %v", err)
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/jobs"
+	"github.com/idgate/idgate/internal/limit"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
@@ -137,7 +138,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.health = newHealthServer(s.store.Ping)
-	s.grpc = newGRPCServer(log, metrics, s.health, &authenticator{keys: keys, disabled: noAuth}, services{
+	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute)}
+	limits := sessionLimits{
+		perCustomer: limit.PerHour(cfg.SessionsPerCustomerHour, cfg.SessionsPerCustomerHour),
+		perKey:      limit.PerMinute(cfg.SessionsPerKeyMinute, cfg.SessionsPerKeyMinute),
+	}
+	s.grpc = newGRPCServer(log, metrics, s.health, authn, limits, services{
 		admin:    &adminServer{keys: keys, log: audit.NewLog(s.store)},
 		identity: &identityServer{customers: customers, intake: intake},
 		risk:     &riskServer{subaccounts: tenant.NewService(s.store), customers: customers},

@@ -56,6 +56,11 @@ type Config struct {
 	// MetricsNeedKey puts /metrics behind an admin key (IDGATE_METRICS_REQUIRE_KEY).
 	MetricsNeedKey bool
 
+	// Abuse limits, per replica (seed 001: limit how often a user can verify).
+	SessionsPerCustomerHour int // IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR
+	SessionsPerKeyMinute    int // IDGATE_LIMIT_SESSIONS_PER_KEY_MINUTE
+	AuthFailuresPerMinute   int // IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE, per client address
+
 	LogLevel  slog.Level // IDGATE_LOG_LEVEL: debug, info, warn, error
 	LogFormat string     // IDGATE_LOG_FORMAT: json or text
 }
@@ -90,6 +95,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogFormat:                   r.str("IDGATE_LOG_FORMAT", "json"),
 		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),
 		MetricsNeedKey:              r.bool("IDGATE_METRICS_REQUIRE_KEY", false),
+		SessionsPerCustomerHour:     r.int("IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR", 10),
+		SessionsPerKeyMinute:        r.int("IDGATE_LIMIT_SESSIONS_PER_KEY_MINUTE", 600),
+		AuthFailuresPerMinute:       r.int("IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE", 30),
 	}
 	if lvl := r.str("IDGATE_LOG_LEVEL", "info"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
@@ -142,6 +150,9 @@ func (c Config) Validate() error {
 		if len(c.NotifySecret) < 16 {
 			add("IDGATE_NOTIFY_SECRET must be set (16+ characters) with IDGATE_NOTIFY_URL: it signs every notification")
 		}
+	}
+	if c.SessionsPerCustomerHour < 1 || c.SessionsPerKeyMinute < 1 || c.AuthFailuresPerMinute < 1 {
+		add("IDGATE_LIMIT_* settings must be at least 1")
 	}
 	if c.JobWorkers < 1 {
 		add("IDGATE_JOB_WORKERS must be at least 1")

@@ -1,0 +1,71 @@
+// Package limit keeps per-key rate limits (token buckets from golang.org/x/time/rate) for
+// abuse protection: verification sessions per customer and per API key, failed
+// authentications per client. Limits are per replica.
+package limit
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Keyed is a token bucket per key.
+type Keyed struct {
+	every time.Duration // one token per every
+	burst int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	l    *rate.Limiter
+	seen time.Time
+}
+
+// PerHour allows n events an hour per key, up to burst at once.
+func PerHour(n, burst int) *Keyed { return newKeyed(time.Hour/time.Duration(max(n, 1)), burst) }
+
+// PerMinute allows n events a minute per key, up to burst at once.
+func PerMinute(n, burst int) *Keyed { return newKeyed(time.Minute/time.Duration(max(n, 1)), burst) }
+
+func newKeyed(every time.Duration, burst int) *Keyed {
+	return &Keyed{every: every, burst: max(burst, 1), buckets: map[string]*bucket{}}
+}
+
+// Allow takes a token for key. When none is left it returns false and how long until one
+// is.
+func (k *Keyed) Allow(key string) (bool, time.Duration) {
+	now := time.Now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.sweep(now)
+	b, ok := k.buckets[key]
+	if !ok {
+		b = &bucket{l: rate.NewLimiter(rate.Every(k.every), k.burst)}
+		k.buckets[key] = b
+	}
+	b.seen = now
+	r := b.l.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// sweep forgets buckets that have refilled completely, now and then.
+func (k *Keyed) sweep(now time.Time) {
+	if now.Sub(k.swept) < time.Minute {
+		return
+	}
+	k.swept = now
+	full := k.every * time.Duration(k.burst)
+	for key, b := range k.buckets {
+		if now.Sub(b.seen) > full {
+			delete(k.buckets, key)
+		}
+	}
+}
