@@ -27,6 +27,7 @@ import (
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/limit"
 	"github.com/idgate/idgate/internal/notify"
+	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/tenant"
@@ -114,7 +115,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		webhook.EndpointPlatform: cfg.StripeWebhookSecrets,
 		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
 	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts)
-	customers := identity.NewService(s.store, stripeClient, s.jobs, notify.NewOutbox(s.jobs), log)
+	cipher, err := dataCipher(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), log)
 	keys := auth.NewKeys(s.store, strings.HasPrefix(cfg.StripeSecretKey, "sk_live_"), log)
 	if cfg.BootstrapAPIKey != "" {
 		if err = keys.EnsureBootstrap(ctx, cfg.BootstrapAPIKey); err != nil {
@@ -129,6 +134,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// works a job, so they can join the bundle after the client exists.)
 	river.AddWorker(workers, notify.NewDeliverer(s.store, notify.Sink{URL: cfg.NotifyURL, Secret: cfg.NotifySecret}, log))
 	river.AddWorker(workers, identity.NewRedactWorker(customers))
+	river.AddWorker(workers, identity.NewReencryptWorker(customers))
+	if strings.Contains(cfg.DataKeys, ",") {
+		// Older keys are configured: move what they sealed to the current one.
+		if _, err := s.jobs.Insert(ctx, identity.ReencryptArgs{}, nil); err != nil {
+			return nil, fmt.Errorf("enqueue re-encryption: %w", err)
+		}
+	}
 	registry.Handle("charge.succeeded", customers.HandleChargeSucceeded)
 	for _, t := range identity.SessionEventTypes {
 		registry.Handle(t, customers.HandleSessionEvent)
@@ -172,6 +184,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	return s, nil
 }
 
+// dataCipher is the key for personal data: IDGATE_DATA_KEYS, or outside production a key
+// file that is generated on first start.
+func dataCipher(cfg config.Config, log *slog.Logger) (*pii.Cipher, error) {
+	if cfg.DataKeys != "" {
+		c, err := pii.Parse(cfg.DataKeys)
+		if err != nil {
+			return nil, fmt.Errorf("IDGATE_DATA_KEYS: %w", err)
+		}
+		return c, nil
+	}
+	c, created, err := pii.LoadOrCreate(cfg.DataKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("data key file %s: %w", cfg.DataKeyFile, err)
+	}
+	if created {
+		log.Warn("GENERATED A DATA KEY for personal data at " + cfg.DataKeyFile + ": losing this file loses the data it encrypts; set IDGATE_DATA_KEYS in production")
+	}
+	return c, nil
+}
+
 // dialAddr turns a wildcard listen address into one the gateway can dial.
 func dialAddr(a net.Addr) string {
 	tcp, ok := a.(*net.TCPAddr)
@@ -205,7 +237,8 @@ func (s *Server) Run(ctx context.Context) error {
 		return nil
 	})
 	if s.runJobs {
-		if err := s.jobs.Start(gctx); err != nil {
+		// A stop that arrives while the queue starts is a stop, not a failure.
+		if err := s.jobs.Start(gctx); err != nil && gctx.Err() == nil {
 			return fmt.Errorf("start jobs: %w", err)
 		}
 	}

@@ -30,6 +30,8 @@ const (
 	secret        = "whsec_test_current"
 	rotatedSecret = "whsec_test_previous"
 	adminKey      = "idg_test_bootstrap_key_for_the_test_suite"
+	dataKeyA      = "a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+	dataKeyB      = "b:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA="
 )
 
 // bearerKey sends an API key with every gRPC call.
@@ -79,6 +81,7 @@ func testConfig(t testing.TB, dbURL string, extra map[string]string) config.Conf
 		"IDGATE_SHUTDOWN_TIMEOUT":  "5s",
 		"IDGATE_LOG_LEVEL":         "warn",
 		"IDGATE_BOOTSTRAP_API_KEY": adminKey,
+		"IDGATE_DATA_KEYS":         dataKeyA,
 	}
 	for k, v := range extra {
 		vars[k] = v

@@ -53,6 +53,12 @@ type Config struct {
 	// BootstrapAPIKey becomes the admin key named "bootstrap" so that a fresh install can
 	// create the others; changing it revokes the previous one (IDGATE_BOOTSTRAP_API_KEY).
 	BootstrapAPIKey string
+	// DataKeys encrypt personal data at rest: "id:base64(32 bytes)[,id:key...]", the first
+	// current, the others still readable (IDGATE_DATA_KEYS). Unset outside production: a key
+	// is generated into DataKeyFile.
+	DataKeys    string
+	DataKeyFile string // IDGATE_DATA_KEY_FILE, default data/idgate-data.key
+
 	// MetricsNeedKey puts /metrics behind an admin key (IDGATE_METRICS_REQUIRE_KEY).
 	MetricsNeedKey bool
 
@@ -95,6 +101,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		LogFormat:                   r.str("IDGATE_LOG_FORMAT", "json"),
 		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),
 		MetricsNeedKey:              r.bool("IDGATE_METRICS_REQUIRE_KEY", false),
+		DataKeys:                    r.str("IDGATE_DATA_KEYS", ""),
+		DataKeyFile:                 r.str("IDGATE_DATA_KEY_FILE", "data/idgate-data.key"),
 		SessionsPerCustomerHour:     r.int("IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR", 10),
 		SessionsPerKeyMinute:        r.int("IDGATE_LIMIT_SESSIONS_PER_KEY_MINUTE", 600),
 		AuthFailuresPerMinute:       r.int("IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE", 30),
@@ -172,6 +180,9 @@ func (c Config) Validate() error {
 		}
 		if len(c.StripeWebhookSecrets) == 0 {
 			add("IDGATE_ENV=production needs STRIPE_WEBHOOK_SECRET (from the Stripe dashboard's webhook endpoint)")
+		}
+		if c.DataKeys == "" {
+			add("IDGATE_ENV=production needs IDGATE_DATA_KEYS (id:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32)) to encrypt personal data")
 		}
 		if d, _, _ := ParseDatabaseURL(c.DatabaseURL); d == DialectSQLite {
 			add("IDGATE_ENV=production needs DATABASE_URL=postgres://...: the SQLite file is for a single development process")

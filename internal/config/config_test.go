@@ -65,8 +65,9 @@ func TestValidate(t *testing.T) {
 		{"tiny body limit", map[string]string{"IDGATE_MAX_BODY_BYTES": "100"}, "IDGATE_MAX_BODY_BYTES"},
 		{"log format", map[string]string{"IDGATE_LOG_FORMAT": "xml"}, "IDGATE_LOG_FORMAT"},
 		{"production needs a key, a secret and postgres", map[string]string{"IDGATE_ENV": "production"}, "STRIPE_SECRET_KEY"},
-		{"production on sqlite", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, "postgres"},
-		{"production complete", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate"}, ""},
+		{"production on sqlite", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, "postgres"},
+		{"production complete", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, ""},
+		{"production without data keys", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate"}, "IDGATE_DATA_KEYS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := FromEnv(env(tc.vars))

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/mail"
 	"regexp"
@@ -23,6 +24,7 @@ import (
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/notify"
+	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/tenant"
@@ -127,6 +129,7 @@ type StripeIdentity interface {
 // Service is the customer-identity domain.
 type Service struct {
 	store  *store.Store
+	pii    *pii.Cipher
 	stripe StripeIdentity
 	jobs   jobs.Inserter
 	outbox *notify.Outbox
@@ -139,8 +142,8 @@ type Service struct {
 }
 
 // NewService returns a Service.
-func NewService(st *store.Store, sc StripeIdentity, q jobs.Inserter, outbox *notify.Outbox, log *slog.Logger) *Service {
-	return &Service{store: st, stripe: sc, jobs: q, outbox: outbox, log: log, now: func() time.Time { return time.Now().UTC() }}
+func NewService(st *store.Store, cipher *pii.Cipher, sc StripeIdentity, q jobs.Inserter, outbox *notify.Outbox, log *slog.Logger) *Service {
+	return &Service{store: st, pii: cipher, stripe: sc, jobs: q, outbox: outbox, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // CreateCustomer registers a customer. It is idempotent on (subaccount, external id): the
@@ -162,12 +165,17 @@ func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer
 		if err != nil {
 			return store.MapError(err, "subaccount "+n.SubaccountID)
 		}
+		id := store.NewID("cust")
+		sealed, err := s.seal(id, map[string]string{"email": n.Email, "phone": n.Phone})
+		if err != nil {
+			return err
+		}
 		create := tx.Customer.Create().
-			SetID(store.NewID("cust")).
+			SetID(id).
 			SetSubaccountID(n.SubaccountID).
 			SetExternalID(n.ExternalID).
-			SetEmail(n.Email).
-			SetPhone(n.Phone)
+			SetEmail(sealed["email"]).
+			SetPhone(sealed["phone"])
 		if n.StripeCustomerID != "" {
 			create.SetStripeCustomerID(n.StripeCustomerID)
 		}
@@ -180,8 +188,8 @@ func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer
 				return err
 			}
 		}
-		c = fromRow(row)
-		return nil
+		c, err = s.fromRow(row)
+		return err
 	})
 	switch {
 	case err == nil:
@@ -210,7 +218,10 @@ func (s *Service) existing(ctx context.Context, n NewCustomer) (Customer, bool, 
 	if err != nil {
 		return Customer{}, false, store.MapError(err, "customer")
 	}
-	c := fromRow(row)
+	c, err := s.fromRow(row)
+	if err != nil {
+		return Customer{}, false, err
+	}
 	if c.StripeCustomerID != n.StripeCustomerID || c.Email != n.Email || c.Phone != n.Phone {
 		return Customer{}, false, apperr.Conflict("customer %s already has external_id in this subaccount with different details; update it instead", c.ID)
 	}
@@ -229,7 +240,7 @@ func (s *Service) GetCustomer(ctx context.Context, id string) (Customer, error) 
 	if err != nil {
 		return Customer{}, store.MapError(err, "customer "+id)
 	}
-	return fromRow(row), nil
+	return s.fromRow(row)
 }
 
 // lockCustomer reads a customer for update inside tx.
@@ -251,17 +262,45 @@ func (s *Service) lockCustomer(ctx context.Context, tx store.Tx, id string) (*en
 	return row, nil
 }
 
-func fromRow(r *ent.Customer) Customer {
+// sealedFields are the customer columns encrypted at rest.
+var sealedFields = []string{"email", "phone", "identity_first_name", "identity_last_name", "identity_dob", "identity_address", "identity_id_number_last4"}
+
+// seal encrypts values (keyed by column) for customer id.
+func (s *Service) seal(id string, values map[string]string) (map[string]string, error) {
+	out := make(map[string]string, len(values))
+	for f, v := range values {
+		sealed, err := s.pii.Seal(v, id, f)
+		if err != nil {
+			return nil, fmt.Errorf("encrypt %s: %w", f, err)
+		}
+		out[f] = sealed
+	}
+	return out, nil
+}
+
+// fromRow converts a stored customer, decrypting its personal data.
+func (s *Service) fromRow(r *ent.Customer) (Customer, error) {
+	plain := map[string]string{}
+	for f, v := range map[string]string{
+		"email": r.Email, "phone": r.Phone, "identity_first_name": r.IdentityFirstName, "identity_last_name": r.IdentityLastName,
+		"identity_dob": r.IdentityDob, "identity_address": r.IdentityAddress, "identity_id_number_last4": r.IdentityIDNumberLast4,
+	} {
+		p, err := s.pii.Open(v, r.ID, f)
+		if err != nil {
+			return Customer{}, fmt.Errorf("customer %s %s: %w", r.ID, f, err)
+		}
+		plain[f] = p
+	}
 	c := Customer{
 		ID: r.ID, SubaccountID: r.SubaccountID, ExternalID: r.ExternalID,
-		Email: r.Email, Phone: r.Phone, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Email: plain["email"], Phone: plain["phone"], CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		Identity: Identity{
 			Required: r.IdentityVerificationRequired, RequiredAt: r.IdentityVerificationRequiredAt,
 			RequiredReason: r.IdentityVerificationRequiredReason, Status: r.IdentityStatus,
 			VerifiedAt: r.IdentityVerifiedAt, SessionID: r.IdentitySessionID, AttemptCount: r.IdentityAttemptCount,
 			LastErrorCode: r.IdentityLastErrorCode, RiskScore: r.StripeRiskScore, RadarRiskScore: r.StripeRadarRiskScore,
-			RiskLevel: r.StripeRiskLevel, FirstName: r.IdentityFirstName, LastName: r.IdentityLastName,
-			DOB: r.IdentityDob, IDType: r.IdentityIDType, IDNumberLast4: r.IdentityIDNumberLast4,
+			RiskLevel: r.StripeRiskLevel, FirstName: plain["identity_first_name"], LastName: plain["identity_last_name"],
+			DOB: plain["identity_dob"], IDType: r.IdentityIDType, IDNumberLast4: plain["identity_id_number_last4"],
 			IssuingCountry: r.IdentityIssuingCountry, ExpirationDate: r.IdentityExpirationDate,
 			Manual: r.IdentityManualVerification, ManualNotes: r.IdentityManualVerificationNotes,
 			ManualBy: r.IdentityManualVerificationBy, ManualAt: r.IdentityManualVerificationAt,
@@ -271,11 +310,11 @@ func fromRow(r *ent.Customer) Customer {
 	if r.StripeCustomerID != nil {
 		c.StripeCustomerID = *r.StripeCustomerID
 	}
-	if r.IdentityAddress != "" {
+	if addr := plain["identity_address"]; addr != "" {
 		var a stripe.Address
-		if json.Unmarshal([]byte(r.IdentityAddress), &a) == nil {
+		if json.Unmarshal([]byte(addr), &a) == nil {
 			c.Identity.Address = &a
 		}
 	}
-	return c
+	return c, nil
 }

@@ -165,8 +165,16 @@ func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Cus
 				b, _ := json.Marshal(d.Address)
 				addr = string(b)
 			}
-			upd.SetIdentityFirstName(d.FirstName).SetIdentityLastName(d.LastName).SetIdentityDob(d.DOB).
-				SetIdentityIDType(d.DocumentType).SetIdentityAddress(addr).SetIdentityIDNumberLast4(d.IDNumberLast4).
+			sealed, err := s.seal(row.ID, map[string]string{
+				"identity_first_name": d.FirstName, "identity_last_name": d.LastName, "identity_dob": d.DOB,
+				"identity_address": addr, "identity_id_number_last4": d.IDNumberLast4,
+			})
+			if err != nil {
+				return err
+			}
+			upd.SetIdentityFirstName(sealed["identity_first_name"]).SetIdentityLastName(sealed["identity_last_name"]).
+				SetIdentityDob(sealed["identity_dob"]).SetIdentityAddress(sealed["identity_address"]).
+				SetIdentityIDNumberLast4(sealed["identity_id_number_last4"]).SetIdentityIDType(d.DocumentType).
 				SetIdentityIssuingCountry(d.IssuingCountry).SetIdentityExpirationDate(d.ExpirationDate)
 		}
 	default:

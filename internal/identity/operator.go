@@ -46,8 +46,8 @@ func (s *Service) update(ctx context.Context, id string, fn func(tx store.Tx, ro
 		if row, err = fn(tx, row); err != nil {
 			return err
 		}
-		out = fromRow(row)
-		return nil
+		out, err = s.fromRow(row)
+		return err
 	})
 	return out, err
 }

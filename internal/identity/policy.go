@@ -79,8 +79,10 @@ func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r Pa
 		if err != nil {
 			return err
 		}
-		out.Recorded, row, err = s.recordRisk(ctx, tx, row, r)
-		out.Customer = fromRow(row)
+		if out.Recorded, row, err = s.recordRisk(ctx, tx, row, r); err != nil {
+			return err
+		}
+		out.Customer, err = s.fromRow(row)
 		return err
 	})
 	return out, err
