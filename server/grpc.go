@@ -33,14 +33,14 @@ type services struct {
 
 // newGRPCServer builds the gRPC server with, in order: request ids, logging, metrics,
 // authentication and authorisation, panic recovery and the one mapping of domain errors to status codes.
-func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer, authn *authenticator, limits sessionLimits, svc services) *grpc.Server {
+func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer, authn *authenticator, limits sessionLimits, svc services, opts ...grpc.ServerOption) *grpc.Server {
 	metrics := grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
 	reg.MustRegister(metrics)
 	recoverPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "panic in handler", "request_id", requestID(ctx), "panic", p)
 		return status.Error(codes.Internal, "internal error")
 	})
-	s := grpc.NewServer(
+	s := grpc.NewServer(append(opts,
 		// Long-lived handler goroutines keep the stacks the SQLite driver grows, instead of
 		// growing a fresh one on every call.
 		grpc.NumStreamWorkers(uint32(8*runtime.GOMAXPROCS(0))),
@@ -58,7 +58,7 @@ func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer
 			authn.stream,
 			recovery.StreamServerInterceptor(recoverPanic),
 		),
-	)
+	)...)
 	idgatev1.RegisterAdminServiceServer(s, svc.admin)
 	idgatev1.RegisterIdentityServiceServer(s, svc.identity)
 	idgatev1.RegisterRiskServiceServer(s, svc.risk)

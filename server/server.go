@@ -4,12 +4,16 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -18,6 +22,7 @@ import (
 	"github.com/riverqueue/river"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/idgate/idgate/internal/audit"
@@ -155,12 +160,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		perCustomer: limit.PerHour(cfg.SessionsPerCustomerHour, cfg.SessionsPerCustomerHour),
 		perKey:      limit.PerMinute(cfg.SessionsPerKeyMinute, cfg.SessionsPerKeyMinute),
 	}
+	var grpcOpts []grpc.ServerOption
+	if cfg.TLS() {
+		creds, err := credentials.NewServerTLSFromFile(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("TLS certificate: %w", err)
+		}
+		grpcOpts = append(grpcOpts, grpc.Creds(creds))
+	}
 	s.grpc = newGRPCServer(log, metrics, s.health, authn, limits, services{
 		admin:    &adminServer{keys: keys, log: audit.NewLog(s.store)},
 		identity: &identityServer{customers: customers, intake: intake},
 		risk:     &riskServer{subaccounts: tenant.NewService(s.store), customers: customers},
 		webhook:  &webhookServer{intake: intake, events: webhook.NewLister(s.store)},
-	})
+	}, grpcOpts...)
 
 	// Listeners, then the gateway over a real connection to our own gRPC port.
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
@@ -169,7 +182,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("listen on IDGATE_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
-	if s.conn, err = grpc.NewClient(dialAddr(s.grpcLis.Addr()), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	gwCreds := insecure.NewCredentials()
+	if cfg.TLS() {
+		if gwCreds, err = selfClientCreds(cfg.TLSCertFile); err != nil {
+			return nil, err
+		}
+	}
+	if s.conn, err = grpc.NewClient(dialAddr(s.grpcLis.Addr()), grpc.WithTransportCredentials(gwCreds)); err != nil {
 		return nil, fmt.Errorf("gateway connection: %w", err)
 	}
 	var metricsKeys *auth.Keys
@@ -180,7 +199,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	s.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	s.http = &http.Server{
+		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
+	}
 	return s, nil
 }
 
@@ -202,6 +224,36 @@ func dataCipher(cfg config.Config, log *slog.Logger) (*pii.Cipher, error) {
 		log.Warn("GENERATED A DATA KEY for personal data at " + cfg.DataKeyFile + ": losing this file loses the data it encrypts; set IDGATE_DATA_KEYS in production")
 	}
 	return c, nil
+}
+
+// selfClientCreds is how the gateway reaches our own TLS port: it trusts the system roots
+// and the certificates of our own chain, and checks the name the certificate is for.
+func selfClientCreds(certFile string) (credentials.TransportCredentials, error) {
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("IDGATE_TLS_CERT_FILE: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	pool.AppendCertsFromPEM(pemBytes)
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		return nil, fmt.Errorf("IDGATE_TLS_CERT_FILE holds no PEM certificate")
+	}
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("IDGATE_TLS_CERT_FILE: %w", err)
+	}
+	name := leaf.Subject.CommonName
+	switch {
+	case len(leaf.DNSNames) > 0:
+		name = leaf.DNSNames[0]
+	case len(leaf.IPAddresses) > 0:
+		name = leaf.IPAddresses[0].String()
+	}
+	return credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: name, MinVersion: tls.VersionTLS12}), nil
 }
 
 // dialAddr turns a wildcard listen address into one the gateway can dial.
@@ -231,7 +283,11 @@ func (s *Server) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error {
-		if err := s.http.Serve(s.httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := func() error { return s.http.Serve(s.httpLis) }
+		if s.cfg.TLS() {
+			serve = func() error { return s.http.ServeTLS(s.httpLis, s.cfg.TLSCertFile, s.cfg.TLSKeyFile) }
+		}
+		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http: %w", err)
 		}
 		return nil

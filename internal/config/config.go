@@ -59,6 +59,12 @@ type Config struct {
 	DataKeys    string
 	DataKeyFile string // IDGATE_DATA_KEY_FILE, default data/idgate-data.key
 
+	// TLS for both listeners when both files are set (IDGATE_TLS_CERT_FILE, IDGATE_TLS_KEY_FILE).
+	TLSCertFile, TLSKeyFile string
+	// AllowPlaintext lets production serve without TLS on non-loopback addresses, for a
+	// deployment that terminates TLS in front of idgate (IDGATE_ALLOW_PLAINTEXT).
+	AllowPlaintext bool
+
 	// MetricsNeedKey puts /metrics behind an admin key (IDGATE_METRICS_REQUIRE_KEY).
 	MetricsNeedKey bool
 
@@ -102,6 +108,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),
 		MetricsNeedKey:              r.bool("IDGATE_METRICS_REQUIRE_KEY", false),
 		DataKeys:                    r.str("IDGATE_DATA_KEYS", ""),
+		TLSCertFile:                 r.str("IDGATE_TLS_CERT_FILE", ""),
+		TLSKeyFile:                  r.str("IDGATE_TLS_KEY_FILE", ""),
+		AllowPlaintext:              r.bool("IDGATE_ALLOW_PLAINTEXT", false),
 		DataKeyFile:                 r.str("IDGATE_DATA_KEY_FILE", "data/idgate-data.key"),
 		SessionsPerCustomerHour:     r.int("IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR", 10),
 		SessionsPerKeyMinute:        r.int("IDGATE_LIMIT_SESSIONS_PER_KEY_MINUTE", 600),
@@ -174,6 +183,12 @@ func (c Config) Validate() error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		add("IDGATE_LOG_FORMAT=%q: use json or text", c.LogFormat)
 	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		add("set both IDGATE_TLS_CERT_FILE and IDGATE_TLS_KEY_FILE, or neither")
+	}
+	if c.Production && c.TLSCertFile == "" && !c.AllowPlaintext && (!loopback(c.GRPCAddr) || !loopback(c.HTTPAddr)) {
+		add("IDGATE_ENV=production refuses plaintext on a non-loopback address: set IDGATE_TLS_CERT_FILE and IDGATE_TLS_KEY_FILE, or IDGATE_ALLOW_PLAINTEXT=true when TLS ends in front of idgate")
+	}
 	if c.Production {
 		if c.StripeSecretKey == "" {
 			add("IDGATE_ENV=production needs STRIPE_SECRET_KEY")
@@ -189,6 +204,21 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// TLS reports whether the listeners serve TLS.
+func (c Config) TLS() bool { return c.TLSCertFile != "" }
+
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // StripeConfigured reports whether idgate can reach Stripe or stripe-mock.
