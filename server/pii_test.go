@@ -113,3 +113,38 @@ func TestDataKeyRotation(t *testing.T) {
 		t.Fatalf("with key b alone the customer reads %+v", c)
 	}
 }
+
+// TestRetention: verified data of a customer inactive past IDGATE_RETENTION is wiped by the
+// periodic job (which also runs at start); the verification itself stays.
+func TestRetention(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	stripeURL := testenv.Stripe(t)
+	vars := map[string]string{"STRIPE_API_BASE": stripeURL, "IDGATE_RETENTION": "2s"}
+	first := start(t, testConfig(t, db.URL, vars))
+	_, cust, _ := first.newCustomer("all_users", 50, 3)
+	first.simulate(first.session(cust), "verified", "")
+	if c, _ := first.identity.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); c.GetIdentityFirstName() == "" {
+		t.Fatalf("no verified data to expire: %v", c)
+	}
+	first.stop()
+	time.Sleep(2100 * time.Millisecond)
+
+	second := start(t, testConfig(t, db.URL, vars))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := second.identity.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.IdentityFirstName == "" && c.IdentityDob == "" && c.IdentityAddress == nil {
+			if c.GetIdentityStatus() != "verified" {
+				t.Fatalf("retention changed the verification status: %v", c)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("verified data still there after 20s: %v", c)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

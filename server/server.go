@@ -110,8 +110,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	registry := webhook.NewRegistry()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
+	var periodic []jobs.Periodic
+	if cfg.Retention > 0 {
+		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: identity.RetentionArgs{}})
+	}
 	s.jobs, err = jobs.New(s.store, workers, jobs.Options{
 		Work: runJobs, Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, RetryBase: cfg.JobRetryBase,
+		Periodic: periodic,
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
@@ -140,6 +145,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, notify.NewDeliverer(s.store, notify.Sink{URL: cfg.NotifyURL, Secret: cfg.NotifySecret}, log))
 	river.AddWorker(workers, identity.NewRedactWorker(customers))
 	river.AddWorker(workers, identity.NewReencryptWorker(customers))
+	river.AddWorker(workers, identity.NewRetentionWorker(customers, cfg.Retention))
 	if strings.Contains(cfg.DataKeys, ",") {
 		// Older keys are configured: move what they sealed to the current one.
 		if _, err := s.jobs.Insert(ctx, identity.ReencryptArgs{}, nil); err != nil {

@@ -59,6 +59,10 @@ type Config struct {
 	DataKeys    string
 	DataKeyFile string // IDGATE_DATA_KEY_FILE, default data/idgate-data.key
 
+	// Retention is how long verified personal data of an inactive customer is kept
+	// (IDGATE_RETENTION, default two years; 0 keeps it).
+	Retention time.Duration
+
 	// TLS for both listeners when both files are set (IDGATE_TLS_CERT_FILE, IDGATE_TLS_KEY_FILE).
 	TLSCertFile, TLSKeyFile string
 	// AllowPlaintext lets production serve without TLS on non-loopback addresses, for a
@@ -108,6 +112,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),
 		MetricsNeedKey:              r.bool("IDGATE_METRICS_REQUIRE_KEY", false),
 		DataKeys:                    r.str("IDGATE_DATA_KEYS", ""),
+		Retention:                   r.duration("IDGATE_RETENTION", 2*365*24*time.Hour),
 		TLSCertFile:                 r.str("IDGATE_TLS_CERT_FILE", ""),
 		TLSKeyFile:                  r.str("IDGATE_TLS_KEY_FILE", ""),
 		AllowPlaintext:              r.bool("IDGATE_ALLOW_PLAINTEXT", false),

@@ -34,6 +34,14 @@ type Options struct {
 	Workers      int
 	PollInterval time.Duration
 	RetryBase    time.Duration // zero: River's default backoff
+	// Periodic jobs run on the elected leader replica only, and once at its start.
+	Periodic []Periodic
+}
+
+// Periodic is a job to insert every Every.
+type Periodic struct {
+	Every time.Duration
+	Args  river.JobArgs
 }
 
 // New returns a queue over st's writer pool. workers lists every job kind's worker.
@@ -54,6 +62,11 @@ func New(st *store.Store, workers *river.Workers, opts Options, log *slog.Logger
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
 		cfg.FetchPollInterval = opts.PollInterval
 		cfg.FetchCooldown = min(opts.PollInterval, 100*time.Millisecond)
+	}
+	for _, p := range opts.Periodic {
+		args := p.Args
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(p.Every),
+			func() (river.JobArgs, *river.InsertOpts) { return args, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	if opts.RetryBase > 0 {
 		cfg.RetryPolicy = exponential{base: opts.RetryBase}
