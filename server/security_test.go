@@ -272,6 +272,12 @@ func TestAuditLog(t *testing.T) {
 			e.charge(stripeID, "highest")
 			opKey := e.newKey(t, "operator", sub)
 			ops := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, opKey))
+			if _, err := ops.ClearRequirement(ctx, &idgatev1.ClearRequirementRequest{Id: cust, Notes: "known rider"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ops.RequireVerification(ctx, &idgatev1.RequireVerificationRequest{Id: cust, Reason: "chargeback"}); err != nil {
+				t.Fatal(err)
+			}
 			if _, err := ops.ManualVerify(ctx, &idgatev1.ManualVerifyRequest{Id: cust, Notes: "passport seen at the depot"}); err != nil {
 				t.Fatal(err)
 			}
@@ -283,7 +289,11 @@ func TestAuditLog(t *testing.T) {
 				t.Fatal(err)
 			}
 			var manual, risk, redact *idgatev1.AuditEvent
+			byAction := map[string]*idgatev1.AuditEvent{}
 			for _, ev := range log.Events {
+				if _, seen := byAction[ev.Action]; !seen {
+					byAction[ev.Action] = ev
+				}
 				switch {
 				case ev.Action == "/idgate.v1.IdentityService/ManualVerify":
 					manual = ev
@@ -291,6 +301,12 @@ func TestAuditLog(t *testing.T) {
 					risk = ev
 				case ev.Action == "/idgate.v1.IdentityService/RedactCustomerIdentity":
 					redact = ev
+				}
+			}
+			for action, note := range map[string]string{"ClearRequirement": "known rider", "RequireVerification": "chargeback"} {
+				ev := byAction["/idgate.v1.IdentityService/"+action]
+				if ev == nil || ev.ActorRole != "operator" || ev.Notes != note || !strings.Contains(ev.Changes, "identity_verification_required") {
+					t.Errorf("%s entry: %v", action, ev)
 				}
 			}
 			if manual == nil || manual.ActorRole != "operator" || !strings.HasPrefix(manual.ActorId, "key_") || manual.Notes != "passport seen at the depot" || manual.RequestId == "" {
@@ -355,5 +371,64 @@ func TestAbuseLimits(t *testing.T) {
 	}
 	if _, err := e.identity.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); err != nil {
 		t.Fatalf("a valid key from the same address: %v", err)
+	}
+}
+
+// TestGatewayAndGRPCAgree makes the same calls both ways: each HTTP status is the one the
+// gateway documents for the gRPC code.
+func TestGatewayAndGRPCAgree(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	e, _ := identityEnv(t, db)
+	own, other := e.tenant(t, e.identity), e.tenant(t, e.identity)
+	readonly := e.newKey(t, "readonly", own.sub)
+	for _, tc := range []struct {
+		name, key, method, path, body string
+		call                          func(idgatev1.IdentityServiceClient) error
+		want                          codes.Code
+		status                        int
+	}{
+		{"unknown id", adminKey, "GET", "/v1/customers/cust_nope", "", func(c idgatev1.IdentityServiceClient) error {
+			_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: "cust_nope"})
+			return err
+		}, codes.NotFound, 404},
+		{"bad input", adminKey, "POST", "/api/customers/" + own.customer + "/identity-manual-verify", `{"notes":""}`, func(c idgatev1.IdentityServiceClient) error {
+			_, err := c.ManualVerify(context.Background(), &idgatev1.ManualVerifyRequest{Id: own.customer})
+			return err
+		}, codes.InvalidArgument, 400},
+		{"role refused", readonly, "POST", "/api/customers/" + own.customer + "/identity-manual-verify", `{"notes":"x"}`, func(c idgatev1.IdentityServiceClient) error {
+			_, err := c.ManualVerify(context.Background(), &idgatev1.ManualVerifyRequest{Id: own.customer, Notes: "x"})
+			return err
+		}, codes.PermissionDenied, 403},
+		{"other tenant", readonly, "GET", "/v1/customers/" + other.customer, "", func(c idgatev1.IdentityServiceClient) error {
+			_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: other.customer})
+			return err
+		}, codes.NotFound, 404},
+		{"no key", "", "GET", "/v1/customers/" + own.customer, "", func(c idgatev1.IdentityServiceClient) error {
+			_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: own.customer})
+			return err
+		}, codes.Unauthenticated, 401},
+		{"allowed", readonly, "GET", "/v1/customers/" + own.customer + "/access?action=ride_start", "", func(c idgatev1.IdentityServiceClient) error {
+			_, err := c.CheckAccess(context.Background(), &idgatev1.CheckAccessRequest{CustomerId: own.customer, Action: "ride_start"})
+			return err
+		}, codes.OK, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call(idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, tc.key)))
+			if status.Code(err) != tc.want {
+				t.Fatalf("gRPC: %v, want %v", err, tc.want)
+			}
+			req, _ := http.NewRequest(tc.method, e.base+tc.path, strings.NewReader(tc.body))
+			if tc.key != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.key)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("HTTP %d, want %d", resp.StatusCode, tc.status)
+			}
+		})
 	}
 }

@@ -27,8 +27,10 @@ var subjects = map[string][]string{
 		"identity_address", "identity_id_number_last4", "identity_issuing_country", "identity_expiration_date",
 		"identity_manual_verification_notes",
 	},
-	ent.TypeSubaccount: {},
-	ent.TypeAPIKey:     {"hash"},
+	ent.TypeSubaccount:          {},
+	ent.TypeAPIKey:              {"hash"},
+	ent.TypeVerificationSession: {},
+	ent.TypeReviewTask:          {},
 }
 
 type actionKey struct{}
@@ -112,6 +114,10 @@ func identify(v ent.Value) (id, subaccount string) {
 		return e.ID, e.ID
 	case *ent.APIKey:
 		return e.ID, ""
+	case *ent.VerificationSession:
+		return e.ID, e.SubaccountID
+	case *ent.ReviewTask:
+		return e.ID, e.SubaccountID
 	}
 	return "", ""
 }
