@@ -15,9 +15,15 @@ import (
 // rawCustomer returns every column of a customer row as text, as a database dump shows it.
 func rawCustomer(t *testing.T, db testenv.DB, id string) string {
 	t.Helper()
-	driver, dsn, q := "pgx", db.URL, "SELECT * FROM customers WHERE id = $1"
+	return rawRow(t, db, "customers", id)
+}
+
+// rawRow dumps one row of table as column=value lines.
+func rawRow(t *testing.T, db testenv.DB, table, id string) string {
+	t.Helper()
+	driver, dsn, q := "pgx", db.URL, "SELECT * FROM "+table+" WHERE id = $1"
 	if db.Dialect == "sqlite" {
-		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:"), "SELECT * FROM customers WHERE id = ?"
+		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:"), "SELECT * FROM "+table+" WHERE id = ?"
 	}
 	conn, err := sql.Open(driver, dsn)
 	if err != nil {

@@ -501,5 +501,3 @@ func TestRestartBetweenIntakeAndProcessing(t *testing.T) {
 		})
 	}
 }
-
-func timeNow() time.Time { return time.Now() }

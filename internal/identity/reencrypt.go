@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"github.com/riverqueue/river"
@@ -66,11 +67,10 @@ func (s *Service) Reencrypt(ctx context.Context, limit int) (int, error) {
 			if err != nil {
 				return err
 			}
-			addr := r.IdentityAddress
-			if addr != "" {
-				if addr, err = s.pii.Open(r.IdentityAddress, r.ID, "identity_address"); err != nil {
-					return err
-				}
+			addr := ""
+			if a := c.Identity.Address; a != nil {
+				b, _ := json.Marshal(a)
+				addr = string(b)
 			}
 			sealed, err := s.seal(r.ID, map[string]string{
 				"email": c.Email, "phone": c.Phone, "identity_first_name": c.Identity.FirstName,
