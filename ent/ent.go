@@ -15,7 +15,9 @@ import (
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
@@ -83,7 +85,9 @@ func checkColumn(t, c string) error {
 			apikey.Table:              apikey.ValidColumn,
 			auditevent.Table:          auditevent.ValidColumn,
 			customer.Table:            customer.ValidColumn,
+			merchant.Table:            merchant.ValidColumn,
 			notification.Table:        notification.ValidColumn,
+			person.Table:              person.ValidColumn,
 			reviewtask.Table:          reviewtask.ValidColumn,
 			stripeevent.Table:         stripeevent.ValidColumn,
 			subaccount.Table:          subaccount.ValidColumn,

@@ -8,7 +8,9 @@ import (
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/ent/schema"
 	"github.com/idgate/idgate/ent/stripeevent"
@@ -168,6 +170,49 @@ func init() {
 	customerDescID := customerFields[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customer.IDValidator = customerDescID.Validators[0].(func(string) error)
+	merchantMixin := schema.Merchant{}.Mixin()
+	merchantMixinFields0 := merchantMixin[0].Fields()
+	_ = merchantMixinFields0
+	merchantFields := schema.Merchant{}.Fields()
+	_ = merchantFields
+	// merchantDescCreatedAt is the schema descriptor for created_at field.
+	merchantDescCreatedAt := merchantMixinFields0[0].Descriptor()
+	// merchant.DefaultCreatedAt holds the default value on creation for the created_at field.
+	merchant.DefaultCreatedAt = merchantDescCreatedAt.Default.(func() time.Time)
+	// merchantDescUpdatedAt is the schema descriptor for updated_at field.
+	merchantDescUpdatedAt := merchantMixinFields0[1].Descriptor()
+	// merchant.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	merchant.DefaultUpdatedAt = merchantDescUpdatedAt.Default.(func() time.Time)
+	// merchant.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	merchant.UpdateDefaultUpdatedAt = merchantDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// merchantDescHighRisk is the schema descriptor for high_risk field.
+	merchantDescHighRisk := merchantFields[6].Descriptor()
+	// merchant.DefaultHighRisk holds the default value on creation for the high_risk field.
+	merchant.DefaultHighRisk = merchantDescHighRisk.Default.(bool)
+	// merchantDescChargesEnabled is the schema descriptor for charges_enabled field.
+	merchantDescChargesEnabled := merchantFields[8].Descriptor()
+	// merchant.DefaultChargesEnabled holds the default value on creation for the charges_enabled field.
+	merchant.DefaultChargesEnabled = merchantDescChargesEnabled.Default.(bool)
+	// merchantDescPayoutsEnabled is the schema descriptor for payouts_enabled field.
+	merchantDescPayoutsEnabled := merchantFields[9].Descriptor()
+	// merchant.DefaultPayoutsEnabled holds the default value on creation for the payouts_enabled field.
+	merchant.DefaultPayoutsEnabled = merchantDescPayoutsEnabled.Default.(bool)
+	// merchantDescRequirements is the schema descriptor for requirements field.
+	merchantDescRequirements := merchantFields[10].Descriptor()
+	// merchant.DefaultRequirements holds the default value on creation for the requirements field.
+	merchant.DefaultRequirements = merchantDescRequirements.Default.(string)
+	// merchantDescCapabilities is the schema descriptor for capabilities field.
+	merchantDescCapabilities := merchantFields[11].Descriptor()
+	// merchant.DefaultCapabilities holds the default value on creation for the capabilities field.
+	merchant.DefaultCapabilities = merchantDescCapabilities.Default.(string)
+	// merchantDescDisabledReason is the schema descriptor for disabled_reason field.
+	merchantDescDisabledReason := merchantFields[12].Descriptor()
+	// merchant.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
+	merchant.DefaultDisabledReason = merchantDescDisabledReason.Default.(string)
+	// merchantDescID is the schema descriptor for id field.
+	merchantDescID := merchantFields[0].Descriptor()
+	// merchant.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	merchant.IDValidator = merchantDescID.Validators[0].(func(string) error)
 	notificationMixin := schema.Notification{}.Mixin()
 	notificationMixinFields0 := notificationMixin[0].Fields()
 	_ = notificationMixinFields0
@@ -195,6 +240,29 @@ func init() {
 	notificationDescID := notificationFields[0].Descriptor()
 	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	personMixin := schema.Person{}.Mixin()
+	personMixinFields0 := personMixin[0].Fields()
+	_ = personMixinFields0
+	personFields := schema.Person{}.Fields()
+	_ = personFields
+	// personDescCreatedAt is the schema descriptor for created_at field.
+	personDescCreatedAt := personMixinFields0[0].Descriptor()
+	// person.DefaultCreatedAt holds the default value on creation for the created_at field.
+	person.DefaultCreatedAt = personDescCreatedAt.Default.(func() time.Time)
+	// personDescUpdatedAt is the schema descriptor for updated_at field.
+	personDescUpdatedAt := personMixinFields0[1].Descriptor()
+	// person.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	person.DefaultUpdatedAt = personDescUpdatedAt.Default.(func() time.Time)
+	// person.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	person.UpdateDefaultUpdatedAt = personDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personDescVerificationDetailsCode is the schema descriptor for verification_details_code field.
+	personDescVerificationDetailsCode := personFields[3].Descriptor()
+	// person.DefaultVerificationDetailsCode holds the default value on creation for the verification_details_code field.
+	person.DefaultVerificationDetailsCode = personDescVerificationDetailsCode.Default.(string)
+	// personDescID is the schema descriptor for id field.
+	personDescID := personFields[0].Descriptor()
+	// person.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	person.IDValidator = personDescID.Validators[0].(func(string) error)
 	reviewtaskMixin := schema.ReviewTask{}.Mixin()
 	reviewtaskMixinFields0 := reviewtaskMixin[0].Fields()
 	_ = reviewtaskMixinFields0

@@ -18,8 +18,12 @@ type Tx struct {
 	AuditEvent *AuditEventClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// Merchant is the client for interacting with the Merchant builders.
+	Merchant *MerchantClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// Person is the client for interacting with the Person builders.
+	Person *PersonClient
 	// ReviewTask is the client for interacting with the ReviewTask builders.
 	ReviewTask *ReviewTaskClient
 	// StripeEvent is the client for interacting with the StripeEvent builders.
@@ -162,7 +166,9 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.Merchant = NewMerchantClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.Person = NewPersonClient(tx.config)
 	tx.ReviewTask = NewReviewTaskClient(tx.config)
 	tx.StripeEvent = NewStripeEventClient(tx.config)
 	tx.Subaccount = NewSubaccountClient(tx.config)

@@ -54,6 +54,8 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.RiskService/UpdateSubaccount":                        admin,
 	"/idgate.v1.RiskService/RecordPaymentRisk":                       service,
 	"/idgate.v1.WebhookService/ListWebhookEvents":                    admin,
+	"/idgate.v1.ConnectOnboardingService/CreateMerchant":             service,
+	"/idgate.v1.ConnectOnboardingService/GetMerchant":                all,
 	"/idgate.v1.AdminService/CreateApiKey":                           admin,
 	"/idgate.v1.AdminService/ListApiKeys":                            admin,
 	"/idgate.v1.AdminService/RevokeApiKey":                           admin,

@@ -37,6 +37,7 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		idgatev1.RegisterAdminServiceHandler,
+		idgatev1.RegisterConnectOnboardingServiceHandler,
 		idgatev1.RegisterIdentityServiceHandler,
 		idgatev1.RegisterRiskServiceHandler,
 		idgatev1.RegisterWebhookServiceHandler,

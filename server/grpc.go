@@ -25,10 +25,11 @@ import (
 )
 
 type services struct {
-	admin    *adminServer
-	identity *identityServer
-	risk     *riskServer
-	webhook  *webhookServer
+	admin      *adminServer
+	onboarding *onboardingServer
+	identity   *identityServer
+	risk       *riskServer
+	webhook    *webhookServer
 }
 
 // newGRPCServer builds the gRPC server with, in order: request ids, logging, metrics,
@@ -63,7 +64,7 @@ func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer
 	idgatev1.RegisterIdentityServiceServer(s, svc.identity)
 	idgatev1.RegisterRiskServiceServer(s, svc.risk)
 	idgatev1.RegisterWebhookServiceServer(s, svc.webhook)
-	idgatev1.RegisterConnectOnboardingServiceServer(s, &idgatev1.UnimplementedConnectOnboardingServiceServer{})
+	idgatev1.RegisterConnectOnboardingServiceServer(s, svc.onboarding)
 	healthpb.RegisterHealthServer(s, hs)
 	reflection.Register(s)
 	metrics.InitializeMetrics(s)

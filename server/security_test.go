@@ -21,7 +21,7 @@ import (
 )
 
 // tenant is one subaccount with a customer and a verification session.
-type tenantFixture struct{ sub, customer, session string }
+type tenantFixture struct{ sub, customer, session, merchant string }
 
 func (e *env) tenant(t *testing.T, admin idgatev1.IdentityServiceClient) tenantFixture {
 	sub, cust, _ := e.newCustomer("risk_based", 50, 100)
@@ -29,7 +29,12 @@ func (e *env) tenant(t *testing.T, admin idgatev1.IdentityServiceClient) tenantF
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tenantFixture{sub: sub, customer: cust, session: vs.SessionId}
+	m, err := idgatev1.NewConnectOnboardingServiceClient(e.conn).CreateMerchant(context.Background(), &idgatev1.CreateMerchantRequest{
+		SubaccountId: sub, ExternalId: "seller-" + cust, Country: "US", BusinessType: "individual"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tenantFixture{sub: sub, customer: cust, session: vs.SessionId, merchant: m.Id}
 }
 
 func (e *env) newKey(t *testing.T, role string, subs ...string) string {
@@ -44,7 +49,7 @@ func (e *env) newKey(t *testing.T, role string, subs ...string) string {
 // methodsOf lists every RPC of the idgate services with its descriptor.
 func methodsOf(t *testing.T) []protoreflect.MethodDescriptor {
 	var out []protoreflect.MethodDescriptor
-	for _, svc := range []string{"IdentityService", "RiskService", "WebhookService", "AdminService"} {
+	for _, svc := range []string{"IdentityService", "RiskService", "WebhookService", "AdminService", "ConnectOnboardingService"} {
 		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("idgate.v1." + svc))
 		if err != nil {
 			t.Fatal(err)
@@ -78,6 +83,10 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 		set("id", f.sub)
 	case "AdminService":
 		set("id", keyID)
+	case "ConnectOnboardingService":
+		set("id", f.merchant)
+		set("country", "US")
+		set("business_type", "company")
 	}
 	set("customer_id", f.customer)
 	set("subaccount_id", f.sub)
@@ -105,6 +114,7 @@ var rolesOf = map[string][]string{
 	"SimulateVerificationOutcome": {"admin", "service"},
 	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
 	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"},
+	"CreateMerchant": {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
 	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
 }
 
@@ -112,7 +122,7 @@ var rolesOf = map[string][]string{
 var tenantScoped = []string{
 	"CreateCustomer", "GetCustomer", "CreateVerificationSession", "CheckAccess", "ClearRequirement", "ManualVerify",
 	"RequireVerification", "RefreshFromStripe", "RedactCustomerIdentity", "SimulateVerificationOutcome",
-	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk",
+	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk", "CreateMerchant", "GetMerchant",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on

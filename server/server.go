@@ -32,6 +32,7 @@ import (
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/limit"
 	"github.com/idgate/idgate/internal/notify"
+	"github.com/idgate/idgate/internal/onboarding"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
@@ -152,7 +153,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, fmt.Errorf("enqueue re-encryption: %w", err)
 		}
 	}
+	merchants := onboarding.NewService(s.store, stripeClient, log)
 	registry.Handle("charge.succeeded", customers.HandleChargeSucceeded)
+	for t, h := range onboarding.EventTypes {
+		registry.Handle(t, h(merchants))
+	}
 	for _, t := range identity.SessionEventTypes {
 		registry.Handle(t, customers.HandleSessionEvent)
 	}
@@ -175,10 +180,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		grpcOpts = append(grpcOpts, grpc.Creds(creds))
 	}
 	s.grpc = newGRPCServer(log, metrics, s.health, authn, limits, services{
-		admin:    &adminServer{keys: keys, log: audit.NewLog(s.store)},
-		identity: &identityServer{customers: customers, intake: intake},
-		risk:     &riskServer{subaccounts: tenant.NewService(s.store), customers: customers},
-		webhook:  &webhookServer{intake: intake, events: webhook.NewLister(s.store)},
+		admin:      &adminServer{keys: keys, log: audit.NewLog(s.store)},
+		identity:   &identityServer{customers: customers, intake: intake},
+		onboarding: &onboardingServer{merchants: merchants},
+		risk:       &riskServer{subaccounts: tenant.NewService(s.store), customers: customers},
+		webhook:    &webhookServer{intake: intake, events: webhook.NewLister(s.store)},
 	}, grpcOpts...)
 
 	// Listeners, then the gateway over a real connection to our own gRPC port.

@@ -130,6 +130,39 @@ var (
 			},
 		},
 	}
+	// MerchantsColumns holds the columns for the "merchants" table.
+	MerchantsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "external_id", Type: field.TypeString},
+		{Name: "stripe_account_id", Type: field.TypeString, Unique: true, Nullable: true},
+		{Name: "country", Type: field.TypeString},
+		{Name: "business_type", Type: field.TypeString},
+		{Name: "high_risk", Type: field.TypeBool, Default: false},
+		{Name: "route", Type: field.TypeString},
+		{Name: "charges_enabled", Type: field.TypeBool, Default: false},
+		{Name: "payouts_enabled", Type: field.TypeBool, Default: false},
+		{Name: "requirements", Type: field.TypeString, Size: 2147483647, Default: "{}"},
+		{Name: "capabilities", Type: field.TypeString, Size: 2147483647, Default: "{}"},
+		{Name: "disabled_reason", Type: field.TypeString, Default: ""},
+		{Name: "current_deadline", Type: field.TypeTime, Nullable: true},
+		{Name: "account_event_at", Type: field.TypeTime, Nullable: true},
+	}
+	// MerchantsTable holds the schema information for the "merchants" table.
+	MerchantsTable = &schema.Table{
+		Name:       "merchants",
+		Columns:    MerchantsColumns,
+		PrimaryKey: []*schema.Column{MerchantsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "merchant_subaccount_id_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{MerchantsColumns[3], MerchantsColumns[4]},
+			},
+		},
+	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -154,6 +187,29 @@ var (
 				Name:    "notification_customer_id_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{NotificationsColumns[4], NotificationsColumns[1]},
+			},
+		},
+	}
+	// PersonsColumns holds the columns for the "persons" table.
+	PersonsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "merchant_id", Type: field.TypeString},
+		{Name: "verification_status", Type: field.TypeString},
+		{Name: "verification_details_code", Type: field.TypeString, Default: ""},
+		{Name: "event_at", Type: field.TypeTime, Nullable: true},
+	}
+	// PersonsTable holds the schema information for the "persons" table.
+	PersonsTable = &schema.Table{
+		Name:       "persons",
+		Columns:    PersonsColumns,
+		PrimaryKey: []*schema.Column{PersonsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "person_merchant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PersonsColumns[3]},
 			},
 		},
 	}
@@ -276,7 +332,9 @@ var (
 		APIKeysTable,
 		AuditEventsTable,
 		CustomersTable,
+		MerchantsTable,
 		NotificationsTable,
+		PersonsTable,
 		ReviewTasksTable,
 		StripeEventsTable,
 		SubaccountsTable,

@@ -15,8 +15,14 @@ type AuditEvent func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// Merchant is the predicate function for merchant builders.
+type Merchant func(*sql.Selector)
+
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
+
+// Person is the predicate function for person builders.
+type Person func(*sql.Selector)
 
 // ReviewTask is the predicate function for reviewtask builders.
 type ReviewTask func(*sql.Selector)

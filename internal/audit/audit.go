@@ -31,6 +31,8 @@ var subjects = map[string][]string{
 	ent.TypeAPIKey:              {"hash"},
 	ent.TypeVerificationSession: {},
 	ent.TypeReviewTask:          {},
+	ent.TypeMerchant:            {},
+	ent.TypePerson:              {},
 }
 
 type actionKey struct{}
@@ -118,6 +120,10 @@ func identify(v ent.Value) (id, subaccount string) {
 		return e.ID, e.SubaccountID
 	case *ent.ReviewTask:
 		return e.ID, e.SubaccountID
+	case *ent.Merchant:
+		return e.ID, e.SubaccountID
+	case *ent.Person:
+		return e.ID, ""
 	}
 	return "", ""
 }

@@ -7,9 +7,12 @@
 package idgatev1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
+	sync "sync"
 	unsafe "unsafe"
 )
 
@@ -20,20 +23,632 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Merchant is a seller's onboarding state.
+type Merchant struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id, prefixed "mer_".
+	Id              string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	SubaccountId    string `protobuf:"bytes,2,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
+	ExternalId      string `protobuf:"bytes,3,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	StripeAccountId string `protobuf:"bytes,4,opt,name=stripe_account_id,json=stripeAccountId,proto3" json:"stripe_account_id,omitempty"`
+	Country         string `protobuf:"bytes,5,opt,name=country,proto3" json:"country,omitempty"`
+	BusinessType    string `protobuf:"bytes,6,opt,name=business_type,json=businessType,proto3" json:"business_type,omitempty"`
+	HighRisk        bool   `protobuf:"varint,7,opt,name=high_risk,json=highRisk,proto3" json:"high_risk,omitempty"`
+	// Where verification starts: "database_kyc" (tier 1) or "document_liveness" (tier 3).
+	Route          string               `protobuf:"bytes,8,opt,name=route,proto3" json:"route,omitempty"`
+	Tier           int32                `protobuf:"varint,9,opt,name=tier,proto3" json:"tier,omitempty"`
+	ChargesEnabled bool                 `protobuf:"varint,10,opt,name=charges_enabled,json=chargesEnabled,proto3" json:"charges_enabled,omitempty"`
+	PayoutsEnabled bool                 `protobuf:"varint,11,opt,name=payouts_enabled,json=payoutsEnabled,proto3" json:"payouts_enabled,omitempty"`
+	Requirements   *AccountRequirements `protobuf:"bytes,12,opt,name=requirements,proto3" json:"requirements,omitempty"`
+	// Capability name -> Stripe status ("active", "inactive", "pending").
+	Capabilities map[string]string `protobuf:"bytes,13,rep,name=capabilities,proto3" json:"capabilities,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Persons      []*MerchantPerson `protobuf:"bytes,14,rep,name=persons,proto3" json:"persons,omitempty"`
+	// "none", "provide_requirements", "wait_for_stripe_verification", "start_database_kyc",
+	// "record_biometric_consent", "retry_account_creation".
+	NextAction    string                 `protobuf:"bytes,15,opt,name=next_action,json=nextAction,proto3" json:"next_action,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Merchant) Reset() {
+	*x = Merchant{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Merchant) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Merchant) ProtoMessage() {}
+
+func (x *Merchant) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Merchant.ProtoReflect.Descriptor instead.
+func (*Merchant) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Merchant) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Merchant) GetSubaccountId() string {
+	if x != nil {
+		return x.SubaccountId
+	}
+	return ""
+}
+
+func (x *Merchant) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *Merchant) GetStripeAccountId() string {
+	if x != nil {
+		return x.StripeAccountId
+	}
+	return ""
+}
+
+func (x *Merchant) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *Merchant) GetBusinessType() string {
+	if x != nil {
+		return x.BusinessType
+	}
+	return ""
+}
+
+func (x *Merchant) GetHighRisk() bool {
+	if x != nil {
+		return x.HighRisk
+	}
+	return false
+}
+
+func (x *Merchant) GetRoute() string {
+	if x != nil {
+		return x.Route
+	}
+	return ""
+}
+
+func (x *Merchant) GetTier() int32 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
+func (x *Merchant) GetChargesEnabled() bool {
+	if x != nil {
+		return x.ChargesEnabled
+	}
+	return false
+}
+
+func (x *Merchant) GetPayoutsEnabled() bool {
+	if x != nil {
+		return x.PayoutsEnabled
+	}
+	return false
+}
+
+func (x *Merchant) GetRequirements() *AccountRequirements {
+	if x != nil {
+		return x.Requirements
+	}
+	return nil
+}
+
+func (x *Merchant) GetCapabilities() map[string]string {
+	if x != nil {
+		return x.Capabilities
+	}
+	return nil
+}
+
+func (x *Merchant) GetPersons() []*MerchantPerson {
+	if x != nil {
+		return x.Persons
+	}
+	return nil
+}
+
+func (x *Merchant) GetNextAction() string {
+	if x != nil {
+		return x.NextAction
+	}
+	return ""
+}
+
+func (x *Merchant) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Merchant) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// AccountRequirements mirror the Connect account's requirements.
+type AccountRequirements struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	CurrentlyDue        []string               `protobuf:"bytes,1,rep,name=currently_due,json=currentlyDue,proto3" json:"currently_due,omitempty"`
+	EventuallyDue       []string               `protobuf:"bytes,2,rep,name=eventually_due,json=eventuallyDue,proto3" json:"eventually_due,omitempty"`
+	PastDue             []string               `protobuf:"bytes,3,rep,name=past_due,json=pastDue,proto3" json:"past_due,omitempty"`
+	PendingVerification []string               `protobuf:"bytes,4,rep,name=pending_verification,json=pendingVerification,proto3" json:"pending_verification,omitempty"`
+	Errors              []*RequirementError    `protobuf:"bytes,5,rep,name=errors,proto3" json:"errors,omitempty"`
+	DisabledReason      string                 `protobuf:"bytes,6,opt,name=disabled_reason,json=disabledReason,proto3" json:"disabled_reason,omitempty"`
+	CurrentDeadline     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=current_deadline,json=currentDeadline,proto3" json:"current_deadline,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *AccountRequirements) Reset() {
+	*x = AccountRequirements{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountRequirements) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountRequirements) ProtoMessage() {}
+
+func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountRequirements.ProtoReflect.Descriptor instead.
+func (*AccountRequirements) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AccountRequirements) GetCurrentlyDue() []string {
+	if x != nil {
+		return x.CurrentlyDue
+	}
+	return nil
+}
+
+func (x *AccountRequirements) GetEventuallyDue() []string {
+	if x != nil {
+		return x.EventuallyDue
+	}
+	return nil
+}
+
+func (x *AccountRequirements) GetPastDue() []string {
+	if x != nil {
+		return x.PastDue
+	}
+	return nil
+}
+
+func (x *AccountRequirements) GetPendingVerification() []string {
+	if x != nil {
+		return x.PendingVerification
+	}
+	return nil
+}
+
+func (x *AccountRequirements) GetErrors() []*RequirementError {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+func (x *AccountRequirements) GetDisabledReason() string {
+	if x != nil {
+		return x.DisabledReason
+	}
+	return ""
+}
+
+func (x *AccountRequirements) GetCurrentDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CurrentDeadline
+	}
+	return nil
+}
+
+// RequirementError is one of Stripe's requirements.errors.
+type RequirementError struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Requirement   string                 `protobuf:"bytes,3,opt,name=requirement,proto3" json:"requirement,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequirementError) Reset() {
+	*x = RequirementError{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequirementError) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequirementError) ProtoMessage() {}
+
+func (x *RequirementError) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequirementError.ProtoReflect.Descriptor instead.
+func (*RequirementError) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RequirementError) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *RequirementError) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RequirementError) GetRequirement() string {
+	if x != nil {
+		return x.Requirement
+	}
+	return ""
+}
+
+// MerchantPerson is a person of the merchant's account as Stripe verifies them.
+type MerchantPerson struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// "unverified", "pending" or "verified".
+	VerificationStatus string `protobuf:"bytes,2,opt,name=verification_status,json=verificationStatus,proto3" json:"verification_status,omitempty"`
+	DetailsCode        string `protobuf:"bytes,3,opt,name=details_code,json=detailsCode,proto3" json:"details_code,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *MerchantPerson) Reset() {
+	*x = MerchantPerson{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MerchantPerson) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MerchantPerson) ProtoMessage() {}
+
+func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MerchantPerson.ProtoReflect.Descriptor instead.
+func (*MerchantPerson) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MerchantPerson) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *MerchantPerson) GetVerificationStatus() string {
+	if x != nil {
+		return x.VerificationStatus
+	}
+	return ""
+}
+
+func (x *MerchantPerson) GetDetailsCode() string {
+	if x != nil {
+		return x.DetailsCode
+	}
+	return ""
+}
+
+type CreateMerchantRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SubaccountId string                 `protobuf:"bytes,1,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
+	ExternalId   string                 `protobuf:"bytes,2,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	// ISO 3166-1 alpha-2, e.g. "US", "DE".
+	Country string `protobuf:"bytes,3,opt,name=country,proto3" json:"country,omitempty"`
+	// "individual", "company", "non_profit" or "government_entity".
+	BusinessType string `protobuf:"bytes,4,opt,name=business_type,json=businessType,proto3" json:"business_type,omitempty"`
+	Email        string `protobuf:"bytes,5,opt,name=email,proto3" json:"email,omitempty"`
+	// High-risk signals send the merchant straight to document + liveness.
+	HighRisk      bool `protobuf:"varint,6,opt,name=high_risk,json=highRisk,proto3" json:"high_risk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateMerchantRequest) Reset() {
+	*x = CreateMerchantRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateMerchantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateMerchantRequest) ProtoMessage() {}
+
+func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateMerchantRequest.ProtoReflect.Descriptor instead.
+func (*CreateMerchantRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreateMerchantRequest) GetSubaccountId() string {
+	if x != nil {
+		return x.SubaccountId
+	}
+	return ""
+}
+
+func (x *CreateMerchantRequest) GetExternalId() string {
+	if x != nil {
+		return x.ExternalId
+	}
+	return ""
+}
+
+func (x *CreateMerchantRequest) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *CreateMerchantRequest) GetBusinessType() string {
+	if x != nil {
+		return x.BusinessType
+	}
+	return ""
+}
+
+func (x *CreateMerchantRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+func (x *CreateMerchantRequest) GetHighRisk() bool {
+	if x != nil {
+		return x.HighRisk
+	}
+	return false
+}
+
+type GetMerchantRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMerchantRequest) Reset() {
+	*x = GetMerchantRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMerchantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMerchantRequest) ProtoMessage() {}
+
+func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMerchantRequest.ProtoReflect.Descriptor instead.
+func (*GetMerchantRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetMerchantRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 var File_idgate_v1_onboarding_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\n" +
-	"\x1aidgate/v1/onboarding.proto\x12\tidgate.v12\x1a\n" +
-	"\x18ConnectOnboardingServiceB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
+	"\x1aidgate/v1/onboarding.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x06\n" +
+	"\bMerchant\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
+	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12\x1f\n" +
+	"\vexternal_id\x18\x03 \x01(\tR\n" +
+	"externalId\x12*\n" +
+	"\x11stripe_account_id\x18\x04 \x01(\tR\x0fstripeAccountId\x12\x18\n" +
+	"\acountry\x18\x05 \x01(\tR\acountry\x12#\n" +
+	"\rbusiness_type\x18\x06 \x01(\tR\fbusinessType\x12\x1b\n" +
+	"\thigh_risk\x18\a \x01(\bR\bhighRisk\x12\x14\n" +
+	"\x05route\x18\b \x01(\tR\x05route\x12\x12\n" +
+	"\x04tier\x18\t \x01(\x05R\x04tier\x12'\n" +
+	"\x0fcharges_enabled\x18\n" +
+	" \x01(\bR\x0echargesEnabled\x12'\n" +
+	"\x0fpayouts_enabled\x18\v \x01(\bR\x0epayoutsEnabled\x12B\n" +
+	"\frequirements\x18\f \x01(\v2\x1e.idgate.v1.AccountRequirementsR\frequirements\x12I\n" +
+	"\fcapabilities\x18\r \x03(\v2%.idgate.v1.Merchant.CapabilitiesEntryR\fcapabilities\x123\n" +
+	"\apersons\x18\x0e \x03(\v2\x19.idgate.v1.MerchantPersonR\apersons\x12\x1f\n" +
+	"\vnext_action\x18\x0f \x01(\tR\n" +
+	"nextAction\x129\n" +
+	"\n" +
+	"created_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x1a?\n" +
+	"\x11CapabilitiesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd4\x02\n" +
+	"\x13AccountRequirements\x12#\n" +
+	"\rcurrently_due\x18\x01 \x03(\tR\fcurrentlyDue\x12%\n" +
+	"\x0eeventually_due\x18\x02 \x03(\tR\reventuallyDue\x12\x19\n" +
+	"\bpast_due\x18\x03 \x03(\tR\apastDue\x121\n" +
+	"\x14pending_verification\x18\x04 \x03(\tR\x13pendingVerification\x123\n" +
+	"\x06errors\x18\x05 \x03(\v2\x1b.idgate.v1.RequirementErrorR\x06errors\x12'\n" +
+	"\x0fdisabled_reason\x18\x06 \x01(\tR\x0edisabledReason\x12E\n" +
+	"\x10current_deadline\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x0fcurrentDeadline\"`\n" +
+	"\x10RequirementError\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12 \n" +
+	"\vrequirement\x18\x03 \x01(\tR\vrequirement\"t\n" +
+	"\x0eMerchantPerson\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12/\n" +
+	"\x13verification_status\x18\x02 \x01(\tR\x12verificationStatus\x12!\n" +
+	"\fdetails_code\x18\x03 \x01(\tR\vdetailsCode\"\xcf\x01\n" +
+	"\x15CreateMerchantRequest\x12#\n" +
+	"\rsubaccount_id\x18\x01 \x01(\tR\fsubaccountId\x12\x1f\n" +
+	"\vexternal_id\x18\x02 \x01(\tR\n" +
+	"externalId\x12\x18\n" +
+	"\acountry\x18\x03 \x01(\tR\acountry\x12#\n" +
+	"\rbusiness_type\x18\x04 \x01(\tR\fbusinessType\x12\x14\n" +
+	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1b\n" +
+	"\thigh_risk\x18\x06 \x01(\bR\bhighRisk\"$\n" +
+	"\x12GetMerchantRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xdc\x01\n" +
+	"\x18ConnectOnboardingService\x12a\n" +
+	"\x0eCreateMerchant\x12 .idgate.v1.CreateMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/merchants\x12]\n" +
+	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}B1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
-var file_idgate_v1_onboarding_proto_goTypes = []any{}
+var (
+	file_idgate_v1_onboarding_proto_rawDescOnce sync.Once
+	file_idgate_v1_onboarding_proto_rawDescData []byte
+)
+
+func file_idgate_v1_onboarding_proto_rawDescGZIP() []byte {
+	file_idgate_v1_onboarding_proto_rawDescOnce.Do(func() {
+		file_idgate_v1_onboarding_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_idgate_v1_onboarding_proto_rawDesc), len(file_idgate_v1_onboarding_proto_rawDesc)))
+	})
+	return file_idgate_v1_onboarding_proto_rawDescData
+}
+
+var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_idgate_v1_onboarding_proto_goTypes = []any{
+	(*Merchant)(nil),              // 0: idgate.v1.Merchant
+	(*AccountRequirements)(nil),   // 1: idgate.v1.AccountRequirements
+	(*RequirementError)(nil),      // 2: idgate.v1.RequirementError
+	(*MerchantPerson)(nil),        // 3: idgate.v1.MerchantPerson
+	(*CreateMerchantRequest)(nil), // 4: idgate.v1.CreateMerchantRequest
+	(*GetMerchantRequest)(nil),    // 5: idgate.v1.GetMerchantRequest
+	nil,                           // 6: idgate.v1.Merchant.CapabilitiesEntry
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+}
 var file_idgate_v1_onboarding_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	1, // 0: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
+	6, // 1: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
+	3, // 2: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
+	7, // 3: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
+	7, // 4: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
+	2, // 5: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
+	7, // 6: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
+	4, // 7: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
+	5, // 8: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
+	0, // 9: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
+	0, // 10: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
+	9, // [9:11] is the sub-list for method output_type
+	7, // [7:9] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_onboarding_proto_init() }
@@ -47,12 +662,13 @@ func file_idgate_v1_onboarding_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_onboarding_proto_rawDesc), len(file_idgate_v1_onboarding_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   0,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_idgate_v1_onboarding_proto_goTypes,
 		DependencyIndexes: file_idgate_v1_onboarding_proto_depIdxs,
+		MessageInfos:      file_idgate_v1_onboarding_proto_msgTypes,
 	}.Build()
 	File_idgate_v1_onboarding_proto = out.File
 	file_idgate_v1_onboarding_proto_goTypes = nil

@@ -7,7 +7,10 @@
 package idgatev1
 
 import (
+	context "context"
 	grpc "google.golang.org/grpc"
+	codes "google.golang.org/grpc/codes"
+	status "google.golang.org/grpc/status"
 )
 
 // This is a compile-time assertion to ensure that this generated file
@@ -15,14 +18,23 @@ import (
 // Requires gRPC-Go v1.64.0 or later.
 const _ = grpc.SupportPackageIsVersion9
 
+const (
+	ConnectOnboardingService_CreateMerchant_FullMethodName = "/idgate.v1.ConnectOnboardingService/CreateMerchant"
+	ConnectOnboardingService_GetMerchant_FullMethodName    = "/idgate.v1.ConnectOnboardingService/GetMerchant"
+)
+
 // ConnectOnboardingServiceClient is the client API for ConnectOnboardingService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // ConnectOnboardingService takes Stripe Connect merchants through tiered KYC to
-// charges_enabled. Its methods arrive with merchant onboarding; it is declared now so that
-// clients generated today already know the service.
+// charges_enabled.
 type ConnectOnboardingServiceClient interface {
+	// CreateMerchant records a merchant and creates its Connect custom account. Idempotent on
+	// (subaccount_id, external_id).
+	CreateMerchant(ctx context.Context, in *CreateMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
+	// GetMerchant returns a merchant's state and the next action it needs.
+	GetMerchant(ctx context.Context, in *GetMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
 }
 
 type connectOnboardingServiceClient struct {
@@ -33,14 +45,38 @@ func NewConnectOnboardingServiceClient(cc grpc.ClientConnInterface) ConnectOnboa
 	return &connectOnboardingServiceClient{cc}
 }
 
+func (c *connectOnboardingServiceClient) CreateMerchant(ctx context.Context, in *CreateMerchantRequest, opts ...grpc.CallOption) (*Merchant, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Merchant)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_CreateMerchant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectOnboardingServiceClient) GetMerchant(ctx context.Context, in *GetMerchantRequest, opts ...grpc.CallOption) (*Merchant, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Merchant)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_GetMerchant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConnectOnboardingServiceServer is the server API for ConnectOnboardingService service.
 // All implementations must embed UnimplementedConnectOnboardingServiceServer
 // for forward compatibility.
 //
 // ConnectOnboardingService takes Stripe Connect merchants through tiered KYC to
-// charges_enabled. Its methods arrive with merchant onboarding; it is declared now so that
-// clients generated today already know the service.
+// charges_enabled.
 type ConnectOnboardingServiceServer interface {
+	// CreateMerchant records a merchant and creates its Connect custom account. Idempotent on
+	// (subaccount_id, external_id).
+	CreateMerchant(context.Context, *CreateMerchantRequest) (*Merchant, error)
+	// GetMerchant returns a merchant's state and the next action it needs.
+	GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error)
 	mustEmbedUnimplementedConnectOnboardingServiceServer()
 }
 
@@ -51,6 +87,12 @@ type ConnectOnboardingServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedConnectOnboardingServiceServer struct{}
 
+func (UnimplementedConnectOnboardingServiceServer) CreateMerchant(context.Context, *CreateMerchantRequest) (*Merchant, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateMerchant not implemented")
+}
+func (UnimplementedConnectOnboardingServiceServer) GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMerchant not implemented")
+}
 func (UnimplementedConnectOnboardingServiceServer) mustEmbedUnimplementedConnectOnboardingServiceServer() {
 }
 func (UnimplementedConnectOnboardingServiceServer) testEmbeddedByValue() {}
@@ -73,13 +115,58 @@ func RegisterConnectOnboardingServiceServer(s grpc.ServiceRegistrar, srv Connect
 	s.RegisterService(&ConnectOnboardingService_ServiceDesc, srv)
 }
 
+func _ConnectOnboardingService_CreateMerchant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateMerchantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).CreateMerchant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_CreateMerchant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).CreateMerchant(ctx, req.(*CreateMerchantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectOnboardingService_GetMerchant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMerchantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).GetMerchant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_GetMerchant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).GetMerchant(ctx, req.(*GetMerchantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConnectOnboardingService_ServiceDesc is the grpc.ServiceDesc for ConnectOnboardingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var ConnectOnboardingService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "idgate.v1.ConnectOnboardingService",
 	HandlerType: (*ConnectOnboardingServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
-	Streams:     []grpc.StreamDesc{},
-	Metadata:    "idgate/v1/onboarding.proto",
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "CreateMerchant",
+			Handler:    _ConnectOnboardingService_CreateMerchant_Handler,
+		},
+		{
+			MethodName: "GetMerchant",
+			Handler:    _ConnectOnboardingService_GetMerchant_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "idgate/v1/onboarding.proto",
 }

@@ -1,0 +1,42 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Merchant is a seller onboarded as a Stripe Connect custom account.
+type Merchant struct{ ent.Schema }
+
+// Mixin of the Merchant.
+func (Merchant) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the Merchant.
+func (Merchant) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("id").Immutable().NotEmpty(),
+		field.String("subaccount_id").Immutable(),
+		field.String("external_id").Immutable(),
+		field.String("stripe_account_id").Optional().Nillable().Unique(),
+		field.String("country").Immutable(), // ISO 3166-1 alpha-2
+		field.String("business_type").Immutable(),
+		field.Bool("high_risk").Default(false),
+		// Where verification starts: database_kyc (tier 1) or document_liveness (tier 3).
+		field.String("route"),
+		field.Bool("charges_enabled").Default(false),
+		field.Bool("payouts_enabled").Default(false),
+		// JSON of Stripe's requirements and capability states, as last synced.
+		field.Text("requirements").Default("{}"),
+		field.Text("capabilities").Default("{}"),
+		field.String("disabled_reason").Default(""),
+		field.Time("current_deadline").Optional().Nillable(),
+		// Stripe "created" of the account.updated applied last: older ones are ignored.
+		field.Time("account_event_at").Optional().Nillable(),
+	}
+}
+
+// Indexes of the Merchant.
+func (Merchant) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("subaccount_id", "external_id").Unique()}
+}

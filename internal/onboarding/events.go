@@ -1,0 +1,99 @@
+package onboarding
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/internal/webhook"
+)
+
+// EventTypes are the Connect events this package handles.
+var EventTypes = map[string]func(*Service) webhook.Handler{
+	"account.updated": func(s *Service) webhook.Handler { return s.HandleAccountUpdated },
+	"person.created":  func(s *Service) webhook.Handler { return s.HandlePerson },
+	"person.updated":  func(s *Service) webhook.Handler { return s.HandlePerson },
+}
+
+// HandleAccountUpdated syncs charges_enabled, payouts_enabled, requirements and capability
+// states. An event older than the one applied last is ignored, so a late delivery never
+// revokes what a newer one granted.
+func (s *Service) HandleAccountUpdated(ctx context.Context, ev webhook.Event) error {
+	var acct struct {
+		ID             string            `json:"id"`
+		ChargesEnabled bool              `json:"charges_enabled"`
+		PayoutsEnabled bool              `json:"payouts_enabled"`
+		Requirements   json.RawMessage   `json:"requirements"`
+		Capabilities   map[string]string `json:"capabilities"`
+	}
+	if err := json.Unmarshal(ev.Object, &acct); err != nil || acct.ID == "" {
+		return fmt.Errorf("decode account of %s: %v", ev.ID, err)
+	}
+	var req Requirements
+	if len(acct.Requirements) > 0 && string(acct.Requirements) != "null" {
+		if err := json.Unmarshal(acct.Requirements, &req); err != nil {
+			return fmt.Errorf("decode requirements of %s: %w", ev.ID, err)
+		}
+	}
+	reqJSON, _ := json.Marshal(req)
+	capJSON, _ := json.Marshal(acct.Capabilities)
+	row, err := s.store.Ent.Merchant.Query().Where(merchant.StripeAccountID(acct.ID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		s.log.InfoContext(ctx, "account.updated for an account idgate does not know", "event_id", ev.ID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// The condition is checked by the UPDATE itself, so two deliveries racing cannot both win.
+	err = row.Update().
+		Where(merchant.Or(merchant.AccountEventAtIsNil(), merchant.AccountEventAtLTE(ev.Created))).
+		SetChargesEnabled(acct.ChargesEnabled).SetPayoutsEnabled(acct.PayoutsEnabled).
+		SetRequirements(string(reqJSON)).SetCapabilities(string(capJSON)).SetDisabledReason(req.DisabledReason).
+		SetAccountEventAt(ev.Created).Exec(ctx)
+	if ent.IsNotFound(err) {
+		s.log.InfoContext(ctx, "stale account.updated ignored", "event_id", ev.ID, "merchant_id", row.ID)
+		return nil
+	}
+	return err
+}
+
+// HandlePerson keeps a person's verification status, newest event first.
+func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
+	var p struct {
+		ID           string `json:"id"`
+		Account      string `json:"account"`
+		Verification struct {
+			Status      string `json:"status"`
+			DetailsCode string `json:"details_code"`
+		} `json:"verification"`
+	}
+	if err := json.Unmarshal(ev.Object, &p); err != nil || p.ID == "" {
+		return fmt.Errorf("decode person of %s: %v", ev.ID, err)
+	}
+	acct := p.Account
+	if acct == "" {
+		acct = ev.Account
+	}
+	m, err := s.store.Ent.Merchant.Query().Where(merchant.StripeAccountID(acct)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	existing, err := s.store.Ent.Person.Get(ctx, p.ID)
+	switch {
+	case ent.IsNotFound(err):
+		return s.store.Ent.Person.Create().SetID(p.ID).SetMerchantID(m.ID).SetVerificationStatus(p.Verification.Status).
+			SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
+	case err != nil:
+		return err
+	case existing.EventAt != nil && ev.Created.Before(*existing.EventAt):
+		return nil
+	}
+	return existing.Update().SetVerificationStatus(p.Verification.Status).
+		SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
+}

@@ -1,0 +1,56 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/onboarding"
+)
+
+type onboardingServer struct {
+	idgatev1.UnimplementedConnectOnboardingServiceServer
+	merchants *onboarding.Service
+}
+
+var _ idgatev1.ConnectOnboardingServiceServer = (*onboardingServer)(nil)
+
+func (s *onboardingServer) CreateMerchant(ctx context.Context, req *idgatev1.CreateMerchantRequest) (*idgatev1.Merchant, error) {
+	return merchantPB(s.merchants.CreateMerchant(ctx, onboarding.NewMerchant{
+		SubaccountID: req.GetSubaccountId(), ExternalID: req.GetExternalId(), Country: req.GetCountry(),
+		BusinessType: req.GetBusinessType(), Email: req.GetEmail(), HighRisk: req.GetHighRisk(),
+	}))
+}
+
+func (s *onboardingServer) GetMerchant(ctx context.Context, req *idgatev1.GetMerchantRequest) (*idgatev1.Merchant, error) {
+	return merchantPB(s.merchants.GetMerchant(ctx, req.GetId()))
+}
+
+func merchantPB(m onboarding.Merchant, err error) (*idgatev1.Merchant, error) {
+	if err != nil {
+		return nil, err
+	}
+	q := m.Requirements
+	out := &idgatev1.Merchant{
+		Id: m.ID, SubaccountId: m.SubaccountID, ExternalId: m.ExternalID, StripeAccountId: m.StripeAccountID,
+		Country: m.Country, BusinessType: m.BusinessType, HighRisk: m.HighRisk, Route: m.Route, Tier: int32(m.Tier),
+		ChargesEnabled: m.ChargesEnabled, PayoutsEnabled: m.PayoutsEnabled, Capabilities: m.Capabilities,
+		NextAction: m.NextAction, CreatedAt: timestamppb.New(m.CreatedAt), UpdatedAt: timestamppb.New(m.UpdatedAt),
+		Requirements: &idgatev1.AccountRequirements{
+			CurrentlyDue: q.CurrentlyDue, EventuallyDue: q.EventuallyDue, PastDue: q.PastDue,
+			PendingVerification: q.PendingVerification, DisabledReason: q.DisabledReason,
+		},
+	}
+	if q.CurrentDeadline > 0 {
+		out.Requirements.CurrentDeadline = timestamppb.New(time.Unix(q.CurrentDeadline, 0))
+	}
+	for _, e := range q.Errors {
+		out.Requirements.Errors = append(out.Requirements.Errors, &idgatev1.RequirementError{Code: e.Code, Reason: e.Reason, Requirement: e.Requirement})
+	}
+	for _, p := range m.Persons {
+		out.Persons = append(out.Persons, &idgatev1.MerchantPerson{Id: p.ID, VerificationStatus: p.VerificationStatus, DetailsCode: p.DetailsCode})
+	}
+	return out, nil
+}
