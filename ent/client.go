@@ -18,6 +18,7 @@ import (
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/person"
@@ -38,6 +39,8 @@ type Client struct {
 	AuditEvent *AuditEventClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// KYCCheck is the client for interacting with the KYCCheck builders.
+	KYCCheck *KYCCheckClient
 	// Merchant is the client for interacting with the Merchant builders.
 	Merchant *MerchantClient
 	// Notification is the client for interacting with the Notification builders.
@@ -66,6 +69,7 @@ func (c *Client) init() {
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
+	c.KYCCheck = NewKYCCheckClient(c.config)
 	c.Merchant = NewMerchantClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.Person = NewPersonClient(c.config)
@@ -168,6 +172,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIKey:              NewAPIKeyClient(cfg),
 		AuditEvent:          NewAuditEventClient(cfg),
 		Customer:            NewCustomerClient(cfg),
+		KYCCheck:            NewKYCCheckClient(cfg),
 		Merchant:            NewMerchantClient(cfg),
 		Notification:        NewNotificationClient(cfg),
 		Person:              NewPersonClient(cfg),
@@ -197,6 +202,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIKey:              NewAPIKeyClient(cfg),
 		AuditEvent:          NewAuditEventClient(cfg),
 		Customer:            NewCustomerClient(cfg),
+		KYCCheck:            NewKYCCheckClient(cfg),
 		Merchant:            NewMerchantClient(cfg),
 		Notification:        NewNotificationClient(cfg),
 		Person:              NewPersonClient(cfg),
@@ -233,8 +239,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditEvent, c.Customer, c.Merchant, c.Notification, c.Person,
-		c.ReviewTask, c.StripeEvent, c.Subaccount, c.VerificationSession,
+		c.APIKey, c.AuditEvent, c.Customer, c.KYCCheck, c.Merchant, c.Notification,
+		c.Person, c.ReviewTask, c.StripeEvent, c.Subaccount, c.VerificationSession,
 	} {
 		n.Use(hooks...)
 	}
@@ -244,8 +250,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditEvent, c.Customer, c.Merchant, c.Notification, c.Person,
-		c.ReviewTask, c.StripeEvent, c.Subaccount, c.VerificationSession,
+		c.APIKey, c.AuditEvent, c.Customer, c.KYCCheck, c.Merchant, c.Notification,
+		c.Person, c.ReviewTask, c.StripeEvent, c.Subaccount, c.VerificationSession,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -260,6 +266,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AuditEvent.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
+	case *KYCCheckMutation:
+		return c.KYCCheck.mutate(ctx, m)
 	case *MerchantMutation:
 		return c.Merchant.mutate(ctx, m)
 	case *NotificationMutation:
@@ -691,6 +699,139 @@ func (c *CustomerClient) mutate(ctx context.Context, m *CustomerMutation) (Value
 		return (&CustomerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Customer mutation op: %q", m.Op())
+	}
+}
+
+// KYCCheckClient is a client for the KYCCheck schema.
+type KYCCheckClient struct {
+	config
+}
+
+// NewKYCCheckClient returns a client for the KYCCheck from the given config.
+func NewKYCCheckClient(c config) *KYCCheckClient {
+	return &KYCCheckClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kyccheck.Hooks(f(g(h())))`.
+func (c *KYCCheckClient) Use(hooks ...Hook) {
+	c.hooks.KYCCheck = append(c.hooks.KYCCheck, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kyccheck.Intercept(f(g(h())))`.
+func (c *KYCCheckClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KYCCheck = append(c.inters.KYCCheck, interceptors...)
+}
+
+// Create returns a builder for creating a KYCCheck entity.
+func (c *KYCCheckClient) Create() *KYCCheckCreate {
+	mutation := newKYCCheckMutation(c.config, OpCreate)
+	return &KYCCheckCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KYCCheck entities.
+func (c *KYCCheckClient) CreateBulk(builders ...*KYCCheckCreate) *KYCCheckCreateBulk {
+	return &KYCCheckCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KYCCheckClient) MapCreateBulk(slice any, setFunc func(*KYCCheckCreate, int)) *KYCCheckCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KYCCheckCreateBulk{err: fmt.Errorf("calling to KYCCheckClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KYCCheckCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KYCCheckCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KYCCheck.
+func (c *KYCCheckClient) Update() *KYCCheckUpdate {
+	mutation := newKYCCheckMutation(c.config, OpUpdate)
+	return &KYCCheckUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KYCCheckClient) UpdateOne(_m *KYCCheck) *KYCCheckUpdateOne {
+	mutation := newKYCCheckMutation(c.config, OpUpdateOne, withKYCCheck(_m))
+	return &KYCCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KYCCheckClient) UpdateOneID(id string) *KYCCheckUpdateOne {
+	mutation := newKYCCheckMutation(c.config, OpUpdateOne, withKYCCheckID(id))
+	return &KYCCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KYCCheck.
+func (c *KYCCheckClient) Delete() *KYCCheckDelete {
+	mutation := newKYCCheckMutation(c.config, OpDelete)
+	return &KYCCheckDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KYCCheckClient) DeleteOne(_m *KYCCheck) *KYCCheckDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KYCCheckClient) DeleteOneID(id string) *KYCCheckDeleteOne {
+	builder := c.Delete().Where(kyccheck.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KYCCheckDeleteOne{builder}
+}
+
+// Query returns a query builder for KYCCheck.
+func (c *KYCCheckClient) Query() *KYCCheckQuery {
+	return &KYCCheckQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKYCCheck},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KYCCheck entity by its id.
+func (c *KYCCheckClient) Get(ctx context.Context, id string) (*KYCCheck, error) {
+	return c.Query().Where(kyccheck.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KYCCheckClient) GetX(ctx context.Context, id string) *KYCCheck {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KYCCheckClient) Hooks() []Hook {
+	return c.hooks.KYCCheck
+}
+
+// Interceptors returns the client interceptors.
+func (c *KYCCheckClient) Interceptors() []Interceptor {
+	return c.inters.KYCCheck
+}
+
+func (c *KYCCheckClient) mutate(ctx context.Context, m *KYCCheckMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KYCCheckCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KYCCheckUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KYCCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KYCCheckDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KYCCheck mutation op: %q", m.Op())
 	}
 }
 
@@ -1644,11 +1785,11 @@ func (c *VerificationSessionClient) mutate(ctx context.Context, m *VerificationS
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditEvent, Customer, Merchant, Notification, Person, ReviewTask,
-		StripeEvent, Subaccount, VerificationSession []ent.Hook
+		APIKey, AuditEvent, Customer, KYCCheck, Merchant, Notification, Person,
+		ReviewTask, StripeEvent, Subaccount, VerificationSession []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditEvent, Customer, Merchant, Notification, Person, ReviewTask,
-		StripeEvent, Subaccount, VerificationSession []ent.Interceptor
+		APIKey, AuditEvent, Customer, KYCCheck, Merchant, Notification, Person,
+		ReviewTask, StripeEvent, Subaccount, VerificationSession []ent.Interceptor
 	}
 )

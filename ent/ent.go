@@ -15,6 +15,7 @@ import (
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/person"
@@ -85,6 +86,7 @@ func checkColumn(t, c string) error {
 			apikey.Table:              apikey.ValidColumn,
 			auditevent.Table:          auditevent.ValidColumn,
 			customer.Table:            customer.ValidColumn,
+			kyccheck.Table:            kyccheck.ValidColumn,
 			merchant.Table:            merchant.ValidColumn,
 			notification.Table:        notification.ValidColumn,
 			person.Table:              person.ValidColumn,

@@ -14,6 +14,7 @@ import (
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/person"
@@ -36,6 +37,7 @@ const (
 	TypeAPIKey              = "APIKey"
 	TypeAuditEvent          = "AuditEvent"
 	TypeCustomer            = "Customer"
+	TypeKYCCheck            = "KYCCheck"
 	TypeMerchant            = "Merchant"
 	TypeNotification        = "Notification"
 	TypePerson              = "Person"
@@ -4313,6 +4315,926 @@ func (m *CustomerMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Customer edge %s", name)
+}
+
+// KYCCheckMutation represents an operation that mutates the KYCCheck nodes in the graph.
+type KYCCheckMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	merchant_id    *string
+	subaccount_id  *string
+	country        *string
+	provider       *string
+	tier           *int
+	addtier        *int
+	outcome        *string
+	latency_ms     *int
+	addlatency_ms  *int
+	cost_cents     *int
+	addcost_cents  *int
+	transaction_id *string
+	at             *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*KYCCheck, error)
+	predicates     []predicate.KYCCheck
+}
+
+var _ ent.Mutation = (*KYCCheckMutation)(nil)
+
+// kyccheckOption allows management of the mutation configuration using functional options.
+type kyccheckOption func(*KYCCheckMutation)
+
+// newKYCCheckMutation creates new mutation for the KYCCheck entity.
+func newKYCCheckMutation(c config, op Op, opts ...kyccheckOption) *KYCCheckMutation {
+	m := &KYCCheckMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKYCCheck,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKYCCheckID sets the ID field of the mutation.
+func withKYCCheckID(id string) kyccheckOption {
+	return func(m *KYCCheckMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KYCCheck
+		)
+		m.oldValue = func(ctx context.Context) (*KYCCheck, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KYCCheck.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKYCCheck sets the old KYCCheck of the mutation.
+func withKYCCheck(node *KYCCheck) kyccheckOption {
+	return func(m *KYCCheckMutation) {
+		m.oldValue = func(context.Context) (*KYCCheck, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KYCCheckMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KYCCheckMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of KYCCheck entities.
+func (m *KYCCheckMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KYCCheckMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KYCCheckMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KYCCheck.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMerchantID sets the "merchant_id" field.
+func (m *KYCCheckMutation) SetMerchantID(s string) {
+	m.merchant_id = &s
+}
+
+// MerchantID returns the value of the "merchant_id" field in the mutation.
+func (m *KYCCheckMutation) MerchantID() (r string, exists bool) {
+	v := m.merchant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMerchantID returns the old "merchant_id" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldMerchantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMerchantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMerchantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMerchantID: %w", err)
+	}
+	return oldValue.MerchantID, nil
+}
+
+// ResetMerchantID resets all changes to the "merchant_id" field.
+func (m *KYCCheckMutation) ResetMerchantID() {
+	m.merchant_id = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *KYCCheckMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *KYCCheckMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *KYCCheckMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetCountry sets the "country" field.
+func (m *KYCCheckMutation) SetCountry(s string) {
+	m.country = &s
+}
+
+// Country returns the value of the "country" field in the mutation.
+func (m *KYCCheckMutation) Country() (r string, exists bool) {
+	v := m.country
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCountry returns the old "country" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldCountry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCountry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCountry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCountry: %w", err)
+	}
+	return oldValue.Country, nil
+}
+
+// ResetCountry resets all changes to the "country" field.
+func (m *KYCCheckMutation) ResetCountry() {
+	m.country = nil
+}
+
+// SetProvider sets the "provider" field.
+func (m *KYCCheckMutation) SetProvider(s string) {
+	m.provider = &s
+}
+
+// Provider returns the value of the "provider" field in the mutation.
+func (m *KYCCheckMutation) Provider() (r string, exists bool) {
+	v := m.provider
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvider returns the old "provider" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldProvider(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvider is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvider requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvider: %w", err)
+	}
+	return oldValue.Provider, nil
+}
+
+// ResetProvider resets all changes to the "provider" field.
+func (m *KYCCheckMutation) ResetProvider() {
+	m.provider = nil
+}
+
+// SetTier sets the "tier" field.
+func (m *KYCCheckMutation) SetTier(i int) {
+	m.tier = &i
+	m.addtier = nil
+}
+
+// Tier returns the value of the "tier" field in the mutation.
+func (m *KYCCheckMutation) Tier() (r int, exists bool) {
+	v := m.tier
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTier returns the old "tier" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldTier(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTier is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTier requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTier: %w", err)
+	}
+	return oldValue.Tier, nil
+}
+
+// AddTier adds i to the "tier" field.
+func (m *KYCCheckMutation) AddTier(i int) {
+	if m.addtier != nil {
+		*m.addtier += i
+	} else {
+		m.addtier = &i
+	}
+}
+
+// AddedTier returns the value that was added to the "tier" field in this mutation.
+func (m *KYCCheckMutation) AddedTier() (r int, exists bool) {
+	v := m.addtier
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTier resets all changes to the "tier" field.
+func (m *KYCCheckMutation) ResetTier() {
+	m.tier = nil
+	m.addtier = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *KYCCheckMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *KYCCheckMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *KYCCheckMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// SetLatencyMs sets the "latency_ms" field.
+func (m *KYCCheckMutation) SetLatencyMs(i int) {
+	m.latency_ms = &i
+	m.addlatency_ms = nil
+}
+
+// LatencyMs returns the value of the "latency_ms" field in the mutation.
+func (m *KYCCheckMutation) LatencyMs() (r int, exists bool) {
+	v := m.latency_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLatencyMs returns the old "latency_ms" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldLatencyMs(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLatencyMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLatencyMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLatencyMs: %w", err)
+	}
+	return oldValue.LatencyMs, nil
+}
+
+// AddLatencyMs adds i to the "latency_ms" field.
+func (m *KYCCheckMutation) AddLatencyMs(i int) {
+	if m.addlatency_ms != nil {
+		*m.addlatency_ms += i
+	} else {
+		m.addlatency_ms = &i
+	}
+}
+
+// AddedLatencyMs returns the value that was added to the "latency_ms" field in this mutation.
+func (m *KYCCheckMutation) AddedLatencyMs() (r int, exists bool) {
+	v := m.addlatency_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLatencyMs resets all changes to the "latency_ms" field.
+func (m *KYCCheckMutation) ResetLatencyMs() {
+	m.latency_ms = nil
+	m.addlatency_ms = nil
+}
+
+// SetCostCents sets the "cost_cents" field.
+func (m *KYCCheckMutation) SetCostCents(i int) {
+	m.cost_cents = &i
+	m.addcost_cents = nil
+}
+
+// CostCents returns the value of the "cost_cents" field in the mutation.
+func (m *KYCCheckMutation) CostCents() (r int, exists bool) {
+	v := m.cost_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCostCents returns the old "cost_cents" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldCostCents(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCostCents is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCostCents requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCostCents: %w", err)
+	}
+	return oldValue.CostCents, nil
+}
+
+// AddCostCents adds i to the "cost_cents" field.
+func (m *KYCCheckMutation) AddCostCents(i int) {
+	if m.addcost_cents != nil {
+		*m.addcost_cents += i
+	} else {
+		m.addcost_cents = &i
+	}
+}
+
+// AddedCostCents returns the value that was added to the "cost_cents" field in this mutation.
+func (m *KYCCheckMutation) AddedCostCents() (r int, exists bool) {
+	v := m.addcost_cents
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCostCents resets all changes to the "cost_cents" field.
+func (m *KYCCheckMutation) ResetCostCents() {
+	m.cost_cents = nil
+	m.addcost_cents = nil
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (m *KYCCheckMutation) SetTransactionID(s string) {
+	m.transaction_id = &s
+}
+
+// TransactionID returns the value of the "transaction_id" field in the mutation.
+func (m *KYCCheckMutation) TransactionID() (r string, exists bool) {
+	v := m.transaction_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransactionID returns the old "transaction_id" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldTransactionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransactionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransactionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransactionID: %w", err)
+	}
+	return oldValue.TransactionID, nil
+}
+
+// ResetTransactionID resets all changes to the "transaction_id" field.
+func (m *KYCCheckMutation) ResetTransactionID() {
+	m.transaction_id = nil
+}
+
+// SetAt sets the "at" field.
+func (m *KYCCheckMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *KYCCheckMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *KYCCheckMutation) ResetAt() {
+	m.at = nil
+}
+
+// Where appends a list predicates to the KYCCheckMutation builder.
+func (m *KYCCheckMutation) Where(ps ...predicate.KYCCheck) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KYCCheckMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KYCCheckMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KYCCheck, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KYCCheckMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KYCCheckMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KYCCheck).
+func (m *KYCCheckMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KYCCheckMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.merchant_id != nil {
+		fields = append(fields, kyccheck.FieldMerchantID)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, kyccheck.FieldSubaccountID)
+	}
+	if m.country != nil {
+		fields = append(fields, kyccheck.FieldCountry)
+	}
+	if m.provider != nil {
+		fields = append(fields, kyccheck.FieldProvider)
+	}
+	if m.tier != nil {
+		fields = append(fields, kyccheck.FieldTier)
+	}
+	if m.outcome != nil {
+		fields = append(fields, kyccheck.FieldOutcome)
+	}
+	if m.latency_ms != nil {
+		fields = append(fields, kyccheck.FieldLatencyMs)
+	}
+	if m.cost_cents != nil {
+		fields = append(fields, kyccheck.FieldCostCents)
+	}
+	if m.transaction_id != nil {
+		fields = append(fields, kyccheck.FieldTransactionID)
+	}
+	if m.at != nil {
+		fields = append(fields, kyccheck.FieldAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KYCCheckMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case kyccheck.FieldMerchantID:
+		return m.MerchantID()
+	case kyccheck.FieldSubaccountID:
+		return m.SubaccountID()
+	case kyccheck.FieldCountry:
+		return m.Country()
+	case kyccheck.FieldProvider:
+		return m.Provider()
+	case kyccheck.FieldTier:
+		return m.Tier()
+	case kyccheck.FieldOutcome:
+		return m.Outcome()
+	case kyccheck.FieldLatencyMs:
+		return m.LatencyMs()
+	case kyccheck.FieldCostCents:
+		return m.CostCents()
+	case kyccheck.FieldTransactionID:
+		return m.TransactionID()
+	case kyccheck.FieldAt:
+		return m.At()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KYCCheckMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case kyccheck.FieldMerchantID:
+		return m.OldMerchantID(ctx)
+	case kyccheck.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case kyccheck.FieldCountry:
+		return m.OldCountry(ctx)
+	case kyccheck.FieldProvider:
+		return m.OldProvider(ctx)
+	case kyccheck.FieldTier:
+		return m.OldTier(ctx)
+	case kyccheck.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case kyccheck.FieldLatencyMs:
+		return m.OldLatencyMs(ctx)
+	case kyccheck.FieldCostCents:
+		return m.OldCostCents(ctx)
+	case kyccheck.FieldTransactionID:
+		return m.OldTransactionID(ctx)
+	case kyccheck.FieldAt:
+		return m.OldAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown KYCCheck field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KYCCheckMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case kyccheck.FieldMerchantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMerchantID(v)
+		return nil
+	case kyccheck.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case kyccheck.FieldCountry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCountry(v)
+		return nil
+	case kyccheck.FieldProvider:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvider(v)
+		return nil
+	case kyccheck.FieldTier:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTier(v)
+		return nil
+	case kyccheck.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case kyccheck.FieldLatencyMs:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLatencyMs(v)
+		return nil
+	case kyccheck.FieldCostCents:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCostCents(v)
+		return nil
+	case kyccheck.FieldTransactionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransactionID(v)
+		return nil
+	case kyccheck.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KYCCheck field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KYCCheckMutation) AddedFields() []string {
+	var fields []string
+	if m.addtier != nil {
+		fields = append(fields, kyccheck.FieldTier)
+	}
+	if m.addlatency_ms != nil {
+		fields = append(fields, kyccheck.FieldLatencyMs)
+	}
+	if m.addcost_cents != nil {
+		fields = append(fields, kyccheck.FieldCostCents)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KYCCheckMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case kyccheck.FieldTier:
+		return m.AddedTier()
+	case kyccheck.FieldLatencyMs:
+		return m.AddedLatencyMs()
+	case kyccheck.FieldCostCents:
+		return m.AddedCostCents()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KYCCheckMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case kyccheck.FieldTier:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTier(v)
+		return nil
+	case kyccheck.FieldLatencyMs:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLatencyMs(v)
+		return nil
+	case kyccheck.FieldCostCents:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCostCents(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KYCCheck numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KYCCheckMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KYCCheckMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KYCCheckMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown KYCCheck nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KYCCheckMutation) ResetField(name string) error {
+	switch name {
+	case kyccheck.FieldMerchantID:
+		m.ResetMerchantID()
+		return nil
+	case kyccheck.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case kyccheck.FieldCountry:
+		m.ResetCountry()
+		return nil
+	case kyccheck.FieldProvider:
+		m.ResetProvider()
+		return nil
+	case kyccheck.FieldTier:
+		m.ResetTier()
+		return nil
+	case kyccheck.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case kyccheck.FieldLatencyMs:
+		m.ResetLatencyMs()
+		return nil
+	case kyccheck.FieldCostCents:
+		m.ResetCostCents()
+		return nil
+	case kyccheck.FieldTransactionID:
+		m.ResetTransactionID()
+		return nil
+	case kyccheck.FieldAt:
+		m.ResetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown KYCCheck field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KYCCheckMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KYCCheckMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KYCCheckMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KYCCheckMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KYCCheckMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KYCCheckMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KYCCheckMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown KYCCheck unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KYCCheckMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown KYCCheck edge %s", name)
 }
 
 // MerchantMutation represents an operation that mutates the Merchant nodes in the graph.

@@ -8,6 +8,7 @@ import (
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/person"
@@ -170,6 +171,16 @@ func init() {
 	customerDescID := customerFields[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customer.IDValidator = customerDescID.Validators[0].(func(string) error)
+	kyccheckFields := schema.KYCCheck{}.Fields()
+	_ = kyccheckFields
+	// kyccheckDescTransactionID is the schema descriptor for transaction_id field.
+	kyccheckDescTransactionID := kyccheckFields[9].Descriptor()
+	// kyccheck.DefaultTransactionID holds the default value on creation for the transaction_id field.
+	kyccheck.DefaultTransactionID = kyccheckDescTransactionID.Default.(string)
+	// kyccheckDescID is the schema descriptor for id field.
+	kyccheckDescID := kyccheckFields[0].Descriptor()
+	// kyccheck.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	kyccheck.IDValidator = kyccheckDescID.Validators[0].(func(string) error)
 	merchantMixin := schema.Merchant{}.Mixin()
 	merchantMixinFields0 := merchantMixin[0].Fields()
 	_ = merchantMixinFields0

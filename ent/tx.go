@@ -18,6 +18,8 @@ type Tx struct {
 	AuditEvent *AuditEventClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// KYCCheck is the client for interacting with the KYCCheck builders.
+	KYCCheck *KYCCheckClient
 	// Merchant is the client for interacting with the Merchant builders.
 	Merchant *MerchantClient
 	// Notification is the client for interacting with the Notification builders.
@@ -166,6 +168,7 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.KYCCheck = NewKYCCheckClient(tx.config)
 	tx.Merchant = NewMerchantClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/onboarding"
 )
 
@@ -26,6 +27,28 @@ func (s *onboardingServer) CreateMerchant(ctx context.Context, req *idgatev1.Cre
 
 func (s *onboardingServer) GetMerchant(ctx context.Context, req *idgatev1.GetMerchantRequest) (*idgatev1.Merchant, error) {
 	return merchantPB(s.merchants.GetMerchant(ctx, req.GetId()))
+}
+
+func (s *onboardingServer) GetVerificationCostReport(ctx context.Context, req *idgatev1.GetVerificationCostReportRequest) (*idgatev1.VerificationCostReport, error) {
+	if req.GetFrom() == nil {
+		return nil, apperr.Invalid("from", "is required")
+	}
+	var until time.Time
+	if req.GetUntil() != nil {
+		until = req.GetUntil().AsTime()
+	}
+	r, err := s.merchants.GetVerificationCostReport(ctx, req.GetFrom().AsTime(), until, req.GetCountryGroup())
+	if err != nil {
+		return nil, err
+	}
+	out := &idgatev1.VerificationCostReport{
+		Merchants: int32(r.Merchants), TotalCents: int64(r.TotalCents),
+		CentsPerMerchant: r.CentsPerMerchant, CentsPer_1000Merchants: r.CentsPer1000Merchants,
+	}
+	for _, t := range r.Tiers {
+		out.Tiers = append(out.Tiers, &idgatev1.TierCost{Tier: int32(t.Tier), Checks: int32(t.Checks), Successes: int32(t.Successes), SuccessRate: t.SuccessRate, CostCents: int64(t.CostCents)})
+	}
+	return out, nil
 }
 
 func merchantPB(m onboarding.Merchant, err error) (*idgatev1.Merchant, error) {

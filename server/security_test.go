@@ -114,7 +114,8 @@ var rolesOf = map[string][]string{
 	"SimulateVerificationOutcome": {"admin", "service"},
 	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
 	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"},
-	"CreateMerchant": {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
+	"GetVerificationCostReport": {"admin", "operator"},
+	"CreateMerchant":            {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
 	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
 }
 

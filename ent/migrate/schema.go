@@ -130,6 +130,38 @@ var (
 			},
 		},
 	}
+	// KycChecksColumns holds the columns for the "kyc_checks" table.
+	KycChecksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "merchant_id", Type: field.TypeString},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "country", Type: field.TypeString},
+		{Name: "provider", Type: field.TypeString},
+		{Name: "tier", Type: field.TypeInt},
+		{Name: "outcome", Type: field.TypeString},
+		{Name: "latency_ms", Type: field.TypeInt},
+		{Name: "cost_cents", Type: field.TypeInt},
+		{Name: "transaction_id", Type: field.TypeString, Default: ""},
+		{Name: "at", Type: field.TypeTime},
+	}
+	// KycChecksTable holds the schema information for the "kyc_checks" table.
+	KycChecksTable = &schema.Table{
+		Name:       "kyc_checks",
+		Columns:    KycChecksColumns,
+		PrimaryKey: []*schema.Column{KycChecksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "kyccheck_at",
+				Unique:  false,
+				Columns: []*schema.Column{KycChecksColumns[10]},
+			},
+			{
+				Name:    "kyccheck_merchant_id",
+				Unique:  false,
+				Columns: []*schema.Column{KycChecksColumns[1]},
+			},
+		},
+	}
 	// MerchantsColumns holds the columns for the "merchants" table.
 	MerchantsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -332,6 +364,7 @@ var (
 		APIKeysTable,
 		AuditEventsTable,
 		CustomersTable,
+		KycChecksTable,
 		MerchantsTable,
 		NotificationsTable,
 		PersonsTable,

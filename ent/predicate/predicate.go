@@ -15,6 +15,9 @@ type AuditEvent func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// KYCCheck is the predicate function for kyccheck builders.
+type KYCCheck func(*sql.Selector)
+
 // Merchant is the predicate function for merchant builders.
 type Merchant func(*sql.Selector)
 

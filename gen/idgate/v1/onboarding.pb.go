@@ -23,6 +23,223 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type GetVerificationCostReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Start of the period (inclusive); required.
+	From *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// End of the period (exclusive); default now.
+	Until *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=until,proto3" json:"until,omitempty"`
+	// Optional: "database_kyc" or "document_liveness" countries.
+	CountryGroup  string `protobuf:"bytes,3,opt,name=country_group,json=countryGroup,proto3" json:"country_group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetVerificationCostReportRequest) Reset() {
+	*x = GetVerificationCostReportRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVerificationCostReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVerificationCostReportRequest) ProtoMessage() {}
+
+func (x *GetVerificationCostReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVerificationCostReportRequest.ProtoReflect.Descriptor instead.
+func (*GetVerificationCostReportRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetVerificationCostReportRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetVerificationCostReportRequest) GetUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
+func (x *GetVerificationCostReportRequest) GetCountryGroup() string {
+	if x != nil {
+		return x.CountryGroup
+	}
+	return ""
+}
+
+// VerificationCostReport is seed 003's cost table, computed from facts. Amounts in cents.
+type VerificationCostReport struct {
+	state                  protoimpl.MessageState `protogen:"open.v1"`
+	Tiers                  []*TierCost            `protobuf:"bytes,1,rep,name=tiers,proto3" json:"tiers,omitempty"`
+	Merchants              int32                  `protobuf:"varint,2,opt,name=merchants,proto3" json:"merchants,omitempty"`
+	TotalCents             int64                  `protobuf:"varint,3,opt,name=total_cents,json=totalCents,proto3" json:"total_cents,omitempty"`
+	CentsPerMerchant       float64                `protobuf:"fixed64,4,opt,name=cents_per_merchant,json=centsPerMerchant,proto3" json:"cents_per_merchant,omitempty"`
+	CentsPer_1000Merchants float64                `protobuf:"fixed64,5,opt,name=cents_per_1000_merchants,json=centsPer1000Merchants,proto3" json:"cents_per_1000_merchants,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *VerificationCostReport) Reset() {
+	*x = VerificationCostReport{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerificationCostReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerificationCostReport) ProtoMessage() {}
+
+func (x *VerificationCostReport) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerificationCostReport.ProtoReflect.Descriptor instead.
+func (*VerificationCostReport) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *VerificationCostReport) GetTiers() []*TierCost {
+	if x != nil {
+		return x.Tiers
+	}
+	return nil
+}
+
+func (x *VerificationCostReport) GetMerchants() int32 {
+	if x != nil {
+		return x.Merchants
+	}
+	return 0
+}
+
+func (x *VerificationCostReport) GetTotalCents() int64 {
+	if x != nil {
+		return x.TotalCents
+	}
+	return 0
+}
+
+func (x *VerificationCostReport) GetCentsPerMerchant() float64 {
+	if x != nil {
+		return x.CentsPerMerchant
+	}
+	return 0
+}
+
+func (x *VerificationCostReport) GetCentsPer_1000Merchants() float64 {
+	if x != nil {
+		return x.CentsPer_1000Merchants
+	}
+	return 0
+}
+
+// TierCost is one tier's line (4 is manual review).
+type TierCost struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tier          int32                  `protobuf:"varint,1,opt,name=tier,proto3" json:"tier,omitempty"`
+	Checks        int32                  `protobuf:"varint,2,opt,name=checks,proto3" json:"checks,omitempty"`
+	Successes     int32                  `protobuf:"varint,3,opt,name=successes,proto3" json:"successes,omitempty"`
+	SuccessRate   float64                `protobuf:"fixed64,4,opt,name=success_rate,json=successRate,proto3" json:"success_rate,omitempty"`
+	CostCents     int64                  `protobuf:"varint,5,opt,name=cost_cents,json=costCents,proto3" json:"cost_cents,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TierCost) Reset() {
+	*x = TierCost{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TierCost) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TierCost) ProtoMessage() {}
+
+func (x *TierCost) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TierCost.ProtoReflect.Descriptor instead.
+func (*TierCost) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TierCost) GetTier() int32 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
+func (x *TierCost) GetChecks() int32 {
+	if x != nil {
+		return x.Checks
+	}
+	return 0
+}
+
+func (x *TierCost) GetSuccesses() int32 {
+	if x != nil {
+		return x.Successes
+	}
+	return 0
+}
+
+func (x *TierCost) GetSuccessRate() float64 {
+	if x != nil {
+		return x.SuccessRate
+	}
+	return 0
+}
+
+func (x *TierCost) GetCostCents() int64 {
+	if x != nil {
+		return x.CostCents
+	}
+	return 0
+}
+
 // Merchant is a seller's onboarding state.
 type Merchant struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -54,7 +271,7 @@ type Merchant struct {
 
 func (x *Merchant) Reset() {
 	*x = Merchant{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[0]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -66,7 +283,7 @@ func (x *Merchant) String() string {
 func (*Merchant) ProtoMessage() {}
 
 func (x *Merchant) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[0]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -79,7 +296,7 @@ func (x *Merchant) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Merchant.ProtoReflect.Descriptor instead.
 func (*Merchant) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{0}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Merchant) GetId() string {
@@ -217,7 +434,7 @@ type AccountRequirements struct {
 
 func (x *AccountRequirements) Reset() {
 	*x = AccountRequirements{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[1]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -229,7 +446,7 @@ func (x *AccountRequirements) String() string {
 func (*AccountRequirements) ProtoMessage() {}
 
 func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[1]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -242,7 +459,7 @@ func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequirements.ProtoReflect.Descriptor instead.
 func (*AccountRequirements) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{1}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *AccountRequirements) GetCurrentlyDue() []string {
@@ -306,7 +523,7 @@ type RequirementError struct {
 
 func (x *RequirementError) Reset() {
 	*x = RequirementError{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[2]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -318,7 +535,7 @@ func (x *RequirementError) String() string {
 func (*RequirementError) ProtoMessage() {}
 
 func (x *RequirementError) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[2]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -331,7 +548,7 @@ func (x *RequirementError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequirementError.ProtoReflect.Descriptor instead.
 func (*RequirementError) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{2}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RequirementError) GetCode() string {
@@ -368,7 +585,7 @@ type MerchantPerson struct {
 
 func (x *MerchantPerson) Reset() {
 	*x = MerchantPerson{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[3]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -380,7 +597,7 @@ func (x *MerchantPerson) String() string {
 func (*MerchantPerson) ProtoMessage() {}
 
 func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[3]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -393,7 +610,7 @@ func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MerchantPerson.ProtoReflect.Descriptor instead.
 func (*MerchantPerson) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{3}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *MerchantPerson) GetId() string {
@@ -434,7 +651,7 @@ type CreateMerchantRequest struct {
 
 func (x *CreateMerchantRequest) Reset() {
 	*x = CreateMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -446,7 +663,7 @@ func (x *CreateMerchantRequest) String() string {
 func (*CreateMerchantRequest) ProtoMessage() {}
 
 func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -459,7 +676,7 @@ func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMerchantRequest.ProtoReflect.Descriptor instead.
 func (*CreateMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{4}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateMerchantRequest) GetSubaccountId() string {
@@ -513,7 +730,7 @@ type GetMerchantRequest struct {
 
 func (x *GetMerchantRequest) Reset() {
 	*x = GetMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +742,7 @@ func (x *GetMerchantRequest) String() string {
 func (*GetMerchantRequest) ProtoMessage() {}
 
 func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +755,7 @@ func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMerchantRequest.ProtoReflect.Descriptor instead.
 func (*GetMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetMerchantRequest) GetId() string {
@@ -552,7 +769,25 @@ var File_idgate_v1_onboarding_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\n" +
-	"\x1aidgate/v1/onboarding.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x06\n" +
+	"\x1aidgate/v1/onboarding.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x01\n" +
+	" GetVerificationCostReportRequest\x12.\n" +
+	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x120\n" +
+	"\x05until\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12#\n" +
+	"\rcountry_group\x18\x03 \x01(\tR\fcountryGroup\"\xe9\x01\n" +
+	"\x16VerificationCostReport\x12)\n" +
+	"\x05tiers\x18\x01 \x03(\v2\x13.idgate.v1.TierCostR\x05tiers\x12\x1c\n" +
+	"\tmerchants\x18\x02 \x01(\x05R\tmerchants\x12\x1f\n" +
+	"\vtotal_cents\x18\x03 \x01(\x03R\n" +
+	"totalCents\x12,\n" +
+	"\x12cents_per_merchant\x18\x04 \x01(\x01R\x10centsPerMerchant\x127\n" +
+	"\x18cents_per_1000_merchants\x18\x05 \x01(\x01R\x15centsPer1000Merchants\"\x96\x01\n" +
+	"\bTierCost\x12\x12\n" +
+	"\x04tier\x18\x01 \x01(\x05R\x04tier\x12\x16\n" +
+	"\x06checks\x18\x02 \x01(\x05R\x06checks\x12\x1c\n" +
+	"\tsuccesses\x18\x03 \x01(\x05R\tsuccesses\x12!\n" +
+	"\fsuccess_rate\x18\x04 \x01(\x01R\vsuccessRate\x12\x1d\n" +
+	"\n" +
+	"cost_cents\x18\x05 \x01(\x03R\tcostCents\"\x80\x06\n" +
 	"\bMerchant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12\x1f\n" +
@@ -604,10 +839,11 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1b\n" +
 	"\thigh_risk\x18\x06 \x01(\bR\bhighRisk\"$\n" +
 	"\x12GetMerchantRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xdc\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xf0\x02\n" +
 	"\x18ConnectOnboardingService\x12a\n" +
 	"\x0eCreateMerchant\x12 .idgate.v1.CreateMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/merchants\x12]\n" +
-	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}B1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
+	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}\x12\x91\x01\n" +
+	"\x19GetVerificationCostReport\x12+.idgate.v1.GetVerificationCostReportRequest\x1a!.idgate.v1.VerificationCostReport\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/verification-cost-reportB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
 	file_idgate_v1_onboarding_proto_rawDescOnce sync.Once
@@ -621,34 +857,42 @@ func file_idgate_v1_onboarding_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_onboarding_proto_rawDescData
 }
 
-var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_idgate_v1_onboarding_proto_goTypes = []any{
-	(*Merchant)(nil),              // 0: idgate.v1.Merchant
-	(*AccountRequirements)(nil),   // 1: idgate.v1.AccountRequirements
-	(*RequirementError)(nil),      // 2: idgate.v1.RequirementError
-	(*MerchantPerson)(nil),        // 3: idgate.v1.MerchantPerson
-	(*CreateMerchantRequest)(nil), // 4: idgate.v1.CreateMerchantRequest
-	(*GetMerchantRequest)(nil),    // 5: idgate.v1.GetMerchantRequest
-	nil,                           // 6: idgate.v1.Merchant.CapabilitiesEntry
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(*GetVerificationCostReportRequest)(nil), // 0: idgate.v1.GetVerificationCostReportRequest
+	(*VerificationCostReport)(nil),           // 1: idgate.v1.VerificationCostReport
+	(*TierCost)(nil),                         // 2: idgate.v1.TierCost
+	(*Merchant)(nil),                         // 3: idgate.v1.Merchant
+	(*AccountRequirements)(nil),              // 4: idgate.v1.AccountRequirements
+	(*RequirementError)(nil),                 // 5: idgate.v1.RequirementError
+	(*MerchantPerson)(nil),                   // 6: idgate.v1.MerchantPerson
+	(*CreateMerchantRequest)(nil),            // 7: idgate.v1.CreateMerchantRequest
+	(*GetMerchantRequest)(nil),               // 8: idgate.v1.GetMerchantRequest
+	nil,                                      // 9: idgate.v1.Merchant.CapabilitiesEntry
+	(*timestamppb.Timestamp)(nil),            // 10: google.protobuf.Timestamp
 }
 var file_idgate_v1_onboarding_proto_depIdxs = []int32{
-	1, // 0: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
-	6, // 1: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
-	3, // 2: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
-	7, // 3: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
-	7, // 4: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
-	2, // 5: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
-	7, // 6: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
-	4, // 7: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
-	5, // 8: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
-	0, // 9: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
-	0, // 10: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
-	9, // [9:11] is the sub-list for method output_type
-	7, // [7:9] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	10, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
+	10, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
+	2,  // 2: idgate.v1.VerificationCostReport.tiers:type_name -> idgate.v1.TierCost
+	4,  // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
+	9,  // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
+	6,  // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
+	10, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
+	10, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 8: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
+	10, // 9: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
+	7,  // 10: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
+	8,  // 11: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
+	0,  // 12: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
+	3,  // 13: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
+	3,  // 14: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
+	1,  // 15: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
+	13, // [13:16] is the sub-list for method output_type
+	10, // [10:13] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_onboarding_proto_init() }
@@ -662,7 +906,7 @@ func file_idgate_v1_onboarding_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_onboarding_proto_rawDesc), len(file_idgate_v1_onboarding_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ConnectOnboardingService_CreateMerchant_FullMethodName = "/idgate.v1.ConnectOnboardingService/CreateMerchant"
-	ConnectOnboardingService_GetMerchant_FullMethodName    = "/idgate.v1.ConnectOnboardingService/GetMerchant"
+	ConnectOnboardingService_CreateMerchant_FullMethodName            = "/idgate.v1.ConnectOnboardingService/CreateMerchant"
+	ConnectOnboardingService_GetMerchant_FullMethodName               = "/idgate.v1.ConnectOnboardingService/GetMerchant"
+	ConnectOnboardingService_GetVerificationCostReport_FullMethodName = "/idgate.v1.ConnectOnboardingService/GetVerificationCostReport"
 )
 
 // ConnectOnboardingServiceClient is the client API for ConnectOnboardingService service.
@@ -35,6 +36,9 @@ type ConnectOnboardingServiceClient interface {
 	CreateMerchant(ctx context.Context, in *CreateMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
 	// GetMerchant returns a merchant's state and the next action it needs.
 	GetMerchant(ctx context.Context, in *GetMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
+	// GetVerificationCostReport computes seed 003's cost table from the recorded checks of a
+	// period: counts, success rate and cost per tier, total, per merchant and per 1,000.
+	GetVerificationCostReport(ctx context.Context, in *GetVerificationCostReportRequest, opts ...grpc.CallOption) (*VerificationCostReport, error)
 }
 
 type connectOnboardingServiceClient struct {
@@ -65,6 +69,16 @@ func (c *connectOnboardingServiceClient) GetMerchant(ctx context.Context, in *Ge
 	return out, nil
 }
 
+func (c *connectOnboardingServiceClient) GetVerificationCostReport(ctx context.Context, in *GetVerificationCostReportRequest, opts ...grpc.CallOption) (*VerificationCostReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerificationCostReport)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_GetVerificationCostReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ConnectOnboardingServiceServer is the server API for ConnectOnboardingService service.
 // All implementations must embed UnimplementedConnectOnboardingServiceServer
 // for forward compatibility.
@@ -77,6 +91,9 @@ type ConnectOnboardingServiceServer interface {
 	CreateMerchant(context.Context, *CreateMerchantRequest) (*Merchant, error)
 	// GetMerchant returns a merchant's state and the next action it needs.
 	GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error)
+	// GetVerificationCostReport computes seed 003's cost table from the recorded checks of a
+	// period: counts, success rate and cost per tier, total, per merchant and per 1,000.
+	GetVerificationCostReport(context.Context, *GetVerificationCostReportRequest) (*VerificationCostReport, error)
 	mustEmbedUnimplementedConnectOnboardingServiceServer()
 }
 
@@ -92,6 +109,9 @@ func (UnimplementedConnectOnboardingServiceServer) CreateMerchant(context.Contex
 }
 func (UnimplementedConnectOnboardingServiceServer) GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMerchant not implemented")
+}
+func (UnimplementedConnectOnboardingServiceServer) GetVerificationCostReport(context.Context, *GetVerificationCostReportRequest) (*VerificationCostReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetVerificationCostReport not implemented")
 }
 func (UnimplementedConnectOnboardingServiceServer) mustEmbedUnimplementedConnectOnboardingServiceServer() {
 }
@@ -151,6 +171,24 @@ func _ConnectOnboardingService_GetMerchant_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectOnboardingService_GetVerificationCostReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetVerificationCostReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).GetVerificationCostReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_GetVerificationCostReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).GetVerificationCostReport(ctx, req.(*GetVerificationCostReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ConnectOnboardingService_ServiceDesc is the grpc.ServiceDesc for ConnectOnboardingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -165,6 +203,10 @@ var ConnectOnboardingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMerchant",
 			Handler:    _ConnectOnboardingService_GetMerchant_Handler,
+		},
+		{
+			MethodName: "GetVerificationCostReport",
+			Handler:    _ConnectOnboardingService_GetVerificationCostReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
