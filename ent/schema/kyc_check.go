@@ -18,8 +18,8 @@ func (KYCCheck) Fields() []ent.Field {
 		field.String("subaccount_id").Immutable(),
 		field.String("country").Immutable(),
 		field.String("provider").Immutable(), // trulioo, stripe_connect, stripe_identity, manual
-		field.Int("tier").Immutable(),         // 1, 2, 3; 4 for manual review
-		field.String("outcome").Immutable(),   // match, no_match, error, canceled
+		field.Int("tier").Immutable(),        // 1, 2, 3; 4 for manual review
+		field.String("outcome").Immutable(),  // match, no_match, error, canceled
 		field.Int("latency_ms").Immutable(),
 		field.Int("cost_cents").Immutable(),
 		field.String("transaction_id").Immutable().Default(""),
