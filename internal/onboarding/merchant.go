@@ -187,7 +187,8 @@ func (s *Service) view(ctx context.Context, r *ent.Merchant) (Merchant, error) {
 	return m, nil
 }
 
-// nextAction is what the merchant (or idgate) must do next.
+// nextAction is what the merchant (or idgate) must do next: Stripe's requirements first
+// (mapped to the tier that meets them), then the merchant's route.
 func nextAction(m Merchant) string {
 	q := m.Requirements
 	switch {
@@ -196,12 +197,12 @@ func nextAction(m Merchant) string {
 	case m.ChargesEnabled && len(q.PastDue) == 0 && len(q.CurrentlyDue) == 0:
 		return "none"
 	case len(q.PastDue) > 0 || len(q.CurrentlyDue) > 0 || len(q.Errors) > 0:
-		return "provide_requirements"
+		return Remediate(q)
 	case len(q.PendingVerification) > 0:
 		return "wait_for_stripe_verification"
 	case m.Route == RouteDocumentLiveness:
 		return "record_biometric_consent"
 	default:
-		return "start_database_kyc"
+		return ActionDatabaseKYC
 	}
 }

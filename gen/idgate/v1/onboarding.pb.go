@@ -260,8 +260,10 @@ type Merchant struct {
 	// Capability name -> Stripe status ("active", "inactive", "pending").
 	Capabilities map[string]string `protobuf:"bytes,13,rep,name=capabilities,proto3" json:"capabilities,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Persons      []*MerchantPerson `protobuf:"bytes,14,rep,name=persons,proto3" json:"persons,omitempty"`
-	// "none", "provide_requirements", "wait_for_stripe_verification", "start_database_kyc",
-	// "record_biometric_consent", "retry_account_creation".
+	// "none", "start_database_kyc" (tier 1), "collect_full_ssn" (tier 2),
+	// "start_document_verification" (tier 3), "record_biometric_consent" (before tier 3),
+	// "provide_requirements" (other information Stripe asks for),
+	// "wait_for_stripe_verification", "retry_account_creation".
 	NextAction    string                 `protobuf:"bytes,15,opt,name=next_action,json=nextAction,proto3" json:"next_action,omitempty"`
 	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
