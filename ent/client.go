@@ -17,6 +17,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
+	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
@@ -37,6 +38,8 @@ type Client struct {
 	APIKey *APIKeyClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// BiometricConsent is the client for interacting with the BiometricConsent builders.
+	BiometricConsent *BiometricConsentClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// KYCCheck is the client for interacting with the KYCCheck builders.
@@ -68,6 +71,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
+	c.BiometricConsent = NewBiometricConsentClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.KYCCheck = NewKYCCheckClient(c.config)
 	c.Merchant = NewMerchantClient(c.config)
@@ -171,6 +175,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:              cfg,
 		APIKey:              NewAPIKeyClient(cfg),
 		AuditEvent:          NewAuditEventClient(cfg),
+		BiometricConsent:    NewBiometricConsentClient(cfg),
 		Customer:            NewCustomerClient(cfg),
 		KYCCheck:            NewKYCCheckClient(cfg),
 		Merchant:            NewMerchantClient(cfg),
@@ -201,6 +206,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:              cfg,
 		APIKey:              NewAPIKeyClient(cfg),
 		AuditEvent:          NewAuditEventClient(cfg),
+		BiometricConsent:    NewBiometricConsentClient(cfg),
 		Customer:            NewCustomerClient(cfg),
 		KYCCheck:            NewKYCCheckClient(cfg),
 		Merchant:            NewMerchantClient(cfg),
@@ -239,8 +245,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditEvent, c.Customer, c.KYCCheck, c.Merchant, c.Notification,
-		c.Person, c.ReviewTask, c.StripeEvent, c.Subaccount, c.VerificationSession,
+		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
+		c.Notification, c.Person, c.ReviewTask, c.StripeEvent, c.Subaccount,
+		c.VerificationSession,
 	} {
 		n.Use(hooks...)
 	}
@@ -250,8 +257,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditEvent, c.Customer, c.KYCCheck, c.Merchant, c.Notification,
-		c.Person, c.ReviewTask, c.StripeEvent, c.Subaccount, c.VerificationSession,
+		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
+		c.Notification, c.Person, c.ReviewTask, c.StripeEvent, c.Subaccount,
+		c.VerificationSession,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -264,6 +272,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.APIKey.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
+	case *BiometricConsentMutation:
+		return c.BiometricConsent.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
 	case *KYCCheckMutation:
@@ -550,6 +560,139 @@ func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (V
 		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
+	}
+}
+
+// BiometricConsentClient is a client for the BiometricConsent schema.
+type BiometricConsentClient struct {
+	config
+}
+
+// NewBiometricConsentClient returns a client for the BiometricConsent from the given config.
+func NewBiometricConsentClient(c config) *BiometricConsentClient {
+	return &BiometricConsentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `biometricconsent.Hooks(f(g(h())))`.
+func (c *BiometricConsentClient) Use(hooks ...Hook) {
+	c.hooks.BiometricConsent = append(c.hooks.BiometricConsent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `biometricconsent.Intercept(f(g(h())))`.
+func (c *BiometricConsentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BiometricConsent = append(c.inters.BiometricConsent, interceptors...)
+}
+
+// Create returns a builder for creating a BiometricConsent entity.
+func (c *BiometricConsentClient) Create() *BiometricConsentCreate {
+	mutation := newBiometricConsentMutation(c.config, OpCreate)
+	return &BiometricConsentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BiometricConsent entities.
+func (c *BiometricConsentClient) CreateBulk(builders ...*BiometricConsentCreate) *BiometricConsentCreateBulk {
+	return &BiometricConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BiometricConsentClient) MapCreateBulk(slice any, setFunc func(*BiometricConsentCreate, int)) *BiometricConsentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BiometricConsentCreateBulk{err: fmt.Errorf("calling to BiometricConsentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BiometricConsentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BiometricConsentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BiometricConsent.
+func (c *BiometricConsentClient) Update() *BiometricConsentUpdate {
+	mutation := newBiometricConsentMutation(c.config, OpUpdate)
+	return &BiometricConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BiometricConsentClient) UpdateOne(_m *BiometricConsent) *BiometricConsentUpdateOne {
+	mutation := newBiometricConsentMutation(c.config, OpUpdateOne, withBiometricConsent(_m))
+	return &BiometricConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BiometricConsentClient) UpdateOneID(id string) *BiometricConsentUpdateOne {
+	mutation := newBiometricConsentMutation(c.config, OpUpdateOne, withBiometricConsentID(id))
+	return &BiometricConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BiometricConsent.
+func (c *BiometricConsentClient) Delete() *BiometricConsentDelete {
+	mutation := newBiometricConsentMutation(c.config, OpDelete)
+	return &BiometricConsentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BiometricConsentClient) DeleteOne(_m *BiometricConsent) *BiometricConsentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BiometricConsentClient) DeleteOneID(id string) *BiometricConsentDeleteOne {
+	builder := c.Delete().Where(biometricconsent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BiometricConsentDeleteOne{builder}
+}
+
+// Query returns a query builder for BiometricConsent.
+func (c *BiometricConsentClient) Query() *BiometricConsentQuery {
+	return &BiometricConsentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBiometricConsent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BiometricConsent entity by its id.
+func (c *BiometricConsentClient) Get(ctx context.Context, id string) (*BiometricConsent, error) {
+	return c.Query().Where(biometricconsent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BiometricConsentClient) GetX(ctx context.Context, id string) *BiometricConsent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BiometricConsentClient) Hooks() []Hook {
+	return c.hooks.BiometricConsent
+}
+
+// Interceptors returns the client interceptors.
+func (c *BiometricConsentClient) Interceptors() []Interceptor {
+	return c.inters.BiometricConsent
+}
+
+func (c *BiometricConsentClient) mutate(ctx context.Context, m *BiometricConsentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BiometricConsentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BiometricConsentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BiometricConsentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BiometricConsentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BiometricConsent mutation op: %q", m.Op())
 	}
 }
 
@@ -1785,11 +1928,13 @@ func (c *VerificationSessionClient) mutate(ctx context.Context, m *VerificationS
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditEvent, Customer, KYCCheck, Merchant, Notification, Person,
-		ReviewTask, StripeEvent, Subaccount, VerificationSession []ent.Hook
+		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
+		Notification, Person, ReviewTask, StripeEvent, Subaccount,
+		VerificationSession []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditEvent, Customer, KYCCheck, Merchant, Notification, Person,
-		ReviewTask, StripeEvent, Subaccount, VerificationSession []ent.Interceptor
+		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
+		Notification, Person, ReviewTask, StripeEvent, Subaccount,
+		VerificationSession []ent.Interceptor
 	}
 )

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
+	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
@@ -85,6 +86,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:              apikey.ValidColumn,
 			auditevent.Table:          auditevent.ValidColumn,
+			biometricconsent.Table:    biometricconsent.ValidColumn,
 			customer.Table:            customer.ValidColumn,
 			kyccheck.Table:            kyccheck.ValidColumn,
 			merchant.Table:            merchant.ValidColumn,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/ent/auditevent"
+	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
@@ -72,6 +73,20 @@ func init() {
 	auditeventDescID := auditeventFields[0].Descriptor()
 	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
+	biometricconsentFields := schema.BiometricConsent{}.Fields()
+	_ = biometricconsentFields
+	// biometricconsentDescIPAddress is the schema descriptor for ip_address field.
+	biometricconsentDescIPAddress := biometricconsentFields[5].Descriptor()
+	// biometricconsent.DefaultIPAddress holds the default value on creation for the ip_address field.
+	biometricconsent.DefaultIPAddress = biometricconsentDescIPAddress.Default.(string)
+	// biometricconsentDescUserAgent is the schema descriptor for user_agent field.
+	biometricconsentDescUserAgent := biometricconsentFields[6].Descriptor()
+	// biometricconsent.DefaultUserAgent holds the default value on creation for the user_agent field.
+	biometricconsent.DefaultUserAgent = biometricconsentDescUserAgent.Default.(string)
+	// biometricconsentDescID is the schema descriptor for id field.
+	biometricconsentDescID := biometricconsentFields[0].Descriptor()
+	// biometricconsent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	biometricconsent.IDValidator = biometricconsentDescID.Validators[0].(func(string) error)
 	customerMixin := schema.Customer{}.Mixin()
 	customerMixinFields0 := customerMixin[0].Fields()
 	_ = customerMixinFields0

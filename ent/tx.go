@@ -16,6 +16,8 @@ type Tx struct {
 	APIKey *APIKeyClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
+	// BiometricConsent is the client for interacting with the BiometricConsent builders.
+	BiometricConsent *BiometricConsentClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// KYCCheck is the client for interacting with the KYCCheck builders.
@@ -167,6 +169,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.BiometricConsent = NewBiometricConsentClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.KYCCheck = NewKYCCheckClient(tx.config)
 	tx.Merchant = NewMerchantClient(tx.config)

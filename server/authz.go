@@ -56,6 +56,8 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.WebhookService/ListWebhookEvents":                    admin,
 	"/idgate.v1.ConnectOnboardingService/CreateMerchant":             service,
 	"/idgate.v1.ConnectOnboardingService/GetMerchant":                all,
+	"/idgate.v1.ConnectOnboardingService/RecordBiometricConsent":     service,
+	"/idgate.v1.ConnectOnboardingService/WithdrawBiometricConsent":   service,
 	"/idgate.v1.ConnectOnboardingService/GetVerificationCostReport":  operator,
 	"/idgate.v1.AdminService/CreateApiKey":                           admin,
 	"/idgate.v1.AdminService/ListApiKeys":                            admin,

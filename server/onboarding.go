@@ -29,6 +29,16 @@ func (s *onboardingServer) GetMerchant(ctx context.Context, req *idgatev1.GetMer
 	return merchantPB(s.merchants.GetMerchant(ctx, req.GetId()))
 }
 
+func (s *onboardingServer) RecordBiometricConsent(ctx context.Context, req *idgatev1.RecordBiometricConsentRequest) (*idgatev1.Merchant, error) {
+	return merchantPB(s.merchants.RecordBiometricConsent(ctx, req.GetMerchantId(), onboarding.Consent{
+		Granted: req.GetGranted(), IPAddress: req.GetIpAddress(), UserAgent: req.GetUserAgent(), LegalBasis: req.GetLegalBasis(),
+	}))
+}
+
+func (s *onboardingServer) WithdrawBiometricConsent(ctx context.Context, req *idgatev1.WithdrawBiometricConsentRequest) (*idgatev1.Merchant, error) {
+	return merchantPB(s.merchants.WithdrawBiometricConsent(ctx, req.GetMerchantId()))
+}
+
 func (s *onboardingServer) GetVerificationCostReport(ctx context.Context, req *idgatev1.GetVerificationCostReportRequest) (*idgatev1.VerificationCostReport, error) {
 	if req.GetFrom() == nil {
 		return nil, apperr.Invalid("from", "is required")
@@ -60,7 +70,7 @@ func merchantPB(m onboarding.Merchant, err error) (*idgatev1.Merchant, error) {
 		Id: m.ID, SubaccountId: m.SubaccountID, ExternalId: m.ExternalID, StripeAccountId: m.StripeAccountID,
 		Country: m.Country, BusinessType: m.BusinessType, HighRisk: m.HighRisk, Route: m.Route, Tier: int32(m.Tier),
 		ChargesEnabled: m.ChargesEnabled, PayoutsEnabled: m.PayoutsEnabled, Capabilities: m.Capabilities,
-		NextAction: m.NextAction, CreatedAt: timestamppb.New(m.CreatedAt), UpdatedAt: timestamppb.New(m.UpdatedAt),
+		NextAction: m.NextAction, BiometricConsent: m.Consent, CreatedAt: timestamppb.New(m.CreatedAt), UpdatedAt: timestamppb.New(m.UpdatedAt),
 		Requirements: &idgatev1.AccountRequirements{
 			CurrentlyDue: q.CurrentlyDue, EventuallyDue: q.EventuallyDue, PastDue: q.PastDue,
 			PendingVerification: q.PendingVerification, DisabledReason: q.DisabledReason,

@@ -89,3 +89,68 @@ func TestMerchantOnboardingSync(t *testing.T) {
 		})
 	}
 }
+
+func TestBiometricConsent(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_API_BASE": testenv.Stripe(t)}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "EU marketplace"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			granting, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "de-1", Country: "DE", BusinessType: "individual"})
+			if err != nil || granting.NextAction != "record_biometric_consent" {
+				t.Fatalf("new DE merchant: %v %v", granting, err)
+			}
+			if _, err := onb.RecordBiometricConsent(ctx, &idgatev1.RecordBiometricConsentRequest{MerchantId: granting.Id, Granted: true}); err == nil {
+				t.Fatal("a grant without ip_address and user_agent was accepted")
+			}
+			m, err := onb.RecordBiometricConsent(ctx, &idgatev1.RecordBiometricConsentRequest{MerchantId: granting.Id, Granted: true, IpAddress: "203.0.113.7", UserAgent: "Mozilla/5.0 (consent test)"})
+			if err != nil || m.BiometricConsent != "granted" || m.NextAction != "start_document_verification" {
+				t.Fatalf("after granting: %v %v", m, err)
+			}
+			raw := rawRowByMerchant(t, db, "biometric_consents", granting.Id)
+			if strings.Contains(raw, "203.0.113.7") || strings.Contains(raw, "consent test") || !strings.Contains(raw, "gdpr_article_9_explicit_consent") {
+				t.Fatalf("consent row:\n%s", raw)
+			}
+			m, err = onb.WithdrawBiometricConsent(ctx, &idgatev1.WithdrawBiometricConsentRequest{MerchantId: granting.Id})
+			if err != nil || m.BiometricConsent != "declined" || m.NextAction != "manual_review" {
+				t.Fatalf("after withdrawing: %v %v", m, err)
+			}
+
+			declining, _ := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "fr-1", Country: "FR", BusinessType: "individual"})
+			m, err = onb.RecordBiometricConsent(ctx, &idgatev1.RecordBiometricConsentRequest{MerchantId: declining.Id, Granted: false})
+			if err != nil || m.NextAction != "manual_review" {
+				t.Fatalf("after declining: %v %v", m, err)
+			}
+			// Each has one open high-priority review task, in the audit log too.
+			for _, id := range []string{granting.Id, declining.Id} {
+				log, err := idgatev1.NewAdminServiceClient(e.conn).ListAuditEvents(ctx, &idgatev1.ListAuditEventsRequest{PageSize: 1000})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, ev := range log.Events {
+					if ev.SubjectType == "ReviewTask" && strings.Contains(ev.Changes, id) && strings.Contains(ev.Changes, `"consent_declined"`) && strings.Contains(ev.Changes, `"high"`) {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("merchant %s: %d consent_declined review tasks, want 1", id, n)
+				}
+			}
+		})
+	}
+}
+
+// rawRowByMerchant dumps the rows of table for a merchant.
+func rawRowByMerchant(t *testing.T, db testenv.DB, table, merchantID string) string {
+	t.Helper()
+	driver, dsn, q := "pgx", db.URL, "SELECT * FROM "+table+" WHERE merchant_id = $1"
+	if db.Dialect == "sqlite" {
+		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:"), "SELECT * FROM "+table+" WHERE merchant_id = ?"
+	}
+	return dumpQuery(t, driver, dsn, q, merchantID)
+}

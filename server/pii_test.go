@@ -25,31 +25,41 @@ func rawRow(t *testing.T, db testenv.DB, table, id string) string {
 	if db.Dialect == "sqlite" {
 		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:"), "SELECT * FROM "+table+" WHERE id = ?"
 	}
+	return dumpQuery(t, driver, dsn, q, id)
+}
+
+// dumpQuery runs q and returns every column of every row as column=value lines.
+func dumpQuery(t *testing.T, driver, dsn, q string, args ...any) string {
+	t.Helper()
 	conn, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	rows, err := conn.Query(q, id)
+	rows, err := conn.Query(q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if !rows.Next() {
-		t.Fatalf("no row for %s", id)
-	}
-	if err := rows.Scan(ptrs...); err != nil {
-		t.Fatal(err)
-	}
 	var b strings.Builder
-	for i, c := range cols {
-		fmt.Fprintf(&b, "%s=%s\n", c, vals[i])
+	n := 0
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range cols {
+			fmt.Fprintf(&b, "%s=%s\n", c, vals[i])
+		}
+		n++
+	}
+	if n == 0 {
+		t.Fatalf("no rows for %s", q)
 	}
 	return b.String()
 }

@@ -91,6 +91,7 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 	set("customer_id", f.customer)
 	set("subaccount_id", f.sub)
 	set("session_id", f.session)
+	set("merchant_id", f.merchant)
 	set("external_id", "matrix-"+string(m.Name()))
 	set("action", "ride_start")
 	set("notes", "matrix")
@@ -115,6 +116,8 @@ var rolesOf = map[string][]string{
 	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
 	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"},
 	"GetVerificationCostReport": {"admin", "operator"},
+	"RecordBiometricConsent":    {"admin", "service"},
+	"WithdrawBiometricConsent":  {"admin", "service"},
 	"CreateMerchant":            {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
 	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
 }
@@ -124,6 +127,7 @@ var tenantScoped = []string{
 	"CreateCustomer", "GetCustomer", "CreateVerificationSession", "CheckAccess", "ClearRequirement", "ManualVerify",
 	"RequireVerification", "RefreshFromStripe", "RedactCustomerIdentity", "SimulateVerificationOutcome",
 	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk", "CreateMerchant", "GetMerchant",
+	"RecordBiometricConsent", "WithdrawBiometricConsent",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on

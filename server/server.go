@@ -153,7 +153,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, fmt.Errorf("enqueue re-encryption: %w", err)
 		}
 	}
-	merchants := onboarding.NewService(s.store, stripeClient, log)
+	merchants := onboarding.NewService(s.store, cipher, stripeClient, log)
 	registry.Handle("charge.succeeded", customers.HandleChargeSucceeded)
 	for t, h := range onboarding.EventTypes {
 		registry.Handle(t, h(merchants))

@@ -66,6 +66,32 @@ var (
 			},
 		},
 	}
+	// BiometricConsentsColumns holds the columns for the "biometric_consents" table.
+	BiometricConsentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "merchant_id", Type: field.TypeString},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "granted", Type: field.TypeBool},
+		{Name: "recorded_at", Type: field.TypeTime},
+		{Name: "ip_address", Type: field.TypeString, Default: ""},
+		{Name: "user_agent", Type: field.TypeString, Default: ""},
+		{Name: "country", Type: field.TypeString},
+		{Name: "legal_basis", Type: field.TypeString},
+		{Name: "withdrawn_at", Type: field.TypeTime, Nullable: true},
+	}
+	// BiometricConsentsTable holds the schema information for the "biometric_consents" table.
+	BiometricConsentsTable = &schema.Table{
+		Name:       "biometric_consents",
+		Columns:    BiometricConsentsColumns,
+		PrimaryKey: []*schema.Column{BiometricConsentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "biometricconsent_merchant_id_recorded_at",
+				Unique:  false,
+				Columns: []*schema.Column{BiometricConsentsColumns[1], BiometricConsentsColumns[4]},
+			},
+		},
+	}
 	// CustomersColumns holds the columns for the "customers" table.
 	CustomersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -363,6 +389,7 @@ var (
 	Tables = []*schema.Table{
 		APIKeysTable,
 		AuditEventsTable,
+		BiometricConsentsTable,
 		CustomersTable,
 		KycChecksTable,
 		MerchantsTable,

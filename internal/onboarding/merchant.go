@@ -15,6 +15,7 @@ import (
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 )
@@ -27,13 +28,14 @@ type StripeConnect interface {
 // Service onboards merchants.
 type Service struct {
 	store  *store.Store
+	pii    *pii.Cipher
 	stripe StripeConnect
 	log    *slog.Logger
 }
 
 // NewService returns a Service.
-func NewService(st *store.Store, sc StripeConnect, log *slog.Logger) *Service {
-	return &Service{store: st, stripe: sc, log: log}
+func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, log *slog.Logger) *Service {
+	return &Service{store: st, pii: cipher, stripe: sc, log: log}
 }
 
 // Requirements are Stripe's requirements of the account, as last synced.
@@ -67,6 +69,7 @@ type Merchant struct {
 	Requirements                                                                Requirements
 	Capabilities                                                                map[string]string
 	Persons                                                                     []Person
+	Consent                                                                     string // "", "granted" or "declined"
 	NextAction                                                                  string
 	CreatedAt, UpdatedAt                                                        time.Time
 }
@@ -151,12 +154,9 @@ func (s *Service) GetMerchant(ctx context.Context, id string) (Merchant, error) 
 	if id == "" {
 		return Merchant{}, apperr.Invalid("id", "is required")
 	}
-	row, err := s.store.Reader.Merchant.Get(ctx, id)
-	if err == nil && !auth.Visible(ctx, row.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
+	row, err := s.merchant(ctx, id)
 	if err != nil {
-		return Merchant{}, store.MapError(err, "merchant "+id)
+		return Merchant{}, err
 	}
 	return s.view(ctx, row)
 }
@@ -183,6 +183,9 @@ func (s *Service) view(ctx context.Context, r *ent.Merchant) (Merchant, error) {
 	for _, p := range persons {
 		m.Persons = append(m.Persons, Person{ID: p.ID, VerificationStatus: p.VerificationStatus, DetailsCode: p.VerificationDetailsCode})
 	}
+	if m.Consent, err = s.consentState(ctx, r.ID); err != nil {
+		return Merchant{}, err
+	}
 	m.NextAction = nextAction(m)
 	return m, nil
 }
@@ -200,6 +203,10 @@ func nextAction(m Merchant) string {
 		return Remediate(q)
 	case len(q.PendingVerification) > 0:
 		return "wait_for_stripe_verification"
+	case m.Consent == "declined":
+		return "manual_review" // the non-biometric path
+	case m.Route == RouteDocumentLiveness && m.Consent == "granted":
+		return ActionDocument
 	case m.Route == RouteDocumentLiveness:
 		return "record_biometric_consent"
 	default:

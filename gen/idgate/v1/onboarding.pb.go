@@ -260,15 +260,17 @@ type Merchant struct {
 	// Capability name -> Stripe status ("active", "inactive", "pending").
 	Capabilities map[string]string `protobuf:"bytes,13,rep,name=capabilities,proto3" json:"capabilities,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Persons      []*MerchantPerson `protobuf:"bytes,14,rep,name=persons,proto3" json:"persons,omitempty"`
-	// "none", "start_database_kyc" (tier 1), "collect_full_ssn" (tier 2),
+	// "none", "manual_review" (biometrics declined), "start_database_kyc" (tier 1), "collect_full_ssn" (tier 2),
 	// "start_document_verification" (tier 3), "record_biometric_consent" (before tier 3),
 	// "provide_requirements" (other information Stripe asks for),
 	// "wait_for_stripe_verification", "retry_account_creation".
-	NextAction    string                 `protobuf:"bytes,15,opt,name=next_action,json=nextAction,proto3" json:"next_action,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	NextAction string                 `protobuf:"bytes,15,opt,name=next_action,json=nextAction,proto3" json:"next_action,omitempty"`
+	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// "" (not asked yet), "granted" or "declined" (declined or withdrawn).
+	BiometricConsent string `protobuf:"bytes,18,opt,name=biometric_consent,json=biometricConsent,proto3" json:"biometric_consent,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Merchant) Reset() {
@@ -420,6 +422,135 @@ func (x *Merchant) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Merchant) GetBiometricConsent() string {
+	if x != nil {
+		return x.BiometricConsent
+	}
+	return ""
+}
+
+type RecordBiometricConsentRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	MerchantId string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
+	Granted    bool                   `protobuf:"varint,2,opt,name=granted,proto3" json:"granted,omitempty"`
+	// Where the answer was given; both required for a grant. Stored encrypted.
+	IpAddress string `protobuf:"bytes,3,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
+	UserAgent string `protobuf:"bytes,4,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
+	// Default "gdpr_article_9_explicit_consent".
+	LegalBasis    string `protobuf:"bytes,5,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordBiometricConsentRequest) Reset() {
+	*x = RecordBiometricConsentRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordBiometricConsentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordBiometricConsentRequest) ProtoMessage() {}
+
+func (x *RecordBiometricConsentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordBiometricConsentRequest.ProtoReflect.Descriptor instead.
+func (*RecordBiometricConsentRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RecordBiometricConsentRequest) GetMerchantId() string {
+	if x != nil {
+		return x.MerchantId
+	}
+	return ""
+}
+
+func (x *RecordBiometricConsentRequest) GetGranted() bool {
+	if x != nil {
+		return x.Granted
+	}
+	return false
+}
+
+func (x *RecordBiometricConsentRequest) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
+func (x *RecordBiometricConsentRequest) GetUserAgent() string {
+	if x != nil {
+		return x.UserAgent
+	}
+	return ""
+}
+
+func (x *RecordBiometricConsentRequest) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+type WithdrawBiometricConsentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MerchantId    string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawBiometricConsentRequest) Reset() {
+	*x = WithdrawBiometricConsentRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawBiometricConsentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawBiometricConsentRequest) ProtoMessage() {}
+
+func (x *WithdrawBiometricConsentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawBiometricConsentRequest.ProtoReflect.Descriptor instead.
+func (*WithdrawBiometricConsentRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WithdrawBiometricConsentRequest) GetMerchantId() string {
+	if x != nil {
+		return x.MerchantId
+	}
+	return ""
+}
+
 // AccountRequirements mirror the Connect account's requirements.
 type AccountRequirements struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
@@ -436,7 +567,7 @@ type AccountRequirements struct {
 
 func (x *AccountRequirements) Reset() {
 	*x = AccountRequirements{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -448,7 +579,7 @@ func (x *AccountRequirements) String() string {
 func (*AccountRequirements) ProtoMessage() {}
 
 func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -461,7 +592,7 @@ func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequirements.ProtoReflect.Descriptor instead.
 func (*AccountRequirements) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{4}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AccountRequirements) GetCurrentlyDue() []string {
@@ -525,7 +656,7 @@ type RequirementError struct {
 
 func (x *RequirementError) Reset() {
 	*x = RequirementError{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -537,7 +668,7 @@ func (x *RequirementError) String() string {
 func (*RequirementError) ProtoMessage() {}
 
 func (x *RequirementError) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -550,7 +681,7 @@ func (x *RequirementError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequirementError.ProtoReflect.Descriptor instead.
 func (*RequirementError) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RequirementError) GetCode() string {
@@ -587,7 +718,7 @@ type MerchantPerson struct {
 
 func (x *MerchantPerson) Reset() {
 	*x = MerchantPerson{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -599,7 +730,7 @@ func (x *MerchantPerson) String() string {
 func (*MerchantPerson) ProtoMessage() {}
 
 func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -612,7 +743,7 @@ func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MerchantPerson.ProtoReflect.Descriptor instead.
 func (*MerchantPerson) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MerchantPerson) GetId() string {
@@ -653,7 +784,7 @@ type CreateMerchantRequest struct {
 
 func (x *CreateMerchantRequest) Reset() {
 	*x = CreateMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +796,7 @@ func (x *CreateMerchantRequest) String() string {
 func (*CreateMerchantRequest) ProtoMessage() {}
 
 func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +809,7 @@ func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMerchantRequest.ProtoReflect.Descriptor instead.
 func (*CreateMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateMerchantRequest) GetSubaccountId() string {
@@ -732,7 +863,7 @@ type GetMerchantRequest struct {
 
 func (x *GetMerchantRequest) Reset() {
 	*x = GetMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -744,7 +875,7 @@ func (x *GetMerchantRequest) String() string {
 func (*GetMerchantRequest) ProtoMessage() {}
 
 func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -757,7 +888,7 @@ func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMerchantRequest.ProtoReflect.Descriptor instead.
 func (*GetMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetMerchantRequest) GetId() string {
@@ -789,7 +920,7 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\tsuccesses\x18\x03 \x01(\x05R\tsuccesses\x12!\n" +
 	"\fsuccess_rate\x18\x04 \x01(\x01R\vsuccessRate\x12\x1d\n" +
 	"\n" +
-	"cost_cents\x18\x05 \x01(\x03R\tcostCents\"\x80\x06\n" +
+	"cost_cents\x18\x05 \x01(\x03R\tcostCents\"\xad\x06\n" +
 	"\bMerchant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12\x1f\n" +
@@ -812,10 +943,24 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x1a?\n" +
+	"updated_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12+\n" +
+	"\x11biometric_consent\x18\x12 \x01(\tR\x10biometricConsent\x1a?\n" +
 	"\x11CapabilitiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd4\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb9\x01\n" +
+	"\x1dRecordBiometricConsentRequest\x12\x1f\n" +
+	"\vmerchant_id\x18\x01 \x01(\tR\n" +
+	"merchantId\x12\x18\n" +
+	"\agranted\x18\x02 \x01(\bR\agranted\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x03 \x01(\tR\tipAddress\x12\x1d\n" +
+	"\n" +
+	"user_agent\x18\x04 \x01(\tR\tuserAgent\x12\x1f\n" +
+	"\vlegal_basis\x18\x05 \x01(\tR\n" +
+	"legalBasis\"B\n" +
+	"\x1fWithdrawBiometricConsentRequest\x12\x1f\n" +
+	"\vmerchant_id\x18\x01 \x01(\tR\n" +
+	"merchantId\"\xd4\x02\n" +
 	"\x13AccountRequirements\x12#\n" +
 	"\rcurrently_due\x18\x01 \x03(\tR\fcurrentlyDue\x12%\n" +
 	"\x0eeventually_due\x18\x02 \x03(\tR\reventuallyDue\x12\x19\n" +
@@ -841,10 +986,12 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1b\n" +
 	"\thigh_risk\x18\x06 \x01(\bR\bhighRisk\"$\n" +
 	"\x12GetMerchantRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xf0\x02\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xa5\x05\n" +
 	"\x18ConnectOnboardingService\x12a\n" +
 	"\x0eCreateMerchant\x12 .idgate.v1.CreateMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/merchants\x12]\n" +
 	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}\x12\x91\x01\n" +
+	"\x16RecordBiometricConsent\x12(.idgate.v1.RecordBiometricConsentRequest\x1a\x13.idgate.v1.Merchant\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/merchants/{merchant_id}/biometric-consent\x12\x9e\x01\n" +
+	"\x18WithdrawBiometricConsent\x12*.idgate.v1.WithdrawBiometricConsentRequest\x1a\x13.idgate.v1.Merchant\"A\x82\xd3\xe4\x93\x02;:\x01*\"6/v1/merchants/{merchant_id}/biometric-consent:withdraw\x12\x91\x01\n" +
 	"\x19GetVerificationCostReport\x12+.idgate.v1.GetVerificationCostReportRequest\x1a!.idgate.v1.VerificationCostReport\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/verification-cost-reportB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
@@ -859,39 +1006,45 @@ func file_idgate_v1_onboarding_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_onboarding_proto_rawDescData
 }
 
-var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_idgate_v1_onboarding_proto_goTypes = []any{
 	(*GetVerificationCostReportRequest)(nil), // 0: idgate.v1.GetVerificationCostReportRequest
 	(*VerificationCostReport)(nil),           // 1: idgate.v1.VerificationCostReport
 	(*TierCost)(nil),                         // 2: idgate.v1.TierCost
 	(*Merchant)(nil),                         // 3: idgate.v1.Merchant
-	(*AccountRequirements)(nil),              // 4: idgate.v1.AccountRequirements
-	(*RequirementError)(nil),                 // 5: idgate.v1.RequirementError
-	(*MerchantPerson)(nil),                   // 6: idgate.v1.MerchantPerson
-	(*CreateMerchantRequest)(nil),            // 7: idgate.v1.CreateMerchantRequest
-	(*GetMerchantRequest)(nil),               // 8: idgate.v1.GetMerchantRequest
-	nil,                                      // 9: idgate.v1.Merchant.CapabilitiesEntry
-	(*timestamppb.Timestamp)(nil),            // 10: google.protobuf.Timestamp
+	(*RecordBiometricConsentRequest)(nil),    // 4: idgate.v1.RecordBiometricConsentRequest
+	(*WithdrawBiometricConsentRequest)(nil),  // 5: idgate.v1.WithdrawBiometricConsentRequest
+	(*AccountRequirements)(nil),              // 6: idgate.v1.AccountRequirements
+	(*RequirementError)(nil),                 // 7: idgate.v1.RequirementError
+	(*MerchantPerson)(nil),                   // 8: idgate.v1.MerchantPerson
+	(*CreateMerchantRequest)(nil),            // 9: idgate.v1.CreateMerchantRequest
+	(*GetMerchantRequest)(nil),               // 10: idgate.v1.GetMerchantRequest
+	nil,                                      // 11: idgate.v1.Merchant.CapabilitiesEntry
+	(*timestamppb.Timestamp)(nil),            // 12: google.protobuf.Timestamp
 }
 var file_idgate_v1_onboarding_proto_depIdxs = []int32{
-	10, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
-	10, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
+	12, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
+	12, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
 	2,  // 2: idgate.v1.VerificationCostReport.tiers:type_name -> idgate.v1.TierCost
-	4,  // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
-	9,  // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
-	6,  // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
-	10, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
-	10, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
-	5,  // 8: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
-	10, // 9: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
-	7,  // 10: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
-	8,  // 11: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
-	0,  // 12: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
-	3,  // 13: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
-	3,  // 14: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
-	1,  // 15: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
+	6,  // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
+	11, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
+	8,  // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
+	12, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
+	12, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
+	7,  // 8: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
+	12, // 9: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
+	9,  // 10: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
+	10, // 11: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
+	4,  // 12: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:input_type -> idgate.v1.RecordBiometricConsentRequest
+	5,  // 13: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
+	0,  // 14: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
+	3,  // 15: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
+	3,  // 16: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
+	3,  // 17: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
+	3,  // 18: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
+	1,  // 19: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
+	15, // [15:20] is the sub-list for method output_type
+	10, // [10:15] is the sub-list for method input_type
 	10, // [10:10] is the sub-list for extension type_name
 	10, // [10:10] is the sub-list for extension extendee
 	0,  // [0:10] is the sub-list for field type_name
@@ -908,7 +1061,7 @@ func file_idgate_v1_onboarding_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_onboarding_proto_rawDesc), len(file_idgate_v1_onboarding_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

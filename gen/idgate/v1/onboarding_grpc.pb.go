@@ -21,6 +21,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ConnectOnboardingService_CreateMerchant_FullMethodName            = "/idgate.v1.ConnectOnboardingService/CreateMerchant"
 	ConnectOnboardingService_GetMerchant_FullMethodName               = "/idgate.v1.ConnectOnboardingService/GetMerchant"
+	ConnectOnboardingService_RecordBiometricConsent_FullMethodName    = "/idgate.v1.ConnectOnboardingService/RecordBiometricConsent"
+	ConnectOnboardingService_WithdrawBiometricConsent_FullMethodName  = "/idgate.v1.ConnectOnboardingService/WithdrawBiometricConsent"
 	ConnectOnboardingService_GetVerificationCostReport_FullMethodName = "/idgate.v1.ConnectOnboardingService/GetVerificationCostReport"
 )
 
@@ -36,6 +38,12 @@ type ConnectOnboardingServiceClient interface {
 	CreateMerchant(ctx context.Context, in *CreateMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
 	// GetMerchant returns a merchant's state and the next action it needs.
 	GetMerchant(ctx context.Context, in *GetMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
+	// RecordBiometricConsent stores the merchant's answer to the biometric consent request
+	// (seed 003). A decline sends the merchant to a manual review instead of document +
+	// liveness.
+	RecordBiometricConsent(ctx context.Context, in *RecordBiometricConsentRequest, opts ...grpc.CallOption) (*Merchant, error)
+	// WithdrawBiometricConsent withdraws a grant; verification continues without biometrics.
+	WithdrawBiometricConsent(ctx context.Context, in *WithdrawBiometricConsentRequest, opts ...grpc.CallOption) (*Merchant, error)
 	// GetVerificationCostReport computes seed 003's cost table from the recorded checks of a
 	// period: counts, success rate and cost per tier, total, per merchant and per 1,000.
 	GetVerificationCostReport(ctx context.Context, in *GetVerificationCostReportRequest, opts ...grpc.CallOption) (*VerificationCostReport, error)
@@ -69,6 +77,26 @@ func (c *connectOnboardingServiceClient) GetMerchant(ctx context.Context, in *Ge
 	return out, nil
 }
 
+func (c *connectOnboardingServiceClient) RecordBiometricConsent(ctx context.Context, in *RecordBiometricConsentRequest, opts ...grpc.CallOption) (*Merchant, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Merchant)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_RecordBiometricConsent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectOnboardingServiceClient) WithdrawBiometricConsent(ctx context.Context, in *WithdrawBiometricConsentRequest, opts ...grpc.CallOption) (*Merchant, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Merchant)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_WithdrawBiometricConsent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *connectOnboardingServiceClient) GetVerificationCostReport(ctx context.Context, in *GetVerificationCostReportRequest, opts ...grpc.CallOption) (*VerificationCostReport, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(VerificationCostReport)
@@ -91,6 +119,12 @@ type ConnectOnboardingServiceServer interface {
 	CreateMerchant(context.Context, *CreateMerchantRequest) (*Merchant, error)
 	// GetMerchant returns a merchant's state and the next action it needs.
 	GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error)
+	// RecordBiometricConsent stores the merchant's answer to the biometric consent request
+	// (seed 003). A decline sends the merchant to a manual review instead of document +
+	// liveness.
+	RecordBiometricConsent(context.Context, *RecordBiometricConsentRequest) (*Merchant, error)
+	// WithdrawBiometricConsent withdraws a grant; verification continues without biometrics.
+	WithdrawBiometricConsent(context.Context, *WithdrawBiometricConsentRequest) (*Merchant, error)
 	// GetVerificationCostReport computes seed 003's cost table from the recorded checks of a
 	// period: counts, success rate and cost per tier, total, per merchant and per 1,000.
 	GetVerificationCostReport(context.Context, *GetVerificationCostReportRequest) (*VerificationCostReport, error)
@@ -109,6 +143,12 @@ func (UnimplementedConnectOnboardingServiceServer) CreateMerchant(context.Contex
 }
 func (UnimplementedConnectOnboardingServiceServer) GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMerchant not implemented")
+}
+func (UnimplementedConnectOnboardingServiceServer) RecordBiometricConsent(context.Context, *RecordBiometricConsentRequest) (*Merchant, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordBiometricConsent not implemented")
+}
+func (UnimplementedConnectOnboardingServiceServer) WithdrawBiometricConsent(context.Context, *WithdrawBiometricConsentRequest) (*Merchant, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawBiometricConsent not implemented")
 }
 func (UnimplementedConnectOnboardingServiceServer) GetVerificationCostReport(context.Context, *GetVerificationCostReportRequest) (*VerificationCostReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetVerificationCostReport not implemented")
@@ -171,6 +211,42 @@ func _ConnectOnboardingService_GetMerchant_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectOnboardingService_RecordBiometricConsent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordBiometricConsentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).RecordBiometricConsent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_RecordBiometricConsent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).RecordBiometricConsent(ctx, req.(*RecordBiometricConsentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectOnboardingService_WithdrawBiometricConsent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawBiometricConsentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).WithdrawBiometricConsent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_WithdrawBiometricConsent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).WithdrawBiometricConsent(ctx, req.(*WithdrawBiometricConsentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ConnectOnboardingService_GetVerificationCostReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetVerificationCostReportRequest)
 	if err := dec(in); err != nil {
@@ -203,6 +279,14 @@ var ConnectOnboardingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMerchant",
 			Handler:    _ConnectOnboardingService_GetMerchant_Handler,
+		},
+		{
+			MethodName: "RecordBiometricConsent",
+			Handler:    _ConnectOnboardingService_RecordBiometricConsent_Handler,
+		},
+		{
+			MethodName: "WithdrawBiometricConsent",
+			Handler:    _ConnectOnboardingService_WithdrawBiometricConsent_Handler,
 		},
 		{
 			MethodName: "GetVerificationCostReport",

@@ -1,0 +1,138 @@
+package onboarding
+
+import (
+	"context"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/biometricconsent"
+	"github.com/idgate/idgate/ent/reviewtask"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// DefaultLegalBasis is the GDPR basis for processing biometric data.
+const DefaultLegalBasis = "gdpr_article_9_explicit_consent"
+
+// ReasonConsentDeclined is the review reason for a merchant who declined biometrics: the
+// non-biometric path (seed 001, seed 003 consent_declined).
+const ReasonConsentDeclined = "consent_declined"
+
+// Consent is a merchant's answer to the biometric consent request.
+type Consent struct {
+	Granted    bool
+	IPAddress  string
+	UserAgent  string
+	LegalBasis string
+}
+
+// RecordBiometricConsent stores the merchant's answer. The IP address and user agent are
+// encrypted. A decline opens a high-priority manual review task instead of a document +
+// liveness check.
+func (s *Service) RecordBiometricConsent(ctx context.Context, merchantID string, c Consent) (Merchant, error) {
+	switch {
+	case c.IPAddress != "" && net.ParseIP(c.IPAddress) == nil:
+		return Merchant{}, apperr.Invalid("ip_address", "must be an IPv4 or IPv6 address")
+	case len(c.UserAgent) > 1000:
+		return Merchant{}, apperr.Invalid("user_agent", "must be at most 1000 characters")
+	case c.Granted && (c.IPAddress == "" || c.UserAgent == ""):
+		return Merchant{}, apperr.Invalid("ip_address", "and user_agent are required to record a grant")
+	}
+	if c.LegalBasis == "" {
+		c.LegalBasis = DefaultLegalBasis
+	}
+	if len(c.LegalBasis) > 100 || strings.ContainsAny(c.LegalBasis, " \t\n") {
+		return Merchant{}, apperr.Invalid("legal_basis", "must be a short identifier such as %s", DefaultLegalBasis)
+	}
+	m, err := s.merchant(ctx, merchantID)
+	if err != nil {
+		return Merchant{}, err
+	}
+	id := store.NewID("bcn")
+	ip, err := s.pii.Seal(c.IPAddress, id, "ip_address")
+	if err != nil {
+		return Merchant{}, err
+	}
+	ua, err := s.pii.Seal(c.UserAgent, id, "user_agent")
+	if err != nil {
+		return Merchant{}, err
+	}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		err := tx.BiometricConsent.Create().SetID(id).SetMerchantID(m.ID).SetSubaccountID(m.SubaccountID).
+			SetGranted(c.Granted).SetRecordedAt(time.Now().UTC()).SetIPAddress(ip).SetUserAgent(ua).
+			SetCountry(m.Country).SetLegalBasis(c.LegalBasis).Exec(ctx)
+		if err != nil || c.Granted {
+			return err
+		}
+		return openMerchantReview(ctx, tx, m, ReasonConsentDeclined, reviewtask.PriorityHigh)
+	})
+	if err != nil {
+		return Merchant{}, err
+	}
+	return s.view(ctx, m)
+}
+
+// WithdrawBiometricConsent withdraws the merchant's latest grant; verification continues
+// on the non-biometric path.
+func (s *Service) WithdrawBiometricConsent(ctx context.Context, merchantID string) (Merchant, error) {
+	m, err := s.merchant(ctx, merchantID)
+	if err != nil {
+		return Merchant{}, err
+	}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.BiometricConsent.Update().
+			Where(biometricconsent.MerchantID(m.ID), biometricconsent.Granted(true), biometricconsent.WithdrawnAtIsNil()).
+			SetWithdrawnAt(time.Now().UTC()).Save(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.FailedPrecondition("merchant %s has no biometric consent to withdraw", m.ID)
+		}
+		return openMerchantReview(ctx, tx, m, ReasonConsentDeclined, reviewtask.PriorityHigh)
+	})
+	if err != nil {
+		return Merchant{}, err
+	}
+	return s.view(ctx, m)
+}
+
+// consentState is "", "granted" or "declined" (a decline or a withdrawn grant).
+func (s *Service) consentState(ctx context.Context, merchantID string) (string, error) {
+	c, err := s.store.Reader.BiometricConsent.Query().Where(biometricconsent.MerchantID(merchantID)).
+		Order(ent.Desc(biometricconsent.FieldRecordedAt), ent.Desc(biometricconsent.FieldID)).First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", err
+	case c.Granted && c.WithdrawnAt == nil:
+		return "granted", nil
+	}
+	return "declined", nil
+}
+
+func (s *Service) merchant(ctx context.Context, id string) (*ent.Merchant, error) {
+	if id == "" {
+		return nil, apperr.Invalid("merchant_id", "is required")
+	}
+	m, err := s.store.Ent.Merchant.Get(ctx, id)
+	if err == nil && !auth.Visible(ctx, m.SubaccountID) {
+		err = &ent.NotFoundError{}
+	}
+	return m, store.MapError(err, "merchant "+id)
+}
+
+// openMerchantReview opens a review task for the merchant unless one is open for reason.
+func openMerchantReview(ctx context.Context, tx store.Tx, m *ent.Merchant, reason string, priority reviewtask.Priority) error {
+	open, err := tx.ReviewTask.Query().Where(reviewtask.SubjectType("merchant"), reviewtask.SubjectID(m.ID),
+		reviewtask.Reason(reason), reviewtask.StatusEQ(reviewtask.StatusOpen)).Exist(ctx)
+	if err != nil || open {
+		return err
+	}
+	return tx.ReviewTask.Create().SetID(store.NewID("rev")).SetSubaccountID(m.SubaccountID).SetSubjectType("merchant").
+		SetSubjectID(m.ID).SetReason(reason).SetPriority(priority).Exec(ctx)
+}
