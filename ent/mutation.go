@@ -8741,7 +8741,11 @@ type ReviewTaskMutation struct {
 	reason        *string
 	priority      *reviewtask.Priority
 	status        *reviewtask.Status
+	claimed_by    *string
+	claimed_at    *time.Time
 	resolution    *string
+	notes         *string
+	resolved_by   *string
 	resolved_at   *time.Time
 	clearedFields map[string]struct{}
 	done          bool
@@ -9141,6 +9145,91 @@ func (m *ReviewTaskMutation) ResetStatus() {
 	m.status = nil
 }
 
+// SetClaimedBy sets the "claimed_by" field.
+func (m *ReviewTaskMutation) SetClaimedBy(s string) {
+	m.claimed_by = &s
+}
+
+// ClaimedBy returns the value of the "claimed_by" field in the mutation.
+func (m *ReviewTaskMutation) ClaimedBy() (r string, exists bool) {
+	v := m.claimed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedBy returns the old "claimed_by" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldClaimedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedBy: %w", err)
+	}
+	return oldValue.ClaimedBy, nil
+}
+
+// ResetClaimedBy resets all changes to the "claimed_by" field.
+func (m *ReviewTaskMutation) ResetClaimedBy() {
+	m.claimed_by = nil
+}
+
+// SetClaimedAt sets the "claimed_at" field.
+func (m *ReviewTaskMutation) SetClaimedAt(t time.Time) {
+	m.claimed_at = &t
+}
+
+// ClaimedAt returns the value of the "claimed_at" field in the mutation.
+func (m *ReviewTaskMutation) ClaimedAt() (r time.Time, exists bool) {
+	v := m.claimed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedAt returns the old "claimed_at" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldClaimedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedAt: %w", err)
+	}
+	return oldValue.ClaimedAt, nil
+}
+
+// ClearClaimedAt clears the value of the "claimed_at" field.
+func (m *ReviewTaskMutation) ClearClaimedAt() {
+	m.claimed_at = nil
+	m.clearedFields[reviewtask.FieldClaimedAt] = struct{}{}
+}
+
+// ClaimedAtCleared returns if the "claimed_at" field was cleared in this mutation.
+func (m *ReviewTaskMutation) ClaimedAtCleared() bool {
+	_, ok := m.clearedFields[reviewtask.FieldClaimedAt]
+	return ok
+}
+
+// ResetClaimedAt resets all changes to the "claimed_at" field.
+func (m *ReviewTaskMutation) ResetClaimedAt() {
+	m.claimed_at = nil
+	delete(m.clearedFields, reviewtask.FieldClaimedAt)
+}
+
 // SetResolution sets the "resolution" field.
 func (m *ReviewTaskMutation) SetResolution(s string) {
 	m.resolution = &s
@@ -9175,6 +9264,78 @@ func (m *ReviewTaskMutation) OldResolution(ctx context.Context) (v string, err e
 // ResetResolution resets all changes to the "resolution" field.
 func (m *ReviewTaskMutation) ResetResolution() {
 	m.resolution = nil
+}
+
+// SetNotes sets the "notes" field.
+func (m *ReviewTaskMutation) SetNotes(s string) {
+	m.notes = &s
+}
+
+// Notes returns the value of the "notes" field in the mutation.
+func (m *ReviewTaskMutation) Notes() (r string, exists bool) {
+	v := m.notes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotes returns the old "notes" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldNotes(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotes: %w", err)
+	}
+	return oldValue.Notes, nil
+}
+
+// ResetNotes resets all changes to the "notes" field.
+func (m *ReviewTaskMutation) ResetNotes() {
+	m.notes = nil
+}
+
+// SetResolvedBy sets the "resolved_by" field.
+func (m *ReviewTaskMutation) SetResolvedBy(s string) {
+	m.resolved_by = &s
+}
+
+// ResolvedBy returns the value of the "resolved_by" field in the mutation.
+func (m *ReviewTaskMutation) ResolvedBy() (r string, exists bool) {
+	v := m.resolved_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolvedBy returns the old "resolved_by" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldResolvedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolvedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolvedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolvedBy: %w", err)
+	}
+	return oldValue.ResolvedBy, nil
+}
+
+// ResetResolvedBy resets all changes to the "resolved_by" field.
+func (m *ReviewTaskMutation) ResetResolvedBy() {
+	m.resolved_by = nil
 }
 
 // SetResolvedAt sets the "resolved_at" field.
@@ -9260,7 +9421,7 @@ func (m *ReviewTaskMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReviewTaskMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, reviewtask.FieldCreatedAt)
 	}
@@ -9285,8 +9446,20 @@ func (m *ReviewTaskMutation) Fields() []string {
 	if m.status != nil {
 		fields = append(fields, reviewtask.FieldStatus)
 	}
+	if m.claimed_by != nil {
+		fields = append(fields, reviewtask.FieldClaimedBy)
+	}
+	if m.claimed_at != nil {
+		fields = append(fields, reviewtask.FieldClaimedAt)
+	}
 	if m.resolution != nil {
 		fields = append(fields, reviewtask.FieldResolution)
+	}
+	if m.notes != nil {
+		fields = append(fields, reviewtask.FieldNotes)
+	}
+	if m.resolved_by != nil {
+		fields = append(fields, reviewtask.FieldResolvedBy)
 	}
 	if m.resolved_at != nil {
 		fields = append(fields, reviewtask.FieldResolvedAt)
@@ -9315,8 +9488,16 @@ func (m *ReviewTaskMutation) Field(name string) (ent.Value, bool) {
 		return m.Priority()
 	case reviewtask.FieldStatus:
 		return m.Status()
+	case reviewtask.FieldClaimedBy:
+		return m.ClaimedBy()
+	case reviewtask.FieldClaimedAt:
+		return m.ClaimedAt()
 	case reviewtask.FieldResolution:
 		return m.Resolution()
+	case reviewtask.FieldNotes:
+		return m.Notes()
+	case reviewtask.FieldResolvedBy:
+		return m.ResolvedBy()
 	case reviewtask.FieldResolvedAt:
 		return m.ResolvedAt()
 	}
@@ -9344,8 +9525,16 @@ func (m *ReviewTaskMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldPriority(ctx)
 	case reviewtask.FieldStatus:
 		return m.OldStatus(ctx)
+	case reviewtask.FieldClaimedBy:
+		return m.OldClaimedBy(ctx)
+	case reviewtask.FieldClaimedAt:
+		return m.OldClaimedAt(ctx)
 	case reviewtask.FieldResolution:
 		return m.OldResolution(ctx)
+	case reviewtask.FieldNotes:
+		return m.OldNotes(ctx)
+	case reviewtask.FieldResolvedBy:
+		return m.OldResolvedBy(ctx)
 	case reviewtask.FieldResolvedAt:
 		return m.OldResolvedAt(ctx)
 	}
@@ -9413,12 +9602,40 @@ func (m *ReviewTaskMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetStatus(v)
 		return nil
+	case reviewtask.FieldClaimedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedBy(v)
+		return nil
+	case reviewtask.FieldClaimedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedAt(v)
+		return nil
 	case reviewtask.FieldResolution:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetResolution(v)
+		return nil
+	case reviewtask.FieldNotes:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotes(v)
+		return nil
+	case reviewtask.FieldResolvedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolvedBy(v)
 		return nil
 	case reviewtask.FieldResolvedAt:
 		v, ok := value.(time.Time)
@@ -9457,6 +9674,9 @@ func (m *ReviewTaskMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ReviewTaskMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(reviewtask.FieldClaimedAt) {
+		fields = append(fields, reviewtask.FieldClaimedAt)
+	}
 	if m.FieldCleared(reviewtask.FieldResolvedAt) {
 		fields = append(fields, reviewtask.FieldResolvedAt)
 	}
@@ -9474,6 +9694,9 @@ func (m *ReviewTaskMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ReviewTaskMutation) ClearField(name string) error {
 	switch name {
+	case reviewtask.FieldClaimedAt:
+		m.ClearClaimedAt()
+		return nil
 	case reviewtask.FieldResolvedAt:
 		m.ClearResolvedAt()
 		return nil
@@ -9509,8 +9732,20 @@ func (m *ReviewTaskMutation) ResetField(name string) error {
 	case reviewtask.FieldStatus:
 		m.ResetStatus()
 		return nil
+	case reviewtask.FieldClaimedBy:
+		m.ResetClaimedBy()
+		return nil
+	case reviewtask.FieldClaimedAt:
+		m.ResetClaimedAt()
+		return nil
 	case reviewtask.FieldResolution:
 		m.ResetResolution()
+		return nil
+	case reviewtask.FieldNotes:
+		m.ResetNotes()
+		return nil
+	case reviewtask.FieldResolvedBy:
+		m.ResetResolvedBy()
 		return nil
 	case reviewtask.FieldResolvedAt:
 		m.ResetResolvedAt()

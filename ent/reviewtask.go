@@ -33,8 +33,16 @@ type ReviewTask struct {
 	Priority reviewtask.Priority `json:"priority,omitempty"`
 	// Status holds the value of the "status" field.
 	Status reviewtask.Status `json:"status,omitempty"`
+	// ClaimedBy holds the value of the "claimed_by" field.
+	ClaimedBy string `json:"claimed_by,omitempty"`
+	// ClaimedAt holds the value of the "claimed_at" field.
+	ClaimedAt *time.Time `json:"claimed_at,omitempty"`
 	// Resolution holds the value of the "resolution" field.
 	Resolution string `json:"resolution,omitempty"`
+	// Notes holds the value of the "notes" field.
+	Notes string `json:"notes,omitempty"`
+	// ResolvedBy holds the value of the "resolved_by" field.
+	ResolvedBy string `json:"resolved_by,omitempty"`
 	// ResolvedAt holds the value of the "resolved_at" field.
 	ResolvedAt   *time.Time `json:"resolved_at,omitempty"`
 	selectValues sql.SelectValues
@@ -45,9 +53,9 @@ func (*ReviewTask) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case reviewtask.FieldID, reviewtask.FieldSubaccountID, reviewtask.FieldSubjectType, reviewtask.FieldSubjectID, reviewtask.FieldReason, reviewtask.FieldPriority, reviewtask.FieldStatus, reviewtask.FieldResolution:
+		case reviewtask.FieldID, reviewtask.FieldSubaccountID, reviewtask.FieldSubjectType, reviewtask.FieldSubjectID, reviewtask.FieldReason, reviewtask.FieldPriority, reviewtask.FieldStatus, reviewtask.FieldClaimedBy, reviewtask.FieldResolution, reviewtask.FieldNotes, reviewtask.FieldResolvedBy:
 			values[i] = new(sql.NullString)
-		case reviewtask.FieldCreatedAt, reviewtask.FieldUpdatedAt, reviewtask.FieldResolvedAt:
+		case reviewtask.FieldCreatedAt, reviewtask.FieldUpdatedAt, reviewtask.FieldClaimedAt, reviewtask.FieldResolvedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -118,11 +126,36 @@ func (_m *ReviewTask) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Status = reviewtask.Status(value.String)
 			}
+		case reviewtask.FieldClaimedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field claimed_by", values[i])
+			} else if value.Valid {
+				_m.ClaimedBy = value.String
+			}
+		case reviewtask.FieldClaimedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field claimed_at", values[i])
+			} else if value.Valid {
+				_m.ClaimedAt = new(time.Time)
+				*_m.ClaimedAt = value.Time
+			}
 		case reviewtask.FieldResolution:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field resolution", values[i])
 			} else if value.Valid {
 				_m.Resolution = value.String
+			}
+		case reviewtask.FieldNotes:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field notes", values[i])
+			} else if value.Valid {
+				_m.Notes = value.String
+			}
+		case reviewtask.FieldResolvedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field resolved_by", values[i])
+			} else if value.Valid {
+				_m.ResolvedBy = value.String
 			}
 		case reviewtask.FieldResolvedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -191,8 +224,22 @@ func (_m *ReviewTask) String() string {
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))
 	builder.WriteString(", ")
+	builder.WriteString("claimed_by=")
+	builder.WriteString(_m.ClaimedBy)
+	builder.WriteString(", ")
+	if v := _m.ClaimedAt; v != nil {
+		builder.WriteString("claimed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("resolution=")
 	builder.WriteString(_m.Resolution)
+	builder.WriteString(", ")
+	builder.WriteString("notes=")
+	builder.WriteString(_m.Notes)
+	builder.WriteString(", ")
+	builder.WriteString("resolved_by=")
+	builder.WriteString(_m.ResolvedBy)
 	builder.WriteString(", ")
 	if v := _m.ResolvedAt; v != nil {
 		builder.WriteString("resolved_at=")

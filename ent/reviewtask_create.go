@@ -95,6 +95,34 @@ func (_c *ReviewTaskCreate) SetNillableStatus(v *reviewtask.Status) *ReviewTaskC
 	return _c
 }
 
+// SetClaimedBy sets the "claimed_by" field.
+func (_c *ReviewTaskCreate) SetClaimedBy(v string) *ReviewTaskCreate {
+	_c.mutation.SetClaimedBy(v)
+	return _c
+}
+
+// SetNillableClaimedBy sets the "claimed_by" field if the given value is not nil.
+func (_c *ReviewTaskCreate) SetNillableClaimedBy(v *string) *ReviewTaskCreate {
+	if v != nil {
+		_c.SetClaimedBy(*v)
+	}
+	return _c
+}
+
+// SetClaimedAt sets the "claimed_at" field.
+func (_c *ReviewTaskCreate) SetClaimedAt(v time.Time) *ReviewTaskCreate {
+	_c.mutation.SetClaimedAt(v)
+	return _c
+}
+
+// SetNillableClaimedAt sets the "claimed_at" field if the given value is not nil.
+func (_c *ReviewTaskCreate) SetNillableClaimedAt(v *time.Time) *ReviewTaskCreate {
+	if v != nil {
+		_c.SetClaimedAt(*v)
+	}
+	return _c
+}
+
 // SetResolution sets the "resolution" field.
 func (_c *ReviewTaskCreate) SetResolution(v string) *ReviewTaskCreate {
 	_c.mutation.SetResolution(v)
@@ -105,6 +133,34 @@ func (_c *ReviewTaskCreate) SetResolution(v string) *ReviewTaskCreate {
 func (_c *ReviewTaskCreate) SetNillableResolution(v *string) *ReviewTaskCreate {
 	if v != nil {
 		_c.SetResolution(*v)
+	}
+	return _c
+}
+
+// SetNotes sets the "notes" field.
+func (_c *ReviewTaskCreate) SetNotes(v string) *ReviewTaskCreate {
+	_c.mutation.SetNotes(v)
+	return _c
+}
+
+// SetNillableNotes sets the "notes" field if the given value is not nil.
+func (_c *ReviewTaskCreate) SetNillableNotes(v *string) *ReviewTaskCreate {
+	if v != nil {
+		_c.SetNotes(*v)
+	}
+	return _c
+}
+
+// SetResolvedBy sets the "resolved_by" field.
+func (_c *ReviewTaskCreate) SetResolvedBy(v string) *ReviewTaskCreate {
+	_c.mutation.SetResolvedBy(v)
+	return _c
+}
+
+// SetNillableResolvedBy sets the "resolved_by" field if the given value is not nil.
+func (_c *ReviewTaskCreate) SetNillableResolvedBy(v *string) *ReviewTaskCreate {
+	if v != nil {
+		_c.SetResolvedBy(*v)
 	}
 	return _c
 }
@@ -176,9 +232,21 @@ func (_c *ReviewTaskCreate) defaults() {
 		v := reviewtask.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.ClaimedBy(); !ok {
+		v := reviewtask.DefaultClaimedBy
+		_c.mutation.SetClaimedBy(v)
+	}
 	if _, ok := _c.mutation.Resolution(); !ok {
 		v := reviewtask.DefaultResolution
 		_c.mutation.SetResolution(v)
+	}
+	if _, ok := _c.mutation.Notes(); !ok {
+		v := reviewtask.DefaultNotes
+		_c.mutation.SetNotes(v)
+	}
+	if _, ok := _c.mutation.ResolvedBy(); !ok {
+		v := reviewtask.DefaultResolvedBy
+		_c.mutation.SetResolvedBy(v)
 	}
 }
 
@@ -218,8 +286,17 @@ func (_c *ReviewTaskCreate) check() error {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "ReviewTask.status": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.ClaimedBy(); !ok {
+		return &ValidationError{Name: "claimed_by", err: errors.New(`ent: missing required field "ReviewTask.claimed_by"`)}
+	}
 	if _, ok := _c.mutation.Resolution(); !ok {
 		return &ValidationError{Name: "resolution", err: errors.New(`ent: missing required field "ReviewTask.resolution"`)}
+	}
+	if _, ok := _c.mutation.Notes(); !ok {
+		return &ValidationError{Name: "notes", err: errors.New(`ent: missing required field "ReviewTask.notes"`)}
+	}
+	if _, ok := _c.mutation.ResolvedBy(); !ok {
+		return &ValidationError{Name: "resolved_by", err: errors.New(`ent: missing required field "ReviewTask.resolved_by"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := reviewtask.IDValidator(v); err != nil {
@@ -294,9 +371,25 @@ func (_c *ReviewTaskCreate) createSpec() (*ReviewTask, *sqlgraph.CreateSpec) {
 		_spec.SetField(reviewtask.FieldStatus, field.TypeEnum, value)
 		_node.Status = value
 	}
+	if value, ok := _c.mutation.ClaimedBy(); ok {
+		_spec.SetField(reviewtask.FieldClaimedBy, field.TypeString, value)
+		_node.ClaimedBy = value
+	}
+	if value, ok := _c.mutation.ClaimedAt(); ok {
+		_spec.SetField(reviewtask.FieldClaimedAt, field.TypeTime, value)
+		_node.ClaimedAt = &value
+	}
 	if value, ok := _c.mutation.Resolution(); ok {
 		_spec.SetField(reviewtask.FieldResolution, field.TypeString, value)
 		_node.Resolution = value
+	}
+	if value, ok := _c.mutation.Notes(); ok {
+		_spec.SetField(reviewtask.FieldNotes, field.TypeString, value)
+		_node.Notes = value
+	}
+	if value, ok := _c.mutation.ResolvedBy(); ok {
+		_spec.SetField(reviewtask.FieldResolvedBy, field.TypeString, value)
+		_node.ResolvedBy = value
 	}
 	if value, ok := _c.mutation.ResolvedAt(); ok {
 		_spec.SetField(reviewtask.FieldResolvedAt, field.TypeTime, value)
@@ -390,6 +483,36 @@ func (u *ReviewTaskUpsert) UpdateStatus() *ReviewTaskUpsert {
 	return u
 }
 
+// SetClaimedBy sets the "claimed_by" field.
+func (u *ReviewTaskUpsert) SetClaimedBy(v string) *ReviewTaskUpsert {
+	u.Set(reviewtask.FieldClaimedBy, v)
+	return u
+}
+
+// UpdateClaimedBy sets the "claimed_by" field to the value that was provided on create.
+func (u *ReviewTaskUpsert) UpdateClaimedBy() *ReviewTaskUpsert {
+	u.SetExcluded(reviewtask.FieldClaimedBy)
+	return u
+}
+
+// SetClaimedAt sets the "claimed_at" field.
+func (u *ReviewTaskUpsert) SetClaimedAt(v time.Time) *ReviewTaskUpsert {
+	u.Set(reviewtask.FieldClaimedAt, v)
+	return u
+}
+
+// UpdateClaimedAt sets the "claimed_at" field to the value that was provided on create.
+func (u *ReviewTaskUpsert) UpdateClaimedAt() *ReviewTaskUpsert {
+	u.SetExcluded(reviewtask.FieldClaimedAt)
+	return u
+}
+
+// ClearClaimedAt clears the value of the "claimed_at" field.
+func (u *ReviewTaskUpsert) ClearClaimedAt() *ReviewTaskUpsert {
+	u.SetNull(reviewtask.FieldClaimedAt)
+	return u
+}
+
 // SetResolution sets the "resolution" field.
 func (u *ReviewTaskUpsert) SetResolution(v string) *ReviewTaskUpsert {
 	u.Set(reviewtask.FieldResolution, v)
@@ -399,6 +522,30 @@ func (u *ReviewTaskUpsert) SetResolution(v string) *ReviewTaskUpsert {
 // UpdateResolution sets the "resolution" field to the value that was provided on create.
 func (u *ReviewTaskUpsert) UpdateResolution() *ReviewTaskUpsert {
 	u.SetExcluded(reviewtask.FieldResolution)
+	return u
+}
+
+// SetNotes sets the "notes" field.
+func (u *ReviewTaskUpsert) SetNotes(v string) *ReviewTaskUpsert {
+	u.Set(reviewtask.FieldNotes, v)
+	return u
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *ReviewTaskUpsert) UpdateNotes() *ReviewTaskUpsert {
+	u.SetExcluded(reviewtask.FieldNotes)
+	return u
+}
+
+// SetResolvedBy sets the "resolved_by" field.
+func (u *ReviewTaskUpsert) SetResolvedBy(v string) *ReviewTaskUpsert {
+	u.Set(reviewtask.FieldResolvedBy, v)
+	return u
+}
+
+// UpdateResolvedBy sets the "resolved_by" field to the value that was provided on create.
+func (u *ReviewTaskUpsert) UpdateResolvedBy() *ReviewTaskUpsert {
+	u.SetExcluded(reviewtask.FieldResolvedBy)
 	return u
 }
 
@@ -525,6 +672,41 @@ func (u *ReviewTaskUpsertOne) UpdateStatus() *ReviewTaskUpsertOne {
 	})
 }
 
+// SetClaimedBy sets the "claimed_by" field.
+func (u *ReviewTaskUpsertOne) SetClaimedBy(v string) *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetClaimedBy(v)
+	})
+}
+
+// UpdateClaimedBy sets the "claimed_by" field to the value that was provided on create.
+func (u *ReviewTaskUpsertOne) UpdateClaimedBy() *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateClaimedBy()
+	})
+}
+
+// SetClaimedAt sets the "claimed_at" field.
+func (u *ReviewTaskUpsertOne) SetClaimedAt(v time.Time) *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetClaimedAt(v)
+	})
+}
+
+// UpdateClaimedAt sets the "claimed_at" field to the value that was provided on create.
+func (u *ReviewTaskUpsertOne) UpdateClaimedAt() *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateClaimedAt()
+	})
+}
+
+// ClearClaimedAt clears the value of the "claimed_at" field.
+func (u *ReviewTaskUpsertOne) ClearClaimedAt() *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.ClearClaimedAt()
+	})
+}
+
 // SetResolution sets the "resolution" field.
 func (u *ReviewTaskUpsertOne) SetResolution(v string) *ReviewTaskUpsertOne {
 	return u.Update(func(s *ReviewTaskUpsert) {
@@ -536,6 +718,34 @@ func (u *ReviewTaskUpsertOne) SetResolution(v string) *ReviewTaskUpsertOne {
 func (u *ReviewTaskUpsertOne) UpdateResolution() *ReviewTaskUpsertOne {
 	return u.Update(func(s *ReviewTaskUpsert) {
 		s.UpdateResolution()
+	})
+}
+
+// SetNotes sets the "notes" field.
+func (u *ReviewTaskUpsertOne) SetNotes(v string) *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetNotes(v)
+	})
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *ReviewTaskUpsertOne) UpdateNotes() *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateNotes()
+	})
+}
+
+// SetResolvedBy sets the "resolved_by" field.
+func (u *ReviewTaskUpsertOne) SetResolvedBy(v string) *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetResolvedBy(v)
+	})
+}
+
+// UpdateResolvedBy sets the "resolved_by" field to the value that was provided on create.
+func (u *ReviewTaskUpsertOne) UpdateResolvedBy() *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateResolvedBy()
 	})
 }
 
@@ -832,6 +1042,41 @@ func (u *ReviewTaskUpsertBulk) UpdateStatus() *ReviewTaskUpsertBulk {
 	})
 }
 
+// SetClaimedBy sets the "claimed_by" field.
+func (u *ReviewTaskUpsertBulk) SetClaimedBy(v string) *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetClaimedBy(v)
+	})
+}
+
+// UpdateClaimedBy sets the "claimed_by" field to the value that was provided on create.
+func (u *ReviewTaskUpsertBulk) UpdateClaimedBy() *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateClaimedBy()
+	})
+}
+
+// SetClaimedAt sets the "claimed_at" field.
+func (u *ReviewTaskUpsertBulk) SetClaimedAt(v time.Time) *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetClaimedAt(v)
+	})
+}
+
+// UpdateClaimedAt sets the "claimed_at" field to the value that was provided on create.
+func (u *ReviewTaskUpsertBulk) UpdateClaimedAt() *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateClaimedAt()
+	})
+}
+
+// ClearClaimedAt clears the value of the "claimed_at" field.
+func (u *ReviewTaskUpsertBulk) ClearClaimedAt() *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.ClearClaimedAt()
+	})
+}
+
 // SetResolution sets the "resolution" field.
 func (u *ReviewTaskUpsertBulk) SetResolution(v string) *ReviewTaskUpsertBulk {
 	return u.Update(func(s *ReviewTaskUpsert) {
@@ -843,6 +1088,34 @@ func (u *ReviewTaskUpsertBulk) SetResolution(v string) *ReviewTaskUpsertBulk {
 func (u *ReviewTaskUpsertBulk) UpdateResolution() *ReviewTaskUpsertBulk {
 	return u.Update(func(s *ReviewTaskUpsert) {
 		s.UpdateResolution()
+	})
+}
+
+// SetNotes sets the "notes" field.
+func (u *ReviewTaskUpsertBulk) SetNotes(v string) *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetNotes(v)
+	})
+}
+
+// UpdateNotes sets the "notes" field to the value that was provided on create.
+func (u *ReviewTaskUpsertBulk) UpdateNotes() *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateNotes()
+	})
+}
+
+// SetResolvedBy sets the "resolved_by" field.
+func (u *ReviewTaskUpsertBulk) SetResolvedBy(v string) *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetResolvedBy(v)
+	})
+}
+
+// UpdateResolvedBy sets the "resolved_by" field to the value that was provided on create.
+func (u *ReviewTaskUpsertBulk) UpdateResolvedBy() *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateResolvedBy()
 	})
 }
 

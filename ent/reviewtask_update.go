@@ -62,6 +62,40 @@ func (_u *ReviewTaskUpdate) SetNillableStatus(v *reviewtask.Status) *ReviewTaskU
 	return _u
 }
 
+// SetClaimedBy sets the "claimed_by" field.
+func (_u *ReviewTaskUpdate) SetClaimedBy(v string) *ReviewTaskUpdate {
+	_u.mutation.SetClaimedBy(v)
+	return _u
+}
+
+// SetNillableClaimedBy sets the "claimed_by" field if the given value is not nil.
+func (_u *ReviewTaskUpdate) SetNillableClaimedBy(v *string) *ReviewTaskUpdate {
+	if v != nil {
+		_u.SetClaimedBy(*v)
+	}
+	return _u
+}
+
+// SetClaimedAt sets the "claimed_at" field.
+func (_u *ReviewTaskUpdate) SetClaimedAt(v time.Time) *ReviewTaskUpdate {
+	_u.mutation.SetClaimedAt(v)
+	return _u
+}
+
+// SetNillableClaimedAt sets the "claimed_at" field if the given value is not nil.
+func (_u *ReviewTaskUpdate) SetNillableClaimedAt(v *time.Time) *ReviewTaskUpdate {
+	if v != nil {
+		_u.SetClaimedAt(*v)
+	}
+	return _u
+}
+
+// ClearClaimedAt clears the value of the "claimed_at" field.
+func (_u *ReviewTaskUpdate) ClearClaimedAt() *ReviewTaskUpdate {
+	_u.mutation.ClearClaimedAt()
+	return _u
+}
+
 // SetResolution sets the "resolution" field.
 func (_u *ReviewTaskUpdate) SetResolution(v string) *ReviewTaskUpdate {
 	_u.mutation.SetResolution(v)
@@ -72,6 +106,34 @@ func (_u *ReviewTaskUpdate) SetResolution(v string) *ReviewTaskUpdate {
 func (_u *ReviewTaskUpdate) SetNillableResolution(v *string) *ReviewTaskUpdate {
 	if v != nil {
 		_u.SetResolution(*v)
+	}
+	return _u
+}
+
+// SetNotes sets the "notes" field.
+func (_u *ReviewTaskUpdate) SetNotes(v string) *ReviewTaskUpdate {
+	_u.mutation.SetNotes(v)
+	return _u
+}
+
+// SetNillableNotes sets the "notes" field if the given value is not nil.
+func (_u *ReviewTaskUpdate) SetNillableNotes(v *string) *ReviewTaskUpdate {
+	if v != nil {
+		_u.SetNotes(*v)
+	}
+	return _u
+}
+
+// SetResolvedBy sets the "resolved_by" field.
+func (_u *ReviewTaskUpdate) SetResolvedBy(v string) *ReviewTaskUpdate {
+	_u.mutation.SetResolvedBy(v)
+	return _u
+}
+
+// SetNillableResolvedBy sets the "resolved_by" field if the given value is not nil.
+func (_u *ReviewTaskUpdate) SetNillableResolvedBy(v *string) *ReviewTaskUpdate {
+	if v != nil {
+		_u.SetResolvedBy(*v)
 	}
 	return _u
 }
@@ -173,8 +235,23 @@ func (_u *ReviewTaskUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(reviewtask.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.ClaimedBy(); ok {
+		_spec.SetField(reviewtask.FieldClaimedBy, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ClaimedAt(); ok {
+		_spec.SetField(reviewtask.FieldClaimedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ClaimedAtCleared() {
+		_spec.ClearField(reviewtask.FieldClaimedAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Resolution(); ok {
 		_spec.SetField(reviewtask.FieldResolution, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Notes(); ok {
+		_spec.SetField(reviewtask.FieldNotes, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ResolvedBy(); ok {
+		_spec.SetField(reviewtask.FieldResolvedBy, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.ResolvedAt(); ok {
 		_spec.SetField(reviewtask.FieldResolvedAt, field.TypeTime, value)
@@ -236,6 +313,40 @@ func (_u *ReviewTaskUpdateOne) SetNillableStatus(v *reviewtask.Status) *ReviewTa
 	return _u
 }
 
+// SetClaimedBy sets the "claimed_by" field.
+func (_u *ReviewTaskUpdateOne) SetClaimedBy(v string) *ReviewTaskUpdateOne {
+	_u.mutation.SetClaimedBy(v)
+	return _u
+}
+
+// SetNillableClaimedBy sets the "claimed_by" field if the given value is not nil.
+func (_u *ReviewTaskUpdateOne) SetNillableClaimedBy(v *string) *ReviewTaskUpdateOne {
+	if v != nil {
+		_u.SetClaimedBy(*v)
+	}
+	return _u
+}
+
+// SetClaimedAt sets the "claimed_at" field.
+func (_u *ReviewTaskUpdateOne) SetClaimedAt(v time.Time) *ReviewTaskUpdateOne {
+	_u.mutation.SetClaimedAt(v)
+	return _u
+}
+
+// SetNillableClaimedAt sets the "claimed_at" field if the given value is not nil.
+func (_u *ReviewTaskUpdateOne) SetNillableClaimedAt(v *time.Time) *ReviewTaskUpdateOne {
+	if v != nil {
+		_u.SetClaimedAt(*v)
+	}
+	return _u
+}
+
+// ClearClaimedAt clears the value of the "claimed_at" field.
+func (_u *ReviewTaskUpdateOne) ClearClaimedAt() *ReviewTaskUpdateOne {
+	_u.mutation.ClearClaimedAt()
+	return _u
+}
+
 // SetResolution sets the "resolution" field.
 func (_u *ReviewTaskUpdateOne) SetResolution(v string) *ReviewTaskUpdateOne {
 	_u.mutation.SetResolution(v)
@@ -246,6 +357,34 @@ func (_u *ReviewTaskUpdateOne) SetResolution(v string) *ReviewTaskUpdateOne {
 func (_u *ReviewTaskUpdateOne) SetNillableResolution(v *string) *ReviewTaskUpdateOne {
 	if v != nil {
 		_u.SetResolution(*v)
+	}
+	return _u
+}
+
+// SetNotes sets the "notes" field.
+func (_u *ReviewTaskUpdateOne) SetNotes(v string) *ReviewTaskUpdateOne {
+	_u.mutation.SetNotes(v)
+	return _u
+}
+
+// SetNillableNotes sets the "notes" field if the given value is not nil.
+func (_u *ReviewTaskUpdateOne) SetNillableNotes(v *string) *ReviewTaskUpdateOne {
+	if v != nil {
+		_u.SetNotes(*v)
+	}
+	return _u
+}
+
+// SetResolvedBy sets the "resolved_by" field.
+func (_u *ReviewTaskUpdateOne) SetResolvedBy(v string) *ReviewTaskUpdateOne {
+	_u.mutation.SetResolvedBy(v)
+	return _u
+}
+
+// SetNillableResolvedBy sets the "resolved_by" field if the given value is not nil.
+func (_u *ReviewTaskUpdateOne) SetNillableResolvedBy(v *string) *ReviewTaskUpdateOne {
+	if v != nil {
+		_u.SetResolvedBy(*v)
 	}
 	return _u
 }
@@ -377,8 +516,23 @@ func (_u *ReviewTaskUpdateOne) sqlSave(ctx context.Context) (_node *ReviewTask, 
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(reviewtask.FieldStatus, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.ClaimedBy(); ok {
+		_spec.SetField(reviewtask.FieldClaimedBy, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ClaimedAt(); ok {
+		_spec.SetField(reviewtask.FieldClaimedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ClaimedAtCleared() {
+		_spec.ClearField(reviewtask.FieldClaimedAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Resolution(); ok {
 		_spec.SetField(reviewtask.FieldResolution, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Notes(); ok {
+		_spec.SetField(reviewtask.FieldNotes, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ResolvedBy(); ok {
+		_spec.SetField(reviewtask.FieldResolvedBy, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.ResolvedAt(); ok {
 		_spec.SetField(reviewtask.FieldResolvedAt, field.TypeTime, value)

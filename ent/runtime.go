@@ -304,10 +304,22 @@ func init() {
 	reviewtask.DefaultUpdatedAt = reviewtaskDescUpdatedAt.Default.(func() time.Time)
 	// reviewtask.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	reviewtask.UpdateDefaultUpdatedAt = reviewtaskDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reviewtaskDescClaimedBy is the schema descriptor for claimed_by field.
+	reviewtaskDescClaimedBy := reviewtaskFields[7].Descriptor()
+	// reviewtask.DefaultClaimedBy holds the default value on creation for the claimed_by field.
+	reviewtask.DefaultClaimedBy = reviewtaskDescClaimedBy.Default.(string)
 	// reviewtaskDescResolution is the schema descriptor for resolution field.
-	reviewtaskDescResolution := reviewtaskFields[7].Descriptor()
+	reviewtaskDescResolution := reviewtaskFields[9].Descriptor()
 	// reviewtask.DefaultResolution holds the default value on creation for the resolution field.
 	reviewtask.DefaultResolution = reviewtaskDescResolution.Default.(string)
+	// reviewtaskDescNotes is the schema descriptor for notes field.
+	reviewtaskDescNotes := reviewtaskFields[10].Descriptor()
+	// reviewtask.DefaultNotes holds the default value on creation for the notes field.
+	reviewtask.DefaultNotes = reviewtaskDescNotes.Default.(string)
+	// reviewtaskDescResolvedBy is the schema descriptor for resolved_by field.
+	reviewtaskDescResolvedBy := reviewtaskFields[11].Descriptor()
+	// reviewtask.DefaultResolvedBy holds the default value on creation for the resolved_by field.
+	reviewtask.DefaultResolvedBy = reviewtaskDescResolvedBy.Default.(string)
 	// reviewtaskDescID is the schema descriptor for id field.
 	reviewtaskDescID := reviewtaskFields[0].Descriptor()
 	// reviewtask.IDValidator is a validator for the "id" field. It is called by the builders before save.

@@ -9,12 +9,14 @@ import (
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/audit"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/review"
 )
 
 type adminServer struct {
 	idgatev1.UnimplementedAdminServiceServer
-	keys *auth.Keys
-	log  *audit.Log
+	keys    *auth.Keys
+	log     *audit.Log
+	reviews *review.Service
 }
 
 var _ idgatev1.AdminServiceServer = (*adminServer)(nil)
@@ -68,6 +70,42 @@ func (s *adminServer) ListAuditEvents(ctx context.Context, req *idgatev1.ListAud
 		})
 	}
 	return out, nil
+}
+
+func (s *adminServer) ListReviewTasks(ctx context.Context, req *idgatev1.ListReviewTasksRequest) (*idgatev1.ListReviewTasksResponse, error) {
+	tasks, err := s.reviews.List(ctx, req.GetStatus(), req.GetSubjectType(), int(req.GetPageSize()))
+	if err != nil {
+		return nil, err
+	}
+	out := &idgatev1.ListReviewTasksResponse{}
+	for _, t := range tasks {
+		out.Tasks = append(out.Tasks, reviewTaskPB(t))
+	}
+	return out, nil
+}
+
+func (s *adminServer) ClaimReviewTask(ctx context.Context, req *idgatev1.ClaimReviewTaskRequest) (*idgatev1.ReviewTask, error) {
+	t, err := s.reviews.Claim(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return reviewTaskPB(t), nil
+}
+
+func (s *adminServer) ResolveReviewTask(ctx context.Context, req *idgatev1.ResolveReviewTaskRequest) (*idgatev1.ReviewTask, error) {
+	t, err := s.reviews.Resolve(ctx, req.GetId(), req.GetDecision(), req.GetNotes())
+	if err != nil {
+		return nil, err
+	}
+	return reviewTaskPB(t), nil
+}
+
+func reviewTaskPB(t review.Task) *idgatev1.ReviewTask {
+	return &idgatev1.ReviewTask{
+		Id: t.ID, SubaccountId: t.SubaccountID, SubjectType: t.SubjectType, SubjectId: t.SubjectID, Reason: t.Reason,
+		Priority: t.Priority, Status: t.Status, ClaimedBy: t.ClaimedBy, ClaimedAt: ts(t.ClaimedAt), Resolution: t.Resolution,
+		Notes: t.Notes, ResolvedBy: t.ResolvedBy, ResolvedAt: ts(t.ResolvedAt), CreatedAt: timestamppb.New(t.CreatedAt),
+	}
 }
 
 func apiKeyPB(k auth.Key) *idgatev1.ApiKey {

@@ -63,6 +63,9 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.AdminService/ListApiKeys":                            admin,
 	"/idgate.v1.AdminService/RevokeApiKey":                           admin,
 	"/idgate.v1.AdminService/ListAuditEvents":                        operator,
+	"/idgate.v1.AdminService/ListReviewTasks":                        operator,
+	"/idgate.v1.AdminService/ClaimReviewTask":                        operator,
+	"/idgate.v1.AdminService/ResolveReviewTask":                      operator,
 	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      all,
 	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": all,
 }

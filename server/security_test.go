@@ -21,7 +21,7 @@ import (
 )
 
 // tenant is one subaccount with a customer and a verification session.
-type tenantFixture struct{ sub, customer, session, merchant string }
+type tenantFixture struct{ sub, customer, session, merchant, review string }
 
 func (e *env) tenant(t *testing.T, admin idgatev1.IdentityServiceClient) tenantFixture {
 	sub, cust, _ := e.newCustomer("risk_based", 50, 100)
@@ -34,7 +34,24 @@ func (e *env) tenant(t *testing.T, admin idgatev1.IdentityServiceClient) tenantF
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tenantFixture{sub: sub, customer: cust, session: vs.SessionId, merchant: m.Id}
+	// A merchant who declines biometrics leaves a review task.
+	if _, err := idgatev1.NewConnectOnboardingServiceClient(e.conn).RecordBiometricConsent(context.Background(), &idgatev1.RecordBiometricConsentRequest{MerchantId: m.Id}); err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := idgatev1.NewAdminServiceClient(e.conn).ListReviewTasks(context.Background(), &idgatev1.ListReviewTasksRequest{Status: "open", SubjectType: "merchant"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	review := ""
+	for _, task := range tasks.Tasks {
+		if task.SubjectId == m.Id {
+			review = task.Id
+		}
+	}
+	if review == "" {
+		t.Fatal("no review task for the declining merchant")
+	}
+	return tenantFixture{sub: sub, customer: cust, session: vs.SessionId, merchant: m.Id, review: review}
 }
 
 func (e *env) newKey(t *testing.T, role string, subs ...string) string {
@@ -83,6 +100,10 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 		set("id", f.sub)
 	case "AdminService":
 		set("id", keyID)
+		if strings.HasSuffix(string(m.Name()), "ReviewTask") {
+			set("id", f.review)
+			set("decision", "reject")
+		}
 	case "ConnectOnboardingService":
 		set("id", f.merchant)
 		set("country", "US")
@@ -120,6 +141,7 @@ var rolesOf = map[string][]string{
 	"WithdrawBiometricConsent":  {"admin", "service"},
 	"CreateMerchant":            {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
 	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
+	"ListReviewTasks": {"admin", "operator"}, "ClaimReviewTask": {"admin", "operator"}, "ResolveReviewTask": {"admin", "operator"},
 }
 
 // tenantScoped methods work on one subaccount's subject: another tenant's is NotFound.
@@ -127,7 +149,7 @@ var tenantScoped = []string{
 	"CreateCustomer", "GetCustomer", "CreateVerificationSession", "CheckAccess", "ClearRequirement", "ManualVerify",
 	"RequireVerification", "RefreshFromStripe", "RedactCustomerIdentity", "SimulateVerificationOutcome",
 	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk", "CreateMerchant", "GetMerchant",
-	"RecordBiometricConsent", "WithdrawBiometricConsent",
+	"RecordBiometricConsent", "WithdrawBiometricConsent", "ClaimReviewTask", "ResolveReviewTask",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on

@@ -34,6 +34,7 @@ import (
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/onboarding"
 	"github.com/idgate/idgate/internal/pii"
+	"github.com/idgate/idgate/internal/review"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/tenant"
@@ -180,7 +181,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		grpcOpts = append(grpcOpts, grpc.Creds(creds))
 	}
 	s.grpc = newGRPCServer(log, metrics, s.health, authn, limits, services{
-		admin:      &adminServer{keys: keys, log: audit.NewLog(s.store)},
+		admin: &adminServer{keys: keys, log: audit.NewLog(s.store), reviews: review.NewService(s.store, map[string]review.Resolver{
+			"customer": func(ctx context.Context, id, decision, notes string) error {
+				if decision != review.Approve {
+					return nil // the customer stays failed
+				}
+				_, err := customers.ManualVerify(ctx, id, "", notes)
+				return err
+			},
+			"merchant": func(ctx context.Context, id, decision, _ string) error {
+				outcome := onboarding.OutcomeMatch
+				if decision != review.Approve {
+					outcome = onboarding.OutcomeNoMatch
+				}
+				return merchants.RecordCheck(ctx, onboarding.Check{MerchantID: id, Provider: onboarding.ProviderManual, Tier: 4, Outcome: outcome})
+			},
+		})},
 		identity:   &identityServer{customers: customers, intake: intake},
 		onboarding: &onboardingServer{merchants: merchants},
 		risk:       &riskServer{subaccounts: tenant.NewService(s.store), customers: customers},

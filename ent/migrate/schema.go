@@ -282,7 +282,11 @@ var (
 		{Name: "reason", Type: field.TypeString},
 		{Name: "priority", Type: field.TypeEnum, Enums: []string{"normal", "high", "urgent"}},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"open", "resolved"}, Default: "open"},
+		{Name: "claimed_by", Type: field.TypeString, Default: ""},
+		{Name: "claimed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolution", Type: field.TypeString, Default: ""},
+		{Name: "notes", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "resolved_by", Type: field.TypeString, Default: ""},
 		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
 	}
 	// ReviewTasksTable holds the schema information for the "review_tasks" table.

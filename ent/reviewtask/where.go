@@ -94,9 +94,29 @@ func Reason(v string) predicate.ReviewTask {
 	return predicate.ReviewTask(sql.FieldEQ(FieldReason, v))
 }
 
+// ClaimedBy applies equality check predicate on the "claimed_by" field. It's identical to ClaimedByEQ.
+func ClaimedBy(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldClaimedBy, v))
+}
+
+// ClaimedAt applies equality check predicate on the "claimed_at" field. It's identical to ClaimedAtEQ.
+func ClaimedAt(v time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldClaimedAt, v))
+}
+
 // Resolution applies equality check predicate on the "resolution" field. It's identical to ResolutionEQ.
 func Resolution(v string) predicate.ReviewTask {
 	return predicate.ReviewTask(sql.FieldEQ(FieldResolution, v))
+}
+
+// Notes applies equality check predicate on the "notes" field. It's identical to NotesEQ.
+func Notes(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldNotes, v))
+}
+
+// ResolvedBy applies equality check predicate on the "resolved_by" field. It's identical to ResolvedByEQ.
+func ResolvedBy(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldResolvedBy, v))
 }
 
 // ResolvedAt applies equality check predicate on the "resolved_at" field. It's identical to ResolvedAtEQ.
@@ -484,6 +504,121 @@ func StatusNotIn(vs ...Status) predicate.ReviewTask {
 	return predicate.ReviewTask(sql.FieldNotIn(FieldStatus, vs...))
 }
 
+// ClaimedByEQ applies the EQ predicate on the "claimed_by" field.
+func ClaimedByEQ(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldClaimedBy, v))
+}
+
+// ClaimedByNEQ applies the NEQ predicate on the "claimed_by" field.
+func ClaimedByNEQ(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNEQ(FieldClaimedBy, v))
+}
+
+// ClaimedByIn applies the In predicate on the "claimed_by" field.
+func ClaimedByIn(vs ...string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldIn(FieldClaimedBy, vs...))
+}
+
+// ClaimedByNotIn applies the NotIn predicate on the "claimed_by" field.
+func ClaimedByNotIn(vs ...string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNotIn(FieldClaimedBy, vs...))
+}
+
+// ClaimedByGT applies the GT predicate on the "claimed_by" field.
+func ClaimedByGT(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGT(FieldClaimedBy, v))
+}
+
+// ClaimedByGTE applies the GTE predicate on the "claimed_by" field.
+func ClaimedByGTE(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGTE(FieldClaimedBy, v))
+}
+
+// ClaimedByLT applies the LT predicate on the "claimed_by" field.
+func ClaimedByLT(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLT(FieldClaimedBy, v))
+}
+
+// ClaimedByLTE applies the LTE predicate on the "claimed_by" field.
+func ClaimedByLTE(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLTE(FieldClaimedBy, v))
+}
+
+// ClaimedByContains applies the Contains predicate on the "claimed_by" field.
+func ClaimedByContains(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldContains(FieldClaimedBy, v))
+}
+
+// ClaimedByHasPrefix applies the HasPrefix predicate on the "claimed_by" field.
+func ClaimedByHasPrefix(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldHasPrefix(FieldClaimedBy, v))
+}
+
+// ClaimedByHasSuffix applies the HasSuffix predicate on the "claimed_by" field.
+func ClaimedByHasSuffix(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldHasSuffix(FieldClaimedBy, v))
+}
+
+// ClaimedByEqualFold applies the EqualFold predicate on the "claimed_by" field.
+func ClaimedByEqualFold(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEqualFold(FieldClaimedBy, v))
+}
+
+// ClaimedByContainsFold applies the ContainsFold predicate on the "claimed_by" field.
+func ClaimedByContainsFold(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldContainsFold(FieldClaimedBy, v))
+}
+
+// ClaimedAtEQ applies the EQ predicate on the "claimed_at" field.
+func ClaimedAtEQ(v time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldClaimedAt, v))
+}
+
+// ClaimedAtNEQ applies the NEQ predicate on the "claimed_at" field.
+func ClaimedAtNEQ(v time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNEQ(FieldClaimedAt, v))
+}
+
+// ClaimedAtIn applies the In predicate on the "claimed_at" field.
+func ClaimedAtIn(vs ...time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldIn(FieldClaimedAt, vs...))
+}
+
+// ClaimedAtNotIn applies the NotIn predicate on the "claimed_at" field.
+func ClaimedAtNotIn(vs ...time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNotIn(FieldClaimedAt, vs...))
+}
+
+// ClaimedAtGT applies the GT predicate on the "claimed_at" field.
+func ClaimedAtGT(v time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGT(FieldClaimedAt, v))
+}
+
+// ClaimedAtGTE applies the GTE predicate on the "claimed_at" field.
+func ClaimedAtGTE(v time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGTE(FieldClaimedAt, v))
+}
+
+// ClaimedAtLT applies the LT predicate on the "claimed_at" field.
+func ClaimedAtLT(v time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLT(FieldClaimedAt, v))
+}
+
+// ClaimedAtLTE applies the LTE predicate on the "claimed_at" field.
+func ClaimedAtLTE(v time.Time) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLTE(FieldClaimedAt, v))
+}
+
+// ClaimedAtIsNil applies the IsNil predicate on the "claimed_at" field.
+func ClaimedAtIsNil() predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldIsNull(FieldClaimedAt))
+}
+
+// ClaimedAtNotNil applies the NotNil predicate on the "claimed_at" field.
+func ClaimedAtNotNil() predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNotNull(FieldClaimedAt))
+}
+
 // ResolutionEQ applies the EQ predicate on the "resolution" field.
 func ResolutionEQ(v string) predicate.ReviewTask {
 	return predicate.ReviewTask(sql.FieldEQ(FieldResolution, v))
@@ -547,6 +682,136 @@ func ResolutionEqualFold(v string) predicate.ReviewTask {
 // ResolutionContainsFold applies the ContainsFold predicate on the "resolution" field.
 func ResolutionContainsFold(v string) predicate.ReviewTask {
 	return predicate.ReviewTask(sql.FieldContainsFold(FieldResolution, v))
+}
+
+// NotesEQ applies the EQ predicate on the "notes" field.
+func NotesEQ(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldNotes, v))
+}
+
+// NotesNEQ applies the NEQ predicate on the "notes" field.
+func NotesNEQ(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNEQ(FieldNotes, v))
+}
+
+// NotesIn applies the In predicate on the "notes" field.
+func NotesIn(vs ...string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldIn(FieldNotes, vs...))
+}
+
+// NotesNotIn applies the NotIn predicate on the "notes" field.
+func NotesNotIn(vs ...string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNotIn(FieldNotes, vs...))
+}
+
+// NotesGT applies the GT predicate on the "notes" field.
+func NotesGT(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGT(FieldNotes, v))
+}
+
+// NotesGTE applies the GTE predicate on the "notes" field.
+func NotesGTE(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGTE(FieldNotes, v))
+}
+
+// NotesLT applies the LT predicate on the "notes" field.
+func NotesLT(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLT(FieldNotes, v))
+}
+
+// NotesLTE applies the LTE predicate on the "notes" field.
+func NotesLTE(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLTE(FieldNotes, v))
+}
+
+// NotesContains applies the Contains predicate on the "notes" field.
+func NotesContains(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldContains(FieldNotes, v))
+}
+
+// NotesHasPrefix applies the HasPrefix predicate on the "notes" field.
+func NotesHasPrefix(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldHasPrefix(FieldNotes, v))
+}
+
+// NotesHasSuffix applies the HasSuffix predicate on the "notes" field.
+func NotesHasSuffix(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldHasSuffix(FieldNotes, v))
+}
+
+// NotesEqualFold applies the EqualFold predicate on the "notes" field.
+func NotesEqualFold(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEqualFold(FieldNotes, v))
+}
+
+// NotesContainsFold applies the ContainsFold predicate on the "notes" field.
+func NotesContainsFold(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldContainsFold(FieldNotes, v))
+}
+
+// ResolvedByEQ applies the EQ predicate on the "resolved_by" field.
+func ResolvedByEQ(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldResolvedBy, v))
+}
+
+// ResolvedByNEQ applies the NEQ predicate on the "resolved_by" field.
+func ResolvedByNEQ(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNEQ(FieldResolvedBy, v))
+}
+
+// ResolvedByIn applies the In predicate on the "resolved_by" field.
+func ResolvedByIn(vs ...string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldIn(FieldResolvedBy, vs...))
+}
+
+// ResolvedByNotIn applies the NotIn predicate on the "resolved_by" field.
+func ResolvedByNotIn(vs ...string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNotIn(FieldResolvedBy, vs...))
+}
+
+// ResolvedByGT applies the GT predicate on the "resolved_by" field.
+func ResolvedByGT(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGT(FieldResolvedBy, v))
+}
+
+// ResolvedByGTE applies the GTE predicate on the "resolved_by" field.
+func ResolvedByGTE(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGTE(FieldResolvedBy, v))
+}
+
+// ResolvedByLT applies the LT predicate on the "resolved_by" field.
+func ResolvedByLT(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLT(FieldResolvedBy, v))
+}
+
+// ResolvedByLTE applies the LTE predicate on the "resolved_by" field.
+func ResolvedByLTE(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLTE(FieldResolvedBy, v))
+}
+
+// ResolvedByContains applies the Contains predicate on the "resolved_by" field.
+func ResolvedByContains(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldContains(FieldResolvedBy, v))
+}
+
+// ResolvedByHasPrefix applies the HasPrefix predicate on the "resolved_by" field.
+func ResolvedByHasPrefix(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldHasPrefix(FieldResolvedBy, v))
+}
+
+// ResolvedByHasSuffix applies the HasSuffix predicate on the "resolved_by" field.
+func ResolvedByHasSuffix(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldHasSuffix(FieldResolvedBy, v))
+}
+
+// ResolvedByEqualFold applies the EqualFold predicate on the "resolved_by" field.
+func ResolvedByEqualFold(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEqualFold(FieldResolvedBy, v))
+}
+
+// ResolvedByContainsFold applies the ContainsFold predicate on the "resolved_by" field.
+func ResolvedByContainsFold(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldContainsFold(FieldResolvedBy, v))
 }
 
 // ResolvedAtEQ applies the EQ predicate on the "resolved_at" field.

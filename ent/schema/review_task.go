@@ -22,7 +22,12 @@ func (ReviewTask) Fields() []ent.Field {
 		field.String("reason").Immutable(), // e.g. max_attempts_exceeded
 		field.Enum("priority").Values("normal", "high", "urgent"),
 		field.Enum("status").Values("open", "resolved").Default("open"),
+		field.String("claimed_by").Default(""),
+		field.Time("claimed_at").Optional().Nillable(),
+		// approve or reject, with the operator's notes.
 		field.String("resolution").Default(""),
+		field.Text("notes").Default(""),
+		field.String("resolved_by").Default(""),
 		field.Time("resolved_at").Optional().Nillable(),
 	}
 }

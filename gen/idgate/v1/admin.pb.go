@@ -620,6 +620,371 @@ func (x *ListAuditEventsResponse) GetEvents() []*AuditEvent {
 	return nil
 }
 
+// ReviewTask is work for an operator.
+type ReviewTask struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	SubaccountId string                 `protobuf:"bytes,2,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
+	// "customer" or "merchant".
+	SubjectType string `protobuf:"bytes,3,opt,name=subject_type,json=subjectType,proto3" json:"subject_type,omitempty"`
+	SubjectId   string `protobuf:"bytes,4,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
+	// e.g. "max_attempts_exceeded", "consent_declined".
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// "urgent", "high" or "normal".
+	Priority string `protobuf:"bytes,6,opt,name=priority,proto3" json:"priority,omitempty"`
+	// "open" or "resolved".
+	Status    string                 `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	ClaimedBy string                 `protobuf:"bytes,8,opt,name=claimed_by,json=claimedBy,proto3" json:"claimed_by,omitempty"`
+	ClaimedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=claimed_at,json=claimedAt,proto3" json:"claimed_at,omitempty"`
+	// "approve" or "reject".
+	Resolution    string                 `protobuf:"bytes,10,opt,name=resolution,proto3" json:"resolution,omitempty"`
+	Notes         string                 `protobuf:"bytes,11,opt,name=notes,proto3" json:"notes,omitempty"`
+	ResolvedBy    string                 `protobuf:"bytes,12,opt,name=resolved_by,json=resolvedBy,proto3" json:"resolved_by,omitempty"`
+	ResolvedAt    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewTask) Reset() {
+	*x = ReviewTask{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewTask) ProtoMessage() {}
+
+func (x *ReviewTask) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewTask.ProtoReflect.Descriptor instead.
+func (*ReviewTask) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ReviewTask) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetSubaccountId() string {
+	if x != nil {
+		return x.SubaccountId
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetSubjectType() string {
+	if x != nil {
+		return x.SubjectType
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetSubjectId() string {
+	if x != nil {
+		return x.SubjectId
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetPriority() string {
+	if x != nil {
+		return x.Priority
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetClaimedBy() string {
+	if x != nil {
+		return x.ClaimedBy
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetClaimedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClaimedAt
+	}
+	return nil
+}
+
+func (x *ReviewTask) GetResolution() string {
+	if x != nil {
+		return x.Resolution
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetNotes() string {
+	if x != nil {
+		return x.Notes
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetResolvedBy() string {
+	if x != nil {
+		return x.ResolvedBy
+	}
+	return ""
+}
+
+func (x *ReviewTask) GetResolvedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolvedAt
+	}
+	return nil
+}
+
+func (x *ReviewTask) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+type ListReviewTasksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "open" or "resolved"; empty for both.
+	Status        string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	SubjectType   string `protobuf:"bytes,2,opt,name=subject_type,json=subjectType,proto3" json:"subject_type,omitempty"`
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReviewTasksRequest) Reset() {
+	*x = ListReviewTasksRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReviewTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReviewTasksRequest) ProtoMessage() {}
+
+func (x *ListReviewTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReviewTasksRequest.ProtoReflect.Descriptor instead.
+func (*ListReviewTasksRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ListReviewTasksRequest) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ListReviewTasksRequest) GetSubjectType() string {
+	if x != nil {
+		return x.SubjectType
+	}
+	return ""
+}
+
+func (x *ListReviewTasksRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+type ListReviewTasksResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tasks         []*ReviewTask          `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListReviewTasksResponse) Reset() {
+	*x = ListReviewTasksResponse{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListReviewTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListReviewTasksResponse) ProtoMessage() {}
+
+func (x *ListReviewTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListReviewTasksResponse.ProtoReflect.Descriptor instead.
+func (*ListReviewTasksResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListReviewTasksResponse) GetTasks() []*ReviewTask {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+type ClaimReviewTaskRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClaimReviewTaskRequest) Reset() {
+	*x = ClaimReviewTaskRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClaimReviewTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClaimReviewTaskRequest) ProtoMessage() {}
+
+func (x *ClaimReviewTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClaimReviewTaskRequest.ProtoReflect.Descriptor instead.
+func (*ClaimReviewTaskRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ClaimReviewTaskRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ResolveReviewTaskRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// "approve" or "reject".
+	Decision string `protobuf:"bytes,2,opt,name=decision,proto3" json:"decision,omitempty"`
+	// Required: how the subject was reviewed.
+	Notes         string `protobuf:"bytes,3,opt,name=notes,proto3" json:"notes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResolveReviewTaskRequest) Reset() {
+	*x = ResolveReviewTaskRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResolveReviewTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResolveReviewTaskRequest) ProtoMessage() {}
+
+func (x *ResolveReviewTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResolveReviewTaskRequest.ProtoReflect.Descriptor instead.
+func (*ResolveReviewTaskRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ResolveReviewTaskRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ResolveReviewTaskRequest) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *ResolveReviewTaskRequest) GetNotes() string {
+	if x != nil {
+		return x.Notes
+	}
+	return ""
+}
+
 var File_idgate_v1_admin_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_admin_proto_rawDesc = "" +
@@ -677,11 +1042,51 @@ const file_idgate_v1_admin_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\f \x01(\tR\trequestId\"H\n" +
 	"\x17ListAuditEventsResponse\x12-\n" +
-	"\x06events\x18\x01 \x03(\v2\x15.idgate.v1.AuditEventR\x06events2\xb8\x03\n" +
+	"\x06events\x18\x01 \x03(\v2\x15.idgate.v1.AuditEventR\x06events\"\xf8\x03\n" +
+	"\n" +
+	"ReviewTask\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
+	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12!\n" +
+	"\fsubject_type\x18\x03 \x01(\tR\vsubjectType\x12\x1d\n" +
+	"\n" +
+	"subject_id\x18\x04 \x01(\tR\tsubjectId\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x1a\n" +
+	"\bpriority\x18\x06 \x01(\tR\bpriority\x12\x16\n" +
+	"\x06status\x18\a \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"claimed_by\x18\b \x01(\tR\tclaimedBy\x129\n" +
+	"\n" +
+	"claimed_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tclaimedAt\x12\x1e\n" +
+	"\n" +
+	"resolution\x18\n" +
+	" \x01(\tR\n" +
+	"resolution\x12\x14\n" +
+	"\x05notes\x18\v \x01(\tR\x05notes\x12\x1f\n" +
+	"\vresolved_by\x18\f \x01(\tR\n" +
+	"resolvedBy\x12;\n" +
+	"\vresolved_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"resolvedAt\x129\n" +
+	"\n" +
+	"created_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"p\n" +
+	"\x16ListReviewTasksRequest\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status\x12!\n" +
+	"\fsubject_type\x18\x02 \x01(\tR\vsubjectType\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\"F\n" +
+	"\x17ListReviewTasksResponse\x12+\n" +
+	"\x05tasks\x18\x01 \x03(\v2\x15.idgate.v1.ReviewTaskR\x05tasks\"(\n" +
+	"\x16ClaimReviewTaskRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\\\n" +
+	"\x18ResolveReviewTaskRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdecision\x18\x02 \x01(\tR\bdecision\x12\x14\n" +
+	"\x05notes\x18\x03 \x01(\tR\x05notes2\x9c\x06\n" +
 	"\fAdminService\x12h\n" +
 	"\fCreateApiKey\x12\x1e.idgate.v1.CreateApiKeyRequest\x1a\x1f.idgate.v1.CreateApiKeyResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/api-keys\x12b\n" +
 	"\vListApiKeys\x12\x1d.idgate.v1.ListApiKeysRequest\x1a\x1e.idgate.v1.ListApiKeysResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/api-keys\x12f\n" +
 	"\fRevokeApiKey\x12\x1e.idgate.v1.RevokeApiKeyRequest\x1a\x11.idgate.v1.ApiKey\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/api-keys/{id}:revoke\x12r\n" +
+	"\x0fListReviewTasks\x12!.idgate.v1.ListReviewTasksRequest\x1a\".idgate.v1.ListReviewTasksResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/review-tasks\x12s\n" +
+	"\x0fClaimReviewTask\x12!.idgate.v1.ClaimReviewTaskRequest\x1a\x15.idgate.v1.ReviewTask\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/review-tasks/{id}:claim\x12y\n" +
+	"\x11ResolveReviewTask\x12#.idgate.v1.ResolveReviewTaskRequest\x1a\x15.idgate.v1.ReviewTask\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/review-tasks/{id}:resolve\x12r\n" +
 	"\x0fListAuditEvents\x12!.idgate.v1.ListAuditEventsRequest\x1a\".idgate.v1.ListAuditEventsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/audit-eventsB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
@@ -696,42 +1101,57 @@ func file_idgate_v1_admin_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_admin_proto_rawDescData
 }
 
-var file_idgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_idgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_idgate_v1_admin_proto_goTypes = []any{
-	(*ApiKey)(nil),                  // 0: idgate.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),     // 1: idgate.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),    // 2: idgate.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),      // 3: idgate.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),     // 4: idgate.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),     // 5: idgate.v1.RevokeApiKeyRequest
-	(*ListAuditEventsRequest)(nil),  // 6: idgate.v1.ListAuditEventsRequest
-	(*AuditEvent)(nil),              // 7: idgate.v1.AuditEvent
-	(*ListAuditEventsResponse)(nil), // 8: idgate.v1.ListAuditEventsResponse
-	(*timestamppb.Timestamp)(nil),   // 9: google.protobuf.Timestamp
+	(*ApiKey)(nil),                   // 0: idgate.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),      // 1: idgate.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),     // 2: idgate.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),       // 3: idgate.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),      // 4: idgate.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),      // 5: idgate.v1.RevokeApiKeyRequest
+	(*ListAuditEventsRequest)(nil),   // 6: idgate.v1.ListAuditEventsRequest
+	(*AuditEvent)(nil),               // 7: idgate.v1.AuditEvent
+	(*ListAuditEventsResponse)(nil),  // 8: idgate.v1.ListAuditEventsResponse
+	(*ReviewTask)(nil),               // 9: idgate.v1.ReviewTask
+	(*ListReviewTasksRequest)(nil),   // 10: idgate.v1.ListReviewTasksRequest
+	(*ListReviewTasksResponse)(nil),  // 11: idgate.v1.ListReviewTasksResponse
+	(*ClaimReviewTaskRequest)(nil),   // 12: idgate.v1.ClaimReviewTaskRequest
+	(*ResolveReviewTaskRequest)(nil), // 13: idgate.v1.ResolveReviewTaskRequest
+	(*timestamppb.Timestamp)(nil),    // 14: google.protobuf.Timestamp
 }
 var file_idgate_v1_admin_proto_depIdxs = []int32{
-	9,  // 0: idgate.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	9,  // 1: idgate.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	9,  // 2: idgate.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	14, // 0: idgate.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	14, // 1: idgate.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	14, // 2: idgate.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: idgate.v1.CreateApiKeyResponse.api_key:type_name -> idgate.v1.ApiKey
 	0,  // 4: idgate.v1.ListApiKeysResponse.api_keys:type_name -> idgate.v1.ApiKey
-	9,  // 5: idgate.v1.ListAuditEventsRequest.since:type_name -> google.protobuf.Timestamp
-	9,  // 6: idgate.v1.ListAuditEventsRequest.until:type_name -> google.protobuf.Timestamp
-	9,  // 7: idgate.v1.AuditEvent.at:type_name -> google.protobuf.Timestamp
+	14, // 5: idgate.v1.ListAuditEventsRequest.since:type_name -> google.protobuf.Timestamp
+	14, // 6: idgate.v1.ListAuditEventsRequest.until:type_name -> google.protobuf.Timestamp
+	14, // 7: idgate.v1.AuditEvent.at:type_name -> google.protobuf.Timestamp
 	7,  // 8: idgate.v1.ListAuditEventsResponse.events:type_name -> idgate.v1.AuditEvent
-	1,  // 9: idgate.v1.AdminService.CreateApiKey:input_type -> idgate.v1.CreateApiKeyRequest
-	3,  // 10: idgate.v1.AdminService.ListApiKeys:input_type -> idgate.v1.ListApiKeysRequest
-	5,  // 11: idgate.v1.AdminService.RevokeApiKey:input_type -> idgate.v1.RevokeApiKeyRequest
-	6,  // 12: idgate.v1.AdminService.ListAuditEvents:input_type -> idgate.v1.ListAuditEventsRequest
-	2,  // 13: idgate.v1.AdminService.CreateApiKey:output_type -> idgate.v1.CreateApiKeyResponse
-	4,  // 14: idgate.v1.AdminService.ListApiKeys:output_type -> idgate.v1.ListApiKeysResponse
-	0,  // 15: idgate.v1.AdminService.RevokeApiKey:output_type -> idgate.v1.ApiKey
-	8,  // 16: idgate.v1.AdminService.ListAuditEvents:output_type -> idgate.v1.ListAuditEventsResponse
-	13, // [13:17] is the sub-list for method output_type
-	9,  // [9:13] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	14, // 9: idgate.v1.ReviewTask.claimed_at:type_name -> google.protobuf.Timestamp
+	14, // 10: idgate.v1.ReviewTask.resolved_at:type_name -> google.protobuf.Timestamp
+	14, // 11: idgate.v1.ReviewTask.created_at:type_name -> google.protobuf.Timestamp
+	9,  // 12: idgate.v1.ListReviewTasksResponse.tasks:type_name -> idgate.v1.ReviewTask
+	1,  // 13: idgate.v1.AdminService.CreateApiKey:input_type -> idgate.v1.CreateApiKeyRequest
+	3,  // 14: idgate.v1.AdminService.ListApiKeys:input_type -> idgate.v1.ListApiKeysRequest
+	5,  // 15: idgate.v1.AdminService.RevokeApiKey:input_type -> idgate.v1.RevokeApiKeyRequest
+	10, // 16: idgate.v1.AdminService.ListReviewTasks:input_type -> idgate.v1.ListReviewTasksRequest
+	12, // 17: idgate.v1.AdminService.ClaimReviewTask:input_type -> idgate.v1.ClaimReviewTaskRequest
+	13, // 18: idgate.v1.AdminService.ResolveReviewTask:input_type -> idgate.v1.ResolveReviewTaskRequest
+	6,  // 19: idgate.v1.AdminService.ListAuditEvents:input_type -> idgate.v1.ListAuditEventsRequest
+	2,  // 20: idgate.v1.AdminService.CreateApiKey:output_type -> idgate.v1.CreateApiKeyResponse
+	4,  // 21: idgate.v1.AdminService.ListApiKeys:output_type -> idgate.v1.ListApiKeysResponse
+	0,  // 22: idgate.v1.AdminService.RevokeApiKey:output_type -> idgate.v1.ApiKey
+	11, // 23: idgate.v1.AdminService.ListReviewTasks:output_type -> idgate.v1.ListReviewTasksResponse
+	9,  // 24: idgate.v1.AdminService.ClaimReviewTask:output_type -> idgate.v1.ReviewTask
+	9,  // 25: idgate.v1.AdminService.ResolveReviewTask:output_type -> idgate.v1.ReviewTask
+	8,  // 26: idgate.v1.AdminService.ListAuditEvents:output_type -> idgate.v1.ListAuditEventsResponse
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_admin_proto_init() }
@@ -745,7 +1165,7 @@ func file_idgate_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_admin_proto_rawDesc), len(file_idgate_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

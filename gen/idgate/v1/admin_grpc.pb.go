@@ -19,10 +19,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateApiKey_FullMethodName    = "/idgate.v1.AdminService/CreateApiKey"
-	AdminService_ListApiKeys_FullMethodName     = "/idgate.v1.AdminService/ListApiKeys"
-	AdminService_RevokeApiKey_FullMethodName    = "/idgate.v1.AdminService/RevokeApiKey"
-	AdminService_ListAuditEvents_FullMethodName = "/idgate.v1.AdminService/ListAuditEvents"
+	AdminService_CreateApiKey_FullMethodName      = "/idgate.v1.AdminService/CreateApiKey"
+	AdminService_ListApiKeys_FullMethodName       = "/idgate.v1.AdminService/ListApiKeys"
+	AdminService_RevokeApiKey_FullMethodName      = "/idgate.v1.AdminService/RevokeApiKey"
+	AdminService_ListReviewTasks_FullMethodName   = "/idgate.v1.AdminService/ListReviewTasks"
+	AdminService_ClaimReviewTask_FullMethodName   = "/idgate.v1.AdminService/ClaimReviewTask"
+	AdminService_ResolveReviewTask_FullMethodName = "/idgate.v1.AdminService/ResolveReviewTask"
+	AdminService_ListAuditEvents_FullMethodName   = "/idgate.v1.AdminService/ListAuditEvents"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -37,6 +40,13 @@ type AdminServiceClient interface {
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
 	// RevokeApiKey stops a key from working.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*ApiKey, error)
+	// ListReviewTasks lists manual review tasks, urgent and oldest first.
+	ListReviewTasks(ctx context.Context, in *ListReviewTasksRequest, opts ...grpc.CallOption) (*ListReviewTasksResponse, error)
+	// ClaimReviewTask assigns an open task to the calling operator.
+	ClaimReviewTask(ctx context.Context, in *ClaimReviewTaskRequest, opts ...grpc.CallOption) (*ReviewTask, error)
+	// ResolveReviewTask approves or rejects the subject, with notes. Approving a customer
+	// verifies them manually; a merchant's decision is recorded as a manual check.
+	ResolveReviewTask(ctx context.Context, in *ResolveReviewTaskRequest, opts ...grpc.CallOption) (*ReviewTask, error)
 	// ListAuditEvents lists state changes, newest first, by subject and time, within the
 	// caller's subaccounts.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
@@ -80,6 +90,36 @@ func (c *adminServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApiKeyR
 	return out, nil
 }
 
+func (c *adminServiceClient) ListReviewTasks(ctx context.Context, in *ListReviewTasksRequest, opts ...grpc.CallOption) (*ListReviewTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListReviewTasksResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListReviewTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ClaimReviewTask(ctx context.Context, in *ClaimReviewTaskRequest, opts ...grpc.CallOption) (*ReviewTask, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReviewTask)
+	err := c.cc.Invoke(ctx, AdminService_ClaimReviewTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ResolveReviewTask(ctx context.Context, in *ResolveReviewTaskRequest, opts ...grpc.CallOption) (*ReviewTask, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReviewTask)
+	err := c.cc.Invoke(ctx, AdminService_ResolveReviewTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditEventsResponse)
@@ -102,6 +142,13 @@ type AdminServiceServer interface {
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
 	// RevokeApiKey stops a key from working.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error)
+	// ListReviewTasks lists manual review tasks, urgent and oldest first.
+	ListReviewTasks(context.Context, *ListReviewTasksRequest) (*ListReviewTasksResponse, error)
+	// ClaimReviewTask assigns an open task to the calling operator.
+	ClaimReviewTask(context.Context, *ClaimReviewTaskRequest) (*ReviewTask, error)
+	// ResolveReviewTask approves or rejects the subject, with notes. Approving a customer
+	// verifies them manually; a merchant's decision is recorded as a manual check.
+	ResolveReviewTask(context.Context, *ResolveReviewTaskRequest) (*ReviewTask, error)
 	// ListAuditEvents lists state changes, newest first, by subject and time, within the
 	// caller's subaccounts.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
@@ -123,6 +170,15 @@ func (UnimplementedAdminServiceServer) ListApiKeys(context.Context, *ListApiKeys
 }
 func (UnimplementedAdminServiceServer) RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeApiKey not implemented")
+}
+func (UnimplementedAdminServiceServer) ListReviewTasks(context.Context, *ListReviewTasksRequest) (*ListReviewTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListReviewTasks not implemented")
+}
+func (UnimplementedAdminServiceServer) ClaimReviewTask(context.Context, *ClaimReviewTaskRequest) (*ReviewTask, error) {
+	return nil, status.Error(codes.Unimplemented, "method ClaimReviewTask not implemented")
+}
+func (UnimplementedAdminServiceServer) ResolveReviewTask(context.Context, *ResolveReviewTaskRequest) (*ReviewTask, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResolveReviewTask not implemented")
 }
 func (UnimplementedAdminServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
@@ -202,6 +258,60 @@ func _AdminService_RevokeApiKey_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_ListReviewTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListReviewTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListReviewTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListReviewTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListReviewTasks(ctx, req.(*ListReviewTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ClaimReviewTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ClaimReviewTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ClaimReviewTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ClaimReviewTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ClaimReviewTask(ctx, req.(*ClaimReviewTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ResolveReviewTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolveReviewTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ResolveReviewTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ResolveReviewTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ResolveReviewTask(ctx, req.(*ResolveReviewTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditEventsRequest)
 	if err := dec(in); err != nil {
@@ -238,6 +348,18 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeApiKey",
 			Handler:    _AdminService_RevokeApiKey_Handler,
+		},
+		{
+			MethodName: "ListReviewTasks",
+			Handler:    _AdminService_ListReviewTasks_Handler,
+		},
+		{
+			MethodName: "ClaimReviewTask",
+			Handler:    _AdminService_ClaimReviewTask_Handler,
+		},
+		{
+			MethodName: "ResolveReviewTask",
+			Handler:    _AdminService_ResolveReviewTask_Handler,
 		},
 		{
 			MethodName: "ListAuditEvents",

@@ -1,0 +1,186 @@
+// Package review is the operators' queue of manual review tasks: subjects that automation
+// could not decide (attempts exhausted, biometrics declined). Operators list, claim and
+// resolve them; the subject's own domain acts on the decision.
+package review
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/predicate"
+	"github.com/idgate/idgate/ent/reviewtask"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// Decisions.
+const (
+	Approve = "approve"
+	Reject  = "reject"
+)
+
+// Task is a review task.
+type Task struct {
+	ID, SubaccountID, SubjectType, SubjectID, Reason, Priority, Status string
+	ClaimedBy, Resolution, Notes, ResolvedBy                           string
+	CreatedAt                                                          time.Time
+	ClaimedAt, ResolvedAt                                              *time.Time
+}
+
+// Resolver acts on a decision about a subject, e.g. marks a customer verified on approval.
+// It must be idempotent: a resolution whose bookkeeping fails is retried.
+type Resolver func(ctx context.Context, subjectID, decision, notes string) error
+
+// Service runs the queue.
+type Service struct {
+	store     *store.Store
+	resolvers map[string]Resolver
+}
+
+// NewService returns a Service with a resolver per subject type.
+func NewService(st *store.Store, resolvers map[string]Resolver) *Service {
+	return &Service{store: st, resolvers: resolvers}
+}
+
+// List returns tasks, urgent and oldest first, optionally by status and subject type,
+// within the caller's subaccounts.
+func (s *Service) List(ctx context.Context, status, subjectType string, limit int) ([]Task, error) {
+	switch {
+	case limit == 0:
+		limit = 100
+	case limit < 0 || limit > 1000:
+		return nil, apperr.Invalid("page_size", "must be between 1 and 1000")
+	}
+	var preds []predicate.ReviewTask
+	if status != "" {
+		if reviewtask.StatusValidator(reviewtask.Status(status)) != nil {
+			return nil, apperr.Invalid("status", "must be open or resolved")
+		}
+		preds = append(preds, reviewtask.StatusEQ(reviewtask.Status(status)))
+	}
+	if subjectType != "" {
+		preds = append(preds, reviewtask.SubjectType(subjectType))
+	}
+	if a := auth.ActorFrom(ctx); a.Type == "api_key" && a.Subaccounts != nil {
+		preds = append(preds, reviewtask.SubaccountIDIn(a.Subaccounts...))
+	}
+	rows, err := s.store.Reader.ReviewTask.Query().Where(preds...).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rank := map[reviewtask.Priority]int{reviewtask.PriorityUrgent: 0, reviewtask.PriorityHigh: 1, reviewtask.PriorityNormal: 2}
+	out := make([]Task, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
+	}
+	// Sorting here keeps the priority order independent of the enum's storage.
+	sortTasks(out, func(t Task) int { return rank[reviewtask.Priority(t.Priority)] })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Claim assigns an open task to the calling operator; a task claimed by someone else is a
+// conflict.
+func (s *Service) Claim(ctx context.Context, id string) (Task, error) {
+	me := operator(ctx)
+	var out Task
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		t, err := s.get(ctx, tx.ReviewTask, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.Status != reviewtask.StatusOpen:
+			return apperr.FailedPrecondition("review task %s is already resolved", id)
+		case t.ClaimedBy != "" && t.ClaimedBy != me:
+			return apperr.Conflict("review task %s is claimed by %s", id, t.ClaimedBy)
+		}
+		if t, err = t.Update().SetClaimedBy(me).SetClaimedAt(time.Now().UTC()).Save(ctx); err != nil {
+			return err
+		}
+		out = fromRow(t)
+		return nil
+	})
+	return out, err
+}
+
+// Resolve records the decision: the subject's resolver acts first, then the task closes.
+func (s *Service) Resolve(ctx context.Context, id, decision, notes string) (Task, error) {
+	switch {
+	case decision != Approve && decision != Reject:
+		return Task{}, apperr.Invalid("decision", "must be approve or reject")
+	case strings.TrimSpace(notes) == "":
+		return Task{}, apperr.Invalid("notes", "are required: say how the subject was reviewed")
+	case utf8.RuneCountInString(notes) > 2000:
+		return Task{}, apperr.Invalid("notes", "must be at most 2000 characters")
+	}
+	t, err := s.get(ctx, s.store.Ent.ReviewTask, id)
+	if err != nil {
+		return Task{}, err
+	}
+	if t.Status != reviewtask.StatusOpen {
+		return Task{}, apperr.FailedPrecondition("review task %s is already resolved", id)
+	}
+	if t.ClaimedBy != "" && t.ClaimedBy != operator(ctx) {
+		return Task{}, apperr.Conflict("review task %s is claimed by %s", id, t.ClaimedBy)
+	}
+	ctx = auth.WithNote(ctx, notes)
+	if r := s.resolvers[t.SubjectType]; r != nil {
+		if err := r(ctx, t.SubjectID, decision, notes); err != nil {
+			return Task{}, fmt.Errorf("act on review of %s %s: %w", t.SubjectType, t.SubjectID, err)
+		}
+	}
+	t, err = t.Update().Where(reviewtask.StatusEQ(reviewtask.StatusOpen)).SetStatus(reviewtask.StatusResolved).
+		SetResolution(decision).SetNotes(notes).SetResolvedBy(operator(ctx)).SetResolvedAt(time.Now().UTC()).Save(ctx)
+	if ent.IsNotFound(err) {
+		return Task{}, apperr.FailedPrecondition("review task %s was resolved meanwhile", id)
+	}
+	if err != nil {
+		return Task{}, err
+	}
+	return fromRow(t), nil
+}
+
+func (s *Service) get(ctx context.Context, client *ent.ReviewTaskClient, id string) (*ent.ReviewTask, error) {
+	if id == "" {
+		return nil, apperr.Invalid("id", "is required")
+	}
+	t, err := client.Get(ctx, id)
+	if err == nil && !auth.Visible(ctx, t.SubaccountID) {
+		err = &ent.NotFoundError{}
+	}
+	return t, store.MapError(err, "review task "+id)
+}
+
+func operator(ctx context.Context) string {
+	if a := auth.ActorFrom(ctx); a.ID != "" {
+		return a.ID
+	}
+	return "system"
+}
+
+func fromRow(r *ent.ReviewTask) Task {
+	return Task{
+		ID: r.ID, SubaccountID: r.SubaccountID, SubjectType: r.SubjectType, SubjectID: r.SubjectID, Reason: r.Reason,
+		Priority: string(r.Priority), Status: string(r.Status), ClaimedBy: r.ClaimedBy, Resolution: r.Resolution,
+		Notes: r.Notes, ResolvedBy: r.ResolvedBy, CreatedAt: r.CreatedAt, ClaimedAt: r.ClaimedAt, ResolvedAt: r.ResolvedAt,
+	}
+}
+
+// sortTasks orders by rank (lower first), then oldest first.
+func sortTasks(ts []Task, rank func(Task) int) {
+	slices.SortStableFunc(ts, func(a, b Task) int {
+		if d := rank(a) - rank(b); d != 0 {
+			return d
+		}
+		return a.CreatedAt.Compare(b.CreatedAt)
+	})
+}
