@@ -21,6 +21,7 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
@@ -46,6 +47,8 @@ type Client struct {
 	KYCCheck *KYCCheckClient
 	// Merchant is the client for interacting with the Merchant builders.
 	Merchant *MerchantClient
+	// MerchantSession is the client for interacting with the MerchantSession builders.
+	MerchantSession *MerchantSessionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// Person is the client for interacting with the Person builders.
@@ -75,6 +78,7 @@ func (c *Client) init() {
 	c.Customer = NewCustomerClient(c.config)
 	c.KYCCheck = NewKYCCheckClient(c.config)
 	c.Merchant = NewMerchantClient(c.config)
+	c.MerchantSession = NewMerchantSessionClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.ReviewTask = NewReviewTaskClient(c.config)
@@ -179,6 +183,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Customer:            NewCustomerClient(cfg),
 		KYCCheck:            NewKYCCheckClient(cfg),
 		Merchant:            NewMerchantClient(cfg),
+		MerchantSession:     NewMerchantSessionClient(cfg),
 		Notification:        NewNotificationClient(cfg),
 		Person:              NewPersonClient(cfg),
 		ReviewTask:          NewReviewTaskClient(cfg),
@@ -210,6 +215,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Customer:            NewCustomerClient(cfg),
 		KYCCheck:            NewKYCCheckClient(cfg),
 		Merchant:            NewMerchantClient(cfg),
+		MerchantSession:     NewMerchantSessionClient(cfg),
 		Notification:        NewNotificationClient(cfg),
 		Person:              NewPersonClient(cfg),
 		ReviewTask:          NewReviewTaskClient(cfg),
@@ -246,8 +252,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
-		c.Notification, c.Person, c.ReviewTask, c.StripeEvent, c.Subaccount,
-		c.VerificationSession,
+		c.MerchantSession, c.Notification, c.Person, c.ReviewTask, c.StripeEvent,
+		c.Subaccount, c.VerificationSession,
 	} {
 		n.Use(hooks...)
 	}
@@ -258,8 +264,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
-		c.Notification, c.Person, c.ReviewTask, c.StripeEvent, c.Subaccount,
-		c.VerificationSession,
+		c.MerchantSession, c.Notification, c.Person, c.ReviewTask, c.StripeEvent,
+		c.Subaccount, c.VerificationSession,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -280,6 +286,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.KYCCheck.mutate(ctx, m)
 	case *MerchantMutation:
 		return c.Merchant.mutate(ctx, m)
+	case *MerchantSessionMutation:
+		return c.MerchantSession.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
 	case *PersonMutation:
@@ -1111,6 +1119,139 @@ func (c *MerchantClient) mutate(ctx context.Context, m *MerchantMutation) (Value
 	}
 }
 
+// MerchantSessionClient is a client for the MerchantSession schema.
+type MerchantSessionClient struct {
+	config
+}
+
+// NewMerchantSessionClient returns a client for the MerchantSession from the given config.
+func NewMerchantSessionClient(c config) *MerchantSessionClient {
+	return &MerchantSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `merchantsession.Hooks(f(g(h())))`.
+func (c *MerchantSessionClient) Use(hooks ...Hook) {
+	c.hooks.MerchantSession = append(c.hooks.MerchantSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `merchantsession.Intercept(f(g(h())))`.
+func (c *MerchantSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MerchantSession = append(c.inters.MerchantSession, interceptors...)
+}
+
+// Create returns a builder for creating a MerchantSession entity.
+func (c *MerchantSessionClient) Create() *MerchantSessionCreate {
+	mutation := newMerchantSessionMutation(c.config, OpCreate)
+	return &MerchantSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MerchantSession entities.
+func (c *MerchantSessionClient) CreateBulk(builders ...*MerchantSessionCreate) *MerchantSessionCreateBulk {
+	return &MerchantSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MerchantSessionClient) MapCreateBulk(slice any, setFunc func(*MerchantSessionCreate, int)) *MerchantSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MerchantSessionCreateBulk{err: fmt.Errorf("calling to MerchantSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MerchantSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MerchantSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MerchantSession.
+func (c *MerchantSessionClient) Update() *MerchantSessionUpdate {
+	mutation := newMerchantSessionMutation(c.config, OpUpdate)
+	return &MerchantSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MerchantSessionClient) UpdateOne(_m *MerchantSession) *MerchantSessionUpdateOne {
+	mutation := newMerchantSessionMutation(c.config, OpUpdateOne, withMerchantSession(_m))
+	return &MerchantSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MerchantSessionClient) UpdateOneID(id string) *MerchantSessionUpdateOne {
+	mutation := newMerchantSessionMutation(c.config, OpUpdateOne, withMerchantSessionID(id))
+	return &MerchantSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MerchantSession.
+func (c *MerchantSessionClient) Delete() *MerchantSessionDelete {
+	mutation := newMerchantSessionMutation(c.config, OpDelete)
+	return &MerchantSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MerchantSessionClient) DeleteOne(_m *MerchantSession) *MerchantSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MerchantSessionClient) DeleteOneID(id string) *MerchantSessionDeleteOne {
+	builder := c.Delete().Where(merchantsession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MerchantSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for MerchantSession.
+func (c *MerchantSessionClient) Query() *MerchantSessionQuery {
+	return &MerchantSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMerchantSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MerchantSession entity by its id.
+func (c *MerchantSessionClient) Get(ctx context.Context, id string) (*MerchantSession, error) {
+	return c.Query().Where(merchantsession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MerchantSessionClient) GetX(ctx context.Context, id string) *MerchantSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MerchantSessionClient) Hooks() []Hook {
+	return c.hooks.MerchantSession
+}
+
+// Interceptors returns the client interceptors.
+func (c *MerchantSessionClient) Interceptors() []Interceptor {
+	return c.inters.MerchantSession
+}
+
+func (c *MerchantSessionClient) mutate(ctx context.Context, m *MerchantSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MerchantSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MerchantSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MerchantSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MerchantSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MerchantSession mutation op: %q", m.Op())
+	}
+}
+
 // NotificationClient is a client for the Notification schema.
 type NotificationClient struct {
 	config
@@ -1929,12 +2070,12 @@ func (c *VerificationSessionClient) mutate(ctx context.Context, m *VerificationS
 type (
 	hooks struct {
 		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
-		Notification, Person, ReviewTask, StripeEvent, Subaccount,
+		MerchantSession, Notification, Person, ReviewTask, StripeEvent, Subaccount,
 		VerificationSession []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
-		Notification, Person, ReviewTask, StripeEvent, Subaccount,
+		MerchantSession, Notification, Person, ReviewTask, StripeEvent, Subaccount,
 		VerificationSession []ent.Interceptor
 	}
 )

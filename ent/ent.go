@@ -18,6 +18,7 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
@@ -90,6 +91,7 @@ func checkColumn(t, c string) error {
 			customer.Table:            customer.ValidColumn,
 			kyccheck.Table:            kyccheck.ValidColumn,
 			merchant.Table:            merchant.ValidColumn,
+			merchantsession.Table:     merchantsession.ValidColumn,
 			notification.Table:        notification.ValidColumn,
 			person.Table:              person.ValidColumn,
 			reviewtask.Table:          reviewtask.ValidColumn,

@@ -35,6 +35,8 @@ type Merchant struct {
 	HighRisk bool `json:"high_risk,omitempty"`
 	// Route holds the value of the "route" field.
 	Route string `json:"route,omitempty"`
+	// KycStatus holds the value of the "kyc_status" field.
+	KycStatus string `json:"kyc_status,omitempty"`
 	// ChargesEnabled holds the value of the "charges_enabled" field.
 	ChargesEnabled bool `json:"charges_enabled,omitempty"`
 	// PayoutsEnabled holds the value of the "payouts_enabled" field.
@@ -59,7 +61,7 @@ func (*Merchant) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case merchant.FieldHighRisk, merchant.FieldChargesEnabled, merchant.FieldPayoutsEnabled:
 			values[i] = new(sql.NullBool)
-		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
+		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
 			values[i] = new(sql.NullString)
 		case merchant.FieldCreatedAt, merchant.FieldUpdatedAt, merchant.FieldCurrentDeadline, merchant.FieldAccountEventAt:
 			values[i] = new(sql.NullTime)
@@ -138,6 +140,12 @@ func (_m *Merchant) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field route", values[i])
 			} else if value.Valid {
 				_m.Route = value.String
+			}
+		case merchant.FieldKycStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field kyc_status", values[i])
+			} else if value.Valid {
+				_m.KycStatus = value.String
 			}
 		case merchant.FieldChargesEnabled:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -247,6 +255,9 @@ func (_m *Merchant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("route=")
 	builder.WriteString(_m.Route)
+	builder.WriteString(", ")
+	builder.WriteString("kyc_status=")
+	builder.WriteString(_m.KycStatus)
 	builder.WriteString(", ")
 	builder.WriteString("charges_enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ChargesEnabled))

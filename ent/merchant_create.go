@@ -109,6 +109,20 @@ func (_c *MerchantCreate) SetRoute(v string) *MerchantCreate {
 	return _c
 }
 
+// SetKycStatus sets the "kyc_status" field.
+func (_c *MerchantCreate) SetKycStatus(v string) *MerchantCreate {
+	_c.mutation.SetKycStatus(v)
+	return _c
+}
+
+// SetNillableKycStatus sets the "kyc_status" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillableKycStatus(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetKycStatus(*v)
+	}
+	return _c
+}
+
 // SetChargesEnabled sets the "charges_enabled" field.
 func (_c *MerchantCreate) SetChargesEnabled(v bool) *MerchantCreate {
 	_c.mutation.SetChargesEnabled(v)
@@ -260,6 +274,10 @@ func (_c *MerchantCreate) defaults() {
 		v := merchant.DefaultHighRisk
 		_c.mutation.SetHighRisk(v)
 	}
+	if _, ok := _c.mutation.KycStatus(); !ok {
+		v := merchant.DefaultKycStatus
+		_c.mutation.SetKycStatus(v)
+	}
 	if _, ok := _c.mutation.ChargesEnabled(); !ok {
 		v := merchant.DefaultChargesEnabled
 		_c.mutation.SetChargesEnabled(v)
@@ -307,6 +325,9 @@ func (_c *MerchantCreate) check() error {
 	}
 	if _, ok := _c.mutation.Route(); !ok {
 		return &ValidationError{Name: "route", err: errors.New(`ent: missing required field "Merchant.route"`)}
+	}
+	if _, ok := _c.mutation.KycStatus(); !ok {
+		return &ValidationError{Name: "kyc_status", err: errors.New(`ent: missing required field "Merchant.kyc_status"`)}
 	}
 	if _, ok := _c.mutation.ChargesEnabled(); !ok {
 		return &ValidationError{Name: "charges_enabled", err: errors.New(`ent: missing required field "Merchant.charges_enabled"`)}
@@ -399,6 +420,10 @@ func (_c *MerchantCreate) createSpec() (*Merchant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Route(); ok {
 		_spec.SetField(merchant.FieldRoute, field.TypeString, value)
 		_node.Route = value
+	}
+	if value, ok := _c.mutation.KycStatus(); ok {
+		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
+		_node.KycStatus = value
 	}
 	if value, ok := _c.mutation.ChargesEnabled(); ok {
 		_spec.SetField(merchant.FieldChargesEnabled, field.TypeBool, value)
@@ -531,6 +556,18 @@ func (u *MerchantUpsert) SetRoute(v string) *MerchantUpsert {
 // UpdateRoute sets the "route" field to the value that was provided on create.
 func (u *MerchantUpsert) UpdateRoute() *MerchantUpsert {
 	u.SetExcluded(merchant.FieldRoute)
+	return u
+}
+
+// SetKycStatus sets the "kyc_status" field.
+func (u *MerchantUpsert) SetKycStatus(v string) *MerchantUpsert {
+	u.Set(merchant.FieldKycStatus, v)
+	return u
+}
+
+// UpdateKycStatus sets the "kyc_status" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdateKycStatus() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldKycStatus)
 	return u
 }
 
@@ -753,6 +790,20 @@ func (u *MerchantUpsertOne) SetRoute(v string) *MerchantUpsertOne {
 func (u *MerchantUpsertOne) UpdateRoute() *MerchantUpsertOne {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdateRoute()
+	})
+}
+
+// SetKycStatus sets the "kyc_status" field.
+func (u *MerchantUpsertOne) SetKycStatus(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetKycStatus(v)
+	})
+}
+
+// UpdateKycStatus sets the "kyc_status" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdateKycStatus() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateKycStatus()
 	})
 }
 
@@ -1158,6 +1209,20 @@ func (u *MerchantUpsertBulk) SetRoute(v string) *MerchantUpsertBulk {
 func (u *MerchantUpsertBulk) UpdateRoute() *MerchantUpsertBulk {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdateRoute()
+	})
+}
+
+// SetKycStatus sets the "kyc_status" field.
+func (u *MerchantUpsertBulk) SetKycStatus(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetKycStatus(v)
+	})
+}
+
+// UpdateKycStatus sets the "kyc_status" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdateKycStatus() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateKycStatus()
 	})
 }
 

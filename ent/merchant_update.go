@@ -82,6 +82,20 @@ func (_u *MerchantUpdate) SetNillableRoute(v *string) *MerchantUpdate {
 	return _u
 }
 
+// SetKycStatus sets the "kyc_status" field.
+func (_u *MerchantUpdate) SetKycStatus(v string) *MerchantUpdate {
+	_u.mutation.SetKycStatus(v)
+	return _u
+}
+
+// SetNillableKycStatus sets the "kyc_status" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillableKycStatus(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetKycStatus(*v)
+	}
+	return _u
+}
+
 // SetChargesEnabled sets the "charges_enabled" field.
 func (_u *MerchantUpdate) SetChargesEnabled(v bool) *MerchantUpdate {
 	_u.mutation.SetChargesEnabled(v)
@@ -257,6 +271,9 @@ func (_u *MerchantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Route(); ok {
 		_spec.SetField(merchant.FieldRoute, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.KycStatus(); ok {
+		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.ChargesEnabled(); ok {
 		_spec.SetField(merchant.FieldChargesEnabled, field.TypeBool, value)
 	}
@@ -354,6 +371,20 @@ func (_u *MerchantUpdateOne) SetRoute(v string) *MerchantUpdateOne {
 func (_u *MerchantUpdateOne) SetNillableRoute(v *string) *MerchantUpdateOne {
 	if v != nil {
 		_u.SetRoute(*v)
+	}
+	return _u
+}
+
+// SetKycStatus sets the "kyc_status" field.
+func (_u *MerchantUpdateOne) SetKycStatus(v string) *MerchantUpdateOne {
+	_u.mutation.SetKycStatus(v)
+	return _u
+}
+
+// SetNillableKycStatus sets the "kyc_status" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillableKycStatus(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetKycStatus(*v)
 	}
 	return _u
 }
@@ -562,6 +593,9 @@ func (_u *MerchantUpdateOne) sqlSave(ctx context.Context) (_node *Merchant, err 
 	}
 	if value, ok := _u.mutation.Route(); ok {
 		_spec.SetField(merchant.FieldRoute, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.KycStatus(); ok {
+		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.ChargesEnabled(); ok {
 		_spec.SetField(merchant.FieldChargesEnabled, field.TypeBool, value)

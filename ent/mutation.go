@@ -17,6 +17,7 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/predicate"
@@ -41,6 +42,7 @@ const (
 	TypeCustomer            = "Customer"
 	TypeKYCCheck            = "KYCCheck"
 	TypeMerchant            = "Merchant"
+	TypeMerchantSession     = "MerchantSession"
 	TypeNotification        = "Notification"
 	TypePerson              = "Person"
 	TypeReviewTask          = "ReviewTask"
@@ -6040,6 +6042,7 @@ type MerchantMutation struct {
 	business_type     *string
 	high_risk         *bool
 	route             *string
+	kyc_status        *string
 	charges_enabled   *bool
 	payouts_enabled   *bool
 	requirements      *string
@@ -6494,6 +6497,42 @@ func (m *MerchantMutation) ResetRoute() {
 	m.route = nil
 }
 
+// SetKycStatus sets the "kyc_status" field.
+func (m *MerchantMutation) SetKycStatus(s string) {
+	m.kyc_status = &s
+}
+
+// KycStatus returns the value of the "kyc_status" field in the mutation.
+func (m *MerchantMutation) KycStatus() (r string, exists bool) {
+	v := m.kyc_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKycStatus returns the old "kyc_status" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldKycStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKycStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKycStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKycStatus: %w", err)
+	}
+	return oldValue.KycStatus, nil
+}
+
+// ResetKycStatus resets all changes to the "kyc_status" field.
+func (m *MerchantMutation) ResetKycStatus() {
+	m.kyc_status = nil
+}
+
 // SetChargesEnabled sets the "charges_enabled" field.
 func (m *MerchantMutation) SetChargesEnabled(b bool) {
 	m.charges_enabled = &b
@@ -6806,7 +6845,7 @@ func (m *MerchantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, merchant.FieldCreatedAt)
 	}
@@ -6833,6 +6872,9 @@ func (m *MerchantMutation) Fields() []string {
 	}
 	if m.route != nil {
 		fields = append(fields, merchant.FieldRoute)
+	}
+	if m.kyc_status != nil {
+		fields = append(fields, merchant.FieldKycStatus)
 	}
 	if m.charges_enabled != nil {
 		fields = append(fields, merchant.FieldChargesEnabled)
@@ -6881,6 +6923,8 @@ func (m *MerchantMutation) Field(name string) (ent.Value, bool) {
 		return m.HighRisk()
 	case merchant.FieldRoute:
 		return m.Route()
+	case merchant.FieldKycStatus:
+		return m.KycStatus()
 	case merchant.FieldChargesEnabled:
 		return m.ChargesEnabled()
 	case merchant.FieldPayoutsEnabled:
@@ -6922,6 +6966,8 @@ func (m *MerchantMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldHighRisk(ctx)
 	case merchant.FieldRoute:
 		return m.OldRoute(ctx)
+	case merchant.FieldKycStatus:
+		return m.OldKycStatus(ctx)
 	case merchant.FieldChargesEnabled:
 		return m.OldChargesEnabled(ctx)
 	case merchant.FieldPayoutsEnabled:
@@ -7007,6 +7053,13 @@ func (m *MerchantMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRoute(v)
+		return nil
+	case merchant.FieldKycStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKycStatus(v)
 		return nil
 	case merchant.FieldChargesEnabled:
 		v, ok := value.(bool)
@@ -7154,6 +7207,9 @@ func (m *MerchantMutation) ResetField(name string) error {
 	case merchant.FieldRoute:
 		m.ResetRoute()
 		return nil
+	case merchant.FieldKycStatus:
+		m.ResetKycStatus()
+		return nil
 	case merchant.FieldChargesEnabled:
 		m.ResetChargesEnabled()
 		return nil
@@ -7225,6 +7281,774 @@ func (m *MerchantMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *MerchantMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Merchant edge %s", name)
+}
+
+// MerchantSessionMutation represents an operation that mutates the MerchantSession nodes in the graph.
+type MerchantSessionMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *string
+	created_at      *time.Time
+	updated_at      *time.Time
+	merchant_id     *string
+	subaccount_id   *string
+	status          *string
+	last_error_code *string
+	status_event_at *time.Time
+	attempt         *int
+	addattempt      *int
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*MerchantSession, error)
+	predicates      []predicate.MerchantSession
+}
+
+var _ ent.Mutation = (*MerchantSessionMutation)(nil)
+
+// merchantsessionOption allows management of the mutation configuration using functional options.
+type merchantsessionOption func(*MerchantSessionMutation)
+
+// newMerchantSessionMutation creates new mutation for the MerchantSession entity.
+func newMerchantSessionMutation(c config, op Op, opts ...merchantsessionOption) *MerchantSessionMutation {
+	m := &MerchantSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMerchantSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMerchantSessionID sets the ID field of the mutation.
+func withMerchantSessionID(id string) merchantsessionOption {
+	return func(m *MerchantSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MerchantSession
+		)
+		m.oldValue = func(ctx context.Context) (*MerchantSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MerchantSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMerchantSession sets the old MerchantSession of the mutation.
+func withMerchantSession(node *MerchantSession) merchantsessionOption {
+	return func(m *MerchantSessionMutation) {
+		m.oldValue = func(context.Context) (*MerchantSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MerchantSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MerchantSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MerchantSession entities.
+func (m *MerchantSessionMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MerchantSessionMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MerchantSessionMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MerchantSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MerchantSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MerchantSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MerchantSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MerchantSessionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MerchantSessionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MerchantSessionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMerchantID sets the "merchant_id" field.
+func (m *MerchantSessionMutation) SetMerchantID(s string) {
+	m.merchant_id = &s
+}
+
+// MerchantID returns the value of the "merchant_id" field in the mutation.
+func (m *MerchantSessionMutation) MerchantID() (r string, exists bool) {
+	v := m.merchant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMerchantID returns the old "merchant_id" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldMerchantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMerchantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMerchantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMerchantID: %w", err)
+	}
+	return oldValue.MerchantID, nil
+}
+
+// ResetMerchantID resets all changes to the "merchant_id" field.
+func (m *MerchantSessionMutation) ResetMerchantID() {
+	m.merchant_id = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *MerchantSessionMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *MerchantSessionMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *MerchantSessionMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *MerchantSessionMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *MerchantSessionMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *MerchantSessionMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetLastErrorCode sets the "last_error_code" field.
+func (m *MerchantSessionMutation) SetLastErrorCode(s string) {
+	m.last_error_code = &s
+}
+
+// LastErrorCode returns the value of the "last_error_code" field in the mutation.
+func (m *MerchantSessionMutation) LastErrorCode() (r string, exists bool) {
+	v := m.last_error_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastErrorCode returns the old "last_error_code" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldLastErrorCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastErrorCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastErrorCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastErrorCode: %w", err)
+	}
+	return oldValue.LastErrorCode, nil
+}
+
+// ResetLastErrorCode resets all changes to the "last_error_code" field.
+func (m *MerchantSessionMutation) ResetLastErrorCode() {
+	m.last_error_code = nil
+}
+
+// SetStatusEventAt sets the "status_event_at" field.
+func (m *MerchantSessionMutation) SetStatusEventAt(t time.Time) {
+	m.status_event_at = &t
+}
+
+// StatusEventAt returns the value of the "status_event_at" field in the mutation.
+func (m *MerchantSessionMutation) StatusEventAt() (r time.Time, exists bool) {
+	v := m.status_event_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusEventAt returns the old "status_event_at" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldStatusEventAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusEventAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusEventAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusEventAt: %w", err)
+	}
+	return oldValue.StatusEventAt, nil
+}
+
+// ClearStatusEventAt clears the value of the "status_event_at" field.
+func (m *MerchantSessionMutation) ClearStatusEventAt() {
+	m.status_event_at = nil
+	m.clearedFields[merchantsession.FieldStatusEventAt] = struct{}{}
+}
+
+// StatusEventAtCleared returns if the "status_event_at" field was cleared in this mutation.
+func (m *MerchantSessionMutation) StatusEventAtCleared() bool {
+	_, ok := m.clearedFields[merchantsession.FieldStatusEventAt]
+	return ok
+}
+
+// ResetStatusEventAt resets all changes to the "status_event_at" field.
+func (m *MerchantSessionMutation) ResetStatusEventAt() {
+	m.status_event_at = nil
+	delete(m.clearedFields, merchantsession.FieldStatusEventAt)
+}
+
+// SetAttempt sets the "attempt" field.
+func (m *MerchantSessionMutation) SetAttempt(i int) {
+	m.attempt = &i
+	m.addattempt = nil
+}
+
+// Attempt returns the value of the "attempt" field in the mutation.
+func (m *MerchantSessionMutation) Attempt() (r int, exists bool) {
+	v := m.attempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempt returns the old "attempt" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldAttempt(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempt: %w", err)
+	}
+	return oldValue.Attempt, nil
+}
+
+// AddAttempt adds i to the "attempt" field.
+func (m *MerchantSessionMutation) AddAttempt(i int) {
+	if m.addattempt != nil {
+		*m.addattempt += i
+	} else {
+		m.addattempt = &i
+	}
+}
+
+// AddedAttempt returns the value that was added to the "attempt" field in this mutation.
+func (m *MerchantSessionMutation) AddedAttempt() (r int, exists bool) {
+	v := m.addattempt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempt resets all changes to the "attempt" field.
+func (m *MerchantSessionMutation) ResetAttempt() {
+	m.attempt = nil
+	m.addattempt = nil
+}
+
+// Where appends a list predicates to the MerchantSessionMutation builder.
+func (m *MerchantSessionMutation) Where(ps ...predicate.MerchantSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MerchantSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MerchantSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MerchantSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MerchantSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MerchantSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MerchantSession).
+func (m *MerchantSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MerchantSessionMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, merchantsession.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, merchantsession.FieldUpdatedAt)
+	}
+	if m.merchant_id != nil {
+		fields = append(fields, merchantsession.FieldMerchantID)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, merchantsession.FieldSubaccountID)
+	}
+	if m.status != nil {
+		fields = append(fields, merchantsession.FieldStatus)
+	}
+	if m.last_error_code != nil {
+		fields = append(fields, merchantsession.FieldLastErrorCode)
+	}
+	if m.status_event_at != nil {
+		fields = append(fields, merchantsession.FieldStatusEventAt)
+	}
+	if m.attempt != nil {
+		fields = append(fields, merchantsession.FieldAttempt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MerchantSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case merchantsession.FieldCreatedAt:
+		return m.CreatedAt()
+	case merchantsession.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case merchantsession.FieldMerchantID:
+		return m.MerchantID()
+	case merchantsession.FieldSubaccountID:
+		return m.SubaccountID()
+	case merchantsession.FieldStatus:
+		return m.Status()
+	case merchantsession.FieldLastErrorCode:
+		return m.LastErrorCode()
+	case merchantsession.FieldStatusEventAt:
+		return m.StatusEventAt()
+	case merchantsession.FieldAttempt:
+		return m.Attempt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MerchantSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case merchantsession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case merchantsession.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case merchantsession.FieldMerchantID:
+		return m.OldMerchantID(ctx)
+	case merchantsession.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case merchantsession.FieldStatus:
+		return m.OldStatus(ctx)
+	case merchantsession.FieldLastErrorCode:
+		return m.OldLastErrorCode(ctx)
+	case merchantsession.FieldStatusEventAt:
+		return m.OldStatusEventAt(ctx)
+	case merchantsession.FieldAttempt:
+		return m.OldAttempt(ctx)
+	}
+	return nil, fmt.Errorf("unknown MerchantSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MerchantSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case merchantsession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case merchantsession.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case merchantsession.FieldMerchantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMerchantID(v)
+		return nil
+	case merchantsession.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case merchantsession.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case merchantsession.FieldLastErrorCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastErrorCode(v)
+		return nil
+	case merchantsession.FieldStatusEventAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusEventAt(v)
+		return nil
+	case merchantsession.FieldAttempt:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MerchantSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MerchantSessionMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempt != nil {
+		fields = append(fields, merchantsession.FieldAttempt)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MerchantSessionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case merchantsession.FieldAttempt:
+		return m.AddedAttempt()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MerchantSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case merchantsession.FieldAttempt:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MerchantSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MerchantSessionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(merchantsession.FieldStatusEventAt) {
+		fields = append(fields, merchantsession.FieldStatusEventAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MerchantSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MerchantSessionMutation) ClearField(name string) error {
+	switch name {
+	case merchantsession.FieldStatusEventAt:
+		m.ClearStatusEventAt()
+		return nil
+	}
+	return fmt.Errorf("unknown MerchantSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MerchantSessionMutation) ResetField(name string) error {
+	switch name {
+	case merchantsession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case merchantsession.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case merchantsession.FieldMerchantID:
+		m.ResetMerchantID()
+		return nil
+	case merchantsession.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case merchantsession.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case merchantsession.FieldLastErrorCode:
+		m.ResetLastErrorCode()
+		return nil
+	case merchantsession.FieldStatusEventAt:
+		m.ResetStatusEventAt()
+		return nil
+	case merchantsession.FieldAttempt:
+		m.ResetAttempt()
+		return nil
+	}
+	return fmt.Errorf("unknown MerchantSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MerchantSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MerchantSessionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MerchantSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MerchantSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MerchantSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MerchantSessionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MerchantSessionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown MerchantSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MerchantSessionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown MerchantSession edge %s", name)
 }
 
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.

@@ -11,6 +11,7 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
@@ -215,30 +216,57 @@ func init() {
 	merchantDescHighRisk := merchantFields[6].Descriptor()
 	// merchant.DefaultHighRisk holds the default value on creation for the high_risk field.
 	merchant.DefaultHighRisk = merchantDescHighRisk.Default.(bool)
+	// merchantDescKycStatus is the schema descriptor for kyc_status field.
+	merchantDescKycStatus := merchantFields[8].Descriptor()
+	// merchant.DefaultKycStatus holds the default value on creation for the kyc_status field.
+	merchant.DefaultKycStatus = merchantDescKycStatus.Default.(string)
 	// merchantDescChargesEnabled is the schema descriptor for charges_enabled field.
-	merchantDescChargesEnabled := merchantFields[8].Descriptor()
+	merchantDescChargesEnabled := merchantFields[9].Descriptor()
 	// merchant.DefaultChargesEnabled holds the default value on creation for the charges_enabled field.
 	merchant.DefaultChargesEnabled = merchantDescChargesEnabled.Default.(bool)
 	// merchantDescPayoutsEnabled is the schema descriptor for payouts_enabled field.
-	merchantDescPayoutsEnabled := merchantFields[9].Descriptor()
+	merchantDescPayoutsEnabled := merchantFields[10].Descriptor()
 	// merchant.DefaultPayoutsEnabled holds the default value on creation for the payouts_enabled field.
 	merchant.DefaultPayoutsEnabled = merchantDescPayoutsEnabled.Default.(bool)
 	// merchantDescRequirements is the schema descriptor for requirements field.
-	merchantDescRequirements := merchantFields[10].Descriptor()
+	merchantDescRequirements := merchantFields[11].Descriptor()
 	// merchant.DefaultRequirements holds the default value on creation for the requirements field.
 	merchant.DefaultRequirements = merchantDescRequirements.Default.(string)
 	// merchantDescCapabilities is the schema descriptor for capabilities field.
-	merchantDescCapabilities := merchantFields[11].Descriptor()
+	merchantDescCapabilities := merchantFields[12].Descriptor()
 	// merchant.DefaultCapabilities holds the default value on creation for the capabilities field.
 	merchant.DefaultCapabilities = merchantDescCapabilities.Default.(string)
 	// merchantDescDisabledReason is the schema descriptor for disabled_reason field.
-	merchantDescDisabledReason := merchantFields[12].Descriptor()
+	merchantDescDisabledReason := merchantFields[13].Descriptor()
 	// merchant.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
 	merchant.DefaultDisabledReason = merchantDescDisabledReason.Default.(string)
 	// merchantDescID is the schema descriptor for id field.
 	merchantDescID := merchantFields[0].Descriptor()
 	// merchant.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	merchant.IDValidator = merchantDescID.Validators[0].(func(string) error)
+	merchantsessionMixin := schema.MerchantSession{}.Mixin()
+	merchantsessionMixinFields0 := merchantsessionMixin[0].Fields()
+	_ = merchantsessionMixinFields0
+	merchantsessionFields := schema.MerchantSession{}.Fields()
+	_ = merchantsessionFields
+	// merchantsessionDescCreatedAt is the schema descriptor for created_at field.
+	merchantsessionDescCreatedAt := merchantsessionMixinFields0[0].Descriptor()
+	// merchantsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	merchantsession.DefaultCreatedAt = merchantsessionDescCreatedAt.Default.(func() time.Time)
+	// merchantsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	merchantsessionDescUpdatedAt := merchantsessionMixinFields0[1].Descriptor()
+	// merchantsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	merchantsession.DefaultUpdatedAt = merchantsessionDescUpdatedAt.Default.(func() time.Time)
+	// merchantsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	merchantsession.UpdateDefaultUpdatedAt = merchantsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// merchantsessionDescLastErrorCode is the schema descriptor for last_error_code field.
+	merchantsessionDescLastErrorCode := merchantsessionFields[4].Descriptor()
+	// merchantsession.DefaultLastErrorCode holds the default value on creation for the last_error_code field.
+	merchantsession.DefaultLastErrorCode = merchantsessionDescLastErrorCode.Default.(string)
+	// merchantsessionDescID is the schema descriptor for id field.
+	merchantsessionDescID := merchantsessionFields[0].Descriptor()
+	// merchantsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	merchantsession.IDValidator = merchantsessionDescID.Validators[0].(func(string) error)
 	notificationMixin := schema.Notification{}.Mixin()
 	notificationMixinFields0 := notificationMixin[0].Fields()
 	_ = notificationMixinFields0

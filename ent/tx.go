@@ -24,6 +24,8 @@ type Tx struct {
 	KYCCheck *KYCCheckClient
 	// Merchant is the client for interacting with the Merchant builders.
 	Merchant *MerchantClient
+	// MerchantSession is the client for interacting with the MerchantSession builders.
+	MerchantSession *MerchantSessionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// Person is the client for interacting with the Person builders.
@@ -173,6 +175,7 @@ func (tx *Tx) init() {
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.KYCCheck = NewKYCCheckClient(tx.config)
 	tx.Merchant = NewMerchantClient(tx.config)
+	tx.MerchantSession = NewMerchantSessionClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.ReviewTask = NewReviewTaskClient(tx.config)

@@ -39,6 +39,14 @@ func (s *onboardingServer) WithdrawBiometricConsent(ctx context.Context, req *id
 	return merchantPB(s.merchants.WithdrawBiometricConsent(ctx, req.GetMerchantId()))
 }
 
+func (s *onboardingServer) StartDocumentVerification(ctx context.Context, req *idgatev1.StartDocumentVerificationRequest) (*idgatev1.VerificationSession, error) {
+	vs, err := s.merchants.StartDocumentVerification(ctx, req.GetMerchantId(), req.GetReturnUrl())
+	if err != nil {
+		return nil, err
+	}
+	return &idgatev1.VerificationSession{SessionId: vs.ID, ClientSecret: vs.ClientSecret, Url: vs.URL, Reused: vs.Reused, Attempt: int32(vs.Attempt)}, nil
+}
+
 func (s *onboardingServer) GetVerificationCostReport(ctx context.Context, req *idgatev1.GetVerificationCostReportRequest) (*idgatev1.VerificationCostReport, error) {
 	if req.GetFrom() == nil {
 		return nil, apperr.Invalid("from", "is required")
@@ -70,7 +78,7 @@ func merchantPB(m onboarding.Merchant, err error) (*idgatev1.Merchant, error) {
 		Id: m.ID, SubaccountId: m.SubaccountID, ExternalId: m.ExternalID, StripeAccountId: m.StripeAccountID,
 		Country: m.Country, BusinessType: m.BusinessType, HighRisk: m.HighRisk, Route: m.Route, Tier: int32(m.Tier),
 		ChargesEnabled: m.ChargesEnabled, PayoutsEnabled: m.PayoutsEnabled, Capabilities: m.Capabilities,
-		NextAction: m.NextAction, BiometricConsent: m.Consent, CreatedAt: timestamppb.New(m.CreatedAt), UpdatedAt: timestamppb.New(m.UpdatedAt),
+		NextAction: m.NextAction, BiometricConsent: m.Consent, KycStatus: m.KYCStatus, CreatedAt: timestamppb.New(m.CreatedAt), UpdatedAt: timestamppb.New(m.UpdatedAt),
 		Requirements: &idgatev1.AccountRequirements{
 			CurrentlyDue: q.CurrentlyDue, EventuallyDue: q.EventuallyDue, PastDue: q.PastDue,
 			PendingVerification: q.PendingVerification, DisabledReason: q.DisabledReason,

@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/testenv"
 )
@@ -153,4 +157,93 @@ func rawRowByMerchant(t *testing.T, db testenv.DB, table, merchantID string) str
 		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:"), "SELECT * FROM "+table+" WHERE merchant_id = ?"
 	}
 	return dumpQuery(t, driver, dsn, q, merchantID)
+}
+
+// sessionEvent delivers a signed identity.verification_session event for a merchant's
+// session, as Stripe would, and waits for it to be processed.
+func (e *env) merchantSessionEvent(t *testing.T, sessionID, merchantID, status, code string, created time.Time) {
+	t.Helper()
+	lastError := "null"
+	if code != "" {
+		lastError = fmt.Sprintf(`{"code":%q}`, code)
+	}
+	id := fmt.Sprintf("evt_ms_%d", time.Now().UnixNano())
+	payload := []byte(fmt.Sprintf(`{"id":%q,"object":"event","api_version":"2023-10-16","created":%d,"livemode":false,"type":"identity.verification_session.%s","data":{"object":{"id":%q,"object":"identity.verification_session","status":%q,"last_error":%s,"metadata":{"merchant_id":%q}}}}`,
+		id, created.Unix(), status, sessionID, status, lastError, merchantID))
+	if code, body := e.deliver("/v1/webhooks/stripe", payload, sign(payload, secret, time.Now())); code != 200 {
+		t.Fatalf("deliver: %d %s", code, body)
+	}
+	if st := e.waitState(id); st != "processed" {
+		t.Fatalf("merchant session event ended %s", st)
+	}
+}
+
+func TestMerchantDocumentVerification(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_API_BASE": testenv.Stripe(t)}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "Marketplace"})
+			consent := &idgatev1.RecordBiometricConsentRequest{Granted: true, IpAddress: "198.51.100.4", UserAgent: "Mozilla/5.0"}
+
+			// A high-risk US merchant starts at tier 3; without consent it cannot.
+			risky, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-risky", Country: "US", BusinessType: "individual", HighRisk: true})
+			if err != nil || risky.Route != "document_liveness" {
+				t.Fatalf("high-risk US merchant: %v %v", risky, err)
+			}
+			if _, err := onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: risky.Id}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("tier 3 before consent: %v", err)
+			}
+			consent.MerchantId = risky.Id
+			if _, err := onb.RecordBiometricConsent(ctx, consent); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			var last string
+			for attempt := 1; attempt <= 3; attempt++ {
+				vs, err := onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: risky.Id})
+				if err != nil || vs.Attempt != int32(attempt) || vs.SessionId == last {
+					t.Fatalf("attempt %d: %v %v", attempt, vs, err)
+				}
+				if again, _ := onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: risky.Id}); !again.GetReused() {
+					t.Fatalf("an open session was not reused: %v", again)
+				}
+				last = vs.SessionId
+				e.merchantSessionEvent(t, vs.SessionId, risky.Id, "requires_input", "selfie_face_mismatch", now.Add(time.Duration(attempt)*time.Second))
+			}
+			m, _ := onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: risky.Id})
+			if m.KycStatus != "review" || m.NextAction != "manual_review" {
+				t.Fatalf("after three failed attempts: %v", m)
+			}
+			if _, err := onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: risky.Id}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("a fourth attempt: %v", err)
+			}
+			tasks, _ := idgatev1.NewAdminServiceClient(e.conn).ListReviewTasks(ctx, &idgatev1.ListReviewTasksRequest{Status: "open"})
+			if len(tasks.GetTasks()) != 1 || tasks.Tasks[0].Priority != "urgent" || tasks.Tasks[0].SubjectId != risky.Id {
+				t.Fatalf("review tasks: %v", tasks)
+			}
+
+			// An Australian merchant passes on the first try; a late processing changes nothing.
+			au, _ := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "au-1", Country: "AU", BusinessType: "individual"})
+			consent.MerchantId = au.Id
+			if _, err := onb.RecordBiometricConsent(ctx, consent); err != nil {
+				t.Fatal(err)
+			}
+			vs, err := onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: au.Id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.merchantSessionEvent(t, vs.SessionId, au.Id, "verified", "", now.Add(10*time.Second))
+			e.merchantSessionEvent(t, vs.SessionId, au.Id, "processing", "", now.Add(5*time.Second))
+			m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: au.Id})
+			if m.KycStatus != "verified" || m.NextAction != "wait_for_stripe_verification" {
+				t.Fatalf("verified AU merchant: %v", m)
+			}
+			r, err := onb.GetVerificationCostReport(ctx, &idgatev1.GetVerificationCostReportRequest{From: timestamppb.New(now.Add(-time.Hour)), Until: timestamppb.New(now.Add(time.Hour))})
+			if err != nil || len(r.Tiers) != 1 || r.Tiers[0].Checks != 4 || r.Tiers[0].Successes != 1 || r.TotalCents != 1000 {
+				t.Fatalf("ledger: %v %v (want 4 tier-3 checks, 1 success, $10)", r, err)
+			}
+		})
+	}
 }

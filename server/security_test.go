@@ -138,6 +138,7 @@ var rolesOf = map[string][]string{
 	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"},
 	"GetVerificationCostReport": {"admin", "operator"},
 	"RecordBiometricConsent":    {"admin", "service"},
+	"StartDocumentVerification": {"admin", "service"},
 	"WithdrawBiometricConsent":  {"admin", "service"},
 	"CreateMerchant":            {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
 	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
@@ -149,7 +150,7 @@ var tenantScoped = []string{
 	"CreateCustomer", "GetCustomer", "CreateVerificationSession", "CheckAccess", "ClearRequirement", "ManualVerify",
 	"RequireVerification", "RefreshFromStripe", "RedactCustomerIdentity", "SimulateVerificationOutcome",
 	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk", "CreateMerchant", "GetMerchant",
-	"RecordBiometricConsent", "WithdrawBiometricConsent", "ClaimReviewTask", "ResolveReviewTask",
+	"RecordBiometricConsent", "WithdrawBiometricConsent", "ClaimReviewTask", "ResolveReviewTask", "StartDocumentVerification",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on

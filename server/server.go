@@ -160,7 +160,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		registry.Handle(t, h(merchants))
 	}
 	for _, t := range identity.SessionEventTypes {
-		registry.Handle(t, customers.HandleSessionEvent)
+		// Merchants' tier-3 sessions carry metadata merchant_id; customers' do not.
+		registry.Handle(t, webhook.ByMetadata("merchant_id", merchants.HandleSessionEvent, customers.HandleSessionEvent))
 	}
 
 	// gRPC.

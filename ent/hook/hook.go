@@ -81,6 +81,18 @@ func (f MerchantFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MerchantMutation", m)
 }
 
+// The MerchantSessionFunc type is an adapter to allow the use of ordinary
+// function as MerchantSession mutator.
+type MerchantSessionFunc func(context.Context, *ent.MerchantSessionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MerchantSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MerchantSessionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MerchantSessionMutation", m)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary
 // function as Notification mutator.
 type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)

@@ -31,6 +31,8 @@ const (
 	FieldHighRisk = "high_risk"
 	// FieldRoute holds the string denoting the route field in the database.
 	FieldRoute = "route"
+	// FieldKycStatus holds the string denoting the kyc_status field in the database.
+	FieldKycStatus = "kyc_status"
 	// FieldChargesEnabled holds the string denoting the charges_enabled field in the database.
 	FieldChargesEnabled = "charges_enabled"
 	// FieldPayoutsEnabled holds the string denoting the payouts_enabled field in the database.
@@ -61,6 +63,7 @@ var Columns = []string{
 	FieldBusinessType,
 	FieldHighRisk,
 	FieldRoute,
+	FieldKycStatus,
 	FieldChargesEnabled,
 	FieldPayoutsEnabled,
 	FieldRequirements,
@@ -89,6 +92,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultHighRisk holds the default value on creation for the "high_risk" field.
 	DefaultHighRisk bool
+	// DefaultKycStatus holds the default value on creation for the "kyc_status" field.
+	DefaultKycStatus string
 	// DefaultChargesEnabled holds the default value on creation for the "charges_enabled" field.
 	DefaultChargesEnabled bool
 	// DefaultPayoutsEnabled holds the default value on creation for the "payouts_enabled" field.
@@ -154,6 +159,11 @@ func ByHighRisk(opts ...sql.OrderTermOption) OrderOption {
 // ByRoute orders the results by the route field.
 func ByRoute(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRoute, opts...).ToFunc()
+}
+
+// ByKycStatus orders the results by the kyc_status field.
+func ByKycStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKycStatus, opts...).ToFunc()
 }
 
 // ByChargesEnabled orders the results by the charges_enabled field.

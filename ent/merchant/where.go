@@ -109,6 +109,11 @@ func Route(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldRoute, v))
 }
 
+// KycStatus applies equality check predicate on the "kyc_status" field. It's identical to KycStatusEQ.
+func KycStatus(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldKycStatus, v))
+}
+
 // ChargesEnabled applies equality check predicate on the "charges_enabled" field. It's identical to ChargesEnabledEQ.
 func ChargesEnabled(v bool) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldChargesEnabled, v))
@@ -632,6 +637,71 @@ func RouteEqualFold(v string) predicate.Merchant {
 // RouteContainsFold applies the ContainsFold predicate on the "route" field.
 func RouteContainsFold(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldContainsFold(FieldRoute, v))
+}
+
+// KycStatusEQ applies the EQ predicate on the "kyc_status" field.
+func KycStatusEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldKycStatus, v))
+}
+
+// KycStatusNEQ applies the NEQ predicate on the "kyc_status" field.
+func KycStatusNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldKycStatus, v))
+}
+
+// KycStatusIn applies the In predicate on the "kyc_status" field.
+func KycStatusIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldKycStatus, vs...))
+}
+
+// KycStatusNotIn applies the NotIn predicate on the "kyc_status" field.
+func KycStatusNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldKycStatus, vs...))
+}
+
+// KycStatusGT applies the GT predicate on the "kyc_status" field.
+func KycStatusGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldKycStatus, v))
+}
+
+// KycStatusGTE applies the GTE predicate on the "kyc_status" field.
+func KycStatusGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldKycStatus, v))
+}
+
+// KycStatusLT applies the LT predicate on the "kyc_status" field.
+func KycStatusLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldKycStatus, v))
+}
+
+// KycStatusLTE applies the LTE predicate on the "kyc_status" field.
+func KycStatusLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldKycStatus, v))
+}
+
+// KycStatusContains applies the Contains predicate on the "kyc_status" field.
+func KycStatusContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldKycStatus, v))
+}
+
+// KycStatusHasPrefix applies the HasPrefix predicate on the "kyc_status" field.
+func KycStatusHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldKycStatus, v))
+}
+
+// KycStatusHasSuffix applies the HasSuffix predicate on the "kyc_status" field.
+func KycStatusHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldKycStatus, v))
+}
+
+// KycStatusEqualFold applies the EqualFold predicate on the "kyc_status" field.
+func KycStatusEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldKycStatus, v))
+}
+
+// KycStatusContainsFold applies the ContainsFold predicate on the "kyc_status" field.
+func KycStatusContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldKycStatus, v))
 }
 
 // ChargesEnabledEQ applies the EQ predicate on the "charges_enabled" field.

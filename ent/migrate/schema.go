@@ -200,6 +200,7 @@ var (
 		{Name: "business_type", Type: field.TypeString},
 		{Name: "high_risk", Type: field.TypeBool, Default: false},
 		{Name: "route", Type: field.TypeString},
+		{Name: "kyc_status", Type: field.TypeString, Default: ""},
 		{Name: "charges_enabled", Type: field.TypeBool, Default: false},
 		{Name: "payouts_enabled", Type: field.TypeBool, Default: false},
 		{Name: "requirements", Type: field.TypeString, Size: 2147483647, Default: "{}"},
@@ -218,6 +219,31 @@ var (
 				Name:    "merchant_subaccount_id_external_id",
 				Unique:  true,
 				Columns: []*schema.Column{MerchantsColumns[3], MerchantsColumns[4]},
+			},
+		},
+	}
+	// MerchantSessionsColumns holds the columns for the "merchant_sessions" table.
+	MerchantSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "merchant_id", Type: field.TypeString},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "status", Type: field.TypeString},
+		{Name: "last_error_code", Type: field.TypeString, Default: ""},
+		{Name: "status_event_at", Type: field.TypeTime, Nullable: true},
+		{Name: "attempt", Type: field.TypeInt},
+	}
+	// MerchantSessionsTable holds the schema information for the "merchant_sessions" table.
+	MerchantSessionsTable = &schema.Table{
+		Name:       "merchant_sessions",
+		Columns:    MerchantSessionsColumns,
+		PrimaryKey: []*schema.Column{MerchantSessionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "merchantsession_merchant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{MerchantSessionsColumns[3], MerchantSessionsColumns[1]},
 			},
 		},
 	}
@@ -397,6 +423,7 @@ var (
 		CustomersTable,
 		KycChecksTable,
 		MerchantsTable,
+		MerchantSessionsTable,
 		NotificationsTable,
 		PersonsTable,
 		ReviewTasksTable,

@@ -24,6 +24,9 @@ type KYCCheck func(*sql.Selector)
 // Merchant is the predicate function for merchant builders.
 type Merchant func(*sql.Selector)
 
+// MerchantSession is the predicate function for merchantsession builders.
+type MerchantSession func(*sql.Selector)
+
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/predicate"
 	"github.com/idgate/idgate/internal/apperr"
@@ -52,6 +53,10 @@ type Check struct {
 
 // RecordCheck writes a check to the ledger, priced by the provider's cost for its tier.
 func (s *Service) RecordCheck(ctx context.Context, c Check) error {
+	return recordCheck(ctx, s.store.Ent, c)
+}
+
+func recordCheck(ctx context.Context, client *ent.Client, c Check) error {
 	costs, ok := DefaultCosts[c.Provider]
 	if !ok {
 		return apperr.Invalid("provider", "unknown provider %q", c.Provider)
@@ -59,14 +64,14 @@ func (s *Service) RecordCheck(ctx context.Context, c Check) error {
 	if !slices.Contains([]string{OutcomeMatch, OutcomeNoMatch, OutcomeError, OutcomeCanceled}, c.Outcome) {
 		return apperr.Invalid("outcome", "must be match, no_match, error or canceled")
 	}
-	m, err := s.store.Ent.Merchant.Get(ctx, c.MerchantID)
+	m, err := client.Merchant.Get(ctx, c.MerchantID)
 	if err != nil {
 		return store.MapError(err, "merchant "+c.MerchantID)
 	}
 	if c.At.IsZero() {
 		c.At = time.Now().UTC()
 	}
-	return s.store.Ent.KYCCheck.Create().SetID(store.NewID("chk")).SetMerchantID(m.ID).SetSubaccountID(m.SubaccountID).
+	return client.KYCCheck.Create().SetID(store.NewID("chk")).SetMerchantID(m.ID).SetSubaccountID(m.SubaccountID).
 		SetCountry(m.Country).SetProvider(c.Provider).SetTier(c.Tier).SetOutcome(c.Outcome).
 		SetLatencyMs(int(c.Latency.Milliseconds())).SetCostCents(costs[c.Tier]).SetTransactionID(c.TransactionID).
 		SetAt(c.At).Exec(ctx)

@@ -23,6 +23,8 @@ import (
 // StripeConnect is the part of Stripe this package uses.
 type StripeConnect interface {
 	CreateConnectAccount(ctx context.Context, p stripe.AccountParams, idempotencyKey string) (string, error)
+	CreateVerificationSession(ctx context.Context, p stripe.SessionParams, idempotencyKey string) (stripe.VerificationSession, error)
+	GetVerificationSession(ctx context.Context, id string) (stripe.VerificationSession, error)
 }
 
 // Service onboards merchants.
@@ -70,6 +72,7 @@ type Merchant struct {
 	Capabilities                                                                map[string]string
 	Persons                                                                     []Person
 	Consent                                                                     string // "", "granted" or "declined"
+	KYCStatus                                                                   string // "", verified, failed, review
 	NextAction                                                                  string
 	CreatedAt, UpdatedAt                                                        time.Time
 }
@@ -166,6 +169,7 @@ func (s *Service) view(ctx context.Context, r *ent.Merchant) (Merchant, error) {
 		ID: r.ID, SubaccountID: r.SubaccountID, ExternalID: r.ExternalID, Country: r.Country,
 		BusinessType: r.BusinessType, Route: r.Route, Tier: Tier(r.Route), HighRisk: r.HighRisk,
 		ChargesEnabled: r.ChargesEnabled, PayoutsEnabled: r.PayoutsEnabled, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		KYCStatus: r.KycStatus,
 	}
 	if r.StripeAccountID != nil {
 		m.StripeAccountID = *r.StripeAccountID
@@ -201,9 +205,9 @@ func nextAction(m Merchant) string {
 		return "none"
 	case len(q.PastDue) > 0 || len(q.CurrentlyDue) > 0 || len(q.Errors) > 0:
 		return Remediate(q)
-	case len(q.PendingVerification) > 0:
+	case len(q.PendingVerification) > 0 || m.KYCStatus == KYCVerified:
 		return "wait_for_stripe_verification"
-	case m.Consent == "declined":
+	case m.KYCStatus == KYCReview || m.Consent == "declined":
 		return "manual_review" // the non-biometric path
 	case m.Route == RouteDocumentLiveness && m.Consent == "granted":
 		return ActionDocument

@@ -48,6 +48,20 @@ func (r *Registry) Handle(eventType string, h Handler) {
 	r.handlers[eventType] = h
 }
 
+// ByMetadata routes an event to ifSet when its data.object carries metadata[key], else to
+// otherwise: one event type, two owners (a customer's or a merchant's session).
+func ByMetadata(key string, ifSet, otherwise Handler) Handler {
+	return func(ctx context.Context, ev Event) error {
+		var obj struct {
+			Metadata map[string]string `json:"metadata"`
+		}
+		if json.Unmarshal(ev.Object, &obj) == nil && obj.Metadata[key] != "" {
+			return ifSet(ctx, ev)
+		}
+		return otherwise(ctx, ev)
+	}
+}
+
 // ProcessArgs is the job that processes one stored event.
 type ProcessArgs struct {
 	EventID string `json:"event_id"`

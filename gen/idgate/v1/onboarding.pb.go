@@ -269,8 +269,10 @@ type Merchant struct {
 	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// "" (not asked yet), "granted" or "declined" (declined or withdrawn).
 	BiometricConsent string `protobuf:"bytes,18,opt,name=biometric_consent,json=biometricConsent,proto3" json:"biometric_consent,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// idgate's own verification: "" (not yet), "verified" or "review".
+	KycStatus     string `protobuf:"bytes,19,opt,name=kyc_status,json=kycStatus,proto3" json:"kyc_status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Merchant) Reset() {
@@ -429,6 +431,13 @@ func (x *Merchant) GetBiometricConsent() string {
 	return ""
 }
 
+func (x *Merchant) GetKycStatus() string {
+	if x != nil {
+		return x.KycStatus
+	}
+	return ""
+}
+
 type RecordBiometricConsentRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	MerchantId string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
@@ -507,6 +516,58 @@ func (x *RecordBiometricConsentRequest) GetLegalBasis() string {
 	return ""
 }
 
+type StartDocumentVerificationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MerchantId    string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
+	ReturnUrl     string                 `protobuf:"bytes,2,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartDocumentVerificationRequest) Reset() {
+	*x = StartDocumentVerificationRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartDocumentVerificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartDocumentVerificationRequest) ProtoMessage() {}
+
+func (x *StartDocumentVerificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartDocumentVerificationRequest.ProtoReflect.Descriptor instead.
+func (*StartDocumentVerificationRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *StartDocumentVerificationRequest) GetMerchantId() string {
+	if x != nil {
+		return x.MerchantId
+	}
+	return ""
+}
+
+func (x *StartDocumentVerificationRequest) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
+}
+
 type WithdrawBiometricConsentRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MerchantId    string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
@@ -516,7 +577,7 @@ type WithdrawBiometricConsentRequest struct {
 
 func (x *WithdrawBiometricConsentRequest) Reset() {
 	*x = WithdrawBiometricConsentRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -528,7 +589,7 @@ func (x *WithdrawBiometricConsentRequest) String() string {
 func (*WithdrawBiometricConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawBiometricConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -541,7 +602,7 @@ func (x *WithdrawBiometricConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawBiometricConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawBiometricConsentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WithdrawBiometricConsentRequest) GetMerchantId() string {
@@ -567,7 +628,7 @@ type AccountRequirements struct {
 
 func (x *AccountRequirements) Reset() {
 	*x = AccountRequirements{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -579,7 +640,7 @@ func (x *AccountRequirements) String() string {
 func (*AccountRequirements) ProtoMessage() {}
 
 func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -592,7 +653,7 @@ func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequirements.ProtoReflect.Descriptor instead.
 func (*AccountRequirements) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AccountRequirements) GetCurrentlyDue() []string {
@@ -656,7 +717,7 @@ type RequirementError struct {
 
 func (x *RequirementError) Reset() {
 	*x = RequirementError{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +729,7 @@ func (x *RequirementError) String() string {
 func (*RequirementError) ProtoMessage() {}
 
 func (x *RequirementError) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +742,7 @@ func (x *RequirementError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequirementError.ProtoReflect.Descriptor instead.
 func (*RequirementError) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RequirementError) GetCode() string {
@@ -718,7 +779,7 @@ type MerchantPerson struct {
 
 func (x *MerchantPerson) Reset() {
 	*x = MerchantPerson{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -730,7 +791,7 @@ func (x *MerchantPerson) String() string {
 func (*MerchantPerson) ProtoMessage() {}
 
 func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -743,7 +804,7 @@ func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MerchantPerson.ProtoReflect.Descriptor instead.
 func (*MerchantPerson) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MerchantPerson) GetId() string {
@@ -784,7 +845,7 @@ type CreateMerchantRequest struct {
 
 func (x *CreateMerchantRequest) Reset() {
 	*x = CreateMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +857,7 @@ func (x *CreateMerchantRequest) String() string {
 func (*CreateMerchantRequest) ProtoMessage() {}
 
 func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +870,7 @@ func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMerchantRequest.ProtoReflect.Descriptor instead.
 func (*CreateMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{9}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateMerchantRequest) GetSubaccountId() string {
@@ -863,7 +924,7 @@ type GetMerchantRequest struct {
 
 func (x *GetMerchantRequest) Reset() {
 	*x = GetMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +936,7 @@ func (x *GetMerchantRequest) String() string {
 func (*GetMerchantRequest) ProtoMessage() {}
 
 func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +949,7 @@ func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMerchantRequest.ProtoReflect.Descriptor instead.
 func (*GetMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{10}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetMerchantRequest) GetId() string {
@@ -902,7 +963,7 @@ var File_idgate_v1_onboarding_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\n" +
-	"\x1aidgate/v1/onboarding.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x01\n" +
+	"\x1aidgate/v1/onboarding.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18idgate/v1/identity.proto\"\xa9\x01\n" +
 	" GetVerificationCostReportRequest\x12.\n" +
 	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x120\n" +
 	"\x05until\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12#\n" +
@@ -920,7 +981,7 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\tsuccesses\x18\x03 \x01(\x05R\tsuccesses\x12!\n" +
 	"\fsuccess_rate\x18\x04 \x01(\x01R\vsuccessRate\x12\x1d\n" +
 	"\n" +
-	"cost_cents\x18\x05 \x01(\x03R\tcostCents\"\xad\x06\n" +
+	"cost_cents\x18\x05 \x01(\x03R\tcostCents\"\xcc\x06\n" +
 	"\bMerchant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12\x1f\n" +
@@ -944,7 +1005,9 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"created_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12+\n" +
-	"\x11biometric_consent\x18\x12 \x01(\tR\x10biometricConsent\x1a?\n" +
+	"\x11biometric_consent\x18\x12 \x01(\tR\x10biometricConsent\x12\x1d\n" +
+	"\n" +
+	"kyc_status\x18\x13 \x01(\tR\tkycStatus\x1a?\n" +
 	"\x11CapabilitiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb9\x01\n" +
@@ -957,7 +1020,12 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\n" +
 	"user_agent\x18\x04 \x01(\tR\tuserAgent\x12\x1f\n" +
 	"\vlegal_basis\x18\x05 \x01(\tR\n" +
-	"legalBasis\"B\n" +
+	"legalBasis\"b\n" +
+	" StartDocumentVerificationRequest\x12\x1f\n" +
+	"\vmerchant_id\x18\x01 \x01(\tR\n" +
+	"merchantId\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\x02 \x01(\tR\treturnUrl\"B\n" +
 	"\x1fWithdrawBiometricConsentRequest\x12\x1f\n" +
 	"\vmerchant_id\x18\x01 \x01(\tR\n" +
 	"merchantId\"\xd4\x02\n" +
@@ -986,12 +1054,13 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1b\n" +
 	"\thigh_risk\x18\x06 \x01(\bR\bhighRisk\"$\n" +
 	"\x12GetMerchantRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xa5\x05\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xce\x06\n" +
 	"\x18ConnectOnboardingService\x12a\n" +
 	"\x0eCreateMerchant\x12 .idgate.v1.CreateMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/merchants\x12]\n" +
 	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}\x12\x91\x01\n" +
 	"\x16RecordBiometricConsent\x12(.idgate.v1.RecordBiometricConsentRequest\x1a\x13.idgate.v1.Merchant\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/merchants/{merchant_id}/biometric-consent\x12\x9e\x01\n" +
-	"\x18WithdrawBiometricConsent\x12*.idgate.v1.WithdrawBiometricConsentRequest\x1a\x13.idgate.v1.Merchant\"A\x82\xd3\xe4\x93\x02;:\x01*\"6/v1/merchants/{merchant_id}/biometric-consent:withdraw\x12\x91\x01\n" +
+	"\x18WithdrawBiometricConsent\x12*.idgate.v1.WithdrawBiometricConsentRequest\x1a\x13.idgate.v1.Merchant\"A\x82\xd3\xe4\x93\x02;:\x01*\"6/v1/merchants/{merchant_id}/biometric-consent:withdraw\x12\xa6\x01\n" +
+	"\x19StartDocumentVerification\x12+.idgate.v1.StartDocumentVerificationRequest\x1a\x1e.idgate.v1.VerificationSession\"<\x82\xd3\xe4\x93\x026:\x01*\"1/v1/merchants/{merchant_id}/verification-sessions\x12\x91\x01\n" +
 	"\x19GetVerificationCostReport\x12+.idgate.v1.GetVerificationCostReportRequest\x1a!.idgate.v1.VerificationCostReport\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/verification-cost-reportB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
@@ -1006,45 +1075,49 @@ func file_idgate_v1_onboarding_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_onboarding_proto_rawDescData
 }
 
-var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_idgate_v1_onboarding_proto_goTypes = []any{
 	(*GetVerificationCostReportRequest)(nil), // 0: idgate.v1.GetVerificationCostReportRequest
 	(*VerificationCostReport)(nil),           // 1: idgate.v1.VerificationCostReport
 	(*TierCost)(nil),                         // 2: idgate.v1.TierCost
 	(*Merchant)(nil),                         // 3: idgate.v1.Merchant
 	(*RecordBiometricConsentRequest)(nil),    // 4: idgate.v1.RecordBiometricConsentRequest
-	(*WithdrawBiometricConsentRequest)(nil),  // 5: idgate.v1.WithdrawBiometricConsentRequest
-	(*AccountRequirements)(nil),              // 6: idgate.v1.AccountRequirements
-	(*RequirementError)(nil),                 // 7: idgate.v1.RequirementError
-	(*MerchantPerson)(nil),                   // 8: idgate.v1.MerchantPerson
-	(*CreateMerchantRequest)(nil),            // 9: idgate.v1.CreateMerchantRequest
-	(*GetMerchantRequest)(nil),               // 10: idgate.v1.GetMerchantRequest
-	nil,                                      // 11: idgate.v1.Merchant.CapabilitiesEntry
-	(*timestamppb.Timestamp)(nil),            // 12: google.protobuf.Timestamp
+	(*StartDocumentVerificationRequest)(nil), // 5: idgate.v1.StartDocumentVerificationRequest
+	(*WithdrawBiometricConsentRequest)(nil),  // 6: idgate.v1.WithdrawBiometricConsentRequest
+	(*AccountRequirements)(nil),              // 7: idgate.v1.AccountRequirements
+	(*RequirementError)(nil),                 // 8: idgate.v1.RequirementError
+	(*MerchantPerson)(nil),                   // 9: idgate.v1.MerchantPerson
+	(*CreateMerchantRequest)(nil),            // 10: idgate.v1.CreateMerchantRequest
+	(*GetMerchantRequest)(nil),               // 11: idgate.v1.GetMerchantRequest
+	nil,                                      // 12: idgate.v1.Merchant.CapabilitiesEntry
+	(*timestamppb.Timestamp)(nil),            // 13: google.protobuf.Timestamp
+	(*VerificationSession)(nil),              // 14: idgate.v1.VerificationSession
 }
 var file_idgate_v1_onboarding_proto_depIdxs = []int32{
-	12, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
-	12, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
+	13, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
+	13, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
 	2,  // 2: idgate.v1.VerificationCostReport.tiers:type_name -> idgate.v1.TierCost
-	6,  // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
-	11, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
-	8,  // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
-	12, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
-	12, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
-	7,  // 8: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
-	12, // 9: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
-	9,  // 10: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
-	10, // 11: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
+	7,  // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
+	12, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
+	9,  // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
+	13, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
+	13, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
+	8,  // 8: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
+	13, // 9: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
+	10, // 10: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
+	11, // 11: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
 	4,  // 12: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:input_type -> idgate.v1.RecordBiometricConsentRequest
-	5,  // 13: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
-	0,  // 14: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
-	3,  // 15: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
-	3,  // 16: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
-	3,  // 17: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
-	3,  // 18: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
-	1,  // 19: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
-	15, // [15:20] is the sub-list for method output_type
-	10, // [10:15] is the sub-list for method input_type
+	6,  // 13: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
+	5,  // 14: idgate.v1.ConnectOnboardingService.StartDocumentVerification:input_type -> idgate.v1.StartDocumentVerificationRequest
+	0,  // 15: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
+	3,  // 16: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
+	3,  // 17: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
+	3,  // 18: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
+	3,  // 19: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
+	14, // 20: idgate.v1.ConnectOnboardingService.StartDocumentVerification:output_type -> idgate.v1.VerificationSession
+	1,  // 21: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
+	16, // [16:22] is the sub-list for method output_type
+	10, // [10:16] is the sub-list for method input_type
 	10, // [10:10] is the sub-list for extension type_name
 	10, // [10:10] is the sub-list for extension extendee
 	0,  // [0:10] is the sub-list for field type_name
@@ -1055,13 +1128,14 @@ func file_idgate_v1_onboarding_proto_init() {
 	if File_idgate_v1_onboarding_proto != nil {
 		return
 	}
+	file_idgate_v1_identity_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_onboarding_proto_rawDesc), len(file_idgate_v1_onboarding_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

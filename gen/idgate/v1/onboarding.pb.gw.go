@@ -191,6 +191,51 @@ func local_request_ConnectOnboardingService_WithdrawBiometricConsent_0(ctx conte
 	return msg, metadata, err
 }
 
+func request_ConnectOnboardingService_StartDocumentVerification_0(ctx context.Context, marshaler runtime.Marshaler, client ConnectOnboardingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq StartDocumentVerificationRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["merchant_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "merchant_id")
+	}
+	protoReq.MerchantId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "merchant_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.StartDocumentVerification(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ConnectOnboardingService_StartDocumentVerification_0(ctx context.Context, marshaler runtime.Marshaler, server ConnectOnboardingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq StartDocumentVerificationRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["merchant_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "merchant_id")
+	}
+	protoReq.MerchantId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "merchant_id", err)
+	}
+	msg, err := server.StartDocumentVerification(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_ConnectOnboardingService_GetVerificationCostReport_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
 func request_ConnectOnboardingService_GetVerificationCostReport_0(ctx context.Context, marshaler runtime.Marshaler, client ConnectOnboardingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -311,6 +356,26 @@ func RegisterConnectOnboardingServiceHandlerServer(ctx context.Context, mux *run
 			return
 		}
 		forward_ConnectOnboardingService_WithdrawBiometricConsent_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_ConnectOnboardingService_StartDocumentVerification_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/idgate.v1.ConnectOnboardingService/StartDocumentVerification", runtime.WithHTTPPathPattern("/v1/merchants/{merchant_id}/verification-sessions"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ConnectOnboardingService_StartDocumentVerification_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ConnectOnboardingService_StartDocumentVerification_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_ConnectOnboardingService_GetVerificationCostReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -440,6 +505,23 @@ func RegisterConnectOnboardingServiceHandlerClient(ctx context.Context, mux *run
 		}
 		forward_ConnectOnboardingService_WithdrawBiometricConsent_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ConnectOnboardingService_StartDocumentVerification_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/idgate.v1.ConnectOnboardingService/StartDocumentVerification", runtime.WithHTTPPathPattern("/v1/merchants/{merchant_id}/verification-sessions"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ConnectOnboardingService_StartDocumentVerification_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ConnectOnboardingService_StartDocumentVerification_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ConnectOnboardingService_GetVerificationCostReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -465,6 +547,7 @@ var (
 	pattern_ConnectOnboardingService_GetMerchant_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "merchants", "id"}, ""))
 	pattern_ConnectOnboardingService_RecordBiometricConsent_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "merchants", "merchant_id", "biometric-consent"}, ""))
 	pattern_ConnectOnboardingService_WithdrawBiometricConsent_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "merchants", "merchant_id", "biometric-consent"}, "withdraw"))
+	pattern_ConnectOnboardingService_StartDocumentVerification_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "merchants", "merchant_id", "verification-sessions"}, ""))
 	pattern_ConnectOnboardingService_GetVerificationCostReport_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "verification-cost-report"}, ""))
 )
 
@@ -473,5 +556,6 @@ var (
 	forward_ConnectOnboardingService_GetMerchant_0               = runtime.ForwardResponseMessage
 	forward_ConnectOnboardingService_RecordBiometricConsent_0    = runtime.ForwardResponseMessage
 	forward_ConnectOnboardingService_WithdrawBiometricConsent_0  = runtime.ForwardResponseMessage
+	forward_ConnectOnboardingService_StartDocumentVerification_0 = runtime.ForwardResponseMessage
 	forward_ConnectOnboardingService_GetVerificationCostReport_0 = runtime.ForwardResponseMessage
 )

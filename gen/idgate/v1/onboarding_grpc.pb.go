@@ -23,6 +23,7 @@ const (
 	ConnectOnboardingService_GetMerchant_FullMethodName               = "/idgate.v1.ConnectOnboardingService/GetMerchant"
 	ConnectOnboardingService_RecordBiometricConsent_FullMethodName    = "/idgate.v1.ConnectOnboardingService/RecordBiometricConsent"
 	ConnectOnboardingService_WithdrawBiometricConsent_FullMethodName  = "/idgate.v1.ConnectOnboardingService/WithdrawBiometricConsent"
+	ConnectOnboardingService_StartDocumentVerification_FullMethodName = "/idgate.v1.ConnectOnboardingService/StartDocumentVerification"
 	ConnectOnboardingService_GetVerificationCostReport_FullMethodName = "/idgate.v1.ConnectOnboardingService/GetVerificationCostReport"
 )
 
@@ -44,6 +45,10 @@ type ConnectOnboardingServiceClient interface {
 	RecordBiometricConsent(ctx context.Context, in *RecordBiometricConsentRequest, opts ...grpc.CallOption) (*Merchant, error)
 	// WithdrawBiometricConsent withdraws a grant; verification continues without biometrics.
 	WithdrawBiometricConsent(ctx context.Context, in *WithdrawBiometricConsentRequest, opts ...grpc.CallOption) (*Merchant, error)
+	// StartDocumentVerification returns the merchant's open tier-3 Stripe Identity session
+	// (document + matching selfie + live capture) or starts one; biometric consent comes
+	// first, and after three attempts an urgent review takes over.
+	StartDocumentVerification(ctx context.Context, in *StartDocumentVerificationRequest, opts ...grpc.CallOption) (*VerificationSession, error)
 	// GetVerificationCostReport computes seed 003's cost table from the recorded checks of a
 	// period: counts, success rate and cost per tier, total, per merchant and per 1,000.
 	GetVerificationCostReport(ctx context.Context, in *GetVerificationCostReportRequest, opts ...grpc.CallOption) (*VerificationCostReport, error)
@@ -97,6 +102,16 @@ func (c *connectOnboardingServiceClient) WithdrawBiometricConsent(ctx context.Co
 	return out, nil
 }
 
+func (c *connectOnboardingServiceClient) StartDocumentVerification(ctx context.Context, in *StartDocumentVerificationRequest, opts ...grpc.CallOption) (*VerificationSession, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerificationSession)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_StartDocumentVerification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *connectOnboardingServiceClient) GetVerificationCostReport(ctx context.Context, in *GetVerificationCostReportRequest, opts ...grpc.CallOption) (*VerificationCostReport, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(VerificationCostReport)
@@ -125,6 +140,10 @@ type ConnectOnboardingServiceServer interface {
 	RecordBiometricConsent(context.Context, *RecordBiometricConsentRequest) (*Merchant, error)
 	// WithdrawBiometricConsent withdraws a grant; verification continues without biometrics.
 	WithdrawBiometricConsent(context.Context, *WithdrawBiometricConsentRequest) (*Merchant, error)
+	// StartDocumentVerification returns the merchant's open tier-3 Stripe Identity session
+	// (document + matching selfie + live capture) or starts one; biometric consent comes
+	// first, and after three attempts an urgent review takes over.
+	StartDocumentVerification(context.Context, *StartDocumentVerificationRequest) (*VerificationSession, error)
 	// GetVerificationCostReport computes seed 003's cost table from the recorded checks of a
 	// period: counts, success rate and cost per tier, total, per merchant and per 1,000.
 	GetVerificationCostReport(context.Context, *GetVerificationCostReportRequest) (*VerificationCostReport, error)
@@ -149,6 +168,9 @@ func (UnimplementedConnectOnboardingServiceServer) RecordBiometricConsent(contex
 }
 func (UnimplementedConnectOnboardingServiceServer) WithdrawBiometricConsent(context.Context, *WithdrawBiometricConsentRequest) (*Merchant, error) {
 	return nil, status.Error(codes.Unimplemented, "method WithdrawBiometricConsent not implemented")
+}
+func (UnimplementedConnectOnboardingServiceServer) StartDocumentVerification(context.Context, *StartDocumentVerificationRequest) (*VerificationSession, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartDocumentVerification not implemented")
 }
 func (UnimplementedConnectOnboardingServiceServer) GetVerificationCostReport(context.Context, *GetVerificationCostReportRequest) (*VerificationCostReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetVerificationCostReport not implemented")
@@ -247,6 +269,24 @@ func _ConnectOnboardingService_WithdrawBiometricConsent_Handler(srv interface{},
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ConnectOnboardingService_StartDocumentVerification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartDocumentVerificationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).StartDocumentVerification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_StartDocumentVerification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).StartDocumentVerification(ctx, req.(*StartDocumentVerificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ConnectOnboardingService_GetVerificationCostReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetVerificationCostReportRequest)
 	if err := dec(in); err != nil {
@@ -287,6 +327,10 @@ var ConnectOnboardingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "WithdrawBiometricConsent",
 			Handler:    _ConnectOnboardingService_WithdrawBiometricConsent_Handler,
+		},
+		{
+			MethodName: "StartDocumentVerification",
+			Handler:    _ConnectOnboardingService_StartDocumentVerification_Handler,
 		},
 		{
 			MethodName: "GetVerificationCostReport",

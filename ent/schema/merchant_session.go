@@ -1,0 +1,32 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// MerchantSession is a tier-3 Stripe Identity session (document + matching selfie + live
+// capture) of a merchant's representative: a reference and its status, never documents.
+type MerchantSession struct{ ent.Schema }
+
+// Mixin of the MerchantSession.
+func (MerchantSession) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+
+// Fields of the MerchantSession.
+func (MerchantSession) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("id").Immutable().NotEmpty(), // vs_...
+		field.String("merchant_id").Immutable(),
+		field.String("subaccount_id").Immutable(),
+		field.String("status"), // Stripe's: requires_input, processing, verified, canceled
+		field.String("last_error_code").Default(""),
+		field.Time("status_event_at").Optional().Nillable(),
+		field.Int("attempt").Immutable(),
+	}
+}
+
+// Indexes of the MerchantSession.
+func (MerchantSession) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("merchant_id", "created_at")}
+}

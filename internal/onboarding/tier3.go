@@ -1,0 +1,171 @@
+package onboarding
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/merchantsession"
+	"github.com/idgate/idgate/ent/reviewtask"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
+	"github.com/idgate/idgate/internal/webhook"
+)
+
+// KYC statuses of a merchant.
+const (
+	KYCVerified = "verified"
+	KYCReview   = "review"
+)
+
+// MaxDocumentAttempts is seed 003's limit on tier-3 sessions before manual review.
+const MaxDocumentAttempts = 3
+
+// Session is what a client needs to launch Stripe Identity for a merchant.
+type Session struct {
+	ID, ClientSecret, URL string
+	Reused                bool
+	Attempt               int
+}
+
+// StartDocumentVerification returns the merchant's open tier-3 session or starts one:
+// document + matching selfie + live capture, after biometric consent. Past three attempts
+// an urgent review task takes over.
+func (s *Service) StartDocumentVerification(ctx context.Context, merchantID, returnURL string) (Session, error) {
+	m, err := s.merchant(ctx, merchantID)
+	if err != nil {
+		return Session{}, err
+	}
+	switch consent, err := s.consentState(ctx, m.ID); {
+	case err != nil:
+		return Session{}, err
+	case m.KycStatus == KYCVerified:
+		return Session{}, apperr.FailedPrecondition("merchant %s is already verified", m.ID)
+	case m.KycStatus == KYCReview:
+		return Session{}, apperr.FailedPrecondition("merchant %s is in manual review", m.ID)
+	case consent != "granted":
+		return Session{}, apperr.FailedPrecondition("record merchant %s's biometric consent first; without it the merchant goes to manual review", m.ID)
+	}
+	sessions, err := s.store.Reader.MerchantSession.Query().Where(merchantsession.MerchantID(m.ID)).
+		Order(ent.Desc(merchantsession.FieldCreatedAt)).All(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	if len(sessions) > 0 && (sessions[0].Status == "processing" || sessions[0].Status == "requires_input" && sessions[0].LastErrorCode == "") {
+		vs, err := s.stripe.GetVerificationSession(ctx, sessions[0].ID)
+		if err != nil {
+			return Session{}, err
+		}
+		return Session{ID: sessions[0].ID, ClientSecret: vs.ClientSecret, URL: vs.URL, Reused: true, Attempt: sessions[0].Attempt}, nil
+	}
+	if len(sessions) >= MaxDocumentAttempts {
+		if err := s.toReview(ctx, m, ReasonMaxAttempts, reviewtask.PriorityUrgent); err != nil {
+			return Session{}, err
+		}
+		return Session{}, apperr.FailedPrecondition("merchant %s has used all %d document attempts; it is in manual review", m.ID, MaxDocumentAttempts)
+	}
+	attempt := len(sessions) + 1
+	vs, err := s.stripe.CreateVerificationSession(ctx, stripe.SessionParams{
+		RequireMatchingSelfie: true, RequireLiveCapture: true, AllowedTypes: []string{"driving_license", "id_card", "passport"},
+		ReturnURL: returnURL,
+		Metadata:  map[string]string{"merchant_id": m.ID, "subaccount_id": m.SubaccountID, "attempt": fmt.Sprint(attempt)},
+	}, fmt.Sprintf("merchant:%s:verification_session:%d", m.ID, attempt))
+	if err != nil {
+		return Session{}, err
+	}
+	err = s.store.Ent.MerchantSession.Create().SetID(vs.ID).SetMerchantID(m.ID).SetSubaccountID(m.SubaccountID).
+		SetStatus("requires_input").SetAttempt(attempt).Exec(ctx)
+	if err != nil && !ent.IsConstraintError(err) { // a racing call recorded the same session
+		return Session{}, err
+	}
+	return Session{ID: vs.ID, ClientSecret: vs.ClientSecret, URL: vs.URL, Attempt: attempt}, nil
+}
+
+// ReasonMaxAttempts and ReasonCanceled are review reasons of tier 3.
+const (
+	ReasonMaxAttempts = "max_attempts_exceeded"
+	ReasonCanceled    = "verification_canceled"
+)
+
+func (s *Service) toReview(ctx context.Context, m *ent.Merchant, reason string, p reviewtask.Priority) error {
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
+			return err
+		}
+		return openMerchantReview(ctx, tx, m, reason, p)
+	})
+}
+
+// HandleSessionEvent applies an identity.verification_session.* event of a merchant's
+// tier-3 session, in order (verified and canceled are final; older events are ignored),
+// and records each outcome in the cost ledger.
+func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) error {
+	var obj struct {
+		ID        string `json:"id"`
+		Status    string `json:"status"`
+		LastError *struct {
+			Code string `json:"code"`
+		} `json:"last_error"`
+	}
+	if err := json.Unmarshal(ev.Object, &obj); err != nil || obj.ID == "" {
+		return fmt.Errorf("decode verification session of %s: %v", ev.ID, err)
+	}
+	code := ""
+	if obj.LastError != nil {
+		code = obj.LastError.Code
+	}
+	if ev.Type == "identity.verification_session.redacted" {
+		return nil
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		sess, err := tx.MerchantSession.Get(ctx, obj.ID)
+		if ent.IsNotFound(err) {
+			return fmt.Errorf("merchant verification session %s is not recorded yet", obj.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if sess.Status == "verified" || sess.Status == "canceled" || sess.StatusEventAt != nil && ev.Created.Before(*sess.StatusEventAt) {
+			return nil
+		}
+		if err := sess.Update().SetStatus(obj.Status).SetLastErrorCode(code).SetStatusEventAt(ev.Created).Exec(ctx); err != nil {
+			return err
+		}
+		m, err := tx.Merchant.Get(ctx, sess.MerchantID)
+		if err != nil {
+			return err
+		}
+		check := Check{MerchantID: m.ID, Provider: ProviderStripeIdentity, Tier: 3, TransactionID: sess.ID,
+			Latency: max(0, ev.Created.Sub(sess.CreatedAt)), At: ev.Created}
+		switch {
+		case obj.Status == "verified":
+			check.Outcome = OutcomeMatch
+			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).Exec(ctx); err != nil {
+				return err
+			}
+		case obj.Status == "canceled":
+			check.Outcome = OutcomeCanceled
+			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
+				return err
+			}
+			if err := openMerchantReview(ctx, tx, m, ReasonCanceled, reviewtask.PriorityHigh); err != nil {
+				return err
+			}
+		case obj.Status == "requires_input" && code != "":
+			check.Outcome = OutcomeNoMatch
+			if sess.Attempt >= MaxDocumentAttempts {
+				if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
+					return err
+				}
+				if err := openMerchantReview(ctx, tx, m, ReasonMaxAttempts, reviewtask.PriorityUrgent); err != nil {
+					return err
+				}
+			}
+		default:
+			return nil // processing, or waiting for the first submission
+		}
+		return recordCheck(ctx, tx.Client, check)
+	})
+}
