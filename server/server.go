@@ -100,6 +100,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, err
 		}
 	}
+	// Every create and update of an audited entity is logged in the same transaction.
+	s.store.Ent.Use(audit.Hook)
 	if !cfg.StripeConfigured() {
 		log.Warn("Stripe is not configured: calls that need Stripe answer Unavailable; set STRIPE_SECRET_KEY, or STRIPE_API_BASE to a stripe-mock")
 	}
@@ -138,9 +140,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, fmt.Errorf("bootstrap API key: %w", err)
 		}
 	}
-	// Every create and update of customers, subaccounts and keys is audited in its own
-	// transaction.
-	s.store.Ent.Use(audit.Hook)
 
 	// Workers and webhook handlers of each capability. (River looks workers up when it
 	// works a job, so they can join the bundle after the client exists.)
@@ -183,20 +182,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	s.grpc = newGRPCServer(log, metrics, s.health, authn, limits, services{
 		admin: &adminServer{keys: keys, log: audit.NewLog(s.store), reviews: review.NewService(s.store, map[string]review.Resolver{
-			"customer": func(ctx context.Context, id, decision, notes string) error {
-				if decision != review.Approve {
-					return nil // the customer stays failed
-				}
-				_, err := customers.ManualVerify(ctx, id, "", notes)
-				return err
-			},
-			"merchant": func(ctx context.Context, id, decision, _ string) error {
-				outcome := onboarding.OutcomeMatch
-				if decision != review.Approve {
-					outcome = onboarding.OutcomeNoMatch
-				}
-				return merchants.RecordCheck(ctx, onboarding.Check{MerchantID: id, Provider: onboarding.ProviderManual, Tier: 4, Outcome: outcome})
-			},
+			"customer": customers.ResolveReview,
+			"merchant": merchants.ResolveReview,
 		})},
 		identity:   &identityServer{customers: customers, intake: intake},
 		onboarding: &onboardingServer{merchants: merchants},

@@ -24,7 +24,7 @@ func (Merchant) Fields() []ent.Field {
 		field.Bool("high_risk").Default(false),
 		// Where verification starts: database_kyc (tier 1) or document_liveness (tier 3).
 		field.String("route"),
-		// Outcome of idgate's own verification: "" (not yet), verified, failed, review.
+		// Outcome of idgate's own verification: "" (not yet), verified, review, rejected.
 		field.String("kyc_status").Default(""),
 		field.Bool("charges_enabled").Default(false),
 		field.Bool("payouts_enabled").Default(false),

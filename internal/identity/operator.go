@@ -145,3 +145,13 @@ func (s *Service) RefreshFromStripe(ctx context.Context, id string) (Customer, e
 	}
 	return s.GetCustomer(ctx, id)
 }
+
+// ResolveReview acts on an operator's decision about a customer in manual review:
+// approval verifies them manually; rejection leaves them failed.
+func (s *Service) ResolveReview(ctx context.Context, customerID, decision, notes string) error {
+	if decision != "approve" {
+		return nil
+	}
+	_, err := s.ManualVerify(ctx, customerID, "", notes)
+	return err
+}

@@ -207,7 +207,9 @@ func nextAction(m Merchant) string {
 		return Remediate(q)
 	case len(q.PendingVerification) > 0 || m.KYCStatus == KYCVerified:
 		return "wait_for_stripe_verification"
-	case m.KYCStatus == KYCReview || m.Consent == "declined":
+	case m.KYCStatus == KYCRejected:
+		return "rejected"
+	case m.KYCStatus == KYCReview || m.Consent == "declined" && m.KYCStatus != KYCVerified:
 		return "manual_review" // the non-biometric path
 	case m.Route == RouteDocumentLiveness && m.Consent == "granted":
 		return ActionDocument

@@ -18,6 +18,7 @@ import (
 const (
 	KYCVerified = "verified"
 	KYCReview   = "review"
+	KYCRejected = "rejected"
 )
 
 // MaxDocumentAttempts is seed 003's limit on tier-3 sessions before manual review.
@@ -167,5 +168,20 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 			return nil // processing, or waiting for the first submission
 		}
 		return recordCheck(ctx, tx.Client, check)
+	})
+}
+
+// ResolveReview acts on an operator's decision about a merchant in manual review: the
+// decision is a manual check (tier 4) in the ledger, and the merchant's KYC status follows.
+func (s *Service) ResolveReview(ctx context.Context, merchantID, decision, _ string) error {
+	outcome, status := OutcomeMatch, KYCVerified
+	if decision != "approve" {
+		outcome, status = OutcomeNoMatch, KYCRejected
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.Merchant.UpdateOneID(merchantID).SetKycStatus(status).Exec(ctx); err != nil {
+			return store.MapError(err, "merchant "+merchantID)
+		}
+		return recordCheck(ctx, tx.Client, Check{MerchantID: merchantID, Provider: ProviderManual, Tier: 4, Outcome: outcome})
 	})
 }

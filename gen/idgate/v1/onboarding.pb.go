@@ -260,7 +260,7 @@ type Merchant struct {
 	// Capability name -> Stripe status ("active", "inactive", "pending").
 	Capabilities map[string]string `protobuf:"bytes,13,rep,name=capabilities,proto3" json:"capabilities,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Persons      []*MerchantPerson `protobuf:"bytes,14,rep,name=persons,proto3" json:"persons,omitempty"`
-	// "none", "manual_review" (biometrics declined), "start_database_kyc" (tier 1), "collect_full_ssn" (tier 2),
+	// "none", "manual_review" (biometrics declined, attempts used up), "rejected", "start_database_kyc" (tier 1), "collect_full_ssn" (tier 2),
 	// "start_document_verification" (tier 3), "record_biometric_consent" (before tier 3),
 	// "provide_requirements" (other information Stripe asks for),
 	// "wait_for_stripe_verification", "retry_account_creation".
@@ -269,7 +269,7 @@ type Merchant struct {
 	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// "" (not asked yet), "granted" or "declined" (declined or withdrawn).
 	BiometricConsent string `protobuf:"bytes,18,opt,name=biometric_consent,json=biometricConsent,proto3" json:"biometric_consent,omitempty"`
-	// idgate's own verification: "" (not yet), "verified" or "review".
+	// idgate's own verification: "" (not yet), "verified", "review" or "rejected".
 	KycStatus     string `protobuf:"bytes,19,opt,name=kyc_status,json=kycStatus,proto3" json:"kyc_status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
