@@ -119,6 +119,23 @@ func TestBiometricConsent(t *testing.T) {
 			if strings.Contains(raw, "203.0.113.7") || strings.Contains(raw, "consent test") || !strings.Contains(raw, "gdpr_article_9_explicit_consent") {
 				t.Fatalf("consent row:\n%s", raw)
 			}
+			// The consent is audited without its personal data.
+			audited, err := idgatev1.NewAdminServiceClient(e.conn).ListAuditEvents(ctx, &idgatev1.ListAuditEventsRequest{PageSize: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, ev := range audited.Events {
+				if ev.SubjectType == "BiometricConsent" && strings.Contains(ev.Changes, granting.Id) {
+					found = true
+					if strings.Contains(ev.Changes, "203.0.113.7") || !strings.Contains(ev.Changes, `"ip_address":{"changed":true}`) {
+						t.Fatalf("consent audit entry: %s", ev.Changes)
+					}
+				}
+			}
+			if !found {
+				t.Fatal("no audit entry for the consent")
+			}
 			m, err = onb.WithdrawBiometricConsent(ctx, &idgatev1.WithdrawBiometricConsentRequest{MerchantId: granting.Id})
 			if err != nil || m.BiometricConsent != "declined" || m.NextAction != "manual_review" {
 				t.Fatalf("after withdrawing: %v %v", m, err)

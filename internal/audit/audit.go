@@ -33,6 +33,7 @@ var subjects = map[string][]string{
 	ent.TypeReviewTask:          {},
 	ent.TypeMerchant:            {},
 	ent.TypePerson:              {},
+	ent.TypeBiometricConsent:    {"ip_address", "user_agent"},
 }
 
 type actionKey struct{}
@@ -124,6 +125,8 @@ func identify(v ent.Value) (id, subaccount string) {
 		return e.ID, e.SubaccountID
 	case *ent.Person:
 		return e.ID, ""
+	case *ent.BiometricConsent:
+		return e.ID, e.SubaccountID
 	}
 	return "", ""
 }
