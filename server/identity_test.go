@@ -456,3 +456,25 @@ func TestSimulationNeedsTestMode(t *testing.T) {
 		t.Fatalf("simulate with a live key: %v, want FailedPrecondition", err)
 	}
 }
+
+// TestReconciliation: a session whose webhooks never arrive is read back from Stripe by the
+// periodic job, and the customer's state repaired.
+func TestReconciliation(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	e := start(t, testConfig(t, db.URL, map[string]string{
+		"STRIPE_API_BASE": testenv.Stripe(t), "IDGATE_RECONCILE_AFTER": "1ms", "IDGATE_RECONCILE_EVERY": "1s",
+	}))
+	_, id, _ := e.newCustomer("all_users", 50, 3)
+	e.session(id)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		// stripe-mock's session is verified, as Stripe's would be after the customer finished.
+		if c := e.customer(id); c.IdentityStatus != nil && *c.IdentityStatus == "verified" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not reconciled after 20s: %+v", e.customer(id))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

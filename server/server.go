@@ -114,7 +114,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	registry := webhook.NewRegistry()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
-	var periodic []jobs.Periodic
+	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}}
 	if cfg.Retention > 0 {
 		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: identity.RetentionArgs{}})
 	}
@@ -147,6 +147,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, identity.NewRedactWorker(customers))
 	river.AddWorker(workers, identity.NewReencryptWorker(customers))
 	river.AddWorker(workers, identity.NewRetentionWorker(customers, cfg.Retention))
+	river.AddWorker(workers, identity.NewReconcileWorker(customers, cfg.ReconcileAfter))
 	if strings.Contains(cfg.DataKeys, ",") {
 		// Older keys are configured: move what they sealed to the current one.
 		if _, err := s.jobs.Insert(ctx, identity.ReencryptArgs{}, nil); err != nil {

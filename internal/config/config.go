@@ -59,6 +59,11 @@ type Config struct {
 	DataKeys    string
 	DataKeyFile string // IDGATE_DATA_KEY_FILE, default data/idgate-data.key
 
+	// Reconciliation reads back from Stripe the verification sessions that have had no
+	// news for ReconcileAfter, every ReconcileEvery (IDGATE_RECONCILE_AFTER,
+	// IDGATE_RECONCILE_EVERY): the repair for missed webhooks.
+	ReconcileAfter, ReconcileEvery time.Duration
+
 	// Retention is how long verified personal data of an inactive customer is kept
 	// (IDGATE_RETENTION, default two years; 0 keeps it).
 	Retention time.Duration
@@ -113,6 +118,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MetricsNeedKey:              r.bool("IDGATE_METRICS_REQUIRE_KEY", false),
 		DataKeys:                    r.str("IDGATE_DATA_KEYS", ""),
 		Retention:                   r.duration("IDGATE_RETENTION", 2*365*24*time.Hour),
+		ReconcileAfter:              r.duration("IDGATE_RECONCILE_AFTER", time.Hour),
+		ReconcileEvery:              r.duration("IDGATE_RECONCILE_EVERY", 15*time.Minute),
 		TLSCertFile:                 r.str("IDGATE_TLS_CERT_FILE", ""),
 		TLSKeyFile:                  r.str("IDGATE_TLS_KEY_FILE", ""),
 		AllowPlaintext:              r.bool("IDGATE_ALLOW_PLAINTEXT", false),
@@ -175,6 +182,9 @@ func (c Config) Validate() error {
 	}
 	if c.SessionsPerCustomerHour < 1 || c.SessionsPerKeyMinute < 1 || c.AuthFailuresPerMinute < 1 {
 		add("IDGATE_LIMIT_* settings must be at least 1")
+	}
+	if c.ReconcileAfter <= 0 || c.ReconcileEvery < time.Second {
+		add("IDGATE_RECONCILE_AFTER must be positive and IDGATE_RECONCILE_EVERY at least 1s")
 	}
 	if c.JobWorkers < 1 {
 		add("IDGATE_JOB_WORKERS must be at least 1")
