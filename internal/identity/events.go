@@ -39,21 +39,11 @@ type sessionUpdate struct {
 // an event older than the last one applied is ignored, and an event of a session that is
 // not the customer's newest changes only that session's record.
 func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) error {
-	var obj struct {
-		ID        string `json:"id"`
-		Status    string `json:"status"`
-		LastError *struct {
-			Code string `json:"code"`
-		} `json:"last_error"`
-		Metadata map[string]string `json:"metadata"`
+	obj, err := stripe.ParseVerificationSession(ev.Object)
+	if err != nil {
+		return fmt.Errorf("decode verification session of %s: %w", ev.ID, err)
 	}
-	if err := json.Unmarshal(ev.Object, &obj); err != nil || obj.ID == "" {
-		return fmt.Errorf("decode verification session of %s: %v", ev.ID, err)
-	}
-	u := sessionUpdate{SessionID: obj.ID, Status: obj.Status, CustomerID: obj.Metadata["customer_id"], At: ev.Created}
-	if obj.LastError != nil {
-		u.ErrorCode = obj.LastError.Code
-	}
+	u := sessionUpdate{SessionID: obj.ID, Status: obj.Status, ErrorCode: obj.LastErrorCode, CustomerID: obj.Metadata["customer_id"], At: ev.Created}
 	switch ev.Type {
 	case "identity.verification_session.redacted":
 		u.Redacted = true

@@ -22,14 +22,7 @@ func TestCostReportReproducesSeed003(t *testing.T) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			ctx := testenv.Context(t)
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			st, err := store.Open(ctx, db.URL, 4)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if err := st.Migrate(ctx, log); err != nil {
-				t.Fatal(err)
-			}
+			st := testenv.Store(t, db)
 			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package onboarding
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/idgate/idgate/ent"
@@ -103,20 +102,11 @@ func (s *Service) toReview(ctx context.Context, m *ent.Merchant, reason string, 
 // tier-3 session, in order (verified and canceled are final; older events are ignored),
 // and records each outcome in the cost ledger.
 func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) error {
-	var obj struct {
-		ID        string `json:"id"`
-		Status    string `json:"status"`
-		LastError *struct {
-			Code string `json:"code"`
-		} `json:"last_error"`
+	obj, err := stripe.ParseVerificationSession(ev.Object)
+	if err != nil {
+		return fmt.Errorf("decode verification session of %s: %w", ev.ID, err)
 	}
-	if err := json.Unmarshal(ev.Object, &obj); err != nil || obj.ID == "" {
-		return fmt.Errorf("decode verification session of %s: %v", ev.ID, err)
-	}
-	code := ""
-	if obj.LastError != nil {
-		code = obj.LastError.Code
-	}
+	code := obj.LastErrorCode
 	if ev.Type == "identity.verification_session.redacted" {
 		return nil
 	}

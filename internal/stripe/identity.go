@@ -2,6 +2,8 @@ package stripe
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	stripego "github.com/stripe/stripe-go/v76"
@@ -189,4 +191,28 @@ func fromSession(vs *stripego.IdentityVerificationSession) VerificationSession {
 		out.LastErrorCode = string(vs.LastError.Code)
 	}
 	return out
+}
+
+// ParseVerificationSession reads the fields idgate uses from a verification session as a
+// webhook event carries it (data.object), ignoring the rest so newer API versions parse.
+func ParseVerificationSession(obj []byte) (VerificationSession, error) {
+	var raw struct {
+		ID        string `json:"id"`
+		Status    string `json:"status"`
+		LastError *struct {
+			Code string `json:"code"`
+		} `json:"last_error"`
+		Metadata map[string]string `json:"metadata"`
+	}
+	if err := json.Unmarshal(obj, &raw); err != nil {
+		return VerificationSession{}, err
+	}
+	if raw.ID == "" {
+		return VerificationSession{}, errors.New("verification session without an id")
+	}
+	vs := VerificationSession{ID: raw.ID, Status: raw.Status, Metadata: raw.Metadata}
+	if raw.LastError != nil {
+		vs.LastErrorCode = raw.LastError.Code
+	}
+	return vs, nil
 }

@@ -32,14 +32,7 @@ func newFixture(t testing.TB, db testenv.DB, maxAttempts int, handlers map[strin
 	t.Helper()
 	ctx := testenv.Context(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, db.URL, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx, log); err != nil {
-		t.Fatal(err)
-	}
+	st := testenv.Store(t, db)
 	reg := webhook.NewRegistry()
 	for typ, h := range handlers {
 		reg.Handle(typ, h)
