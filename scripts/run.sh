@@ -15,6 +15,9 @@ if [[ -z "${STRIPE_WEBHOOK_SECRET:-}" ]]; then
   export STRIPE_WEBHOOK_SECRET=whsec_idgate_local_development
   echo "run: STRIPE_WEBHOOK_SECRET=$STRIPE_WEBHOOK_SECRET (development only)"
 fi
+if [[ -z "${STRIPE_CONNECT_WEBHOOK_SECRET:-}" ]]; then
+  export STRIPE_CONNECT_WEBHOOK_SECRET=whsec_idgate_local_connect
+fi
 if [[ -z "${IDGATE_BOOTSTRAP_API_KEY:-}" ]]; then
   export IDGATE_BOOTSTRAP_API_KEY=idg_test_local_development_bootstrap_key
   echo "run: IDGATE_BOOTSTRAP_API_KEY=$IDGATE_BOOTSTRAP_API_KEY (an admin key; development only)"
