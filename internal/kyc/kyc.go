@@ -1,0 +1,77 @@
+// Package kyc holds the database-KYC providers that check a person's identity data against
+// official and commercial records (tiers 1 and 2 of merchant onboarding), behind one
+// interface: adding a provider means implementing Provider and registering it.
+package kyc
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// Request is what a provider checks. NationalID is the SSN's last four digits at tier 1 and
+// the full number at tier 2; it is never logged or stored by this package.
+type Request struct {
+	// Reference identifies the check on our side (the ledger's check id): providers that
+	// accept a client reference receive it, so a retried request is recognisable.
+	Reference  string
+	Country    string // ISO 3166-1 alpha-2
+	FirstName  string
+	LastName   string
+	DOB        Date
+	Address    Address
+	NationalID string
+}
+
+// Date is a date of birth.
+type Date struct{ Year, Month, Day int }
+
+// Address is a postal address.
+type Address struct {
+	Line1, City, State, PostalCode string
+}
+
+// Outcomes of a check.
+const (
+	Match   = "match"
+	NoMatch = "no_match"
+)
+
+// Result is a provider's answer.
+type Result struct {
+	Outcome       string
+	Fields        map[string]string // field name -> match, nomatch, missing
+	TransactionID string
+}
+
+// Provider checks identity data.
+type Provider interface {
+	Name() string
+	Verify(ctx context.Context, r Request) (Result, error)
+}
+
+// Registry holds the configured providers by name.
+type Registry struct{ providers map[string]Provider }
+
+// NewRegistry returns a registry of ps.
+func NewRegistry(ps ...Provider) *Registry {
+	r := &Registry{providers: map[string]Provider{}}
+	for _, p := range ps {
+		r.providers[p.Name()] = p
+	}
+	return r
+}
+
+// Get returns the named provider.
+func (r *Registry) Get(name string) (Provider, error) {
+	p, ok := r.providers[name]
+	if !ok {
+		names := make([]string, 0, len(r.providers))
+		for n := range r.providers {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("no KYC provider %q is configured (have %v)", name, names)
+	}
+	return p, nil
+}
