@@ -35,6 +35,14 @@ type Merchant struct {
 	HighRisk bool `json:"high_risk,omitempty"`
 	// Route holds the value of the "route" field.
 	Route string `json:"route,omitempty"`
+	// PersonFirstName holds the value of the "person_first_name" field.
+	PersonFirstName string `json:"person_first_name,omitempty"`
+	// PersonLastName holds the value of the "person_last_name" field.
+	PersonLastName string `json:"person_last_name,omitempty"`
+	// PersonDob holds the value of the "person_dob" field.
+	PersonDob string `json:"person_dob,omitempty"`
+	// PersonAddress holds the value of the "person_address" field.
+	PersonAddress string `json:"person_address,omitempty"`
 	// KycStatus holds the value of the "kyc_status" field.
 	KycStatus string `json:"kyc_status,omitempty"`
 	// ChargesEnabled holds the value of the "charges_enabled" field.
@@ -61,7 +69,7 @@ func (*Merchant) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case merchant.FieldHighRisk, merchant.FieldChargesEnabled, merchant.FieldPayoutsEnabled:
 			values[i] = new(sql.NullBool)
-		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
+		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldPersonFirstName, merchant.FieldPersonLastName, merchant.FieldPersonDob, merchant.FieldPersonAddress, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
 			values[i] = new(sql.NullString)
 		case merchant.FieldCreatedAt, merchant.FieldUpdatedAt, merchant.FieldCurrentDeadline, merchant.FieldAccountEventAt:
 			values[i] = new(sql.NullTime)
@@ -140,6 +148,30 @@ func (_m *Merchant) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field route", values[i])
 			} else if value.Valid {
 				_m.Route = value.String
+			}
+		case merchant.FieldPersonFirstName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field person_first_name", values[i])
+			} else if value.Valid {
+				_m.PersonFirstName = value.String
+			}
+		case merchant.FieldPersonLastName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field person_last_name", values[i])
+			} else if value.Valid {
+				_m.PersonLastName = value.String
+			}
+		case merchant.FieldPersonDob:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field person_dob", values[i])
+			} else if value.Valid {
+				_m.PersonDob = value.String
+			}
+		case merchant.FieldPersonAddress:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field person_address", values[i])
+			} else if value.Valid {
+				_m.PersonAddress = value.String
 			}
 		case merchant.FieldKycStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -255,6 +287,18 @@ func (_m *Merchant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("route=")
 	builder.WriteString(_m.Route)
+	builder.WriteString(", ")
+	builder.WriteString("person_first_name=")
+	builder.WriteString(_m.PersonFirstName)
+	builder.WriteString(", ")
+	builder.WriteString("person_last_name=")
+	builder.WriteString(_m.PersonLastName)
+	builder.WriteString(", ")
+	builder.WriteString("person_dob=")
+	builder.WriteString(_m.PersonDob)
+	builder.WriteString(", ")
+	builder.WriteString("person_address=")
+	builder.WriteString(_m.PersonAddress)
 	builder.WriteString(", ")
 	builder.WriteString("kyc_status=")
 	builder.WriteString(_m.KycStatus)

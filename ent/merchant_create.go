@@ -109,6 +109,62 @@ func (_c *MerchantCreate) SetRoute(v string) *MerchantCreate {
 	return _c
 }
 
+// SetPersonFirstName sets the "person_first_name" field.
+func (_c *MerchantCreate) SetPersonFirstName(v string) *MerchantCreate {
+	_c.mutation.SetPersonFirstName(v)
+	return _c
+}
+
+// SetNillablePersonFirstName sets the "person_first_name" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillablePersonFirstName(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetPersonFirstName(*v)
+	}
+	return _c
+}
+
+// SetPersonLastName sets the "person_last_name" field.
+func (_c *MerchantCreate) SetPersonLastName(v string) *MerchantCreate {
+	_c.mutation.SetPersonLastName(v)
+	return _c
+}
+
+// SetNillablePersonLastName sets the "person_last_name" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillablePersonLastName(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetPersonLastName(*v)
+	}
+	return _c
+}
+
+// SetPersonDob sets the "person_dob" field.
+func (_c *MerchantCreate) SetPersonDob(v string) *MerchantCreate {
+	_c.mutation.SetPersonDob(v)
+	return _c
+}
+
+// SetNillablePersonDob sets the "person_dob" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillablePersonDob(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetPersonDob(*v)
+	}
+	return _c
+}
+
+// SetPersonAddress sets the "person_address" field.
+func (_c *MerchantCreate) SetPersonAddress(v string) *MerchantCreate {
+	_c.mutation.SetPersonAddress(v)
+	return _c
+}
+
+// SetNillablePersonAddress sets the "person_address" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillablePersonAddress(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetPersonAddress(*v)
+	}
+	return _c
+}
+
 // SetKycStatus sets the "kyc_status" field.
 func (_c *MerchantCreate) SetKycStatus(v string) *MerchantCreate {
 	_c.mutation.SetKycStatus(v)
@@ -274,6 +330,22 @@ func (_c *MerchantCreate) defaults() {
 		v := merchant.DefaultHighRisk
 		_c.mutation.SetHighRisk(v)
 	}
+	if _, ok := _c.mutation.PersonFirstName(); !ok {
+		v := merchant.DefaultPersonFirstName
+		_c.mutation.SetPersonFirstName(v)
+	}
+	if _, ok := _c.mutation.PersonLastName(); !ok {
+		v := merchant.DefaultPersonLastName
+		_c.mutation.SetPersonLastName(v)
+	}
+	if _, ok := _c.mutation.PersonDob(); !ok {
+		v := merchant.DefaultPersonDob
+		_c.mutation.SetPersonDob(v)
+	}
+	if _, ok := _c.mutation.PersonAddress(); !ok {
+		v := merchant.DefaultPersonAddress
+		_c.mutation.SetPersonAddress(v)
+	}
 	if _, ok := _c.mutation.KycStatus(); !ok {
 		v := merchant.DefaultKycStatus
 		_c.mutation.SetKycStatus(v)
@@ -325,6 +397,18 @@ func (_c *MerchantCreate) check() error {
 	}
 	if _, ok := _c.mutation.Route(); !ok {
 		return &ValidationError{Name: "route", err: errors.New(`ent: missing required field "Merchant.route"`)}
+	}
+	if _, ok := _c.mutation.PersonFirstName(); !ok {
+		return &ValidationError{Name: "person_first_name", err: errors.New(`ent: missing required field "Merchant.person_first_name"`)}
+	}
+	if _, ok := _c.mutation.PersonLastName(); !ok {
+		return &ValidationError{Name: "person_last_name", err: errors.New(`ent: missing required field "Merchant.person_last_name"`)}
+	}
+	if _, ok := _c.mutation.PersonDob(); !ok {
+		return &ValidationError{Name: "person_dob", err: errors.New(`ent: missing required field "Merchant.person_dob"`)}
+	}
+	if _, ok := _c.mutation.PersonAddress(); !ok {
+		return &ValidationError{Name: "person_address", err: errors.New(`ent: missing required field "Merchant.person_address"`)}
 	}
 	if _, ok := _c.mutation.KycStatus(); !ok {
 		return &ValidationError{Name: "kyc_status", err: errors.New(`ent: missing required field "Merchant.kyc_status"`)}
@@ -420,6 +504,22 @@ func (_c *MerchantCreate) createSpec() (*Merchant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Route(); ok {
 		_spec.SetField(merchant.FieldRoute, field.TypeString, value)
 		_node.Route = value
+	}
+	if value, ok := _c.mutation.PersonFirstName(); ok {
+		_spec.SetField(merchant.FieldPersonFirstName, field.TypeString, value)
+		_node.PersonFirstName = value
+	}
+	if value, ok := _c.mutation.PersonLastName(); ok {
+		_spec.SetField(merchant.FieldPersonLastName, field.TypeString, value)
+		_node.PersonLastName = value
+	}
+	if value, ok := _c.mutation.PersonDob(); ok {
+		_spec.SetField(merchant.FieldPersonDob, field.TypeString, value)
+		_node.PersonDob = value
+	}
+	if value, ok := _c.mutation.PersonAddress(); ok {
+		_spec.SetField(merchant.FieldPersonAddress, field.TypeString, value)
+		_node.PersonAddress = value
 	}
 	if value, ok := _c.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
@@ -556,6 +656,54 @@ func (u *MerchantUpsert) SetRoute(v string) *MerchantUpsert {
 // UpdateRoute sets the "route" field to the value that was provided on create.
 func (u *MerchantUpsert) UpdateRoute() *MerchantUpsert {
 	u.SetExcluded(merchant.FieldRoute)
+	return u
+}
+
+// SetPersonFirstName sets the "person_first_name" field.
+func (u *MerchantUpsert) SetPersonFirstName(v string) *MerchantUpsert {
+	u.Set(merchant.FieldPersonFirstName, v)
+	return u
+}
+
+// UpdatePersonFirstName sets the "person_first_name" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdatePersonFirstName() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldPersonFirstName)
+	return u
+}
+
+// SetPersonLastName sets the "person_last_name" field.
+func (u *MerchantUpsert) SetPersonLastName(v string) *MerchantUpsert {
+	u.Set(merchant.FieldPersonLastName, v)
+	return u
+}
+
+// UpdatePersonLastName sets the "person_last_name" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdatePersonLastName() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldPersonLastName)
+	return u
+}
+
+// SetPersonDob sets the "person_dob" field.
+func (u *MerchantUpsert) SetPersonDob(v string) *MerchantUpsert {
+	u.Set(merchant.FieldPersonDob, v)
+	return u
+}
+
+// UpdatePersonDob sets the "person_dob" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdatePersonDob() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldPersonDob)
+	return u
+}
+
+// SetPersonAddress sets the "person_address" field.
+func (u *MerchantUpsert) SetPersonAddress(v string) *MerchantUpsert {
+	u.Set(merchant.FieldPersonAddress, v)
+	return u
+}
+
+// UpdatePersonAddress sets the "person_address" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdatePersonAddress() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldPersonAddress)
 	return u
 }
 
@@ -790,6 +938,62 @@ func (u *MerchantUpsertOne) SetRoute(v string) *MerchantUpsertOne {
 func (u *MerchantUpsertOne) UpdateRoute() *MerchantUpsertOne {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdateRoute()
+	})
+}
+
+// SetPersonFirstName sets the "person_first_name" field.
+func (u *MerchantUpsertOne) SetPersonFirstName(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonFirstName(v)
+	})
+}
+
+// UpdatePersonFirstName sets the "person_first_name" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdatePersonFirstName() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonFirstName()
+	})
+}
+
+// SetPersonLastName sets the "person_last_name" field.
+func (u *MerchantUpsertOne) SetPersonLastName(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonLastName(v)
+	})
+}
+
+// UpdatePersonLastName sets the "person_last_name" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdatePersonLastName() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonLastName()
+	})
+}
+
+// SetPersonDob sets the "person_dob" field.
+func (u *MerchantUpsertOne) SetPersonDob(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonDob(v)
+	})
+}
+
+// UpdatePersonDob sets the "person_dob" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdatePersonDob() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonDob()
+	})
+}
+
+// SetPersonAddress sets the "person_address" field.
+func (u *MerchantUpsertOne) SetPersonAddress(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonAddress(v)
+	})
+}
+
+// UpdatePersonAddress sets the "person_address" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdatePersonAddress() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonAddress()
 	})
 }
 
@@ -1209,6 +1413,62 @@ func (u *MerchantUpsertBulk) SetRoute(v string) *MerchantUpsertBulk {
 func (u *MerchantUpsertBulk) UpdateRoute() *MerchantUpsertBulk {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdateRoute()
+	})
+}
+
+// SetPersonFirstName sets the "person_first_name" field.
+func (u *MerchantUpsertBulk) SetPersonFirstName(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonFirstName(v)
+	})
+}
+
+// UpdatePersonFirstName sets the "person_first_name" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdatePersonFirstName() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonFirstName()
+	})
+}
+
+// SetPersonLastName sets the "person_last_name" field.
+func (u *MerchantUpsertBulk) SetPersonLastName(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonLastName(v)
+	})
+}
+
+// UpdatePersonLastName sets the "person_last_name" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdatePersonLastName() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonLastName()
+	})
+}
+
+// SetPersonDob sets the "person_dob" field.
+func (u *MerchantUpsertBulk) SetPersonDob(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonDob(v)
+	})
+}
+
+// UpdatePersonDob sets the "person_dob" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdatePersonDob() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonDob()
+	})
+}
+
+// SetPersonAddress sets the "person_address" field.
+func (u *MerchantUpsertBulk) SetPersonAddress(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonAddress(v)
+	})
+}
+
+// UpdatePersonAddress sets the "person_address" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdatePersonAddress() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonAddress()
 	})
 }
 

@@ -82,6 +82,62 @@ func (_u *MerchantUpdate) SetNillableRoute(v *string) *MerchantUpdate {
 	return _u
 }
 
+// SetPersonFirstName sets the "person_first_name" field.
+func (_u *MerchantUpdate) SetPersonFirstName(v string) *MerchantUpdate {
+	_u.mutation.SetPersonFirstName(v)
+	return _u
+}
+
+// SetNillablePersonFirstName sets the "person_first_name" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillablePersonFirstName(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetPersonFirstName(*v)
+	}
+	return _u
+}
+
+// SetPersonLastName sets the "person_last_name" field.
+func (_u *MerchantUpdate) SetPersonLastName(v string) *MerchantUpdate {
+	_u.mutation.SetPersonLastName(v)
+	return _u
+}
+
+// SetNillablePersonLastName sets the "person_last_name" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillablePersonLastName(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetPersonLastName(*v)
+	}
+	return _u
+}
+
+// SetPersonDob sets the "person_dob" field.
+func (_u *MerchantUpdate) SetPersonDob(v string) *MerchantUpdate {
+	_u.mutation.SetPersonDob(v)
+	return _u
+}
+
+// SetNillablePersonDob sets the "person_dob" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillablePersonDob(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetPersonDob(*v)
+	}
+	return _u
+}
+
+// SetPersonAddress sets the "person_address" field.
+func (_u *MerchantUpdate) SetPersonAddress(v string) *MerchantUpdate {
+	_u.mutation.SetPersonAddress(v)
+	return _u
+}
+
+// SetNillablePersonAddress sets the "person_address" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillablePersonAddress(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetPersonAddress(*v)
+	}
+	return _u
+}
+
 // SetKycStatus sets the "kyc_status" field.
 func (_u *MerchantUpdate) SetKycStatus(v string) *MerchantUpdate {
 	_u.mutation.SetKycStatus(v)
@@ -271,6 +327,18 @@ func (_u *MerchantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Route(); ok {
 		_spec.SetField(merchant.FieldRoute, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.PersonFirstName(); ok {
+		_spec.SetField(merchant.FieldPersonFirstName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PersonLastName(); ok {
+		_spec.SetField(merchant.FieldPersonLastName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PersonDob(); ok {
+		_spec.SetField(merchant.FieldPersonDob, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PersonAddress(); ok {
+		_spec.SetField(merchant.FieldPersonAddress, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
 	}
@@ -371,6 +439,62 @@ func (_u *MerchantUpdateOne) SetRoute(v string) *MerchantUpdateOne {
 func (_u *MerchantUpdateOne) SetNillableRoute(v *string) *MerchantUpdateOne {
 	if v != nil {
 		_u.SetRoute(*v)
+	}
+	return _u
+}
+
+// SetPersonFirstName sets the "person_first_name" field.
+func (_u *MerchantUpdateOne) SetPersonFirstName(v string) *MerchantUpdateOne {
+	_u.mutation.SetPersonFirstName(v)
+	return _u
+}
+
+// SetNillablePersonFirstName sets the "person_first_name" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillablePersonFirstName(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetPersonFirstName(*v)
+	}
+	return _u
+}
+
+// SetPersonLastName sets the "person_last_name" field.
+func (_u *MerchantUpdateOne) SetPersonLastName(v string) *MerchantUpdateOne {
+	_u.mutation.SetPersonLastName(v)
+	return _u
+}
+
+// SetNillablePersonLastName sets the "person_last_name" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillablePersonLastName(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetPersonLastName(*v)
+	}
+	return _u
+}
+
+// SetPersonDob sets the "person_dob" field.
+func (_u *MerchantUpdateOne) SetPersonDob(v string) *MerchantUpdateOne {
+	_u.mutation.SetPersonDob(v)
+	return _u
+}
+
+// SetNillablePersonDob sets the "person_dob" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillablePersonDob(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetPersonDob(*v)
+	}
+	return _u
+}
+
+// SetPersonAddress sets the "person_address" field.
+func (_u *MerchantUpdateOne) SetPersonAddress(v string) *MerchantUpdateOne {
+	_u.mutation.SetPersonAddress(v)
+	return _u
+}
+
+// SetNillablePersonAddress sets the "person_address" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillablePersonAddress(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetPersonAddress(*v)
 	}
 	return _u
 }
@@ -593,6 +717,18 @@ func (_u *MerchantUpdateOne) sqlSave(ctx context.Context) (_node *Merchant, err 
 	}
 	if value, ok := _u.mutation.Route(); ok {
 		_spec.SetField(merchant.FieldRoute, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PersonFirstName(); ok {
+		_spec.SetField(merchant.FieldPersonFirstName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PersonLastName(); ok {
+		_spec.SetField(merchant.FieldPersonLastName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PersonDob(); ok {
+		_spec.SetField(merchant.FieldPersonDob, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PersonAddress(); ok {
+		_spec.SetField(merchant.FieldPersonAddress, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)

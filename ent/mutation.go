@@ -6042,6 +6042,10 @@ type MerchantMutation struct {
 	business_type     *string
 	high_risk         *bool
 	route             *string
+	person_first_name *string
+	person_last_name  *string
+	person_dob        *string
+	person_address    *string
 	kyc_status        *string
 	charges_enabled   *bool
 	payouts_enabled   *bool
@@ -6497,6 +6501,150 @@ func (m *MerchantMutation) ResetRoute() {
 	m.route = nil
 }
 
+// SetPersonFirstName sets the "person_first_name" field.
+func (m *MerchantMutation) SetPersonFirstName(s string) {
+	m.person_first_name = &s
+}
+
+// PersonFirstName returns the value of the "person_first_name" field in the mutation.
+func (m *MerchantMutation) PersonFirstName() (r string, exists bool) {
+	v := m.person_first_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonFirstName returns the old "person_first_name" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldPersonFirstName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonFirstName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonFirstName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonFirstName: %w", err)
+	}
+	return oldValue.PersonFirstName, nil
+}
+
+// ResetPersonFirstName resets all changes to the "person_first_name" field.
+func (m *MerchantMutation) ResetPersonFirstName() {
+	m.person_first_name = nil
+}
+
+// SetPersonLastName sets the "person_last_name" field.
+func (m *MerchantMutation) SetPersonLastName(s string) {
+	m.person_last_name = &s
+}
+
+// PersonLastName returns the value of the "person_last_name" field in the mutation.
+func (m *MerchantMutation) PersonLastName() (r string, exists bool) {
+	v := m.person_last_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonLastName returns the old "person_last_name" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldPersonLastName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonLastName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonLastName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonLastName: %w", err)
+	}
+	return oldValue.PersonLastName, nil
+}
+
+// ResetPersonLastName resets all changes to the "person_last_name" field.
+func (m *MerchantMutation) ResetPersonLastName() {
+	m.person_last_name = nil
+}
+
+// SetPersonDob sets the "person_dob" field.
+func (m *MerchantMutation) SetPersonDob(s string) {
+	m.person_dob = &s
+}
+
+// PersonDob returns the value of the "person_dob" field in the mutation.
+func (m *MerchantMutation) PersonDob() (r string, exists bool) {
+	v := m.person_dob
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonDob returns the old "person_dob" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldPersonDob(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonDob is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonDob requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonDob: %w", err)
+	}
+	return oldValue.PersonDob, nil
+}
+
+// ResetPersonDob resets all changes to the "person_dob" field.
+func (m *MerchantMutation) ResetPersonDob() {
+	m.person_dob = nil
+}
+
+// SetPersonAddress sets the "person_address" field.
+func (m *MerchantMutation) SetPersonAddress(s string) {
+	m.person_address = &s
+}
+
+// PersonAddress returns the value of the "person_address" field in the mutation.
+func (m *MerchantMutation) PersonAddress() (r string, exists bool) {
+	v := m.person_address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonAddress returns the old "person_address" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldPersonAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonAddress: %w", err)
+	}
+	return oldValue.PersonAddress, nil
+}
+
+// ResetPersonAddress resets all changes to the "person_address" field.
+func (m *MerchantMutation) ResetPersonAddress() {
+	m.person_address = nil
+}
+
 // SetKycStatus sets the "kyc_status" field.
 func (m *MerchantMutation) SetKycStatus(s string) {
 	m.kyc_status = &s
@@ -6845,7 +6993,7 @@ func (m *MerchantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, merchant.FieldCreatedAt)
 	}
@@ -6872,6 +7020,18 @@ func (m *MerchantMutation) Fields() []string {
 	}
 	if m.route != nil {
 		fields = append(fields, merchant.FieldRoute)
+	}
+	if m.person_first_name != nil {
+		fields = append(fields, merchant.FieldPersonFirstName)
+	}
+	if m.person_last_name != nil {
+		fields = append(fields, merchant.FieldPersonLastName)
+	}
+	if m.person_dob != nil {
+		fields = append(fields, merchant.FieldPersonDob)
+	}
+	if m.person_address != nil {
+		fields = append(fields, merchant.FieldPersonAddress)
 	}
 	if m.kyc_status != nil {
 		fields = append(fields, merchant.FieldKycStatus)
@@ -6923,6 +7083,14 @@ func (m *MerchantMutation) Field(name string) (ent.Value, bool) {
 		return m.HighRisk()
 	case merchant.FieldRoute:
 		return m.Route()
+	case merchant.FieldPersonFirstName:
+		return m.PersonFirstName()
+	case merchant.FieldPersonLastName:
+		return m.PersonLastName()
+	case merchant.FieldPersonDob:
+		return m.PersonDob()
+	case merchant.FieldPersonAddress:
+		return m.PersonAddress()
 	case merchant.FieldKycStatus:
 		return m.KycStatus()
 	case merchant.FieldChargesEnabled:
@@ -6966,6 +7134,14 @@ func (m *MerchantMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldHighRisk(ctx)
 	case merchant.FieldRoute:
 		return m.OldRoute(ctx)
+	case merchant.FieldPersonFirstName:
+		return m.OldPersonFirstName(ctx)
+	case merchant.FieldPersonLastName:
+		return m.OldPersonLastName(ctx)
+	case merchant.FieldPersonDob:
+		return m.OldPersonDob(ctx)
+	case merchant.FieldPersonAddress:
+		return m.OldPersonAddress(ctx)
 	case merchant.FieldKycStatus:
 		return m.OldKycStatus(ctx)
 	case merchant.FieldChargesEnabled:
@@ -7053,6 +7229,34 @@ func (m *MerchantMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetRoute(v)
+		return nil
+	case merchant.FieldPersonFirstName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonFirstName(v)
+		return nil
+	case merchant.FieldPersonLastName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonLastName(v)
+		return nil
+	case merchant.FieldPersonDob:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonDob(v)
+		return nil
+	case merchant.FieldPersonAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonAddress(v)
 		return nil
 	case merchant.FieldKycStatus:
 		v, ok := value.(string)
@@ -7206,6 +7410,18 @@ func (m *MerchantMutation) ResetField(name string) error {
 		return nil
 	case merchant.FieldRoute:
 		m.ResetRoute()
+		return nil
+	case merchant.FieldPersonFirstName:
+		m.ResetPersonFirstName()
+		return nil
+	case merchant.FieldPersonLastName:
+		m.ResetPersonLastName()
+		return nil
+	case merchant.FieldPersonDob:
+		m.ResetPersonDob()
+		return nil
+	case merchant.FieldPersonAddress:
+		m.ResetPersonAddress()
 		return nil
 	case merchant.FieldKycStatus:
 		m.ResetKycStatus()

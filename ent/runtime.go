@@ -216,28 +216,44 @@ func init() {
 	merchantDescHighRisk := merchantFields[6].Descriptor()
 	// merchant.DefaultHighRisk holds the default value on creation for the high_risk field.
 	merchant.DefaultHighRisk = merchantDescHighRisk.Default.(bool)
+	// merchantDescPersonFirstName is the schema descriptor for person_first_name field.
+	merchantDescPersonFirstName := merchantFields[8].Descriptor()
+	// merchant.DefaultPersonFirstName holds the default value on creation for the person_first_name field.
+	merchant.DefaultPersonFirstName = merchantDescPersonFirstName.Default.(string)
+	// merchantDescPersonLastName is the schema descriptor for person_last_name field.
+	merchantDescPersonLastName := merchantFields[9].Descriptor()
+	// merchant.DefaultPersonLastName holds the default value on creation for the person_last_name field.
+	merchant.DefaultPersonLastName = merchantDescPersonLastName.Default.(string)
+	// merchantDescPersonDob is the schema descriptor for person_dob field.
+	merchantDescPersonDob := merchantFields[10].Descriptor()
+	// merchant.DefaultPersonDob holds the default value on creation for the person_dob field.
+	merchant.DefaultPersonDob = merchantDescPersonDob.Default.(string)
+	// merchantDescPersonAddress is the schema descriptor for person_address field.
+	merchantDescPersonAddress := merchantFields[11].Descriptor()
+	// merchant.DefaultPersonAddress holds the default value on creation for the person_address field.
+	merchant.DefaultPersonAddress = merchantDescPersonAddress.Default.(string)
 	// merchantDescKycStatus is the schema descriptor for kyc_status field.
-	merchantDescKycStatus := merchantFields[8].Descriptor()
+	merchantDescKycStatus := merchantFields[12].Descriptor()
 	// merchant.DefaultKycStatus holds the default value on creation for the kyc_status field.
 	merchant.DefaultKycStatus = merchantDescKycStatus.Default.(string)
 	// merchantDescChargesEnabled is the schema descriptor for charges_enabled field.
-	merchantDescChargesEnabled := merchantFields[9].Descriptor()
+	merchantDescChargesEnabled := merchantFields[13].Descriptor()
 	// merchant.DefaultChargesEnabled holds the default value on creation for the charges_enabled field.
 	merchant.DefaultChargesEnabled = merchantDescChargesEnabled.Default.(bool)
 	// merchantDescPayoutsEnabled is the schema descriptor for payouts_enabled field.
-	merchantDescPayoutsEnabled := merchantFields[10].Descriptor()
+	merchantDescPayoutsEnabled := merchantFields[14].Descriptor()
 	// merchant.DefaultPayoutsEnabled holds the default value on creation for the payouts_enabled field.
 	merchant.DefaultPayoutsEnabled = merchantDescPayoutsEnabled.Default.(bool)
 	// merchantDescRequirements is the schema descriptor for requirements field.
-	merchantDescRequirements := merchantFields[11].Descriptor()
+	merchantDescRequirements := merchantFields[15].Descriptor()
 	// merchant.DefaultRequirements holds the default value on creation for the requirements field.
 	merchant.DefaultRequirements = merchantDescRequirements.Default.(string)
 	// merchantDescCapabilities is the schema descriptor for capabilities field.
-	merchantDescCapabilities := merchantFields[12].Descriptor()
+	merchantDescCapabilities := merchantFields[16].Descriptor()
 	// merchant.DefaultCapabilities holds the default value on creation for the capabilities field.
 	merchant.DefaultCapabilities = merchantDescCapabilities.Default.(string)
 	// merchantDescDisabledReason is the schema descriptor for disabled_reason field.
-	merchantDescDisabledReason := merchantFields[13].Descriptor()
+	merchantDescDisabledReason := merchantFields[17].Descriptor()
 	// merchant.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
 	merchant.DefaultDisabledReason = merchantDescDisabledReason.Default.(string)
 	// merchantDescID is the schema descriptor for id field.

@@ -56,6 +56,8 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.WebhookService/ListWebhookEvents":                    admin,
 	"/idgate.v1.ConnectOnboardingService/CreateMerchant":             service,
 	"/idgate.v1.ConnectOnboardingService/GetMerchant":                all,
+	"/idgate.v1.ConnectOnboardingService/StartDatabaseKYC":           service,
+	"/idgate.v1.ConnectOnboardingService/SubmitFullSSN":              service,
 	"/idgate.v1.ConnectOnboardingService/StartDocumentVerification":  service,
 	"/idgate.v1.ConnectOnboardingService/RecordBiometricConsent":     service,
 	"/idgate.v1.ConnectOnboardingService/WithdrawBiometricConsent":   service,

@@ -8,6 +8,7 @@ import (
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/kyc"
 	"github.com/idgate/idgate/internal/onboarding"
 )
 
@@ -27,6 +28,18 @@ func (s *onboardingServer) CreateMerchant(ctx context.Context, req *idgatev1.Cre
 
 func (s *onboardingServer) GetMerchant(ctx context.Context, req *idgatev1.GetMerchantRequest) (*idgatev1.Merchant, error) {
 	return merchantPB(s.merchants.GetMerchant(ctx, req.GetId()))
+}
+
+func (s *onboardingServer) StartDatabaseKYC(ctx context.Context, req *idgatev1.StartDatabaseKYCRequest) (*idgatev1.Merchant, error) {
+	a := req.GetAddress()
+	return merchantPB(s.merchants.StartDatabaseKYC(ctx, req.GetMerchantId(), onboarding.PersonData{
+		FirstName: req.GetFirstName(), LastName: req.GetLastName(), DOB: req.GetDob(), SSNLast4: req.GetSsnLast4(),
+		Address: kyc.Address{Line1: a.GetLine1(), City: a.GetCity(), State: a.GetState(), PostalCode: a.GetPostalCode()},
+	}))
+}
+
+func (s *onboardingServer) SubmitFullSSN(ctx context.Context, req *idgatev1.SubmitFullSSNRequest) (*idgatev1.Merchant, error) {
+	return merchantPB(s.merchants.SubmitFullSSN(ctx, req.GetMerchantId(), req.GetSsn()))
 }
 
 func (s *onboardingServer) RecordBiometricConsent(ctx context.Context, req *idgatev1.RecordBiometricConsentRequest) (*idgatev1.Merchant, error) {

@@ -2,7 +2,10 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -260,6 +263,84 @@ func TestMerchantDocumentVerification(t *testing.T) {
 			r, err := onb.GetVerificationCostReport(ctx, &idgatev1.GetVerificationCostReportRequest{From: timestamppb.New(now.Add(-time.Hour)), Until: timestamppb.New(now.Add(time.Hour))})
 			if err != nil || len(r.Tiers) != 1 || r.Tiers[0].Checks != 4 || r.Tiers[0].Successes != 1 || r.TotalCents != 1000 {
 				t.Fatalf("ledger: %v %v (want 4 tier-3 checks, 1 success, $10)", r, err)
+			}
+		})
+	}
+}
+
+// TestUSMerchantThroughAllTiers is issue 5's US path: tier 1 (SSN last 4) and tier 2 (full
+// SSN) find no match at the database-KYC provider, the merchant consents and passes tier 3,
+// and a signed account.updated enables charges. The full SSN is stored nowhere.
+func TestUSMerchantThroughAllTiers(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			var ssnLengths []int
+			trulioo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body struct {
+					DataFields struct {
+						NationalIds []struct{ Number string }
+					}
+				}
+				_ = json.NewDecoder(r.Body).Decode(&body)
+				if len(body.DataFields.NationalIds) == 1 {
+					ssnLengths = append(ssnLengths, len(body.DataFields.NationalIds[0].Number))
+				}
+				fmt.Fprintf(w, `{"TransactionID":"tx-%d","Record":{"RecordStatus":"nomatch","DatasourceResults":[]}}`, len(ssnLengths))
+			}))
+			defer trulioo.Close()
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"STRIPE_API_BASE": testenv.Stripe(t), "STRIPE_CONNECT_WEBHOOK_SECRET": connectSecret,
+				"IDGATE_TRULIOO_URL": trulioo.URL, "IDGATE_TRULIOO_API_KEY": "key",
+			}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "US marketplace"})
+			m, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-1", Country: "US", BusinessType: "individual"})
+			if err != nil || m.NextAction != "start_database_kyc" {
+				t.Fatalf("new US merchant: %v %v", m, err)
+			}
+			if _, err := onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: m.Id, Ssn: "000000000"}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("tier 2 before tier 1: %v", err)
+			}
+			m, err = onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: m.Id, FirstName: "Jenny", LastName: "Rosen", Dob: "1901-01-01",
+				SsnLast4: "0000", Address: &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}})
+			if err != nil || m.NextAction != "collect_full_ssn" {
+				t.Fatalf("after tier 1: %v %v", m, err)
+			}
+			m, err = onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: m.Id, Ssn: "111111111"})
+			if err != nil || m.NextAction != "record_biometric_consent" {
+				t.Fatalf("after tier 2: %v %v", m, err)
+			}
+			if fmt.Sprint(ssnLengths) != "[4 9]" {
+				t.Fatalf("the provider saw SSNs of lengths %v, want 4 then 9", ssnLengths)
+			}
+			if raw := rawRow(t, db, "merchants", m.Id); strings.Contains(raw, "111111111") || strings.Contains(raw, "Rosen") {
+				t.Fatalf("the merchant row holds the SSN or the name in clear:\n%s", raw)
+			}
+
+			if m, err = onb.RecordBiometricConsent(ctx, &idgatev1.RecordBiometricConsentRequest{MerchantId: m.Id, Granted: true, IpAddress: "198.51.100.4", UserAgent: "Mozilla/5.0"}); err != nil || m.NextAction != "start_document_verification" {
+				t.Fatalf("after consent: %v %v", m, err)
+			}
+			vs, err := onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: m.Id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			e.merchantSessionEvent(t, vs.SessionId, m.Id, "verified", "", now)
+			acct := m.StripeAccountId
+			ev := connectEvent("evt_us_enabled", "account.updated", acct, now.Add(time.Second), fmt.Sprintf(
+				`{"id":%q,"object":"account","charges_enabled":true,"payouts_enabled":true,"capabilities":{"card_payments":"active","transfers":"active"},"requirements":{"currently_due":[],"past_due":[],"pending_verification":[],"errors":[]}}`, acct))
+			if code, body := e.deliver("/v1/webhooks/stripe/connect", ev, sign(ev, connectSecret, now)); code != 200 {
+				t.Fatalf("deliver: %d %s", code, body)
+			}
+			e.waitState("evt_us_enabled")
+			m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id})
+			if !m.ChargesEnabled || m.KycStatus != "verified" || m.NextAction != "none" {
+				t.Fatalf("at the end: %v", m)
+			}
+			r, err := onb.GetVerificationCostReport(ctx, &idgatev1.GetVerificationCostReportRequest{From: timestamppb.New(now.Add(-time.Hour)), Until: timestamppb.New(now.Add(time.Hour))})
+			if err != nil || len(r.Tiers) != 3 || r.TotalCents != 400 || r.Merchants != 1 {
+				t.Fatalf("ledger: %v %v (want tiers 1, 2, 3 costing $1.50 + $0 + $2.50)", r, err)
 			}
 		})
 	}

@@ -121,6 +121,19 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 	set("outcome", "processing")
 	set("name", "matrix")
 	set("role", "readonly")
+	set("first_name", "Jenny")
+	set("last_name", "Rosen")
+	set("dob", "1901-01-01")
+	set("ssn_last4", "0000")
+	set("ssn", "000000000")
+	if fd := msg.Descriptor().Fields().ByName("address"); fd != nil && fd.Message() != nil {
+		addr := msg.Mutable(fd).Message()
+		for name, v := range map[string]string{"line1": "address_full_match", "city": "San Francisco", "postal_code": "94111"} {
+			if f := addr.Descriptor().Fields().ByName(protoreflect.Name(name)); f != nil {
+				addr.Set(f, protoreflect.ValueOfString(v))
+			}
+		}
+	}
 	if fd := msg.Descriptor().Fields().ByName("subaccount_ids"); fd != nil {
 		l := msg.Mutable(fd).List()
 		l.Append(protoreflect.ValueOfString(f.sub))
@@ -139,8 +152,9 @@ var rolesOf = map[string][]string{
 	"GetVerificationCostReport": {"admin", "operator"},
 	"RecordBiometricConsent":    {"admin", "service"},
 	"StartDocumentVerification": {"admin", "service"},
-	"WithdrawBiometricConsent":  {"admin", "service"},
-	"CreateMerchant":            {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
+	"StartDatabaseKYC":          {"admin", "service"}, "SubmitFullSSN": {"admin", "service"},
+	"WithdrawBiometricConsent": {"admin", "service"},
+	"CreateMerchant":           {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
 	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
 	"ListReviewTasks": {"admin", "operator"}, "ClaimReviewTask": {"admin", "operator"}, "ResolveReviewTask": {"admin", "operator"},
 }
@@ -151,6 +165,7 @@ var tenantScoped = []string{
 	"RequireVerification", "RefreshFromStripe", "RedactCustomerIdentity", "SimulateVerificationOutcome",
 	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk", "CreateMerchant", "GetMerchant",
 	"RecordBiometricConsent", "WithdrawBiometricConsent", "ClaimReviewTask", "ResolveReviewTask", "StartDocumentVerification",
+	"StartDatabaseKYC", "SubmitFullSSN",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on

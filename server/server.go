@@ -30,6 +30,7 @@ import (
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/jobs"
+	"github.com/idgate/idgate/internal/kyc"
 	"github.com/idgate/idgate/internal/limit"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/onboarding"
@@ -154,7 +155,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, fmt.Errorf("enqueue re-encryption: %w", err)
 		}
 	}
-	merchants := onboarding.NewService(s.store, cipher, stripeClient, log)
+	var databaseKYC kyc.Provider
+	if cfg.TruliooURL != "" {
+		databaseKYC = kyc.NewTrulioo(kyc.TruliooConfig{BaseURL: cfg.TruliooURL, APIKey: cfg.TruliooAPIKey, MaxRetries: 3})
+	}
+	merchants := onboarding.NewService(s.store, cipher, stripeClient, databaseKYC, log)
 	registry.Handle("charge.succeeded", customers.HandleChargeSucceeded)
 	for t, h := range onboarding.EventTypes {
 		registry.Handle(t, h(merchants))

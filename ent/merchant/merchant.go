@@ -31,6 +31,14 @@ const (
 	FieldHighRisk = "high_risk"
 	// FieldRoute holds the string denoting the route field in the database.
 	FieldRoute = "route"
+	// FieldPersonFirstName holds the string denoting the person_first_name field in the database.
+	FieldPersonFirstName = "person_first_name"
+	// FieldPersonLastName holds the string denoting the person_last_name field in the database.
+	FieldPersonLastName = "person_last_name"
+	// FieldPersonDob holds the string denoting the person_dob field in the database.
+	FieldPersonDob = "person_dob"
+	// FieldPersonAddress holds the string denoting the person_address field in the database.
+	FieldPersonAddress = "person_address"
 	// FieldKycStatus holds the string denoting the kyc_status field in the database.
 	FieldKycStatus = "kyc_status"
 	// FieldChargesEnabled holds the string denoting the charges_enabled field in the database.
@@ -63,6 +71,10 @@ var Columns = []string{
 	FieldBusinessType,
 	FieldHighRisk,
 	FieldRoute,
+	FieldPersonFirstName,
+	FieldPersonLastName,
+	FieldPersonDob,
+	FieldPersonAddress,
 	FieldKycStatus,
 	FieldChargesEnabled,
 	FieldPayoutsEnabled,
@@ -92,6 +104,14 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultHighRisk holds the default value on creation for the "high_risk" field.
 	DefaultHighRisk bool
+	// DefaultPersonFirstName holds the default value on creation for the "person_first_name" field.
+	DefaultPersonFirstName string
+	// DefaultPersonLastName holds the default value on creation for the "person_last_name" field.
+	DefaultPersonLastName string
+	// DefaultPersonDob holds the default value on creation for the "person_dob" field.
+	DefaultPersonDob string
+	// DefaultPersonAddress holds the default value on creation for the "person_address" field.
+	DefaultPersonAddress string
 	// DefaultKycStatus holds the default value on creation for the "kyc_status" field.
 	DefaultKycStatus string
 	// DefaultChargesEnabled holds the default value on creation for the "charges_enabled" field.
@@ -159,6 +179,26 @@ func ByHighRisk(opts ...sql.OrderTermOption) OrderOption {
 // ByRoute orders the results by the route field.
 func ByRoute(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRoute, opts...).ToFunc()
+}
+
+// ByPersonFirstName orders the results by the person_first_name field.
+func ByPersonFirstName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPersonFirstName, opts...).ToFunc()
+}
+
+// ByPersonLastName orders the results by the person_last_name field.
+func ByPersonLastName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPersonLastName, opts...).ToFunc()
+}
+
+// ByPersonDob orders the results by the person_dob field.
+func ByPersonDob(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPersonDob, opts...).ToFunc()
+}
+
+// ByPersonAddress orders the results by the person_address field.
+func ByPersonAddress(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPersonAddress, opts...).ToFunc()
 }
 
 // ByKycStatus orders the results by the kyc_status field.

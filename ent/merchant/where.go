@@ -109,6 +109,26 @@ func Route(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldRoute, v))
 }
 
+// PersonFirstName applies equality check predicate on the "person_first_name" field. It's identical to PersonFirstNameEQ.
+func PersonFirstName(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonFirstName, v))
+}
+
+// PersonLastName applies equality check predicate on the "person_last_name" field. It's identical to PersonLastNameEQ.
+func PersonLastName(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonLastName, v))
+}
+
+// PersonDob applies equality check predicate on the "person_dob" field. It's identical to PersonDobEQ.
+func PersonDob(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonDob, v))
+}
+
+// PersonAddress applies equality check predicate on the "person_address" field. It's identical to PersonAddressEQ.
+func PersonAddress(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonAddress, v))
+}
+
 // KycStatus applies equality check predicate on the "kyc_status" field. It's identical to KycStatusEQ.
 func KycStatus(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldKycStatus, v))
@@ -637,6 +657,266 @@ func RouteEqualFold(v string) predicate.Merchant {
 // RouteContainsFold applies the ContainsFold predicate on the "route" field.
 func RouteContainsFold(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldContainsFold(FieldRoute, v))
+}
+
+// PersonFirstNameEQ applies the EQ predicate on the "person_first_name" field.
+func PersonFirstNameEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameNEQ applies the NEQ predicate on the "person_first_name" field.
+func PersonFirstNameNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameIn applies the In predicate on the "person_first_name" field.
+func PersonFirstNameIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldPersonFirstName, vs...))
+}
+
+// PersonFirstNameNotIn applies the NotIn predicate on the "person_first_name" field.
+func PersonFirstNameNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldPersonFirstName, vs...))
+}
+
+// PersonFirstNameGT applies the GT predicate on the "person_first_name" field.
+func PersonFirstNameGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameGTE applies the GTE predicate on the "person_first_name" field.
+func PersonFirstNameGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameLT applies the LT predicate on the "person_first_name" field.
+func PersonFirstNameLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameLTE applies the LTE predicate on the "person_first_name" field.
+func PersonFirstNameLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameContains applies the Contains predicate on the "person_first_name" field.
+func PersonFirstNameContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameHasPrefix applies the HasPrefix predicate on the "person_first_name" field.
+func PersonFirstNameHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameHasSuffix applies the HasSuffix predicate on the "person_first_name" field.
+func PersonFirstNameHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameEqualFold applies the EqualFold predicate on the "person_first_name" field.
+func PersonFirstNameEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldPersonFirstName, v))
+}
+
+// PersonFirstNameContainsFold applies the ContainsFold predicate on the "person_first_name" field.
+func PersonFirstNameContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldPersonFirstName, v))
+}
+
+// PersonLastNameEQ applies the EQ predicate on the "person_last_name" field.
+func PersonLastNameEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonLastName, v))
+}
+
+// PersonLastNameNEQ applies the NEQ predicate on the "person_last_name" field.
+func PersonLastNameNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldPersonLastName, v))
+}
+
+// PersonLastNameIn applies the In predicate on the "person_last_name" field.
+func PersonLastNameIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldPersonLastName, vs...))
+}
+
+// PersonLastNameNotIn applies the NotIn predicate on the "person_last_name" field.
+func PersonLastNameNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldPersonLastName, vs...))
+}
+
+// PersonLastNameGT applies the GT predicate on the "person_last_name" field.
+func PersonLastNameGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldPersonLastName, v))
+}
+
+// PersonLastNameGTE applies the GTE predicate on the "person_last_name" field.
+func PersonLastNameGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldPersonLastName, v))
+}
+
+// PersonLastNameLT applies the LT predicate on the "person_last_name" field.
+func PersonLastNameLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldPersonLastName, v))
+}
+
+// PersonLastNameLTE applies the LTE predicate on the "person_last_name" field.
+func PersonLastNameLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldPersonLastName, v))
+}
+
+// PersonLastNameContains applies the Contains predicate on the "person_last_name" field.
+func PersonLastNameContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldPersonLastName, v))
+}
+
+// PersonLastNameHasPrefix applies the HasPrefix predicate on the "person_last_name" field.
+func PersonLastNameHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldPersonLastName, v))
+}
+
+// PersonLastNameHasSuffix applies the HasSuffix predicate on the "person_last_name" field.
+func PersonLastNameHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldPersonLastName, v))
+}
+
+// PersonLastNameEqualFold applies the EqualFold predicate on the "person_last_name" field.
+func PersonLastNameEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldPersonLastName, v))
+}
+
+// PersonLastNameContainsFold applies the ContainsFold predicate on the "person_last_name" field.
+func PersonLastNameContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldPersonLastName, v))
+}
+
+// PersonDobEQ applies the EQ predicate on the "person_dob" field.
+func PersonDobEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonDob, v))
+}
+
+// PersonDobNEQ applies the NEQ predicate on the "person_dob" field.
+func PersonDobNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldPersonDob, v))
+}
+
+// PersonDobIn applies the In predicate on the "person_dob" field.
+func PersonDobIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldPersonDob, vs...))
+}
+
+// PersonDobNotIn applies the NotIn predicate on the "person_dob" field.
+func PersonDobNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldPersonDob, vs...))
+}
+
+// PersonDobGT applies the GT predicate on the "person_dob" field.
+func PersonDobGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldPersonDob, v))
+}
+
+// PersonDobGTE applies the GTE predicate on the "person_dob" field.
+func PersonDobGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldPersonDob, v))
+}
+
+// PersonDobLT applies the LT predicate on the "person_dob" field.
+func PersonDobLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldPersonDob, v))
+}
+
+// PersonDobLTE applies the LTE predicate on the "person_dob" field.
+func PersonDobLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldPersonDob, v))
+}
+
+// PersonDobContains applies the Contains predicate on the "person_dob" field.
+func PersonDobContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldPersonDob, v))
+}
+
+// PersonDobHasPrefix applies the HasPrefix predicate on the "person_dob" field.
+func PersonDobHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldPersonDob, v))
+}
+
+// PersonDobHasSuffix applies the HasSuffix predicate on the "person_dob" field.
+func PersonDobHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldPersonDob, v))
+}
+
+// PersonDobEqualFold applies the EqualFold predicate on the "person_dob" field.
+func PersonDobEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldPersonDob, v))
+}
+
+// PersonDobContainsFold applies the ContainsFold predicate on the "person_dob" field.
+func PersonDobContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldPersonDob, v))
+}
+
+// PersonAddressEQ applies the EQ predicate on the "person_address" field.
+func PersonAddressEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonAddress, v))
+}
+
+// PersonAddressNEQ applies the NEQ predicate on the "person_address" field.
+func PersonAddressNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldPersonAddress, v))
+}
+
+// PersonAddressIn applies the In predicate on the "person_address" field.
+func PersonAddressIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldPersonAddress, vs...))
+}
+
+// PersonAddressNotIn applies the NotIn predicate on the "person_address" field.
+func PersonAddressNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldPersonAddress, vs...))
+}
+
+// PersonAddressGT applies the GT predicate on the "person_address" field.
+func PersonAddressGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldPersonAddress, v))
+}
+
+// PersonAddressGTE applies the GTE predicate on the "person_address" field.
+func PersonAddressGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldPersonAddress, v))
+}
+
+// PersonAddressLT applies the LT predicate on the "person_address" field.
+func PersonAddressLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldPersonAddress, v))
+}
+
+// PersonAddressLTE applies the LTE predicate on the "person_address" field.
+func PersonAddressLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldPersonAddress, v))
+}
+
+// PersonAddressContains applies the Contains predicate on the "person_address" field.
+func PersonAddressContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldPersonAddress, v))
+}
+
+// PersonAddressHasPrefix applies the HasPrefix predicate on the "person_address" field.
+func PersonAddressHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldPersonAddress, v))
+}
+
+// PersonAddressHasSuffix applies the HasSuffix predicate on the "person_address" field.
+func PersonAddressHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldPersonAddress, v))
+}
+
+// PersonAddressEqualFold applies the EqualFold predicate on the "person_address" field.
+func PersonAddressEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldPersonAddress, v))
+}
+
+// PersonAddressContainsFold applies the ContainsFold predicate on the "person_address" field.
+func PersonAddressContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldPersonAddress, v))
 }
 
 // KycStatusEQ applies the EQ predicate on the "kyc_status" field.

@@ -24,6 +24,12 @@ func (Merchant) Fields() []ent.Field {
 		field.Bool("high_risk").Default(false),
 		// Where verification starts: database_kyc (tier 1) or document_liveness (tier 3).
 		field.String("route"),
+		// The representative's identity data for database KYC, sealed with the PII key (never
+		// the SSN: tier 1 sends its last four, tier 2 the full number, neither is kept).
+		field.String("person_first_name").Default(""),
+		field.String("person_last_name").Default(""),
+		field.String("person_dob").Default(""),
+		field.String("person_address").Default(""),
 		// Outcome of idgate's own verification: "" (not yet), verified, review, rejected.
 		field.String("kyc_status").Default(""),
 		field.Bool("charges_enabled").Default(false),

@@ -64,6 +64,10 @@ type Config struct {
 	// IDGATE_RECONCILE_EVERY): the repair for missed webhooks.
 	ReconcileAfter, ReconcileEvery time.Duration
 
+	// Trulioo, the database-KYC provider of merchant tiers 1 and 2 (IDGATE_TRULIOO_URL,
+	// IDGATE_TRULIOO_API_KEY); unset: those tiers answer Unavailable.
+	TruliooURL, TruliooAPIKey string
+
 	// Retention is how long verified personal data of an inactive customer is kept
 	// (IDGATE_RETENTION, default two years; 0 keeps it).
 	Retention time.Duration
@@ -119,6 +123,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DataKeys:                    r.str("IDGATE_DATA_KEYS", ""),
 		Retention:                   r.duration("IDGATE_RETENTION", 2*365*24*time.Hour),
 		ReconcileAfter:              r.duration("IDGATE_RECONCILE_AFTER", time.Hour),
+		TruliooURL:                  strings.TrimRight(r.str("IDGATE_TRULIOO_URL", ""), "/"),
+		TruliooAPIKey:               r.str("IDGATE_TRULIOO_API_KEY", ""),
 		ReconcileEvery:              r.duration("IDGATE_RECONCILE_EVERY", 15*time.Minute),
 		TLSCertFile:                 r.str("IDGATE_TLS_CERT_FILE", ""),
 		TLSKeyFile:                  r.str("IDGATE_TLS_KEY_FILE", ""),

@@ -15,6 +15,7 @@ import (
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/kyc"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
@@ -32,12 +33,13 @@ type Service struct {
 	store  *store.Store
 	pii    *pii.Cipher
 	stripe StripeConnect
+	kyc    kyc.Provider // database KYC for tiers 1 and 2; nil when none is configured
 	log    *slog.Logger
 }
 
-// NewService returns a Service.
-func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, log *slog.Logger) *Service {
-	return &Service{store: st, pii: cipher, stripe: sc, log: log}
+// NewService returns a Service; provider may be nil.
+func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, provider kyc.Provider, log *slog.Logger) *Service {
+	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, log: log}
 }
 
 // Requirements are Stripe's requirements of the account, as last synced.
@@ -71,8 +73,9 @@ type Merchant struct {
 	Requirements                                                                Requirements
 	Capabilities                                                                map[string]string
 	Persons                                                                     []Person
-	Consent                                                                     string // "", "granted" or "declined"
-	KYCStatus                                                                   string // "", verified, failed, review
+	Consent                                                                     string         // "", "granted" or "declined"
+	KYCStatus                                                                   string         // "", verified, review, rejected
+	tiers                                                                       map[int]string // latest check outcome per tier
 	NextAction                                                                  string
 	CreatedAt, UpdatedAt                                                        time.Time
 }
@@ -190,6 +193,9 @@ func (s *Service) view(ctx context.Context, r *ent.Merchant) (Merchant, error) {
 	if m.Consent, err = s.consentState(ctx, r.ID); err != nil {
 		return Merchant{}, err
 	}
+	if m.tiers, err = s.checkOutcomes(ctx, r.ID); err != nil {
+		return Merchant{}, err
+	}
 	m.NextAction = nextAction(m)
 	return m, nil
 }
@@ -211,11 +217,13 @@ func nextAction(m Merchant) string {
 		return "rejected"
 	case m.KYCStatus == KYCReview || m.Consent == "declined" && m.KYCStatus != KYCVerified:
 		return "manual_review" // the non-biometric path
-	case m.Route == RouteDocumentLiveness && m.Consent == "granted":
-		return ActionDocument
-	case m.Route == RouteDocumentLiveness:
-		return "record_biometric_consent"
-	default:
+	case m.Route == RouteDatabaseKYC && m.tiers[1] == "":
 		return ActionDatabaseKYC
+	case m.Route == RouteDatabaseKYC && m.tiers[1] == OutcomeNoMatch && m.tiers[2] == "":
+		return ActionCollectFullSSN
+	case m.Consent == "granted":
+		return ActionDocument // tier 3: the route's start, or after tiers 1 and 2
+	default:
+		return "record_biometric_consent"
 	}
 }

@@ -516,6 +516,214 @@ func (x *RecordBiometricConsentRequest) GetLegalBasis() string {
 	return ""
 }
 
+type StartDatabaseKYCRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	MerchantId string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
+	FirstName  string                 `protobuf:"bytes,2,opt,name=first_name,json=firstName,proto3" json:"first_name,omitempty"`
+	LastName   string                 `protobuf:"bytes,3,opt,name=last_name,json=lastName,proto3" json:"last_name,omitempty"`
+	// YYYY-MM-DD.
+	Dob     string         `protobuf:"bytes,4,opt,name=dob,proto3" json:"dob,omitempty"`
+	Address *PostalAddress `protobuf:"bytes,5,opt,name=address,proto3" json:"address,omitempty"`
+	// The last four digits of the SSN.
+	SsnLast4      string `protobuf:"bytes,6,opt,name=ssn_last4,json=ssnLast4,proto3" json:"ssn_last4,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartDatabaseKYCRequest) Reset() {
+	*x = StartDatabaseKYCRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartDatabaseKYCRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartDatabaseKYCRequest) ProtoMessage() {}
+
+func (x *StartDatabaseKYCRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartDatabaseKYCRequest.ProtoReflect.Descriptor instead.
+func (*StartDatabaseKYCRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *StartDatabaseKYCRequest) GetMerchantId() string {
+	if x != nil {
+		return x.MerchantId
+	}
+	return ""
+}
+
+func (x *StartDatabaseKYCRequest) GetFirstName() string {
+	if x != nil {
+		return x.FirstName
+	}
+	return ""
+}
+
+func (x *StartDatabaseKYCRequest) GetLastName() string {
+	if x != nil {
+		return x.LastName
+	}
+	return ""
+}
+
+func (x *StartDatabaseKYCRequest) GetDob() string {
+	if x != nil {
+		return x.Dob
+	}
+	return ""
+}
+
+func (x *StartDatabaseKYCRequest) GetAddress() *PostalAddress {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *StartDatabaseKYCRequest) GetSsnLast4() string {
+	if x != nil {
+		return x.SsnLast4
+	}
+	return ""
+}
+
+// PostalAddress is where a merchant's representative lives.
+type PostalAddress struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Line1         string                 `protobuf:"bytes,1,opt,name=line1,proto3" json:"line1,omitempty"`
+	City          string                 `protobuf:"bytes,2,opt,name=city,proto3" json:"city,omitempty"`
+	State         string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	PostalCode    string                 `protobuf:"bytes,4,opt,name=postal_code,json=postalCode,proto3" json:"postal_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PostalAddress) Reset() {
+	*x = PostalAddress{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PostalAddress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PostalAddress) ProtoMessage() {}
+
+func (x *PostalAddress) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PostalAddress.ProtoReflect.Descriptor instead.
+func (*PostalAddress) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PostalAddress) GetLine1() string {
+	if x != nil {
+		return x.Line1
+	}
+	return ""
+}
+
+func (x *PostalAddress) GetCity() string {
+	if x != nil {
+		return x.City
+	}
+	return ""
+}
+
+func (x *PostalAddress) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *PostalAddress) GetPostalCode() string {
+	if x != nil {
+		return x.PostalCode
+	}
+	return ""
+}
+
+type SubmitFullSSNRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	MerchantId string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
+	// Nine digits.
+	Ssn           string `protobuf:"bytes,2,opt,name=ssn,proto3" json:"ssn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitFullSSNRequest) Reset() {
+	*x = SubmitFullSSNRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitFullSSNRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitFullSSNRequest) ProtoMessage() {}
+
+func (x *SubmitFullSSNRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitFullSSNRequest.ProtoReflect.Descriptor instead.
+func (*SubmitFullSSNRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SubmitFullSSNRequest) GetMerchantId() string {
+	if x != nil {
+		return x.MerchantId
+	}
+	return ""
+}
+
+func (x *SubmitFullSSNRequest) GetSsn() string {
+	if x != nil {
+		return x.Ssn
+	}
+	return ""
+}
+
 type StartDocumentVerificationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MerchantId    string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
@@ -526,7 +734,7 @@ type StartDocumentVerificationRequest struct {
 
 func (x *StartDocumentVerificationRequest) Reset() {
 	*x = StartDocumentVerificationRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -538,7 +746,7 @@ func (x *StartDocumentVerificationRequest) String() string {
 func (*StartDocumentVerificationRequest) ProtoMessage() {}
 
 func (x *StartDocumentVerificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -551,7 +759,7 @@ func (x *StartDocumentVerificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartDocumentVerificationRequest.ProtoReflect.Descriptor instead.
 func (*StartDocumentVerificationRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *StartDocumentVerificationRequest) GetMerchantId() string {
@@ -577,7 +785,7 @@ type WithdrawBiometricConsentRequest struct {
 
 func (x *WithdrawBiometricConsentRequest) Reset() {
 	*x = WithdrawBiometricConsentRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -589,7 +797,7 @@ func (x *WithdrawBiometricConsentRequest) String() string {
 func (*WithdrawBiometricConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawBiometricConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -602,7 +810,7 @@ func (x *WithdrawBiometricConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawBiometricConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawBiometricConsentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *WithdrawBiometricConsentRequest) GetMerchantId() string {
@@ -628,7 +836,7 @@ type AccountRequirements struct {
 
 func (x *AccountRequirements) Reset() {
 	*x = AccountRequirements{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -640,7 +848,7 @@ func (x *AccountRequirements) String() string {
 func (*AccountRequirements) ProtoMessage() {}
 
 func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -653,7 +861,7 @@ func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequirements.ProtoReflect.Descriptor instead.
 func (*AccountRequirements) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AccountRequirements) GetCurrentlyDue() []string {
@@ -717,7 +925,7 @@ type RequirementError struct {
 
 func (x *RequirementError) Reset() {
 	*x = RequirementError{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -729,7 +937,7 @@ func (x *RequirementError) String() string {
 func (*RequirementError) ProtoMessage() {}
 
 func (x *RequirementError) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -742,7 +950,7 @@ func (x *RequirementError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequirementError.ProtoReflect.Descriptor instead.
 func (*RequirementError) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RequirementError) GetCode() string {
@@ -779,7 +987,7 @@ type MerchantPerson struct {
 
 func (x *MerchantPerson) Reset() {
 	*x = MerchantPerson{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -791,7 +999,7 @@ func (x *MerchantPerson) String() string {
 func (*MerchantPerson) ProtoMessage() {}
 
 func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -804,7 +1012,7 @@ func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MerchantPerson.ProtoReflect.Descriptor instead.
 func (*MerchantPerson) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{9}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MerchantPerson) GetId() string {
@@ -845,7 +1053,7 @@ type CreateMerchantRequest struct {
 
 func (x *CreateMerchantRequest) Reset() {
 	*x = CreateMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +1065,7 @@ func (x *CreateMerchantRequest) String() string {
 func (*CreateMerchantRequest) ProtoMessage() {}
 
 func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +1078,7 @@ func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMerchantRequest.ProtoReflect.Descriptor instead.
 func (*CreateMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{10}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateMerchantRequest) GetSubaccountId() string {
@@ -924,7 +1132,7 @@ type GetMerchantRequest struct {
 
 func (x *GetMerchantRequest) Reset() {
 	*x = GetMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -936,7 +1144,7 @@ func (x *GetMerchantRequest) String() string {
 func (*GetMerchantRequest) ProtoMessage() {}
 
 func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -949,7 +1157,7 @@ func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMerchantRequest.ProtoReflect.Descriptor instead.
 func (*GetMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{11}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetMerchantRequest) GetId() string {
@@ -1020,7 +1228,26 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\n" +
 	"user_agent\x18\x04 \x01(\tR\tuserAgent\x12\x1f\n" +
 	"\vlegal_basis\x18\x05 \x01(\tR\n" +
-	"legalBasis\"b\n" +
+	"legalBasis\"\xd9\x01\n" +
+	"\x17StartDatabaseKYCRequest\x12\x1f\n" +
+	"\vmerchant_id\x18\x01 \x01(\tR\n" +
+	"merchantId\x12\x1d\n" +
+	"\n" +
+	"first_name\x18\x02 \x01(\tR\tfirstName\x12\x1b\n" +
+	"\tlast_name\x18\x03 \x01(\tR\blastName\x12\x10\n" +
+	"\x03dob\x18\x04 \x01(\tR\x03dob\x122\n" +
+	"\aaddress\x18\x05 \x01(\v2\x18.idgate.v1.PostalAddressR\aaddress\x12\x1b\n" +
+	"\tssn_last4\x18\x06 \x01(\tR\bssnLast4\"p\n" +
+	"\rPostalAddress\x12\x14\n" +
+	"\x05line1\x18\x01 \x01(\tR\x05line1\x12\x12\n" +
+	"\x04city\x18\x02 \x01(\tR\x04city\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\x12\x1f\n" +
+	"\vpostal_code\x18\x04 \x01(\tR\n" +
+	"postalCode\"I\n" +
+	"\x14SubmitFullSSNRequest\x12\x1f\n" +
+	"\vmerchant_id\x18\x01 \x01(\tR\n" +
+	"merchantId\x12\x10\n" +
+	"\x03ssn\x18\x02 \x01(\tR\x03ssn\"b\n" +
 	" StartDocumentVerificationRequest\x12\x1f\n" +
 	"\vmerchant_id\x18\x01 \x01(\tR\n" +
 	"merchantId\x12\x1d\n" +
@@ -1054,10 +1281,12 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1b\n" +
 	"\thigh_risk\x18\x06 \x01(\bR\bhighRisk\"$\n" +
 	"\x12GetMerchantRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xce\x06\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xc9\b\n" +
 	"\x18ConnectOnboardingService\x12a\n" +
 	"\x0eCreateMerchant\x12 .idgate.v1.CreateMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/merchants\x12]\n" +
-	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}\x12\x91\x01\n" +
+	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}\x12\x80\x01\n" +
+	"\x10StartDatabaseKYC\x12\".idgate.v1.StartDatabaseKYCRequest\x1a\x13.idgate.v1.Merchant\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/merchants/{merchant_id}/database-kyc\x12v\n" +
+	"\rSubmitFullSSN\x12\x1f.idgate.v1.SubmitFullSSNRequest\x1a\x13.idgate.v1.Merchant\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/merchants/{merchant_id}/full-ssn\x12\x91\x01\n" +
 	"\x16RecordBiometricConsent\x12(.idgate.v1.RecordBiometricConsentRequest\x1a\x13.idgate.v1.Merchant\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/merchants/{merchant_id}/biometric-consent\x12\x9e\x01\n" +
 	"\x18WithdrawBiometricConsent\x12*.idgate.v1.WithdrawBiometricConsentRequest\x1a\x13.idgate.v1.Merchant\"A\x82\xd3\xe4\x93\x02;:\x01*\"6/v1/merchants/{merchant_id}/biometric-consent:withdraw\x12\xa6\x01\n" +
 	"\x19StartDocumentVerification\x12+.idgate.v1.StartDocumentVerificationRequest\x1a\x1e.idgate.v1.VerificationSession\"<\x82\xd3\xe4\x93\x026:\x01*\"1/v1/merchants/{merchant_id}/verification-sessions\x12\x91\x01\n" +
@@ -1075,52 +1304,60 @@ func file_idgate_v1_onboarding_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_onboarding_proto_rawDescData
 }
 
-var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_idgate_v1_onboarding_proto_goTypes = []any{
 	(*GetVerificationCostReportRequest)(nil), // 0: idgate.v1.GetVerificationCostReportRequest
 	(*VerificationCostReport)(nil),           // 1: idgate.v1.VerificationCostReport
 	(*TierCost)(nil),                         // 2: idgate.v1.TierCost
 	(*Merchant)(nil),                         // 3: idgate.v1.Merchant
 	(*RecordBiometricConsentRequest)(nil),    // 4: idgate.v1.RecordBiometricConsentRequest
-	(*StartDocumentVerificationRequest)(nil), // 5: idgate.v1.StartDocumentVerificationRequest
-	(*WithdrawBiometricConsentRequest)(nil),  // 6: idgate.v1.WithdrawBiometricConsentRequest
-	(*AccountRequirements)(nil),              // 7: idgate.v1.AccountRequirements
-	(*RequirementError)(nil),                 // 8: idgate.v1.RequirementError
-	(*MerchantPerson)(nil),                   // 9: idgate.v1.MerchantPerson
-	(*CreateMerchantRequest)(nil),            // 10: idgate.v1.CreateMerchantRequest
-	(*GetMerchantRequest)(nil),               // 11: idgate.v1.GetMerchantRequest
-	nil,                                      // 12: idgate.v1.Merchant.CapabilitiesEntry
-	(*timestamppb.Timestamp)(nil),            // 13: google.protobuf.Timestamp
-	(*VerificationSession)(nil),              // 14: idgate.v1.VerificationSession
+	(*StartDatabaseKYCRequest)(nil),          // 5: idgate.v1.StartDatabaseKYCRequest
+	(*PostalAddress)(nil),                    // 6: idgate.v1.PostalAddress
+	(*SubmitFullSSNRequest)(nil),             // 7: idgate.v1.SubmitFullSSNRequest
+	(*StartDocumentVerificationRequest)(nil), // 8: idgate.v1.StartDocumentVerificationRequest
+	(*WithdrawBiometricConsentRequest)(nil),  // 9: idgate.v1.WithdrawBiometricConsentRequest
+	(*AccountRequirements)(nil),              // 10: idgate.v1.AccountRequirements
+	(*RequirementError)(nil),                 // 11: idgate.v1.RequirementError
+	(*MerchantPerson)(nil),                   // 12: idgate.v1.MerchantPerson
+	(*CreateMerchantRequest)(nil),            // 13: idgate.v1.CreateMerchantRequest
+	(*GetMerchantRequest)(nil),               // 14: idgate.v1.GetMerchantRequest
+	nil,                                      // 15: idgate.v1.Merchant.CapabilitiesEntry
+	(*timestamppb.Timestamp)(nil),            // 16: google.protobuf.Timestamp
+	(*VerificationSession)(nil),              // 17: idgate.v1.VerificationSession
 }
 var file_idgate_v1_onboarding_proto_depIdxs = []int32{
-	13, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
-	13, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
+	16, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
+	16, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
 	2,  // 2: idgate.v1.VerificationCostReport.tiers:type_name -> idgate.v1.TierCost
-	7,  // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
-	12, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
-	9,  // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
-	13, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
-	13, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
-	8,  // 8: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
-	13, // 9: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
-	10, // 10: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
-	11, // 11: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
-	4,  // 12: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:input_type -> idgate.v1.RecordBiometricConsentRequest
-	6,  // 13: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
-	5,  // 14: idgate.v1.ConnectOnboardingService.StartDocumentVerification:input_type -> idgate.v1.StartDocumentVerificationRequest
-	0,  // 15: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
-	3,  // 16: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
-	3,  // 17: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
-	3,  // 18: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
-	3,  // 19: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
-	14, // 20: idgate.v1.ConnectOnboardingService.StartDocumentVerification:output_type -> idgate.v1.VerificationSession
-	1,  // 21: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	10, // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
+	15, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
+	12, // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
+	16, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
+	16, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
+	6,  // 8: idgate.v1.StartDatabaseKYCRequest.address:type_name -> idgate.v1.PostalAddress
+	11, // 9: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
+	16, // 10: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
+	13, // 11: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
+	14, // 12: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
+	5,  // 13: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:input_type -> idgate.v1.StartDatabaseKYCRequest
+	7,  // 14: idgate.v1.ConnectOnboardingService.SubmitFullSSN:input_type -> idgate.v1.SubmitFullSSNRequest
+	4,  // 15: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:input_type -> idgate.v1.RecordBiometricConsentRequest
+	9,  // 16: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
+	8,  // 17: idgate.v1.ConnectOnboardingService.StartDocumentVerification:input_type -> idgate.v1.StartDocumentVerificationRequest
+	0,  // 18: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
+	3,  // 19: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
+	3,  // 20: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
+	3,  // 21: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:output_type -> idgate.v1.Merchant
+	3,  // 22: idgate.v1.ConnectOnboardingService.SubmitFullSSN:output_type -> idgate.v1.Merchant
+	3,  // 23: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
+	3,  // 24: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
+	17, // 25: idgate.v1.ConnectOnboardingService.StartDocumentVerification:output_type -> idgate.v1.VerificationSession
+	1,  // 26: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
+	19, // [19:27] is the sub-list for method output_type
+	11, // [11:19] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_onboarding_proto_init() }
@@ -1135,7 +1372,7 @@ func file_idgate_v1_onboarding_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_onboarding_proto_rawDesc), len(file_idgate_v1_onboarding_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,8 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ConnectOnboardingService_CreateMerchant_FullMethodName            = "/idgate.v1.ConnectOnboardingService/CreateMerchant"
 	ConnectOnboardingService_GetMerchant_FullMethodName               = "/idgate.v1.ConnectOnboardingService/GetMerchant"
+	ConnectOnboardingService_StartDatabaseKYC_FullMethodName          = "/idgate.v1.ConnectOnboardingService/StartDatabaseKYC"
+	ConnectOnboardingService_SubmitFullSSN_FullMethodName             = "/idgate.v1.ConnectOnboardingService/SubmitFullSSN"
 	ConnectOnboardingService_RecordBiometricConsent_FullMethodName    = "/idgate.v1.ConnectOnboardingService/RecordBiometricConsent"
 	ConnectOnboardingService_WithdrawBiometricConsent_FullMethodName  = "/idgate.v1.ConnectOnboardingService/WithdrawBiometricConsent"
 	ConnectOnboardingService_StartDocumentVerification_FullMethodName = "/idgate.v1.ConnectOnboardingService/StartDocumentVerification"
@@ -39,6 +41,12 @@ type ConnectOnboardingServiceClient interface {
 	CreateMerchant(ctx context.Context, in *CreateMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
 	// GetMerchant returns a merchant's state and the next action it needs.
 	GetMerchant(ctx context.Context, in *GetMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
+	// StartDatabaseKYC runs tier 1: the database-KYC provider checks name, date of birth,
+	// address and the SSN's last four. The identity data is kept encrypted for tier 2.
+	StartDatabaseKYC(ctx context.Context, in *StartDatabaseKYCRequest, opts ...grpc.CallOption) (*Merchant, error)
+	// SubmitFullSSN runs tier 2 after a tier-1 no-match: the same check with the full SSN,
+	// which is passed to the provider and never stored.
+	SubmitFullSSN(ctx context.Context, in *SubmitFullSSNRequest, opts ...grpc.CallOption) (*Merchant, error)
 	// RecordBiometricConsent stores the merchant's answer to the biometric consent request
 	// (seed 003). A decline sends the merchant to a manual review instead of document +
 	// liveness.
@@ -76,6 +84,26 @@ func (c *connectOnboardingServiceClient) GetMerchant(ctx context.Context, in *Ge
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Merchant)
 	err := c.cc.Invoke(ctx, ConnectOnboardingService_GetMerchant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectOnboardingServiceClient) StartDatabaseKYC(ctx context.Context, in *StartDatabaseKYCRequest, opts ...grpc.CallOption) (*Merchant, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Merchant)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_StartDatabaseKYC_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectOnboardingServiceClient) SubmitFullSSN(ctx context.Context, in *SubmitFullSSNRequest, opts ...grpc.CallOption) (*Merchant, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Merchant)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_SubmitFullSSN_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +162,12 @@ type ConnectOnboardingServiceServer interface {
 	CreateMerchant(context.Context, *CreateMerchantRequest) (*Merchant, error)
 	// GetMerchant returns a merchant's state and the next action it needs.
 	GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error)
+	// StartDatabaseKYC runs tier 1: the database-KYC provider checks name, date of birth,
+	// address and the SSN's last four. The identity data is kept encrypted for tier 2.
+	StartDatabaseKYC(context.Context, *StartDatabaseKYCRequest) (*Merchant, error)
+	// SubmitFullSSN runs tier 2 after a tier-1 no-match: the same check with the full SSN,
+	// which is passed to the provider and never stored.
+	SubmitFullSSN(context.Context, *SubmitFullSSNRequest) (*Merchant, error)
 	// RecordBiometricConsent stores the merchant's answer to the biometric consent request
 	// (seed 003). A decline sends the merchant to a manual review instead of document +
 	// liveness.
@@ -162,6 +196,12 @@ func (UnimplementedConnectOnboardingServiceServer) CreateMerchant(context.Contex
 }
 func (UnimplementedConnectOnboardingServiceServer) GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMerchant not implemented")
+}
+func (UnimplementedConnectOnboardingServiceServer) StartDatabaseKYC(context.Context, *StartDatabaseKYCRequest) (*Merchant, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartDatabaseKYC not implemented")
+}
+func (UnimplementedConnectOnboardingServiceServer) SubmitFullSSN(context.Context, *SubmitFullSSNRequest) (*Merchant, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitFullSSN not implemented")
 }
 func (UnimplementedConnectOnboardingServiceServer) RecordBiometricConsent(context.Context, *RecordBiometricConsentRequest) (*Merchant, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordBiometricConsent not implemented")
@@ -229,6 +269,42 @@ func _ConnectOnboardingService_GetMerchant_Handler(srv interface{}, ctx context.
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ConnectOnboardingServiceServer).GetMerchant(ctx, req.(*GetMerchantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectOnboardingService_StartDatabaseKYC_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartDatabaseKYCRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).StartDatabaseKYC(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_StartDatabaseKYC_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).StartDatabaseKYC(ctx, req.(*StartDatabaseKYCRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectOnboardingService_SubmitFullSSN_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitFullSSNRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).SubmitFullSSN(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_SubmitFullSSN_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).SubmitFullSSN(ctx, req.(*SubmitFullSSNRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -319,6 +395,14 @@ var ConnectOnboardingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMerchant",
 			Handler:    _ConnectOnboardingService_GetMerchant_Handler,
+		},
+		{
+			MethodName: "StartDatabaseKYC",
+			Handler:    _ConnectOnboardingService_StartDatabaseKYC_Handler,
+		},
+		{
+			MethodName: "SubmitFullSSN",
+			Handler:    _ConnectOnboardingService_SubmitFullSSN_Handler,
 		},
 		{
 			MethodName: "RecordBiometricConsent",

@@ -1,0 +1,160 @@
+package onboarding
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/kyccheck"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/kyc"
+	"github.com/idgate/idgate/internal/store"
+)
+
+// PersonData is the representative's identity data for database KYC (tier 1).
+type PersonData struct {
+	FirstName, LastName string
+	DOB                 string // YYYY-MM-DD
+	Address             kyc.Address
+	SSNLast4            string
+}
+
+var (
+	last4   = regexp.MustCompile(`^[0-9]{4}$`)
+	fullSSN = regexp.MustCompile(`^[0-9]{9}$`)
+)
+
+func (p PersonData) validate() (kyc.Date, error) {
+	switch {
+	case strings.TrimSpace(p.FirstName) == "" || len(p.FirstName) > 100:
+		return kyc.Date{}, apperr.Invalid("first_name", "is required, at most 100 characters")
+	case strings.TrimSpace(p.LastName) == "" || len(p.LastName) > 100:
+		return kyc.Date{}, apperr.Invalid("last_name", "is required, at most 100 characters")
+	case p.Address.Line1 == "" || p.Address.City == "" || p.Address.PostalCode == "":
+		return kyc.Date{}, apperr.Invalid("address", "needs line1, city and postal_code")
+	case !last4.MatchString(p.SSNLast4):
+		return kyc.Date{}, apperr.Invalid("ssn_last4", "must be 4 digits")
+	}
+	d, err := time.Parse(time.DateOnly, p.DOB)
+	if err != nil || d.After(time.Now()) {
+		return kyc.Date{}, apperr.Invalid("dob", "must be a date of birth as YYYY-MM-DD")
+	}
+	return kyc.Date{Year: d.Year(), Month: int(d.Month()), Day: d.Day()}, nil
+}
+
+// StartDatabaseKYC runs tier 1: the database-KYC provider checks name, date of birth,
+// address and the SSN's last four. The identity data is kept sealed for tier 2; the SSN
+// digits are not kept at all.
+func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p PersonData) (Merchant, error) {
+	dob, err := p.validate()
+	if err != nil {
+		return Merchant{}, err
+	}
+	m, err := s.merchant(ctx, merchantID)
+	if err != nil {
+		return Merchant{}, err
+	}
+	switch {
+	case m.Route != RouteDatabaseKYC:
+		return Merchant{}, apperr.FailedPrecondition("merchant %s is verified by document and liveness, not database KYC", m.ID)
+	case m.KycStatus != "":
+		return Merchant{}, apperr.FailedPrecondition("merchant %s is already %s", m.ID, m.KycStatus)
+	}
+	addr, _ := json.Marshal(p.Address)
+	sealed := map[string]string{}
+	for f, v := range map[string]string{"person_first_name": p.FirstName, "person_last_name": p.LastName, "person_dob": p.DOB, "person_address": string(addr)} {
+		if sealed[f], err = s.pii.Seal(v, m.ID, f); err != nil {
+			return Merchant{}, err
+		}
+	}
+	if m, err = m.Update().SetPersonFirstName(sealed["person_first_name"]).SetPersonLastName(sealed["person_last_name"]).
+		SetPersonDob(sealed["person_dob"]).SetPersonAddress(sealed["person_address"]).Save(ctx); err != nil {
+		return Merchant{}, err
+	}
+	req := kyc.Request{Country: m.Country, FirstName: p.FirstName, LastName: p.LastName, DOB: dob, Address: p.Address, NationalID: p.SSNLast4}
+	return s.databaseCheck(ctx, m, 1, req)
+}
+
+// SubmitFullSSN runs tier 2 after a tier-1 no-match: the same provider with the full SSN,
+// which passes through to the provider and is never stored.
+func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Merchant, error) {
+	if !fullSSN.MatchString(ssn) {
+		return Merchant{}, apperr.Invalid("ssn", "must be 9 digits")
+	}
+	m, err := s.merchant(ctx, merchantID)
+	if err != nil {
+		return Merchant{}, err
+	}
+	tiers, err := s.checkOutcomes(ctx, m.ID)
+	if err != nil {
+		return Merchant{}, err
+	}
+	if tiers[1] != OutcomeNoMatch || tiers[2] != "" || m.KycStatus != "" {
+		return Merchant{}, apperr.FailedPrecondition("merchant %s is not waiting for a full SSN (tier 2 follows a tier-1 no-match, once)", m.ID)
+	}
+	plain := map[string]string{}
+	for f, v := range map[string]string{"person_first_name": m.PersonFirstName, "person_last_name": m.PersonLastName, "person_dob": m.PersonDob, "person_address": m.PersonAddress} {
+		if plain[f], err = s.pii.Open(v, m.ID, f); err != nil {
+			return Merchant{}, err
+		}
+	}
+	var addr kyc.Address
+	_ = json.Unmarshal([]byte(plain["person_address"]), &addr)
+	d, _ := time.Parse(time.DateOnly, plain["person_dob"])
+	req := kyc.Request{Country: m.Country, FirstName: plain["person_first_name"], LastName: plain["person_last_name"],
+		DOB: kyc.Date{Year: d.Year(), Month: int(d.Month()), Day: d.Day()}, Address: addr, NationalID: ssn}
+	return s.databaseCheck(ctx, m, 2, req)
+}
+
+// databaseCheck asks the provider, records the check in the ledger and, on a match, marks
+// the merchant verified.
+func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, req kyc.Request) (Merchant, error) {
+	if s.kyc == nil {
+		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL)")
+	}
+	req.Reference = store.NewID("chk")
+	start := time.Now()
+	res, err := s.kyc.Verify(ctx, req)
+	check := Check{MerchantID: m.ID, Provider: s.kyc.Name(), Tier: tier, Latency: time.Since(start), TransactionID: res.TransactionID}
+	if err != nil {
+		check.Outcome = OutcomeError
+		if rerr := s.RecordCheck(ctx, check); rerr != nil {
+			s.log.ErrorContext(ctx, "record failed KYC check", "merchant_id", m.ID, "err", rerr)
+		}
+		return Merchant{}, err
+	}
+	check.Outcome = OutcomeNoMatch
+	if res.Outcome == kyc.Match {
+		check.Outcome = OutcomeMatch
+	}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if check.Outcome == OutcomeMatch {
+			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return recordCheck(ctx, tx.Client, check)
+	})
+	if err != nil {
+		return Merchant{}, err
+	}
+	s.log.InfoContext(ctx, "database KYC check", "merchant_id", m.ID, "tier", tier, "outcome", check.Outcome)
+	return s.GetMerchant(ctx, m.ID)
+}
+
+// checkOutcomes returns the latest outcome per tier of the merchant's checks.
+func (s *Service) checkOutcomes(ctx context.Context, merchantID string) (map[int]string, error) {
+	checks, err := s.store.Reader.KYCCheck.Query().Where(kyccheck.MerchantID(merchantID)).
+		Order(ent.Asc(kyccheck.FieldAt), ent.Asc(kyccheck.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]string{}
+	for _, c := range checks {
+		out[c.Tier] = c.Outcome
+	}
+	return out, nil
+}
