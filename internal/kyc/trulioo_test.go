@@ -40,7 +40,7 @@ func (f *fakeTrulioo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case body["AcceptTruliooTermsAndConditions"] != true:
 		http.Error(w, `{"Message":"AcceptTruliooTermsAndConditions must be true"}`, http.StatusBadRequest)
 	case step == -1:
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(2 * time.Second)
 	case step != 0:
 		http.Error(w, `{"Message":"Service unavailable"}`, step)
 	default:
@@ -88,7 +88,7 @@ var person = kyc.Request{
 func newClient(t *testing.T, f *fakeTrulioo, key string) kyc.Provider {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	return kyc.NewTrulioo(kyc.TruliooConfig{BaseURL: srv.URL, APIKey: key, Timeout: 200 * time.Millisecond, MaxRetries: 3})
+	return kyc.NewTrulioo(kyc.TruliooConfig{BaseURL: srv.URL, APIKey: key, Timeout: time.Second, MaxRetries: 3})
 }
 
 func TestTruliooMatch(t *testing.T) {
@@ -131,7 +131,7 @@ func TestTruliooTimeoutIsNotRetried(t *testing.T) {
 	if apperr.KindOf(err) != apperr.KindUnavailable || !strings.Contains(err.Error(), "chk_1") {
 		t.Fatalf("timeout: %v, want Unavailable naming the reference", err)
 	}
-	time.Sleep(600 * time.Millisecond) // let the hanging handler finish before counting
+	time.Sleep(1100 * time.Millisecond) // let the hanging handler finish before counting
 	if n := len(f.calls()); n != 1 {
 		t.Fatalf("%d calls after a timeout, want 1", n)
 	}
