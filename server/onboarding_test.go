@@ -174,7 +174,7 @@ func rawRowByMerchant(t *testing.T, db testenv.DB, table, merchantID string) str
 	t.Helper()
 	driver, dsn, q := "pgx", db.URL, "SELECT * FROM "+table+" WHERE merchant_id = $1"
 	if db.Dialect == "sqlite" {
-		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:"), "SELECT * FROM "+table+" WHERE merchant_id = ?"
+		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:")+"?_pragma=busy_timeout(10000)", "SELECT * FROM "+table+" WHERE merchant_id = ?"
 	}
 	return dumpQuery(t, driver, dsn, q, merchantID)
 }

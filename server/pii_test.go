@@ -23,7 +23,7 @@ func rawRow(t *testing.T, db testenv.DB, table, id string) string {
 	t.Helper()
 	driver, dsn, q := "pgx", db.URL, "SELECT * FROM "+table+" WHERE id = $1"
 	if db.Dialect == "sqlite" {
-		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:"), "SELECT * FROM "+table+" WHERE id = ?"
+		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:")+"?_pragma=busy_timeout(10000)", "SELECT * FROM "+table+" WHERE id = ?"
 	}
 	return dumpQuery(t, driver, dsn, q, id)
 }
