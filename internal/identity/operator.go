@@ -9,6 +9,7 @@ import (
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/notify"
+	"github.com/idgate/idgate/internal/review"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -149,7 +150,7 @@ func (s *Service) RefreshFromStripe(ctx context.Context, id string) (Customer, e
 // ResolveReview acts on an operator's decision about a customer in manual review:
 // approval verifies them manually; rejection leaves them failed.
 func (s *Service) ResolveReview(ctx context.Context, customerID, decision, notes string) error {
-	if decision != "approve" {
+	if decision != review.Approve {
 		return nil
 	}
 	_, err := s.ManualVerify(ctx, customerID, "", notes)

@@ -73,19 +73,13 @@ func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r Pa
 	if r.RadarScore != nil && (*r.RadarScore < 0 || *r.RadarScore > 100) {
 		return RiskResult{}, apperr.Invalid("risk_score", "must be between 0 and 100")
 	}
-	var out RiskResult
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		row, err := s.lockCustomer(ctx, tx, customerID)
-		if err != nil {
-			return err
-		}
-		if out.Recorded, row, err = s.recordRisk(ctx, tx, row, r); err != nil {
-			return err
-		}
-		out.Customer, err = s.fromRow(row)
-		return err
+	var recorded bool
+	c, err := s.update(ctx, customerID, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
+		var err error
+		recorded, row, err = s.recordRisk(ctx, tx, row, r)
+		return row, err
 	})
-	return out, err
+	return RiskResult{Recorded: recorded, Customer: c}, err
 }
 
 func (s *Service) recordRisk(ctx context.Context, tx store.Tx, row *ent.Customer, r PaymentRisk) (bool, *ent.Customer, error) {
@@ -102,12 +96,12 @@ func (s *Service) recordRisk(ctx context.Context, tx store.Tx, row *ent.Customer
 	if err != nil {
 		return false, nil, err
 	}
+	if isVerified(row) {
+		return true, row, nil // a verified customer is never flagged by risk
+	}
 	sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
 	if err != nil {
 		return false, nil, err
-	}
-	if isVerified(row) {
-		return true, row, nil
 	}
 	switch tenant.Mode(sub.IdentityVerificationMode) {
 	case tenant.ModeRiskBased:

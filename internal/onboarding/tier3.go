@@ -8,6 +8,7 @@ import (
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/review"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/webhook"
@@ -165,7 +166,7 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 // decision is a manual check (tier 4) in the ledger, and the merchant's KYC status follows.
 func (s *Service) ResolveReview(ctx context.Context, merchantID, decision, _ string) error {
 	outcome, status := OutcomeMatch, KYCVerified
-	if decision != "approve" {
+	if decision != review.Approve {
 		outcome, status = OutcomeNoMatch, KYCRejected
 	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {

@@ -6,10 +6,11 @@ package review
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/predicate"
@@ -70,19 +71,19 @@ func (s *Service) List(ctx context.Context, status, subjectType string, limit in
 	if a := auth.ActorFrom(ctx); a.Type == "api_key" && a.Subaccounts != nil {
 		preds = append(preds, reviewtask.SubaccountIDIn(a.Subaccounts...))
 	}
-	rows, err := s.store.Reader.ReviewTask.Query().Where(preds...).All(ctx)
+	// The database orders and limits: urgent, then high, then normal; oldest first.
+	byPriority := func(sel *entsql.Selector) {
+		sel.OrderExpr(entsql.Expr("CASE " + sel.C(reviewtask.FieldPriority) + " WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 ELSE 2 END"))
+	}
+	rows, err := s.store.Reader.ReviewTask.Query().Where(preds...).
+		Order(byPriority, ent.Asc(reviewtask.FieldCreatedAt), ent.Asc(reviewtask.FieldID)).
+		Limit(limit).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rank := map[reviewtask.Priority]int{reviewtask.PriorityUrgent: 0, reviewtask.PriorityHigh: 1, reviewtask.PriorityNormal: 2}
 	out := make([]Task, len(rows))
 	for i, r := range rows {
 		out[i] = fromRow(r)
-	}
-	// Sorting here keeps the priority order independent of the enum's storage.
-	sortTasks(out, func(t Task) int { return rank[reviewtask.Priority(t.Priority)] })
-	if len(out) > limit {
-		out = out[:limit]
 	}
 	return out, nil
 }
@@ -173,14 +174,4 @@ func fromRow(r *ent.ReviewTask) Task {
 		Priority: string(r.Priority), Status: string(r.Status), ClaimedBy: r.ClaimedBy, Resolution: r.Resolution,
 		Notes: r.Notes, ResolvedBy: r.ResolvedBy, CreatedAt: r.CreatedAt, ClaimedAt: r.ClaimedAt, ResolvedAt: r.ResolvedAt,
 	}
-}
-
-// sortTasks orders by rank (lower first), then oldest first.
-func sortTasks(ts []Task, rank func(Task) int) {
-	slices.SortStableFunc(ts, func(a, b Task) int {
-		if d := rank(a) - rank(b); d != 0 {
-			return d
-		}
-		return a.CreatedAt.Compare(b.CreatedAt)
-	})
 }
