@@ -73,13 +73,21 @@ func (s *sink) waitFor(t *testing.T, customerID, typ string) notify.Payload {
 	return notify.Payload{}
 }
 
-func identityEnv(t *testing.T, db testenv.DB) (*env, *sink) {
+// identityEnv is a server with Stripe (stripe-mock) and a notification sink; extra
+// settings are added to the test configuration.
+func identityEnv(t *testing.T, db testenv.DB, extra ...map[string]string) (*env, *sink) {
 	s, url := newSink(t)
-	return start(t, testConfig(t, db.URL, map[string]string{
+	vars := map[string]string{
 		"STRIPE_API_BASE":      testenv.Stripe(t),
 		"IDGATE_NOTIFY_URL":    url,
 		"IDGATE_NOTIFY_SECRET": notifySecret,
-	})), s
+	}
+	for _, m := range extra {
+		for k, v := range m {
+			vars[k] = v
+		}
+	}
+	return start(t, testConfig(t, db.URL, vars)), s
 }
 
 // customerJSON is GET /api/customers/{id} as seed 004 documents it.

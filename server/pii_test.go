@@ -15,17 +15,18 @@ import (
 // rawCustomer returns every column of a customer row as text, as a database dump shows it.
 func rawCustomer(t *testing.T, db testenv.DB, id string) string {
 	t.Helper()
-	return rawRow(t, db, "customers", id)
+	return rawRows(t, db, "customers", "id", id)
 }
 
-// rawRow dumps one row of table as column=value lines.
-func rawRow(t *testing.T, db testenv.DB, table, id string) string {
+// rawRows dumps the rows of table whose column equals value as column=value lines, reading
+// the database file or server directly, as a dump would.
+func rawRows(t *testing.T, db testenv.DB, table, column, value string) string {
 	t.Helper()
-	driver, dsn, q := "pgx", db.URL, "SELECT * FROM "+table+" WHERE id = $1"
+	driver, dsn, q := "pgx", db.URL, "SELECT * FROM "+table+" WHERE "+column+" = $1"
 	if db.Dialect == "sqlite" {
-		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:")+"?_pragma=busy_timeout(10000)", "SELECT * FROM "+table+" WHERE id = ?"
+		driver, dsn, q = "sqlite", strings.TrimPrefix(db.URL, "sqlite:")+"?_pragma=busy_timeout(10000)", "SELECT * FROM "+table+" WHERE "+column+" = ?"
 	}
-	return dumpQuery(t, driver, dsn, q, id)
+	return dumpQuery(t, driver, dsn, q, value)
 }
 
 // dumpQuery runs q and returns every column of every row as column=value lines.
@@ -107,8 +108,7 @@ func TestDataKeyRotation(t *testing.T) {
 		return map[string]string{"IDGATE_DATA_KEYS": keys, "STRIPE_API_BASE": stripeURL}
 	}
 	first := start(t, testConfig(t, db.URL, cfg(dataKeyA)))
-	sub, cust, _ := first.newCustomer("disabled", 50, 3)
-	_ = sub
+	_, cust, _ := first.newCustomer("disabled", 50, 3)
 	first.stop()
 	if !strings.Contains(rawCustomer(t, db, cust), "v1.a.") {
 		t.Fatal("not sealed under key a")

@@ -245,7 +245,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		t.Fatalf("secret %q / prefix %q", created.Secret, created.ApiKey.Prefix)
 	}
 	// The secret is stored nowhere: not in the table, not in the listing.
-	if row := rawRow(t, db, "api_keys", created.ApiKey.Id); strings.Contains(row, created.Secret[13:]) {
+	if row := rawRows(t, db, "api_keys", "id", created.ApiKey.Id); strings.Contains(row, created.Secret[13:]) {
 		t.Fatalf("the secret is in the table:\n%s", row)
 	}
 	list, err := admin.ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{})
@@ -376,15 +376,10 @@ func TestAuditLog(t *testing.T) {
 
 func TestAbuseLimits(t *testing.T) {
 	db := testenv.Databases(t)[0]
-	s, url := newSink(t)
-	_ = s
-	e := start(t, testConfig(t, db.URL, map[string]string{
-		"STRIPE_API_BASE":                         testenv.Stripe(t),
-		"IDGATE_NOTIFY_URL":                       url,
-		"IDGATE_NOTIFY_SECRET":                    notifySecret,
+	e, _ := identityEnv(t, db, map[string]string{
 		"IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR": "2",
 		"IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE":   "3",
-	}))
+	})
 	_, cust, _ := e.newCustomer("all_users", 50, 100)
 	for i := range 2 {
 		if code, _ := e.call("POST", "/api/customers/"+cust+"/identity-session", `{}`, nil); code != 200 {
