@@ -23,11 +23,15 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
+	"github.com/idgate/idgate/ent/risksignal"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
 	"github.com/idgate/idgate/ent/verificationsession"
+	"github.com/idgate/idgate/ent/webauthnchallenge"
+	"github.com/idgate/idgate/ent/webauthncredential"
 )
 
 // Client is the client that holds all ent builders.
@@ -51,16 +55,24 @@ type Client struct {
 	MerchantSession *MerchantSessionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// PaymentStepUp is the client for interacting with the PaymentStepUp builders.
+	PaymentStepUp *PaymentStepUpClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// ReviewTask is the client for interacting with the ReviewTask builders.
 	ReviewTask *ReviewTaskClient
+	// RiskSignal is the client for interacting with the RiskSignal builders.
+	RiskSignal *RiskSignalClient
 	// StripeEvent is the client for interacting with the StripeEvent builders.
 	StripeEvent *StripeEventClient
 	// Subaccount is the client for interacting with the Subaccount builders.
 	Subaccount *SubaccountClient
 	// VerificationSession is the client for interacting with the VerificationSession builders.
 	VerificationSession *VerificationSessionClient
+	// WebAuthnChallenge is the client for interacting with the WebAuthnChallenge builders.
+	WebAuthnChallenge *WebAuthnChallengeClient
+	// WebAuthnCredential is the client for interacting with the WebAuthnCredential builders.
+	WebAuthnCredential *WebAuthnCredentialClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -80,11 +92,15 @@ func (c *Client) init() {
 	c.Merchant = NewMerchantClient(c.config)
 	c.MerchantSession = NewMerchantSessionClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.PaymentStepUp = NewPaymentStepUpClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.ReviewTask = NewReviewTaskClient(c.config)
+	c.RiskSignal = NewRiskSignalClient(c.config)
 	c.StripeEvent = NewStripeEventClient(c.config)
 	c.Subaccount = NewSubaccountClient(c.config)
 	c.VerificationSession = NewVerificationSessionClient(c.config)
+	c.WebAuthnChallenge = NewWebAuthnChallengeClient(c.config)
+	c.WebAuthnCredential = NewWebAuthnCredentialClient(c.config)
 }
 
 type (
@@ -185,11 +201,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Merchant:            NewMerchantClient(cfg),
 		MerchantSession:     NewMerchantSessionClient(cfg),
 		Notification:        NewNotificationClient(cfg),
+		PaymentStepUp:       NewPaymentStepUpClient(cfg),
 		Person:              NewPersonClient(cfg),
 		ReviewTask:          NewReviewTaskClient(cfg),
+		RiskSignal:          NewRiskSignalClient(cfg),
 		StripeEvent:         NewStripeEventClient(cfg),
 		Subaccount:          NewSubaccountClient(cfg),
 		VerificationSession: NewVerificationSessionClient(cfg),
+		WebAuthnChallenge:   NewWebAuthnChallengeClient(cfg),
+		WebAuthnCredential:  NewWebAuthnCredentialClient(cfg),
 	}, nil
 }
 
@@ -217,11 +237,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Merchant:            NewMerchantClient(cfg),
 		MerchantSession:     NewMerchantSessionClient(cfg),
 		Notification:        NewNotificationClient(cfg),
+		PaymentStepUp:       NewPaymentStepUpClient(cfg),
 		Person:              NewPersonClient(cfg),
 		ReviewTask:          NewReviewTaskClient(cfg),
+		RiskSignal:          NewRiskSignalClient(cfg),
 		StripeEvent:         NewStripeEventClient(cfg),
 		Subaccount:          NewSubaccountClient(cfg),
 		VerificationSession: NewVerificationSessionClient(cfg),
+		WebAuthnChallenge:   NewWebAuthnChallengeClient(cfg),
+		WebAuthnCredential:  NewWebAuthnCredentialClient(cfg),
 	}, nil
 }
 
@@ -252,8 +276,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
-		c.MerchantSession, c.Notification, c.Person, c.ReviewTask, c.StripeEvent,
-		c.Subaccount, c.VerificationSession,
+		c.MerchantSession, c.Notification, c.PaymentStepUp, c.Person, c.ReviewTask,
+		c.RiskSignal, c.StripeEvent, c.Subaccount, c.VerificationSession,
+		c.WebAuthnChallenge, c.WebAuthnCredential,
 	} {
 		n.Use(hooks...)
 	}
@@ -264,8 +289,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
-		c.MerchantSession, c.Notification, c.Person, c.ReviewTask, c.StripeEvent,
-		c.Subaccount, c.VerificationSession,
+		c.MerchantSession, c.Notification, c.PaymentStepUp, c.Person, c.ReviewTask,
+		c.RiskSignal, c.StripeEvent, c.Subaccount, c.VerificationSession,
+		c.WebAuthnChallenge, c.WebAuthnCredential,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -290,16 +316,24 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.MerchantSession.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *PaymentStepUpMutation:
+		return c.PaymentStepUp.mutate(ctx, m)
 	case *PersonMutation:
 		return c.Person.mutate(ctx, m)
 	case *ReviewTaskMutation:
 		return c.ReviewTask.mutate(ctx, m)
+	case *RiskSignalMutation:
+		return c.RiskSignal.mutate(ctx, m)
 	case *StripeEventMutation:
 		return c.StripeEvent.mutate(ctx, m)
 	case *SubaccountMutation:
 		return c.Subaccount.mutate(ctx, m)
 	case *VerificationSessionMutation:
 		return c.VerificationSession.mutate(ctx, m)
+	case *WebAuthnChallengeMutation:
+		return c.WebAuthnChallenge.mutate(ctx, m)
+	case *WebAuthnCredentialMutation:
+		return c.WebAuthnCredential.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -1385,6 +1419,139 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 	}
 }
 
+// PaymentStepUpClient is a client for the PaymentStepUp schema.
+type PaymentStepUpClient struct {
+	config
+}
+
+// NewPaymentStepUpClient returns a client for the PaymentStepUp from the given config.
+func NewPaymentStepUpClient(c config) *PaymentStepUpClient {
+	return &PaymentStepUpClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `paymentstepup.Hooks(f(g(h())))`.
+func (c *PaymentStepUpClient) Use(hooks ...Hook) {
+	c.hooks.PaymentStepUp = append(c.hooks.PaymentStepUp, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `paymentstepup.Intercept(f(g(h())))`.
+func (c *PaymentStepUpClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PaymentStepUp = append(c.inters.PaymentStepUp, interceptors...)
+}
+
+// Create returns a builder for creating a PaymentStepUp entity.
+func (c *PaymentStepUpClient) Create() *PaymentStepUpCreate {
+	mutation := newPaymentStepUpMutation(c.config, OpCreate)
+	return &PaymentStepUpCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PaymentStepUp entities.
+func (c *PaymentStepUpClient) CreateBulk(builders ...*PaymentStepUpCreate) *PaymentStepUpCreateBulk {
+	return &PaymentStepUpCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentStepUpClient) MapCreateBulk(slice any, setFunc func(*PaymentStepUpCreate, int)) *PaymentStepUpCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentStepUpCreateBulk{err: fmt.Errorf("calling to PaymentStepUpClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentStepUpCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentStepUpCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PaymentStepUp.
+func (c *PaymentStepUpClient) Update() *PaymentStepUpUpdate {
+	mutation := newPaymentStepUpMutation(c.config, OpUpdate)
+	return &PaymentStepUpUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentStepUpClient) UpdateOne(_m *PaymentStepUp) *PaymentStepUpUpdateOne {
+	mutation := newPaymentStepUpMutation(c.config, OpUpdateOne, withPaymentStepUp(_m))
+	return &PaymentStepUpUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentStepUpClient) UpdateOneID(id string) *PaymentStepUpUpdateOne {
+	mutation := newPaymentStepUpMutation(c.config, OpUpdateOne, withPaymentStepUpID(id))
+	return &PaymentStepUpUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PaymentStepUp.
+func (c *PaymentStepUpClient) Delete() *PaymentStepUpDelete {
+	mutation := newPaymentStepUpMutation(c.config, OpDelete)
+	return &PaymentStepUpDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentStepUpClient) DeleteOne(_m *PaymentStepUp) *PaymentStepUpDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentStepUpClient) DeleteOneID(id string) *PaymentStepUpDeleteOne {
+	builder := c.Delete().Where(paymentstepup.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentStepUpDeleteOne{builder}
+}
+
+// Query returns a query builder for PaymentStepUp.
+func (c *PaymentStepUpClient) Query() *PaymentStepUpQuery {
+	return &PaymentStepUpQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePaymentStepUp},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PaymentStepUp entity by its id.
+func (c *PaymentStepUpClient) Get(ctx context.Context, id string) (*PaymentStepUp, error) {
+	return c.Query().Where(paymentstepup.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentStepUpClient) GetX(ctx context.Context, id string) *PaymentStepUp {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentStepUpClient) Hooks() []Hook {
+	return c.hooks.PaymentStepUp
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentStepUpClient) Interceptors() []Interceptor {
+	return c.inters.PaymentStepUp
+}
+
+func (c *PaymentStepUpClient) mutate(ctx context.Context, m *PaymentStepUpMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentStepUpCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentStepUpUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentStepUpUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentStepUpDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PaymentStepUp mutation op: %q", m.Op())
+	}
+}
+
 // PersonClient is a client for the Person schema.
 type PersonClient struct {
 	config
@@ -1648,6 +1815,139 @@ func (c *ReviewTaskClient) mutate(ctx context.Context, m *ReviewTaskMutation) (V
 		return (&ReviewTaskDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ReviewTask mutation op: %q", m.Op())
+	}
+}
+
+// RiskSignalClient is a client for the RiskSignal schema.
+type RiskSignalClient struct {
+	config
+}
+
+// NewRiskSignalClient returns a client for the RiskSignal from the given config.
+func NewRiskSignalClient(c config) *RiskSignalClient {
+	return &RiskSignalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `risksignal.Hooks(f(g(h())))`.
+func (c *RiskSignalClient) Use(hooks ...Hook) {
+	c.hooks.RiskSignal = append(c.hooks.RiskSignal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `risksignal.Intercept(f(g(h())))`.
+func (c *RiskSignalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RiskSignal = append(c.inters.RiskSignal, interceptors...)
+}
+
+// Create returns a builder for creating a RiskSignal entity.
+func (c *RiskSignalClient) Create() *RiskSignalCreate {
+	mutation := newRiskSignalMutation(c.config, OpCreate)
+	return &RiskSignalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RiskSignal entities.
+func (c *RiskSignalClient) CreateBulk(builders ...*RiskSignalCreate) *RiskSignalCreateBulk {
+	return &RiskSignalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RiskSignalClient) MapCreateBulk(slice any, setFunc func(*RiskSignalCreate, int)) *RiskSignalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RiskSignalCreateBulk{err: fmt.Errorf("calling to RiskSignalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RiskSignalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RiskSignalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RiskSignal.
+func (c *RiskSignalClient) Update() *RiskSignalUpdate {
+	mutation := newRiskSignalMutation(c.config, OpUpdate)
+	return &RiskSignalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RiskSignalClient) UpdateOne(_m *RiskSignal) *RiskSignalUpdateOne {
+	mutation := newRiskSignalMutation(c.config, OpUpdateOne, withRiskSignal(_m))
+	return &RiskSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RiskSignalClient) UpdateOneID(id string) *RiskSignalUpdateOne {
+	mutation := newRiskSignalMutation(c.config, OpUpdateOne, withRiskSignalID(id))
+	return &RiskSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RiskSignal.
+func (c *RiskSignalClient) Delete() *RiskSignalDelete {
+	mutation := newRiskSignalMutation(c.config, OpDelete)
+	return &RiskSignalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RiskSignalClient) DeleteOne(_m *RiskSignal) *RiskSignalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RiskSignalClient) DeleteOneID(id string) *RiskSignalDeleteOne {
+	builder := c.Delete().Where(risksignal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RiskSignalDeleteOne{builder}
+}
+
+// Query returns a query builder for RiskSignal.
+func (c *RiskSignalClient) Query() *RiskSignalQuery {
+	return &RiskSignalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRiskSignal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RiskSignal entity by its id.
+func (c *RiskSignalClient) Get(ctx context.Context, id string) (*RiskSignal, error) {
+	return c.Query().Where(risksignal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RiskSignalClient) GetX(ctx context.Context, id string) *RiskSignal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RiskSignalClient) Hooks() []Hook {
+	return c.hooks.RiskSignal
+}
+
+// Interceptors returns the client interceptors.
+func (c *RiskSignalClient) Interceptors() []Interceptor {
+	return c.inters.RiskSignal
+}
+
+func (c *RiskSignalClient) mutate(ctx context.Context, m *RiskSignalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RiskSignalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RiskSignalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RiskSignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RiskSignalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RiskSignal mutation op: %q", m.Op())
 	}
 }
 
@@ -2066,16 +2366,284 @@ func (c *VerificationSessionClient) mutate(ctx context.Context, m *VerificationS
 	}
 }
 
+// WebAuthnChallengeClient is a client for the WebAuthnChallenge schema.
+type WebAuthnChallengeClient struct {
+	config
+}
+
+// NewWebAuthnChallengeClient returns a client for the WebAuthnChallenge from the given config.
+func NewWebAuthnChallengeClient(c config) *WebAuthnChallengeClient {
+	return &WebAuthnChallengeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webauthnchallenge.Hooks(f(g(h())))`.
+func (c *WebAuthnChallengeClient) Use(hooks ...Hook) {
+	c.hooks.WebAuthnChallenge = append(c.hooks.WebAuthnChallenge, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webauthnchallenge.Intercept(f(g(h())))`.
+func (c *WebAuthnChallengeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebAuthnChallenge = append(c.inters.WebAuthnChallenge, interceptors...)
+}
+
+// Create returns a builder for creating a WebAuthnChallenge entity.
+func (c *WebAuthnChallengeClient) Create() *WebAuthnChallengeCreate {
+	mutation := newWebAuthnChallengeMutation(c.config, OpCreate)
+	return &WebAuthnChallengeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebAuthnChallenge entities.
+func (c *WebAuthnChallengeClient) CreateBulk(builders ...*WebAuthnChallengeCreate) *WebAuthnChallengeCreateBulk {
+	return &WebAuthnChallengeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebAuthnChallengeClient) MapCreateBulk(slice any, setFunc func(*WebAuthnChallengeCreate, int)) *WebAuthnChallengeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebAuthnChallengeCreateBulk{err: fmt.Errorf("calling to WebAuthnChallengeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebAuthnChallengeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebAuthnChallengeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebAuthnChallenge.
+func (c *WebAuthnChallengeClient) Update() *WebAuthnChallengeUpdate {
+	mutation := newWebAuthnChallengeMutation(c.config, OpUpdate)
+	return &WebAuthnChallengeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebAuthnChallengeClient) UpdateOne(_m *WebAuthnChallenge) *WebAuthnChallengeUpdateOne {
+	mutation := newWebAuthnChallengeMutation(c.config, OpUpdateOne, withWebAuthnChallenge(_m))
+	return &WebAuthnChallengeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebAuthnChallengeClient) UpdateOneID(id string) *WebAuthnChallengeUpdateOne {
+	mutation := newWebAuthnChallengeMutation(c.config, OpUpdateOne, withWebAuthnChallengeID(id))
+	return &WebAuthnChallengeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebAuthnChallenge.
+func (c *WebAuthnChallengeClient) Delete() *WebAuthnChallengeDelete {
+	mutation := newWebAuthnChallengeMutation(c.config, OpDelete)
+	return &WebAuthnChallengeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebAuthnChallengeClient) DeleteOne(_m *WebAuthnChallenge) *WebAuthnChallengeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebAuthnChallengeClient) DeleteOneID(id string) *WebAuthnChallengeDeleteOne {
+	builder := c.Delete().Where(webauthnchallenge.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebAuthnChallengeDeleteOne{builder}
+}
+
+// Query returns a query builder for WebAuthnChallenge.
+func (c *WebAuthnChallengeClient) Query() *WebAuthnChallengeQuery {
+	return &WebAuthnChallengeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebAuthnChallenge},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebAuthnChallenge entity by its id.
+func (c *WebAuthnChallengeClient) Get(ctx context.Context, id string) (*WebAuthnChallenge, error) {
+	return c.Query().Where(webauthnchallenge.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebAuthnChallengeClient) GetX(ctx context.Context, id string) *WebAuthnChallenge {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WebAuthnChallengeClient) Hooks() []Hook {
+	return c.hooks.WebAuthnChallenge
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebAuthnChallengeClient) Interceptors() []Interceptor {
+	return c.inters.WebAuthnChallenge
+}
+
+func (c *WebAuthnChallengeClient) mutate(ctx context.Context, m *WebAuthnChallengeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebAuthnChallengeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebAuthnChallengeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebAuthnChallengeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebAuthnChallengeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebAuthnChallenge mutation op: %q", m.Op())
+	}
+}
+
+// WebAuthnCredentialClient is a client for the WebAuthnCredential schema.
+type WebAuthnCredentialClient struct {
+	config
+}
+
+// NewWebAuthnCredentialClient returns a client for the WebAuthnCredential from the given config.
+func NewWebAuthnCredentialClient(c config) *WebAuthnCredentialClient {
+	return &WebAuthnCredentialClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webauthncredential.Hooks(f(g(h())))`.
+func (c *WebAuthnCredentialClient) Use(hooks ...Hook) {
+	c.hooks.WebAuthnCredential = append(c.hooks.WebAuthnCredential, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webauthncredential.Intercept(f(g(h())))`.
+func (c *WebAuthnCredentialClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebAuthnCredential = append(c.inters.WebAuthnCredential, interceptors...)
+}
+
+// Create returns a builder for creating a WebAuthnCredential entity.
+func (c *WebAuthnCredentialClient) Create() *WebAuthnCredentialCreate {
+	mutation := newWebAuthnCredentialMutation(c.config, OpCreate)
+	return &WebAuthnCredentialCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebAuthnCredential entities.
+func (c *WebAuthnCredentialClient) CreateBulk(builders ...*WebAuthnCredentialCreate) *WebAuthnCredentialCreateBulk {
+	return &WebAuthnCredentialCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebAuthnCredentialClient) MapCreateBulk(slice any, setFunc func(*WebAuthnCredentialCreate, int)) *WebAuthnCredentialCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebAuthnCredentialCreateBulk{err: fmt.Errorf("calling to WebAuthnCredentialClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebAuthnCredentialCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebAuthnCredentialCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebAuthnCredential.
+func (c *WebAuthnCredentialClient) Update() *WebAuthnCredentialUpdate {
+	mutation := newWebAuthnCredentialMutation(c.config, OpUpdate)
+	return &WebAuthnCredentialUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebAuthnCredentialClient) UpdateOne(_m *WebAuthnCredential) *WebAuthnCredentialUpdateOne {
+	mutation := newWebAuthnCredentialMutation(c.config, OpUpdateOne, withWebAuthnCredential(_m))
+	return &WebAuthnCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebAuthnCredentialClient) UpdateOneID(id string) *WebAuthnCredentialUpdateOne {
+	mutation := newWebAuthnCredentialMutation(c.config, OpUpdateOne, withWebAuthnCredentialID(id))
+	return &WebAuthnCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebAuthnCredential.
+func (c *WebAuthnCredentialClient) Delete() *WebAuthnCredentialDelete {
+	mutation := newWebAuthnCredentialMutation(c.config, OpDelete)
+	return &WebAuthnCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebAuthnCredentialClient) DeleteOne(_m *WebAuthnCredential) *WebAuthnCredentialDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebAuthnCredentialClient) DeleteOneID(id string) *WebAuthnCredentialDeleteOne {
+	builder := c.Delete().Where(webauthncredential.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebAuthnCredentialDeleteOne{builder}
+}
+
+// Query returns a query builder for WebAuthnCredential.
+func (c *WebAuthnCredentialClient) Query() *WebAuthnCredentialQuery {
+	return &WebAuthnCredentialQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebAuthnCredential},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebAuthnCredential entity by its id.
+func (c *WebAuthnCredentialClient) Get(ctx context.Context, id string) (*WebAuthnCredential, error) {
+	return c.Query().Where(webauthncredential.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebAuthnCredentialClient) GetX(ctx context.Context, id string) *WebAuthnCredential {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WebAuthnCredentialClient) Hooks() []Hook {
+	return c.hooks.WebAuthnCredential
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebAuthnCredentialClient) Interceptors() []Interceptor {
+	return c.inters.WebAuthnCredential
+}
+
+func (c *WebAuthnCredentialClient) mutate(ctx context.Context, m *WebAuthnCredentialMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebAuthnCredentialCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebAuthnCredentialUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebAuthnCredentialUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebAuthnCredentialDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebAuthnCredential mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
-		MerchantSession, Notification, Person, ReviewTask, StripeEvent, Subaccount,
-		VerificationSession []ent.Hook
+		MerchantSession, Notification, PaymentStepUp, Person, ReviewTask, RiskSignal,
+		StripeEvent, Subaccount, VerificationSession, WebAuthnChallenge,
+		WebAuthnCredential []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
-		MerchantSession, Notification, Person, ReviewTask, StripeEvent, Subaccount,
-		VerificationSession []ent.Interceptor
+		MerchantSession, Notification, PaymentStepUp, Person, ReviewTask, RiskSignal,
+		StripeEvent, Subaccount, VerificationSession, WebAuthnChallenge,
+		WebAuthnCredential []ent.Interceptor
 	}
 )

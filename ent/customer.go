@@ -82,6 +82,10 @@ type Customer struct {
 	IdentityManualVerificationBy string `json:"identity_manual_verification_by,omitempty"`
 	// IdentityManualVerificationAt holds the value of the "identity_manual_verification_at" field.
 	IdentityManualVerificationAt *time.Time `json:"identity_manual_verification_at,omitempty"`
+	// FraudWarningID holds the value of the "fraud_warning_id" field.
+	FraudWarningID string `json:"fraud_warning_id,omitempty"`
+	// FraudWarningAt holds the value of the "fraud_warning_at" field.
+	FraudWarningAt *time.Time `json:"fraud_warning_at,omitempty"`
 	// IdentityRedactionRequestedAt holds the value of the "identity_redaction_requested_at" field.
 	IdentityRedactionRequestedAt *time.Time `json:"identity_redaction_requested_at,omitempty"`
 	// IdentityRedactedAt holds the value of the "identity_redacted_at" field.
@@ -121,9 +125,9 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case customer.FieldIdentityAttemptCount, customer.FieldStripeRiskScore, customer.FieldStripeRadarRiskScore:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy:
+		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy, customer.FieldFraudWarningID:
 			values[i] = new(sql.NullString)
-		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldIdentityManualVerificationAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt:
+		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldIdentityManualVerificationAt, customer.FieldFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -348,6 +352,19 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				_m.IdentityManualVerificationAt = new(time.Time)
 				*_m.IdentityManualVerificationAt = value.Time
 			}
+		case customer.FieldFraudWarningID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field fraud_warning_id", values[i])
+			} else if value.Valid {
+				_m.FraudWarningID = value.String
+			}
+		case customer.FieldFraudWarningAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field fraud_warning_at", values[i])
+			} else if value.Valid {
+				_m.FraudWarningAt = new(time.Time)
+				*_m.FraudWarningAt = value.Time
+			}
 		case customer.FieldIdentityRedactionRequestedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field identity_redaction_requested_at", values[i])
@@ -516,6 +533,14 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	if v := _m.IdentityManualVerificationAt; v != nil {
 		builder.WriteString("identity_manual_verification_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("fraud_warning_id=")
+	builder.WriteString(_m.FraudWarningID)
+	builder.WriteString(", ")
+	if v := _m.FraudWarningAt; v != nil {
+		builder.WriteString("fraud_warning_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

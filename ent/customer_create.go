@@ -456,6 +456,34 @@ func (_c *CustomerCreate) SetNillableIdentityManualVerificationAt(v *time.Time) 
 	return _c
 }
 
+// SetFraudWarningID sets the "fraud_warning_id" field.
+func (_c *CustomerCreate) SetFraudWarningID(v string) *CustomerCreate {
+	_c.mutation.SetFraudWarningID(v)
+	return _c
+}
+
+// SetNillableFraudWarningID sets the "fraud_warning_id" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableFraudWarningID(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetFraudWarningID(*v)
+	}
+	return _c
+}
+
+// SetFraudWarningAt sets the "fraud_warning_at" field.
+func (_c *CustomerCreate) SetFraudWarningAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetFraudWarningAt(v)
+	return _c
+}
+
+// SetNillableFraudWarningAt sets the "fraud_warning_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableFraudWarningAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetFraudWarningAt(*v)
+	}
+	return _c
+}
+
 // SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
 func (_c *CustomerCreate) SetIdentityRedactionRequestedAt(v time.Time) *CustomerCreate {
 	_c.mutation.SetIdentityRedactionRequestedAt(v)
@@ -610,6 +638,10 @@ func (_c *CustomerCreate) defaults() {
 		v := customer.DefaultIdentityManualVerificationBy
 		_c.mutation.SetIdentityManualVerificationBy(v)
 	}
+	if _, ok := _c.mutation.FraudWarningID(); !ok {
+		v := customer.DefaultFraudWarningID
+		_c.mutation.SetFraudWarningID(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -689,6 +721,9 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.IdentityManualVerificationBy(); !ok {
 		return &ValidationError{Name: "identity_manual_verification_by", err: errors.New(`ent: missing required field "Customer.identity_manual_verification_by"`)}
+	}
+	if _, ok := _c.mutation.FraudWarningID(); !ok {
+		return &ValidationError{Name: "fraud_warning_id", err: errors.New(`ent: missing required field "Customer.fraud_warning_id"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := customer.IDValidator(v); err != nil {
@@ -857,6 +892,14 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IdentityManualVerificationAt(); ok {
 		_spec.SetField(customer.FieldIdentityManualVerificationAt, field.TypeTime, value)
 		_node.IdentityManualVerificationAt = &value
+	}
+	if value, ok := _c.mutation.FraudWarningID(); ok {
+		_spec.SetField(customer.FieldFraudWarningID, field.TypeString, value)
+		_node.FraudWarningID = value
+	}
+	if value, ok := _c.mutation.FraudWarningAt(); ok {
+		_spec.SetField(customer.FieldFraudWarningAt, field.TypeTime, value)
+		_node.FraudWarningAt = &value
 	}
 	if value, ok := _c.mutation.IdentityRedactionRequestedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)
@@ -1358,6 +1401,36 @@ func (u *CustomerUpsert) UpdateIdentityManualVerificationAt() *CustomerUpsert {
 // ClearIdentityManualVerificationAt clears the value of the "identity_manual_verification_at" field.
 func (u *CustomerUpsert) ClearIdentityManualVerificationAt() *CustomerUpsert {
 	u.SetNull(customer.FieldIdentityManualVerificationAt)
+	return u
+}
+
+// SetFraudWarningID sets the "fraud_warning_id" field.
+func (u *CustomerUpsert) SetFraudWarningID(v string) *CustomerUpsert {
+	u.Set(customer.FieldFraudWarningID, v)
+	return u
+}
+
+// UpdateFraudWarningID sets the "fraud_warning_id" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateFraudWarningID() *CustomerUpsert {
+	u.SetExcluded(customer.FieldFraudWarningID)
+	return u
+}
+
+// SetFraudWarningAt sets the "fraud_warning_at" field.
+func (u *CustomerUpsert) SetFraudWarningAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldFraudWarningAt, v)
+	return u
+}
+
+// UpdateFraudWarningAt sets the "fraud_warning_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateFraudWarningAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldFraudWarningAt)
+	return u
+}
+
+// ClearFraudWarningAt clears the value of the "fraud_warning_at" field.
+func (u *CustomerUpsert) ClearFraudWarningAt() *CustomerUpsert {
+	u.SetNull(customer.FieldFraudWarningAt)
 	return u
 }
 
@@ -1948,6 +2021,41 @@ func (u *CustomerUpsertOne) UpdateIdentityManualVerificationAt() *CustomerUpsert
 func (u *CustomerUpsertOne) ClearIdentityManualVerificationAt() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearIdentityManualVerificationAt()
+	})
+}
+
+// SetFraudWarningID sets the "fraud_warning_id" field.
+func (u *CustomerUpsertOne) SetFraudWarningID(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetFraudWarningID(v)
+	})
+}
+
+// UpdateFraudWarningID sets the "fraud_warning_id" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateFraudWarningID() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateFraudWarningID()
+	})
+}
+
+// SetFraudWarningAt sets the "fraud_warning_at" field.
+func (u *CustomerUpsertOne) SetFraudWarningAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetFraudWarningAt(v)
+	})
+}
+
+// UpdateFraudWarningAt sets the "fraud_warning_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateFraudWarningAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateFraudWarningAt()
+	})
+}
+
+// ClearFraudWarningAt clears the value of the "fraud_warning_at" field.
+func (u *CustomerUpsertOne) ClearFraudWarningAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearFraudWarningAt()
 	})
 }
 
@@ -2711,6 +2819,41 @@ func (u *CustomerUpsertBulk) UpdateIdentityManualVerificationAt() *CustomerUpser
 func (u *CustomerUpsertBulk) ClearIdentityManualVerificationAt() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearIdentityManualVerificationAt()
+	})
+}
+
+// SetFraudWarningID sets the "fraud_warning_id" field.
+func (u *CustomerUpsertBulk) SetFraudWarningID(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetFraudWarningID(v)
+	})
+}
+
+// UpdateFraudWarningID sets the "fraud_warning_id" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateFraudWarningID() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateFraudWarningID()
+	})
+}
+
+// SetFraudWarningAt sets the "fraud_warning_at" field.
+func (u *CustomerUpsertBulk) SetFraudWarningAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetFraudWarningAt(v)
+	})
+}
+
+// UpdateFraudWarningAt sets the "fraud_warning_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateFraudWarningAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateFraudWarningAt()
+	})
+}
+
+// ClearFraudWarningAt clears the value of the "fraud_warning_at" field.
+func (u *CustomerUpsertBulk) ClearFraudWarningAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearFraudWarningAt()
 	})
 }
 

@@ -507,6 +507,40 @@ func (_u *CustomerUpdate) ClearIdentityManualVerificationAt() *CustomerUpdate {
 	return _u
 }
 
+// SetFraudWarningID sets the "fraud_warning_id" field.
+func (_u *CustomerUpdate) SetFraudWarningID(v string) *CustomerUpdate {
+	_u.mutation.SetFraudWarningID(v)
+	return _u
+}
+
+// SetNillableFraudWarningID sets the "fraud_warning_id" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableFraudWarningID(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetFraudWarningID(*v)
+	}
+	return _u
+}
+
+// SetFraudWarningAt sets the "fraud_warning_at" field.
+func (_u *CustomerUpdate) SetFraudWarningAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetFraudWarningAt(v)
+	return _u
+}
+
+// SetNillableFraudWarningAt sets the "fraud_warning_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableFraudWarningAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetFraudWarningAt(*v)
+	}
+	return _u
+}
+
+// ClearFraudWarningAt clears the value of the "fraud_warning_at" field.
+func (_u *CustomerUpdate) ClearFraudWarningAt() *CustomerUpdate {
+	_u.mutation.ClearFraudWarningAt()
+	return _u
+}
+
 // SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
 func (_u *CustomerUpdate) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpdate {
 	_u.mutation.SetIdentityRedactionRequestedAt(v)
@@ -733,6 +767,15 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.IdentityManualVerificationAtCleared() {
 		_spec.ClearField(customer.FieldIdentityManualVerificationAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FraudWarningID(); ok {
+		_spec.SetField(customer.FieldFraudWarningID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.FraudWarningAt(); ok {
+		_spec.SetField(customer.FieldFraudWarningAt, field.TypeTime, value)
+	}
+	if _u.mutation.FraudWarningAtCleared() {
+		_spec.ClearField(customer.FieldFraudWarningAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.IdentityRedactionRequestedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)
@@ -1245,6 +1288,40 @@ func (_u *CustomerUpdateOne) ClearIdentityManualVerificationAt() *CustomerUpdate
 	return _u
 }
 
+// SetFraudWarningID sets the "fraud_warning_id" field.
+func (_u *CustomerUpdateOne) SetFraudWarningID(v string) *CustomerUpdateOne {
+	_u.mutation.SetFraudWarningID(v)
+	return _u
+}
+
+// SetNillableFraudWarningID sets the "fraud_warning_id" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableFraudWarningID(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetFraudWarningID(*v)
+	}
+	return _u
+}
+
+// SetFraudWarningAt sets the "fraud_warning_at" field.
+func (_u *CustomerUpdateOne) SetFraudWarningAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetFraudWarningAt(v)
+	return _u
+}
+
+// SetNillableFraudWarningAt sets the "fraud_warning_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableFraudWarningAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetFraudWarningAt(*v)
+	}
+	return _u
+}
+
+// ClearFraudWarningAt clears the value of the "fraud_warning_at" field.
+func (_u *CustomerUpdateOne) ClearFraudWarningAt() *CustomerUpdateOne {
+	_u.mutation.ClearFraudWarningAt()
+	return _u
+}
+
 // SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
 func (_u *CustomerUpdateOne) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpdateOne {
 	_u.mutation.SetIdentityRedactionRequestedAt(v)
@@ -1501,6 +1578,15 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.IdentityManualVerificationAtCleared() {
 		_spec.ClearField(customer.FieldIdentityManualVerificationAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FraudWarningID(); ok {
+		_spec.SetField(customer.FieldFraudWarningID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.FraudWarningAt(); ok {
+		_spec.SetField(customer.FieldFraudWarningAt, field.TypeTime, value)
+	}
+	if _u.mutation.FraudWarningAtCleared() {
+		_spec.ClearField(customer.FieldFraudWarningAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.IdentityRedactionRequestedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)

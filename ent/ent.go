@@ -20,11 +20,15 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
+	"github.com/idgate/idgate/ent/risksignal"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
 	"github.com/idgate/idgate/ent/verificationsession"
+	"github.com/idgate/idgate/ent/webauthnchallenge"
+	"github.com/idgate/idgate/ent/webauthncredential"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -93,11 +97,15 @@ func checkColumn(t, c string) error {
 			merchant.Table:            merchant.ValidColumn,
 			merchantsession.Table:     merchantsession.ValidColumn,
 			notification.Table:        notification.ValidColumn,
+			paymentstepup.Table:       paymentstepup.ValidColumn,
 			person.Table:              person.ValidColumn,
 			reviewtask.Table:          reviewtask.ValidColumn,
+			risksignal.Table:          risksignal.ValidColumn,
 			stripeevent.Table:         stripeevent.ValidColumn,
 			subaccount.Table:          subaccount.ValidColumn,
 			verificationsession.Table: verificationsession.ValidColumn,
+			webauthnchallenge.Table:   webauthnchallenge.ValidColumn,
+			webauthncredential.Table:  webauthncredential.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -19,12 +19,16 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/predicate"
 	"github.com/idgate/idgate/ent/reviewtask"
+	"github.com/idgate/idgate/ent/risksignal"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
 	"github.com/idgate/idgate/ent/verificationsession"
+	"github.com/idgate/idgate/ent/webauthnchallenge"
+	"github.com/idgate/idgate/ent/webauthncredential"
 )
 
 const (
@@ -44,11 +48,15 @@ const (
 	TypeMerchant            = "Merchant"
 	TypeMerchantSession     = "MerchantSession"
 	TypeNotification        = "Notification"
+	TypePaymentStepUp       = "PaymentStepUp"
 	TypePerson              = "Person"
 	TypeReviewTask          = "ReviewTask"
+	TypeRiskSignal          = "RiskSignal"
 	TypeStripeEvent         = "StripeEvent"
 	TypeSubaccount          = "Subaccount"
 	TypeVerificationSession = "VerificationSession"
+	TypeWebAuthnChallenge   = "WebAuthnChallenge"
+	TypeWebAuthnCredential  = "WebAuthnCredential"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -2644,6 +2652,8 @@ type CustomerMutation struct {
 	identity_manual_verification_notes    *string
 	identity_manual_verification_by       *string
 	identity_manual_verification_at       *time.Time
+	fraud_warning_id                      *string
+	fraud_warning_at                      *time.Time
 	identity_redaction_requested_at       *time.Time
 	identity_redacted_at                  *time.Time
 	clearedFields                         map[string]struct{}
@@ -4102,6 +4112,91 @@ func (m *CustomerMutation) ResetIdentityManualVerificationAt() {
 	delete(m.clearedFields, customer.FieldIdentityManualVerificationAt)
 }
 
+// SetFraudWarningID sets the "fraud_warning_id" field.
+func (m *CustomerMutation) SetFraudWarningID(s string) {
+	m.fraud_warning_id = &s
+}
+
+// FraudWarningID returns the value of the "fraud_warning_id" field in the mutation.
+func (m *CustomerMutation) FraudWarningID() (r string, exists bool) {
+	v := m.fraud_warning_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFraudWarningID returns the old "fraud_warning_id" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldFraudWarningID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFraudWarningID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFraudWarningID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFraudWarningID: %w", err)
+	}
+	return oldValue.FraudWarningID, nil
+}
+
+// ResetFraudWarningID resets all changes to the "fraud_warning_id" field.
+func (m *CustomerMutation) ResetFraudWarningID() {
+	m.fraud_warning_id = nil
+}
+
+// SetFraudWarningAt sets the "fraud_warning_at" field.
+func (m *CustomerMutation) SetFraudWarningAt(t time.Time) {
+	m.fraud_warning_at = &t
+}
+
+// FraudWarningAt returns the value of the "fraud_warning_at" field in the mutation.
+func (m *CustomerMutation) FraudWarningAt() (r time.Time, exists bool) {
+	v := m.fraud_warning_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFraudWarningAt returns the old "fraud_warning_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldFraudWarningAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFraudWarningAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFraudWarningAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFraudWarningAt: %w", err)
+	}
+	return oldValue.FraudWarningAt, nil
+}
+
+// ClearFraudWarningAt clears the value of the "fraud_warning_at" field.
+func (m *CustomerMutation) ClearFraudWarningAt() {
+	m.fraud_warning_at = nil
+	m.clearedFields[customer.FieldFraudWarningAt] = struct{}{}
+}
+
+// FraudWarningAtCleared returns if the "fraud_warning_at" field was cleared in this mutation.
+func (m *CustomerMutation) FraudWarningAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldFraudWarningAt]
+	return ok
+}
+
+// ResetFraudWarningAt resets all changes to the "fraud_warning_at" field.
+func (m *CustomerMutation) ResetFraudWarningAt() {
+	m.fraud_warning_at = nil
+	delete(m.clearedFields, customer.FieldFraudWarningAt)
+}
+
 // SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
 func (m *CustomerMutation) SetIdentityRedactionRequestedAt(t time.Time) {
 	m.identity_redaction_requested_at = &t
@@ -4261,7 +4356,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 34)
+	fields := make([]string, 0, 36)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -4358,6 +4453,12 @@ func (m *CustomerMutation) Fields() []string {
 	if m.identity_manual_verification_at != nil {
 		fields = append(fields, customer.FieldIdentityManualVerificationAt)
 	}
+	if m.fraud_warning_id != nil {
+		fields = append(fields, customer.FieldFraudWarningID)
+	}
+	if m.fraud_warning_at != nil {
+		fields = append(fields, customer.FieldFraudWarningAt)
+	}
 	if m.identity_redaction_requested_at != nil {
 		fields = append(fields, customer.FieldIdentityRedactionRequestedAt)
 	}
@@ -4436,6 +4537,10 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.IdentityManualVerificationBy()
 	case customer.FieldIdentityManualVerificationAt:
 		return m.IdentityManualVerificationAt()
+	case customer.FieldFraudWarningID:
+		return m.FraudWarningID()
+	case customer.FieldFraudWarningAt:
+		return m.FraudWarningAt()
 	case customer.FieldIdentityRedactionRequestedAt:
 		return m.IdentityRedactionRequestedAt()
 	case customer.FieldIdentityRedactedAt:
@@ -4513,6 +4618,10 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldIdentityManualVerificationBy(ctx)
 	case customer.FieldIdentityManualVerificationAt:
 		return m.OldIdentityManualVerificationAt(ctx)
+	case customer.FieldFraudWarningID:
+		return m.OldFraudWarningID(ctx)
+	case customer.FieldFraudWarningAt:
+		return m.OldFraudWarningAt(ctx)
 	case customer.FieldIdentityRedactionRequestedAt:
 		return m.OldIdentityRedactionRequestedAt(ctx)
 	case customer.FieldIdentityRedactedAt:
@@ -4750,6 +4859,20 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIdentityManualVerificationAt(v)
 		return nil
+	case customer.FieldFraudWarningID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFraudWarningID(v)
+		return nil
+	case customer.FieldFraudWarningAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFraudWarningAt(v)
+		return nil
 	case customer.FieldIdentityRedactionRequestedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -4863,6 +4986,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldIdentityManualVerificationAt) {
 		fields = append(fields, customer.FieldIdentityManualVerificationAt)
 	}
+	if m.FieldCleared(customer.FieldFraudWarningAt) {
+		fields = append(fields, customer.FieldFraudWarningAt)
+	}
 	if m.FieldCleared(customer.FieldIdentityRedactionRequestedAt) {
 		fields = append(fields, customer.FieldIdentityRedactionRequestedAt)
 	}
@@ -4912,6 +5038,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldIdentityManualVerificationAt:
 		m.ClearIdentityManualVerificationAt()
+		return nil
+	case customer.FieldFraudWarningAt:
+		m.ClearFraudWarningAt()
 		return nil
 	case customer.FieldIdentityRedactionRequestedAt:
 		m.ClearIdentityRedactionRequestedAt()
@@ -5022,6 +5151,12 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldIdentityManualVerificationAt:
 		m.ResetIdentityManualVerificationAt()
+		return nil
+	case customer.FieldFraudWarningID:
+		m.ResetFraudWarningID()
+		return nil
+	case customer.FieldFraudWarningAt:
+		m.ResetFraudWarningAt()
 		return nil
 	case customer.FieldIdentityRedactionRequestedAt:
 		m.ResetIdentityRedactionRequestedAt()
@@ -9143,6 +9278,1569 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Notification edge %s", name)
 }
 
+// PaymentStepUpMutation represents an operation that mutates the PaymentStepUp nodes in the graph.
+type PaymentStepUpMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	created_at          *time.Time
+	updated_at          *time.Time
+	subaccount_id       *string
+	customer_id         *string
+	amount              *int64
+	addamount           *int64
+	currency            *string
+	payee               *string
+	stripe_status       *string
+	required            *bool
+	reasons             *[]string
+	appendreasons       []string
+	status              *string
+	method              *string
+	credential_id       *string
+	challenge_id        *string
+	identity_session_id *string
+	failure_reason      *string
+	decided_at          *time.Time
+	capture_on_pass     *bool
+	metadata_written_at *time.Time
+	captured_at         *time.Time
+	canceled_at         *time.Time
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*PaymentStepUp, error)
+	predicates          []predicate.PaymentStepUp
+}
+
+var _ ent.Mutation = (*PaymentStepUpMutation)(nil)
+
+// paymentstepupOption allows management of the mutation configuration using functional options.
+type paymentstepupOption func(*PaymentStepUpMutation)
+
+// newPaymentStepUpMutation creates new mutation for the PaymentStepUp entity.
+func newPaymentStepUpMutation(c config, op Op, opts ...paymentstepupOption) *PaymentStepUpMutation {
+	m := &PaymentStepUpMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePaymentStepUp,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPaymentStepUpID sets the ID field of the mutation.
+func withPaymentStepUpID(id string) paymentstepupOption {
+	return func(m *PaymentStepUpMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PaymentStepUp
+		)
+		m.oldValue = func(ctx context.Context) (*PaymentStepUp, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PaymentStepUp.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPaymentStepUp sets the old PaymentStepUp of the mutation.
+func withPaymentStepUp(node *PaymentStepUp) paymentstepupOption {
+	return func(m *PaymentStepUpMutation) {
+		m.oldValue = func(context.Context) (*PaymentStepUp, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PaymentStepUpMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PaymentStepUpMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PaymentStepUp entities.
+func (m *PaymentStepUpMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PaymentStepUpMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PaymentStepUpMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PaymentStepUp.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PaymentStepUpMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PaymentStepUpMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PaymentStepUpMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PaymentStepUpMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PaymentStepUpMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PaymentStepUpMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *PaymentStepUpMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *PaymentStepUpMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *PaymentStepUpMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *PaymentStepUpMutation) SetCustomerID(s string) {
+	m.customer_id = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *PaymentStepUpMutation) CustomerID() (r string, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *PaymentStepUpMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *PaymentStepUpMutation) SetAmount(i int64) {
+	m.amount = &i
+	m.addamount = nil
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *PaymentStepUpMutation) Amount() (r int64, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldAmount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// AddAmount adds i to the "amount" field.
+func (m *PaymentStepUpMutation) AddAmount(i int64) {
+	if m.addamount != nil {
+		*m.addamount += i
+	} else {
+		m.addamount = &i
+	}
+}
+
+// AddedAmount returns the value that was added to the "amount" field in this mutation.
+func (m *PaymentStepUpMutation) AddedAmount() (r int64, exists bool) {
+	v := m.addamount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *PaymentStepUpMutation) ResetAmount() {
+	m.amount = nil
+	m.addamount = nil
+}
+
+// SetCurrency sets the "currency" field.
+func (m *PaymentStepUpMutation) SetCurrency(s string) {
+	m.currency = &s
+}
+
+// Currency returns the value of the "currency" field in the mutation.
+func (m *PaymentStepUpMutation) Currency() (r string, exists bool) {
+	v := m.currency
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCurrency returns the old "currency" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldCurrency(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCurrency is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCurrency requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCurrency: %w", err)
+	}
+	return oldValue.Currency, nil
+}
+
+// ResetCurrency resets all changes to the "currency" field.
+func (m *PaymentStepUpMutation) ResetCurrency() {
+	m.currency = nil
+}
+
+// SetPayee sets the "payee" field.
+func (m *PaymentStepUpMutation) SetPayee(s string) {
+	m.payee = &s
+}
+
+// Payee returns the value of the "payee" field in the mutation.
+func (m *PaymentStepUpMutation) Payee() (r string, exists bool) {
+	v := m.payee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayee returns the old "payee" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldPayee(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayee is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayee requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayee: %w", err)
+	}
+	return oldValue.Payee, nil
+}
+
+// ResetPayee resets all changes to the "payee" field.
+func (m *PaymentStepUpMutation) ResetPayee() {
+	m.payee = nil
+}
+
+// SetStripeStatus sets the "stripe_status" field.
+func (m *PaymentStepUpMutation) SetStripeStatus(s string) {
+	m.stripe_status = &s
+}
+
+// StripeStatus returns the value of the "stripe_status" field in the mutation.
+func (m *PaymentStepUpMutation) StripeStatus() (r string, exists bool) {
+	v := m.stripe_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeStatus returns the old "stripe_status" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldStripeStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeStatus: %w", err)
+	}
+	return oldValue.StripeStatus, nil
+}
+
+// ResetStripeStatus resets all changes to the "stripe_status" field.
+func (m *PaymentStepUpMutation) ResetStripeStatus() {
+	m.stripe_status = nil
+}
+
+// SetRequired sets the "required" field.
+func (m *PaymentStepUpMutation) SetRequired(b bool) {
+	m.required = &b
+}
+
+// Required returns the value of the "required" field in the mutation.
+func (m *PaymentStepUpMutation) Required() (r bool, exists bool) {
+	v := m.required
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequired returns the old "required" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldRequired(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequired is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequired requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequired: %w", err)
+	}
+	return oldValue.Required, nil
+}
+
+// ResetRequired resets all changes to the "required" field.
+func (m *PaymentStepUpMutation) ResetRequired() {
+	m.required = nil
+}
+
+// SetReasons sets the "reasons" field.
+func (m *PaymentStepUpMutation) SetReasons(s []string) {
+	m.reasons = &s
+	m.appendreasons = nil
+}
+
+// Reasons returns the value of the "reasons" field in the mutation.
+func (m *PaymentStepUpMutation) Reasons() (r []string, exists bool) {
+	v := m.reasons
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReasons returns the old "reasons" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldReasons(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReasons is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReasons requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReasons: %w", err)
+	}
+	return oldValue.Reasons, nil
+}
+
+// AppendReasons adds s to the "reasons" field.
+func (m *PaymentStepUpMutation) AppendReasons(s []string) {
+	m.appendreasons = append(m.appendreasons, s...)
+}
+
+// AppendedReasons returns the list of values that were appended to the "reasons" field in this mutation.
+func (m *PaymentStepUpMutation) AppendedReasons() ([]string, bool) {
+	if len(m.appendreasons) == 0 {
+		return nil, false
+	}
+	return m.appendreasons, true
+}
+
+// ClearReasons clears the value of the "reasons" field.
+func (m *PaymentStepUpMutation) ClearReasons() {
+	m.reasons = nil
+	m.appendreasons = nil
+	m.clearedFields[paymentstepup.FieldReasons] = struct{}{}
+}
+
+// ReasonsCleared returns if the "reasons" field was cleared in this mutation.
+func (m *PaymentStepUpMutation) ReasonsCleared() bool {
+	_, ok := m.clearedFields[paymentstepup.FieldReasons]
+	return ok
+}
+
+// ResetReasons resets all changes to the "reasons" field.
+func (m *PaymentStepUpMutation) ResetReasons() {
+	m.reasons = nil
+	m.appendreasons = nil
+	delete(m.clearedFields, paymentstepup.FieldReasons)
+}
+
+// SetStatus sets the "status" field.
+func (m *PaymentStepUpMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *PaymentStepUpMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *PaymentStepUpMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetMethod sets the "method" field.
+func (m *PaymentStepUpMutation) SetMethod(s string) {
+	m.method = &s
+}
+
+// Method returns the value of the "method" field in the mutation.
+func (m *PaymentStepUpMutation) Method() (r string, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethod returns the old "method" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldMethod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethod: %w", err)
+	}
+	return oldValue.Method, nil
+}
+
+// ResetMethod resets all changes to the "method" field.
+func (m *PaymentStepUpMutation) ResetMethod() {
+	m.method = nil
+}
+
+// SetCredentialID sets the "credential_id" field.
+func (m *PaymentStepUpMutation) SetCredentialID(s string) {
+	m.credential_id = &s
+}
+
+// CredentialID returns the value of the "credential_id" field in the mutation.
+func (m *PaymentStepUpMutation) CredentialID() (r string, exists bool) {
+	v := m.credential_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredentialID returns the old "credential_id" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldCredentialID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredentialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredentialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredentialID: %w", err)
+	}
+	return oldValue.CredentialID, nil
+}
+
+// ResetCredentialID resets all changes to the "credential_id" field.
+func (m *PaymentStepUpMutation) ResetCredentialID() {
+	m.credential_id = nil
+}
+
+// SetChallengeID sets the "challenge_id" field.
+func (m *PaymentStepUpMutation) SetChallengeID(s string) {
+	m.challenge_id = &s
+}
+
+// ChallengeID returns the value of the "challenge_id" field in the mutation.
+func (m *PaymentStepUpMutation) ChallengeID() (r string, exists bool) {
+	v := m.challenge_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChallengeID returns the old "challenge_id" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldChallengeID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChallengeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChallengeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChallengeID: %w", err)
+	}
+	return oldValue.ChallengeID, nil
+}
+
+// ResetChallengeID resets all changes to the "challenge_id" field.
+func (m *PaymentStepUpMutation) ResetChallengeID() {
+	m.challenge_id = nil
+}
+
+// SetIdentitySessionID sets the "identity_session_id" field.
+func (m *PaymentStepUpMutation) SetIdentitySessionID(s string) {
+	m.identity_session_id = &s
+}
+
+// IdentitySessionID returns the value of the "identity_session_id" field in the mutation.
+func (m *PaymentStepUpMutation) IdentitySessionID() (r string, exists bool) {
+	v := m.identity_session_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentitySessionID returns the old "identity_session_id" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldIdentitySessionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentitySessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentitySessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentitySessionID: %w", err)
+	}
+	return oldValue.IdentitySessionID, nil
+}
+
+// ResetIdentitySessionID resets all changes to the "identity_session_id" field.
+func (m *PaymentStepUpMutation) ResetIdentitySessionID() {
+	m.identity_session_id = nil
+}
+
+// SetFailureReason sets the "failure_reason" field.
+func (m *PaymentStepUpMutation) SetFailureReason(s string) {
+	m.failure_reason = &s
+}
+
+// FailureReason returns the value of the "failure_reason" field in the mutation.
+func (m *PaymentStepUpMutation) FailureReason() (r string, exists bool) {
+	v := m.failure_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailureReason returns the old "failure_reason" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldFailureReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailureReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailureReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailureReason: %w", err)
+	}
+	return oldValue.FailureReason, nil
+}
+
+// ResetFailureReason resets all changes to the "failure_reason" field.
+func (m *PaymentStepUpMutation) ResetFailureReason() {
+	m.failure_reason = nil
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (m *PaymentStepUpMutation) SetDecidedAt(t time.Time) {
+	m.decided_at = &t
+}
+
+// DecidedAt returns the value of the "decided_at" field in the mutation.
+func (m *PaymentStepUpMutation) DecidedAt() (r time.Time, exists bool) {
+	v := m.decided_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidedAt returns the old "decided_at" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldDecidedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidedAt: %w", err)
+	}
+	return oldValue.DecidedAt, nil
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (m *PaymentStepUpMutation) ClearDecidedAt() {
+	m.decided_at = nil
+	m.clearedFields[paymentstepup.FieldDecidedAt] = struct{}{}
+}
+
+// DecidedAtCleared returns if the "decided_at" field was cleared in this mutation.
+func (m *PaymentStepUpMutation) DecidedAtCleared() bool {
+	_, ok := m.clearedFields[paymentstepup.FieldDecidedAt]
+	return ok
+}
+
+// ResetDecidedAt resets all changes to the "decided_at" field.
+func (m *PaymentStepUpMutation) ResetDecidedAt() {
+	m.decided_at = nil
+	delete(m.clearedFields, paymentstepup.FieldDecidedAt)
+}
+
+// SetCaptureOnPass sets the "capture_on_pass" field.
+func (m *PaymentStepUpMutation) SetCaptureOnPass(b bool) {
+	m.capture_on_pass = &b
+}
+
+// CaptureOnPass returns the value of the "capture_on_pass" field in the mutation.
+func (m *PaymentStepUpMutation) CaptureOnPass() (r bool, exists bool) {
+	v := m.capture_on_pass
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCaptureOnPass returns the old "capture_on_pass" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldCaptureOnPass(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCaptureOnPass is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCaptureOnPass requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCaptureOnPass: %w", err)
+	}
+	return oldValue.CaptureOnPass, nil
+}
+
+// ResetCaptureOnPass resets all changes to the "capture_on_pass" field.
+func (m *PaymentStepUpMutation) ResetCaptureOnPass() {
+	m.capture_on_pass = nil
+}
+
+// SetMetadataWrittenAt sets the "metadata_written_at" field.
+func (m *PaymentStepUpMutation) SetMetadataWrittenAt(t time.Time) {
+	m.metadata_written_at = &t
+}
+
+// MetadataWrittenAt returns the value of the "metadata_written_at" field in the mutation.
+func (m *PaymentStepUpMutation) MetadataWrittenAt() (r time.Time, exists bool) {
+	v := m.metadata_written_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMetadataWrittenAt returns the old "metadata_written_at" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldMetadataWrittenAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMetadataWrittenAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMetadataWrittenAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMetadataWrittenAt: %w", err)
+	}
+	return oldValue.MetadataWrittenAt, nil
+}
+
+// ClearMetadataWrittenAt clears the value of the "metadata_written_at" field.
+func (m *PaymentStepUpMutation) ClearMetadataWrittenAt() {
+	m.metadata_written_at = nil
+	m.clearedFields[paymentstepup.FieldMetadataWrittenAt] = struct{}{}
+}
+
+// MetadataWrittenAtCleared returns if the "metadata_written_at" field was cleared in this mutation.
+func (m *PaymentStepUpMutation) MetadataWrittenAtCleared() bool {
+	_, ok := m.clearedFields[paymentstepup.FieldMetadataWrittenAt]
+	return ok
+}
+
+// ResetMetadataWrittenAt resets all changes to the "metadata_written_at" field.
+func (m *PaymentStepUpMutation) ResetMetadataWrittenAt() {
+	m.metadata_written_at = nil
+	delete(m.clearedFields, paymentstepup.FieldMetadataWrittenAt)
+}
+
+// SetCapturedAt sets the "captured_at" field.
+func (m *PaymentStepUpMutation) SetCapturedAt(t time.Time) {
+	m.captured_at = &t
+}
+
+// CapturedAt returns the value of the "captured_at" field in the mutation.
+func (m *PaymentStepUpMutation) CapturedAt() (r time.Time, exists bool) {
+	v := m.captured_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCapturedAt returns the old "captured_at" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldCapturedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCapturedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCapturedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCapturedAt: %w", err)
+	}
+	return oldValue.CapturedAt, nil
+}
+
+// ClearCapturedAt clears the value of the "captured_at" field.
+func (m *PaymentStepUpMutation) ClearCapturedAt() {
+	m.captured_at = nil
+	m.clearedFields[paymentstepup.FieldCapturedAt] = struct{}{}
+}
+
+// CapturedAtCleared returns if the "captured_at" field was cleared in this mutation.
+func (m *PaymentStepUpMutation) CapturedAtCleared() bool {
+	_, ok := m.clearedFields[paymentstepup.FieldCapturedAt]
+	return ok
+}
+
+// ResetCapturedAt resets all changes to the "captured_at" field.
+func (m *PaymentStepUpMutation) ResetCapturedAt() {
+	m.captured_at = nil
+	delete(m.clearedFields, paymentstepup.FieldCapturedAt)
+}
+
+// SetCanceledAt sets the "canceled_at" field.
+func (m *PaymentStepUpMutation) SetCanceledAt(t time.Time) {
+	m.canceled_at = &t
+}
+
+// CanceledAt returns the value of the "canceled_at" field in the mutation.
+func (m *PaymentStepUpMutation) CanceledAt() (r time.Time, exists bool) {
+	v := m.canceled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCanceledAt returns the old "canceled_at" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldCanceledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCanceledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCanceledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCanceledAt: %w", err)
+	}
+	return oldValue.CanceledAt, nil
+}
+
+// ClearCanceledAt clears the value of the "canceled_at" field.
+func (m *PaymentStepUpMutation) ClearCanceledAt() {
+	m.canceled_at = nil
+	m.clearedFields[paymentstepup.FieldCanceledAt] = struct{}{}
+}
+
+// CanceledAtCleared returns if the "canceled_at" field was cleared in this mutation.
+func (m *PaymentStepUpMutation) CanceledAtCleared() bool {
+	_, ok := m.clearedFields[paymentstepup.FieldCanceledAt]
+	return ok
+}
+
+// ResetCanceledAt resets all changes to the "canceled_at" field.
+func (m *PaymentStepUpMutation) ResetCanceledAt() {
+	m.canceled_at = nil
+	delete(m.clearedFields, paymentstepup.FieldCanceledAt)
+}
+
+// Where appends a list predicates to the PaymentStepUpMutation builder.
+func (m *PaymentStepUpMutation) Where(ps ...predicate.PaymentStepUp) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PaymentStepUpMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PaymentStepUpMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PaymentStepUp, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PaymentStepUpMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PaymentStepUpMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PaymentStepUp).
+func (m *PaymentStepUpMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PaymentStepUpMutation) Fields() []string {
+	fields := make([]string, 0, 21)
+	if m.created_at != nil {
+		fields = append(fields, paymentstepup.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, paymentstepup.FieldUpdatedAt)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, paymentstepup.FieldSubaccountID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, paymentstepup.FieldCustomerID)
+	}
+	if m.amount != nil {
+		fields = append(fields, paymentstepup.FieldAmount)
+	}
+	if m.currency != nil {
+		fields = append(fields, paymentstepup.FieldCurrency)
+	}
+	if m.payee != nil {
+		fields = append(fields, paymentstepup.FieldPayee)
+	}
+	if m.stripe_status != nil {
+		fields = append(fields, paymentstepup.FieldStripeStatus)
+	}
+	if m.required != nil {
+		fields = append(fields, paymentstepup.FieldRequired)
+	}
+	if m.reasons != nil {
+		fields = append(fields, paymentstepup.FieldReasons)
+	}
+	if m.status != nil {
+		fields = append(fields, paymentstepup.FieldStatus)
+	}
+	if m.method != nil {
+		fields = append(fields, paymentstepup.FieldMethod)
+	}
+	if m.credential_id != nil {
+		fields = append(fields, paymentstepup.FieldCredentialID)
+	}
+	if m.challenge_id != nil {
+		fields = append(fields, paymentstepup.FieldChallengeID)
+	}
+	if m.identity_session_id != nil {
+		fields = append(fields, paymentstepup.FieldIdentitySessionID)
+	}
+	if m.failure_reason != nil {
+		fields = append(fields, paymentstepup.FieldFailureReason)
+	}
+	if m.decided_at != nil {
+		fields = append(fields, paymentstepup.FieldDecidedAt)
+	}
+	if m.capture_on_pass != nil {
+		fields = append(fields, paymentstepup.FieldCaptureOnPass)
+	}
+	if m.metadata_written_at != nil {
+		fields = append(fields, paymentstepup.FieldMetadataWrittenAt)
+	}
+	if m.captured_at != nil {
+		fields = append(fields, paymentstepup.FieldCapturedAt)
+	}
+	if m.canceled_at != nil {
+		fields = append(fields, paymentstepup.FieldCanceledAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PaymentStepUpMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case paymentstepup.FieldCreatedAt:
+		return m.CreatedAt()
+	case paymentstepup.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case paymentstepup.FieldSubaccountID:
+		return m.SubaccountID()
+	case paymentstepup.FieldCustomerID:
+		return m.CustomerID()
+	case paymentstepup.FieldAmount:
+		return m.Amount()
+	case paymentstepup.FieldCurrency:
+		return m.Currency()
+	case paymentstepup.FieldPayee:
+		return m.Payee()
+	case paymentstepup.FieldStripeStatus:
+		return m.StripeStatus()
+	case paymentstepup.FieldRequired:
+		return m.Required()
+	case paymentstepup.FieldReasons:
+		return m.Reasons()
+	case paymentstepup.FieldStatus:
+		return m.Status()
+	case paymentstepup.FieldMethod:
+		return m.Method()
+	case paymentstepup.FieldCredentialID:
+		return m.CredentialID()
+	case paymentstepup.FieldChallengeID:
+		return m.ChallengeID()
+	case paymentstepup.FieldIdentitySessionID:
+		return m.IdentitySessionID()
+	case paymentstepup.FieldFailureReason:
+		return m.FailureReason()
+	case paymentstepup.FieldDecidedAt:
+		return m.DecidedAt()
+	case paymentstepup.FieldCaptureOnPass:
+		return m.CaptureOnPass()
+	case paymentstepup.FieldMetadataWrittenAt:
+		return m.MetadataWrittenAt()
+	case paymentstepup.FieldCapturedAt:
+		return m.CapturedAt()
+	case paymentstepup.FieldCanceledAt:
+		return m.CanceledAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PaymentStepUpMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case paymentstepup.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case paymentstepup.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case paymentstepup.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case paymentstepup.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case paymentstepup.FieldAmount:
+		return m.OldAmount(ctx)
+	case paymentstepup.FieldCurrency:
+		return m.OldCurrency(ctx)
+	case paymentstepup.FieldPayee:
+		return m.OldPayee(ctx)
+	case paymentstepup.FieldStripeStatus:
+		return m.OldStripeStatus(ctx)
+	case paymentstepup.FieldRequired:
+		return m.OldRequired(ctx)
+	case paymentstepup.FieldReasons:
+		return m.OldReasons(ctx)
+	case paymentstepup.FieldStatus:
+		return m.OldStatus(ctx)
+	case paymentstepup.FieldMethod:
+		return m.OldMethod(ctx)
+	case paymentstepup.FieldCredentialID:
+		return m.OldCredentialID(ctx)
+	case paymentstepup.FieldChallengeID:
+		return m.OldChallengeID(ctx)
+	case paymentstepup.FieldIdentitySessionID:
+		return m.OldIdentitySessionID(ctx)
+	case paymentstepup.FieldFailureReason:
+		return m.OldFailureReason(ctx)
+	case paymentstepup.FieldDecidedAt:
+		return m.OldDecidedAt(ctx)
+	case paymentstepup.FieldCaptureOnPass:
+		return m.OldCaptureOnPass(ctx)
+	case paymentstepup.FieldMetadataWrittenAt:
+		return m.OldMetadataWrittenAt(ctx)
+	case paymentstepup.FieldCapturedAt:
+		return m.OldCapturedAt(ctx)
+	case paymentstepup.FieldCanceledAt:
+		return m.OldCanceledAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PaymentStepUp field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentStepUpMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case paymentstepup.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case paymentstepup.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case paymentstepup.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case paymentstepup.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case paymentstepup.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case paymentstepup.FieldCurrency:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCurrency(v)
+		return nil
+	case paymentstepup.FieldPayee:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayee(v)
+		return nil
+	case paymentstepup.FieldStripeStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeStatus(v)
+		return nil
+	case paymentstepup.FieldRequired:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequired(v)
+		return nil
+	case paymentstepup.FieldReasons:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReasons(v)
+		return nil
+	case paymentstepup.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case paymentstepup.FieldMethod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethod(v)
+		return nil
+	case paymentstepup.FieldCredentialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredentialID(v)
+		return nil
+	case paymentstepup.FieldChallengeID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChallengeID(v)
+		return nil
+	case paymentstepup.FieldIdentitySessionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentitySessionID(v)
+		return nil
+	case paymentstepup.FieldFailureReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailureReason(v)
+		return nil
+	case paymentstepup.FieldDecidedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidedAt(v)
+		return nil
+	case paymentstepup.FieldCaptureOnPass:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCaptureOnPass(v)
+		return nil
+	case paymentstepup.FieldMetadataWrittenAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMetadataWrittenAt(v)
+		return nil
+	case paymentstepup.FieldCapturedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCapturedAt(v)
+		return nil
+	case paymentstepup.FieldCanceledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCanceledAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentStepUp field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PaymentStepUpMutation) AddedFields() []string {
+	var fields []string
+	if m.addamount != nil {
+		fields = append(fields, paymentstepup.FieldAmount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PaymentStepUpMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case paymentstepup.FieldAmount:
+		return m.AddedAmount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PaymentStepUpMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case paymentstepup.FieldAmount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAmount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentStepUp numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PaymentStepUpMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(paymentstepup.FieldReasons) {
+		fields = append(fields, paymentstepup.FieldReasons)
+	}
+	if m.FieldCleared(paymentstepup.FieldDecidedAt) {
+		fields = append(fields, paymentstepup.FieldDecidedAt)
+	}
+	if m.FieldCleared(paymentstepup.FieldMetadataWrittenAt) {
+		fields = append(fields, paymentstepup.FieldMetadataWrittenAt)
+	}
+	if m.FieldCleared(paymentstepup.FieldCapturedAt) {
+		fields = append(fields, paymentstepup.FieldCapturedAt)
+	}
+	if m.FieldCleared(paymentstepup.FieldCanceledAt) {
+		fields = append(fields, paymentstepup.FieldCanceledAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PaymentStepUpMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PaymentStepUpMutation) ClearField(name string) error {
+	switch name {
+	case paymentstepup.FieldReasons:
+		m.ClearReasons()
+		return nil
+	case paymentstepup.FieldDecidedAt:
+		m.ClearDecidedAt()
+		return nil
+	case paymentstepup.FieldMetadataWrittenAt:
+		m.ClearMetadataWrittenAt()
+		return nil
+	case paymentstepup.FieldCapturedAt:
+		m.ClearCapturedAt()
+		return nil
+	case paymentstepup.FieldCanceledAt:
+		m.ClearCanceledAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentStepUp nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PaymentStepUpMutation) ResetField(name string) error {
+	switch name {
+	case paymentstepup.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case paymentstepup.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case paymentstepup.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case paymentstepup.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case paymentstepup.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case paymentstepup.FieldCurrency:
+		m.ResetCurrency()
+		return nil
+	case paymentstepup.FieldPayee:
+		m.ResetPayee()
+		return nil
+	case paymentstepup.FieldStripeStatus:
+		m.ResetStripeStatus()
+		return nil
+	case paymentstepup.FieldRequired:
+		m.ResetRequired()
+		return nil
+	case paymentstepup.FieldReasons:
+		m.ResetReasons()
+		return nil
+	case paymentstepup.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case paymentstepup.FieldMethod:
+		m.ResetMethod()
+		return nil
+	case paymentstepup.FieldCredentialID:
+		m.ResetCredentialID()
+		return nil
+	case paymentstepup.FieldChallengeID:
+		m.ResetChallengeID()
+		return nil
+	case paymentstepup.FieldIdentitySessionID:
+		m.ResetIdentitySessionID()
+		return nil
+	case paymentstepup.FieldFailureReason:
+		m.ResetFailureReason()
+		return nil
+	case paymentstepup.FieldDecidedAt:
+		m.ResetDecidedAt()
+		return nil
+	case paymentstepup.FieldCaptureOnPass:
+		m.ResetCaptureOnPass()
+		return nil
+	case paymentstepup.FieldMetadataWrittenAt:
+		m.ResetMetadataWrittenAt()
+		return nil
+	case paymentstepup.FieldCapturedAt:
+		m.ResetCapturedAt()
+		return nil
+	case paymentstepup.FieldCanceledAt:
+		m.ResetCanceledAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PaymentStepUp field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PaymentStepUpMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PaymentStepUpMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PaymentStepUpMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PaymentStepUpMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PaymentStepUpMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PaymentStepUpMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PaymentStepUpMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PaymentStepUp unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PaymentStepUpMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PaymentStepUp edge %s", name)
+}
+
 // PersonMutation represents an operation that mutates the Person nodes in the graph.
 type PersonMutation struct {
 	config
@@ -10842,6 +12540,1603 @@ func (m *ReviewTaskMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ReviewTask edge %s", name)
 }
 
+// RiskSignalMutation represents an operation that mutates the RiskSignal nodes in the graph.
+type RiskSignalMutation struct {
+	config
+	op                          Op
+	typ                         string
+	id                          *string
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	subaccount_id               *string
+	phone_type                  *string
+	phone_carrier               *string
+	phone_is_prepaid            *bool
+	phone_recently_ported       *bool
+	phone_risk_score            *int
+	addphone_risk_score         *int
+	phone_country               *string
+	phone_recorded_at           *time.Time
+	signup_ip_city              *string
+	signup_ip_region            *string
+	signup_ip_country           *string
+	signup_vpn                  *bool
+	signup_proxy                *bool
+	signup_location_accuracy    *int
+	addsignup_location_accuracy *int
+	ip_gps_distance_km          *float64
+	addip_gps_distance_km       *float64
+	signup_location             *string
+	location_recorded_at        *time.Time
+	indicators                  *[]string
+	appendindicators            []string
+	clearedFields               map[string]struct{}
+	done                        bool
+	oldValue                    func(context.Context) (*RiskSignal, error)
+	predicates                  []predicate.RiskSignal
+}
+
+var _ ent.Mutation = (*RiskSignalMutation)(nil)
+
+// risksignalOption allows management of the mutation configuration using functional options.
+type risksignalOption func(*RiskSignalMutation)
+
+// newRiskSignalMutation creates new mutation for the RiskSignal entity.
+func newRiskSignalMutation(c config, op Op, opts ...risksignalOption) *RiskSignalMutation {
+	m := &RiskSignalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRiskSignal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRiskSignalID sets the ID field of the mutation.
+func withRiskSignalID(id string) risksignalOption {
+	return func(m *RiskSignalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RiskSignal
+		)
+		m.oldValue = func(ctx context.Context) (*RiskSignal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RiskSignal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRiskSignal sets the old RiskSignal of the mutation.
+func withRiskSignal(node *RiskSignal) risksignalOption {
+	return func(m *RiskSignalMutation) {
+		m.oldValue = func(context.Context) (*RiskSignal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RiskSignalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RiskSignalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RiskSignal entities.
+func (m *RiskSignalMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RiskSignalMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RiskSignalMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RiskSignal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RiskSignalMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RiskSignalMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RiskSignalMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RiskSignalMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RiskSignalMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RiskSignalMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *RiskSignalMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *RiskSignalMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *RiskSignalMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetPhoneType sets the "phone_type" field.
+func (m *RiskSignalMutation) SetPhoneType(s string) {
+	m.phone_type = &s
+}
+
+// PhoneType returns the value of the "phone_type" field in the mutation.
+func (m *RiskSignalMutation) PhoneType() (r string, exists bool) {
+	v := m.phone_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneType returns the old "phone_type" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldPhoneType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneType: %w", err)
+	}
+	return oldValue.PhoneType, nil
+}
+
+// ResetPhoneType resets all changes to the "phone_type" field.
+func (m *RiskSignalMutation) ResetPhoneType() {
+	m.phone_type = nil
+}
+
+// SetPhoneCarrier sets the "phone_carrier" field.
+func (m *RiskSignalMutation) SetPhoneCarrier(s string) {
+	m.phone_carrier = &s
+}
+
+// PhoneCarrier returns the value of the "phone_carrier" field in the mutation.
+func (m *RiskSignalMutation) PhoneCarrier() (r string, exists bool) {
+	v := m.phone_carrier
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneCarrier returns the old "phone_carrier" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldPhoneCarrier(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneCarrier is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneCarrier requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneCarrier: %w", err)
+	}
+	return oldValue.PhoneCarrier, nil
+}
+
+// ResetPhoneCarrier resets all changes to the "phone_carrier" field.
+func (m *RiskSignalMutation) ResetPhoneCarrier() {
+	m.phone_carrier = nil
+}
+
+// SetPhoneIsPrepaid sets the "phone_is_prepaid" field.
+func (m *RiskSignalMutation) SetPhoneIsPrepaid(b bool) {
+	m.phone_is_prepaid = &b
+}
+
+// PhoneIsPrepaid returns the value of the "phone_is_prepaid" field in the mutation.
+func (m *RiskSignalMutation) PhoneIsPrepaid() (r bool, exists bool) {
+	v := m.phone_is_prepaid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneIsPrepaid returns the old "phone_is_prepaid" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldPhoneIsPrepaid(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneIsPrepaid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneIsPrepaid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneIsPrepaid: %w", err)
+	}
+	return oldValue.PhoneIsPrepaid, nil
+}
+
+// ResetPhoneIsPrepaid resets all changes to the "phone_is_prepaid" field.
+func (m *RiskSignalMutation) ResetPhoneIsPrepaid() {
+	m.phone_is_prepaid = nil
+}
+
+// SetPhoneRecentlyPorted sets the "phone_recently_ported" field.
+func (m *RiskSignalMutation) SetPhoneRecentlyPorted(b bool) {
+	m.phone_recently_ported = &b
+}
+
+// PhoneRecentlyPorted returns the value of the "phone_recently_ported" field in the mutation.
+func (m *RiskSignalMutation) PhoneRecentlyPorted() (r bool, exists bool) {
+	v := m.phone_recently_ported
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneRecentlyPorted returns the old "phone_recently_ported" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldPhoneRecentlyPorted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneRecentlyPorted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneRecentlyPorted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneRecentlyPorted: %w", err)
+	}
+	return oldValue.PhoneRecentlyPorted, nil
+}
+
+// ResetPhoneRecentlyPorted resets all changes to the "phone_recently_ported" field.
+func (m *RiskSignalMutation) ResetPhoneRecentlyPorted() {
+	m.phone_recently_ported = nil
+}
+
+// SetPhoneRiskScore sets the "phone_risk_score" field.
+func (m *RiskSignalMutation) SetPhoneRiskScore(i int) {
+	m.phone_risk_score = &i
+	m.addphone_risk_score = nil
+}
+
+// PhoneRiskScore returns the value of the "phone_risk_score" field in the mutation.
+func (m *RiskSignalMutation) PhoneRiskScore() (r int, exists bool) {
+	v := m.phone_risk_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneRiskScore returns the old "phone_risk_score" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldPhoneRiskScore(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneRiskScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneRiskScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneRiskScore: %w", err)
+	}
+	return oldValue.PhoneRiskScore, nil
+}
+
+// AddPhoneRiskScore adds i to the "phone_risk_score" field.
+func (m *RiskSignalMutation) AddPhoneRiskScore(i int) {
+	if m.addphone_risk_score != nil {
+		*m.addphone_risk_score += i
+	} else {
+		m.addphone_risk_score = &i
+	}
+}
+
+// AddedPhoneRiskScore returns the value that was added to the "phone_risk_score" field in this mutation.
+func (m *RiskSignalMutation) AddedPhoneRiskScore() (r int, exists bool) {
+	v := m.addphone_risk_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPhoneRiskScore clears the value of the "phone_risk_score" field.
+func (m *RiskSignalMutation) ClearPhoneRiskScore() {
+	m.phone_risk_score = nil
+	m.addphone_risk_score = nil
+	m.clearedFields[risksignal.FieldPhoneRiskScore] = struct{}{}
+}
+
+// PhoneRiskScoreCleared returns if the "phone_risk_score" field was cleared in this mutation.
+func (m *RiskSignalMutation) PhoneRiskScoreCleared() bool {
+	_, ok := m.clearedFields[risksignal.FieldPhoneRiskScore]
+	return ok
+}
+
+// ResetPhoneRiskScore resets all changes to the "phone_risk_score" field.
+func (m *RiskSignalMutation) ResetPhoneRiskScore() {
+	m.phone_risk_score = nil
+	m.addphone_risk_score = nil
+	delete(m.clearedFields, risksignal.FieldPhoneRiskScore)
+}
+
+// SetPhoneCountry sets the "phone_country" field.
+func (m *RiskSignalMutation) SetPhoneCountry(s string) {
+	m.phone_country = &s
+}
+
+// PhoneCountry returns the value of the "phone_country" field in the mutation.
+func (m *RiskSignalMutation) PhoneCountry() (r string, exists bool) {
+	v := m.phone_country
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneCountry returns the old "phone_country" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldPhoneCountry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneCountry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneCountry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneCountry: %w", err)
+	}
+	return oldValue.PhoneCountry, nil
+}
+
+// ResetPhoneCountry resets all changes to the "phone_country" field.
+func (m *RiskSignalMutation) ResetPhoneCountry() {
+	m.phone_country = nil
+}
+
+// SetPhoneRecordedAt sets the "phone_recorded_at" field.
+func (m *RiskSignalMutation) SetPhoneRecordedAt(t time.Time) {
+	m.phone_recorded_at = &t
+}
+
+// PhoneRecordedAt returns the value of the "phone_recorded_at" field in the mutation.
+func (m *RiskSignalMutation) PhoneRecordedAt() (r time.Time, exists bool) {
+	v := m.phone_recorded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPhoneRecordedAt returns the old "phone_recorded_at" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldPhoneRecordedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPhoneRecordedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPhoneRecordedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPhoneRecordedAt: %w", err)
+	}
+	return oldValue.PhoneRecordedAt, nil
+}
+
+// ClearPhoneRecordedAt clears the value of the "phone_recorded_at" field.
+func (m *RiskSignalMutation) ClearPhoneRecordedAt() {
+	m.phone_recorded_at = nil
+	m.clearedFields[risksignal.FieldPhoneRecordedAt] = struct{}{}
+}
+
+// PhoneRecordedAtCleared returns if the "phone_recorded_at" field was cleared in this mutation.
+func (m *RiskSignalMutation) PhoneRecordedAtCleared() bool {
+	_, ok := m.clearedFields[risksignal.FieldPhoneRecordedAt]
+	return ok
+}
+
+// ResetPhoneRecordedAt resets all changes to the "phone_recorded_at" field.
+func (m *RiskSignalMutation) ResetPhoneRecordedAt() {
+	m.phone_recorded_at = nil
+	delete(m.clearedFields, risksignal.FieldPhoneRecordedAt)
+}
+
+// SetSignupIPCity sets the "signup_ip_city" field.
+func (m *RiskSignalMutation) SetSignupIPCity(s string) {
+	m.signup_ip_city = &s
+}
+
+// SignupIPCity returns the value of the "signup_ip_city" field in the mutation.
+func (m *RiskSignalMutation) SignupIPCity() (r string, exists bool) {
+	v := m.signup_ip_city
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignupIPCity returns the old "signup_ip_city" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldSignupIPCity(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignupIPCity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignupIPCity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignupIPCity: %w", err)
+	}
+	return oldValue.SignupIPCity, nil
+}
+
+// ResetSignupIPCity resets all changes to the "signup_ip_city" field.
+func (m *RiskSignalMutation) ResetSignupIPCity() {
+	m.signup_ip_city = nil
+}
+
+// SetSignupIPRegion sets the "signup_ip_region" field.
+func (m *RiskSignalMutation) SetSignupIPRegion(s string) {
+	m.signup_ip_region = &s
+}
+
+// SignupIPRegion returns the value of the "signup_ip_region" field in the mutation.
+func (m *RiskSignalMutation) SignupIPRegion() (r string, exists bool) {
+	v := m.signup_ip_region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignupIPRegion returns the old "signup_ip_region" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldSignupIPRegion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignupIPRegion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignupIPRegion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignupIPRegion: %w", err)
+	}
+	return oldValue.SignupIPRegion, nil
+}
+
+// ResetSignupIPRegion resets all changes to the "signup_ip_region" field.
+func (m *RiskSignalMutation) ResetSignupIPRegion() {
+	m.signup_ip_region = nil
+}
+
+// SetSignupIPCountry sets the "signup_ip_country" field.
+func (m *RiskSignalMutation) SetSignupIPCountry(s string) {
+	m.signup_ip_country = &s
+}
+
+// SignupIPCountry returns the value of the "signup_ip_country" field in the mutation.
+func (m *RiskSignalMutation) SignupIPCountry() (r string, exists bool) {
+	v := m.signup_ip_country
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignupIPCountry returns the old "signup_ip_country" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldSignupIPCountry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignupIPCountry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignupIPCountry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignupIPCountry: %w", err)
+	}
+	return oldValue.SignupIPCountry, nil
+}
+
+// ResetSignupIPCountry resets all changes to the "signup_ip_country" field.
+func (m *RiskSignalMutation) ResetSignupIPCountry() {
+	m.signup_ip_country = nil
+}
+
+// SetSignupVpn sets the "signup_vpn" field.
+func (m *RiskSignalMutation) SetSignupVpn(b bool) {
+	m.signup_vpn = &b
+}
+
+// SignupVpn returns the value of the "signup_vpn" field in the mutation.
+func (m *RiskSignalMutation) SignupVpn() (r bool, exists bool) {
+	v := m.signup_vpn
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignupVpn returns the old "signup_vpn" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldSignupVpn(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignupVpn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignupVpn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignupVpn: %w", err)
+	}
+	return oldValue.SignupVpn, nil
+}
+
+// ResetSignupVpn resets all changes to the "signup_vpn" field.
+func (m *RiskSignalMutation) ResetSignupVpn() {
+	m.signup_vpn = nil
+}
+
+// SetSignupProxy sets the "signup_proxy" field.
+func (m *RiskSignalMutation) SetSignupProxy(b bool) {
+	m.signup_proxy = &b
+}
+
+// SignupProxy returns the value of the "signup_proxy" field in the mutation.
+func (m *RiskSignalMutation) SignupProxy() (r bool, exists bool) {
+	v := m.signup_proxy
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignupProxy returns the old "signup_proxy" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldSignupProxy(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignupProxy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignupProxy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignupProxy: %w", err)
+	}
+	return oldValue.SignupProxy, nil
+}
+
+// ResetSignupProxy resets all changes to the "signup_proxy" field.
+func (m *RiskSignalMutation) ResetSignupProxy() {
+	m.signup_proxy = nil
+}
+
+// SetSignupLocationAccuracy sets the "signup_location_accuracy" field.
+func (m *RiskSignalMutation) SetSignupLocationAccuracy(i int) {
+	m.signup_location_accuracy = &i
+	m.addsignup_location_accuracy = nil
+}
+
+// SignupLocationAccuracy returns the value of the "signup_location_accuracy" field in the mutation.
+func (m *RiskSignalMutation) SignupLocationAccuracy() (r int, exists bool) {
+	v := m.signup_location_accuracy
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignupLocationAccuracy returns the old "signup_location_accuracy" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldSignupLocationAccuracy(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignupLocationAccuracy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignupLocationAccuracy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignupLocationAccuracy: %w", err)
+	}
+	return oldValue.SignupLocationAccuracy, nil
+}
+
+// AddSignupLocationAccuracy adds i to the "signup_location_accuracy" field.
+func (m *RiskSignalMutation) AddSignupLocationAccuracy(i int) {
+	if m.addsignup_location_accuracy != nil {
+		*m.addsignup_location_accuracy += i
+	} else {
+		m.addsignup_location_accuracy = &i
+	}
+}
+
+// AddedSignupLocationAccuracy returns the value that was added to the "signup_location_accuracy" field in this mutation.
+func (m *RiskSignalMutation) AddedSignupLocationAccuracy() (r int, exists bool) {
+	v := m.addsignup_location_accuracy
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSignupLocationAccuracy clears the value of the "signup_location_accuracy" field.
+func (m *RiskSignalMutation) ClearSignupLocationAccuracy() {
+	m.signup_location_accuracy = nil
+	m.addsignup_location_accuracy = nil
+	m.clearedFields[risksignal.FieldSignupLocationAccuracy] = struct{}{}
+}
+
+// SignupLocationAccuracyCleared returns if the "signup_location_accuracy" field was cleared in this mutation.
+func (m *RiskSignalMutation) SignupLocationAccuracyCleared() bool {
+	_, ok := m.clearedFields[risksignal.FieldSignupLocationAccuracy]
+	return ok
+}
+
+// ResetSignupLocationAccuracy resets all changes to the "signup_location_accuracy" field.
+func (m *RiskSignalMutation) ResetSignupLocationAccuracy() {
+	m.signup_location_accuracy = nil
+	m.addsignup_location_accuracy = nil
+	delete(m.clearedFields, risksignal.FieldSignupLocationAccuracy)
+}
+
+// SetIPGpsDistanceKm sets the "ip_gps_distance_km" field.
+func (m *RiskSignalMutation) SetIPGpsDistanceKm(f float64) {
+	m.ip_gps_distance_km = &f
+	m.addip_gps_distance_km = nil
+}
+
+// IPGpsDistanceKm returns the value of the "ip_gps_distance_km" field in the mutation.
+func (m *RiskSignalMutation) IPGpsDistanceKm() (r float64, exists bool) {
+	v := m.ip_gps_distance_km
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIPGpsDistanceKm returns the old "ip_gps_distance_km" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldIPGpsDistanceKm(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIPGpsDistanceKm is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIPGpsDistanceKm requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIPGpsDistanceKm: %w", err)
+	}
+	return oldValue.IPGpsDistanceKm, nil
+}
+
+// AddIPGpsDistanceKm adds f to the "ip_gps_distance_km" field.
+func (m *RiskSignalMutation) AddIPGpsDistanceKm(f float64) {
+	if m.addip_gps_distance_km != nil {
+		*m.addip_gps_distance_km += f
+	} else {
+		m.addip_gps_distance_km = &f
+	}
+}
+
+// AddedIPGpsDistanceKm returns the value that was added to the "ip_gps_distance_km" field in this mutation.
+func (m *RiskSignalMutation) AddedIPGpsDistanceKm() (r float64, exists bool) {
+	v := m.addip_gps_distance_km
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearIPGpsDistanceKm clears the value of the "ip_gps_distance_km" field.
+func (m *RiskSignalMutation) ClearIPGpsDistanceKm() {
+	m.ip_gps_distance_km = nil
+	m.addip_gps_distance_km = nil
+	m.clearedFields[risksignal.FieldIPGpsDistanceKm] = struct{}{}
+}
+
+// IPGpsDistanceKmCleared returns if the "ip_gps_distance_km" field was cleared in this mutation.
+func (m *RiskSignalMutation) IPGpsDistanceKmCleared() bool {
+	_, ok := m.clearedFields[risksignal.FieldIPGpsDistanceKm]
+	return ok
+}
+
+// ResetIPGpsDistanceKm resets all changes to the "ip_gps_distance_km" field.
+func (m *RiskSignalMutation) ResetIPGpsDistanceKm() {
+	m.ip_gps_distance_km = nil
+	m.addip_gps_distance_km = nil
+	delete(m.clearedFields, risksignal.FieldIPGpsDistanceKm)
+}
+
+// SetSignupLocation sets the "signup_location" field.
+func (m *RiskSignalMutation) SetSignupLocation(s string) {
+	m.signup_location = &s
+}
+
+// SignupLocation returns the value of the "signup_location" field in the mutation.
+func (m *RiskSignalMutation) SignupLocation() (r string, exists bool) {
+	v := m.signup_location
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignupLocation returns the old "signup_location" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldSignupLocation(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignupLocation is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignupLocation requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignupLocation: %w", err)
+	}
+	return oldValue.SignupLocation, nil
+}
+
+// ResetSignupLocation resets all changes to the "signup_location" field.
+func (m *RiskSignalMutation) ResetSignupLocation() {
+	m.signup_location = nil
+}
+
+// SetLocationRecordedAt sets the "location_recorded_at" field.
+func (m *RiskSignalMutation) SetLocationRecordedAt(t time.Time) {
+	m.location_recorded_at = &t
+}
+
+// LocationRecordedAt returns the value of the "location_recorded_at" field in the mutation.
+func (m *RiskSignalMutation) LocationRecordedAt() (r time.Time, exists bool) {
+	v := m.location_recorded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocationRecordedAt returns the old "location_recorded_at" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldLocationRecordedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocationRecordedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocationRecordedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocationRecordedAt: %w", err)
+	}
+	return oldValue.LocationRecordedAt, nil
+}
+
+// ClearLocationRecordedAt clears the value of the "location_recorded_at" field.
+func (m *RiskSignalMutation) ClearLocationRecordedAt() {
+	m.location_recorded_at = nil
+	m.clearedFields[risksignal.FieldLocationRecordedAt] = struct{}{}
+}
+
+// LocationRecordedAtCleared returns if the "location_recorded_at" field was cleared in this mutation.
+func (m *RiskSignalMutation) LocationRecordedAtCleared() bool {
+	_, ok := m.clearedFields[risksignal.FieldLocationRecordedAt]
+	return ok
+}
+
+// ResetLocationRecordedAt resets all changes to the "location_recorded_at" field.
+func (m *RiskSignalMutation) ResetLocationRecordedAt() {
+	m.location_recorded_at = nil
+	delete(m.clearedFields, risksignal.FieldLocationRecordedAt)
+}
+
+// SetIndicators sets the "indicators" field.
+func (m *RiskSignalMutation) SetIndicators(s []string) {
+	m.indicators = &s
+	m.appendindicators = nil
+}
+
+// Indicators returns the value of the "indicators" field in the mutation.
+func (m *RiskSignalMutation) Indicators() (r []string, exists bool) {
+	v := m.indicators
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIndicators returns the old "indicators" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldIndicators(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIndicators is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIndicators requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIndicators: %w", err)
+	}
+	return oldValue.Indicators, nil
+}
+
+// AppendIndicators adds s to the "indicators" field.
+func (m *RiskSignalMutation) AppendIndicators(s []string) {
+	m.appendindicators = append(m.appendindicators, s...)
+}
+
+// AppendedIndicators returns the list of values that were appended to the "indicators" field in this mutation.
+func (m *RiskSignalMutation) AppendedIndicators() ([]string, bool) {
+	if len(m.appendindicators) == 0 {
+		return nil, false
+	}
+	return m.appendindicators, true
+}
+
+// ClearIndicators clears the value of the "indicators" field.
+func (m *RiskSignalMutation) ClearIndicators() {
+	m.indicators = nil
+	m.appendindicators = nil
+	m.clearedFields[risksignal.FieldIndicators] = struct{}{}
+}
+
+// IndicatorsCleared returns if the "indicators" field was cleared in this mutation.
+func (m *RiskSignalMutation) IndicatorsCleared() bool {
+	_, ok := m.clearedFields[risksignal.FieldIndicators]
+	return ok
+}
+
+// ResetIndicators resets all changes to the "indicators" field.
+func (m *RiskSignalMutation) ResetIndicators() {
+	m.indicators = nil
+	m.appendindicators = nil
+	delete(m.clearedFields, risksignal.FieldIndicators)
+}
+
+// Where appends a list predicates to the RiskSignalMutation builder.
+func (m *RiskSignalMutation) Where(ps ...predicate.RiskSignal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RiskSignalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RiskSignalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RiskSignal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RiskSignalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RiskSignalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RiskSignal).
+func (m *RiskSignalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RiskSignalMutation) Fields() []string {
+	fields := make([]string, 0, 20)
+	if m.created_at != nil {
+		fields = append(fields, risksignal.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, risksignal.FieldUpdatedAt)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, risksignal.FieldSubaccountID)
+	}
+	if m.phone_type != nil {
+		fields = append(fields, risksignal.FieldPhoneType)
+	}
+	if m.phone_carrier != nil {
+		fields = append(fields, risksignal.FieldPhoneCarrier)
+	}
+	if m.phone_is_prepaid != nil {
+		fields = append(fields, risksignal.FieldPhoneIsPrepaid)
+	}
+	if m.phone_recently_ported != nil {
+		fields = append(fields, risksignal.FieldPhoneRecentlyPorted)
+	}
+	if m.phone_risk_score != nil {
+		fields = append(fields, risksignal.FieldPhoneRiskScore)
+	}
+	if m.phone_country != nil {
+		fields = append(fields, risksignal.FieldPhoneCountry)
+	}
+	if m.phone_recorded_at != nil {
+		fields = append(fields, risksignal.FieldPhoneRecordedAt)
+	}
+	if m.signup_ip_city != nil {
+		fields = append(fields, risksignal.FieldSignupIPCity)
+	}
+	if m.signup_ip_region != nil {
+		fields = append(fields, risksignal.FieldSignupIPRegion)
+	}
+	if m.signup_ip_country != nil {
+		fields = append(fields, risksignal.FieldSignupIPCountry)
+	}
+	if m.signup_vpn != nil {
+		fields = append(fields, risksignal.FieldSignupVpn)
+	}
+	if m.signup_proxy != nil {
+		fields = append(fields, risksignal.FieldSignupProxy)
+	}
+	if m.signup_location_accuracy != nil {
+		fields = append(fields, risksignal.FieldSignupLocationAccuracy)
+	}
+	if m.ip_gps_distance_km != nil {
+		fields = append(fields, risksignal.FieldIPGpsDistanceKm)
+	}
+	if m.signup_location != nil {
+		fields = append(fields, risksignal.FieldSignupLocation)
+	}
+	if m.location_recorded_at != nil {
+		fields = append(fields, risksignal.FieldLocationRecordedAt)
+	}
+	if m.indicators != nil {
+		fields = append(fields, risksignal.FieldIndicators)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RiskSignalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case risksignal.FieldCreatedAt:
+		return m.CreatedAt()
+	case risksignal.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case risksignal.FieldSubaccountID:
+		return m.SubaccountID()
+	case risksignal.FieldPhoneType:
+		return m.PhoneType()
+	case risksignal.FieldPhoneCarrier:
+		return m.PhoneCarrier()
+	case risksignal.FieldPhoneIsPrepaid:
+		return m.PhoneIsPrepaid()
+	case risksignal.FieldPhoneRecentlyPorted:
+		return m.PhoneRecentlyPorted()
+	case risksignal.FieldPhoneRiskScore:
+		return m.PhoneRiskScore()
+	case risksignal.FieldPhoneCountry:
+		return m.PhoneCountry()
+	case risksignal.FieldPhoneRecordedAt:
+		return m.PhoneRecordedAt()
+	case risksignal.FieldSignupIPCity:
+		return m.SignupIPCity()
+	case risksignal.FieldSignupIPRegion:
+		return m.SignupIPRegion()
+	case risksignal.FieldSignupIPCountry:
+		return m.SignupIPCountry()
+	case risksignal.FieldSignupVpn:
+		return m.SignupVpn()
+	case risksignal.FieldSignupProxy:
+		return m.SignupProxy()
+	case risksignal.FieldSignupLocationAccuracy:
+		return m.SignupLocationAccuracy()
+	case risksignal.FieldIPGpsDistanceKm:
+		return m.IPGpsDistanceKm()
+	case risksignal.FieldSignupLocation:
+		return m.SignupLocation()
+	case risksignal.FieldLocationRecordedAt:
+		return m.LocationRecordedAt()
+	case risksignal.FieldIndicators:
+		return m.Indicators()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RiskSignalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case risksignal.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case risksignal.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case risksignal.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case risksignal.FieldPhoneType:
+		return m.OldPhoneType(ctx)
+	case risksignal.FieldPhoneCarrier:
+		return m.OldPhoneCarrier(ctx)
+	case risksignal.FieldPhoneIsPrepaid:
+		return m.OldPhoneIsPrepaid(ctx)
+	case risksignal.FieldPhoneRecentlyPorted:
+		return m.OldPhoneRecentlyPorted(ctx)
+	case risksignal.FieldPhoneRiskScore:
+		return m.OldPhoneRiskScore(ctx)
+	case risksignal.FieldPhoneCountry:
+		return m.OldPhoneCountry(ctx)
+	case risksignal.FieldPhoneRecordedAt:
+		return m.OldPhoneRecordedAt(ctx)
+	case risksignal.FieldSignupIPCity:
+		return m.OldSignupIPCity(ctx)
+	case risksignal.FieldSignupIPRegion:
+		return m.OldSignupIPRegion(ctx)
+	case risksignal.FieldSignupIPCountry:
+		return m.OldSignupIPCountry(ctx)
+	case risksignal.FieldSignupVpn:
+		return m.OldSignupVpn(ctx)
+	case risksignal.FieldSignupProxy:
+		return m.OldSignupProxy(ctx)
+	case risksignal.FieldSignupLocationAccuracy:
+		return m.OldSignupLocationAccuracy(ctx)
+	case risksignal.FieldIPGpsDistanceKm:
+		return m.OldIPGpsDistanceKm(ctx)
+	case risksignal.FieldSignupLocation:
+		return m.OldSignupLocation(ctx)
+	case risksignal.FieldLocationRecordedAt:
+		return m.OldLocationRecordedAt(ctx)
+	case risksignal.FieldIndicators:
+		return m.OldIndicators(ctx)
+	}
+	return nil, fmt.Errorf("unknown RiskSignal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RiskSignalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case risksignal.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case risksignal.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case risksignal.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case risksignal.FieldPhoneType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneType(v)
+		return nil
+	case risksignal.FieldPhoneCarrier:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneCarrier(v)
+		return nil
+	case risksignal.FieldPhoneIsPrepaid:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneIsPrepaid(v)
+		return nil
+	case risksignal.FieldPhoneRecentlyPorted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneRecentlyPorted(v)
+		return nil
+	case risksignal.FieldPhoneRiskScore:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneRiskScore(v)
+		return nil
+	case risksignal.FieldPhoneCountry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneCountry(v)
+		return nil
+	case risksignal.FieldPhoneRecordedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPhoneRecordedAt(v)
+		return nil
+	case risksignal.FieldSignupIPCity:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignupIPCity(v)
+		return nil
+	case risksignal.FieldSignupIPRegion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignupIPRegion(v)
+		return nil
+	case risksignal.FieldSignupIPCountry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignupIPCountry(v)
+		return nil
+	case risksignal.FieldSignupVpn:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignupVpn(v)
+		return nil
+	case risksignal.FieldSignupProxy:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignupProxy(v)
+		return nil
+	case risksignal.FieldSignupLocationAccuracy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignupLocationAccuracy(v)
+		return nil
+	case risksignal.FieldIPGpsDistanceKm:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIPGpsDistanceKm(v)
+		return nil
+	case risksignal.FieldSignupLocation:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignupLocation(v)
+		return nil
+	case risksignal.FieldLocationRecordedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocationRecordedAt(v)
+		return nil
+	case risksignal.FieldIndicators:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIndicators(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RiskSignal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RiskSignalMutation) AddedFields() []string {
+	var fields []string
+	if m.addphone_risk_score != nil {
+		fields = append(fields, risksignal.FieldPhoneRiskScore)
+	}
+	if m.addsignup_location_accuracy != nil {
+		fields = append(fields, risksignal.FieldSignupLocationAccuracy)
+	}
+	if m.addip_gps_distance_km != nil {
+		fields = append(fields, risksignal.FieldIPGpsDistanceKm)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RiskSignalMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case risksignal.FieldPhoneRiskScore:
+		return m.AddedPhoneRiskScore()
+	case risksignal.FieldSignupLocationAccuracy:
+		return m.AddedSignupLocationAccuracy()
+	case risksignal.FieldIPGpsDistanceKm:
+		return m.AddedIPGpsDistanceKm()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RiskSignalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case risksignal.FieldPhoneRiskScore:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPhoneRiskScore(v)
+		return nil
+	case risksignal.FieldSignupLocationAccuracy:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSignupLocationAccuracy(v)
+		return nil
+	case risksignal.FieldIPGpsDistanceKm:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIPGpsDistanceKm(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RiskSignal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RiskSignalMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(risksignal.FieldPhoneRiskScore) {
+		fields = append(fields, risksignal.FieldPhoneRiskScore)
+	}
+	if m.FieldCleared(risksignal.FieldPhoneRecordedAt) {
+		fields = append(fields, risksignal.FieldPhoneRecordedAt)
+	}
+	if m.FieldCleared(risksignal.FieldSignupLocationAccuracy) {
+		fields = append(fields, risksignal.FieldSignupLocationAccuracy)
+	}
+	if m.FieldCleared(risksignal.FieldIPGpsDistanceKm) {
+		fields = append(fields, risksignal.FieldIPGpsDistanceKm)
+	}
+	if m.FieldCleared(risksignal.FieldLocationRecordedAt) {
+		fields = append(fields, risksignal.FieldLocationRecordedAt)
+	}
+	if m.FieldCleared(risksignal.FieldIndicators) {
+		fields = append(fields, risksignal.FieldIndicators)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RiskSignalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RiskSignalMutation) ClearField(name string) error {
+	switch name {
+	case risksignal.FieldPhoneRiskScore:
+		m.ClearPhoneRiskScore()
+		return nil
+	case risksignal.FieldPhoneRecordedAt:
+		m.ClearPhoneRecordedAt()
+		return nil
+	case risksignal.FieldSignupLocationAccuracy:
+		m.ClearSignupLocationAccuracy()
+		return nil
+	case risksignal.FieldIPGpsDistanceKm:
+		m.ClearIPGpsDistanceKm()
+		return nil
+	case risksignal.FieldLocationRecordedAt:
+		m.ClearLocationRecordedAt()
+		return nil
+	case risksignal.FieldIndicators:
+		m.ClearIndicators()
+		return nil
+	}
+	return fmt.Errorf("unknown RiskSignal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RiskSignalMutation) ResetField(name string) error {
+	switch name {
+	case risksignal.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case risksignal.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case risksignal.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case risksignal.FieldPhoneType:
+		m.ResetPhoneType()
+		return nil
+	case risksignal.FieldPhoneCarrier:
+		m.ResetPhoneCarrier()
+		return nil
+	case risksignal.FieldPhoneIsPrepaid:
+		m.ResetPhoneIsPrepaid()
+		return nil
+	case risksignal.FieldPhoneRecentlyPorted:
+		m.ResetPhoneRecentlyPorted()
+		return nil
+	case risksignal.FieldPhoneRiskScore:
+		m.ResetPhoneRiskScore()
+		return nil
+	case risksignal.FieldPhoneCountry:
+		m.ResetPhoneCountry()
+		return nil
+	case risksignal.FieldPhoneRecordedAt:
+		m.ResetPhoneRecordedAt()
+		return nil
+	case risksignal.FieldSignupIPCity:
+		m.ResetSignupIPCity()
+		return nil
+	case risksignal.FieldSignupIPRegion:
+		m.ResetSignupIPRegion()
+		return nil
+	case risksignal.FieldSignupIPCountry:
+		m.ResetSignupIPCountry()
+		return nil
+	case risksignal.FieldSignupVpn:
+		m.ResetSignupVpn()
+		return nil
+	case risksignal.FieldSignupProxy:
+		m.ResetSignupProxy()
+		return nil
+	case risksignal.FieldSignupLocationAccuracy:
+		m.ResetSignupLocationAccuracy()
+		return nil
+	case risksignal.FieldIPGpsDistanceKm:
+		m.ResetIPGpsDistanceKm()
+		return nil
+	case risksignal.FieldSignupLocation:
+		m.ResetSignupLocation()
+		return nil
+	case risksignal.FieldLocationRecordedAt:
+		m.ResetLocationRecordedAt()
+		return nil
+	case risksignal.FieldIndicators:
+		m.ResetIndicators()
+		return nil
+	}
+	return fmt.Errorf("unknown RiskSignal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RiskSignalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RiskSignalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RiskSignalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RiskSignalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RiskSignalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RiskSignalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RiskSignalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RiskSignal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RiskSignalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RiskSignal edge %s", name)
+}
+
 // StripeEventMutation represents an operation that mutates the StripeEvent nodes in the graph.
 type StripeEventMutation struct {
 	config
@@ -11845,6 +15140,15 @@ type SubaccountMutation struct {
 	require_id_number                       *bool
 	allowed_document_types                  *[]string
 	appendallowed_document_types            []string
+	enrollment_requires_verification        *bool
+	stepup_amount_thresholds                *map[string]int64
+	stepup_risk_threshold                   *int
+	addstepup_risk_threshold                *int
+	stepup_on_fraud_warning                 *bool
+	stepup_fallback                         *string
+	stepup_cancel_on_failure                *bool
+	stepup_challenge_ttl_seconds            *int
+	addstepup_challenge_ttl_seconds         *int
 	clearedFields                           map[string]struct{}
 	customers                               map[string]struct{}
 	removedcustomers                        map[string]struct{}
@@ -12387,6 +15691,311 @@ func (m *SubaccountMutation) ResetAllowedDocumentTypes() {
 	delete(m.clearedFields, subaccount.FieldAllowedDocumentTypes)
 }
 
+// SetEnrollmentRequiresVerification sets the "enrollment_requires_verification" field.
+func (m *SubaccountMutation) SetEnrollmentRequiresVerification(b bool) {
+	m.enrollment_requires_verification = &b
+}
+
+// EnrollmentRequiresVerification returns the value of the "enrollment_requires_verification" field in the mutation.
+func (m *SubaccountMutation) EnrollmentRequiresVerification() (r bool, exists bool) {
+	v := m.enrollment_requires_verification
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnrollmentRequiresVerification returns the old "enrollment_requires_verification" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldEnrollmentRequiresVerification(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnrollmentRequiresVerification is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnrollmentRequiresVerification requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnrollmentRequiresVerification: %w", err)
+	}
+	return oldValue.EnrollmentRequiresVerification, nil
+}
+
+// ResetEnrollmentRequiresVerification resets all changes to the "enrollment_requires_verification" field.
+func (m *SubaccountMutation) ResetEnrollmentRequiresVerification() {
+	m.enrollment_requires_verification = nil
+}
+
+// SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
+func (m *SubaccountMutation) SetStepupAmountThresholds(value map[string]int64) {
+	m.stepup_amount_thresholds = &value
+}
+
+// StepupAmountThresholds returns the value of the "stepup_amount_thresholds" field in the mutation.
+func (m *SubaccountMutation) StepupAmountThresholds() (r map[string]int64, exists bool) {
+	v := m.stepup_amount_thresholds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepupAmountThresholds returns the old "stepup_amount_thresholds" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldStepupAmountThresholds(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepupAmountThresholds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepupAmountThresholds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepupAmountThresholds: %w", err)
+	}
+	return oldValue.StepupAmountThresholds, nil
+}
+
+// ClearStepupAmountThresholds clears the value of the "stepup_amount_thresholds" field.
+func (m *SubaccountMutation) ClearStepupAmountThresholds() {
+	m.stepup_amount_thresholds = nil
+	m.clearedFields[subaccount.FieldStepupAmountThresholds] = struct{}{}
+}
+
+// StepupAmountThresholdsCleared returns if the "stepup_amount_thresholds" field was cleared in this mutation.
+func (m *SubaccountMutation) StepupAmountThresholdsCleared() bool {
+	_, ok := m.clearedFields[subaccount.FieldStepupAmountThresholds]
+	return ok
+}
+
+// ResetStepupAmountThresholds resets all changes to the "stepup_amount_thresholds" field.
+func (m *SubaccountMutation) ResetStepupAmountThresholds() {
+	m.stepup_amount_thresholds = nil
+	delete(m.clearedFields, subaccount.FieldStepupAmountThresholds)
+}
+
+// SetStepupRiskThreshold sets the "stepup_risk_threshold" field.
+func (m *SubaccountMutation) SetStepupRiskThreshold(i int) {
+	m.stepup_risk_threshold = &i
+	m.addstepup_risk_threshold = nil
+}
+
+// StepupRiskThreshold returns the value of the "stepup_risk_threshold" field in the mutation.
+func (m *SubaccountMutation) StepupRiskThreshold() (r int, exists bool) {
+	v := m.stepup_risk_threshold
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepupRiskThreshold returns the old "stepup_risk_threshold" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldStepupRiskThreshold(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepupRiskThreshold is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepupRiskThreshold requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepupRiskThreshold: %w", err)
+	}
+	return oldValue.StepupRiskThreshold, nil
+}
+
+// AddStepupRiskThreshold adds i to the "stepup_risk_threshold" field.
+func (m *SubaccountMutation) AddStepupRiskThreshold(i int) {
+	if m.addstepup_risk_threshold != nil {
+		*m.addstepup_risk_threshold += i
+	} else {
+		m.addstepup_risk_threshold = &i
+	}
+}
+
+// AddedStepupRiskThreshold returns the value that was added to the "stepup_risk_threshold" field in this mutation.
+func (m *SubaccountMutation) AddedStepupRiskThreshold() (r int, exists bool) {
+	v := m.addstepup_risk_threshold
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStepupRiskThreshold resets all changes to the "stepup_risk_threshold" field.
+func (m *SubaccountMutation) ResetStepupRiskThreshold() {
+	m.stepup_risk_threshold = nil
+	m.addstepup_risk_threshold = nil
+}
+
+// SetStepupOnFraudWarning sets the "stepup_on_fraud_warning" field.
+func (m *SubaccountMutation) SetStepupOnFraudWarning(b bool) {
+	m.stepup_on_fraud_warning = &b
+}
+
+// StepupOnFraudWarning returns the value of the "stepup_on_fraud_warning" field in the mutation.
+func (m *SubaccountMutation) StepupOnFraudWarning() (r bool, exists bool) {
+	v := m.stepup_on_fraud_warning
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepupOnFraudWarning returns the old "stepup_on_fraud_warning" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldStepupOnFraudWarning(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepupOnFraudWarning is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepupOnFraudWarning requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepupOnFraudWarning: %w", err)
+	}
+	return oldValue.StepupOnFraudWarning, nil
+}
+
+// ResetStepupOnFraudWarning resets all changes to the "stepup_on_fraud_warning" field.
+func (m *SubaccountMutation) ResetStepupOnFraudWarning() {
+	m.stepup_on_fraud_warning = nil
+}
+
+// SetStepupFallback sets the "stepup_fallback" field.
+func (m *SubaccountMutation) SetStepupFallback(s string) {
+	m.stepup_fallback = &s
+}
+
+// StepupFallback returns the value of the "stepup_fallback" field in the mutation.
+func (m *SubaccountMutation) StepupFallback() (r string, exists bool) {
+	v := m.stepup_fallback
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepupFallback returns the old "stepup_fallback" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldStepupFallback(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepupFallback is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepupFallback requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepupFallback: %w", err)
+	}
+	return oldValue.StepupFallback, nil
+}
+
+// ResetStepupFallback resets all changes to the "stepup_fallback" field.
+func (m *SubaccountMutation) ResetStepupFallback() {
+	m.stepup_fallback = nil
+}
+
+// SetStepupCancelOnFailure sets the "stepup_cancel_on_failure" field.
+func (m *SubaccountMutation) SetStepupCancelOnFailure(b bool) {
+	m.stepup_cancel_on_failure = &b
+}
+
+// StepupCancelOnFailure returns the value of the "stepup_cancel_on_failure" field in the mutation.
+func (m *SubaccountMutation) StepupCancelOnFailure() (r bool, exists bool) {
+	v := m.stepup_cancel_on_failure
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepupCancelOnFailure returns the old "stepup_cancel_on_failure" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldStepupCancelOnFailure(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepupCancelOnFailure is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepupCancelOnFailure requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepupCancelOnFailure: %w", err)
+	}
+	return oldValue.StepupCancelOnFailure, nil
+}
+
+// ResetStepupCancelOnFailure resets all changes to the "stepup_cancel_on_failure" field.
+func (m *SubaccountMutation) ResetStepupCancelOnFailure() {
+	m.stepup_cancel_on_failure = nil
+}
+
+// SetStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field.
+func (m *SubaccountMutation) SetStepupChallengeTTLSeconds(i int) {
+	m.stepup_challenge_ttl_seconds = &i
+	m.addstepup_challenge_ttl_seconds = nil
+}
+
+// StepupChallengeTTLSeconds returns the value of the "stepup_challenge_ttl_seconds" field in the mutation.
+func (m *SubaccountMutation) StepupChallengeTTLSeconds() (r int, exists bool) {
+	v := m.stepup_challenge_ttl_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStepupChallengeTTLSeconds returns the old "stepup_challenge_ttl_seconds" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldStepupChallengeTTLSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStepupChallengeTTLSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStepupChallengeTTLSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStepupChallengeTTLSeconds: %w", err)
+	}
+	return oldValue.StepupChallengeTTLSeconds, nil
+}
+
+// AddStepupChallengeTTLSeconds adds i to the "stepup_challenge_ttl_seconds" field.
+func (m *SubaccountMutation) AddStepupChallengeTTLSeconds(i int) {
+	if m.addstepup_challenge_ttl_seconds != nil {
+		*m.addstepup_challenge_ttl_seconds += i
+	} else {
+		m.addstepup_challenge_ttl_seconds = &i
+	}
+}
+
+// AddedStepupChallengeTTLSeconds returns the value that was added to the "stepup_challenge_ttl_seconds" field in this mutation.
+func (m *SubaccountMutation) AddedStepupChallengeTTLSeconds() (r int, exists bool) {
+	v := m.addstepup_challenge_ttl_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStepupChallengeTTLSeconds resets all changes to the "stepup_challenge_ttl_seconds" field.
+func (m *SubaccountMutation) ResetStepupChallengeTTLSeconds() {
+	m.stepup_challenge_ttl_seconds = nil
+	m.addstepup_challenge_ttl_seconds = nil
+}
+
 // AddCustomerIDs adds the "customers" edge to the Customer entity by ids.
 func (m *SubaccountMutation) AddCustomerIDs(ids ...string) {
 	if m.customers == nil {
@@ -12475,7 +16084,7 @@ func (m *SubaccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SubaccountMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, subaccount.FieldCreatedAt)
 	}
@@ -12506,6 +16115,27 @@ func (m *SubaccountMutation) Fields() []string {
 	if m.allowed_document_types != nil {
 		fields = append(fields, subaccount.FieldAllowedDocumentTypes)
 	}
+	if m.enrollment_requires_verification != nil {
+		fields = append(fields, subaccount.FieldEnrollmentRequiresVerification)
+	}
+	if m.stepup_amount_thresholds != nil {
+		fields = append(fields, subaccount.FieldStepupAmountThresholds)
+	}
+	if m.stepup_risk_threshold != nil {
+		fields = append(fields, subaccount.FieldStepupRiskThreshold)
+	}
+	if m.stepup_on_fraud_warning != nil {
+		fields = append(fields, subaccount.FieldStepupOnFraudWarning)
+	}
+	if m.stepup_fallback != nil {
+		fields = append(fields, subaccount.FieldStepupFallback)
+	}
+	if m.stepup_cancel_on_failure != nil {
+		fields = append(fields, subaccount.FieldStepupCancelOnFailure)
+	}
+	if m.stepup_challenge_ttl_seconds != nil {
+		fields = append(fields, subaccount.FieldStepupChallengeTTLSeconds)
+	}
 	return fields
 }
 
@@ -12534,6 +16164,20 @@ func (m *SubaccountMutation) Field(name string) (ent.Value, bool) {
 		return m.RequireIDNumber()
 	case subaccount.FieldAllowedDocumentTypes:
 		return m.AllowedDocumentTypes()
+	case subaccount.FieldEnrollmentRequiresVerification:
+		return m.EnrollmentRequiresVerification()
+	case subaccount.FieldStepupAmountThresholds:
+		return m.StepupAmountThresholds()
+	case subaccount.FieldStepupRiskThreshold:
+		return m.StepupRiskThreshold()
+	case subaccount.FieldStepupOnFraudWarning:
+		return m.StepupOnFraudWarning()
+	case subaccount.FieldStepupFallback:
+		return m.StepupFallback()
+	case subaccount.FieldStepupCancelOnFailure:
+		return m.StepupCancelOnFailure()
+	case subaccount.FieldStepupChallengeTTLSeconds:
+		return m.StepupChallengeTTLSeconds()
 	}
 	return nil, false
 }
@@ -12563,6 +16207,20 @@ func (m *SubaccountMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldRequireIDNumber(ctx)
 	case subaccount.FieldAllowedDocumentTypes:
 		return m.OldAllowedDocumentTypes(ctx)
+	case subaccount.FieldEnrollmentRequiresVerification:
+		return m.OldEnrollmentRequiresVerification(ctx)
+	case subaccount.FieldStepupAmountThresholds:
+		return m.OldStepupAmountThresholds(ctx)
+	case subaccount.FieldStepupRiskThreshold:
+		return m.OldStepupRiskThreshold(ctx)
+	case subaccount.FieldStepupOnFraudWarning:
+		return m.OldStepupOnFraudWarning(ctx)
+	case subaccount.FieldStepupFallback:
+		return m.OldStepupFallback(ctx)
+	case subaccount.FieldStepupCancelOnFailure:
+		return m.OldStepupCancelOnFailure(ctx)
+	case subaccount.FieldStepupChallengeTTLSeconds:
+		return m.OldStepupChallengeTTLSeconds(ctx)
 	}
 	return nil, fmt.Errorf("unknown Subaccount field %s", name)
 }
@@ -12642,6 +16300,55 @@ func (m *SubaccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAllowedDocumentTypes(v)
 		return nil
+	case subaccount.FieldEnrollmentRequiresVerification:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnrollmentRequiresVerification(v)
+		return nil
+	case subaccount.FieldStepupAmountThresholds:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepupAmountThresholds(v)
+		return nil
+	case subaccount.FieldStepupRiskThreshold:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepupRiskThreshold(v)
+		return nil
+	case subaccount.FieldStepupOnFraudWarning:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepupOnFraudWarning(v)
+		return nil
+	case subaccount.FieldStepupFallback:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepupFallback(v)
+		return nil
+	case subaccount.FieldStepupCancelOnFailure:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepupCancelOnFailure(v)
+		return nil
+	case subaccount.FieldStepupChallengeTTLSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStepupChallengeTTLSeconds(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Subaccount field %s", name)
 }
@@ -12656,6 +16363,12 @@ func (m *SubaccountMutation) AddedFields() []string {
 	if m.addmax_verification_attempts != nil {
 		fields = append(fields, subaccount.FieldMaxVerificationAttempts)
 	}
+	if m.addstepup_risk_threshold != nil {
+		fields = append(fields, subaccount.FieldStepupRiskThreshold)
+	}
+	if m.addstepup_challenge_ttl_seconds != nil {
+		fields = append(fields, subaccount.FieldStepupChallengeTTLSeconds)
+	}
 	return fields
 }
 
@@ -12668,6 +16381,10 @@ func (m *SubaccountMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedIdentityVerificationRiskThreshold()
 	case subaccount.FieldMaxVerificationAttempts:
 		return m.AddedMaxVerificationAttempts()
+	case subaccount.FieldStepupRiskThreshold:
+		return m.AddedStepupRiskThreshold()
+	case subaccount.FieldStepupChallengeTTLSeconds:
+		return m.AddedStepupChallengeTTLSeconds()
 	}
 	return nil, false
 }
@@ -12691,6 +16408,20 @@ func (m *SubaccountMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddMaxVerificationAttempts(v)
 		return nil
+	case subaccount.FieldStepupRiskThreshold:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStepupRiskThreshold(v)
+		return nil
+	case subaccount.FieldStepupChallengeTTLSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStepupChallengeTTLSeconds(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Subaccount numeric field %s", name)
 }
@@ -12701,6 +16432,9 @@ func (m *SubaccountMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(subaccount.FieldAllowedDocumentTypes) {
 		fields = append(fields, subaccount.FieldAllowedDocumentTypes)
+	}
+	if m.FieldCleared(subaccount.FieldStepupAmountThresholds) {
+		fields = append(fields, subaccount.FieldStepupAmountThresholds)
 	}
 	return fields
 }
@@ -12718,6 +16452,9 @@ func (m *SubaccountMutation) ClearField(name string) error {
 	switch name {
 	case subaccount.FieldAllowedDocumentTypes:
 		m.ClearAllowedDocumentTypes()
+		return nil
+	case subaccount.FieldStepupAmountThresholds:
+		m.ClearStepupAmountThresholds()
 		return nil
 	}
 	return fmt.Errorf("unknown Subaccount nullable field %s", name)
@@ -12756,6 +16493,27 @@ func (m *SubaccountMutation) ResetField(name string) error {
 		return nil
 	case subaccount.FieldAllowedDocumentTypes:
 		m.ResetAllowedDocumentTypes()
+		return nil
+	case subaccount.FieldEnrollmentRequiresVerification:
+		m.ResetEnrollmentRequiresVerification()
+		return nil
+	case subaccount.FieldStepupAmountThresholds:
+		m.ResetStepupAmountThresholds()
+		return nil
+	case subaccount.FieldStepupRiskThreshold:
+		m.ResetStepupRiskThreshold()
+		return nil
+	case subaccount.FieldStepupOnFraudWarning:
+		m.ResetStepupOnFraudWarning()
+		return nil
+	case subaccount.FieldStepupFallback:
+		m.ResetStepupFallback()
+		return nil
+	case subaccount.FieldStepupCancelOnFailure:
+		m.ResetStepupCancelOnFailure()
+		return nil
+	case subaccount.FieldStepupChallengeTTLSeconds:
+		m.ResetStepupChallengeTTLSeconds()
 		return nil
 	}
 	return fmt.Errorf("unknown Subaccount field %s", name)
@@ -13811,4 +17569,2137 @@ func (m *VerificationSessionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *VerificationSessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown VerificationSession edge %s", name)
+}
+
+// WebAuthnChallengeMutation represents an operation that mutates the WebAuthnChallenge nodes in the graph.
+type WebAuthnChallengeMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *string
+	customer_id       *string
+	subaccount_id     *string
+	purpose           *string
+	payment_intent_id *string
+	nonce             *[]byte
+	session_data      *[]byte
+	created_at        *time.Time
+	expires_at        *time.Time
+	used_at           *time.Time
+	outcome           *string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*WebAuthnChallenge, error)
+	predicates        []predicate.WebAuthnChallenge
+}
+
+var _ ent.Mutation = (*WebAuthnChallengeMutation)(nil)
+
+// webauthnchallengeOption allows management of the mutation configuration using functional options.
+type webauthnchallengeOption func(*WebAuthnChallengeMutation)
+
+// newWebAuthnChallengeMutation creates new mutation for the WebAuthnChallenge entity.
+func newWebAuthnChallengeMutation(c config, op Op, opts ...webauthnchallengeOption) *WebAuthnChallengeMutation {
+	m := &WebAuthnChallengeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWebAuthnChallenge,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWebAuthnChallengeID sets the ID field of the mutation.
+func withWebAuthnChallengeID(id string) webauthnchallengeOption {
+	return func(m *WebAuthnChallengeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WebAuthnChallenge
+		)
+		m.oldValue = func(ctx context.Context) (*WebAuthnChallenge, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WebAuthnChallenge.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWebAuthnChallenge sets the old WebAuthnChallenge of the mutation.
+func withWebAuthnChallenge(node *WebAuthnChallenge) webauthnchallengeOption {
+	return func(m *WebAuthnChallengeMutation) {
+		m.oldValue = func(context.Context) (*WebAuthnChallenge, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WebAuthnChallengeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WebAuthnChallengeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WebAuthnChallenge entities.
+func (m *WebAuthnChallengeMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WebAuthnChallengeMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WebAuthnChallengeMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WebAuthnChallenge.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *WebAuthnChallengeMutation) SetCustomerID(s string) {
+	m.customer_id = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *WebAuthnChallengeMutation) CustomerID() (r string, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *WebAuthnChallengeMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *WebAuthnChallengeMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *WebAuthnChallengeMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *WebAuthnChallengeMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetPurpose sets the "purpose" field.
+func (m *WebAuthnChallengeMutation) SetPurpose(s string) {
+	m.purpose = &s
+}
+
+// Purpose returns the value of the "purpose" field in the mutation.
+func (m *WebAuthnChallengeMutation) Purpose() (r string, exists bool) {
+	v := m.purpose
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurpose returns the old "purpose" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldPurpose(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurpose is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurpose requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurpose: %w", err)
+	}
+	return oldValue.Purpose, nil
+}
+
+// ResetPurpose resets all changes to the "purpose" field.
+func (m *WebAuthnChallengeMutation) ResetPurpose() {
+	m.purpose = nil
+}
+
+// SetPaymentIntentID sets the "payment_intent_id" field.
+func (m *WebAuthnChallengeMutation) SetPaymentIntentID(s string) {
+	m.payment_intent_id = &s
+}
+
+// PaymentIntentID returns the value of the "payment_intent_id" field in the mutation.
+func (m *WebAuthnChallengeMutation) PaymentIntentID() (r string, exists bool) {
+	v := m.payment_intent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaymentIntentID returns the old "payment_intent_id" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldPaymentIntentID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaymentIntentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaymentIntentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaymentIntentID: %w", err)
+	}
+	return oldValue.PaymentIntentID, nil
+}
+
+// ResetPaymentIntentID resets all changes to the "payment_intent_id" field.
+func (m *WebAuthnChallengeMutation) ResetPaymentIntentID() {
+	m.payment_intent_id = nil
+}
+
+// SetNonce sets the "nonce" field.
+func (m *WebAuthnChallengeMutation) SetNonce(b []byte) {
+	m.nonce = &b
+}
+
+// Nonce returns the value of the "nonce" field in the mutation.
+func (m *WebAuthnChallengeMutation) Nonce() (r []byte, exists bool) {
+	v := m.nonce
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNonce returns the old "nonce" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldNonce(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNonce is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNonce requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNonce: %w", err)
+	}
+	return oldValue.Nonce, nil
+}
+
+// ClearNonce clears the value of the "nonce" field.
+func (m *WebAuthnChallengeMutation) ClearNonce() {
+	m.nonce = nil
+	m.clearedFields[webauthnchallenge.FieldNonce] = struct{}{}
+}
+
+// NonceCleared returns if the "nonce" field was cleared in this mutation.
+func (m *WebAuthnChallengeMutation) NonceCleared() bool {
+	_, ok := m.clearedFields[webauthnchallenge.FieldNonce]
+	return ok
+}
+
+// ResetNonce resets all changes to the "nonce" field.
+func (m *WebAuthnChallengeMutation) ResetNonce() {
+	m.nonce = nil
+	delete(m.clearedFields, webauthnchallenge.FieldNonce)
+}
+
+// SetSessionData sets the "session_data" field.
+func (m *WebAuthnChallengeMutation) SetSessionData(b []byte) {
+	m.session_data = &b
+}
+
+// SessionData returns the value of the "session_data" field in the mutation.
+func (m *WebAuthnChallengeMutation) SessionData() (r []byte, exists bool) {
+	v := m.session_data
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionData returns the old "session_data" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldSessionData(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionData is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionData requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionData: %w", err)
+	}
+	return oldValue.SessionData, nil
+}
+
+// ResetSessionData resets all changes to the "session_data" field.
+func (m *WebAuthnChallengeMutation) ResetSessionData() {
+	m.session_data = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WebAuthnChallengeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WebAuthnChallengeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WebAuthnChallengeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *WebAuthnChallengeMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *WebAuthnChallengeMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *WebAuthnChallengeMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *WebAuthnChallengeMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *WebAuthnChallengeMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *WebAuthnChallengeMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[webauthnchallenge.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *WebAuthnChallengeMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[webauthnchallenge.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *WebAuthnChallengeMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, webauthnchallenge.FieldUsedAt)
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *WebAuthnChallengeMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *WebAuthnChallengeMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the WebAuthnChallenge entity.
+// If the WebAuthnChallenge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnChallengeMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *WebAuthnChallengeMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// Where appends a list predicates to the WebAuthnChallengeMutation builder.
+func (m *WebAuthnChallengeMutation) Where(ps ...predicate.WebAuthnChallenge) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WebAuthnChallengeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WebAuthnChallengeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WebAuthnChallenge, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WebAuthnChallengeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WebAuthnChallengeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WebAuthnChallenge).
+func (m *WebAuthnChallengeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WebAuthnChallengeMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.customer_id != nil {
+		fields = append(fields, webauthnchallenge.FieldCustomerID)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, webauthnchallenge.FieldSubaccountID)
+	}
+	if m.purpose != nil {
+		fields = append(fields, webauthnchallenge.FieldPurpose)
+	}
+	if m.payment_intent_id != nil {
+		fields = append(fields, webauthnchallenge.FieldPaymentIntentID)
+	}
+	if m.nonce != nil {
+		fields = append(fields, webauthnchallenge.FieldNonce)
+	}
+	if m.session_data != nil {
+		fields = append(fields, webauthnchallenge.FieldSessionData)
+	}
+	if m.created_at != nil {
+		fields = append(fields, webauthnchallenge.FieldCreatedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, webauthnchallenge.FieldExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, webauthnchallenge.FieldUsedAt)
+	}
+	if m.outcome != nil {
+		fields = append(fields, webauthnchallenge.FieldOutcome)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WebAuthnChallengeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case webauthnchallenge.FieldCustomerID:
+		return m.CustomerID()
+	case webauthnchallenge.FieldSubaccountID:
+		return m.SubaccountID()
+	case webauthnchallenge.FieldPurpose:
+		return m.Purpose()
+	case webauthnchallenge.FieldPaymentIntentID:
+		return m.PaymentIntentID()
+	case webauthnchallenge.FieldNonce:
+		return m.Nonce()
+	case webauthnchallenge.FieldSessionData:
+		return m.SessionData()
+	case webauthnchallenge.FieldCreatedAt:
+		return m.CreatedAt()
+	case webauthnchallenge.FieldExpiresAt:
+		return m.ExpiresAt()
+	case webauthnchallenge.FieldUsedAt:
+		return m.UsedAt()
+	case webauthnchallenge.FieldOutcome:
+		return m.Outcome()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WebAuthnChallengeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case webauthnchallenge.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case webauthnchallenge.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case webauthnchallenge.FieldPurpose:
+		return m.OldPurpose(ctx)
+	case webauthnchallenge.FieldPaymentIntentID:
+		return m.OldPaymentIntentID(ctx)
+	case webauthnchallenge.FieldNonce:
+		return m.OldNonce(ctx)
+	case webauthnchallenge.FieldSessionData:
+		return m.OldSessionData(ctx)
+	case webauthnchallenge.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case webauthnchallenge.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case webauthnchallenge.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case webauthnchallenge.FieldOutcome:
+		return m.OldOutcome(ctx)
+	}
+	return nil, fmt.Errorf("unknown WebAuthnChallenge field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebAuthnChallengeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case webauthnchallenge.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case webauthnchallenge.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case webauthnchallenge.FieldPurpose:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurpose(v)
+		return nil
+	case webauthnchallenge.FieldPaymentIntentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaymentIntentID(v)
+		return nil
+	case webauthnchallenge.FieldNonce:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNonce(v)
+		return nil
+	case webauthnchallenge.FieldSessionData:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionData(v)
+		return nil
+	case webauthnchallenge.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case webauthnchallenge.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case webauthnchallenge.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case webauthnchallenge.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WebAuthnChallenge field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WebAuthnChallengeMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WebAuthnChallengeMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebAuthnChallengeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown WebAuthnChallenge numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WebAuthnChallengeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(webauthnchallenge.FieldNonce) {
+		fields = append(fields, webauthnchallenge.FieldNonce)
+	}
+	if m.FieldCleared(webauthnchallenge.FieldUsedAt) {
+		fields = append(fields, webauthnchallenge.FieldUsedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WebAuthnChallengeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WebAuthnChallengeMutation) ClearField(name string) error {
+	switch name {
+	case webauthnchallenge.FieldNonce:
+		m.ClearNonce()
+		return nil
+	case webauthnchallenge.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WebAuthnChallenge nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WebAuthnChallengeMutation) ResetField(name string) error {
+	switch name {
+	case webauthnchallenge.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case webauthnchallenge.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case webauthnchallenge.FieldPurpose:
+		m.ResetPurpose()
+		return nil
+	case webauthnchallenge.FieldPaymentIntentID:
+		m.ResetPaymentIntentID()
+		return nil
+	case webauthnchallenge.FieldNonce:
+		m.ResetNonce()
+		return nil
+	case webauthnchallenge.FieldSessionData:
+		m.ResetSessionData()
+		return nil
+	case webauthnchallenge.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case webauthnchallenge.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case webauthnchallenge.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case webauthnchallenge.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	}
+	return fmt.Errorf("unknown WebAuthnChallenge field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WebAuthnChallengeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WebAuthnChallengeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WebAuthnChallengeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WebAuthnChallengeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WebAuthnChallengeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WebAuthnChallengeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WebAuthnChallengeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WebAuthnChallenge unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WebAuthnChallengeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WebAuthnChallenge edge %s", name)
+}
+
+// WebAuthnCredentialMutation represents an operation that mutates the WebAuthnCredential nodes in the graph.
+type WebAuthnCredentialMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *string
+	created_at       *time.Time
+	updated_at       *time.Time
+	customer_id      *string
+	subaccount_id    *string
+	credential_id    *[]byte
+	public_key       *[]byte
+	attestation_type *string
+	aaguid           *[]byte
+	transports       *[]string
+	appendtransports []string
+	backup_eligible  *bool
+	backup_state     *bool
+	sign_count       *int64
+	addsign_count    *int64
+	clone_warning    *bool
+	name             *string
+	last_used_at     *time.Time
+	revoked_at       *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*WebAuthnCredential, error)
+	predicates       []predicate.WebAuthnCredential
+}
+
+var _ ent.Mutation = (*WebAuthnCredentialMutation)(nil)
+
+// webauthncredentialOption allows management of the mutation configuration using functional options.
+type webauthncredentialOption func(*WebAuthnCredentialMutation)
+
+// newWebAuthnCredentialMutation creates new mutation for the WebAuthnCredential entity.
+func newWebAuthnCredentialMutation(c config, op Op, opts ...webauthncredentialOption) *WebAuthnCredentialMutation {
+	m := &WebAuthnCredentialMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWebAuthnCredential,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWebAuthnCredentialID sets the ID field of the mutation.
+func withWebAuthnCredentialID(id string) webauthncredentialOption {
+	return func(m *WebAuthnCredentialMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WebAuthnCredential
+		)
+		m.oldValue = func(ctx context.Context) (*WebAuthnCredential, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WebAuthnCredential.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWebAuthnCredential sets the old WebAuthnCredential of the mutation.
+func withWebAuthnCredential(node *WebAuthnCredential) webauthncredentialOption {
+	return func(m *WebAuthnCredentialMutation) {
+		m.oldValue = func(context.Context) (*WebAuthnCredential, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WebAuthnCredentialMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WebAuthnCredentialMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WebAuthnCredential entities.
+func (m *WebAuthnCredentialMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WebAuthnCredentialMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WebAuthnCredentialMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WebAuthnCredential.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WebAuthnCredentialMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WebAuthnCredentialMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WebAuthnCredentialMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *WebAuthnCredentialMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *WebAuthnCredentialMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *WebAuthnCredentialMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *WebAuthnCredentialMutation) SetCustomerID(s string) {
+	m.customer_id = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *WebAuthnCredentialMutation) CustomerID() (r string, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *WebAuthnCredentialMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetSubaccountID sets the "subaccount_id" field.
+func (m *WebAuthnCredentialMutation) SetSubaccountID(s string) {
+	m.subaccount_id = &s
+}
+
+// SubaccountID returns the value of the "subaccount_id" field in the mutation.
+func (m *WebAuthnCredentialMutation) SubaccountID() (r string, exists bool) {
+	v := m.subaccount_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubaccountID returns the old "subaccount_id" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldSubaccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubaccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubaccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubaccountID: %w", err)
+	}
+	return oldValue.SubaccountID, nil
+}
+
+// ResetSubaccountID resets all changes to the "subaccount_id" field.
+func (m *WebAuthnCredentialMutation) ResetSubaccountID() {
+	m.subaccount_id = nil
+}
+
+// SetCredentialID sets the "credential_id" field.
+func (m *WebAuthnCredentialMutation) SetCredentialID(b []byte) {
+	m.credential_id = &b
+}
+
+// CredentialID returns the value of the "credential_id" field in the mutation.
+func (m *WebAuthnCredentialMutation) CredentialID() (r []byte, exists bool) {
+	v := m.credential_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredentialID returns the old "credential_id" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldCredentialID(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredentialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredentialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredentialID: %w", err)
+	}
+	return oldValue.CredentialID, nil
+}
+
+// ResetCredentialID resets all changes to the "credential_id" field.
+func (m *WebAuthnCredentialMutation) ResetCredentialID() {
+	m.credential_id = nil
+}
+
+// SetPublicKey sets the "public_key" field.
+func (m *WebAuthnCredentialMutation) SetPublicKey(b []byte) {
+	m.public_key = &b
+}
+
+// PublicKey returns the value of the "public_key" field in the mutation.
+func (m *WebAuthnCredentialMutation) PublicKey() (r []byte, exists bool) {
+	v := m.public_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublicKey returns the old "public_key" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldPublicKey(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublicKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublicKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublicKey: %w", err)
+	}
+	return oldValue.PublicKey, nil
+}
+
+// ResetPublicKey resets all changes to the "public_key" field.
+func (m *WebAuthnCredentialMutation) ResetPublicKey() {
+	m.public_key = nil
+}
+
+// SetAttestationType sets the "attestation_type" field.
+func (m *WebAuthnCredentialMutation) SetAttestationType(s string) {
+	m.attestation_type = &s
+}
+
+// AttestationType returns the value of the "attestation_type" field in the mutation.
+func (m *WebAuthnCredentialMutation) AttestationType() (r string, exists bool) {
+	v := m.attestation_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttestationType returns the old "attestation_type" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldAttestationType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttestationType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttestationType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttestationType: %w", err)
+	}
+	return oldValue.AttestationType, nil
+}
+
+// ResetAttestationType resets all changes to the "attestation_type" field.
+func (m *WebAuthnCredentialMutation) ResetAttestationType() {
+	m.attestation_type = nil
+}
+
+// SetAaguid sets the "aaguid" field.
+func (m *WebAuthnCredentialMutation) SetAaguid(b []byte) {
+	m.aaguid = &b
+}
+
+// Aaguid returns the value of the "aaguid" field in the mutation.
+func (m *WebAuthnCredentialMutation) Aaguid() (r []byte, exists bool) {
+	v := m.aaguid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAaguid returns the old "aaguid" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldAaguid(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAaguid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAaguid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAaguid: %w", err)
+	}
+	return oldValue.Aaguid, nil
+}
+
+// ClearAaguid clears the value of the "aaguid" field.
+func (m *WebAuthnCredentialMutation) ClearAaguid() {
+	m.aaguid = nil
+	m.clearedFields[webauthncredential.FieldAaguid] = struct{}{}
+}
+
+// AaguidCleared returns if the "aaguid" field was cleared in this mutation.
+func (m *WebAuthnCredentialMutation) AaguidCleared() bool {
+	_, ok := m.clearedFields[webauthncredential.FieldAaguid]
+	return ok
+}
+
+// ResetAaguid resets all changes to the "aaguid" field.
+func (m *WebAuthnCredentialMutation) ResetAaguid() {
+	m.aaguid = nil
+	delete(m.clearedFields, webauthncredential.FieldAaguid)
+}
+
+// SetTransports sets the "transports" field.
+func (m *WebAuthnCredentialMutation) SetTransports(s []string) {
+	m.transports = &s
+	m.appendtransports = nil
+}
+
+// Transports returns the value of the "transports" field in the mutation.
+func (m *WebAuthnCredentialMutation) Transports() (r []string, exists bool) {
+	v := m.transports
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransports returns the old "transports" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldTransports(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransports is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransports requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransports: %w", err)
+	}
+	return oldValue.Transports, nil
+}
+
+// AppendTransports adds s to the "transports" field.
+func (m *WebAuthnCredentialMutation) AppendTransports(s []string) {
+	m.appendtransports = append(m.appendtransports, s...)
+}
+
+// AppendedTransports returns the list of values that were appended to the "transports" field in this mutation.
+func (m *WebAuthnCredentialMutation) AppendedTransports() ([]string, bool) {
+	if len(m.appendtransports) == 0 {
+		return nil, false
+	}
+	return m.appendtransports, true
+}
+
+// ClearTransports clears the value of the "transports" field.
+func (m *WebAuthnCredentialMutation) ClearTransports() {
+	m.transports = nil
+	m.appendtransports = nil
+	m.clearedFields[webauthncredential.FieldTransports] = struct{}{}
+}
+
+// TransportsCleared returns if the "transports" field was cleared in this mutation.
+func (m *WebAuthnCredentialMutation) TransportsCleared() bool {
+	_, ok := m.clearedFields[webauthncredential.FieldTransports]
+	return ok
+}
+
+// ResetTransports resets all changes to the "transports" field.
+func (m *WebAuthnCredentialMutation) ResetTransports() {
+	m.transports = nil
+	m.appendtransports = nil
+	delete(m.clearedFields, webauthncredential.FieldTransports)
+}
+
+// SetBackupEligible sets the "backup_eligible" field.
+func (m *WebAuthnCredentialMutation) SetBackupEligible(b bool) {
+	m.backup_eligible = &b
+}
+
+// BackupEligible returns the value of the "backup_eligible" field in the mutation.
+func (m *WebAuthnCredentialMutation) BackupEligible() (r bool, exists bool) {
+	v := m.backup_eligible
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBackupEligible returns the old "backup_eligible" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldBackupEligible(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBackupEligible is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBackupEligible requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBackupEligible: %w", err)
+	}
+	return oldValue.BackupEligible, nil
+}
+
+// ResetBackupEligible resets all changes to the "backup_eligible" field.
+func (m *WebAuthnCredentialMutation) ResetBackupEligible() {
+	m.backup_eligible = nil
+}
+
+// SetBackupState sets the "backup_state" field.
+func (m *WebAuthnCredentialMutation) SetBackupState(b bool) {
+	m.backup_state = &b
+}
+
+// BackupState returns the value of the "backup_state" field in the mutation.
+func (m *WebAuthnCredentialMutation) BackupState() (r bool, exists bool) {
+	v := m.backup_state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBackupState returns the old "backup_state" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldBackupState(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBackupState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBackupState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBackupState: %w", err)
+	}
+	return oldValue.BackupState, nil
+}
+
+// ResetBackupState resets all changes to the "backup_state" field.
+func (m *WebAuthnCredentialMutation) ResetBackupState() {
+	m.backup_state = nil
+}
+
+// SetSignCount sets the "sign_count" field.
+func (m *WebAuthnCredentialMutation) SetSignCount(i int64) {
+	m.sign_count = &i
+	m.addsign_count = nil
+}
+
+// SignCount returns the value of the "sign_count" field in the mutation.
+func (m *WebAuthnCredentialMutation) SignCount() (r int64, exists bool) {
+	v := m.sign_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignCount returns the old "sign_count" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldSignCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignCount: %w", err)
+	}
+	return oldValue.SignCount, nil
+}
+
+// AddSignCount adds i to the "sign_count" field.
+func (m *WebAuthnCredentialMutation) AddSignCount(i int64) {
+	if m.addsign_count != nil {
+		*m.addsign_count += i
+	} else {
+		m.addsign_count = &i
+	}
+}
+
+// AddedSignCount returns the value that was added to the "sign_count" field in this mutation.
+func (m *WebAuthnCredentialMutation) AddedSignCount() (r int64, exists bool) {
+	v := m.addsign_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSignCount resets all changes to the "sign_count" field.
+func (m *WebAuthnCredentialMutation) ResetSignCount() {
+	m.sign_count = nil
+	m.addsign_count = nil
+}
+
+// SetCloneWarning sets the "clone_warning" field.
+func (m *WebAuthnCredentialMutation) SetCloneWarning(b bool) {
+	m.clone_warning = &b
+}
+
+// CloneWarning returns the value of the "clone_warning" field in the mutation.
+func (m *WebAuthnCredentialMutation) CloneWarning() (r bool, exists bool) {
+	v := m.clone_warning
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCloneWarning returns the old "clone_warning" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldCloneWarning(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCloneWarning is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCloneWarning requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCloneWarning: %w", err)
+	}
+	return oldValue.CloneWarning, nil
+}
+
+// ResetCloneWarning resets all changes to the "clone_warning" field.
+func (m *WebAuthnCredentialMutation) ResetCloneWarning() {
+	m.clone_warning = nil
+}
+
+// SetName sets the "name" field.
+func (m *WebAuthnCredentialMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *WebAuthnCredentialMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *WebAuthnCredentialMutation) ResetName() {
+	m.name = nil
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (m *WebAuthnCredentialMutation) SetLastUsedAt(t time.Time) {
+	m.last_used_at = &t
+}
+
+// LastUsedAt returns the value of the "last_used_at" field in the mutation.
+func (m *WebAuthnCredentialMutation) LastUsedAt() (r time.Time, exists bool) {
+	v := m.last_used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastUsedAt returns the old "last_used_at" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldLastUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastUsedAt: %w", err)
+	}
+	return oldValue.LastUsedAt, nil
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (m *WebAuthnCredentialMutation) ClearLastUsedAt() {
+	m.last_used_at = nil
+	m.clearedFields[webauthncredential.FieldLastUsedAt] = struct{}{}
+}
+
+// LastUsedAtCleared returns if the "last_used_at" field was cleared in this mutation.
+func (m *WebAuthnCredentialMutation) LastUsedAtCleared() bool {
+	_, ok := m.clearedFields[webauthncredential.FieldLastUsedAt]
+	return ok
+}
+
+// ResetLastUsedAt resets all changes to the "last_used_at" field.
+func (m *WebAuthnCredentialMutation) ResetLastUsedAt() {
+	m.last_used_at = nil
+	delete(m.clearedFields, webauthncredential.FieldLastUsedAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *WebAuthnCredentialMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *WebAuthnCredentialMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the WebAuthnCredential entity.
+// If the WebAuthnCredential object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebAuthnCredentialMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *WebAuthnCredentialMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[webauthncredential.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *WebAuthnCredentialMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[webauthncredential.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *WebAuthnCredentialMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, webauthncredential.FieldRevokedAt)
+}
+
+// Where appends a list predicates to the WebAuthnCredentialMutation builder.
+func (m *WebAuthnCredentialMutation) Where(ps ...predicate.WebAuthnCredential) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WebAuthnCredentialMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WebAuthnCredentialMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WebAuthnCredential, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WebAuthnCredentialMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WebAuthnCredentialMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WebAuthnCredential).
+func (m *WebAuthnCredentialMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WebAuthnCredentialMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.created_at != nil {
+		fields = append(fields, webauthncredential.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, webauthncredential.FieldUpdatedAt)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, webauthncredential.FieldCustomerID)
+	}
+	if m.subaccount_id != nil {
+		fields = append(fields, webauthncredential.FieldSubaccountID)
+	}
+	if m.credential_id != nil {
+		fields = append(fields, webauthncredential.FieldCredentialID)
+	}
+	if m.public_key != nil {
+		fields = append(fields, webauthncredential.FieldPublicKey)
+	}
+	if m.attestation_type != nil {
+		fields = append(fields, webauthncredential.FieldAttestationType)
+	}
+	if m.aaguid != nil {
+		fields = append(fields, webauthncredential.FieldAaguid)
+	}
+	if m.transports != nil {
+		fields = append(fields, webauthncredential.FieldTransports)
+	}
+	if m.backup_eligible != nil {
+		fields = append(fields, webauthncredential.FieldBackupEligible)
+	}
+	if m.backup_state != nil {
+		fields = append(fields, webauthncredential.FieldBackupState)
+	}
+	if m.sign_count != nil {
+		fields = append(fields, webauthncredential.FieldSignCount)
+	}
+	if m.clone_warning != nil {
+		fields = append(fields, webauthncredential.FieldCloneWarning)
+	}
+	if m.name != nil {
+		fields = append(fields, webauthncredential.FieldName)
+	}
+	if m.last_used_at != nil {
+		fields = append(fields, webauthncredential.FieldLastUsedAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, webauthncredential.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WebAuthnCredentialMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case webauthncredential.FieldCreatedAt:
+		return m.CreatedAt()
+	case webauthncredential.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case webauthncredential.FieldCustomerID:
+		return m.CustomerID()
+	case webauthncredential.FieldSubaccountID:
+		return m.SubaccountID()
+	case webauthncredential.FieldCredentialID:
+		return m.CredentialID()
+	case webauthncredential.FieldPublicKey:
+		return m.PublicKey()
+	case webauthncredential.FieldAttestationType:
+		return m.AttestationType()
+	case webauthncredential.FieldAaguid:
+		return m.Aaguid()
+	case webauthncredential.FieldTransports:
+		return m.Transports()
+	case webauthncredential.FieldBackupEligible:
+		return m.BackupEligible()
+	case webauthncredential.FieldBackupState:
+		return m.BackupState()
+	case webauthncredential.FieldSignCount:
+		return m.SignCount()
+	case webauthncredential.FieldCloneWarning:
+		return m.CloneWarning()
+	case webauthncredential.FieldName:
+		return m.Name()
+	case webauthncredential.FieldLastUsedAt:
+		return m.LastUsedAt()
+	case webauthncredential.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WebAuthnCredentialMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case webauthncredential.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case webauthncredential.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case webauthncredential.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case webauthncredential.FieldSubaccountID:
+		return m.OldSubaccountID(ctx)
+	case webauthncredential.FieldCredentialID:
+		return m.OldCredentialID(ctx)
+	case webauthncredential.FieldPublicKey:
+		return m.OldPublicKey(ctx)
+	case webauthncredential.FieldAttestationType:
+		return m.OldAttestationType(ctx)
+	case webauthncredential.FieldAaguid:
+		return m.OldAaguid(ctx)
+	case webauthncredential.FieldTransports:
+		return m.OldTransports(ctx)
+	case webauthncredential.FieldBackupEligible:
+		return m.OldBackupEligible(ctx)
+	case webauthncredential.FieldBackupState:
+		return m.OldBackupState(ctx)
+	case webauthncredential.FieldSignCount:
+		return m.OldSignCount(ctx)
+	case webauthncredential.FieldCloneWarning:
+		return m.OldCloneWarning(ctx)
+	case webauthncredential.FieldName:
+		return m.OldName(ctx)
+	case webauthncredential.FieldLastUsedAt:
+		return m.OldLastUsedAt(ctx)
+	case webauthncredential.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown WebAuthnCredential field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebAuthnCredentialMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case webauthncredential.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case webauthncredential.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case webauthncredential.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case webauthncredential.FieldSubaccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubaccountID(v)
+		return nil
+	case webauthncredential.FieldCredentialID:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredentialID(v)
+		return nil
+	case webauthncredential.FieldPublicKey:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublicKey(v)
+		return nil
+	case webauthncredential.FieldAttestationType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttestationType(v)
+		return nil
+	case webauthncredential.FieldAaguid:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAaguid(v)
+		return nil
+	case webauthncredential.FieldTransports:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransports(v)
+		return nil
+	case webauthncredential.FieldBackupEligible:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBackupEligible(v)
+		return nil
+	case webauthncredential.FieldBackupState:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBackupState(v)
+		return nil
+	case webauthncredential.FieldSignCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignCount(v)
+		return nil
+	case webauthncredential.FieldCloneWarning:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCloneWarning(v)
+		return nil
+	case webauthncredential.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case webauthncredential.FieldLastUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastUsedAt(v)
+		return nil
+	case webauthncredential.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WebAuthnCredential field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WebAuthnCredentialMutation) AddedFields() []string {
+	var fields []string
+	if m.addsign_count != nil {
+		fields = append(fields, webauthncredential.FieldSignCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WebAuthnCredentialMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case webauthncredential.FieldSignCount:
+		return m.AddedSignCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WebAuthnCredentialMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case webauthncredential.FieldSignCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSignCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WebAuthnCredential numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WebAuthnCredentialMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(webauthncredential.FieldAaguid) {
+		fields = append(fields, webauthncredential.FieldAaguid)
+	}
+	if m.FieldCleared(webauthncredential.FieldTransports) {
+		fields = append(fields, webauthncredential.FieldTransports)
+	}
+	if m.FieldCleared(webauthncredential.FieldLastUsedAt) {
+		fields = append(fields, webauthncredential.FieldLastUsedAt)
+	}
+	if m.FieldCleared(webauthncredential.FieldRevokedAt) {
+		fields = append(fields, webauthncredential.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WebAuthnCredentialMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WebAuthnCredentialMutation) ClearField(name string) error {
+	switch name {
+	case webauthncredential.FieldAaguid:
+		m.ClearAaguid()
+		return nil
+	case webauthncredential.FieldTransports:
+		m.ClearTransports()
+		return nil
+	case webauthncredential.FieldLastUsedAt:
+		m.ClearLastUsedAt()
+		return nil
+	case webauthncredential.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WebAuthnCredential nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WebAuthnCredentialMutation) ResetField(name string) error {
+	switch name {
+	case webauthncredential.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case webauthncredential.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case webauthncredential.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case webauthncredential.FieldSubaccountID:
+		m.ResetSubaccountID()
+		return nil
+	case webauthncredential.FieldCredentialID:
+		m.ResetCredentialID()
+		return nil
+	case webauthncredential.FieldPublicKey:
+		m.ResetPublicKey()
+		return nil
+	case webauthncredential.FieldAttestationType:
+		m.ResetAttestationType()
+		return nil
+	case webauthncredential.FieldAaguid:
+		m.ResetAaguid()
+		return nil
+	case webauthncredential.FieldTransports:
+		m.ResetTransports()
+		return nil
+	case webauthncredential.FieldBackupEligible:
+		m.ResetBackupEligible()
+		return nil
+	case webauthncredential.FieldBackupState:
+		m.ResetBackupState()
+		return nil
+	case webauthncredential.FieldSignCount:
+		m.ResetSignCount()
+		return nil
+	case webauthncredential.FieldCloneWarning:
+		m.ResetCloneWarning()
+		return nil
+	case webauthncredential.FieldName:
+		m.ResetName()
+		return nil
+	case webauthncredential.FieldLastUsedAt:
+		m.ResetLastUsedAt()
+		return nil
+	case webauthncredential.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown WebAuthnCredential field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WebAuthnCredentialMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WebAuthnCredentialMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WebAuthnCredentialMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WebAuthnCredentialMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WebAuthnCredentialMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WebAuthnCredentialMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WebAuthnCredentialMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WebAuthnCredential unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WebAuthnCredentialMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WebAuthnCredential edge %s", name)
 }

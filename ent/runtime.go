@@ -13,12 +13,16 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
+	"github.com/idgate/idgate/ent/risksignal"
 	"github.com/idgate/idgate/ent/schema"
 	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/ent/subaccount"
 	"github.com/idgate/idgate/ent/verificationsession"
+	"github.com/idgate/idgate/ent/webauthnchallenge"
+	"github.com/idgate/idgate/ent/webauthncredential"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -183,6 +187,10 @@ func init() {
 	customerDescIdentityManualVerificationBy := customerFields[29].Descriptor()
 	// customer.DefaultIdentityManualVerificationBy holds the default value on creation for the identity_manual_verification_by field.
 	customer.DefaultIdentityManualVerificationBy = customerDescIdentityManualVerificationBy.Default.(string)
+	// customerDescFraudWarningID is the schema descriptor for fraud_warning_id field.
+	customerDescFraudWarningID := customerFields[31].Descriptor()
+	// customer.DefaultFraudWarningID holds the default value on creation for the fraud_warning_id field.
+	customer.DefaultFraudWarningID = customerDescFraudWarningID.Default.(string)
 	// customerDescID is the schema descriptor for id field.
 	customerDescID := customerFields[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -310,6 +318,61 @@ func init() {
 	notificationDescID := notificationFields[0].Descriptor()
 	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	paymentstepupMixin := schema.PaymentStepUp{}.Mixin()
+	paymentstepupMixinFields0 := paymentstepupMixin[0].Fields()
+	_ = paymentstepupMixinFields0
+	paymentstepupFields := schema.PaymentStepUp{}.Fields()
+	_ = paymentstepupFields
+	// paymentstepupDescCreatedAt is the schema descriptor for created_at field.
+	paymentstepupDescCreatedAt := paymentstepupMixinFields0[0].Descriptor()
+	// paymentstepup.DefaultCreatedAt holds the default value on creation for the created_at field.
+	paymentstepup.DefaultCreatedAt = paymentstepupDescCreatedAt.Default.(func() time.Time)
+	// paymentstepupDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentstepupDescUpdatedAt := paymentstepupMixinFields0[1].Descriptor()
+	// paymentstepup.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	paymentstepup.DefaultUpdatedAt = paymentstepupDescUpdatedAt.Default.(func() time.Time)
+	// paymentstepup.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	paymentstepup.UpdateDefaultUpdatedAt = paymentstepupDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentstepupDescPayee is the schema descriptor for payee field.
+	paymentstepupDescPayee := paymentstepupFields[5].Descriptor()
+	// paymentstepup.DefaultPayee holds the default value on creation for the payee field.
+	paymentstepup.DefaultPayee = paymentstepupDescPayee.Default.(string)
+	// paymentstepupDescStripeStatus is the schema descriptor for stripe_status field.
+	paymentstepupDescStripeStatus := paymentstepupFields[6].Descriptor()
+	// paymentstepup.DefaultStripeStatus holds the default value on creation for the stripe_status field.
+	paymentstepup.DefaultStripeStatus = paymentstepupDescStripeStatus.Default.(string)
+	// paymentstepupDescRequired is the schema descriptor for required field.
+	paymentstepupDescRequired := paymentstepupFields[7].Descriptor()
+	// paymentstepup.DefaultRequired holds the default value on creation for the required field.
+	paymentstepup.DefaultRequired = paymentstepupDescRequired.Default.(bool)
+	// paymentstepupDescMethod is the schema descriptor for method field.
+	paymentstepupDescMethod := paymentstepupFields[10].Descriptor()
+	// paymentstepup.DefaultMethod holds the default value on creation for the method field.
+	paymentstepup.DefaultMethod = paymentstepupDescMethod.Default.(string)
+	// paymentstepupDescCredentialID is the schema descriptor for credential_id field.
+	paymentstepupDescCredentialID := paymentstepupFields[11].Descriptor()
+	// paymentstepup.DefaultCredentialID holds the default value on creation for the credential_id field.
+	paymentstepup.DefaultCredentialID = paymentstepupDescCredentialID.Default.(string)
+	// paymentstepupDescChallengeID is the schema descriptor for challenge_id field.
+	paymentstepupDescChallengeID := paymentstepupFields[12].Descriptor()
+	// paymentstepup.DefaultChallengeID holds the default value on creation for the challenge_id field.
+	paymentstepup.DefaultChallengeID = paymentstepupDescChallengeID.Default.(string)
+	// paymentstepupDescIdentitySessionID is the schema descriptor for identity_session_id field.
+	paymentstepupDescIdentitySessionID := paymentstepupFields[13].Descriptor()
+	// paymentstepup.DefaultIdentitySessionID holds the default value on creation for the identity_session_id field.
+	paymentstepup.DefaultIdentitySessionID = paymentstepupDescIdentitySessionID.Default.(string)
+	// paymentstepupDescFailureReason is the schema descriptor for failure_reason field.
+	paymentstepupDescFailureReason := paymentstepupFields[14].Descriptor()
+	// paymentstepup.DefaultFailureReason holds the default value on creation for the failure_reason field.
+	paymentstepup.DefaultFailureReason = paymentstepupDescFailureReason.Default.(string)
+	// paymentstepupDescCaptureOnPass is the schema descriptor for capture_on_pass field.
+	paymentstepupDescCaptureOnPass := paymentstepupFields[16].Descriptor()
+	// paymentstepup.DefaultCaptureOnPass holds the default value on creation for the capture_on_pass field.
+	paymentstepup.DefaultCaptureOnPass = paymentstepupDescCaptureOnPass.Default.(bool)
+	// paymentstepupDescID is the schema descriptor for id field.
+	paymentstepupDescID := paymentstepupFields[0].Descriptor()
+	// paymentstepup.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	paymentstepup.IDValidator = paymentstepupDescID.Validators[0].(func(string) error)
 	personMixin := schema.Person{}.Mixin()
 	personMixinFields0 := personMixin[0].Fields()
 	_ = personMixinFields0
@@ -368,6 +431,69 @@ func init() {
 	reviewtaskDescID := reviewtaskFields[0].Descriptor()
 	// reviewtask.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	reviewtask.IDValidator = reviewtaskDescID.Validators[0].(func(string) error)
+	risksignalMixin := schema.RiskSignal{}.Mixin()
+	risksignalMixinFields0 := risksignalMixin[0].Fields()
+	_ = risksignalMixinFields0
+	risksignalFields := schema.RiskSignal{}.Fields()
+	_ = risksignalFields
+	// risksignalDescCreatedAt is the schema descriptor for created_at field.
+	risksignalDescCreatedAt := risksignalMixinFields0[0].Descriptor()
+	// risksignal.DefaultCreatedAt holds the default value on creation for the created_at field.
+	risksignal.DefaultCreatedAt = risksignalDescCreatedAt.Default.(func() time.Time)
+	// risksignalDescUpdatedAt is the schema descriptor for updated_at field.
+	risksignalDescUpdatedAt := risksignalMixinFields0[1].Descriptor()
+	// risksignal.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	risksignal.DefaultUpdatedAt = risksignalDescUpdatedAt.Default.(func() time.Time)
+	// risksignal.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	risksignal.UpdateDefaultUpdatedAt = risksignalDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// risksignalDescPhoneType is the schema descriptor for phone_type field.
+	risksignalDescPhoneType := risksignalFields[2].Descriptor()
+	// risksignal.DefaultPhoneType holds the default value on creation for the phone_type field.
+	risksignal.DefaultPhoneType = risksignalDescPhoneType.Default.(string)
+	// risksignalDescPhoneCarrier is the schema descriptor for phone_carrier field.
+	risksignalDescPhoneCarrier := risksignalFields[3].Descriptor()
+	// risksignal.DefaultPhoneCarrier holds the default value on creation for the phone_carrier field.
+	risksignal.DefaultPhoneCarrier = risksignalDescPhoneCarrier.Default.(string)
+	// risksignalDescPhoneIsPrepaid is the schema descriptor for phone_is_prepaid field.
+	risksignalDescPhoneIsPrepaid := risksignalFields[4].Descriptor()
+	// risksignal.DefaultPhoneIsPrepaid holds the default value on creation for the phone_is_prepaid field.
+	risksignal.DefaultPhoneIsPrepaid = risksignalDescPhoneIsPrepaid.Default.(bool)
+	// risksignalDescPhoneRecentlyPorted is the schema descriptor for phone_recently_ported field.
+	risksignalDescPhoneRecentlyPorted := risksignalFields[5].Descriptor()
+	// risksignal.DefaultPhoneRecentlyPorted holds the default value on creation for the phone_recently_ported field.
+	risksignal.DefaultPhoneRecentlyPorted = risksignalDescPhoneRecentlyPorted.Default.(bool)
+	// risksignalDescPhoneCountry is the schema descriptor for phone_country field.
+	risksignalDescPhoneCountry := risksignalFields[7].Descriptor()
+	// risksignal.DefaultPhoneCountry holds the default value on creation for the phone_country field.
+	risksignal.DefaultPhoneCountry = risksignalDescPhoneCountry.Default.(string)
+	// risksignalDescSignupIPCity is the schema descriptor for signup_ip_city field.
+	risksignalDescSignupIPCity := risksignalFields[9].Descriptor()
+	// risksignal.DefaultSignupIPCity holds the default value on creation for the signup_ip_city field.
+	risksignal.DefaultSignupIPCity = risksignalDescSignupIPCity.Default.(string)
+	// risksignalDescSignupIPRegion is the schema descriptor for signup_ip_region field.
+	risksignalDescSignupIPRegion := risksignalFields[10].Descriptor()
+	// risksignal.DefaultSignupIPRegion holds the default value on creation for the signup_ip_region field.
+	risksignal.DefaultSignupIPRegion = risksignalDescSignupIPRegion.Default.(string)
+	// risksignalDescSignupIPCountry is the schema descriptor for signup_ip_country field.
+	risksignalDescSignupIPCountry := risksignalFields[11].Descriptor()
+	// risksignal.DefaultSignupIPCountry holds the default value on creation for the signup_ip_country field.
+	risksignal.DefaultSignupIPCountry = risksignalDescSignupIPCountry.Default.(string)
+	// risksignalDescSignupVpn is the schema descriptor for signup_vpn field.
+	risksignalDescSignupVpn := risksignalFields[12].Descriptor()
+	// risksignal.DefaultSignupVpn holds the default value on creation for the signup_vpn field.
+	risksignal.DefaultSignupVpn = risksignalDescSignupVpn.Default.(bool)
+	// risksignalDescSignupProxy is the schema descriptor for signup_proxy field.
+	risksignalDescSignupProxy := risksignalFields[13].Descriptor()
+	// risksignal.DefaultSignupProxy holds the default value on creation for the signup_proxy field.
+	risksignal.DefaultSignupProxy = risksignalDescSignupProxy.Default.(bool)
+	// risksignalDescSignupLocation is the schema descriptor for signup_location field.
+	risksignalDescSignupLocation := risksignalFields[16].Descriptor()
+	// risksignal.DefaultSignupLocation holds the default value on creation for the signup_location field.
+	risksignal.DefaultSignupLocation = risksignalDescSignupLocation.Default.(string)
+	// risksignalDescID is the schema descriptor for id field.
+	risksignalDescID := risksignalFields[0].Descriptor()
+	// risksignal.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	risksignal.IDValidator = risksignalDescID.Validators[0].(func(string) error)
 	stripeeventFields := schema.StripeEvent{}.Fields()
 	_ = stripeeventFields
 	// stripeeventDescAccount is the schema descriptor for account field.
@@ -433,6 +559,30 @@ func init() {
 	subaccountDescRequireIDNumber := subaccountFields[7].Descriptor()
 	// subaccount.DefaultRequireIDNumber holds the default value on creation for the require_id_number field.
 	subaccount.DefaultRequireIDNumber = subaccountDescRequireIDNumber.Default.(bool)
+	// subaccountDescEnrollmentRequiresVerification is the schema descriptor for enrollment_requires_verification field.
+	subaccountDescEnrollmentRequiresVerification := subaccountFields[9].Descriptor()
+	// subaccount.DefaultEnrollmentRequiresVerification holds the default value on creation for the enrollment_requires_verification field.
+	subaccount.DefaultEnrollmentRequiresVerification = subaccountDescEnrollmentRequiresVerification.Default.(bool)
+	// subaccountDescStepupRiskThreshold is the schema descriptor for stepup_risk_threshold field.
+	subaccountDescStepupRiskThreshold := subaccountFields[11].Descriptor()
+	// subaccount.DefaultStepupRiskThreshold holds the default value on creation for the stepup_risk_threshold field.
+	subaccount.DefaultStepupRiskThreshold = subaccountDescStepupRiskThreshold.Default.(int)
+	// subaccountDescStepupOnFraudWarning is the schema descriptor for stepup_on_fraud_warning field.
+	subaccountDescStepupOnFraudWarning := subaccountFields[12].Descriptor()
+	// subaccount.DefaultStepupOnFraudWarning holds the default value on creation for the stepup_on_fraud_warning field.
+	subaccount.DefaultStepupOnFraudWarning = subaccountDescStepupOnFraudWarning.Default.(bool)
+	// subaccountDescStepupFallback is the schema descriptor for stepup_fallback field.
+	subaccountDescStepupFallback := subaccountFields[13].Descriptor()
+	// subaccount.DefaultStepupFallback holds the default value on creation for the stepup_fallback field.
+	subaccount.DefaultStepupFallback = subaccountDescStepupFallback.Default.(string)
+	// subaccountDescStepupCancelOnFailure is the schema descriptor for stepup_cancel_on_failure field.
+	subaccountDescStepupCancelOnFailure := subaccountFields[14].Descriptor()
+	// subaccount.DefaultStepupCancelOnFailure holds the default value on creation for the stepup_cancel_on_failure field.
+	subaccount.DefaultStepupCancelOnFailure = subaccountDescStepupCancelOnFailure.Default.(bool)
+	// subaccountDescStepupChallengeTTLSeconds is the schema descriptor for stepup_challenge_ttl_seconds field.
+	subaccountDescStepupChallengeTTLSeconds := subaccountFields[15].Descriptor()
+	// subaccount.DefaultStepupChallengeTTLSeconds holds the default value on creation for the stepup_challenge_ttl_seconds field.
+	subaccount.DefaultStepupChallengeTTLSeconds = subaccountDescStepupChallengeTTLSeconds.Default.(int)
 	// subaccountDescID is the schema descriptor for id field.
 	subaccountDescID := subaccountFields[0].Descriptor()
 	// subaccount.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -464,4 +614,61 @@ func init() {
 	verificationsessionDescID := verificationsessionFields[0].Descriptor()
 	// verificationsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	verificationsession.IDValidator = verificationsessionDescID.Validators[0].(func(string) error)
+	webauthnchallengeFields := schema.WebAuthnChallenge{}.Fields()
+	_ = webauthnchallengeFields
+	// webauthnchallengeDescPaymentIntentID is the schema descriptor for payment_intent_id field.
+	webauthnchallengeDescPaymentIntentID := webauthnchallengeFields[4].Descriptor()
+	// webauthnchallenge.DefaultPaymentIntentID holds the default value on creation for the payment_intent_id field.
+	webauthnchallenge.DefaultPaymentIntentID = webauthnchallengeDescPaymentIntentID.Default.(string)
+	// webauthnchallengeDescOutcome is the schema descriptor for outcome field.
+	webauthnchallengeDescOutcome := webauthnchallengeFields[10].Descriptor()
+	// webauthnchallenge.DefaultOutcome holds the default value on creation for the outcome field.
+	webauthnchallenge.DefaultOutcome = webauthnchallengeDescOutcome.Default.(string)
+	// webauthnchallengeDescID is the schema descriptor for id field.
+	webauthnchallengeDescID := webauthnchallengeFields[0].Descriptor()
+	// webauthnchallenge.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webauthnchallenge.IDValidator = webauthnchallengeDescID.Validators[0].(func(string) error)
+	webauthncredentialMixin := schema.WebAuthnCredential{}.Mixin()
+	webauthncredentialMixinFields0 := webauthncredentialMixin[0].Fields()
+	_ = webauthncredentialMixinFields0
+	webauthncredentialFields := schema.WebAuthnCredential{}.Fields()
+	_ = webauthncredentialFields
+	// webauthncredentialDescCreatedAt is the schema descriptor for created_at field.
+	webauthncredentialDescCreatedAt := webauthncredentialMixinFields0[0].Descriptor()
+	// webauthncredential.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webauthncredential.DefaultCreatedAt = webauthncredentialDescCreatedAt.Default.(func() time.Time)
+	// webauthncredentialDescUpdatedAt is the schema descriptor for updated_at field.
+	webauthncredentialDescUpdatedAt := webauthncredentialMixinFields0[1].Descriptor()
+	// webauthncredential.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	webauthncredential.DefaultUpdatedAt = webauthncredentialDescUpdatedAt.Default.(func() time.Time)
+	// webauthncredential.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	webauthncredential.UpdateDefaultUpdatedAt = webauthncredentialDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// webauthncredentialDescAttestationType is the schema descriptor for attestation_type field.
+	webauthncredentialDescAttestationType := webauthncredentialFields[5].Descriptor()
+	// webauthncredential.DefaultAttestationType holds the default value on creation for the attestation_type field.
+	webauthncredential.DefaultAttestationType = webauthncredentialDescAttestationType.Default.(string)
+	// webauthncredentialDescBackupEligible is the schema descriptor for backup_eligible field.
+	webauthncredentialDescBackupEligible := webauthncredentialFields[8].Descriptor()
+	// webauthncredential.DefaultBackupEligible holds the default value on creation for the backup_eligible field.
+	webauthncredential.DefaultBackupEligible = webauthncredentialDescBackupEligible.Default.(bool)
+	// webauthncredentialDescBackupState is the schema descriptor for backup_state field.
+	webauthncredentialDescBackupState := webauthncredentialFields[9].Descriptor()
+	// webauthncredential.DefaultBackupState holds the default value on creation for the backup_state field.
+	webauthncredential.DefaultBackupState = webauthncredentialDescBackupState.Default.(bool)
+	// webauthncredentialDescSignCount is the schema descriptor for sign_count field.
+	webauthncredentialDescSignCount := webauthncredentialFields[10].Descriptor()
+	// webauthncredential.DefaultSignCount holds the default value on creation for the sign_count field.
+	webauthncredential.DefaultSignCount = webauthncredentialDescSignCount.Default.(int64)
+	// webauthncredentialDescCloneWarning is the schema descriptor for clone_warning field.
+	webauthncredentialDescCloneWarning := webauthncredentialFields[11].Descriptor()
+	// webauthncredential.DefaultCloneWarning holds the default value on creation for the clone_warning field.
+	webauthncredential.DefaultCloneWarning = webauthncredentialDescCloneWarning.Default.(bool)
+	// webauthncredentialDescName is the schema descriptor for name field.
+	webauthncredentialDescName := webauthncredentialFields[12].Descriptor()
+	// webauthncredential.DefaultName holds the default value on creation for the name field.
+	webauthncredential.DefaultName = webauthncredentialDescName.Default.(string)
+	// webauthncredentialDescID is the schema descriptor for id field.
+	webauthncredentialDescID := webauthncredentialFields[0].Descriptor()
+	// webauthncredential.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webauthncredential.IDValidator = webauthncredentialDescID.Validators[0].(func(string) error)
 }

@@ -38,6 +38,20 @@ type Subaccount struct {
 	RequireIDNumber bool `json:"require_id_number,omitempty"`
 	// AllowedDocumentTypes holds the value of the "allowed_document_types" field.
 	AllowedDocumentTypes []string `json:"allowed_document_types,omitempty"`
+	// EnrollmentRequiresVerification holds the value of the "enrollment_requires_verification" field.
+	EnrollmentRequiresVerification bool `json:"enrollment_requires_verification,omitempty"`
+	// StepupAmountThresholds holds the value of the "stepup_amount_thresholds" field.
+	StepupAmountThresholds map[string]int64 `json:"stepup_amount_thresholds,omitempty"`
+	// StepupRiskThreshold holds the value of the "stepup_risk_threshold" field.
+	StepupRiskThreshold int `json:"stepup_risk_threshold,omitempty"`
+	// StepupOnFraudWarning holds the value of the "stepup_on_fraud_warning" field.
+	StepupOnFraudWarning bool `json:"stepup_on_fraud_warning,omitempty"`
+	// StepupFallback holds the value of the "stepup_fallback" field.
+	StepupFallback string `json:"stepup_fallback,omitempty"`
+	// StepupCancelOnFailure holds the value of the "stepup_cancel_on_failure" field.
+	StepupCancelOnFailure bool `json:"stepup_cancel_on_failure,omitempty"`
+	// StepupChallengeTTLSeconds holds the value of the "stepup_challenge_ttl_seconds" field.
+	StepupChallengeTTLSeconds int `json:"stepup_challenge_ttl_seconds,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SubaccountQuery when eager-loading is set.
 	Edges        SubaccountEdges `json:"edges"`
@@ -67,13 +81,13 @@ func (*Subaccount) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case subaccount.FieldAllowedDocumentTypes:
+		case subaccount.FieldAllowedDocumentTypes, subaccount.FieldStepupAmountThresholds:
 			values[i] = new([]byte)
-		case subaccount.FieldRequireMatchingSelfie, subaccount.FieldRequireLiveCapture, subaccount.FieldRequireIDNumber:
+		case subaccount.FieldRequireMatchingSelfie, subaccount.FieldRequireLiveCapture, subaccount.FieldRequireIDNumber, subaccount.FieldEnrollmentRequiresVerification, subaccount.FieldStepupOnFraudWarning, subaccount.FieldStepupCancelOnFailure:
 			values[i] = new(sql.NullBool)
-		case subaccount.FieldIdentityVerificationRiskThreshold, subaccount.FieldMaxVerificationAttempts:
+		case subaccount.FieldIdentityVerificationRiskThreshold, subaccount.FieldMaxVerificationAttempts, subaccount.FieldStepupRiskThreshold, subaccount.FieldStepupChallengeTTLSeconds:
 			values[i] = new(sql.NullInt64)
-		case subaccount.FieldID, subaccount.FieldName, subaccount.FieldIdentityVerificationMode:
+		case subaccount.FieldID, subaccount.FieldName, subaccount.FieldIdentityVerificationMode, subaccount.FieldStepupFallback:
 			values[i] = new(sql.NullString)
 		case subaccount.FieldCreatedAt, subaccount.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -160,6 +174,50 @@ func (_m *Subaccount) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field allowed_document_types: %w", err)
 				}
 			}
+		case subaccount.FieldEnrollmentRequiresVerification:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field enrollment_requires_verification", values[i])
+			} else if value.Valid {
+				_m.EnrollmentRequiresVerification = value.Bool
+			}
+		case subaccount.FieldStepupAmountThresholds:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field stepup_amount_thresholds", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.StepupAmountThresholds); err != nil {
+					return fmt.Errorf("unmarshal field stepup_amount_thresholds: %w", err)
+				}
+			}
+		case subaccount.FieldStepupRiskThreshold:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field stepup_risk_threshold", values[i])
+			} else if value.Valid {
+				_m.StepupRiskThreshold = int(value.Int64)
+			}
+		case subaccount.FieldStepupOnFraudWarning:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field stepup_on_fraud_warning", values[i])
+			} else if value.Valid {
+				_m.StepupOnFraudWarning = value.Bool
+			}
+		case subaccount.FieldStepupFallback:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field stepup_fallback", values[i])
+			} else if value.Valid {
+				_m.StepupFallback = value.String
+			}
+		case subaccount.FieldStepupCancelOnFailure:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field stepup_cancel_on_failure", values[i])
+			} else if value.Valid {
+				_m.StepupCancelOnFailure = value.Bool
+			}
+		case subaccount.FieldStepupChallengeTTLSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field stepup_challenge_ttl_seconds", values[i])
+			} else if value.Valid {
+				_m.StepupChallengeTTLSeconds = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -230,6 +288,27 @@ func (_m *Subaccount) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("allowed_document_types=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AllowedDocumentTypes))
+	builder.WriteString(", ")
+	builder.WriteString("enrollment_requires_verification=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EnrollmentRequiresVerification))
+	builder.WriteString(", ")
+	builder.WriteString("stepup_amount_thresholds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.StepupAmountThresholds))
+	builder.WriteString(", ")
+	builder.WriteString("stepup_risk_threshold=")
+	builder.WriteString(fmt.Sprintf("%v", _m.StepupRiskThreshold))
+	builder.WriteString(", ")
+	builder.WriteString("stepup_on_fraud_warning=")
+	builder.WriteString(fmt.Sprintf("%v", _m.StepupOnFraudWarning))
+	builder.WriteString(", ")
+	builder.WriteString("stepup_fallback=")
+	builder.WriteString(_m.StepupFallback)
+	builder.WriteString(", ")
+	builder.WriteString("stepup_cancel_on_failure=")
+	builder.WriteString(fmt.Sprintf("%v", _m.StepupCancelOnFailure))
+	builder.WriteString(", ")
+	builder.WriteString("stepup_challenge_ttl_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.StepupChallengeTTLSeconds))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -148,6 +148,96 @@ func (_c *SubaccountCreate) SetAllowedDocumentTypes(v []string) *SubaccountCreat
 	return _c
 }
 
+// SetEnrollmentRequiresVerification sets the "enrollment_requires_verification" field.
+func (_c *SubaccountCreate) SetEnrollmentRequiresVerification(v bool) *SubaccountCreate {
+	_c.mutation.SetEnrollmentRequiresVerification(v)
+	return _c
+}
+
+// SetNillableEnrollmentRequiresVerification sets the "enrollment_requires_verification" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableEnrollmentRequiresVerification(v *bool) *SubaccountCreate {
+	if v != nil {
+		_c.SetEnrollmentRequiresVerification(*v)
+	}
+	return _c
+}
+
+// SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
+func (_c *SubaccountCreate) SetStepupAmountThresholds(v map[string]int64) *SubaccountCreate {
+	_c.mutation.SetStepupAmountThresholds(v)
+	return _c
+}
+
+// SetStepupRiskThreshold sets the "stepup_risk_threshold" field.
+func (_c *SubaccountCreate) SetStepupRiskThreshold(v int) *SubaccountCreate {
+	_c.mutation.SetStepupRiskThreshold(v)
+	return _c
+}
+
+// SetNillableStepupRiskThreshold sets the "stepup_risk_threshold" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableStepupRiskThreshold(v *int) *SubaccountCreate {
+	if v != nil {
+		_c.SetStepupRiskThreshold(*v)
+	}
+	return _c
+}
+
+// SetStepupOnFraudWarning sets the "stepup_on_fraud_warning" field.
+func (_c *SubaccountCreate) SetStepupOnFraudWarning(v bool) *SubaccountCreate {
+	_c.mutation.SetStepupOnFraudWarning(v)
+	return _c
+}
+
+// SetNillableStepupOnFraudWarning sets the "stepup_on_fraud_warning" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableStepupOnFraudWarning(v *bool) *SubaccountCreate {
+	if v != nil {
+		_c.SetStepupOnFraudWarning(*v)
+	}
+	return _c
+}
+
+// SetStepupFallback sets the "stepup_fallback" field.
+func (_c *SubaccountCreate) SetStepupFallback(v string) *SubaccountCreate {
+	_c.mutation.SetStepupFallback(v)
+	return _c
+}
+
+// SetNillableStepupFallback sets the "stepup_fallback" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableStepupFallback(v *string) *SubaccountCreate {
+	if v != nil {
+		_c.SetStepupFallback(*v)
+	}
+	return _c
+}
+
+// SetStepupCancelOnFailure sets the "stepup_cancel_on_failure" field.
+func (_c *SubaccountCreate) SetStepupCancelOnFailure(v bool) *SubaccountCreate {
+	_c.mutation.SetStepupCancelOnFailure(v)
+	return _c
+}
+
+// SetNillableStepupCancelOnFailure sets the "stepup_cancel_on_failure" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableStepupCancelOnFailure(v *bool) *SubaccountCreate {
+	if v != nil {
+		_c.SetStepupCancelOnFailure(*v)
+	}
+	return _c
+}
+
+// SetStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field.
+func (_c *SubaccountCreate) SetStepupChallengeTTLSeconds(v int) *SubaccountCreate {
+	_c.mutation.SetStepupChallengeTTLSeconds(v)
+	return _c
+}
+
+// SetNillableStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableStepupChallengeTTLSeconds(v *int) *SubaccountCreate {
+	if v != nil {
+		_c.SetStepupChallengeTTLSeconds(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SubaccountCreate) SetID(v string) *SubaccountCreate {
 	_c.mutation.SetID(v)
@@ -236,6 +326,30 @@ func (_c *SubaccountCreate) defaults() {
 		v := subaccount.DefaultRequireIDNumber
 		_c.mutation.SetRequireIDNumber(v)
 	}
+	if _, ok := _c.mutation.EnrollmentRequiresVerification(); !ok {
+		v := subaccount.DefaultEnrollmentRequiresVerification
+		_c.mutation.SetEnrollmentRequiresVerification(v)
+	}
+	if _, ok := _c.mutation.StepupRiskThreshold(); !ok {
+		v := subaccount.DefaultStepupRiskThreshold
+		_c.mutation.SetStepupRiskThreshold(v)
+	}
+	if _, ok := _c.mutation.StepupOnFraudWarning(); !ok {
+		v := subaccount.DefaultStepupOnFraudWarning
+		_c.mutation.SetStepupOnFraudWarning(v)
+	}
+	if _, ok := _c.mutation.StepupFallback(); !ok {
+		v := subaccount.DefaultStepupFallback
+		_c.mutation.SetStepupFallback(v)
+	}
+	if _, ok := _c.mutation.StepupCancelOnFailure(); !ok {
+		v := subaccount.DefaultStepupCancelOnFailure
+		_c.mutation.SetStepupCancelOnFailure(v)
+	}
+	if _, ok := _c.mutation.StepupChallengeTTLSeconds(); !ok {
+		v := subaccount.DefaultStepupChallengeTTLSeconds
+		_c.mutation.SetStepupChallengeTTLSeconds(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -271,6 +385,24 @@ func (_c *SubaccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.RequireIDNumber(); !ok {
 		return &ValidationError{Name: "require_id_number", err: errors.New(`ent: missing required field "Subaccount.require_id_number"`)}
+	}
+	if _, ok := _c.mutation.EnrollmentRequiresVerification(); !ok {
+		return &ValidationError{Name: "enrollment_requires_verification", err: errors.New(`ent: missing required field "Subaccount.enrollment_requires_verification"`)}
+	}
+	if _, ok := _c.mutation.StepupRiskThreshold(); !ok {
+		return &ValidationError{Name: "stepup_risk_threshold", err: errors.New(`ent: missing required field "Subaccount.stepup_risk_threshold"`)}
+	}
+	if _, ok := _c.mutation.StepupOnFraudWarning(); !ok {
+		return &ValidationError{Name: "stepup_on_fraud_warning", err: errors.New(`ent: missing required field "Subaccount.stepup_on_fraud_warning"`)}
+	}
+	if _, ok := _c.mutation.StepupFallback(); !ok {
+		return &ValidationError{Name: "stepup_fallback", err: errors.New(`ent: missing required field "Subaccount.stepup_fallback"`)}
+	}
+	if _, ok := _c.mutation.StepupCancelOnFailure(); !ok {
+		return &ValidationError{Name: "stepup_cancel_on_failure", err: errors.New(`ent: missing required field "Subaccount.stepup_cancel_on_failure"`)}
+	}
+	if _, ok := _c.mutation.StepupChallengeTTLSeconds(); !ok {
+		return &ValidationError{Name: "stepup_challenge_ttl_seconds", err: errors.New(`ent: missing required field "Subaccount.stepup_challenge_ttl_seconds"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := subaccount.IDValidator(v); err != nil {
@@ -352,6 +484,34 @@ func (_c *SubaccountCreate) createSpec() (*Subaccount, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.AllowedDocumentTypes(); ok {
 		_spec.SetField(subaccount.FieldAllowedDocumentTypes, field.TypeJSON, value)
 		_node.AllowedDocumentTypes = value
+	}
+	if value, ok := _c.mutation.EnrollmentRequiresVerification(); ok {
+		_spec.SetField(subaccount.FieldEnrollmentRequiresVerification, field.TypeBool, value)
+		_node.EnrollmentRequiresVerification = value
+	}
+	if value, ok := _c.mutation.StepupAmountThresholds(); ok {
+		_spec.SetField(subaccount.FieldStepupAmountThresholds, field.TypeJSON, value)
+		_node.StepupAmountThresholds = value
+	}
+	if value, ok := _c.mutation.StepupRiskThreshold(); ok {
+		_spec.SetField(subaccount.FieldStepupRiskThreshold, field.TypeInt, value)
+		_node.StepupRiskThreshold = value
+	}
+	if value, ok := _c.mutation.StepupOnFraudWarning(); ok {
+		_spec.SetField(subaccount.FieldStepupOnFraudWarning, field.TypeBool, value)
+		_node.StepupOnFraudWarning = value
+	}
+	if value, ok := _c.mutation.StepupFallback(); ok {
+		_spec.SetField(subaccount.FieldStepupFallback, field.TypeString, value)
+		_node.StepupFallback = value
+	}
+	if value, ok := _c.mutation.StepupCancelOnFailure(); ok {
+		_spec.SetField(subaccount.FieldStepupCancelOnFailure, field.TypeBool, value)
+		_node.StepupCancelOnFailure = value
+	}
+	if value, ok := _c.mutation.StepupChallengeTTLSeconds(); ok {
+		_spec.SetField(subaccount.FieldStepupChallengeTTLSeconds, field.TypeInt, value)
+		_node.StepupChallengeTTLSeconds = value
 	}
 	if nodes := _c.mutation.CustomersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -544,6 +704,108 @@ func (u *SubaccountUpsert) UpdateAllowedDocumentTypes() *SubaccountUpsert {
 // ClearAllowedDocumentTypes clears the value of the "allowed_document_types" field.
 func (u *SubaccountUpsert) ClearAllowedDocumentTypes() *SubaccountUpsert {
 	u.SetNull(subaccount.FieldAllowedDocumentTypes)
+	return u
+}
+
+// SetEnrollmentRequiresVerification sets the "enrollment_requires_verification" field.
+func (u *SubaccountUpsert) SetEnrollmentRequiresVerification(v bool) *SubaccountUpsert {
+	u.Set(subaccount.FieldEnrollmentRequiresVerification, v)
+	return u
+}
+
+// UpdateEnrollmentRequiresVerification sets the "enrollment_requires_verification" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateEnrollmentRequiresVerification() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldEnrollmentRequiresVerification)
+	return u
+}
+
+// SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
+func (u *SubaccountUpsert) SetStepupAmountThresholds(v map[string]int64) *SubaccountUpsert {
+	u.Set(subaccount.FieldStepupAmountThresholds, v)
+	return u
+}
+
+// UpdateStepupAmountThresholds sets the "stepup_amount_thresholds" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateStepupAmountThresholds() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldStepupAmountThresholds)
+	return u
+}
+
+// ClearStepupAmountThresholds clears the value of the "stepup_amount_thresholds" field.
+func (u *SubaccountUpsert) ClearStepupAmountThresholds() *SubaccountUpsert {
+	u.SetNull(subaccount.FieldStepupAmountThresholds)
+	return u
+}
+
+// SetStepupRiskThreshold sets the "stepup_risk_threshold" field.
+func (u *SubaccountUpsert) SetStepupRiskThreshold(v int) *SubaccountUpsert {
+	u.Set(subaccount.FieldStepupRiskThreshold, v)
+	return u
+}
+
+// UpdateStepupRiskThreshold sets the "stepup_risk_threshold" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateStepupRiskThreshold() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldStepupRiskThreshold)
+	return u
+}
+
+// AddStepupRiskThreshold adds v to the "stepup_risk_threshold" field.
+func (u *SubaccountUpsert) AddStepupRiskThreshold(v int) *SubaccountUpsert {
+	u.Add(subaccount.FieldStepupRiskThreshold, v)
+	return u
+}
+
+// SetStepupOnFraudWarning sets the "stepup_on_fraud_warning" field.
+func (u *SubaccountUpsert) SetStepupOnFraudWarning(v bool) *SubaccountUpsert {
+	u.Set(subaccount.FieldStepupOnFraudWarning, v)
+	return u
+}
+
+// UpdateStepupOnFraudWarning sets the "stepup_on_fraud_warning" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateStepupOnFraudWarning() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldStepupOnFraudWarning)
+	return u
+}
+
+// SetStepupFallback sets the "stepup_fallback" field.
+func (u *SubaccountUpsert) SetStepupFallback(v string) *SubaccountUpsert {
+	u.Set(subaccount.FieldStepupFallback, v)
+	return u
+}
+
+// UpdateStepupFallback sets the "stepup_fallback" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateStepupFallback() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldStepupFallback)
+	return u
+}
+
+// SetStepupCancelOnFailure sets the "stepup_cancel_on_failure" field.
+func (u *SubaccountUpsert) SetStepupCancelOnFailure(v bool) *SubaccountUpsert {
+	u.Set(subaccount.FieldStepupCancelOnFailure, v)
+	return u
+}
+
+// UpdateStepupCancelOnFailure sets the "stepup_cancel_on_failure" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateStepupCancelOnFailure() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldStepupCancelOnFailure)
+	return u
+}
+
+// SetStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field.
+func (u *SubaccountUpsert) SetStepupChallengeTTLSeconds(v int) *SubaccountUpsert {
+	u.Set(subaccount.FieldStepupChallengeTTLSeconds, v)
+	return u
+}
+
+// UpdateStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateStepupChallengeTTLSeconds() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldStepupChallengeTTLSeconds)
+	return u
+}
+
+// AddStepupChallengeTTLSeconds adds v to the "stepup_challenge_ttl_seconds" field.
+func (u *SubaccountUpsert) AddStepupChallengeTTLSeconds(v int) *SubaccountUpsert {
+	u.Add(subaccount.FieldStepupChallengeTTLSeconds, v)
 	return u
 }
 
@@ -742,6 +1004,125 @@ func (u *SubaccountUpsertOne) UpdateAllowedDocumentTypes() *SubaccountUpsertOne 
 func (u *SubaccountUpsertOne) ClearAllowedDocumentTypes() *SubaccountUpsertOne {
 	return u.Update(func(s *SubaccountUpsert) {
 		s.ClearAllowedDocumentTypes()
+	})
+}
+
+// SetEnrollmentRequiresVerification sets the "enrollment_requires_verification" field.
+func (u *SubaccountUpsertOne) SetEnrollmentRequiresVerification(v bool) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetEnrollmentRequiresVerification(v)
+	})
+}
+
+// UpdateEnrollmentRequiresVerification sets the "enrollment_requires_verification" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateEnrollmentRequiresVerification() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateEnrollmentRequiresVerification()
+	})
+}
+
+// SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
+func (u *SubaccountUpsertOne) SetStepupAmountThresholds(v map[string]int64) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupAmountThresholds(v)
+	})
+}
+
+// UpdateStepupAmountThresholds sets the "stepup_amount_thresholds" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateStepupAmountThresholds() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupAmountThresholds()
+	})
+}
+
+// ClearStepupAmountThresholds clears the value of the "stepup_amount_thresholds" field.
+func (u *SubaccountUpsertOne) ClearStepupAmountThresholds() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.ClearStepupAmountThresholds()
+	})
+}
+
+// SetStepupRiskThreshold sets the "stepup_risk_threshold" field.
+func (u *SubaccountUpsertOne) SetStepupRiskThreshold(v int) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupRiskThreshold(v)
+	})
+}
+
+// AddStepupRiskThreshold adds v to the "stepup_risk_threshold" field.
+func (u *SubaccountUpsertOne) AddStepupRiskThreshold(v int) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.AddStepupRiskThreshold(v)
+	})
+}
+
+// UpdateStepupRiskThreshold sets the "stepup_risk_threshold" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateStepupRiskThreshold() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupRiskThreshold()
+	})
+}
+
+// SetStepupOnFraudWarning sets the "stepup_on_fraud_warning" field.
+func (u *SubaccountUpsertOne) SetStepupOnFraudWarning(v bool) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupOnFraudWarning(v)
+	})
+}
+
+// UpdateStepupOnFraudWarning sets the "stepup_on_fraud_warning" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateStepupOnFraudWarning() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupOnFraudWarning()
+	})
+}
+
+// SetStepupFallback sets the "stepup_fallback" field.
+func (u *SubaccountUpsertOne) SetStepupFallback(v string) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupFallback(v)
+	})
+}
+
+// UpdateStepupFallback sets the "stepup_fallback" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateStepupFallback() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupFallback()
+	})
+}
+
+// SetStepupCancelOnFailure sets the "stepup_cancel_on_failure" field.
+func (u *SubaccountUpsertOne) SetStepupCancelOnFailure(v bool) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupCancelOnFailure(v)
+	})
+}
+
+// UpdateStepupCancelOnFailure sets the "stepup_cancel_on_failure" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateStepupCancelOnFailure() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupCancelOnFailure()
+	})
+}
+
+// SetStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field.
+func (u *SubaccountUpsertOne) SetStepupChallengeTTLSeconds(v int) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupChallengeTTLSeconds(v)
+	})
+}
+
+// AddStepupChallengeTTLSeconds adds v to the "stepup_challenge_ttl_seconds" field.
+func (u *SubaccountUpsertOne) AddStepupChallengeTTLSeconds(v int) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.AddStepupChallengeTTLSeconds(v)
+	})
+}
+
+// UpdateStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateStepupChallengeTTLSeconds() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupChallengeTTLSeconds()
 	})
 }
 
@@ -1107,6 +1488,125 @@ func (u *SubaccountUpsertBulk) UpdateAllowedDocumentTypes() *SubaccountUpsertBul
 func (u *SubaccountUpsertBulk) ClearAllowedDocumentTypes() *SubaccountUpsertBulk {
 	return u.Update(func(s *SubaccountUpsert) {
 		s.ClearAllowedDocumentTypes()
+	})
+}
+
+// SetEnrollmentRequiresVerification sets the "enrollment_requires_verification" field.
+func (u *SubaccountUpsertBulk) SetEnrollmentRequiresVerification(v bool) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetEnrollmentRequiresVerification(v)
+	})
+}
+
+// UpdateEnrollmentRequiresVerification sets the "enrollment_requires_verification" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateEnrollmentRequiresVerification() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateEnrollmentRequiresVerification()
+	})
+}
+
+// SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
+func (u *SubaccountUpsertBulk) SetStepupAmountThresholds(v map[string]int64) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupAmountThresholds(v)
+	})
+}
+
+// UpdateStepupAmountThresholds sets the "stepup_amount_thresholds" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateStepupAmountThresholds() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupAmountThresholds()
+	})
+}
+
+// ClearStepupAmountThresholds clears the value of the "stepup_amount_thresholds" field.
+func (u *SubaccountUpsertBulk) ClearStepupAmountThresholds() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.ClearStepupAmountThresholds()
+	})
+}
+
+// SetStepupRiskThreshold sets the "stepup_risk_threshold" field.
+func (u *SubaccountUpsertBulk) SetStepupRiskThreshold(v int) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupRiskThreshold(v)
+	})
+}
+
+// AddStepupRiskThreshold adds v to the "stepup_risk_threshold" field.
+func (u *SubaccountUpsertBulk) AddStepupRiskThreshold(v int) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.AddStepupRiskThreshold(v)
+	})
+}
+
+// UpdateStepupRiskThreshold sets the "stepup_risk_threshold" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateStepupRiskThreshold() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupRiskThreshold()
+	})
+}
+
+// SetStepupOnFraudWarning sets the "stepup_on_fraud_warning" field.
+func (u *SubaccountUpsertBulk) SetStepupOnFraudWarning(v bool) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupOnFraudWarning(v)
+	})
+}
+
+// UpdateStepupOnFraudWarning sets the "stepup_on_fraud_warning" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateStepupOnFraudWarning() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupOnFraudWarning()
+	})
+}
+
+// SetStepupFallback sets the "stepup_fallback" field.
+func (u *SubaccountUpsertBulk) SetStepupFallback(v string) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupFallback(v)
+	})
+}
+
+// UpdateStepupFallback sets the "stepup_fallback" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateStepupFallback() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupFallback()
+	})
+}
+
+// SetStepupCancelOnFailure sets the "stepup_cancel_on_failure" field.
+func (u *SubaccountUpsertBulk) SetStepupCancelOnFailure(v bool) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupCancelOnFailure(v)
+	})
+}
+
+// UpdateStepupCancelOnFailure sets the "stepup_cancel_on_failure" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateStepupCancelOnFailure() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupCancelOnFailure()
+	})
+}
+
+// SetStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field.
+func (u *SubaccountUpsertBulk) SetStepupChallengeTTLSeconds(v int) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetStepupChallengeTTLSeconds(v)
+	})
+}
+
+// AddStepupChallengeTTLSeconds adds v to the "stepup_challenge_ttl_seconds" field.
+func (u *SubaccountUpsertBulk) AddStepupChallengeTTLSeconds(v int) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.AddStepupChallengeTTLSeconds(v)
+	})
+}
+
+// UpdateStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateStepupChallengeTTLSeconds() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateStepupChallengeTTLSeconds()
 	})
 }
 

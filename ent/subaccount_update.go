@@ -166,6 +166,116 @@ func (_u *SubaccountUpdate) ClearAllowedDocumentTypes() *SubaccountUpdate {
 	return _u
 }
 
+// SetEnrollmentRequiresVerification sets the "enrollment_requires_verification" field.
+func (_u *SubaccountUpdate) SetEnrollmentRequiresVerification(v bool) *SubaccountUpdate {
+	_u.mutation.SetEnrollmentRequiresVerification(v)
+	return _u
+}
+
+// SetNillableEnrollmentRequiresVerification sets the "enrollment_requires_verification" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableEnrollmentRequiresVerification(v *bool) *SubaccountUpdate {
+	if v != nil {
+		_u.SetEnrollmentRequiresVerification(*v)
+	}
+	return _u
+}
+
+// SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
+func (_u *SubaccountUpdate) SetStepupAmountThresholds(v map[string]int64) *SubaccountUpdate {
+	_u.mutation.SetStepupAmountThresholds(v)
+	return _u
+}
+
+// ClearStepupAmountThresholds clears the value of the "stepup_amount_thresholds" field.
+func (_u *SubaccountUpdate) ClearStepupAmountThresholds() *SubaccountUpdate {
+	_u.mutation.ClearStepupAmountThresholds()
+	return _u
+}
+
+// SetStepupRiskThreshold sets the "stepup_risk_threshold" field.
+func (_u *SubaccountUpdate) SetStepupRiskThreshold(v int) *SubaccountUpdate {
+	_u.mutation.ResetStepupRiskThreshold()
+	_u.mutation.SetStepupRiskThreshold(v)
+	return _u
+}
+
+// SetNillableStepupRiskThreshold sets the "stepup_risk_threshold" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableStepupRiskThreshold(v *int) *SubaccountUpdate {
+	if v != nil {
+		_u.SetStepupRiskThreshold(*v)
+	}
+	return _u
+}
+
+// AddStepupRiskThreshold adds value to the "stepup_risk_threshold" field.
+func (_u *SubaccountUpdate) AddStepupRiskThreshold(v int) *SubaccountUpdate {
+	_u.mutation.AddStepupRiskThreshold(v)
+	return _u
+}
+
+// SetStepupOnFraudWarning sets the "stepup_on_fraud_warning" field.
+func (_u *SubaccountUpdate) SetStepupOnFraudWarning(v bool) *SubaccountUpdate {
+	_u.mutation.SetStepupOnFraudWarning(v)
+	return _u
+}
+
+// SetNillableStepupOnFraudWarning sets the "stepup_on_fraud_warning" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableStepupOnFraudWarning(v *bool) *SubaccountUpdate {
+	if v != nil {
+		_u.SetStepupOnFraudWarning(*v)
+	}
+	return _u
+}
+
+// SetStepupFallback sets the "stepup_fallback" field.
+func (_u *SubaccountUpdate) SetStepupFallback(v string) *SubaccountUpdate {
+	_u.mutation.SetStepupFallback(v)
+	return _u
+}
+
+// SetNillableStepupFallback sets the "stepup_fallback" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableStepupFallback(v *string) *SubaccountUpdate {
+	if v != nil {
+		_u.SetStepupFallback(*v)
+	}
+	return _u
+}
+
+// SetStepupCancelOnFailure sets the "stepup_cancel_on_failure" field.
+func (_u *SubaccountUpdate) SetStepupCancelOnFailure(v bool) *SubaccountUpdate {
+	_u.mutation.SetStepupCancelOnFailure(v)
+	return _u
+}
+
+// SetNillableStepupCancelOnFailure sets the "stepup_cancel_on_failure" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableStepupCancelOnFailure(v *bool) *SubaccountUpdate {
+	if v != nil {
+		_u.SetStepupCancelOnFailure(*v)
+	}
+	return _u
+}
+
+// SetStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field.
+func (_u *SubaccountUpdate) SetStepupChallengeTTLSeconds(v int) *SubaccountUpdate {
+	_u.mutation.ResetStepupChallengeTTLSeconds()
+	_u.mutation.SetStepupChallengeTTLSeconds(v)
+	return _u
+}
+
+// SetNillableStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableStepupChallengeTTLSeconds(v *int) *SubaccountUpdate {
+	if v != nil {
+		_u.SetStepupChallengeTTLSeconds(*v)
+	}
+	return _u
+}
+
+// AddStepupChallengeTTLSeconds adds value to the "stepup_challenge_ttl_seconds" field.
+func (_u *SubaccountUpdate) AddStepupChallengeTTLSeconds(v int) *SubaccountUpdate {
+	_u.mutation.AddStepupChallengeTTLSeconds(v)
+	return _u
+}
+
 // AddCustomerIDs adds the "customers" edge to the Customer entity by IDs.
 func (_u *SubaccountUpdate) AddCustomerIDs(ids ...string) *SubaccountUpdate {
 	_u.mutation.AddCustomerIDs(ids...)
@@ -305,6 +415,36 @@ func (_u *SubaccountUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.AllowedDocumentTypesCleared() {
 		_spec.ClearField(subaccount.FieldAllowedDocumentTypes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.EnrollmentRequiresVerification(); ok {
+		_spec.SetField(subaccount.FieldEnrollmentRequiresVerification, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.StepupAmountThresholds(); ok {
+		_spec.SetField(subaccount.FieldStepupAmountThresholds, field.TypeJSON, value)
+	}
+	if _u.mutation.StepupAmountThresholdsCleared() {
+		_spec.ClearField(subaccount.FieldStepupAmountThresholds, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.StepupRiskThreshold(); ok {
+		_spec.SetField(subaccount.FieldStepupRiskThreshold, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStepupRiskThreshold(); ok {
+		_spec.AddField(subaccount.FieldStepupRiskThreshold, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.StepupOnFraudWarning(); ok {
+		_spec.SetField(subaccount.FieldStepupOnFraudWarning, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.StepupFallback(); ok {
+		_spec.SetField(subaccount.FieldStepupFallback, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StepupCancelOnFailure(); ok {
+		_spec.SetField(subaccount.FieldStepupCancelOnFailure, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.StepupChallengeTTLSeconds(); ok {
+		_spec.SetField(subaccount.FieldStepupChallengeTTLSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStepupChallengeTTLSeconds(); ok {
+		_spec.AddField(subaccount.FieldStepupChallengeTTLSeconds, field.TypeInt, value)
 	}
 	if _u.mutation.CustomersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -507,6 +647,116 @@ func (_u *SubaccountUpdateOne) ClearAllowedDocumentTypes() *SubaccountUpdateOne 
 	return _u
 }
 
+// SetEnrollmentRequiresVerification sets the "enrollment_requires_verification" field.
+func (_u *SubaccountUpdateOne) SetEnrollmentRequiresVerification(v bool) *SubaccountUpdateOne {
+	_u.mutation.SetEnrollmentRequiresVerification(v)
+	return _u
+}
+
+// SetNillableEnrollmentRequiresVerification sets the "enrollment_requires_verification" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableEnrollmentRequiresVerification(v *bool) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetEnrollmentRequiresVerification(*v)
+	}
+	return _u
+}
+
+// SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
+func (_u *SubaccountUpdateOne) SetStepupAmountThresholds(v map[string]int64) *SubaccountUpdateOne {
+	_u.mutation.SetStepupAmountThresholds(v)
+	return _u
+}
+
+// ClearStepupAmountThresholds clears the value of the "stepup_amount_thresholds" field.
+func (_u *SubaccountUpdateOne) ClearStepupAmountThresholds() *SubaccountUpdateOne {
+	_u.mutation.ClearStepupAmountThresholds()
+	return _u
+}
+
+// SetStepupRiskThreshold sets the "stepup_risk_threshold" field.
+func (_u *SubaccountUpdateOne) SetStepupRiskThreshold(v int) *SubaccountUpdateOne {
+	_u.mutation.ResetStepupRiskThreshold()
+	_u.mutation.SetStepupRiskThreshold(v)
+	return _u
+}
+
+// SetNillableStepupRiskThreshold sets the "stepup_risk_threshold" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableStepupRiskThreshold(v *int) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetStepupRiskThreshold(*v)
+	}
+	return _u
+}
+
+// AddStepupRiskThreshold adds value to the "stepup_risk_threshold" field.
+func (_u *SubaccountUpdateOne) AddStepupRiskThreshold(v int) *SubaccountUpdateOne {
+	_u.mutation.AddStepupRiskThreshold(v)
+	return _u
+}
+
+// SetStepupOnFraudWarning sets the "stepup_on_fraud_warning" field.
+func (_u *SubaccountUpdateOne) SetStepupOnFraudWarning(v bool) *SubaccountUpdateOne {
+	_u.mutation.SetStepupOnFraudWarning(v)
+	return _u
+}
+
+// SetNillableStepupOnFraudWarning sets the "stepup_on_fraud_warning" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableStepupOnFraudWarning(v *bool) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetStepupOnFraudWarning(*v)
+	}
+	return _u
+}
+
+// SetStepupFallback sets the "stepup_fallback" field.
+func (_u *SubaccountUpdateOne) SetStepupFallback(v string) *SubaccountUpdateOne {
+	_u.mutation.SetStepupFallback(v)
+	return _u
+}
+
+// SetNillableStepupFallback sets the "stepup_fallback" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableStepupFallback(v *string) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetStepupFallback(*v)
+	}
+	return _u
+}
+
+// SetStepupCancelOnFailure sets the "stepup_cancel_on_failure" field.
+func (_u *SubaccountUpdateOne) SetStepupCancelOnFailure(v bool) *SubaccountUpdateOne {
+	_u.mutation.SetStepupCancelOnFailure(v)
+	return _u
+}
+
+// SetNillableStepupCancelOnFailure sets the "stepup_cancel_on_failure" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableStepupCancelOnFailure(v *bool) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetStepupCancelOnFailure(*v)
+	}
+	return _u
+}
+
+// SetStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field.
+func (_u *SubaccountUpdateOne) SetStepupChallengeTTLSeconds(v int) *SubaccountUpdateOne {
+	_u.mutation.ResetStepupChallengeTTLSeconds()
+	_u.mutation.SetStepupChallengeTTLSeconds(v)
+	return _u
+}
+
+// SetNillableStepupChallengeTTLSeconds sets the "stepup_challenge_ttl_seconds" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableStepupChallengeTTLSeconds(v *int) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetStepupChallengeTTLSeconds(*v)
+	}
+	return _u
+}
+
+// AddStepupChallengeTTLSeconds adds value to the "stepup_challenge_ttl_seconds" field.
+func (_u *SubaccountUpdateOne) AddStepupChallengeTTLSeconds(v int) *SubaccountUpdateOne {
+	_u.mutation.AddStepupChallengeTTLSeconds(v)
+	return _u
+}
+
 // AddCustomerIDs adds the "customers" edge to the Customer entity by IDs.
 func (_u *SubaccountUpdateOne) AddCustomerIDs(ids ...string) *SubaccountUpdateOne {
 	_u.mutation.AddCustomerIDs(ids...)
@@ -676,6 +926,36 @@ func (_u *SubaccountUpdateOne) sqlSave(ctx context.Context) (_node *Subaccount, 
 	}
 	if _u.mutation.AllowedDocumentTypesCleared() {
 		_spec.ClearField(subaccount.FieldAllowedDocumentTypes, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.EnrollmentRequiresVerification(); ok {
+		_spec.SetField(subaccount.FieldEnrollmentRequiresVerification, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.StepupAmountThresholds(); ok {
+		_spec.SetField(subaccount.FieldStepupAmountThresholds, field.TypeJSON, value)
+	}
+	if _u.mutation.StepupAmountThresholdsCleared() {
+		_spec.ClearField(subaccount.FieldStepupAmountThresholds, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.StepupRiskThreshold(); ok {
+		_spec.SetField(subaccount.FieldStepupRiskThreshold, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStepupRiskThreshold(); ok {
+		_spec.AddField(subaccount.FieldStepupRiskThreshold, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.StepupOnFraudWarning(); ok {
+		_spec.SetField(subaccount.FieldStepupOnFraudWarning, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.StepupFallback(); ok {
+		_spec.SetField(subaccount.FieldStepupFallback, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StepupCancelOnFailure(); ok {
+		_spec.SetField(subaccount.FieldStepupCancelOnFailure, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.StepupChallengeTTLSeconds(); ok {
+		_spec.SetField(subaccount.FieldStepupChallengeTTLSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStepupChallengeTTLSeconds(); ok {
+		_spec.AddField(subaccount.FieldStepupChallengeTTLSeconds, field.TypeInt, value)
 	}
 	if _u.mutation.CustomersCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -28,16 +28,24 @@ type Tx struct {
 	MerchantSession *MerchantSessionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// PaymentStepUp is the client for interacting with the PaymentStepUp builders.
+	PaymentStepUp *PaymentStepUpClient
 	// Person is the client for interacting with the Person builders.
 	Person *PersonClient
 	// ReviewTask is the client for interacting with the ReviewTask builders.
 	ReviewTask *ReviewTaskClient
+	// RiskSignal is the client for interacting with the RiskSignal builders.
+	RiskSignal *RiskSignalClient
 	// StripeEvent is the client for interacting with the StripeEvent builders.
 	StripeEvent *StripeEventClient
 	// Subaccount is the client for interacting with the Subaccount builders.
 	Subaccount *SubaccountClient
 	// VerificationSession is the client for interacting with the VerificationSession builders.
 	VerificationSession *VerificationSessionClient
+	// WebAuthnChallenge is the client for interacting with the WebAuthnChallenge builders.
+	WebAuthnChallenge *WebAuthnChallengeClient
+	// WebAuthnCredential is the client for interacting with the WebAuthnCredential builders.
+	WebAuthnCredential *WebAuthnCredentialClient
 
 	// lazily loaded.
 	client     *Client
@@ -177,11 +185,15 @@ func (tx *Tx) init() {
 	tx.Merchant = NewMerchantClient(tx.config)
 	tx.MerchantSession = NewMerchantSessionClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.PaymentStepUp = NewPaymentStepUpClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.ReviewTask = NewReviewTaskClient(tx.config)
+	tx.RiskSignal = NewRiskSignalClient(tx.config)
 	tx.StripeEvent = NewStripeEventClient(tx.config)
 	tx.Subaccount = NewSubaccountClient(tx.config)
 	tx.VerificationSession = NewVerificationSessionClient(tx.config)
+	tx.WebAuthnChallenge = NewWebAuthnChallengeClient(tx.config)
+	tx.WebAuthnCredential = NewWebAuthnCredentialClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

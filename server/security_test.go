@@ -157,6 +157,12 @@ var rolesOf = map[string][]string{
 	"CreateMerchant":           {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
 	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
 	"ListReviewTasks": {"admin", "operator"}, "ClaimReviewTask": {"admin", "operator"}, "ResolveReviewTask": {"admin", "operator"},
+	"BeginEnrollment": {"admin", "service"}, "FinishEnrollment": {"admin", "service"},
+	"ListCredentials": {"admin", "operator", "service", "readonly"}, "RevokeCredential": {"admin", "operator", "service"},
+	"EvaluatePayment": {"admin", "service"}, "BeginStepUp": {"admin", "service"}, "FinishStepUp": {"admin", "service"},
+	"CanCapture":        {"admin", "operator", "service", "readonly"},
+	"RecordPhoneLookup": {"admin", "service"}, "RecordSignupLocation": {"admin", "service"},
+	"GetRiskProfile": {"admin", "operator", "service", "readonly"}, "SimulatePolicy": {"admin", "operator"},
 }
 
 // tenantScoped methods work on one subaccount's subject: another tenant's is NotFound.

@@ -78,6 +78,10 @@ const (
 	FieldIdentityManualVerificationBy = "identity_manual_verification_by"
 	// FieldIdentityManualVerificationAt holds the string denoting the identity_manual_verification_at field in the database.
 	FieldIdentityManualVerificationAt = "identity_manual_verification_at"
+	// FieldFraudWarningID holds the string denoting the fraud_warning_id field in the database.
+	FieldFraudWarningID = "fraud_warning_id"
+	// FieldFraudWarningAt holds the string denoting the fraud_warning_at field in the database.
+	FieldFraudWarningAt = "fraud_warning_at"
 	// FieldIdentityRedactionRequestedAt holds the string denoting the identity_redaction_requested_at field in the database.
 	FieldIdentityRedactionRequestedAt = "identity_redaction_requested_at"
 	// FieldIdentityRedactedAt holds the string denoting the identity_redacted_at field in the database.
@@ -130,6 +134,8 @@ var Columns = []string{
 	FieldIdentityManualVerificationNotes,
 	FieldIdentityManualVerificationBy,
 	FieldIdentityManualVerificationAt,
+	FieldFraudWarningID,
+	FieldFraudWarningAt,
 	FieldIdentityRedactionRequestedAt,
 	FieldIdentityRedactedAt,
 }
@@ -191,6 +197,8 @@ var (
 	DefaultIdentityManualVerificationNotes string
 	// DefaultIdentityManualVerificationBy holds the default value on creation for the "identity_manual_verification_by" field.
 	DefaultIdentityManualVerificationBy string
+	// DefaultFraudWarningID holds the default value on creation for the "fraud_warning_id" field.
+	DefaultFraudWarningID string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -361,6 +369,16 @@ func ByIdentityManualVerificationBy(opts ...sql.OrderTermOption) OrderOption {
 // ByIdentityManualVerificationAt orders the results by the identity_manual_verification_at field.
 func ByIdentityManualVerificationAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIdentityManualVerificationAt, opts...).ToFunc()
+}
+
+// ByFraudWarningID orders the results by the fraud_warning_id field.
+func ByFraudWarningID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFraudWarningID, opts...).ToFunc()
+}
+
+// ByFraudWarningAt orders the results by the fraud_warning_at field.
+func ByFraudWarningAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFraudWarningAt, opts...).ToFunc()
 }
 
 // ByIdentityRedactionRequestedAt orders the results by the identity_redaction_requested_at field.

@@ -225,6 +225,16 @@ func IdentityManualVerificationAt(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityManualVerificationAt, v))
 }
 
+// FraudWarningID applies equality check predicate on the "fraud_warning_id" field. It's identical to FraudWarningIDEQ.
+func FraudWarningID(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldFraudWarningID, v))
+}
+
+// FraudWarningAt applies equality check predicate on the "fraud_warning_at" field. It's identical to FraudWarningAtEQ.
+func FraudWarningAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldFraudWarningAt, v))
+}
+
 // IdentityRedactionRequestedAt applies equality check predicate on the "identity_redaction_requested_at" field. It's identical to IdentityRedactionRequestedAtEQ.
 func IdentityRedactionRequestedAt(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityRedactionRequestedAt, v))
@@ -2078,6 +2088,121 @@ func IdentityManualVerificationAtIsNil() predicate.Customer {
 // IdentityManualVerificationAtNotNil applies the NotNil predicate on the "identity_manual_verification_at" field.
 func IdentityManualVerificationAtNotNil() predicate.Customer {
 	return predicate.Customer(sql.FieldNotNull(FieldIdentityManualVerificationAt))
+}
+
+// FraudWarningIDEQ applies the EQ predicate on the "fraud_warning_id" field.
+func FraudWarningIDEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDNEQ applies the NEQ predicate on the "fraud_warning_id" field.
+func FraudWarningIDNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDIn applies the In predicate on the "fraud_warning_id" field.
+func FraudWarningIDIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldFraudWarningID, vs...))
+}
+
+// FraudWarningIDNotIn applies the NotIn predicate on the "fraud_warning_id" field.
+func FraudWarningIDNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldFraudWarningID, vs...))
+}
+
+// FraudWarningIDGT applies the GT predicate on the "fraud_warning_id" field.
+func FraudWarningIDGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDGTE applies the GTE predicate on the "fraud_warning_id" field.
+func FraudWarningIDGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDLT applies the LT predicate on the "fraud_warning_id" field.
+func FraudWarningIDLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDLTE applies the LTE predicate on the "fraud_warning_id" field.
+func FraudWarningIDLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDContains applies the Contains predicate on the "fraud_warning_id" field.
+func FraudWarningIDContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDHasPrefix applies the HasPrefix predicate on the "fraud_warning_id" field.
+func FraudWarningIDHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDHasSuffix applies the HasSuffix predicate on the "fraud_warning_id" field.
+func FraudWarningIDHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDEqualFold applies the EqualFold predicate on the "fraud_warning_id" field.
+func FraudWarningIDEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldFraudWarningID, v))
+}
+
+// FraudWarningIDContainsFold applies the ContainsFold predicate on the "fraud_warning_id" field.
+func FraudWarningIDContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldFraudWarningID, v))
+}
+
+// FraudWarningAtEQ applies the EQ predicate on the "fraud_warning_at" field.
+func FraudWarningAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldFraudWarningAt, v))
+}
+
+// FraudWarningAtNEQ applies the NEQ predicate on the "fraud_warning_at" field.
+func FraudWarningAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldFraudWarningAt, v))
+}
+
+// FraudWarningAtIn applies the In predicate on the "fraud_warning_at" field.
+func FraudWarningAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldFraudWarningAt, vs...))
+}
+
+// FraudWarningAtNotIn applies the NotIn predicate on the "fraud_warning_at" field.
+func FraudWarningAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldFraudWarningAt, vs...))
+}
+
+// FraudWarningAtGT applies the GT predicate on the "fraud_warning_at" field.
+func FraudWarningAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldFraudWarningAt, v))
+}
+
+// FraudWarningAtGTE applies the GTE predicate on the "fraud_warning_at" field.
+func FraudWarningAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldFraudWarningAt, v))
+}
+
+// FraudWarningAtLT applies the LT predicate on the "fraud_warning_at" field.
+func FraudWarningAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldFraudWarningAt, v))
+}
+
+// FraudWarningAtLTE applies the LTE predicate on the "fraud_warning_at" field.
+func FraudWarningAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldFraudWarningAt, v))
+}
+
+// FraudWarningAtIsNil applies the IsNil predicate on the "fraud_warning_at" field.
+func FraudWarningAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldFraudWarningAt))
+}
+
+// FraudWarningAtNotNil applies the NotNil predicate on the "fraud_warning_at" field.
+func FraudWarningAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldFraudWarningAt))
 }
 
 // IdentityRedactionRequestedAtEQ applies the EQ predicate on the "identity_redaction_requested_at" field.

@@ -105,6 +105,18 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
+// The PaymentStepUpFunc type is an adapter to allow the use of ordinary
+// function as PaymentStepUp mutator.
+type PaymentStepUpFunc func(context.Context, *ent.PaymentStepUpMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PaymentStepUpFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PaymentStepUpMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentStepUpMutation", m)
+}
+
 // The PersonFunc type is an adapter to allow the use of ordinary
 // function as Person mutator.
 type PersonFunc func(context.Context, *ent.PersonMutation) (ent.Value, error)
@@ -127,6 +139,18 @@ func (f ReviewTaskFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReviewTaskMutation", m)
+}
+
+// The RiskSignalFunc type is an adapter to allow the use of ordinary
+// function as RiskSignal mutator.
+type RiskSignalFunc func(context.Context, *ent.RiskSignalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RiskSignalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RiskSignalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RiskSignalMutation", m)
 }
 
 // The StripeEventFunc type is an adapter to allow the use of ordinary
@@ -163,6 +187,30 @@ func (f VerificationSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (en
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.VerificationSessionMutation", m)
+}
+
+// The WebAuthnChallengeFunc type is an adapter to allow the use of ordinary
+// function as WebAuthnChallenge mutator.
+type WebAuthnChallengeFunc func(context.Context, *ent.WebAuthnChallengeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebAuthnChallengeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebAuthnChallengeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebAuthnChallengeMutation", m)
+}
+
+// The WebAuthnCredentialFunc type is an adapter to allow the use of ordinary
+// function as WebAuthnCredential mutator.
+type WebAuthnCredentialFunc func(context.Context, *ent.WebAuthnCredentialMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebAuthnCredentialFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebAuthnCredentialMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebAuthnCredentialMutation", m)
 }
 
 // Condition is a hook condition function.

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -126,6 +127,8 @@ var (
 		{Name: "identity_manual_verification_notes", Type: field.TypeString, Default: ""},
 		{Name: "identity_manual_verification_by", Type: field.TypeString, Default: ""},
 		{Name: "identity_manual_verification_at", Type: field.TypeTime, Nullable: true},
+		{Name: "fraud_warning_id", Type: field.TypeString, Default: ""},
+		{Name: "fraud_warning_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_redaction_requested_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_redacted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "subaccount_id", Type: field.TypeString},
@@ -138,7 +141,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_subaccounts_customers",
-				Columns:    []*schema.Column{CustomersColumns[34]},
+				Columns:    []*schema.Column{CustomersColumns[36]},
 				RefColumns: []*schema.Column{SubaccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -147,7 +150,7 @@ var (
 			{
 				Name:    "customer_subaccount_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[34], CustomersColumns[3]},
+				Columns: []*schema.Column{CustomersColumns[36], CustomersColumns[3]},
 			},
 			{
 				Name:    "customer_stripe_customer_id",
@@ -278,6 +281,44 @@ var (
 			},
 		},
 	}
+	// PaymentStepupsColumns holds the columns for the "payment_stepups" table.
+	PaymentStepupsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "currency", Type: field.TypeString},
+		{Name: "payee", Type: field.TypeString, Default: ""},
+		{Name: "stripe_status", Type: field.TypeString, Default: ""},
+		{Name: "required", Type: field.TypeBool, Default: false},
+		{Name: "reasons", Type: field.TypeJSON, Nullable: true},
+		{Name: "status", Type: field.TypeString},
+		{Name: "method", Type: field.TypeString, Default: ""},
+		{Name: "credential_id", Type: field.TypeString, Default: ""},
+		{Name: "challenge_id", Type: field.TypeString, Default: ""},
+		{Name: "identity_session_id", Type: field.TypeString, Default: ""},
+		{Name: "failure_reason", Type: field.TypeString, Default: ""},
+		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
+		{Name: "capture_on_pass", Type: field.TypeBool, Default: false},
+		{Name: "metadata_written_at", Type: field.TypeTime, Nullable: true},
+		{Name: "captured_at", Type: field.TypeTime, Nullable: true},
+		{Name: "canceled_at", Type: field.TypeTime, Nullable: true},
+	}
+	// PaymentStepupsTable holds the schema information for the "payment_stepups" table.
+	PaymentStepupsTable = &schema.Table{
+		Name:       "payment_stepups",
+		Columns:    PaymentStepupsColumns,
+		PrimaryKey: []*schema.Column{PaymentStepupsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "paymentstepup_customer_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentStepupsColumns[4], PaymentStepupsColumns[1]},
+			},
+		},
+	}
 	// PersonsColumns holds the columns for the "persons" table.
 	PersonsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -337,6 +378,36 @@ var (
 			},
 		},
 	}
+	// RiskSignalsColumns holds the columns for the "risk_signals" table.
+	RiskSignalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "phone_type", Type: field.TypeString, Default: ""},
+		{Name: "phone_carrier", Type: field.TypeString, Default: ""},
+		{Name: "phone_is_prepaid", Type: field.TypeBool, Default: false},
+		{Name: "phone_recently_ported", Type: field.TypeBool, Default: false},
+		{Name: "phone_risk_score", Type: field.TypeInt, Nullable: true},
+		{Name: "phone_country", Type: field.TypeString, Default: ""},
+		{Name: "phone_recorded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "signup_ip_city", Type: field.TypeString, Default: ""},
+		{Name: "signup_ip_region", Type: field.TypeString, Default: ""},
+		{Name: "signup_ip_country", Type: field.TypeString, Default: ""},
+		{Name: "signup_vpn", Type: field.TypeBool, Default: false},
+		{Name: "signup_proxy", Type: field.TypeBool, Default: false},
+		{Name: "signup_location_accuracy", Type: field.TypeInt, Nullable: true},
+		{Name: "ip_gps_distance_km", Type: field.TypeFloat64, Nullable: true},
+		{Name: "signup_location", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "location_recorded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "indicators", Type: field.TypeJSON, Nullable: true},
+	}
+	// RiskSignalsTable holds the schema information for the "risk_signals" table.
+	RiskSignalsTable = &schema.Table{
+		Name:       "risk_signals",
+		Columns:    RiskSignalsColumns,
+		PrimaryKey: []*schema.Column{RiskSignalsColumns[0]},
+	}
 	// StripeEventsColumns holds the columns for the "stripe_events" table.
 	StripeEventsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -384,6 +455,13 @@ var (
 		{Name: "require_live_capture", Type: field.TypeBool, Default: true},
 		{Name: "require_id_number", Type: field.TypeBool, Default: false},
 		{Name: "allowed_document_types", Type: field.TypeJSON, Nullable: true},
+		{Name: "enrollment_requires_verification", Type: field.TypeBool, Default: false},
+		{Name: "stepup_amount_thresholds", Type: field.TypeJSON, Nullable: true},
+		{Name: "stepup_risk_threshold", Type: field.TypeInt, Default: 0},
+		{Name: "stepup_on_fraud_warning", Type: field.TypeBool, Default: true},
+		{Name: "stepup_fallback", Type: field.TypeString, Default: "identity"},
+		{Name: "stepup_cancel_on_failure", Type: field.TypeBool, Default: false},
+		{Name: "stepup_challenge_ttl_seconds", Type: field.TypeInt, Default: 300},
 	}
 	// SubaccountsTable holds the schema information for the "subaccounts" table.
 	SubaccountsTable = &schema.Table{
@@ -419,6 +497,71 @@ var (
 			},
 		},
 	}
+	// WebauthnChallengesColumns holds the columns for the "webauthn_challenges" table.
+	WebauthnChallengesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "purpose", Type: field.TypeString},
+		{Name: "payment_intent_id", Type: field.TypeString, Default: ""},
+		{Name: "nonce", Type: field.TypeBytes, Nullable: true},
+		{Name: "session_data", Type: field.TypeBytes},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "outcome", Type: field.TypeString, Default: ""},
+	}
+	// WebauthnChallengesTable holds the schema information for the "webauthn_challenges" table.
+	WebauthnChallengesTable = &schema.Table{
+		Name:       "webauthn_challenges",
+		Columns:    WebauthnChallengesColumns,
+		PrimaryKey: []*schema.Column{WebauthnChallengesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webauthnchallenge_payment_intent_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebauthnChallengesColumns[4]},
+			},
+			{
+				Name:    "webauthnchallenge_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebauthnChallengesColumns[8]},
+			},
+		},
+	}
+	// WebauthnCredentialsColumns holds the columns for the "webauthn_credentials" table.
+	WebauthnCredentialsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "subaccount_id", Type: field.TypeString},
+		{Name: "credential_id", Type: field.TypeBytes, Unique: true},
+		{Name: "public_key", Type: field.TypeBytes},
+		{Name: "attestation_type", Type: field.TypeString, Default: ""},
+		{Name: "aaguid", Type: field.TypeBytes, Nullable: true},
+		{Name: "transports", Type: field.TypeJSON, Nullable: true},
+		{Name: "backup_eligible", Type: field.TypeBool, Default: false},
+		{Name: "backup_state", Type: field.TypeBool, Default: false},
+		{Name: "sign_count", Type: field.TypeInt64, Default: 0},
+		{Name: "clone_warning", Type: field.TypeBool, Default: false},
+		{Name: "name", Type: field.TypeString, Default: ""},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+	}
+	// WebauthnCredentialsTable holds the schema information for the "webauthn_credentials" table.
+	WebauthnCredentialsTable = &schema.Table{
+		Name:       "webauthn_credentials",
+		Columns:    WebauthnCredentialsColumns,
+		PrimaryKey: []*schema.Column{WebauthnCredentialsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webauthncredential_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebauthnCredentialsColumns[3]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
@@ -429,14 +572,27 @@ var (
 		MerchantsTable,
 		MerchantSessionsTable,
 		NotificationsTable,
+		PaymentStepupsTable,
 		PersonsTable,
 		ReviewTasksTable,
+		RiskSignalsTable,
 		StripeEventsTable,
 		SubaccountsTable,
 		VerificationSessionsTable,
+		WebauthnChallengesTable,
+		WebauthnCredentialsTable,
 	}
 )
 
 func init() {
 	CustomersTable.ForeignKeys[0].RefTable = SubaccountsTable
+	PaymentStepupsTable.Annotation = &entsql.Annotation{
+		Table: "payment_stepups",
+	}
+	WebauthnChallengesTable.Annotation = &entsql.Annotation{
+		Table: "webauthn_challenges",
+	}
+	WebauthnCredentialsTable.Annotation = &entsql.Annotation{
+		Table: "webauthn_credentials",
+	}
 }

@@ -30,11 +30,17 @@ type MerchantSession func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// PaymentStepUp is the predicate function for paymentstepup builders.
+type PaymentStepUp func(*sql.Selector)
+
 // Person is the predicate function for person builders.
 type Person func(*sql.Selector)
 
 // ReviewTask is the predicate function for reviewtask builders.
 type ReviewTask func(*sql.Selector)
+
+// RiskSignal is the predicate function for risksignal builders.
+type RiskSignal func(*sql.Selector)
 
 // StripeEvent is the predicate function for stripeevent builders.
 type StripeEvent func(*sql.Selector)
@@ -44,3 +50,9 @@ type Subaccount func(*sql.Selector)
 
 // VerificationSession is the predicate function for verificationsession builders.
 type VerificationSession func(*sql.Selector)
+
+// WebAuthnChallenge is the predicate function for webauthnchallenge builders.
+type WebAuthnChallenge func(*sql.Selector)
+
+// WebAuthnCredential is the predicate function for webauthncredential builders.
+type WebAuthnCredential func(*sql.Selector)

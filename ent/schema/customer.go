@@ -58,6 +58,10 @@ func (Customer) Fields() []ent.Field {
 		field.String("identity_manual_verification_by").Default(""),
 		field.Time("identity_manual_verification_at").Optional().Nillable(),
 
+		// The open Radar early fraud warning on one of the customer's charges.
+		field.String("fraud_warning_id").Default(""),
+		field.Time("fraud_warning_at").Optional().Nillable(),
+
 		field.Time("identity_redaction_requested_at").Optional().Nillable(),
 		field.Time("identity_redacted_at").Optional().Nillable(),
 	}

@@ -25,6 +25,20 @@ func (Subaccount) Fields() []ent.Field {
 		field.Bool("require_live_capture").Default(true),
 		field.Bool("require_id_number").Default(false),
 		field.Strings("allowed_document_types").Optional(),
+		field.Bool("enrollment_requires_verification").Default(false),
+
+		// Payment step-up policy. A PaymentIntent marked stepup_required=true always steps
+		// up; so do amounts at or over the threshold of their currency (minor units), customers
+		// whose risk score is at or over stepup_risk_threshold (0: off), and customers with an
+		// open early fraud warning (when stepup_on_fraud_warning).
+		field.JSON("stepup_amount_thresholds", map[string]int64{}).Optional(),
+		field.Int("stepup_risk_threshold").Default(0),
+		field.Bool("stepup_on_fraud_warning").Default(true),
+		// What a customer without a passkey does: "identity" (a Stripe Identity selfie
+		// session) or "none" (the step-up cannot pass).
+		field.String("stepup_fallback").Default("identity"),
+		field.Bool("stepup_cancel_on_failure").Default(false),
+		field.Int("stepup_challenge_ttl_seconds").Default(300),
 	}
 }
 

@@ -34,6 +34,20 @@ const (
 	FieldRequireIDNumber = "require_id_number"
 	// FieldAllowedDocumentTypes holds the string denoting the allowed_document_types field in the database.
 	FieldAllowedDocumentTypes = "allowed_document_types"
+	// FieldEnrollmentRequiresVerification holds the string denoting the enrollment_requires_verification field in the database.
+	FieldEnrollmentRequiresVerification = "enrollment_requires_verification"
+	// FieldStepupAmountThresholds holds the string denoting the stepup_amount_thresholds field in the database.
+	FieldStepupAmountThresholds = "stepup_amount_thresholds"
+	// FieldStepupRiskThreshold holds the string denoting the stepup_risk_threshold field in the database.
+	FieldStepupRiskThreshold = "stepup_risk_threshold"
+	// FieldStepupOnFraudWarning holds the string denoting the stepup_on_fraud_warning field in the database.
+	FieldStepupOnFraudWarning = "stepup_on_fraud_warning"
+	// FieldStepupFallback holds the string denoting the stepup_fallback field in the database.
+	FieldStepupFallback = "stepup_fallback"
+	// FieldStepupCancelOnFailure holds the string denoting the stepup_cancel_on_failure field in the database.
+	FieldStepupCancelOnFailure = "stepup_cancel_on_failure"
+	// FieldStepupChallengeTTLSeconds holds the string denoting the stepup_challenge_ttl_seconds field in the database.
+	FieldStepupChallengeTTLSeconds = "stepup_challenge_ttl_seconds"
 	// EdgeCustomers holds the string denoting the customers edge name in mutations.
 	EdgeCustomers = "customers"
 	// Table holds the table name of the subaccount in the database.
@@ -60,6 +74,13 @@ var Columns = []string{
 	FieldRequireLiveCapture,
 	FieldRequireIDNumber,
 	FieldAllowedDocumentTypes,
+	FieldEnrollmentRequiresVerification,
+	FieldStepupAmountThresholds,
+	FieldStepupRiskThreshold,
+	FieldStepupOnFraudWarning,
+	FieldStepupFallback,
+	FieldStepupCancelOnFailure,
+	FieldStepupChallengeTTLSeconds,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -93,6 +114,18 @@ var (
 	DefaultRequireLiveCapture bool
 	// DefaultRequireIDNumber holds the default value on creation for the "require_id_number" field.
 	DefaultRequireIDNumber bool
+	// DefaultEnrollmentRequiresVerification holds the default value on creation for the "enrollment_requires_verification" field.
+	DefaultEnrollmentRequiresVerification bool
+	// DefaultStepupRiskThreshold holds the default value on creation for the "stepup_risk_threshold" field.
+	DefaultStepupRiskThreshold int
+	// DefaultStepupOnFraudWarning holds the default value on creation for the "stepup_on_fraud_warning" field.
+	DefaultStepupOnFraudWarning bool
+	// DefaultStepupFallback holds the default value on creation for the "stepup_fallback" field.
+	DefaultStepupFallback string
+	// DefaultStepupCancelOnFailure holds the default value on creation for the "stepup_cancel_on_failure" field.
+	DefaultStepupCancelOnFailure bool
+	// DefaultStepupChallengeTTLSeconds holds the default value on creation for the "stepup_challenge_ttl_seconds" field.
+	DefaultStepupChallengeTTLSeconds int
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -148,6 +181,36 @@ func ByRequireLiveCapture(opts ...sql.OrderTermOption) OrderOption {
 // ByRequireIDNumber orders the results by the require_id_number field.
 func ByRequireIDNumber(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRequireIDNumber, opts...).ToFunc()
+}
+
+// ByEnrollmentRequiresVerification orders the results by the enrollment_requires_verification field.
+func ByEnrollmentRequiresVerification(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEnrollmentRequiresVerification, opts...).ToFunc()
+}
+
+// ByStepupRiskThreshold orders the results by the stepup_risk_threshold field.
+func ByStepupRiskThreshold(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStepupRiskThreshold, opts...).ToFunc()
+}
+
+// ByStepupOnFraudWarning orders the results by the stepup_on_fraud_warning field.
+func ByStepupOnFraudWarning(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStepupOnFraudWarning, opts...).ToFunc()
+}
+
+// ByStepupFallback orders the results by the stepup_fallback field.
+func ByStepupFallback(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStepupFallback, opts...).ToFunc()
+}
+
+// ByStepupCancelOnFailure orders the results by the stepup_cancel_on_failure field.
+func ByStepupCancelOnFailure(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStepupCancelOnFailure, opts...).ToFunc()
+}
+
+// ByStepupChallengeTTLSeconds orders the results by the stepup_challenge_ttl_seconds field.
+func ByStepupChallengeTTLSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStepupChallengeTTLSeconds, opts...).ToFunc()
 }
 
 // ByCustomersCount orders the results by customers count.

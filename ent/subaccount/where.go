@@ -110,6 +110,36 @@ func RequireIDNumber(v bool) predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldEQ(FieldRequireIDNumber, v))
 }
 
+// EnrollmentRequiresVerification applies equality check predicate on the "enrollment_requires_verification" field. It's identical to EnrollmentRequiresVerificationEQ.
+func EnrollmentRequiresVerification(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldEnrollmentRequiresVerification, v))
+}
+
+// StepupRiskThreshold applies equality check predicate on the "stepup_risk_threshold" field. It's identical to StepupRiskThresholdEQ.
+func StepupRiskThreshold(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupRiskThreshold, v))
+}
+
+// StepupOnFraudWarning applies equality check predicate on the "stepup_on_fraud_warning" field. It's identical to StepupOnFraudWarningEQ.
+func StepupOnFraudWarning(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupOnFraudWarning, v))
+}
+
+// StepupFallback applies equality check predicate on the "stepup_fallback" field. It's identical to StepupFallbackEQ.
+func StepupFallback(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupFallback, v))
+}
+
+// StepupCancelOnFailure applies equality check predicate on the "stepup_cancel_on_failure" field. It's identical to StepupCancelOnFailureEQ.
+func StepupCancelOnFailure(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupCancelOnFailure, v))
+}
+
+// StepupChallengeTTLSeconds applies equality check predicate on the "stepup_challenge_ttl_seconds" field. It's identical to StepupChallengeTTLSecondsEQ.
+func StepupChallengeTTLSeconds(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupChallengeTTLSeconds, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldEQ(FieldCreatedAt, v))
@@ -438,6 +468,191 @@ func AllowedDocumentTypesIsNil() predicate.Subaccount {
 // AllowedDocumentTypesNotNil applies the NotNil predicate on the "allowed_document_types" field.
 func AllowedDocumentTypesNotNil() predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldNotNull(FieldAllowedDocumentTypes))
+}
+
+// EnrollmentRequiresVerificationEQ applies the EQ predicate on the "enrollment_requires_verification" field.
+func EnrollmentRequiresVerificationEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldEnrollmentRequiresVerification, v))
+}
+
+// EnrollmentRequiresVerificationNEQ applies the NEQ predicate on the "enrollment_requires_verification" field.
+func EnrollmentRequiresVerificationNEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldEnrollmentRequiresVerification, v))
+}
+
+// StepupAmountThresholdsIsNil applies the IsNil predicate on the "stepup_amount_thresholds" field.
+func StepupAmountThresholdsIsNil() predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldIsNull(FieldStepupAmountThresholds))
+}
+
+// StepupAmountThresholdsNotNil applies the NotNil predicate on the "stepup_amount_thresholds" field.
+func StepupAmountThresholdsNotNil() predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNotNull(FieldStepupAmountThresholds))
+}
+
+// StepupRiskThresholdEQ applies the EQ predicate on the "stepup_risk_threshold" field.
+func StepupRiskThresholdEQ(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupRiskThreshold, v))
+}
+
+// StepupRiskThresholdNEQ applies the NEQ predicate on the "stepup_risk_threshold" field.
+func StepupRiskThresholdNEQ(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldStepupRiskThreshold, v))
+}
+
+// StepupRiskThresholdIn applies the In predicate on the "stepup_risk_threshold" field.
+func StepupRiskThresholdIn(vs ...int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldIn(FieldStepupRiskThreshold, vs...))
+}
+
+// StepupRiskThresholdNotIn applies the NotIn predicate on the "stepup_risk_threshold" field.
+func StepupRiskThresholdNotIn(vs ...int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNotIn(FieldStepupRiskThreshold, vs...))
+}
+
+// StepupRiskThresholdGT applies the GT predicate on the "stepup_risk_threshold" field.
+func StepupRiskThresholdGT(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGT(FieldStepupRiskThreshold, v))
+}
+
+// StepupRiskThresholdGTE applies the GTE predicate on the "stepup_risk_threshold" field.
+func StepupRiskThresholdGTE(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGTE(FieldStepupRiskThreshold, v))
+}
+
+// StepupRiskThresholdLT applies the LT predicate on the "stepup_risk_threshold" field.
+func StepupRiskThresholdLT(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLT(FieldStepupRiskThreshold, v))
+}
+
+// StepupRiskThresholdLTE applies the LTE predicate on the "stepup_risk_threshold" field.
+func StepupRiskThresholdLTE(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLTE(FieldStepupRiskThreshold, v))
+}
+
+// StepupOnFraudWarningEQ applies the EQ predicate on the "stepup_on_fraud_warning" field.
+func StepupOnFraudWarningEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupOnFraudWarning, v))
+}
+
+// StepupOnFraudWarningNEQ applies the NEQ predicate on the "stepup_on_fraud_warning" field.
+func StepupOnFraudWarningNEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldStepupOnFraudWarning, v))
+}
+
+// StepupFallbackEQ applies the EQ predicate on the "stepup_fallback" field.
+func StepupFallbackEQ(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupFallback, v))
+}
+
+// StepupFallbackNEQ applies the NEQ predicate on the "stepup_fallback" field.
+func StepupFallbackNEQ(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldStepupFallback, v))
+}
+
+// StepupFallbackIn applies the In predicate on the "stepup_fallback" field.
+func StepupFallbackIn(vs ...string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldIn(FieldStepupFallback, vs...))
+}
+
+// StepupFallbackNotIn applies the NotIn predicate on the "stepup_fallback" field.
+func StepupFallbackNotIn(vs ...string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNotIn(FieldStepupFallback, vs...))
+}
+
+// StepupFallbackGT applies the GT predicate on the "stepup_fallback" field.
+func StepupFallbackGT(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGT(FieldStepupFallback, v))
+}
+
+// StepupFallbackGTE applies the GTE predicate on the "stepup_fallback" field.
+func StepupFallbackGTE(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGTE(FieldStepupFallback, v))
+}
+
+// StepupFallbackLT applies the LT predicate on the "stepup_fallback" field.
+func StepupFallbackLT(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLT(FieldStepupFallback, v))
+}
+
+// StepupFallbackLTE applies the LTE predicate on the "stepup_fallback" field.
+func StepupFallbackLTE(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLTE(FieldStepupFallback, v))
+}
+
+// StepupFallbackContains applies the Contains predicate on the "stepup_fallback" field.
+func StepupFallbackContains(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldContains(FieldStepupFallback, v))
+}
+
+// StepupFallbackHasPrefix applies the HasPrefix predicate on the "stepup_fallback" field.
+func StepupFallbackHasPrefix(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldHasPrefix(FieldStepupFallback, v))
+}
+
+// StepupFallbackHasSuffix applies the HasSuffix predicate on the "stepup_fallback" field.
+func StepupFallbackHasSuffix(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldHasSuffix(FieldStepupFallback, v))
+}
+
+// StepupFallbackEqualFold applies the EqualFold predicate on the "stepup_fallback" field.
+func StepupFallbackEqualFold(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEqualFold(FieldStepupFallback, v))
+}
+
+// StepupFallbackContainsFold applies the ContainsFold predicate on the "stepup_fallback" field.
+func StepupFallbackContainsFold(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldContainsFold(FieldStepupFallback, v))
+}
+
+// StepupCancelOnFailureEQ applies the EQ predicate on the "stepup_cancel_on_failure" field.
+func StepupCancelOnFailureEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupCancelOnFailure, v))
+}
+
+// StepupCancelOnFailureNEQ applies the NEQ predicate on the "stepup_cancel_on_failure" field.
+func StepupCancelOnFailureNEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldStepupCancelOnFailure, v))
+}
+
+// StepupChallengeTTLSecondsEQ applies the EQ predicate on the "stepup_challenge_ttl_seconds" field.
+func StepupChallengeTTLSecondsEQ(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldStepupChallengeTTLSeconds, v))
+}
+
+// StepupChallengeTTLSecondsNEQ applies the NEQ predicate on the "stepup_challenge_ttl_seconds" field.
+func StepupChallengeTTLSecondsNEQ(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldStepupChallengeTTLSeconds, v))
+}
+
+// StepupChallengeTTLSecondsIn applies the In predicate on the "stepup_challenge_ttl_seconds" field.
+func StepupChallengeTTLSecondsIn(vs ...int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldIn(FieldStepupChallengeTTLSeconds, vs...))
+}
+
+// StepupChallengeTTLSecondsNotIn applies the NotIn predicate on the "stepup_challenge_ttl_seconds" field.
+func StepupChallengeTTLSecondsNotIn(vs ...int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNotIn(FieldStepupChallengeTTLSeconds, vs...))
+}
+
+// StepupChallengeTTLSecondsGT applies the GT predicate on the "stepup_challenge_ttl_seconds" field.
+func StepupChallengeTTLSecondsGT(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGT(FieldStepupChallengeTTLSeconds, v))
+}
+
+// StepupChallengeTTLSecondsGTE applies the GTE predicate on the "stepup_challenge_ttl_seconds" field.
+func StepupChallengeTTLSecondsGTE(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGTE(FieldStepupChallengeTTLSeconds, v))
+}
+
+// StepupChallengeTTLSecondsLT applies the LT predicate on the "stepup_challenge_ttl_seconds" field.
+func StepupChallengeTTLSecondsLT(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLT(FieldStepupChallengeTTLSeconds, v))
+}
+
+// StepupChallengeTTLSecondsLTE applies the LTE predicate on the "stepup_challenge_ttl_seconds" field.
+func StepupChallengeTTLSecondsLTE(v int) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLTE(FieldStepupChallengeTTLSeconds, v))
 }
 
 // HasCustomers applies the HasEdge predicate on the "customers" edge.

@@ -1191,6 +1191,1018 @@ func (x *SimulateVerificationOutcomeResponse) GetEventId() string {
 	return ""
 }
 
+type BeginEnrollmentRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// Shown by the authenticator; default the customer's external id.
+	DisplayName   string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginEnrollmentRequest) Reset() {
+	*x = BeginEnrollmentRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginEnrollmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginEnrollmentRequest) ProtoMessage() {}
+
+func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginEnrollmentRequest.ProtoReflect.Descriptor instead.
+func (*BeginEnrollmentRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *BeginEnrollmentRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *BeginEnrollmentRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+type BeginEnrollmentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Pass back to FinishEnrollment.
+	ChallengeId string `protobuf:"bytes,1,opt,name=challenge_id,json=challengeId,proto3" json:"challenge_id,omitempty"`
+	// PublicKeyCredentialCreationOptions as WebAuthn JSON ({"publicKey": {...}}).
+	OptionsJson   string                 `protobuf:"bytes,2,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginEnrollmentResponse) Reset() {
+	*x = BeginEnrollmentResponse{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginEnrollmentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginEnrollmentResponse) ProtoMessage() {}
+
+func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginEnrollmentResponse.ProtoReflect.Descriptor instead.
+func (*BeginEnrollmentResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *BeginEnrollmentResponse) GetChallengeId() string {
+	if x != nil {
+		return x.ChallengeId
+	}
+	return ""
+}
+
+func (x *BeginEnrollmentResponse) GetOptionsJson() string {
+	if x != nil {
+		return x.OptionsJson
+	}
+	return ""
+}
+
+func (x *BeginEnrollmentResponse) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+type FinishEnrollmentRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId  string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	ChallengeId string                 `protobuf:"bytes,2,opt,name=challenge_id,json=challengeId,proto3" json:"challenge_id,omitempty"`
+	// The authenticator's response: PublicKeyCredential.toJSON() (a registration response).
+	CredentialJson string `protobuf:"bytes,3,opt,name=credential_json,json=credentialJson,proto3" json:"credential_json,omitempty"`
+	// A label for the customer, e.g. "iPhone".
+	Name          string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FinishEnrollmentRequest) Reset() {
+	*x = FinishEnrollmentRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FinishEnrollmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FinishEnrollmentRequest) ProtoMessage() {}
+
+func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FinishEnrollmentRequest.ProtoReflect.Descriptor instead.
+func (*FinishEnrollmentRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *FinishEnrollmentRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *FinishEnrollmentRequest) GetChallengeId() string {
+	if x != nil {
+		return x.ChallengeId
+	}
+	return ""
+}
+
+func (x *FinishEnrollmentRequest) GetCredentialJson() string {
+	if x != nil {
+		return x.CredentialJson
+	}
+	return ""
+}
+
+func (x *FinishEnrollmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Credential is an enrolled passkey. The public key is never returned.
+type Credential struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned, prefixed "wac_".
+	Id         string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	CustomerId string `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// The authenticator's credential id, base64url.
+	CredentialId string `protobuf:"bytes,3,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	Name         string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	// The authenticator model (AAGUID), as a UUID.
+	Aaguid          string   `protobuf:"bytes,5,opt,name=aaguid,proto3" json:"aaguid,omitempty"`
+	AttestationType string   `protobuf:"bytes,6,opt,name=attestation_type,json=attestationType,proto3" json:"attestation_type,omitempty"`
+	Transports      []string `protobuf:"bytes,7,rep,name=transports,proto3" json:"transports,omitempty"`
+	SignCount       int64    `protobuf:"varint,8,opt,name=sign_count,json=signCount,proto3" json:"sign_count,omitempty"`
+	// The signature counter went backwards once: the authenticator may have been cloned.
+	CloneWarning   bool                   `protobuf:"varint,9,opt,name=clone_warning,json=cloneWarning,proto3" json:"clone_warning,omitempty"`
+	BackupEligible bool                   `protobuf:"varint,10,opt,name=backup_eligible,json=backupEligible,proto3" json:"backup_eligible,omitempty"`
+	CreatedAt      *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	LastUsedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=last_used_at,json=lastUsedAt,proto3" json:"last_used_at,omitempty"`
+	RevokedAt      *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Credential) Reset() {
+	*x = Credential{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Credential) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Credential) ProtoMessage() {}
+
+func (x *Credential) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Credential.ProtoReflect.Descriptor instead.
+func (*Credential) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Credential) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Credential) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *Credential) GetCredentialId() string {
+	if x != nil {
+		return x.CredentialId
+	}
+	return ""
+}
+
+func (x *Credential) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Credential) GetAaguid() string {
+	if x != nil {
+		return x.Aaguid
+	}
+	return ""
+}
+
+func (x *Credential) GetAttestationType() string {
+	if x != nil {
+		return x.AttestationType
+	}
+	return ""
+}
+
+func (x *Credential) GetTransports() []string {
+	if x != nil {
+		return x.Transports
+	}
+	return nil
+}
+
+func (x *Credential) GetSignCount() int64 {
+	if x != nil {
+		return x.SignCount
+	}
+	return 0
+}
+
+func (x *Credential) GetCloneWarning() bool {
+	if x != nil {
+		return x.CloneWarning
+	}
+	return false
+}
+
+func (x *Credential) GetBackupEligible() bool {
+	if x != nil {
+		return x.BackupEligible
+	}
+	return false
+}
+
+func (x *Credential) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Credential) GetLastUsedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastUsedAt
+	}
+	return nil
+}
+
+func (x *Credential) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+type ListCredentialsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId    string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCredentialsRequest) Reset() {
+	*x = ListCredentialsRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCredentialsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCredentialsRequest) ProtoMessage() {}
+
+func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCredentialsRequest.ProtoReflect.Descriptor instead.
+func (*ListCredentialsRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListCredentialsRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+type ListCredentialsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Credentials   []*Credential          `protobuf:"bytes,1,rep,name=credentials,proto3" json:"credentials,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCredentialsResponse) Reset() {
+	*x = ListCredentialsResponse{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCredentialsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCredentialsResponse) ProtoMessage() {}
+
+func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCredentialsResponse.ProtoReflect.Descriptor instead.
+func (*ListCredentialsResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListCredentialsResponse) GetCredentials() []*Credential {
+	if x != nil {
+		return x.Credentials
+	}
+	return nil
+}
+
+type RevokeCredentialRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// The credential's "wac_" id.
+	Id            string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeCredentialRequest) Reset() {
+	*x = RevokeCredentialRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeCredentialRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeCredentialRequest) ProtoMessage() {}
+
+func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeCredentialRequest.ProtoReflect.Descriptor instead.
+func (*RevokeCredentialRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *RevokeCredentialRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *RevokeCredentialRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type EvaluatePaymentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The PaymentIntent ("pi_...").
+	PaymentIntentId string `protobuf:"bytes,1,opt,name=payment_intent_id,json=paymentIntentId,proto3" json:"payment_intent_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *EvaluatePaymentRequest) Reset() {
+	*x = EvaluatePaymentRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EvaluatePaymentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EvaluatePaymentRequest) ProtoMessage() {}
+
+func (x *EvaluatePaymentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EvaluatePaymentRequest.ProtoReflect.Descriptor instead.
+func (*EvaluatePaymentRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *EvaluatePaymentRequest) GetPaymentIntentId() string {
+	if x != nil {
+		return x.PaymentIntentId
+	}
+	return ""
+}
+
+// PaymentStepUp is idgate's decision and result for one PaymentIntent.
+type PaymentStepUp struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	PaymentIntentId string                 `protobuf:"bytes,1,opt,name=payment_intent_id,json=paymentIntentId,proto3" json:"payment_intent_id,omitempty"`
+	CustomerId      string                 `protobuf:"bytes,2,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	SubaccountId    string                 `protobuf:"bytes,3,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
+	Amount          int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	Currency        string                 `protobuf:"bytes,5,opt,name=currency,proto3" json:"currency,omitempty"`
+	// The connected account paid (on_behalf_of or transfer_data.destination), if any.
+	Payee    string `protobuf:"bytes,6,opt,name=payee,proto3" json:"payee,omitempty"`
+	Required bool   `protobuf:"varint,7,opt,name=required,proto3" json:"required,omitempty"`
+	// Why a step-up is required: "payment_metadata", "amount_threshold:50000>=25000 usd",
+	// "risk_threshold:75>=50", "early_fraud_warning:issfr_...".
+	Reasons []string `protobuf:"bytes,8,rep,name=reasons,proto3" json:"reasons,omitempty"`
+	// "not_required", "required", "challenged", "passed", "failed" or "expired".
+	Status string `protobuf:"bytes,9,opt,name=status,proto3" json:"status,omitempty"`
+	// "webauthn" or "identity", once challenged.
+	Method        string                 `protobuf:"bytes,10,opt,name=method,proto3" json:"method,omitempty"`
+	CredentialId  string                 `protobuf:"bytes,11,opt,name=credential_id,json=credentialId,proto3" json:"credential_id,omitempty"`
+	ChallengeId   string                 `protobuf:"bytes,12,opt,name=challenge_id,json=challengeId,proto3" json:"challenge_id,omitempty"`
+	FailureReason string                 `protobuf:"bytes,13,opt,name=failure_reason,json=failureReason,proto3" json:"failure_reason,omitempty"`
+	DecidedAt     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=decided_at,json=decidedAt,proto3" json:"decided_at,omitempty"`
+	// When the result was written into the PaymentIntent's metadata.
+	MetadataWrittenAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=metadata_written_at,json=metadataWrittenAt,proto3" json:"metadata_written_at,omitempty"`
+	CaptureOnPass     bool                   `protobuf:"varint,16,opt,name=capture_on_pass,json=captureOnPass,proto3" json:"capture_on_pass,omitempty"`
+	CapturedAt        *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=captured_at,json=capturedAt,proto3" json:"captured_at,omitempty"`
+	CanceledAt        *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=canceled_at,json=canceledAt,proto3" json:"canceled_at,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *PaymentStepUp) Reset() {
+	*x = PaymentStepUp{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PaymentStepUp) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PaymentStepUp) ProtoMessage() {}
+
+func (x *PaymentStepUp) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PaymentStepUp.ProtoReflect.Descriptor instead.
+func (*PaymentStepUp) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *PaymentStepUp) GetPaymentIntentId() string {
+	if x != nil {
+		return x.PaymentIntentId
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetSubaccountId() string {
+	if x != nil {
+		return x.SubaccountId
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *PaymentStepUp) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetPayee() string {
+	if x != nil {
+		return x.Payee
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetRequired() bool {
+	if x != nil {
+		return x.Required
+	}
+	return false
+}
+
+func (x *PaymentStepUp) GetReasons() []string {
+	if x != nil {
+		return x.Reasons
+	}
+	return nil
+}
+
+func (x *PaymentStepUp) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetCredentialId() string {
+	if x != nil {
+		return x.CredentialId
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetChallengeId() string {
+	if x != nil {
+		return x.ChallengeId
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetFailureReason() string {
+	if x != nil {
+		return x.FailureReason
+	}
+	return ""
+}
+
+func (x *PaymentStepUp) GetDecidedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecidedAt
+	}
+	return nil
+}
+
+func (x *PaymentStepUp) GetMetadataWrittenAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MetadataWrittenAt
+	}
+	return nil
+}
+
+func (x *PaymentStepUp) GetCaptureOnPass() bool {
+	if x != nil {
+		return x.CaptureOnPass
+	}
+	return false
+}
+
+func (x *PaymentStepUp) GetCapturedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CapturedAt
+	}
+	return nil
+}
+
+func (x *PaymentStepUp) GetCanceledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CanceledAt
+	}
+	return nil
+}
+
+type BeginStepUpRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	PaymentIntentId string                 `protobuf:"bytes,1,opt,name=payment_intent_id,json=paymentIntentId,proto3" json:"payment_intent_id,omitempty"`
+	// Capture the PaymentIntent (capture_method=manual) once the step-up passed and its
+	// result is in the metadata.
+	CaptureOnPass bool `protobuf:"varint,2,opt,name=capture_on_pass,json=captureOnPass,proto3" json:"capture_on_pass,omitempty"`
+	// For the Stripe Identity fallback: where Stripe sends the payer afterwards.
+	ReturnUrl     string `protobuf:"bytes,3,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeginStepUpRequest) Reset() {
+	*x = BeginStepUpRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginStepUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginStepUpRequest) ProtoMessage() {}
+
+func (x *BeginStepUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginStepUpRequest.ProtoReflect.Descriptor instead.
+func (*BeginStepUpRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *BeginStepUpRequest) GetPaymentIntentId() string {
+	if x != nil {
+		return x.PaymentIntentId
+	}
+	return ""
+}
+
+func (x *BeginStepUpRequest) GetCaptureOnPass() bool {
+	if x != nil {
+		return x.CaptureOnPass
+	}
+	return false
+}
+
+func (x *BeginStepUpRequest) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
+}
+
+type BeginStepUpResponse struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ChallengeId string                 `protobuf:"bytes,1,opt,name=challenge_id,json=challengeId,proto3" json:"challenge_id,omitempty"`
+	// "webauthn" or "identity".
+	Method string `protobuf:"bytes,2,opt,name=method,proto3" json:"method,omitempty"`
+	// For webauthn: PublicKeyCredentialRequestOptions as WebAuthn JSON ({"publicKey": {...}}).
+	OptionsJson string                 `protobuf:"bytes,3,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	ExpiresAt   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// For identity: the Stripe Identity session to launch.
+	VerificationSession *VerificationSession `protobuf:"bytes,5,opt,name=verification_session,json=verificationSession,proto3" json:"verification_session,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *BeginStepUpResponse) Reset() {
+	*x = BeginStepUpResponse{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeginStepUpResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeginStepUpResponse) ProtoMessage() {}
+
+func (x *BeginStepUpResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeginStepUpResponse.ProtoReflect.Descriptor instead.
+func (*BeginStepUpResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *BeginStepUpResponse) GetChallengeId() string {
+	if x != nil {
+		return x.ChallengeId
+	}
+	return ""
+}
+
+func (x *BeginStepUpResponse) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *BeginStepUpResponse) GetOptionsJson() string {
+	if x != nil {
+		return x.OptionsJson
+	}
+	return ""
+}
+
+func (x *BeginStepUpResponse) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *BeginStepUpResponse) GetVerificationSession() *VerificationSession {
+	if x != nil {
+		return x.VerificationSession
+	}
+	return nil
+}
+
+type FinishStepUpRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	PaymentIntentId string                 `protobuf:"bytes,1,opt,name=payment_intent_id,json=paymentIntentId,proto3" json:"payment_intent_id,omitempty"`
+	ChallengeId     string                 `protobuf:"bytes,2,opt,name=challenge_id,json=challengeId,proto3" json:"challenge_id,omitempty"`
+	// The authenticator's response: PublicKeyCredential.toJSON() (an authentication response).
+	AssertionJson string `protobuf:"bytes,3,opt,name=assertion_json,json=assertionJson,proto3" json:"assertion_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FinishStepUpRequest) Reset() {
+	*x = FinishStepUpRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FinishStepUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FinishStepUpRequest) ProtoMessage() {}
+
+func (x *FinishStepUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FinishStepUpRequest.ProtoReflect.Descriptor instead.
+func (*FinishStepUpRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *FinishStepUpRequest) GetPaymentIntentId() string {
+	if x != nil {
+		return x.PaymentIntentId
+	}
+	return ""
+}
+
+func (x *FinishStepUpRequest) GetChallengeId() string {
+	if x != nil {
+		return x.ChallengeId
+	}
+	return ""
+}
+
+func (x *FinishStepUpRequest) GetAssertionJson() string {
+	if x != nil {
+		return x.AssertionJson
+	}
+	return ""
+}
+
+type CanCaptureRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	PaymentIntentId string                 `protobuf:"bytes,1,opt,name=payment_intent_id,json=paymentIntentId,proto3" json:"payment_intent_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *CanCaptureRequest) Reset() {
+	*x = CanCaptureRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CanCaptureRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CanCaptureRequest) ProtoMessage() {}
+
+func (x *CanCaptureRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CanCaptureRequest.ProtoReflect.Descriptor instead.
+func (*CanCaptureRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CanCaptureRequest) GetPaymentIntentId() string {
+	if x != nil {
+		return x.PaymentIntentId
+	}
+	return ""
+}
+
+type CanCaptureResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Allowed bool                   `protobuf:"varint,1,opt,name=allowed,proto3" json:"allowed,omitempty"`
+	// "stepup_not_required", "stepup_passed", "stepup_required", "stepup_pending",
+	// "stepup_failed", "stepup_expired", "result_not_yet_recorded", "payment_not_evaluated".
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Status        string `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CanCaptureResponse) Reset() {
+	*x = CanCaptureResponse{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CanCaptureResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CanCaptureResponse) ProtoMessage() {}
+
+func (x *CanCaptureResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CanCaptureResponse.ProtoReflect.Descriptor instead.
+func (*CanCaptureResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *CanCaptureResponse) GetAllowed() bool {
+	if x != nil {
+		return x.Allowed
+	}
+	return false
+}
+
+func (x *CanCaptureResponse) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CanCaptureResponse) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
 var File_idgate_v1_identity_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_identity_proto_rawDesc = "" +
@@ -1302,7 +2314,102 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\n" +
 	"error_code\x18\x03 \x01(\tR\terrorCode\"@\n" +
 	"#SimulateVerificationOutcomeResponse\x12\x19\n" +
-	"\bevent_id\x18\x01 \x01(\tR\aeventId2\x98\v\n" +
+	"\bevent_id\x18\x01 \x01(\tR\aeventId\"\\\n" +
+	"\x16BeginEnrollmentRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12!\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\"\x9a\x01\n" +
+	"\x17BeginEnrollmentResponse\x12!\n" +
+	"\fchallenge_id\x18\x01 \x01(\tR\vchallengeId\x12!\n" +
+	"\foptions_json\x18\x02 \x01(\tR\voptionsJson\x129\n" +
+	"\n" +
+	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\x9a\x01\n" +
+	"\x17FinishEnrollmentRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12!\n" +
+	"\fchallenge_id\x18\x02 \x01(\tR\vchallengeId\x12'\n" +
+	"\x0fcredential_json\x18\x03 \x01(\tR\x0ecredentialJson\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\"\xfa\x03\n" +
+	"\n" +
+	"Credential\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\vcustomer_id\x18\x02 \x01(\tR\n" +
+	"customerId\x12#\n" +
+	"\rcredential_id\x18\x03 \x01(\tR\fcredentialId\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\x12\x16\n" +
+	"\x06aaguid\x18\x05 \x01(\tR\x06aaguid\x12)\n" +
+	"\x10attestation_type\x18\x06 \x01(\tR\x0fattestationType\x12\x1e\n" +
+	"\n" +
+	"transports\x18\a \x03(\tR\n" +
+	"transports\x12\x1d\n" +
+	"\n" +
+	"sign_count\x18\b \x01(\x03R\tsignCount\x12#\n" +
+	"\rclone_warning\x18\t \x01(\bR\fcloneWarning\x12'\n" +
+	"\x0fbackup_eligible\x18\n" +
+	" \x01(\bR\x0ebackupEligible\x129\n" +
+	"\n" +
+	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n" +
+	"\flast_used_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"lastUsedAt\x129\n" +
+	"\n" +
+	"revoked_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"9\n" +
+	"\x16ListCredentialsRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\"R\n" +
+	"\x17ListCredentialsResponse\x127\n" +
+	"\vcredentials\x18\x01 \x03(\v2\x15.idgate.v1.CredentialR\vcredentials\"J\n" +
+	"\x17RevokeCredentialRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\"D\n" +
+	"\x16EvaluatePaymentRequest\x12*\n" +
+	"\x11payment_intent_id\x18\x01 \x01(\tR\x0fpaymentIntentId\"\xc9\x05\n" +
+	"\rPaymentStepUp\x12*\n" +
+	"\x11payment_intent_id\x18\x01 \x01(\tR\x0fpaymentIntentId\x12\x1f\n" +
+	"\vcustomer_id\x18\x02 \x01(\tR\n" +
+	"customerId\x12#\n" +
+	"\rsubaccount_id\x18\x03 \x01(\tR\fsubaccountId\x12\x16\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x1a\n" +
+	"\bcurrency\x18\x05 \x01(\tR\bcurrency\x12\x14\n" +
+	"\x05payee\x18\x06 \x01(\tR\x05payee\x12\x1a\n" +
+	"\brequired\x18\a \x01(\bR\brequired\x12\x18\n" +
+	"\areasons\x18\b \x03(\tR\areasons\x12\x16\n" +
+	"\x06status\x18\t \x01(\tR\x06status\x12\x16\n" +
+	"\x06method\x18\n" +
+	" \x01(\tR\x06method\x12#\n" +
+	"\rcredential_id\x18\v \x01(\tR\fcredentialId\x12!\n" +
+	"\fchallenge_id\x18\f \x01(\tR\vchallengeId\x12%\n" +
+	"\x0efailure_reason\x18\r \x01(\tR\rfailureReason\x129\n" +
+	"\n" +
+	"decided_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\x12J\n" +
+	"\x13metadata_written_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x11metadataWrittenAt\x12&\n" +
+	"\x0fcapture_on_pass\x18\x10 \x01(\bR\rcaptureOnPass\x12;\n" +
+	"\vcaptured_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"capturedAt\x12;\n" +
+	"\vcanceled_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"canceledAt\"\x87\x01\n" +
+	"\x12BeginStepUpRequest\x12*\n" +
+	"\x11payment_intent_id\x18\x01 \x01(\tR\x0fpaymentIntentId\x12&\n" +
+	"\x0fcapture_on_pass\x18\x02 \x01(\bR\rcaptureOnPass\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\x03 \x01(\tR\treturnUrl\"\x81\x02\n" +
+	"\x13BeginStepUpResponse\x12!\n" +
+	"\fchallenge_id\x18\x01 \x01(\tR\vchallengeId\x12\x16\n" +
+	"\x06method\x18\x02 \x01(\tR\x06method\x12!\n" +
+	"\foptions_json\x18\x03 \x01(\tR\voptionsJson\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12Q\n" +
+	"\x14verification_session\x18\x05 \x01(\v2\x1e.idgate.v1.VerificationSessionR\x13verificationSession\"\x8b\x01\n" +
+	"\x13FinishStepUpRequest\x12*\n" +
+	"\x11payment_intent_id\x18\x01 \x01(\tR\x0fpaymentIntentId\x12!\n" +
+	"\fchallenge_id\x18\x02 \x01(\tR\vchallengeId\x12%\n" +
+	"\x0eassertion_json\x18\x03 \x01(\tR\rassertionJson\"?\n" +
+	"\x11CanCaptureRequest\x12*\n" +
+	"\x11payment_intent_id\x18\x01 \x01(\tR\x0fpaymentIntentId\"^\n" +
+	"\x12CanCaptureResponse\x12\x18\n" +
+	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status2\xfe\x13\n" +
 	"\x0fIdentityService\x12a\n" +
 	"\x0eCreateCustomer\x12 .idgate.v1.CreateCustomerRequest\x1a\x13.idgate.v1.Customer\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/customers\x12t\n" +
 	"\vGetCustomer\x12\x1d.idgate.v1.GetCustomerRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+Z\x15\x12\x13/api/customers/{id}\x12\x12/v1/customers/{id}\x12\xda\x01\n" +
@@ -1313,7 +2420,16 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x13RequireVerification\x12%.idgate.v1.RequireVerificationRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/customers/{id}:requireVerification\x12t\n" +
 	"\x11RefreshFromStripe\x12#.idgate.v1.RefreshFromStripeRequest\x1a\x13.idgate.v1.Customer\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/customers/{id}:refresh\x12}\n" +
 	"\x16RedactCustomerIdentity\x12(.idgate.v1.RedactCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/customers/{id}:redact\x12\xb8\x01\n" +
-	"\x1bSimulateVerificationOutcome\x12-.idgate.v1.SimulateVerificationOutcomeRequest\x1a..idgate.v1.SimulateVerificationOutcomeResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/verification-sessions/{session_id}:simulateB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
+	"\x1bSimulateVerificationOutcome\x12-.idgate.v1.SimulateVerificationOutcomeRequest\x1a..idgate.v1.SimulateVerificationOutcomeResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/verification-sessions/{session_id}:simulate\x12\x9c\x01\n" +
+	"\x0fBeginEnrollment\x12!.idgate.v1.BeginEnrollmentRequest\x1a\".idgate.v1.BeginEnrollmentResponse\"B\x82\xd3\xe4\x93\x02<:\x01*\"7/v1/customers/{customer_id}/credentials:beginEnrollment\x12\x92\x01\n" +
+	"\x10FinishEnrollment\x12\".idgate.v1.FinishEnrollmentRequest\x1a\x15.idgate.v1.Credential\"C\x82\xd3\xe4\x93\x02=:\x01*\"8/v1/customers/{customer_id}/credentials:finishEnrollment\x12\x89\x01\n" +
+	"\x0fListCredentials\x12!.idgate.v1.ListCredentialsRequest\x1a\".idgate.v1.ListCredentialsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/customers/{customer_id}/credentials\x12\x8d\x01\n" +
+	"\x10RevokeCredential\x12\".idgate.v1.RevokeCredentialRequest\x1a\x15.idgate.v1.Credential\">\x82\xd3\xe4\x93\x028:\x01*\"3/v1/customers/{customer_id}/credentials/{id}:revoke\x12\x84\x01\n" +
+	"\x0fEvaluatePayment\x12!.idgate.v1.EvaluatePaymentRequest\x1a\x18.idgate.v1.PaymentStepUp\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/payments/{payment_intent_id}:evaluate\x12\x86\x01\n" +
+	"\vBeginStepUp\x12\x1d.idgate.v1.BeginStepUpRequest\x1a\x1e.idgate.v1.BeginStepUpResponse\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/payments/{payment_intent_id}/stepup:begin\x12\x83\x01\n" +
+	"\fFinishStepUp\x12\x1e.idgate.v1.FinishStepUpRequest\x1a\x18.idgate.v1.PaymentStepUp\"9\x82\xd3\xe4\x93\x023:\x01*\"./v1/payments/{payment_intent_id}/stepup:finish\x12~\n" +
+	"\n" +
+	"CanCapture\x12\x1c.idgate.v1.CanCaptureRequest\x1a\x1d.idgate.v1.CanCaptureResponse\"3\x82\xd3\xe4\x93\x02-\x12+/v1/payments/{payment_intent_id}/capturableB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
 	file_idgate_v1_identity_proto_rawDescOnce sync.Once
@@ -1327,7 +2443,7 @@ func file_idgate_v1_identity_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_identity_proto_rawDescData
 }
 
-var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_idgate_v1_identity_proto_goTypes = []any{
 	(*Customer)(nil),                            // 0: idgate.v1.Customer
 	(*Address)(nil),                             // 1: idgate.v1.Address
@@ -1344,41 +2460,82 @@ var file_idgate_v1_identity_proto_goTypes = []any{
 	(*RedactCustomerIdentityRequest)(nil),       // 12: idgate.v1.RedactCustomerIdentityRequest
 	(*SimulateVerificationOutcomeRequest)(nil),  // 13: idgate.v1.SimulateVerificationOutcomeRequest
 	(*SimulateVerificationOutcomeResponse)(nil), // 14: idgate.v1.SimulateVerificationOutcomeResponse
-	(*timestamppb.Timestamp)(nil),               // 15: google.protobuf.Timestamp
+	(*BeginEnrollmentRequest)(nil),              // 15: idgate.v1.BeginEnrollmentRequest
+	(*BeginEnrollmentResponse)(nil),             // 16: idgate.v1.BeginEnrollmentResponse
+	(*FinishEnrollmentRequest)(nil),             // 17: idgate.v1.FinishEnrollmentRequest
+	(*Credential)(nil),                          // 18: idgate.v1.Credential
+	(*ListCredentialsRequest)(nil),              // 19: idgate.v1.ListCredentialsRequest
+	(*ListCredentialsResponse)(nil),             // 20: idgate.v1.ListCredentialsResponse
+	(*RevokeCredentialRequest)(nil),             // 21: idgate.v1.RevokeCredentialRequest
+	(*EvaluatePaymentRequest)(nil),              // 22: idgate.v1.EvaluatePaymentRequest
+	(*PaymentStepUp)(nil),                       // 23: idgate.v1.PaymentStepUp
+	(*BeginStepUpRequest)(nil),                  // 24: idgate.v1.BeginStepUpRequest
+	(*BeginStepUpResponse)(nil),                 // 25: idgate.v1.BeginStepUpResponse
+	(*FinishStepUpRequest)(nil),                 // 26: idgate.v1.FinishStepUpRequest
+	(*CanCaptureRequest)(nil),                   // 27: idgate.v1.CanCaptureRequest
+	(*CanCaptureResponse)(nil),                  // 28: idgate.v1.CanCaptureResponse
+	(*timestamppb.Timestamp)(nil),               // 29: google.protobuf.Timestamp
 }
 var file_idgate_v1_identity_proto_depIdxs = []int32{
-	15, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	15, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
-	15, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
-	15, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
+	29, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	29, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	29, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
+	29, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: idgate.v1.Customer.identity_address:type_name -> idgate.v1.Address
-	15, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
-	15, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
-	2,  // 7: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
-	3,  // 8: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
-	4,  // 9: idgate.v1.IdentityService.CreateVerificationSession:input_type -> idgate.v1.CreateVerificationSessionRequest
-	6,  // 10: idgate.v1.IdentityService.CheckAccess:input_type -> idgate.v1.CheckAccessRequest
-	8,  // 11: idgate.v1.IdentityService.ClearRequirement:input_type -> idgate.v1.ClearRequirementRequest
-	9,  // 12: idgate.v1.IdentityService.ManualVerify:input_type -> idgate.v1.ManualVerifyRequest
-	10, // 13: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
-	11, // 14: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
-	12, // 15: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
-	13, // 16: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
-	0,  // 17: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
-	0,  // 18: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
-	5,  // 19: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
-	7,  // 20: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
-	0,  // 21: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
-	0,  // 22: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
-	0,  // 23: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
-	0,  // 24: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
-	0,  // 25: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
-	14, // 26: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
-	17, // [17:27] is the sub-list for method output_type
-	7,  // [7:17] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	29, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
+	29, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
+	29, // 7: idgate.v1.BeginEnrollmentResponse.expires_at:type_name -> google.protobuf.Timestamp
+	29, // 8: idgate.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	29, // 9: idgate.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	29, // 10: idgate.v1.Credential.revoked_at:type_name -> google.protobuf.Timestamp
+	18, // 11: idgate.v1.ListCredentialsResponse.credentials:type_name -> idgate.v1.Credential
+	29, // 12: idgate.v1.PaymentStepUp.decided_at:type_name -> google.protobuf.Timestamp
+	29, // 13: idgate.v1.PaymentStepUp.metadata_written_at:type_name -> google.protobuf.Timestamp
+	29, // 14: idgate.v1.PaymentStepUp.captured_at:type_name -> google.protobuf.Timestamp
+	29, // 15: idgate.v1.PaymentStepUp.canceled_at:type_name -> google.protobuf.Timestamp
+	29, // 16: idgate.v1.BeginStepUpResponse.expires_at:type_name -> google.protobuf.Timestamp
+	5,  // 17: idgate.v1.BeginStepUpResponse.verification_session:type_name -> idgate.v1.VerificationSession
+	2,  // 18: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
+	3,  // 19: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
+	4,  // 20: idgate.v1.IdentityService.CreateVerificationSession:input_type -> idgate.v1.CreateVerificationSessionRequest
+	6,  // 21: idgate.v1.IdentityService.CheckAccess:input_type -> idgate.v1.CheckAccessRequest
+	8,  // 22: idgate.v1.IdentityService.ClearRequirement:input_type -> idgate.v1.ClearRequirementRequest
+	9,  // 23: idgate.v1.IdentityService.ManualVerify:input_type -> idgate.v1.ManualVerifyRequest
+	10, // 24: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
+	11, // 25: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
+	12, // 26: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
+	13, // 27: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
+	15, // 28: idgate.v1.IdentityService.BeginEnrollment:input_type -> idgate.v1.BeginEnrollmentRequest
+	17, // 29: idgate.v1.IdentityService.FinishEnrollment:input_type -> idgate.v1.FinishEnrollmentRequest
+	19, // 30: idgate.v1.IdentityService.ListCredentials:input_type -> idgate.v1.ListCredentialsRequest
+	21, // 31: idgate.v1.IdentityService.RevokeCredential:input_type -> idgate.v1.RevokeCredentialRequest
+	22, // 32: idgate.v1.IdentityService.EvaluatePayment:input_type -> idgate.v1.EvaluatePaymentRequest
+	24, // 33: idgate.v1.IdentityService.BeginStepUp:input_type -> idgate.v1.BeginStepUpRequest
+	26, // 34: idgate.v1.IdentityService.FinishStepUp:input_type -> idgate.v1.FinishStepUpRequest
+	27, // 35: idgate.v1.IdentityService.CanCapture:input_type -> idgate.v1.CanCaptureRequest
+	0,  // 36: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
+	0,  // 37: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
+	5,  // 38: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
+	7,  // 39: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
+	0,  // 40: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
+	0,  // 41: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
+	0,  // 42: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
+	0,  // 43: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
+	0,  // 44: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
+	14, // 45: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
+	16, // 46: idgate.v1.IdentityService.BeginEnrollment:output_type -> idgate.v1.BeginEnrollmentResponse
+	18, // 47: idgate.v1.IdentityService.FinishEnrollment:output_type -> idgate.v1.Credential
+	20, // 48: idgate.v1.IdentityService.ListCredentials:output_type -> idgate.v1.ListCredentialsResponse
+	18, // 49: idgate.v1.IdentityService.RevokeCredential:output_type -> idgate.v1.Credential
+	23, // 50: idgate.v1.IdentityService.EvaluatePayment:output_type -> idgate.v1.PaymentStepUp
+	25, // 51: idgate.v1.IdentityService.BeginStepUp:output_type -> idgate.v1.BeginStepUpResponse
+	23, // 52: idgate.v1.IdentityService.FinishStepUp:output_type -> idgate.v1.PaymentStepUp
+	28, // 53: idgate.v1.IdentityService.CanCapture:output_type -> idgate.v1.CanCaptureResponse
+	36, // [36:54] is the sub-list for method output_type
+	18, // [18:36] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_identity_proto_init() }
@@ -1394,7 +2551,7 @@ func file_idgate_v1_identity_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_identity_proto_rawDesc), len(file_idgate_v1_identity_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

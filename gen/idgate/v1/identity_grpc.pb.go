@@ -29,6 +29,14 @@ const (
 	IdentityService_RefreshFromStripe_FullMethodName           = "/idgate.v1.IdentityService/RefreshFromStripe"
 	IdentityService_RedactCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RedactCustomerIdentity"
 	IdentityService_SimulateVerificationOutcome_FullMethodName = "/idgate.v1.IdentityService/SimulateVerificationOutcome"
+	IdentityService_BeginEnrollment_FullMethodName             = "/idgate.v1.IdentityService/BeginEnrollment"
+	IdentityService_FinishEnrollment_FullMethodName            = "/idgate.v1.IdentityService/FinishEnrollment"
+	IdentityService_ListCredentials_FullMethodName             = "/idgate.v1.IdentityService/ListCredentials"
+	IdentityService_RevokeCredential_FullMethodName            = "/idgate.v1.IdentityService/RevokeCredential"
+	IdentityService_EvaluatePayment_FullMethodName             = "/idgate.v1.IdentityService/EvaluatePayment"
+	IdentityService_BeginStepUp_FullMethodName                 = "/idgate.v1.IdentityService/BeginStepUp"
+	IdentityService_FinishStepUp_FullMethodName                = "/idgate.v1.IdentityService/FinishStepUp"
+	IdentityService_CanCapture_FullMethodName                  = "/idgate.v1.IdentityService/CanCapture"
 )
 
 // IdentityServiceClient is the client API for IdentityService service.
@@ -67,6 +75,29 @@ type IdentityServiceClient interface {
 	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
 	// outcome, signs it with the webhook secret and feeds it through the webhook path.
 	SimulateVerificationOutcome(ctx context.Context, in *SimulateVerificationOutcomeRequest, opts ...grpc.CallOption) (*SimulateVerificationOutcomeResponse, error)
+	// BeginEnrollment starts registering a passkey (WebAuthn credential) for the customer's
+	// payment step-ups. The options go to navigator.credentials.create, Android's Credential
+	// Manager or iOS's ASAuthorization as they are.
+	BeginEnrollment(ctx context.Context, in *BeginEnrollmentRequest, opts ...grpc.CallOption) (*BeginEnrollmentResponse, error)
+	// FinishEnrollment verifies the authenticator's attestation and stores the credential.
+	FinishEnrollment(ctx context.Context, in *FinishEnrollmentRequest, opts ...grpc.CallOption) (*Credential, error)
+	// ListCredentials lists the customer's passkeys, revoked ones included.
+	ListCredentials(ctx context.Context, in *ListCredentialsRequest, opts ...grpc.CallOption) (*ListCredentialsResponse, error)
+	// RevokeCredential stops a passkey from passing step-ups.
+	RevokeCredential(ctx context.Context, in *RevokeCredentialRequest, opts ...grpc.CallOption) (*Credential, error)
+	// EvaluatePayment reads the PaymentIntent from Stripe and decides, by the subaccount's
+	// policy, whether it needs a step-up. payment_intent.created and .requires_action
+	// webhooks do the same.
+	EvaluatePayment(ctx context.Context, in *EvaluatePaymentRequest, opts ...grpc.CallOption) (*PaymentStepUp, error)
+	// BeginStepUp starts the payer's challenge for a PaymentIntent: WebAuthn request options
+	// whose challenge is bound to this payment, or, without a passkey, a Stripe Identity
+	// selfie session when the policy allows it.
+	BeginStepUp(ctx context.Context, in *BeginStepUpRequest, opts ...grpc.CallOption) (*BeginStepUpResponse, error)
+	// FinishStepUp verifies the payer's assertion. On pass the result is written into the
+	// PaymentIntent's metadata, then the PaymentIntent is captured if capture_on_pass was set.
+	FinishStepUp(ctx context.Context, in *FinishStepUpRequest, opts ...grpc.CallOption) (*PaymentStepUp, error)
+	// CanCapture answers, from the database alone, whether the PaymentIntent may be captured.
+	CanCapture(ctx context.Context, in *CanCaptureRequest, opts ...grpc.CallOption) (*CanCaptureResponse, error)
 }
 
 type identityServiceClient struct {
@@ -177,6 +208,86 @@ func (c *identityServiceClient) SimulateVerificationOutcome(ctx context.Context,
 	return out, nil
 }
 
+func (c *identityServiceClient) BeginEnrollment(ctx context.Context, in *BeginEnrollmentRequest, opts ...grpc.CallOption) (*BeginEnrollmentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BeginEnrollmentResponse)
+	err := c.cc.Invoke(ctx, IdentityService_BeginEnrollment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) FinishEnrollment(ctx context.Context, in *FinishEnrollmentRequest, opts ...grpc.CallOption) (*Credential, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Credential)
+	err := c.cc.Invoke(ctx, IdentityService_FinishEnrollment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) ListCredentials(ctx context.Context, in *ListCredentialsRequest, opts ...grpc.CallOption) (*ListCredentialsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCredentialsResponse)
+	err := c.cc.Invoke(ctx, IdentityService_ListCredentials_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) RevokeCredential(ctx context.Context, in *RevokeCredentialRequest, opts ...grpc.CallOption) (*Credential, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Credential)
+	err := c.cc.Invoke(ctx, IdentityService_RevokeCredential_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) EvaluatePayment(ctx context.Context, in *EvaluatePaymentRequest, opts ...grpc.CallOption) (*PaymentStepUp, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PaymentStepUp)
+	err := c.cc.Invoke(ctx, IdentityService_EvaluatePayment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) BeginStepUp(ctx context.Context, in *BeginStepUpRequest, opts ...grpc.CallOption) (*BeginStepUpResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BeginStepUpResponse)
+	err := c.cc.Invoke(ctx, IdentityService_BeginStepUp_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) FinishStepUp(ctx context.Context, in *FinishStepUpRequest, opts ...grpc.CallOption) (*PaymentStepUp, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PaymentStepUp)
+	err := c.cc.Invoke(ctx, IdentityService_FinishStepUp_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) CanCapture(ctx context.Context, in *CanCaptureRequest, opts ...grpc.CallOption) (*CanCaptureResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CanCaptureResponse)
+	err := c.cc.Invoke(ctx, IdentityService_CanCapture_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IdentityServiceServer is the server API for IdentityService service.
 // All implementations must embed UnimplementedIdentityServiceServer
 // for forward compatibility.
@@ -213,6 +324,29 @@ type IdentityServiceServer interface {
 	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
 	// outcome, signs it with the webhook secret and feeds it through the webhook path.
 	SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error)
+	// BeginEnrollment starts registering a passkey (WebAuthn credential) for the customer's
+	// payment step-ups. The options go to navigator.credentials.create, Android's Credential
+	// Manager or iOS's ASAuthorization as they are.
+	BeginEnrollment(context.Context, *BeginEnrollmentRequest) (*BeginEnrollmentResponse, error)
+	// FinishEnrollment verifies the authenticator's attestation and stores the credential.
+	FinishEnrollment(context.Context, *FinishEnrollmentRequest) (*Credential, error)
+	// ListCredentials lists the customer's passkeys, revoked ones included.
+	ListCredentials(context.Context, *ListCredentialsRequest) (*ListCredentialsResponse, error)
+	// RevokeCredential stops a passkey from passing step-ups.
+	RevokeCredential(context.Context, *RevokeCredentialRequest) (*Credential, error)
+	// EvaluatePayment reads the PaymentIntent from Stripe and decides, by the subaccount's
+	// policy, whether it needs a step-up. payment_intent.created and .requires_action
+	// webhooks do the same.
+	EvaluatePayment(context.Context, *EvaluatePaymentRequest) (*PaymentStepUp, error)
+	// BeginStepUp starts the payer's challenge for a PaymentIntent: WebAuthn request options
+	// whose challenge is bound to this payment, or, without a passkey, a Stripe Identity
+	// selfie session when the policy allows it.
+	BeginStepUp(context.Context, *BeginStepUpRequest) (*BeginStepUpResponse, error)
+	// FinishStepUp verifies the payer's assertion. On pass the result is written into the
+	// PaymentIntent's metadata, then the PaymentIntent is captured if capture_on_pass was set.
+	FinishStepUp(context.Context, *FinishStepUpRequest) (*PaymentStepUp, error)
+	// CanCapture answers, from the database alone, whether the PaymentIntent may be captured.
+	CanCapture(context.Context, *CanCaptureRequest) (*CanCaptureResponse, error)
 	mustEmbedUnimplementedIdentityServiceServer()
 }
 
@@ -252,6 +386,30 @@ func (UnimplementedIdentityServiceServer) RedactCustomerIdentity(context.Context
 }
 func (UnimplementedIdentityServiceServer) SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SimulateVerificationOutcome not implemented")
+}
+func (UnimplementedIdentityServiceServer) BeginEnrollment(context.Context, *BeginEnrollmentRequest) (*BeginEnrollmentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BeginEnrollment not implemented")
+}
+func (UnimplementedIdentityServiceServer) FinishEnrollment(context.Context, *FinishEnrollmentRequest) (*Credential, error) {
+	return nil, status.Error(codes.Unimplemented, "method FinishEnrollment not implemented")
+}
+func (UnimplementedIdentityServiceServer) ListCredentials(context.Context, *ListCredentialsRequest) (*ListCredentialsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCredentials not implemented")
+}
+func (UnimplementedIdentityServiceServer) RevokeCredential(context.Context, *RevokeCredentialRequest) (*Credential, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeCredential not implemented")
+}
+func (UnimplementedIdentityServiceServer) EvaluatePayment(context.Context, *EvaluatePaymentRequest) (*PaymentStepUp, error) {
+	return nil, status.Error(codes.Unimplemented, "method EvaluatePayment not implemented")
+}
+func (UnimplementedIdentityServiceServer) BeginStepUp(context.Context, *BeginStepUpRequest) (*BeginStepUpResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method BeginStepUp not implemented")
+}
+func (UnimplementedIdentityServiceServer) FinishStepUp(context.Context, *FinishStepUpRequest) (*PaymentStepUp, error) {
+	return nil, status.Error(codes.Unimplemented, "method FinishStepUp not implemented")
+}
+func (UnimplementedIdentityServiceServer) CanCapture(context.Context, *CanCaptureRequest) (*CanCaptureResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CanCapture not implemented")
 }
 func (UnimplementedIdentityServiceServer) mustEmbedUnimplementedIdentityServiceServer() {}
 func (UnimplementedIdentityServiceServer) testEmbeddedByValue()                         {}
@@ -454,6 +612,150 @@ func _IdentityService_SimulateVerificationOutcome_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IdentityService_BeginEnrollment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BeginEnrollmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).BeginEnrollment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_BeginEnrollment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).BeginEnrollment(ctx, req.(*BeginEnrollmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_FinishEnrollment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FinishEnrollmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).FinishEnrollment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_FinishEnrollment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).FinishEnrollment(ctx, req.(*FinishEnrollmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_ListCredentials_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCredentialsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).ListCredentials(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_ListCredentials_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).ListCredentials(ctx, req.(*ListCredentialsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_RevokeCredential_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeCredentialRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).RevokeCredential(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_RevokeCredential_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).RevokeCredential(ctx, req.(*RevokeCredentialRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_EvaluatePayment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EvaluatePaymentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).EvaluatePayment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_EvaluatePayment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).EvaluatePayment(ctx, req.(*EvaluatePaymentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_BeginStepUp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BeginStepUpRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).BeginStepUp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_BeginStepUp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).BeginStepUp(ctx, req.(*BeginStepUpRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_FinishStepUp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FinishStepUpRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).FinishStepUp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_FinishStepUp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).FinishStepUp(ctx, req.(*FinishStepUpRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_CanCapture_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CanCaptureRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).CanCapture(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_CanCapture_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).CanCapture(ctx, req.(*CanCaptureRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // IdentityService_ServiceDesc is the grpc.ServiceDesc for IdentityService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -500,6 +802,38 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SimulateVerificationOutcome",
 			Handler:    _IdentityService_SimulateVerificationOutcome_Handler,
+		},
+		{
+			MethodName: "BeginEnrollment",
+			Handler:    _IdentityService_BeginEnrollment_Handler,
+		},
+		{
+			MethodName: "FinishEnrollment",
+			Handler:    _IdentityService_FinishEnrollment_Handler,
+		},
+		{
+			MethodName: "ListCredentials",
+			Handler:    _IdentityService_ListCredentials_Handler,
+		},
+		{
+			MethodName: "RevokeCredential",
+			Handler:    _IdentityService_RevokeCredential_Handler,
+		},
+		{
+			MethodName: "EvaluatePayment",
+			Handler:    _IdentityService_EvaluatePayment_Handler,
+		},
+		{
+			MethodName: "BeginStepUp",
+			Handler:    _IdentityService_BeginStepUp_Handler,
+		},
+		{
+			MethodName: "FinishStepUp",
+			Handler:    _IdentityService_FinishStepUp_Handler,
+		},
+		{
+			MethodName: "CanCapture",
+			Handler:    _IdentityService_CanCapture_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

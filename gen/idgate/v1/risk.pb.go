@@ -182,7 +182,8 @@ type Subaccount struct {
 	RequireLiveCapture    bool `protobuf:"varint,9,opt,name=require_live_capture,json=requireLiveCapture,proto3" json:"require_live_capture,omitempty"`
 	RequireIdNumber       bool `protobuf:"varint,10,opt,name=require_id_number,json=requireIdNumber,proto3" json:"require_id_number,omitempty"`
 	// Any of "driving_license", "id_card", "passport".
-	AllowedDocumentTypes []string `protobuf:"bytes,11,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
+	AllowedDocumentTypes []string      `protobuf:"bytes,11,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
+	StepupPolicy         *StepUpPolicy `protobuf:"bytes,12,opt,name=stepup_policy,json=stepupPolicy,proto3" json:"stepup_policy,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
@@ -294,6 +295,114 @@ func (x *Subaccount) GetAllowedDocumentTypes() []string {
 	return nil
 }
 
+func (x *Subaccount) GetStepupPolicy() *StepUpPolicy {
+	if x != nil {
+		return x.StepupPolicy
+	}
+	return nil
+}
+
+// StepUpPolicy decides which PaymentIntents need the payer to pass a challenge before
+// capture. A PaymentIntent with metadata stepup_required=true always does.
+type StepUpPolicy struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lowercase ISO currency → amount in minor units at or over which a payment steps up.
+	AmountThresholds map[string]int64 `protobuf:"bytes,1,rep,name=amount_thresholds,json=amountThresholds,proto3" json:"amount_thresholds,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// 0-100; customers whose risk score is at or over it step up. 0: off.
+	RiskThreshold int32 `protobuf:"varint,2,opt,name=risk_threshold,json=riskThreshold,proto3" json:"risk_threshold,omitempty"`
+	// Customers with an open Radar early fraud warning step up (default true).
+	OnFraudWarning bool `protobuf:"varint,3,opt,name=on_fraud_warning,json=onFraudWarning,proto3" json:"on_fraud_warning,omitempty"`
+	// Without a passkey: "identity" (a Stripe Identity selfie session, the default) or "none".
+	Fallback string `protobuf:"bytes,4,opt,name=fallback,proto3" json:"fallback,omitempty"`
+	// Cancel the PaymentIntent when its step-up fails or expires.
+	CancelOnFailure bool `protobuf:"varint,5,opt,name=cancel_on_failure,json=cancelOnFailure,proto3" json:"cancel_on_failure,omitempty"`
+	// How long a challenge may be answered; default 300, 30 to 3600.
+	ChallengeTtlSeconds int32 `protobuf:"varint,6,opt,name=challenge_ttl_seconds,json=challengeTtlSeconds,proto3" json:"challenge_ttl_seconds,omitempty"`
+	// Only identity-verified customers may enrol a passkey.
+	EnrollmentRequiresVerification bool `protobuf:"varint,7,opt,name=enrollment_requires_verification,json=enrollmentRequiresVerification,proto3" json:"enrollment_requires_verification,omitempty"`
+	unknownFields                  protoimpl.UnknownFields
+	sizeCache                      protoimpl.SizeCache
+}
+
+func (x *StepUpPolicy) Reset() {
+	*x = StepUpPolicy{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StepUpPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StepUpPolicy) ProtoMessage() {}
+
+func (x *StepUpPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StepUpPolicy.ProtoReflect.Descriptor instead.
+func (*StepUpPolicy) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *StepUpPolicy) GetAmountThresholds() map[string]int64 {
+	if x != nil {
+		return x.AmountThresholds
+	}
+	return nil
+}
+
+func (x *StepUpPolicy) GetRiskThreshold() int32 {
+	if x != nil {
+		return x.RiskThreshold
+	}
+	return 0
+}
+
+func (x *StepUpPolicy) GetOnFraudWarning() bool {
+	if x != nil {
+		return x.OnFraudWarning
+	}
+	return false
+}
+
+func (x *StepUpPolicy) GetFallback() string {
+	if x != nil {
+		return x.Fallback
+	}
+	return ""
+}
+
+func (x *StepUpPolicy) GetCancelOnFailure() bool {
+	if x != nil {
+		return x.CancelOnFailure
+	}
+	return false
+}
+
+func (x *StepUpPolicy) GetChallengeTtlSeconds() int32 {
+	if x != nil {
+		return x.ChallengeTtlSeconds
+	}
+	return 0
+}
+
+func (x *StepUpPolicy) GetEnrollmentRequiresVerification() bool {
+	if x != nil {
+		return x.EnrollmentRequiresVerification
+	}
+	return false
+}
+
 type CreateSubaccountRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required, at most 200 characters.
@@ -312,13 +421,15 @@ type CreateSubaccountRequest struct {
 	RequireIdNumber *bool `protobuf:"varint,7,opt,name=require_id_number,json=requireIdNumber,proto3,oneof" json:"require_id_number,omitempty"`
 	// Default all three.
 	AllowedDocumentTypes []string `protobuf:"bytes,8,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// Default: no amount or risk thresholds, fraud warnings step up, identity fallback.
+	StepupPolicy  *StepUpPolicy `protobuf:"bytes,9,opt,name=stepup_policy,json=stepupPolicy,proto3" json:"stepup_policy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateSubaccountRequest) Reset() {
 	*x = CreateSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[3]
+	mi := &file_idgate_v1_risk_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -330,7 +441,7 @@ func (x *CreateSubaccountRequest) String() string {
 func (*CreateSubaccountRequest) ProtoMessage() {}
 
 func (x *CreateSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[3]
+	mi := &file_idgate_v1_risk_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -343,7 +454,7 @@ func (x *CreateSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{3}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateSubaccountRequest) GetName() string {
@@ -402,6 +513,13 @@ func (x *CreateSubaccountRequest) GetAllowedDocumentTypes() []string {
 	return nil
 }
 
+func (x *CreateSubaccountRequest) GetStepupPolicy() *StepUpPolicy {
+	if x != nil {
+		return x.StepupPolicy
+	}
+	return nil
+}
+
 type GetSubaccountRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -411,7 +529,7 @@ type GetSubaccountRequest struct {
 
 func (x *GetSubaccountRequest) Reset() {
 	*x = GetSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[4]
+	mi := &file_idgate_v1_risk_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -423,7 +541,7 @@ func (x *GetSubaccountRequest) String() string {
 func (*GetSubaccountRequest) ProtoMessage() {}
 
 func (x *GetSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[4]
+	mi := &file_idgate_v1_risk_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -436,7 +554,7 @@ func (x *GetSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*GetSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{4}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetSubaccountRequest) GetId() string {
@@ -458,13 +576,15 @@ type UpdateSubaccountRequest struct {
 	RequireIdNumber                   *bool                  `protobuf:"varint,8,opt,name=require_id_number,json=requireIdNumber,proto3,oneof" json:"require_id_number,omitempty"`
 	// Empty leaves the list unchanged.
 	AllowedDocumentTypes []string `protobuf:"bytes,9,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// When set, replaces the whole step-up policy.
+	StepupPolicy  *StepUpPolicy `protobuf:"bytes,10,opt,name=stepup_policy,json=stepupPolicy,proto3" json:"stepup_policy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateSubaccountRequest) Reset() {
 	*x = UpdateSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[5]
+	mi := &file_idgate_v1_risk_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -476,7 +596,7 @@ func (x *UpdateSubaccountRequest) String() string {
 func (*UpdateSubaccountRequest) ProtoMessage() {}
 
 func (x *UpdateSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[5]
+	mi := &file_idgate_v1_risk_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -489,7 +609,7 @@ func (x *UpdateSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateSubaccountRequest) GetId() string {
@@ -555,6 +675,910 @@ func (x *UpdateSubaccountRequest) GetAllowedDocumentTypes() []string {
 	return nil
 }
 
+func (x *UpdateSubaccountRequest) GetStepupPolicy() *StepUpPolicy {
+	if x != nil {
+		return x.StepupPolicy
+	}
+	return nil
+}
+
+type RecordPhoneLookupRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	// "mobile", "landline" or "voip".
+	PhoneType           string `protobuf:"bytes,2,opt,name=phone_type,json=phoneType,proto3" json:"phone_type,omitempty"`
+	PhoneCarrier        string `protobuf:"bytes,3,opt,name=phone_carrier,json=phoneCarrier,proto3" json:"phone_carrier,omitempty"`
+	PhoneIsPrepaid      bool   `protobuf:"varint,4,opt,name=phone_is_prepaid,json=phoneIsPrepaid,proto3" json:"phone_is_prepaid,omitempty"`
+	PhoneRecentlyPorted bool   `protobuf:"varint,5,opt,name=phone_recently_ported,json=phoneRecentlyPorted,proto3" json:"phone_recently_ported,omitempty"`
+	// 0-100, the lookup provider's assessment.
+	PhoneRiskScore *int32 `protobuf:"varint,6,opt,name=phone_risk_score,json=phoneRiskScore,proto3,oneof" json:"phone_risk_score,omitempty"`
+	// ISO 3166-1 alpha-2 of the number.
+	PhoneCountry  string `protobuf:"bytes,7,opt,name=phone_country,json=phoneCountry,proto3" json:"phone_country,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordPhoneLookupRequest) Reset() {
+	*x = RecordPhoneLookupRequest{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordPhoneLookupRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordPhoneLookupRequest) ProtoMessage() {}
+
+func (x *RecordPhoneLookupRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordPhoneLookupRequest.ProtoReflect.Descriptor instead.
+func (*RecordPhoneLookupRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RecordPhoneLookupRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *RecordPhoneLookupRequest) GetPhoneType() string {
+	if x != nil {
+		return x.PhoneType
+	}
+	return ""
+}
+
+func (x *RecordPhoneLookupRequest) GetPhoneCarrier() string {
+	if x != nil {
+		return x.PhoneCarrier
+	}
+	return ""
+}
+
+func (x *RecordPhoneLookupRequest) GetPhoneIsPrepaid() bool {
+	if x != nil {
+		return x.PhoneIsPrepaid
+	}
+	return false
+}
+
+func (x *RecordPhoneLookupRequest) GetPhoneRecentlyPorted() bool {
+	if x != nil {
+		return x.PhoneRecentlyPorted
+	}
+	return false
+}
+
+func (x *RecordPhoneLookupRequest) GetPhoneRiskScore() int32 {
+	if x != nil && x.PhoneRiskScore != nil {
+		return *x.PhoneRiskScore
+	}
+	return 0
+}
+
+func (x *RecordPhoneLookupRequest) GetPhoneCountry() string {
+	if x != nil {
+		return x.PhoneCountry
+	}
+	return ""
+}
+
+type RecordSignupLocationRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId     string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	SignupIp       string                 `protobuf:"bytes,2,opt,name=signup_ip,json=signupIp,proto3" json:"signup_ip,omitempty"`
+	SignupIpCity   string                 `protobuf:"bytes,3,opt,name=signup_ip_city,json=signupIpCity,proto3" json:"signup_ip_city,omitempty"`
+	SignupIpRegion string                 `protobuf:"bytes,4,opt,name=signup_ip_region,json=signupIpRegion,proto3" json:"signup_ip_region,omitempty"`
+	// ISO 3166-1 alpha-2.
+	SignupIpCountry string `protobuf:"bytes,5,opt,name=signup_ip_country,json=signupIpCountry,proto3" json:"signup_ip_country,omitempty"`
+	// Where the IP lookup places the IP, when it gives coordinates.
+	SignupIpLatitude  *float64 `protobuf:"fixed64,6,opt,name=signup_ip_latitude,json=signupIpLatitude,proto3,oneof" json:"signup_ip_latitude,omitempty"`
+	SignupIpLongitude *float64 `protobuf:"fixed64,7,opt,name=signup_ip_longitude,json=signupIpLongitude,proto3,oneof" json:"signup_ip_longitude,omitempty"`
+	// GPS at signup.
+	SignupLatitude  *float64 `protobuf:"fixed64,8,opt,name=signup_latitude,json=signupLatitude,proto3,oneof" json:"signup_latitude,omitempty"`
+	SignupLongitude *float64 `protobuf:"fixed64,9,opt,name=signup_longitude,json=signupLongitude,proto3,oneof" json:"signup_longitude,omitempty"`
+	// GPS accuracy in meters.
+	SignupLocationAccuracy *int32 `protobuf:"varint,10,opt,name=signup_location_accuracy,json=signupLocationAccuracy,proto3,oneof" json:"signup_location_accuracy,omitempty"`
+	// Supplied by the IP lookup provider.
+	SignupVpn     bool `protobuf:"varint,11,opt,name=signup_vpn,json=signupVpn,proto3" json:"signup_vpn,omitempty"`
+	SignupProxy   bool `protobuf:"varint,12,opt,name=signup_proxy,json=signupProxy,proto3" json:"signup_proxy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSignupLocationRequest) Reset() {
+	*x = RecordSignupLocationRequest{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSignupLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSignupLocationRequest) ProtoMessage() {}
+
+func (x *RecordSignupLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSignupLocationRequest.ProtoReflect.Descriptor instead.
+func (*RecordSignupLocationRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RecordSignupLocationRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *RecordSignupLocationRequest) GetSignupIp() string {
+	if x != nil {
+		return x.SignupIp
+	}
+	return ""
+}
+
+func (x *RecordSignupLocationRequest) GetSignupIpCity() string {
+	if x != nil {
+		return x.SignupIpCity
+	}
+	return ""
+}
+
+func (x *RecordSignupLocationRequest) GetSignupIpRegion() string {
+	if x != nil {
+		return x.SignupIpRegion
+	}
+	return ""
+}
+
+func (x *RecordSignupLocationRequest) GetSignupIpCountry() string {
+	if x != nil {
+		return x.SignupIpCountry
+	}
+	return ""
+}
+
+func (x *RecordSignupLocationRequest) GetSignupIpLatitude() float64 {
+	if x != nil && x.SignupIpLatitude != nil {
+		return *x.SignupIpLatitude
+	}
+	return 0
+}
+
+func (x *RecordSignupLocationRequest) GetSignupIpLongitude() float64 {
+	if x != nil && x.SignupIpLongitude != nil {
+		return *x.SignupIpLongitude
+	}
+	return 0
+}
+
+func (x *RecordSignupLocationRequest) GetSignupLatitude() float64 {
+	if x != nil && x.SignupLatitude != nil {
+		return *x.SignupLatitude
+	}
+	return 0
+}
+
+func (x *RecordSignupLocationRequest) GetSignupLongitude() float64 {
+	if x != nil && x.SignupLongitude != nil {
+		return *x.SignupLongitude
+	}
+	return 0
+}
+
+func (x *RecordSignupLocationRequest) GetSignupLocationAccuracy() int32 {
+	if x != nil && x.SignupLocationAccuracy != nil {
+		return *x.SignupLocationAccuracy
+	}
+	return 0
+}
+
+func (x *RecordSignupLocationRequest) GetSignupVpn() bool {
+	if x != nil {
+		return x.SignupVpn
+	}
+	return false
+}
+
+func (x *RecordSignupLocationRequest) GetSignupProxy() bool {
+	if x != nil {
+		return x.SignupProxy
+	}
+	return false
+}
+
+type GetRiskProfileRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId    string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRiskProfileRequest) Reset() {
+	*x = GetRiskProfileRequest{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRiskProfileRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRiskProfileRequest) ProtoMessage() {}
+
+func (x *GetRiskProfileRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRiskProfileRequest.ProtoReflect.Descriptor instead.
+func (*GetRiskProfileRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetRiskProfileRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+// RiskIndicator is one of seed 004's risk indicators that holds for the customer.
+type RiskIndicator struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "phone_voip", "phone_prepaid", "phone_recently_ported", "phone_high_risk_score",
+	// "phone_country_mismatch", "ip_gps_mismatch", "vpn_or_proxy".
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// A sentence for operators, e.g. "IP location is 412 km from GPS".
+	Detail        string `protobuf:"bytes,2,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RiskIndicator) Reset() {
+	*x = RiskIndicator{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RiskIndicator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RiskIndicator) ProtoMessage() {}
+
+func (x *RiskIndicator) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RiskIndicator.ProtoReflect.Descriptor instead.
+func (*RiskIndicator) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RiskIndicator) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *RiskIndicator) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+// RiskFlag is something in force on the customer, with why.
+type RiskFlag struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "identity_verification_required", "stepup_required", "early_fraud_warning".
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	Since         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=since,proto3" json:"since,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RiskFlag) Reset() {
+	*x = RiskFlag{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RiskFlag) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RiskFlag) ProtoMessage() {}
+
+func (x *RiskFlag) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RiskFlag.ProtoReflect.Descriptor instead.
+func (*RiskFlag) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RiskFlag) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *RiskFlag) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RiskFlag) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
+	}
+	return nil
+}
+
+type PhoneSignals struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	PhoneType           string                 `protobuf:"bytes,1,opt,name=phone_type,json=phoneType,proto3" json:"phone_type,omitempty"`
+	PhoneCarrier        string                 `protobuf:"bytes,2,opt,name=phone_carrier,json=phoneCarrier,proto3" json:"phone_carrier,omitempty"`
+	PhoneIsPrepaid      bool                   `protobuf:"varint,3,opt,name=phone_is_prepaid,json=phoneIsPrepaid,proto3" json:"phone_is_prepaid,omitempty"`
+	PhoneRecentlyPorted bool                   `protobuf:"varint,4,opt,name=phone_recently_ported,json=phoneRecentlyPorted,proto3" json:"phone_recently_ported,omitempty"`
+	PhoneRiskScore      *int32                 `protobuf:"varint,5,opt,name=phone_risk_score,json=phoneRiskScore,proto3,oneof" json:"phone_risk_score,omitempty"`
+	PhoneCountry        string                 `protobuf:"bytes,6,opt,name=phone_country,json=phoneCountry,proto3" json:"phone_country,omitempty"`
+	RecordedAt          *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *PhoneSignals) Reset() {
+	*x = PhoneSignals{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PhoneSignals) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PhoneSignals) ProtoMessage() {}
+
+func (x *PhoneSignals) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PhoneSignals.ProtoReflect.Descriptor instead.
+func (*PhoneSignals) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *PhoneSignals) GetPhoneType() string {
+	if x != nil {
+		return x.PhoneType
+	}
+	return ""
+}
+
+func (x *PhoneSignals) GetPhoneCarrier() string {
+	if x != nil {
+		return x.PhoneCarrier
+	}
+	return ""
+}
+
+func (x *PhoneSignals) GetPhoneIsPrepaid() bool {
+	if x != nil {
+		return x.PhoneIsPrepaid
+	}
+	return false
+}
+
+func (x *PhoneSignals) GetPhoneRecentlyPorted() bool {
+	if x != nil {
+		return x.PhoneRecentlyPorted
+	}
+	return false
+}
+
+func (x *PhoneSignals) GetPhoneRiskScore() int32 {
+	if x != nil && x.PhoneRiskScore != nil {
+		return *x.PhoneRiskScore
+	}
+	return 0
+}
+
+func (x *PhoneSignals) GetPhoneCountry() string {
+	if x != nil {
+		return x.PhoneCountry
+	}
+	return ""
+}
+
+func (x *PhoneSignals) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
+// LocationSignals are the signup location's coarse facts; the IP and coordinates are not
+// returned.
+type LocationSignals struct {
+	state                  protoimpl.MessageState `protogen:"open.v1"`
+	SignupIpCity           string                 `protobuf:"bytes,1,opt,name=signup_ip_city,json=signupIpCity,proto3" json:"signup_ip_city,omitempty"`
+	SignupIpRegion         string                 `protobuf:"bytes,2,opt,name=signup_ip_region,json=signupIpRegion,proto3" json:"signup_ip_region,omitempty"`
+	SignupIpCountry        string                 `protobuf:"bytes,3,opt,name=signup_ip_country,json=signupIpCountry,proto3" json:"signup_ip_country,omitempty"`
+	SignupVpn              bool                   `protobuf:"varint,4,opt,name=signup_vpn,json=signupVpn,proto3" json:"signup_vpn,omitempty"`
+	SignupProxy            bool                   `protobuf:"varint,5,opt,name=signup_proxy,json=signupProxy,proto3" json:"signup_proxy,omitempty"`
+	SignupLocationAccuracy *int32                 `protobuf:"varint,6,opt,name=signup_location_accuracy,json=signupLocationAccuracy,proto3,oneof" json:"signup_location_accuracy,omitempty"`
+	// Distance between the IP-derived location and GPS, when both were given.
+	IpGpsDistanceKm *float64               `protobuf:"fixed64,7,opt,name=ip_gps_distance_km,json=ipGpsDistanceKm,proto3,oneof" json:"ip_gps_distance_km,omitempty"`
+	RecordedAt      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *LocationSignals) Reset() {
+	*x = LocationSignals{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocationSignals) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocationSignals) ProtoMessage() {}
+
+func (x *LocationSignals) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocationSignals.ProtoReflect.Descriptor instead.
+func (*LocationSignals) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *LocationSignals) GetSignupIpCity() string {
+	if x != nil {
+		return x.SignupIpCity
+	}
+	return ""
+}
+
+func (x *LocationSignals) GetSignupIpRegion() string {
+	if x != nil {
+		return x.SignupIpRegion
+	}
+	return ""
+}
+
+func (x *LocationSignals) GetSignupIpCountry() string {
+	if x != nil {
+		return x.SignupIpCountry
+	}
+	return ""
+}
+
+func (x *LocationSignals) GetSignupVpn() bool {
+	if x != nil {
+		return x.SignupVpn
+	}
+	return false
+}
+
+func (x *LocationSignals) GetSignupProxy() bool {
+	if x != nil {
+		return x.SignupProxy
+	}
+	return false
+}
+
+func (x *LocationSignals) GetSignupLocationAccuracy() int32 {
+	if x != nil && x.SignupLocationAccuracy != nil {
+		return *x.SignupLocationAccuracy
+	}
+	return 0
+}
+
+func (x *LocationSignals) GetIpGpsDistanceKm() float64 {
+	if x != nil && x.IpGpsDistanceKm != nil {
+		return *x.IpGpsDistanceKm
+	}
+	return 0
+}
+
+func (x *LocationSignals) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
+type RiskProfile struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId           string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	SubaccountId         string                 `protobuf:"bytes,2,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
+	StripeRiskScore      *int32                 `protobuf:"varint,3,opt,name=stripe_risk_score,json=stripeRiskScore,proto3,oneof" json:"stripe_risk_score,omitempty"`
+	StripeRiskLevel      *string                `protobuf:"bytes,4,opt,name=stripe_risk_level,json=stripeRiskLevel,proto3,oneof" json:"stripe_risk_level,omitempty"`
+	StripeRadarRiskScore *int32                 `protobuf:"varint,5,opt,name=stripe_radar_risk_score,json=stripeRadarRiskScore,proto3,oneof" json:"stripe_radar_risk_score,omitempty"`
+	IdentityStatus       *string                `protobuf:"bytes,6,opt,name=identity_status,json=identityStatus,proto3,oneof" json:"identity_status,omitempty"`
+	Phone                *PhoneSignals          `protobuf:"bytes,7,opt,name=phone,proto3" json:"phone,omitempty"`
+	Location             *LocationSignals       `protobuf:"bytes,8,opt,name=location,proto3" json:"location,omitempty"`
+	Indicators           []*RiskIndicator       `protobuf:"bytes,9,rep,name=indicators,proto3" json:"indicators,omitempty"`
+	Flags                []*RiskFlag            `protobuf:"bytes,10,rep,name=flags,proto3" json:"flags,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *RiskProfile) Reset() {
+	*x = RiskProfile{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RiskProfile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RiskProfile) ProtoMessage() {}
+
+func (x *RiskProfile) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RiskProfile.ProtoReflect.Descriptor instead.
+func (*RiskProfile) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RiskProfile) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *RiskProfile) GetSubaccountId() string {
+	if x != nil {
+		return x.SubaccountId
+	}
+	return ""
+}
+
+func (x *RiskProfile) GetStripeRiskScore() int32 {
+	if x != nil && x.StripeRiskScore != nil {
+		return *x.StripeRiskScore
+	}
+	return 0
+}
+
+func (x *RiskProfile) GetStripeRiskLevel() string {
+	if x != nil && x.StripeRiskLevel != nil {
+		return *x.StripeRiskLevel
+	}
+	return ""
+}
+
+func (x *RiskProfile) GetStripeRadarRiskScore() int32 {
+	if x != nil && x.StripeRadarRiskScore != nil {
+		return *x.StripeRadarRiskScore
+	}
+	return 0
+}
+
+func (x *RiskProfile) GetIdentityStatus() string {
+	if x != nil && x.IdentityStatus != nil {
+		return *x.IdentityStatus
+	}
+	return ""
+}
+
+func (x *RiskProfile) GetPhone() *PhoneSignals {
+	if x != nil {
+		return x.Phone
+	}
+	return nil
+}
+
+func (x *RiskProfile) GetLocation() *LocationSignals {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+func (x *RiskProfile) GetIndicators() []*RiskIndicator {
+	if x != nil {
+		return x.Indicators
+	}
+	return nil
+}
+
+func (x *RiskProfile) GetFlags() []*RiskFlag {
+	if x != nil {
+		return x.Flags
+	}
+	return nil
+}
+
+type SimulatePolicyRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	SubaccountId string                 `protobuf:"bytes,1,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
+	// "disabled", "all_users" or "risk_based".
+	Mode string `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"`
+	// 0-100, for risk_based.
+	Threshold int32 `protobuf:"varint,3,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	// Price of one verification in cents; default 150 (Stripe Identity, seed 003's $1.50).
+	CostPerVerificationCents *int32 `protobuf:"varint,4,opt,name=cost_per_verification_cents,json=costPerVerificationCents,proto3,oneof" json:"cost_per_verification_cents,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *SimulatePolicyRequest) Reset() {
+	*x = SimulatePolicyRequest{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SimulatePolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SimulatePolicyRequest) ProtoMessage() {}
+
+func (x *SimulatePolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SimulatePolicyRequest.ProtoReflect.Descriptor instead.
+func (*SimulatePolicyRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SimulatePolicyRequest) GetSubaccountId() string {
+	if x != nil {
+		return x.SubaccountId
+	}
+	return ""
+}
+
+func (x *SimulatePolicyRequest) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+func (x *SimulatePolicyRequest) GetThreshold() int32 {
+	if x != nil {
+		return x.Threshold
+	}
+	return 0
+}
+
+func (x *SimulatePolicyRequest) GetCostPerVerificationCents() int32 {
+	if x != nil && x.CostPerVerificationCents != nil {
+		return *x.CostPerVerificationCents
+	}
+	return 0
+}
+
+type SimulatePolicyResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Customers int32                  `protobuf:"varint,1,opt,name=customers,proto3" json:"customers,omitempty"`
+	// Customers with a Radar score.
+	Scored int32 `protobuf:"varint,2,opt,name=scored,proto3" json:"scored,omitempty"`
+	// Customers the proposed policy would require to verify.
+	Flagged int32 `protobuf:"varint,3,opt,name=flagged,proto3" json:"flagged,omitempty"`
+	// Of those, not flagged today / flagged today but not under the proposal.
+	NewlyFlagged    int32 `protobuf:"varint,4,opt,name=newly_flagged,json=newlyFlagged,proto3" json:"newly_flagged,omitempty"`
+	NoLongerFlagged int32 `protobuf:"varint,5,opt,name=no_longer_flagged,json=noLongerFlagged,proto3" json:"no_longer_flagged,omitempty"`
+	// Flagged customers who are already verified, and those who would have to verify.
+	AlreadyVerified     int32 `protobuf:"varint,6,opt,name=already_verified,json=alreadyVerified,proto3" json:"already_verified,omitempty"`
+	VerificationsNeeded int32 `protobuf:"varint,7,opt,name=verifications_needed,json=verificationsNeeded,proto3" json:"verifications_needed,omitempty"`
+	EstimatedCostCents  int64 `protobuf:"varint,8,opt,name=estimated_cost_cents,json=estimatedCostCents,proto3" json:"estimated_cost_cents,omitempty"`
+	// Customers with an early fraud warning: how many the proposal would flag, and miss.
+	FraudWarningsCaught int32 `protobuf:"varint,9,opt,name=fraud_warnings_caught,json=fraudWarningsCaught,proto3" json:"fraud_warnings_caught,omitempty"`
+	FraudWarningsMissed int32 `protobuf:"varint,10,opt,name=fraud_warnings_missed,json=fraudWarningsMissed,proto3" json:"fraud_warnings_missed,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *SimulatePolicyResponse) Reset() {
+	*x = SimulatePolicyResponse{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SimulatePolicyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SimulatePolicyResponse) ProtoMessage() {}
+
+func (x *SimulatePolicyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SimulatePolicyResponse.ProtoReflect.Descriptor instead.
+func (*SimulatePolicyResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SimulatePolicyResponse) GetCustomers() int32 {
+	if x != nil {
+		return x.Customers
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetScored() int32 {
+	if x != nil {
+		return x.Scored
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetFlagged() int32 {
+	if x != nil {
+		return x.Flagged
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetNewlyFlagged() int32 {
+	if x != nil {
+		return x.NewlyFlagged
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetNoLongerFlagged() int32 {
+	if x != nil {
+		return x.NoLongerFlagged
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetAlreadyVerified() int32 {
+	if x != nil {
+		return x.AlreadyVerified
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetVerificationsNeeded() int32 {
+	if x != nil {
+		return x.VerificationsNeeded
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetEstimatedCostCents() int64 {
+	if x != nil {
+		return x.EstimatedCostCents
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetFraudWarningsCaught() int32 {
+	if x != nil {
+		return x.FraudWarningsCaught
+	}
+	return 0
+}
+
+func (x *SimulatePolicyResponse) GetFraudWarningsMissed() int32 {
+	if x != nil {
+		return x.FraudWarningsMissed
+	}
+	return 0
+}
+
 var File_idgate_v1_risk_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_risk_proto_rawDesc = "" +
@@ -573,7 +1597,7 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\brecorded\x18\x01 \x01(\bR\brecorded\x12*\n" +
 	"\x11stripe_risk_score\x18\x02 \x01(\x05R\x0fstripeRiskScore\x12D\n" +
 	"\x1eidentity_verification_required\x18\x03 \x01(\bR\x1cidentityVerificationRequired\x12Q\n" +
-	"%identity_verification_required_reason\x18\x04 \x01(\tR\"identityVerificationRequiredReason\"\xbd\x04\n" +
+	"%identity_verification_required_reason\x18\x04 \x01(\tR\"identityVerificationRequiredReason\"\xfb\x04\n" +
 	"\n" +
 	"Subaccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -589,7 +1613,19 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x14require_live_capture\x18\t \x01(\bR\x12requireLiveCapture\x12*\n" +
 	"\x11require_id_number\x18\n" +
 	" \x01(\bR\x0frequireIdNumber\x124\n" +
-	"\x16allowed_document_types\x18\v \x03(\tR\x14allowedDocumentTypes\"\xef\x04\n" +
+	"\x16allowed_document_types\x18\v \x03(\tR\x14allowedDocumentTypes\x12<\n" +
+	"\rstepup_policy\x18\f \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicy\"\xc6\x03\n" +
+	"\fStepUpPolicy\x12Z\n" +
+	"\x11amount_thresholds\x18\x01 \x03(\v2-.idgate.v1.StepUpPolicy.AmountThresholdsEntryR\x10amountThresholds\x12%\n" +
+	"\x0erisk_threshold\x18\x02 \x01(\x05R\rriskThreshold\x12(\n" +
+	"\x10on_fraud_warning\x18\x03 \x01(\bR\x0eonFraudWarning\x12\x1a\n" +
+	"\bfallback\x18\x04 \x01(\tR\bfallback\x12*\n" +
+	"\x11cancel_on_failure\x18\x05 \x01(\bR\x0fcancelOnFailure\x122\n" +
+	"\x15challenge_ttl_seconds\x18\x06 \x01(\x05R\x13challengeTtlSeconds\x12H\n" +
+	" enrollment_requires_verification\x18\a \x01(\bR\x1eenrollmentRequiresVerification\x1aC\n" +
+	"\x15AmountThresholdsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xad\x05\n" +
 	"\x17CreateSubaccountRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12<\n" +
 	"\x1aidentity_verification_mode\x18\x02 \x01(\tR\x18identityVerificationMode\x12T\n" +
@@ -598,14 +1634,15 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x17require_matching_selfie\x18\x05 \x01(\bH\x02R\x15requireMatchingSelfie\x88\x01\x01\x125\n" +
 	"\x14require_live_capture\x18\x06 \x01(\bH\x03R\x12requireLiveCapture\x88\x01\x01\x12/\n" +
 	"\x11require_id_number\x18\a \x01(\bH\x04R\x0frequireIdNumber\x88\x01\x01\x124\n" +
-	"\x16allowed_document_types\x18\b \x03(\tR\x14allowedDocumentTypesB'\n" +
+	"\x16allowed_document_types\x18\b \x03(\tR\x14allowedDocumentTypes\x12<\n" +
+	"\rstepup_policy\x18\t \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicyB'\n" +
 	"%_identity_verification_risk_thresholdB\x1c\n" +
 	"\x1a_max_verification_attemptsB\x1a\n" +
 	"\x18_require_matching_selfieB\x17\n" +
 	"\x15_require_live_captureB\x14\n" +
 	"\x12_require_id_number\"&\n" +
 	"\x14GetSubaccountRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xb1\x05\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xef\x05\n" +
 	"\x17UpdateSubaccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12A\n" +
@@ -615,19 +1652,128 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x17require_matching_selfie\x18\x06 \x01(\bH\x04R\x15requireMatchingSelfie\x88\x01\x01\x125\n" +
 	"\x14require_live_capture\x18\a \x01(\bH\x05R\x12requireLiveCapture\x88\x01\x01\x12/\n" +
 	"\x11require_id_number\x18\b \x01(\bH\x06R\x0frequireIdNumber\x88\x01\x01\x124\n" +
-	"\x16allowed_document_types\x18\t \x03(\tR\x14allowedDocumentTypesB\a\n" +
+	"\x16allowed_document_types\x18\t \x03(\tR\x14allowedDocumentTypes\x12<\n" +
+	"\rstepup_policy\x18\n" +
+	" \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicyB\a\n" +
 	"\x05_nameB\x1d\n" +
 	"\x1b_identity_verification_modeB'\n" +
 	"%_identity_verification_risk_thresholdB\x1c\n" +
 	"\x1a_max_verification_attemptsB\x1a\n" +
 	"\x18_require_matching_selfieB\x17\n" +
 	"\x15_require_live_captureB\x14\n" +
-	"\x12_require_id_number2\xe5\x03\n" +
+	"\x12_require_id_number\"\xc6\x02\n" +
+	"\x18RecordPhoneLookupRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x1d\n" +
+	"\n" +
+	"phone_type\x18\x02 \x01(\tR\tphoneType\x12#\n" +
+	"\rphone_carrier\x18\x03 \x01(\tR\fphoneCarrier\x12(\n" +
+	"\x10phone_is_prepaid\x18\x04 \x01(\bR\x0ephoneIsPrepaid\x122\n" +
+	"\x15phone_recently_ported\x18\x05 \x01(\bR\x13phoneRecentlyPorted\x12-\n" +
+	"\x10phone_risk_score\x18\x06 \x01(\x05H\x00R\x0ephoneRiskScore\x88\x01\x01\x12#\n" +
+	"\rphone_country\x18\a \x01(\tR\fphoneCountryB\x13\n" +
+	"\x11_phone_risk_score\"\x93\x05\n" +
+	"\x1bRecordSignupLocationRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x1b\n" +
+	"\tsignup_ip\x18\x02 \x01(\tR\bsignupIp\x12$\n" +
+	"\x0esignup_ip_city\x18\x03 \x01(\tR\fsignupIpCity\x12(\n" +
+	"\x10signup_ip_region\x18\x04 \x01(\tR\x0esignupIpRegion\x12*\n" +
+	"\x11signup_ip_country\x18\x05 \x01(\tR\x0fsignupIpCountry\x121\n" +
+	"\x12signup_ip_latitude\x18\x06 \x01(\x01H\x00R\x10signupIpLatitude\x88\x01\x01\x123\n" +
+	"\x13signup_ip_longitude\x18\a \x01(\x01H\x01R\x11signupIpLongitude\x88\x01\x01\x12,\n" +
+	"\x0fsignup_latitude\x18\b \x01(\x01H\x02R\x0esignupLatitude\x88\x01\x01\x12.\n" +
+	"\x10signup_longitude\x18\t \x01(\x01H\x03R\x0fsignupLongitude\x88\x01\x01\x12=\n" +
+	"\x18signup_location_accuracy\x18\n" +
+	" \x01(\x05H\x04R\x16signupLocationAccuracy\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"signup_vpn\x18\v \x01(\bR\tsignupVpn\x12!\n" +
+	"\fsignup_proxy\x18\f \x01(\bR\vsignupProxyB\x15\n" +
+	"\x13_signup_ip_latitudeB\x16\n" +
+	"\x14_signup_ip_longitudeB\x12\n" +
+	"\x10_signup_latitudeB\x13\n" +
+	"\x11_signup_longitudeB\x1b\n" +
+	"\x19_signup_location_accuracy\"8\n" +
+	"\x15GetRiskProfileRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\";\n" +
+	"\rRiskIndicator\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x16\n" +
+	"\x06detail\x18\x02 \x01(\tR\x06detail\"h\n" +
+	"\bRiskFlag\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x120\n" +
+	"\x05since\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\"\xd6\x02\n" +
+	"\fPhoneSignals\x12\x1d\n" +
+	"\n" +
+	"phone_type\x18\x01 \x01(\tR\tphoneType\x12#\n" +
+	"\rphone_carrier\x18\x02 \x01(\tR\fphoneCarrier\x12(\n" +
+	"\x10phone_is_prepaid\x18\x03 \x01(\bR\x0ephoneIsPrepaid\x122\n" +
+	"\x15phone_recently_ported\x18\x04 \x01(\bR\x13phoneRecentlyPorted\x12-\n" +
+	"\x10phone_risk_score\x18\x05 \x01(\x05H\x00R\x0ephoneRiskScore\x88\x01\x01\x12#\n" +
+	"\rphone_country\x18\x06 \x01(\tR\fphoneCountry\x12;\n" +
+	"\vrecorded_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordedAtB\x13\n" +
+	"\x11_phone_risk_score\"\xb1\x03\n" +
+	"\x0fLocationSignals\x12$\n" +
+	"\x0esignup_ip_city\x18\x01 \x01(\tR\fsignupIpCity\x12(\n" +
+	"\x10signup_ip_region\x18\x02 \x01(\tR\x0esignupIpRegion\x12*\n" +
+	"\x11signup_ip_country\x18\x03 \x01(\tR\x0fsignupIpCountry\x12\x1d\n" +
+	"\n" +
+	"signup_vpn\x18\x04 \x01(\bR\tsignupVpn\x12!\n" +
+	"\fsignup_proxy\x18\x05 \x01(\bR\vsignupProxy\x12=\n" +
+	"\x18signup_location_accuracy\x18\x06 \x01(\x05H\x00R\x16signupLocationAccuracy\x88\x01\x01\x120\n" +
+	"\x12ip_gps_distance_km\x18\a \x01(\x01H\x01R\x0fipGpsDistanceKm\x88\x01\x01\x12;\n" +
+	"\vrecorded_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordedAtB\x1b\n" +
+	"\x19_signup_location_accuracyB\x15\n" +
+	"\x13_ip_gps_distance_km\"\xc7\x04\n" +
+	"\vRiskProfile\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12#\n" +
+	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12/\n" +
+	"\x11stripe_risk_score\x18\x03 \x01(\x05H\x00R\x0fstripeRiskScore\x88\x01\x01\x12/\n" +
+	"\x11stripe_risk_level\x18\x04 \x01(\tH\x01R\x0fstripeRiskLevel\x88\x01\x01\x12:\n" +
+	"\x17stripe_radar_risk_score\x18\x05 \x01(\x05H\x02R\x14stripeRadarRiskScore\x88\x01\x01\x12,\n" +
+	"\x0fidentity_status\x18\x06 \x01(\tH\x03R\x0eidentityStatus\x88\x01\x01\x12-\n" +
+	"\x05phone\x18\a \x01(\v2\x17.idgate.v1.PhoneSignalsR\x05phone\x126\n" +
+	"\blocation\x18\b \x01(\v2\x1a.idgate.v1.LocationSignalsR\blocation\x128\n" +
+	"\n" +
+	"indicators\x18\t \x03(\v2\x18.idgate.v1.RiskIndicatorR\n" +
+	"indicators\x12)\n" +
+	"\x05flags\x18\n" +
+	" \x03(\v2\x13.idgate.v1.RiskFlagR\x05flagsB\x14\n" +
+	"\x12_stripe_risk_scoreB\x14\n" +
+	"\x12_stripe_risk_levelB\x1a\n" +
+	"\x18_stripe_radar_risk_scoreB\x12\n" +
+	"\x10_identity_status\"\xd2\x01\n" +
+	"\x15SimulatePolicyRequest\x12#\n" +
+	"\rsubaccount_id\x18\x01 \x01(\tR\fsubaccountId\x12\x12\n" +
+	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x1c\n" +
+	"\tthreshold\x18\x03 \x01(\x05R\tthreshold\x12B\n" +
+	"\x1bcost_per_verification_cents\x18\x04 \x01(\x05H\x00R\x18costPerVerificationCents\x88\x01\x01B\x1e\n" +
+	"\x1c_cost_per_verification_cents\"\xb1\x03\n" +
+	"\x16SimulatePolicyResponse\x12\x1c\n" +
+	"\tcustomers\x18\x01 \x01(\x05R\tcustomers\x12\x16\n" +
+	"\x06scored\x18\x02 \x01(\x05R\x06scored\x12\x18\n" +
+	"\aflagged\x18\x03 \x01(\x05R\aflagged\x12#\n" +
+	"\rnewly_flagged\x18\x04 \x01(\x05R\fnewlyFlagged\x12*\n" +
+	"\x11no_longer_flagged\x18\x05 \x01(\x05R\x0fnoLongerFlagged\x12)\n" +
+	"\x10already_verified\x18\x06 \x01(\x05R\x0falreadyVerified\x121\n" +
+	"\x14verifications_needed\x18\a \x01(\x05R\x13verificationsNeeded\x120\n" +
+	"\x14estimated_cost_cents\x18\b \x01(\x03R\x12estimatedCostCents\x122\n" +
+	"\x15fraud_warnings_caught\x18\t \x01(\x05R\x13fraudWarningsCaught\x122\n" +
+	"\x15fraud_warnings_missed\x18\n" +
+	" \x01(\x05R\x13fraudWarningsMissed2\x8f\b\n" +
 	"\vRiskService\x12i\n" +
 	"\x10CreateSubaccount\x12\".idgate.v1.CreateSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/subaccounts\x12e\n" +
 	"\rGetSubaccount\x12\x1f.idgate.v1.GetSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/subaccounts/{id}\x12n\n" +
 	"\x10UpdateSubaccount\x12\".idgate.v1.UpdateSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*2\x14/v1/subaccounts/{id}\x12\x93\x01\n" +
-	"\x11RecordPaymentRisk\x12#.idgate.v1.RecordPaymentRiskRequest\x1a$.idgate.v1.RecordPaymentRiskResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/customers/{customer_id}/payment-riskB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
+	"\x11RecordPaymentRisk\x12#.idgate.v1.RecordPaymentRiskRequest\x1a$.idgate.v1.RecordPaymentRiskResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/customers/{customer_id}/payment-risk\x12\x85\x01\n" +
+	"\x11RecordPhoneLookup\x12#.idgate.v1.RecordPhoneLookupRequest\x1a\x16.idgate.v1.RiskProfile\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/customers/{customer_id}/phone-lookup\x12\x8e\x01\n" +
+	"\x14RecordSignupLocation\x12&.idgate.v1.RecordSignupLocationRequest\x1a\x16.idgate.v1.RiskProfile\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/customers/{customer_id}/signup-location\x12|\n" +
+	"\x0eGetRiskProfile\x12 .idgate.v1.GetRiskProfileRequest\x1a\x16.idgate.v1.RiskProfile\"0\x82\xd3\xe4\x93\x02*\x12(/v1/customers/{customer_id}/risk-profile\x12\x90\x01\n" +
+	"\x0eSimulatePolicy\x12 .idgate.v1.SimulatePolicyRequest\x1a!.idgate.v1.SimulatePolicyResponse\"9\x82\xd3\xe4\x93\x023:\x01*\"./v1/subaccounts/{subaccount_id}:simulatePolicyB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
 	file_idgate_v1_risk_proto_rawDescOnce sync.Once
@@ -641,32 +1787,63 @@ func file_idgate_v1_risk_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_risk_proto_rawDescData
 }
 
-var file_idgate_v1_risk_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_idgate_v1_risk_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_idgate_v1_risk_proto_goTypes = []any{
-	(*RecordPaymentRiskRequest)(nil),  // 0: idgate.v1.RecordPaymentRiskRequest
-	(*RecordPaymentRiskResponse)(nil), // 1: idgate.v1.RecordPaymentRiskResponse
-	(*Subaccount)(nil),                // 2: idgate.v1.Subaccount
-	(*CreateSubaccountRequest)(nil),   // 3: idgate.v1.CreateSubaccountRequest
-	(*GetSubaccountRequest)(nil),      // 4: idgate.v1.GetSubaccountRequest
-	(*UpdateSubaccountRequest)(nil),   // 5: idgate.v1.UpdateSubaccountRequest
-	(*timestamppb.Timestamp)(nil),     // 6: google.protobuf.Timestamp
+	(*RecordPaymentRiskRequest)(nil),    // 0: idgate.v1.RecordPaymentRiskRequest
+	(*RecordPaymentRiskResponse)(nil),   // 1: idgate.v1.RecordPaymentRiskResponse
+	(*Subaccount)(nil),                  // 2: idgate.v1.Subaccount
+	(*StepUpPolicy)(nil),                // 3: idgate.v1.StepUpPolicy
+	(*CreateSubaccountRequest)(nil),     // 4: idgate.v1.CreateSubaccountRequest
+	(*GetSubaccountRequest)(nil),        // 5: idgate.v1.GetSubaccountRequest
+	(*UpdateSubaccountRequest)(nil),     // 6: idgate.v1.UpdateSubaccountRequest
+	(*RecordPhoneLookupRequest)(nil),    // 7: idgate.v1.RecordPhoneLookupRequest
+	(*RecordSignupLocationRequest)(nil), // 8: idgate.v1.RecordSignupLocationRequest
+	(*GetRiskProfileRequest)(nil),       // 9: idgate.v1.GetRiskProfileRequest
+	(*RiskIndicator)(nil),               // 10: idgate.v1.RiskIndicator
+	(*RiskFlag)(nil),                    // 11: idgate.v1.RiskFlag
+	(*PhoneSignals)(nil),                // 12: idgate.v1.PhoneSignals
+	(*LocationSignals)(nil),             // 13: idgate.v1.LocationSignals
+	(*RiskProfile)(nil),                 // 14: idgate.v1.RiskProfile
+	(*SimulatePolicyRequest)(nil),       // 15: idgate.v1.SimulatePolicyRequest
+	(*SimulatePolicyResponse)(nil),      // 16: idgate.v1.SimulatePolicyResponse
+	nil,                                 // 17: idgate.v1.StepUpPolicy.AmountThresholdsEntry
+	(*timestamppb.Timestamp)(nil),       // 18: google.protobuf.Timestamp
 }
 var file_idgate_v1_risk_proto_depIdxs = []int32{
-	6, // 0: idgate.v1.Subaccount.created_at:type_name -> google.protobuf.Timestamp
-	6, // 1: idgate.v1.Subaccount.updated_at:type_name -> google.protobuf.Timestamp
-	3, // 2: idgate.v1.RiskService.CreateSubaccount:input_type -> idgate.v1.CreateSubaccountRequest
-	4, // 3: idgate.v1.RiskService.GetSubaccount:input_type -> idgate.v1.GetSubaccountRequest
-	5, // 4: idgate.v1.RiskService.UpdateSubaccount:input_type -> idgate.v1.UpdateSubaccountRequest
-	0, // 5: idgate.v1.RiskService.RecordPaymentRisk:input_type -> idgate.v1.RecordPaymentRiskRequest
-	2, // 6: idgate.v1.RiskService.CreateSubaccount:output_type -> idgate.v1.Subaccount
-	2, // 7: idgate.v1.RiskService.GetSubaccount:output_type -> idgate.v1.Subaccount
-	2, // 8: idgate.v1.RiskService.UpdateSubaccount:output_type -> idgate.v1.Subaccount
-	1, // 9: idgate.v1.RiskService.RecordPaymentRisk:output_type -> idgate.v1.RecordPaymentRiskResponse
-	6, // [6:10] is the sub-list for method output_type
-	2, // [2:6] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	18, // 0: idgate.v1.Subaccount.created_at:type_name -> google.protobuf.Timestamp
+	18, // 1: idgate.v1.Subaccount.updated_at:type_name -> google.protobuf.Timestamp
+	3,  // 2: idgate.v1.Subaccount.stepup_policy:type_name -> idgate.v1.StepUpPolicy
+	17, // 3: idgate.v1.StepUpPolicy.amount_thresholds:type_name -> idgate.v1.StepUpPolicy.AmountThresholdsEntry
+	3,  // 4: idgate.v1.CreateSubaccountRequest.stepup_policy:type_name -> idgate.v1.StepUpPolicy
+	3,  // 5: idgate.v1.UpdateSubaccountRequest.stepup_policy:type_name -> idgate.v1.StepUpPolicy
+	18, // 6: idgate.v1.RiskFlag.since:type_name -> google.protobuf.Timestamp
+	18, // 7: idgate.v1.PhoneSignals.recorded_at:type_name -> google.protobuf.Timestamp
+	18, // 8: idgate.v1.LocationSignals.recorded_at:type_name -> google.protobuf.Timestamp
+	12, // 9: idgate.v1.RiskProfile.phone:type_name -> idgate.v1.PhoneSignals
+	13, // 10: idgate.v1.RiskProfile.location:type_name -> idgate.v1.LocationSignals
+	10, // 11: idgate.v1.RiskProfile.indicators:type_name -> idgate.v1.RiskIndicator
+	11, // 12: idgate.v1.RiskProfile.flags:type_name -> idgate.v1.RiskFlag
+	4,  // 13: idgate.v1.RiskService.CreateSubaccount:input_type -> idgate.v1.CreateSubaccountRequest
+	5,  // 14: idgate.v1.RiskService.GetSubaccount:input_type -> idgate.v1.GetSubaccountRequest
+	6,  // 15: idgate.v1.RiskService.UpdateSubaccount:input_type -> idgate.v1.UpdateSubaccountRequest
+	0,  // 16: idgate.v1.RiskService.RecordPaymentRisk:input_type -> idgate.v1.RecordPaymentRiskRequest
+	7,  // 17: idgate.v1.RiskService.RecordPhoneLookup:input_type -> idgate.v1.RecordPhoneLookupRequest
+	8,  // 18: idgate.v1.RiskService.RecordSignupLocation:input_type -> idgate.v1.RecordSignupLocationRequest
+	9,  // 19: idgate.v1.RiskService.GetRiskProfile:input_type -> idgate.v1.GetRiskProfileRequest
+	15, // 20: idgate.v1.RiskService.SimulatePolicy:input_type -> idgate.v1.SimulatePolicyRequest
+	2,  // 21: idgate.v1.RiskService.CreateSubaccount:output_type -> idgate.v1.Subaccount
+	2,  // 22: idgate.v1.RiskService.GetSubaccount:output_type -> idgate.v1.Subaccount
+	2,  // 23: idgate.v1.RiskService.UpdateSubaccount:output_type -> idgate.v1.Subaccount
+	1,  // 24: idgate.v1.RiskService.RecordPaymentRisk:output_type -> idgate.v1.RecordPaymentRiskResponse
+	14, // 25: idgate.v1.RiskService.RecordPhoneLookup:output_type -> idgate.v1.RiskProfile
+	14, // 26: idgate.v1.RiskService.RecordSignupLocation:output_type -> idgate.v1.RiskProfile
+	14, // 27: idgate.v1.RiskService.GetRiskProfile:output_type -> idgate.v1.RiskProfile
+	16, // 28: idgate.v1.RiskService.SimulatePolicy:output_type -> idgate.v1.SimulatePolicyResponse
+	21, // [21:29] is the sub-list for method output_type
+	13, // [13:21] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_risk_proto_init() }
@@ -675,15 +1852,21 @@ func file_idgate_v1_risk_proto_init() {
 		return
 	}
 	file_idgate_v1_risk_proto_msgTypes[0].OneofWrappers = []any{}
-	file_idgate_v1_risk_proto_msgTypes[3].OneofWrappers = []any{}
-	file_idgate_v1_risk_proto_msgTypes[5].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[4].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[6].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[7].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[8].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[12].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[13].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[14].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_risk_proto_rawDesc), len(file_idgate_v1_risk_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RiskService_CreateSubaccount_FullMethodName  = "/idgate.v1.RiskService/CreateSubaccount"
-	RiskService_GetSubaccount_FullMethodName     = "/idgate.v1.RiskService/GetSubaccount"
-	RiskService_UpdateSubaccount_FullMethodName  = "/idgate.v1.RiskService/UpdateSubaccount"
-	RiskService_RecordPaymentRisk_FullMethodName = "/idgate.v1.RiskService/RecordPaymentRisk"
+	RiskService_CreateSubaccount_FullMethodName     = "/idgate.v1.RiskService/CreateSubaccount"
+	RiskService_GetSubaccount_FullMethodName        = "/idgate.v1.RiskService/GetSubaccount"
+	RiskService_UpdateSubaccount_FullMethodName     = "/idgate.v1.RiskService/UpdateSubaccount"
+	RiskService_RecordPaymentRisk_FullMethodName    = "/idgate.v1.RiskService/RecordPaymentRisk"
+	RiskService_RecordPhoneLookup_FullMethodName    = "/idgate.v1.RiskService/RecordPhoneLookup"
+	RiskService_RecordSignupLocation_FullMethodName = "/idgate.v1.RiskService/RecordSignupLocation"
+	RiskService_GetRiskProfile_FullMethodName       = "/idgate.v1.RiskService/GetRiskProfile"
+	RiskService_SimulatePolicy_FullMethodName       = "/idgate.v1.RiskService/SimulatePolicy"
 )
 
 // RiskServiceClient is the client API for RiskService service.
@@ -41,6 +45,17 @@ type RiskServiceClient interface {
 	// RecordPaymentRisk records the Radar outcome of a customer's charge, for platforms that see
 	// charges elsewhere. Only the first successful charge sets the score (seed 004).
 	RecordPaymentRisk(ctx context.Context, in *RecordPaymentRiskRequest, opts ...grpc.CallOption) (*RecordPaymentRiskResponse, error)
+	// RecordPhoneLookup stores the phone-lookup data of a customer (seed 004) and recomputes
+	// the risk indicators.
+	RecordPhoneLookup(ctx context.Context, in *RecordPhoneLookupRequest, opts ...grpc.CallOption) (*RiskProfile, error)
+	// RecordSignupLocation stores where the customer signed up (IP-derived and GPS) and
+	// recomputes the risk indicators. The IP address and coordinates are kept sealed.
+	RecordSignupLocation(ctx context.Context, in *RecordSignupLocationRequest, opts ...grpc.CallOption) (*RiskProfile, error)
+	// GetRiskProfile gathers a customer's risk: score, level, signals, indicators and flags.
+	GetRiskProfile(ctx context.Context, in *GetRiskProfileRequest, opts ...grpc.CallOption) (*RiskProfile, error)
+	// SimulatePolicy answers, from stored scores, what a proposed policy would flag and cost,
+	// without changing anything.
+	SimulatePolicy(ctx context.Context, in *SimulatePolicyRequest, opts ...grpc.CallOption) (*SimulatePolicyResponse, error)
 }
 
 type riskServiceClient struct {
@@ -91,6 +106,46 @@ func (c *riskServiceClient) RecordPaymentRisk(ctx context.Context, in *RecordPay
 	return out, nil
 }
 
+func (c *riskServiceClient) RecordPhoneLookup(ctx context.Context, in *RecordPhoneLookupRequest, opts ...grpc.CallOption) (*RiskProfile, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RiskProfile)
+	err := c.cc.Invoke(ctx, RiskService_RecordPhoneLookup_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *riskServiceClient) RecordSignupLocation(ctx context.Context, in *RecordSignupLocationRequest, opts ...grpc.CallOption) (*RiskProfile, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RiskProfile)
+	err := c.cc.Invoke(ctx, RiskService_RecordSignupLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *riskServiceClient) GetRiskProfile(ctx context.Context, in *GetRiskProfileRequest, opts ...grpc.CallOption) (*RiskProfile, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RiskProfile)
+	err := c.cc.Invoke(ctx, RiskService_GetRiskProfile_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *riskServiceClient) SimulatePolicy(ctx context.Context, in *SimulatePolicyRequest, opts ...grpc.CallOption) (*SimulatePolicyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SimulatePolicyResponse)
+	err := c.cc.Invoke(ctx, RiskService_SimulatePolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RiskServiceServer is the server API for RiskService service.
 // All implementations must embed UnimplementedRiskServiceServer
 // for forward compatibility.
@@ -107,6 +162,17 @@ type RiskServiceServer interface {
 	// RecordPaymentRisk records the Radar outcome of a customer's charge, for platforms that see
 	// charges elsewhere. Only the first successful charge sets the score (seed 004).
 	RecordPaymentRisk(context.Context, *RecordPaymentRiskRequest) (*RecordPaymentRiskResponse, error)
+	// RecordPhoneLookup stores the phone-lookup data of a customer (seed 004) and recomputes
+	// the risk indicators.
+	RecordPhoneLookup(context.Context, *RecordPhoneLookupRequest) (*RiskProfile, error)
+	// RecordSignupLocation stores where the customer signed up (IP-derived and GPS) and
+	// recomputes the risk indicators. The IP address and coordinates are kept sealed.
+	RecordSignupLocation(context.Context, *RecordSignupLocationRequest) (*RiskProfile, error)
+	// GetRiskProfile gathers a customer's risk: score, level, signals, indicators and flags.
+	GetRiskProfile(context.Context, *GetRiskProfileRequest) (*RiskProfile, error)
+	// SimulatePolicy answers, from stored scores, what a proposed policy would flag and cost,
+	// without changing anything.
+	SimulatePolicy(context.Context, *SimulatePolicyRequest) (*SimulatePolicyResponse, error)
 	mustEmbedUnimplementedRiskServiceServer()
 }
 
@@ -128,6 +194,18 @@ func (UnimplementedRiskServiceServer) UpdateSubaccount(context.Context, *UpdateS
 }
 func (UnimplementedRiskServiceServer) RecordPaymentRisk(context.Context, *RecordPaymentRiskRequest) (*RecordPaymentRiskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RecordPaymentRisk not implemented")
+}
+func (UnimplementedRiskServiceServer) RecordPhoneLookup(context.Context, *RecordPhoneLookupRequest) (*RiskProfile, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordPhoneLookup not implemented")
+}
+func (UnimplementedRiskServiceServer) RecordSignupLocation(context.Context, *RecordSignupLocationRequest) (*RiskProfile, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordSignupLocation not implemented")
+}
+func (UnimplementedRiskServiceServer) GetRiskProfile(context.Context, *GetRiskProfileRequest) (*RiskProfile, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRiskProfile not implemented")
+}
+func (UnimplementedRiskServiceServer) SimulatePolicy(context.Context, *SimulatePolicyRequest) (*SimulatePolicyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SimulatePolicy not implemented")
 }
 func (UnimplementedRiskServiceServer) mustEmbedUnimplementedRiskServiceServer() {}
 func (UnimplementedRiskServiceServer) testEmbeddedByValue()                     {}
@@ -222,6 +300,78 @@ func _RiskService_RecordPaymentRisk_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RiskService_RecordPhoneLookup_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordPhoneLookupRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RiskServiceServer).RecordPhoneLookup(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RiskService_RecordPhoneLookup_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RiskServiceServer).RecordPhoneLookup(ctx, req.(*RecordPhoneLookupRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RiskService_RecordSignupLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordSignupLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RiskServiceServer).RecordSignupLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RiskService_RecordSignupLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RiskServiceServer).RecordSignupLocation(ctx, req.(*RecordSignupLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RiskService_GetRiskProfile_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRiskProfileRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RiskServiceServer).GetRiskProfile(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RiskService_GetRiskProfile_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RiskServiceServer).GetRiskProfile(ctx, req.(*GetRiskProfileRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RiskService_SimulatePolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SimulatePolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RiskServiceServer).SimulatePolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RiskService_SimulatePolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RiskServiceServer).SimulatePolicy(ctx, req.(*SimulatePolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RiskService_ServiceDesc is the grpc.ServiceDesc for RiskService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -244,6 +394,22 @@ var RiskService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RecordPaymentRisk",
 			Handler:    _RiskService_RecordPaymentRisk_Handler,
+		},
+		{
+			MethodName: "RecordPhoneLookup",
+			Handler:    _RiskService_RecordPhoneLookup_Handler,
+		},
+		{
+			MethodName: "RecordSignupLocation",
+			Handler:    _RiskService_RecordSignupLocation_Handler,
+		},
+		{
+			MethodName: "GetRiskProfile",
+			Handler:    _RiskService_GetRiskProfile_Handler,
+		},
+		{
+			MethodName: "SimulatePolicy",
+			Handler:    _RiskService_SimulatePolicy_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
