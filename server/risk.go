@@ -7,6 +7,7 @@ import (
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/identity"
+	"github.com/idgate/idgate/internal/risk"
 	"github.com/idgate/idgate/internal/tenant"
 )
 
@@ -14,6 +15,7 @@ type riskServer struct {
 	idgatev1.UnimplementedRiskServiceServer
 	subaccounts *tenant.Service
 	customers   *identity.Service
+	signals     *risk.Service
 }
 
 var _ idgatev1.RiskServiceServer = (*riskServer)(nil)
@@ -79,6 +81,84 @@ func (s *riskServer) RecordPaymentRisk(ctx context.Context, req *idgatev1.Record
 		out.StripeRiskScore = int32(*id.RiskScore)
 	}
 	return out, nil
+}
+
+func (s *riskServer) RecordPhoneLookup(ctx context.Context, req *idgatev1.RecordPhoneLookupRequest) (*idgatev1.RiskProfile, error) {
+	p, err := s.signals.RecordPhoneLookup(ctx, req.GetCustomerId(), risk.Phone{
+		Type: req.GetPhoneType(), Carrier: req.GetPhoneCarrier(), Prepaid: req.GetPhoneIsPrepaid(),
+		RecentlyPorted: req.GetPhoneRecentlyPorted(), RiskScore: intPtr(req.PhoneRiskScore), Country: req.GetPhoneCountry(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return riskProfilePB(p), nil
+}
+
+func (s *riskServer) RecordSignupLocation(ctx context.Context, req *idgatev1.RecordSignupLocationRequest) (*idgatev1.RiskProfile, error) {
+	p, err := s.signals.RecordSignupLocation(ctx, req.GetCustomerId(), risk.Location{
+		IP: req.GetSignupIp(), City: req.GetSignupIpCity(), Region: req.GetSignupIpRegion(), Country: req.GetSignupIpCountry(),
+		IPLat: req.SignupIpLatitude, IPLon: req.SignupIpLongitude, GPSLat: req.SignupLatitude, GPSLon: req.SignupLongitude,
+		AccuracyM: intPtr(req.SignupLocationAccuracy), VPN: req.GetSignupVpn(), Proxy: req.GetSignupProxy(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return riskProfilePB(p), nil
+}
+
+func (s *riskServer) GetRiskProfile(ctx context.Context, req *idgatev1.GetRiskProfileRequest) (*idgatev1.RiskProfile, error) {
+	p, err := s.signals.GetRiskProfile(ctx, req.GetCustomerId())
+	if err != nil {
+		return nil, err
+	}
+	return riskProfilePB(p), nil
+}
+
+func (s *riskServer) SimulatePolicy(ctx context.Context, req *idgatev1.SimulatePolicyRequest) (*idgatev1.SimulatePolicyResponse, error) {
+	r, err := s.signals.SimulatePolicy(ctx, req.GetSubaccountId(), risk.Proposal{
+		Mode: req.GetMode(), Threshold: int(req.GetThreshold()), CostCents: intPtr(req.CostPerVerificationCents),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &idgatev1.SimulatePolicyResponse{
+		Customers: int32(r.Customers), Scored: int32(r.Scored), Flagged: int32(r.Flagged),
+		NewlyFlagged: int32(r.NewlyFlagged), NoLongerFlagged: int32(r.NoLongerFlagged),
+		AlreadyVerified: int32(r.AlreadyVerified), VerificationsNeeded: int32(r.VerificationsNeeded),
+		EstimatedCostCents:  r.EstimatedCostCents,
+		FraudWarningsCaught: int32(r.FraudWarningsCaught), FraudWarningsMissed: int32(r.FraudWarningsMissed),
+	}, nil
+}
+
+func riskProfilePB(p risk.Profile) *idgatev1.RiskProfile {
+	out := &idgatev1.RiskProfile{
+		CustomerId: p.CustomerID, SubaccountId: p.SubaccountID,
+		StripeRiskScore: int32Ptr(p.RiskScore), StripeRiskLevel: p.RiskLevel, StripeRadarRiskScore: int32Ptr(p.RadarRiskScore),
+		IdentityStatus: p.IdentityStatus,
+	}
+	if ph := p.Phone; ph != nil {
+		out.Phone = &idgatev1.PhoneSignals{
+			PhoneType: ph.Type, PhoneCarrier: ph.Carrier, PhoneIsPrepaid: ph.Prepaid, PhoneRecentlyPorted: ph.RecentlyPorted,
+			PhoneRiskScore: int32Ptr(ph.RiskScore), PhoneCountry: ph.Country, RecordedAt: timestamppb.New(ph.RecordedAt),
+		}
+	}
+	if l := p.Location; l != nil {
+		out.Location = &idgatev1.LocationSignals{
+			SignupIpCity: l.City, SignupIpRegion: l.Region, SignupIpCountry: l.Country, SignupVpn: l.VPN, SignupProxy: l.Proxy,
+			SignupLocationAccuracy: int32Ptr(l.AccuracyM), IpGpsDistanceKm: l.DistanceKm, RecordedAt: timestamppb.New(l.RecordedAt),
+		}
+	}
+	for _, ind := range p.Indicators {
+		out.Indicators = append(out.Indicators, &idgatev1.RiskIndicator{Code: ind.Code, Detail: ind.Detail})
+	}
+	for _, f := range p.Flags {
+		flag := &idgatev1.RiskFlag{Kind: f.Kind, Reason: f.Reason}
+		if f.Since != nil {
+			flag.Since = timestamppb.New(*f.Since)
+		}
+		out.Flags = append(out.Flags, flag)
+	}
+	return out
 }
 
 func subaccountPB(sa tenant.Subaccount) *idgatev1.Subaccount {

@@ -36,6 +36,7 @@ import (
 	"github.com/idgate/idgate/internal/onboarding"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/review"
+	"github.com/idgate/idgate/internal/risk"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/tenant"
@@ -117,7 +118,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
 	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}}
 	if cfg.Retention > 0 {
-		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: identity.RetentionArgs{}})
+		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: identity.RetentionArgs{}},
+			jobs.Periodic{Every: time.Hour, Args: risk.RetentionArgs{}})
 	}
 	s.jobs, err = jobs.New(s.store, workers, jobs.Options{
 		Work: runJobs, Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, RetryBase: cfg.JobRetryBase,
@@ -135,6 +137,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), log)
+	subaccounts := tenant.NewService(s.store)
+	signals := risk.NewService(s.store, cipher, subaccounts, log)
+	customers.AlsoRedact(signals.Forget)
 	keys := auth.NewKeys(s.store, strings.HasPrefix(cfg.StripeSecretKey, "sk_live_"), log)
 	if cfg.BootstrapAPIKey != "" {
 		if err = keys.EnsureBootstrap(ctx, cfg.BootstrapAPIKey); err != nil {
@@ -149,10 +154,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, identity.NewReencryptWorker(customers))
 	river.AddWorker(workers, identity.NewRetentionWorker(customers, cfg.Retention))
 	river.AddWorker(workers, identity.NewReconcileWorker(customers, cfg.ReconcileAfter))
+	river.AddWorker(workers, risk.NewReencryptWorker(signals))
+	river.AddWorker(workers, risk.NewRetentionWorker(signals, cfg.Retention))
 	if strings.Contains(cfg.DataKeys, ",") {
 		// Older keys are configured: move what they sealed to the current one.
-		if _, err := s.jobs.Insert(ctx, identity.ReencryptArgs{}, nil); err != nil {
-			return nil, fmt.Errorf("enqueue re-encryption: %w", err)
+		for _, args := range []river.JobArgs{identity.ReencryptArgs{}, risk.ReencryptArgs{}} {
+			if _, err := s.jobs.Insert(ctx, args, nil); err != nil {
+				return nil, fmt.Errorf("enqueue re-encryption: %w", err)
+			}
 		}
 	}
 	var databaseKYC kyc.Provider
@@ -193,7 +202,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		})},
 		identity:   &identityServer{customers: customers, intake: intake},
 		onboarding: &onboardingServer{merchants: merchants},
-		risk:       &riskServer{subaccounts: tenant.NewService(s.store), customers: customers},
+		risk:       &riskServer{subaccounts: subaccounts, customers: customers, signals: signals},
 		webhook:    &webhookServer{intake: intake, events: webhook.NewLister(s.store)},
 	}, grpcOpts...)
 

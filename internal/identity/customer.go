@@ -135,6 +135,7 @@ type Service struct {
 	outbox *notify.Outbox
 	log    *slog.Logger
 	now    func() time.Time
+	forget []Forget
 
 	gateOnce sync.Once
 	gateStmt *sql.Stmt

@@ -13,9 +13,10 @@ import (
 
 // RedactCustomerIdentity deletes the customer's personal data (seed 001): verified data,
 // contact details and manual-verification notes are wiped here at once, notification texts
-// are blanked, and a job asks Stripe to redact each session. The customer row keeps only
-// ids and timestamps that prove it happened; identity_redacted_at is set when Stripe has
-// confirmed every session (or at once when there are none).
+// are blanked, what other domains hold is erased (AlsoRedact), and a job asks Stripe to
+// redact each session. The customer row keeps only ids and timestamps that prove it
+// happened; identity_redacted_at is set when Stripe has confirmed every session (or at once
+// when there are none).
 func (s *Service) RedactCustomerIdentity(ctx context.Context, id string) (Customer, error) {
 	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
 		if row.IdentityRedactionRequestedAt != nil {
@@ -40,6 +41,11 @@ func (s *Service) RedactCustomerIdentity(ctx context.Context, id string) (Custom
 		if err := tx.Notification.Update().Where(notification.CustomerID(id)).SetTitle("").SetBody("").Exec(ctx); err != nil {
 			return nil, err
 		}
+		for _, f := range s.forget {
+			if err := f(ctx, tx, id); err != nil {
+				return nil, err
+			}
+		}
 		for _, vs := range sessions {
 			if err := vs.Update().SetRedactionRequestedAt(now).Exec(ctx); err != nil {
 				return nil, err
@@ -52,6 +58,14 @@ func (s *Service) RedactCustomerIdentity(ctx context.Context, id string) (Custom
 		return row, nil
 	})
 }
+
+// Forget erases what another domain holds about a customer, inside the transaction of the
+// customer's redaction.
+type Forget func(ctx context.Context, tx store.Tx, customerID string) error
+
+// AlsoRedact adds f to what RedactCustomerIdentity erases. Call it while wiring, before
+// serving.
+func (s *Service) AlsoRedact(f Forget) { s.forget = append(s.forget, f) }
 
 // RedactSessionArgs is the job that asks Stripe to redact one session.
 type RedactSessionArgs struct {
