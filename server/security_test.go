@@ -126,6 +126,9 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 	set("dob", "1901-01-01")
 	set("ssn_last4", "0000")
 	set("ssn", "000000000")
+	set("mode", "risk_based")
+	set("phone_type", "mobile")
+	set("signup_ip", "192.0.2.1")
 	if fd := msg.Descriptor().Fields().ByName("address"); fd != nil && fd.Message() != nil {
 		addr := msg.Mutable(fd).Message()
 		for name, v := range map[string]string{"line1": "address_full_match", "city": "San Francisco", "postal_code": "94111"} {
@@ -171,7 +174,7 @@ var tenantScoped = []string{
 	"RequireVerification", "RefreshFromStripe", "RedactCustomerIdentity", "SimulateVerificationOutcome",
 	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk", "CreateMerchant", "GetMerchant",
 	"RecordBiometricConsent", "WithdrawBiometricConsent", "ClaimReviewTask", "ResolveReviewTask", "StartDocumentVerification",
-	"StartDatabaseKYC", "SubmitFullSSN",
+	"StartDatabaseKYC", "SubmitFullSSN", "RecordPhoneLookup", "RecordSignupLocation", "GetRiskProfile", "SimulatePolicy",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on
