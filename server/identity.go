@@ -8,12 +8,14 @@ import (
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/identity"
+	"github.com/idgate/idgate/internal/stepup"
 	"github.com/idgate/idgate/internal/webhook"
 )
 
 type identityServer struct {
 	idgatev1.UnimplementedIdentityServiceServer
 	customers *identity.Service
+	stepups   *stepup.Service
 	intake    *webhook.Intake
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -31,6 +32,7 @@ func (s *riskServer) CreateSubaccount(ctx context.Context, req *idgatev1.CreateS
 		RequireLiveCapture:    req.RequireLiveCapture,
 		RequireIDNumber:       req.RequireIdNumber,
 		AllowedTypes:          req.AllowedDocumentTypes,
+		StepUp:                stepUpPolicy(req.StepupPolicy),
 	})
 	if err != nil {
 		return nil, err
@@ -57,6 +59,7 @@ func (s *riskServer) UpdateSubaccount(ctx context.Context, req *idgatev1.UpdateS
 		RequireLiveCapture:    req.RequireLiveCapture,
 		RequireIDNumber:       req.RequireIdNumber,
 		AllowedTypes:          req.AllowedDocumentTypes,
+		StepUp:                stepUpPolicy(req.StepupPolicy),
 	})
 	if err != nil {
 		return nil, err
@@ -174,6 +177,24 @@ func subaccountPB(sa tenant.Subaccount) *idgatev1.Subaccount {
 		RequireLiveCapture:                sa.Documents.RequireLiveCapture,
 		RequireIdNumber:                   sa.Documents.RequireIDNumber,
 		AllowedDocumentTypes:              sa.Documents.AllowedTypes,
+		StepupPolicy: &idgatev1.StepUpPolicy{
+			AmountThresholds: sa.StepUp.AmountThresholds, RiskThreshold: int32(sa.StepUp.RiskThreshold),
+			OnFraudWarning: sa.StepUp.OnFraudWarning, Fallback: sa.StepUp.Fallback, CancelOnFailure: sa.StepUp.CancelOnFailure,
+			ChallengeTtlSeconds:            int32(sa.StepUp.ChallengeTTL / time.Second),
+			EnrollmentRequiresVerification: sa.StepUp.EnrollmentRequiresVerification,
+		},
+	}
+}
+
+func stepUpPolicy(p *idgatev1.StepUpPolicy) *tenant.StepUpPolicy {
+	if p == nil {
+		return nil
+	}
+	return &tenant.StepUpPolicy{
+		AmountThresholds: p.AmountThresholds, RiskThreshold: int(p.RiskThreshold), OnFraudWarning: p.OnFraudWarning,
+		Fallback: p.Fallback, CancelOnFailure: p.CancelOnFailure,
+		ChallengeTTL:                   time.Duration(p.ChallengeTtlSeconds) * time.Second,
+		EnrollmentRequiresVerification: p.EnrollmentRequiresVerification,
 	}
 }
 

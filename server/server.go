@@ -37,6 +37,7 @@ import (
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/review"
 	"github.com/idgate/idgate/internal/risk"
+	"github.com/idgate/idgate/internal/stepup"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/tenant"
@@ -168,14 +169,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if cfg.TruliooURL != "" {
 		databaseKYC = kyc.NewTrulioo(kyc.TruliooConfig{BaseURL: cfg.TruliooURL, APIKey: cfg.TruliooAPIKey, MaxRetries: 3})
 	}
-	merchants := onboarding.NewService(s.store, cipher, stripeClient, databaseKYC, log)
+	merchants := onboarding.NewService(s.store, cipher, stripeClient, databaseKYC, s.jobs, log)
+	river.AddWorker(workers, onboarding.NewPushPersonWorker(merchants))
+	stepups, err := stepup.New(s.store, stripeClient, s.jobs, stepup.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName, Origins: cfg.WebAuthnOrigins}, log)
+	if err != nil {
+		return nil, err
+	}
+	river.AddWorker(workers, stepup.NewResultWorker(stepups))
+	for _, t := range stepup.PaymentIntentEvents {
+		registry.Handle(t, stepups.HandlePaymentIntent)
+	}
+	registry.Handle("radar.early_fraud_warning.created", customers.HandleEarlyFraudWarning(stripeClient))
 	registry.Handle("charge.succeeded", customers.HandleChargeSucceeded)
 	for t, h := range onboarding.EventTypes {
 		registry.Handle(t, h(merchants))
 	}
 	for _, t := range identity.SessionEventTypes {
 		// Merchants' tier-3 sessions carry metadata merchant_id; customers' do not.
-		registry.Handle(t, webhook.ByMetadata("merchant_id", merchants.HandleSessionEvent, customers.HandleSessionEvent))
+		// and payment step-ups' carry payment_intent_id.
+		registry.Handle(t, webhook.ByMetadata("payment_intent_id", stepups.HandleSessionEvent,
+			webhook.ByMetadata("merchant_id", merchants.HandleSessionEvent, customers.HandleSessionEvent)))
 	}
 
 	// gRPC.
@@ -200,7 +213,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			"customer": customers.ResolveReview,
 			"merchant": merchants.ResolveReview,
 		})},
-		identity:   &identityServer{customers: customers, intake: intake},
+		identity:   &identityServer{customers: customers, stepups: stepups, intake: intake},
 		onboarding: &onboardingServer{merchants: merchants},
 		risk:       &riskServer{subaccounts: subaccounts, customers: customers, signals: signals},
 		webhook:    &webhookServer{intake: intake, events: webhook.NewLister(s.store)},

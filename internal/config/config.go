@@ -68,6 +68,12 @@ type Config struct {
 	// IDGATE_TRULIOO_API_KEY); unset: those tiers answer Unavailable.
 	TruliooURL, TruliooAPIKey string
 
+	// WebAuthn relying party of payment step-up passkeys: the domain the platform's apps
+	// use (IDGATE_WEBAUTHN_RP_ID), its display name, and the origins (web origins and
+	// android:apk-key-hash:... app origins) assertions may come from.
+	WebAuthnRPID, WebAuthnRPName string
+	WebAuthnOrigins              []string
+
 	// Retention is how long verified personal data of an inactive customer is kept
 	// (IDGATE_RETENTION, default two years; 0 keeps it).
 	Retention time.Duration
@@ -125,6 +131,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ReconcileAfter:              r.duration("IDGATE_RECONCILE_AFTER", time.Hour),
 		TruliooURL:                  strings.TrimRight(r.str("IDGATE_TRULIOO_URL", ""), "/"),
 		TruliooAPIKey:               r.str("IDGATE_TRULIOO_API_KEY", ""),
+		WebAuthnRPID:                r.str("IDGATE_WEBAUTHN_RP_ID", "localhost"),
+		WebAuthnRPName:              r.str("IDGATE_WEBAUTHN_RP_NAME", "idgate"),
+		WebAuthnOrigins:             r.list("IDGATE_WEBAUTHN_ORIGINS"),
 		ReconcileEvery:              r.duration("IDGATE_RECONCILE_EVERY", 15*time.Minute),
 		TLSCertFile:                 r.str("IDGATE_TLS_CERT_FILE", ""),
 		TLSKeyFile:                  r.str("IDGATE_TLS_KEY_FILE", ""),

@@ -41,6 +41,7 @@ type Subaccount struct {
 	RiskThreshold int // 0-100
 	MaxAttempts   int // verification sessions per customer before manual review
 	Documents     DocumentOptions
+	StepUp        StepUpPolicy
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -51,6 +52,48 @@ type DocumentOptions struct {
 	RequireLiveCapture    bool
 	RequireIDNumber       bool
 	AllowedTypes          []string // driving_license, id_card, passport
+}
+
+// StepUpPolicy decides which payments need the payer to pass a challenge before capture.
+type StepUpPolicy struct {
+	AmountThresholds map[string]int64 // lowercase currency → minor units
+	RiskThreshold    int              // 0: off
+	OnFraudWarning   bool
+	Fallback         string // FallbackIdentity or FallbackNone
+	CancelOnFailure  bool
+	ChallengeTTL     time.Duration
+	// EnrollmentRequiresVerification lets only identity-verified customers enrol a passkey.
+	EnrollmentRequiresVerification bool
+}
+
+// Step-up fallbacks for customers without a passkey.
+const (
+	FallbackIdentity = "identity"
+	FallbackNone     = "none"
+)
+
+// DefaultStepUp is the policy of a subaccount that sets none.
+var DefaultStepUp = StepUpPolicy{OnFraudWarning: true, Fallback: FallbackIdentity, ChallengeTTL: 5 * time.Minute}
+
+func (p StepUpPolicy) validate() error {
+	for cur, min := range p.AmountThresholds {
+		if len(cur) != 3 || strings.ToLower(cur) != cur {
+			return apperr.Invalid("stepup_policy.amount_thresholds", "keys must be lowercase ISO currency codes, like usd")
+		}
+		if min <= 0 {
+			return apperr.Invalid("stepup_policy.amount_thresholds", "amounts must be positive, in minor units")
+		}
+	}
+	if p.RiskThreshold < 0 || p.RiskThreshold > 100 {
+		return apperr.Invalid("stepup_policy.risk_threshold", "must be between 0 (off) and 100")
+	}
+	if p.Fallback != FallbackIdentity && p.Fallback != FallbackNone {
+		return apperr.Invalid("stepup_policy.fallback", "must be identity or none")
+	}
+	if p.ChallengeTTL < 30*time.Second || p.ChallengeTTL > time.Hour {
+		return apperr.Invalid("stepup_policy.challenge_ttl_seconds", "must be between 30 and 3600")
+	}
+	return nil
 }
 
 // DocumentTypes Stripe Identity accepts.
@@ -68,6 +111,7 @@ type Changes struct {
 	RequireLiveCapture    *bool
 	RequireIDNumber       *bool
 	AllowedTypes          []string // nil or empty: unchanged
+	StepUp                *StepUpPolicy
 }
 
 // Service creates, reads and updates subaccounts.
@@ -81,6 +125,7 @@ func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
 	sa := Subaccount{
 		Mode: ModeDisabled, RiskThreshold: DefaultRiskThreshold, MaxAttempts: DefaultMaxAttempts,
 		Documents: DocumentOptions{RequireMatchingSelfie: true, RequireLiveCapture: true, AllowedTypes: DocumentTypes},
+		StepUp:    DefaultStepUp,
 	}
 	if c.Mode != nil && *c.Mode == "" {
 		c.Mode = nil
@@ -91,7 +136,7 @@ func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
 	if err := c.apply(&sa); err != nil {
 		return Subaccount{}, err
 	}
-	row, err := s.store.Ent.Subaccount.Create().
+	create := s.store.Ent.Subaccount.Create().
 		SetID(store.NewID("sub")).
 		SetName(sa.Name).
 		SetIdentityVerificationMode(string(sa.Mode)).
@@ -100,8 +145,9 @@ func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
 		SetRequireMatchingSelfie(sa.Documents.RequireMatchingSelfie).
 		SetRequireLiveCapture(sa.Documents.RequireLiveCapture).
 		SetRequireIDNumber(sa.Documents.RequireIDNumber).
-		SetAllowedDocumentTypes(sa.Documents.AllowedTypes).
-		Save(ctx)
+		SetAllowedDocumentTypes(sa.Documents.AllowedTypes)
+	setStepUp(create.Mutation(), sa.StepUp)
+	row, err := create.Save(ctx)
 	if err != nil {
 		return Subaccount{}, store.MapError(err, "subaccount")
 	}
@@ -141,7 +187,7 @@ func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount,
 		if err := c.apply(&sa); err != nil {
 			return err
 		}
-		row, err = row.Update().
+		update := row.Update().
 			SetName(sa.Name).
 			SetIdentityVerificationMode(string(sa.Mode)).
 			SetIdentityVerificationRiskThreshold(sa.RiskThreshold).
@@ -149,8 +195,9 @@ func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount,
 			SetRequireMatchingSelfie(sa.Documents.RequireMatchingSelfie).
 			SetRequireLiveCapture(sa.Documents.RequireLiveCapture).
 			SetRequireIDNumber(sa.Documents.RequireIDNumber).
-			SetAllowedDocumentTypes(sa.Documents.AllowedTypes).
-			Save(ctx)
+			SetAllowedDocumentTypes(sa.Documents.AllowedTypes)
+		setStepUp(update.Mutation(), sa.StepUp)
+		row, err = update.Save(ctx)
 		if err != nil {
 			return store.MapError(err, "subaccount "+id)
 		}
@@ -214,7 +261,30 @@ func (c Changes) apply(sa *Subaccount) error {
 		}
 		sa.Documents.AllowedTypes = types
 	}
+	if c.StepUp != nil {
+		p := *c.StepUp
+		if p.Fallback == "" {
+			p.Fallback = FallbackIdentity
+		}
+		if p.ChallengeTTL == 0 {
+			p.ChallengeTTL = DefaultStepUp.ChallengeTTL
+		}
+		if err := p.validate(); err != nil {
+			return err
+		}
+		sa.StepUp = p
+	}
 	return nil
+}
+
+func setStepUp(m *ent.SubaccountMutation, p StepUpPolicy) {
+	m.SetStepupAmountThresholds(p.AmountThresholds)
+	m.SetStepupRiskThreshold(p.RiskThreshold)
+	m.SetStepupOnFraudWarning(p.OnFraudWarning)
+	m.SetStepupFallback(p.Fallback)
+	m.SetStepupCancelOnFailure(p.CancelOnFailure)
+	m.SetStepupChallengeTTLSeconds(int(p.ChallengeTTL / time.Second))
+	m.SetEnrollmentRequiresVerification(p.EnrollmentRequiresVerification)
 }
 
 // ParseMode accepts the three mode spellings of seed 004.
@@ -233,6 +303,12 @@ func fromRow(r *ent.Subaccount) Subaccount {
 		Documents: DocumentOptions{
 			RequireMatchingSelfie: r.RequireMatchingSelfie, RequireLiveCapture: r.RequireLiveCapture,
 			RequireIDNumber: r.RequireIDNumber, AllowedTypes: r.AllowedDocumentTypes,
+		},
+		StepUp: StepUpPolicy{
+			AmountThresholds: r.StepupAmountThresholds, RiskThreshold: r.StepupRiskThreshold,
+			OnFraudWarning: r.StepupOnFraudWarning, Fallback: r.StepupFallback, CancelOnFailure: r.StepupCancelOnFailure,
+			ChallengeTTL:                   time.Duration(r.StepupChallengeTTLSeconds) * time.Second,
+			EnrollmentRequiresVerification: r.EnrollmentRequiresVerification,
 		},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}

@@ -1,0 +1,67 @@
+package identity
+
+import (
+	"context"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
+	"github.com/idgate/idgate/internal/webhook"
+)
+
+// ChargeCustomers finds the Stripe customer of a charge an early fraud warning names, when
+// the event does not carry it.
+type ChargeCustomers interface {
+	ChargeCustomer(ctx context.Context, chargeID string) (string, error)
+}
+
+// HandleEarlyFraudWarning flags the charge's customer for re-verification (reason
+// early_fraud_warning:<id>), even a verified one, and records the open warning, which makes
+// their next payments step up. Warnings for customers idgate does not know are ignored.
+func (s *Service) HandleEarlyFraudWarning(charges ChargeCustomers) webhook.Handler {
+	return func(ctx context.Context, ev webhook.Event) error {
+		w, err := stripe.ParseEarlyFraudWarning(ev.Object)
+		if err != nil {
+			return err
+		}
+		if w.Customer == "" && w.Charge != "" {
+			if w.Customer, err = charges.ChargeCustomer(ctx, w.Charge); err != nil {
+				return err
+			}
+		}
+		if w.Customer == "" {
+			s.log.InfoContext(ctx, "early fraud warning on a charge without a customer", "event_id", ev.ID, "warning_id", w.ID)
+			return nil
+		}
+		c, err := s.store.Reader.Customer.Query().Where(customer.StripeCustomerID(w.Customer)).Only(ctx)
+		if ent.IsNotFound(err) {
+			s.log.InfoContext(ctx, "early fraud warning for a customer idgate does not know", "event_id", ev.ID, "warning_id", w.ID)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = s.update(ctx, c.ID, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
+			if row.FraudWarningID == w.ID {
+				return row, nil // a redelivery
+			}
+			sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
+			if err != nil {
+				return nil, err
+			}
+			row, err = row.Update().
+				SetFraudWarningID(w.ID).SetFraudWarningAt(s.now()).
+				SetIdentityVerificationRequired(false). // require() sets it with the new reason
+				ClearIdentityStatus().ClearIdentitySessionID().SetIdentityAttemptCount(0).SetIdentityLastErrorCode("").
+				SetIdentityManualVerification(false).
+				Save(ctx)
+			if err != nil {
+				return nil, err
+			}
+			s.log.WarnContext(ctx, "early fraud warning: customer must verify again", "customer_id", row.ID, "warning_id", w.ID)
+			return s.require(ctx, tx, row, sub, "early_fraud_warning:"+w.ID)
+		})
+		return err
+	}
+}

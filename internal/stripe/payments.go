@@ -1,0 +1,152 @@
+package stripe
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	stripego "github.com/stripe/stripe-go/v76"
+)
+
+// PaymentIntent is the part of a PaymentIntent step-up decisions need.
+type PaymentIntent struct {
+	ID       string
+	Amount   int64
+	Currency string
+	Status   string
+	Customer string // cus_..., or ""
+	// Payee is the connected account paid: on_behalf_of, else transfer_data.destination.
+	Payee         string
+	CaptureMethod string
+	Metadata      map[string]string
+	Created       int64
+}
+
+func paymentIntentOf(pi *stripego.PaymentIntent) PaymentIntent {
+	out := PaymentIntent{
+		ID: pi.ID, Amount: pi.Amount, Currency: string(pi.Currency), Status: string(pi.Status),
+		CaptureMethod: string(pi.CaptureMethod), Metadata: pi.Metadata, Created: pi.Created,
+	}
+	if pi.Customer != nil {
+		out.Customer = pi.Customer.ID
+	}
+	switch {
+	case pi.OnBehalfOf != nil && pi.OnBehalfOf.ID != "":
+		out.Payee = pi.OnBehalfOf.ID
+	case pi.TransferData != nil && pi.TransferData.Destination != nil:
+		out.Payee = pi.TransferData.Destination.ID
+	}
+	return out
+}
+
+// ParsePaymentIntent decodes the PaymentIntent of a payment_intent.* event.
+func ParsePaymentIntent(raw json.RawMessage) (PaymentIntent, error) {
+	var pi stripego.PaymentIntent
+	if err := json.Unmarshal(raw, &pi); err != nil {
+		return PaymentIntent{}, fmt.Errorf("decode payment intent: %w", err)
+	}
+	if pi.ID == "" {
+		return PaymentIntent{}, fmt.Errorf("decode payment intent: no id")
+	}
+	return paymentIntentOf(&pi), nil
+}
+
+// GetPaymentIntent reads a PaymentIntent.
+func (c *Client) GetPaymentIntent(ctx context.Context, id string) (PaymentIntent, error) {
+	if err := c.ready(); err != nil {
+		return PaymentIntent{}, err
+	}
+	params := &stripego.PaymentIntentParams{}
+	params.Context = ctx
+	pi, err := c.api.PaymentIntents.Get(id, params)
+	if err != nil {
+		return PaymentIntent{}, mapError(err, "retrieve payment intent")
+	}
+	return paymentIntentOf(pi), nil
+}
+
+// UpdatePaymentIntentMetadata merges metadata into the PaymentIntent's.
+func (c *Client) UpdatePaymentIntentMetadata(ctx context.Context, id string, metadata map[string]string, idempotencyKey string) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
+	params := &stripego.PaymentIntentParams{}
+	for k, v := range metadata {
+		params.AddMetadata(k, v)
+	}
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	if _, err := c.api.PaymentIntents.Update(id, params); err != nil {
+		return mapError(err, "update payment intent metadata")
+	}
+	return nil
+}
+
+// CapturePaymentIntent captures an authorized (capture_method=manual) PaymentIntent.
+func (c *Client) CapturePaymentIntent(ctx context.Context, id, idempotencyKey string) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
+	params := &stripego.PaymentIntentCaptureParams{}
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	if _, err := c.api.PaymentIntents.Capture(id, params); err != nil {
+		return mapError(err, "capture payment intent")
+	}
+	return nil
+}
+
+// CancelPaymentIntent cancels a PaymentIntent whose step-up failed.
+func (c *Client) CancelPaymentIntent(ctx context.Context, id, idempotencyKey string) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
+	params := &stripego.PaymentIntentCancelParams{CancellationReason: stripego.String("fraudulent")}
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	if _, err := c.api.PaymentIntents.Cancel(id, params); err != nil {
+		return mapError(err, "cancel payment intent")
+	}
+	return nil
+}
+
+// EarlyFraudWarning is a Radar early fraud warning.
+type EarlyFraudWarning struct {
+	ID     string
+	Charge string
+	// Customer of the charge, when the event carries the charge expanded or Stripe is asked.
+	Customer string
+}
+
+// ParseEarlyFraudWarning decodes a radar.early_fraud_warning.* event's object.
+func ParseEarlyFraudWarning(raw json.RawMessage) (EarlyFraudWarning, error) {
+	var w stripego.RadarEarlyFraudWarning
+	if err := json.Unmarshal(raw, &w); err != nil || w.ID == "" {
+		return EarlyFraudWarning{}, fmt.Errorf("decode early fraud warning: %v", err)
+	}
+	out := EarlyFraudWarning{ID: w.ID}
+	if w.Charge != nil {
+		out.Charge = w.Charge.ID
+		if w.Charge.Customer != nil {
+			out.Customer = w.Charge.Customer.ID
+		}
+	}
+	return out, nil
+}
+
+// ChargeCustomer returns the Stripe customer of a charge.
+func (c *Client) ChargeCustomer(ctx context.Context, chargeID string) (string, error) {
+	if err := c.ready(); err != nil {
+		return "", err
+	}
+	params := &stripego.ChargeParams{}
+	params.Context = ctx
+	ch, err := c.api.Charges.Get(chargeID, params)
+	if err != nil {
+		return "", mapError(err, "retrieve charge")
+	}
+	if ch.Customer == nil {
+		return "", nil
+	}
+	return ch.Customer.ID, nil
+}
