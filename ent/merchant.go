@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -43,6 +44,12 @@ type Merchant struct {
 	PersonDob string `json:"person_dob,omitempty"`
 	// PersonAddress holds the value of the "person_address" field.
 	PersonAddress string `json:"person_address,omitempty"`
+	// PersonIDNumber holds the value of the "person_id_number" field.
+	PersonIDNumber string `json:"person_id_number,omitempty"`
+	// StripePersonID holds the value of the "stripe_person_id" field.
+	StripePersonID *string `json:"stripe_person_id,omitempty"`
+	// RejectedDocumentFiles holds the value of the "rejected_document_files" field.
+	RejectedDocumentFiles []string `json:"rejected_document_files,omitempty"`
 	// KycStatus holds the value of the "kyc_status" field.
 	KycStatus string `json:"kyc_status,omitempty"`
 	// ChargesEnabled holds the value of the "charges_enabled" field.
@@ -67,9 +74,11 @@ func (*Merchant) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case merchant.FieldRejectedDocumentFiles:
+			values[i] = new([]byte)
 		case merchant.FieldHighRisk, merchant.FieldChargesEnabled, merchant.FieldPayoutsEnabled:
 			values[i] = new(sql.NullBool)
-		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldPersonFirstName, merchant.FieldPersonLastName, merchant.FieldPersonDob, merchant.FieldPersonAddress, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
+		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldPersonFirstName, merchant.FieldPersonLastName, merchant.FieldPersonDob, merchant.FieldPersonAddress, merchant.FieldPersonIDNumber, merchant.FieldStripePersonID, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
 			values[i] = new(sql.NullString)
 		case merchant.FieldCreatedAt, merchant.FieldUpdatedAt, merchant.FieldCurrentDeadline, merchant.FieldAccountEventAt:
 			values[i] = new(sql.NullTime)
@@ -172,6 +181,27 @@ func (_m *Merchant) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field person_address", values[i])
 			} else if value.Valid {
 				_m.PersonAddress = value.String
+			}
+		case merchant.FieldPersonIDNumber:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field person_id_number", values[i])
+			} else if value.Valid {
+				_m.PersonIDNumber = value.String
+			}
+		case merchant.FieldStripePersonID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field stripe_person_id", values[i])
+			} else if value.Valid {
+				_m.StripePersonID = new(string)
+				*_m.StripePersonID = value.String
+			}
+		case merchant.FieldRejectedDocumentFiles:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field rejected_document_files", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.RejectedDocumentFiles); err != nil {
+					return fmt.Errorf("unmarshal field rejected_document_files: %w", err)
+				}
 			}
 		case merchant.FieldKycStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -299,6 +329,17 @@ func (_m *Merchant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("person_address=")
 	builder.WriteString(_m.PersonAddress)
+	builder.WriteString(", ")
+	builder.WriteString("person_id_number=")
+	builder.WriteString(_m.PersonIDNumber)
+	builder.WriteString(", ")
+	if v := _m.StripePersonID; v != nil {
+		builder.WriteString("stripe_person_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("rejected_document_files=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RejectedDocumentFiles))
 	builder.WriteString(", ")
 	builder.WriteString("kyc_status=")
 	builder.WriteString(_m.KycStatus)

@@ -165,6 +165,40 @@ func (_c *MerchantCreate) SetNillablePersonAddress(v *string) *MerchantCreate {
 	return _c
 }
 
+// SetPersonIDNumber sets the "person_id_number" field.
+func (_c *MerchantCreate) SetPersonIDNumber(v string) *MerchantCreate {
+	_c.mutation.SetPersonIDNumber(v)
+	return _c
+}
+
+// SetNillablePersonIDNumber sets the "person_id_number" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillablePersonIDNumber(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetPersonIDNumber(*v)
+	}
+	return _c
+}
+
+// SetStripePersonID sets the "stripe_person_id" field.
+func (_c *MerchantCreate) SetStripePersonID(v string) *MerchantCreate {
+	_c.mutation.SetStripePersonID(v)
+	return _c
+}
+
+// SetNillableStripePersonID sets the "stripe_person_id" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillableStripePersonID(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetStripePersonID(*v)
+	}
+	return _c
+}
+
+// SetRejectedDocumentFiles sets the "rejected_document_files" field.
+func (_c *MerchantCreate) SetRejectedDocumentFiles(v []string) *MerchantCreate {
+	_c.mutation.SetRejectedDocumentFiles(v)
+	return _c
+}
+
 // SetKycStatus sets the "kyc_status" field.
 func (_c *MerchantCreate) SetKycStatus(v string) *MerchantCreate {
 	_c.mutation.SetKycStatus(v)
@@ -346,6 +380,10 @@ func (_c *MerchantCreate) defaults() {
 		v := merchant.DefaultPersonAddress
 		_c.mutation.SetPersonAddress(v)
 	}
+	if _, ok := _c.mutation.PersonIDNumber(); !ok {
+		v := merchant.DefaultPersonIDNumber
+		_c.mutation.SetPersonIDNumber(v)
+	}
 	if _, ok := _c.mutation.KycStatus(); !ok {
 		v := merchant.DefaultKycStatus
 		_c.mutation.SetKycStatus(v)
@@ -409,6 +447,9 @@ func (_c *MerchantCreate) check() error {
 	}
 	if _, ok := _c.mutation.PersonAddress(); !ok {
 		return &ValidationError{Name: "person_address", err: errors.New(`ent: missing required field "Merchant.person_address"`)}
+	}
+	if _, ok := _c.mutation.PersonIDNumber(); !ok {
+		return &ValidationError{Name: "person_id_number", err: errors.New(`ent: missing required field "Merchant.person_id_number"`)}
 	}
 	if _, ok := _c.mutation.KycStatus(); !ok {
 		return &ValidationError{Name: "kyc_status", err: errors.New(`ent: missing required field "Merchant.kyc_status"`)}
@@ -520,6 +561,18 @@ func (_c *MerchantCreate) createSpec() (*Merchant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PersonAddress(); ok {
 		_spec.SetField(merchant.FieldPersonAddress, field.TypeString, value)
 		_node.PersonAddress = value
+	}
+	if value, ok := _c.mutation.PersonIDNumber(); ok {
+		_spec.SetField(merchant.FieldPersonIDNumber, field.TypeString, value)
+		_node.PersonIDNumber = value
+	}
+	if value, ok := _c.mutation.StripePersonID(); ok {
+		_spec.SetField(merchant.FieldStripePersonID, field.TypeString, value)
+		_node.StripePersonID = &value
+	}
+	if value, ok := _c.mutation.RejectedDocumentFiles(); ok {
+		_spec.SetField(merchant.FieldRejectedDocumentFiles, field.TypeJSON, value)
+		_node.RejectedDocumentFiles = value
 	}
 	if value, ok := _c.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
@@ -704,6 +757,54 @@ func (u *MerchantUpsert) SetPersonAddress(v string) *MerchantUpsert {
 // UpdatePersonAddress sets the "person_address" field to the value that was provided on create.
 func (u *MerchantUpsert) UpdatePersonAddress() *MerchantUpsert {
 	u.SetExcluded(merchant.FieldPersonAddress)
+	return u
+}
+
+// SetPersonIDNumber sets the "person_id_number" field.
+func (u *MerchantUpsert) SetPersonIDNumber(v string) *MerchantUpsert {
+	u.Set(merchant.FieldPersonIDNumber, v)
+	return u
+}
+
+// UpdatePersonIDNumber sets the "person_id_number" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdatePersonIDNumber() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldPersonIDNumber)
+	return u
+}
+
+// SetStripePersonID sets the "stripe_person_id" field.
+func (u *MerchantUpsert) SetStripePersonID(v string) *MerchantUpsert {
+	u.Set(merchant.FieldStripePersonID, v)
+	return u
+}
+
+// UpdateStripePersonID sets the "stripe_person_id" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdateStripePersonID() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldStripePersonID)
+	return u
+}
+
+// ClearStripePersonID clears the value of the "stripe_person_id" field.
+func (u *MerchantUpsert) ClearStripePersonID() *MerchantUpsert {
+	u.SetNull(merchant.FieldStripePersonID)
+	return u
+}
+
+// SetRejectedDocumentFiles sets the "rejected_document_files" field.
+func (u *MerchantUpsert) SetRejectedDocumentFiles(v []string) *MerchantUpsert {
+	u.Set(merchant.FieldRejectedDocumentFiles, v)
+	return u
+}
+
+// UpdateRejectedDocumentFiles sets the "rejected_document_files" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdateRejectedDocumentFiles() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldRejectedDocumentFiles)
+	return u
+}
+
+// ClearRejectedDocumentFiles clears the value of the "rejected_document_files" field.
+func (u *MerchantUpsert) ClearRejectedDocumentFiles() *MerchantUpsert {
+	u.SetNull(merchant.FieldRejectedDocumentFiles)
 	return u
 }
 
@@ -994,6 +1095,62 @@ func (u *MerchantUpsertOne) SetPersonAddress(v string) *MerchantUpsertOne {
 func (u *MerchantUpsertOne) UpdatePersonAddress() *MerchantUpsertOne {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdatePersonAddress()
+	})
+}
+
+// SetPersonIDNumber sets the "person_id_number" field.
+func (u *MerchantUpsertOne) SetPersonIDNumber(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonIDNumber(v)
+	})
+}
+
+// UpdatePersonIDNumber sets the "person_id_number" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdatePersonIDNumber() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonIDNumber()
+	})
+}
+
+// SetStripePersonID sets the "stripe_person_id" field.
+func (u *MerchantUpsertOne) SetStripePersonID(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetStripePersonID(v)
+	})
+}
+
+// UpdateStripePersonID sets the "stripe_person_id" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdateStripePersonID() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateStripePersonID()
+	})
+}
+
+// ClearStripePersonID clears the value of the "stripe_person_id" field.
+func (u *MerchantUpsertOne) ClearStripePersonID() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearStripePersonID()
+	})
+}
+
+// SetRejectedDocumentFiles sets the "rejected_document_files" field.
+func (u *MerchantUpsertOne) SetRejectedDocumentFiles(v []string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetRejectedDocumentFiles(v)
+	})
+}
+
+// UpdateRejectedDocumentFiles sets the "rejected_document_files" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdateRejectedDocumentFiles() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateRejectedDocumentFiles()
+	})
+}
+
+// ClearRejectedDocumentFiles clears the value of the "rejected_document_files" field.
+func (u *MerchantUpsertOne) ClearRejectedDocumentFiles() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearRejectedDocumentFiles()
 	})
 }
 
@@ -1469,6 +1626,62 @@ func (u *MerchantUpsertBulk) SetPersonAddress(v string) *MerchantUpsertBulk {
 func (u *MerchantUpsertBulk) UpdatePersonAddress() *MerchantUpsertBulk {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdatePersonAddress()
+	})
+}
+
+// SetPersonIDNumber sets the "person_id_number" field.
+func (u *MerchantUpsertBulk) SetPersonIDNumber(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPersonIDNumber(v)
+	})
+}
+
+// UpdatePersonIDNumber sets the "person_id_number" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdatePersonIDNumber() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePersonIDNumber()
+	})
+}
+
+// SetStripePersonID sets the "stripe_person_id" field.
+func (u *MerchantUpsertBulk) SetStripePersonID(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetStripePersonID(v)
+	})
+}
+
+// UpdateStripePersonID sets the "stripe_person_id" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdateStripePersonID() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateStripePersonID()
+	})
+}
+
+// ClearStripePersonID clears the value of the "stripe_person_id" field.
+func (u *MerchantUpsertBulk) ClearStripePersonID() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearStripePersonID()
+	})
+}
+
+// SetRejectedDocumentFiles sets the "rejected_document_files" field.
+func (u *MerchantUpsertBulk) SetRejectedDocumentFiles(v []string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetRejectedDocumentFiles(v)
+	})
+}
+
+// UpdateRejectedDocumentFiles sets the "rejected_document_files" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdateRejectedDocumentFiles() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateRejectedDocumentFiles()
+	})
+}
+
+// ClearRejectedDocumentFiles clears the value of the "rejected_document_files" field.
+func (u *MerchantUpsertBulk) ClearRejectedDocumentFiles() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearRejectedDocumentFiles()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/predicate"
@@ -135,6 +136,58 @@ func (_u *MerchantUpdate) SetNillablePersonAddress(v *string) *MerchantUpdate {
 	if v != nil {
 		_u.SetPersonAddress(*v)
 	}
+	return _u
+}
+
+// SetPersonIDNumber sets the "person_id_number" field.
+func (_u *MerchantUpdate) SetPersonIDNumber(v string) *MerchantUpdate {
+	_u.mutation.SetPersonIDNumber(v)
+	return _u
+}
+
+// SetNillablePersonIDNumber sets the "person_id_number" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillablePersonIDNumber(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetPersonIDNumber(*v)
+	}
+	return _u
+}
+
+// SetStripePersonID sets the "stripe_person_id" field.
+func (_u *MerchantUpdate) SetStripePersonID(v string) *MerchantUpdate {
+	_u.mutation.SetStripePersonID(v)
+	return _u
+}
+
+// SetNillableStripePersonID sets the "stripe_person_id" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillableStripePersonID(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetStripePersonID(*v)
+	}
+	return _u
+}
+
+// ClearStripePersonID clears the value of the "stripe_person_id" field.
+func (_u *MerchantUpdate) ClearStripePersonID() *MerchantUpdate {
+	_u.mutation.ClearStripePersonID()
+	return _u
+}
+
+// SetRejectedDocumentFiles sets the "rejected_document_files" field.
+func (_u *MerchantUpdate) SetRejectedDocumentFiles(v []string) *MerchantUpdate {
+	_u.mutation.SetRejectedDocumentFiles(v)
+	return _u
+}
+
+// AppendRejectedDocumentFiles appends value to the "rejected_document_files" field.
+func (_u *MerchantUpdate) AppendRejectedDocumentFiles(v []string) *MerchantUpdate {
+	_u.mutation.AppendRejectedDocumentFiles(v)
+	return _u
+}
+
+// ClearRejectedDocumentFiles clears the value of the "rejected_document_files" field.
+func (_u *MerchantUpdate) ClearRejectedDocumentFiles() *MerchantUpdate {
+	_u.mutation.ClearRejectedDocumentFiles()
 	return _u
 }
 
@@ -339,6 +392,26 @@ func (_u *MerchantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.PersonAddress(); ok {
 		_spec.SetField(merchant.FieldPersonAddress, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.PersonIDNumber(); ok {
+		_spec.SetField(merchant.FieldPersonIDNumber, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StripePersonID(); ok {
+		_spec.SetField(merchant.FieldStripePersonID, field.TypeString, value)
+	}
+	if _u.mutation.StripePersonIDCleared() {
+		_spec.ClearField(merchant.FieldStripePersonID, field.TypeString)
+	}
+	if value, ok := _u.mutation.RejectedDocumentFiles(); ok {
+		_spec.SetField(merchant.FieldRejectedDocumentFiles, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRejectedDocumentFiles(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, merchant.FieldRejectedDocumentFiles, value)
+		})
+	}
+	if _u.mutation.RejectedDocumentFilesCleared() {
+		_spec.ClearField(merchant.FieldRejectedDocumentFiles, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
 	}
@@ -496,6 +569,58 @@ func (_u *MerchantUpdateOne) SetNillablePersonAddress(v *string) *MerchantUpdate
 	if v != nil {
 		_u.SetPersonAddress(*v)
 	}
+	return _u
+}
+
+// SetPersonIDNumber sets the "person_id_number" field.
+func (_u *MerchantUpdateOne) SetPersonIDNumber(v string) *MerchantUpdateOne {
+	_u.mutation.SetPersonIDNumber(v)
+	return _u
+}
+
+// SetNillablePersonIDNumber sets the "person_id_number" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillablePersonIDNumber(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetPersonIDNumber(*v)
+	}
+	return _u
+}
+
+// SetStripePersonID sets the "stripe_person_id" field.
+func (_u *MerchantUpdateOne) SetStripePersonID(v string) *MerchantUpdateOne {
+	_u.mutation.SetStripePersonID(v)
+	return _u
+}
+
+// SetNillableStripePersonID sets the "stripe_person_id" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillableStripePersonID(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetStripePersonID(*v)
+	}
+	return _u
+}
+
+// ClearStripePersonID clears the value of the "stripe_person_id" field.
+func (_u *MerchantUpdateOne) ClearStripePersonID() *MerchantUpdateOne {
+	_u.mutation.ClearStripePersonID()
+	return _u
+}
+
+// SetRejectedDocumentFiles sets the "rejected_document_files" field.
+func (_u *MerchantUpdateOne) SetRejectedDocumentFiles(v []string) *MerchantUpdateOne {
+	_u.mutation.SetRejectedDocumentFiles(v)
+	return _u
+}
+
+// AppendRejectedDocumentFiles appends value to the "rejected_document_files" field.
+func (_u *MerchantUpdateOne) AppendRejectedDocumentFiles(v []string) *MerchantUpdateOne {
+	_u.mutation.AppendRejectedDocumentFiles(v)
+	return _u
+}
+
+// ClearRejectedDocumentFiles clears the value of the "rejected_document_files" field.
+func (_u *MerchantUpdateOne) ClearRejectedDocumentFiles() *MerchantUpdateOne {
+	_u.mutation.ClearRejectedDocumentFiles()
 	return _u
 }
 
@@ -729,6 +854,26 @@ func (_u *MerchantUpdateOne) sqlSave(ctx context.Context) (_node *Merchant, err 
 	}
 	if value, ok := _u.mutation.PersonAddress(); ok {
 		_spec.SetField(merchant.FieldPersonAddress, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PersonIDNumber(); ok {
+		_spec.SetField(merchant.FieldPersonIDNumber, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StripePersonID(); ok {
+		_spec.SetField(merchant.FieldStripePersonID, field.TypeString, value)
+	}
+	if _u.mutation.StripePersonIDCleared() {
+		_spec.ClearField(merchant.FieldStripePersonID, field.TypeString)
+	}
+	if value, ok := _u.mutation.RejectedDocumentFiles(); ok {
+		_spec.SetField(merchant.FieldRejectedDocumentFiles, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRejectedDocumentFiles(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, merchant.FieldRejectedDocumentFiles, value)
+		})
+	}
+	if _u.mutation.RejectedDocumentFilesCleared() {
+		_spec.ClearField(merchant.FieldRejectedDocumentFiles, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)

@@ -6165,34 +6165,38 @@ func (m *KYCCheckMutation) ResetEdge(name string) error {
 // MerchantMutation represents an operation that mutates the Merchant nodes in the graph.
 type MerchantMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *string
-	created_at        *time.Time
-	updated_at        *time.Time
-	subaccount_id     *string
-	external_id       *string
-	stripe_account_id *string
-	country           *string
-	business_type     *string
-	high_risk         *bool
-	route             *string
-	person_first_name *string
-	person_last_name  *string
-	person_dob        *string
-	person_address    *string
-	kyc_status        *string
-	charges_enabled   *bool
-	payouts_enabled   *bool
-	requirements      *string
-	capabilities      *string
-	disabled_reason   *string
-	current_deadline  *time.Time
-	account_event_at  *time.Time
-	clearedFields     map[string]struct{}
-	done              bool
-	oldValue          func(context.Context) (*Merchant, error)
-	predicates        []predicate.Merchant
+	op                            Op
+	typ                           string
+	id                            *string
+	created_at                    *time.Time
+	updated_at                    *time.Time
+	subaccount_id                 *string
+	external_id                   *string
+	stripe_account_id             *string
+	country                       *string
+	business_type                 *string
+	high_risk                     *bool
+	route                         *string
+	person_first_name             *string
+	person_last_name              *string
+	person_dob                    *string
+	person_address                *string
+	person_id_number              *string
+	stripe_person_id              *string
+	rejected_document_files       *[]string
+	appendrejected_document_files []string
+	kyc_status                    *string
+	charges_enabled               *bool
+	payouts_enabled               *bool
+	requirements                  *string
+	capabilities                  *string
+	disabled_reason               *string
+	current_deadline              *time.Time
+	account_event_at              *time.Time
+	clearedFields                 map[string]struct{}
+	done                          bool
+	oldValue                      func(context.Context) (*Merchant, error)
+	predicates                    []predicate.Merchant
 }
 
 var _ ent.Mutation = (*MerchantMutation)(nil)
@@ -6780,6 +6784,156 @@ func (m *MerchantMutation) ResetPersonAddress() {
 	m.person_address = nil
 }
 
+// SetPersonIDNumber sets the "person_id_number" field.
+func (m *MerchantMutation) SetPersonIDNumber(s string) {
+	m.person_id_number = &s
+}
+
+// PersonIDNumber returns the value of the "person_id_number" field in the mutation.
+func (m *MerchantMutation) PersonIDNumber() (r string, exists bool) {
+	v := m.person_id_number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPersonIDNumber returns the old "person_id_number" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldPersonIDNumber(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPersonIDNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPersonIDNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPersonIDNumber: %w", err)
+	}
+	return oldValue.PersonIDNumber, nil
+}
+
+// ResetPersonIDNumber resets all changes to the "person_id_number" field.
+func (m *MerchantMutation) ResetPersonIDNumber() {
+	m.person_id_number = nil
+}
+
+// SetStripePersonID sets the "stripe_person_id" field.
+func (m *MerchantMutation) SetStripePersonID(s string) {
+	m.stripe_person_id = &s
+}
+
+// StripePersonID returns the value of the "stripe_person_id" field in the mutation.
+func (m *MerchantMutation) StripePersonID() (r string, exists bool) {
+	v := m.stripe_person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripePersonID returns the old "stripe_person_id" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldStripePersonID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripePersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripePersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripePersonID: %w", err)
+	}
+	return oldValue.StripePersonID, nil
+}
+
+// ClearStripePersonID clears the value of the "stripe_person_id" field.
+func (m *MerchantMutation) ClearStripePersonID() {
+	m.stripe_person_id = nil
+	m.clearedFields[merchant.FieldStripePersonID] = struct{}{}
+}
+
+// StripePersonIDCleared returns if the "stripe_person_id" field was cleared in this mutation.
+func (m *MerchantMutation) StripePersonIDCleared() bool {
+	_, ok := m.clearedFields[merchant.FieldStripePersonID]
+	return ok
+}
+
+// ResetStripePersonID resets all changes to the "stripe_person_id" field.
+func (m *MerchantMutation) ResetStripePersonID() {
+	m.stripe_person_id = nil
+	delete(m.clearedFields, merchant.FieldStripePersonID)
+}
+
+// SetRejectedDocumentFiles sets the "rejected_document_files" field.
+func (m *MerchantMutation) SetRejectedDocumentFiles(s []string) {
+	m.rejected_document_files = &s
+	m.appendrejected_document_files = nil
+}
+
+// RejectedDocumentFiles returns the value of the "rejected_document_files" field in the mutation.
+func (m *MerchantMutation) RejectedDocumentFiles() (r []string, exists bool) {
+	v := m.rejected_document_files
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRejectedDocumentFiles returns the old "rejected_document_files" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldRejectedDocumentFiles(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRejectedDocumentFiles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRejectedDocumentFiles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRejectedDocumentFiles: %w", err)
+	}
+	return oldValue.RejectedDocumentFiles, nil
+}
+
+// AppendRejectedDocumentFiles adds s to the "rejected_document_files" field.
+func (m *MerchantMutation) AppendRejectedDocumentFiles(s []string) {
+	m.appendrejected_document_files = append(m.appendrejected_document_files, s...)
+}
+
+// AppendedRejectedDocumentFiles returns the list of values that were appended to the "rejected_document_files" field in this mutation.
+func (m *MerchantMutation) AppendedRejectedDocumentFiles() ([]string, bool) {
+	if len(m.appendrejected_document_files) == 0 {
+		return nil, false
+	}
+	return m.appendrejected_document_files, true
+}
+
+// ClearRejectedDocumentFiles clears the value of the "rejected_document_files" field.
+func (m *MerchantMutation) ClearRejectedDocumentFiles() {
+	m.rejected_document_files = nil
+	m.appendrejected_document_files = nil
+	m.clearedFields[merchant.FieldRejectedDocumentFiles] = struct{}{}
+}
+
+// RejectedDocumentFilesCleared returns if the "rejected_document_files" field was cleared in this mutation.
+func (m *MerchantMutation) RejectedDocumentFilesCleared() bool {
+	_, ok := m.clearedFields[merchant.FieldRejectedDocumentFiles]
+	return ok
+}
+
+// ResetRejectedDocumentFiles resets all changes to the "rejected_document_files" field.
+func (m *MerchantMutation) ResetRejectedDocumentFiles() {
+	m.rejected_document_files = nil
+	m.appendrejected_document_files = nil
+	delete(m.clearedFields, merchant.FieldRejectedDocumentFiles)
+}
+
 // SetKycStatus sets the "kyc_status" field.
 func (m *MerchantMutation) SetKycStatus(s string) {
 	m.kyc_status = &s
@@ -7128,7 +7282,7 @@ func (m *MerchantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantMutation) Fields() []string {
-	fields := make([]string, 0, 21)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, merchant.FieldCreatedAt)
 	}
@@ -7167,6 +7321,15 @@ func (m *MerchantMutation) Fields() []string {
 	}
 	if m.person_address != nil {
 		fields = append(fields, merchant.FieldPersonAddress)
+	}
+	if m.person_id_number != nil {
+		fields = append(fields, merchant.FieldPersonIDNumber)
+	}
+	if m.stripe_person_id != nil {
+		fields = append(fields, merchant.FieldStripePersonID)
+	}
+	if m.rejected_document_files != nil {
+		fields = append(fields, merchant.FieldRejectedDocumentFiles)
 	}
 	if m.kyc_status != nil {
 		fields = append(fields, merchant.FieldKycStatus)
@@ -7226,6 +7389,12 @@ func (m *MerchantMutation) Field(name string) (ent.Value, bool) {
 		return m.PersonDob()
 	case merchant.FieldPersonAddress:
 		return m.PersonAddress()
+	case merchant.FieldPersonIDNumber:
+		return m.PersonIDNumber()
+	case merchant.FieldStripePersonID:
+		return m.StripePersonID()
+	case merchant.FieldRejectedDocumentFiles:
+		return m.RejectedDocumentFiles()
 	case merchant.FieldKycStatus:
 		return m.KycStatus()
 	case merchant.FieldChargesEnabled:
@@ -7277,6 +7446,12 @@ func (m *MerchantMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPersonDob(ctx)
 	case merchant.FieldPersonAddress:
 		return m.OldPersonAddress(ctx)
+	case merchant.FieldPersonIDNumber:
+		return m.OldPersonIDNumber(ctx)
+	case merchant.FieldStripePersonID:
+		return m.OldStripePersonID(ctx)
+	case merchant.FieldRejectedDocumentFiles:
+		return m.OldRejectedDocumentFiles(ctx)
 	case merchant.FieldKycStatus:
 		return m.OldKycStatus(ctx)
 	case merchant.FieldChargesEnabled:
@@ -7393,6 +7568,27 @@ func (m *MerchantMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPersonAddress(v)
 		return nil
+	case merchant.FieldPersonIDNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPersonIDNumber(v)
+		return nil
+	case merchant.FieldStripePersonID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripePersonID(v)
+		return nil
+	case merchant.FieldRejectedDocumentFiles:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRejectedDocumentFiles(v)
+		return nil
 	case merchant.FieldKycStatus:
 		v, ok := value.(string)
 		if !ok {
@@ -7482,6 +7678,12 @@ func (m *MerchantMutation) ClearedFields() []string {
 	if m.FieldCleared(merchant.FieldStripeAccountID) {
 		fields = append(fields, merchant.FieldStripeAccountID)
 	}
+	if m.FieldCleared(merchant.FieldStripePersonID) {
+		fields = append(fields, merchant.FieldStripePersonID)
+	}
+	if m.FieldCleared(merchant.FieldRejectedDocumentFiles) {
+		fields = append(fields, merchant.FieldRejectedDocumentFiles)
+	}
 	if m.FieldCleared(merchant.FieldCurrentDeadline) {
 		fields = append(fields, merchant.FieldCurrentDeadline)
 	}
@@ -7504,6 +7706,12 @@ func (m *MerchantMutation) ClearField(name string) error {
 	switch name {
 	case merchant.FieldStripeAccountID:
 		m.ClearStripeAccountID()
+		return nil
+	case merchant.FieldStripePersonID:
+		m.ClearStripePersonID()
+		return nil
+	case merchant.FieldRejectedDocumentFiles:
+		m.ClearRejectedDocumentFiles()
 		return nil
 	case merchant.FieldCurrentDeadline:
 		m.ClearCurrentDeadline()
@@ -7557,6 +7765,15 @@ func (m *MerchantMutation) ResetField(name string) error {
 		return nil
 	case merchant.FieldPersonAddress:
 		m.ResetPersonAddress()
+		return nil
+	case merchant.FieldPersonIDNumber:
+		m.ResetPersonIDNumber()
+		return nil
+	case merchant.FieldStripePersonID:
+		m.ResetStripePersonID()
+		return nil
+	case merchant.FieldRejectedDocumentFiles:
+		m.ResetRejectedDocumentFiles()
 		return nil
 	case merchant.FieldKycStatus:
 		m.ResetKycStatus()

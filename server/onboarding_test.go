@@ -278,8 +278,9 @@ func TestUSMerchantThroughAllTiers(t *testing.T) {
 				fmt.Fprintf(w, `{"TransactionID":"tx-%d","Record":{"RecordStatus":"nomatch","DatasourceResults":[]}}`, len(ssnLengths))
 			}))
 			defer trulioo.Close()
+			proxy := testenv.NewStripe(t)
 			e := start(t, testConfig(t, db.URL, map[string]string{
-				"STRIPE_API_BASE": testenv.Stripe(t), "STRIPE_CONNECT_WEBHOOK_SECRET": connectSecret,
+				"STRIPE_API_BASE": proxy.URL, "STRIPE_CONNECT_WEBHOOK_SECRET": connectSecret,
 				"IDGATE_TRULIOO_URL": trulioo.URL, "IDGATE_TRULIOO_API_KEY": "key",
 			}))
 			ctx := context.Background()
@@ -318,6 +319,15 @@ func TestUSMerchantThroughAllTiers(t *testing.T) {
 			now := time.Now()
 			e.merchantSessionEvent(t, vs.SessionId, m.Id, "verified", "", now)
 			acct := m.StripeAccountId
+			// The verified data goes to the account's person, with Stripe's test document.
+			var persons []testenv.StripeRequest
+			for deadline := time.Now().Add(20 * time.Second); len(persons) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				persons = proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons")
+			}
+			if len(persons) != 1 || persons[0].Status != http.StatusOK || persons[0].Form.Get("verification[document][front]") != "file_identity_document_success" ||
+				persons[0].Form.Get("id_number") != "" || persons[0].Form.Get("ssn_last_4") != "" {
+				t.Fatalf("tier-3 person push: %+v", persons)
+			}
 			ev := connectEvent("evt_us_enabled", "account.updated", acct, now.Add(time.Second), fmt.Sprintf(
 				`{"id":%q,"object":"account","charges_enabled":true,"payouts_enabled":true,"capabilities":{"card_payments":"active","transfers":"active"},"requirements":{"currently_due":[],"past_due":[],"pending_verification":[],"errors":[]}}`, acct))
 			if code, body := e.deliver("/v1/webhooks/stripe/connect", ev, sign(ev, connectSecret, now)); code != 200 {
@@ -331,6 +341,104 @@ func TestUSMerchantThroughAllTiers(t *testing.T) {
 			r, err := onb.GetVerificationCostReport(ctx, &idgatev1.GetVerificationCostReportRequest{From: timestamppb.New(now.Add(-time.Hour)), Until: timestamppb.New(now.Add(time.Hour))})
 			if err != nil || len(r.Tiers) != 3 || r.TotalCents != 400 || r.Merchants != 1 {
 				t.Fatalf("ledger: %v %v (want tiers 1, 2, 3 costing $1.50 + $0 + $2.50)", r, err)
+			}
+		})
+	}
+}
+
+// TestMerchantPersonPush is issue 5's capability 5: a passing database-KYC tier pushes the
+// verified data into the merchant's Connect account as its person, through a job that
+// retries a Stripe outage under one idempotency key, and the SSN digits are wiped from the
+// database once Stripe has them.
+func TestMerchantPersonPush(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			// The provider matches SSN last four 0000 and any full SSN.
+			trulioo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body struct {
+					DataFields struct {
+						NationalIds []struct{ Number string }
+					}
+				}
+				_ = json.NewDecoder(r.Body).Decode(&body)
+				outcome := "nomatch"
+				if ids := body.DataFields.NationalIds; len(ids) == 1 && (ids[0].Number == "0000" || len(ids[0].Number) == 9) {
+					outcome = "match"
+				}
+				fmt.Fprintf(w, `{"TransactionID":"tx-1","Record":{"RecordStatus":%q,"DatasourceResults":[]}}`, outcome)
+			}))
+			defer trulioo.Close()
+			proxy := testenv.NewStripe(t)
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"STRIPE_API_BASE": proxy.URL, "IDGATE_TRULIOO_URL": trulioo.URL, "IDGATE_TRULIOO_API_KEY": "key",
+			}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "US marketplace"})
+			address := &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}
+			// pushed waits for the merchant's person create to succeed at Stripe and for the
+			// job to record it, and returns the create requests that reached the proxy.
+			pushed := func(m *idgatev1.Merchant) ([]testenv.StripeRequest, string) {
+				t.Helper()
+				path := "/v1/accounts/" + m.StripeAccountId + "/persons"
+				for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+					reqs := proxy.Requests(http.MethodPost, path)
+					raw := rawRows(t, db, "merchants", "id", m.Id)
+					if len(reqs) > 0 && reqs[len(reqs)-1].Status == http.StatusOK && strings.Contains(raw, "stripe_person_id=person_") {
+						return reqs, raw
+					}
+				}
+				t.Fatalf("merchant %s: no person pushed; requests %+v", m.Id, proxy.Requests(http.MethodPost, path))
+				return nil, ""
+			}
+
+			// Tier 1 passes; Stripe's first answer to the push is a 500, which the job retries.
+			proxy.Fail("/persons", 1)
+			first, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-tier1", Country: "US", BusinessType: "individual"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m, err := onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: first.Id, FirstName: "Jenny", LastName: "Rosen",
+				Dob: "1901-01-01", SsnLast4: "0000", Address: address}); err != nil || m.KycStatus != "verified" {
+				t.Fatalf("tier 1: %v %v", m, err)
+			}
+			reqs, raw := pushed(first)
+			if len(reqs) != 2 || reqs[0].Status != http.StatusInternalServerError || reqs[0].IdempotencyKey == "" || reqs[1].IdempotencyKey != reqs[0].IdempotencyKey {
+				t.Fatalf("want a failed create retried under the same idempotency key: %+v", reqs)
+			}
+			want := map[string]string{
+				"first_name": "Jenny", "last_name": "Rosen", "dob[day]": "1", "dob[month]": "1", "dob[year]": "1901",
+				"address[line1]": "address_full_match", "address[city]": "San Francisco", "address[state]": "CA",
+				"address[postal_code]": "94111", "address[country]": "US", "ssn_last_4": "0000",
+				"relationship[representative]": "true", "relationship[owner]": "true", "id_number": "", "verification[document][front]": "",
+			}
+			for k, v := range want {
+				if got := reqs[1].Form.Get(k); got != v {
+					t.Errorf("tier 1 push: %s = %q, want %q", k, got, v)
+				}
+			}
+			if !strings.Contains(raw, "person_id_number=\n") {
+				t.Fatalf("the SSN's last four outlived the push:\n%s", raw)
+			}
+
+			// Tier 2 passes with the full SSN: it is pushed as id_number, then wiped.
+			second, _ := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-tier2", Country: "US", BusinessType: "individual"})
+			if m, err := onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: second.Id, FirstName: "Jenny", LastName: "Rosen",
+				Dob: "1901-01-01", SsnLast4: "1111", Address: address}); err != nil || m.NextAction != "collect_full_ssn" {
+				t.Fatalf("tier 1 no-match: %v %v", m, err)
+			}
+			if len(proxy.Requests(http.MethodPost, "/v1/accounts/"+second.StripeAccountId+"/persons")) != 0 {
+				t.Fatal("a tier-1 no-match was pushed to Stripe")
+			}
+			if m, err := onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: second.Id, Ssn: "000000000"}); err != nil || m.KycStatus != "verified" {
+				t.Fatalf("tier 2: %v %v", m, err)
+			}
+			reqs, raw = pushed(second)
+			if len(reqs) != 1 || reqs[0].Form.Get("id_number") != "000000000" || reqs[0].Form.Get("ssn_last_4") != "" || reqs[0].Form.Get("last_name") != "Rosen" {
+				t.Fatalf("tier 2 push: %+v", reqs)
+			}
+			if !strings.Contains(raw, "person_id_number=\n") {
+				t.Fatalf("the full SSN outlived the push:\n%s", raw)
 			}
 		})
 	}

@@ -21,9 +21,10 @@ import (
 )
 
 // tenant is one subaccount with a customer and a verification session.
-type tenantFixture struct{ sub, customer, session, merchant, review string }
+// It also has a passkey and a PaymentIntent marked for step-up.
+type tenantFixture struct{ sub, customer, session, merchant, review, credential, payment string }
 
-func (e *env) tenant(t *testing.T, admin idgatev1.IdentityServiceClient) tenantFixture {
+func (e *env) tenant(t *testing.T, admin idgatev1.IdentityServiceClient, proxy *testenv.StripeProxy) tenantFixture {
 	sub, cust, _ := e.newCustomer("risk_based", 50, 100)
 	vs, err := admin.CreateVerificationSession(context.Background(), &idgatev1.CreateVerificationSessionRequest{CustomerId: cust})
 	if err != nil {
@@ -51,7 +52,14 @@ func (e *env) tenant(t *testing.T, admin idgatev1.IdentityServiceClient) tenantF
 	if review == "" {
 		t.Fatal("no review task for the declining merchant")
 	}
-	return tenantFixture{sub: sub, customer: cust, session: vs.SessionId, merchant: m.Id, review: review}
+	device := e.enrol(t, cust)
+	// Named by our id: redaction (in the matrix) unlinks the Stripe customer.
+	pi := paymentIntent(t, proxy, "", 5000, map[string]string{"stepup_required": "true", "idgate_customer_id": cust})
+	if _, err := admin.EvaluatePayment(context.Background(), &idgatev1.EvaluatePaymentRequest{PaymentIntentId: pi}); err != nil {
+		t.Fatal(err)
+	}
+	return tenantFixture{sub: sub, customer: cust, session: vs.SessionId, merchant: m.Id, review: review,
+		credential: device.id, payment: pi}
 }
 
 func (e *env) newKey(t *testing.T, role string, subs ...string) string {
@@ -96,6 +104,9 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 	switch service {
 	case "IdentityService":
 		set("id", f.customer)
+		if m.Name() == "RevokeCredential" {
+			set("id", f.credential)
+		}
 	case "RiskService":
 		set("id", f.sub)
 	case "AdminService":
@@ -113,6 +124,7 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 	set("subaccount_id", f.sub)
 	set("session_id", f.session)
 	set("merchant_id", f.merchant)
+	set("payment_intent_id", f.payment)
 	set("external_id", "matrix-"+string(m.Name()))
 	set("action", "ride_start")
 	set("notes", "matrix")
@@ -175,6 +187,8 @@ var tenantScoped = []string{
 	"GetSubaccount", "UpdateSubaccount", "RecordPaymentRisk", "CreateMerchant", "GetMerchant",
 	"RecordBiometricConsent", "WithdrawBiometricConsent", "ClaimReviewTask", "ResolveReviewTask", "StartDocumentVerification",
 	"StartDatabaseKYC", "SubmitFullSSN", "RecordPhoneLookup", "RecordSignupLocation", "GetRiskProfile", "SimulatePolicy",
+	"BeginEnrollment", "FinishEnrollment", "ListCredentials", "RevokeCredential",
+	"EvaluatePayment", "BeginStepUp", "FinishStepUp",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on
@@ -183,9 +197,9 @@ var tenantScoped = []string{
 // for an allowed call on its own tenant.
 func TestAuthorizationMatrix(t *testing.T) {
 	db := testenv.Databases(t)[0]
-	e, _ := identityEnv(t, db)
+	e, proxy := stepUpEnv(t, db)
 	adminIdentity := e.identity
-	own, other := e.tenant(t, adminIdentity), e.tenant(t, adminIdentity)
+	own, other := e.tenant(t, adminIdentity, proxy), e.tenant(t, adminIdentity, proxy)
 	keys := map[string]string{
 		"admin":    e.newKey(t, "admin"),
 		"operator": e.newKey(t, "operator", own.sub),
@@ -223,6 +237,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 					case !slices.Contains(allowed, role):
 						if code != codes.PermissionDenied {
 							t.Fatalf("%s with a %s key: %v, want PermissionDenied", name, role, err)
+						}
+					case target.name == "other" && role != "admin" && name == "CanCapture":
+						// Fails closed and says no more than for a payment never seen.
+						if c := out.(*idgatev1.CanCaptureResponse); err != nil || c.Allowed || c.Reason != "payment_not_evaluated" {
+							t.Fatalf("CanCapture on another tenant with a %s key: %v %v", role, c, err)
 						}
 					case target.name == "other" && role != "admin" && slices.Contains(tenantScoped, name):
 						if code != codes.NotFound {
@@ -429,8 +448,8 @@ func TestAbuseLimits(t *testing.T) {
 // gateway documents for the gRPC code.
 func TestGatewayAndGRPCAgree(t *testing.T) {
 	db := testenv.Databases(t)[0]
-	e, _ := identityEnv(t, db)
-	own, other := e.tenant(t, e.identity), e.tenant(t, e.identity)
+	e, proxy := stepUpEnv(t, db)
+	own, other := e.tenant(t, e.identity, proxy), e.tenant(t, e.identity, proxy)
 	readonly := e.newKey(t, "readonly", own.sub)
 	for _, tc := range []struct {
 		name, key, method, path, body string

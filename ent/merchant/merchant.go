@@ -39,6 +39,12 @@ const (
 	FieldPersonDob = "person_dob"
 	// FieldPersonAddress holds the string denoting the person_address field in the database.
 	FieldPersonAddress = "person_address"
+	// FieldPersonIDNumber holds the string denoting the person_id_number field in the database.
+	FieldPersonIDNumber = "person_id_number"
+	// FieldStripePersonID holds the string denoting the stripe_person_id field in the database.
+	FieldStripePersonID = "stripe_person_id"
+	// FieldRejectedDocumentFiles holds the string denoting the rejected_document_files field in the database.
+	FieldRejectedDocumentFiles = "rejected_document_files"
 	// FieldKycStatus holds the string denoting the kyc_status field in the database.
 	FieldKycStatus = "kyc_status"
 	// FieldChargesEnabled holds the string denoting the charges_enabled field in the database.
@@ -75,6 +81,9 @@ var Columns = []string{
 	FieldPersonLastName,
 	FieldPersonDob,
 	FieldPersonAddress,
+	FieldPersonIDNumber,
+	FieldStripePersonID,
+	FieldRejectedDocumentFiles,
 	FieldKycStatus,
 	FieldChargesEnabled,
 	FieldPayoutsEnabled,
@@ -112,6 +121,8 @@ var (
 	DefaultPersonDob string
 	// DefaultPersonAddress holds the default value on creation for the "person_address" field.
 	DefaultPersonAddress string
+	// DefaultPersonIDNumber holds the default value on creation for the "person_id_number" field.
+	DefaultPersonIDNumber string
 	// DefaultKycStatus holds the default value on creation for the "kyc_status" field.
 	DefaultKycStatus string
 	// DefaultChargesEnabled holds the default value on creation for the "charges_enabled" field.
@@ -199,6 +210,16 @@ func ByPersonDob(opts ...sql.OrderTermOption) OrderOption {
 // ByPersonAddress orders the results by the person_address field.
 func ByPersonAddress(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPersonAddress, opts...).ToFunc()
+}
+
+// ByPersonIDNumber orders the results by the person_id_number field.
+func ByPersonIDNumber(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPersonIDNumber, opts...).ToFunc()
+}
+
+// ByStripePersonID orders the results by the stripe_person_id field.
+func ByStripePersonID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStripePersonID, opts...).ToFunc()
 }
 
 // ByKycStatus orders the results by the kyc_status field.

@@ -129,6 +129,16 @@ func PersonAddress(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldPersonAddress, v))
 }
 
+// PersonIDNumber applies equality check predicate on the "person_id_number" field. It's identical to PersonIDNumberEQ.
+func PersonIDNumber(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonIDNumber, v))
+}
+
+// StripePersonID applies equality check predicate on the "stripe_person_id" field. It's identical to StripePersonIDEQ.
+func StripePersonID(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldStripePersonID, v))
+}
+
 // KycStatus applies equality check predicate on the "kyc_status" field. It's identical to KycStatusEQ.
 func KycStatus(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldKycStatus, v))
@@ -917,6 +927,156 @@ func PersonAddressEqualFold(v string) predicate.Merchant {
 // PersonAddressContainsFold applies the ContainsFold predicate on the "person_address" field.
 func PersonAddressContainsFold(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldContainsFold(FieldPersonAddress, v))
+}
+
+// PersonIDNumberEQ applies the EQ predicate on the "person_id_number" field.
+func PersonIDNumberEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberNEQ applies the NEQ predicate on the "person_id_number" field.
+func PersonIDNumberNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberIn applies the In predicate on the "person_id_number" field.
+func PersonIDNumberIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldPersonIDNumber, vs...))
+}
+
+// PersonIDNumberNotIn applies the NotIn predicate on the "person_id_number" field.
+func PersonIDNumberNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldPersonIDNumber, vs...))
+}
+
+// PersonIDNumberGT applies the GT predicate on the "person_id_number" field.
+func PersonIDNumberGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberGTE applies the GTE predicate on the "person_id_number" field.
+func PersonIDNumberGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberLT applies the LT predicate on the "person_id_number" field.
+func PersonIDNumberLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberLTE applies the LTE predicate on the "person_id_number" field.
+func PersonIDNumberLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberContains applies the Contains predicate on the "person_id_number" field.
+func PersonIDNumberContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberHasPrefix applies the HasPrefix predicate on the "person_id_number" field.
+func PersonIDNumberHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberHasSuffix applies the HasSuffix predicate on the "person_id_number" field.
+func PersonIDNumberHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberEqualFold applies the EqualFold predicate on the "person_id_number" field.
+func PersonIDNumberEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldPersonIDNumber, v))
+}
+
+// PersonIDNumberContainsFold applies the ContainsFold predicate on the "person_id_number" field.
+func PersonIDNumberContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldPersonIDNumber, v))
+}
+
+// StripePersonIDEQ applies the EQ predicate on the "stripe_person_id" field.
+func StripePersonIDEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldStripePersonID, v))
+}
+
+// StripePersonIDNEQ applies the NEQ predicate on the "stripe_person_id" field.
+func StripePersonIDNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldStripePersonID, v))
+}
+
+// StripePersonIDIn applies the In predicate on the "stripe_person_id" field.
+func StripePersonIDIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldStripePersonID, vs...))
+}
+
+// StripePersonIDNotIn applies the NotIn predicate on the "stripe_person_id" field.
+func StripePersonIDNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldStripePersonID, vs...))
+}
+
+// StripePersonIDGT applies the GT predicate on the "stripe_person_id" field.
+func StripePersonIDGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldStripePersonID, v))
+}
+
+// StripePersonIDGTE applies the GTE predicate on the "stripe_person_id" field.
+func StripePersonIDGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldStripePersonID, v))
+}
+
+// StripePersonIDLT applies the LT predicate on the "stripe_person_id" field.
+func StripePersonIDLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldStripePersonID, v))
+}
+
+// StripePersonIDLTE applies the LTE predicate on the "stripe_person_id" field.
+func StripePersonIDLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldStripePersonID, v))
+}
+
+// StripePersonIDContains applies the Contains predicate on the "stripe_person_id" field.
+func StripePersonIDContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldStripePersonID, v))
+}
+
+// StripePersonIDHasPrefix applies the HasPrefix predicate on the "stripe_person_id" field.
+func StripePersonIDHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldStripePersonID, v))
+}
+
+// StripePersonIDHasSuffix applies the HasSuffix predicate on the "stripe_person_id" field.
+func StripePersonIDHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldStripePersonID, v))
+}
+
+// StripePersonIDIsNil applies the IsNil predicate on the "stripe_person_id" field.
+func StripePersonIDIsNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldIsNull(FieldStripePersonID))
+}
+
+// StripePersonIDNotNil applies the NotNil predicate on the "stripe_person_id" field.
+func StripePersonIDNotNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotNull(FieldStripePersonID))
+}
+
+// StripePersonIDEqualFold applies the EqualFold predicate on the "stripe_person_id" field.
+func StripePersonIDEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldStripePersonID, v))
+}
+
+// StripePersonIDContainsFold applies the ContainsFold predicate on the "stripe_person_id" field.
+func StripePersonIDContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldStripePersonID, v))
+}
+
+// RejectedDocumentFilesIsNil applies the IsNil predicate on the "rejected_document_files" field.
+func RejectedDocumentFilesIsNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldIsNull(FieldRejectedDocumentFiles))
+}
+
+// RejectedDocumentFilesNotNil applies the NotNil predicate on the "rejected_document_files" field.
+func RejectedDocumentFilesNotNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotNull(FieldRejectedDocumentFiles))
 }
 
 // KycStatusEQ applies the EQ predicate on the "kyc_status" field.

@@ -24,12 +24,18 @@ func (Merchant) Fields() []ent.Field {
 		field.Bool("high_risk").Default(false),
 		// Where verification starts: database_kyc (tier 1) or document_liveness (tier 3).
 		field.String("route"),
-		// The representative's identity data for database KYC, sealed with the PII key (never
-		// the SSN: tier 1 sends its last four, tier 2 the full number, neither is kept).
+		// The representative's identity data for database KYC, sealed with the PII key.
 		field.String("person_first_name").Default(""),
 		field.String("person_last_name").Default(""),
 		field.String("person_dob").Default(""),
 		field.String("person_address").Default(""),
+		// The SSN digits a passing database-KYC tier verified (last four for tier 1, the full
+		// number for tier 2), sealed; kept only until they are pushed to Stripe, then wiped.
+		field.String("person_id_number").Default(""),
+		// Stripe's person_... that idgate pushed the verified data to.
+		field.String("stripe_person_id").Optional().Nillable(),
+		// Files Stripe rejected as a person's identity document: never attached again.
+		field.Strings("rejected_document_files").Optional(),
 		// Outcome of idgate's own verification: "" (not yet), verified, review, rejected.
 		field.String("kyc_status").Default(""),
 		field.Bool("charges_enabled").Default(false),

@@ -46,8 +46,8 @@ func (p PersonData) validate() (kyc.Date, error) {
 }
 
 // StartDatabaseKYC runs tier 1: the database-KYC provider checks name, date of birth,
-// address and the SSN's last four. The identity data is kept sealed for tier 2; the SSN
-// digits are not kept at all.
+// address and the SSN's last four. The identity data is kept sealed for tier 2 and the push
+// to Stripe; the SSN digits are kept (sealed) only on a match, until they are pushed.
 func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p PersonData) (Merchant, error) {
 	dob, err := p.validate()
 	if err != nil {
@@ -79,7 +79,8 @@ func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p Per
 }
 
 // SubmitFullSSN runs tier 2 after a tier-1 no-match: the same provider with the full SSN,
-// which passes through to the provider and is never stored.
+// which passes through to the provider; on a match it is kept sealed until it is pushed to
+// Stripe, then wiped.
 func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Merchant, error) {
 	if !fullSSN.MatchString(ssn) {
 		return Merchant{}, apperr.Invalid("ssn", "must be 9 digits")
@@ -110,7 +111,8 @@ func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Me
 }
 
 // databaseCheck asks the provider, records the check in the ledger and, on a match, marks
-// the merchant verified.
+// the merchant verified, keeps the matched SSN digits sealed and enqueues their push to
+// Stripe in the same transaction.
 func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, req kyc.Request) (Merchant, error) {
 	if s.kyc == nil {
 		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL)")
@@ -130,9 +132,19 @@ func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, 
 	if res.Outcome == kyc.Match {
 		check.Outcome = OutcomeMatch
 	}
+	var sealedID string
+	if check.Outcome == OutcomeMatch {
+		// Kept sealed only until the push to Stripe, which wipes it.
+		if sealedID, err = s.pii.Seal(req.NationalID, m.ID, "person_id_number"); err != nil {
+			return Merchant{}, err
+		}
+	}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		if check.Outcome == OutcomeMatch {
-			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).Exec(ctx); err != nil {
+			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).SetPersonIDNumber(sealedID).Exec(ctx); err != nil {
+				return err
+			}
+			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: tier}); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/merchant"
@@ -60,7 +61,8 @@ func (s *Service) HandleAccountUpdated(ctx context.Context, ev webhook.Event) er
 	return err
 }
 
-// HandlePerson keeps a person's verification status, newest event first.
+// HandlePerson keeps a person's verification status, newest event first, and records the
+// files of a document Stripe rejected (verification.document.details_code set).
 func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 	var p struct {
 		ID           string `json:"id"`
@@ -68,6 +70,11 @@ func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 		Verification struct {
 			Status      string `json:"status"`
 			DetailsCode string `json:"details_code"`
+			Document    struct {
+				Front       string `json:"front"`
+				Back        string `json:"back"`
+				DetailsCode string `json:"details_code"`
+			} `json:"document"`
 		} `json:"verification"`
 	}
 	if err := json.Unmarshal(ev.Object, &p); err != nil || p.ID == "" {
@@ -84,6 +91,13 @@ func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 	if err != nil {
 		return err
 	}
+	if doc := p.Verification.Document; doc.DetailsCode != "" {
+		// Stripe could not verify the document: its files must not be submitted again,
+		// whatever the order of the events.
+		if err := s.rejectFiles(ctx, m, doc.Front, doc.Back); err != nil {
+			return err
+		}
+	}
 	existing, err := s.store.Ent.Person.Get(ctx, p.ID)
 	switch {
 	case ent.IsNotFound(err):
@@ -96,4 +110,19 @@ func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 	}
 	return existing.Update().SetVerificationStatus(p.Verification.Status).
 		SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
+}
+
+// rejectFiles adds files to the merchant's rejected document files.
+func (s *Service) rejectFiles(ctx context.Context, m *ent.Merchant, files ...string) error {
+	rejected := slices.Clone(m.RejectedDocumentFiles)
+	for _, f := range files {
+		if f != "" && !slices.Contains(rejected, f) {
+			rejected = append(rejected, f)
+		}
+	}
+	if len(rejected) == len(m.RejectedDocumentFiles) {
+		return nil
+	}
+	s.log.InfoContext(ctx, "identity document rejected by Stripe", "merchant_id", m.ID, "files", len(rejected)-len(m.RejectedDocumentFiles))
+	return m.Update().SetRejectedDocumentFiles(rejected).Exec(ctx)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/kyc"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
@@ -26,6 +27,10 @@ type StripeConnect interface {
 	CreateConnectAccount(ctx context.Context, p stripe.AccountParams, idempotencyKey string) (string, error)
 	CreateVerificationSession(ctx context.Context, p stripe.SessionParams, idempotencyKey string) (stripe.VerificationSession, error)
 	GetVerificationSession(ctx context.Context, id string) (stripe.VerificationSession, error)
+	GetVerifiedSession(ctx context.Context, id string) (stripe.VerificationSession, error)
+	CreatePerson(ctx context.Context, account string, p stripe.PersonParams, idempotencyKey string) (string, error)
+	UpdatePerson(ctx context.Context, account, person string, p stripe.PersonParams, idempotencyKey string) error
+	TestMode() bool
 }
 
 // Service onboards merchants.
@@ -33,13 +38,14 @@ type Service struct {
 	store  *store.Store
 	pii    *pii.Cipher
 	stripe StripeConnect
-	kyc    kyc.Provider // database KYC for tiers 1 and 2; nil when none is configured
+	kyc    kyc.Provider  // database KYC for tiers 1 and 2; nil when none is configured
+	jobs   jobs.Inserter // pushes verified data to Stripe
 	log    *slog.Logger
 }
 
 // NewService returns a Service; provider may be nil.
-func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, provider kyc.Provider, log *slog.Logger) *Service {
-	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, log: log}
+func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, provider kyc.Provider, q jobs.Inserter, log *slog.Logger) *Service {
+	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, jobs: q, log: log}
 }
 
 // Requirements are Stripe's requirements of the account, as last synced.

@@ -137,6 +137,9 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).Exec(ctx); err != nil {
 				return err
 			}
+			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: 3, SessionID: sess.ID}); err != nil {
+				return err
+			}
 		case obj.Status == "canceled":
 			check.Outcome = OutcomeCanceled
 			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {

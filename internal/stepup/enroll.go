@@ -74,6 +74,10 @@ func (s *Service) BeginEnrollment(ctx context.Context, customerID, displayName s
 
 // FinishEnrollment verifies the attestation and stores the passkey.
 func (s *Service) FinishEnrollment(ctx context.Context, customerID, challengeID, credentialJSON, name string) (*Credential, error) {
+	c, _, err := s.customerFor(ctx, s.store.Reader, customerID)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case challengeID == "":
 		return nil, apperr.Invalid("challenge_id", "is required")
@@ -83,10 +87,6 @@ func (s *Service) FinishEnrollment(ctx context.Context, customerID, challengeID,
 	parsed, err := protocol.ParseCredentialCreationResponseBytes([]byte(credentialJSON))
 	if err != nil {
 		return nil, apperr.Invalid("credential_json", "is not a WebAuthn registration response (%s)", describe(err))
-	}
-	c, _, err := s.customerFor(ctx, s.store.Reader, customerID)
-	if err != nil {
-		return nil, err
 	}
 	session, err := s.claim(ctx, challengeID, c.ID, purposeEnrollment, "")
 	if err != nil {

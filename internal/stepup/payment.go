@@ -265,16 +265,16 @@ func (s *Service) beginIdentity(ctx context.Context, p *Payment, c *ent.Customer
 // FinishStepUp verifies the payer's assertion for the payment's open challenge. The
 // challenge is used up whatever the outcome; the outcome is recorded before the answer.
 func (s *Service) FinishStepUp(ctx context.Context, paymentIntentID, challengeID, assertionJSON string) (*Payment, error) {
+	p, err := s.payment(ctx, s.store.Reader, paymentIntentID)
+	if err != nil {
+		return nil, err
+	}
 	if challengeID == "" {
 		return nil, apperr.Invalid("challenge_id", "is required")
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes([]byte(assertionJSON))
 	if err != nil {
 		return nil, apperr.Invalid("assertion_json", "is not a WebAuthn authentication response (%s)", describe(err))
-	}
-	p, err := s.payment(ctx, s.store.Reader, paymentIntentID)
-	if err != nil {
-		return nil, err
 	}
 	if p.ChallengeID != challengeID || p.Status != StatusChallenged {
 		return nil, apperr.FailedPrecondition("challenge %s is not the open challenge of payment intent %s; begin again", challengeID, p.ID)
@@ -340,7 +340,7 @@ func (s *Service) verify(p *Payment, ch claimed, creds []*ent.WebAuthnCredential
 func (s *Service) decide(ctx context.Context, id, status, reason string, cred *ent.WebAuthnCredential) (*Payment, error) {
 	var out *Payment
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		now := s.now()
+		now := s.now().Truncate(time.Microsecond) // as PostgreSQL keeps it: the job compares
 		update := tx.PaymentStepUp.UpdateOneID(id).SetStatus(status).SetFailureReason(reason).SetDecidedAt(now).ClearMetadataWrittenAt()
 		if cred != nil && status == StatusPassed {
 			update.SetCredentialID(cred.ID)

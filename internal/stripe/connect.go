@@ -2,6 +2,8 @@ package stripe
 
 import (
 	"context"
+	"io"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v76"
 )
@@ -41,4 +43,112 @@ func (c *Client) CreateConnectAccount(ctx context.Context, p AccountParams, idem
 		return "", mapError(err, "create connected account")
 	}
 	return acct.ID, nil
+}
+
+// TestDocumentFile is Stripe's test-mode token for an identity document that verifies.
+const TestDocumentFile = "file_identity_document_success"
+
+// PersonParams are the verified data of a Connect account's person. Empty fields are not
+// sent. IDNumber (the full number) and SSNLast4 are mutually exclusive.
+type PersonParams struct {
+	FirstName, LastName string
+	DOB                 string // YYYY-MM-DD
+	Address             *Address
+	IDNumber, SSNLast4  string
+	Representative      bool
+	Owner               bool
+	DocumentFront       string // a file id with purpose identity_document
+	DocumentBack        string
+}
+
+// CreatePerson creates a person of the account and returns its id.
+func (c *Client) CreatePerson(ctx context.Context, account string, p PersonParams, idempotencyKey string) (string, error) {
+	if err := c.ready(); err != nil {
+		return "", err
+	}
+	params := personParams(p)
+	params.Account = stripego.String(account)
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	person, err := c.api.Persons.New(params)
+	if err != nil {
+		return "", mapError(err, "create person")
+	}
+	return person.ID, nil
+}
+
+// UpdatePerson updates a person of the account.
+func (c *Client) UpdatePerson(ctx context.Context, account, person string, p PersonParams, idempotencyKey string) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
+	params := personParams(p)
+	params.Account = stripego.String(account)
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	if _, err := c.api.Persons.Update(person, params); err != nil {
+		return mapError(err, "update person")
+	}
+	return nil
+}
+
+func personParams(p PersonParams) *stripego.PersonParams {
+	params := &stripego.PersonParams{}
+	if p.FirstName != "" {
+		params.FirstName = stripego.String(p.FirstName)
+	}
+	if p.LastName != "" {
+		params.LastName = stripego.String(p.LastName)
+	}
+	if d, err := time.Parse(time.DateOnly, p.DOB); err == nil {
+		params.DOB = &stripego.PersonDOBParams{Day: stripego.Int64(int64(d.Day())), Month: stripego.Int64(int64(d.Month())), Year: stripego.Int64(int64(d.Year()))}
+	}
+	if a := p.Address; a != nil {
+		params.Address = &stripego.AddressParams{Line1: optional(a.Line1), Line2: optional(a.Line2), City: optional(a.City),
+			State: optional(a.State), PostalCode: optional(a.PostalCode), Country: optional(a.Country)}
+	}
+	switch {
+	case p.IDNumber != "":
+		params.IDNumber = stripego.String(p.IDNumber)
+	case p.SSNLast4 != "":
+		params.SSNLast4 = stripego.String(p.SSNLast4)
+	}
+	params.Relationship = &stripego.PersonRelationshipParams{Representative: stripego.Bool(p.Representative)}
+	if p.Owner {
+		params.Relationship.Owner = stripego.Bool(true)
+	}
+	if p.DocumentFront != "" || p.DocumentBack != "" {
+		params.Verification = &stripego.PersonVerificationParams{Document: &stripego.PersonVerificationDocumentParams{
+			Front: optional(p.DocumentFront), Back: optional(p.DocumentBack)}}
+	}
+	return params
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return stripego.String(s)
+}
+
+// UploadFile uploads an identity document to the Files API (purpose identity_document) and
+// returns the file id to attach to a person. The account is the connected account whose
+// person it is for.
+func (c *Client) UploadFile(ctx context.Context, account, filename string, content io.Reader, idempotencyKey string) (string, error) {
+	if err := c.ready(); err != nil {
+		return "", err
+	}
+	params := &stripego.FileParams{
+		FileReader: content,
+		Filename:   stripego.String(filename),
+		Purpose:    stripego.String(string(stripego.FilePurposeIdentityDocument)),
+	}
+	params.Context = ctx
+	params.SetStripeAccount(account)
+	params.SetIdempotencyKey(idempotencyKey)
+	f, err := c.api.Files.New(params)
+	if err != nil {
+		return "", mapError(err, "upload identity document")
+	}
+	return f.ID, nil
 }

@@ -103,3 +103,28 @@ func TestErrors(t *testing.T) {
 		t.Fatalf("a parameter stripe-mock rejects: %v, want FailedPrecondition", err)
 	}
 }
+
+// TestPersonAndFileAgainstStripeMock: stripe-mock validates the person's parameters (name,
+// dob, address, id number, relationship, document) and accepts an identity-document upload.
+func TestPersonAndFileAgainstStripeMock(t *testing.T) {
+	c := stripe.New(stripe.Config{APIBase: testenv.StripeMock(t)}, discard)
+	ctx := context.Background()
+	acct, err := c.CreateConnectAccount(ctx, stripe.AccountParams{Country: "US", BusinessType: "individual"}, "acct:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := c.UploadFile(ctx, acct, "front.png", strings.NewReader("\x89PNG\r\n\x1a\n"), "file:1")
+	if err != nil || !strings.HasPrefix(file, "file_") {
+		t.Fatalf("upload: %q %v", file, err)
+	}
+	p := stripe.PersonParams{FirstName: "Jenny", LastName: "Rosen", DOB: "1901-01-01", SSNLast4: "0000", Representative: true, Owner: true,
+		Address: &stripe.Address{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111", Country: "US"}, DocumentFront: file}
+	id, err := c.CreatePerson(ctx, acct, p, "person:1")
+	if err != nil || !strings.HasPrefix(id, "person_") {
+		t.Fatalf("create person: %q %v", id, err)
+	}
+	p.SSNLast4, p.IDNumber = "", "000000000"
+	if err := c.UpdatePerson(ctx, acct, id, p, "person:2"); err != nil {
+		t.Fatalf("update person: %v", err)
+	}
+}

@@ -1,0 +1,167 @@
+package onboarding
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/riverqueue/river"
+
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/kyc"
+	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
+)
+
+// PushPersonArgs is the job that pushes the data a tier verified into the merchant's
+// Connect account as its person (seed 000's accounts.createPerson). It carries ids only;
+// the data stays sealed in the database until the job reads it.
+type PushPersonArgs struct {
+	MerchantID string `json:"merchant_id"`
+	Tier       int    `json:"tier"`
+	SessionID  string `json:"session_id,omitempty"` // tier 3: the verified Identity session
+}
+
+// Kind names the job.
+func (PushPersonArgs) Kind() string { return "push_merchant_person" }
+
+// PushPersonWorker works PushPersonArgs jobs; an error retries with backoff, so a Stripe
+// outage delays the push and loses nothing.
+type PushPersonWorker struct {
+	river.WorkerDefaults[PushPersonArgs]
+	svc *Service
+}
+
+// NewPushPersonWorker returns the worker.
+func NewPushPersonWorker(s *Service) *PushPersonWorker { return &PushPersonWorker{svc: s} }
+
+// Work pushes the person. A request Stripe refuses as invalid is not retried.
+func (w *PushPersonWorker) Work(ctx context.Context, job *river.Job[PushPersonArgs]) error {
+	err := w.svc.PushPerson(ctx, job.Args)
+	if apperr.KindOf(err) == apperr.KindFailedPrecondition {
+		w.svc.log.ErrorContext(ctx, "Stripe refused the person push", "merchant_id", job.Args.MerchantID, "tier", job.Args.Tier, "err", err)
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// enqueuePush inserts the push in the transaction that records the tier's success.
+func (s *Service) enqueuePush(ctx context.Context, tx store.Tx, args PushPersonArgs) error {
+	if s.jobs == nil {
+		return nil // no queue (tests of other parts of the service)
+	}
+	if _, err := s.jobs.InsertTx(ctx, tx.SQL, args, nil); err != nil {
+		return fmt.Errorf("enqueue person push: %w", err)
+	}
+	return nil
+}
+
+// PushPerson creates the merchant's person in its Connect account, or updates the one it
+// created before, with the data the tier verified: name, date of birth, address, the SSN
+// (last four after tier 1, the full number after tier 2) and, for tier 3 in test mode,
+// Stripe's test identity document. The SSN is opened only for the call and wiped once
+// Stripe has it. A document file Stripe rejected before is never attached again.
+func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
+	m, err := s.store.Ent.Merchant.Get(ctx, a.MerchantID)
+	if err != nil {
+		return store.MapError(err, "merchant "+a.MerchantID)
+	}
+	if m.StripeAccountID == nil {
+		return fmt.Errorf("merchant %s has no connected account yet", m.ID)
+	}
+	p, err := s.personData(ctx, m, a)
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("merchant:%s:person:tier%d", m.ID, a.Tier)
+	personID := ""
+	if m.StripePersonID != nil {
+		personID = *m.StripePersonID
+		err = s.stripe.UpdatePerson(ctx, *m.StripeAccountID, personID, p, key+":update")
+	} else {
+		personID, err = s.stripe.CreatePerson(ctx, *m.StripeAccountID, p, key)
+	}
+	if err != nil {
+		return err
+	}
+	// Wipe the SSN only if it is still the one pushed (a later tier may have replaced it).
+	upd := s.store.Ent.Merchant.UpdateOneID(m.ID).SetStripePersonID(personID)
+	if p.IDNumber != "" || p.SSNLast4 != "" {
+		upd.Where(merchant.PersonIDNumber(m.PersonIDNumber)).SetPersonIDNumber("")
+	}
+	if err := upd.Exec(ctx); err != nil && !ent.IsNotFound(err) {
+		return err
+	}
+	s.log.InfoContext(ctx, "person pushed to Stripe", "merchant_id", m.ID, "tier", a.Tier,
+		"id_number", p.IDNumber != "", "ssn_last_4", p.SSNLast4 != "", "document", p.DocumentFront != "")
+	return nil
+}
+
+// personData opens what the merchant row holds sealed and, for tier 3, reads the
+// verified session's outputs, which take precedence.
+func (s *Service) personData(ctx context.Context, m *ent.Merchant, a PushPersonArgs) (stripe.PersonParams, error) {
+	p := stripe.PersonParams{Representative: true, Owner: m.BusinessType == "individual"}
+	open := func(sealed, field string) (string, error) {
+		if sealed == "" {
+			return "", nil
+		}
+		return s.pii.Open(sealed, m.ID, field)
+	}
+	var err error
+	if p.FirstName, err = open(m.PersonFirstName, "person_first_name"); err != nil {
+		return p, err
+	}
+	if p.LastName, err = open(m.PersonLastName, "person_last_name"); err != nil {
+		return p, err
+	}
+	if p.DOB, err = open(m.PersonDob, "person_dob"); err != nil {
+		return p, err
+	}
+	addr, err := open(m.PersonAddress, "person_address")
+	if err != nil {
+		return p, err
+	}
+	if addr != "" {
+		var ka kyc.Address
+		if err := json.Unmarshal([]byte(addr), &ka); err != nil {
+			return p, fmt.Errorf("merchant %s address: %w", m.ID, err)
+		}
+		p.Address = &stripe.Address{Line1: ka.Line1, City: ka.City, State: ka.State, PostalCode: ka.PostalCode, Country: m.Country}
+	}
+	id, err := open(m.PersonIDNumber, "person_id_number")
+	if err != nil {
+		return p, err
+	}
+	switch len(id) {
+	case 9:
+		p.IDNumber = id
+	case 4:
+		p.SSNLast4 = id
+	}
+	if a.Tier == 3 && a.SessionID != "" {
+		vs, err := s.stripe.GetVerifiedSession(ctx, a.SessionID)
+		if err != nil {
+			return p, err
+		}
+		if v := vs.Verified; v != nil {
+			if v.FirstName != "" || v.LastName != "" {
+				p.FirstName, p.LastName = v.FirstName, v.LastName
+			}
+			if v.DOB != "" {
+				p.DOB = v.DOB
+			}
+			if v.Address != nil && v.Address.Line1 != "" {
+				p.Address = v.Address
+			}
+		}
+		// Stripe Identity's own files belong to the platform; in test mode Stripe's test
+		// document stands in for the document the session verified.
+		if s.stripe.TestMode() && !slices.Contains(m.RejectedDocumentFiles, stripe.TestDocumentFile) {
+			p.DocumentFront = stripe.TestDocumentFile
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,328 @@
+package server_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/descope/virtualwebauthn"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/testenv"
+)
+
+// The relying party the tests' idgate is configured as, and the payer's browser.
+var rp = virtualwebauthn.RelyingParty{Name: "Fleet Pay", ID: "pay.example.test", Origin: "https://pay.example.test"}
+
+// stepUpEnv is an idgate whose Stripe proxy the test can ask what reached Stripe.
+func stepUpEnv(t *testing.T, db testenv.DB) (*env, *testenv.StripeProxy) {
+	proxy := testenv.NewStripe(t)
+	_, sinkURL := newSink(t)
+	e := start(t, testConfig(t, db.URL, map[string]string{
+		"STRIPE_API_BASE": proxy.URL, "IDGATE_NOTIFY_URL": sinkURL, "IDGATE_NOTIFY_SECRET": notifySecret,
+		"IDGATE_WEBAUTHN_RP_ID": rp.ID, "IDGATE_WEBAUTHN_RP_NAME": rp.Name, "IDGATE_WEBAUTHN_ORIGINS": rp.Origin,
+	}))
+	return e, proxy
+}
+
+// payer is a customer's device: a software authenticator holding one passkey.
+type payer struct {
+	id   string // the credential's idgate id
+	auth virtualwebauthn.Authenticator
+	cred virtualwebauthn.Credential
+}
+
+func (e *env) enrol(t *testing.T, customerID string) *payer {
+	t.Helper()
+	ctx := context.Background()
+	begin, err := e.identity.BeginEnrollment(ctx, &idgatev1.BeginEnrollmentRequest{CustomerId: customerID, DisplayName: "Jenny"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := virtualwebauthn.ParseAttestationOptions(begin.OptionsJson)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.RelyingPartyID != rp.ID {
+		t.Fatalf("creation options for rp %q, want %q", opts.RelyingPartyID, rp.ID)
+	}
+	p := &payer{auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(customerID)}),
+		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+	attestation := virtualwebauthn.CreateAttestationResponse(rp, p.auth, p.cred, *opts)
+	c, err := e.identity.FinishEnrollment(ctx, &idgatev1.FinishEnrollmentRequest{CustomerId: customerID, ChallengeId: begin.ChallengeId, CredentialJson: attestation, Name: "phone"})
+	if err != nil {
+		t.Fatalf("finish enrolment: %v", err)
+	}
+	if !strings.HasPrefix(c.Id, "wac_") || c.Name != "phone" || c.Aaguid == "" {
+		t.Fatalf("credential %+v", c)
+	}
+	// The same attestation cannot enrol twice: the challenge is used up.
+	if _, err := e.identity.FinishEnrollment(ctx, &idgatev1.FinishEnrollmentRequest{CustomerId: customerID, ChallengeId: begin.ChallengeId, CredentialJson: attestation}); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("replayed enrolment: %v, want FailedPrecondition", err)
+	}
+	p.auth.AddCredential(p.cred)
+	p.id = c.Id
+	return p
+}
+
+// sign answers a step-up's request options as the payer's browser at origin would.
+func (p *payer) sign(t *testing.T, optionsJSON, origin string) string {
+	t.Helper()
+	opts, err := virtualwebauthn.ParseAssertionOptions(optionsJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	party := rp
+	party.Origin = origin
+	return virtualwebauthn.CreateAssertionResponse(party, p.auth, p.cred, *opts)
+}
+
+// paymentIntent creates a manual-capture PaymentIntent in (mock) Stripe for the customer.
+func paymentIntent(t *testing.T, proxy *testenv.StripeProxy, stripeCustomer string, amount int, metadata map[string]string) string {
+	t.Helper()
+	form := url.Values{"amount": {fmt.Sprint(amount)}, "currency": {"usd"}, "capture_method": {"manual"}}
+	if stripeCustomer != "" {
+		form.Set("customer", stripeCustomer)
+	}
+	for k, v := range metadata {
+		form.Set("metadata["+k+"]", v)
+	}
+	req, _ := http.NewRequest("POST", proxy.URL+"/v1/payment_intents", strings.NewReader(form.Encode()))
+	req.Header.Set("Authorization", "Bearer sk_test_idgate")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var pi struct {
+		ID string `json:"id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&pi); err != nil || resp.StatusCode != 200 || !strings.HasPrefix(pi.ID, "pi_") {
+		t.Fatalf("create payment intent: %d %v", resp.StatusCode, err)
+	}
+	return pi.ID
+}
+
+func (e *env) deliverEvent(t *testing.T, typ, object string) {
+	t.Helper()
+	id := fmt.Sprintf("evt_%d", time.Now().UnixNano())
+	payload := stripeEvent(id, typ, "2023-10-16", object)
+	if code, body := e.deliver("/v1/webhooks/stripe", payload, sign(payload, secret, time.Now())); code != 200 {
+		t.Fatalf("deliver %s: %d %s", typ, code, body)
+	}
+	if st := e.waitState(id); st != "processed" {
+		t.Fatalf("%s ended %q", typ, st)
+	}
+}
+
+type captureJSON struct {
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason"`
+}
+
+func (e *env) canCapture(t *testing.T, pi string) captureJSON {
+	t.Helper()
+	var c captureJSON
+	if code, _ := e.call("GET", "/v1/payments/"+pi+"/capturable", "", &c); code != 200 {
+		t.Fatalf("capturable: HTTP %d", code)
+	}
+	return c
+}
+
+// TestPaymentStepUp is issue 6's round trip: a passkey is enrolled; a PaymentIntent marked
+// for step-up is held until the payer's assertion, bound to that payment, passes; the
+// result reaches the PaymentIntent's metadata before it is captured. Assertions for another
+// payment, replayed, expired, from the wrong origin or from a cloned authenticator fail.
+func TestPaymentStepUp(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, proxy := stepUpEnv(t, db)
+			ctx := context.Background()
+			var sub struct{ ID string }
+			e.call("POST", "/v1/subaccounts", `{"name":"Fleet","stepup_policy":{"fallback":"none","on_fraud_warning":true,"amount_thresholds":{"usd":100000}}}`, &sub)
+			var cust struct{ ID string }
+			stripeCustomer := fmt.Sprintf("cus_P%d", time.Now().UnixNano())
+			e.call("POST", "/v1/customers", fmt.Sprintf(`{"subaccount_id":%q,"external_id":"payer","stripe_customer_id":%q}`, sub.ID, stripeCustomer), &cust)
+
+			// Without a passkey and without a fallback, a step-up cannot begin.
+			marked := map[string]string{"stepup_required": "true"}
+			early := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			if _, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: early}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("step-up without a passkey: %v", err)
+			}
+			device := e.enrol(t, cust.ID)
+
+			// A plain small payment does not step up; a marked one is held.
+			plain := paymentIntent(t, proxy, stripeCustomer, 5000, nil)
+			e.deliverEvent(t, "payment_intent.created", fmt.Sprintf(`{"id":%q,"object":"payment_intent"}`, plain))
+			if c := e.canCapture(t, plain); !c.Allowed || c.Reason != "stepup_not_required" {
+				t.Fatalf("plain payment: %+v", c)
+			}
+			pi := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			e.deliverEvent(t, "payment_intent.requires_action", fmt.Sprintf(`{"id":%q,"object":"payment_intent","status":"requires_action"}`, pi))
+			if c := e.canCapture(t, pi); c.Allowed || c.Reason != "stepup_required" {
+				t.Fatalf("marked payment before the step-up: %+v", c)
+			}
+			big, err := e.identity.EvaluatePayment(ctx, &idgatev1.EvaluatePaymentRequest{PaymentIntentId: paymentIntent(t, proxy, stripeCustomer, 150000, nil)})
+			if err != nil || !big.Required || big.Reasons[0] != "amount_threshold:150000>=100000 usd" {
+				t.Fatalf("payment over the amount threshold: %+v %v", big, err)
+			}
+
+			begin, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: pi, CaptureOnPass: true})
+			if err != nil || begin.Method != "webauthn" {
+				t.Fatalf("begin step-up: %+v %v", begin, err)
+			}
+			if c := e.canCapture(t, pi); c.Allowed || c.Reason != "stepup_pending" {
+				t.Fatalf("during the step-up: %+v", c)
+			}
+			assertion := device.sign(t, begin.OptionsJson, rp.Origin)
+
+			// The assertion for pi does not approve another payment.
+			other := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			otherBegin, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: other})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: other, ChallengeId: otherBegin.ChallengeId, AssertionJson: assertion})
+			if status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("assertion for another payment: %v, want FailedPrecondition", err)
+			}
+			if c := e.canCapture(t, other); c.Allowed || c.Reason != "stepup_failed" {
+				t.Fatalf("the other payment after a foreign assertion: %+v", c)
+			}
+
+			// The right assertion passes; the result is written, then the payment captured.
+			passed, err := e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: pi, ChallengeId: begin.ChallengeId, AssertionJson: assertion})
+			if err != nil || passed.Status != "passed" || passed.Method != "webauthn" || passed.CredentialId == "" {
+				t.Fatalf("finish step-up: %+v %v", passed, err)
+			}
+			// Replayed, it fails: the challenge is used up.
+			if _, err := e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: pi, ChallengeId: begin.ChallengeId, AssertionJson: assertion}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("replayed assertion: %v", err)
+			}
+			waitFor(t, "the step-up result in Stripe", func() bool { return e.canCapture(t, pi).Allowed })
+			waitFor(t, "the capture", func() bool { return len(proxy.Requests("POST", "/v1/payment_intents/"+pi+"/capture")) == 1 })
+			var metadataAt, captureAt int = -1, -1
+			for i, r := range proxy.Requests("POST", "") {
+				switch {
+				case r.Path == "/v1/payment_intents/"+pi && r.Form.Get("metadata[stepup_status]") == "passed":
+					if r.Form.Get("metadata[stepup_challenge_id]") != begin.ChallengeId || r.Form.Get("metadata[stepup_method]") != "webauthn" {
+						t.Fatalf("metadata written: %v", r.Form)
+					}
+					metadataAt = i
+				case r.Path == "/v1/payment_intents/"+pi+"/capture":
+					captureAt = i
+				}
+			}
+			if metadataAt < 0 || captureAt < metadataAt {
+				t.Fatalf("metadata update at %d, capture at %d: the result must be in the metadata before capture", metadataAt, captureAt)
+			}
+
+			// The wrong origin fails.
+			phished := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			b, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: phished})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: phished, ChallengeId: b.ChallengeId, AssertionJson: device.sign(t, b.OptionsJson, "https://pay.example.evil")}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("assertion from another origin: %v", err)
+			}
+
+			// An expired challenge fails, and says so.
+			late := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			b, err = e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: late})
+			if err != nil {
+				t.Fatal(err)
+			}
+			execRaw(t, db, "UPDATE webauthn_challenges SET expires_at = created_at WHERE id = "+placeholder(db), b.ChallengeId)
+			_, err = e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: late, ChallengeId: b.ChallengeId, AssertionJson: device.sign(t, b.OptionsJson, rp.Origin)})
+			if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "expired") {
+				t.Fatalf("expired challenge: %v", err)
+			}
+			if c := e.canCapture(t, late); c.Allowed || c.Reason != "stepup_expired" {
+				t.Fatalf("after expiry: %+v", c)
+			}
+
+			// A signature counter that goes back flags the passkey as cloned.
+			device.cred.Counter = 10
+			counted := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			b, _ = e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: counted})
+			if _, err := e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: counted, ChallengeId: b.ChallengeId, AssertionJson: device.sign(t, b.OptionsJson, rp.Origin)}); err != nil {
+				t.Fatalf("counter 10: %v", err)
+			}
+			device.cred.Counter = 5
+			cloned := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			b, _ = e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: cloned})
+			_, err = e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: cloned, ChallengeId: b.ChallengeId, AssertionJson: device.sign(t, b.OptionsJson, rp.Origin)})
+			if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "sign_count_regression") {
+				t.Fatalf("counter went back: %v", err)
+			}
+			creds, err := e.identity.ListCredentials(ctx, &idgatev1.ListCredentialsRequest{CustomerId: cust.ID})
+			if err != nil || len(creds.Credentials) != 1 || !creds.Credentials[0].CloneWarning || creds.Credentials[0].SignCount != 10 {
+				t.Fatalf("credentials after a counter regression: %+v %v", creds, err)
+			}
+
+			// A revoked passkey cannot be used.
+			if _, err := e.identity.RevokeCredential(ctx, &idgatev1.RevokeCredentialRequest{CustomerId: cust.ID, Id: creds.Credentials[0].Id}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: paymentIntent(t, proxy, stripeCustomer, 5000, marked)}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("step-up with only a revoked passkey: %v", err)
+			}
+
+			// An early fraud warning flags the customer and steps up their next payments.
+			e.deliverEvent(t, "radar.early_fraud_warning.created", fmt.Sprintf(
+				`{"id":"issfr_1","object":"radar.early_fraud_warning","actionable":true,"fraud_type":"unauthorized_use_of_card","charge":{"id":"ch_1","object":"charge","customer":%q}}`, stripeCustomer))
+			if c := e.customer(cust.ID); !c.IdentityVerificationRequired || c.IdentityVerificationRequiredReason != "early_fraud_warning:issfr_1" {
+				t.Fatalf("after an early fraud warning: %+v", c)
+			}
+			next, err := e.identity.EvaluatePayment(ctx, &idgatev1.EvaluatePaymentRequest{PaymentIntentId: paymentIntent(t, proxy, stripeCustomer, 5000, nil)})
+			if err != nil || !next.Required || next.Reasons[0] != "early_fraud_warning:issfr_1" {
+				t.Fatalf("next payment after a fraud warning: %+v %v", next, err)
+			}
+		})
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func placeholder(db testenv.DB) string {
+	if db.Dialect == "sqlite" {
+		return "?"
+	}
+	return "$1"
+}
+
+// execRaw changes the database behind idgate's back, as time passing would.
+func execRaw(t *testing.T, db testenv.DB, q string, args ...any) {
+	t.Helper()
+	driver, dsn := "pgx", db.URL
+	if db.Dialect == "sqlite" {
+		driver, dsn = "sqlite", strings.TrimPrefix(db.URL, "sqlite:")+"?_pragma=busy_timeout(10000)"
+	}
+	conn, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(q, args...); err != nil {
+		t.Fatal(err)
+	}
+}
