@@ -293,6 +293,74 @@ func TestPaymentStepUp(t *testing.T) {
 	}
 }
 
+// TestStepUpIdentityFallback: a payer without a passkey steps up through a Stripe Identity
+// selfie session; its signed outcome decides the payment. A canceled session fails the
+// step-up and, under a cancel-on-failure policy, cancels the PaymentIntent; an event for a
+// superseded session changes nothing.
+func TestStepUpIdentityFallback(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, proxy := stepUpEnv(t, db)
+			ctx := context.Background()
+			var sub struct{ ID string }
+			e.call("POST", "/v1/subaccounts", `{"name":"Fleet","stepup_policy":{"fallback":"identity","cancel_on_failure":true}}`, &sub)
+			var cust struct{ ID string }
+			stripeCustomer := fmt.Sprintf("cus_F%d", time.Now().UnixNano())
+			e.call("POST", "/v1/customers", fmt.Sprintf(`{"subaccount_id":%q,"external_id":"payer","stripe_customer_id":%q}`, sub.ID, stripeCustomer), &cust)
+			marked := map[string]string{"stepup_required": "true"}
+			session := func(pi, id, status string) string {
+				return fmt.Sprintf(`{"id":%q,"object":"identity.verification_session","status":%q,"type":"document",`+
+					`"metadata":{"customer_id":%q,"subaccount_id":%q,"payment_intent_id":%q,"purpose":"stepup"}}`, id, status, cust.ID, sub.ID, pi)
+			}
+			begin := func(pi string) string {
+				t.Helper()
+				b, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: pi, ReturnUrl: "https://pay.example.test/done"})
+				if err != nil || b.Method != "identity" || !strings.HasPrefix(b.VerificationSession.GetSessionId(), "vs_") || b.VerificationSession.GetClientSecret() == "" {
+					t.Fatalf("begin identity step-up: %+v %v", b, err)
+				}
+				return b.VerificationSession.SessionId
+			}
+
+			pi := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			superseded := begin(pi)
+			vs := begin(pi)
+			created := proxy.Requests("POST", "/v1/identity/verification_sessions")
+			if last := created[len(created)-1].Form; last.Get("metadata[payment_intent_id]") != pi || last.Get("options[document][require_matching_selfie]") != "true" {
+				t.Fatalf("step-up session created with %v", last)
+			}
+			e.deliverEvent(t, "identity.verification_session.canceled", session(pi, superseded, "canceled"))
+			if c := e.canCapture(t, pi); c.Allowed || c.Reason != "stepup_pending" {
+				t.Fatalf("after the superseded session's event: %+v", c)
+			}
+			e.deliverEvent(t, "identity.verification_session.verified", session(pi, vs, "verified"))
+			waitFor(t, "the identity step-up result in Stripe", func() bool { return e.canCapture(t, pi).Allowed })
+			if got := e.canCapture(t, pi); got.Reason != "stepup_passed" {
+				t.Fatalf("after the verified session: %+v", got)
+			}
+			if len(proxy.Requests("POST", "/v1/payment_intents/"+pi+"/capture")) != 0 {
+				t.Fatal("captured without capture_on_pass")
+			}
+			written := false
+			for _, r := range proxy.Requests("POST", "/v1/payment_intents/"+pi) {
+				written = written || (r.Form.Get("metadata[stepup_status]") == "passed" && r.Form.Get("metadata[stepup_method]") == "identity")
+			}
+			if !written {
+				t.Fatal("the identity step-up's result was not written to the PaymentIntent")
+			}
+
+			failing := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			e.deliverEvent(t, "identity.verification_session.canceled", session(failing, begin(failing), "canceled"))
+			if c := e.canCapture(t, failing); c.Allowed || c.Reason != "stepup_failed" {
+				t.Fatalf("after a canceled session: %+v", c)
+			}
+			waitFor(t, "the cancellation", func() bool { return len(proxy.Requests("POST", "/v1/payment_intents/"+failing+"/cancel")) == 1 })
+			if _, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: failing}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("step-up on a canceled payment: %v", err)
+			}
+		})
+	}
+}
+
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
