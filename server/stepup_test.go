@@ -95,7 +95,17 @@ func paymentIntent(t *testing.T, proxy *testenv.StripeProxy, stripeCustomer stri
 	for k, v := range metadata {
 		form.Set("metadata["+k+"]", v)
 	}
-	req, _ := http.NewRequest("POST", proxy.URL+"/v1/payment_intents", strings.NewReader(form.Encode()))
+	id := stripePost(t, proxy, "/v1/payment_intents", form)
+	if !strings.HasPrefix(id, "pi_") {
+		t.Fatalf("created payment intent %q", id)
+	}
+	return id
+}
+
+// stripePost makes a call to (mock) Stripe as the platform would, and returns the id answered.
+func stripePost(t *testing.T, proxy *testenv.StripeProxy, path string, form url.Values) string {
+	t.Helper()
+	req, _ := http.NewRequest("POST", proxy.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Authorization", "Bearer sk_test_idgate")
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
@@ -103,13 +113,13 @@ func paymentIntent(t *testing.T, proxy *testenv.StripeProxy, stripeCustomer stri
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var pi struct {
+	var obj struct {
 		ID string `json:"id"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&pi); err != nil || resp.StatusCode != 200 || !strings.HasPrefix(pi.ID, "pi_") {
-		t.Fatalf("create payment intent: %d %v", resp.StatusCode, err)
+	if err := json.NewDecoder(resp.Body).Decode(&obj); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("POST %s: %d %v", path, resp.StatusCode, err)
 	}
-	return pi.ID
+	return obj.ID
 }
 
 func (e *env) deliverEvent(t *testing.T, typ, object string) {
@@ -227,9 +237,25 @@ func TestPaymentStepUp(t *testing.T) {
 				t.Fatalf("metadata update at %d, capture at %d: the result must be in the metadata before capture", metadataAt, captureAt)
 			}
 
+			// The platform raises the amount after the challenge began: the assertion, made for
+			// the old amount, does not approve the new one.
+			raised := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
+			b, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: raised})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stripePost(t, proxy, "/v1/payment_intents/"+raised, url.Values{"amount": {"90000"}})
+			_, err = e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: raised, ChallengeId: b.ChallengeId, AssertionJson: device.sign(t, b.OptionsJson, rp.Origin)})
+			if status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("assertion after the amount changed: %v, want FailedPrecondition", err)
+			}
+			if c := e.canCapture(t, raised); c.Allowed || c.Reason != "stepup_required" {
+				t.Fatalf("after the amount changed: %+v", c)
+			}
+
 			// The wrong origin fails.
 			phished := paymentIntent(t, proxy, stripeCustomer, 5000, marked)
-			b, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: phished})
+			b, err = e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: phished})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,8 +12,10 @@ import (
 	"github.com/idgate/idgate/internal/webhook"
 )
 
-// PaymentIntentEvents are the events that evaluate a PaymentIntent.
-var PaymentIntentEvents = []string{"payment_intent.created", "payment_intent.requires_action"}
+// PaymentIntentEvents are the events that evaluate a PaymentIntent; the last comes when a
+// manual-capture payment is authorised, the moment before capture, and catches an amount
+// changed since the step-up.
+var PaymentIntentEvents = []string{"payment_intent.created", "payment_intent.requires_action", "payment_intent.amount_capturable_updated"}
 
 // HandlePaymentIntent evaluates the event's PaymentIntent as Stripe has it now (read back,
 // so that events arriving out of order cannot apply a stale amount). Payments of customers

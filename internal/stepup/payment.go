@@ -276,6 +276,10 @@ func (s *Service) FinishStepUp(ctx context.Context, paymentIntentID, challengeID
 	if err != nil {
 		return nil, apperr.Invalid("assertion_json", "is not a WebAuthn authentication response (%s)", describe(err))
 	}
+	// The payment as Stripe has it now: one changed since the challenge began needs another.
+	if p, err = s.EvaluatePayment(ctx, p.ID); err != nil {
+		return nil, err
+	}
 	if p.ChallengeID != challengeID || p.Status != StatusChallenged {
 		return nil, apperr.FailedPrecondition("challenge %s is not the open challenge of payment intent %s; begin again", challengeID, p.ID)
 	}

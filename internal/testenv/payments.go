@@ -32,7 +32,10 @@ func (ps *paymentIntents) apply(r *http.Request, in, body []byte) []byte {
 		return body
 	}
 	form, _ := url.ParseQuery(string(in))
-	id, op, _ := strings.Cut(rest, "/")
+	var id, op string
+	if ok {
+		id, op, _ = strings.Cut(rest, "/")
+	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if ps.byID == nil {
@@ -40,7 +43,13 @@ func (ps *paymentIntents) apply(r *http.Request, in, body []byte) []byte {
 	}
 	if r.URL.Path == paymentIntentsPath && r.Method == http.MethodPost {
 		id, _ = obj["id"].(string)
-		state := map[string]any{"metadata": map[string]any{}, "customer": nil, "on_behalf_of": nil}
+		ps.byID[id] = map[string]any{"metadata": map[string]any{}, "customer": nil, "on_behalf_of": nil}
+	}
+	state, known := ps.byID[id]
+	if !known {
+		return body
+	}
+	if r.Method == http.MethodPost && op == "" { // a create or an update
 		for _, k := range []string{"currency", "customer", "on_behalf_of", "capture_method"} {
 			if v := form.Get(k); v != "" {
 				state[k] = v
@@ -49,11 +58,6 @@ func (ps *paymentIntents) apply(r *http.Request, in, body []byte) []byte {
 		if a := form.Get("amount"); a != "" {
 			state["amount"] = json.Number(a)
 		}
-		ps.byID[id] = state
-	}
-	state, known := ps.byID[id]
-	if !known {
-		return body
 	}
 	md := state["metadata"].(map[string]any)
 	for k, v := range form {
