@@ -117,7 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	registry := webhook.NewRegistry()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
-	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}}
+	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}, {Every: time.Hour, Args: stepup.SweepArgs{}}}
 	if cfg.Retention > 0 {
 		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: identity.RetentionArgs{}},
 			jobs.Periodic{Every: time.Hour, Args: risk.RetentionArgs{}})
@@ -176,6 +176,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	river.AddWorker(workers, stepup.NewResultWorker(stepups))
+	river.AddWorker(workers, stepup.NewSweepWorker(stepups))
+	customers.AlsoRedact(stepups.Forget)
 	for _, t := range stepup.PaymentIntentEvents {
 		registry.Handle(t, stepups.HandlePaymentIntent)
 	}
@@ -185,8 +187,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		registry.Handle(t, h(merchants))
 	}
 	for _, t := range identity.SessionEventTypes {
-		// Merchants' tier-3 sessions carry metadata merchant_id; customers' do not.
-		// and payment step-ups' carry payment_intent_id.
+		// Payment step-ups' sessions carry metadata payment_intent_id, merchants' tier-3
+		// sessions merchant_id; customers' neither.
 		registry.Handle(t, webhook.ByMetadata("payment_intent_id", stepups.HandleSessionEvent,
 			webhook.ByMetadata("merchant_id", merchants.HandleSessionEvent, customers.HandleSessionEvent)))
 	}

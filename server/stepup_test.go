@@ -315,6 +315,22 @@ func TestPaymentStepUp(t *testing.T) {
 			if err != nil || !next.Required || next.Reasons[0] != "early_fraud_warning:issfr_1" {
 				t.Fatalf("next payment after a fraud warning: %+v %v", next, err)
 			}
+
+			// Redaction deletes the passkeys and their challenges; the payments keep their outcome.
+			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if creds, err := e.identity.ListCredentials(ctx, &idgatev1.ListCredentialsRequest{CustomerId: cust.ID}); err != nil || len(creds.Credentials) != 0 {
+				t.Fatalf("passkeys after redaction: %+v %v", creds, err)
+			}
+			for _, table := range []string{"webauthn_credentials", "webauthn_challenges"} {
+				if n := countRows(t, db, table, "customer_id", cust.ID); n != 0 {
+					t.Fatalf("%d rows in %s after redaction", n, table)
+				}
+			}
+			if c := e.canCapture(t, pi); !c.Allowed || c.Reason != "stepup_passed" {
+				t.Fatalf("a passed payment after redaction: %+v", c)
+			}
 		})
 	}
 }
@@ -383,6 +399,14 @@ func TestStepUpIdentityFallback(t *testing.T) {
 			if _, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: failing}); status.Code(err) != codes.FailedPrecondition {
 				t.Fatalf("step-up on a canceled payment: %v", err)
 			}
+
+			// Redacting the customer redacts the step-up selfie sessions in Stripe too.
+			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust.ID}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the step-up session's redaction", func() bool {
+				return len(proxy.Requests("POST", "/v1/identity/verification_sessions/"+vs+"/redact")) == 1
+			})
 		})
 	}
 }
@@ -404,8 +428,8 @@ func placeholder(db testenv.DB) string {
 	return "$1"
 }
 
-// execRaw changes the database behind idgate's back, as time passing would.
-func execRaw(t *testing.T, db testenv.DB, q string, args ...any) {
+// rawDB opens idgate's database behind its back, as an operator's psql would.
+func rawDB(t *testing.T, db testenv.DB) *sql.DB {
 	t.Helper()
 	driver, dsn := "pgx", db.URL
 	if db.Dialect == "sqlite" {
@@ -415,8 +439,24 @@ func execRaw(t *testing.T, db testenv.DB, q string, args ...any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	if _, err := conn.Exec(q, args...); err != nil {
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// execRaw changes the database behind idgate's back, as time passing would.
+func execRaw(t *testing.T, db testenv.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := rawDB(t, db).Exec(q, args...); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// countRows counts a table's rows whose column has the value.
+func countRows(t *testing.T, db testenv.DB, table, column, value string) int {
+	t.Helper()
+	var n int
+	if err := rawDB(t, db).QueryRow("SELECT count(*) FROM "+table+" WHERE "+column+" = "+placeholder(db), value).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -530,6 +530,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{WebauthnChallengesColumns[8]},
 			},
+			{
+				Name:    "webauthnchallenge_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebauthnChallengesColumns[1]},
+			},
 		},
 	}
 	// WebauthnCredentialsColumns holds the columns for the "webauthn_credentials" table.

@@ -35,7 +35,7 @@ func (WebAuthnChallenge) Fields() []ent.Field {
 
 // Indexes of the WebAuthnChallenge.
 func (WebAuthnChallenge) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("payment_intent_id"), index.Fields("expires_at")}
+	return []ent.Index{index.Fields("payment_intent_id"), index.Fields("expires_at"), index.Fields("customer_id")}
 }
 
 // Annotations of the WebAuthnChallenge.
