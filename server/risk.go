@@ -179,7 +179,7 @@ func subaccountPB(sa tenant.Subaccount) *idgatev1.Subaccount {
 		AllowedDocumentTypes:              sa.Documents.AllowedTypes,
 		StepupPolicy: &idgatev1.StepUpPolicy{
 			AmountThresholds: sa.StepUp.AmountThresholds, RiskThreshold: int32(sa.StepUp.RiskThreshold),
-			OnFraudWarning: sa.StepUp.OnFraudWarning, Fallback: sa.StepUp.Fallback, CancelOnFailure: sa.StepUp.CancelOnFailure,
+			OnFraudWarning: &sa.StepUp.OnFraudWarning, Fallback: sa.StepUp.Fallback, CancelOnFailure: sa.StepUp.CancelOnFailure,
 			ChallengeTtlSeconds:            int32(sa.StepUp.ChallengeTTL / time.Second),
 			EnrollmentRequiresVerification: sa.StepUp.EnrollmentRequiresVerification,
 		},
@@ -191,7 +191,7 @@ func stepUpPolicy(p *idgatev1.StepUpPolicy) *tenant.StepUpPolicy {
 		return nil
 	}
 	return &tenant.StepUpPolicy{
-		AmountThresholds: p.AmountThresholds, RiskThreshold: int(p.RiskThreshold), OnFraudWarning: p.OnFraudWarning,
+		AmountThresholds: p.AmountThresholds, RiskThreshold: int(p.RiskThreshold), OnFraudWarning: p.OnFraudWarning == nil || *p.OnFraudWarning,
 		Fallback: p.Fallback, CancelOnFailure: p.CancelOnFailure,
 		ChallengeTTL:                   time.Duration(p.ChallengeTtlSeconds) * time.Second,
 		EnrollmentRequiresVerification: p.EnrollmentRequiresVerification,

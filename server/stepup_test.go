@@ -411,6 +411,44 @@ func TestStepUpIdentityFallback(t *testing.T) {
 	}
 }
 
+// TestEnrollmentPolicy: a subaccount can let only identity-verified customers enrol a
+// passkey; a policy sent without on_fraud_warning keeps fraud-warning step-ups on.
+func TestEnrollmentPolicy(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, _ := stepUpEnv(t, db)
+			ctx := context.Background()
+			var sub struct {
+				ID     string
+				Policy struct {
+					OnFraudWarning                 bool   `json:"on_fraud_warning"`
+					Fallback                       string `json:"fallback"`
+					ChallengeTTLSeconds            int    `json:"challenge_ttl_seconds"`
+					EnrollmentRequiresVerification bool   `json:"enrollment_requires_verification"`
+				} `json:"stepup_policy"`
+			}
+			e.call("POST", "/v1/subaccounts", `{"name":"Fleet","stepup_policy":{"enrollment_requires_verification":true}}`, &sub)
+			if p := sub.Policy; !p.OnFraudWarning || p.Fallback != "identity" || p.ChallengeTTLSeconds != 300 || !p.EnrollmentRequiresVerification {
+				t.Fatalf("policy %+v", p)
+			}
+			var bad struct{ Message string }
+			if code, _ := e.call("PATCH", "/v1/subaccounts/"+sub.ID, `{"stepup_policy":{"challenge_ttl_seconds":5}}`, &bad); code != 400 || !strings.Contains(bad.Message, "stepup_policy.challenge_ttl_seconds") {
+				t.Fatalf("a 5-second challenge: HTTP %d %+v", code, bad)
+			}
+			var cust struct{ ID string }
+			e.call("POST", "/v1/customers", fmt.Sprintf(`{"subaccount_id":%q,"external_id":"payer"}`, sub.ID), &cust)
+			_, err := e.identity.BeginEnrollment(ctx, &idgatev1.BeginEnrollmentRequest{CustomerId: cust.ID})
+			if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "verify") {
+				t.Fatalf("enrolment before verification: %v", err)
+			}
+			if _, err := e.identity.ManualVerify(ctx, &idgatev1.ManualVerifyRequest{Id: cust.ID, Notes: "passport seen at the depot"}); err != nil {
+				t.Fatal(err)
+			}
+			e.enrol(t, cust.ID)
+		})
+	}
+}
+
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {

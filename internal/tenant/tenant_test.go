@@ -3,6 +3,7 @@ package tenant
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idgate/idgate/internal/apperr"
 )
@@ -37,6 +38,21 @@ func TestChangesApply(t *testing.T) {
 		{"one attempt", Changes{MaxAttempts: ptr(1)}, "", func(s Subaccount) bool { return s.MaxAttempts == 1 }},
 		{"no attempts", Changes{MaxAttempts: ptr(0)}, "max_verification_attempts", nil},
 		{"absurd attempts", Changes{MaxAttempts: ptr(1000)}, "max_verification_attempts", nil},
+		{"step-up defaults", Changes{StepUp: &StepUpPolicy{RiskThreshold: 80}}, "", func(s Subaccount) bool {
+			return s.StepUp.RiskThreshold == 80 && s.StepUp.Fallback == FallbackIdentity && s.StepUp.ChallengeTTL == 5*time.Minute
+		}},
+		{"step-up without fallback", Changes{StepUp: &StepUpPolicy{Fallback: "none"}}, "", func(s Subaccount) bool { return s.StepUp.Fallback == FallbackNone }},
+		{"step-up fallback sms", Changes{StepUp: &StepUpPolicy{Fallback: "sms"}}, "stepup_policy.fallback", nil},
+		{"step-up thresholds", Changes{StepUp: &StepUpPolicy{AmountThresholds: map[string]int64{"usd": 100000, "eur": 1}}}, "", func(s Subaccount) bool {
+			return s.StepUp.AmountThresholds["usd"] == 100000
+		}},
+		{"step-up currency in capitals", Changes{StepUp: &StepUpPolicy{AmountThresholds: map[string]int64{"USD": 1}}}, "stepup_policy.amount_thresholds", nil},
+		{"step-up currency with a digit", Changes{StepUp: &StepUpPolicy{AmountThresholds: map[string]int64{"us1": 1}}}, "stepup_policy.amount_thresholds", nil},
+		{"step-up amount 0", Changes{StepUp: &StepUpPolicy{AmountThresholds: map[string]int64{"usd": 0}}}, "stepup_policy.amount_thresholds", nil},
+		{"step-up risk 101", Changes{StepUp: &StepUpPolicy{RiskThreshold: 101}}, "stepup_policy.risk_threshold", nil},
+		{"step-up challenge of 29 s", Changes{StepUp: &StepUpPolicy{ChallengeTTL: 29 * time.Second}}, "stepup_policy.challenge_ttl_seconds", nil},
+		{"step-up challenge of an hour", Changes{StepUp: &StepUpPolicy{ChallengeTTL: time.Hour}}, "", func(s Subaccount) bool { return s.StepUp.ChallengeTTL == time.Hour }},
+		{"step-up challenge over an hour", Changes{StepUp: &StepUpPolicy{ChallengeTTL: time.Hour + time.Second}}, "stepup_policy.challenge_ttl_seconds", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -310,8 +310,9 @@ type StepUpPolicy struct {
 	AmountThresholds map[string]int64 `protobuf:"bytes,1,rep,name=amount_thresholds,json=amountThresholds,proto3" json:"amount_thresholds,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	// 0-100; customers whose risk score is at or over it step up. 0: off.
 	RiskThreshold int32 `protobuf:"varint,2,opt,name=risk_threshold,json=riskThreshold,proto3" json:"risk_threshold,omitempty"`
-	// Customers with an open Radar early fraud warning step up (default true).
-	OnFraudWarning bool `protobuf:"varint,3,opt,name=on_fraud_warning,json=onFraudWarning,proto3" json:"on_fraud_warning,omitempty"`
+	// Customers with an open Radar early fraud warning step up (default true, also when a
+	// policy is sent without it).
+	OnFraudWarning *bool `protobuf:"varint,3,opt,name=on_fraud_warning,json=onFraudWarning,proto3,oneof" json:"on_fraud_warning,omitempty"`
 	// Without a passkey: "identity" (a Stripe Identity selfie session, the default) or "none".
 	Fallback string `protobuf:"bytes,4,opt,name=fallback,proto3" json:"fallback,omitempty"`
 	// Cancel the PaymentIntent when its step-up fails or expires.
@@ -369,8 +370,8 @@ func (x *StepUpPolicy) GetRiskThreshold() int32 {
 }
 
 func (x *StepUpPolicy) GetOnFraudWarning() bool {
-	if x != nil {
-		return x.OnFraudWarning
+	if x != nil && x.OnFraudWarning != nil {
+		return *x.OnFraudWarning
 	}
 	return false
 }
@@ -1614,18 +1615,19 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x11require_id_number\x18\n" +
 	" \x01(\bR\x0frequireIdNumber\x124\n" +
 	"\x16allowed_document_types\x18\v \x03(\tR\x14allowedDocumentTypes\x12<\n" +
-	"\rstepup_policy\x18\f \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicy\"\xc6\x03\n" +
+	"\rstepup_policy\x18\f \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicy\"\xe0\x03\n" +
 	"\fStepUpPolicy\x12Z\n" +
 	"\x11amount_thresholds\x18\x01 \x03(\v2-.idgate.v1.StepUpPolicy.AmountThresholdsEntryR\x10amountThresholds\x12%\n" +
-	"\x0erisk_threshold\x18\x02 \x01(\x05R\rriskThreshold\x12(\n" +
-	"\x10on_fraud_warning\x18\x03 \x01(\bR\x0eonFraudWarning\x12\x1a\n" +
+	"\x0erisk_threshold\x18\x02 \x01(\x05R\rriskThreshold\x12-\n" +
+	"\x10on_fraud_warning\x18\x03 \x01(\bH\x00R\x0eonFraudWarning\x88\x01\x01\x12\x1a\n" +
 	"\bfallback\x18\x04 \x01(\tR\bfallback\x12*\n" +
 	"\x11cancel_on_failure\x18\x05 \x01(\bR\x0fcancelOnFailure\x122\n" +
 	"\x15challenge_ttl_seconds\x18\x06 \x01(\x05R\x13challengeTtlSeconds\x12H\n" +
 	" enrollment_requires_verification\x18\a \x01(\bR\x1eenrollmentRequiresVerification\x1aC\n" +
 	"\x15AmountThresholdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xad\x05\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01B\x13\n" +
+	"\x11_on_fraud_warning\"\xad\x05\n" +
 	"\x17CreateSubaccountRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12<\n" +
 	"\x1aidentity_verification_mode\x18\x02 \x01(\tR\x18identityVerificationMode\x12T\n" +
@@ -1852,6 +1854,7 @@ func file_idgate_v1_risk_proto_init() {
 		return
 	}
 	file_idgate_v1_risk_proto_msgTypes[0].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[3].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[4].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[6].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[7].OneofWrappers = []any{}
