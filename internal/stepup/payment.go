@@ -416,14 +416,24 @@ type ResultWorker struct {
 // NewResultWorker returns the worker.
 func NewResultWorker(s *Service) *ResultWorker { return &ResultWorker{s: s} }
 
-// Work runs one job.
+// Work runs one job. A call Stripe refuses for good (a PaymentIntent canceled or captured
+// elsewhere) is not retried; it is logged for an operator.
 func (w *ResultWorker) Work(ctx context.Context, job *river.Job[ResultArgs]) error {
+	err := w.work(ctx, job.Args)
+	if apperr.KindOf(err) == apperr.KindFailedPrecondition {
+		w.s.log.ErrorContext(ctx, "Stripe refused the step-up result", "payment_intent", job.Args.PaymentIntentID, "err", err)
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+func (w *ResultWorker) work(ctx context.Context, args ResultArgs) error {
 	s := w.s
-	p, err := s.store.Ent.PaymentStepUp.Query().Where(paymentstepup.ID(job.Args.PaymentIntentID)).Only(ctx)
+	p, err := s.store.Ent.PaymentStepUp.Query().Where(paymentstepup.ID(args.PaymentIntentID)).Only(ctx)
 	if err != nil {
 		return err
 	}
-	if p.DecidedAt == nil || !p.DecidedAt.Equal(job.Args.DecidedAt) {
+	if p.DecidedAt == nil || !p.DecidedAt.Equal(args.DecidedAt) {
 		return nil // a newer decision has its own job
 	}
 	key := fmt.Sprintf("stepup:%s:%d", p.ID, p.DecidedAt.UnixNano())
