@@ -8628,7 +8628,9 @@ type NotificationMutation struct {
 	created_at    *time.Time
 	updated_at    *time.Time
 	subaccount_id *string
+	subject_type  *notification.SubjectType
 	customer_id   *string
+	merchant_id   *string
 	_type         *string
 	title         *string
 	body          *string
@@ -8854,6 +8856,42 @@ func (m *NotificationMutation) ResetSubaccountID() {
 	m.subaccount_id = nil
 }
 
+// SetSubjectType sets the "subject_type" field.
+func (m *NotificationMutation) SetSubjectType(nt notification.SubjectType) {
+	m.subject_type = &nt
+}
+
+// SubjectType returns the value of the "subject_type" field in the mutation.
+func (m *NotificationMutation) SubjectType() (r notification.SubjectType, exists bool) {
+	v := m.subject_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectType returns the old "subject_type" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubjectType(ctx context.Context) (v notification.SubjectType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectType: %w", err)
+	}
+	return oldValue.SubjectType, nil
+}
+
+// ResetSubjectType resets all changes to the "subject_type" field.
+func (m *NotificationMutation) ResetSubjectType() {
+	m.subject_type = nil
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (m *NotificationMutation) SetCustomerID(s string) {
 	m.customer_id = &s
@@ -8888,6 +8926,42 @@ func (m *NotificationMutation) OldCustomerID(ctx context.Context) (v string, err
 // ResetCustomerID resets all changes to the "customer_id" field.
 func (m *NotificationMutation) ResetCustomerID() {
 	m.customer_id = nil
+}
+
+// SetMerchantID sets the "merchant_id" field.
+func (m *NotificationMutation) SetMerchantID(s string) {
+	m.merchant_id = &s
+}
+
+// MerchantID returns the value of the "merchant_id" field in the mutation.
+func (m *NotificationMutation) MerchantID() (r string, exists bool) {
+	v := m.merchant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMerchantID returns the old "merchant_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldMerchantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMerchantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMerchantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMerchantID: %w", err)
+	}
+	return oldValue.MerchantID, nil
+}
+
+// ResetMerchantID resets all changes to the "merchant_id" field.
+func (m *NotificationMutation) ResetMerchantID() {
+	m.merchant_id = nil
 }
 
 // SetType sets the "type" field.
@@ -9173,7 +9247,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -9183,8 +9257,14 @@ func (m *NotificationMutation) Fields() []string {
 	if m.subaccount_id != nil {
 		fields = append(fields, notification.FieldSubaccountID)
 	}
+	if m.subject_type != nil {
+		fields = append(fields, notification.FieldSubjectType)
+	}
 	if m.customer_id != nil {
 		fields = append(fields, notification.FieldCustomerID)
+	}
+	if m.merchant_id != nil {
+		fields = append(fields, notification.FieldMerchantID)
 	}
 	if m._type != nil {
 		fields = append(fields, notification.FieldType)
@@ -9218,8 +9298,12 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case notification.FieldSubaccountID:
 		return m.SubaccountID()
+	case notification.FieldSubjectType:
+		return m.SubjectType()
 	case notification.FieldCustomerID:
 		return m.CustomerID()
+	case notification.FieldMerchantID:
+		return m.MerchantID()
 	case notification.FieldType:
 		return m.GetType()
 	case notification.FieldTitle:
@@ -9247,8 +9331,12 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldUpdatedAt(ctx)
 	case notification.FieldSubaccountID:
 		return m.OldSubaccountID(ctx)
+	case notification.FieldSubjectType:
+		return m.OldSubjectType(ctx)
 	case notification.FieldCustomerID:
 		return m.OldCustomerID(ctx)
+	case notification.FieldMerchantID:
+		return m.OldMerchantID(ctx)
 	case notification.FieldType:
 		return m.OldType(ctx)
 	case notification.FieldTitle:
@@ -9291,12 +9379,26 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSubaccountID(v)
 		return nil
+	case notification.FieldSubjectType:
+		v, ok := value.(notification.SubjectType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectType(v)
+		return nil
 	case notification.FieldCustomerID:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCustomerID(v)
+		return nil
+	case notification.FieldMerchantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMerchantID(v)
 		return nil
 	case notification.FieldType:
 		v, ok := value.(string)
@@ -9422,8 +9524,14 @@ func (m *NotificationMutation) ResetField(name string) error {
 	case notification.FieldSubaccountID:
 		m.ResetSubaccountID()
 		return nil
+	case notification.FieldSubjectType:
+		m.ResetSubjectType()
+		return nil
 	case notification.FieldCustomerID:
 		m.ResetCustomerID()
+		return nil
+	case notification.FieldMerchantID:
+		m.ResetMerchantID()
 		return nil
 	case notification.FieldType:
 		m.ResetType()

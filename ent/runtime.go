@@ -310,12 +310,20 @@ func init() {
 	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
 	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescCustomerID is the schema descriptor for customer_id field.
+	notificationDescCustomerID := notificationFields[3].Descriptor()
+	// notification.DefaultCustomerID holds the default value on creation for the customer_id field.
+	notification.DefaultCustomerID = notificationDescCustomerID.Default.(string)
+	// notificationDescMerchantID is the schema descriptor for merchant_id field.
+	notificationDescMerchantID := notificationFields[4].Descriptor()
+	// notification.DefaultMerchantID holds the default value on creation for the merchant_id field.
+	notification.DefaultMerchantID = notificationDescMerchantID.Default.(string)
 	// notificationDescAttempts is the schema descriptor for attempts field.
-	notificationDescAttempts := notificationFields[7].Descriptor()
+	notificationDescAttempts := notificationFields[9].Descriptor()
 	// notification.DefaultAttempts holds the default value on creation for the attempts field.
 	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
 	// notificationDescLastError is the schema descriptor for last_error field.
-	notificationDescLastError := notificationFields[8].Descriptor()
+	notificationDescLastError := notificationFields[10].Descriptor()
 	// notification.DefaultLastError holds the default value on creation for the last_error field.
 	notification.DefaultLastError = notificationDescLastError.Default.(string)
 	// notificationDescID is the schema descriptor for id field.

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/testenv"
 )
 
@@ -439,6 +440,114 @@ func TestMerchantPersonPush(t *testing.T) {
 			}
 			if !strings.Contains(raw, "person_id_number=\n") {
 				t.Fatalf("the full SSN outlived the push:\n%s", raw)
+			}
+		})
+	}
+}
+
+// TestMerchantNotifications is issue 5's capability 8: each step a merchant must take is
+// announced through the outbox (written with the change, delivered signed to the
+// platform's endpoint, retried), in seed 003's words and without personal data.
+func TestMerchantNotifications(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			trulioo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, `{"TransactionID":"tx-1","Record":{"RecordStatus":"nomatch","DatasourceResults":[]}}`)
+			}))
+			defer trulioo.Close()
+			e, notes := identityEnv(t, db, map[string]string{
+				"STRIPE_CONNECT_WEBHOOK_SECRET": connectSecret,
+				"IDGATE_TRULIOO_URL":            trulioo.URL, "IDGATE_TRULIOO_API_KEY": "key",
+			})
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "Marketplace"})
+			// expect waits for the merchant's notification of type typ and checks its text.
+			expect := func(merchantID, typ string, says ...string) notify.Payload {
+				t.Helper()
+				p := notes.waitForSubject(t, "merchant", merchantID, typ)
+				if p.SubaccountID != sa.Id || p.CustomerID != "" {
+					t.Fatalf("%s: %+v", typ, p)
+				}
+				for _, s := range says {
+					if !strings.Contains(p.Title+"\n"+p.Body, s) {
+						t.Fatalf("%s does not say %q: %s / %s", typ, s, p.Title, p.Body)
+					}
+				}
+				return p
+			}
+
+			// A US company is asked for tier 1's data, its business's included.
+			us, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-1", Country: "US", BusinessType: "company"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(us.Id, "merchant_information_required", "last 4 digits of your Social Security Number", "Employer Identification Number")
+			// Tier 1 finds no match: the full SSN is asked for; tier 2 neither: an ID and a selfie.
+			if _, err := onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: us.Id, FirstName: "Jenny", LastName: "Rosen", Dob: "1901-01-01",
+				SsnLast4: "0000",
+				Address: &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}}); err != nil {
+				t.Fatal(err)
+			}
+			expect(us.Id, "merchant_full_ssn_required", "We need your full Social Security Number", "9-digit")
+			if _, err := onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: us.Id, Ssn: "111111111"}); err != nil {
+				t.Fatal(err)
+			}
+			expect(us.Id, "merchant_document_required", "Action Required: Upload Government ID", "consent to the use of biometric technology", "Federal regulations")
+			// A failed tier-3 attempt brings seed 003's guidance for its error code.
+			if _, err := onb.RecordBiometricConsent(ctx, &idgatev1.RecordBiometricConsentRequest{MerchantId: us.Id, Granted: true, IpAddress: "198.51.100.4", UserAgent: "Mozilla/5.0"}); err != nil {
+				t.Fatal(err)
+			}
+			vs, err := onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: us.Id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			e.merchantSessionEvent(t, vs.SessionId, us.Id, "requires_input", "document_expired", now)
+			expect(us.Id, "merchant_verification_requires_input", "current, valid ID", "2 attempts left")
+			vs, err = onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: us.Id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.merchantSessionEvent(t, vs.SessionId, us.Id, "verified", "", now.Add(time.Second))
+			expect(us.Id, "merchant_verified", "Identity Verified")
+			// Charges enabled are announced once, however many account.updated say so.
+			for i, id := range []string{"evt_notify_enabled", "evt_notify_enabled_again"} {
+				ev := connectEvent(id, "account.updated", us.StripeAccountId, now.Add(time.Duration(i+2)*time.Second), fmt.Sprintf(
+					`{"id":%q,"object":"account","charges_enabled":true,"payouts_enabled":true,"capabilities":{"card_payments":"active"},"requirements":{"currently_due":[],"past_due":[],"pending_verification":[],"errors":[]}}`, us.StripeAccountId))
+				if code, body := e.deliver("/v1/webhooks/stripe/connect", ev, sign(ev, connectSecret, now)); code != 200 {
+					t.Fatalf("deliver: %d %s", code, body)
+				}
+				if st := e.waitState(id); st != "processed" {
+					t.Fatalf("%s ended %s", id, st)
+				}
+			}
+			expect(us.Id, "merchant_charges_enabled", "you can now accept payments")
+			rows := rawRows(t, db, "notifications", "merchant_id", us.Id)
+			if n := strings.Count(rows, "type=merchant_charges_enabled\n"); n != 1 {
+				t.Fatalf("%d charges-enabled notifications:\n%s", n, rows)
+			}
+			for _, pii := range []string{"Jenny", "Rosen", "1901", "111111111", "000000000", "198.51.100.4"} {
+				if strings.Contains(rows, pii) {
+					t.Fatalf("a merchant notification holds %q:\n%s", pii, rows)
+				}
+			}
+			if !strings.Contains(rows, "subject_type=merchant") || strings.Contains(rows, "subject_type=customer") {
+				t.Fatalf("merchant notifications:\n%s", rows)
+			}
+
+			// A German merchant is told that the law requires biometrics; declining goes to review.
+			de, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "de-1", Country: "DE", BusinessType: "individual"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(de.Id, "merchant_document_required", "Regulations in Germany require biometric verification")
+			if _, err := onb.RecordBiometricConsent(ctx, &idgatev1.RecordBiometricConsentRequest{MerchantId: de.Id, Granted: false}); err != nil {
+				t.Fatal(err)
+			}
+			expect(de.Id, "merchant_under_review", "chose not to use biometric verification")
+			if notes.badSigs.Load() != 0 {
+				t.Fatalf("%d deliveries with a bad signature", notes.badSigs.Load())
 			}
 		})
 	}

@@ -169,7 +169,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if cfg.TruliooURL != "" {
 		databaseKYC = kyc.NewTrulioo(kyc.TruliooConfig{BaseURL: cfg.TruliooURL, APIKey: cfg.TruliooAPIKey, MaxRetries: 3})
 	}
-	merchants := onboarding.NewService(s.store, cipher, stripeClient, databaseKYC, s.jobs, log)
+	merchants := onboarding.NewService(s.store, cipher, stripeClient, databaseKYC, s.jobs, notify.NewOutbox(s.jobs), log)
 	river.AddWorker(workers, onboarding.NewPushPersonWorker(merchants))
 	stepups, err := stepup.New(s.store, stripeClient, s.jobs, stepup.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName, Origins: cfg.WebAuthnOrigins}, log)
 	if err != nil {

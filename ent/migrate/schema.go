@@ -263,7 +263,9 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "subaccount_id", Type: field.TypeString},
-		{Name: "customer_id", Type: field.TypeString},
+		{Name: "subject_type", Type: field.TypeEnum, Enums: []string{"customer", "merchant"}, Default: "customer"},
+		{Name: "customer_id", Type: field.TypeString, Default: ""},
+		{Name: "merchant_id", Type: field.TypeString, Default: ""},
 		{Name: "type", Type: field.TypeString},
 		{Name: "title", Type: field.TypeString},
 		{Name: "body", Type: field.TypeString},
@@ -280,7 +282,12 @@ var (
 			{
 				Name:    "notification_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[4], NotificationsColumns[1]},
+				Columns: []*schema.Column{NotificationsColumns[5], NotificationsColumns[1]},
+			},
+			{
+				Name:    "notification_merchant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[6], NotificationsColumns[1]},
 			},
 		},
 	}

@@ -140,15 +140,24 @@ func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, 
 		}
 	}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if check.Outcome == OutcomeMatch {
+		next := verified()
+		switch {
+		case check.Outcome == OutcomeMatch:
 			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).SetPersonIDNumber(sealedID).Exec(ctx); err != nil {
 				return err
 			}
 			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: tier}); err != nil {
 				return err
 			}
+		case tier == 1:
+			next = fullSSNRequired()
+		default:
+			next = documentRequired(m.Country) // tier 3 follows a tier-2 no-match
 		}
-		return recordCheck(ctx, tx.Client, check)
+		if err := recordCheck(ctx, tx.Client, check); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, m, next)
 	})
 	if err != nil {
 		return Merchant{}, err

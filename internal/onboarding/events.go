@@ -8,6 +8,7 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/webhook"
 )
 
@@ -48,17 +49,33 @@ func (s *Service) HandleAccountUpdated(ctx context.Context, ev webhook.Event) er
 	if err != nil {
 		return err
 	}
-	// The condition is checked by the UPDATE itself, so two deliveries racing cannot both win.
-	err = row.Update().
-		Where(merchant.Or(merchant.AccountEventAtIsNil(), merchant.AccountEventAtLTE(ev.Created))).
-		SetChargesEnabled(acct.ChargesEnabled).SetPayoutsEnabled(acct.PayoutsEnabled).
-		SetRequirements(string(reqJSON)).SetCapabilities(string(capJSON)).SetDisabledReason(req.DisabledReason).
-		SetAccountEventAt(ev.Created).Exec(ctx)
-	if ent.IsNotFound(err) {
-		s.log.InfoContext(ctx, "stale account.updated ignored", "event_id", ev.ID, "merchant_id", row.ID)
-		return nil
-	}
-	return err
+	// The conditions are checked by the UPDATEs themselves, so two deliveries racing cannot
+	// both win, nor both announce that charges are enabled.
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		update := func(enabling bool) (int, error) {
+			u := tx.Merchant.Update().Where(merchant.ID(row.ID), merchant.Or(merchant.AccountEventAtIsNil(), merchant.AccountEventAtLTE(ev.Created)))
+			if enabling {
+				u.Where(merchant.ChargesEnabled(false))
+			}
+			return u.SetChargesEnabled(acct.ChargesEnabled).SetPayoutsEnabled(acct.PayoutsEnabled).
+				SetRequirements(string(reqJSON)).SetCapabilities(string(capJSON)).SetDisabledReason(req.DisabledReason).
+				SetAccountEventAt(ev.Created).Save(ctx)
+		}
+		if acct.ChargesEnabled {
+			n, err := update(true)
+			if err != nil || n == 1 {
+				if err == nil {
+					err = s.notify(ctx, tx, row, chargesEnabled())
+				}
+				return err
+			}
+		}
+		n, err := update(false)
+		if err == nil && n == 0 {
+			s.log.InfoContext(ctx, "stale account.updated ignored", "event_id", ev.ID, "merchant_id", row.ID)
+		}
+		return err
+	})
 }
 
 // HandlePerson keeps a person's verification status, newest event first, and records the

@@ -17,6 +17,7 @@ import (
 	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/kyc"
+	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
@@ -40,12 +41,14 @@ type Service struct {
 	stripe StripeConnect
 	kyc    kyc.Provider  // database KYC for tiers 1 and 2; nil when none is configured
 	jobs   jobs.Inserter // pushes verified data to Stripe
+	outbox *notify.Outbox // tells merchants the steps they must take
 	log    *slog.Logger
 }
 
-// NewService returns a Service; provider may be nil.
-func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, provider kyc.Provider, q jobs.Inserter, log *slog.Logger) *Service {
-	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, jobs: q, log: log}
+// NewService returns a Service; provider may be nil, and so may q and outbox in tests of
+// parts that neither push nor notify.
+func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, provider kyc.Provider, q jobs.Inserter, outbox *notify.Outbox, log *slog.Logger) *Service {
+	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, jobs: q, outbox: outbox, log: log}
 }
 
 // Requirements are Stripe's requirements of the account, as last synced.
@@ -131,12 +134,20 @@ func (s *Service) CreateMerchant(ctx context.Context, n NewMerchant) (Merchant, 
 		if ok, err := s.store.Ent.Subaccount.Get(ctx, n.SubaccountID); err != nil || ok == nil {
 			return Merchant{}, store.MapError(err, "subaccount "+n.SubaccountID)
 		}
-		row, err = s.store.Ent.Merchant.Create().SetID(store.NewID("mer")).SetSubaccountID(n.SubaccountID).
-			SetExternalID(n.ExternalID).SetCountry(n.Country).SetBusinessType(n.BusinessType).
-			SetHighRisk(n.HighRisk).SetRoute(Route(n.Country, n.HighRisk)).Save(ctx)
+		// The merchant and the notification of its first step are written together.
+		err = s.store.InTx(ctx, func(tx store.Tx) error {
+			row, err = tx.Merchant.Create().SetID(store.NewID("mer")).SetSubaccountID(n.SubaccountID).
+				SetExternalID(n.ExternalID).SetCountry(n.Country).SetBusinessType(n.BusinessType).
+				SetHighRisk(n.HighRisk).SetRoute(Route(n.Country, n.HighRisk)).Save(ctx)
+			if err != nil {
+				return err
+			}
+			return s.notify(ctx, tx, row, firstStep(row))
+		})
 		if err != nil {
 			return Merchant{}, store.MapError(err, "merchant")
 		}
+		row = row.Unwrap() // out of the finished transaction
 	case err != nil:
 		return Merchant{}, err
 	case row.Country != n.Country || row.BusinessType != n.BusinessType:
