@@ -486,7 +486,7 @@ func TestMerchantNotifications(t *testing.T) {
 			// Tier 1 finds no match: the full SSN is asked for; tier 2 neither: an ID and a selfie.
 			if _, err := onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: us.Id, FirstName: "Jenny", LastName: "Rosen", Dob: "1901-01-01",
 				SsnLast4: "0000",
-				Address: &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}}); err != nil {
+				Address:  &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}}); err != nil {
 				t.Fatal(err)
 			}
 			expect(us.Id, "merchant_full_ssn_required", "We need your full Social Security Number", "9-digit")

@@ -39,8 +39,8 @@ type Service struct {
 	store  *store.Store
 	pii    *pii.Cipher
 	stripe StripeConnect
-	kyc    kyc.Provider  // database KYC for tiers 1 and 2; nil when none is configured
-	jobs   jobs.Inserter // pushes verified data to Stripe
+	kyc    kyc.Provider   // database KYC for tiers 1 and 2; nil when none is configured
+	jobs   jobs.Inserter  // pushes verified data to Stripe
 	outbox *notify.Outbox // tells merchants the steps they must take
 	log    *slog.Logger
 }
