@@ -6182,6 +6182,8 @@ type MerchantMutation struct {
 	person_dob                    *string
 	person_address                *string
 	person_id_number              *string
+	business_legal_name           *string
+	business_tax_id               *string
 	stripe_person_id              *string
 	rejected_document_files       *[]string
 	appendrejected_document_files []string
@@ -6820,6 +6822,78 @@ func (m *MerchantMutation) ResetPersonIDNumber() {
 	m.person_id_number = nil
 }
 
+// SetBusinessLegalName sets the "business_legal_name" field.
+func (m *MerchantMutation) SetBusinessLegalName(s string) {
+	m.business_legal_name = &s
+}
+
+// BusinessLegalName returns the value of the "business_legal_name" field in the mutation.
+func (m *MerchantMutation) BusinessLegalName() (r string, exists bool) {
+	v := m.business_legal_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBusinessLegalName returns the old "business_legal_name" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldBusinessLegalName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBusinessLegalName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBusinessLegalName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBusinessLegalName: %w", err)
+	}
+	return oldValue.BusinessLegalName, nil
+}
+
+// ResetBusinessLegalName resets all changes to the "business_legal_name" field.
+func (m *MerchantMutation) ResetBusinessLegalName() {
+	m.business_legal_name = nil
+}
+
+// SetBusinessTaxID sets the "business_tax_id" field.
+func (m *MerchantMutation) SetBusinessTaxID(s string) {
+	m.business_tax_id = &s
+}
+
+// BusinessTaxID returns the value of the "business_tax_id" field in the mutation.
+func (m *MerchantMutation) BusinessTaxID() (r string, exists bool) {
+	v := m.business_tax_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBusinessTaxID returns the old "business_tax_id" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldBusinessTaxID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBusinessTaxID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBusinessTaxID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBusinessTaxID: %w", err)
+	}
+	return oldValue.BusinessTaxID, nil
+}
+
+// ResetBusinessTaxID resets all changes to the "business_tax_id" field.
+func (m *MerchantMutation) ResetBusinessTaxID() {
+	m.business_tax_id = nil
+}
+
 // SetStripePersonID sets the "stripe_person_id" field.
 func (m *MerchantMutation) SetStripePersonID(s string) {
 	m.stripe_person_id = &s
@@ -7282,7 +7356,7 @@ func (m *MerchantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, merchant.FieldCreatedAt)
 	}
@@ -7324,6 +7398,12 @@ func (m *MerchantMutation) Fields() []string {
 	}
 	if m.person_id_number != nil {
 		fields = append(fields, merchant.FieldPersonIDNumber)
+	}
+	if m.business_legal_name != nil {
+		fields = append(fields, merchant.FieldBusinessLegalName)
+	}
+	if m.business_tax_id != nil {
+		fields = append(fields, merchant.FieldBusinessTaxID)
 	}
 	if m.stripe_person_id != nil {
 		fields = append(fields, merchant.FieldStripePersonID)
@@ -7391,6 +7471,10 @@ func (m *MerchantMutation) Field(name string) (ent.Value, bool) {
 		return m.PersonAddress()
 	case merchant.FieldPersonIDNumber:
 		return m.PersonIDNumber()
+	case merchant.FieldBusinessLegalName:
+		return m.BusinessLegalName()
+	case merchant.FieldBusinessTaxID:
+		return m.BusinessTaxID()
 	case merchant.FieldStripePersonID:
 		return m.StripePersonID()
 	case merchant.FieldRejectedDocumentFiles:
@@ -7448,6 +7532,10 @@ func (m *MerchantMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPersonAddress(ctx)
 	case merchant.FieldPersonIDNumber:
 		return m.OldPersonIDNumber(ctx)
+	case merchant.FieldBusinessLegalName:
+		return m.OldBusinessLegalName(ctx)
+	case merchant.FieldBusinessTaxID:
+		return m.OldBusinessTaxID(ctx)
 	case merchant.FieldStripePersonID:
 		return m.OldStripePersonID(ctx)
 	case merchant.FieldRejectedDocumentFiles:
@@ -7574,6 +7662,20 @@ func (m *MerchantMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPersonIDNumber(v)
+		return nil
+	case merchant.FieldBusinessLegalName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBusinessLegalName(v)
+		return nil
+	case merchant.FieldBusinessTaxID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBusinessTaxID(v)
 		return nil
 	case merchant.FieldStripePersonID:
 		v, ok := value.(string)
@@ -7768,6 +7870,12 @@ func (m *MerchantMutation) ResetField(name string) error {
 		return nil
 	case merchant.FieldPersonIDNumber:
 		m.ResetPersonIDNumber()
+		return nil
+	case merchant.FieldBusinessLegalName:
+		m.ResetBusinessLegalName()
+		return nil
+	case merchant.FieldBusinessTaxID:
+		m.ResetBusinessTaxID()
 		return nil
 	case merchant.FieldStripePersonID:
 		m.ResetStripePersonID()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -485,8 +486,8 @@ func TestMerchantNotifications(t *testing.T) {
 			expect(us.Id, "merchant_information_required", "last 4 digits of your Social Security Number", "Employer Identification Number")
 			// Tier 1 finds no match: the full SSN is asked for; tier 2 neither: an ID and a selfie.
 			if _, err := onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: us.Id, FirstName: "Jenny", LastName: "Rosen", Dob: "1901-01-01",
-				SsnLast4: "0000",
-				Address:  &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}}); err != nil {
+				SsnLast4: "0000", BusinessLegalName: "Rosen Goods LLC", BusinessEin: "000000000",
+				Address: &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}}); err != nil {
 				t.Fatal(err)
 			}
 			expect(us.Id, "merchant_full_ssn_required", "We need your full Social Security Number", "9-digit")
@@ -548,6 +549,95 @@ func TestMerchantNotifications(t *testing.T) {
 			expect(de.Id, "merchant_under_review", "chose not to use biometric verification")
 			if notes.badSigs.Load() != 0 {
 				t.Fatalf("%d deliveries with a bad signature", notes.badSigs.Load())
+			}
+		})
+	}
+}
+
+// TestMerchantKYB is tier 1's KYB: a company gives its legal name and EIN, validated at the
+// edge; the database-KYC provider checks them with the representative; on a match they go
+// to the Connect account as company[name] and company[tax_id], and the EIN, sealed until
+// then, is wiped.
+func TestMerchantKYB(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			var mu sync.Mutex
+			var businesses []map[string]string
+			trulioo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body struct {
+					DataFields struct{ Business map[string]string }
+				}
+				_ = json.NewDecoder(r.Body).Decode(&body)
+				mu.Lock()
+				businesses = append(businesses, body.DataFields.Business)
+				mu.Unlock()
+				fmt.Fprint(w, `{"TransactionID":"tx-kyb","Record":{"RecordStatus":"match","DatasourceResults":[{"DatasourceFields":[{"FieldName":"BusinessName","Status":"match"}]}]}}`)
+			}))
+			defer trulioo.Close()
+			proxy := testenv.NewStripe(t)
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"STRIPE_API_BASE": proxy.URL, "IDGATE_TRULIOO_URL": trulioo.URL, "IDGATE_TRULIOO_API_KEY": "key",
+			}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "US marketplace"})
+			company, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-co", Country: "US", BusinessType: "company"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			individual, _ := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-ind", Country: "US", BusinessType: "individual"})
+			tier1 := func(id, name, ein string) string {
+				return fmt.Sprintf(`{"first_name":"Jenny","last_name":"Rosen","dob":"1901-01-01","ssn_last4":"0000","business_legal_name":%q,"business_ein":%q,`+
+					`"address":{"line1":"address_full_match","city":"San Francisco","state":"CA","postal_code":"94111"}}`, name, ein)
+			}
+			// Bad or missing KYB data is refused, naming the field, before the provider is asked.
+			for _, tc := range []struct {
+				merchant, name, ein, field string
+			}{
+				{company.Id, "Rosen Goods LLC", "12345", "business_ein"},
+				{company.Id, "Rosen Goods LLC", "12-34567890", "business_ein"},
+				{company.Id, "Rosen Goods LLC", "", "business_ein"},
+				{company.Id, "", "12-3456789", "business_legal_name"},
+				{individual.Id, "Rosen Goods LLC", "123456789", "business_legal_name"},
+				{individual.Id, "", "123456789", "business_ein"},
+			} {
+				var bad struct{ Message string }
+				if code, _ := e.call("POST", "/v1/merchants/"+tc.merchant+"/database-kyc", tier1(tc.merchant, tc.name, tc.ein), &bad); code != 400 || !strings.Contains(bad.Message, tc.field) {
+					t.Fatalf("name %q EIN %q: %d %q, want 400 naming %s", tc.name, tc.ein, code, bad.Message, tc.field)
+				}
+			}
+			mu.Lock()
+			if len(businesses) != 0 {
+				t.Fatalf("refused requests reached the provider: %v", businesses)
+			}
+			mu.Unlock()
+
+			var m struct {
+				KycStatus string `json:"kyc_status"`
+				Message   string
+			}
+			if code, _ := e.call("POST", "/v1/merchants/"+company.Id+"/database-kyc", tier1(company.Id, "Rosen Goods LLC", "00-0000000"), &m); code != 200 || m.KycStatus != "verified" {
+				t.Fatalf("company tier 1: %d %+v", code, m)
+			}
+			mu.Lock()
+			if len(businesses) != 1 || businesses[0]["BusinessName"] != "Rosen Goods LLC" || businesses[0]["BusinessRegistrationNumber"] != "000000000" {
+				t.Fatalf("the provider saw businesses %v", businesses)
+			}
+			mu.Unlock()
+			var updates []testenv.StripeRequest
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				updates = proxy.Requests(http.MethodPost, "/v1/accounts/"+company.StripeAccountId)
+				if len(updates) > 0 && len(proxy.Requests(http.MethodPost, "/v1/accounts/"+company.StripeAccountId+"/persons")) > 0 &&
+					strings.Contains(rawRows(t, db, "merchants", "id", company.Id), "stripe_person_id=person_") {
+					break
+				}
+			}
+			if len(updates) != 1 || updates[0].Status != http.StatusOK || updates[0].Form.Get("company[name]") != "Rosen Goods LLC" || updates[0].Form.Get("company[tax_id]") != "000000000" {
+				t.Fatalf("company push: %+v", updates)
+			}
+			raw := rawRows(t, db, "merchants", "id", company.Id)
+			if strings.Contains(raw, "000000000") || strings.Contains(raw, "Rosen Goods") || !strings.Contains(raw, "business_tax_id=\n") {
+				t.Fatalf("the merchant row after the push:\n%s", raw)
 			}
 		})
 	}

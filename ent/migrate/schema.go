@@ -189,6 +189,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{KycChecksColumns[1]},
 			},
+			{
+				Name:    "kyccheck_transaction_id",
+				Unique:  false,
+				Columns: []*schema.Column{KycChecksColumns[9]},
+			},
 		},
 	}
 	// MerchantsColumns holds the columns for the "merchants" table.
@@ -208,6 +213,8 @@ var (
 		{Name: "person_dob", Type: field.TypeString, Default: ""},
 		{Name: "person_address", Type: field.TypeString, Default: ""},
 		{Name: "person_id_number", Type: field.TypeString, Default: ""},
+		{Name: "business_legal_name", Type: field.TypeString, Default: ""},
+		{Name: "business_tax_id", Type: field.TypeString, Default: ""},
 		{Name: "stripe_person_id", Type: field.TypeString, Nullable: true},
 		{Name: "rejected_document_files", Type: field.TypeJSON, Nullable: true},
 		{Name: "kyc_status", Type: field.TypeString, Default: ""},

@@ -21,6 +21,15 @@ type Request struct {
 	DOB        Date
 	Address    Address
 	NationalID string
+	// Business is set for KYB (companies): the business is checked with its representative.
+	Business *Business
+}
+
+// Business is a company's registration data for KYB. TaxID is the US EIN, 9 digits; like
+// NationalID it is never logged or stored by this package.
+type Business struct {
+	LegalName string
+	TaxID     string
 }
 
 // Date is a date of birth.

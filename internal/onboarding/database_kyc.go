@@ -20,12 +20,37 @@ type PersonData struct {
 	DOB                 string // YYYY-MM-DD
 	Address             kyc.Address
 	SSNLast4            string
+	// KYB, for business_type company only.
+	BusinessLegalName string
+	BusinessEIN       string // 9 digits; "12-3456789" is accepted
 }
 
 var (
 	last4   = regexp.MustCompile(`^[0-9]{4}$`)
 	fullSSN = regexp.MustCompile(`^[0-9]{9}$`)
+	ein     = regexp.MustCompile(`^[0-9]{2}-?[0-9]{7}$`)
 )
+
+// business checks the KYB fields against the merchant's business type: a company gives
+// both, anyone else neither.
+func (p PersonData) business(businessType string) (*kyc.Business, error) {
+	if businessType != "company" {
+		switch {
+		case p.BusinessLegalName != "":
+			return nil, apperr.Invalid("business_legal_name", "is only for merchants of business_type company")
+		case p.BusinessEIN != "":
+			return nil, apperr.Invalid("business_ein", "is only for merchants of business_type company")
+		}
+		return nil, nil
+	}
+	switch {
+	case strings.TrimSpace(p.BusinessLegalName) == "" || len(p.BusinessLegalName) > 200:
+		return nil, apperr.Invalid("business_legal_name", "is required for a company, at most 200 characters")
+	case !ein.MatchString(p.BusinessEIN):
+		return nil, apperr.Invalid("business_ein", "must be the company's EIN, 9 digits")
+	}
+	return &kyc.Business{LegalName: p.BusinessLegalName, TaxID: strings.ReplaceAll(p.BusinessEIN, "-", "")}, nil
+}
 
 func (p PersonData) validate() (kyc.Date, error) {
 	switch {
@@ -37,6 +62,10 @@ func (p PersonData) validate() (kyc.Date, error) {
 		return kyc.Date{}, apperr.Invalid("address", "needs line1, city and postal_code")
 	case !last4.MatchString(p.SSNLast4):
 		return kyc.Date{}, apperr.Invalid("ssn_last4", "must be 4 digits")
+	case p.BusinessEIN != "" && !ein.MatchString(p.BusinessEIN):
+		return kyc.Date{}, apperr.Invalid("business_ein", "must be 9 digits")
+	case len(p.BusinessLegalName) > 200:
+		return kyc.Date{}, apperr.Invalid("business_legal_name", "must be at most 200 characters")
 	}
 	d, err := time.Parse(time.DateOnly, p.DOB)
 	if err != nil || d.After(time.Now()) {
@@ -46,8 +75,9 @@ func (p PersonData) validate() (kyc.Date, error) {
 }
 
 // StartDatabaseKYC runs tier 1: the database-KYC provider checks name, date of birth,
-// address and the SSN's last four. The identity data is kept sealed for tier 2 and the push
-// to Stripe; the SSN digits are kept (sealed) only on a match, until they are pushed.
+// address and the SSN's last four, and for a company its legal name and EIN (KYB). The
+// identity and business data are kept sealed for tier 2 and the push to Stripe; the SSN
+// digits are kept (sealed) only on a match, until they are pushed.
 func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p PersonData) (Merchant, error) {
 	dob, err := p.validate()
 	if err != nil {
@@ -63,18 +93,30 @@ func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p Per
 	case m.KycStatus != "":
 		return Merchant{}, apperr.FailedPrecondition("merchant %s is already %s", m.ID, m.KycStatus)
 	}
+	biz, err := p.business(m.BusinessType)
+	if err != nil {
+		return Merchant{}, err
+	}
 	addr, _ := json.Marshal(p.Address)
+	plain := map[string]string{"person_first_name": p.FirstName, "person_last_name": p.LastName, "person_dob": p.DOB, "person_address": string(addr)}
+	if biz != nil {
+		plain["business_legal_name"], plain["business_tax_id"] = biz.LegalName, biz.TaxID
+	}
 	sealed := map[string]string{}
-	for f, v := range map[string]string{"person_first_name": p.FirstName, "person_last_name": p.LastName, "person_dob": p.DOB, "person_address": string(addr)} {
+	for f, v := range plain {
 		if sealed[f], err = s.pii.Seal(v, m.ID, f); err != nil {
 			return Merchant{}, err
 		}
 	}
-	if m, err = m.Update().SetPersonFirstName(sealed["person_first_name"]).SetPersonLastName(sealed["person_last_name"]).
-		SetPersonDob(sealed["person_dob"]).SetPersonAddress(sealed["person_address"]).Save(ctx); err != nil {
+	u := m.Update().SetPersonFirstName(sealed["person_first_name"]).SetPersonLastName(sealed["person_last_name"]).
+		SetPersonDob(sealed["person_dob"]).SetPersonAddress(sealed["person_address"])
+	if biz != nil {
+		u.SetBusinessLegalName(sealed["business_legal_name"]).SetBusinessTaxID(sealed["business_tax_id"])
+	}
+	if m, err = u.Save(ctx); err != nil {
 		return Merchant{}, err
 	}
-	req := kyc.Request{Country: m.Country, FirstName: p.FirstName, LastName: p.LastName, DOB: dob, Address: p.Address, NationalID: p.SSNLast4}
+	req := kyc.Request{Country: m.Country, FirstName: p.FirstName, LastName: p.LastName, DOB: dob, Address: p.Address, NationalID: p.SSNLast4, Business: biz}
 	return s.databaseCheck(ctx, m, 1, req)
 }
 
@@ -97,7 +139,11 @@ func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Me
 		return Merchant{}, apperr.FailedPrecondition("merchant %s is not waiting for a full SSN (tier 2 follows a tier-1 no-match, once)", m.ID)
 	}
 	plain := map[string]string{}
-	for f, v := range map[string]string{"person_first_name": m.PersonFirstName, "person_last_name": m.PersonLastName, "person_dob": m.PersonDob, "person_address": m.PersonAddress} {
+	for f, v := range map[string]string{"person_first_name": m.PersonFirstName, "person_last_name": m.PersonLastName, "person_dob": m.PersonDob,
+		"person_address": m.PersonAddress, "business_legal_name": m.BusinessLegalName, "business_tax_id": m.BusinessTaxID} {
+		if v == "" {
+			continue
+		}
 		if plain[f], err = s.pii.Open(v, m.ID, f); err != nil {
 			return Merchant{}, err
 		}
@@ -107,6 +153,9 @@ func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Me
 	d, _ := time.Parse(time.DateOnly, plain["person_dob"])
 	req := kyc.Request{Country: m.Country, FirstName: plain["person_first_name"], LastName: plain["person_last_name"],
 		DOB: kyc.Date{Year: d.Year(), Month: int(d.Month()), Day: d.Day()}, Address: addr, NationalID: ssn}
+	if plain["business_tax_id"] != "" {
+		req.Business = &kyc.Business{LegalName: plain["business_legal_name"], TaxID: plain["business_tax_id"]}
+	}
 	return s.databaseCheck(ctx, m, 2, req)
 }
 

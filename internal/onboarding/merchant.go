@@ -31,6 +31,7 @@ type StripeConnect interface {
 	GetVerifiedSession(ctx context.Context, id string) (stripe.VerificationSession, error)
 	CreatePerson(ctx context.Context, account string, p stripe.PersonParams, idempotencyKey string) (string, error)
 	UpdatePerson(ctx context.Context, account, person string, p stripe.PersonParams, idempotencyKey string) error
+	UpdateAccountCompany(ctx context.Context, account, name, taxID, idempotencyKey string) error
 	TestMode() bool
 }
 
