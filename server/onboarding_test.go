@@ -642,3 +642,97 @@ func TestMerchantKYB(t *testing.T) {
 		})
 	}
 }
+
+// TestStripeConnectDatabaseKYC is Stripe Connect's own verification as the database-KYC
+// provider: each tier submits the data to the merchant's Connect account (company, then the
+// representative as a person: SSN last 4 at tier 1, the full number at tier 2) and waits;
+// a signed person.updated completes the check in the ledger with its latency.
+func TestStripeConnectDatabaseKYC(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			proxy := testenv.NewStripe(t)
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"STRIPE_API_BASE": proxy.URL, "STRIPE_CONNECT_WEBHOOK_SECRET": connectSecret,
+				"IDGATE_DATABASE_KYC_PROVIDER": "stripe_connect",
+			}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "US marketplace"})
+			m, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-co", Country: "US", BusinessType: "company"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			acct := m.StripeAccountId
+			m, err = onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: m.Id, FirstName: "Jenny", LastName: "Rosen", Dob: "1901-01-01",
+				SsnLast4: "0000", BusinessLegalName: "Rosen Goods LLC", BusinessEin: "000000000",
+				Address: &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}})
+			if err != nil || m.NextAction != "wait_for_database_kyc" || m.KycStatus != "" {
+				t.Fatalf("tier 1 submitted: %v %v", m, err)
+			}
+			company := proxy.Requests(http.MethodPost, "/v1/accounts/"+acct)
+			created := proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons")
+			if len(company) != 1 || company[0].Form.Get("company[tax_id]") != "000000000" || company[0].Form.Get("company[name]") != "Rosen Goods LLC" ||
+				len(created) != 1 || created[0].Status != http.StatusOK || created[0].Form.Get("ssn_last_4") != "0000" ||
+				created[0].Form.Get("first_name") != "Jenny" || created[0].Form.Get("dob[year]") != "1901" || created[0].Form.Get("relationship[representative]") != "true" {
+				t.Fatalf("tier 1 at Stripe: company %+v persons %+v", company, created)
+			}
+			if _, err := onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: m.Id, Ssn: "000000000"}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("tier 2 while tier 1 is pending: %v", err)
+			}
+			raw := rawRows(t, db, "merchants", "id", m.Id)
+			_, after, _ := strings.Cut(raw, "stripe_person_id=")
+			personID, _, _ := strings.Cut(after, "\n")
+			if !strings.HasPrefix(personID, "person_") || strings.Contains(raw, "person_id_number=\n") == false {
+				t.Fatalf("merchant row after submission:\n%s", raw)
+			}
+			now := time.Now()
+			person := func(id string, at time.Time, verification string) {
+				t.Helper()
+				ev := connectEvent(id, "person.updated", acct, at, fmt.Sprintf(`{"id":%q,"object":"person","account":%q,"verification":%s}`, personID, acct, verification))
+				if code, body := e.deliver("/v1/webhooks/stripe/connect", ev, sign(ev, connectSecret, time.Now())); code != 200 {
+					t.Fatalf("deliver %s: %d %s", id, code, body)
+				}
+				if st := e.waitState(id); st != "processed" {
+					t.Fatalf("%s ended %s", id, st)
+				}
+			}
+			// Still checking: nothing changes. Then Stripe cannot match the SSN's last four.
+			person("evt_p_pending", now.Add(4*time.Second), `{"status":"pending","details_code":null}`)
+			if m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id}); m.NextAction != "wait_for_database_kyc" {
+				t.Fatalf("while Stripe checks: %v", m)
+			}
+			person("evt_p_nomatch", now.Add(5*time.Second), `{"status":"unverified","details_code":"failed_keyed_identity"}`)
+			if m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id}); m.NextAction != "collect_full_ssn" {
+				t.Fatalf("after tier 1's no-match: %v", m)
+			}
+			// Tier 2 updates the same person with the full number; Stripe verifies it.
+			if m, err = onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: m.Id, Ssn: "000000000"}); err != nil || m.NextAction != "wait_for_database_kyc" {
+				t.Fatalf("tier 2 submitted: %v %v", m, err)
+			}
+			updated := proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons/"+personID)
+			if len(updated) != 1 || updated[0].Form.Get("id_number") != "000000000" || updated[0].Form.Get("ssn_last_4") != "" ||
+				len(proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons")) != 1 {
+				t.Fatalf("tier 2 at Stripe: %+v", updated)
+			}
+			person("evt_p_verified", now.Add(10*time.Second), `{"status":"verified","details_code":null}`)
+			if m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id}); m.KycStatus != "verified" || m.NextAction != "wait_for_stripe_verification" {
+				t.Fatalf("after Stripe verified the person: %v", m)
+			}
+			checks := rawRows(t, db, "kyc_checks", "merchant_id", m.Id)
+			if strings.Count(checks, "provider=stripe_connect\n") != 2 || strings.Count(checks, "outcome=no_match\n") != 1 ||
+				strings.Count(checks, "outcome=match\n") != 1 || strings.Contains(checks, "outcome=pending") || strings.Contains(checks, "000000000") {
+				t.Fatalf("ledger:\n%s", checks)
+			}
+			// Each check's latency runs from its submission to Stripe's answer, seconds later.
+			for _, line := range strings.Split(checks, "\n") {
+				if ms, ok := strings.CutPrefix(line, "latency_ms="); ok && (len(ms) < 4 || ms[0] == '-') {
+					t.Fatalf("latency %s ms, want the seconds until person.updated:\n%s", ms, checks)
+				}
+			}
+			r, err := onb.GetVerificationCostReport(ctx, &idgatev1.GetVerificationCostReportRequest{From: timestamppb.New(now.Add(-time.Hour)), Until: timestamppb.New(now.Add(time.Hour))})
+			if err != nil || len(r.Tiers) != 2 || r.Tiers[1].Successes != 1 || r.TotalCents != 0 {
+				t.Fatalf("cost report: %v %v", r, err)
+			}
+		})
+	}
+}

@@ -93,6 +93,11 @@ func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p Per
 	case m.KycStatus != "":
 		return Merchant{}, apperr.FailedPrecondition("merchant %s is already %s", m.ID, m.KycStatus)
 	}
+	if tiers, err := s.checkOutcomes(ctx, m.ID); err != nil {
+		return Merchant{}, err
+	} else if tiers[1] == OutcomePending || tiers[2] == OutcomePending {
+		return Merchant{}, apperr.FailedPrecondition("merchant %s's database KYC check is pending at Stripe; wait for its result", m.ID)
+	}
 	biz, err := p.business(m.BusinessType)
 	if err != nil {
 		return Merchant{}, err
@@ -164,9 +169,16 @@ func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Me
 // Stripe in the same transaction.
 func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, req kyc.Request) (Merchant, error) {
 	if s.kyc == nil {
-		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL)")
+		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL, or IDGATE_DATABASE_KYC_PROVIDER=stripe_connect)")
 	}
 	req.Reference = store.NewID("chk")
+	if m.StripeAccountID != nil {
+		req.ConnectAccount = *m.StripeAccountID
+	}
+	if m.StripePersonID != nil {
+		req.ConnectPerson = *m.StripePersonID
+	}
+	req.Individual = m.BusinessType == "individual"
 	start := time.Now()
 	res, err := s.kyc.Verify(ctx, req)
 	check := Check{MerchantID: m.ID, Provider: s.kyc.Name(), Tier: tier, Latency: time.Since(start), TransactionID: res.TransactionID}
@@ -177,42 +189,105 @@ func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, 
 		}
 		return Merchant{}, err
 	}
-	check.Outcome = OutcomeNoMatch
-	if res.Outcome == kyc.Match {
+	switch res.Outcome {
+	case kyc.Match:
 		check.Outcome = OutcomeMatch
+	case kyc.Pending:
+		check.Outcome = OutcomePending
+	default:
+		check.Outcome = OutcomeNoMatch
 	}
+	// What a provider verified itself is pushed to Stripe by the push job, the SSN digits
+	// kept sealed only until then; a provider that submitted to Stripe has done the push.
+	push := res.ConnectPerson == ""
 	var sealedID string
-	if check.Outcome == OutcomeMatch {
-		// Kept sealed only until the push to Stripe, which wipes it.
+	if check.Outcome == OutcomeMatch && push {
 		if sealedID, err = s.pii.Seal(req.NationalID, m.ID, "person_id_number"); err != nil {
 			return Merchant{}, err
 		}
 	}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		next := verified()
-		switch {
-		case check.Outcome == OutcomeMatch:
-			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).SetPersonIDNumber(sealedID).Exec(ctx); err != nil {
+		if res.ConnectPerson != "" && m.StripePersonID == nil {
+			if err := tx.Merchant.UpdateOneID(m.ID).SetStripePersonID(res.ConnectPerson).Exec(ctx); err != nil {
 				return err
 			}
-			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: tier}); err != nil {
-				return err
-			}
-		case tier == 1:
-			next = fullSSNRequired()
-		default:
-			next = documentRequired(m.Country) // tier 3 follows a tier-2 no-match
 		}
 		if err := recordCheck(ctx, tx.Client, check); err != nil {
 			return err
 		}
-		return s.notify(ctx, tx, m, next)
+		return s.conclude(ctx, tx, m, tier, check.Outcome, push, sealedID)
 	})
 	if err != nil {
 		return Merchant{}, err
 	}
-	s.log.InfoContext(ctx, "database KYC check", "merchant_id", m.ID, "tier", tier, "outcome", check.Outcome)
+	s.log.InfoContext(ctx, "database KYC check", "merchant_id", m.ID, "tier", tier, "provider", check.Provider, "outcome", check.Outcome)
 	return s.GetMerchant(ctx, m.ID)
+}
+
+// conclude acts on a database-KYC tier's outcome in tx: a match verifies the merchant (and
+// enqueues the push of the data, push telling whether it is needed), a no-match leads to
+// the next tier; either way the merchant is told its next step. A pending outcome waits.
+func (s *Service) conclude(ctx context.Context, tx store.Tx, m *ent.Merchant, tier int, outcome string, push bool, sealedID string) error {
+	next := verified()
+	switch {
+	case outcome == OutcomePending:
+		return nil
+	case outcome == OutcomeMatch:
+		u := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified)
+		if sealedID != "" {
+			u.SetPersonIDNumber(sealedID)
+		}
+		if err := u.Exec(ctx); err != nil {
+			return err
+		}
+		if push {
+			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: tier}); err != nil {
+				return err
+			}
+		}
+	case tier == 1:
+		next = fullSSNRequired()
+	default:
+		next = documentRequired(m.Country) // tier 3 follows a tier-2 no-match
+	}
+	return s.notify(ctx, tx, m, next)
+}
+
+// completeConnectCheck completes the pending stripe_connect check of the person with
+// Stripe's verification status from person.updated: verified is a match, unverified with a
+// details code a no-match; anything else leaves it pending. The check's latency runs from
+// the submission to the event.
+func (s *Service) completeConnectCheck(ctx context.Context, m *ent.Merchant, personID, status, detailsCode string, at time.Time) error {
+	outcome := ""
+	switch {
+	case status == "verified":
+		outcome = OutcomeMatch
+	case status == "unverified" && detailsCode != "":
+		outcome = OutcomeNoMatch
+	default:
+		return nil
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		c, err := tx.KYCCheck.Query().Where(kyccheck.MerchantID(m.ID), kyccheck.TransactionID(personID),
+			kyccheck.Provider(ProviderStripeConnect), kyccheck.Outcome(OutcomePending)).
+			Order(ent.Desc(kyccheck.FieldAt), ent.Desc(kyccheck.FieldID)).First(ctx)
+		switch {
+		case ent.IsNotFound(err):
+			return nil
+		case err != nil:
+			return err
+		case at.Before(c.At.Truncate(time.Second)):
+			return nil // about the person before this submission
+		}
+		// Only one delivery completes the check.
+		n, err := tx.KYCCheck.Update().Where(kyccheck.ID(c.ID), kyccheck.Outcome(OutcomePending)).
+			SetOutcome(outcome).SetLatencyMs(int(max(0, at.Sub(c.At)).Milliseconds())).Save(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+		s.log.InfoContext(ctx, "database KYC check completed", "merchant_id", m.ID, "tier", c.Tier, "provider", c.Provider, "outcome", outcome)
+		return s.conclude(ctx, tx, m, c.Tier, outcome, false, "")
+	})
 }
 
 // checkOutcomes returns the latest outcome per tier of the merchant's checks.

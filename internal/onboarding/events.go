@@ -118,15 +118,21 @@ func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 	existing, err := s.store.Ent.Person.Get(ctx, p.ID)
 	switch {
 	case ent.IsNotFound(err):
-		return s.store.Ent.Person.Create().SetID(p.ID).SetMerchantID(m.ID).SetVerificationStatus(p.Verification.Status).
+		err = s.store.Ent.Person.Create().SetID(p.ID).SetMerchantID(m.ID).SetVerificationStatus(p.Verification.Status).
 			SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
 	case err != nil:
 		return err
 	case existing.EventAt != nil && ev.Created.Before(*existing.EventAt):
 		return nil
+	default:
+		err = existing.Update().SetVerificationStatus(p.Verification.Status).
+			SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
 	}
-	return existing.Update().SetVerificationStatus(p.Verification.Status).
-		SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	// Stripe Connect as the database-KYC provider: the status answers the pending check.
+	return s.completeConnectCheck(ctx, m, p.ID, p.Verification.Status, p.Verification.DetailsCode, ev.Created)
 }
 
 // rejectFiles adds files to the merchant's rejected document files.

@@ -235,6 +235,8 @@ func nextAction(m Merchant) string {
 		return "rejected"
 	case m.KYCStatus == KYCReview || m.Consent == "declined" && m.KYCStatus != KYCVerified:
 		return "manual_review" // the non-biometric path
+	case m.tiers[1] == OutcomePending || m.tiers[2] == OutcomePending:
+		return ActionWaitDatabaseKYC
 	case m.Route == RouteDatabaseKYC && m.tiers[1] == "":
 		return ActionDatabaseKYC
 	case m.Route == RouteDatabaseKYC && m.tiers[1] == OutcomeNoMatch && m.tiers[2] == "":
