@@ -303,6 +303,36 @@ type (
 	}
 )
 
+// SetOutcome sets the "outcome" field.
+func (u *KYCCheckUpsert) SetOutcome(v string) *KYCCheckUpsert {
+	u.Set(kyccheck.FieldOutcome, v)
+	return u
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *KYCCheckUpsert) UpdateOutcome() *KYCCheckUpsert {
+	u.SetExcluded(kyccheck.FieldOutcome)
+	return u
+}
+
+// SetLatencyMs sets the "latency_ms" field.
+func (u *KYCCheckUpsert) SetLatencyMs(v int) *KYCCheckUpsert {
+	u.Set(kyccheck.FieldLatencyMs, v)
+	return u
+}
+
+// UpdateLatencyMs sets the "latency_ms" field to the value that was provided on create.
+func (u *KYCCheckUpsert) UpdateLatencyMs() *KYCCheckUpsert {
+	u.SetExcluded(kyccheck.FieldLatencyMs)
+	return u
+}
+
+// AddLatencyMs adds v to the "latency_ms" field.
+func (u *KYCCheckUpsert) AddLatencyMs(v int) *KYCCheckUpsert {
+	u.Add(kyccheck.FieldLatencyMs, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -334,12 +364,6 @@ func (u *KYCCheckUpsertOne) UpdateNewValues() *KYCCheckUpsertOne {
 		}
 		if _, exists := u.create.mutation.Tier(); exists {
 			s.SetIgnore(kyccheck.FieldTier)
-		}
-		if _, exists := u.create.mutation.Outcome(); exists {
-			s.SetIgnore(kyccheck.FieldOutcome)
-		}
-		if _, exists := u.create.mutation.LatencyMs(); exists {
-			s.SetIgnore(kyccheck.FieldLatencyMs)
 		}
 		if _, exists := u.create.mutation.CostCents(); exists {
 			s.SetIgnore(kyccheck.FieldCostCents)
@@ -379,6 +403,41 @@ func (u *KYCCheckUpsertOne) Update(set func(*KYCCheckUpsert)) *KYCCheckUpsertOne
 		set(&KYCCheckUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *KYCCheckUpsertOne) SetOutcome(v string) *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetOutcome(v)
+	})
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *KYCCheckUpsertOne) UpdateOutcome() *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateOutcome()
+	})
+}
+
+// SetLatencyMs sets the "latency_ms" field.
+func (u *KYCCheckUpsertOne) SetLatencyMs(v int) *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetLatencyMs(v)
+	})
+}
+
+// AddLatencyMs adds v to the "latency_ms" field.
+func (u *KYCCheckUpsertOne) AddLatencyMs(v int) *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.AddLatencyMs(v)
+	})
+}
+
+// UpdateLatencyMs sets the "latency_ms" field to the value that was provided on create.
+func (u *KYCCheckUpsertOne) UpdateLatencyMs() *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateLatencyMs()
+	})
 }
 
 // Exec executes the query.
@@ -579,12 +638,6 @@ func (u *KYCCheckUpsertBulk) UpdateNewValues() *KYCCheckUpsertBulk {
 			if _, exists := b.mutation.Tier(); exists {
 				s.SetIgnore(kyccheck.FieldTier)
 			}
-			if _, exists := b.mutation.Outcome(); exists {
-				s.SetIgnore(kyccheck.FieldOutcome)
-			}
-			if _, exists := b.mutation.LatencyMs(); exists {
-				s.SetIgnore(kyccheck.FieldLatencyMs)
-			}
 			if _, exists := b.mutation.CostCents(); exists {
 				s.SetIgnore(kyccheck.FieldCostCents)
 			}
@@ -624,6 +677,41 @@ func (u *KYCCheckUpsertBulk) Update(set func(*KYCCheckUpsert)) *KYCCheckUpsertBu
 		set(&KYCCheckUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *KYCCheckUpsertBulk) SetOutcome(v string) *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetOutcome(v)
+	})
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *KYCCheckUpsertBulk) UpdateOutcome() *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateOutcome()
+	})
+}
+
+// SetLatencyMs sets the "latency_ms" field.
+func (u *KYCCheckUpsertBulk) SetLatencyMs(v int) *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetLatencyMs(v)
+	})
+}
+
+// AddLatencyMs adds v to the "latency_ms" field.
+func (u *KYCCheckUpsertBulk) AddLatencyMs(v int) *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.AddLatencyMs(v)
+	})
+}
+
+// UpdateLatencyMs sets the "latency_ms" field to the value that was provided on create.
+func (u *KYCCheckUpsertBulk) UpdateLatencyMs() *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateLatencyMs()
+	})
 }
 
 // Exec executes the query.

@@ -27,6 +27,41 @@ func (_u *KYCCheckUpdate) Where(ps ...predicate.KYCCheck) *KYCCheckUpdate {
 	return _u
 }
 
+// SetOutcome sets the "outcome" field.
+func (_u *KYCCheckUpdate) SetOutcome(v string) *KYCCheckUpdate {
+	_u.mutation.SetOutcome(v)
+	return _u
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_u *KYCCheckUpdate) SetNillableOutcome(v *string) *KYCCheckUpdate {
+	if v != nil {
+		_u.SetOutcome(*v)
+	}
+	return _u
+}
+
+// SetLatencyMs sets the "latency_ms" field.
+func (_u *KYCCheckUpdate) SetLatencyMs(v int) *KYCCheckUpdate {
+	_u.mutation.ResetLatencyMs()
+	_u.mutation.SetLatencyMs(v)
+	return _u
+}
+
+// SetNillableLatencyMs sets the "latency_ms" field if the given value is not nil.
+func (_u *KYCCheckUpdate) SetNillableLatencyMs(v *int) *KYCCheckUpdate {
+	if v != nil {
+		_u.SetLatencyMs(*v)
+	}
+	return _u
+}
+
+// AddLatencyMs adds value to the "latency_ms" field.
+func (_u *KYCCheckUpdate) AddLatencyMs(v int) *KYCCheckUpdate {
+	_u.mutation.AddLatencyMs(v)
+	return _u
+}
+
 // Mutation returns the KYCCheckMutation object of the builder.
 func (_u *KYCCheckUpdate) Mutation() *KYCCheckMutation {
 	return _u.mutation
@@ -68,6 +103,15 @@ func (_u *KYCCheckUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if value, ok := _u.mutation.Outcome(); ok {
+		_spec.SetField(kyccheck.FieldOutcome, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LatencyMs(); ok {
+		_spec.SetField(kyccheck.FieldLatencyMs, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedLatencyMs(); ok {
+		_spec.AddField(kyccheck.FieldLatencyMs, field.TypeInt, value)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{kyccheck.Label}
@@ -86,6 +130,41 @@ type KYCCheckUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *KYCCheckMutation
+}
+
+// SetOutcome sets the "outcome" field.
+func (_u *KYCCheckUpdateOne) SetOutcome(v string) *KYCCheckUpdateOne {
+	_u.mutation.SetOutcome(v)
+	return _u
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_u *KYCCheckUpdateOne) SetNillableOutcome(v *string) *KYCCheckUpdateOne {
+	if v != nil {
+		_u.SetOutcome(*v)
+	}
+	return _u
+}
+
+// SetLatencyMs sets the "latency_ms" field.
+func (_u *KYCCheckUpdateOne) SetLatencyMs(v int) *KYCCheckUpdateOne {
+	_u.mutation.ResetLatencyMs()
+	_u.mutation.SetLatencyMs(v)
+	return _u
+}
+
+// SetNillableLatencyMs sets the "latency_ms" field if the given value is not nil.
+func (_u *KYCCheckUpdateOne) SetNillableLatencyMs(v *int) *KYCCheckUpdateOne {
+	if v != nil {
+		_u.SetLatencyMs(*v)
+	}
+	return _u
+}
+
+// AddLatencyMs adds value to the "latency_ms" field.
+func (_u *KYCCheckUpdateOne) AddLatencyMs(v int) *KYCCheckUpdateOne {
+	_u.mutation.AddLatencyMs(v)
+	return _u
 }
 
 // Mutation returns the KYCCheckMutation object of the builder.
@@ -158,6 +237,15 @@ func (_u *KYCCheckUpdateOne) sqlSave(ctx context.Context) (_node *KYCCheck, err 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.Outcome(); ok {
+		_spec.SetField(kyccheck.FieldOutcome, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LatencyMs(); ok {
+		_spec.SetField(kyccheck.FieldLatencyMs, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedLatencyMs(); ok {
+		_spec.AddField(kyccheck.FieldLatencyMs, field.TypeInt, value)
 	}
 	_node = &KYCCheck{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -46,6 +46,10 @@ type Merchant struct {
 	PersonAddress string `json:"person_address,omitempty"`
 	// PersonIDNumber holds the value of the "person_id_number" field.
 	PersonIDNumber string `json:"person_id_number,omitempty"`
+	// BusinessLegalName holds the value of the "business_legal_name" field.
+	BusinessLegalName string `json:"business_legal_name,omitempty"`
+	// BusinessTaxID holds the value of the "business_tax_id" field.
+	BusinessTaxID string `json:"business_tax_id,omitempty"`
 	// StripePersonID holds the value of the "stripe_person_id" field.
 	StripePersonID *string `json:"stripe_person_id,omitempty"`
 	// RejectedDocumentFiles holds the value of the "rejected_document_files" field.
@@ -78,7 +82,7 @@ func (*Merchant) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case merchant.FieldHighRisk, merchant.FieldChargesEnabled, merchant.FieldPayoutsEnabled:
 			values[i] = new(sql.NullBool)
-		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldPersonFirstName, merchant.FieldPersonLastName, merchant.FieldPersonDob, merchant.FieldPersonAddress, merchant.FieldPersonIDNumber, merchant.FieldStripePersonID, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
+		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldPersonFirstName, merchant.FieldPersonLastName, merchant.FieldPersonDob, merchant.FieldPersonAddress, merchant.FieldPersonIDNumber, merchant.FieldBusinessLegalName, merchant.FieldBusinessTaxID, merchant.FieldStripePersonID, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
 			values[i] = new(sql.NullString)
 		case merchant.FieldCreatedAt, merchant.FieldUpdatedAt, merchant.FieldCurrentDeadline, merchant.FieldAccountEventAt:
 			values[i] = new(sql.NullTime)
@@ -187,6 +191,18 @@ func (_m *Merchant) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field person_id_number", values[i])
 			} else if value.Valid {
 				_m.PersonIDNumber = value.String
+			}
+		case merchant.FieldBusinessLegalName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field business_legal_name", values[i])
+			} else if value.Valid {
+				_m.BusinessLegalName = value.String
+			}
+		case merchant.FieldBusinessTaxID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field business_tax_id", values[i])
+			} else if value.Valid {
+				_m.BusinessTaxID = value.String
 			}
 		case merchant.FieldStripePersonID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -332,6 +348,12 @@ func (_m *Merchant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("person_id_number=")
 	builder.WriteString(_m.PersonIDNumber)
+	builder.WriteString(", ")
+	builder.WriteString("business_legal_name=")
+	builder.WriteString(_m.BusinessLegalName)
+	builder.WriteString(", ")
+	builder.WriteString("business_tax_id=")
+	builder.WriteString(_m.BusinessTaxID)
 	builder.WriteString(", ")
 	if v := _m.StripePersonID; v != nil {
 		builder.WriteString("stripe_person_id=")

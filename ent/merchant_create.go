@@ -179,6 +179,34 @@ func (_c *MerchantCreate) SetNillablePersonIDNumber(v *string) *MerchantCreate {
 	return _c
 }
 
+// SetBusinessLegalName sets the "business_legal_name" field.
+func (_c *MerchantCreate) SetBusinessLegalName(v string) *MerchantCreate {
+	_c.mutation.SetBusinessLegalName(v)
+	return _c
+}
+
+// SetNillableBusinessLegalName sets the "business_legal_name" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillableBusinessLegalName(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetBusinessLegalName(*v)
+	}
+	return _c
+}
+
+// SetBusinessTaxID sets the "business_tax_id" field.
+func (_c *MerchantCreate) SetBusinessTaxID(v string) *MerchantCreate {
+	_c.mutation.SetBusinessTaxID(v)
+	return _c
+}
+
+// SetNillableBusinessTaxID sets the "business_tax_id" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillableBusinessTaxID(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetBusinessTaxID(*v)
+	}
+	return _c
+}
+
 // SetStripePersonID sets the "stripe_person_id" field.
 func (_c *MerchantCreate) SetStripePersonID(v string) *MerchantCreate {
 	_c.mutation.SetStripePersonID(v)
@@ -384,6 +412,14 @@ func (_c *MerchantCreate) defaults() {
 		v := merchant.DefaultPersonIDNumber
 		_c.mutation.SetPersonIDNumber(v)
 	}
+	if _, ok := _c.mutation.BusinessLegalName(); !ok {
+		v := merchant.DefaultBusinessLegalName
+		_c.mutation.SetBusinessLegalName(v)
+	}
+	if _, ok := _c.mutation.BusinessTaxID(); !ok {
+		v := merchant.DefaultBusinessTaxID
+		_c.mutation.SetBusinessTaxID(v)
+	}
 	if _, ok := _c.mutation.KycStatus(); !ok {
 		v := merchant.DefaultKycStatus
 		_c.mutation.SetKycStatus(v)
@@ -450,6 +486,12 @@ func (_c *MerchantCreate) check() error {
 	}
 	if _, ok := _c.mutation.PersonIDNumber(); !ok {
 		return &ValidationError{Name: "person_id_number", err: errors.New(`ent: missing required field "Merchant.person_id_number"`)}
+	}
+	if _, ok := _c.mutation.BusinessLegalName(); !ok {
+		return &ValidationError{Name: "business_legal_name", err: errors.New(`ent: missing required field "Merchant.business_legal_name"`)}
+	}
+	if _, ok := _c.mutation.BusinessTaxID(); !ok {
+		return &ValidationError{Name: "business_tax_id", err: errors.New(`ent: missing required field "Merchant.business_tax_id"`)}
 	}
 	if _, ok := _c.mutation.KycStatus(); !ok {
 		return &ValidationError{Name: "kyc_status", err: errors.New(`ent: missing required field "Merchant.kyc_status"`)}
@@ -565,6 +607,14 @@ func (_c *MerchantCreate) createSpec() (*Merchant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PersonIDNumber(); ok {
 		_spec.SetField(merchant.FieldPersonIDNumber, field.TypeString, value)
 		_node.PersonIDNumber = value
+	}
+	if value, ok := _c.mutation.BusinessLegalName(); ok {
+		_spec.SetField(merchant.FieldBusinessLegalName, field.TypeString, value)
+		_node.BusinessLegalName = value
+	}
+	if value, ok := _c.mutation.BusinessTaxID(); ok {
+		_spec.SetField(merchant.FieldBusinessTaxID, field.TypeString, value)
+		_node.BusinessTaxID = value
 	}
 	if value, ok := _c.mutation.StripePersonID(); ok {
 		_spec.SetField(merchant.FieldStripePersonID, field.TypeString, value)
@@ -769,6 +819,30 @@ func (u *MerchantUpsert) SetPersonIDNumber(v string) *MerchantUpsert {
 // UpdatePersonIDNumber sets the "person_id_number" field to the value that was provided on create.
 func (u *MerchantUpsert) UpdatePersonIDNumber() *MerchantUpsert {
 	u.SetExcluded(merchant.FieldPersonIDNumber)
+	return u
+}
+
+// SetBusinessLegalName sets the "business_legal_name" field.
+func (u *MerchantUpsert) SetBusinessLegalName(v string) *MerchantUpsert {
+	u.Set(merchant.FieldBusinessLegalName, v)
+	return u
+}
+
+// UpdateBusinessLegalName sets the "business_legal_name" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdateBusinessLegalName() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldBusinessLegalName)
+	return u
+}
+
+// SetBusinessTaxID sets the "business_tax_id" field.
+func (u *MerchantUpsert) SetBusinessTaxID(v string) *MerchantUpsert {
+	u.Set(merchant.FieldBusinessTaxID, v)
+	return u
+}
+
+// UpdateBusinessTaxID sets the "business_tax_id" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdateBusinessTaxID() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldBusinessTaxID)
 	return u
 }
 
@@ -1109,6 +1183,34 @@ func (u *MerchantUpsertOne) SetPersonIDNumber(v string) *MerchantUpsertOne {
 func (u *MerchantUpsertOne) UpdatePersonIDNumber() *MerchantUpsertOne {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdatePersonIDNumber()
+	})
+}
+
+// SetBusinessLegalName sets the "business_legal_name" field.
+func (u *MerchantUpsertOne) SetBusinessLegalName(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetBusinessLegalName(v)
+	})
+}
+
+// UpdateBusinessLegalName sets the "business_legal_name" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdateBusinessLegalName() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateBusinessLegalName()
+	})
+}
+
+// SetBusinessTaxID sets the "business_tax_id" field.
+func (u *MerchantUpsertOne) SetBusinessTaxID(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetBusinessTaxID(v)
+	})
+}
+
+// UpdateBusinessTaxID sets the "business_tax_id" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdateBusinessTaxID() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateBusinessTaxID()
 	})
 }
 
@@ -1640,6 +1742,34 @@ func (u *MerchantUpsertBulk) SetPersonIDNumber(v string) *MerchantUpsertBulk {
 func (u *MerchantUpsertBulk) UpdatePersonIDNumber() *MerchantUpsertBulk {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdatePersonIDNumber()
+	})
+}
+
+// SetBusinessLegalName sets the "business_legal_name" field.
+func (u *MerchantUpsertBulk) SetBusinessLegalName(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetBusinessLegalName(v)
+	})
+}
+
+// UpdateBusinessLegalName sets the "business_legal_name" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdateBusinessLegalName() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateBusinessLegalName()
+	})
+}
+
+// SetBusinessTaxID sets the "business_tax_id" field.
+func (u *MerchantUpsertBulk) SetBusinessTaxID(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetBusinessTaxID(v)
+	})
+}
+
+// UpdateBusinessTaxID sets the "business_tax_id" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdateBusinessTaxID() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateBusinessTaxID()
 	})
 }
 

@@ -153,6 +153,34 @@ func (_u *MerchantUpdate) SetNillablePersonIDNumber(v *string) *MerchantUpdate {
 	return _u
 }
 
+// SetBusinessLegalName sets the "business_legal_name" field.
+func (_u *MerchantUpdate) SetBusinessLegalName(v string) *MerchantUpdate {
+	_u.mutation.SetBusinessLegalName(v)
+	return _u
+}
+
+// SetNillableBusinessLegalName sets the "business_legal_name" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillableBusinessLegalName(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetBusinessLegalName(*v)
+	}
+	return _u
+}
+
+// SetBusinessTaxID sets the "business_tax_id" field.
+func (_u *MerchantUpdate) SetBusinessTaxID(v string) *MerchantUpdate {
+	_u.mutation.SetBusinessTaxID(v)
+	return _u
+}
+
+// SetNillableBusinessTaxID sets the "business_tax_id" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillableBusinessTaxID(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetBusinessTaxID(*v)
+	}
+	return _u
+}
+
 // SetStripePersonID sets the "stripe_person_id" field.
 func (_u *MerchantUpdate) SetStripePersonID(v string) *MerchantUpdate {
 	_u.mutation.SetStripePersonID(v)
@@ -395,6 +423,12 @@ func (_u *MerchantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.PersonIDNumber(); ok {
 		_spec.SetField(merchant.FieldPersonIDNumber, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.BusinessLegalName(); ok {
+		_spec.SetField(merchant.FieldBusinessLegalName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BusinessTaxID(); ok {
+		_spec.SetField(merchant.FieldBusinessTaxID, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.StripePersonID(); ok {
 		_spec.SetField(merchant.FieldStripePersonID, field.TypeString, value)
 	}
@@ -582,6 +616,34 @@ func (_u *MerchantUpdateOne) SetPersonIDNumber(v string) *MerchantUpdateOne {
 func (_u *MerchantUpdateOne) SetNillablePersonIDNumber(v *string) *MerchantUpdateOne {
 	if v != nil {
 		_u.SetPersonIDNumber(*v)
+	}
+	return _u
+}
+
+// SetBusinessLegalName sets the "business_legal_name" field.
+func (_u *MerchantUpdateOne) SetBusinessLegalName(v string) *MerchantUpdateOne {
+	_u.mutation.SetBusinessLegalName(v)
+	return _u
+}
+
+// SetNillableBusinessLegalName sets the "business_legal_name" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillableBusinessLegalName(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetBusinessLegalName(*v)
+	}
+	return _u
+}
+
+// SetBusinessTaxID sets the "business_tax_id" field.
+func (_u *MerchantUpdateOne) SetBusinessTaxID(v string) *MerchantUpdateOne {
+	_u.mutation.SetBusinessTaxID(v)
+	return _u
+}
+
+// SetNillableBusinessTaxID sets the "business_tax_id" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillableBusinessTaxID(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetBusinessTaxID(*v)
 	}
 	return _u
 }
@@ -857,6 +919,12 @@ func (_u *MerchantUpdateOne) sqlSave(ctx context.Context) (_node *Merchant, err 
 	}
 	if value, ok := _u.mutation.PersonIDNumber(); ok {
 		_spec.SetField(merchant.FieldPersonIDNumber, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BusinessLegalName(); ok {
+		_spec.SetField(merchant.FieldBusinessLegalName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.BusinessTaxID(); ok {
+		_spec.SetField(merchant.FieldBusinessTaxID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.StripePersonID(); ok {
 		_spec.SetField(merchant.FieldStripePersonID, field.TypeString, value)

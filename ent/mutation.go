@@ -6182,6 +6182,8 @@ type MerchantMutation struct {
 	person_dob                    *string
 	person_address                *string
 	person_id_number              *string
+	business_legal_name           *string
+	business_tax_id               *string
 	stripe_person_id              *string
 	rejected_document_files       *[]string
 	appendrejected_document_files []string
@@ -6820,6 +6822,78 @@ func (m *MerchantMutation) ResetPersonIDNumber() {
 	m.person_id_number = nil
 }
 
+// SetBusinessLegalName sets the "business_legal_name" field.
+func (m *MerchantMutation) SetBusinessLegalName(s string) {
+	m.business_legal_name = &s
+}
+
+// BusinessLegalName returns the value of the "business_legal_name" field in the mutation.
+func (m *MerchantMutation) BusinessLegalName() (r string, exists bool) {
+	v := m.business_legal_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBusinessLegalName returns the old "business_legal_name" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldBusinessLegalName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBusinessLegalName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBusinessLegalName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBusinessLegalName: %w", err)
+	}
+	return oldValue.BusinessLegalName, nil
+}
+
+// ResetBusinessLegalName resets all changes to the "business_legal_name" field.
+func (m *MerchantMutation) ResetBusinessLegalName() {
+	m.business_legal_name = nil
+}
+
+// SetBusinessTaxID sets the "business_tax_id" field.
+func (m *MerchantMutation) SetBusinessTaxID(s string) {
+	m.business_tax_id = &s
+}
+
+// BusinessTaxID returns the value of the "business_tax_id" field in the mutation.
+func (m *MerchantMutation) BusinessTaxID() (r string, exists bool) {
+	v := m.business_tax_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBusinessTaxID returns the old "business_tax_id" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldBusinessTaxID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBusinessTaxID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBusinessTaxID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBusinessTaxID: %w", err)
+	}
+	return oldValue.BusinessTaxID, nil
+}
+
+// ResetBusinessTaxID resets all changes to the "business_tax_id" field.
+func (m *MerchantMutation) ResetBusinessTaxID() {
+	m.business_tax_id = nil
+}
+
 // SetStripePersonID sets the "stripe_person_id" field.
 func (m *MerchantMutation) SetStripePersonID(s string) {
 	m.stripe_person_id = &s
@@ -7282,7 +7356,7 @@ func (m *MerchantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, merchant.FieldCreatedAt)
 	}
@@ -7324,6 +7398,12 @@ func (m *MerchantMutation) Fields() []string {
 	}
 	if m.person_id_number != nil {
 		fields = append(fields, merchant.FieldPersonIDNumber)
+	}
+	if m.business_legal_name != nil {
+		fields = append(fields, merchant.FieldBusinessLegalName)
+	}
+	if m.business_tax_id != nil {
+		fields = append(fields, merchant.FieldBusinessTaxID)
 	}
 	if m.stripe_person_id != nil {
 		fields = append(fields, merchant.FieldStripePersonID)
@@ -7391,6 +7471,10 @@ func (m *MerchantMutation) Field(name string) (ent.Value, bool) {
 		return m.PersonAddress()
 	case merchant.FieldPersonIDNumber:
 		return m.PersonIDNumber()
+	case merchant.FieldBusinessLegalName:
+		return m.BusinessLegalName()
+	case merchant.FieldBusinessTaxID:
+		return m.BusinessTaxID()
 	case merchant.FieldStripePersonID:
 		return m.StripePersonID()
 	case merchant.FieldRejectedDocumentFiles:
@@ -7448,6 +7532,10 @@ func (m *MerchantMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldPersonAddress(ctx)
 	case merchant.FieldPersonIDNumber:
 		return m.OldPersonIDNumber(ctx)
+	case merchant.FieldBusinessLegalName:
+		return m.OldBusinessLegalName(ctx)
+	case merchant.FieldBusinessTaxID:
+		return m.OldBusinessTaxID(ctx)
 	case merchant.FieldStripePersonID:
 		return m.OldStripePersonID(ctx)
 	case merchant.FieldRejectedDocumentFiles:
@@ -7574,6 +7662,20 @@ func (m *MerchantMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetPersonIDNumber(v)
+		return nil
+	case merchant.FieldBusinessLegalName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBusinessLegalName(v)
+		return nil
+	case merchant.FieldBusinessTaxID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBusinessTaxID(v)
 		return nil
 	case merchant.FieldStripePersonID:
 		v, ok := value.(string)
@@ -7768,6 +7870,12 @@ func (m *MerchantMutation) ResetField(name string) error {
 		return nil
 	case merchant.FieldPersonIDNumber:
 		m.ResetPersonIDNumber()
+		return nil
+	case merchant.FieldBusinessLegalName:
+		m.ResetBusinessLegalName()
+		return nil
+	case merchant.FieldBusinessTaxID:
+		m.ResetBusinessTaxID()
 		return nil
 	case merchant.FieldStripePersonID:
 		m.ResetStripePersonID()
@@ -8628,7 +8736,9 @@ type NotificationMutation struct {
 	created_at    *time.Time
 	updated_at    *time.Time
 	subaccount_id *string
+	subject_type  *notification.SubjectType
 	customer_id   *string
+	merchant_id   *string
 	_type         *string
 	title         *string
 	body          *string
@@ -8854,6 +8964,42 @@ func (m *NotificationMutation) ResetSubaccountID() {
 	m.subaccount_id = nil
 }
 
+// SetSubjectType sets the "subject_type" field.
+func (m *NotificationMutation) SetSubjectType(nt notification.SubjectType) {
+	m.subject_type = &nt
+}
+
+// SubjectType returns the value of the "subject_type" field in the mutation.
+func (m *NotificationMutation) SubjectType() (r notification.SubjectType, exists bool) {
+	v := m.subject_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectType returns the old "subject_type" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldSubjectType(ctx context.Context) (v notification.SubjectType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectType: %w", err)
+	}
+	return oldValue.SubjectType, nil
+}
+
+// ResetSubjectType resets all changes to the "subject_type" field.
+func (m *NotificationMutation) ResetSubjectType() {
+	m.subject_type = nil
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (m *NotificationMutation) SetCustomerID(s string) {
 	m.customer_id = &s
@@ -8888,6 +9034,42 @@ func (m *NotificationMutation) OldCustomerID(ctx context.Context) (v string, err
 // ResetCustomerID resets all changes to the "customer_id" field.
 func (m *NotificationMutation) ResetCustomerID() {
 	m.customer_id = nil
+}
+
+// SetMerchantID sets the "merchant_id" field.
+func (m *NotificationMutation) SetMerchantID(s string) {
+	m.merchant_id = &s
+}
+
+// MerchantID returns the value of the "merchant_id" field in the mutation.
+func (m *NotificationMutation) MerchantID() (r string, exists bool) {
+	v := m.merchant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMerchantID returns the old "merchant_id" field's value of the Notification entity.
+// If the Notification object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationMutation) OldMerchantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMerchantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMerchantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMerchantID: %w", err)
+	}
+	return oldValue.MerchantID, nil
+}
+
+// ResetMerchantID resets all changes to the "merchant_id" field.
+func (m *NotificationMutation) ResetMerchantID() {
+	m.merchant_id = nil
 }
 
 // SetType sets the "type" field.
@@ -9173,7 +9355,7 @@ func (m *NotificationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *NotificationMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, notification.FieldCreatedAt)
 	}
@@ -9183,8 +9365,14 @@ func (m *NotificationMutation) Fields() []string {
 	if m.subaccount_id != nil {
 		fields = append(fields, notification.FieldSubaccountID)
 	}
+	if m.subject_type != nil {
+		fields = append(fields, notification.FieldSubjectType)
+	}
 	if m.customer_id != nil {
 		fields = append(fields, notification.FieldCustomerID)
+	}
+	if m.merchant_id != nil {
+		fields = append(fields, notification.FieldMerchantID)
 	}
 	if m._type != nil {
 		fields = append(fields, notification.FieldType)
@@ -9218,8 +9406,12 @@ func (m *NotificationMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case notification.FieldSubaccountID:
 		return m.SubaccountID()
+	case notification.FieldSubjectType:
+		return m.SubjectType()
 	case notification.FieldCustomerID:
 		return m.CustomerID()
+	case notification.FieldMerchantID:
+		return m.MerchantID()
 	case notification.FieldType:
 		return m.GetType()
 	case notification.FieldTitle:
@@ -9247,8 +9439,12 @@ func (m *NotificationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldUpdatedAt(ctx)
 	case notification.FieldSubaccountID:
 		return m.OldSubaccountID(ctx)
+	case notification.FieldSubjectType:
+		return m.OldSubjectType(ctx)
 	case notification.FieldCustomerID:
 		return m.OldCustomerID(ctx)
+	case notification.FieldMerchantID:
+		return m.OldMerchantID(ctx)
 	case notification.FieldType:
 		return m.OldType(ctx)
 	case notification.FieldTitle:
@@ -9291,12 +9487,26 @@ func (m *NotificationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSubaccountID(v)
 		return nil
+	case notification.FieldSubjectType:
+		v, ok := value.(notification.SubjectType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectType(v)
+		return nil
 	case notification.FieldCustomerID:
 		v, ok := value.(string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCustomerID(v)
+		return nil
+	case notification.FieldMerchantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMerchantID(v)
 		return nil
 	case notification.FieldType:
 		v, ok := value.(string)
@@ -9422,8 +9632,14 @@ func (m *NotificationMutation) ResetField(name string) error {
 	case notification.FieldSubaccountID:
 		m.ResetSubaccountID()
 		return nil
+	case notification.FieldSubjectType:
+		m.ResetSubjectType()
+		return nil
 	case notification.FieldCustomerID:
 		m.ResetCustomerID()
+		return nil
+	case notification.FieldMerchantID:
+		m.ResetMerchantID()
 		return nil
 	case notification.FieldType:
 		m.ResetType()

@@ -23,8 +23,12 @@ type Notification struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// SubaccountID holds the value of the "subaccount_id" field.
 	SubaccountID string `json:"subaccount_id,omitempty"`
+	// SubjectType holds the value of the "subject_type" field.
+	SubjectType notification.SubjectType `json:"subject_type,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID string `json:"customer_id,omitempty"`
+	// MerchantID holds the value of the "merchant_id" field.
+	MerchantID string `json:"merchant_id,omitempty"`
 	// Type holds the value of the "type" field.
 	Type string `json:"type,omitempty"`
 	// Title holds the value of the "title" field.
@@ -47,7 +51,7 @@ func (*Notification) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case notification.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case notification.FieldID, notification.FieldSubaccountID, notification.FieldCustomerID, notification.FieldType, notification.FieldTitle, notification.FieldBody, notification.FieldLastError:
+		case notification.FieldID, notification.FieldSubaccountID, notification.FieldSubjectType, notification.FieldCustomerID, notification.FieldMerchantID, notification.FieldType, notification.FieldTitle, notification.FieldBody, notification.FieldLastError:
 			values[i] = new(sql.NullString)
 		case notification.FieldCreatedAt, notification.FieldUpdatedAt, notification.FieldDeliveredAt:
 			values[i] = new(sql.NullTime)
@@ -90,11 +94,23 @@ func (_m *Notification) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SubaccountID = value.String
 			}
+		case notification.FieldSubjectType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field subject_type", values[i])
+			} else if value.Valid {
+				_m.SubjectType = notification.SubjectType(value.String)
+			}
 		case notification.FieldCustomerID:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
 			} else if value.Valid {
 				_m.CustomerID = value.String
+			}
+		case notification.FieldMerchantID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field merchant_id", values[i])
+			} else if value.Valid {
+				_m.MerchantID = value.String
 			}
 		case notification.FieldType:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -178,8 +194,14 @@ func (_m *Notification) String() string {
 	builder.WriteString("subaccount_id=")
 	builder.WriteString(_m.SubaccountID)
 	builder.WriteString(", ")
+	builder.WriteString("subject_type=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SubjectType))
+	builder.WriteString(", ")
 	builder.WriteString("customer_id=")
 	builder.WriteString(_m.CustomerID)
+	builder.WriteString(", ")
+	builder.WriteString("merchant_id=")
+	builder.WriteString(_m.MerchantID)
 	builder.WriteString(", ")
 	builder.WriteString("type=")
 	builder.WriteString(_m.Type)

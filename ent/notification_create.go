@@ -57,9 +57,45 @@ func (_c *NotificationCreate) SetSubaccountID(v string) *NotificationCreate {
 	return _c
 }
 
+// SetSubjectType sets the "subject_type" field.
+func (_c *NotificationCreate) SetSubjectType(v notification.SubjectType) *NotificationCreate {
+	_c.mutation.SetSubjectType(v)
+	return _c
+}
+
+// SetNillableSubjectType sets the "subject_type" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableSubjectType(v *notification.SubjectType) *NotificationCreate {
+	if v != nil {
+		_c.SetSubjectType(*v)
+	}
+	return _c
+}
+
 // SetCustomerID sets the "customer_id" field.
 func (_c *NotificationCreate) SetCustomerID(v string) *NotificationCreate {
 	_c.mutation.SetCustomerID(v)
+	return _c
+}
+
+// SetNillableCustomerID sets the "customer_id" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableCustomerID(v *string) *NotificationCreate {
+	if v != nil {
+		_c.SetCustomerID(*v)
+	}
+	return _c
+}
+
+// SetMerchantID sets the "merchant_id" field.
+func (_c *NotificationCreate) SetMerchantID(v string) *NotificationCreate {
+	_c.mutation.SetMerchantID(v)
+	return _c
+}
+
+// SetNillableMerchantID sets the "merchant_id" field if the given value is not nil.
+func (_c *NotificationCreate) SetNillableMerchantID(v *string) *NotificationCreate {
+	if v != nil {
+		_c.SetMerchantID(*v)
+	}
 	return _c
 }
 
@@ -172,6 +208,18 @@ func (_c *NotificationCreate) defaults() {
 		v := notification.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.SubjectType(); !ok {
+		v := notification.DefaultSubjectType
+		_c.mutation.SetSubjectType(v)
+	}
+	if _, ok := _c.mutation.CustomerID(); !ok {
+		v := notification.DefaultCustomerID
+		_c.mutation.SetCustomerID(v)
+	}
+	if _, ok := _c.mutation.MerchantID(); !ok {
+		v := notification.DefaultMerchantID
+		_c.mutation.SetMerchantID(v)
+	}
 	if _, ok := _c.mutation.Attempts(); !ok {
 		v := notification.DefaultAttempts
 		_c.mutation.SetAttempts(v)
@@ -193,8 +241,19 @@ func (_c *NotificationCreate) check() error {
 	if _, ok := _c.mutation.SubaccountID(); !ok {
 		return &ValidationError{Name: "subaccount_id", err: errors.New(`ent: missing required field "Notification.subaccount_id"`)}
 	}
+	if _, ok := _c.mutation.SubjectType(); !ok {
+		return &ValidationError{Name: "subject_type", err: errors.New(`ent: missing required field "Notification.subject_type"`)}
+	}
+	if v, ok := _c.mutation.SubjectType(); ok {
+		if err := notification.SubjectTypeValidator(v); err != nil {
+			return &ValidationError{Name: "subject_type", err: fmt.Errorf(`ent: validator failed for field "Notification.subject_type": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.CustomerID(); !ok {
 		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "Notification.customer_id"`)}
+	}
+	if _, ok := _c.mutation.MerchantID(); !ok {
+		return &ValidationError{Name: "merchant_id", err: errors.New(`ent: missing required field "Notification.merchant_id"`)}
 	}
 	if _, ok := _c.mutation.GetType(); !ok {
 		return &ValidationError{Name: "type", err: errors.New(`ent: missing required field "Notification.type"`)}
@@ -264,9 +323,17 @@ func (_c *NotificationCreate) createSpec() (*Notification, *sqlgraph.CreateSpec)
 		_spec.SetField(notification.FieldSubaccountID, field.TypeString, value)
 		_node.SubaccountID = value
 	}
+	if value, ok := _c.mutation.SubjectType(); ok {
+		_spec.SetField(notification.FieldSubjectType, field.TypeEnum, value)
+		_node.SubjectType = value
+	}
 	if value, ok := _c.mutation.CustomerID(); ok {
 		_spec.SetField(notification.FieldCustomerID, field.TypeString, value)
 		_node.CustomerID = value
+	}
+	if value, ok := _c.mutation.MerchantID(); ok {
+		_spec.SetField(notification.FieldMerchantID, field.TypeString, value)
+		_node.MerchantID = value
 	}
 	if value, ok := _c.mutation.GetType(); ok {
 		_spec.SetField(notification.FieldType, field.TypeString, value)
@@ -451,8 +518,14 @@ func (u *NotificationUpsertOne) UpdateNewValues() *NotificationUpsertOne {
 		if _, exists := u.create.mutation.SubaccountID(); exists {
 			s.SetIgnore(notification.FieldSubaccountID)
 		}
+		if _, exists := u.create.mutation.SubjectType(); exists {
+			s.SetIgnore(notification.FieldSubjectType)
+		}
 		if _, exists := u.create.mutation.CustomerID(); exists {
 			s.SetIgnore(notification.FieldCustomerID)
+		}
+		if _, exists := u.create.mutation.MerchantID(); exists {
+			s.SetIgnore(notification.FieldMerchantID)
 		}
 		if _, exists := u.create.mutation.GetType(); exists {
 			s.SetIgnore(notification.FieldType)
@@ -775,8 +848,14 @@ func (u *NotificationUpsertBulk) UpdateNewValues() *NotificationUpsertBulk {
 			if _, exists := b.mutation.SubaccountID(); exists {
 				s.SetIgnore(notification.FieldSubaccountID)
 			}
+			if _, exists := b.mutation.SubjectType(); exists {
+				s.SetIgnore(notification.FieldSubjectType)
+			}
 			if _, exists := b.mutation.CustomerID(); exists {
 				s.SetIgnore(notification.FieldCustomerID)
+			}
+			if _, exists := b.mutation.MerchantID(); exists {
+				s.SetIgnore(notification.FieldMerchantID)
 			}
 			if _, exists := b.mutation.GetType(); exists {
 				s.SetIgnore(notification.FieldType)

@@ -244,28 +244,36 @@ func init() {
 	merchantDescPersonIDNumber := merchantFields[12].Descriptor()
 	// merchant.DefaultPersonIDNumber holds the default value on creation for the person_id_number field.
 	merchant.DefaultPersonIDNumber = merchantDescPersonIDNumber.Default.(string)
+	// merchantDescBusinessLegalName is the schema descriptor for business_legal_name field.
+	merchantDescBusinessLegalName := merchantFields[13].Descriptor()
+	// merchant.DefaultBusinessLegalName holds the default value on creation for the business_legal_name field.
+	merchant.DefaultBusinessLegalName = merchantDescBusinessLegalName.Default.(string)
+	// merchantDescBusinessTaxID is the schema descriptor for business_tax_id field.
+	merchantDescBusinessTaxID := merchantFields[14].Descriptor()
+	// merchant.DefaultBusinessTaxID holds the default value on creation for the business_tax_id field.
+	merchant.DefaultBusinessTaxID = merchantDescBusinessTaxID.Default.(string)
 	// merchantDescKycStatus is the schema descriptor for kyc_status field.
-	merchantDescKycStatus := merchantFields[15].Descriptor()
+	merchantDescKycStatus := merchantFields[17].Descriptor()
 	// merchant.DefaultKycStatus holds the default value on creation for the kyc_status field.
 	merchant.DefaultKycStatus = merchantDescKycStatus.Default.(string)
 	// merchantDescChargesEnabled is the schema descriptor for charges_enabled field.
-	merchantDescChargesEnabled := merchantFields[16].Descriptor()
+	merchantDescChargesEnabled := merchantFields[18].Descriptor()
 	// merchant.DefaultChargesEnabled holds the default value on creation for the charges_enabled field.
 	merchant.DefaultChargesEnabled = merchantDescChargesEnabled.Default.(bool)
 	// merchantDescPayoutsEnabled is the schema descriptor for payouts_enabled field.
-	merchantDescPayoutsEnabled := merchantFields[17].Descriptor()
+	merchantDescPayoutsEnabled := merchantFields[19].Descriptor()
 	// merchant.DefaultPayoutsEnabled holds the default value on creation for the payouts_enabled field.
 	merchant.DefaultPayoutsEnabled = merchantDescPayoutsEnabled.Default.(bool)
 	// merchantDescRequirements is the schema descriptor for requirements field.
-	merchantDescRequirements := merchantFields[18].Descriptor()
+	merchantDescRequirements := merchantFields[20].Descriptor()
 	// merchant.DefaultRequirements holds the default value on creation for the requirements field.
 	merchant.DefaultRequirements = merchantDescRequirements.Default.(string)
 	// merchantDescCapabilities is the schema descriptor for capabilities field.
-	merchantDescCapabilities := merchantFields[19].Descriptor()
+	merchantDescCapabilities := merchantFields[21].Descriptor()
 	// merchant.DefaultCapabilities holds the default value on creation for the capabilities field.
 	merchant.DefaultCapabilities = merchantDescCapabilities.Default.(string)
 	// merchantDescDisabledReason is the schema descriptor for disabled_reason field.
-	merchantDescDisabledReason := merchantFields[20].Descriptor()
+	merchantDescDisabledReason := merchantFields[22].Descriptor()
 	// merchant.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
 	merchant.DefaultDisabledReason = merchantDescDisabledReason.Default.(string)
 	// merchantDescID is the schema descriptor for id field.
@@ -310,12 +318,20 @@ func init() {
 	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
 	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescCustomerID is the schema descriptor for customer_id field.
+	notificationDescCustomerID := notificationFields[3].Descriptor()
+	// notification.DefaultCustomerID holds the default value on creation for the customer_id field.
+	notification.DefaultCustomerID = notificationDescCustomerID.Default.(string)
+	// notificationDescMerchantID is the schema descriptor for merchant_id field.
+	notificationDescMerchantID := notificationFields[4].Descriptor()
+	// notification.DefaultMerchantID holds the default value on creation for the merchant_id field.
+	notification.DefaultMerchantID = notificationDescMerchantID.Default.(string)
 	// notificationDescAttempts is the schema descriptor for attempts field.
-	notificationDescAttempts := notificationFields[7].Descriptor()
+	notificationDescAttempts := notificationFields[9].Descriptor()
 	// notification.DefaultAttempts holds the default value on creation for the attempts field.
 	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
 	// notificationDescLastError is the schema descriptor for last_error field.
-	notificationDescLastError := notificationFields[8].Descriptor()
+	notificationDescLastError := notificationFields[10].Descriptor()
 	// notification.DefaultLastError holds the default value on creation for the last_error field.
 	notification.DefaultLastError = notificationDescLastError.Default.(string)
 	// notificationDescID is the schema descriptor for id field.

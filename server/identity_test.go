@@ -57,11 +57,17 @@ func newSink(t *testing.T) (*sink, string) {
 
 func (s *sink) waitFor(t *testing.T, customerID, typ string) notify.Payload {
 	t.Helper()
+	return s.waitForSubject(t, "customer", customerID, typ)
+}
+
+// waitForSubject waits for a notification of type typ to a customer or a merchant.
+func (s *sink) waitForSubject(t *testing.T, subjectType, id, typ string) notify.Payload {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		s.mu.Lock()
 		for _, p := range s.accepted {
-			if p.CustomerID == customerID && p.Type == typ {
+			if p.SubjectType == subjectType && p.CustomerID+p.MerchantID == id && p.Type == typ {
 				s.mu.Unlock()
 				return p
 			}
@@ -69,7 +75,7 @@ func (s *sink) waitFor(t *testing.T, customerID, typ string) notify.Payload {
 		s.mu.Unlock()
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no %s notification for %s delivered within 20s", typ, customerID)
+	t.Fatalf("no %s notification for %s %s delivered within 20s", typ, subjectType, id)
 	return notify.Payload{}
 }
 

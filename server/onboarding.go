@@ -34,6 +34,7 @@ func (s *onboardingServer) StartDatabaseKYC(ctx context.Context, req *idgatev1.S
 	a := req.GetAddress()
 	return merchantPB(s.merchants.StartDatabaseKYC(ctx, req.GetMerchantId(), onboarding.PersonData{
 		FirstName: req.GetFirstName(), LastName: req.GetLastName(), DOB: req.GetDob(), SSNLast4: req.GetSsnLast4(),
+		BusinessLegalName: req.GetBusinessLegalName(), BusinessEIN: req.GetBusinessEin(),
 		Address: kyc.Address{Line1: a.GetLine1(), City: a.GetCity(), State: a.GetState(), PostalCode: a.GetPostalCode()},
 	}))
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/testenv"
 )
 
@@ -439,6 +441,297 @@ func TestMerchantPersonPush(t *testing.T) {
 			}
 			if !strings.Contains(raw, "person_id_number=\n") {
 				t.Fatalf("the full SSN outlived the push:\n%s", raw)
+			}
+		})
+	}
+}
+
+// TestMerchantNotifications is issue 5's capability 8: each step a merchant must take is
+// announced through the outbox (written with the change, delivered signed to the
+// platform's endpoint, retried), in seed 003's words and without personal data.
+func TestMerchantNotifications(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			trulioo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprint(w, `{"TransactionID":"tx-1","Record":{"RecordStatus":"nomatch","DatasourceResults":[]}}`)
+			}))
+			defer trulioo.Close()
+			e, notes := identityEnv(t, db, map[string]string{
+				"STRIPE_CONNECT_WEBHOOK_SECRET": connectSecret,
+				"IDGATE_TRULIOO_URL":            trulioo.URL, "IDGATE_TRULIOO_API_KEY": "key",
+			})
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "Marketplace"})
+			// expect waits for the merchant's notification of type typ and checks its text.
+			expect := func(merchantID, typ string, says ...string) notify.Payload {
+				t.Helper()
+				p := notes.waitForSubject(t, "merchant", merchantID, typ)
+				if p.SubaccountID != sa.Id || p.CustomerID != "" {
+					t.Fatalf("%s: %+v", typ, p)
+				}
+				for _, s := range says {
+					if !strings.Contains(p.Title+"\n"+p.Body, s) {
+						t.Fatalf("%s does not say %q: %s / %s", typ, s, p.Title, p.Body)
+					}
+				}
+				return p
+			}
+
+			// A US company is asked for tier 1's data, its business's included.
+			us, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-1", Country: "US", BusinessType: "company"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(us.Id, "merchant_information_required", "last 4 digits of your Social Security Number", "Employer Identification Number")
+			// Tier 1 finds no match: the full SSN is asked for; tier 2 neither: an ID and a selfie.
+			if _, err := onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: us.Id, FirstName: "Jenny", LastName: "Rosen", Dob: "1901-01-01",
+				SsnLast4: "0000", BusinessLegalName: "Rosen Goods LLC", BusinessEin: "000000000",
+				Address: &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}}); err != nil {
+				t.Fatal(err)
+			}
+			expect(us.Id, "merchant_full_ssn_required", "We need your full Social Security Number", "9-digit")
+			if _, err := onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: us.Id, Ssn: "111111111"}); err != nil {
+				t.Fatal(err)
+			}
+			expect(us.Id, "merchant_document_required", "Action Required: Upload Government ID", "consent to the use of biometric technology", "Federal regulations")
+			// A failed tier-3 attempt brings seed 003's guidance for its error code.
+			if _, err := onb.RecordBiometricConsent(ctx, &idgatev1.RecordBiometricConsentRequest{MerchantId: us.Id, Granted: true, IpAddress: "198.51.100.4", UserAgent: "Mozilla/5.0"}); err != nil {
+				t.Fatal(err)
+			}
+			vs, err := onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: us.Id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			e.merchantSessionEvent(t, vs.SessionId, us.Id, "requires_input", "document_expired", now)
+			expect(us.Id, "merchant_verification_requires_input", "current, valid ID", "2 attempts left")
+			vs, err = onb.StartDocumentVerification(ctx, &idgatev1.StartDocumentVerificationRequest{MerchantId: us.Id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.merchantSessionEvent(t, vs.SessionId, us.Id, "verified", "", now.Add(time.Second))
+			expect(us.Id, "merchant_verified", "Identity Verified")
+			// Charges enabled are announced once, however many account.updated say so.
+			for i, id := range []string{"evt_notify_enabled", "evt_notify_enabled_again"} {
+				ev := connectEvent(id, "account.updated", us.StripeAccountId, now.Add(time.Duration(i+2)*time.Second), fmt.Sprintf(
+					`{"id":%q,"object":"account","charges_enabled":true,"payouts_enabled":true,"capabilities":{"card_payments":"active"},"requirements":{"currently_due":[],"past_due":[],"pending_verification":[],"errors":[]}}`, us.StripeAccountId))
+				if code, body := e.deliver("/v1/webhooks/stripe/connect", ev, sign(ev, connectSecret, now)); code != 200 {
+					t.Fatalf("deliver: %d %s", code, body)
+				}
+				if st := e.waitState(id); st != "processed" {
+					t.Fatalf("%s ended %s", id, st)
+				}
+			}
+			expect(us.Id, "merchant_charges_enabled", "you can now accept payments")
+			rows := rawRows(t, db, "notifications", "merchant_id", us.Id)
+			if n := strings.Count(rows, "type=merchant_charges_enabled\n"); n != 1 {
+				t.Fatalf("%d charges-enabled notifications:\n%s", n, rows)
+			}
+			for _, pii := range []string{"Jenny", "Rosen", "1901", "111111111", "000000000", "198.51.100.4"} {
+				if strings.Contains(rows, pii) {
+					t.Fatalf("a merchant notification holds %q:\n%s", pii, rows)
+				}
+			}
+			if !strings.Contains(rows, "subject_type=merchant") || strings.Contains(rows, "subject_type=customer") {
+				t.Fatalf("merchant notifications:\n%s", rows)
+			}
+
+			// A German merchant is told that the law requires biometrics; declining goes to review.
+			de, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "de-1", Country: "DE", BusinessType: "individual"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(de.Id, "merchant_document_required", "Regulations in Germany require biometric verification")
+			if _, err := onb.RecordBiometricConsent(ctx, &idgatev1.RecordBiometricConsentRequest{MerchantId: de.Id, Granted: false}); err != nil {
+				t.Fatal(err)
+			}
+			expect(de.Id, "merchant_under_review", "chose not to use biometric verification")
+			if notes.badSigs.Load() != 0 {
+				t.Fatalf("%d deliveries with a bad signature", notes.badSigs.Load())
+			}
+		})
+	}
+}
+
+// TestMerchantKYB is tier 1's KYB: a company gives its legal name and EIN, validated at the
+// edge; the database-KYC provider checks them with the representative; on a match they go
+// to the Connect account as company[name] and company[tax_id], and the EIN, sealed until
+// then, is wiped.
+func TestMerchantKYB(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			var mu sync.Mutex
+			var businesses []map[string]string
+			trulioo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body struct {
+					DataFields struct{ Business map[string]string }
+				}
+				_ = json.NewDecoder(r.Body).Decode(&body)
+				mu.Lock()
+				businesses = append(businesses, body.DataFields.Business)
+				mu.Unlock()
+				fmt.Fprint(w, `{"TransactionID":"tx-kyb","Record":{"RecordStatus":"match","DatasourceResults":[{"DatasourceFields":[{"FieldName":"BusinessName","Status":"match"}]}]}}`)
+			}))
+			defer trulioo.Close()
+			proxy := testenv.NewStripe(t)
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"STRIPE_API_BASE": proxy.URL, "IDGATE_TRULIOO_URL": trulioo.URL, "IDGATE_TRULIOO_API_KEY": "key",
+			}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "US marketplace"})
+			company, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-co", Country: "US", BusinessType: "company"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			individual, _ := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-ind", Country: "US", BusinessType: "individual"})
+			tier1 := func(id, name, ein string) string {
+				return fmt.Sprintf(`{"first_name":"Jenny","last_name":"Rosen","dob":"1901-01-01","ssn_last4":"0000","business_legal_name":%q,"business_ein":%q,`+
+					`"address":{"line1":"address_full_match","city":"San Francisco","state":"CA","postal_code":"94111"}}`, name, ein)
+			}
+			// Bad or missing KYB data is refused, naming the field, before the provider is asked.
+			for _, tc := range []struct {
+				merchant, name, ein, field string
+			}{
+				{company.Id, "Rosen Goods LLC", "12345", "business_ein"},
+				{company.Id, "Rosen Goods LLC", "12-34567890", "business_ein"},
+				{company.Id, "Rosen Goods LLC", "", "business_ein"},
+				{company.Id, "", "12-3456789", "business_legal_name"},
+				{individual.Id, "Rosen Goods LLC", "123456789", "business_legal_name"},
+				{individual.Id, "", "123456789", "business_ein"},
+			} {
+				var bad struct{ Message string }
+				if code, _ := e.call("POST", "/v1/merchants/"+tc.merchant+"/database-kyc", tier1(tc.merchant, tc.name, tc.ein), &bad); code != 400 || !strings.Contains(bad.Message, tc.field) {
+					t.Fatalf("name %q EIN %q: %d %q, want 400 naming %s", tc.name, tc.ein, code, bad.Message, tc.field)
+				}
+			}
+			mu.Lock()
+			if len(businesses) != 0 {
+				t.Fatalf("refused requests reached the provider: %v", businesses)
+			}
+			mu.Unlock()
+
+			var m struct {
+				KycStatus string `json:"kyc_status"`
+				Message   string
+			}
+			if code, _ := e.call("POST", "/v1/merchants/"+company.Id+"/database-kyc", tier1(company.Id, "Rosen Goods LLC", "00-0000000"), &m); code != 200 || m.KycStatus != "verified" {
+				t.Fatalf("company tier 1: %d %+v", code, m)
+			}
+			mu.Lock()
+			if len(businesses) != 1 || businesses[0]["BusinessName"] != "Rosen Goods LLC" || businesses[0]["BusinessRegistrationNumber"] != "000000000" {
+				t.Fatalf("the provider saw businesses %v", businesses)
+			}
+			mu.Unlock()
+			var updates []testenv.StripeRequest
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				updates = proxy.Requests(http.MethodPost, "/v1/accounts/"+company.StripeAccountId)
+				if len(updates) > 0 && len(proxy.Requests(http.MethodPost, "/v1/accounts/"+company.StripeAccountId+"/persons")) > 0 &&
+					strings.Contains(rawRows(t, db, "merchants", "id", company.Id), "stripe_person_id=person_") {
+					break
+				}
+			}
+			if len(updates) != 1 || updates[0].Status != http.StatusOK || updates[0].Form.Get("company[name]") != "Rosen Goods LLC" || updates[0].Form.Get("company[tax_id]") != "000000000" {
+				t.Fatalf("company push: %+v", updates)
+			}
+			raw := rawRows(t, db, "merchants", "id", company.Id)
+			if strings.Contains(raw, "000000000") || strings.Contains(raw, "Rosen Goods") || !strings.Contains(raw, "business_tax_id=\n") {
+				t.Fatalf("the merchant row after the push:\n%s", raw)
+			}
+		})
+	}
+}
+
+// TestStripeConnectDatabaseKYC is Stripe Connect's own verification as the database-KYC
+// provider: each tier submits the data to the merchant's Connect account (company, then the
+// representative as a person: SSN last 4 at tier 1, the full number at tier 2) and waits;
+// a signed person.updated completes the check in the ledger with its latency.
+func TestStripeConnectDatabaseKYC(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			proxy := testenv.NewStripe(t)
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"STRIPE_API_BASE": proxy.URL, "STRIPE_CONNECT_WEBHOOK_SECRET": connectSecret,
+				"IDGATE_DATABASE_KYC_PROVIDER": "stripe_connect",
+			}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, _ := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "US marketplace"})
+			m, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-co", Country: "US", BusinessType: "company"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			acct := m.StripeAccountId
+			m, err = onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: m.Id, FirstName: "Jenny", LastName: "Rosen", Dob: "1901-01-01",
+				SsnLast4: "0000", BusinessLegalName: "Rosen Goods LLC", BusinessEin: "000000000",
+				Address: &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}})
+			if err != nil || m.NextAction != "wait_for_database_kyc" || m.KycStatus != "" {
+				t.Fatalf("tier 1 submitted: %v %v", m, err)
+			}
+			company := proxy.Requests(http.MethodPost, "/v1/accounts/"+acct)
+			created := proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons")
+			if len(company) != 1 || company[0].Form.Get("company[tax_id]") != "000000000" || company[0].Form.Get("company[name]") != "Rosen Goods LLC" ||
+				len(created) != 1 || created[0].Status != http.StatusOK || created[0].Form.Get("ssn_last_4") != "0000" ||
+				created[0].Form.Get("first_name") != "Jenny" || created[0].Form.Get("dob[year]") != "1901" || created[0].Form.Get("relationship[representative]") != "true" {
+				t.Fatalf("tier 1 at Stripe: company %+v persons %+v", company, created)
+			}
+			if _, err := onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: m.Id, Ssn: "000000000"}); status.Code(err) != codes.FailedPrecondition {
+				t.Fatalf("tier 2 while tier 1 is pending: %v", err)
+			}
+			raw := rawRows(t, db, "merchants", "id", m.Id)
+			_, after, _ := strings.Cut(raw, "stripe_person_id=")
+			personID, _, _ := strings.Cut(after, "\n")
+			if !strings.HasPrefix(personID, "person_") || strings.Contains(raw, "person_id_number=\n") == false {
+				t.Fatalf("merchant row after submission:\n%s", raw)
+			}
+			now := time.Now()
+			person := func(id string, at time.Time, verification string) {
+				t.Helper()
+				ev := connectEvent(id, "person.updated", acct, at, fmt.Sprintf(`{"id":%q,"object":"person","account":%q,"verification":%s}`, personID, acct, verification))
+				if code, body := e.deliver("/v1/webhooks/stripe/connect", ev, sign(ev, connectSecret, time.Now())); code != 200 {
+					t.Fatalf("deliver %s: %d %s", id, code, body)
+				}
+				if st := e.waitState(id); st != "processed" {
+					t.Fatalf("%s ended %s", id, st)
+				}
+			}
+			// Still checking: nothing changes. Then Stripe cannot match the SSN's last four.
+			person("evt_p_pending", now.Add(4*time.Second), `{"status":"pending","details_code":null}`)
+			if m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id}); m.NextAction != "wait_for_database_kyc" {
+				t.Fatalf("while Stripe checks: %v", m)
+			}
+			person("evt_p_nomatch", now.Add(5*time.Second), `{"status":"unverified","details_code":"failed_keyed_identity"}`)
+			if m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id}); m.NextAction != "collect_full_ssn" {
+				t.Fatalf("after tier 1's no-match: %v", m)
+			}
+			// Tier 2 updates the same person with the full number; Stripe verifies it.
+			if m, err = onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: m.Id, Ssn: "000000000"}); err != nil || m.NextAction != "wait_for_database_kyc" {
+				t.Fatalf("tier 2 submitted: %v %v", m, err)
+			}
+			updated := proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons/"+personID)
+			if len(updated) != 1 || updated[0].Form.Get("id_number") != "000000000" || updated[0].Form.Get("ssn_last_4") != "" ||
+				len(proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons")) != 1 {
+				t.Fatalf("tier 2 at Stripe: %+v", updated)
+			}
+			person("evt_p_verified", now.Add(10*time.Second), `{"status":"verified","details_code":null}`)
+			if m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id}); m.KycStatus != "verified" || m.NextAction != "wait_for_stripe_verification" {
+				t.Fatalf("after Stripe verified the person: %v", m)
+			}
+			checks := rawRows(t, db, "kyc_checks", "merchant_id", m.Id)
+			if strings.Count(checks, "provider=stripe_connect\n") != 2 || strings.Count(checks, "outcome=no_match\n") != 1 ||
+				strings.Count(checks, "outcome=match\n") != 1 || strings.Contains(checks, "outcome=pending") || strings.Contains(checks, "000000000") {
+				t.Fatalf("ledger:\n%s", checks)
+			}
+			// Each check's latency runs from its submission to Stripe's answer, seconds later.
+			for _, line := range strings.Split(checks, "\n") {
+				if ms, ok := strings.CutPrefix(line, "latency_ms="); ok && (len(ms) < 4 || ms[0] == '-') {
+					t.Fatalf("latency %s ms, want the seconds until person.updated:\n%s", ms, checks)
+				}
+			}
+			r, err := onb.GetVerificationCostReport(ctx, &idgatev1.GetVerificationCostReportRequest{From: timestamppb.New(now.Add(-time.Hour)), Until: timestamppb.New(now.Add(time.Hour))})
+			if err != nil || len(r.Tiers) != 2 || r.Tiers[1].Successes != 1 || r.TotalCents != 0 {
+				t.Fatalf("cost report: %v %v", r, err)
 			}
 		})
 	}

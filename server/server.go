@@ -165,11 +165,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			}
 		}
 	}
-	var databaseKYC kyc.Provider
+	// Database KYC (tiers 1 and 2): every provider idgate can use is registered; the
+	// configuration picks one.
+	providers := []kyc.Provider{kyc.NewStripeConnect(stripeClient)}
 	if cfg.TruliooURL != "" {
-		databaseKYC = kyc.NewTrulioo(kyc.TruliooConfig{BaseURL: cfg.TruliooURL, APIKey: cfg.TruliooAPIKey, MaxRetries: 3})
+		providers = append(providers, kyc.NewTrulioo(kyc.TruliooConfig{BaseURL: cfg.TruliooURL, APIKey: cfg.TruliooAPIKey, MaxRetries: 3}))
 	}
-	merchants := onboarding.NewService(s.store, cipher, stripeClient, databaseKYC, s.jobs, log)
+	var databaseKYC kyc.Provider
+	name := cfg.DatabaseKYCProvider
+	if name == "" && cfg.TruliooURL != "" {
+		name = "trulioo"
+	}
+	if name != "" {
+		if databaseKYC, err = kyc.NewRegistry(providers...).Get(name); err != nil {
+			return nil, fmt.Errorf("IDGATE_DATABASE_KYC_PROVIDER: %w", err)
+		}
+	}
+	merchants := onboarding.NewService(s.store, cipher, stripeClient, databaseKYC, s.jobs, notify.NewOutbox(s.jobs), log)
 	river.AddWorker(workers, onboarding.NewPushPersonWorker(merchants))
 	stepups, err := stepup.New(s.store, stripeClient, s.jobs, stepup.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName, Origins: cfg.WebAuthnOrigins}, log)
 	if err != nil {

@@ -41,6 +41,10 @@ const (
 	FieldPersonAddress = "person_address"
 	// FieldPersonIDNumber holds the string denoting the person_id_number field in the database.
 	FieldPersonIDNumber = "person_id_number"
+	// FieldBusinessLegalName holds the string denoting the business_legal_name field in the database.
+	FieldBusinessLegalName = "business_legal_name"
+	// FieldBusinessTaxID holds the string denoting the business_tax_id field in the database.
+	FieldBusinessTaxID = "business_tax_id"
 	// FieldStripePersonID holds the string denoting the stripe_person_id field in the database.
 	FieldStripePersonID = "stripe_person_id"
 	// FieldRejectedDocumentFiles holds the string denoting the rejected_document_files field in the database.
@@ -82,6 +86,8 @@ var Columns = []string{
 	FieldPersonDob,
 	FieldPersonAddress,
 	FieldPersonIDNumber,
+	FieldBusinessLegalName,
+	FieldBusinessTaxID,
 	FieldStripePersonID,
 	FieldRejectedDocumentFiles,
 	FieldKycStatus,
@@ -123,6 +129,10 @@ var (
 	DefaultPersonAddress string
 	// DefaultPersonIDNumber holds the default value on creation for the "person_id_number" field.
 	DefaultPersonIDNumber string
+	// DefaultBusinessLegalName holds the default value on creation for the "business_legal_name" field.
+	DefaultBusinessLegalName string
+	// DefaultBusinessTaxID holds the default value on creation for the "business_tax_id" field.
+	DefaultBusinessTaxID string
 	// DefaultKycStatus holds the default value on creation for the "kyc_status" field.
 	DefaultKycStatus string
 	// DefaultChargesEnabled holds the default value on creation for the "charges_enabled" field.
@@ -215,6 +225,16 @@ func ByPersonAddress(opts ...sql.OrderTermOption) OrderOption {
 // ByPersonIDNumber orders the results by the person_id_number field.
 func ByPersonIDNumber(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPersonIDNumber, opts...).ToFunc()
+}
+
+// ByBusinessLegalName orders the results by the business_legal_name field.
+func ByBusinessLegalName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBusinessLegalName, opts...).ToFunc()
+}
+
+// ByBusinessTaxID orders the results by the business_tax_id field.
+func ByBusinessTaxID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBusinessTaxID, opts...).ToFunc()
 }
 
 // ByStripePersonID orders the results by the stripe_person_id field.

@@ -134,6 +134,16 @@ func PersonIDNumber(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldPersonIDNumber, v))
 }
 
+// BusinessLegalName applies equality check predicate on the "business_legal_name" field. It's identical to BusinessLegalNameEQ.
+func BusinessLegalName(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldBusinessLegalName, v))
+}
+
+// BusinessTaxID applies equality check predicate on the "business_tax_id" field. It's identical to BusinessTaxIDEQ.
+func BusinessTaxID(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldBusinessTaxID, v))
+}
+
 // StripePersonID applies equality check predicate on the "stripe_person_id" field. It's identical to StripePersonIDEQ.
 func StripePersonID(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldStripePersonID, v))
@@ -992,6 +1002,136 @@ func PersonIDNumberEqualFold(v string) predicate.Merchant {
 // PersonIDNumberContainsFold applies the ContainsFold predicate on the "person_id_number" field.
 func PersonIDNumberContainsFold(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldContainsFold(FieldPersonIDNumber, v))
+}
+
+// BusinessLegalNameEQ applies the EQ predicate on the "business_legal_name" field.
+func BusinessLegalNameEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameNEQ applies the NEQ predicate on the "business_legal_name" field.
+func BusinessLegalNameNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameIn applies the In predicate on the "business_legal_name" field.
+func BusinessLegalNameIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldBusinessLegalName, vs...))
+}
+
+// BusinessLegalNameNotIn applies the NotIn predicate on the "business_legal_name" field.
+func BusinessLegalNameNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldBusinessLegalName, vs...))
+}
+
+// BusinessLegalNameGT applies the GT predicate on the "business_legal_name" field.
+func BusinessLegalNameGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameGTE applies the GTE predicate on the "business_legal_name" field.
+func BusinessLegalNameGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameLT applies the LT predicate on the "business_legal_name" field.
+func BusinessLegalNameLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameLTE applies the LTE predicate on the "business_legal_name" field.
+func BusinessLegalNameLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameContains applies the Contains predicate on the "business_legal_name" field.
+func BusinessLegalNameContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameHasPrefix applies the HasPrefix predicate on the "business_legal_name" field.
+func BusinessLegalNameHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameHasSuffix applies the HasSuffix predicate on the "business_legal_name" field.
+func BusinessLegalNameHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameEqualFold applies the EqualFold predicate on the "business_legal_name" field.
+func BusinessLegalNameEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldBusinessLegalName, v))
+}
+
+// BusinessLegalNameContainsFold applies the ContainsFold predicate on the "business_legal_name" field.
+func BusinessLegalNameContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldBusinessLegalName, v))
+}
+
+// BusinessTaxIDEQ applies the EQ predicate on the "business_tax_id" field.
+func BusinessTaxIDEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDNEQ applies the NEQ predicate on the "business_tax_id" field.
+func BusinessTaxIDNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDIn applies the In predicate on the "business_tax_id" field.
+func BusinessTaxIDIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldBusinessTaxID, vs...))
+}
+
+// BusinessTaxIDNotIn applies the NotIn predicate on the "business_tax_id" field.
+func BusinessTaxIDNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldBusinessTaxID, vs...))
+}
+
+// BusinessTaxIDGT applies the GT predicate on the "business_tax_id" field.
+func BusinessTaxIDGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDGTE applies the GTE predicate on the "business_tax_id" field.
+func BusinessTaxIDGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDLT applies the LT predicate on the "business_tax_id" field.
+func BusinessTaxIDLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDLTE applies the LTE predicate on the "business_tax_id" field.
+func BusinessTaxIDLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDContains applies the Contains predicate on the "business_tax_id" field.
+func BusinessTaxIDContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDHasPrefix applies the HasPrefix predicate on the "business_tax_id" field.
+func BusinessTaxIDHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDHasSuffix applies the HasSuffix predicate on the "business_tax_id" field.
+func BusinessTaxIDHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDEqualFold applies the EqualFold predicate on the "business_tax_id" field.
+func BusinessTaxIDEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldBusinessTaxID, v))
+}
+
+// BusinessTaxIDContainsFold applies the ContainsFold predicate on the "business_tax_id" field.
+func BusinessTaxIDContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldBusinessTaxID, v))
 }
 
 // StripePersonIDEQ applies the EQ predicate on the "stripe_person_id" field.

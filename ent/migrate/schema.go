@@ -189,6 +189,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{KycChecksColumns[1]},
 			},
+			{
+				Name:    "kyccheck_transaction_id",
+				Unique:  false,
+				Columns: []*schema.Column{KycChecksColumns[9]},
+			},
 		},
 	}
 	// MerchantsColumns holds the columns for the "merchants" table.
@@ -208,6 +213,8 @@ var (
 		{Name: "person_dob", Type: field.TypeString, Default: ""},
 		{Name: "person_address", Type: field.TypeString, Default: ""},
 		{Name: "person_id_number", Type: field.TypeString, Default: ""},
+		{Name: "business_legal_name", Type: field.TypeString, Default: ""},
+		{Name: "business_tax_id", Type: field.TypeString, Default: ""},
 		{Name: "stripe_person_id", Type: field.TypeString, Nullable: true},
 		{Name: "rejected_document_files", Type: field.TypeJSON, Nullable: true},
 		{Name: "kyc_status", Type: field.TypeString, Default: ""},
@@ -263,7 +270,9 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "subaccount_id", Type: field.TypeString},
-		{Name: "customer_id", Type: field.TypeString},
+		{Name: "subject_type", Type: field.TypeEnum, Enums: []string{"customer", "merchant"}, Default: "customer"},
+		{Name: "customer_id", Type: field.TypeString, Default: ""},
+		{Name: "merchant_id", Type: field.TypeString, Default: ""},
 		{Name: "type", Type: field.TypeString},
 		{Name: "title", Type: field.TypeString},
 		{Name: "body", Type: field.TypeString},
@@ -280,7 +289,12 @@ var (
 			{
 				Name:    "notification_customer_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{NotificationsColumns[4], NotificationsColumns[1]},
+				Columns: []*schema.Column{NotificationsColumns[5], NotificationsColumns[1]},
+			},
+			{
+				Name:    "notification_merchant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[6], NotificationsColumns[1]},
 			},
 		},
 	}

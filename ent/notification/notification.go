@@ -3,6 +3,7 @@
 package notification
 
 import (
+	"fmt"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -19,8 +20,12 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldSubaccountID holds the string denoting the subaccount_id field in the database.
 	FieldSubaccountID = "subaccount_id"
+	// FieldSubjectType holds the string denoting the subject_type field in the database.
+	FieldSubjectType = "subject_type"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
+	// FieldMerchantID holds the string denoting the merchant_id field in the database.
+	FieldMerchantID = "merchant_id"
 	// FieldType holds the string denoting the type field in the database.
 	FieldType = "type"
 	// FieldTitle holds the string denoting the title field in the database.
@@ -43,7 +48,9 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldSubaccountID,
+	FieldSubjectType,
 	FieldCustomerID,
+	FieldMerchantID,
 	FieldType,
 	FieldTitle,
 	FieldBody,
@@ -69,6 +76,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultCustomerID holds the default value on creation for the "customer_id" field.
+	DefaultCustomerID string
+	// DefaultMerchantID holds the default value on creation for the "merchant_id" field.
+	DefaultMerchantID string
 	// DefaultAttempts holds the default value on creation for the "attempts" field.
 	DefaultAttempts int
 	// DefaultLastError holds the default value on creation for the "last_error" field.
@@ -76,6 +87,32 @@ var (
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
+
+// SubjectType defines the type for the "subject_type" enum field.
+type SubjectType string
+
+// SubjectTypeCustomer is the default value of the SubjectType enum.
+const DefaultSubjectType = SubjectTypeCustomer
+
+// SubjectType values.
+const (
+	SubjectTypeCustomer SubjectType = "customer"
+	SubjectTypeMerchant SubjectType = "merchant"
+)
+
+func (st SubjectType) String() string {
+	return string(st)
+}
+
+// SubjectTypeValidator is a validator for the "subject_type" field enum values. It is called by the builders before save.
+func SubjectTypeValidator(st SubjectType) error {
+	switch st {
+	case SubjectTypeCustomer, SubjectTypeMerchant:
+		return nil
+	default:
+		return fmt.Errorf("notification: invalid enum value for subject_type field: %q", st)
+	}
+}
 
 // OrderOption defines the ordering options for the Notification queries.
 type OrderOption func(*sql.Selector)
@@ -100,9 +137,19 @@ func BySubaccountID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSubaccountID, opts...).ToFunc()
 }
 
+// BySubjectType orders the results by the subject_type field.
+func BySubjectType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubjectType, opts...).ToFunc()
+}
+
 // ByCustomerID orders the results by the customer_id field.
 func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
+}
+
+// ByMerchantID orders the results by the merchant_id field.
+func ByMerchantID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMerchantID, opts...).ToFunc()
 }
 
 // ByType orders the results by the type field.

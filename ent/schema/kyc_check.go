@@ -19,8 +19,10 @@ func (KYCCheck) Fields() []ent.Field {
 		field.String("country").Immutable(),
 		field.String("provider").Immutable(), // trulioo, stripe_connect, stripe_identity, manual
 		field.Int("tier").Immutable(),        // 1, 2, 3; 4 for manual review
-		field.String("outcome").Immutable(),  // match, no_match, error, canceled
-		field.Int("latency_ms").Immutable(),
+		// match, no_match, error, canceled; pending while an asynchronous provider (Stripe
+		// Connect's own verification) has not answered: its webhook completes the check.
+		field.String("outcome"),
+		field.Int("latency_ms"),
 		field.Int("cost_cents").Immutable(),
 		field.String("transaction_id").Immutable().Default(""),
 		field.Time("at").Immutable(),
@@ -29,5 +31,5 @@ func (KYCCheck) Fields() []ent.Field {
 
 // Indexes of the KYCCheck.
 func (KYCCheck) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("at"), index.Fields("merchant_id")}
+	return []ent.Index{index.Fields("at"), index.Fields("merchant_id"), index.Fields("transaction_id")}
 }

@@ -32,6 +32,10 @@ func (Merchant) Fields() []ent.Field {
 		// The SSN digits a passing database-KYC tier verified (last four for tier 1, the full
 		// number for tier 2), sealed; kept only until they are pushed to Stripe, then wiped.
 		field.String("person_id_number").Default(""),
+		// A company's legal name and EIN for KYB at tier 1, sealed; the EIN is wiped once it
+		// is pushed to Stripe (company[tax_id]).
+		field.String("business_legal_name").Default(""),
+		field.String("business_tax_id").Default(""),
 		// Stripe's person_... that idgate pushed the verified data to.
 		field.String("stripe_person_id").Optional().Nillable(),
 		// Files Stripe rejected as a person's identity document: never attached again.

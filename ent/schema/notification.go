@@ -6,8 +6,9 @@ import (
 	"entgo.io/ent/schema/index"
 )
 
-// Notification is one message for a customer, written in the same transaction as the change
-// it announces and delivered to the platform's endpoint by a job (the outbox).
+// Notification is one message for a customer or a merchant, written in the same transaction
+// as the change it announces and delivered to the platform's endpoint by a job (the outbox).
+// Its title and body never carry personal data: they are stored in clear.
 type Notification struct{ ent.Schema }
 
 // Mixin of the Notification.
@@ -18,8 +19,12 @@ func (Notification) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("id").Immutable().NotEmpty(),
 		field.String("subaccount_id").Immutable(),
-		field.String("customer_id").Immutable(),
-		// identity_required, identity_verified, requirement_cleared, identity_requires_input.
+		// Whom the notification is for: customer (customer_id set) or merchant (merchant_id set).
+		field.Enum("subject_type").Values("customer", "merchant").Default("customer").Immutable(),
+		field.String("customer_id").Immutable().Default(""),
+		field.String("merchant_id").Immutable().Default(""),
+		// identity_required, identity_verified, requirement_cleared, identity_requires_input;
+		// merchant_* for merchants (see internal/onboarding/notifications.go).
 		field.String("type").Immutable(),
 		field.String("title"),
 		field.String("body"),
@@ -31,5 +36,5 @@ func (Notification) Fields() []ent.Field {
 
 // Indexes of the Notification.
 func (Notification) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("customer_id", "created_at")}
+	return []ent.Index{index.Fields("customer_id", "created_at"), index.Fields("merchant_id", "created_at")}
 }

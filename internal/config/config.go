@@ -67,6 +67,10 @@ type Config struct {
 	// Trulioo, the database-KYC provider of merchant tiers 1 and 2 (IDGATE_TRULIOO_URL,
 	// IDGATE_TRULIOO_API_KEY); unset: those tiers answer Unavailable.
 	TruliooURL, TruliooAPIKey string
+	// DatabaseKYCProvider picks the provider of tiers 1 and 2 (IDGATE_DATABASE_KYC_PROVIDER):
+	// trulioo, or stripe_connect (Stripe Connect's own verification, where there is no
+	// Trulioo contract). Default: trulioo when IDGATE_TRULIOO_URL is set, else none.
+	DatabaseKYCProvider string
 
 	// WebAuthn relying party of payment step-up passkeys: the domain the platform's apps
 	// use (IDGATE_WEBAUTHN_RP_ID), its display name, and the origins (web origins and
@@ -131,6 +135,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ReconcileAfter:              r.duration("IDGATE_RECONCILE_AFTER", time.Hour),
 		TruliooURL:                  strings.TrimRight(r.str("IDGATE_TRULIOO_URL", ""), "/"),
 		TruliooAPIKey:               r.str("IDGATE_TRULIOO_API_KEY", ""),
+		DatabaseKYCProvider:         r.str("IDGATE_DATABASE_KYC_PROVIDER", ""),
 		WebAuthnRPID:                r.str("IDGATE_WEBAUTHN_RP_ID", "localhost"),
 		WebAuthnRPName:              r.str("IDGATE_WEBAUTHN_RP_NAME", "idgate"),
 		WebAuthnOrigins:             r.list("IDGATE_WEBAUTHN_ORIGINS"),
@@ -194,6 +199,15 @@ func (c Config) Validate() error {
 		if len(c.NotifySecret) < 16 {
 			add("IDGATE_NOTIFY_SECRET must be set (16+ characters) with IDGATE_NOTIFY_URL: it signs every notification")
 		}
+	}
+	switch c.DatabaseKYCProvider {
+	case "", "stripe_connect":
+	case "trulioo":
+		if c.TruliooURL == "" {
+			add("IDGATE_DATABASE_KYC_PROVIDER=trulioo needs IDGATE_TRULIOO_URL (and IDGATE_TRULIOO_API_KEY)")
+		}
+	default:
+		add("IDGATE_DATABASE_KYC_PROVIDER must be trulioo or stripe_connect")
 	}
 	if c.SessionsPerCustomerHour < 1 || c.SessionsPerKeyMinute < 1 || c.AuthFailuresPerMinute < 1 {
 		add("IDGATE_LIMIT_* settings must be at least 1")

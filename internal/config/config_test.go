@@ -69,6 +69,9 @@ func TestValidate(t *testing.T) {
 		{"production plaintext on all interfaces", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "IDGATE_HTTP_ADDR": "0.0.0.0:8080"}, "plaintext"},
 		{"production plaintext allowed behind a proxy", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "IDGATE_HTTP_ADDR": "0.0.0.0:8080", "IDGATE_ALLOW_PLAINTEXT": "true"}, ""},
 		{"half of TLS", map[string]string{"IDGATE_TLS_CERT_FILE": "cert.pem"}, "IDGATE_TLS_KEY_FILE"},
+		{"stripe connect KYC", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "stripe_connect"}, ""},
+		{"trulioo KYC without its URL", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "trulioo"}, "IDGATE_TRULIOO_URL"},
+		{"unknown KYC provider", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "onfido"}, "IDGATE_DATABASE_KYC_PROVIDER"},
 		{"production complete", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, ""},
 		{"production without data keys", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate"}, "IDGATE_DATA_KEYS"},
 	} {

@@ -177,7 +177,7 @@ func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Cus
 	switch u.Status {
 	case "verified":
 		s.log.InfoContext(ctx, "customer verified", "customer_id", row.ID, "session_id", u.SessionID)
-		return s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Verified())
+		return s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.Verified())
 	case "requires_input":
 		if u.ErrorCode == "" {
 			return nil // waiting for the customer's first submission
@@ -191,7 +191,7 @@ func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Cus
 				return err
 			}
 		}
-		return s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.RequiresInput(GuidanceFor(u.ErrorCode)))
+		return s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.RequiresInput(GuidanceFor(u.ErrorCode)))
 	}
 	return nil
 }

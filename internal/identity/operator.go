@@ -69,7 +69,7 @@ func (s *Service) ClearRequirement(ctx context.Context, id, operator, notes stri
 			return nil, err
 		}
 		s.log.InfoContext(ctx, "identity requirement cleared", "customer_id", id, "operator", operatorName(ctx, operator))
-		return row, s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Cleared())
+		return row, s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.Cleared())
 	})
 }
 
@@ -94,7 +94,7 @@ func (s *Service) ManualVerify(ctx context.Context, id, operator, notes string) 
 			return nil, err
 		}
 		s.log.InfoContext(ctx, "customer manually verified", "customer_id", id, "operator", operatorName(ctx, operator))
-		return row, s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Verified())
+		return row, s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.Verified())
 	})
 }
 

@@ -128,7 +128,7 @@ func (s *Service) require(ctx context.Context, tx store.Tx, row *ent.Customer, s
 		return nil, err
 	}
 	s.log.InfoContext(ctx, "identity verification required", "customer_id", row.ID, "reason", reason)
-	return row, s.outbox.Add(ctx, tx, row.SubaccountID, row.ID, notify.Required(sub.Name))
+	return row, s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.Required(sub.Name))
 }
 
 func isVerified(row *ent.Customer) bool {

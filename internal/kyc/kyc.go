@@ -21,6 +21,20 @@ type Request struct {
 	DOB        Date
 	Address    Address
 	NationalID string
+	// Business is set for KYB (companies): the business is checked with its representative.
+	Business *Business
+	// The merchant's Connect account and the person idgate created in it, if any:
+	// providers that verify through Stripe submit the data there. Individual says the
+	// person is the account's owner (business_type individual).
+	ConnectAccount, ConnectPerson string
+	Individual                    bool
+}
+
+// Business is a company's registration data for KYB. TaxID is the US EIN, 9 digits; like
+// NationalID it is never logged or stored by this package.
+type Business struct {
+	LegalName string
+	TaxID     string
 }
 
 // Date is a date of birth.
@@ -35,6 +49,9 @@ type Address struct {
 const (
 	Match   = "match"
 	NoMatch = "no_match"
+	// Pending: the provider answers later (Stripe Connect's own verification reports
+	// through person.updated); the caller completes the check when it does.
+	Pending = "pending"
 )
 
 // Result is a provider's answer.
@@ -42,6 +59,8 @@ type Result struct {
 	Outcome       string
 	Fields        map[string]string // field name -> match, nomatch, missing
 	TransactionID string
+	// ConnectPerson is the Connect account's person the provider submitted the data to.
+	ConnectPerson string
 }
 
 // Provider checks identity data.

@@ -97,7 +97,18 @@ type truliooRequest struct {
 			Number string `json:"Number"`
 			Type   string `json:"Type"`
 		} `json:"NationalIds,omitempty"`
+		Business *truliooBusiness `json:"Business,omitempty"`
 	} `json:"DataFields"`
+}
+
+// truliooBusiness is the Business group of Trulioo's normalized DataFields (its KYB fields):
+// for the US the EIN is the business registration number and the state of the address the
+// jurisdiction. The account's configuration must include business datasources; RecordStatus
+// then matches only if the person and the business both do.
+type truliooBusiness struct {
+	BusinessName                string `json:"BusinessName"`
+	BusinessRegistrationNumber  string `json:"BusinessRegistrationNumber,omitempty"`
+	JurisdictionOfIncorporation string `json:"JurisdictionOfIncorporation,omitempty"`
 }
 
 type truliooResult struct {
@@ -134,6 +145,9 @@ func (t *Trulioo) Verify(ctx context.Context, r Request) (Result, error) {
 			Number string `json:"Number"`
 			Type   string `json:"Type"`
 		}{r.NationalID, "SocialService"})
+	}
+	if b := r.Business; b != nil {
+		body.DataFields.Business = &truliooBusiness{BusinessName: b.LegalName, BusinessRegistrationNumber: b.TaxID, JurisdictionOfIncorporation: r.Address.State}
 	}
 	payload, err := json.Marshal(body)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 type fakeTrulioo struct {
 	mu     sync.Mutex
 	refs   []string
+	bodies []map[string]any
 	script []int // HTTP status per call; 0 = answer normally; -1 = hang past the timeout
 }
 
@@ -29,6 +30,7 @@ func (f *fakeTrulioo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := len(f.refs)
 	ref, _ := body["CustomerReferenceID"].(string)
 	f.refs = append(f.refs, ref)
+	f.bodies = append(f.bodies, body)
 	step := 0
 	if n < len(f.script) {
 		step = f.script[n]
@@ -48,6 +50,17 @@ func (f *fakeTrulioo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.RawQuery, "nomatch") || fieldOf(body, "FirstSurName") == "Nomatch" {
 			status = "nomatch"
 		}
+		fields := []any{map[string]any{"FieldName": "SocialService", "Status": "match"}}
+		if df, _ := body["DataFields"].(map[string]any); df["Business"] != nil {
+			// KYB: the business registry answers for the business fields.
+			b, _ := df["Business"].(map[string]any)
+			bstatus := "match"
+			if b["BusinessName"] == "Nomatch LLC" {
+				status, bstatus = "nomatch", "nomatch"
+			}
+			fields = append(fields, map[string]any{"FieldName": "BusinessName", "Status": bstatus},
+				map[string]any{"FieldName": "BusinessRegistrationNumber", "Status": bstatus})
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{
 			"TransactionID": "tx-" + ref,
 			"Record": map[string]any{
@@ -57,9 +70,7 @@ func (f *fakeTrulioo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 						map[string]any{"FieldName": "FirstSurName", "Status": status},
 						map[string]any{"FieldName": "SocialService", "Status": "missing"},
 					}},
-					map[string]any{"DatasourceName": "Government", "DatasourceFields": []any{
-						map[string]any{"FieldName": "SocialService", "Status": "match"},
-					}},
+					map[string]any{"DatasourceName": "Government", "DatasourceFields": fields},
 				},
 			},
 		})
@@ -101,6 +112,36 @@ func TestTruliooMatch(t *testing.T) {
 	nomatch.LastName = "Nomatch"
 	if res, err := newClient(t, f, "key").Verify(context.Background(), nomatch); err != nil || res.Outcome != kyc.NoMatch {
 		t.Fatalf("no match: %+v %v", res, err)
+	}
+}
+
+// TestTruliooBusiness: a company's legal name and EIN go in the Business group of the same
+// normalized request (EIN as the registration number, the state as the jurisdiction), and
+// the record matches only if the business does.
+func TestTruliooBusiness(t *testing.T) {
+	f := &fakeTrulioo{}
+	c := newClient(t, f, "key")
+	company := person
+	company.Business = &kyc.Business{LegalName: "Rosen Goods LLC", TaxID: "000000000"}
+	res, err := c.Verify(context.Background(), company)
+	if err != nil || res.Outcome != kyc.Match || res.Fields["BusinessName"] != "match" || res.Fields["BusinessRegistrationNumber"] != "match" {
+		t.Fatalf("company: %+v %v", res, err)
+	}
+	company.Business = &kyc.Business{LegalName: "Nomatch LLC", TaxID: "000000000"}
+	if res, err = c.Verify(context.Background(), company); err != nil || res.Outcome != kyc.NoMatch || res.Fields["BusinessName"] != "nomatch" {
+		t.Fatalf("unknown company: %+v %v", res, err)
+	}
+	if _, err := c.Verify(context.Background(), person); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	biz := f.bodies[0]["DataFields"].(map[string]any)["Business"].(map[string]any)
+	if biz["BusinessName"] != "Rosen Goods LLC" || biz["BusinessRegistrationNumber"] != "000000000" || biz["JurisdictionOfIncorporation"] != "CA" {
+		t.Fatalf("business fields sent: %v", biz)
+	}
+	if _, sent := f.bodies[2]["DataFields"].(map[string]any)["Business"]; sent {
+		t.Fatal("an individual's check carried a Business group")
 	}
 }
 

@@ -1,6 +1,6 @@
-// Package notify is idgate's outbox of customer notifications: a notification is written in
-// the same transaction as the change it announces, and a job delivers it to the platform's
-// endpoint, signed, retrying until it is accepted.
+// Package notify is idgate's outbox of notifications to customers and merchants: a
+// notification is written in the same transaction as the change it announces, and a job
+// delivers it to the platform's endpoint, signed, retrying until it is accepted.
 package notify
 
 import (
@@ -20,6 +20,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/store"
 )
@@ -49,18 +50,39 @@ func RequiresInput(guidance string) Message {
 	return Message{"identity_requires_input", "Identity Verification Needs Another Try", guidance}
 }
 
+// Subject is whom a notification is for.
+type Subject struct {
+	Type notification.SubjectType
+	ID   string
+}
+
+// Customer is a customer subject.
+func Customer(id string) Subject { return Subject{notification.SubjectTypeCustomer, id} }
+
+// Merchant is a merchant subject.
+func Merchant(id string) Subject { return Subject{notification.SubjectTypeMerchant, id} }
+
 // Outbox adds notifications inside a caller's transaction.
 type Outbox struct{ jobs jobs.Inserter }
 
 // NewOutbox returns an Outbox that enqueues deliveries on q.
 func NewOutbox(q jobs.Inserter) *Outbox { return &Outbox{jobs: q} }
 
-// Add stores m for the customer and enqueues its delivery, both in tx.
-func (o *Outbox) Add(ctx context.Context, tx store.Tx, subaccountID, customerID string, m Message) error {
+// Add stores m for the subject and enqueues its delivery, both in tx. The title and body
+// are stored and sent as they are: they must not carry personal data.
+func (o *Outbox) Add(ctx context.Context, tx store.Tx, subaccountID string, to Subject, m Message) error {
 	id := store.NewID("ntf")
-	err := tx.Notification.Create().SetID(id).SetSubaccountID(subaccountID).SetCustomerID(customerID).
-		SetType(m.Type).SetTitle(m.Title).SetBody(m.Body).Exec(ctx)
-	if err != nil {
+	c := tx.Notification.Create().SetID(id).SetSubaccountID(subaccountID).SetSubjectType(to.Type).
+		SetType(m.Type).SetTitle(m.Title).SetBody(m.Body)
+	switch to.Type {
+	case notification.SubjectTypeCustomer:
+		c.SetCustomerID(to.ID)
+	case notification.SubjectTypeMerchant:
+		c.SetMerchantID(to.ID)
+	default:
+		return fmt.Errorf("notification subject type %q", to.Type)
+	}
+	if err := c.Exec(ctx); err != nil {
 		return fmt.Errorf("store notification: %w", err)
 	}
 	if _, err := o.jobs.InsertTx(ctx, tx.SQL, DeliverArgs{NotificationID: id}, nil); err != nil {
@@ -103,7 +125,9 @@ type Payload struct {
 	ID           string    `json:"id"`
 	Type         string    `json:"type"`
 	SubaccountID string    `json:"subaccount_id"`
-	CustomerID   string    `json:"customer_id"`
+	SubjectType  string    `json:"subject_type"` // customer or merchant
+	CustomerID   string    `json:"customer_id,omitempty"`
+	MerchantID   string    `json:"merchant_id,omitempty"`
 	Title        string    `json:"title"`
 	Body         string    `json:"body"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -123,10 +147,11 @@ func (d *Deliverer) Work(ctx context.Context, job *river.Job[DeliverArgs]) error
 		return nil
 	}
 	if d.sink.URL == "" {
-		d.log.Info("notification (no sink configured)", "notification_id", n.ID, "type", n.Type, "customer_id", n.CustomerID)
+		d.log.Info("notification (no sink configured)", "notification_id", n.ID, "type", n.Type, "subject_type", n.SubjectType, "subject_id", n.CustomerID+n.MerchantID)
 		return d.record(ctx, n, nil)
 	}
-	body, err := json.Marshal(Payload{ID: n.ID, Type: n.Type, SubaccountID: n.SubaccountID, CustomerID: n.CustomerID, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt.UTC()})
+	body, err := json.Marshal(Payload{ID: n.ID, Type: n.Type, SubaccountID: n.SubaccountID, SubjectType: string(n.SubjectType),
+		CustomerID: n.CustomerID, MerchantID: n.MerchantID, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt.UTC()})
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func (s *Service) RecordBiometricConsent(ctx context.Context, merchantID string,
 		if err != nil || c.Granted {
 			return err
 		}
-		return openMerchantReview(ctx, tx, m, ReasonConsentDeclined, reviewtask.PriorityHigh)
+		return s.openReview(ctx, tx, m, ReasonConsentDeclined, reviewtask.PriorityHigh)
 	})
 	if err != nil {
 		return Merchant{}, err
@@ -92,7 +92,7 @@ func (s *Service) WithdrawBiometricConsent(ctx context.Context, merchantID strin
 		if n == 0 {
 			return apperr.FailedPrecondition("merchant %s has no biometric consent to withdraw", m.ID)
 		}
-		return openMerchantReview(ctx, tx, m, ReasonConsentDeclined, reviewtask.PriorityHigh)
+		return s.openReview(ctx, tx, m, ReasonConsentDeclined, reviewtask.PriorityHigh)
 	})
 	if err != nil {
 		return Merchant{}, err
@@ -126,13 +126,18 @@ func (s *Service) merchant(ctx context.Context, id string) (*ent.Merchant, error
 	return m, store.MapError(err, "merchant "+id)
 }
 
-// openMerchantReview opens a review task for the merchant unless one is open for reason.
-func openMerchantReview(ctx context.Context, tx store.Tx, m *ent.Merchant, reason string, priority reviewtask.Priority) error {
+// openReview opens a review task for the merchant unless one is open for reason, and
+// tells the merchant that its verification is under review.
+func (s *Service) openReview(ctx context.Context, tx store.Tx, m *ent.Merchant, reason string, priority reviewtask.Priority) error {
 	open, err := tx.ReviewTask.Query().Where(reviewtask.SubjectType("merchant"), reviewtask.SubjectID(m.ID),
 		reviewtask.Reason(reason), reviewtask.StatusEQ(reviewtask.StatusOpen)).Exist(ctx)
 	if err != nil || open {
 		return err
 	}
-	return tx.ReviewTask.Create().SetID(store.NewID("rev")).SetSubaccountID(m.SubaccountID).SetSubjectType("merchant").
+	err = tx.ReviewTask.Create().SetID(store.NewID("rev")).SetSubaccountID(m.SubaccountID).SetSubjectType("merchant").
 		SetSubjectID(m.ID).SetReason(reason).SetPriority(priority).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	return s.notify(ctx, tx, m, underReview(reason))
 }

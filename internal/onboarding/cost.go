@@ -38,6 +38,7 @@ const (
 	OutcomeNoMatch  = "no_match"
 	OutcomeError    = "error"
 	OutcomeCanceled = "canceled"
+	OutcomePending  = "pending" // an asynchronous provider has not answered yet
 )
 
 // Check is one verification check.
@@ -61,8 +62,8 @@ func recordCheck(ctx context.Context, client *ent.Client, c Check) error {
 	if !ok {
 		return apperr.Invalid("provider", "unknown provider %q", c.Provider)
 	}
-	if !slices.Contains([]string{OutcomeMatch, OutcomeNoMatch, OutcomeError, OutcomeCanceled}, c.Outcome) {
-		return apperr.Invalid("outcome", "must be match, no_match, error or canceled")
+	if !slices.Contains([]string{OutcomeMatch, OutcomeNoMatch, OutcomeError, OutcomeCanceled, OutcomePending}, c.Outcome) {
+		return apperr.Invalid("outcome", "must be match, no_match, error, canceled or pending")
 	}
 	m, err := client.Merchant.Get(ctx, c.MerchantID)
 	if err != nil {

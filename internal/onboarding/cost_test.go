@@ -26,7 +26,7 @@ func TestCostReportReproducesSeed003(t *testing.T) {
 			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			svc := onboarding.NewService(st, nil, nil, nil, nil, log)
+			svc := onboarding.NewService(st, nil, nil, nil, nil, nil, log)
 			at := time.Now().UTC().Add(-time.Hour)
 			seed := func(country string, n int, provider string, tier int) {
 				builders := make([]*ent.MerchantCreate, n)

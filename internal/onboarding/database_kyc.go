@@ -20,12 +20,37 @@ type PersonData struct {
 	DOB                 string // YYYY-MM-DD
 	Address             kyc.Address
 	SSNLast4            string
+	// KYB, for business_type company only.
+	BusinessLegalName string
+	BusinessEIN       string // 9 digits; "12-3456789" is accepted
 }
 
 var (
 	last4   = regexp.MustCompile(`^[0-9]{4}$`)
 	fullSSN = regexp.MustCompile(`^[0-9]{9}$`)
+	ein     = regexp.MustCompile(`^[0-9]{2}-?[0-9]{7}$`)
 )
+
+// business checks the KYB fields against the merchant's business type: a company gives
+// both, anyone else neither.
+func (p PersonData) business(businessType string) (*kyc.Business, error) {
+	if businessType != "company" {
+		switch {
+		case p.BusinessLegalName != "":
+			return nil, apperr.Invalid("business_legal_name", "is only for merchants of business_type company")
+		case p.BusinessEIN != "":
+			return nil, apperr.Invalid("business_ein", "is only for merchants of business_type company")
+		}
+		return nil, nil
+	}
+	switch {
+	case strings.TrimSpace(p.BusinessLegalName) == "" || len(p.BusinessLegalName) > 200:
+		return nil, apperr.Invalid("business_legal_name", "is required for a company, at most 200 characters")
+	case !ein.MatchString(p.BusinessEIN):
+		return nil, apperr.Invalid("business_ein", "must be the company's EIN, 9 digits")
+	}
+	return &kyc.Business{LegalName: p.BusinessLegalName, TaxID: strings.ReplaceAll(p.BusinessEIN, "-", "")}, nil
+}
 
 func (p PersonData) validate() (kyc.Date, error) {
 	switch {
@@ -37,6 +62,10 @@ func (p PersonData) validate() (kyc.Date, error) {
 		return kyc.Date{}, apperr.Invalid("address", "needs line1, city and postal_code")
 	case !last4.MatchString(p.SSNLast4):
 		return kyc.Date{}, apperr.Invalid("ssn_last4", "must be 4 digits")
+	case p.BusinessEIN != "" && !ein.MatchString(p.BusinessEIN):
+		return kyc.Date{}, apperr.Invalid("business_ein", "must be 9 digits")
+	case len(p.BusinessLegalName) > 200:
+		return kyc.Date{}, apperr.Invalid("business_legal_name", "must be at most 200 characters")
 	}
 	d, err := time.Parse(time.DateOnly, p.DOB)
 	if err != nil || d.After(time.Now()) {
@@ -46,8 +75,9 @@ func (p PersonData) validate() (kyc.Date, error) {
 }
 
 // StartDatabaseKYC runs tier 1: the database-KYC provider checks name, date of birth,
-// address and the SSN's last four. The identity data is kept sealed for tier 2 and the push
-// to Stripe; the SSN digits are kept (sealed) only on a match, until they are pushed.
+// address and the SSN's last four, and for a company its legal name and EIN (KYB). The
+// identity and business data are kept sealed for tier 2 and the push to Stripe; the SSN
+// digits are kept (sealed) only on a match, until they are pushed.
 func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p PersonData) (Merchant, error) {
 	dob, err := p.validate()
 	if err != nil {
@@ -63,18 +93,35 @@ func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p Per
 	case m.KycStatus != "":
 		return Merchant{}, apperr.FailedPrecondition("merchant %s is already %s", m.ID, m.KycStatus)
 	}
+	if tiers, err := s.checkOutcomes(ctx, m.ID); err != nil {
+		return Merchant{}, err
+	} else if tiers[1] == OutcomePending || tiers[2] == OutcomePending {
+		return Merchant{}, apperr.FailedPrecondition("merchant %s's database KYC check is pending at Stripe; wait for its result", m.ID)
+	}
+	biz, err := p.business(m.BusinessType)
+	if err != nil {
+		return Merchant{}, err
+	}
 	addr, _ := json.Marshal(p.Address)
+	plain := map[string]string{"person_first_name": p.FirstName, "person_last_name": p.LastName, "person_dob": p.DOB, "person_address": string(addr)}
+	if biz != nil {
+		plain["business_legal_name"], plain["business_tax_id"] = biz.LegalName, biz.TaxID
+	}
 	sealed := map[string]string{}
-	for f, v := range map[string]string{"person_first_name": p.FirstName, "person_last_name": p.LastName, "person_dob": p.DOB, "person_address": string(addr)} {
+	for f, v := range plain {
 		if sealed[f], err = s.pii.Seal(v, m.ID, f); err != nil {
 			return Merchant{}, err
 		}
 	}
-	if m, err = m.Update().SetPersonFirstName(sealed["person_first_name"]).SetPersonLastName(sealed["person_last_name"]).
-		SetPersonDob(sealed["person_dob"]).SetPersonAddress(sealed["person_address"]).Save(ctx); err != nil {
+	u := m.Update().SetPersonFirstName(sealed["person_first_name"]).SetPersonLastName(sealed["person_last_name"]).
+		SetPersonDob(sealed["person_dob"]).SetPersonAddress(sealed["person_address"])
+	if biz != nil {
+		u.SetBusinessLegalName(sealed["business_legal_name"]).SetBusinessTaxID(sealed["business_tax_id"])
+	}
+	if m, err = u.Save(ctx); err != nil {
 		return Merchant{}, err
 	}
-	req := kyc.Request{Country: m.Country, FirstName: p.FirstName, LastName: p.LastName, DOB: dob, Address: p.Address, NationalID: p.SSNLast4}
+	req := kyc.Request{Country: m.Country, FirstName: p.FirstName, LastName: p.LastName, DOB: dob, Address: p.Address, NationalID: p.SSNLast4, Business: biz}
 	return s.databaseCheck(ctx, m, 1, req)
 }
 
@@ -97,7 +144,11 @@ func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Me
 		return Merchant{}, apperr.FailedPrecondition("merchant %s is not waiting for a full SSN (tier 2 follows a tier-1 no-match, once)", m.ID)
 	}
 	plain := map[string]string{}
-	for f, v := range map[string]string{"person_first_name": m.PersonFirstName, "person_last_name": m.PersonLastName, "person_dob": m.PersonDob, "person_address": m.PersonAddress} {
+	for f, v := range map[string]string{"person_first_name": m.PersonFirstName, "person_last_name": m.PersonLastName, "person_dob": m.PersonDob,
+		"person_address": m.PersonAddress, "business_legal_name": m.BusinessLegalName, "business_tax_id": m.BusinessTaxID} {
+		if v == "" {
+			continue
+		}
 		if plain[f], err = s.pii.Open(v, m.ID, f); err != nil {
 			return Merchant{}, err
 		}
@@ -107,6 +158,9 @@ func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Me
 	d, _ := time.Parse(time.DateOnly, plain["person_dob"])
 	req := kyc.Request{Country: m.Country, FirstName: plain["person_first_name"], LastName: plain["person_last_name"],
 		DOB: kyc.Date{Year: d.Year(), Month: int(d.Month()), Day: d.Day()}, Address: addr, NationalID: ssn}
+	if plain["business_tax_id"] != "" {
+		req.Business = &kyc.Business{LegalName: plain["business_legal_name"], TaxID: plain["business_tax_id"]}
+	}
 	return s.databaseCheck(ctx, m, 2, req)
 }
 
@@ -115,9 +169,16 @@ func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Me
 // Stripe in the same transaction.
 func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, req kyc.Request) (Merchant, error) {
 	if s.kyc == nil {
-		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL)")
+		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL, or IDGATE_DATABASE_KYC_PROVIDER=stripe_connect)")
 	}
 	req.Reference = store.NewID("chk")
+	if m.StripeAccountID != nil {
+		req.ConnectAccount = *m.StripeAccountID
+	}
+	if m.StripePersonID != nil {
+		req.ConnectPerson = *m.StripePersonID
+	}
+	req.Individual = m.BusinessType == "individual"
 	start := time.Now()
 	res, err := s.kyc.Verify(ctx, req)
 	check := Check{MerchantID: m.ID, Provider: s.kyc.Name(), Tier: tier, Latency: time.Since(start), TransactionID: res.TransactionID}
@@ -128,33 +189,105 @@ func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, 
 		}
 		return Merchant{}, err
 	}
-	check.Outcome = OutcomeNoMatch
-	if res.Outcome == kyc.Match {
+	switch res.Outcome {
+	case kyc.Match:
 		check.Outcome = OutcomeMatch
+	case kyc.Pending:
+		check.Outcome = OutcomePending
+	default:
+		check.Outcome = OutcomeNoMatch
 	}
+	// What a provider verified itself is pushed to Stripe by the push job, the SSN digits
+	// kept sealed only until then; a provider that submitted to Stripe has done the push.
+	push := res.ConnectPerson == ""
 	var sealedID string
-	if check.Outcome == OutcomeMatch {
-		// Kept sealed only until the push to Stripe, which wipes it.
+	if check.Outcome == OutcomeMatch && push {
 		if sealedID, err = s.pii.Seal(req.NationalID, m.ID, "person_id_number"); err != nil {
 			return Merchant{}, err
 		}
 	}
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if check.Outcome == OutcomeMatch {
-			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).SetPersonIDNumber(sealedID).Exec(ctx); err != nil {
-				return err
-			}
-			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: tier}); err != nil {
+		if res.ConnectPerson != "" && m.StripePersonID == nil {
+			if err := tx.Merchant.UpdateOneID(m.ID).SetStripePersonID(res.ConnectPerson).Exec(ctx); err != nil {
 				return err
 			}
 		}
-		return recordCheck(ctx, tx.Client, check)
+		if err := recordCheck(ctx, tx.Client, check); err != nil {
+			return err
+		}
+		return s.conclude(ctx, tx, m, tier, check.Outcome, push, sealedID)
 	})
 	if err != nil {
 		return Merchant{}, err
 	}
-	s.log.InfoContext(ctx, "database KYC check", "merchant_id", m.ID, "tier", tier, "outcome", check.Outcome)
+	s.log.InfoContext(ctx, "database KYC check", "merchant_id", m.ID, "tier", tier, "provider", check.Provider, "outcome", check.Outcome)
 	return s.GetMerchant(ctx, m.ID)
+}
+
+// conclude acts on a database-KYC tier's outcome in tx: a match verifies the merchant (and
+// enqueues the push of the data, push telling whether it is needed), a no-match leads to
+// the next tier; either way the merchant is told its next step. A pending outcome waits.
+func (s *Service) conclude(ctx context.Context, tx store.Tx, m *ent.Merchant, tier int, outcome string, push bool, sealedID string) error {
+	next := verified()
+	switch {
+	case outcome == OutcomePending:
+		return nil
+	case outcome == OutcomeMatch:
+		u := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified)
+		if sealedID != "" {
+			u.SetPersonIDNumber(sealedID)
+		}
+		if err := u.Exec(ctx); err != nil {
+			return err
+		}
+		if push {
+			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: tier}); err != nil {
+				return err
+			}
+		}
+	case tier == 1:
+		next = fullSSNRequired()
+	default:
+		next = documentRequired(m.Country) // tier 3 follows a tier-2 no-match
+	}
+	return s.notify(ctx, tx, m, next)
+}
+
+// completeConnectCheck completes the pending stripe_connect check of the person with
+// Stripe's verification status from person.updated: verified is a match, unverified with a
+// details code a no-match; anything else leaves it pending. The check's latency runs from
+// the submission to the event.
+func (s *Service) completeConnectCheck(ctx context.Context, m *ent.Merchant, personID, status, detailsCode string, at time.Time) error {
+	outcome := ""
+	switch {
+	case status == "verified":
+		outcome = OutcomeMatch
+	case status == "unverified" && detailsCode != "":
+		outcome = OutcomeNoMatch
+	default:
+		return nil
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		c, err := tx.KYCCheck.Query().Where(kyccheck.MerchantID(m.ID), kyccheck.TransactionID(personID),
+			kyccheck.Provider(ProviderStripeConnect), kyccheck.Outcome(OutcomePending)).
+			Order(ent.Desc(kyccheck.FieldAt), ent.Desc(kyccheck.FieldID)).First(ctx)
+		switch {
+		case ent.IsNotFound(err):
+			return nil
+		case err != nil:
+			return err
+		case at.Before(c.At.Truncate(time.Second)):
+			return nil // about the person before this submission
+		}
+		// Only one delivery completes the check.
+		n, err := tx.KYCCheck.Update().Where(kyccheck.ID(c.ID), kyccheck.Outcome(OutcomePending)).
+			SetOutcome(outcome).SetLatencyMs(int(max(0, at.Sub(c.At)).Milliseconds())).Save(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+		s.log.InfoContext(ctx, "database KYC check completed", "merchant_id", m.ID, "tier", c.Tier, "provider", c.Provider, "outcome", outcome)
+		return s.conclude(ctx, tx, m, c.Tier, outcome, false, "")
+	})
 }
 
 // checkOutcomes returns the latest outcome per tier of the merchant's checks.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/webhook"
 )
 
@@ -48,17 +49,33 @@ func (s *Service) HandleAccountUpdated(ctx context.Context, ev webhook.Event) er
 	if err != nil {
 		return err
 	}
-	// The condition is checked by the UPDATE itself, so two deliveries racing cannot both win.
-	err = row.Update().
-		Where(merchant.Or(merchant.AccountEventAtIsNil(), merchant.AccountEventAtLTE(ev.Created))).
-		SetChargesEnabled(acct.ChargesEnabled).SetPayoutsEnabled(acct.PayoutsEnabled).
-		SetRequirements(string(reqJSON)).SetCapabilities(string(capJSON)).SetDisabledReason(req.DisabledReason).
-		SetAccountEventAt(ev.Created).Exec(ctx)
-	if ent.IsNotFound(err) {
-		s.log.InfoContext(ctx, "stale account.updated ignored", "event_id", ev.ID, "merchant_id", row.ID)
-		return nil
-	}
-	return err
+	// The conditions are checked by the UPDATEs themselves, so two deliveries racing cannot
+	// both win, nor both announce that charges are enabled.
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		update := func(enabling bool) (int, error) {
+			u := tx.Merchant.Update().Where(merchant.ID(row.ID), merchant.Or(merchant.AccountEventAtIsNil(), merchant.AccountEventAtLTE(ev.Created)))
+			if enabling {
+				u.Where(merchant.ChargesEnabled(false))
+			}
+			return u.SetChargesEnabled(acct.ChargesEnabled).SetPayoutsEnabled(acct.PayoutsEnabled).
+				SetRequirements(string(reqJSON)).SetCapabilities(string(capJSON)).SetDisabledReason(req.DisabledReason).
+				SetAccountEventAt(ev.Created).Save(ctx)
+		}
+		if acct.ChargesEnabled {
+			n, err := update(true)
+			if err != nil || n == 1 {
+				if err == nil {
+					err = s.notify(ctx, tx, row, chargesEnabled())
+				}
+				return err
+			}
+		}
+		n, err := update(false)
+		if err == nil && n == 0 {
+			s.log.InfoContext(ctx, "stale account.updated ignored", "event_id", ev.ID, "merchant_id", row.ID)
+		}
+		return err
+	})
 }
 
 // HandlePerson keeps a person's verification status, newest event first, and records the
@@ -101,15 +118,21 @@ func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 	existing, err := s.store.Ent.Person.Get(ctx, p.ID)
 	switch {
 	case ent.IsNotFound(err):
-		return s.store.Ent.Person.Create().SetID(p.ID).SetMerchantID(m.ID).SetVerificationStatus(p.Verification.Status).
+		err = s.store.Ent.Person.Create().SetID(p.ID).SetMerchantID(m.ID).SetVerificationStatus(p.Verification.Status).
 			SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
 	case err != nil:
 		return err
 	case existing.EventAt != nil && ev.Created.Before(*existing.EventAt):
 		return nil
+	default:
+		err = existing.Update().SetVerificationStatus(p.Verification.Status).
+			SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
 	}
-	return existing.Update().SetVerificationStatus(p.Verification.Status).
-		SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	// Stripe Connect as the database-KYC provider: the status answers the pending check.
+	return s.completeConnectCheck(ctx, m, p.ID, p.Verification.Status, p.Verification.DetailsCode, ev.Created)
 }
 
 // rejectFiles adds files to the merchant's rejected document files.

@@ -17,6 +17,7 @@ import (
 	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/kyc"
+	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
@@ -30,6 +31,7 @@ type StripeConnect interface {
 	GetVerifiedSession(ctx context.Context, id string) (stripe.VerificationSession, error)
 	CreatePerson(ctx context.Context, account string, p stripe.PersonParams, idempotencyKey string) (string, error)
 	UpdatePerson(ctx context.Context, account, person string, p stripe.PersonParams, idempotencyKey string) error
+	UpdateAccountCompany(ctx context.Context, account, name, taxID, idempotencyKey string) error
 	TestMode() bool
 }
 
@@ -38,14 +40,16 @@ type Service struct {
 	store  *store.Store
 	pii    *pii.Cipher
 	stripe StripeConnect
-	kyc    kyc.Provider  // database KYC for tiers 1 and 2; nil when none is configured
-	jobs   jobs.Inserter // pushes verified data to Stripe
+	kyc    kyc.Provider   // database KYC for tiers 1 and 2; nil when none is configured
+	jobs   jobs.Inserter  // pushes verified data to Stripe
+	outbox *notify.Outbox // tells merchants the steps they must take
 	log    *slog.Logger
 }
 
-// NewService returns a Service; provider may be nil.
-func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, provider kyc.Provider, q jobs.Inserter, log *slog.Logger) *Service {
-	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, jobs: q, log: log}
+// NewService returns a Service; provider may be nil, and so may q and outbox in tests of
+// parts that neither push nor notify.
+func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, provider kyc.Provider, q jobs.Inserter, outbox *notify.Outbox, log *slog.Logger) *Service {
+	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, jobs: q, outbox: outbox, log: log}
 }
 
 // Requirements are Stripe's requirements of the account, as last synced.
@@ -131,12 +135,20 @@ func (s *Service) CreateMerchant(ctx context.Context, n NewMerchant) (Merchant, 
 		if ok, err := s.store.Ent.Subaccount.Get(ctx, n.SubaccountID); err != nil || ok == nil {
 			return Merchant{}, store.MapError(err, "subaccount "+n.SubaccountID)
 		}
-		row, err = s.store.Ent.Merchant.Create().SetID(store.NewID("mer")).SetSubaccountID(n.SubaccountID).
-			SetExternalID(n.ExternalID).SetCountry(n.Country).SetBusinessType(n.BusinessType).
-			SetHighRisk(n.HighRisk).SetRoute(Route(n.Country, n.HighRisk)).Save(ctx)
+		// The merchant and the notification of its first step are written together.
+		err = s.store.InTx(ctx, func(tx store.Tx) error {
+			row, err = tx.Merchant.Create().SetID(store.NewID("mer")).SetSubaccountID(n.SubaccountID).
+				SetExternalID(n.ExternalID).SetCountry(n.Country).SetBusinessType(n.BusinessType).
+				SetHighRisk(n.HighRisk).SetRoute(Route(n.Country, n.HighRisk)).Save(ctx)
+			if err != nil {
+				return err
+			}
+			return s.notify(ctx, tx, row, firstStep(row))
+		})
 		if err != nil {
 			return Merchant{}, store.MapError(err, "merchant")
 		}
+		row = row.Unwrap() // out of the finished transaction
 	case err != nil:
 		return Merchant{}, err
 	case row.Country != n.Country || row.BusinessType != n.BusinessType:
@@ -223,6 +235,8 @@ func nextAction(m Merchant) string {
 		return "rejected"
 	case m.KYCStatus == KYCReview || m.Consent == "declined" && m.KYCStatus != KYCVerified:
 		return "manual_review" // the non-biometric path
+	case m.tiers[1] == OutcomePending || m.tiers[2] == OutcomePending:
+		return ActionWaitDatabaseKYC
 	case m.Route == RouteDatabaseKYC && m.tiers[1] == "":
 		return ActionDatabaseKYC
 	case m.Route == RouteDatabaseKYC && m.tiers[1] == OutcomeNoMatch && m.tiers[2] == "":

@@ -76,6 +76,13 @@ func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
 	if err != nil {
 		return err
 	}
+	if a.Tier < 3 && m.BusinessTaxID != "" {
+		// KYB passed with the tier: the company's verified legal name and EIN go to the
+		// account, then the EIN is wiped.
+		if err := s.pushCompany(ctx, m, a.Tier); err != nil {
+			return err
+		}
+	}
 	key := fmt.Sprintf("merchant:%s:person:tier%d", m.ID, a.Tier)
 	personID := ""
 	if m.StripePersonID != nil {
@@ -97,6 +104,26 @@ func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
 	}
 	s.log.InfoContext(ctx, "person pushed to Stripe", "merchant_id", m.ID, "tier", a.Tier,
 		"id_number", p.IDNumber != "", "ssn_last_4", p.SSNLast4 != "", "document", p.DocumentFront != "")
+	return nil
+}
+
+func (s *Service) pushCompany(ctx context.Context, m *ent.Merchant, tier int) error {
+	name, err := s.pii.Open(m.BusinessLegalName, m.ID, "business_legal_name")
+	if err != nil {
+		return err
+	}
+	taxID, err := s.pii.Open(m.BusinessTaxID, m.ID, "business_tax_id")
+	if err != nil {
+		return err
+	}
+	if err := s.stripe.UpdateAccountCompany(ctx, *m.StripeAccountID, name, taxID, fmt.Sprintf("merchant:%s:company:tier%d", m.ID, tier)); err != nil {
+		return err
+	}
+	err = s.store.Ent.Merchant.UpdateOneID(m.ID).Where(merchant.BusinessTaxID(m.BusinessTaxID)).SetBusinessTaxID("").Exec(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return err
+	}
+	s.log.InfoContext(ctx, "company pushed to Stripe", "merchant_id", m.ID, "tier", tier)
 	return nil
 }
 

@@ -30,7 +30,7 @@ func TestPushNeverResubmitsARejectedDocument(t *testing.T) {
 				t.Fatal(err)
 			}
 			sc := stripe.New(stripe.Config{APIBase: proxy.URL}, log)
-			svc := onboarding.NewService(st, cipher, sc, nil, nil, log)
+			svc := onboarding.NewService(st, cipher, sc, nil, nil, nil, log)
 			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ const (
 	ActionDocument           = "start_document_verification" // tier 3
 	ActionDatabaseKYC        = "start_database_kyc"          // tier 1
 	ActionProvideInformation = "provide_requirements"        // anything else Stripe asks for
+	ActionWaitDatabaseKYC    = "wait_for_database_kyc"       // Stripe Connect is verifying tier 1 or 2
 )
 
 // Remediate maps Stripe's requirements to the step that satisfies them, so a merchant is

@@ -95,7 +95,7 @@ func (s *Service) toReview(ctx context.Context, m *ent.Merchant, reason string, 
 		if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
 			return err
 		}
-		return openMerchantReview(ctx, tx, m, reason, p)
+		return s.openReview(ctx, tx, m, reason, p)
 	})
 }
 
@@ -140,12 +140,15 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: 3, SessionID: sess.ID}); err != nil {
 				return err
 			}
+			if err := s.notify(ctx, tx, m, verified()); err != nil {
+				return err
+			}
 		case obj.Status == "canceled":
 			check.Outcome = OutcomeCanceled
 			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
 				return err
 			}
-			if err := openMerchantReview(ctx, tx, m, ReasonCanceled, reviewtask.PriorityHigh); err != nil {
+			if err := s.openReview(ctx, tx, m, ReasonCanceled, reviewtask.PriorityHigh); err != nil {
 				return err
 			}
 		case obj.Status == "requires_input" && code != "":
@@ -154,9 +157,11 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 				if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
 					return err
 				}
-				if err := openMerchantReview(ctx, tx, m, ReasonMaxAttempts, reviewtask.PriorityUrgent); err != nil {
+				if err := s.openReview(ctx, tx, m, ReasonMaxAttempts, reviewtask.PriorityUrgent); err != nil {
 					return err
 				}
+			} else if err := s.notify(ctx, tx, m, requiresInput(code, MaxDocumentAttempts-sess.Attempt)); err != nil {
+				return err
 			}
 		default:
 			return nil // processing, or waiting for the first submission
@@ -168,14 +173,18 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 // ResolveReview acts on an operator's decision about a merchant in manual review: the
 // decision is a manual check (tier 4) in the ledger, and the merchant's KYC status follows.
 func (s *Service) ResolveReview(ctx context.Context, merchantID, decision, _ string) error {
-	outcome, status := OutcomeMatch, KYCVerified
+	outcome, status, note := OutcomeMatch, KYCVerified, verified()
 	if decision != review.Approve {
-		outcome, status = OutcomeNoMatch, KYCRejected
+		outcome, status, note = OutcomeNoMatch, KYCRejected, rejected()
 	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.Merchant.UpdateOneID(merchantID).SetKycStatus(status).Exec(ctx); err != nil {
+		m, err := tx.Merchant.UpdateOneID(merchantID).SetKycStatus(status).Save(ctx)
+		if err != nil {
 			return store.MapError(err, "merchant "+merchantID)
 		}
-		return recordCheck(ctx, tx.Client, Check{MerchantID: merchantID, Provider: ProviderManual, Tier: 4, Outcome: outcome})
+		if err := recordCheck(ctx, tx.Client, Check{MerchantID: merchantID, Provider: ProviderManual, Tier: 4, Outcome: outcome}); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, m, note)
 	})
 }

@@ -45,6 +45,20 @@ func (c *Client) CreateConnectAccount(ctx context.Context, p AccountParams, idem
 	return acct.ID, nil
 }
 
+// UpdateAccountCompany sets the verified legal name and tax id (EIN) of a company account.
+func (c *Client) UpdateAccountCompany(ctx context.Context, account, name, taxID, idempotencyKey string) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
+	params := &stripego.AccountParams{Company: &stripego.AccountCompanyParams{Name: optional(name), TaxID: optional(taxID)}}
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	if _, err := c.api.Accounts.Update(account, params); err != nil {
+		return mapError(err, "update account company")
+	}
+	return nil
+}
+
 // TestDocumentFile is Stripe's test-mode token for an identity document that verifies.
 const TestDocumentFile = "file_identity_document_success"
 

@@ -525,9 +525,13 @@ type StartDatabaseKYCRequest struct {
 	Dob     string         `protobuf:"bytes,4,opt,name=dob,proto3" json:"dob,omitempty"`
 	Address *PostalAddress `protobuf:"bytes,5,opt,name=address,proto3" json:"address,omitempty"`
 	// The last four digits of the SSN.
-	SsnLast4      string `protobuf:"bytes,6,opt,name=ssn_last4,json=ssnLast4,proto3" json:"ssn_last4,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	SsnLast4 string `protobuf:"bytes,6,opt,name=ssn_last4,json=ssnLast4,proto3" json:"ssn_last4,omitempty"`
+	// KYB, required for business_type company and refused otherwise: the business's legal
+	// name and its EIN (9 digits, "12-3456789" accepted).
+	BusinessLegalName string `protobuf:"bytes,7,opt,name=business_legal_name,json=businessLegalName,proto3" json:"business_legal_name,omitempty"`
+	BusinessEin       string `protobuf:"bytes,8,opt,name=business_ein,json=businessEin,proto3" json:"business_ein,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *StartDatabaseKYCRequest) Reset() {
@@ -598,6 +602,20 @@ func (x *StartDatabaseKYCRequest) GetAddress() *PostalAddress {
 func (x *StartDatabaseKYCRequest) GetSsnLast4() string {
 	if x != nil {
 		return x.SsnLast4
+	}
+	return ""
+}
+
+func (x *StartDatabaseKYCRequest) GetBusinessLegalName() string {
+	if x != nil {
+		return x.BusinessLegalName
+	}
+	return ""
+}
+
+func (x *StartDatabaseKYCRequest) GetBusinessEin() string {
+	if x != nil {
+		return x.BusinessEin
 	}
 	return ""
 }
@@ -1228,7 +1246,7 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\n" +
 	"user_agent\x18\x04 \x01(\tR\tuserAgent\x12\x1f\n" +
 	"\vlegal_basis\x18\x05 \x01(\tR\n" +
-	"legalBasis\"\xd9\x01\n" +
+	"legalBasis\"\xac\x02\n" +
 	"\x17StartDatabaseKYCRequest\x12\x1f\n" +
 	"\vmerchant_id\x18\x01 \x01(\tR\n" +
 	"merchantId\x12\x1d\n" +
@@ -1237,7 +1255,9 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\tlast_name\x18\x03 \x01(\tR\blastName\x12\x10\n" +
 	"\x03dob\x18\x04 \x01(\tR\x03dob\x122\n" +
 	"\aaddress\x18\x05 \x01(\v2\x18.idgate.v1.PostalAddressR\aaddress\x12\x1b\n" +
-	"\tssn_last4\x18\x06 \x01(\tR\bssnLast4\"p\n" +
+	"\tssn_last4\x18\x06 \x01(\tR\bssnLast4\x12.\n" +
+	"\x13business_legal_name\x18\a \x01(\tR\x11businessLegalName\x12!\n" +
+	"\fbusiness_ein\x18\b \x01(\tR\vbusinessEin\"p\n" +
 	"\rPostalAddress\x12\x14\n" +
 	"\x05line1\x18\x01 \x01(\tR\x05line1\x12\x12\n" +
 	"\x04city\x18\x02 \x01(\tR\x04city\x12\x14\n" +
