@@ -33,6 +33,18 @@ func stepUpEnv(t *testing.T, db testenv.DB) (*env, *testenv.StripeProxy) {
 	return e, proxy
 }
 
+// payerIn creates a subaccount with the step-up policy (JSON) and a customer of it linked to
+// a Stripe customer; it returns their ids and the Stripe customer's.
+func (e *env) payerIn(policy string) (sub, cust, stripeCustomer string) {
+	var sa, c struct{ ID string }
+	e.call("POST", "/v1/subaccounts", `{"name":"Fleet","stepup_policy":`+policy+`}`, &sa)
+	stripeCustomer = fmt.Sprintf("cus_P%d", time.Now().UnixNano())
+	if code, _ := e.call("POST", "/v1/customers", fmt.Sprintf(`{"subaccount_id":%q,"external_id":"payer","stripe_customer_id":%q}`, sa.ID, stripeCustomer), &c); code != 200 {
+		e.t.Fatalf("create payer: HTTP %d", code)
+	}
+	return sa.ID, c.ID, stripeCustomer
+}
+
 // payer is a customer's device: a software authenticator holding one passkey.
 type payer struct {
 	id   string // the credential's idgate id
@@ -157,11 +169,7 @@ func TestPaymentStepUp(t *testing.T) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			e, proxy := stepUpEnv(t, db)
 			ctx := context.Background()
-			var sub struct{ ID string }
-			e.call("POST", "/v1/subaccounts", `{"name":"Fleet","stepup_policy":{"fallback":"none","on_fraud_warning":true,"amount_thresholds":{"usd":100000}}}`, &sub)
-			var cust struct{ ID string }
-			stripeCustomer := fmt.Sprintf("cus_P%d", time.Now().UnixNano())
-			e.call("POST", "/v1/customers", fmt.Sprintf(`{"subaccount_id":%q,"external_id":"payer","stripe_customer_id":%q}`, sub.ID, stripeCustomer), &cust)
+			_, cust, stripeCustomer := e.payerIn(`{"fallback":"none","on_fraud_warning":true,"amount_thresholds":{"usd":100000}}`)
 
 			// Without a passkey and without a fallback, a step-up cannot begin.
 			marked := map[string]string{"stepup_required": "true"}
@@ -169,7 +177,7 @@ func TestPaymentStepUp(t *testing.T) {
 			if _, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: early}); status.Code(err) != codes.FailedPrecondition {
 				t.Fatalf("step-up without a passkey: %v", err)
 			}
-			device := e.enrol(t, cust.ID)
+			device := e.enrol(t, cust)
 
 			// A plain small payment does not step up; a marked one is held.
 			plain := paymentIntent(t, proxy, stripeCustomer, 5000, nil)
@@ -292,13 +300,13 @@ func TestPaymentStepUp(t *testing.T) {
 			if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "sign_count_regression") {
 				t.Fatalf("counter went back: %v", err)
 			}
-			creds, err := e.identity.ListCredentials(ctx, &idgatev1.ListCredentialsRequest{CustomerId: cust.ID})
+			creds, err := e.identity.ListCredentials(ctx, &idgatev1.ListCredentialsRequest{CustomerId: cust})
 			if err != nil || len(creds.Credentials) != 1 || !creds.Credentials[0].CloneWarning || creds.Credentials[0].SignCount != 10 {
 				t.Fatalf("credentials after a counter regression: %+v %v", creds, err)
 			}
 
 			// A revoked passkey cannot be used.
-			if _, err := e.identity.RevokeCredential(ctx, &idgatev1.RevokeCredentialRequest{CustomerId: cust.ID, Id: creds.Credentials[0].Id}); err != nil {
+			if _, err := e.identity.RevokeCredential(ctx, &idgatev1.RevokeCredentialRequest{CustomerId: cust, Id: creds.Credentials[0].Id}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: paymentIntent(t, proxy, stripeCustomer, 5000, marked)}); status.Code(err) != codes.FailedPrecondition {
@@ -308,7 +316,7 @@ func TestPaymentStepUp(t *testing.T) {
 			// An early fraud warning flags the customer and steps up their next payments.
 			e.deliverEvent(t, "radar.early_fraud_warning.created", fmt.Sprintf(
 				`{"id":"issfr_1","object":"radar.early_fraud_warning","actionable":true,"fraud_type":"unauthorized_use_of_card","charge":{"id":"ch_1","object":"charge","customer":%q}}`, stripeCustomer))
-			if c := e.customer(cust.ID); !c.IdentityVerificationRequired || c.IdentityVerificationRequiredReason != "early_fraud_warning:issfr_1" {
+			if c := e.customer(cust); !c.IdentityVerificationRequired || c.IdentityVerificationRequiredReason != "early_fraud_warning:issfr_1" {
 				t.Fatalf("after an early fraud warning: %+v", c)
 			}
 			next, err := e.identity.EvaluatePayment(ctx, &idgatev1.EvaluatePaymentRequest{PaymentIntentId: paymentIntent(t, proxy, stripeCustomer, 5000, nil)})
@@ -317,14 +325,14 @@ func TestPaymentStepUp(t *testing.T) {
 			}
 
 			// Redaction deletes the passkeys and their challenges; the payments keep their outcome.
-			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust.ID}); err != nil {
+			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust}); err != nil {
 				t.Fatal(err)
 			}
-			if creds, err := e.identity.ListCredentials(ctx, &idgatev1.ListCredentialsRequest{CustomerId: cust.ID}); err != nil || len(creds.Credentials) != 0 {
+			if creds, err := e.identity.ListCredentials(ctx, &idgatev1.ListCredentialsRequest{CustomerId: cust}); err != nil || len(creds.Credentials) != 0 {
 				t.Fatalf("passkeys after redaction: %+v %v", creds, err)
 			}
 			for _, table := range []string{"webauthn_credentials", "webauthn_challenges"} {
-				if n := countRows(t, db, table, "customer_id", cust.ID); n != 0 {
+				if n := countRows(t, db, table, "customer_id", cust); n != 0 {
 					t.Fatalf("%d rows in %s after redaction", n, table)
 				}
 			}
@@ -344,15 +352,11 @@ func TestStepUpIdentityFallback(t *testing.T) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			e, proxy := stepUpEnv(t, db)
 			ctx := context.Background()
-			var sub struct{ ID string }
-			e.call("POST", "/v1/subaccounts", `{"name":"Fleet","stepup_policy":{"fallback":"identity","cancel_on_failure":true}}`, &sub)
-			var cust struct{ ID string }
-			stripeCustomer := fmt.Sprintf("cus_F%d", time.Now().UnixNano())
-			e.call("POST", "/v1/customers", fmt.Sprintf(`{"subaccount_id":%q,"external_id":"payer","stripe_customer_id":%q}`, sub.ID, stripeCustomer), &cust)
+			sub, cust, stripeCustomer := e.payerIn(`{"fallback":"identity","cancel_on_failure":true}`)
 			marked := map[string]string{"stepup_required": "true"}
 			session := func(pi, id, status string) string {
 				return fmt.Sprintf(`{"id":%q,"object":"identity.verification_session","status":%q,"type":"document",`+
-					`"metadata":{"customer_id":%q,"subaccount_id":%q,"payment_intent_id":%q,"purpose":"stepup"}}`, id, status, cust.ID, sub.ID, pi)
+					`"metadata":{"customer_id":%q,"subaccount_id":%q,"payment_intent_id":%q,"purpose":"stepup"}}`, id, status, cust, sub, pi)
 			}
 			begin := func(pi string) string {
 				t.Helper()
@@ -401,7 +405,7 @@ func TestStepUpIdentityFallback(t *testing.T) {
 			}
 
 			// Redacting the customer redacts the step-up selfie sessions in Stripe too.
-			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust.ID}); err != nil {
+			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust}); err != nil {
 				t.Fatal(err)
 			}
 			waitFor(t, "the step-up session's redaction", func() bool {
