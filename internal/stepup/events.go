@@ -54,9 +54,13 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 	}
 	switch vs.Status {
 	case "verified":
-		_, err = s.decide(ctx, p.ID, StatusPassed, "", nil)
+		_, err = s.decide(ctx, p, StatusPassed, "", nil)
 	case "canceled":
-		_, err = s.decide(ctx, p.ID, StatusFailed, "identity_session_canceled", nil)
+		_, err = s.decide(ctx, p, StatusFailed, "identity_session_canceled", nil)
+	}
+	if apperr.KindOf(err) == apperr.KindFailedPrecondition {
+		s.log.InfoContext(ctx, "step-up session outcome for a payment that changed meanwhile", "event_id", ev.ID, "payment_intent", p.ID)
+		return nil
 	}
 	return err
 }

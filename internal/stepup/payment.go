@@ -285,7 +285,7 @@ func (s *Service) FinishStepUp(ctx context.Context, paymentIntentID, challengeID
 	}
 	ch, err := s.claim(ctx, challengeID, p.CustomerID, purposeStepUp, p.ID)
 	if err == errExpired {
-		if _, err := s.decide(ctx, p.ID, StatusExpired, "challenge_expired", nil); err != nil {
+		if _, err := s.decide(ctx, p, StatusExpired, "challenge_expired", nil); err != nil {
 			return nil, err
 		}
 		return nil, errExpired
@@ -302,12 +302,12 @@ func (s *Service) FinishStepUp(ctx context.Context, paymentIntentID, challengeID
 		if cred != nil && reason == "sign_count_regression" {
 			_ = s.store.Ent.WebAuthnCredential.UpdateOne(cred).SetCloneWarning(true).Exec(ctx)
 		}
-		if _, err := s.decide(ctx, p.ID, StatusFailed, reason, nil); err != nil {
+		if _, err := s.decide(ctx, p, StatusFailed, reason, nil); err != nil {
 			return nil, err
 		}
 		return nil, apperr.FailedPrecondition("step-up failed: %s", reason)
 	}
-	return s.decide(ctx, p.ID, StatusPassed, "", cred)
+	return s.decide(ctx, p, StatusPassed, "", cred)
 }
 
 // verify checks an assertion against the challenge, recomputed from the payment as it is
@@ -339,13 +339,18 @@ func (s *Service) verify(p *Payment, ch claimed, creds []*ent.WebAuthnCredential
 	return "", used
 }
 
-// decide records a step-up's outcome, and in the same transaction the job that writes it
-// into the PaymentIntent (then captures or cancels).
-func (s *Service) decide(ctx context.Context, id, status, reason string, cred *ent.WebAuthnCredential) (*Payment, error) {
+// decide records the outcome of the step-up p, and in the same transaction the job that
+// writes it into the PaymentIntent (then captures or cancels). It applies only while the
+// payment is as the challenge saw it: a re-evaluation in between (amount changed) wins.
+func (s *Service) decide(ctx context.Context, p *Payment, status, reason string, cred *ent.WebAuthnCredential) (*Payment, error) {
+	id := p.ID
 	var out *Payment
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		now := s.now().Truncate(time.Microsecond) // as PostgreSQL keeps it: the job compares
-		update := tx.PaymentStepUp.UpdateOneID(id).SetStatus(status).SetFailureReason(reason).SetDecidedAt(now).ClearMetadataWrittenAt()
+		update := tx.PaymentStepUp.UpdateOneID(id).
+			Where(paymentstepup.StatusEQ(StatusChallenged), paymentstepup.ChallengeID(p.ChallengeID), paymentstepup.IdentitySessionID(p.IdentitySessionID),
+				paymentstepup.Amount(p.Amount), paymentstepup.Currency(p.Currency), paymentstepup.Payee(p.Payee)).
+			SetStatus(status).SetFailureReason(reason).SetDecidedAt(now).ClearMetadataWrittenAt()
 		if cred != nil && status == StatusPassed {
 			update.SetCredentialID(cred.ID)
 			if err := tx.WebAuthnCredential.UpdateOneID(cred.ID).SetSignCount(cred.SignCount).
@@ -354,7 +359,9 @@ func (s *Service) decide(ctx context.Context, id, status, reason string, cred *e
 			}
 		}
 		var err error
-		if out, err = update.Save(ctx); err != nil {
+		if out, err = update.Save(ctx); ent.IsNotFound(err) {
+			return apperr.FailedPrecondition("payment intent %s changed during its step-up; begin again", id)
+		} else if err != nil {
 			return err
 		}
 		if out.ChallengeID != "" {
