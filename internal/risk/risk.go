@@ -312,8 +312,9 @@ func signalsOf(customerID string, r *ent.RiskSignal) signals {
 	return sig
 }
 
-// profile assembles the customer's profile. An open early fraud warning steps the
-// customer's payments up unless the subaccount's step-up policy turned that off.
+// profile assembles the customer's profile. The customer's payments step up when the risk
+// score reaches the step-up policy's threshold, and for an open early fraud warning unless
+// the policy turned that off.
 func (s *Service) profile(ctx context.Context, c *ent.Client, cust *ent.Customer, sig signals) (Profile, error) {
 	p := Profile{
 		CustomerID: cust.ID, SubaccountID: cust.SubaccountID,
@@ -324,12 +325,15 @@ func (s *Service) profile(ctx context.Context, c *ent.Client, cust *ent.Customer
 	if cust.IdentityVerificationRequired {
 		p.Flags = append(p.Flags, Flag{Kind: FlagIdentityVerificationRequired, Reason: cust.IdentityVerificationRequiredReason, Since: cust.IdentityVerificationRequiredAt})
 	}
+	sub, err := c.Subaccount.Get(ctx, cust.SubaccountID)
+	if err != nil {
+		return Profile{}, fmt.Errorf("subaccount of customer %s: %w", cust.ID, err)
+	}
+	if t := sub.StepupRiskThreshold; t > 0 && cust.StripeRiskScore != nil && *cust.StripeRiskScore >= t {
+		p.Flags = append(p.Flags, Flag{Kind: FlagStepUpRequired, Reason: fmt.Sprintf("risk_threshold:%d>=%d", *cust.StripeRiskScore, t)})
+	}
 	if cust.FraudWarningID != "" {
 		p.Flags = append(p.Flags, Flag{Kind: FlagEarlyFraudWarning, Reason: cust.FraudWarningID, Since: cust.FraudWarningAt})
-		sub, err := c.Subaccount.Get(ctx, cust.SubaccountID)
-		if err != nil {
-			return Profile{}, fmt.Errorf("subaccount of customer %s: %w", cust.ID, err)
-		}
 		if sub.StepupOnFraudWarning {
 			p.Flags = append(p.Flags, Flag{Kind: FlagStepUpRequired, Reason: "early_fraud_warning:" + cust.FraudWarningID, Since: cust.FraudWarningAt})
 		}

@@ -212,6 +212,16 @@ func TestRecordAndProfile(t *testing.T) {
 			if p, err := svc.GetRiskProfile(ctx, warned); err != nil || len(p.Flags) != 2 || p.Flags[1].Kind != risk.FlagEarlyFraudWarning {
 				t.Fatalf("without step-up on fraud warnings: %+v %v", p.Flags, err)
 			}
+			// A step-up risk threshold at or under the customer's score (75) steps them up too.
+			for threshold, want := range map[int]int{76: 2, 75: 3} {
+				if err := st.Ent.Subaccount.UpdateOneID("sub_1").SetStepupRiskThreshold(threshold).Exec(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				p, err := svc.GetRiskProfile(ctx, warned)
+				if err != nil || len(p.Flags) != want || (want == 3 && (p.Flags[1].Kind != risk.FlagStepUpRequired || p.Flags[1].Reason != "risk_threshold:75>=75")) {
+					t.Fatalf("step-up risk threshold %d: %+v %v", threshold, p.Flags, err)
+				}
+			}
 			if p, err := svc.GetRiskProfile(ctx, plain); err != nil || p.Phone != nil || p.Location != nil || len(p.Indicators) != 0 || len(p.Flags) != 0 {
 				t.Fatalf("a customer without signals: %+v %v", p, err)
 			}
