@@ -323,6 +323,14 @@ func TestPaymentStepUp(t *testing.T) {
 			if err != nil || !next.Required || next.Reasons[0] != "early_fraud_warning:issfr_1" {
 				t.Fatalf("next payment after a fraud warning: %+v %v", next, err)
 			}
+			// An operator who has looked into it clears it: payments no longer step up for it.
+			if _, err := e.identity.ClearRequirement(ctx, &idgatev1.ClearRequirementRequest{Id: cust, Notes: "friendly fraud, refunded"}); err != nil {
+				t.Fatal(err)
+			}
+			after, err := e.identity.EvaluatePayment(ctx, &idgatev1.EvaluatePaymentRequest{PaymentIntentId: paymentIntent(t, proxy, stripeCustomer, 5000, nil)})
+			if err != nil || after.Required {
+				t.Fatalf("next payment after the warning was cleared: %+v %v", after, err)
+			}
 
 			// Redaction deletes the passkeys and their challenges; the payments keep their outcome.
 			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust}); err != nil {

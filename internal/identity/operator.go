@@ -53,18 +53,20 @@ func (s *Service) update(ctx context.Context, id string, fn func(tx store.Tx, ro
 	return out, err
 }
 
-// ClearRequirement removes the current requirement without marking the customer verified;
-// a later trigger can require verification again.
+// ClearRequirement removes the current requirement without marking the customer verified,
+// and closes an open early fraud warning (the operator has looked into it), so payments no
+// longer step up for it; a later trigger can require verification again.
 func (s *Service) ClearRequirement(ctx context.Context, id, operator, notes string) (Customer, error) {
 	if err := checkText("notes", notes, false, 2000); err != nil {
 		return Customer{}, err
 	}
 	ctx = auth.WithNote(ctx, notes)
 	return s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
-		if !row.IdentityVerificationRequired {
+		if !row.IdentityVerificationRequired && row.FraudWarningID == "" {
 			return row, nil
 		}
-		row, err := row.Update().SetIdentityVerificationRequired(false).SetIdentityRequirementClearedAt(s.now()).Save(ctx)
+		row, err := row.Update().SetIdentityVerificationRequired(false).SetIdentityRequirementClearedAt(s.now()).
+			SetFraudWarningID("").ClearFraudWarningAt().Save(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -60,7 +60,8 @@ type IdentityServiceClient interface {
 	// from idgate's database alone.
 	CheckAccess(ctx context.Context, in *CheckAccessRequest, opts ...grpc.CallOption) (*CheckAccessResponse, error)
 	// ClearRequirement removes the current requirement to verify without marking the customer
-	// verified; a later risk trigger can require verification again.
+	// verified, and closes an open early fraud warning (payments stop stepping up for it); a
+	// later risk trigger can require verification again.
 	ClearRequirement(ctx context.Context, in *ClearRequirementRequest, opts ...grpc.CallOption) (*Customer, error)
 	// ManualVerify marks the customer verified without Stripe Identity; notes are required.
 	ManualVerify(ctx context.Context, in *ManualVerifyRequest, opts ...grpc.CallOption) (*Customer, error)
@@ -309,7 +310,8 @@ type IdentityServiceServer interface {
 	// from idgate's database alone.
 	CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error)
 	// ClearRequirement removes the current requirement to verify without marking the customer
-	// verified; a later risk trigger can require verification again.
+	// verified, and closes an open early fraud warning (payments stop stepping up for it); a
+	// later risk trigger can require verification again.
 	ClearRequirement(context.Context, *ClearRequirementRequest) (*Customer, error)
 	// ManualVerify marks the customer verified without Stripe Identity; notes are required.
 	ManualVerify(context.Context, *ManualVerifyRequest) (*Customer, error)
