@@ -35,7 +35,9 @@ func (c *Client) CopyDocumentFile(ctx context.Context, fileID, account, idempote
 }
 
 // fileContents receives the streamed answer of GET /v1/files/{id}/contents.
-type fileContents struct{ resp *stripego.StreamingAPIResponse }
+type fileContents struct {
+	resp *stripego.StreamingAPIResponse
+}
 
 func (f *fileContents) SetLastResponse(r *stripego.StreamingAPIResponse) { f.resp = r }
 
