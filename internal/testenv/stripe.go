@@ -42,6 +42,7 @@ type StripeRequest struct {
 	Upload                                []byte
 	UploadName                            string
 	Status                                int
+	ID                                    string // the id of the object answered, if any
 }
 
 // Requests returns the requests with the method whose path ends with suffix, oldest first.
@@ -77,9 +78,15 @@ func (p *StripeProxy) failing(path string) bool {
 	return false
 }
 
-func (p *StripeProxy) record(r *http.Request, body []byte, status int) {
+func (p *StripeProxy) record(r *http.Request, body []byte, status int, answer []byte) {
 	rec := StripeRequest{Method: r.Method, Path: r.URL.Path, IdempotencyKey: r.Header.Get("Idempotency-Key"),
 		Account: r.Header.Get("Stripe-Account"), Status: status}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(answer, &obj) == nil {
+		rec.ID = obj.ID
+	}
 	switch ct := r.Header.Get("Content-Type"); {
 	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 		rec.Form, _ = url.ParseQuery(string(body))
@@ -100,14 +107,14 @@ func NewStripe(t testing.TB) *StripeProxy {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := io.ReadAll(r.Body)
 		if p.failing(r.URL.Path) {
-			p.record(r, in, http.StatusInternalServerError)
+			p.record(r, in, http.StatusInternalServerError, nil)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = io.WriteString(w, `{"error":{"type":"api_error","message":"injected outage"}}`)
 			return
 		}
 		if status, ok := p.files.serveContents(w, r); ok {
-			p.record(r, in, status)
+			p.record(r, in, status, nil)
 			return
 		}
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, mock+r.URL.RequestURI(), bytes.NewReader(in))
@@ -122,12 +129,12 @@ func NewStripe(t testing.TB) *StripeProxy {
 			return
 		}
 		defer resp.Body.Close()
-		p.record(r, in, resp.StatusCode)
 		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode == http.StatusOK {
 			body = p.payments.apply(r, in, withID(body, uniqueID(r, &n)))
 			body = p.files.applyReport(r, body)
 		}
+		p.record(r, in, resp.StatusCode, body)
 		for k, v := range resp.Header {
 			if k != "Content-Length" {
 				w.Header()[k] = v
