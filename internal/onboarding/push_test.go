@@ -153,6 +153,13 @@ func TestPushCopiesTheVerifiedDocument(t *testing.T) {
 				t.Fatalf("person create: %+v (want front %s, back %s)", last, frontCopy, backCopy)
 			}
 
+			if _, err := svc.RecordBiometricConsent(ctx, "mer_de", onboarding.Consent{Granted: true, IPAddress: "192.0.2.1", UserAgent: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.StartDocumentVerification(ctx, "mer_de", ""); err == nil {
+				t.Fatal("a verified merchant whose document stands started another session")
+			}
+
 			// Stripe rejects the document: the merchant is asked for a new one, and pushing
 			// the same session again attaches nothing and uploads nothing.
 			person := `{"id":"person_de","object":"person","account":"acct_de","verification":{"status":"unverified","details_code":null,` +
@@ -166,6 +173,9 @@ func TestPushCopiesTheVerifiedDocument(t *testing.T) {
 			}
 			if !m.DocumentRejected || m.NextAction != onboarding.ActionDocument {
 				t.Fatalf("after the rejection: document rejected %v, next action %q", m.DocumentRejected, m.NextAction)
+			}
+			if sess, err := svc.StartDocumentVerification(ctx, "mer_de", ""); err != nil || sess.ID == "" {
+				t.Fatalf("a new document session after the rejection: %+v %v", sess, err)
 			}
 			if err := svc.PushPerson(ctx, args); err != nil {
 				t.Fatalf("push after the rejection: %v", err)
