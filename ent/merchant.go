@@ -54,6 +54,10 @@ type Merchant struct {
 	StripePersonID *string `json:"stripe_person_id,omitempty"`
 	// RejectedDocumentFiles holds the value of the "rejected_document_files" field.
 	RejectedDocumentFiles []string `json:"rejected_document_files,omitempty"`
+	// DocumentUploads holds the value of the "document_uploads" field.
+	DocumentUploads map[string]string `json:"document_uploads,omitempty"`
+	// DocumentFiles holds the value of the "document_files" field.
+	DocumentFiles []string `json:"document_files,omitempty"`
 	// KycStatus holds the value of the "kyc_status" field.
 	KycStatus string `json:"kyc_status,omitempty"`
 	// ChargesEnabled holds the value of the "charges_enabled" field.
@@ -78,7 +82,7 @@ func (*Merchant) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case merchant.FieldRejectedDocumentFiles:
+		case merchant.FieldRejectedDocumentFiles, merchant.FieldDocumentUploads, merchant.FieldDocumentFiles:
 			values[i] = new([]byte)
 		case merchant.FieldHighRisk, merchant.FieldChargesEnabled, merchant.FieldPayoutsEnabled:
 			values[i] = new(sql.NullBool)
@@ -217,6 +221,22 @@ func (_m *Merchant) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.RejectedDocumentFiles); err != nil {
 					return fmt.Errorf("unmarshal field rejected_document_files: %w", err)
+				}
+			}
+		case merchant.FieldDocumentUploads:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field document_uploads", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.DocumentUploads); err != nil {
+					return fmt.Errorf("unmarshal field document_uploads: %w", err)
+				}
+			}
+		case merchant.FieldDocumentFiles:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field document_files", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.DocumentFiles); err != nil {
+					return fmt.Errorf("unmarshal field document_files: %w", err)
 				}
 			}
 		case merchant.FieldKycStatus:
@@ -362,6 +382,12 @@ func (_m *Merchant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("rejected_document_files=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RejectedDocumentFiles))
+	builder.WriteString(", ")
+	builder.WriteString("document_uploads=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DocumentUploads))
+	builder.WriteString(", ")
+	builder.WriteString("document_files=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DocumentFiles))
 	builder.WriteString(", ")
 	builder.WriteString("kyc_status=")
 	builder.WriteString(_m.KycStatus)

@@ -227,6 +227,18 @@ func (_c *MerchantCreate) SetRejectedDocumentFiles(v []string) *MerchantCreate {
 	return _c
 }
 
+// SetDocumentUploads sets the "document_uploads" field.
+func (_c *MerchantCreate) SetDocumentUploads(v map[string]string) *MerchantCreate {
+	_c.mutation.SetDocumentUploads(v)
+	return _c
+}
+
+// SetDocumentFiles sets the "document_files" field.
+func (_c *MerchantCreate) SetDocumentFiles(v []string) *MerchantCreate {
+	_c.mutation.SetDocumentFiles(v)
+	return _c
+}
+
 // SetKycStatus sets the "kyc_status" field.
 func (_c *MerchantCreate) SetKycStatus(v string) *MerchantCreate {
 	_c.mutation.SetKycStatus(v)
@@ -624,6 +636,14 @@ func (_c *MerchantCreate) createSpec() (*Merchant, *sqlgraph.CreateSpec) {
 		_spec.SetField(merchant.FieldRejectedDocumentFiles, field.TypeJSON, value)
 		_node.RejectedDocumentFiles = value
 	}
+	if value, ok := _c.mutation.DocumentUploads(); ok {
+		_spec.SetField(merchant.FieldDocumentUploads, field.TypeJSON, value)
+		_node.DocumentUploads = value
+	}
+	if value, ok := _c.mutation.DocumentFiles(); ok {
+		_spec.SetField(merchant.FieldDocumentFiles, field.TypeJSON, value)
+		_node.DocumentFiles = value
+	}
 	if value, ok := _c.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
 		_node.KycStatus = value
@@ -879,6 +899,42 @@ func (u *MerchantUpsert) UpdateRejectedDocumentFiles() *MerchantUpsert {
 // ClearRejectedDocumentFiles clears the value of the "rejected_document_files" field.
 func (u *MerchantUpsert) ClearRejectedDocumentFiles() *MerchantUpsert {
 	u.SetNull(merchant.FieldRejectedDocumentFiles)
+	return u
+}
+
+// SetDocumentUploads sets the "document_uploads" field.
+func (u *MerchantUpsert) SetDocumentUploads(v map[string]string) *MerchantUpsert {
+	u.Set(merchant.FieldDocumentUploads, v)
+	return u
+}
+
+// UpdateDocumentUploads sets the "document_uploads" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdateDocumentUploads() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldDocumentUploads)
+	return u
+}
+
+// ClearDocumentUploads clears the value of the "document_uploads" field.
+func (u *MerchantUpsert) ClearDocumentUploads() *MerchantUpsert {
+	u.SetNull(merchant.FieldDocumentUploads)
+	return u
+}
+
+// SetDocumentFiles sets the "document_files" field.
+func (u *MerchantUpsert) SetDocumentFiles(v []string) *MerchantUpsert {
+	u.Set(merchant.FieldDocumentFiles, v)
+	return u
+}
+
+// UpdateDocumentFiles sets the "document_files" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdateDocumentFiles() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldDocumentFiles)
+	return u
+}
+
+// ClearDocumentFiles clears the value of the "document_files" field.
+func (u *MerchantUpsert) ClearDocumentFiles() *MerchantUpsert {
+	u.SetNull(merchant.FieldDocumentFiles)
 	return u
 }
 
@@ -1253,6 +1309,48 @@ func (u *MerchantUpsertOne) UpdateRejectedDocumentFiles() *MerchantUpsertOne {
 func (u *MerchantUpsertOne) ClearRejectedDocumentFiles() *MerchantUpsertOne {
 	return u.Update(func(s *MerchantUpsert) {
 		s.ClearRejectedDocumentFiles()
+	})
+}
+
+// SetDocumentUploads sets the "document_uploads" field.
+func (u *MerchantUpsertOne) SetDocumentUploads(v map[string]string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetDocumentUploads(v)
+	})
+}
+
+// UpdateDocumentUploads sets the "document_uploads" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdateDocumentUploads() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateDocumentUploads()
+	})
+}
+
+// ClearDocumentUploads clears the value of the "document_uploads" field.
+func (u *MerchantUpsertOne) ClearDocumentUploads() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearDocumentUploads()
+	})
+}
+
+// SetDocumentFiles sets the "document_files" field.
+func (u *MerchantUpsertOne) SetDocumentFiles(v []string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetDocumentFiles(v)
+	})
+}
+
+// UpdateDocumentFiles sets the "document_files" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdateDocumentFiles() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateDocumentFiles()
+	})
+}
+
+// ClearDocumentFiles clears the value of the "document_files" field.
+func (u *MerchantUpsertOne) ClearDocumentFiles() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearDocumentFiles()
 	})
 }
 
@@ -1812,6 +1910,48 @@ func (u *MerchantUpsertBulk) UpdateRejectedDocumentFiles() *MerchantUpsertBulk {
 func (u *MerchantUpsertBulk) ClearRejectedDocumentFiles() *MerchantUpsertBulk {
 	return u.Update(func(s *MerchantUpsert) {
 		s.ClearRejectedDocumentFiles()
+	})
+}
+
+// SetDocumentUploads sets the "document_uploads" field.
+func (u *MerchantUpsertBulk) SetDocumentUploads(v map[string]string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetDocumentUploads(v)
+	})
+}
+
+// UpdateDocumentUploads sets the "document_uploads" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdateDocumentUploads() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateDocumentUploads()
+	})
+}
+
+// ClearDocumentUploads clears the value of the "document_uploads" field.
+func (u *MerchantUpsertBulk) ClearDocumentUploads() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearDocumentUploads()
+	})
+}
+
+// SetDocumentFiles sets the "document_files" field.
+func (u *MerchantUpsertBulk) SetDocumentFiles(v []string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetDocumentFiles(v)
+	})
+}
+
+// UpdateDocumentFiles sets the "document_files" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdateDocumentFiles() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateDocumentFiles()
+	})
+}
+
+// ClearDocumentFiles clears the value of the "document_files" field.
+func (u *MerchantUpsertBulk) ClearDocumentFiles() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearDocumentFiles()
 	})
 }
 

@@ -219,6 +219,36 @@ func (_u *MerchantUpdate) ClearRejectedDocumentFiles() *MerchantUpdate {
 	return _u
 }
 
+// SetDocumentUploads sets the "document_uploads" field.
+func (_u *MerchantUpdate) SetDocumentUploads(v map[string]string) *MerchantUpdate {
+	_u.mutation.SetDocumentUploads(v)
+	return _u
+}
+
+// ClearDocumentUploads clears the value of the "document_uploads" field.
+func (_u *MerchantUpdate) ClearDocumentUploads() *MerchantUpdate {
+	_u.mutation.ClearDocumentUploads()
+	return _u
+}
+
+// SetDocumentFiles sets the "document_files" field.
+func (_u *MerchantUpdate) SetDocumentFiles(v []string) *MerchantUpdate {
+	_u.mutation.SetDocumentFiles(v)
+	return _u
+}
+
+// AppendDocumentFiles appends value to the "document_files" field.
+func (_u *MerchantUpdate) AppendDocumentFiles(v []string) *MerchantUpdate {
+	_u.mutation.AppendDocumentFiles(v)
+	return _u
+}
+
+// ClearDocumentFiles clears the value of the "document_files" field.
+func (_u *MerchantUpdate) ClearDocumentFiles() *MerchantUpdate {
+	_u.mutation.ClearDocumentFiles()
+	return _u
+}
+
 // SetKycStatus sets the "kyc_status" field.
 func (_u *MerchantUpdate) SetKycStatus(v string) *MerchantUpdate {
 	_u.mutation.SetKycStatus(v)
@@ -445,6 +475,23 @@ func (_u *MerchantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.RejectedDocumentFilesCleared() {
 		_spec.ClearField(merchant.FieldRejectedDocumentFiles, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DocumentUploads(); ok {
+		_spec.SetField(merchant.FieldDocumentUploads, field.TypeJSON, value)
+	}
+	if _u.mutation.DocumentUploadsCleared() {
+		_spec.ClearField(merchant.FieldDocumentUploads, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DocumentFiles(); ok {
+		_spec.SetField(merchant.FieldDocumentFiles, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedDocumentFiles(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, merchant.FieldDocumentFiles, value)
+		})
+	}
+	if _u.mutation.DocumentFilesCleared() {
+		_spec.ClearField(merchant.FieldDocumentFiles, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)
@@ -683,6 +730,36 @@ func (_u *MerchantUpdateOne) AppendRejectedDocumentFiles(v []string) *MerchantUp
 // ClearRejectedDocumentFiles clears the value of the "rejected_document_files" field.
 func (_u *MerchantUpdateOne) ClearRejectedDocumentFiles() *MerchantUpdateOne {
 	_u.mutation.ClearRejectedDocumentFiles()
+	return _u
+}
+
+// SetDocumentUploads sets the "document_uploads" field.
+func (_u *MerchantUpdateOne) SetDocumentUploads(v map[string]string) *MerchantUpdateOne {
+	_u.mutation.SetDocumentUploads(v)
+	return _u
+}
+
+// ClearDocumentUploads clears the value of the "document_uploads" field.
+func (_u *MerchantUpdateOne) ClearDocumentUploads() *MerchantUpdateOne {
+	_u.mutation.ClearDocumentUploads()
+	return _u
+}
+
+// SetDocumentFiles sets the "document_files" field.
+func (_u *MerchantUpdateOne) SetDocumentFiles(v []string) *MerchantUpdateOne {
+	_u.mutation.SetDocumentFiles(v)
+	return _u
+}
+
+// AppendDocumentFiles appends value to the "document_files" field.
+func (_u *MerchantUpdateOne) AppendDocumentFiles(v []string) *MerchantUpdateOne {
+	_u.mutation.AppendDocumentFiles(v)
+	return _u
+}
+
+// ClearDocumentFiles clears the value of the "document_files" field.
+func (_u *MerchantUpdateOne) ClearDocumentFiles() *MerchantUpdateOne {
+	_u.mutation.ClearDocumentFiles()
 	return _u
 }
 
@@ -942,6 +1019,23 @@ func (_u *MerchantUpdateOne) sqlSave(ctx context.Context) (_node *Merchant, err 
 	}
 	if _u.mutation.RejectedDocumentFilesCleared() {
 		_spec.ClearField(merchant.FieldRejectedDocumentFiles, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DocumentUploads(); ok {
+		_spec.SetField(merchant.FieldDocumentUploads, field.TypeJSON, value)
+	}
+	if _u.mutation.DocumentUploadsCleared() {
+		_spec.ClearField(merchant.FieldDocumentUploads, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DocumentFiles(); ok {
+		_spec.SetField(merchant.FieldDocumentFiles, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedDocumentFiles(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, merchant.FieldDocumentFiles, value)
+		})
+	}
+	if _u.mutation.DocumentFilesCleared() {
+		_spec.ClearField(merchant.FieldDocumentFiles, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.KycStatus(); ok {
 		_spec.SetField(merchant.FieldKycStatus, field.TypeString, value)

@@ -6187,6 +6187,9 @@ type MerchantMutation struct {
 	stripe_person_id              *string
 	rejected_document_files       *[]string
 	appendrejected_document_files []string
+	document_uploads              *map[string]string
+	document_files                *[]string
+	appenddocument_files          []string
 	kyc_status                    *string
 	charges_enabled               *bool
 	payouts_enabled               *bool
@@ -7008,6 +7011,120 @@ func (m *MerchantMutation) ResetRejectedDocumentFiles() {
 	delete(m.clearedFields, merchant.FieldRejectedDocumentFiles)
 }
 
+// SetDocumentUploads sets the "document_uploads" field.
+func (m *MerchantMutation) SetDocumentUploads(value map[string]string) {
+	m.document_uploads = &value
+}
+
+// DocumentUploads returns the value of the "document_uploads" field in the mutation.
+func (m *MerchantMutation) DocumentUploads() (r map[string]string, exists bool) {
+	v := m.document_uploads
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDocumentUploads returns the old "document_uploads" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldDocumentUploads(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDocumentUploads is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDocumentUploads requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDocumentUploads: %w", err)
+	}
+	return oldValue.DocumentUploads, nil
+}
+
+// ClearDocumentUploads clears the value of the "document_uploads" field.
+func (m *MerchantMutation) ClearDocumentUploads() {
+	m.document_uploads = nil
+	m.clearedFields[merchant.FieldDocumentUploads] = struct{}{}
+}
+
+// DocumentUploadsCleared returns if the "document_uploads" field was cleared in this mutation.
+func (m *MerchantMutation) DocumentUploadsCleared() bool {
+	_, ok := m.clearedFields[merchant.FieldDocumentUploads]
+	return ok
+}
+
+// ResetDocumentUploads resets all changes to the "document_uploads" field.
+func (m *MerchantMutation) ResetDocumentUploads() {
+	m.document_uploads = nil
+	delete(m.clearedFields, merchant.FieldDocumentUploads)
+}
+
+// SetDocumentFiles sets the "document_files" field.
+func (m *MerchantMutation) SetDocumentFiles(s []string) {
+	m.document_files = &s
+	m.appenddocument_files = nil
+}
+
+// DocumentFiles returns the value of the "document_files" field in the mutation.
+func (m *MerchantMutation) DocumentFiles() (r []string, exists bool) {
+	v := m.document_files
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDocumentFiles returns the old "document_files" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldDocumentFiles(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDocumentFiles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDocumentFiles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDocumentFiles: %w", err)
+	}
+	return oldValue.DocumentFiles, nil
+}
+
+// AppendDocumentFiles adds s to the "document_files" field.
+func (m *MerchantMutation) AppendDocumentFiles(s []string) {
+	m.appenddocument_files = append(m.appenddocument_files, s...)
+}
+
+// AppendedDocumentFiles returns the list of values that were appended to the "document_files" field in this mutation.
+func (m *MerchantMutation) AppendedDocumentFiles() ([]string, bool) {
+	if len(m.appenddocument_files) == 0 {
+		return nil, false
+	}
+	return m.appenddocument_files, true
+}
+
+// ClearDocumentFiles clears the value of the "document_files" field.
+func (m *MerchantMutation) ClearDocumentFiles() {
+	m.document_files = nil
+	m.appenddocument_files = nil
+	m.clearedFields[merchant.FieldDocumentFiles] = struct{}{}
+}
+
+// DocumentFilesCleared returns if the "document_files" field was cleared in this mutation.
+func (m *MerchantMutation) DocumentFilesCleared() bool {
+	_, ok := m.clearedFields[merchant.FieldDocumentFiles]
+	return ok
+}
+
+// ResetDocumentFiles resets all changes to the "document_files" field.
+func (m *MerchantMutation) ResetDocumentFiles() {
+	m.document_files = nil
+	m.appenddocument_files = nil
+	delete(m.clearedFields, merchant.FieldDocumentFiles)
+}
+
 // SetKycStatus sets the "kyc_status" field.
 func (m *MerchantMutation) SetKycStatus(s string) {
 	m.kyc_status = &s
@@ -7356,7 +7473,7 @@ func (m *MerchantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantMutation) Fields() []string {
-	fields := make([]string, 0, 26)
+	fields := make([]string, 0, 28)
 	if m.created_at != nil {
 		fields = append(fields, merchant.FieldCreatedAt)
 	}
@@ -7410,6 +7527,12 @@ func (m *MerchantMutation) Fields() []string {
 	}
 	if m.rejected_document_files != nil {
 		fields = append(fields, merchant.FieldRejectedDocumentFiles)
+	}
+	if m.document_uploads != nil {
+		fields = append(fields, merchant.FieldDocumentUploads)
+	}
+	if m.document_files != nil {
+		fields = append(fields, merchant.FieldDocumentFiles)
 	}
 	if m.kyc_status != nil {
 		fields = append(fields, merchant.FieldKycStatus)
@@ -7479,6 +7602,10 @@ func (m *MerchantMutation) Field(name string) (ent.Value, bool) {
 		return m.StripePersonID()
 	case merchant.FieldRejectedDocumentFiles:
 		return m.RejectedDocumentFiles()
+	case merchant.FieldDocumentUploads:
+		return m.DocumentUploads()
+	case merchant.FieldDocumentFiles:
+		return m.DocumentFiles()
 	case merchant.FieldKycStatus:
 		return m.KycStatus()
 	case merchant.FieldChargesEnabled:
@@ -7540,6 +7667,10 @@ func (m *MerchantMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldStripePersonID(ctx)
 	case merchant.FieldRejectedDocumentFiles:
 		return m.OldRejectedDocumentFiles(ctx)
+	case merchant.FieldDocumentUploads:
+		return m.OldDocumentUploads(ctx)
+	case merchant.FieldDocumentFiles:
+		return m.OldDocumentFiles(ctx)
 	case merchant.FieldKycStatus:
 		return m.OldKycStatus(ctx)
 	case merchant.FieldChargesEnabled:
@@ -7691,6 +7822,20 @@ func (m *MerchantMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRejectedDocumentFiles(v)
 		return nil
+	case merchant.FieldDocumentUploads:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDocumentUploads(v)
+		return nil
+	case merchant.FieldDocumentFiles:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDocumentFiles(v)
+		return nil
 	case merchant.FieldKycStatus:
 		v, ok := value.(string)
 		if !ok {
@@ -7786,6 +7931,12 @@ func (m *MerchantMutation) ClearedFields() []string {
 	if m.FieldCleared(merchant.FieldRejectedDocumentFiles) {
 		fields = append(fields, merchant.FieldRejectedDocumentFiles)
 	}
+	if m.FieldCleared(merchant.FieldDocumentUploads) {
+		fields = append(fields, merchant.FieldDocumentUploads)
+	}
+	if m.FieldCleared(merchant.FieldDocumentFiles) {
+		fields = append(fields, merchant.FieldDocumentFiles)
+	}
 	if m.FieldCleared(merchant.FieldCurrentDeadline) {
 		fields = append(fields, merchant.FieldCurrentDeadline)
 	}
@@ -7814,6 +7965,12 @@ func (m *MerchantMutation) ClearField(name string) error {
 		return nil
 	case merchant.FieldRejectedDocumentFiles:
 		m.ClearRejectedDocumentFiles()
+		return nil
+	case merchant.FieldDocumentUploads:
+		m.ClearDocumentUploads()
+		return nil
+	case merchant.FieldDocumentFiles:
+		m.ClearDocumentFiles()
 		return nil
 	case merchant.FieldCurrentDeadline:
 		m.ClearCurrentDeadline()
@@ -7882,6 +8039,12 @@ func (m *MerchantMutation) ResetField(name string) error {
 		return nil
 	case merchant.FieldRejectedDocumentFiles:
 		m.ResetRejectedDocumentFiles()
+		return nil
+	case merchant.FieldDocumentUploads:
+		m.ResetDocumentUploads()
+		return nil
+	case merchant.FieldDocumentFiles:
+		m.ResetDocumentFiles()
 		return nil
 	case merchant.FieldKycStatus:
 		m.ResetKycStatus()

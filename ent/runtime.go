@@ -253,27 +253,27 @@ func init() {
 	// merchant.DefaultBusinessTaxID holds the default value on creation for the business_tax_id field.
 	merchant.DefaultBusinessTaxID = merchantDescBusinessTaxID.Default.(string)
 	// merchantDescKycStatus is the schema descriptor for kyc_status field.
-	merchantDescKycStatus := merchantFields[17].Descriptor()
+	merchantDescKycStatus := merchantFields[19].Descriptor()
 	// merchant.DefaultKycStatus holds the default value on creation for the kyc_status field.
 	merchant.DefaultKycStatus = merchantDescKycStatus.Default.(string)
 	// merchantDescChargesEnabled is the schema descriptor for charges_enabled field.
-	merchantDescChargesEnabled := merchantFields[18].Descriptor()
+	merchantDescChargesEnabled := merchantFields[20].Descriptor()
 	// merchant.DefaultChargesEnabled holds the default value on creation for the charges_enabled field.
 	merchant.DefaultChargesEnabled = merchantDescChargesEnabled.Default.(bool)
 	// merchantDescPayoutsEnabled is the schema descriptor for payouts_enabled field.
-	merchantDescPayoutsEnabled := merchantFields[19].Descriptor()
+	merchantDescPayoutsEnabled := merchantFields[21].Descriptor()
 	// merchant.DefaultPayoutsEnabled holds the default value on creation for the payouts_enabled field.
 	merchant.DefaultPayoutsEnabled = merchantDescPayoutsEnabled.Default.(bool)
 	// merchantDescRequirements is the schema descriptor for requirements field.
-	merchantDescRequirements := merchantFields[20].Descriptor()
+	merchantDescRequirements := merchantFields[22].Descriptor()
 	// merchant.DefaultRequirements holds the default value on creation for the requirements field.
 	merchant.DefaultRequirements = merchantDescRequirements.Default.(string)
 	// merchantDescCapabilities is the schema descriptor for capabilities field.
-	merchantDescCapabilities := merchantFields[21].Descriptor()
+	merchantDescCapabilities := merchantFields[23].Descriptor()
 	// merchant.DefaultCapabilities holds the default value on creation for the capabilities field.
 	merchant.DefaultCapabilities = merchantDescCapabilities.Default.(string)
 	// merchantDescDisabledReason is the schema descriptor for disabled_reason field.
-	merchantDescDisabledReason := merchantFields[22].Descriptor()
+	merchantDescDisabledReason := merchantFields[24].Descriptor()
 	// merchant.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
 	merchant.DefaultDisabledReason = merchantDescDisabledReason.Default.(string)
 	// merchantDescID is the schema descriptor for id field.

@@ -321,12 +321,18 @@ func TestUSMerchantThroughAllTiers(t *testing.T) {
 			now := time.Now()
 			e.merchantSessionEvent(t, vs.SessionId, m.Id, "verified", "", now)
 			acct := m.StripeAccountId
-			// The verified data goes to the account's person, with Stripe's test document.
+			// The verified data goes to the account's person, with the session's document
+			// images (stripe-mock's report lists front and back) copied into the account.
 			var persons []testenv.StripeRequest
 			for deadline := time.Now().Add(20 * time.Second); len(persons) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 				persons = proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons")
 			}
-			if len(persons) != 1 || persons[0].Status != http.StatusOK || persons[0].Form.Get("verification[document][front]") != "file_identity_document_success" ||
+			uploads := proxy.Requests(http.MethodPost, "/v1/files")
+			if len(uploads) != 2 || uploads[0].Account != acct || uploads[1].Account != acct || uploads[0].Form.Get("purpose") != "identity_document" {
+				t.Fatalf("document uploads: %+v", uploads)
+			}
+			if len(persons) != 1 || persons[0].Status != http.StatusOK || persons[0].Form.Get("verification[document][front]") != uploads[0].ID ||
+				persons[0].Form.Get("verification[document][back]") != uploads[1].ID ||
 				persons[0].Form.Get("id_number") != "" || persons[0].Form.Get("ssn_last_4") != "" {
 				t.Fatalf("tier-3 person push: %+v", persons)
 			}

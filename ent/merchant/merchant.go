@@ -49,6 +49,10 @@ const (
 	FieldStripePersonID = "stripe_person_id"
 	// FieldRejectedDocumentFiles holds the string denoting the rejected_document_files field in the database.
 	FieldRejectedDocumentFiles = "rejected_document_files"
+	// FieldDocumentUploads holds the string denoting the document_uploads field in the database.
+	FieldDocumentUploads = "document_uploads"
+	// FieldDocumentFiles holds the string denoting the document_files field in the database.
+	FieldDocumentFiles = "document_files"
 	// FieldKycStatus holds the string denoting the kyc_status field in the database.
 	FieldKycStatus = "kyc_status"
 	// FieldChargesEnabled holds the string denoting the charges_enabled field in the database.
@@ -90,6 +94,8 @@ var Columns = []string{
 	FieldBusinessTaxID,
 	FieldStripePersonID,
 	FieldRejectedDocumentFiles,
+	FieldDocumentUploads,
+	FieldDocumentFiles,
 	FieldKycStatus,
 	FieldChargesEnabled,
 	FieldPayoutsEnabled,

@@ -1219,6 +1219,26 @@ func RejectedDocumentFilesNotNil() predicate.Merchant {
 	return predicate.Merchant(sql.FieldNotNull(FieldRejectedDocumentFiles))
 }
 
+// DocumentUploadsIsNil applies the IsNil predicate on the "document_uploads" field.
+func DocumentUploadsIsNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldIsNull(FieldDocumentUploads))
+}
+
+// DocumentUploadsNotNil applies the NotNil predicate on the "document_uploads" field.
+func DocumentUploadsNotNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotNull(FieldDocumentUploads))
+}
+
+// DocumentFilesIsNil applies the IsNil predicate on the "document_files" field.
+func DocumentFilesIsNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldIsNull(FieldDocumentFiles))
+}
+
+// DocumentFilesNotNil applies the NotNil predicate on the "document_files" field.
+func DocumentFilesNotNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotNull(FieldDocumentFiles))
+}
+
 // KycStatusEQ applies the EQ predicate on the "kyc_status" field.
 func KycStatusEQ(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldKycStatus, v))

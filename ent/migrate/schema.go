@@ -217,6 +217,8 @@ var (
 		{Name: "business_tax_id", Type: field.TypeString, Default: ""},
 		{Name: "stripe_person_id", Type: field.TypeString, Nullable: true},
 		{Name: "rejected_document_files", Type: field.TypeJSON, Nullable: true},
+		{Name: "document_uploads", Type: field.TypeJSON, Nullable: true},
+		{Name: "document_files", Type: field.TypeJSON, Nullable: true},
 		{Name: "kyc_status", Type: field.TypeString, Default: ""},
 		{Name: "charges_enabled", Type: field.TypeBool, Default: false},
 		{Name: "payouts_enabled", Type: field.TypeBool, Default: false},

@@ -40,6 +40,13 @@ func (Merchant) Fields() []ent.Field {
 		field.String("stripe_person_id").Optional().Nillable(),
 		// Files Stripe rejected as a person's identity document: never attached again.
 		field.Strings("rejected_document_files").Optional(),
+		// Identity document images copied to the connected account: the Identity report's
+		// file id (platform account) → the id of its copy (connected account), so a retried
+		// push never uploads twice and a rejected copy's original is never copied again.
+		field.JSON("document_uploads", map[string]string{}).Optional(),
+		// The connected account's file ids last attached to the person as
+		// verification.document front and back.
+		field.Strings("document_files").Optional(),
 		// Outcome of idgate's own verification: "" (not yet), verified, review, rejected.
 		field.String("kyc_status").Default(""),
 		field.Bool("charges_enabled").Default(false),

@@ -29,6 +29,9 @@ type Config struct {
 
 	StripeSecretKey string // STRIPE_SECRET_KEY
 	StripeAPIBase   string // STRIPE_API_BASE, e.g. stripe-mock's http://127.0.0.1:12111
+	// STRIPE_FILES_BASE: file uploads and downloads; default STRIPE_API_BASE when set,
+	// else https://files.stripe.com.
+	StripeFilesBase string
 	// Webhook signing secrets, comma-separated so a rotated secret keeps working.
 	StripeWebhookSecrets        []string      // STRIPE_WEBHOOK_SECRET
 	StripeConnectWebhookSecrets []string      // STRIPE_CONNECT_WEBHOOK_SECRET
@@ -117,6 +120,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Shutdown:                    r.duration("IDGATE_SHUTDOWN_TIMEOUT", 15*time.Second),
 		StripeSecretKey:             r.str("STRIPE_SECRET_KEY", ""),
 		StripeAPIBase:               strings.TrimRight(r.str("STRIPE_API_BASE", ""), "/"),
+		StripeFilesBase:             strings.TrimRight(r.str("STRIPE_FILES_BASE", ""), "/"),
 		StripeWebhookSecrets:        r.list("STRIPE_WEBHOOK_SECRET"),
 		StripeConnectWebhookSecrets: r.list("STRIPE_CONNECT_WEBHOOK_SECRET"),
 		WebhookTolerance:            r.duration("IDGATE_WEBHOOK_TOLERANCE", 300*time.Second),

@@ -32,6 +32,7 @@ type StripeConnect interface {
 	CreatePerson(ctx context.Context, account string, p stripe.PersonParams, idempotencyKey string) (string, error)
 	UpdatePerson(ctx context.Context, account, person string, p stripe.PersonParams, idempotencyKey string) error
 	UpdateAccountCompany(ctx context.Context, account, name, taxID, idempotencyKey string) error
+	CopyDocumentFile(ctx context.Context, fileID, account, idempotencyKey string) (string, error)
 	TestMode() bool
 }
 
@@ -83,11 +84,14 @@ type Merchant struct {
 	Requirements                                                                Requirements
 	Capabilities                                                                map[string]string
 	Persons                                                                     []Person
-	Consent                                                                     string         // "", "granted" or "declined"
-	KYCStatus                                                                   string         // "", verified, review, rejected
-	tiers                                                                       map[int]string // latest check outcome per tier
-	NextAction                                                                  string
-	CreatedAt, UpdatedAt                                                        time.Time
+	Consent                                                                     string // "", "granted" or "declined"
+	KYCStatus                                                                   string // "", verified, review, rejected
+	// DocumentRejected: Stripe rejected the identity document last attached to the
+	// merchant's person, so the merchant must verify a new one.
+	DocumentRejected     bool
+	tiers                map[int]string // latest check outcome per tier
+	NextAction           string
+	CreatedAt, UpdatedAt time.Time
 }
 
 // NewMerchant is what a platform supplies.
@@ -190,7 +194,7 @@ func (s *Service) view(ctx context.Context, r *ent.Merchant) (Merchant, error) {
 		ID: r.ID, SubaccountID: r.SubaccountID, ExternalID: r.ExternalID, Country: r.Country,
 		BusinessType: r.BusinessType, Route: r.Route, Tier: Tier(r.Route), HighRisk: r.HighRisk,
 		ChargesEnabled: r.ChargesEnabled, PayoutsEnabled: r.PayoutsEnabled, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-		KYCStatus: r.KycStatus,
+		KYCStatus: r.KycStatus, DocumentRejected: documentRejected(r),
 	}
 	if r.StripeAccountID != nil {
 		m.StripeAccountID = *r.StripeAccountID
@@ -227,6 +231,8 @@ func nextAction(m Merchant) string {
 		return "retry_account_creation"
 	case m.ChargesEnabled && len(q.PastDue) == 0 && len(q.CurrentlyDue) == 0:
 		return "none"
+	case m.DocumentRejected && m.KYCStatus == KYCVerified:
+		return ActionDocument // before Stripe's account.updated asks for verification.document
 	case len(q.PastDue) > 0 || len(q.CurrentlyDue) > 0 || len(q.Errors) > 0:
 		return Remediate(q)
 	case len(q.PendingVerification) > 0 || m.KYCStatus == KYCVerified:
@@ -246,4 +252,10 @@ func nextAction(m Merchant) string {
 	default:
 		return "record_biometric_consent"
 	}
+}
+
+// documentRejected reports whether Stripe rejected a file of the document last attached to
+// the merchant's person.
+func documentRejected(m *ent.Merchant) bool {
+	return slices.ContainsFunc(m.DocumentFiles, func(f string) bool { return slices.Contains(m.RejectedDocumentFiles, f) })
 }

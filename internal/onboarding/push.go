@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/riverqueue/river"
@@ -61,9 +62,10 @@ func (s *Service) enqueuePush(ctx context.Context, tx store.Tx, args PushPersonA
 
 // PushPerson creates the merchant's person in its Connect account, or updates the one it
 // created before, with the data the tier verified: name, date of birth, address, the SSN
-// (last four after tier 1, the full number after tier 2) and, for tier 3 in test mode,
-// Stripe's test identity document. The SSN is opened only for the call and wiped once
-// Stripe has it. A document file Stripe rejected before is never attached again.
+// (last four after tier 1, the full number after tier 2) and, for tier 3, the identity
+// document the session verified (see documentFiles). The SSN is opened only for the call
+// and wiped once Stripe has it. A document file Stripe rejected before is never attached
+// again.
 func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
 	m, err := s.store.Ent.Merchant.Get(ctx, a.MerchantID)
 	if err != nil {
@@ -72,9 +74,14 @@ func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
 	if m.StripeAccountID == nil {
 		return fmt.Errorf("merchant %s has no connected account yet", m.ID)
 	}
-	p, err := s.personData(ctx, m, a)
+	p, sources, err := s.personData(ctx, m, a)
 	if err != nil {
 		return err
+	}
+	if a.Tier == 3 && a.SessionID != "" {
+		if p.DocumentFront, p.DocumentBack, err = s.documentFiles(ctx, m, sources); err != nil {
+			return err
+		}
 	}
 	if a.Tier < 3 && m.BusinessTaxID != "" {
 		// KYB passed with the tier: the company's verified legal name and EIN go to the
@@ -84,6 +91,10 @@ func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
 		}
 	}
 	key := fmt.Sprintf("merchant:%s:person:tier%d", m.ID, a.Tier)
+	if a.SessionID != "" {
+		// A later session (a new document after a rejected one) pushes other parameters.
+		key += ":" + a.SessionID
+	}
 	personID := ""
 	if m.StripePersonID != nil {
 		personID = *m.StripePersonID
@@ -96,6 +107,9 @@ func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
 	}
 	// Wipe the SSN only if it is still the one pushed (a later tier may have replaced it).
 	upd := s.store.Ent.Merchant.UpdateOneID(m.ID).SetStripePersonID(personID)
+	if p.DocumentFront != "" {
+		upd.SetDocumentFiles(nonEmpty(p.DocumentFront, p.DocumentBack))
+	}
 	if p.IDNumber != "" || p.SSNLast4 != "" {
 		upd.Where(merchant.PersonIDNumber(m.PersonIDNumber)).SetPersonIDNumber("")
 	}
@@ -103,7 +117,7 @@ func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
 		return err
 	}
 	s.log.InfoContext(ctx, "person pushed to Stripe", "merchant_id", m.ID, "tier", a.Tier,
-		"id_number", p.IDNumber != "", "ssn_last_4", p.SSNLast4 != "", "document", p.DocumentFront != "")
+		"id_number", p.IDNumber != "", "ssn_last_4", p.SSNLast4 != "", "document", p.DocumentFront != "", "document_back", p.DocumentBack != "")
 	return nil
 }
 
@@ -128,8 +142,8 @@ func (s *Service) pushCompany(ctx context.Context, m *ent.Merchant, tier int) er
 }
 
 // personData opens what the merchant row holds sealed and, for tier 3, reads the
-// verified session's outputs, which take precedence.
-func (s *Service) personData(ctx context.Context, m *ent.Merchant, a PushPersonArgs) (stripe.PersonParams, error) {
+// verified session's outputs, which take precedence, and its report's document files.
+func (s *Service) personData(ctx context.Context, m *ent.Merchant, a PushPersonArgs) (stripe.PersonParams, []string, error) {
 	p := stripe.PersonParams{Representative: true, Owner: m.BusinessType == "individual"}
 	open := func(sealed, field string) (string, error) {
 		if sealed == "" {
@@ -139,28 +153,28 @@ func (s *Service) personData(ctx context.Context, m *ent.Merchant, a PushPersonA
 	}
 	var err error
 	if p.FirstName, err = open(m.PersonFirstName, "person_first_name"); err != nil {
-		return p, err
+		return p, nil, err
 	}
 	if p.LastName, err = open(m.PersonLastName, "person_last_name"); err != nil {
-		return p, err
+		return p, nil, err
 	}
 	if p.DOB, err = open(m.PersonDob, "person_dob"); err != nil {
-		return p, err
+		return p, nil, err
 	}
 	addr, err := open(m.PersonAddress, "person_address")
 	if err != nil {
-		return p, err
+		return p, nil, err
 	}
 	if addr != "" {
 		var ka kyc.Address
 		if err := json.Unmarshal([]byte(addr), &ka); err != nil {
-			return p, fmt.Errorf("merchant %s address: %w", m.ID, err)
+			return p, nil, fmt.Errorf("merchant %s address: %w", m.ID, err)
 		}
 		p.Address = &stripe.Address{Line1: ka.Line1, City: ka.City, State: ka.State, PostalCode: ka.PostalCode, Country: m.Country}
 	}
 	id, err := open(m.PersonIDNumber, "person_id_number")
 	if err != nil {
-		return p, err
+		return p, nil, err
 	}
 	switch len(id) {
 	case 9:
@@ -171,7 +185,7 @@ func (s *Service) personData(ctx context.Context, m *ent.Merchant, a PushPersonA
 	if a.Tier == 3 && a.SessionID != "" {
 		vs, err := s.stripe.GetVerifiedSession(ctx, a.SessionID)
 		if err != nil {
-			return p, err
+			return p, nil, err
 		}
 		if v := vs.Verified; v != nil {
 			if v.FirstName != "" || v.LastName != "" {
@@ -183,12 +197,60 @@ func (s *Service) personData(ctx context.Context, m *ent.Merchant, a PushPersonA
 			if v.Address != nil && v.Address.Line1 != "" {
 				p.Address = v.Address
 			}
-		}
-		// Stripe Identity's own files belong to the platform; in test mode Stripe's test
-		// document stands in for the document the session verified.
-		if s.stripe.TestMode() && !slices.Contains(m.RejectedDocumentFiles, stripe.TestDocumentFile) {
-			p.DocumentFront = stripe.TestDocumentFile
+			return p, v.DocumentFiles, nil
 		}
 	}
-	return p, nil
+	return p, nil, nil
+}
+
+// documentFiles returns the connected account's files to attach as the person's document
+// front and back. Stripe Identity's images belong to the platform account, so each is
+// copied into the connected account once (Files API, purpose identity_document; the copy's
+// id recorded on the merchant before it is attached, so a retried push reuses it). A
+// document of which Stripe rejected a copy is neither copied nor attached again: the
+// merchant's next action asks for a new one. In test mode, a session whose report has no
+// files gets Stripe's test document token instead, as Stripe's test mode expects; in live
+// mode such a session pushes no document.
+func (s *Service) documentFiles(ctx context.Context, m *ent.Merchant, sources []string) (front, back string, err error) {
+	if len(sources) == 0 {
+		if s.stripe.TestMode() && !slices.Contains(m.RejectedDocumentFiles, stripe.TestDocumentFile) {
+			return stripe.TestDocumentFile, "", nil
+		}
+		return "", "", nil
+	}
+	sources = sources[:min(len(sources), 2)] // front, back
+	uploads := maps.Clone(m.DocumentUploads)
+	if uploads == nil {
+		uploads = map[string]string{}
+	}
+	for _, src := range sources {
+		if slices.Contains(m.RejectedDocumentFiles, src) || slices.Contains(m.RejectedDocumentFiles, uploads[src]) {
+			s.log.InfoContext(ctx, "identity document rejected by Stripe before: not attached again", "merchant_id", m.ID)
+			return "", "", nil
+		}
+	}
+	copies := make([]string, len(sources))
+	for i, src := range sources {
+		if id, ok := uploads[src]; ok {
+			copies[i] = id
+			continue
+		}
+		id, err := s.stripe.CopyDocumentFile(ctx, src, *m.StripeAccountID, fmt.Sprintf("merchant:%s:document:%s", m.ID, src))
+		if err != nil {
+			return "", "", err
+		}
+		uploads[src] = id
+		if err := s.store.Ent.Merchant.UpdateOneID(m.ID).SetDocumentUploads(uploads).Exec(ctx); err != nil {
+			return "", "", fmt.Errorf("record document upload of merchant %s: %w", m.ID, err)
+		}
+		copies[i] = id
+	}
+	if len(copies) > 1 {
+		back = copies[1]
+	}
+	return copies[0], back, nil
+}
+
+func nonEmpty(ss ...string) []string {
+	return slices.DeleteFunc(ss, func(s string) bool { return s == "" })
 }

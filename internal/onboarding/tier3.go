@@ -42,7 +42,7 @@ func (s *Service) StartDocumentVerification(ctx context.Context, merchantID, ret
 	switch consent, err := s.consentState(ctx, m.ID); {
 	case err != nil:
 		return Session{}, err
-	case m.KycStatus == KYCVerified:
+	case m.KycStatus == KYCVerified && !documentRejected(m):
 		return Session{}, apperr.FailedPrecondition("merchant %s is already verified", m.ID)
 	case m.KycStatus == KYCReview:
 		return Session{}, apperr.FailedPrecondition("merchant %s is in manual review", m.ID)

@@ -2,7 +2,6 @@ package stripe
 
 import (
 	"context"
-	"io"
 	"time"
 
 	stripego "github.com/stripe/stripe-go/v76"
@@ -143,26 +142,4 @@ func optional(s string) *string {
 		return nil
 	}
 	return stripego.String(s)
-}
-
-// UploadFile uploads an identity document to the Files API (purpose identity_document) and
-// returns the file id to attach to a person. The account is the connected account whose
-// person it is for.
-func (c *Client) UploadFile(ctx context.Context, account, filename string, content io.Reader, idempotencyKey string) (string, error) {
-	if err := c.ready(); err != nil {
-		return "", err
-	}
-	params := &stripego.FileParams{
-		FileReader: content,
-		Filename:   stripego.String(filename),
-		Purpose:    stripego.String(string(stripego.FilePurposeIdentityDocument)),
-	}
-	params.Context = ctx
-	params.SetStripeAccount(account)
-	params.SetIdempotencyKey(idempotencyKey)
-	f, err := c.api.Files.New(params)
-	if err != nil {
-		return "", mapError(err, "upload identity document")
-	}
-	return f.ID, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	stripego "github.com/stripe/stripe-go/v76"
 )
@@ -33,6 +34,10 @@ type VerifiedData struct {
 	DocumentType        string // driving_license, id_card, passport
 	IssuingCountry      string
 	ExpirationDate      string // YYYY-MM-DD
+	// DocumentFiles are the report's images of the document, front first then back (a
+	// passport has a front only): file ids of the platform account, not of any connected
+	// account. They are references; the images stay at Stripe.
+	DocumentFiles []string
 }
 
 // Address is a postal address.
@@ -142,7 +147,10 @@ func (c *Client) RedactVerificationSession(ctx context.Context, id, idempotencyK
 func verifiedData(vs *stripego.IdentityVerificationSession) *VerifiedData {
 	vo := vs.VerifiedOutputs
 	if vo == nil {
-		return nil
+		if vs.LastVerificationReport == nil {
+			return nil
+		}
+		vo = &stripego.IdentityVerificationSessionVerifiedOutputs{}
 	}
 	d := &VerifiedData{FirstName: vo.FirstName, LastName: vo.LastName}
 	if vo.DOB != nil {
@@ -172,6 +180,7 @@ func verifiedData(vs *stripego.IdentityVerificationSession) *VerifiedData {
 		if e := r.Document.ExpirationDate; e != nil {
 			d.ExpirationDate = ymd(e.Year, e.Month, e.Day)
 		}
+		d.DocumentFiles = slices.Clone(r.Document.Files)
 	}
 	return d
 }

@@ -21,6 +21,10 @@ import (
 type Config struct {
 	SecretKey string // sk_test_..., sk_live_... or rk_...; any sk_test_ key with stripe-mock
 	APIBase   string // empty for api.stripe.com; stripe-mock's http://127.0.0.1:12111
+	// FilesBase serves file uploads and downloads (/v1/files, /v1/files/{id}/contents):
+	// empty for APIBase when that is set (stripe-mock, the test proxy), else
+	// https://files.stripe.com.
+	FilesBase string
 	// MaxRetries for 429, 5xx and network errors (stripe-go backs off between them).
 	MaxRetries int64
 	Timeout    time.Duration
@@ -33,6 +37,8 @@ const mockKey = "sk_test_idgatestripemock"
 // so idgate serves without Stripe configured.
 type Client struct {
 	api      *client.API
+	files    stripego.Backend // files.stripe.com: uploads and file contents
+	key      string
 	testMode bool
 }
 
@@ -60,12 +66,16 @@ func New(cfg Config, log *slog.Logger) *Client {
 		bc.URL = stripego.String(cfg.APIBase)
 	}
 	uploads := *bc
+	if cfg.FilesBase != "" {
+		uploads.URL = stripego.String(cfg.FilesBase)
+	}
+	files := stripego.GetBackendWithConfig(stripego.UploadsBackend, &uploads)
 	api := client.New(key, &stripego.Backends{
 		API:     stripego.GetBackendWithConfig(stripego.APIBackend, bc),
 		Connect: stripego.GetBackendWithConfig(stripego.ConnectBackend, bc),
-		Uploads: stripego.GetBackendWithConfig(stripego.UploadsBackend, &uploads),
+		Uploads: files,
 	})
-	return &Client{api: api, testMode: !strings.HasPrefix(key, "sk_live_") && !strings.HasPrefix(key, "rk_live_")}
+	return &Client{api: api, files: files, key: key, testMode: !strings.HasPrefix(key, "sk_live_") && !strings.HasPrefix(key, "rk_live_")}
 }
 
 // TestMode reports whether the key is a test key (or stripe-mock's).

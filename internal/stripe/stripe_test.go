@@ -128,3 +128,50 @@ func TestPersonAndFileAgainstStripeMock(t *testing.T) {
 		t.Fatalf("update person: %v", err)
 	}
 }
+
+// TestCopyDocumentFile: a verified session's report names its document images; each is
+// read from the Files API with the platform's key and uploaded to the connected account.
+// A file larger than MaxDocumentBytes, or one Stripe no longer has, is refused for good
+// (FailedPrecondition, which ends the job) and nothing is uploaded; an outage is retried.
+func TestCopyDocumentFile(t *testing.T) {
+	proxy := testenv.NewStripe(t)
+	c := stripe.New(stripe.Config{APIBase: proxy.URL, MaxRetries: 1}, discard)
+	ctx := context.Background()
+	proxy.SetReportFiles("vs_1", "file_front", "file_back")
+	vs, err := c.GetVerifiedSession(ctx, "vs_1")
+	if err != nil || vs.Verified == nil || len(vs.Verified.DocumentFiles) != 2 || vs.Verified.DocumentFiles[0] != "file_front" {
+		t.Fatalf("verified session: %+v %v", vs.Verified, err)
+	}
+	id, err := c.CopyDocumentFile(ctx, "file_front", "acct_1", "doc:1")
+	if err != nil || !strings.HasPrefix(id, "file_") || id == "file_front" {
+		t.Fatalf("copy: %q %v", id, err)
+	}
+	up := proxy.Requests(http.MethodPost, "/v1/files")
+	if len(up) != 1 || up[0].Account != "acct_1" || up[0].Form.Get("purpose") != "identity_document" || string(up[0].Upload) != string(testenv.DocumentImage) {
+		t.Fatalf("upload: %+v", up)
+	}
+
+	proxy.SetFileContents("file_huge", make([]byte, stripe.MaxDocumentBytes+1))
+	proxy.SetFileContents("file_max", make([]byte, stripe.MaxDocumentBytes))
+	for _, tc := range []struct {
+		file string
+		kind apperr.Kind
+	}{
+		{"file_huge", apperr.KindFailedPrecondition},
+		{"file_gone", apperr.KindFailedPrecondition},
+	} {
+		if _, err := c.CopyDocumentFile(ctx, tc.file, "acct_1", "doc:"+tc.file); apperr.KindOf(err) != tc.kind {
+			t.Errorf("%s: %v, want kind %v", tc.file, err, tc.kind)
+		}
+	}
+	proxy.Fail("/v1/files/file_max/contents", 2)
+	if _, err := c.CopyDocumentFile(ctx, "file_max", "acct_1", "doc:max"); apperr.KindOf(err) != apperr.KindUnavailable {
+		t.Errorf("outage: %v, want Unavailable", err)
+	}
+	if _, err := c.CopyDocumentFile(ctx, "file_max", "acct_1", "doc:max"); err != nil {
+		t.Errorf("a file of exactly %d bytes: %v", stripe.MaxDocumentBytes, err)
+	}
+	if n := len(proxy.Requests(http.MethodPost, "/v1/files")); n != 2 {
+		t.Errorf("%d uploads, want 2 (the first file and the one of the maximum size)", n)
+	}
+}

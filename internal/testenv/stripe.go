@@ -31,13 +31,18 @@ type StripeProxy struct {
 	requests []StripeRequest
 	failures map[string]int // path suffix → how many more requests to fail
 	payments paymentIntents
+	files    stripeFiles
 }
 
-// StripeRequest is a request the proxy saw; Form holds a form-encoded body's parameters.
+// StripeRequest is a request the proxy saw; Form holds a form-encoded body's parameters,
+// or a multipart upload's fields with its file in Upload.
 type StripeRequest struct {
 	Method, Path, IdempotencyKey, Account string
 	Form                                  url.Values
+	Upload                                []byte
+	UploadName                            string
 	Status                                int
+	ID                                    string // the id of the object answered, if any
 }
 
 // Requests returns the requests with the method whose path ends with suffix, oldest first.
@@ -73,11 +78,20 @@ func (p *StripeProxy) failing(path string) bool {
 	return false
 }
 
-func (p *StripeProxy) record(r *http.Request, body []byte, status int) {
+func (p *StripeProxy) record(r *http.Request, body []byte, status int, answer []byte) {
 	rec := StripeRequest{Method: r.Method, Path: r.URL.Path, IdempotencyKey: r.Header.Get("Idempotency-Key"),
 		Account: r.Header.Get("Stripe-Account"), Status: status}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(answer, &obj) == nil {
+		rec.ID = obj.ID
+	}
+	switch ct := r.Header.Get("Content-Type"); {
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
 		rec.Form, _ = url.ParseQuery(string(body))
+	case strings.HasPrefix(ct, "multipart/form-data"):
+		parseMultipart(&rec, ct, body)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -93,10 +107,14 @@ func NewStripe(t testing.TB) *StripeProxy {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := io.ReadAll(r.Body)
 		if p.failing(r.URL.Path) {
-			p.record(r, in, http.StatusInternalServerError)
+			p.record(r, in, http.StatusInternalServerError, nil)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusInternalServerError)
 			_, _ = io.WriteString(w, `{"error":{"type":"api_error","message":"injected outage"}}`)
+			return
+		}
+		if status, ok := p.files.serveContents(w, r); ok {
+			p.record(r, in, status, nil)
 			return
 		}
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, mock+r.URL.RequestURI(), bytes.NewReader(in))
@@ -111,11 +129,12 @@ func NewStripe(t testing.TB) *StripeProxy {
 			return
 		}
 		defer resp.Body.Close()
-		p.record(r, in, resp.StatusCode)
 		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode == http.StatusOK {
 			body = p.payments.apply(r, in, withID(body, uniqueID(r, &n)))
+			body = p.files.applyReport(r, body)
 		}
+		p.record(r, in, resp.StatusCode, body)
 		for k, v := range resp.Header {
 			if k != "Content-Length" {
 				w.Header()[k] = v
@@ -130,7 +149,7 @@ func NewStripe(t testing.TB) *StripeProxy {
 }
 
 // creates are the collections whose created objects get an id of their own, by prefix.
-var creates = map[string]string{"/v1/identity/verification_sessions": "vs_test", "/v1/accounts": "acct_test", "/v1/payment_intents": "pi_test"}
+var creates = map[string]string{"/v1/identity/verification_sessions": "vs_test", "/v1/accounts": "acct_test", "/v1/payment_intents": "pi_test", "/v1/files": "file_test"}
 
 // uniqueID is the id the proxy gives the answer: a new one for a create, the path's for an
 // operation on one session; empty to leave the answer alone.
