@@ -105,10 +105,12 @@ func mapError(err error, op string) error {
 	return apperr.Unavailable(err, "%s: Stripe did not answer; try again", op)
 }
 
-// leveled routes stripe-go's logs to slog at debug level, except errors.
+// leveled routes stripe-go's logs to slog at debug level, except errors. Its own debug
+// lines are dropped: they are whole response bodies, which hold verified names, dates of
+// birth and addresses.
 type leveled struct{ log *slog.Logger }
 
-func (l leveled) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l leveled) Debugf(string, ...any)          {}
 func (l leveled) Infof(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
 func (l leveled) Warnf(format string, v ...any)  { l.log.Warn(fmt.Sprintf(format, v...)) }
 func (l leveled) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }

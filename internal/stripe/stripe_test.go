@@ -175,3 +175,22 @@ func TestCopyDocumentFile(t *testing.T) {
 		t.Errorf("%d uploads, want 2 (the first file and the one of the maximum size)", n)
 	}
 }
+
+// TestDebugLogsHoldNoResponseBodies: even at debug level, what Stripe answered (verified
+// names, dates of birth, addresses) does not reach the logs; the request lines do.
+func TestDebugLogsHoldNoResponseBodies(t *testing.T) {
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := stripe.New(stripe.Config{APIBase: testenv.StripeMock(t)}, log)
+	if _, err := c.GetVerifiedSession(context.Background(), "vs_debug"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "/v1/identity/verification_sessions/vs_debug") {
+		t.Fatalf("no request line at debug level:\n%s", logs.String())
+	}
+	for _, leak := range []string{"Response:", `"object"`, "verified_outputs", "client_secret"} {
+		if strings.Contains(logs.String(), leak) {
+			t.Fatalf("the logs hold %q:\n%s", leak, logs.String())
+		}
+	}
+}
