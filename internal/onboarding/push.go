@@ -236,6 +236,12 @@ func (s *Service) documentFiles(ctx context.Context, m *ent.Merchant, sources []
 			continue
 		}
 		id, err := s.stripe.CopyDocumentFile(ctx, src, *m.StripeAccountID, fmt.Sprintf("merchant:%s:document:%s", m.ID, src))
+		if apperr.KindOf(err) == apperr.KindFailedPrecondition {
+			// Gone or too large: the person goes without it, and Stripe's requirements
+			// (verification.document) send the merchant back to the document step.
+			s.log.WarnContext(ctx, "identity document not copied to the connected account", "merchant_id", m.ID, "err", err)
+			return "", "", nil
+		}
 		if err != nil {
 			return "", "", err
 		}

@@ -219,3 +219,38 @@ func personUpdates(proxy *testenv.StripeProxy, account string) []testenv.StripeR
 	}
 	return out
 }
+
+// TestPushWithoutADocumentItCannotCopy: an image Stripe will not hand over as a document (here
+// over the size limit) does not hold the person back: it is pushed without a document, and
+// nothing is uploaded.
+func TestPushWithoutADocumentItCannotCopy(t *testing.T) {
+	db := testenv.Databases(t)[0]
+	ctx := testenv.Context(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st := testenv.Store(t, db)
+	proxy := testenv.NewStripe(t)
+	cipher, err := pii.Parse("a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := onboarding.NewService(st, cipher, stripe.New(stripe.Config{APIBase: proxy.URL}, log), nil, nil, nil, log)
+	if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Ent.Merchant.Create().SetID("mer_gb").SetSubaccountID("sub_1").SetExternalID("gb-1").SetCountry("GB").
+		SetBusinessType("individual").SetRoute(onboarding.RouteDocumentLiveness).SetStripeAccountID("acct_gb").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	proxy.SetReportFiles("vs_gb", "file_huge")
+	proxy.SetFileContents("file_huge", bytes.Repeat([]byte{1}, stripe.MaxDocumentBytes+1))
+	if err := svc.PushPerson(ctx, onboarding.PushPersonArgs{MerchantID: "mer_gb", Tier: 3, SessionID: "vs_gb"}); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	created := proxy.Requests(http.MethodPost, "/v1/accounts/acct_gb/persons")
+	if len(created) != 1 || created[0].Status != http.StatusOK || created[0].Form.Get("verification[document][front]") != "" {
+		t.Fatalf("person create: %+v", created)
+	}
+	if n := len(proxy.Requests(http.MethodPost, "/v1/files")); n != 0 {
+		t.Fatalf("%d uploads of a file over the limit", n)
+	}
+}
