@@ -209,6 +209,9 @@ func (s *Service) BeginStepUp(ctx context.Context, paymentIntentID string, captu
 	if err != nil {
 		return Challenge{}, err
 	}
+	if sub.StepupCancelOnFailure && (p.Status == StatusFailed || p.Status == StatusExpired) {
+		return Challenge{}, apperr.FailedPrecondition("payment intent %s failed its step-up and is canceled under the subaccount's policy", p.ID)
+	}
 	creds, err := activeCredentials(ctx, s.store.Reader, c.ID)
 	if err != nil {
 		return Challenge{}, err
