@@ -435,13 +435,11 @@ func TestMerchantPersonPush(t *testing.T) {
 				Dob: "1901-01-01", SsnLast4: "1111", Address: address}); err != nil || m.NextAction != "collect_full_ssn" {
 				t.Fatalf("tier 1 no-match: %v %v", m, err)
 			}
-			if len(proxy.Requests(http.MethodPost, "/v1/accounts/"+second.StripeAccountId+"/persons")) != 0 {
-				t.Fatal("a tier-1 no-match was pushed to Stripe")
-			}
 			if m, err := onb.SubmitFullSSN(ctx, &idgatev1.SubmitFullSSNRequest{MerchantId: second.Id, Ssn: "000000000"}); err != nil || m.KycStatus != "verified" {
 				t.Fatalf("tier 2: %v %v", m, err)
 			}
 			reqs, raw = pushed(second)
+			// One create, with tier 2's number: the tier-1 no-match pushed nothing.
 			if len(reqs) != 1 || reqs[0].Form.Get("id_number") != "000000000" || reqs[0].Form.Get("ssn_last_4") != "" || reqs[0].Form.Get("last_name") != "Rosen" {
 				t.Fatalf("tier 2 push: %+v", reqs)
 			}
@@ -720,7 +718,8 @@ func TestStripeConnectDatabaseKYC(t *testing.T) {
 				len(proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons")) != 1 {
 				t.Fatalf("tier 2 at Stripe: %+v", updated)
 			}
-			person("evt_p_verified", now.Add(10*time.Second), `{"status":"verified","details_code":null}`)
+			// Stripe's answer comes seconds after the tier-2 submission, however slow this machine.
+			person("evt_p_verified", time.Now().Add(5*time.Second), `{"status":"verified","details_code":null}`)
 			if m, _ = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id}); m.KycStatus != "verified" || m.NextAction != "wait_for_stripe_verification" {
 				t.Fatalf("after Stripe verified the person: %v", m)
 			}

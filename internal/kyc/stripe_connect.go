@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/stripe"
 )
 
@@ -31,7 +32,7 @@ func (*StripeConnect) Name() string { return "stripe_connect" }
 // Stripe client's retries never create a second person.
 func (c *StripeConnect) Verify(ctx context.Context, r Request) (Result, error) {
 	if r.ConnectAccount == "" {
-		return Result{}, fmt.Errorf("stripe_connect verification needs the merchant's Connect account")
+		return Result{}, apperr.FailedPrecondition("the merchant has no Connect account yet: create it (CreateMerchant) before database KYC")
 	}
 	key := "kyc:" + r.Reference
 	if b := r.Business; b != nil {

@@ -237,6 +237,9 @@ func (s *Service) conclude(ctx context.Context, tx store.Tx, m *ent.Merchant, ti
 		if sealedID != "" {
 			u.SetPersonIDNumber(sealedID)
 		}
+		if !push {
+			u.SetBusinessTaxID("") // the provider gave it to Stripe itself
+		}
 		if err := u.Exec(ctx); err != nil {
 			return err
 		}
@@ -248,7 +251,11 @@ func (s *Service) conclude(ctx context.Context, tx store.Tx, m *ent.Merchant, ti
 	case tier == 1:
 		next = fullSSNRequired()
 	default:
-		next = documentRequired(m.Country) // tier 3 follows a tier-2 no-match
+		// Tier 3 follows a tier-2 no-match: it checks a document, not the EIN.
+		if err := tx.Merchant.UpdateOneID(m.ID).SetBusinessTaxID("").Exec(ctx); err != nil {
+			return err
+		}
+		next = documentRequired(m.Country)
 	}
 	return s.notify(ctx, tx, m, next)
 }

@@ -44,6 +44,10 @@ func (w *PushPersonWorker) Work(ctx context.Context, job *river.Job[PushPersonAr
 	err := w.svc.PushPerson(ctx, job.Args)
 	if apperr.KindOf(err) == apperr.KindFailedPrecondition {
 		w.svc.log.ErrorContext(ctx, "Stripe refused the person push", "merchant_id", job.Args.MerchantID, "tier", job.Args.Tier, "err", err)
+		// Nothing will push the numbers now: they are not kept for it.
+		if werr := w.svc.store.Ent.Merchant.UpdateOneID(job.Args.MerchantID).SetPersonIDNumber("").SetBusinessTaxID("").Exec(ctx); werr != nil {
+			return werr
+		}
 		return river.JobCancel(err)
 	}
 	return err
@@ -105,15 +109,22 @@ func (s *Service) PushPerson(ctx context.Context, a PushPersonArgs) error {
 	if err != nil {
 		return err
 	}
-	// Wipe the SSN only if it is still the one pushed (a later tier may have replaced it).
-	upd := s.store.Ent.Merchant.UpdateOneID(m.ID).SetStripePersonID(personID)
-	if p.DocumentFront != "" {
-		upd.SetDocumentFiles(nonEmpty(p.DocumentFront, p.DocumentBack))
-	}
-	if p.IDNumber != "" || p.SSNLast4 != "" {
-		upd.Where(merchant.PersonIDNumber(m.PersonIDNumber)).SetPersonIDNumber("")
-	}
-	if err := upd.Exec(ctx); err != nil && !ent.IsNotFound(err) {
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		upd := tx.Merchant.UpdateOneID(m.ID).SetStripePersonID(personID)
+		if p.DocumentFront != "" {
+			upd.SetDocumentFiles(nonEmpty(p.DocumentFront, p.DocumentBack))
+		}
+		if err := upd.Exec(ctx); err != nil {
+			return err
+		}
+		if p.IDNumber == "" && p.SSNLast4 == "" {
+			return nil
+		}
+		// Wipe the SSN only if it is still the one pushed (a later tier may have replaced it).
+		_, err := tx.Merchant.Update().Where(merchant.ID(m.ID), merchant.PersonIDNumber(m.PersonIDNumber)).SetPersonIDNumber("").Save(ctx)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "person pushed to Stripe", "merchant_id", m.ID, "tier", a.Tier,
@@ -197,8 +208,8 @@ func (s *Service) personData(ctx context.Context, m *ent.Merchant, a PushPersonA
 			if v.Address != nil && v.Address.Line1 != "" {
 				p.Address = v.Address
 			}
-			return p, v.DocumentFiles, nil
 		}
+		return p, vs.DocumentFiles, nil
 	}
 	return p, nil, nil
 }

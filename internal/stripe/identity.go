@@ -21,6 +21,10 @@ type VerificationSession struct {
 	Metadata      map[string]string
 	// Verified is filled by GetVerifiedSession for verified sessions.
 	Verified *VerifiedData
+	// DocumentFiles, filled by GetVerifiedSession, are the last report's images of the
+	// document, front first then back (a passport has a front only): file ids of the
+	// platform account, not of any connected account. The images stay at Stripe.
+	DocumentFiles []string
 }
 
 // VerifiedData is what idgate keeps of a verified session's outputs and report. The
@@ -34,10 +38,6 @@ type VerifiedData struct {
 	DocumentType        string // driving_license, id_card, passport
 	IssuingCountry      string
 	ExpirationDate      string // YYYY-MM-DD
-	// DocumentFiles are the report's images of the document, front first then back (a
-	// passport has a front only): file ids of the platform account, not of any connected
-	// account. They are references; the images stay at Stripe.
-	DocumentFiles []string
 }
 
 // Address is a postal address.
@@ -127,6 +127,9 @@ func (c *Client) GetVerifiedSession(ctx context.Context, id string) (Verificatio
 	}
 	out := fromSession(vs)
 	out.Verified = verifiedData(vs)
+	if r := vs.LastVerificationReport; r != nil && r.Document != nil {
+		out.DocumentFiles = slices.Clone(r.Document.Files)
+	}
 	return out, nil
 }
 
@@ -147,10 +150,7 @@ func (c *Client) RedactVerificationSession(ctx context.Context, id, idempotencyK
 func verifiedData(vs *stripego.IdentityVerificationSession) *VerifiedData {
 	vo := vs.VerifiedOutputs
 	if vo == nil {
-		if vs.LastVerificationReport == nil {
-			return nil
-		}
-		vo = &stripego.IdentityVerificationSessionVerifiedOutputs{}
+		return nil
 	}
 	d := &VerifiedData{FirstName: vo.FirstName, LastName: vo.LastName}
 	if vo.DOB != nil {
@@ -180,7 +180,6 @@ func verifiedData(vs *stripego.IdentityVerificationSession) *VerifiedData {
 		if e := r.Document.ExpirationDate; e != nil {
 			d.ExpirationDate = ymd(e.Year, e.Month, e.Day)
 		}
-		d.DocumentFiles = slices.Clone(r.Document.Files)
 	}
 	return d
 }

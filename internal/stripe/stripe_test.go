@@ -139,8 +139,8 @@ func TestCopyDocumentFile(t *testing.T) {
 	ctx := context.Background()
 	proxy.SetReportFiles("vs_1", "file_front", "file_back")
 	vs, err := c.GetVerifiedSession(ctx, "vs_1")
-	if err != nil || vs.Verified == nil || len(vs.Verified.DocumentFiles) != 2 || vs.Verified.DocumentFiles[0] != "file_front" {
-		t.Fatalf("verified session: %+v %v", vs.Verified, err)
+	if err != nil || len(vs.DocumentFiles) != 2 || vs.DocumentFiles[0] != "file_front" {
+		t.Fatalf("verified session: %+v %v", vs, err)
 	}
 	id, err := c.CopyDocumentFile(ctx, "file_front", "acct_1", "doc:1")
 	if err != nil || !strings.HasPrefix(id, "file_") || id == "file_front" {
