@@ -102,13 +102,12 @@ type truliooRequest struct {
 }
 
 // truliooBusiness is the Business group of Trulioo's normalized DataFields (its KYB fields):
-// for the US the EIN is the business registration number and the state of the address the
-// jurisdiction. The account's configuration must include business datasources; RecordStatus
-// then matches only if the person and the business both do.
+// for the US the EIN is the business registration number. The account's configuration must
+// include business datasources; RecordStatus then matches only if the person and the
+// business both do.
 type truliooBusiness struct {
-	BusinessName                string `json:"BusinessName"`
-	BusinessRegistrationNumber  string `json:"BusinessRegistrationNumber,omitempty"`
-	JurisdictionOfIncorporation string `json:"JurisdictionOfIncorporation,omitempty"`
+	BusinessName               string `json:"BusinessName"`
+	BusinessRegistrationNumber string `json:"BusinessRegistrationNumber,omitempty"`
 }
 
 type truliooResult struct {
@@ -147,7 +146,9 @@ func (t *Trulioo) Verify(ctx context.Context, r Request) (Result, error) {
 		}{r.NationalID, "SocialService"})
 	}
 	if b := r.Business; b != nil {
-		body.DataFields.Business = &truliooBusiness{BusinessName: b.LegalName, BusinessRegistrationNumber: b.TaxID, JurisdictionOfIncorporation: r.Address.State}
+		// No JurisdictionOfIncorporation: the representative's home state is not the
+		// company's, and idgate does not collect where the company was incorporated.
+		body.DataFields.Business = &truliooBusiness{BusinessName: b.LegalName, BusinessRegistrationNumber: b.TaxID}
 	}
 	payload, err := json.Marshal(body)
 	if err != nil {

@@ -44,10 +44,10 @@ func (p PersonData) business(businessType string) (*kyc.Business, error) {
 		return nil, nil
 	}
 	switch {
-	case strings.TrimSpace(p.BusinessLegalName) == "" || len(p.BusinessLegalName) > 200:
-		return nil, apperr.Invalid("business_legal_name", "is required for a company, at most 200 characters")
-	case !ein.MatchString(p.BusinessEIN):
-		return nil, apperr.Invalid("business_ein", "must be the company's EIN, 9 digits")
+	case strings.TrimSpace(p.BusinessLegalName) == "": // validate checked the lengths and format
+		return nil, apperr.Invalid("business_legal_name", "is required for a company")
+	case p.BusinessEIN == "":
+		return nil, apperr.Invalid("business_ein", "is required for a company: its EIN, 9 digits")
 	}
 	return &kyc.Business{LegalName: p.BusinessLegalName, TaxID: strings.ReplaceAll(p.BusinessEIN, "-", "")}, nil
 }
@@ -63,7 +63,7 @@ func (p PersonData) validate() (kyc.Date, error) {
 	case !last4.MatchString(p.SSNLast4):
 		return kyc.Date{}, apperr.Invalid("ssn_last4", "must be 4 digits")
 	case p.BusinessEIN != "" && !ein.MatchString(p.BusinessEIN):
-		return kyc.Date{}, apperr.Invalid("business_ein", "must be 9 digits")
+		return kyc.Date{}, apperr.Invalid("business_ein", "must be the company's EIN, 9 digits")
 	case len(p.BusinessLegalName) > 200:
 		return kyc.Date{}, apperr.Invalid("business_legal_name", "must be at most 200 characters")
 	}

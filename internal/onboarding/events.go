@@ -8,6 +8,7 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/webhook"
 )
@@ -135,17 +136,28 @@ func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 	return s.completeConnectCheck(ctx, m, p.ID, p.Verification.Status, p.Verification.DetailsCode, ev.Created)
 }
 
-// rejectFiles adds files to the merchant's rejected document files.
+// rejectFiles adds files to the merchant's rejected document files, on the row locked, so
+// that two person.updated events at once both count.
 func (s *Service) rejectFiles(ctx context.Context, m *ent.Merchant, files ...string) error {
-	rejected := slices.Clone(m.RejectedDocumentFiles)
-	for _, f := range files {
-		if f != "" && !slices.Contains(rejected, f) {
-			rejected = append(rejected, f)
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		q := tx.Merchant.Query().Where(merchant.ID(m.ID))
+		if s.store.Dialect == config.DialectPostgres {
+			q.ForUpdate() // SQLite's write transactions are serialised already
 		}
-	}
-	if len(rejected) == len(m.RejectedDocumentFiles) {
-		return nil
-	}
-	s.log.InfoContext(ctx, "identity document rejected by Stripe", "merchant_id", m.ID, "files", len(rejected)-len(m.RejectedDocumentFiles))
-	return m.Update().SetRejectedDocumentFiles(rejected).Exec(ctx)
+		row, err := q.Only(ctx)
+		if err != nil {
+			return err
+		}
+		rejected := slices.Clone(row.RejectedDocumentFiles)
+		for _, f := range files {
+			if f != "" && !slices.Contains(rejected, f) {
+				rejected = append(rejected, f)
+			}
+		}
+		if len(rejected) == len(row.RejectedDocumentFiles) {
+			return nil
+		}
+		s.log.InfoContext(ctx, "identity document rejected by Stripe", "merchant_id", m.ID, "files", len(rejected)-len(row.RejectedDocumentFiles))
+		return row.Update().SetRejectedDocumentFiles(rejected).Exec(ctx)
+	})
 }
