@@ -2,6 +2,10 @@ package server_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -67,7 +71,7 @@ func (e *env) enrol(t *testing.T, customerID string) *payer {
 		t.Fatalf("creation options for rp %q, want %q", opts.RelyingPartyID, rp.ID)
 	}
 	p := &payer{auth: virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(customerID)}),
-		cred: virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)}
+		cred: passkey(t)}
 	attestation := virtualwebauthn.CreateAttestationResponse(rp, p.auth, p.cred, *opts)
 	c, err := e.identity.FinishEnrollment(ctx, &idgatev1.FinishEnrollmentRequest{CustomerId: customerID, ChallengeId: begin.ChallengeId, CredentialJson: attestation, Name: "phone"})
 	if err != nil {
@@ -83,6 +87,27 @@ func (e *env) enrol(t *testing.T, customerID string) *payer {
 	p.auth.AddCredential(p.cred)
 	p.id = c.Id
 	return p
+}
+
+// passkey is a new P-256 credential whose public key coordinates are 32 bytes each.
+// virtualwebauthn encodes them with big.Int.Bytes, which drops leading zero bytes, and
+// go-webauthn rightly refuses the shorter coordinate: about one key in 128 would fail.
+func passkey(t *testing.T) virtualwebauthn.Credential {
+	t.Helper()
+	for {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(k.X.Bytes()) != 32 || len(k.Y.Bytes()) != 32 {
+			continue
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return virtualwebauthn.NewCredentialWithImportedKey(virtualwebauthn.KeyTypeEC2, der)
+	}
 }
 
 // sign answers a step-up's request options as the payer's browser at origin would.
