@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/predicate"
+	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -25,25 +25,9 @@ func (ReencryptArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// ReencryptWorker works ReencryptArgs.
-type ReencryptWorker struct {
-	river.WorkerDefaults[ReencryptArgs]
-	svc *Service
-}
-
-// NewReencryptWorker returns the worker.
-func NewReencryptWorker(s *Service) *ReencryptWorker { return &ReencryptWorker{svc: s} }
-
-const reencryptBatch = 500
-
-// Work re-seals one batch.
-func (w *ReencryptWorker) Work(ctx context.Context, job *river.Job[ReencryptArgs]) error {
-	n, err := w.svc.Reencrypt(ctx, reencryptBatch)
-	if err != nil || n < reencryptBatch {
-		return err
-	}
-	_, err = river.ClientFromContext[*sql.Tx](ctx).Insert(ctx, ReencryptArgs{}, nil)
-	return err
+// NewReencryptWorker returns the worker of ReencryptArgs.
+func NewReencryptWorker(s *Service) river.Worker[ReencryptArgs] {
+	return jobs.Batches[ReencryptArgs](500, s.Reencrypt)
 }
 
 // Reencrypt re-seals up to limit customers whose personal data is under an older key and

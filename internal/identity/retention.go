@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/internal/jobs"
 )
 
 // RetentionArgs is the periodic job that wipes the verified personal data of customers
@@ -16,27 +17,11 @@ type RetentionArgs struct{}
 // Kind names the job.
 func (RetentionArgs) Kind() string { return "customer_retention" }
 
-// RetentionWorker works RetentionArgs.
-type RetentionWorker struct {
-	river.WorkerDefaults[RetentionArgs]
-	svc    *Service
-	period time.Duration
-}
-
-// NewRetentionWorker returns the worker for a retention period.
-func NewRetentionWorker(s *Service, period time.Duration) *RetentionWorker {
-	return &RetentionWorker{svc: s, period: period}
-}
-
-// Work wipes every customer past the period, a batch at a time.
-func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
-	cutoff := w.svc.now().Add(-w.period)
-	for {
-		n, err := w.svc.ExpireInactive(ctx, cutoff, 500)
-		if err != nil || n == 0 {
-			return err
-		}
-	}
+// NewRetentionWorker returns the worker of RetentionArgs for a retention period.
+func NewRetentionWorker(s *Service, period time.Duration) river.Worker[RetentionArgs] {
+	return jobs.Batches[RetentionArgs](500, func(ctx context.Context, limit int) (int, error) {
+		return s.ExpireInactive(ctx, s.now().Add(-period), limit)
+	})
 }
 
 // ExpireInactive wipes the verified data (names, date of birth, address, document details,

@@ -27,6 +27,20 @@ type Inserter interface {
 // Client is the queue: it inserts jobs and, when started with workers, works them.
 type Client = river.Client[*sql.Tx]
 
+// Batches is the worker of a job that handles up to size items a run (run returns how many
+// it took): after a full batch it enqueues the job again, so a large backlog is worked
+// through without one job holding a worker for long.
+func Batches[T river.JobArgs](size int, run func(ctx context.Context, limit int) (int, error)) river.Worker[T] {
+	return river.WorkFunc(func(ctx context.Context, job *river.Job[T]) error {
+		n, err := run(ctx, size)
+		if err != nil || n < size {
+			return err
+		}
+		_, err = river.ClientFromContext[*sql.Tx](ctx).Insert(ctx, job.Args, nil)
+		return err
+	})
+}
+
 // Options configure the queue.
 type Options struct {
 	// Work: when false the client only inserts; jobs wait for a replica that works them.

@@ -2,12 +2,12 @@ package risk
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/riverqueue/river"
 
 	"github.com/idgate/idgate/ent/risksignal"
+	"github.com/idgate/idgate/internal/jobs"
 )
 
 // ReencryptArgs is the job that moves sealed signup locations to the current data key, a
@@ -22,25 +22,11 @@ func (ReencryptArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// ReencryptWorker works ReencryptArgs.
-type ReencryptWorker struct {
-	river.WorkerDefaults[ReencryptArgs]
-	svc *Service
-}
-
-// NewReencryptWorker returns the worker.
-func NewReencryptWorker(s *Service) *ReencryptWorker { return &ReencryptWorker{svc: s} }
-
 const batch = 500
 
-// Work re-seals one batch.
-func (w *ReencryptWorker) Work(ctx context.Context, _ *river.Job[ReencryptArgs]) error {
-	n, err := w.svc.Reencrypt(ctx, batch)
-	if err != nil || n < batch {
-		return err
-	}
-	_, err = river.ClientFromContext[*sql.Tx](ctx).Insert(ctx, ReencryptArgs{}, nil)
-	return err
+// NewReencryptWorker returns the worker of ReencryptArgs.
+func NewReencryptWorker(s *Service) river.Worker[ReencryptArgs] {
+	return jobs.Batches[ReencryptArgs](batch, s.Reencrypt)
 }
 
 // Reencrypt re-seals up to limit signup locations sealed under an older key and returns

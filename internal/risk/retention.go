@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/idgate/idgate/ent/risksignal"
+	"github.com/idgate/idgate/internal/jobs"
 )
 
 // RetentionArgs is the periodic job that wipes signup IP addresses and coordinates
@@ -17,27 +18,11 @@ type RetentionArgs struct{}
 // Kind names the job.
 func (RetentionArgs) Kind() string { return "risk_signal_retention" }
 
-// RetentionWorker works RetentionArgs.
-type RetentionWorker struct {
-	river.WorkerDefaults[RetentionArgs]
-	svc    *Service
-	period time.Duration
-}
-
-// NewRetentionWorker returns the worker for a retention period.
-func NewRetentionWorker(s *Service, period time.Duration) *RetentionWorker {
-	return &RetentionWorker{svc: s, period: period}
-}
-
-// Work wipes every location past the period, a batch at a time.
-func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
-	cutoff := w.svc.now().Add(-w.period)
-	for {
-		n, err := w.svc.ExpireLocations(ctx, cutoff, batch)
-		if err != nil || n == 0 {
-			return err
-		}
-	}
+// NewRetentionWorker returns the worker of RetentionArgs for a retention period.
+func NewRetentionWorker(s *Service, period time.Duration) river.Worker[RetentionArgs] {
+	return jobs.Batches[RetentionArgs](batch, func(ctx context.Context, limit int) (int, error) {
+		return s.ExpireLocations(ctx, s.now().Add(-period), limit)
+	})
 }
 
 // ExpireLocations wipes the sealed IP address and coordinates of up to limit signup
