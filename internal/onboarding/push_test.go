@@ -2,6 +2,7 @@ package onboarding_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,10 +12,29 @@ import (
 
 	"github.com/idgate/idgate/internal/onboarding"
 	"github.com/idgate/idgate/internal/pii"
+	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/testenv"
 	"github.com/idgate/idgate/internal/webhook"
 )
+
+// pushService is the onboarding service over db and the Stripe proxy, with subaccount sub_1.
+func pushService(t *testing.T, db testenv.DB) (context.Context, *store.Store, *testenv.StripeProxy, *onboarding.Service) {
+	t.Helper()
+	ctx := testenv.Context(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st := testenv.Store(t, db)
+	proxy := testenv.NewStripe(t)
+	cipher, err := pii.Parse("a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := onboarding.NewService(st, cipher, stripe.New(stripe.Config{APIBase: proxy.URL}, log), nil, nil, nil, log)
+	if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, st, proxy, svc
+}
 
 // TestPushNeverResubmitsARejectedDocument pushes a tier-3 merchant's person with Stripe's
 // test document (test mode, a report without files); a person.updated then reports the
@@ -22,19 +42,7 @@ import (
 func TestPushNeverResubmitsARejectedDocument(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := testenv.Context(t)
-			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			st := testenv.Store(t, db)
-			proxy := testenv.NewStripe(t)
-			cipher, err := pii.Parse("a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := stripe.New(stripe.Config{APIBase: proxy.URL}, log)
-			svc := onboarding.NewService(st, cipher, sc, nil, nil, nil, log)
-			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
-				t.Fatal(err)
-			}
+			ctx, st, proxy, svc := pushService(t, db)
 			if err := st.Ent.Merchant.Create().SetID("mer_au").SetSubaccountID("sub_1").SetExternalID("au-1").SetCountry("AU").
 				SetBusinessType("individual").SetRoute(onboarding.RouteDocumentLiveness).SetStripeAccountID("acct_au").Exec(ctx); err != nil {
 				t.Fatal(err)
@@ -86,19 +94,7 @@ func TestPushNeverResubmitsARejectedDocument(t *testing.T) {
 func TestPushCopiesTheVerifiedDocument(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := testenv.Context(t)
-			log := slog.New(slog.NewTextHandler(io.Discard, nil))
-			st := testenv.Store(t, db)
-			proxy := testenv.NewStripe(t)
-			cipher, err := pii.Parse("a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := stripe.New(stripe.Config{APIBase: proxy.URL}, log)
-			svc := onboarding.NewService(st, cipher, sc, nil, nil, nil, log)
-			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
-				t.Fatal(err)
-			}
+			ctx, st, proxy, svc := pushService(t, db)
 			if err := st.Ent.Merchant.Create().SetID("mer_de").SetSubaccountID("sub_1").SetExternalID("de-1").SetCountry("DE").
 				SetBusinessType("individual").SetRoute(onboarding.RouteDocumentLiveness).SetStripeAccountID("acct_de").
 				SetKycStatus(onboarding.KYCVerified).Exec(ctx); err != nil {
@@ -225,18 +221,7 @@ func personUpdates(proxy *testenv.StripeProxy, account string) []testenv.StripeR
 // nothing is uploaded.
 func TestPushWithoutADocumentItCannotCopy(t *testing.T) {
 	db := testenv.Databases(t)[0]
-	ctx := testenv.Context(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st := testenv.Store(t, db)
-	proxy := testenv.NewStripe(t)
-	cipher, err := pii.Parse("a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := onboarding.NewService(st, cipher, stripe.New(stripe.Config{APIBase: proxy.URL}, log), nil, nil, nil, log)
-	if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, st, proxy, svc := pushService(t, db)
 	if err := st.Ent.Merchant.Create().SetID("mer_gb").SetSubaccountID("sub_1").SetExternalID("gb-1").SetCountry("GB").
 		SetBusinessType("individual").SetRoute(onboarding.RouteDocumentLiveness).SetStripeAccountID("acct_gb").Exec(ctx); err != nil {
 		t.Fatal(err)
