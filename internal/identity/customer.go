@@ -21,7 +21,6 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
-	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/pii"
@@ -249,11 +248,7 @@ func (s *Service) lockCustomer(ctx context.Context, tx store.Tx, id string) (*en
 	if id == "" {
 		return nil, apperr.Invalid("id", "is required")
 	}
-	q := tx.Customer.Query().Where(customer.ID(id))
-	if s.store.Dialect == config.DialectPostgres {
-		q.ForUpdate()
-	}
-	row, err := q.Only(ctx)
+	row, err := store.Locked(tx, tx.Customer.Query().Where(customer.ID(id))).Only(ctx)
 	if err == nil && !auth.Visible(ctx, row.SubaccountID) {
 		err = &ent.NotFoundError{}
 	}

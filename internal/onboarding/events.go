@@ -8,7 +8,6 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/merchant"
-	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/webhook"
 )
@@ -140,11 +139,7 @@ func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 // that two person.updated events at once both count.
 func (s *Service) rejectFiles(ctx context.Context, m *ent.Merchant, files ...string) error {
 	return s.store.InTx(ctx, func(tx store.Tx) error {
-		q := tx.Merchant.Query().Where(merchant.ID(m.ID))
-		if s.store.Dialect == config.DialectPostgres {
-			q.ForUpdate() // SQLite's write transactions are serialised already
-		}
-		row, err := q.Only(ctx)
+		row, err := store.Locked(tx, tx.Merchant.Query().Where(merchant.ID(m.ID))).Only(ctx)
 		if err != nil {
 			return err
 		}

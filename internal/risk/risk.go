@@ -19,7 +19,6 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
-	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/tenant"
@@ -265,11 +264,7 @@ func (s *Service) GetRiskProfile(ctx context.Context, customerID string) (Profil
 // lockCustomer reads a customer for update inside tx, so that risk writes of one customer
 // (and its redaction) happen one after the other.
 func (s *Service) lockCustomer(ctx context.Context, tx store.Tx, id string) (*ent.Customer, error) {
-	q := tx.Customer.Query()
-	if s.store.Dialect == config.DialectPostgres {
-		q.ForUpdate()
-	}
-	return visibleCustomer(ctx, q, id)
+	return visibleCustomer(ctx, store.Locked(tx, tx.Customer.Query()), id)
 }
 
 // visibleCustomer reads customer id when the caller may see its subaccount; another

@@ -21,7 +21,6 @@ import (
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
-	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 )
@@ -111,7 +110,7 @@ func (s *Service) evaluate(ctx context.Context, pi stripe.PaymentIntent) (*Payme
 	}
 	var out *Payment
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		row, err := s.lockPayment(ctx, tx, pi.ID)
+		row, err := store.Locked(tx, tx.PaymentStepUp.Query().Where(paymentstepup.ID(pi.ID))).Only(ctx)
 		switch {
 		case ent.IsNotFound(err):
 			out, err = tx.PaymentStepUp.Create().SetID(pi.ID).SetSubaccountID(c.SubaccountID).SetCustomerID(c.ID).
@@ -142,14 +141,6 @@ func (s *Service) evaluate(ctx context.Context, pi stripe.PaymentIntent) (*Payme
 		s.log.InfoContext(ctx, "payment needs a step-up", "payment_intent", pi.ID, "customer_id", c.ID, "reasons", out.Reasons)
 	}
 	return out, nil
-}
-
-func (s *Service) lockPayment(ctx context.Context, tx store.Tx, id string) (*ent.PaymentStepUp, error) {
-	q := tx.PaymentStepUp.Query().Where(paymentstepup.ID(id))
-	if s.store.Dialect == config.DialectPostgres {
-		q.ForUpdate()
-	}
-	return q.Only(ctx)
 }
 
 // payment reads a step-up visible to the caller.

@@ -148,7 +148,18 @@ func (s *Store) Close() error {
 // inserts into, so a state change and the jobs it causes commit together.
 type Tx struct {
 	*ent.Client
-	SQL *sql.Tx
+	SQL      *sql.Tx
+	postgres bool
+}
+
+// Locked makes q lock the rows it reads until tx ends (SELECT ... FOR UPDATE), so that
+// read-then-write sequences on one row run one after the other. SQLite needs no lock: its
+// write transactions begin immediate, so they already run one at a time.
+func Locked[Q interface{ ForUpdate(...entsql.LockOption) Q }](tx Tx, q Q) Q {
+	if tx.postgres {
+		return q.ForUpdate()
+	}
+	return q
 }
 
 // InTx runs fn in a transaction, committing when it returns nil.
@@ -166,7 +177,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx Tx) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(Tx{Client: tx.Client(), SQL: tx.SQLTx()}); err != nil {
+	if err = fn(Tx{Client: tx.Client(), SQL: tx.SQLTx(), postgres: s.Dialect == config.DialectPostgres}); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
