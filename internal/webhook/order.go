@@ -1,0 +1,122 @@
+package webhook
+
+import (
+	"context"
+	"slices"
+	"sync/atomic"
+	"time"
+)
+
+// Version is what one event says about its object: when Stripe created the event, the
+// object's status in it, and a key that settles ties (the event id, or the charge id).
+// The zero Version is "nothing applied yet".
+type Version struct {
+	At     time.Time
+	Status string
+	Rank   int    // the status's place in the object's life (Order.Rank), for same-second events
+	Tie    string // last resort between same-second, same-rank events
+}
+
+// Order is the one rule that decides whether an event supersedes what is applied to its
+// object. Stripe delivers at least once, in any order, for up to three days, and its
+// created has a one-second resolution, so the rule is, for every kind of object:
+//
+//  1. nothing supersedes a terminal state;
+//  2. a later second wins (an earlier one, when Earliest);
+//  3. within one second, the higher Rank wins (a state further along the object's life);
+//  4. within one second and rank, the greater Tie wins (the smaller, when Earliest), so
+//     every replica and every delivery order ends in the same state; an equal Tie is the
+//     same event again and changes nothing.
+type Order struct {
+	// Terminal lists the states nothing moves an object out of.
+	Terminal []string
+	// Rank places a status (and its detail, such as an error code) along the object's life.
+	// nil ranks every status alike.
+	Rank func(status, detail string) int
+	// Earliest keeps the earliest event instead of the latest: the customer's first
+	// successful charge is the one that scores them.
+	Earliest bool
+}
+
+// Version returns the version an event carries for this kind of object.
+func (o Order) Version(ev Event, status, detail string) Version {
+	v := Version{At: ev.Created, Status: status, Tie: ev.ID}
+	if o.Rank != nil {
+		v.Rank = o.Rank(status, detail)
+	}
+	return v
+}
+
+// Supersedes reports whether in replaces applied.
+func (o Order) Supersedes(applied, in Version) bool {
+	if applied.At.IsZero() && applied.Tie == "" {
+		return true
+	}
+	if slices.Contains(o.Terminal, applied.Status) {
+		return false
+	}
+	a, b := applied.At.Truncate(time.Second), in.At.Truncate(time.Second)
+	if !a.Equal(b) {
+		return b.After(a) != o.Earliest
+	}
+	if in.Rank != applied.Rank {
+		return in.Rank > applied.Rank
+	}
+	if in.Tie == applied.Tie {
+		return false
+	}
+	return (in.Tie > applied.Tie) != o.Earliest
+}
+
+// Apply is the locked read-then-apply every handler goes through. read loads the object
+// inside the caller's transaction with its row locked (store.Locked) and returns the
+// version applied to it; apply runs only when in supersedes that. It reports whether the
+// event was applied; a stale event is recorded as such on the event.
+func (o Order) Apply(ctx context.Context, in Version, read func() (Version, error), apply func() error) (bool, error) {
+	applied, err := read()
+	if err != nil {
+		return false, err
+	}
+	if !o.Supersedes(applied, in) {
+		decided(ctx, outcomeStale)
+		return false, nil
+	}
+	if err := apply(); err != nil {
+		return false, err
+	}
+	decided(ctx, outcomeApplied)
+	return true, nil
+}
+
+// Skip records that an event has nothing to apply (its object belongs to no one idgate
+// knows, or it carries nothing idgate keeps). A handler that returns nil has either
+// applied the event through Order.Apply or skipped it; the processor refuses anything else.
+func Skip(ctx context.Context) { decided(ctx, outcomeSkipped) }
+
+type outcome int32
+
+const (
+	outcomeNone outcome = iota
+	outcomeSkipped
+	outcomeStale
+	outcomeApplied
+)
+
+type decisionKey struct{}
+
+// decided records the strongest outcome seen while handling one event.
+func decided(ctx context.Context, o outcome) {
+	if d, ok := ctx.Value(decisionKey{}).(*atomic.Int32); ok {
+		for {
+			cur := d.Load()
+			if outcome(cur) >= o || d.CompareAndSwap(cur, int32(o)) {
+				return
+			}
+		}
+	}
+}
+
+func withDecision(ctx context.Context) (context.Context, func() outcome) {
+	d := new(atomic.Int32)
+	return context.WithValue(ctx, decisionKey{}, d), func() outcome { return outcome(d.Load()) }
+}
