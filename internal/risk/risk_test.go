@@ -34,7 +34,7 @@ func cipher(t *testing.T, kids ...string) *pii.Cipher {
 }
 
 func newService(st *store.Store, c *pii.Cipher) *risk.Service {
-	return risk.NewService(st, c, tenant.NewService(st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return risk.NewService(st, c, tenant.NewService(st, nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func intp(v int) *int        { return &v }
