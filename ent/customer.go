@@ -38,6 +38,8 @@ type Customer struct {
 	IdentityVerificationRequiredAt *time.Time `json:"identity_verification_required_at,omitempty"`
 	// IdentityVerificationRequiredReason holds the value of the "identity_verification_required_reason" field.
 	IdentityVerificationRequiredReason string `json:"identity_verification_required_reason,omitempty"`
+	// IdentityVerificationRequiredSource holds the value of the "identity_verification_required_source" field.
+	IdentityVerificationRequiredSource *customer.IdentityVerificationRequiredSource `json:"identity_verification_required_source,omitempty"`
 	// IdentityRequirementClearedAt holds the value of the "identity_requirement_cleared_at" field.
 	IdentityRequirementClearedAt *time.Time `json:"identity_requirement_cleared_at,omitempty"`
 	// IdentityStatus holds the value of the "identity_status" field.
@@ -58,6 +60,8 @@ type Customer struct {
 	StripeRiskLevel *string `json:"stripe_risk_level,omitempty"`
 	// StripeRiskChargeID holds the value of the "stripe_risk_charge_id" field.
 	StripeRiskChargeID string `json:"stripe_risk_charge_id,omitempty"`
+	// StripeRiskChargeCreated holds the value of the "stripe_risk_charge_created" field.
+	StripeRiskChargeCreated *time.Time `json:"stripe_risk_charge_created,omitempty"`
 	// IdentityFirstName holds the value of the "identity_first_name" field.
 	IdentityFirstName string `json:"identity_first_name,omitempty"`
 	// IdentityLastName holds the value of the "identity_last_name" field.
@@ -125,9 +129,9 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case customer.FieldIdentityAttemptCount, customer.FieldStripeRiskScore, customer.FieldStripeRadarRiskScore:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy, customer.FieldFraudWarningID:
+		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityVerificationRequiredSource, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy, customer.FieldFraudWarningID:
 			values[i] = new(sql.NullString)
-		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldIdentityManualVerificationAt, customer.FieldFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt:
+		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldStripeRiskChargeCreated, customer.FieldIdentityManualVerificationAt, customer.FieldFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -212,6 +216,13 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.IdentityVerificationRequiredReason = value.String
 			}
+		case customer.FieldIdentityVerificationRequiredSource:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_verification_required_source", values[i])
+			} else if value.Valid {
+				_m.IdentityVerificationRequiredSource = new(customer.IdentityVerificationRequiredSource)
+				*_m.IdentityVerificationRequiredSource = customer.IdentityVerificationRequiredSource(value.String)
+			}
 		case customer.FieldIdentityRequirementClearedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field identity_requirement_cleared_at", values[i])
@@ -278,6 +289,13 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field stripe_risk_charge_id", values[i])
 			} else if value.Valid {
 				_m.StripeRiskChargeID = value.String
+			}
+		case customer.FieldStripeRiskChargeCreated:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field stripe_risk_charge_created", values[i])
+			} else if value.Valid {
+				_m.StripeRiskChargeCreated = new(time.Time)
+				*_m.StripeRiskChargeCreated = value.Time
 			}
 		case customer.FieldIdentityFirstName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -454,6 +472,11 @@ func (_m *Customer) String() string {
 	builder.WriteString("identity_verification_required_reason=")
 	builder.WriteString(_m.IdentityVerificationRequiredReason)
 	builder.WriteString(", ")
+	if v := _m.IdentityVerificationRequiredSource; v != nil {
+		builder.WriteString("identity_verification_required_source=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
 	if v := _m.IdentityRequirementClearedAt; v != nil {
 		builder.WriteString("identity_requirement_cleared_at=")
 		builder.WriteString(v.Format(time.ANSIC))
@@ -497,6 +520,11 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("stripe_risk_charge_id=")
 	builder.WriteString(_m.StripeRiskChargeID)
+	builder.WriteString(", ")
+	if v := _m.StripeRiskChargeCreated; v != nil {
+		builder.WriteString("stripe_risk_charge_created=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("identity_first_name=")
 	builder.WriteString(_m.IdentityFirstName)

@@ -148,6 +148,20 @@ func (_c *CustomerCreate) SetNillableIdentityVerificationRequiredReason(v *strin
 	return _c
 }
 
+// SetIdentityVerificationRequiredSource sets the "identity_verification_required_source" field.
+func (_c *CustomerCreate) SetIdentityVerificationRequiredSource(v customer.IdentityVerificationRequiredSource) *CustomerCreate {
+	_c.mutation.SetIdentityVerificationRequiredSource(v)
+	return _c
+}
+
+// SetNillableIdentityVerificationRequiredSource sets the "identity_verification_required_source" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityVerificationRequiredSource(v *customer.IdentityVerificationRequiredSource) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityVerificationRequiredSource(*v)
+	}
+	return _c
+}
+
 // SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
 func (_c *CustomerCreate) SetIdentityRequirementClearedAt(v time.Time) *CustomerCreate {
 	_c.mutation.SetIdentityRequirementClearedAt(v)
@@ -284,6 +298,20 @@ func (_c *CustomerCreate) SetStripeRiskChargeID(v string) *CustomerCreate {
 func (_c *CustomerCreate) SetNillableStripeRiskChargeID(v *string) *CustomerCreate {
 	if v != nil {
 		_c.SetStripeRiskChargeID(*v)
+	}
+	return _c
+}
+
+// SetStripeRiskChargeCreated sets the "stripe_risk_charge_created" field.
+func (_c *CustomerCreate) SetStripeRiskChargeCreated(v time.Time) *CustomerCreate {
+	_c.mutation.SetStripeRiskChargeCreated(v)
+	return _c
+}
+
+// SetNillableStripeRiskChargeCreated sets the "stripe_risk_charge_created" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableStripeRiskChargeCreated(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetStripeRiskChargeCreated(*v)
 	}
 	return _c
 }
@@ -680,6 +708,11 @@ func (_c *CustomerCreate) check() error {
 	if _, ok := _c.mutation.IdentityVerificationRequiredReason(); !ok {
 		return &ValidationError{Name: "identity_verification_required_reason", err: errors.New(`ent: missing required field "Customer.identity_verification_required_reason"`)}
 	}
+	if v, ok := _c.mutation.IdentityVerificationRequiredSource(); ok {
+		if err := customer.IdentityVerificationRequiredSourceValidator(v); err != nil {
+			return &ValidationError{Name: "identity_verification_required_source", err: fmt.Errorf(`ent: validator failed for field "Customer.identity_verification_required_source": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.IdentityAttemptCount(); !ok {
 		return &ValidationError{Name: "identity_attempt_count", err: errors.New(`ent: missing required field "Customer.identity_attempt_count"`)}
 	}
@@ -805,6 +838,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 		_spec.SetField(customer.FieldIdentityVerificationRequiredReason, field.TypeString, value)
 		_node.IdentityVerificationRequiredReason = value
 	}
+	if value, ok := _c.mutation.IdentityVerificationRequiredSource(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredSource, field.TypeEnum, value)
+		_node.IdentityVerificationRequiredSource = &value
+	}
 	if value, ok := _c.mutation.IdentityRequirementClearedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRequirementClearedAt, field.TypeTime, value)
 		_node.IdentityRequirementClearedAt = &value
@@ -844,6 +881,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.StripeRiskChargeID(); ok {
 		_spec.SetField(customer.FieldStripeRiskChargeID, field.TypeString, value)
 		_node.StripeRiskChargeID = value
+	}
+	if value, ok := _c.mutation.StripeRiskChargeCreated(); ok {
+		_spec.SetField(customer.FieldStripeRiskChargeCreated, field.TypeTime, value)
+		_node.StripeRiskChargeCreated = &value
 	}
 	if value, ok := _c.mutation.IdentityFirstName(); ok {
 		_spec.SetField(customer.FieldIdentityFirstName, field.TypeString, value)
@@ -1074,6 +1115,24 @@ func (u *CustomerUpsert) UpdateIdentityVerificationRequiredReason() *CustomerUps
 	return u
 }
 
+// SetIdentityVerificationRequiredSource sets the "identity_verification_required_source" field.
+func (u *CustomerUpsert) SetIdentityVerificationRequiredSource(v customer.IdentityVerificationRequiredSource) *CustomerUpsert {
+	u.Set(customer.FieldIdentityVerificationRequiredSource, v)
+	return u
+}
+
+// UpdateIdentityVerificationRequiredSource sets the "identity_verification_required_source" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityVerificationRequiredSource() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityVerificationRequiredSource)
+	return u
+}
+
+// ClearIdentityVerificationRequiredSource clears the value of the "identity_verification_required_source" field.
+func (u *CustomerUpsert) ClearIdentityVerificationRequiredSource() *CustomerUpsert {
+	u.SetNull(customer.FieldIdentityVerificationRequiredSource)
+	return u
+}
+
 // SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
 func (u *CustomerUpsert) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpsert {
 	u.Set(customer.FieldIdentityRequirementClearedAt, v)
@@ -1251,6 +1310,24 @@ func (u *CustomerUpsert) SetStripeRiskChargeID(v string) *CustomerUpsert {
 // UpdateStripeRiskChargeID sets the "stripe_risk_charge_id" field to the value that was provided on create.
 func (u *CustomerUpsert) UpdateStripeRiskChargeID() *CustomerUpsert {
 	u.SetExcluded(customer.FieldStripeRiskChargeID)
+	return u
+}
+
+// SetStripeRiskChargeCreated sets the "stripe_risk_charge_created" field.
+func (u *CustomerUpsert) SetStripeRiskChargeCreated(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldStripeRiskChargeCreated, v)
+	return u
+}
+
+// UpdateStripeRiskChargeCreated sets the "stripe_risk_charge_created" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateStripeRiskChargeCreated() *CustomerUpsert {
+	u.SetExcluded(customer.FieldStripeRiskChargeCreated)
+	return u
+}
+
+// ClearStripeRiskChargeCreated clears the value of the "stripe_risk_charge_created" field.
+func (u *CustomerUpsert) ClearStripeRiskChargeCreated() *CustomerUpsert {
+	u.SetNull(customer.FieldStripeRiskChargeCreated)
 	return u
 }
 
@@ -1639,6 +1716,27 @@ func (u *CustomerUpsertOne) UpdateIdentityVerificationRequiredReason() *Customer
 	})
 }
 
+// SetIdentityVerificationRequiredSource sets the "identity_verification_required_source" field.
+func (u *CustomerUpsertOne) SetIdentityVerificationRequiredSource(v customer.IdentityVerificationRequiredSource) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationRequiredSource(v)
+	})
+}
+
+// UpdateIdentityVerificationRequiredSource sets the "identity_verification_required_source" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityVerificationRequiredSource() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationRequiredSource()
+	})
+}
+
+// ClearIdentityVerificationRequiredSource clears the value of the "identity_verification_required_source" field.
+func (u *CustomerUpsertOne) ClearIdentityVerificationRequiredSource() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityVerificationRequiredSource()
+	})
+}
+
 // SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
 func (u *CustomerUpsertOne) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
@@ -1846,6 +1944,27 @@ func (u *CustomerUpsertOne) SetStripeRiskChargeID(v string) *CustomerUpsertOne {
 func (u *CustomerUpsertOne) UpdateStripeRiskChargeID() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateStripeRiskChargeID()
+	})
+}
+
+// SetStripeRiskChargeCreated sets the "stripe_risk_charge_created" field.
+func (u *CustomerUpsertOne) SetStripeRiskChargeCreated(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRiskChargeCreated(v)
+	})
+}
+
+// UpdateStripeRiskChargeCreated sets the "stripe_risk_charge_created" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateStripeRiskChargeCreated() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRiskChargeCreated()
+	})
+}
+
+// ClearStripeRiskChargeCreated clears the value of the "stripe_risk_charge_created" field.
+func (u *CustomerUpsertOne) ClearStripeRiskChargeCreated() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearStripeRiskChargeCreated()
 	})
 }
 
@@ -2437,6 +2556,27 @@ func (u *CustomerUpsertBulk) UpdateIdentityVerificationRequiredReason() *Custome
 	})
 }
 
+// SetIdentityVerificationRequiredSource sets the "identity_verification_required_source" field.
+func (u *CustomerUpsertBulk) SetIdentityVerificationRequiredSource(v customer.IdentityVerificationRequiredSource) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationRequiredSource(v)
+	})
+}
+
+// UpdateIdentityVerificationRequiredSource sets the "identity_verification_required_source" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityVerificationRequiredSource() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationRequiredSource()
+	})
+}
+
+// ClearIdentityVerificationRequiredSource clears the value of the "identity_verification_required_source" field.
+func (u *CustomerUpsertBulk) ClearIdentityVerificationRequiredSource() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearIdentityVerificationRequiredSource()
+	})
+}
+
 // SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
 func (u *CustomerUpsertBulk) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
@@ -2644,6 +2784,27 @@ func (u *CustomerUpsertBulk) SetStripeRiskChargeID(v string) *CustomerUpsertBulk
 func (u *CustomerUpsertBulk) UpdateStripeRiskChargeID() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateStripeRiskChargeID()
+	})
+}
+
+// SetStripeRiskChargeCreated sets the "stripe_risk_charge_created" field.
+func (u *CustomerUpsertBulk) SetStripeRiskChargeCreated(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetStripeRiskChargeCreated(v)
+	})
+}
+
+// UpdateStripeRiskChargeCreated sets the "stripe_risk_charge_created" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateStripeRiskChargeCreated() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateStripeRiskChargeCreated()
+	})
+}
+
+// ClearStripeRiskChargeCreated clears the value of the "stripe_risk_charge_created" field.
+func (u *CustomerUpsertBulk) ClearStripeRiskChargeCreated() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearStripeRiskChargeCreated()
 	})
 }
 

@@ -130,6 +130,26 @@ func (_u *CustomerUpdate) SetNillableIdentityVerificationRequiredReason(v *strin
 	return _u
 }
 
+// SetIdentityVerificationRequiredSource sets the "identity_verification_required_source" field.
+func (_u *CustomerUpdate) SetIdentityVerificationRequiredSource(v customer.IdentityVerificationRequiredSource) *CustomerUpdate {
+	_u.mutation.SetIdentityVerificationRequiredSource(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationRequiredSource sets the "identity_verification_required_source" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityVerificationRequiredSource(v *customer.IdentityVerificationRequiredSource) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityVerificationRequiredSource(*v)
+	}
+	return _u
+}
+
+// ClearIdentityVerificationRequiredSource clears the value of the "identity_verification_required_source" field.
+func (_u *CustomerUpdate) ClearIdentityVerificationRequiredSource() *CustomerUpdate {
+	_u.mutation.ClearIdentityVerificationRequiredSource()
+	return _u
+}
+
 // SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
 func (_u *CustomerUpdate) SetIdentityRequirementClearedAt(v time.Time) *CustomerUpdate {
 	_u.mutation.SetIdentityRequirementClearedAt(v)
@@ -330,6 +350,26 @@ func (_u *CustomerUpdate) SetNillableStripeRiskChargeID(v *string) *CustomerUpda
 	if v != nil {
 		_u.SetStripeRiskChargeID(*v)
 	}
+	return _u
+}
+
+// SetStripeRiskChargeCreated sets the "stripe_risk_charge_created" field.
+func (_u *CustomerUpdate) SetStripeRiskChargeCreated(v time.Time) *CustomerUpdate {
+	_u.mutation.SetStripeRiskChargeCreated(v)
+	return _u
+}
+
+// SetNillableStripeRiskChargeCreated sets the "stripe_risk_charge_created" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableStripeRiskChargeCreated(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetStripeRiskChargeCreated(*v)
+	}
+	return _u
+}
+
+// ClearStripeRiskChargeCreated clears the value of the "stripe_risk_charge_created" field.
+func (_u *CustomerUpdate) ClearStripeRiskChargeCreated() *CustomerUpdate {
+	_u.mutation.ClearStripeRiskChargeCreated()
 	return _u
 }
 
@@ -624,6 +664,11 @@ func (_u *CustomerUpdate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *CustomerUpdate) check() error {
+	if v, ok := _u.mutation.IdentityVerificationRequiredSource(); ok {
+		if err := customer.IdentityVerificationRequiredSourceValidator(v); err != nil {
+			return &ValidationError{Name: "identity_verification_required_source", err: fmt.Errorf(`ent: validator failed for field "Customer.identity_verification_required_source": %w`, err)}
+		}
+	}
 	if _u.mutation.SubaccountCleared() && len(_u.mutation.SubaccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Customer.subaccount"`)
 	}
@@ -668,6 +713,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.IdentityVerificationRequiredReason(); ok {
 		_spec.SetField(customer.FieldIdentityVerificationRequiredReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityVerificationRequiredSource(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredSource, field.TypeEnum, value)
+	}
+	if _u.mutation.IdentityVerificationRequiredSourceCleared() {
+		_spec.ClearField(customer.FieldIdentityVerificationRequiredSource, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.IdentityRequirementClearedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRequirementClearedAt, field.TypeTime, value)
@@ -728,6 +779,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.StripeRiskChargeID(); ok {
 		_spec.SetField(customer.FieldStripeRiskChargeID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StripeRiskChargeCreated(); ok {
+		_spec.SetField(customer.FieldStripeRiskChargeCreated, field.TypeTime, value)
+	}
+	if _u.mutation.StripeRiskChargeCreatedCleared() {
+		_spec.ClearField(customer.FieldStripeRiskChargeCreated, field.TypeTime)
 	}
 	if value, ok := _u.mutation.IdentityFirstName(); ok {
 		_spec.SetField(customer.FieldIdentityFirstName, field.TypeString, value)
@@ -908,6 +965,26 @@ func (_u *CustomerUpdateOne) SetNillableIdentityVerificationRequiredReason(v *st
 	if v != nil {
 		_u.SetIdentityVerificationRequiredReason(*v)
 	}
+	return _u
+}
+
+// SetIdentityVerificationRequiredSource sets the "identity_verification_required_source" field.
+func (_u *CustomerUpdateOne) SetIdentityVerificationRequiredSource(v customer.IdentityVerificationRequiredSource) *CustomerUpdateOne {
+	_u.mutation.SetIdentityVerificationRequiredSource(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationRequiredSource sets the "identity_verification_required_source" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityVerificationRequiredSource(v *customer.IdentityVerificationRequiredSource) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityVerificationRequiredSource(*v)
+	}
+	return _u
+}
+
+// ClearIdentityVerificationRequiredSource clears the value of the "identity_verification_required_source" field.
+func (_u *CustomerUpdateOne) ClearIdentityVerificationRequiredSource() *CustomerUpdateOne {
+	_u.mutation.ClearIdentityVerificationRequiredSource()
 	return _u
 }
 
@@ -1111,6 +1188,26 @@ func (_u *CustomerUpdateOne) SetNillableStripeRiskChargeID(v *string) *CustomerU
 	if v != nil {
 		_u.SetStripeRiskChargeID(*v)
 	}
+	return _u
+}
+
+// SetStripeRiskChargeCreated sets the "stripe_risk_charge_created" field.
+func (_u *CustomerUpdateOne) SetStripeRiskChargeCreated(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetStripeRiskChargeCreated(v)
+	return _u
+}
+
+// SetNillableStripeRiskChargeCreated sets the "stripe_risk_charge_created" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableStripeRiskChargeCreated(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetStripeRiskChargeCreated(*v)
+	}
+	return _u
+}
+
+// ClearStripeRiskChargeCreated clears the value of the "stripe_risk_charge_created" field.
+func (_u *CustomerUpdateOne) ClearStripeRiskChargeCreated() *CustomerUpdateOne {
+	_u.mutation.ClearStripeRiskChargeCreated()
 	return _u
 }
 
@@ -1418,6 +1515,11 @@ func (_u *CustomerUpdateOne) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *CustomerUpdateOne) check() error {
+	if v, ok := _u.mutation.IdentityVerificationRequiredSource(); ok {
+		if err := customer.IdentityVerificationRequiredSourceValidator(v); err != nil {
+			return &ValidationError{Name: "identity_verification_required_source", err: fmt.Errorf(`ent: validator failed for field "Customer.identity_verification_required_source": %w`, err)}
+		}
+	}
 	if _u.mutation.SubaccountCleared() && len(_u.mutation.SubaccountIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Customer.subaccount"`)
 	}
@@ -1480,6 +1582,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	if value, ok := _u.mutation.IdentityVerificationRequiredReason(); ok {
 		_spec.SetField(customer.FieldIdentityVerificationRequiredReason, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.IdentityVerificationRequiredSource(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationRequiredSource, field.TypeEnum, value)
+	}
+	if _u.mutation.IdentityVerificationRequiredSourceCleared() {
+		_spec.ClearField(customer.FieldIdentityVerificationRequiredSource, field.TypeEnum)
+	}
 	if value, ok := _u.mutation.IdentityRequirementClearedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRequirementClearedAt, field.TypeTime, value)
 	}
@@ -1539,6 +1647,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.StripeRiskChargeID(); ok {
 		_spec.SetField(customer.FieldStripeRiskChargeID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StripeRiskChargeCreated(); ok {
+		_spec.SetField(customer.FieldStripeRiskChargeCreated, field.TypeTime, value)
+	}
+	if _u.mutation.StripeRiskChargeCreatedCleared() {
+		_spec.ClearField(customer.FieldStripeRiskChargeCreated, field.TypeTime)
 	}
 	if value, ok := _u.mutation.IdentityFirstName(); ok {
 		_spec.SetField(customer.FieldIdentityFirstName, field.TypeString, value)

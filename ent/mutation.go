@@ -2627,6 +2627,7 @@ type CustomerMutation struct {
 	identity_verification_required        *bool
 	identity_verification_required_at     *time.Time
 	identity_verification_required_reason *string
+	identity_verification_required_source *customer.IdentityVerificationRequiredSource
 	identity_requirement_cleared_at       *time.Time
 	identity_status                       *string
 	identity_verified_at                  *time.Time
@@ -2640,6 +2641,7 @@ type CustomerMutation struct {
 	addstripe_radar_risk_score            *int
 	stripe_risk_level                     *string
 	stripe_risk_charge_id                 *string
+	stripe_risk_charge_created            *time.Time
 	identity_first_name                   *string
 	identity_last_name                    *string
 	identity_dob                          *string
@@ -3154,6 +3156,55 @@ func (m *CustomerMutation) ResetIdentityVerificationRequiredReason() {
 	m.identity_verification_required_reason = nil
 }
 
+// SetIdentityVerificationRequiredSource sets the "identity_verification_required_source" field.
+func (m *CustomerMutation) SetIdentityVerificationRequiredSource(cvrs customer.IdentityVerificationRequiredSource) {
+	m.identity_verification_required_source = &cvrs
+}
+
+// IdentityVerificationRequiredSource returns the value of the "identity_verification_required_source" field in the mutation.
+func (m *CustomerMutation) IdentityVerificationRequiredSource() (r customer.IdentityVerificationRequiredSource, exists bool) {
+	v := m.identity_verification_required_source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityVerificationRequiredSource returns the old "identity_verification_required_source" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityVerificationRequiredSource(ctx context.Context) (v *customer.IdentityVerificationRequiredSource, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityVerificationRequiredSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityVerificationRequiredSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityVerificationRequiredSource: %w", err)
+	}
+	return oldValue.IdentityVerificationRequiredSource, nil
+}
+
+// ClearIdentityVerificationRequiredSource clears the value of the "identity_verification_required_source" field.
+func (m *CustomerMutation) ClearIdentityVerificationRequiredSource() {
+	m.identity_verification_required_source = nil
+	m.clearedFields[customer.FieldIdentityVerificationRequiredSource] = struct{}{}
+}
+
+// IdentityVerificationRequiredSourceCleared returns if the "identity_verification_required_source" field was cleared in this mutation.
+func (m *CustomerMutation) IdentityVerificationRequiredSourceCleared() bool {
+	_, ok := m.clearedFields[customer.FieldIdentityVerificationRequiredSource]
+	return ok
+}
+
+// ResetIdentityVerificationRequiredSource resets all changes to the "identity_verification_required_source" field.
+func (m *CustomerMutation) ResetIdentityVerificationRequiredSource() {
+	m.identity_verification_required_source = nil
+	delete(m.clearedFields, customer.FieldIdentityVerificationRequiredSource)
+}
+
 // SetIdentityRequirementClearedAt sets the "identity_requirement_cleared_at" field.
 func (m *CustomerMutation) SetIdentityRequirementClearedAt(t time.Time) {
 	m.identity_requirement_cleared_at = &t
@@ -3665,6 +3716,55 @@ func (m *CustomerMutation) OldStripeRiskChargeID(ctx context.Context) (v string,
 // ResetStripeRiskChargeID resets all changes to the "stripe_risk_charge_id" field.
 func (m *CustomerMutation) ResetStripeRiskChargeID() {
 	m.stripe_risk_charge_id = nil
+}
+
+// SetStripeRiskChargeCreated sets the "stripe_risk_charge_created" field.
+func (m *CustomerMutation) SetStripeRiskChargeCreated(t time.Time) {
+	m.stripe_risk_charge_created = &t
+}
+
+// StripeRiskChargeCreated returns the value of the "stripe_risk_charge_created" field in the mutation.
+func (m *CustomerMutation) StripeRiskChargeCreated() (r time.Time, exists bool) {
+	v := m.stripe_risk_charge_created
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripeRiskChargeCreated returns the old "stripe_risk_charge_created" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldStripeRiskChargeCreated(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripeRiskChargeCreated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripeRiskChargeCreated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripeRiskChargeCreated: %w", err)
+	}
+	return oldValue.StripeRiskChargeCreated, nil
+}
+
+// ClearStripeRiskChargeCreated clears the value of the "stripe_risk_charge_created" field.
+func (m *CustomerMutation) ClearStripeRiskChargeCreated() {
+	m.stripe_risk_charge_created = nil
+	m.clearedFields[customer.FieldStripeRiskChargeCreated] = struct{}{}
+}
+
+// StripeRiskChargeCreatedCleared returns if the "stripe_risk_charge_created" field was cleared in this mutation.
+func (m *CustomerMutation) StripeRiskChargeCreatedCleared() bool {
+	_, ok := m.clearedFields[customer.FieldStripeRiskChargeCreated]
+	return ok
+}
+
+// ResetStripeRiskChargeCreated resets all changes to the "stripe_risk_charge_created" field.
+func (m *CustomerMutation) ResetStripeRiskChargeCreated() {
+	m.stripe_risk_charge_created = nil
+	delete(m.clearedFields, customer.FieldStripeRiskChargeCreated)
 }
 
 // SetIdentityFirstName sets the "identity_first_name" field.
@@ -4356,7 +4456,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 36)
+	fields := make([]string, 0, 38)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -4387,6 +4487,9 @@ func (m *CustomerMutation) Fields() []string {
 	if m.identity_verification_required_reason != nil {
 		fields = append(fields, customer.FieldIdentityVerificationRequiredReason)
 	}
+	if m.identity_verification_required_source != nil {
+		fields = append(fields, customer.FieldIdentityVerificationRequiredSource)
+	}
 	if m.identity_requirement_cleared_at != nil {
 		fields = append(fields, customer.FieldIdentityRequirementClearedAt)
 	}
@@ -4416,6 +4519,9 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.stripe_risk_charge_id != nil {
 		fields = append(fields, customer.FieldStripeRiskChargeID)
+	}
+	if m.stripe_risk_charge_created != nil {
+		fields = append(fields, customer.FieldStripeRiskChargeCreated)
 	}
 	if m.identity_first_name != nil {
 		fields = append(fields, customer.FieldIdentityFirstName)
@@ -4493,6 +4599,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.IdentityVerificationRequiredAt()
 	case customer.FieldIdentityVerificationRequiredReason:
 		return m.IdentityVerificationRequiredReason()
+	case customer.FieldIdentityVerificationRequiredSource:
+		return m.IdentityVerificationRequiredSource()
 	case customer.FieldIdentityRequirementClearedAt:
 		return m.IdentityRequirementClearedAt()
 	case customer.FieldIdentityStatus:
@@ -4513,6 +4621,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.StripeRiskLevel()
 	case customer.FieldStripeRiskChargeID:
 		return m.StripeRiskChargeID()
+	case customer.FieldStripeRiskChargeCreated:
+		return m.StripeRiskChargeCreated()
 	case customer.FieldIdentityFirstName:
 		return m.IdentityFirstName()
 	case customer.FieldIdentityLastName:
@@ -4574,6 +4684,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldIdentityVerificationRequiredAt(ctx)
 	case customer.FieldIdentityVerificationRequiredReason:
 		return m.OldIdentityVerificationRequiredReason(ctx)
+	case customer.FieldIdentityVerificationRequiredSource:
+		return m.OldIdentityVerificationRequiredSource(ctx)
 	case customer.FieldIdentityRequirementClearedAt:
 		return m.OldIdentityRequirementClearedAt(ctx)
 	case customer.FieldIdentityStatus:
@@ -4594,6 +4706,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldStripeRiskLevel(ctx)
 	case customer.FieldStripeRiskChargeID:
 		return m.OldStripeRiskChargeID(ctx)
+	case customer.FieldStripeRiskChargeCreated:
+		return m.OldStripeRiskChargeCreated(ctx)
 	case customer.FieldIdentityFirstName:
 		return m.OldIdentityFirstName(ctx)
 	case customer.FieldIdentityLastName:
@@ -4705,6 +4819,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIdentityVerificationRequiredReason(v)
 		return nil
+	case customer.FieldIdentityVerificationRequiredSource:
+		v, ok := value.(customer.IdentityVerificationRequiredSource)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityVerificationRequiredSource(v)
+		return nil
 	case customer.FieldIdentityRequirementClearedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -4774,6 +4895,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStripeRiskChargeID(v)
+		return nil
+	case customer.FieldStripeRiskChargeCreated:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripeRiskChargeCreated(v)
 		return nil
 	case customer.FieldIdentityFirstName:
 		v, ok := value.(string)
@@ -4962,6 +5090,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldIdentityVerificationRequiredAt) {
 		fields = append(fields, customer.FieldIdentityVerificationRequiredAt)
 	}
+	if m.FieldCleared(customer.FieldIdentityVerificationRequiredSource) {
+		fields = append(fields, customer.FieldIdentityVerificationRequiredSource)
+	}
 	if m.FieldCleared(customer.FieldIdentityRequirementClearedAt) {
 		fields = append(fields, customer.FieldIdentityRequirementClearedAt)
 	}
@@ -4982,6 +5113,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(customer.FieldStripeRiskLevel) {
 		fields = append(fields, customer.FieldStripeRiskLevel)
+	}
+	if m.FieldCleared(customer.FieldStripeRiskChargeCreated) {
+		fields = append(fields, customer.FieldStripeRiskChargeCreated)
 	}
 	if m.FieldCleared(customer.FieldIdentityManualVerificationAt) {
 		fields = append(fields, customer.FieldIdentityManualVerificationAt)
@@ -5015,6 +5149,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 	case customer.FieldIdentityVerificationRequiredAt:
 		m.ClearIdentityVerificationRequiredAt()
 		return nil
+	case customer.FieldIdentityVerificationRequiredSource:
+		m.ClearIdentityVerificationRequiredSource()
+		return nil
 	case customer.FieldIdentityRequirementClearedAt:
 		m.ClearIdentityRequirementClearedAt()
 		return nil
@@ -5035,6 +5172,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldStripeRiskLevel:
 		m.ClearStripeRiskLevel()
+		return nil
+	case customer.FieldStripeRiskChargeCreated:
+		m.ClearStripeRiskChargeCreated()
 		return nil
 	case customer.FieldIdentityManualVerificationAt:
 		m.ClearIdentityManualVerificationAt()
@@ -5086,6 +5226,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 	case customer.FieldIdentityVerificationRequiredReason:
 		m.ResetIdentityVerificationRequiredReason()
 		return nil
+	case customer.FieldIdentityVerificationRequiredSource:
+		m.ResetIdentityVerificationRequiredSource()
+		return nil
 	case customer.FieldIdentityRequirementClearedAt:
 		m.ResetIdentityRequirementClearedAt()
 		return nil
@@ -5115,6 +5258,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldStripeRiskChargeID:
 		m.ResetStripeRiskChargeID()
+		return nil
+	case customer.FieldStripeRiskChargeCreated:
+		m.ResetStripeRiskChargeCreated()
 		return nil
 	case customer.FieldIdentityFirstName:
 		m.ResetIdentityFirstName()

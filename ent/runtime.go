@@ -132,63 +132,63 @@ func init() {
 	// customer.DefaultIdentityVerificationRequiredReason holds the default value on creation for the identity_verification_required_reason field.
 	customer.DefaultIdentityVerificationRequiredReason = customerDescIdentityVerificationRequiredReason.Default.(string)
 	// customerDescIdentityAttemptCount is the schema descriptor for identity_attempt_count field.
-	customerDescIdentityAttemptCount := customerFields[13].Descriptor()
+	customerDescIdentityAttemptCount := customerFields[14].Descriptor()
 	// customer.DefaultIdentityAttemptCount holds the default value on creation for the identity_attempt_count field.
 	customer.DefaultIdentityAttemptCount = customerDescIdentityAttemptCount.Default.(int)
 	// customerDescIdentityLastErrorCode is the schema descriptor for identity_last_error_code field.
-	customerDescIdentityLastErrorCode := customerFields[14].Descriptor()
+	customerDescIdentityLastErrorCode := customerFields[15].Descriptor()
 	// customer.DefaultIdentityLastErrorCode holds the default value on creation for the identity_last_error_code field.
 	customer.DefaultIdentityLastErrorCode = customerDescIdentityLastErrorCode.Default.(string)
 	// customerDescStripeRiskChargeID is the schema descriptor for stripe_risk_charge_id field.
-	customerDescStripeRiskChargeID := customerFields[18].Descriptor()
+	customerDescStripeRiskChargeID := customerFields[19].Descriptor()
 	// customer.DefaultStripeRiskChargeID holds the default value on creation for the stripe_risk_charge_id field.
 	customer.DefaultStripeRiskChargeID = customerDescStripeRiskChargeID.Default.(string)
 	// customerDescIdentityFirstName is the schema descriptor for identity_first_name field.
-	customerDescIdentityFirstName := customerFields[19].Descriptor()
+	customerDescIdentityFirstName := customerFields[21].Descriptor()
 	// customer.DefaultIdentityFirstName holds the default value on creation for the identity_first_name field.
 	customer.DefaultIdentityFirstName = customerDescIdentityFirstName.Default.(string)
 	// customerDescIdentityLastName is the schema descriptor for identity_last_name field.
-	customerDescIdentityLastName := customerFields[20].Descriptor()
+	customerDescIdentityLastName := customerFields[22].Descriptor()
 	// customer.DefaultIdentityLastName holds the default value on creation for the identity_last_name field.
 	customer.DefaultIdentityLastName = customerDescIdentityLastName.Default.(string)
 	// customerDescIdentityDob is the schema descriptor for identity_dob field.
-	customerDescIdentityDob := customerFields[21].Descriptor()
+	customerDescIdentityDob := customerFields[23].Descriptor()
 	// customer.DefaultIdentityDob holds the default value on creation for the identity_dob field.
 	customer.DefaultIdentityDob = customerDescIdentityDob.Default.(string)
 	// customerDescIdentityIDType is the schema descriptor for identity_id_type field.
-	customerDescIdentityIDType := customerFields[22].Descriptor()
+	customerDescIdentityIDType := customerFields[24].Descriptor()
 	// customer.DefaultIdentityIDType holds the default value on creation for the identity_id_type field.
 	customer.DefaultIdentityIDType = customerDescIdentityIDType.Default.(string)
 	// customerDescIdentityAddress is the schema descriptor for identity_address field.
-	customerDescIdentityAddress := customerFields[23].Descriptor()
+	customerDescIdentityAddress := customerFields[25].Descriptor()
 	// customer.DefaultIdentityAddress holds the default value on creation for the identity_address field.
 	customer.DefaultIdentityAddress = customerDescIdentityAddress.Default.(string)
 	// customerDescIdentityIDNumberLast4 is the schema descriptor for identity_id_number_last4 field.
-	customerDescIdentityIDNumberLast4 := customerFields[24].Descriptor()
+	customerDescIdentityIDNumberLast4 := customerFields[26].Descriptor()
 	// customer.DefaultIdentityIDNumberLast4 holds the default value on creation for the identity_id_number_last4 field.
 	customer.DefaultIdentityIDNumberLast4 = customerDescIdentityIDNumberLast4.Default.(string)
 	// customerDescIdentityIssuingCountry is the schema descriptor for identity_issuing_country field.
-	customerDescIdentityIssuingCountry := customerFields[25].Descriptor()
+	customerDescIdentityIssuingCountry := customerFields[27].Descriptor()
 	// customer.DefaultIdentityIssuingCountry holds the default value on creation for the identity_issuing_country field.
 	customer.DefaultIdentityIssuingCountry = customerDescIdentityIssuingCountry.Default.(string)
 	// customerDescIdentityExpirationDate is the schema descriptor for identity_expiration_date field.
-	customerDescIdentityExpirationDate := customerFields[26].Descriptor()
+	customerDescIdentityExpirationDate := customerFields[28].Descriptor()
 	// customer.DefaultIdentityExpirationDate holds the default value on creation for the identity_expiration_date field.
 	customer.DefaultIdentityExpirationDate = customerDescIdentityExpirationDate.Default.(string)
 	// customerDescIdentityManualVerification is the schema descriptor for identity_manual_verification field.
-	customerDescIdentityManualVerification := customerFields[27].Descriptor()
+	customerDescIdentityManualVerification := customerFields[29].Descriptor()
 	// customer.DefaultIdentityManualVerification holds the default value on creation for the identity_manual_verification field.
 	customer.DefaultIdentityManualVerification = customerDescIdentityManualVerification.Default.(bool)
 	// customerDescIdentityManualVerificationNotes is the schema descriptor for identity_manual_verification_notes field.
-	customerDescIdentityManualVerificationNotes := customerFields[28].Descriptor()
+	customerDescIdentityManualVerificationNotes := customerFields[30].Descriptor()
 	// customer.DefaultIdentityManualVerificationNotes holds the default value on creation for the identity_manual_verification_notes field.
 	customer.DefaultIdentityManualVerificationNotes = customerDescIdentityManualVerificationNotes.Default.(string)
 	// customerDescIdentityManualVerificationBy is the schema descriptor for identity_manual_verification_by field.
-	customerDescIdentityManualVerificationBy := customerFields[29].Descriptor()
+	customerDescIdentityManualVerificationBy := customerFields[31].Descriptor()
 	// customer.DefaultIdentityManualVerificationBy holds the default value on creation for the identity_manual_verification_by field.
 	customer.DefaultIdentityManualVerificationBy = customerDescIdentityManualVerificationBy.Default.(string)
 	// customerDescFraudWarningID is the schema descriptor for fraud_warning_id field.
-	customerDescFraudWarningID := customerFields[31].Descriptor()
+	customerDescFraudWarningID := customerFields[33].Descriptor()
 	// customer.DefaultFraudWarningID holds the default value on creation for the fraud_warning_id field.
 	customer.DefaultFraudWarningID = customerDescFraudWarningID.Default.(string)
 	// customerDescID is the schema descriptor for id field.

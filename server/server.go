@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), log)
-	subaccounts := tenant.NewService(s.store)
+	subaccounts := tenant.NewService(s.store, s.jobs)
 	signals := risk.NewService(s.store, cipher, subaccounts, log)
 	customers.AlsoRedact(signals.Forget)
 	keys := auth.NewKeys(s.store, strings.HasPrefix(cfg.StripeSecretKey, "sk_live_"), log)
@@ -155,6 +155,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, identity.NewReencryptWorker(customers))
 	river.AddWorker(workers, identity.NewRetentionWorker(customers, cfg.Retention))
 	river.AddWorker(workers, identity.NewReconcileWorker(customers, cfg.ReconcileAfter))
+	river.AddWorker(workers, identity.NewReevaluateWorker(customers))
 	river.AddWorker(workers, risk.NewReencryptWorker(signals))
 	river.AddWorker(workers, risk.NewRetentionWorker(signals, cfg.Retention))
 	if strings.Contains(cfg.DataKeys, ",") {

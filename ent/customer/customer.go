@@ -3,6 +3,7 @@
 package customer
 
 import (
+	"fmt"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -34,6 +35,8 @@ const (
 	FieldIdentityVerificationRequiredAt = "identity_verification_required_at"
 	// FieldIdentityVerificationRequiredReason holds the string denoting the identity_verification_required_reason field in the database.
 	FieldIdentityVerificationRequiredReason = "identity_verification_required_reason"
+	// FieldIdentityVerificationRequiredSource holds the string denoting the identity_verification_required_source field in the database.
+	FieldIdentityVerificationRequiredSource = "identity_verification_required_source"
 	// FieldIdentityRequirementClearedAt holds the string denoting the identity_requirement_cleared_at field in the database.
 	FieldIdentityRequirementClearedAt = "identity_requirement_cleared_at"
 	// FieldIdentityStatus holds the string denoting the identity_status field in the database.
@@ -54,6 +57,8 @@ const (
 	FieldStripeRiskLevel = "stripe_risk_level"
 	// FieldStripeRiskChargeID holds the string denoting the stripe_risk_charge_id field in the database.
 	FieldStripeRiskChargeID = "stripe_risk_charge_id"
+	// FieldStripeRiskChargeCreated holds the string denoting the stripe_risk_charge_created field in the database.
+	FieldStripeRiskChargeCreated = "stripe_risk_charge_created"
 	// FieldIdentityFirstName holds the string denoting the identity_first_name field in the database.
 	FieldIdentityFirstName = "identity_first_name"
 	// FieldIdentityLastName holds the string denoting the identity_last_name field in the database.
@@ -112,6 +117,7 @@ var Columns = []string{
 	FieldIdentityVerificationRequired,
 	FieldIdentityVerificationRequiredAt,
 	FieldIdentityVerificationRequiredReason,
+	FieldIdentityVerificationRequiredSource,
 	FieldIdentityRequirementClearedAt,
 	FieldIdentityStatus,
 	FieldIdentityVerifiedAt,
@@ -122,6 +128,7 @@ var Columns = []string{
 	FieldStripeRadarRiskScore,
 	FieldStripeRiskLevel,
 	FieldStripeRiskChargeID,
+	FieldStripeRiskChargeCreated,
 	FieldIdentityFirstName,
 	FieldIdentityLastName,
 	FieldIdentityDob,
@@ -203,6 +210,31 @@ var (
 	IDValidator func(string) error
 )
 
+// IdentityVerificationRequiredSource defines the type for the "identity_verification_required_source" enum field.
+type IdentityVerificationRequiredSource string
+
+// IdentityVerificationRequiredSource values.
+const (
+	IdentityVerificationRequiredSourceSubaccountPolicy  IdentityVerificationRequiredSource = "subaccount_policy"
+	IdentityVerificationRequiredSourceRiskScore         IdentityVerificationRequiredSource = "risk_score"
+	IdentityVerificationRequiredSourceEarlyFraudWarning IdentityVerificationRequiredSource = "early_fraud_warning"
+	IdentityVerificationRequiredSourceOperator          IdentityVerificationRequiredSource = "operator"
+)
+
+func (ivrs IdentityVerificationRequiredSource) String() string {
+	return string(ivrs)
+}
+
+// IdentityVerificationRequiredSourceValidator is a validator for the "identity_verification_required_source" field enum values. It is called by the builders before save.
+func IdentityVerificationRequiredSourceValidator(ivrs IdentityVerificationRequiredSource) error {
+	switch ivrs {
+	case IdentityVerificationRequiredSourceSubaccountPolicy, IdentityVerificationRequiredSourceRiskScore, IdentityVerificationRequiredSourceEarlyFraudWarning, IdentityVerificationRequiredSourceOperator:
+		return nil
+	default:
+		return fmt.Errorf("customer: invalid enum value for identity_verification_required_source field: %q", ivrs)
+	}
+}
+
 // OrderOption defines the ordering options for the Customer queries.
 type OrderOption func(*sql.Selector)
 
@@ -261,6 +293,11 @@ func ByIdentityVerificationRequiredReason(opts ...sql.OrderTermOption) OrderOpti
 	return sql.OrderByField(FieldIdentityVerificationRequiredReason, opts...).ToFunc()
 }
 
+// ByIdentityVerificationRequiredSource orders the results by the identity_verification_required_source field.
+func ByIdentityVerificationRequiredSource(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityVerificationRequiredSource, opts...).ToFunc()
+}
+
 // ByIdentityRequirementClearedAt orders the results by the identity_requirement_cleared_at field.
 func ByIdentityRequirementClearedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIdentityRequirementClearedAt, opts...).ToFunc()
@@ -309,6 +346,11 @@ func ByStripeRiskLevel(opts ...sql.OrderTermOption) OrderOption {
 // ByStripeRiskChargeID orders the results by the stripe_risk_charge_id field.
 func ByStripeRiskChargeID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStripeRiskChargeID, opts...).ToFunc()
+}
+
+// ByStripeRiskChargeCreated orders the results by the stripe_risk_charge_created field.
+func ByStripeRiskChargeCreated(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStripeRiskChargeCreated, opts...).ToFunc()
 }
 
 // ByIdentityFirstName orders the results by the identity_first_name field.

@@ -165,6 +165,11 @@ func StripeRiskChargeID(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldStripeRiskChargeID, v))
 }
 
+// StripeRiskChargeCreated applies equality check predicate on the "stripe_risk_charge_created" field. It's identical to StripeRiskChargeCreatedEQ.
+func StripeRiskChargeCreated(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRiskChargeCreated, v))
+}
+
 // IdentityFirstName applies equality check predicate on the "identity_first_name" field. It's identical to IdentityFirstNameEQ.
 func IdentityFirstName(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityFirstName, v))
@@ -785,6 +790,36 @@ func IdentityVerificationRequiredReasonContainsFold(v string) predicate.Customer
 	return predicate.Customer(sql.FieldContainsFold(FieldIdentityVerificationRequiredReason, v))
 }
 
+// IdentityVerificationRequiredSourceEQ applies the EQ predicate on the "identity_verification_required_source" field.
+func IdentityVerificationRequiredSourceEQ(v IdentityVerificationRequiredSource) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequiredSource, v))
+}
+
+// IdentityVerificationRequiredSourceNEQ applies the NEQ predicate on the "identity_verification_required_source" field.
+func IdentityVerificationRequiredSourceNEQ(v IdentityVerificationRequiredSource) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityVerificationRequiredSource, v))
+}
+
+// IdentityVerificationRequiredSourceIn applies the In predicate on the "identity_verification_required_source" field.
+func IdentityVerificationRequiredSourceIn(vs ...IdentityVerificationRequiredSource) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityVerificationRequiredSource, vs...))
+}
+
+// IdentityVerificationRequiredSourceNotIn applies the NotIn predicate on the "identity_verification_required_source" field.
+func IdentityVerificationRequiredSourceNotIn(vs ...IdentityVerificationRequiredSource) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityVerificationRequiredSource, vs...))
+}
+
+// IdentityVerificationRequiredSourceIsNil applies the IsNil predicate on the "identity_verification_required_source" field.
+func IdentityVerificationRequiredSourceIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldIdentityVerificationRequiredSource))
+}
+
+// IdentityVerificationRequiredSourceNotNil applies the NotNil predicate on the "identity_verification_required_source" field.
+func IdentityVerificationRequiredSourceNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldIdentityVerificationRequiredSource))
+}
+
 // IdentityRequirementClearedAtEQ applies the EQ predicate on the "identity_requirement_cleared_at" field.
 func IdentityRequirementClearedAtEQ(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityRequirementClearedAt, v))
@@ -1378,6 +1413,56 @@ func StripeRiskChargeIDEqualFold(v string) predicate.Customer {
 // StripeRiskChargeIDContainsFold applies the ContainsFold predicate on the "stripe_risk_charge_id" field.
 func StripeRiskChargeIDContainsFold(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldContainsFold(FieldStripeRiskChargeID, v))
+}
+
+// StripeRiskChargeCreatedEQ applies the EQ predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldStripeRiskChargeCreated, v))
+}
+
+// StripeRiskChargeCreatedNEQ applies the NEQ predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldStripeRiskChargeCreated, v))
+}
+
+// StripeRiskChargeCreatedIn applies the In predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldStripeRiskChargeCreated, vs...))
+}
+
+// StripeRiskChargeCreatedNotIn applies the NotIn predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldStripeRiskChargeCreated, vs...))
+}
+
+// StripeRiskChargeCreatedGT applies the GT predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldStripeRiskChargeCreated, v))
+}
+
+// StripeRiskChargeCreatedGTE applies the GTE predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldStripeRiskChargeCreated, v))
+}
+
+// StripeRiskChargeCreatedLT applies the LT predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldStripeRiskChargeCreated, v))
+}
+
+// StripeRiskChargeCreatedLTE applies the LTE predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldStripeRiskChargeCreated, v))
+}
+
+// StripeRiskChargeCreatedIsNil applies the IsNil predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldStripeRiskChargeCreated))
+}
+
+// StripeRiskChargeCreatedNotNil applies the NotNil predicate on the "stripe_risk_charge_created" field.
+func StripeRiskChargeCreatedNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldStripeRiskChargeCreated))
 }
 
 // IdentityFirstNameEQ applies the EQ predicate on the "identity_first_name" field.

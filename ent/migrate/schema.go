@@ -105,6 +105,7 @@ var (
 		{Name: "identity_verification_required", Type: field.TypeBool, Default: false},
 		{Name: "identity_verification_required_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_verification_required_reason", Type: field.TypeString, Default: ""},
+		{Name: "identity_verification_required_source", Type: field.TypeEnum, Nullable: true, Enums: []string{"subaccount_policy", "risk_score", "early_fraud_warning", "operator"}},
 		{Name: "identity_requirement_cleared_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_status", Type: field.TypeString, Nullable: true},
 		{Name: "identity_verified_at", Type: field.TypeTime, Nullable: true},
@@ -115,6 +116,7 @@ var (
 		{Name: "stripe_radar_risk_score", Type: field.TypeInt, Nullable: true},
 		{Name: "stripe_risk_level", Type: field.TypeString, Nullable: true},
 		{Name: "stripe_risk_charge_id", Type: field.TypeString, Default: ""},
+		{Name: "stripe_risk_charge_created", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_first_name", Type: field.TypeString, Default: ""},
 		{Name: "identity_last_name", Type: field.TypeString, Default: ""},
 		{Name: "identity_dob", Type: field.TypeString, Default: ""},
@@ -141,7 +143,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_subaccounts_customers",
-				Columns:    []*schema.Column{CustomersColumns[36]},
+				Columns:    []*schema.Column{CustomersColumns[38]},
 				RefColumns: []*schema.Column{SubaccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -150,7 +152,7 @@ var (
 			{
 				Name:    "customer_subaccount_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[36], CustomersColumns[3]},
+				Columns: []*schema.Column{CustomersColumns[38], CustomersColumns[3]},
 			},
 			{
 				Name:    "customer_stripe_customer_id",

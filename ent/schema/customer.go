@@ -27,6 +27,11 @@ func (Customer) Fields() []ent.Field {
 		field.Bool("identity_verification_required").Default(false),
 		field.Time("identity_verification_required_at").Optional().Nillable(),
 		field.String("identity_verification_required_reason").Default(""),
+		// Who decided the current requirement (identity.Source): the subaccount's policy or a
+		// charge's risk score, which a policy change re-decides, or an operator (requiring or
+		// clearing) or an early fraud warning, which no policy overrides. Null: nobody yet.
+		field.Enum("identity_verification_required_source").
+			Values("subaccount_policy", "risk_score", "early_fraud_warning", "operator").Optional().Nillable(),
 		field.Time("identity_requirement_cleared_at").Optional().Nillable(),
 		// null, pending, verified, requires_input, failed, canceled.
 		field.String("identity_status").Optional().Nillable(),
@@ -36,12 +41,14 @@ func (Customer) Fields() []ent.Field {
 		field.Int("identity_attempt_count").Default(0),
 		field.String("identity_last_error_code").Default(""),
 
-		// Radar risk of the first successful charge: our score (normal 10, elevated 50,
-		// highest 75), Stripe's own 0-100 risk_score, and the level.
+		// Radar risk of the earliest successful charge (by the charge's created): our score
+		// (normal 10, elevated 50, highest 75), Stripe's own 0-100 risk_score, the level, and
+		// the charge that scored.
 		field.Int("stripe_risk_score").Optional().Nillable(),
 		field.Int("stripe_radar_risk_score").Optional().Nillable(),
 		field.String("stripe_risk_level").Optional().Nillable(),
 		field.String("stripe_risk_charge_id").Default(""),
+		field.Time("stripe_risk_charge_created").Optional().Nillable(),
 
 		// Verified data kept from Stripe Identity (seed 004's list; id number last 4 only).
 		field.String("identity_first_name").Default(""),

@@ -26,7 +26,6 @@ import (
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
-	"github.com/idgate/idgate/internal/tenant"
 )
 
 // Customer is a person of a subaccount who may have to verify.
@@ -183,10 +182,8 @@ func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer
 		if err != nil {
 			return err
 		}
-		if tenant.Mode(sub.IdentityVerificationMode) == tenant.ModeAllUsers {
-			if row, err = s.require(ctx, tx, row, sub, ReasonSubaccountPolicy); err != nil {
-				return err
-			}
+		if row, err = s.decide(ctx, tx, row, sub); err != nil {
+			return err
 		}
 		c, err = s.fromRow(row)
 		return err

@@ -60,7 +60,7 @@ func (s *Service) HandleEarlyFraudWarning(charges ChargeCustomers) webhook.Handl
 				return nil, err
 			}
 			s.log.WarnContext(ctx, "early fraud warning: customer must verify again", "customer_id", row.ID, "warning_id", w.ID)
-			return s.require(ctx, tx, row, sub, "early_fraud_warning:"+w.ID)
+			return s.require(ctx, tx, row, sub, Requirement{Required: true, Reason: "early_fraud_warning:" + w.ID, Source: SourceFraudWarning})
 		})
 		return err
 	}

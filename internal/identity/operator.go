@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/notify"
@@ -65,7 +66,9 @@ func (s *Service) ClearRequirement(ctx context.Context, id, operator, notes stri
 		if !row.IdentityVerificationRequired && row.FraudWarningID == "" {
 			return row, nil
 		}
+		// The operator's decision stands: no policy change or charge requires them again.
 		row, err := row.Update().SetIdentityVerificationRequired(false).SetIdentityRequirementClearedAt(s.now()).
+			SetIdentityVerificationRequiredSource(customer.IdentityVerificationRequiredSourceOperator).
 			SetFraudWarningID("").ClearFraudWarningAt().Save(ctx)
 		if err != nil {
 			return nil, err
@@ -121,7 +124,7 @@ func (s *Service) RequireVerification(ctx context.Context, id, operator, reason 
 			return nil, err
 		}
 		s.log.InfoContext(ctx, "identity verification required by operator", "customer_id", id, "operator", operatorName(ctx, operator))
-		return s.require(ctx, tx, row, sub, "operator:"+strings.TrimSpace(reason))
+		return s.require(ctx, tx, row, sub, Requirement{Required: true, Reason: "operator:" + strings.TrimSpace(reason), Source: SourceOperator})
 	})
 }
 

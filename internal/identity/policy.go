@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/customer"
@@ -27,6 +28,81 @@ const (
 // ReasonSubaccountPolicy is the requirement reason in all_users subaccounts.
 const ReasonSubaccountPolicy = "subaccount_policy"
 
+// Source is who decided a customer's current requirement to verify.
+type Source string
+
+// The sources. A policy change re-decides what the policy or a score decided; an operator's
+// decision (requiring or clearing) and an early fraud warning stand until the customer
+// verifies or another such decision replaces them.
+const (
+	SourceNone         Source = ""
+	SourcePolicy       Source = "subaccount_policy" // all_users
+	SourceRisk         Source = "risk_score"        // risk_based: the scoring charge reached the threshold
+	SourceFraudWarning Source = "early_fraud_warning"
+	SourceOperator     Source = "operator"
+)
+
+// Policy is what a subaccount asks of its customers.
+type Policy struct {
+	Mode      tenant.Mode
+	Threshold int
+}
+
+// PolicyOf returns a stored subaccount's policy.
+func PolicyOf(sub *ent.Subaccount) Policy {
+	return Policy{Mode: tenant.Mode(sub.IdentityVerificationMode), Threshold: sub.IdentityVerificationRiskThreshold}
+}
+
+// Requirement is whether a customer must verify, why (seed 004's reason text) and who
+// decided it.
+type Requirement struct {
+	Required bool
+	Reason   string
+	Source   Source
+}
+
+// Facts are what the rule knows of one customer.
+type Facts struct {
+	Score   *int    // the earliest successful charge's score; nil before any
+	Status  *string // identity status; nil: never attempted
+	Current Requirement
+}
+
+// MustVerify is the one rule for who must verify. Customer creation, charges, the
+// re-evaluation after a policy change and the policy simulator all decide with it:
+//
+//   - a verified customer is never asked again: their requirement stays as it is;
+//   - so does one an operator or an early fraud warning decided: no policy overrides them;
+//   - otherwise all_users requires everyone ("subaccount_policy"), risk_based those whose
+//     score reaches the threshold ("risk_threshold_exceeded:75>=50"), disabled nobody.
+func MustVerify(p Policy, f Facts) Requirement {
+	if f.Status != nil && *f.Status == StatusVerified || f.Current.Source == SourceOperator || f.Current.Source == SourceFraudWarning {
+		return f.Current
+	}
+	switch p.Mode {
+	case tenant.ModeAllUsers:
+		return Requirement{Required: true, Reason: ReasonSubaccountPolicy, Source: SourcePolicy}
+	case tenant.ModeRiskBased:
+		if f.Score != nil {
+			if required, reason := RiskRequires(*f.Score, p.Threshold); required {
+				return Requirement{Required: true, Reason: reason, Source: SourceRisk}
+			}
+		}
+	}
+	return Requirement{}
+}
+
+// FactsOf returns what the rule knows of a stored customer.
+func FactsOf(row *ent.Customer) Facts {
+	f := Facts{Score: row.StripeRiskScore, Status: row.IdentityStatus, Current: Requirement{
+		Required: row.IdentityVerificationRequired, Reason: row.IdentityVerificationRequiredReason,
+	}}
+	if row.IdentityVerificationRequiredSource != nil {
+		f.Current.Source = Source(*row.IdentityVerificationRequiredSource)
+	}
+	return f
+}
+
 // riskScores converts Radar's risk_level to seed 004's score.
 var riskScores = map[string]int{"normal": 10, "elevated": 50, "highest": 75}
 
@@ -48,21 +124,22 @@ func RiskRequires(score, threshold int) (bool, string) {
 // PaymentRisk is Radar's outcome of one charge.
 type PaymentRisk struct {
 	ChargeID   string
+	Created    time.Time // when the charge was created; zero: now
 	RiskLevel  string
 	RadarScore *int // Stripe's 0-100 risk_score, when present
 }
 
 // RiskResult says what recording a charge's risk did.
 type RiskResult struct {
-	Recorded bool // false: the customer already had a score from an earlier charge
+	Recorded bool // false: the customer's score stands from an earlier charge
 	Customer Customer
 }
 
 var chargeID = regexp.MustCompile(`^(ch|py)_[A-Za-z0-9]{1,64}$`)
 
-// RecordPaymentRisk records the Radar outcome of a customer's charge. Only the first
-// successful charge sets the score (seed 004); in a risk_based subaccount a score at or
-// over the threshold requires verification.
+// RecordPaymentRisk records the Radar outcome of a customer's charge. The earliest
+// successful charge sets the score (seed 004), in whatever order the charges arrive (see
+// recordRisk); a charge without a created time counts as created now.
 func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r PaymentRisk) (RiskResult, error) {
 	if r.ChargeID != "" && !chargeID.MatchString(r.ChargeID) {
 		return RiskResult{}, apperr.Invalid("charge_id", "must be a Stripe charge id (ch_...)")
@@ -73,6 +150,9 @@ func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r Pa
 	if r.RadarScore != nil && (*r.RadarScore < 0 || *r.RadarScore > 100) {
 		return RiskResult{}, apperr.Invalid("risk_score", "must be between 0 and 100")
 	}
+	if r.Created.IsZero() {
+		r.Created = s.now()
+	}
 	var recorded bool
 	c, err := s.update(ctx, customerID, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
 		var err error
@@ -82,52 +162,84 @@ func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r Pa
 	return RiskResult{Recorded: recorded, Customer: c}, err
 }
 
+// chargeOrder keeps the earliest successful charge: ties within a second go to the smaller
+// charge id.
+var chargeOrder = webhook.Order{Earliest: true}
+
+// recordRisk scores the locked customer with charge r when r is earlier than the charge
+// that scored them so far, and re-decides their requirement with the new score.
 func (s *Service) recordRisk(ctx context.Context, tx store.Tx, row *ent.Customer, r PaymentRisk) (bool, *ent.Customer, error) {
-	if row.StripeRiskScore != nil {
-		return false, row, nil
-	}
-	score, _ := RiskScore(r.RiskLevel)
-	row, err := row.Update().
-		SetStripeRiskScore(score).
-		SetNillableStripeRadarRiskScore(r.RadarScore).
-		SetStripeRiskLevel(r.RiskLevel).
-		SetStripeRiskChargeID(r.ChargeID).
-		Save(ctx)
-	if err != nil {
-		return false, nil, err
-	}
-	if isVerified(row) {
-		return true, row, nil // a verified customer is never flagged by risk
-	}
-	sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
-	if err != nil {
-		return false, nil, err
-	}
-	switch tenant.Mode(sub.IdentityVerificationMode) {
-	case tenant.ModeRiskBased:
-		if flag, reason := RiskRequires(score, sub.IdentityVerificationRiskThreshold); flag {
-			row, err = s.require(ctx, tx, row, sub, reason)
+	in := webhook.Version{At: r.Created, Tie: r.ChargeID}
+	read := func() (webhook.Version, error) {
+		if row.StripeRiskScore == nil {
+			return webhook.Version{}, nil
 		}
-	case tenant.ModeAllUsers: // a customer created before the subaccount switched
-		row, err = s.require(ctx, tx, row, sub, ReasonSubaccountPolicy)
+		v := webhook.Version{Tie: row.StripeRiskChargeID}
+		if row.StripeRiskChargeCreated != nil {
+			v.At = *row.StripeRiskChargeCreated
+		} else {
+			v.At = time.Unix(0, 0) // scored before charges' times were kept: nothing is earlier
+		}
+		return v, nil
 	}
-	return true, row, err
+	recorded, err := chargeOrder.Apply(ctx, in, read, func() error {
+		score, _ := RiskScore(r.RiskLevel)
+		u := row.Update().SetStripeRiskScore(score).SetStripeRiskLevel(r.RiskLevel).
+			SetStripeRiskChargeID(r.ChargeID).SetStripeRiskChargeCreated(r.Created.UTC())
+		if r.RadarScore != nil {
+			u.SetStripeRadarRiskScore(*r.RadarScore)
+		} else {
+			u.ClearStripeRadarRiskScore()
+		}
+		var err error
+		if row, err = u.Save(ctx); err != nil {
+			return err
+		}
+		sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
+		if err != nil {
+			return err
+		}
+		row, err = s.decide(ctx, tx, row, sub)
+		return err
+	})
+	return recorded, row, err
+}
+
+// decide applies MustVerify to the locked customer under sub's policy and stores the
+// outcome: a new requirement notifies the customer; a lifted one is recorded as cleared
+// (never as verified).
+func (s *Service) decide(ctx context.Context, tx store.Tx, row *ent.Customer, sub *ent.Subaccount) (*ent.Customer, error) {
+	cur := FactsOf(row).Current
+	want := MustVerify(PolicyOf(sub), FactsOf(row))
+	switch {
+	case want == cur || !want.Required && !cur.Required:
+		return row, nil
+	case !cur.Required:
+		return s.require(ctx, tx, row, sub, want)
+	case want.Required: // still required, for another reason (a new threshold or mode)
+		return row.Update().SetIdentityVerificationRequiredReason(want.Reason).
+			SetIdentityVerificationRequiredSource(customer.IdentityVerificationRequiredSource(want.Source)).Save(ctx)
+	}
+	s.log.InfoContext(ctx, "identity verification no longer required", "customer_id", row.ID, "reason", cur.Reason)
+	return row.Update().SetIdentityVerificationRequired(false).SetIdentityRequirementClearedAt(s.now()).
+		ClearIdentityVerificationRequiredSource().Save(ctx)
 }
 
 // require flags the customer (unless already flagged) and notifies them.
-func (s *Service) require(ctx context.Context, tx store.Tx, row *ent.Customer, sub *ent.Subaccount, reason string) (*ent.Customer, error) {
+func (s *Service) require(ctx context.Context, tx store.Tx, row *ent.Customer, sub *ent.Subaccount, r Requirement) (*ent.Customer, error) {
 	if row.IdentityVerificationRequired {
 		return row, nil
 	}
 	row, err := row.Update().
 		SetIdentityVerificationRequired(true).
 		SetIdentityVerificationRequiredAt(s.now()).
-		SetIdentityVerificationRequiredReason(reason).
+		SetIdentityVerificationRequiredReason(r.Reason).
+		SetIdentityVerificationRequiredSource(customer.IdentityVerificationRequiredSource(r.Source)).
 		Save(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "identity verification required", "customer_id", row.ID, "reason", reason)
+	s.log.InfoContext(ctx, "identity verification required", "customer_id", row.ID, "reason", r.Reason)
 	return row, s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.Required(sub.Name))
 }
 
@@ -136,10 +248,13 @@ func isVerified(row *ent.Customer) bool {
 }
 
 // HandleChargeSucceeded records the Radar outcome of a charge.succeeded event for the
-// customer whose Stripe customer id it carries. Charges of unknown customers are ignored.
+// customer whose Stripe customer id it carries; the charge's created (else the event's)
+// orders it among the customer's charges. Charges of unknown customers, and charges Radar
+// did not assess, are skipped.
 func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) error {
 	var ch struct {
 		ID       string          `json:"id"`
+		Created  int64           `json:"created"`
 		Customer json.RawMessage `json:"customer"` // an id, or the object when expanded
 		Outcome  *struct {
 			RiskLevel string `json:"risk_level"`
@@ -158,22 +273,36 @@ func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) e
 		stripeCustomer = obj.ID
 	}
 	if stripeCustomer == "" || ch.Outcome == nil {
+		webhook.Skip(ctx)
 		return nil
 	}
 	if _, ok := RiskScore(ch.Outcome.RiskLevel); !ok {
-		return nil // "not_assessed", "unknown": nothing to record
-	}
-	c, err := s.store.Reader.Customer.Query().Where(customer.StripeCustomerID(stripeCustomer)).Only(ctx)
-	if ent.IsNotFound(err) {
-		s.log.InfoContext(ctx, "charge for a customer idgate does not know", "event_id", ev.ID)
+		webhook.Skip(ctx) // "not_assessed", "unknown": nothing to record
 		return nil
 	}
-	if err != nil {
+	// TODO(issue 11): a Stripe customer id is unique across every tenant today; when it
+	// is unique per subaccount only, pick the customer by the event's account.
+	c, err := s.store.Reader.Customer.Query().Where(customer.StripeCustomerID(stripeCustomer)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		s.log.InfoContext(ctx, "charge for a customer idgate does not know", "event_id", ev.ID)
+		webhook.Skip(ctx)
+		return nil
+	case ent.IsNotSingular(err):
+		s.log.WarnContext(ctx, "charge for a Stripe customer id several customers share: skipped", "event_id", ev.ID)
+		webhook.Skip(ctx)
+		return nil
+	case err != nil:
 		return err
 	}
-	_, err = s.RecordPaymentRisk(ctx, c.ID, PaymentRisk{ChargeID: ch.ID, RiskLevel: ch.Outcome.RiskLevel, RadarScore: ch.Outcome.RiskScore})
+	created := ev.Created
+	if ch.Created > 0 {
+		created = time.Unix(ch.Created, 0).UTC()
+	}
+	_, err = s.RecordPaymentRisk(ctx, c.ID, PaymentRisk{ChargeID: ch.ID, Created: created, RiskLevel: ch.Outcome.RiskLevel, RadarScore: ch.Outcome.RiskScore})
 	if apperr.KindOf(err) == apperr.KindInvalid {
 		s.log.WarnContext(ctx, "charge risk not recordable", "event_id", ev.ID, "err", err)
+		webhook.Skip(ctx)
 		return nil
 	}
 	return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/pii"
@@ -34,7 +35,7 @@ func cipher(t *testing.T, kids ...string) *pii.Cipher {
 }
 
 func newService(st *store.Store, c *pii.Cipher) *risk.Service {
-	return risk.NewService(st, c, tenant.NewService(st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return risk.NewService(st, c, tenant.NewService(st, nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func intp(v int) *int        { return &v }
@@ -50,6 +51,7 @@ type customerRow struct {
 	required bool
 	status   *string
 	warning  string
+	source   string // who set the requirement
 }
 
 func seed(t *testing.T, st *store.Store, sub string, rows ...customerRow) []string {
@@ -64,6 +66,9 @@ func seed(t *testing.T, st *store.Store, sub string, rows ...customerRow) []stri
 		c := st.Ent.Customer.Create().SetID(ids[i]).SetSubaccountID(sub).SetExternalID(ids[i]).
 			SetNillableStripeRiskScore(r.score).SetIdentityVerificationRequired(r.required).
 			SetNillableIdentityStatus(r.status).SetFraudWarningID(r.warning)
+		if r.source != "" {
+			c.SetIdentityVerificationRequiredSource(customer.IdentityVerificationRequiredSource(r.source))
+		}
 		if r.warning != "" {
 			c.SetFraudWarningAt(time.Now().UTC())
 		}
@@ -87,23 +92,23 @@ func TestSimulatePolicy(t *testing.T) {
 				customerRow{score: intp(10)}, // normal
 				customerRow{score: intp(50)}, // elevated, not required (e.g. a threshold of 75 today)
 				customerRow{score: intp(50), status: verified},
-				customerRow{score: intp(75), required: true, status: pending, warning: "issfr_1"},
+				customerRow{score: intp(75), required: true, status: pending, warning: "issfr_1", source: "risk_score"},
 				customerRow{score: intp(75), status: verified},
-				customerRow{score: intp(10), required: true, warning: "issfr_2"}, // required by an operator
+				customerRow{score: intp(10), required: true, warning: "issfr_2", source: "operator"}, // no policy lifts it
 				customerRow{warning: "issfr_3"},
 			)
-			seed(t, st, "sub_2", customerRow{score: intp(75), required: true, warning: "issfr_4"})
+			seed(t, st, "sub_2", customerRow{score: intp(75), required: true, warning: "issfr_4", source: "risk_score"})
 
 			for _, tc := range []struct {
 				p    risk.Proposal
 				want risk.Simulation
 			}{
 				{risk.Proposal{Mode: "risk_based", Threshold: 50}, risk.Simulation{
-					Customers: 8, Scored: 6, Flagged: 4, NewlyFlagged: 1, NoLongerFlagged: 1, AlreadyVerified: 2,
-					VerificationsNeeded: 2, EstimatedCostCents: 300, FraudWarningsCaught: 1, FraudWarningsMissed: 2}},
+					Customers: 8, Scored: 6, Flagged: 5, NewlyFlagged: 1, NoLongerFlagged: 0, AlreadyVerified: 2,
+					VerificationsNeeded: 3, EstimatedCostCents: 450, FraudWarningsCaught: 2, FraudWarningsMissed: 1}},
 				{risk.Proposal{Mode: "risk_based", Threshold: 75}, risk.Simulation{
-					Customers: 8, Scored: 6, Flagged: 2, NewlyFlagged: 0, NoLongerFlagged: 1, AlreadyVerified: 1,
-					VerificationsNeeded: 1, EstimatedCostCents: 150, FraudWarningsCaught: 1, FraudWarningsMissed: 2}},
+					Customers: 8, Scored: 6, Flagged: 3, NewlyFlagged: 0, NoLongerFlagged: 0, AlreadyVerified: 1,
+					VerificationsNeeded: 2, EstimatedCostCents: 300, FraudWarningsCaught: 2, FraudWarningsMissed: 1}},
 				{risk.Proposal{Mode: "risk_based", Threshold: 0}, risk.Simulation{
 					Customers: 8, Scored: 6, Flagged: 6, NewlyFlagged: 2, NoLongerFlagged: 0, AlreadyVerified: 2,
 					VerificationsNeeded: 4, EstimatedCostCents: 600, FraudWarningsCaught: 2, FraudWarningsMissed: 1}},
@@ -111,8 +116,8 @@ func TestSimulatePolicy(t *testing.T) {
 					Customers: 8, Scored: 6, Flagged: 8, NewlyFlagged: 4, NoLongerFlagged: 0, AlreadyVerified: 2,
 					VerificationsNeeded: 6, EstimatedCostCents: 1200, FraudWarningsCaught: 3, FraudWarningsMissed: 0}},
 				{risk.Proposal{Mode: "disabled", Threshold: 50}, risk.Simulation{
-					Customers: 8, Scored: 6, Flagged: 0, NewlyFlagged: 0, NoLongerFlagged: 2, AlreadyVerified: 0,
-					VerificationsNeeded: 0, EstimatedCostCents: 0, FraudWarningsCaught: 0, FraudWarningsMissed: 3}},
+					Customers: 8, Scored: 6, Flagged: 1, NewlyFlagged: 0, NoLongerFlagged: 1, AlreadyVerified: 0,
+					VerificationsNeeded: 1, EstimatedCostCents: 150, FraudWarningsCaught: 1, FraudWarningsMissed: 2}},
 			} {
 				got, err := svc.SimulatePolicy(tenantCtx("sub_1"), "sub_1", tc.p)
 				if err != nil || got != tc.want {

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/idgate/idgate/internal/apperr"
@@ -20,19 +21,22 @@ type Proposal struct {
 	CostCents *int   // price of one verification; nil: DefaultVerificationCostCents
 }
 
-// Simulation is what a proposal would do to a subaccount's customers today.
+// Simulation is what a proposal would do to a subaccount's customers today, decided with
+// the rule the re-evaluation after a policy change applies (identity.MustVerify): what it
+// predicts is what switching to the proposal then does.
 type Simulation struct {
 	Customers int
 	Scored    int // customers with a Radar score
-	// Flagged customers meet the proposal: every customer with all_users, a score at or
-	// over the threshold with risk_based (identity.RiskRequires), nobody with disabled.
+	// Flagged customers are asked by the proposal: those it would require to verify, and
+	// the verified ones its policy would ask if they were not (AlreadyVerified).
 	Flagged int
-	// NewlyFlagged would have to verify and are not required to today; verified customers
-	// are never asked again, so they are not among them.
+	// NewlyFlagged would have to verify and are not required to today.
 	NewlyFlagged int
-	// NoLongerFlagged are required to verify today but do not meet the proposal.
+	// NoLongerFlagged are required to verify today and would not be.
 	NoLongerFlagged int
-	// AlreadyVerified are flagged but verified; VerificationsNeeded are flagged and not.
+	// AlreadyVerified are flagged but verified (never asked again); VerificationsNeeded are
+	// required and not verified, including those an operator or a fraud warning requires,
+	// which no policy lifts.
 	AlreadyVerified     int
 	VerificationsNeeded int
 	EstimatedCostCents  int64 // VerificationsNeeded times the cost of one
@@ -41,32 +45,14 @@ type Simulation struct {
 	FraudWarningsMissed int
 }
 
-// simulateQuery counts a subaccount's customers in one pass; %s is the proposal's flagged
-// predicate (1 or 0 per row). Arguments: [threshold,] verified status, subaccount id.
-const simulateQuery = `SELECT COUNT(*), COUNT(stripe_risk_score),
-	COALESCE(SUM(flagged), 0),
-	COALESCE(SUM(CASE WHEN flagged = 1 AND verified = 0 AND required = 0 THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN flagged = 0 AND required = 1 THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN flagged = 1 AND verified = 1 THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN flagged = 1 AND warned = 1 THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN flagged = 0 AND warned = 1 THEN 1 ELSE 0 END), 0)
-FROM (SELECT stripe_risk_score, %s AS flagged,
-		CASE WHEN identity_verification_required THEN 1 ELSE 0 END AS required,
-		CASE WHEN identity_status = ? THEN 1 ELSE 0 END AS verified,
-		CASE WHEN fraud_warning_id <> '' THEN 1 ELSE 0 END AS warned
-	FROM customers WHERE subaccount_id = ?) c`
-
-// flaggedBy is the flagged predicate of each mode, matching the policy that flags customers
-// (internal/identity/policy.go); only risk_based takes an argument, the threshold.
-var flaggedBy = map[tenant.Mode]string{
-	tenant.ModeDisabled:  "0",
-	tenant.ModeAllUsers:  "1",
-	tenant.ModeRiskBased: "CASE WHEN stripe_risk_score >= ? THEN 1 ELSE 0 END",
-}
+// simulateQuery reads what the rule needs of each of a subaccount's customers.
+const simulateQuery = `SELECT stripe_risk_score, identity_status, identity_verification_required,
+	identity_verification_required_reason, identity_verification_required_source, fraud_warning_id
+FROM customers WHERE subaccount_id = ?`
 
 // SimulatePolicy answers, from stored scores and without changing anything, what proposal
-// p would flag and cost in subaccount subaccountID. The customers are counted in the
-// database, not loaded.
+// p would flag and cost in subaccount subaccountID. The customers are streamed from the
+// database, one row in memory at a time.
 func (s *Service) SimulatePolicy(ctx context.Context, subaccountID string, p Proposal) (Simulation, error) {
 	mode, err := tenant.ParseMode(p.Mode)
 	switch {
@@ -87,26 +73,78 @@ func (s *Service) SimulatePolicy(ctx context.Context, subaccountID string, p Pro
 		return Simulation{}, err
 	}
 
-	var args []any
-	if mode == tenant.ModeRiskBased {
-		args = append(args, p.Threshold)
-	}
-	args = append(args, identity.StatusVerified, subaccountID)
-	stmt, err := s.store.PrepareRead(ctx, fmt.Sprintf(simulateQuery, flaggedBy[mode]))
+	stmt, err := s.store.PrepareRead(ctx, simulateQuery)
 	if err != nil {
 		return Simulation{}, fmt.Errorf("prepare policy simulation: %w", err)
 	}
 	defer stmt.Close()
-	var customers, scored, flagged, newly, noLonger, verified, caught, missed int64
-	err = stmt.QueryRowContext(ctx, args...).Scan(&customers, &scored, &flagged, &newly, &noLonger, &verified, &caught, &missed)
+	rows, err := stmt.QueryContext(ctx, subaccountID)
 	if err != nil {
 		return Simulation{}, fmt.Errorf("simulate policy for %s: %w", subaccountID, err)
 	}
-	return Simulation{
-		Customers: int(customers), Scored: int(scored), Flagged: int(flagged),
-		NewlyFlagged: int(newly), NoLongerFlagged: int(noLonger),
-		AlreadyVerified: int(verified), VerificationsNeeded: int(flagged - verified),
-		EstimatedCostCents:  (flagged - verified) * int64(cost),
-		FraudWarningsCaught: int(caught), FraudWarningsMissed: int(missed),
-	}, nil
+	defer rows.Close()
+	var sim Simulation
+	policy := identity.Policy{Mode: mode, Threshold: p.Threshold}
+	for rows.Next() {
+		var (
+			score          sql.NullInt64
+			status, source sql.NullString
+			f              identity.Facts
+			warning        string
+		)
+		if err := rows.Scan(&score, &status, &f.Current.Required, &f.Current.Reason, &source, &warning); err != nil {
+			return Simulation{}, fmt.Errorf("simulate policy for %s: %w", subaccountID, err)
+		}
+		if score.Valid {
+			v := int(score.Int64)
+			f.Score = &v
+		}
+		if status.Valid {
+			f.Status = &status.String
+		}
+		f.Current.Source = identity.Source(source.String)
+		sim.add(policy, f, warning != "")
+	}
+	if err := rows.Err(); err != nil {
+		return Simulation{}, fmt.Errorf("simulate policy for %s: %w", subaccountID, err)
+	}
+	sim.EstimatedCostCents = int64(sim.VerificationsNeeded) * int64(cost)
+	return sim, nil
+}
+
+// add counts one customer.
+func (sim *Simulation) add(p identity.Policy, f identity.Facts, warned bool) {
+	want := identity.MustVerify(p, f)
+	verified := f.Status != nil && *f.Status == identity.StatusVerified
+	sim.Customers++
+	if f.Score != nil {
+		sim.Scored++
+	}
+	var flagged bool
+	switch {
+	case verified:
+		// Asked by the policy alone, were they not verified.
+		flagged = identity.MustVerify(p, identity.Facts{Score: f.Score}).Required
+		if flagged {
+			sim.AlreadyVerified++
+		}
+	case want.Required:
+		flagged = true
+		sim.VerificationsNeeded++
+	}
+	if flagged {
+		sim.Flagged++
+	}
+	switch {
+	case want.Required && !f.Current.Required:
+		sim.NewlyFlagged++
+	case !want.Required && f.Current.Required:
+		sim.NoLongerFlagged++
+	}
+	switch {
+	case warned && flagged:
+		sim.FraudWarningsCaught++
+	case warned:
+		sim.FraudWarningsMissed++
+	}
 }

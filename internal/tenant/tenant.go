@@ -4,6 +4,7 @@ package tenant
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -115,10 +117,24 @@ type Changes struct {
 }
 
 // Service creates, reads and updates subaccounts.
-type Service struct{ store *store.Store }
+type Service struct {
+	store *store.Store
+	jobs  jobs.Inserter
+}
 
-// NewService returns a Service.
-func NewService(st *store.Store) *Service { return &Service{store: st} }
+// NewService returns a Service; q enqueues the re-evaluation that follows a policy change.
+func NewService(st *store.Store, q jobs.Inserter) *Service { return &Service{store: st, jobs: q} }
+
+// PolicyChangedArgs is the job that follows a change of a subaccount's mode or threshold:
+// it re-decides, under the subaccount's policy as it then is, which of its unverified
+// customers must verify (identity.NewReevaluateWorker), a batch at a time.
+type PolicyChangedArgs struct {
+	SubaccountID string `json:"subaccount_id"`
+	After        string `json:"after,omitempty"` // the customer id the next batch starts after
+}
+
+// Kind names the job.
+func (PolicyChangedArgs) Kind() string { return "reevaluate_requirements" }
 
 // Create registers a subaccount; a nil or empty Mode means disabled.
 func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
@@ -169,7 +185,8 @@ func (s *Service) Get(ctx context.Context, id string) (Subaccount, error) {
 	return fromRow(row), nil
 }
 
-// Update applies c to subaccount id. Policy changes apply to later evaluations only.
+// Update applies c to subaccount id. A change of mode or threshold enqueues, in the same
+// transaction, the re-evaluation of the subaccount's customers (PolicyChangedArgs).
 func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount, error) {
 	if id == "" {
 		return Subaccount{}, apperr.Invalid("id", "is required")
@@ -184,6 +201,7 @@ func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount,
 			return store.MapError(err, "subaccount "+id)
 		}
 		sa := fromRow(row)
+		before := sa
 		if err := c.apply(&sa); err != nil {
 			return err
 		}
@@ -202,6 +220,12 @@ func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount,
 			return store.MapError(err, "subaccount "+id)
 		}
 		out = fromRow(row)
+		if sa.Mode == before.Mode && sa.RiskThreshold == before.RiskThreshold {
+			return nil
+		}
+		if _, err := s.jobs.InsertTx(ctx, tx.SQL, PolicyChangedArgs{SubaccountID: id}, nil); err != nil {
+			return fmt.Errorf("enqueue re-evaluation of %s: %w", id, err)
+		}
 		return nil
 	})
 	return out, err
