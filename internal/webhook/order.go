@@ -47,6 +47,41 @@ func (o Order) Version(ev Event, status, detail string) Version {
 	return v
 }
 
+// Applied is the version stored on an object's row: when its applied event was created
+// (nil: none yet), the status and detail it set, and its tie.
+func (o Order) Applied(at *time.Time, status, detail, tie string) Version {
+	if at == nil && tie == "" {
+		return Version{}
+	}
+	v := Version{Status: status, Tie: tie}
+	if at != nil {
+		v.At = *at
+	}
+	if o.Rank != nil {
+		v.Rank = o.Rank(status, detail)
+	}
+	return v
+}
+
+// SessionOrder orders a Stripe Identity verification session's events, whoever the session
+// belongs to (a customer, a merchant's representative, a payment's step-up), so that a
+// same-second pair resolves the same way for all of them: verified and canceled are final;
+// within one second, waiting for input < processing < back with an error < final.
+var SessionOrder = Order{
+	Terminal: []string{"verified", "canceled"},
+	Rank: func(status, errorCode string) int {
+		switch {
+		case status == "processing":
+			return 1
+		case status == "requires_input" && errorCode != "":
+			return 2
+		case status == "verified" || status == "canceled":
+			return 3
+		}
+		return 0
+	},
+}
+
 // Supersedes reports whether in replaces applied.
 func (o Order) Supersedes(applied, in Version) bool {
 	if applied.At.IsZero() && applied.Tie == "" {
@@ -101,6 +136,19 @@ const (
 	outcomeStale
 	outcomeApplied
 )
+
+// String is the outcome as stored on the event: applied, stale, skipped, or "".
+func (o outcome) String() string {
+	switch o {
+	case outcomeSkipped:
+		return "skipped"
+	case outcomeStale:
+		return "stale"
+	case outcomeApplied:
+		return "applied"
+	}
+	return ""
+}
 
 type decisionKey struct{}
 
