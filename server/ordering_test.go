@@ -19,8 +19,8 @@ type orderEvent struct {
 	object  string
 }
 
-// deliverAt delivers a signed event stamped created (of Connect account acct, when set) and
-// waits until it is processed with an outcome.
+// deliverAt delivers a signed event stamped created (of Connect account acct, when set),
+// waits until it is processed and returns its outcome as GET /v1/webhook-events lists it.
 func (e *env) deliverAt(t *testing.T, db testenv.DB, id, typ, acct string, created time.Time, object string) string {
 	t.Helper()
 	payload := connectEvent(id, typ, acct, created, object)
@@ -30,16 +30,7 @@ func (e *env) deliverAt(t *testing.T, db testenv.DB, id, typ, acct string, creat
 	if st := e.waitState(id); st != "processed" {
 		t.Fatalf("%s (%s) ended %s", id, typ, st)
 	}
-	return eventOutcome(t, db, id)
-}
-
-func eventOutcome(t *testing.T, db testenv.DB, id string) string {
-	t.Helper()
-	var outcome string
-	if err := rawDB(t, db).QueryRow("SELECT outcome FROM stripe_events WHERE id = "+placeholder(db), id).Scan(&outcome); err != nil {
-		t.Fatal(err)
-	}
-	return outcome
+	return e.events()[id].Outcome
 }
 
 // everyOrder delivers events in every order, each order to a fresh object made by setup,
