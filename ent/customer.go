@@ -90,6 +90,10 @@ type Customer struct {
 	FraudWarningID string `json:"fraud_warning_id,omitempty"`
 	// FraudWarningAt holds the value of the "fraud_warning_at" field.
 	FraudWarningAt *time.Time `json:"fraud_warning_at,omitempty"`
+	// AppliedFraudWarningID holds the value of the "applied_fraud_warning_id" field.
+	AppliedFraudWarningID string `json:"applied_fraud_warning_id,omitempty"`
+	// AppliedFraudWarningAt holds the value of the "applied_fraud_warning_at" field.
+	AppliedFraudWarningAt *time.Time `json:"applied_fraud_warning_at,omitempty"`
 	// IdentityRedactionRequestedAt holds the value of the "identity_redaction_requested_at" field.
 	IdentityRedactionRequestedAt *time.Time `json:"identity_redaction_requested_at,omitempty"`
 	// IdentityRedactedAt holds the value of the "identity_redacted_at" field.
@@ -129,9 +133,9 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case customer.FieldIdentityAttemptCount, customer.FieldStripeRiskScore, customer.FieldStripeRadarRiskScore:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityVerificationRequiredSource, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy, customer.FieldFraudWarningID:
+		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityVerificationRequiredSource, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy, customer.FieldFraudWarningID, customer.FieldAppliedFraudWarningID:
 			values[i] = new(sql.NullString)
-		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldStripeRiskChargeCreated, customer.FieldIdentityManualVerificationAt, customer.FieldFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt:
+		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldStripeRiskChargeCreated, customer.FieldIdentityManualVerificationAt, customer.FieldFraudWarningAt, customer.FieldAppliedFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -383,6 +387,19 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				_m.FraudWarningAt = new(time.Time)
 				*_m.FraudWarningAt = value.Time
 			}
+		case customer.FieldAppliedFraudWarningID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field applied_fraud_warning_id", values[i])
+			} else if value.Valid {
+				_m.AppliedFraudWarningID = value.String
+			}
+		case customer.FieldAppliedFraudWarningAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field applied_fraud_warning_at", values[i])
+			} else if value.Valid {
+				_m.AppliedFraudWarningAt = new(time.Time)
+				*_m.AppliedFraudWarningAt = value.Time
+			}
 		case customer.FieldIdentityRedactionRequestedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field identity_redaction_requested_at", values[i])
@@ -569,6 +586,14 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	if v := _m.FraudWarningAt; v != nil {
 		builder.WriteString("fraud_warning_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("applied_fraud_warning_id=")
+	builder.WriteString(_m.AppliedFraudWarningID)
+	builder.WriteString(", ")
+	if v := _m.AppliedFraudWarningAt; v != nil {
+		builder.WriteString("applied_fraud_warning_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

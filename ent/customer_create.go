@@ -512,6 +512,34 @@ func (_c *CustomerCreate) SetNillableFraudWarningAt(v *time.Time) *CustomerCreat
 	return _c
 }
 
+// SetAppliedFraudWarningID sets the "applied_fraud_warning_id" field.
+func (_c *CustomerCreate) SetAppliedFraudWarningID(v string) *CustomerCreate {
+	_c.mutation.SetAppliedFraudWarningID(v)
+	return _c
+}
+
+// SetNillableAppliedFraudWarningID sets the "applied_fraud_warning_id" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableAppliedFraudWarningID(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetAppliedFraudWarningID(*v)
+	}
+	return _c
+}
+
+// SetAppliedFraudWarningAt sets the "applied_fraud_warning_at" field.
+func (_c *CustomerCreate) SetAppliedFraudWarningAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetAppliedFraudWarningAt(v)
+	return _c
+}
+
+// SetNillableAppliedFraudWarningAt sets the "applied_fraud_warning_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableAppliedFraudWarningAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetAppliedFraudWarningAt(*v)
+	}
+	return _c
+}
+
 // SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
 func (_c *CustomerCreate) SetIdentityRedactionRequestedAt(v time.Time) *CustomerCreate {
 	_c.mutation.SetIdentityRedactionRequestedAt(v)
@@ -670,6 +698,10 @@ func (_c *CustomerCreate) defaults() {
 		v := customer.DefaultFraudWarningID
 		_c.mutation.SetFraudWarningID(v)
 	}
+	if _, ok := _c.mutation.AppliedFraudWarningID(); !ok {
+		v := customer.DefaultAppliedFraudWarningID
+		_c.mutation.SetAppliedFraudWarningID(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -757,6 +789,9 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.FraudWarningID(); !ok {
 		return &ValidationError{Name: "fraud_warning_id", err: errors.New(`ent: missing required field "Customer.fraud_warning_id"`)}
+	}
+	if _, ok := _c.mutation.AppliedFraudWarningID(); !ok {
+		return &ValidationError{Name: "applied_fraud_warning_id", err: errors.New(`ent: missing required field "Customer.applied_fraud_warning_id"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := customer.IDValidator(v); err != nil {
@@ -941,6 +976,14 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FraudWarningAt(); ok {
 		_spec.SetField(customer.FieldFraudWarningAt, field.TypeTime, value)
 		_node.FraudWarningAt = &value
+	}
+	if value, ok := _c.mutation.AppliedFraudWarningID(); ok {
+		_spec.SetField(customer.FieldAppliedFraudWarningID, field.TypeString, value)
+		_node.AppliedFraudWarningID = value
+	}
+	if value, ok := _c.mutation.AppliedFraudWarningAt(); ok {
+		_spec.SetField(customer.FieldAppliedFraudWarningAt, field.TypeTime, value)
+		_node.AppliedFraudWarningAt = &value
 	}
 	if value, ok := _c.mutation.IdentityRedactionRequestedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)
@@ -1508,6 +1551,36 @@ func (u *CustomerUpsert) UpdateFraudWarningAt() *CustomerUpsert {
 // ClearFraudWarningAt clears the value of the "fraud_warning_at" field.
 func (u *CustomerUpsert) ClearFraudWarningAt() *CustomerUpsert {
 	u.SetNull(customer.FieldFraudWarningAt)
+	return u
+}
+
+// SetAppliedFraudWarningID sets the "applied_fraud_warning_id" field.
+func (u *CustomerUpsert) SetAppliedFraudWarningID(v string) *CustomerUpsert {
+	u.Set(customer.FieldAppliedFraudWarningID, v)
+	return u
+}
+
+// UpdateAppliedFraudWarningID sets the "applied_fraud_warning_id" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateAppliedFraudWarningID() *CustomerUpsert {
+	u.SetExcluded(customer.FieldAppliedFraudWarningID)
+	return u
+}
+
+// SetAppliedFraudWarningAt sets the "applied_fraud_warning_at" field.
+func (u *CustomerUpsert) SetAppliedFraudWarningAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldAppliedFraudWarningAt, v)
+	return u
+}
+
+// UpdateAppliedFraudWarningAt sets the "applied_fraud_warning_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateAppliedFraudWarningAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldAppliedFraudWarningAt)
+	return u
+}
+
+// ClearAppliedFraudWarningAt clears the value of the "applied_fraud_warning_at" field.
+func (u *CustomerUpsert) ClearAppliedFraudWarningAt() *CustomerUpsert {
+	u.SetNull(customer.FieldAppliedFraudWarningAt)
 	return u
 }
 
@@ -2175,6 +2248,41 @@ func (u *CustomerUpsertOne) UpdateFraudWarningAt() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearFraudWarningAt() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearFraudWarningAt()
+	})
+}
+
+// SetAppliedFraudWarningID sets the "applied_fraud_warning_id" field.
+func (u *CustomerUpsertOne) SetAppliedFraudWarningID(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetAppliedFraudWarningID(v)
+	})
+}
+
+// UpdateAppliedFraudWarningID sets the "applied_fraud_warning_id" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateAppliedFraudWarningID() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateAppliedFraudWarningID()
+	})
+}
+
+// SetAppliedFraudWarningAt sets the "applied_fraud_warning_at" field.
+func (u *CustomerUpsertOne) SetAppliedFraudWarningAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetAppliedFraudWarningAt(v)
+	})
+}
+
+// UpdateAppliedFraudWarningAt sets the "applied_fraud_warning_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateAppliedFraudWarningAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateAppliedFraudWarningAt()
+	})
+}
+
+// ClearAppliedFraudWarningAt clears the value of the "applied_fraud_warning_at" field.
+func (u *CustomerUpsertOne) ClearAppliedFraudWarningAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearAppliedFraudWarningAt()
 	})
 }
 
@@ -3015,6 +3123,41 @@ func (u *CustomerUpsertBulk) UpdateFraudWarningAt() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearFraudWarningAt() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearFraudWarningAt()
+	})
+}
+
+// SetAppliedFraudWarningID sets the "applied_fraud_warning_id" field.
+func (u *CustomerUpsertBulk) SetAppliedFraudWarningID(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetAppliedFraudWarningID(v)
+	})
+}
+
+// UpdateAppliedFraudWarningID sets the "applied_fraud_warning_id" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateAppliedFraudWarningID() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateAppliedFraudWarningID()
+	})
+}
+
+// SetAppliedFraudWarningAt sets the "applied_fraud_warning_at" field.
+func (u *CustomerUpsertBulk) SetAppliedFraudWarningAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetAppliedFraudWarningAt(v)
+	})
+}
+
+// UpdateAppliedFraudWarningAt sets the "applied_fraud_warning_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateAppliedFraudWarningAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateAppliedFraudWarningAt()
+	})
+}
+
+// ClearAppliedFraudWarningAt clears the value of the "applied_fraud_warning_at" field.
+func (u *CustomerUpsertBulk) ClearAppliedFraudWarningAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearAppliedFraudWarningAt()
 	})
 }
 

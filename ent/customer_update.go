@@ -581,6 +581,40 @@ func (_u *CustomerUpdate) ClearFraudWarningAt() *CustomerUpdate {
 	return _u
 }
 
+// SetAppliedFraudWarningID sets the "applied_fraud_warning_id" field.
+func (_u *CustomerUpdate) SetAppliedFraudWarningID(v string) *CustomerUpdate {
+	_u.mutation.SetAppliedFraudWarningID(v)
+	return _u
+}
+
+// SetNillableAppliedFraudWarningID sets the "applied_fraud_warning_id" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableAppliedFraudWarningID(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetAppliedFraudWarningID(*v)
+	}
+	return _u
+}
+
+// SetAppliedFraudWarningAt sets the "applied_fraud_warning_at" field.
+func (_u *CustomerUpdate) SetAppliedFraudWarningAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetAppliedFraudWarningAt(v)
+	return _u
+}
+
+// SetNillableAppliedFraudWarningAt sets the "applied_fraud_warning_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableAppliedFraudWarningAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetAppliedFraudWarningAt(*v)
+	}
+	return _u
+}
+
+// ClearAppliedFraudWarningAt clears the value of the "applied_fraud_warning_at" field.
+func (_u *CustomerUpdate) ClearAppliedFraudWarningAt() *CustomerUpdate {
+	_u.mutation.ClearAppliedFraudWarningAt()
+	return _u
+}
+
 // SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
 func (_u *CustomerUpdate) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpdate {
 	_u.mutation.SetIdentityRedactionRequestedAt(v)
@@ -833,6 +867,15 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.FraudWarningAtCleared() {
 		_spec.ClearField(customer.FieldFraudWarningAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AppliedFraudWarningID(); ok {
+		_spec.SetField(customer.FieldAppliedFraudWarningID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AppliedFraudWarningAt(); ok {
+		_spec.SetField(customer.FieldAppliedFraudWarningAt, field.TypeTime, value)
+	}
+	if _u.mutation.AppliedFraudWarningAtCleared() {
+		_spec.ClearField(customer.FieldAppliedFraudWarningAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.IdentityRedactionRequestedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)
@@ -1419,6 +1462,40 @@ func (_u *CustomerUpdateOne) ClearFraudWarningAt() *CustomerUpdateOne {
 	return _u
 }
 
+// SetAppliedFraudWarningID sets the "applied_fraud_warning_id" field.
+func (_u *CustomerUpdateOne) SetAppliedFraudWarningID(v string) *CustomerUpdateOne {
+	_u.mutation.SetAppliedFraudWarningID(v)
+	return _u
+}
+
+// SetNillableAppliedFraudWarningID sets the "applied_fraud_warning_id" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableAppliedFraudWarningID(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetAppliedFraudWarningID(*v)
+	}
+	return _u
+}
+
+// SetAppliedFraudWarningAt sets the "applied_fraud_warning_at" field.
+func (_u *CustomerUpdateOne) SetAppliedFraudWarningAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetAppliedFraudWarningAt(v)
+	return _u
+}
+
+// SetNillableAppliedFraudWarningAt sets the "applied_fraud_warning_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableAppliedFraudWarningAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetAppliedFraudWarningAt(*v)
+	}
+	return _u
+}
+
+// ClearAppliedFraudWarningAt clears the value of the "applied_fraud_warning_at" field.
+func (_u *CustomerUpdateOne) ClearAppliedFraudWarningAt() *CustomerUpdateOne {
+	_u.mutation.ClearAppliedFraudWarningAt()
+	return _u
+}
+
 // SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
 func (_u *CustomerUpdateOne) SetIdentityRedactionRequestedAt(v time.Time) *CustomerUpdateOne {
 	_u.mutation.SetIdentityRedactionRequestedAt(v)
@@ -1701,6 +1778,15 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.FraudWarningAtCleared() {
 		_spec.ClearField(customer.FieldFraudWarningAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AppliedFraudWarningID(); ok {
+		_spec.SetField(customer.FieldAppliedFraudWarningID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AppliedFraudWarningAt(); ok {
+		_spec.SetField(customer.FieldAppliedFraudWarningAt, field.TypeTime, value)
+	}
+	if _u.mutation.AppliedFraudWarningAtCleared() {
+		_spec.ClearField(customer.FieldAppliedFraudWarningAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.IdentityRedactionRequestedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRedactionRequestedAt, field.TypeTime, value)

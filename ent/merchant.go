@@ -74,6 +74,8 @@ type Merchant struct {
 	CurrentDeadline *time.Time `json:"current_deadline,omitempty"`
 	// AccountEventAt holds the value of the "account_event_at" field.
 	AccountEventAt *time.Time `json:"account_event_at,omitempty"`
+	// AccountEventID holds the value of the "account_event_id" field.
+	AccountEventID string `json:"account_event_id,omitempty"`
 	selectValues   sql.SelectValues
 }
 
@@ -86,7 +88,7 @@ func (*Merchant) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case merchant.FieldHighRisk, merchant.FieldChargesEnabled, merchant.FieldPayoutsEnabled:
 			values[i] = new(sql.NullBool)
-		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldPersonFirstName, merchant.FieldPersonLastName, merchant.FieldPersonDob, merchant.FieldPersonAddress, merchant.FieldPersonIDNumber, merchant.FieldBusinessLegalName, merchant.FieldBusinessTaxID, merchant.FieldStripePersonID, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason:
+		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldPersonFirstName, merchant.FieldPersonLastName, merchant.FieldPersonDob, merchant.FieldPersonAddress, merchant.FieldPersonIDNumber, merchant.FieldBusinessLegalName, merchant.FieldBusinessTaxID, merchant.FieldStripePersonID, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason, merchant.FieldAccountEventID:
 			values[i] = new(sql.NullString)
 		case merchant.FieldCreatedAt, merchant.FieldUpdatedAt, merchant.FieldCurrentDeadline, merchant.FieldAccountEventAt:
 			values[i] = new(sql.NullTime)
@@ -289,6 +291,12 @@ func (_m *Merchant) assignValues(columns []string, values []any) error {
 				_m.AccountEventAt = new(time.Time)
 				*_m.AccountEventAt = value.Time
 			}
+		case merchant.FieldAccountEventID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field account_event_id", values[i])
+			} else if value.Valid {
+				_m.AccountEventID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -416,6 +424,9 @@ func (_m *Merchant) String() string {
 		builder.WriteString("account_event_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("account_event_id=")
+	builder.WriteString(_m.AccountEventID)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -351,6 +351,20 @@ func (_c *MerchantCreate) SetNillableAccountEventAt(v *time.Time) *MerchantCreat
 	return _c
 }
 
+// SetAccountEventID sets the "account_event_id" field.
+func (_c *MerchantCreate) SetAccountEventID(v string) *MerchantCreate {
+	_c.mutation.SetAccountEventID(v)
+	return _c
+}
+
+// SetNillableAccountEventID sets the "account_event_id" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillableAccountEventID(v *string) *MerchantCreate {
+	if v != nil {
+		_c.SetAccountEventID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MerchantCreate) SetID(v string) *MerchantCreate {
 	_c.mutation.SetID(v)
@@ -456,6 +470,10 @@ func (_c *MerchantCreate) defaults() {
 		v := merchant.DefaultDisabledReason
 		_c.mutation.SetDisabledReason(v)
 	}
+	if _, ok := _c.mutation.AccountEventID(); !ok {
+		v := merchant.DefaultAccountEventID
+		_c.mutation.SetAccountEventID(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -522,6 +540,9 @@ func (_c *MerchantCreate) check() error {
 	}
 	if _, ok := _c.mutation.DisabledReason(); !ok {
 		return &ValidationError{Name: "disabled_reason", err: errors.New(`ent: missing required field "Merchant.disabled_reason"`)}
+	}
+	if _, ok := _c.mutation.AccountEventID(); !ok {
+		return &ValidationError{Name: "account_event_id", err: errors.New(`ent: missing required field "Merchant.account_event_id"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := merchant.IDValidator(v); err != nil {
@@ -675,6 +696,10 @@ func (_c *MerchantCreate) createSpec() (*Merchant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.AccountEventAt(); ok {
 		_spec.SetField(merchant.FieldAccountEventAt, field.TypeTime, value)
 		_node.AccountEventAt = &value
+	}
+	if value, ok := _c.mutation.AccountEventID(); ok {
+		_spec.SetField(merchant.FieldAccountEventID, field.TypeString, value)
+		_node.AccountEventID = value
 	}
 	return _node, _spec
 }
@@ -1043,6 +1068,18 @@ func (u *MerchantUpsert) UpdateAccountEventAt() *MerchantUpsert {
 // ClearAccountEventAt clears the value of the "account_event_at" field.
 func (u *MerchantUpsert) ClearAccountEventAt() *MerchantUpsert {
 	u.SetNull(merchant.FieldAccountEventAt)
+	return u
+}
+
+// SetAccountEventID sets the "account_event_id" field.
+func (u *MerchantUpsert) SetAccountEventID(v string) *MerchantUpsert {
+	u.Set(merchant.FieldAccountEventID, v)
+	return u
+}
+
+// UpdateAccountEventID sets the "account_event_id" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdateAccountEventID() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldAccountEventID)
 	return u
 }
 
@@ -1477,6 +1514,20 @@ func (u *MerchantUpsertOne) UpdateAccountEventAt() *MerchantUpsertOne {
 func (u *MerchantUpsertOne) ClearAccountEventAt() *MerchantUpsertOne {
 	return u.Update(func(s *MerchantUpsert) {
 		s.ClearAccountEventAt()
+	})
+}
+
+// SetAccountEventID sets the "account_event_id" field.
+func (u *MerchantUpsertOne) SetAccountEventID(v string) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetAccountEventID(v)
+	})
+}
+
+// UpdateAccountEventID sets the "account_event_id" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdateAccountEventID() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateAccountEventID()
 	})
 }
 
@@ -2078,6 +2129,20 @@ func (u *MerchantUpsertBulk) UpdateAccountEventAt() *MerchantUpsertBulk {
 func (u *MerchantUpsertBulk) ClearAccountEventAt() *MerchantUpsertBulk {
 	return u.Update(func(s *MerchantUpsert) {
 		s.ClearAccountEventAt()
+	})
+}
+
+// SetAccountEventID sets the "account_event_id" field.
+func (u *MerchantUpsertBulk) SetAccountEventID(v string) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetAccountEventID(v)
+	})
+}
+
+// UpdateAccountEventID sets the "account_event_id" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdateAccountEventID() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdateAccountEventID()
 	})
 }
 

@@ -373,6 +373,20 @@ func (_u *MerchantUpdate) ClearAccountEventAt() *MerchantUpdate {
 	return _u
 }
 
+// SetAccountEventID sets the "account_event_id" field.
+func (_u *MerchantUpdate) SetAccountEventID(v string) *MerchantUpdate {
+	_u.mutation.SetAccountEventID(v)
+	return _u
+}
+
+// SetNillableAccountEventID sets the "account_event_id" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillableAccountEventID(v *string) *MerchantUpdate {
+	if v != nil {
+		_u.SetAccountEventID(*v)
+	}
+	return _u
+}
+
 // Mutation returns the MerchantMutation object of the builder.
 func (_u *MerchantUpdate) Mutation() *MerchantMutation {
 	return _u.mutation
@@ -522,6 +536,9 @@ func (_u *MerchantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.AccountEventAtCleared() {
 		_spec.ClearField(merchant.FieldAccountEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AccountEventID(); ok {
+		_spec.SetField(merchant.FieldAccountEventID, field.TypeString, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -887,6 +904,20 @@ func (_u *MerchantUpdateOne) ClearAccountEventAt() *MerchantUpdateOne {
 	return _u
 }
 
+// SetAccountEventID sets the "account_event_id" field.
+func (_u *MerchantUpdateOne) SetAccountEventID(v string) *MerchantUpdateOne {
+	_u.mutation.SetAccountEventID(v)
+	return _u
+}
+
+// SetNillableAccountEventID sets the "account_event_id" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillableAccountEventID(v *string) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetAccountEventID(*v)
+	}
+	return _u
+}
+
 // Mutation returns the MerchantMutation object of the builder.
 func (_u *MerchantUpdateOne) Mutation() *MerchantMutation {
 	return _u.mutation
@@ -1066,6 +1097,9 @@ func (_u *MerchantUpdateOne) sqlSave(ctx context.Context) (_node *Merchant, err 
 	}
 	if _u.mutation.AccountEventAtCleared() {
 		_spec.ClearField(merchant.FieldAccountEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AccountEventID(); ok {
+		_spec.SetField(merchant.FieldAccountEventID, field.TypeString, value)
 	}
 	_node = &Merchant{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -31,6 +31,8 @@ type MerchantSession struct {
 	LastErrorCode string `json:"last_error_code,omitempty"`
 	// StatusEventAt holds the value of the "status_event_at" field.
 	StatusEventAt *time.Time `json:"status_event_at,omitempty"`
+	// StatusEventID holds the value of the "status_event_id" field.
+	StatusEventID string `json:"status_event_id,omitempty"`
 	// Attempt holds the value of the "attempt" field.
 	Attempt      int `json:"attempt,omitempty"`
 	selectValues sql.SelectValues
@@ -43,7 +45,7 @@ func (*MerchantSession) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case merchantsession.FieldAttempt:
 			values[i] = new(sql.NullInt64)
-		case merchantsession.FieldID, merchantsession.FieldMerchantID, merchantsession.FieldSubaccountID, merchantsession.FieldStatus, merchantsession.FieldLastErrorCode:
+		case merchantsession.FieldID, merchantsession.FieldMerchantID, merchantsession.FieldSubaccountID, merchantsession.FieldStatus, merchantsession.FieldLastErrorCode, merchantsession.FieldStatusEventID:
 			values[i] = new(sql.NullString)
 		case merchantsession.FieldCreatedAt, merchantsession.FieldUpdatedAt, merchantsession.FieldStatusEventAt:
 			values[i] = new(sql.NullTime)
@@ -111,6 +113,12 @@ func (_m *MerchantSession) assignValues(columns []string, values []any) error {
 				_m.StatusEventAt = new(time.Time)
 				*_m.StatusEventAt = value.Time
 			}
+		case merchantsession.FieldStatusEventID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status_event_id", values[i])
+			} else if value.Valid {
+				_m.StatusEventID = value.String
+			}
 		case merchantsession.FieldAttempt:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field attempt", values[i])
@@ -175,6 +183,9 @@ func (_m *MerchantSession) String() string {
 		builder.WriteString("status_event_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("status_event_id=")
+	builder.WriteString(_m.StatusEventID)
 	builder.WriteString(", ")
 	builder.WriteString("attempt=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attempt))

@@ -97,6 +97,20 @@ func (_c *MerchantSessionCreate) SetNillableStatusEventAt(v *time.Time) *Merchan
 	return _c
 }
 
+// SetStatusEventID sets the "status_event_id" field.
+func (_c *MerchantSessionCreate) SetStatusEventID(v string) *MerchantSessionCreate {
+	_c.mutation.SetStatusEventID(v)
+	return _c
+}
+
+// SetNillableStatusEventID sets the "status_event_id" field if the given value is not nil.
+func (_c *MerchantSessionCreate) SetNillableStatusEventID(v *string) *MerchantSessionCreate {
+	if v != nil {
+		_c.SetStatusEventID(*v)
+	}
+	return _c
+}
+
 // SetAttempt sets the "attempt" field.
 func (_c *MerchantSessionCreate) SetAttempt(v int) *MerchantSessionCreate {
 	_c.mutation.SetAttempt(v)
@@ -156,6 +170,10 @@ func (_c *MerchantSessionCreate) defaults() {
 		v := merchantsession.DefaultLastErrorCode
 		_c.mutation.SetLastErrorCode(v)
 	}
+	if _, ok := _c.mutation.StatusEventID(); !ok {
+		v := merchantsession.DefaultStatusEventID
+		_c.mutation.SetStatusEventID(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -177,6 +195,9 @@ func (_c *MerchantSessionCreate) check() error {
 	}
 	if _, ok := _c.mutation.LastErrorCode(); !ok {
 		return &ValidationError{Name: "last_error_code", err: errors.New(`ent: missing required field "MerchantSession.last_error_code"`)}
+	}
+	if _, ok := _c.mutation.StatusEventID(); !ok {
+		return &ValidationError{Name: "status_event_id", err: errors.New(`ent: missing required field "MerchantSession.status_event_id"`)}
 	}
 	if _, ok := _c.mutation.Attempt(); !ok {
 		return &ValidationError{Name: "attempt", err: errors.New(`ent: missing required field "MerchantSession.attempt"`)}
@@ -249,6 +270,10 @@ func (_c *MerchantSessionCreate) createSpec() (*MerchantSession, *sqlgraph.Creat
 	if value, ok := _c.mutation.StatusEventAt(); ok {
 		_spec.SetField(merchantsession.FieldStatusEventAt, field.TypeTime, value)
 		_node.StatusEventAt = &value
+	}
+	if value, ok := _c.mutation.StatusEventID(); ok {
+		_spec.SetField(merchantsession.FieldStatusEventID, field.TypeString, value)
+		_node.StatusEventID = value
 	}
 	if value, ok := _c.mutation.Attempt(); ok {
 		_spec.SetField(merchantsession.FieldAttempt, field.TypeInt, value)
@@ -357,6 +382,18 @@ func (u *MerchantSessionUpsert) UpdateStatusEventAt() *MerchantSessionUpsert {
 // ClearStatusEventAt clears the value of the "status_event_at" field.
 func (u *MerchantSessionUpsert) ClearStatusEventAt() *MerchantSessionUpsert {
 	u.SetNull(merchantsession.FieldStatusEventAt)
+	return u
+}
+
+// SetStatusEventID sets the "status_event_id" field.
+func (u *MerchantSessionUpsert) SetStatusEventID(v string) *MerchantSessionUpsert {
+	u.Set(merchantsession.FieldStatusEventID, v)
+	return u
+}
+
+// UpdateStatusEventID sets the "status_event_id" field to the value that was provided on create.
+func (u *MerchantSessionUpsert) UpdateStatusEventID() *MerchantSessionUpsert {
+	u.SetExcluded(merchantsession.FieldStatusEventID)
 	return u
 }
 
@@ -480,6 +517,20 @@ func (u *MerchantSessionUpsertOne) UpdateStatusEventAt() *MerchantSessionUpsertO
 func (u *MerchantSessionUpsertOne) ClearStatusEventAt() *MerchantSessionUpsertOne {
 	return u.Update(func(s *MerchantSessionUpsert) {
 		s.ClearStatusEventAt()
+	})
+}
+
+// SetStatusEventID sets the "status_event_id" field.
+func (u *MerchantSessionUpsertOne) SetStatusEventID(v string) *MerchantSessionUpsertOne {
+	return u.Update(func(s *MerchantSessionUpsert) {
+		s.SetStatusEventID(v)
+	})
+}
+
+// UpdateStatusEventID sets the "status_event_id" field to the value that was provided on create.
+func (u *MerchantSessionUpsertOne) UpdateStatusEventID() *MerchantSessionUpsertOne {
+	return u.Update(func(s *MerchantSessionUpsert) {
+		s.UpdateStatusEventID()
 	})
 }
 
@@ -770,6 +821,20 @@ func (u *MerchantSessionUpsertBulk) UpdateStatusEventAt() *MerchantSessionUpsert
 func (u *MerchantSessionUpsertBulk) ClearStatusEventAt() *MerchantSessionUpsertBulk {
 	return u.Update(func(s *MerchantSessionUpsert) {
 		s.ClearStatusEventAt()
+	})
+}
+
+// SetStatusEventID sets the "status_event_id" field.
+func (u *MerchantSessionUpsertBulk) SetStatusEventID(v string) *MerchantSessionUpsertBulk {
+	return u.Update(func(s *MerchantSessionUpsert) {
+		s.SetStatusEventID(v)
+	})
+}
+
+// UpdateStatusEventID sets the "status_event_id" field to the value that was provided on create.
+func (u *MerchantSessionUpsertBulk) UpdateStatusEventID() *MerchantSessionUpsertBulk {
+	return u.Update(func(s *MerchantSessionUpsert) {
+		s.UpdateStatusEventID()
 	})
 }
 

@@ -82,6 +82,20 @@ func (_u *MerchantSessionUpdate) ClearStatusEventAt() *MerchantSessionUpdate {
 	return _u
 }
 
+// SetStatusEventID sets the "status_event_id" field.
+func (_u *MerchantSessionUpdate) SetStatusEventID(v string) *MerchantSessionUpdate {
+	_u.mutation.SetStatusEventID(v)
+	return _u
+}
+
+// SetNillableStatusEventID sets the "status_event_id" field if the given value is not nil.
+func (_u *MerchantSessionUpdate) SetNillableStatusEventID(v *string) *MerchantSessionUpdate {
+	if v != nil {
+		_u.SetStatusEventID(*v)
+	}
+	return _u
+}
+
 // Mutation returns the MerchantSessionMutation object of the builder.
 func (_u *MerchantSessionUpdate) Mutation() *MerchantSessionMutation {
 	return _u.mutation
@@ -146,6 +160,9 @@ func (_u *MerchantSessionUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if _u.mutation.StatusEventAtCleared() {
 		_spec.ClearField(merchantsession.FieldStatusEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.StatusEventID(); ok {
+		_spec.SetField(merchantsession.FieldStatusEventID, field.TypeString, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -218,6 +235,20 @@ func (_u *MerchantSessionUpdateOne) SetNillableStatusEventAt(v *time.Time) *Merc
 // ClearStatusEventAt clears the value of the "status_event_at" field.
 func (_u *MerchantSessionUpdateOne) ClearStatusEventAt() *MerchantSessionUpdateOne {
 	_u.mutation.ClearStatusEventAt()
+	return _u
+}
+
+// SetStatusEventID sets the "status_event_id" field.
+func (_u *MerchantSessionUpdateOne) SetStatusEventID(v string) *MerchantSessionUpdateOne {
+	_u.mutation.SetStatusEventID(v)
+	return _u
+}
+
+// SetNillableStatusEventID sets the "status_event_id" field if the given value is not nil.
+func (_u *MerchantSessionUpdateOne) SetNillableStatusEventID(v *string) *MerchantSessionUpdateOne {
+	if v != nil {
+		_u.SetStatusEventID(*v)
+	}
 	return _u
 }
 
@@ -315,6 +346,9 @@ func (_u *MerchantSessionUpdateOne) sqlSave(ctx context.Context) (_node *Merchan
 	}
 	if _u.mutation.StatusEventAtCleared() {
 		_spec.ClearField(merchantsession.FieldStatusEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.StatusEventID(); ok {
+		_spec.SetField(merchantsession.FieldStatusEventID, field.TypeString, value)
 	}
 	_node = &MerchantSession{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -2656,6 +2656,8 @@ type CustomerMutation struct {
 	identity_manual_verification_at       *time.Time
 	fraud_warning_id                      *string
 	fraud_warning_at                      *time.Time
+	applied_fraud_warning_id              *string
+	applied_fraud_warning_at              *time.Time
 	identity_redaction_requested_at       *time.Time
 	identity_redacted_at                  *time.Time
 	clearedFields                         map[string]struct{}
@@ -4297,6 +4299,91 @@ func (m *CustomerMutation) ResetFraudWarningAt() {
 	delete(m.clearedFields, customer.FieldFraudWarningAt)
 }
 
+// SetAppliedFraudWarningID sets the "applied_fraud_warning_id" field.
+func (m *CustomerMutation) SetAppliedFraudWarningID(s string) {
+	m.applied_fraud_warning_id = &s
+}
+
+// AppliedFraudWarningID returns the value of the "applied_fraud_warning_id" field in the mutation.
+func (m *CustomerMutation) AppliedFraudWarningID() (r string, exists bool) {
+	v := m.applied_fraud_warning_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAppliedFraudWarningID returns the old "applied_fraud_warning_id" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldAppliedFraudWarningID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAppliedFraudWarningID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAppliedFraudWarningID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAppliedFraudWarningID: %w", err)
+	}
+	return oldValue.AppliedFraudWarningID, nil
+}
+
+// ResetAppliedFraudWarningID resets all changes to the "applied_fraud_warning_id" field.
+func (m *CustomerMutation) ResetAppliedFraudWarningID() {
+	m.applied_fraud_warning_id = nil
+}
+
+// SetAppliedFraudWarningAt sets the "applied_fraud_warning_at" field.
+func (m *CustomerMutation) SetAppliedFraudWarningAt(t time.Time) {
+	m.applied_fraud_warning_at = &t
+}
+
+// AppliedFraudWarningAt returns the value of the "applied_fraud_warning_at" field in the mutation.
+func (m *CustomerMutation) AppliedFraudWarningAt() (r time.Time, exists bool) {
+	v := m.applied_fraud_warning_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAppliedFraudWarningAt returns the old "applied_fraud_warning_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldAppliedFraudWarningAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAppliedFraudWarningAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAppliedFraudWarningAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAppliedFraudWarningAt: %w", err)
+	}
+	return oldValue.AppliedFraudWarningAt, nil
+}
+
+// ClearAppliedFraudWarningAt clears the value of the "applied_fraud_warning_at" field.
+func (m *CustomerMutation) ClearAppliedFraudWarningAt() {
+	m.applied_fraud_warning_at = nil
+	m.clearedFields[customer.FieldAppliedFraudWarningAt] = struct{}{}
+}
+
+// AppliedFraudWarningAtCleared returns if the "applied_fraud_warning_at" field was cleared in this mutation.
+func (m *CustomerMutation) AppliedFraudWarningAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldAppliedFraudWarningAt]
+	return ok
+}
+
+// ResetAppliedFraudWarningAt resets all changes to the "applied_fraud_warning_at" field.
+func (m *CustomerMutation) ResetAppliedFraudWarningAt() {
+	m.applied_fraud_warning_at = nil
+	delete(m.clearedFields, customer.FieldAppliedFraudWarningAt)
+}
+
 // SetIdentityRedactionRequestedAt sets the "identity_redaction_requested_at" field.
 func (m *CustomerMutation) SetIdentityRedactionRequestedAt(t time.Time) {
 	m.identity_redaction_requested_at = &t
@@ -4456,7 +4543,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 38)
+	fields := make([]string, 0, 40)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -4565,6 +4652,12 @@ func (m *CustomerMutation) Fields() []string {
 	if m.fraud_warning_at != nil {
 		fields = append(fields, customer.FieldFraudWarningAt)
 	}
+	if m.applied_fraud_warning_id != nil {
+		fields = append(fields, customer.FieldAppliedFraudWarningID)
+	}
+	if m.applied_fraud_warning_at != nil {
+		fields = append(fields, customer.FieldAppliedFraudWarningAt)
+	}
 	if m.identity_redaction_requested_at != nil {
 		fields = append(fields, customer.FieldIdentityRedactionRequestedAt)
 	}
@@ -4651,6 +4744,10 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.FraudWarningID()
 	case customer.FieldFraudWarningAt:
 		return m.FraudWarningAt()
+	case customer.FieldAppliedFraudWarningID:
+		return m.AppliedFraudWarningID()
+	case customer.FieldAppliedFraudWarningAt:
+		return m.AppliedFraudWarningAt()
 	case customer.FieldIdentityRedactionRequestedAt:
 		return m.IdentityRedactionRequestedAt()
 	case customer.FieldIdentityRedactedAt:
@@ -4736,6 +4833,10 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldFraudWarningID(ctx)
 	case customer.FieldFraudWarningAt:
 		return m.OldFraudWarningAt(ctx)
+	case customer.FieldAppliedFraudWarningID:
+		return m.OldAppliedFraudWarningID(ctx)
+	case customer.FieldAppliedFraudWarningAt:
+		return m.OldAppliedFraudWarningAt(ctx)
 	case customer.FieldIdentityRedactionRequestedAt:
 		return m.OldIdentityRedactionRequestedAt(ctx)
 	case customer.FieldIdentityRedactedAt:
@@ -5001,6 +5102,20 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFraudWarningAt(v)
 		return nil
+	case customer.FieldAppliedFraudWarningID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAppliedFraudWarningID(v)
+		return nil
+	case customer.FieldAppliedFraudWarningAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAppliedFraudWarningAt(v)
+		return nil
 	case customer.FieldIdentityRedactionRequestedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -5123,6 +5238,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldFraudWarningAt) {
 		fields = append(fields, customer.FieldFraudWarningAt)
 	}
+	if m.FieldCleared(customer.FieldAppliedFraudWarningAt) {
+		fields = append(fields, customer.FieldAppliedFraudWarningAt)
+	}
 	if m.FieldCleared(customer.FieldIdentityRedactionRequestedAt) {
 		fields = append(fields, customer.FieldIdentityRedactionRequestedAt)
 	}
@@ -5181,6 +5299,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldFraudWarningAt:
 		m.ClearFraudWarningAt()
+		return nil
+	case customer.FieldAppliedFraudWarningAt:
+		m.ClearAppliedFraudWarningAt()
 		return nil
 	case customer.FieldIdentityRedactionRequestedAt:
 		m.ClearIdentityRedactionRequestedAt()
@@ -5303,6 +5424,12 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldFraudWarningAt:
 		m.ResetFraudWarningAt()
+		return nil
+	case customer.FieldAppliedFraudWarningID:
+		m.ResetAppliedFraudWarningID()
+		return nil
+	case customer.FieldAppliedFraudWarningAt:
+		m.ResetAppliedFraudWarningAt()
 		return nil
 	case customer.FieldIdentityRedactionRequestedAt:
 		m.ResetIdentityRedactionRequestedAt()
@@ -6344,6 +6471,7 @@ type MerchantMutation struct {
 	disabled_reason               *string
 	current_deadline              *time.Time
 	account_event_at              *time.Time
+	account_event_id              *string
 	clearedFields                 map[string]struct{}
 	done                          bool
 	oldValue                      func(context.Context) (*Merchant, error)
@@ -7585,6 +7713,42 @@ func (m *MerchantMutation) ResetAccountEventAt() {
 	delete(m.clearedFields, merchant.FieldAccountEventAt)
 }
 
+// SetAccountEventID sets the "account_event_id" field.
+func (m *MerchantMutation) SetAccountEventID(s string) {
+	m.account_event_id = &s
+}
+
+// AccountEventID returns the value of the "account_event_id" field in the mutation.
+func (m *MerchantMutation) AccountEventID() (r string, exists bool) {
+	v := m.account_event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountEventID returns the old "account_event_id" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldAccountEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountEventID: %w", err)
+	}
+	return oldValue.AccountEventID, nil
+}
+
+// ResetAccountEventID resets all changes to the "account_event_id" field.
+func (m *MerchantMutation) ResetAccountEventID() {
+	m.account_event_id = nil
+}
+
 // Where appends a list predicates to the MerchantMutation builder.
 func (m *MerchantMutation) Where(ps ...predicate.Merchant) {
 	m.predicates = append(m.predicates, ps...)
@@ -7619,7 +7783,7 @@ func (m *MerchantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantMutation) Fields() []string {
-	fields := make([]string, 0, 28)
+	fields := make([]string, 0, 29)
 	if m.created_at != nil {
 		fields = append(fields, merchant.FieldCreatedAt)
 	}
@@ -7704,6 +7868,9 @@ func (m *MerchantMutation) Fields() []string {
 	if m.account_event_at != nil {
 		fields = append(fields, merchant.FieldAccountEventAt)
 	}
+	if m.account_event_id != nil {
+		fields = append(fields, merchant.FieldAccountEventID)
+	}
 	return fields
 }
 
@@ -7768,6 +7935,8 @@ func (m *MerchantMutation) Field(name string) (ent.Value, bool) {
 		return m.CurrentDeadline()
 	case merchant.FieldAccountEventAt:
 		return m.AccountEventAt()
+	case merchant.FieldAccountEventID:
+		return m.AccountEventID()
 	}
 	return nil, false
 }
@@ -7833,6 +8002,8 @@ func (m *MerchantMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCurrentDeadline(ctx)
 	case merchant.FieldAccountEventAt:
 		return m.OldAccountEventAt(ctx)
+	case merchant.FieldAccountEventID:
+		return m.OldAccountEventID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Merchant field %s", name)
 }
@@ -8038,6 +8209,13 @@ func (m *MerchantMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAccountEventAt(v)
 		return nil
+	case merchant.FieldAccountEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountEventID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Merchant field %s", name)
 }
@@ -8216,6 +8394,9 @@ func (m *MerchantMutation) ResetField(name string) error {
 	case merchant.FieldAccountEventAt:
 		m.ResetAccountEventAt()
 		return nil
+	case merchant.FieldAccountEventID:
+		m.ResetAccountEventID()
+		return nil
 	}
 	return fmt.Errorf("unknown Merchant field %s", name)
 }
@@ -8281,6 +8462,7 @@ type MerchantSessionMutation struct {
 	status          *string
 	last_error_code *string
 	status_event_at *time.Time
+	status_event_id *string
 	attempt         *int
 	addattempt      *int
 	clearedFields   map[string]struct{}
@@ -8658,6 +8840,42 @@ func (m *MerchantSessionMutation) ResetStatusEventAt() {
 	delete(m.clearedFields, merchantsession.FieldStatusEventAt)
 }
 
+// SetStatusEventID sets the "status_event_id" field.
+func (m *MerchantSessionMutation) SetStatusEventID(s string) {
+	m.status_event_id = &s
+}
+
+// StatusEventID returns the value of the "status_event_id" field in the mutation.
+func (m *MerchantSessionMutation) StatusEventID() (r string, exists bool) {
+	v := m.status_event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusEventID returns the old "status_event_id" field's value of the MerchantSession entity.
+// If the MerchantSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantSessionMutation) OldStatusEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusEventID: %w", err)
+	}
+	return oldValue.StatusEventID, nil
+}
+
+// ResetStatusEventID resets all changes to the "status_event_id" field.
+func (m *MerchantSessionMutation) ResetStatusEventID() {
+	m.status_event_id = nil
+}
+
 // SetAttempt sets the "attempt" field.
 func (m *MerchantSessionMutation) SetAttempt(i int) {
 	m.attempt = &i
@@ -8748,7 +8966,7 @@ func (m *MerchantSessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantSessionMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, merchantsession.FieldCreatedAt)
 	}
@@ -8769,6 +8987,9 @@ func (m *MerchantSessionMutation) Fields() []string {
 	}
 	if m.status_event_at != nil {
 		fields = append(fields, merchantsession.FieldStatusEventAt)
+	}
+	if m.status_event_id != nil {
+		fields = append(fields, merchantsession.FieldStatusEventID)
 	}
 	if m.attempt != nil {
 		fields = append(fields, merchantsession.FieldAttempt)
@@ -8795,6 +9016,8 @@ func (m *MerchantSessionMutation) Field(name string) (ent.Value, bool) {
 		return m.LastErrorCode()
 	case merchantsession.FieldStatusEventAt:
 		return m.StatusEventAt()
+	case merchantsession.FieldStatusEventID:
+		return m.StatusEventID()
 	case merchantsession.FieldAttempt:
 		return m.Attempt()
 	}
@@ -8820,6 +9043,8 @@ func (m *MerchantSessionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldLastErrorCode(ctx)
 	case merchantsession.FieldStatusEventAt:
 		return m.OldStatusEventAt(ctx)
+	case merchantsession.FieldStatusEventID:
+		return m.OldStatusEventID(ctx)
 	case merchantsession.FieldAttempt:
 		return m.OldAttempt(ctx)
 	}
@@ -8879,6 +9104,13 @@ func (m *MerchantSessionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStatusEventAt(v)
+		return nil
+	case merchantsession.FieldStatusEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusEventID(v)
 		return nil
 	case merchantsession.FieldAttempt:
 		v, ok := value.(int)
@@ -8980,6 +9212,9 @@ func (m *MerchantSessionMutation) ResetField(name string) error {
 		return nil
 	case merchantsession.FieldStatusEventAt:
 		m.ResetStatusEventAt()
+		return nil
+	case merchantsession.FieldStatusEventID:
+		m.ResetStatusEventID()
 		return nil
 	case merchantsession.FieldAttempt:
 		m.ResetAttempt()
@@ -10023,36 +10258,42 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 // PaymentStepUpMutation represents an operation that mutates the PaymentStepUp nodes in the graph.
 type PaymentStepUpMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *string
-	created_at          *time.Time
-	updated_at          *time.Time
-	subaccount_id       *string
-	customer_id         *string
-	amount              *int64
-	addamount           *int64
-	currency            *string
-	payee               *string
-	stripe_status       *string
-	required            *bool
-	reasons             *[]string
-	appendreasons       []string
-	status              *string
-	method              *string
-	credential_id       *string
-	challenge_id        *string
-	identity_session_id *string
-	failure_reason      *string
-	decided_at          *time.Time
-	capture_on_pass     *bool
-	metadata_written_at *time.Time
-	captured_at         *time.Time
-	canceled_at         *time.Time
-	clearedFields       map[string]struct{}
-	done                bool
-	oldValue            func(context.Context) (*PaymentStepUp, error)
-	predicates          []predicate.PaymentStepUp
+	op                          Op
+	typ                         string
+	id                          *string
+	created_at                  *time.Time
+	updated_at                  *time.Time
+	subaccount_id               *string
+	customer_id                 *string
+	amount                      *int64
+	addamount                   *int64
+	currency                    *string
+	payee                       *string
+	stripe_status               *string
+	required                    *bool
+	reasons                     *[]string
+	appendreasons               []string
+	status                      *string
+	method                      *string
+	credential_id               *string
+	challenge_id                *string
+	identity_session_id         *string
+	identity_session_status     *string
+	identity_session_error_code *string
+	identity_session_event_at   *time.Time
+	identity_session_event_id   *string
+	event_at                    *time.Time
+	event_id                    *string
+	failure_reason              *string
+	decided_at                  *time.Time
+	capture_on_pass             *bool
+	metadata_written_at         *time.Time
+	captured_at                 *time.Time
+	canceled_at                 *time.Time
+	clearedFields               map[string]struct{}
+	done                        bool
+	oldValue                    func(context.Context) (*PaymentStepUp, error)
+	predicates                  []predicate.PaymentStepUp
 }
 
 var _ ent.Mutation = (*PaymentStepUpMutation)(nil)
@@ -10748,6 +10989,248 @@ func (m *PaymentStepUpMutation) ResetIdentitySessionID() {
 	m.identity_session_id = nil
 }
 
+// SetIdentitySessionStatus sets the "identity_session_status" field.
+func (m *PaymentStepUpMutation) SetIdentitySessionStatus(s string) {
+	m.identity_session_status = &s
+}
+
+// IdentitySessionStatus returns the value of the "identity_session_status" field in the mutation.
+func (m *PaymentStepUpMutation) IdentitySessionStatus() (r string, exists bool) {
+	v := m.identity_session_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentitySessionStatus returns the old "identity_session_status" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldIdentitySessionStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentitySessionStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentitySessionStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentitySessionStatus: %w", err)
+	}
+	return oldValue.IdentitySessionStatus, nil
+}
+
+// ResetIdentitySessionStatus resets all changes to the "identity_session_status" field.
+func (m *PaymentStepUpMutation) ResetIdentitySessionStatus() {
+	m.identity_session_status = nil
+}
+
+// SetIdentitySessionErrorCode sets the "identity_session_error_code" field.
+func (m *PaymentStepUpMutation) SetIdentitySessionErrorCode(s string) {
+	m.identity_session_error_code = &s
+}
+
+// IdentitySessionErrorCode returns the value of the "identity_session_error_code" field in the mutation.
+func (m *PaymentStepUpMutation) IdentitySessionErrorCode() (r string, exists bool) {
+	v := m.identity_session_error_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentitySessionErrorCode returns the old "identity_session_error_code" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldIdentitySessionErrorCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentitySessionErrorCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentitySessionErrorCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentitySessionErrorCode: %w", err)
+	}
+	return oldValue.IdentitySessionErrorCode, nil
+}
+
+// ResetIdentitySessionErrorCode resets all changes to the "identity_session_error_code" field.
+func (m *PaymentStepUpMutation) ResetIdentitySessionErrorCode() {
+	m.identity_session_error_code = nil
+}
+
+// SetIdentitySessionEventAt sets the "identity_session_event_at" field.
+func (m *PaymentStepUpMutation) SetIdentitySessionEventAt(t time.Time) {
+	m.identity_session_event_at = &t
+}
+
+// IdentitySessionEventAt returns the value of the "identity_session_event_at" field in the mutation.
+func (m *PaymentStepUpMutation) IdentitySessionEventAt() (r time.Time, exists bool) {
+	v := m.identity_session_event_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentitySessionEventAt returns the old "identity_session_event_at" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldIdentitySessionEventAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentitySessionEventAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentitySessionEventAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentitySessionEventAt: %w", err)
+	}
+	return oldValue.IdentitySessionEventAt, nil
+}
+
+// ClearIdentitySessionEventAt clears the value of the "identity_session_event_at" field.
+func (m *PaymentStepUpMutation) ClearIdentitySessionEventAt() {
+	m.identity_session_event_at = nil
+	m.clearedFields[paymentstepup.FieldIdentitySessionEventAt] = struct{}{}
+}
+
+// IdentitySessionEventAtCleared returns if the "identity_session_event_at" field was cleared in this mutation.
+func (m *PaymentStepUpMutation) IdentitySessionEventAtCleared() bool {
+	_, ok := m.clearedFields[paymentstepup.FieldIdentitySessionEventAt]
+	return ok
+}
+
+// ResetIdentitySessionEventAt resets all changes to the "identity_session_event_at" field.
+func (m *PaymentStepUpMutation) ResetIdentitySessionEventAt() {
+	m.identity_session_event_at = nil
+	delete(m.clearedFields, paymentstepup.FieldIdentitySessionEventAt)
+}
+
+// SetIdentitySessionEventID sets the "identity_session_event_id" field.
+func (m *PaymentStepUpMutation) SetIdentitySessionEventID(s string) {
+	m.identity_session_event_id = &s
+}
+
+// IdentitySessionEventID returns the value of the "identity_session_event_id" field in the mutation.
+func (m *PaymentStepUpMutation) IdentitySessionEventID() (r string, exists bool) {
+	v := m.identity_session_event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentitySessionEventID returns the old "identity_session_event_id" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldIdentitySessionEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentitySessionEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentitySessionEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentitySessionEventID: %w", err)
+	}
+	return oldValue.IdentitySessionEventID, nil
+}
+
+// ResetIdentitySessionEventID resets all changes to the "identity_session_event_id" field.
+func (m *PaymentStepUpMutation) ResetIdentitySessionEventID() {
+	m.identity_session_event_id = nil
+}
+
+// SetEventAt sets the "event_at" field.
+func (m *PaymentStepUpMutation) SetEventAt(t time.Time) {
+	m.event_at = &t
+}
+
+// EventAt returns the value of the "event_at" field in the mutation.
+func (m *PaymentStepUpMutation) EventAt() (r time.Time, exists bool) {
+	v := m.event_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventAt returns the old "event_at" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldEventAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventAt: %w", err)
+	}
+	return oldValue.EventAt, nil
+}
+
+// ClearEventAt clears the value of the "event_at" field.
+func (m *PaymentStepUpMutation) ClearEventAt() {
+	m.event_at = nil
+	m.clearedFields[paymentstepup.FieldEventAt] = struct{}{}
+}
+
+// EventAtCleared returns if the "event_at" field was cleared in this mutation.
+func (m *PaymentStepUpMutation) EventAtCleared() bool {
+	_, ok := m.clearedFields[paymentstepup.FieldEventAt]
+	return ok
+}
+
+// ResetEventAt resets all changes to the "event_at" field.
+func (m *PaymentStepUpMutation) ResetEventAt() {
+	m.event_at = nil
+	delete(m.clearedFields, paymentstepup.FieldEventAt)
+}
+
+// SetEventID sets the "event_id" field.
+func (m *PaymentStepUpMutation) SetEventID(s string) {
+	m.event_id = &s
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *PaymentStepUpMutation) EventID() (r string, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the PaymentStepUp entity.
+// If the PaymentStepUp object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PaymentStepUpMutation) OldEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *PaymentStepUpMutation) ResetEventID() {
+	m.event_id = nil
+}
+
 // SetFailureReason sets the "failure_reason" field.
 func (m *PaymentStepUpMutation) SetFailureReason(s string) {
 	m.failure_reason = &s
@@ -11050,7 +11533,7 @@ func (m *PaymentStepUpMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PaymentStepUpMutation) Fields() []string {
-	fields := make([]string, 0, 21)
+	fields := make([]string, 0, 27)
 	if m.created_at != nil {
 		fields = append(fields, paymentstepup.FieldCreatedAt)
 	}
@@ -11095,6 +11578,24 @@ func (m *PaymentStepUpMutation) Fields() []string {
 	}
 	if m.identity_session_id != nil {
 		fields = append(fields, paymentstepup.FieldIdentitySessionID)
+	}
+	if m.identity_session_status != nil {
+		fields = append(fields, paymentstepup.FieldIdentitySessionStatus)
+	}
+	if m.identity_session_error_code != nil {
+		fields = append(fields, paymentstepup.FieldIdentitySessionErrorCode)
+	}
+	if m.identity_session_event_at != nil {
+		fields = append(fields, paymentstepup.FieldIdentitySessionEventAt)
+	}
+	if m.identity_session_event_id != nil {
+		fields = append(fields, paymentstepup.FieldIdentitySessionEventID)
+	}
+	if m.event_at != nil {
+		fields = append(fields, paymentstepup.FieldEventAt)
+	}
+	if m.event_id != nil {
+		fields = append(fields, paymentstepup.FieldEventID)
 	}
 	if m.failure_reason != nil {
 		fields = append(fields, paymentstepup.FieldFailureReason)
@@ -11152,6 +11653,18 @@ func (m *PaymentStepUpMutation) Field(name string) (ent.Value, bool) {
 		return m.ChallengeID()
 	case paymentstepup.FieldIdentitySessionID:
 		return m.IdentitySessionID()
+	case paymentstepup.FieldIdentitySessionStatus:
+		return m.IdentitySessionStatus()
+	case paymentstepup.FieldIdentitySessionErrorCode:
+		return m.IdentitySessionErrorCode()
+	case paymentstepup.FieldIdentitySessionEventAt:
+		return m.IdentitySessionEventAt()
+	case paymentstepup.FieldIdentitySessionEventID:
+		return m.IdentitySessionEventID()
+	case paymentstepup.FieldEventAt:
+		return m.EventAt()
+	case paymentstepup.FieldEventID:
+		return m.EventID()
 	case paymentstepup.FieldFailureReason:
 		return m.FailureReason()
 	case paymentstepup.FieldDecidedAt:
@@ -11203,6 +11716,18 @@ func (m *PaymentStepUpMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldChallengeID(ctx)
 	case paymentstepup.FieldIdentitySessionID:
 		return m.OldIdentitySessionID(ctx)
+	case paymentstepup.FieldIdentitySessionStatus:
+		return m.OldIdentitySessionStatus(ctx)
+	case paymentstepup.FieldIdentitySessionErrorCode:
+		return m.OldIdentitySessionErrorCode(ctx)
+	case paymentstepup.FieldIdentitySessionEventAt:
+		return m.OldIdentitySessionEventAt(ctx)
+	case paymentstepup.FieldIdentitySessionEventID:
+		return m.OldIdentitySessionEventID(ctx)
+	case paymentstepup.FieldEventAt:
+		return m.OldEventAt(ctx)
+	case paymentstepup.FieldEventID:
+		return m.OldEventID(ctx)
 	case paymentstepup.FieldFailureReason:
 		return m.OldFailureReason(ctx)
 	case paymentstepup.FieldDecidedAt:
@@ -11329,6 +11854,48 @@ func (m *PaymentStepUpMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIdentitySessionID(v)
 		return nil
+	case paymentstepup.FieldIdentitySessionStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentitySessionStatus(v)
+		return nil
+	case paymentstepup.FieldIdentitySessionErrorCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentitySessionErrorCode(v)
+		return nil
+	case paymentstepup.FieldIdentitySessionEventAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentitySessionEventAt(v)
+		return nil
+	case paymentstepup.FieldIdentitySessionEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentitySessionEventID(v)
+		return nil
+	case paymentstepup.FieldEventAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventAt(v)
+		return nil
+	case paymentstepup.FieldEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
 	case paymentstepup.FieldFailureReason:
 		v, ok := value.(string)
 		if !ok {
@@ -11419,6 +11986,12 @@ func (m *PaymentStepUpMutation) ClearedFields() []string {
 	if m.FieldCleared(paymentstepup.FieldReasons) {
 		fields = append(fields, paymentstepup.FieldReasons)
 	}
+	if m.FieldCleared(paymentstepup.FieldIdentitySessionEventAt) {
+		fields = append(fields, paymentstepup.FieldIdentitySessionEventAt)
+	}
+	if m.FieldCleared(paymentstepup.FieldEventAt) {
+		fields = append(fields, paymentstepup.FieldEventAt)
+	}
 	if m.FieldCleared(paymentstepup.FieldDecidedAt) {
 		fields = append(fields, paymentstepup.FieldDecidedAt)
 	}
@@ -11447,6 +12020,12 @@ func (m *PaymentStepUpMutation) ClearField(name string) error {
 	switch name {
 	case paymentstepup.FieldReasons:
 		m.ClearReasons()
+		return nil
+	case paymentstepup.FieldIdentitySessionEventAt:
+		m.ClearIdentitySessionEventAt()
+		return nil
+	case paymentstepup.FieldEventAt:
+		m.ClearEventAt()
 		return nil
 	case paymentstepup.FieldDecidedAt:
 		m.ClearDecidedAt()
@@ -11512,6 +12091,24 @@ func (m *PaymentStepUpMutation) ResetField(name string) error {
 		return nil
 	case paymentstepup.FieldIdentitySessionID:
 		m.ResetIdentitySessionID()
+		return nil
+	case paymentstepup.FieldIdentitySessionStatus:
+		m.ResetIdentitySessionStatus()
+		return nil
+	case paymentstepup.FieldIdentitySessionErrorCode:
+		m.ResetIdentitySessionErrorCode()
+		return nil
+	case paymentstepup.FieldIdentitySessionEventAt:
+		m.ResetIdentitySessionEventAt()
+		return nil
+	case paymentstepup.FieldIdentitySessionEventID:
+		m.ResetIdentitySessionEventID()
+		return nil
+	case paymentstepup.FieldEventAt:
+		m.ResetEventAt()
+		return nil
+	case paymentstepup.FieldEventID:
+		m.ResetEventID()
 		return nil
 	case paymentstepup.FieldFailureReason:
 		m.ResetFailureReason()
@@ -11592,9 +12189,11 @@ type PersonMutation struct {
 	created_at                *time.Time
 	updated_at                *time.Time
 	merchant_id               *string
+	stripe_person_id          *string
 	verification_status       *string
 	verification_details_code *string
 	event_at                  *time.Time
+	event_id                  *string
 	clearedFields             map[string]struct{}
 	done                      bool
 	oldValue                  func(context.Context) (*Person, error)
@@ -11813,6 +12412,42 @@ func (m *PersonMutation) ResetMerchantID() {
 	m.merchant_id = nil
 }
 
+// SetStripePersonID sets the "stripe_person_id" field.
+func (m *PersonMutation) SetStripePersonID(s string) {
+	m.stripe_person_id = &s
+}
+
+// StripePersonID returns the value of the "stripe_person_id" field in the mutation.
+func (m *PersonMutation) StripePersonID() (r string, exists bool) {
+	v := m.stripe_person_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStripePersonID returns the old "stripe_person_id" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldStripePersonID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStripePersonID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStripePersonID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStripePersonID: %w", err)
+	}
+	return oldValue.StripePersonID, nil
+}
+
+// ResetStripePersonID resets all changes to the "stripe_person_id" field.
+func (m *PersonMutation) ResetStripePersonID() {
+	m.stripe_person_id = nil
+}
+
 // SetVerificationStatus sets the "verification_status" field.
 func (m *PersonMutation) SetVerificationStatus(s string) {
 	m.verification_status = &s
@@ -11934,6 +12569,42 @@ func (m *PersonMutation) ResetEventAt() {
 	delete(m.clearedFields, person.FieldEventAt)
 }
 
+// SetEventID sets the "event_id" field.
+func (m *PersonMutation) SetEventID(s string) {
+	m.event_id = &s
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *PersonMutation) EventID() (r string, exists bool) {
+	v := m.event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the Person entity.
+// If the Person object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PersonMutation) OldEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *PersonMutation) ResetEventID() {
+	m.event_id = nil
+}
+
 // Where appends a list predicates to the PersonMutation builder.
 func (m *PersonMutation) Where(ps ...predicate.Person) {
 	m.predicates = append(m.predicates, ps...)
@@ -11968,7 +12639,7 @@ func (m *PersonMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PersonMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, person.FieldCreatedAt)
 	}
@@ -11978,6 +12649,9 @@ func (m *PersonMutation) Fields() []string {
 	if m.merchant_id != nil {
 		fields = append(fields, person.FieldMerchantID)
 	}
+	if m.stripe_person_id != nil {
+		fields = append(fields, person.FieldStripePersonID)
+	}
 	if m.verification_status != nil {
 		fields = append(fields, person.FieldVerificationStatus)
 	}
@@ -11986,6 +12660,9 @@ func (m *PersonMutation) Fields() []string {
 	}
 	if m.event_at != nil {
 		fields = append(fields, person.FieldEventAt)
+	}
+	if m.event_id != nil {
+		fields = append(fields, person.FieldEventID)
 	}
 	return fields
 }
@@ -12001,12 +12678,16 @@ func (m *PersonMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case person.FieldMerchantID:
 		return m.MerchantID()
+	case person.FieldStripePersonID:
+		return m.StripePersonID()
 	case person.FieldVerificationStatus:
 		return m.VerificationStatus()
 	case person.FieldVerificationDetailsCode:
 		return m.VerificationDetailsCode()
 	case person.FieldEventAt:
 		return m.EventAt()
+	case person.FieldEventID:
+		return m.EventID()
 	}
 	return nil, false
 }
@@ -12022,12 +12703,16 @@ func (m *PersonMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldUpdatedAt(ctx)
 	case person.FieldMerchantID:
 		return m.OldMerchantID(ctx)
+	case person.FieldStripePersonID:
+		return m.OldStripePersonID(ctx)
 	case person.FieldVerificationStatus:
 		return m.OldVerificationStatus(ctx)
 	case person.FieldVerificationDetailsCode:
 		return m.OldVerificationDetailsCode(ctx)
 	case person.FieldEventAt:
 		return m.OldEventAt(ctx)
+	case person.FieldEventID:
+		return m.OldEventID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Person field %s", name)
 }
@@ -12058,6 +12743,13 @@ func (m *PersonMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMerchantID(v)
 		return nil
+	case person.FieldStripePersonID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStripePersonID(v)
+		return nil
 	case person.FieldVerificationStatus:
 		v, ok := value.(string)
 		if !ok {
@@ -12078,6 +12770,13 @@ func (m *PersonMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetEventAt(v)
+		return nil
+	case person.FieldEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Person field %s", name)
@@ -12146,6 +12845,9 @@ func (m *PersonMutation) ResetField(name string) error {
 	case person.FieldMerchantID:
 		m.ResetMerchantID()
 		return nil
+	case person.FieldStripePersonID:
+		m.ResetStripePersonID()
+		return nil
 	case person.FieldVerificationStatus:
 		m.ResetVerificationStatus()
 		return nil
@@ -12154,6 +12856,9 @@ func (m *PersonMutation) ResetField(name string) error {
 		return nil
 	case person.FieldEventAt:
 		m.ResetEventAt()
+		return nil
+	case person.FieldEventID:
+		m.ResetEventID()
 		return nil
 	}
 	return fmt.Errorf("unknown Person field %s", name)
@@ -14896,6 +15601,7 @@ type StripeEventMutation struct {
 	state             *stripeevent.State
 	attempts          *int
 	addattempts       *int
+	outcome           *string
 	last_error        *string
 	processed_at      *time.Time
 	clearedFields     map[string]struct{}
@@ -15388,6 +16094,42 @@ func (m *StripeEventMutation) ResetAttempts() {
 	m.addattempts = nil
 }
 
+// SetOutcome sets the "outcome" field.
+func (m *StripeEventMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *StripeEventMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the StripeEvent entity.
+// If the StripeEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StripeEventMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *StripeEventMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
 // SetLastError sets the "last_error" field.
 func (m *StripeEventMutation) SetLastError(s string) {
 	m.last_error = &s
@@ -15507,7 +16249,7 @@ func (m *StripeEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StripeEventMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.endpoint != nil {
 		fields = append(fields, stripeevent.FieldEndpoint)
 	}
@@ -15537,6 +16279,9 @@ func (m *StripeEventMutation) Fields() []string {
 	}
 	if m.attempts != nil {
 		fields = append(fields, stripeevent.FieldAttempts)
+	}
+	if m.outcome != nil {
+		fields = append(fields, stripeevent.FieldOutcome)
 	}
 	if m.last_error != nil {
 		fields = append(fields, stripeevent.FieldLastError)
@@ -15572,6 +16317,8 @@ func (m *StripeEventMutation) Field(name string) (ent.Value, bool) {
 		return m.State()
 	case stripeevent.FieldAttempts:
 		return m.Attempts()
+	case stripeevent.FieldOutcome:
+		return m.Outcome()
 	case stripeevent.FieldLastError:
 		return m.LastError()
 	case stripeevent.FieldProcessedAt:
@@ -15605,6 +16352,8 @@ func (m *StripeEventMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldState(ctx)
 	case stripeevent.FieldAttempts:
 		return m.OldAttempts(ctx)
+	case stripeevent.FieldOutcome:
+		return m.OldOutcome(ctx)
 	case stripeevent.FieldLastError:
 		return m.OldLastError(ctx)
 	case stripeevent.FieldProcessedAt:
@@ -15687,6 +16436,13 @@ func (m *StripeEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAttempts(v)
+		return nil
+	case stripeevent.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
 		return nil
 	case stripeevent.FieldLastError:
 		v, ok := value.(string)
@@ -15804,6 +16560,9 @@ func (m *StripeEventMutation) ResetField(name string) error {
 		return nil
 	case stripeevent.FieldAttempts:
 		m.ResetAttempts()
+		return nil
+	case stripeevent.FieldOutcome:
+		m.ResetOutcome()
 		return nil
 	case stripeevent.FieldLastError:
 		m.ResetLastError()
@@ -17358,6 +18117,7 @@ type VerificationSessionMutation struct {
 	status                 *string
 	last_error_code        *string
 	status_event_at        *time.Time
+	status_event_id        *string
 	attempt                *int
 	addattempt             *int
 	url                    *string
@@ -17738,6 +18498,42 @@ func (m *VerificationSessionMutation) ResetStatusEventAt() {
 	delete(m.clearedFields, verificationsession.FieldStatusEventAt)
 }
 
+// SetStatusEventID sets the "status_event_id" field.
+func (m *VerificationSessionMutation) SetStatusEventID(s string) {
+	m.status_event_id = &s
+}
+
+// StatusEventID returns the value of the "status_event_id" field in the mutation.
+func (m *VerificationSessionMutation) StatusEventID() (r string, exists bool) {
+	v := m.status_event_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusEventID returns the old "status_event_id" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldStatusEventID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusEventID: %w", err)
+	}
+	return oldValue.StatusEventID, nil
+}
+
+// ResetStatusEventID resets all changes to the "status_event_id" field.
+func (m *VerificationSessionMutation) ResetStatusEventID() {
+	m.status_event_id = nil
+}
+
 // SetAttempt sets the "attempt" field.
 func (m *VerificationSessionMutation) SetAttempt(i int) {
 	m.attempt = &i
@@ -17962,7 +18758,7 @@ func (m *VerificationSessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *VerificationSessionMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, verificationsession.FieldCreatedAt)
 	}
@@ -17983,6 +18779,9 @@ func (m *VerificationSessionMutation) Fields() []string {
 	}
 	if m.status_event_at != nil {
 		fields = append(fields, verificationsession.FieldStatusEventAt)
+	}
+	if m.status_event_id != nil {
+		fields = append(fields, verificationsession.FieldStatusEventID)
 	}
 	if m.attempt != nil {
 		fields = append(fields, verificationsession.FieldAttempt)
@@ -18018,6 +18817,8 @@ func (m *VerificationSessionMutation) Field(name string) (ent.Value, bool) {
 		return m.LastErrorCode()
 	case verificationsession.FieldStatusEventAt:
 		return m.StatusEventAt()
+	case verificationsession.FieldStatusEventID:
+		return m.StatusEventID()
 	case verificationsession.FieldAttempt:
 		return m.Attempt()
 	case verificationsession.FieldURL:
@@ -18049,6 +18850,8 @@ func (m *VerificationSessionMutation) OldField(ctx context.Context, name string)
 		return m.OldLastErrorCode(ctx)
 	case verificationsession.FieldStatusEventAt:
 		return m.OldStatusEventAt(ctx)
+	case verificationsession.FieldStatusEventID:
+		return m.OldStatusEventID(ctx)
 	case verificationsession.FieldAttempt:
 		return m.OldAttempt(ctx)
 	case verificationsession.FieldURL:
@@ -18114,6 +18917,13 @@ func (m *VerificationSessionMutation) SetField(name string, value ent.Value) err
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStatusEventAt(v)
+		return nil
+	case verificationsession.FieldStatusEventID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusEventID(v)
 		return nil
 	case verificationsession.FieldAttempt:
 		v, ok := value.(int)
@@ -18248,6 +19058,9 @@ func (m *VerificationSessionMutation) ResetField(name string) error {
 		return nil
 	case verificationsession.FieldStatusEventAt:
 		m.ResetStatusEventAt()
+		return nil
+	case verificationsession.FieldStatusEventID:
+		m.ResetStatusEventID()
 		return nil
 	case verificationsession.FieldAttempt:
 		m.ResetAttempt()

@@ -48,6 +48,18 @@ type PaymentStepUp struct {
 	ChallengeID string `json:"challenge_id,omitempty"`
 	// IdentitySessionID holds the value of the "identity_session_id" field.
 	IdentitySessionID string `json:"identity_session_id,omitempty"`
+	// IdentitySessionStatus holds the value of the "identity_session_status" field.
+	IdentitySessionStatus string `json:"identity_session_status,omitempty"`
+	// IdentitySessionErrorCode holds the value of the "identity_session_error_code" field.
+	IdentitySessionErrorCode string `json:"identity_session_error_code,omitempty"`
+	// IdentitySessionEventAt holds the value of the "identity_session_event_at" field.
+	IdentitySessionEventAt *time.Time `json:"identity_session_event_at,omitempty"`
+	// IdentitySessionEventID holds the value of the "identity_session_event_id" field.
+	IdentitySessionEventID string `json:"identity_session_event_id,omitempty"`
+	// EventAt holds the value of the "event_at" field.
+	EventAt *time.Time `json:"event_at,omitempty"`
+	// EventID holds the value of the "event_id" field.
+	EventID string `json:"event_id,omitempty"`
 	// FailureReason holds the value of the "failure_reason" field.
 	FailureReason string `json:"failure_reason,omitempty"`
 	// DecidedAt holds the value of the "decided_at" field.
@@ -74,9 +86,9 @@ func (*PaymentStepUp) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case paymentstepup.FieldAmount:
 			values[i] = new(sql.NullInt64)
-		case paymentstepup.FieldID, paymentstepup.FieldSubaccountID, paymentstepup.FieldCustomerID, paymentstepup.FieldCurrency, paymentstepup.FieldPayee, paymentstepup.FieldStripeStatus, paymentstepup.FieldStatus, paymentstepup.FieldMethod, paymentstepup.FieldCredentialID, paymentstepup.FieldChallengeID, paymentstepup.FieldIdentitySessionID, paymentstepup.FieldFailureReason:
+		case paymentstepup.FieldID, paymentstepup.FieldSubaccountID, paymentstepup.FieldCustomerID, paymentstepup.FieldCurrency, paymentstepup.FieldPayee, paymentstepup.FieldStripeStatus, paymentstepup.FieldStatus, paymentstepup.FieldMethod, paymentstepup.FieldCredentialID, paymentstepup.FieldChallengeID, paymentstepup.FieldIdentitySessionID, paymentstepup.FieldIdentitySessionStatus, paymentstepup.FieldIdentitySessionErrorCode, paymentstepup.FieldIdentitySessionEventID, paymentstepup.FieldEventID, paymentstepup.FieldFailureReason:
 			values[i] = new(sql.NullString)
-		case paymentstepup.FieldCreatedAt, paymentstepup.FieldUpdatedAt, paymentstepup.FieldDecidedAt, paymentstepup.FieldMetadataWrittenAt, paymentstepup.FieldCapturedAt, paymentstepup.FieldCanceledAt:
+		case paymentstepup.FieldCreatedAt, paymentstepup.FieldUpdatedAt, paymentstepup.FieldIdentitySessionEventAt, paymentstepup.FieldEventAt, paymentstepup.FieldDecidedAt, paymentstepup.FieldMetadataWrittenAt, paymentstepup.FieldCapturedAt, paymentstepup.FieldCanceledAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -190,6 +202,44 @@ func (_m *PaymentStepUp) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field identity_session_id", values[i])
 			} else if value.Valid {
 				_m.IdentitySessionID = value.String
+			}
+		case paymentstepup.FieldIdentitySessionStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_session_status", values[i])
+			} else if value.Valid {
+				_m.IdentitySessionStatus = value.String
+			}
+		case paymentstepup.FieldIdentitySessionErrorCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_session_error_code", values[i])
+			} else if value.Valid {
+				_m.IdentitySessionErrorCode = value.String
+			}
+		case paymentstepup.FieldIdentitySessionEventAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_session_event_at", values[i])
+			} else if value.Valid {
+				_m.IdentitySessionEventAt = new(time.Time)
+				*_m.IdentitySessionEventAt = value.Time
+			}
+		case paymentstepup.FieldIdentitySessionEventID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_session_event_id", values[i])
+			} else if value.Valid {
+				_m.IdentitySessionEventID = value.String
+			}
+		case paymentstepup.FieldEventAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field event_at", values[i])
+			} else if value.Valid {
+				_m.EventAt = new(time.Time)
+				*_m.EventAt = value.Time
+			}
+		case paymentstepup.FieldEventID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field event_id", values[i])
+			} else if value.Valid {
+				_m.EventID = value.String
 			}
 		case paymentstepup.FieldFailureReason:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -311,6 +361,28 @@ func (_m *PaymentStepUp) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("identity_session_id=")
 	builder.WriteString(_m.IdentitySessionID)
+	builder.WriteString(", ")
+	builder.WriteString("identity_session_status=")
+	builder.WriteString(_m.IdentitySessionStatus)
+	builder.WriteString(", ")
+	builder.WriteString("identity_session_error_code=")
+	builder.WriteString(_m.IdentitySessionErrorCode)
+	builder.WriteString(", ")
+	if v := _m.IdentitySessionEventAt; v != nil {
+		builder.WriteString("identity_session_event_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("identity_session_event_id=")
+	builder.WriteString(_m.IdentitySessionEventID)
+	builder.WriteString(", ")
+	if v := _m.EventAt; v != nil {
+		builder.WriteString("event_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("event_id=")
+	builder.WriteString(_m.EventID)
 	builder.WriteString(", ")
 	builder.WriteString("failure_reason=")
 	builder.WriteString(_m.FailureReason)

@@ -185,6 +185,90 @@ func (_c *PaymentStepUpCreate) SetNillableIdentitySessionID(v *string) *PaymentS
 	return _c
 }
 
+// SetIdentitySessionStatus sets the "identity_session_status" field.
+func (_c *PaymentStepUpCreate) SetIdentitySessionStatus(v string) *PaymentStepUpCreate {
+	_c.mutation.SetIdentitySessionStatus(v)
+	return _c
+}
+
+// SetNillableIdentitySessionStatus sets the "identity_session_status" field if the given value is not nil.
+func (_c *PaymentStepUpCreate) SetNillableIdentitySessionStatus(v *string) *PaymentStepUpCreate {
+	if v != nil {
+		_c.SetIdentitySessionStatus(*v)
+	}
+	return _c
+}
+
+// SetIdentitySessionErrorCode sets the "identity_session_error_code" field.
+func (_c *PaymentStepUpCreate) SetIdentitySessionErrorCode(v string) *PaymentStepUpCreate {
+	_c.mutation.SetIdentitySessionErrorCode(v)
+	return _c
+}
+
+// SetNillableIdentitySessionErrorCode sets the "identity_session_error_code" field if the given value is not nil.
+func (_c *PaymentStepUpCreate) SetNillableIdentitySessionErrorCode(v *string) *PaymentStepUpCreate {
+	if v != nil {
+		_c.SetIdentitySessionErrorCode(*v)
+	}
+	return _c
+}
+
+// SetIdentitySessionEventAt sets the "identity_session_event_at" field.
+func (_c *PaymentStepUpCreate) SetIdentitySessionEventAt(v time.Time) *PaymentStepUpCreate {
+	_c.mutation.SetIdentitySessionEventAt(v)
+	return _c
+}
+
+// SetNillableIdentitySessionEventAt sets the "identity_session_event_at" field if the given value is not nil.
+func (_c *PaymentStepUpCreate) SetNillableIdentitySessionEventAt(v *time.Time) *PaymentStepUpCreate {
+	if v != nil {
+		_c.SetIdentitySessionEventAt(*v)
+	}
+	return _c
+}
+
+// SetIdentitySessionEventID sets the "identity_session_event_id" field.
+func (_c *PaymentStepUpCreate) SetIdentitySessionEventID(v string) *PaymentStepUpCreate {
+	_c.mutation.SetIdentitySessionEventID(v)
+	return _c
+}
+
+// SetNillableIdentitySessionEventID sets the "identity_session_event_id" field if the given value is not nil.
+func (_c *PaymentStepUpCreate) SetNillableIdentitySessionEventID(v *string) *PaymentStepUpCreate {
+	if v != nil {
+		_c.SetIdentitySessionEventID(*v)
+	}
+	return _c
+}
+
+// SetEventAt sets the "event_at" field.
+func (_c *PaymentStepUpCreate) SetEventAt(v time.Time) *PaymentStepUpCreate {
+	_c.mutation.SetEventAt(v)
+	return _c
+}
+
+// SetNillableEventAt sets the "event_at" field if the given value is not nil.
+func (_c *PaymentStepUpCreate) SetNillableEventAt(v *time.Time) *PaymentStepUpCreate {
+	if v != nil {
+		_c.SetEventAt(*v)
+	}
+	return _c
+}
+
+// SetEventID sets the "event_id" field.
+func (_c *PaymentStepUpCreate) SetEventID(v string) *PaymentStepUpCreate {
+	_c.mutation.SetEventID(v)
+	return _c
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_c *PaymentStepUpCreate) SetNillableEventID(v *string) *PaymentStepUpCreate {
+	if v != nil {
+		_c.SetEventID(*v)
+	}
+	return _c
+}
+
 // SetFailureReason sets the "failure_reason" field.
 func (_c *PaymentStepUpCreate) SetFailureReason(v string) *PaymentStepUpCreate {
 	_c.mutation.SetFailureReason(v)
@@ -346,6 +430,22 @@ func (_c *PaymentStepUpCreate) defaults() {
 		v := paymentstepup.DefaultIdentitySessionID
 		_c.mutation.SetIdentitySessionID(v)
 	}
+	if _, ok := _c.mutation.IdentitySessionStatus(); !ok {
+		v := paymentstepup.DefaultIdentitySessionStatus
+		_c.mutation.SetIdentitySessionStatus(v)
+	}
+	if _, ok := _c.mutation.IdentitySessionErrorCode(); !ok {
+		v := paymentstepup.DefaultIdentitySessionErrorCode
+		_c.mutation.SetIdentitySessionErrorCode(v)
+	}
+	if _, ok := _c.mutation.IdentitySessionEventID(); !ok {
+		v := paymentstepup.DefaultIdentitySessionEventID
+		_c.mutation.SetIdentitySessionEventID(v)
+	}
+	if _, ok := _c.mutation.EventID(); !ok {
+		v := paymentstepup.DefaultEventID
+		_c.mutation.SetEventID(v)
+	}
 	if _, ok := _c.mutation.FailureReason(); !ok {
 		v := paymentstepup.DefaultFailureReason
 		_c.mutation.SetFailureReason(v)
@@ -399,6 +499,18 @@ func (_c *PaymentStepUpCreate) check() error {
 	}
 	if _, ok := _c.mutation.IdentitySessionID(); !ok {
 		return &ValidationError{Name: "identity_session_id", err: errors.New(`ent: missing required field "PaymentStepUp.identity_session_id"`)}
+	}
+	if _, ok := _c.mutation.IdentitySessionStatus(); !ok {
+		return &ValidationError{Name: "identity_session_status", err: errors.New(`ent: missing required field "PaymentStepUp.identity_session_status"`)}
+	}
+	if _, ok := _c.mutation.IdentitySessionErrorCode(); !ok {
+		return &ValidationError{Name: "identity_session_error_code", err: errors.New(`ent: missing required field "PaymentStepUp.identity_session_error_code"`)}
+	}
+	if _, ok := _c.mutation.IdentitySessionEventID(); !ok {
+		return &ValidationError{Name: "identity_session_event_id", err: errors.New(`ent: missing required field "PaymentStepUp.identity_session_event_id"`)}
+	}
+	if _, ok := _c.mutation.EventID(); !ok {
+		return &ValidationError{Name: "event_id", err: errors.New(`ent: missing required field "PaymentStepUp.event_id"`)}
 	}
 	if _, ok := _c.mutation.FailureReason(); !ok {
 		return &ValidationError{Name: "failure_reason", err: errors.New(`ent: missing required field "PaymentStepUp.failure_reason"`)}
@@ -506,6 +618,30 @@ func (_c *PaymentStepUpCreate) createSpec() (*PaymentStepUp, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.IdentitySessionID(); ok {
 		_spec.SetField(paymentstepup.FieldIdentitySessionID, field.TypeString, value)
 		_node.IdentitySessionID = value
+	}
+	if value, ok := _c.mutation.IdentitySessionStatus(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionStatus, field.TypeString, value)
+		_node.IdentitySessionStatus = value
+	}
+	if value, ok := _c.mutation.IdentitySessionErrorCode(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionErrorCode, field.TypeString, value)
+		_node.IdentitySessionErrorCode = value
+	}
+	if value, ok := _c.mutation.IdentitySessionEventAt(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionEventAt, field.TypeTime, value)
+		_node.IdentitySessionEventAt = &value
+	}
+	if value, ok := _c.mutation.IdentitySessionEventID(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionEventID, field.TypeString, value)
+		_node.IdentitySessionEventID = value
+	}
+	if value, ok := _c.mutation.EventAt(); ok {
+		_spec.SetField(paymentstepup.FieldEventAt, field.TypeTime, value)
+		_node.EventAt = &value
+	}
+	if value, ok := _c.mutation.EventID(); ok {
+		_spec.SetField(paymentstepup.FieldEventID, field.TypeString, value)
+		_node.EventID = value
 	}
 	if value, ok := _c.mutation.FailureReason(); ok {
 		_spec.SetField(paymentstepup.FieldFailureReason, field.TypeString, value)
@@ -736,6 +872,90 @@ func (u *PaymentStepUpUpsert) SetIdentitySessionID(v string) *PaymentStepUpUpser
 // UpdateIdentitySessionID sets the "identity_session_id" field to the value that was provided on create.
 func (u *PaymentStepUpUpsert) UpdateIdentitySessionID() *PaymentStepUpUpsert {
 	u.SetExcluded(paymentstepup.FieldIdentitySessionID)
+	return u
+}
+
+// SetIdentitySessionStatus sets the "identity_session_status" field.
+func (u *PaymentStepUpUpsert) SetIdentitySessionStatus(v string) *PaymentStepUpUpsert {
+	u.Set(paymentstepup.FieldIdentitySessionStatus, v)
+	return u
+}
+
+// UpdateIdentitySessionStatus sets the "identity_session_status" field to the value that was provided on create.
+func (u *PaymentStepUpUpsert) UpdateIdentitySessionStatus() *PaymentStepUpUpsert {
+	u.SetExcluded(paymentstepup.FieldIdentitySessionStatus)
+	return u
+}
+
+// SetIdentitySessionErrorCode sets the "identity_session_error_code" field.
+func (u *PaymentStepUpUpsert) SetIdentitySessionErrorCode(v string) *PaymentStepUpUpsert {
+	u.Set(paymentstepup.FieldIdentitySessionErrorCode, v)
+	return u
+}
+
+// UpdateIdentitySessionErrorCode sets the "identity_session_error_code" field to the value that was provided on create.
+func (u *PaymentStepUpUpsert) UpdateIdentitySessionErrorCode() *PaymentStepUpUpsert {
+	u.SetExcluded(paymentstepup.FieldIdentitySessionErrorCode)
+	return u
+}
+
+// SetIdentitySessionEventAt sets the "identity_session_event_at" field.
+func (u *PaymentStepUpUpsert) SetIdentitySessionEventAt(v time.Time) *PaymentStepUpUpsert {
+	u.Set(paymentstepup.FieldIdentitySessionEventAt, v)
+	return u
+}
+
+// UpdateIdentitySessionEventAt sets the "identity_session_event_at" field to the value that was provided on create.
+func (u *PaymentStepUpUpsert) UpdateIdentitySessionEventAt() *PaymentStepUpUpsert {
+	u.SetExcluded(paymentstepup.FieldIdentitySessionEventAt)
+	return u
+}
+
+// ClearIdentitySessionEventAt clears the value of the "identity_session_event_at" field.
+func (u *PaymentStepUpUpsert) ClearIdentitySessionEventAt() *PaymentStepUpUpsert {
+	u.SetNull(paymentstepup.FieldIdentitySessionEventAt)
+	return u
+}
+
+// SetIdentitySessionEventID sets the "identity_session_event_id" field.
+func (u *PaymentStepUpUpsert) SetIdentitySessionEventID(v string) *PaymentStepUpUpsert {
+	u.Set(paymentstepup.FieldIdentitySessionEventID, v)
+	return u
+}
+
+// UpdateIdentitySessionEventID sets the "identity_session_event_id" field to the value that was provided on create.
+func (u *PaymentStepUpUpsert) UpdateIdentitySessionEventID() *PaymentStepUpUpsert {
+	u.SetExcluded(paymentstepup.FieldIdentitySessionEventID)
+	return u
+}
+
+// SetEventAt sets the "event_at" field.
+func (u *PaymentStepUpUpsert) SetEventAt(v time.Time) *PaymentStepUpUpsert {
+	u.Set(paymentstepup.FieldEventAt, v)
+	return u
+}
+
+// UpdateEventAt sets the "event_at" field to the value that was provided on create.
+func (u *PaymentStepUpUpsert) UpdateEventAt() *PaymentStepUpUpsert {
+	u.SetExcluded(paymentstepup.FieldEventAt)
+	return u
+}
+
+// ClearEventAt clears the value of the "event_at" field.
+func (u *PaymentStepUpUpsert) ClearEventAt() *PaymentStepUpUpsert {
+	u.SetNull(paymentstepup.FieldEventAt)
+	return u
+}
+
+// SetEventID sets the "event_id" field.
+func (u *PaymentStepUpUpsert) SetEventID(v string) *PaymentStepUpUpsert {
+	u.Set(paymentstepup.FieldEventID, v)
+	return u
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *PaymentStepUpUpsert) UpdateEventID() *PaymentStepUpUpsert {
+	u.SetExcluded(paymentstepup.FieldEventID)
 	return u
 }
 
@@ -1071,6 +1291,104 @@ func (u *PaymentStepUpUpsertOne) SetIdentitySessionID(v string) *PaymentStepUpUp
 func (u *PaymentStepUpUpsertOne) UpdateIdentitySessionID() *PaymentStepUpUpsertOne {
 	return u.Update(func(s *PaymentStepUpUpsert) {
 		s.UpdateIdentitySessionID()
+	})
+}
+
+// SetIdentitySessionStatus sets the "identity_session_status" field.
+func (u *PaymentStepUpUpsertOne) SetIdentitySessionStatus(v string) *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetIdentitySessionStatus(v)
+	})
+}
+
+// UpdateIdentitySessionStatus sets the "identity_session_status" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertOne) UpdateIdentitySessionStatus() *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateIdentitySessionStatus()
+	})
+}
+
+// SetIdentitySessionErrorCode sets the "identity_session_error_code" field.
+func (u *PaymentStepUpUpsertOne) SetIdentitySessionErrorCode(v string) *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetIdentitySessionErrorCode(v)
+	})
+}
+
+// UpdateIdentitySessionErrorCode sets the "identity_session_error_code" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertOne) UpdateIdentitySessionErrorCode() *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateIdentitySessionErrorCode()
+	})
+}
+
+// SetIdentitySessionEventAt sets the "identity_session_event_at" field.
+func (u *PaymentStepUpUpsertOne) SetIdentitySessionEventAt(v time.Time) *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetIdentitySessionEventAt(v)
+	})
+}
+
+// UpdateIdentitySessionEventAt sets the "identity_session_event_at" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertOne) UpdateIdentitySessionEventAt() *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateIdentitySessionEventAt()
+	})
+}
+
+// ClearIdentitySessionEventAt clears the value of the "identity_session_event_at" field.
+func (u *PaymentStepUpUpsertOne) ClearIdentitySessionEventAt() *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.ClearIdentitySessionEventAt()
+	})
+}
+
+// SetIdentitySessionEventID sets the "identity_session_event_id" field.
+func (u *PaymentStepUpUpsertOne) SetIdentitySessionEventID(v string) *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetIdentitySessionEventID(v)
+	})
+}
+
+// UpdateIdentitySessionEventID sets the "identity_session_event_id" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertOne) UpdateIdentitySessionEventID() *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateIdentitySessionEventID()
+	})
+}
+
+// SetEventAt sets the "event_at" field.
+func (u *PaymentStepUpUpsertOne) SetEventAt(v time.Time) *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetEventAt(v)
+	})
+}
+
+// UpdateEventAt sets the "event_at" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertOne) UpdateEventAt() *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateEventAt()
+	})
+}
+
+// ClearEventAt clears the value of the "event_at" field.
+func (u *PaymentStepUpUpsertOne) ClearEventAt() *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.ClearEventAt()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *PaymentStepUpUpsertOne) SetEventID(v string) *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertOne) UpdateEventID() *PaymentStepUpUpsertOne {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateEventID()
 	})
 }
 
@@ -1589,6 +1907,104 @@ func (u *PaymentStepUpUpsertBulk) SetIdentitySessionID(v string) *PaymentStepUpU
 func (u *PaymentStepUpUpsertBulk) UpdateIdentitySessionID() *PaymentStepUpUpsertBulk {
 	return u.Update(func(s *PaymentStepUpUpsert) {
 		s.UpdateIdentitySessionID()
+	})
+}
+
+// SetIdentitySessionStatus sets the "identity_session_status" field.
+func (u *PaymentStepUpUpsertBulk) SetIdentitySessionStatus(v string) *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetIdentitySessionStatus(v)
+	})
+}
+
+// UpdateIdentitySessionStatus sets the "identity_session_status" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertBulk) UpdateIdentitySessionStatus() *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateIdentitySessionStatus()
+	})
+}
+
+// SetIdentitySessionErrorCode sets the "identity_session_error_code" field.
+func (u *PaymentStepUpUpsertBulk) SetIdentitySessionErrorCode(v string) *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetIdentitySessionErrorCode(v)
+	})
+}
+
+// UpdateIdentitySessionErrorCode sets the "identity_session_error_code" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertBulk) UpdateIdentitySessionErrorCode() *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateIdentitySessionErrorCode()
+	})
+}
+
+// SetIdentitySessionEventAt sets the "identity_session_event_at" field.
+func (u *PaymentStepUpUpsertBulk) SetIdentitySessionEventAt(v time.Time) *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetIdentitySessionEventAt(v)
+	})
+}
+
+// UpdateIdentitySessionEventAt sets the "identity_session_event_at" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertBulk) UpdateIdentitySessionEventAt() *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateIdentitySessionEventAt()
+	})
+}
+
+// ClearIdentitySessionEventAt clears the value of the "identity_session_event_at" field.
+func (u *PaymentStepUpUpsertBulk) ClearIdentitySessionEventAt() *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.ClearIdentitySessionEventAt()
+	})
+}
+
+// SetIdentitySessionEventID sets the "identity_session_event_id" field.
+func (u *PaymentStepUpUpsertBulk) SetIdentitySessionEventID(v string) *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetIdentitySessionEventID(v)
+	})
+}
+
+// UpdateIdentitySessionEventID sets the "identity_session_event_id" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertBulk) UpdateIdentitySessionEventID() *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateIdentitySessionEventID()
+	})
+}
+
+// SetEventAt sets the "event_at" field.
+func (u *PaymentStepUpUpsertBulk) SetEventAt(v time.Time) *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetEventAt(v)
+	})
+}
+
+// UpdateEventAt sets the "event_at" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertBulk) UpdateEventAt() *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateEventAt()
+	})
+}
+
+// ClearEventAt clears the value of the "event_at" field.
+func (u *PaymentStepUpUpsertBulk) ClearEventAt() *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.ClearEventAt()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *PaymentStepUpUpsertBulk) SetEventID(v string) *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *PaymentStepUpUpsertBulk) UpdateEventID() *PaymentStepUpUpsertBulk {
+	return u.Update(func(s *PaymentStepUpUpsert) {
+		s.UpdateEventID()
 	})
 }
 

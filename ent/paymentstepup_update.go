@@ -200,6 +200,102 @@ func (_u *PaymentStepUpUpdate) SetNillableIdentitySessionID(v *string) *PaymentS
 	return _u
 }
 
+// SetIdentitySessionStatus sets the "identity_session_status" field.
+func (_u *PaymentStepUpUpdate) SetIdentitySessionStatus(v string) *PaymentStepUpUpdate {
+	_u.mutation.SetIdentitySessionStatus(v)
+	return _u
+}
+
+// SetNillableIdentitySessionStatus sets the "identity_session_status" field if the given value is not nil.
+func (_u *PaymentStepUpUpdate) SetNillableIdentitySessionStatus(v *string) *PaymentStepUpUpdate {
+	if v != nil {
+		_u.SetIdentitySessionStatus(*v)
+	}
+	return _u
+}
+
+// SetIdentitySessionErrorCode sets the "identity_session_error_code" field.
+func (_u *PaymentStepUpUpdate) SetIdentitySessionErrorCode(v string) *PaymentStepUpUpdate {
+	_u.mutation.SetIdentitySessionErrorCode(v)
+	return _u
+}
+
+// SetNillableIdentitySessionErrorCode sets the "identity_session_error_code" field if the given value is not nil.
+func (_u *PaymentStepUpUpdate) SetNillableIdentitySessionErrorCode(v *string) *PaymentStepUpUpdate {
+	if v != nil {
+		_u.SetIdentitySessionErrorCode(*v)
+	}
+	return _u
+}
+
+// SetIdentitySessionEventAt sets the "identity_session_event_at" field.
+func (_u *PaymentStepUpUpdate) SetIdentitySessionEventAt(v time.Time) *PaymentStepUpUpdate {
+	_u.mutation.SetIdentitySessionEventAt(v)
+	return _u
+}
+
+// SetNillableIdentitySessionEventAt sets the "identity_session_event_at" field if the given value is not nil.
+func (_u *PaymentStepUpUpdate) SetNillableIdentitySessionEventAt(v *time.Time) *PaymentStepUpUpdate {
+	if v != nil {
+		_u.SetIdentitySessionEventAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentitySessionEventAt clears the value of the "identity_session_event_at" field.
+func (_u *PaymentStepUpUpdate) ClearIdentitySessionEventAt() *PaymentStepUpUpdate {
+	_u.mutation.ClearIdentitySessionEventAt()
+	return _u
+}
+
+// SetIdentitySessionEventID sets the "identity_session_event_id" field.
+func (_u *PaymentStepUpUpdate) SetIdentitySessionEventID(v string) *PaymentStepUpUpdate {
+	_u.mutation.SetIdentitySessionEventID(v)
+	return _u
+}
+
+// SetNillableIdentitySessionEventID sets the "identity_session_event_id" field if the given value is not nil.
+func (_u *PaymentStepUpUpdate) SetNillableIdentitySessionEventID(v *string) *PaymentStepUpUpdate {
+	if v != nil {
+		_u.SetIdentitySessionEventID(*v)
+	}
+	return _u
+}
+
+// SetEventAt sets the "event_at" field.
+func (_u *PaymentStepUpUpdate) SetEventAt(v time.Time) *PaymentStepUpUpdate {
+	_u.mutation.SetEventAt(v)
+	return _u
+}
+
+// SetNillableEventAt sets the "event_at" field if the given value is not nil.
+func (_u *PaymentStepUpUpdate) SetNillableEventAt(v *time.Time) *PaymentStepUpUpdate {
+	if v != nil {
+		_u.SetEventAt(*v)
+	}
+	return _u
+}
+
+// ClearEventAt clears the value of the "event_at" field.
+func (_u *PaymentStepUpUpdate) ClearEventAt() *PaymentStepUpUpdate {
+	_u.mutation.ClearEventAt()
+	return _u
+}
+
+// SetEventID sets the "event_id" field.
+func (_u *PaymentStepUpUpdate) SetEventID(v string) *PaymentStepUpUpdate {
+	_u.mutation.SetEventID(v)
+	return _u
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_u *PaymentStepUpUpdate) SetNillableEventID(v *string) *PaymentStepUpUpdate {
+	if v != nil {
+		_u.SetEventID(*v)
+	}
+	return _u
+}
+
 // SetFailureReason sets the "failure_reason" field.
 func (_u *PaymentStepUpUpdate) SetFailureReason(v string) *PaymentStepUpUpdate {
 	_u.mutation.SetFailureReason(v)
@@ -404,6 +500,30 @@ func (_u *PaymentStepUpUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if value, ok := _u.mutation.IdentitySessionID(); ok {
 		_spec.SetField(paymentstepup.FieldIdentitySessionID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentitySessionStatus(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentitySessionErrorCode(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionErrorCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentitySessionEventAt(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionEventAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentitySessionEventAtCleared() {
+		_spec.ClearField(paymentstepup.FieldIdentitySessionEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentitySessionEventID(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionEventID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EventAt(); ok {
+		_spec.SetField(paymentstepup.FieldEventAt, field.TypeTime, value)
+	}
+	if _u.mutation.EventAtCleared() {
+		_spec.ClearField(paymentstepup.FieldEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EventID(); ok {
+		_spec.SetField(paymentstepup.FieldEventID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.FailureReason(); ok {
 		_spec.SetField(paymentstepup.FieldFailureReason, field.TypeString, value)
@@ -622,6 +742,102 @@ func (_u *PaymentStepUpUpdateOne) SetIdentitySessionID(v string) *PaymentStepUpU
 func (_u *PaymentStepUpUpdateOne) SetNillableIdentitySessionID(v *string) *PaymentStepUpUpdateOne {
 	if v != nil {
 		_u.SetIdentitySessionID(*v)
+	}
+	return _u
+}
+
+// SetIdentitySessionStatus sets the "identity_session_status" field.
+func (_u *PaymentStepUpUpdateOne) SetIdentitySessionStatus(v string) *PaymentStepUpUpdateOne {
+	_u.mutation.SetIdentitySessionStatus(v)
+	return _u
+}
+
+// SetNillableIdentitySessionStatus sets the "identity_session_status" field if the given value is not nil.
+func (_u *PaymentStepUpUpdateOne) SetNillableIdentitySessionStatus(v *string) *PaymentStepUpUpdateOne {
+	if v != nil {
+		_u.SetIdentitySessionStatus(*v)
+	}
+	return _u
+}
+
+// SetIdentitySessionErrorCode sets the "identity_session_error_code" field.
+func (_u *PaymentStepUpUpdateOne) SetIdentitySessionErrorCode(v string) *PaymentStepUpUpdateOne {
+	_u.mutation.SetIdentitySessionErrorCode(v)
+	return _u
+}
+
+// SetNillableIdentitySessionErrorCode sets the "identity_session_error_code" field if the given value is not nil.
+func (_u *PaymentStepUpUpdateOne) SetNillableIdentitySessionErrorCode(v *string) *PaymentStepUpUpdateOne {
+	if v != nil {
+		_u.SetIdentitySessionErrorCode(*v)
+	}
+	return _u
+}
+
+// SetIdentitySessionEventAt sets the "identity_session_event_at" field.
+func (_u *PaymentStepUpUpdateOne) SetIdentitySessionEventAt(v time.Time) *PaymentStepUpUpdateOne {
+	_u.mutation.SetIdentitySessionEventAt(v)
+	return _u
+}
+
+// SetNillableIdentitySessionEventAt sets the "identity_session_event_at" field if the given value is not nil.
+func (_u *PaymentStepUpUpdateOne) SetNillableIdentitySessionEventAt(v *time.Time) *PaymentStepUpUpdateOne {
+	if v != nil {
+		_u.SetIdentitySessionEventAt(*v)
+	}
+	return _u
+}
+
+// ClearIdentitySessionEventAt clears the value of the "identity_session_event_at" field.
+func (_u *PaymentStepUpUpdateOne) ClearIdentitySessionEventAt() *PaymentStepUpUpdateOne {
+	_u.mutation.ClearIdentitySessionEventAt()
+	return _u
+}
+
+// SetIdentitySessionEventID sets the "identity_session_event_id" field.
+func (_u *PaymentStepUpUpdateOne) SetIdentitySessionEventID(v string) *PaymentStepUpUpdateOne {
+	_u.mutation.SetIdentitySessionEventID(v)
+	return _u
+}
+
+// SetNillableIdentitySessionEventID sets the "identity_session_event_id" field if the given value is not nil.
+func (_u *PaymentStepUpUpdateOne) SetNillableIdentitySessionEventID(v *string) *PaymentStepUpUpdateOne {
+	if v != nil {
+		_u.SetIdentitySessionEventID(*v)
+	}
+	return _u
+}
+
+// SetEventAt sets the "event_at" field.
+func (_u *PaymentStepUpUpdateOne) SetEventAt(v time.Time) *PaymentStepUpUpdateOne {
+	_u.mutation.SetEventAt(v)
+	return _u
+}
+
+// SetNillableEventAt sets the "event_at" field if the given value is not nil.
+func (_u *PaymentStepUpUpdateOne) SetNillableEventAt(v *time.Time) *PaymentStepUpUpdateOne {
+	if v != nil {
+		_u.SetEventAt(*v)
+	}
+	return _u
+}
+
+// ClearEventAt clears the value of the "event_at" field.
+func (_u *PaymentStepUpUpdateOne) ClearEventAt() *PaymentStepUpUpdateOne {
+	_u.mutation.ClearEventAt()
+	return _u
+}
+
+// SetEventID sets the "event_id" field.
+func (_u *PaymentStepUpUpdateOne) SetEventID(v string) *PaymentStepUpUpdateOne {
+	_u.mutation.SetEventID(v)
+	return _u
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_u *PaymentStepUpUpdateOne) SetNillableEventID(v *string) *PaymentStepUpUpdateOne {
+	if v != nil {
+		_u.SetEventID(*v)
 	}
 	return _u
 }
@@ -860,6 +1076,30 @@ func (_u *PaymentStepUpUpdateOne) sqlSave(ctx context.Context) (_node *PaymentSt
 	}
 	if value, ok := _u.mutation.IdentitySessionID(); ok {
 		_spec.SetField(paymentstepup.FieldIdentitySessionID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentitySessionStatus(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentitySessionErrorCode(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionErrorCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentitySessionEventAt(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionEventAt, field.TypeTime, value)
+	}
+	if _u.mutation.IdentitySessionEventAtCleared() {
+		_spec.ClearField(paymentstepup.FieldIdentitySessionEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdentitySessionEventID(); ok {
+		_spec.SetField(paymentstepup.FieldIdentitySessionEventID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EventAt(); ok {
+		_spec.SetField(paymentstepup.FieldEventAt, field.TypeTime, value)
+	}
+	if _u.mutation.EventAtCleared() {
+		_spec.ClearField(paymentstepup.FieldEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EventID(); ok {
+		_spec.SetField(paymentstepup.FieldEventID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.FailureReason(); ok {
 		_spec.SetField(paymentstepup.FieldFailureReason, field.TypeString, value)

@@ -23,12 +23,16 @@ type Person struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// MerchantID holds the value of the "merchant_id" field.
 	MerchantID string `json:"merchant_id,omitempty"`
+	// StripePersonID holds the value of the "stripe_person_id" field.
+	StripePersonID string `json:"stripe_person_id,omitempty"`
 	// VerificationStatus holds the value of the "verification_status" field.
 	VerificationStatus string `json:"verification_status,omitempty"`
 	// VerificationDetailsCode holds the value of the "verification_details_code" field.
 	VerificationDetailsCode string `json:"verification_details_code,omitempty"`
 	// EventAt holds the value of the "event_at" field.
-	EventAt      *time.Time `json:"event_at,omitempty"`
+	EventAt *time.Time `json:"event_at,omitempty"`
+	// EventID holds the value of the "event_id" field.
+	EventID      string `json:"event_id,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -37,7 +41,7 @@ func (*Person) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case person.FieldID, person.FieldMerchantID, person.FieldVerificationStatus, person.FieldVerificationDetailsCode:
+		case person.FieldID, person.FieldMerchantID, person.FieldStripePersonID, person.FieldVerificationStatus, person.FieldVerificationDetailsCode, person.FieldEventID:
 			values[i] = new(sql.NullString)
 		case person.FieldCreatedAt, person.FieldUpdatedAt, person.FieldEventAt:
 			values[i] = new(sql.NullTime)
@@ -80,6 +84,12 @@ func (_m *Person) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.MerchantID = value.String
 			}
+		case person.FieldStripePersonID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field stripe_person_id", values[i])
+			} else if value.Valid {
+				_m.StripePersonID = value.String
+			}
 		case person.FieldVerificationStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field verification_status", values[i])
@@ -98,6 +108,12 @@ func (_m *Person) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.EventAt = new(time.Time)
 				*_m.EventAt = value.Time
+			}
+		case person.FieldEventID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field event_id", values[i])
+			} else if value.Valid {
+				_m.EventID = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -144,6 +160,9 @@ func (_m *Person) String() string {
 	builder.WriteString("merchant_id=")
 	builder.WriteString(_m.MerchantID)
 	builder.WriteString(", ")
+	builder.WriteString("stripe_person_id=")
+	builder.WriteString(_m.StripePersonID)
+	builder.WriteString(", ")
 	builder.WriteString("verification_status=")
 	builder.WriteString(_m.VerificationStatus)
 	builder.WriteString(", ")
@@ -154,6 +173,9 @@ func (_m *Person) String() string {
 		builder.WriteString("event_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("event_id=")
+	builder.WriteString(_m.EventID)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -57,6 +57,12 @@ func (_c *PersonCreate) SetMerchantID(v string) *PersonCreate {
 	return _c
 }
 
+// SetStripePersonID sets the "stripe_person_id" field.
+func (_c *PersonCreate) SetStripePersonID(v string) *PersonCreate {
+	_c.mutation.SetStripePersonID(v)
+	return _c
+}
+
 // SetVerificationStatus sets the "verification_status" field.
 func (_c *PersonCreate) SetVerificationStatus(v string) *PersonCreate {
 	_c.mutation.SetVerificationStatus(v)
@@ -87,6 +93,20 @@ func (_c *PersonCreate) SetEventAt(v time.Time) *PersonCreate {
 func (_c *PersonCreate) SetNillableEventAt(v *time.Time) *PersonCreate {
 	if v != nil {
 		_c.SetEventAt(*v)
+	}
+	return _c
+}
+
+// SetEventID sets the "event_id" field.
+func (_c *PersonCreate) SetEventID(v string) *PersonCreate {
+	_c.mutation.SetEventID(v)
+	return _c
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_c *PersonCreate) SetNillableEventID(v *string) *PersonCreate {
+	if v != nil {
+		_c.SetEventID(*v)
 	}
 	return _c
 }
@@ -144,6 +164,10 @@ func (_c *PersonCreate) defaults() {
 		v := person.DefaultVerificationDetailsCode
 		_c.mutation.SetVerificationDetailsCode(v)
 	}
+	if _, ok := _c.mutation.EventID(); !ok {
+		v := person.DefaultEventID
+		_c.mutation.SetEventID(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -157,11 +181,22 @@ func (_c *PersonCreate) check() error {
 	if _, ok := _c.mutation.MerchantID(); !ok {
 		return &ValidationError{Name: "merchant_id", err: errors.New(`ent: missing required field "Person.merchant_id"`)}
 	}
+	if _, ok := _c.mutation.StripePersonID(); !ok {
+		return &ValidationError{Name: "stripe_person_id", err: errors.New(`ent: missing required field "Person.stripe_person_id"`)}
+	}
+	if v, ok := _c.mutation.StripePersonID(); ok {
+		if err := person.StripePersonIDValidator(v); err != nil {
+			return &ValidationError{Name: "stripe_person_id", err: fmt.Errorf(`ent: validator failed for field "Person.stripe_person_id": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.VerificationStatus(); !ok {
 		return &ValidationError{Name: "verification_status", err: errors.New(`ent: missing required field "Person.verification_status"`)}
 	}
 	if _, ok := _c.mutation.VerificationDetailsCode(); !ok {
 		return &ValidationError{Name: "verification_details_code", err: errors.New(`ent: missing required field "Person.verification_details_code"`)}
+	}
+	if _, ok := _c.mutation.EventID(); !ok {
+		return &ValidationError{Name: "event_id", err: errors.New(`ent: missing required field "Person.event_id"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := person.IDValidator(v); err != nil {
@@ -216,6 +251,10 @@ func (_c *PersonCreate) createSpec() (*Person, *sqlgraph.CreateSpec) {
 		_spec.SetField(person.FieldMerchantID, field.TypeString, value)
 		_node.MerchantID = value
 	}
+	if value, ok := _c.mutation.StripePersonID(); ok {
+		_spec.SetField(person.FieldStripePersonID, field.TypeString, value)
+		_node.StripePersonID = value
+	}
 	if value, ok := _c.mutation.VerificationStatus(); ok {
 		_spec.SetField(person.FieldVerificationStatus, field.TypeString, value)
 		_node.VerificationStatus = value
@@ -227,6 +266,10 @@ func (_c *PersonCreate) createSpec() (*Person, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.EventAt(); ok {
 		_spec.SetField(person.FieldEventAt, field.TypeTime, value)
 		_node.EventAt = &value
+	}
+	if value, ok := _c.mutation.EventID(); ok {
+		_spec.SetField(person.FieldEventID, field.TypeString, value)
+		_node.EventID = value
 	}
 	return _node, _spec
 }
@@ -334,6 +377,18 @@ func (u *PersonUpsert) ClearEventAt() *PersonUpsert {
 	return u
 }
 
+// SetEventID sets the "event_id" field.
+func (u *PersonUpsert) SetEventID(v string) *PersonUpsert {
+	u.Set(person.FieldEventID, v)
+	return u
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *PersonUpsert) UpdateEventID() *PersonUpsert {
+	u.SetExcluded(person.FieldEventID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -356,6 +411,9 @@ func (u *PersonUpsertOne) UpdateNewValues() *PersonUpsertOne {
 		}
 		if _, exists := u.create.mutation.MerchantID(); exists {
 			s.SetIgnore(person.FieldMerchantID)
+		}
+		if _, exists := u.create.mutation.StripePersonID(); exists {
+			s.SetIgnore(person.FieldStripePersonID)
 		}
 	}))
 	return u
@@ -448,6 +506,20 @@ func (u *PersonUpsertOne) UpdateEventAt() *PersonUpsertOne {
 func (u *PersonUpsertOne) ClearEventAt() *PersonUpsertOne {
 	return u.Update(func(s *PersonUpsert) {
 		s.ClearEventAt()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *PersonUpsertOne) SetEventID(v string) *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *PersonUpsertOne) UpdateEventID() *PersonUpsertOne {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateEventID()
 	})
 }
 
@@ -640,6 +712,9 @@ func (u *PersonUpsertBulk) UpdateNewValues() *PersonUpsertBulk {
 			if _, exists := b.mutation.MerchantID(); exists {
 				s.SetIgnore(person.FieldMerchantID)
 			}
+			if _, exists := b.mutation.StripePersonID(); exists {
+				s.SetIgnore(person.FieldStripePersonID)
+			}
 		}
 	}))
 	return u
@@ -732,6 +807,20 @@ func (u *PersonUpsertBulk) UpdateEventAt() *PersonUpsertBulk {
 func (u *PersonUpsertBulk) ClearEventAt() *PersonUpsertBulk {
 	return u.Update(func(s *PersonUpsert) {
 		s.ClearEventAt()
+	})
+}
+
+// SetEventID sets the "event_id" field.
+func (u *PersonUpsertBulk) SetEventID(v string) *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.SetEventID(v)
+	})
+}
+
+// UpdateEventID sets the "event_id" field to the value that was provided on create.
+func (u *PersonUpsertBulk) UpdateEventID() *PersonUpsertBulk {
+	return u.Update(func(s *PersonUpsert) {
+		s.UpdateEventID()
 	})
 }
 

@@ -82,6 +82,20 @@ func (_u *PersonUpdate) ClearEventAt() *PersonUpdate {
 	return _u
 }
 
+// SetEventID sets the "event_id" field.
+func (_u *PersonUpdate) SetEventID(v string) *PersonUpdate {
+	_u.mutation.SetEventID(v)
+	return _u
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_u *PersonUpdate) SetNillableEventID(v *string) *PersonUpdate {
+	if v != nil {
+		_u.SetEventID(*v)
+	}
+	return _u
+}
+
 // Mutation returns the PersonMutation object of the builder.
 func (_u *PersonUpdate) Mutation() *PersonMutation {
 	return _u.mutation
@@ -146,6 +160,9 @@ func (_u *PersonUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.EventAtCleared() {
 		_spec.ClearField(person.FieldEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EventID(); ok {
+		_spec.SetField(person.FieldEventID, field.TypeString, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -218,6 +235,20 @@ func (_u *PersonUpdateOne) SetNillableEventAt(v *time.Time) *PersonUpdateOne {
 // ClearEventAt clears the value of the "event_at" field.
 func (_u *PersonUpdateOne) ClearEventAt() *PersonUpdateOne {
 	_u.mutation.ClearEventAt()
+	return _u
+}
+
+// SetEventID sets the "event_id" field.
+func (_u *PersonUpdateOne) SetEventID(v string) *PersonUpdateOne {
+	_u.mutation.SetEventID(v)
+	return _u
+}
+
+// SetNillableEventID sets the "event_id" field if the given value is not nil.
+func (_u *PersonUpdateOne) SetNillableEventID(v *string) *PersonUpdateOne {
+	if v != nil {
+		_u.SetEventID(*v)
+	}
 	return _u
 }
 
@@ -315,6 +346,9 @@ func (_u *PersonUpdateOne) sqlSave(ctx context.Context) (_node *Person, err erro
 	}
 	if _u.mutation.EventAtCleared() {
 		_spec.ClearField(person.FieldEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EventID(); ok {
+		_spec.SetField(person.FieldEventID, field.TypeString, value)
 	}
 	_node = &Person{config: _u.config}
 	_spec.Assign = _node.assignValues

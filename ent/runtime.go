@@ -191,6 +191,10 @@ func init() {
 	customerDescFraudWarningID := customerFields[33].Descriptor()
 	// customer.DefaultFraudWarningID holds the default value on creation for the fraud_warning_id field.
 	customer.DefaultFraudWarningID = customerDescFraudWarningID.Default.(string)
+	// customerDescAppliedFraudWarningID is the schema descriptor for applied_fraud_warning_id field.
+	customerDescAppliedFraudWarningID := customerFields[35].Descriptor()
+	// customer.DefaultAppliedFraudWarningID holds the default value on creation for the applied_fraud_warning_id field.
+	customer.DefaultAppliedFraudWarningID = customerDescAppliedFraudWarningID.Default.(string)
 	// customerDescID is the schema descriptor for id field.
 	customerDescID := customerFields[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -276,6 +280,10 @@ func init() {
 	merchantDescDisabledReason := merchantFields[24].Descriptor()
 	// merchant.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
 	merchant.DefaultDisabledReason = merchantDescDisabledReason.Default.(string)
+	// merchantDescAccountEventID is the schema descriptor for account_event_id field.
+	merchantDescAccountEventID := merchantFields[27].Descriptor()
+	// merchant.DefaultAccountEventID holds the default value on creation for the account_event_id field.
+	merchant.DefaultAccountEventID = merchantDescAccountEventID.Default.(string)
 	// merchantDescID is the schema descriptor for id field.
 	merchantDescID := merchantFields[0].Descriptor()
 	// merchant.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -299,6 +307,10 @@ func init() {
 	merchantsessionDescLastErrorCode := merchantsessionFields[4].Descriptor()
 	// merchantsession.DefaultLastErrorCode holds the default value on creation for the last_error_code field.
 	merchantsession.DefaultLastErrorCode = merchantsessionDescLastErrorCode.Default.(string)
+	// merchantsessionDescStatusEventID is the schema descriptor for status_event_id field.
+	merchantsessionDescStatusEventID := merchantsessionFields[6].Descriptor()
+	// merchantsession.DefaultStatusEventID holds the default value on creation for the status_event_id field.
+	merchantsession.DefaultStatusEventID = merchantsessionDescStatusEventID.Default.(string)
 	// merchantsessionDescID is the schema descriptor for id field.
 	merchantsessionDescID := merchantsessionFields[0].Descriptor()
 	// merchantsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -381,12 +393,28 @@ func init() {
 	paymentstepupDescIdentitySessionID := paymentstepupFields[13].Descriptor()
 	// paymentstepup.DefaultIdentitySessionID holds the default value on creation for the identity_session_id field.
 	paymentstepup.DefaultIdentitySessionID = paymentstepupDescIdentitySessionID.Default.(string)
+	// paymentstepupDescIdentitySessionStatus is the schema descriptor for identity_session_status field.
+	paymentstepupDescIdentitySessionStatus := paymentstepupFields[14].Descriptor()
+	// paymentstepup.DefaultIdentitySessionStatus holds the default value on creation for the identity_session_status field.
+	paymentstepup.DefaultIdentitySessionStatus = paymentstepupDescIdentitySessionStatus.Default.(string)
+	// paymentstepupDescIdentitySessionErrorCode is the schema descriptor for identity_session_error_code field.
+	paymentstepupDescIdentitySessionErrorCode := paymentstepupFields[15].Descriptor()
+	// paymentstepup.DefaultIdentitySessionErrorCode holds the default value on creation for the identity_session_error_code field.
+	paymentstepup.DefaultIdentitySessionErrorCode = paymentstepupDescIdentitySessionErrorCode.Default.(string)
+	// paymentstepupDescIdentitySessionEventID is the schema descriptor for identity_session_event_id field.
+	paymentstepupDescIdentitySessionEventID := paymentstepupFields[17].Descriptor()
+	// paymentstepup.DefaultIdentitySessionEventID holds the default value on creation for the identity_session_event_id field.
+	paymentstepup.DefaultIdentitySessionEventID = paymentstepupDescIdentitySessionEventID.Default.(string)
+	// paymentstepupDescEventID is the schema descriptor for event_id field.
+	paymentstepupDescEventID := paymentstepupFields[19].Descriptor()
+	// paymentstepup.DefaultEventID holds the default value on creation for the event_id field.
+	paymentstepup.DefaultEventID = paymentstepupDescEventID.Default.(string)
 	// paymentstepupDescFailureReason is the schema descriptor for failure_reason field.
-	paymentstepupDescFailureReason := paymentstepupFields[14].Descriptor()
+	paymentstepupDescFailureReason := paymentstepupFields[20].Descriptor()
 	// paymentstepup.DefaultFailureReason holds the default value on creation for the failure_reason field.
 	paymentstepup.DefaultFailureReason = paymentstepupDescFailureReason.Default.(string)
 	// paymentstepupDescCaptureOnPass is the schema descriptor for capture_on_pass field.
-	paymentstepupDescCaptureOnPass := paymentstepupFields[16].Descriptor()
+	paymentstepupDescCaptureOnPass := paymentstepupFields[22].Descriptor()
 	// paymentstepup.DefaultCaptureOnPass holds the default value on creation for the capture_on_pass field.
 	paymentstepup.DefaultCaptureOnPass = paymentstepupDescCaptureOnPass.Default.(bool)
 	// paymentstepupDescID is the schema descriptor for id field.
@@ -408,10 +436,18 @@ func init() {
 	person.DefaultUpdatedAt = personDescUpdatedAt.Default.(func() time.Time)
 	// person.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	person.UpdateDefaultUpdatedAt = personDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personDescStripePersonID is the schema descriptor for stripe_person_id field.
+	personDescStripePersonID := personFields[2].Descriptor()
+	// person.StripePersonIDValidator is a validator for the "stripe_person_id" field. It is called by the builders before save.
+	person.StripePersonIDValidator = personDescStripePersonID.Validators[0].(func(string) error)
 	// personDescVerificationDetailsCode is the schema descriptor for verification_details_code field.
-	personDescVerificationDetailsCode := personFields[3].Descriptor()
+	personDescVerificationDetailsCode := personFields[4].Descriptor()
 	// person.DefaultVerificationDetailsCode holds the default value on creation for the verification_details_code field.
 	person.DefaultVerificationDetailsCode = personDescVerificationDetailsCode.Default.(string)
+	// personDescEventID is the schema descriptor for event_id field.
+	personDescEventID := personFields[6].Descriptor()
+	// person.DefaultEventID holds the default value on creation for the event_id field.
+	person.DefaultEventID = personDescEventID.Default.(string)
 	// personDescID is the schema descriptor for id field.
 	personDescID := personFields[0].Descriptor()
 	// person.IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -528,8 +564,12 @@ func init() {
 	stripeeventDescAttempts := stripeeventFields[10].Descriptor()
 	// stripeevent.DefaultAttempts holds the default value on creation for the attempts field.
 	stripeevent.DefaultAttempts = stripeeventDescAttempts.Default.(int)
+	// stripeeventDescOutcome is the schema descriptor for outcome field.
+	stripeeventDescOutcome := stripeeventFields[11].Descriptor()
+	// stripeevent.DefaultOutcome holds the default value on creation for the outcome field.
+	stripeevent.DefaultOutcome = stripeeventDescOutcome.Default.(string)
 	// stripeeventDescLastError is the schema descriptor for last_error field.
-	stripeeventDescLastError := stripeeventFields[11].Descriptor()
+	stripeeventDescLastError := stripeeventFields[12].Descriptor()
 	// stripeevent.DefaultLastError holds the default value on creation for the last_error field.
 	stripeevent.DefaultLastError = stripeeventDescLastError.Default.(string)
 	// stripeeventDescID is the schema descriptor for id field.
@@ -626,8 +666,12 @@ func init() {
 	verificationsessionDescLastErrorCode := verificationsessionFields[4].Descriptor()
 	// verificationsession.DefaultLastErrorCode holds the default value on creation for the last_error_code field.
 	verificationsession.DefaultLastErrorCode = verificationsessionDescLastErrorCode.Default.(string)
+	// verificationsessionDescStatusEventID is the schema descriptor for status_event_id field.
+	verificationsessionDescStatusEventID := verificationsessionFields[6].Descriptor()
+	// verificationsession.DefaultStatusEventID holds the default value on creation for the status_event_id field.
+	verificationsession.DefaultStatusEventID = verificationsessionDescStatusEventID.Default.(string)
 	// verificationsessionDescURL is the schema descriptor for url field.
-	verificationsessionDescURL := verificationsessionFields[7].Descriptor()
+	verificationsessionDescURL := verificationsessionFields[8].Descriptor()
 	// verificationsession.DefaultURL holds the default value on creation for the url field.
 	verificationsession.DefaultURL = verificationsessionDescURL.Default.(string)
 	// verificationsessionDescID is the schema descriptor for id field.

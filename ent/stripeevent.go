@@ -37,6 +37,8 @@ type StripeEvent struct {
 	State stripeevent.State `json:"state,omitempty"`
 	// Attempts holds the value of the "attempts" field.
 	Attempts int `json:"attempts,omitempty"`
+	// Outcome holds the value of the "outcome" field.
+	Outcome string `json:"outcome,omitempty"`
 	// LastError holds the value of the "last_error" field.
 	LastError string `json:"last_error,omitempty"`
 	// ProcessedAt holds the value of the "processed_at" field.
@@ -55,7 +57,7 @@ func (*StripeEvent) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case stripeevent.FieldAttempts:
 			values[i] = new(sql.NullInt64)
-		case stripeevent.FieldID, stripeevent.FieldEndpoint, stripeevent.FieldType, stripeevent.FieldAccount, stripeevent.FieldAPIVersion, stripeevent.FieldState, stripeevent.FieldLastError:
+		case stripeevent.FieldID, stripeevent.FieldEndpoint, stripeevent.FieldType, stripeevent.FieldAccount, stripeevent.FieldAPIVersion, stripeevent.FieldState, stripeevent.FieldOutcome, stripeevent.FieldLastError:
 			values[i] = new(sql.NullString)
 		case stripeevent.FieldStripeCreatedAt, stripeevent.FieldReceivedAt, stripeevent.FieldProcessedAt:
 			values[i] = new(sql.NullTime)
@@ -140,6 +142,12 @@ func (_m *StripeEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Attempts = int(value.Int64)
 			}
+		case stripeevent.FieldOutcome:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field outcome", values[i])
+			} else if value.Valid {
+				_m.Outcome = value.String
+			}
 		case stripeevent.FieldLastError:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field last_error", values[i])
@@ -218,6 +226,9 @@ func (_m *StripeEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("attempts=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attempts))
+	builder.WriteString(", ")
+	builder.WriteString("outcome=")
+	builder.WriteString(_m.Outcome)
 	builder.WriteString(", ")
 	builder.WriteString("last_error=")
 	builder.WriteString(_m.LastError)

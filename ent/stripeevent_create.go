@@ -115,6 +115,20 @@ func (_c *StripeEventCreate) SetNillableAttempts(v *int) *StripeEventCreate {
 	return _c
 }
 
+// SetOutcome sets the "outcome" field.
+func (_c *StripeEventCreate) SetOutcome(v string) *StripeEventCreate {
+	_c.mutation.SetOutcome(v)
+	return _c
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_c *StripeEventCreate) SetNillableOutcome(v *string) *StripeEventCreate {
+	if v != nil {
+		_c.SetOutcome(*v)
+	}
+	return _c
+}
+
 // SetLastError sets the "last_error" field.
 func (_c *StripeEventCreate) SetLastError(v string) *StripeEventCreate {
 	_c.mutation.SetLastError(v)
@@ -200,6 +214,10 @@ func (_c *StripeEventCreate) defaults() {
 		v := stripeevent.DefaultAttempts
 		_c.mutation.SetAttempts(v)
 	}
+	if _, ok := _c.mutation.Outcome(); !ok {
+		v := stripeevent.DefaultOutcome
+		_c.mutation.SetOutcome(v)
+	}
 	if _, ok := _c.mutation.LastError(); !ok {
 		v := stripeevent.DefaultLastError
 		_c.mutation.SetLastError(v)
@@ -242,6 +260,9 @@ func (_c *StripeEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.Attempts(); !ok {
 		return &ValidationError{Name: "attempts", err: errors.New(`ent: missing required field "StripeEvent.attempts"`)}
+	}
+	if _, ok := _c.mutation.Outcome(); !ok {
+		return &ValidationError{Name: "outcome", err: errors.New(`ent: missing required field "StripeEvent.outcome"`)}
 	}
 	if _, ok := _c.mutation.LastError(); !ok {
 		return &ValidationError{Name: "last_error", err: errors.New(`ent: missing required field "StripeEvent.last_error"`)}
@@ -326,6 +347,10 @@ func (_c *StripeEventCreate) createSpec() (*StripeEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Attempts(); ok {
 		_spec.SetField(stripeevent.FieldAttempts, field.TypeInt, value)
 		_node.Attempts = value
+	}
+	if value, ok := _c.mutation.Outcome(); ok {
+		_spec.SetField(stripeevent.FieldOutcome, field.TypeString, value)
+		_node.Outcome = value
 	}
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(stripeevent.FieldLastError, field.TypeString, value)
@@ -414,6 +439,18 @@ func (u *StripeEventUpsert) UpdateAttempts() *StripeEventUpsert {
 // AddAttempts adds v to the "attempts" field.
 func (u *StripeEventUpsert) AddAttempts(v int) *StripeEventUpsert {
 	u.Add(stripeevent.FieldAttempts, v)
+	return u
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *StripeEventUpsert) SetOutcome(v string) *StripeEventUpsert {
+	u.Set(stripeevent.FieldOutcome, v)
+	return u
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *StripeEventUpsert) UpdateOutcome() *StripeEventUpsert {
+	u.SetExcluded(stripeevent.FieldOutcome)
 	return u
 }
 
@@ -551,6 +588,20 @@ func (u *StripeEventUpsertOne) AddAttempts(v int) *StripeEventUpsertOne {
 func (u *StripeEventUpsertOne) UpdateAttempts() *StripeEventUpsertOne {
 	return u.Update(func(s *StripeEventUpsert) {
 		s.UpdateAttempts()
+	})
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *StripeEventUpsertOne) SetOutcome(v string) *StripeEventUpsertOne {
+	return u.Update(func(s *StripeEventUpsert) {
+		s.SetOutcome(v)
+	})
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *StripeEventUpsertOne) UpdateOutcome() *StripeEventUpsertOne {
+	return u.Update(func(s *StripeEventUpsert) {
+		s.UpdateOutcome()
 	})
 }
 
@@ -860,6 +911,20 @@ func (u *StripeEventUpsertBulk) AddAttempts(v int) *StripeEventUpsertBulk {
 func (u *StripeEventUpsertBulk) UpdateAttempts() *StripeEventUpsertBulk {
 	return u.Update(func(s *StripeEventUpsert) {
 		s.UpdateAttempts()
+	})
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *StripeEventUpsertBulk) SetOutcome(v string) *StripeEventUpsertBulk {
+	return u.Update(func(s *StripeEventUpsert) {
+		s.SetOutcome(v)
+	})
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *StripeEventUpsertBulk) UpdateOutcome() *StripeEventUpsertBulk {
+	return u.Update(func(s *StripeEventUpsert) {
+		s.UpdateOutcome()
 	})
 }
 

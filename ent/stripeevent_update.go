@@ -63,6 +63,20 @@ func (_u *StripeEventUpdate) AddAttempts(v int) *StripeEventUpdate {
 	return _u
 }
 
+// SetOutcome sets the "outcome" field.
+func (_u *StripeEventUpdate) SetOutcome(v string) *StripeEventUpdate {
+	_u.mutation.SetOutcome(v)
+	return _u
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_u *StripeEventUpdate) SetNillableOutcome(v *string) *StripeEventUpdate {
+	if v != nil {
+		_u.SetOutcome(*v)
+	}
+	return _u
+}
+
 // SetLastError sets the "last_error" field.
 func (_u *StripeEventUpdate) SetLastError(v string) *StripeEventUpdate {
 	_u.mutation.SetLastError(v)
@@ -160,6 +174,9 @@ func (_u *StripeEventUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.AddedAttempts(); ok {
 		_spec.AddField(stripeevent.FieldAttempts, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.Outcome(); ok {
+		_spec.SetField(stripeevent.FieldOutcome, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.LastError(); ok {
 		_spec.SetField(stripeevent.FieldLastError, field.TypeString, value)
 	}
@@ -221,6 +238,20 @@ func (_u *StripeEventUpdateOne) SetNillableAttempts(v *int) *StripeEventUpdateOn
 // AddAttempts adds value to the "attempts" field.
 func (_u *StripeEventUpdateOne) AddAttempts(v int) *StripeEventUpdateOne {
 	_u.mutation.AddAttempts(v)
+	return _u
+}
+
+// SetOutcome sets the "outcome" field.
+func (_u *StripeEventUpdateOne) SetOutcome(v string) *StripeEventUpdateOne {
+	_u.mutation.SetOutcome(v)
+	return _u
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_u *StripeEventUpdateOne) SetNillableOutcome(v *string) *StripeEventUpdateOne {
+	if v != nil {
+		_u.SetOutcome(*v)
+	}
 	return _u
 }
 
@@ -350,6 +381,9 @@ func (_u *StripeEventUpdateOne) sqlSave(ctx context.Context) (_node *StripeEvent
 	}
 	if value, ok := _u.mutation.AddedAttempts(); ok {
 		_spec.AddField(stripeevent.FieldAttempts, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Outcome(); ok {
+		_spec.SetField(stripeevent.FieldOutcome, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.LastError(); ok {
 		_spec.SetField(stripeevent.FieldLastError, field.TypeString, value)

@@ -31,6 +31,8 @@ type VerificationSession struct {
 	LastErrorCode string `json:"last_error_code,omitempty"`
 	// StatusEventAt holds the value of the "status_event_at" field.
 	StatusEventAt *time.Time `json:"status_event_at,omitempty"`
+	// StatusEventID holds the value of the "status_event_id" field.
+	StatusEventID string `json:"status_event_id,omitempty"`
 	// Attempt holds the value of the "attempt" field.
 	Attempt int `json:"attempt,omitempty"`
 	// URL holds the value of the "url" field.
@@ -49,7 +51,7 @@ func (*VerificationSession) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case verificationsession.FieldAttempt:
 			values[i] = new(sql.NullInt64)
-		case verificationsession.FieldID, verificationsession.FieldCustomerID, verificationsession.FieldSubaccountID, verificationsession.FieldStatus, verificationsession.FieldLastErrorCode, verificationsession.FieldURL:
+		case verificationsession.FieldID, verificationsession.FieldCustomerID, verificationsession.FieldSubaccountID, verificationsession.FieldStatus, verificationsession.FieldLastErrorCode, verificationsession.FieldStatusEventID, verificationsession.FieldURL:
 			values[i] = new(sql.NullString)
 		case verificationsession.FieldCreatedAt, verificationsession.FieldUpdatedAt, verificationsession.FieldStatusEventAt, verificationsession.FieldRedactionRequestedAt, verificationsession.FieldRedactedAt:
 			values[i] = new(sql.NullTime)
@@ -116,6 +118,12 @@ func (_m *VerificationSession) assignValues(columns []string, values []any) erro
 			} else if value.Valid {
 				_m.StatusEventAt = new(time.Time)
 				*_m.StatusEventAt = value.Time
+			}
+		case verificationsession.FieldStatusEventID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status_event_id", values[i])
+			} else if value.Valid {
+				_m.StatusEventID = value.String
 			}
 		case verificationsession.FieldAttempt:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -201,6 +209,9 @@ func (_m *VerificationSession) String() string {
 		builder.WriteString("status_event_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("status_event_id=")
+	builder.WriteString(_m.StatusEventID)
 	builder.WriteString(", ")
 	builder.WriteString("attempt=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attempt))

@@ -97,6 +97,20 @@ func (_c *VerificationSessionCreate) SetNillableStatusEventAt(v *time.Time) *Ver
 	return _c
 }
 
+// SetStatusEventID sets the "status_event_id" field.
+func (_c *VerificationSessionCreate) SetStatusEventID(v string) *VerificationSessionCreate {
+	_c.mutation.SetStatusEventID(v)
+	return _c
+}
+
+// SetNillableStatusEventID sets the "status_event_id" field if the given value is not nil.
+func (_c *VerificationSessionCreate) SetNillableStatusEventID(v *string) *VerificationSessionCreate {
+	if v != nil {
+		_c.SetStatusEventID(*v)
+	}
+	return _c
+}
+
 // SetAttempt sets the "attempt" field.
 func (_c *VerificationSessionCreate) SetAttempt(v int) *VerificationSessionCreate {
 	_c.mutation.SetAttempt(v)
@@ -198,6 +212,10 @@ func (_c *VerificationSessionCreate) defaults() {
 		v := verificationsession.DefaultLastErrorCode
 		_c.mutation.SetLastErrorCode(v)
 	}
+	if _, ok := _c.mutation.StatusEventID(); !ok {
+		v := verificationsession.DefaultStatusEventID
+		_c.mutation.SetStatusEventID(v)
+	}
 	if _, ok := _c.mutation.URL(); !ok {
 		v := verificationsession.DefaultURL
 		_c.mutation.SetURL(v)
@@ -223,6 +241,9 @@ func (_c *VerificationSessionCreate) check() error {
 	}
 	if _, ok := _c.mutation.LastErrorCode(); !ok {
 		return &ValidationError{Name: "last_error_code", err: errors.New(`ent: missing required field "VerificationSession.last_error_code"`)}
+	}
+	if _, ok := _c.mutation.StatusEventID(); !ok {
+		return &ValidationError{Name: "status_event_id", err: errors.New(`ent: missing required field "VerificationSession.status_event_id"`)}
 	}
 	if _, ok := _c.mutation.Attempt(); !ok {
 		return &ValidationError{Name: "attempt", err: errors.New(`ent: missing required field "VerificationSession.attempt"`)}
@@ -298,6 +319,10 @@ func (_c *VerificationSessionCreate) createSpec() (*VerificationSession, *sqlgra
 	if value, ok := _c.mutation.StatusEventAt(); ok {
 		_spec.SetField(verificationsession.FieldStatusEventAt, field.TypeTime, value)
 		_node.StatusEventAt = &value
+	}
+	if value, ok := _c.mutation.StatusEventID(); ok {
+		_spec.SetField(verificationsession.FieldStatusEventID, field.TypeString, value)
+		_node.StatusEventID = value
 	}
 	if value, ok := _c.mutation.Attempt(); ok {
 		_spec.SetField(verificationsession.FieldAttempt, field.TypeInt, value)
@@ -418,6 +443,18 @@ func (u *VerificationSessionUpsert) UpdateStatusEventAt() *VerificationSessionUp
 // ClearStatusEventAt clears the value of the "status_event_at" field.
 func (u *VerificationSessionUpsert) ClearStatusEventAt() *VerificationSessionUpsert {
 	u.SetNull(verificationsession.FieldStatusEventAt)
+	return u
+}
+
+// SetStatusEventID sets the "status_event_id" field.
+func (u *VerificationSessionUpsert) SetStatusEventID(v string) *VerificationSessionUpsert {
+	u.Set(verificationsession.FieldStatusEventID, v)
+	return u
+}
+
+// UpdateStatusEventID sets the "status_event_id" field to the value that was provided on create.
+func (u *VerificationSessionUpsert) UpdateStatusEventID() *VerificationSessionUpsert {
+	u.SetExcluded(verificationsession.FieldStatusEventID)
 	return u
 }
 
@@ -589,6 +626,20 @@ func (u *VerificationSessionUpsertOne) UpdateStatusEventAt() *VerificationSessio
 func (u *VerificationSessionUpsertOne) ClearStatusEventAt() *VerificationSessionUpsertOne {
 	return u.Update(func(s *VerificationSessionUpsert) {
 		s.ClearStatusEventAt()
+	})
+}
+
+// SetStatusEventID sets the "status_event_id" field.
+func (u *VerificationSessionUpsertOne) SetStatusEventID(v string) *VerificationSessionUpsertOne {
+	return u.Update(func(s *VerificationSessionUpsert) {
+		s.SetStatusEventID(v)
+	})
+}
+
+// UpdateStatusEventID sets the "status_event_id" field to the value that was provided on create.
+func (u *VerificationSessionUpsertOne) UpdateStatusEventID() *VerificationSessionUpsertOne {
+	return u.Update(func(s *VerificationSessionUpsert) {
+		s.UpdateStatusEventID()
 	})
 }
 
@@ -935,6 +986,20 @@ func (u *VerificationSessionUpsertBulk) UpdateStatusEventAt() *VerificationSessi
 func (u *VerificationSessionUpsertBulk) ClearStatusEventAt() *VerificationSessionUpsertBulk {
 	return u.Update(func(s *VerificationSessionUpsert) {
 		s.ClearStatusEventAt()
+	})
+}
+
+// SetStatusEventID sets the "status_event_id" field.
+func (u *VerificationSessionUpsertBulk) SetStatusEventID(v string) *VerificationSessionUpsertBulk {
+	return u.Update(func(s *VerificationSessionUpsert) {
+		s.SetStatusEventID(v)
+	})
+}
+
+// UpdateStatusEventID sets the "status_event_id" field to the value that was provided on create.
+func (u *VerificationSessionUpsertBulk) UpdateStatusEventID() *VerificationSessionUpsertBulk {
+	return u.Update(func(s *VerificationSessionUpsert) {
+		s.UpdateStatusEventID()
 	})
 }
 

@@ -82,6 +82,20 @@ func (_u *VerificationSessionUpdate) ClearStatusEventAt() *VerificationSessionUp
 	return _u
 }
 
+// SetStatusEventID sets the "status_event_id" field.
+func (_u *VerificationSessionUpdate) SetStatusEventID(v string) *VerificationSessionUpdate {
+	_u.mutation.SetStatusEventID(v)
+	return _u
+}
+
+// SetNillableStatusEventID sets the "status_event_id" field if the given value is not nil.
+func (_u *VerificationSessionUpdate) SetNillableStatusEventID(v *string) *VerificationSessionUpdate {
+	if v != nil {
+		_u.SetStatusEventID(*v)
+	}
+	return _u
+}
+
 // SetURL sets the "url" field.
 func (_u *VerificationSessionUpdate) SetURL(v string) *VerificationSessionUpdate {
 	_u.mutation.SetURL(v)
@@ -201,6 +215,9 @@ func (_u *VerificationSessionUpdate) sqlSave(ctx context.Context) (_node int, er
 	if _u.mutation.StatusEventAtCleared() {
 		_spec.ClearField(verificationsession.FieldStatusEventAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.StatusEventID(); ok {
+		_spec.SetField(verificationsession.FieldStatusEventID, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.URL(); ok {
 		_spec.SetField(verificationsession.FieldURL, field.TypeString, value)
 	}
@@ -287,6 +304,20 @@ func (_u *VerificationSessionUpdateOne) SetNillableStatusEventAt(v *time.Time) *
 // ClearStatusEventAt clears the value of the "status_event_at" field.
 func (_u *VerificationSessionUpdateOne) ClearStatusEventAt() *VerificationSessionUpdateOne {
 	_u.mutation.ClearStatusEventAt()
+	return _u
+}
+
+// SetStatusEventID sets the "status_event_id" field.
+func (_u *VerificationSessionUpdateOne) SetStatusEventID(v string) *VerificationSessionUpdateOne {
+	_u.mutation.SetStatusEventID(v)
+	return _u
+}
+
+// SetNillableStatusEventID sets the "status_event_id" field if the given value is not nil.
+func (_u *VerificationSessionUpdateOne) SetNillableStatusEventID(v *string) *VerificationSessionUpdateOne {
+	if v != nil {
+		_u.SetStatusEventID(*v)
+	}
 	return _u
 }
 
@@ -438,6 +469,9 @@ func (_u *VerificationSessionUpdateOne) sqlSave(ctx context.Context) (_node *Ver
 	}
 	if _u.mutation.StatusEventAtCleared() {
 		_spec.ClearField(verificationsession.FieldStatusEventAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.StatusEventID(); ok {
+		_spec.SetField(verificationsession.FieldStatusEventID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.URL(); ok {
 		_spec.SetField(verificationsession.FieldURL, field.TypeString, value)

@@ -57,7 +57,11 @@ type Server struct {
 	httpLis net.Listener
 	conn    *grpc.ClientConn // the gateway's connection to our own gRPC server
 	runJobs bool
+	events  *webhook.Registry
 }
+
+// WebhookEventTypes lists the Stripe event types that have a handler.
+func (s *Server) WebhookEventTypes() []string { return s.events.Types() }
 
 // Options adjust a Server beyond its configuration; tests use them.
 type Options struct {
@@ -115,6 +119,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// Domain services.
 	stripeClient := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase, FilesBase: cfg.StripeFilesBase}, log)
 	registry := webhook.NewRegistry()
+	s.events = registry
 	workers := river.NewWorkers()
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
 	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}, {Every: time.Hour, Args: stepup.SweepArgs{}}}

@@ -68,6 +68,7 @@ type env struct {
 	conn     *grpc.ClientConn
 	grpcAddr string
 	stop     func()
+	srv      *server.Server
 }
 
 func testConfig(t testing.TB, dbURL string, extra map[string]string) config.Config {
@@ -125,7 +126,7 @@ func start(t testing.TB, cfg config.Config, opts ...server.Options) *env {
 	}
 	t.Cleanup(stop)
 	return &env{
-		t: t, base: "http://" + srv.HTTPAddr(), conn: conn, stop: stop, key: adminKey, grpcAddr: srv.GRPCAddr(),
+		t: t, base: "http://" + srv.HTTPAddr(), conn: conn, stop: stop, key: adminKey, grpcAddr: srv.GRPCAddr(), srv: srv,
 		identity: idgatev1.NewIdentityServiceClient(conn),
 		risk:     idgatev1.NewRiskServiceClient(conn),
 		webhooks: idgatev1.NewWebhookServiceClient(conn),

@@ -48,7 +48,7 @@ func (s *webhookServer) ListWebhookEvents(ctx context.Context, req *idgatev1.Lis
 	for i, r := range recs {
 		out.Events[i] = &idgatev1.WebhookEvent{
 			Id: r.ID, Type: r.Type, Account: r.Account, Livemode: r.Livemode, ApiVersion: r.APIVersion,
-			State: r.State, Attempts: int32(r.Attempts), LastError: r.LastError,
+			State: r.State, Outcome: r.Outcome, Attempts: int32(r.Attempts), LastError: r.LastError,
 			CreatedAt: timestamppb.New(r.Created), ReceivedAt: timestamppb.New(r.ReceivedAt),
 		}
 		if r.ProcessedAt != nil {

@@ -87,6 +87,10 @@ const (
 	FieldFraudWarningID = "fraud_warning_id"
 	// FieldFraudWarningAt holds the string denoting the fraud_warning_at field in the database.
 	FieldFraudWarningAt = "fraud_warning_at"
+	// FieldAppliedFraudWarningID holds the string denoting the applied_fraud_warning_id field in the database.
+	FieldAppliedFraudWarningID = "applied_fraud_warning_id"
+	// FieldAppliedFraudWarningAt holds the string denoting the applied_fraud_warning_at field in the database.
+	FieldAppliedFraudWarningAt = "applied_fraud_warning_at"
 	// FieldIdentityRedactionRequestedAt holds the string denoting the identity_redaction_requested_at field in the database.
 	FieldIdentityRedactionRequestedAt = "identity_redaction_requested_at"
 	// FieldIdentityRedactedAt holds the string denoting the identity_redacted_at field in the database.
@@ -143,6 +147,8 @@ var Columns = []string{
 	FieldIdentityManualVerificationAt,
 	FieldFraudWarningID,
 	FieldFraudWarningAt,
+	FieldAppliedFraudWarningID,
+	FieldAppliedFraudWarningAt,
 	FieldIdentityRedactionRequestedAt,
 	FieldIdentityRedactedAt,
 }
@@ -206,6 +212,8 @@ var (
 	DefaultIdentityManualVerificationBy string
 	// DefaultFraudWarningID holds the default value on creation for the "fraud_warning_id" field.
 	DefaultFraudWarningID string
+	// DefaultAppliedFraudWarningID holds the default value on creation for the "applied_fraud_warning_id" field.
+	DefaultAppliedFraudWarningID string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -421,6 +429,16 @@ func ByFraudWarningID(opts ...sql.OrderTermOption) OrderOption {
 // ByFraudWarningAt orders the results by the fraud_warning_at field.
 func ByFraudWarningAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFraudWarningAt, opts...).ToFunc()
+}
+
+// ByAppliedFraudWarningID orders the results by the applied_fraud_warning_id field.
+func ByAppliedFraudWarningID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAppliedFraudWarningID, opts...).ToFunc()
+}
+
+// ByAppliedFraudWarningAt orders the results by the applied_fraud_warning_at field.
+func ByAppliedFraudWarningAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAppliedFraudWarningAt, opts...).ToFunc()
 }
 
 // ByIdentityRedactionRequestedAt orders the results by the identity_redaction_requested_at field.

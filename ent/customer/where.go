@@ -240,6 +240,16 @@ func FraudWarningAt(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldFraudWarningAt, v))
 }
 
+// AppliedFraudWarningID applies equality check predicate on the "applied_fraud_warning_id" field. It's identical to AppliedFraudWarningIDEQ.
+func AppliedFraudWarningID(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningAt applies equality check predicate on the "applied_fraud_warning_at" field. It's identical to AppliedFraudWarningAtEQ.
+func AppliedFraudWarningAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldAppliedFraudWarningAt, v))
+}
+
 // IdentityRedactionRequestedAt applies equality check predicate on the "identity_redaction_requested_at" field. It's identical to IdentityRedactionRequestedAtEQ.
 func IdentityRedactionRequestedAt(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityRedactionRequestedAt, v))
@@ -2288,6 +2298,121 @@ func FraudWarningAtIsNil() predicate.Customer {
 // FraudWarningAtNotNil applies the NotNil predicate on the "fraud_warning_at" field.
 func FraudWarningAtNotNil() predicate.Customer {
 	return predicate.Customer(sql.FieldNotNull(FieldFraudWarningAt))
+}
+
+// AppliedFraudWarningIDEQ applies the EQ predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDNEQ applies the NEQ predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDIn applies the In predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldAppliedFraudWarningID, vs...))
+}
+
+// AppliedFraudWarningIDNotIn applies the NotIn predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldAppliedFraudWarningID, vs...))
+}
+
+// AppliedFraudWarningIDGT applies the GT predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDGTE applies the GTE predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDLT applies the LT predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDLTE applies the LTE predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDContains applies the Contains predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDHasPrefix applies the HasPrefix predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDHasSuffix applies the HasSuffix predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDEqualFold applies the EqualFold predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningIDContainsFold applies the ContainsFold predicate on the "applied_fraud_warning_id" field.
+func AppliedFraudWarningIDContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldAppliedFraudWarningID, v))
+}
+
+// AppliedFraudWarningAtEQ applies the EQ predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldAppliedFraudWarningAt, v))
+}
+
+// AppliedFraudWarningAtNEQ applies the NEQ predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldAppliedFraudWarningAt, v))
+}
+
+// AppliedFraudWarningAtIn applies the In predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldAppliedFraudWarningAt, vs...))
+}
+
+// AppliedFraudWarningAtNotIn applies the NotIn predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldAppliedFraudWarningAt, vs...))
+}
+
+// AppliedFraudWarningAtGT applies the GT predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldAppliedFraudWarningAt, v))
+}
+
+// AppliedFraudWarningAtGTE applies the GTE predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldAppliedFraudWarningAt, v))
+}
+
+// AppliedFraudWarningAtLT applies the LT predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldAppliedFraudWarningAt, v))
+}
+
+// AppliedFraudWarningAtLTE applies the LTE predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldAppliedFraudWarningAt, v))
+}
+
+// AppliedFraudWarningAtIsNil applies the IsNil predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldAppliedFraudWarningAt))
+}
+
+// AppliedFraudWarningAtNotNil applies the NotNil predicate on the "applied_fraud_warning_at" field.
+func AppliedFraudWarningAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldAppliedFraudWarningAt))
 }
 
 // IdentityRedactionRequestedAtEQ applies the EQ predicate on the "identity_redaction_requested_at" field.

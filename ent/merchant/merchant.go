@@ -69,6 +69,8 @@ const (
 	FieldCurrentDeadline = "current_deadline"
 	// FieldAccountEventAt holds the string denoting the account_event_at field in the database.
 	FieldAccountEventAt = "account_event_at"
+	// FieldAccountEventID holds the string denoting the account_event_id field in the database.
+	FieldAccountEventID = "account_event_id"
 	// Table holds the table name of the merchant in the database.
 	Table = "merchants"
 )
@@ -104,6 +106,7 @@ var Columns = []string{
 	FieldDisabledReason,
 	FieldCurrentDeadline,
 	FieldAccountEventAt,
+	FieldAccountEventID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -151,6 +154,8 @@ var (
 	DefaultCapabilities string
 	// DefaultDisabledReason holds the default value on creation for the "disabled_reason" field.
 	DefaultDisabledReason string
+	// DefaultAccountEventID holds the default value on creation for the "account_event_id" field.
+	DefaultAccountEventID string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -286,4 +291,9 @@ func ByCurrentDeadline(opts ...sql.OrderTermOption) OrderOption {
 // ByAccountEventAt orders the results by the account_event_at field.
 func ByAccountEventAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAccountEventAt, opts...).ToFunc()
+}
+
+// ByAccountEventID orders the results by the account_event_id field.
+func ByAccountEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccountEventID, opts...).ToFunc()
 }

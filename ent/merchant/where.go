@@ -189,6 +189,11 @@ func AccountEventAt(v time.Time) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldAccountEventAt, v))
 }
 
+// AccountEventID applies equality check predicate on the "account_event_id" field. It's identical to AccountEventIDEQ.
+func AccountEventID(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldAccountEventID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldCreatedAt, v))
@@ -1617,6 +1622,71 @@ func AccountEventAtIsNil() predicate.Merchant {
 // AccountEventAtNotNil applies the NotNil predicate on the "account_event_at" field.
 func AccountEventAtNotNil() predicate.Merchant {
 	return predicate.Merchant(sql.FieldNotNull(FieldAccountEventAt))
+}
+
+// AccountEventIDEQ applies the EQ predicate on the "account_event_id" field.
+func AccountEventIDEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldAccountEventID, v))
+}
+
+// AccountEventIDNEQ applies the NEQ predicate on the "account_event_id" field.
+func AccountEventIDNEQ(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldAccountEventID, v))
+}
+
+// AccountEventIDIn applies the In predicate on the "account_event_id" field.
+func AccountEventIDIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldAccountEventID, vs...))
+}
+
+// AccountEventIDNotIn applies the NotIn predicate on the "account_event_id" field.
+func AccountEventIDNotIn(vs ...string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldAccountEventID, vs...))
+}
+
+// AccountEventIDGT applies the GT predicate on the "account_event_id" field.
+func AccountEventIDGT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldAccountEventID, v))
+}
+
+// AccountEventIDGTE applies the GTE predicate on the "account_event_id" field.
+func AccountEventIDGTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldAccountEventID, v))
+}
+
+// AccountEventIDLT applies the LT predicate on the "account_event_id" field.
+func AccountEventIDLT(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldAccountEventID, v))
+}
+
+// AccountEventIDLTE applies the LTE predicate on the "account_event_id" field.
+func AccountEventIDLTE(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldAccountEventID, v))
+}
+
+// AccountEventIDContains applies the Contains predicate on the "account_event_id" field.
+func AccountEventIDContains(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContains(FieldAccountEventID, v))
+}
+
+// AccountEventIDHasPrefix applies the HasPrefix predicate on the "account_event_id" field.
+func AccountEventIDHasPrefix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasPrefix(FieldAccountEventID, v))
+}
+
+// AccountEventIDHasSuffix applies the HasSuffix predicate on the "account_event_id" field.
+func AccountEventIDHasSuffix(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldHasSuffix(FieldAccountEventID, v))
+}
+
+// AccountEventIDEqualFold applies the EqualFold predicate on the "account_event_id" field.
+func AccountEventIDEqualFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEqualFold(FieldAccountEventID, v))
+}
+
+// AccountEventIDContainsFold applies the ContainsFold predicate on the "account_event_id" field.
+func AccountEventIDContainsFold(v string) predicate.Merchant {
+	return predicate.Merchant(sql.FieldContainsFold(FieldAccountEventID, v))
 }
 
 // And groups predicates with the AND operator between them.

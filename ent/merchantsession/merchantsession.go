@@ -27,6 +27,8 @@ const (
 	FieldLastErrorCode = "last_error_code"
 	// FieldStatusEventAt holds the string denoting the status_event_at field in the database.
 	FieldStatusEventAt = "status_event_at"
+	// FieldStatusEventID holds the string denoting the status_event_id field in the database.
+	FieldStatusEventID = "status_event_id"
 	// FieldAttempt holds the string denoting the attempt field in the database.
 	FieldAttempt = "attempt"
 	// Table holds the table name of the merchantsession in the database.
@@ -43,6 +45,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldLastErrorCode,
 	FieldStatusEventAt,
+	FieldStatusEventID,
 	FieldAttempt,
 }
 
@@ -65,6 +68,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultLastErrorCode holds the default value on creation for the "last_error_code" field.
 	DefaultLastErrorCode string
+	// DefaultStatusEventID holds the default value on creation for the "status_event_id" field.
+	DefaultStatusEventID string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -110,6 +115,11 @@ func ByLastErrorCode(opts ...sql.OrderTermOption) OrderOption {
 // ByStatusEventAt orders the results by the status_event_at field.
 func ByStatusEventAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatusEventAt, opts...).ToFunc()
+}
+
+// ByStatusEventID orders the results by the status_event_id field.
+func ByStatusEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatusEventID, opts...).ToFunc()
 }
 
 // ByAttempt orders the results by the attempt field.

@@ -131,6 +131,8 @@ var (
 		{Name: "identity_manual_verification_at", Type: field.TypeTime, Nullable: true},
 		{Name: "fraud_warning_id", Type: field.TypeString, Default: ""},
 		{Name: "fraud_warning_at", Type: field.TypeTime, Nullable: true},
+		{Name: "applied_fraud_warning_id", Type: field.TypeString, Default: ""},
+		{Name: "applied_fraud_warning_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_redaction_requested_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_redacted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "subaccount_id", Type: field.TypeString},
@@ -143,7 +145,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_subaccounts_customers",
-				Columns:    []*schema.Column{CustomersColumns[38]},
+				Columns:    []*schema.Column{CustomersColumns[40]},
 				RefColumns: []*schema.Column{SubaccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -152,7 +154,7 @@ var (
 			{
 				Name:    "customer_subaccount_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[38], CustomersColumns[3]},
+				Columns: []*schema.Column{CustomersColumns[40], CustomersColumns[3]},
 			},
 			{
 				Name:    "customer_stripe_customer_id",
@@ -229,6 +231,7 @@ var (
 		{Name: "disabled_reason", Type: field.TypeString, Default: ""},
 		{Name: "current_deadline", Type: field.TypeTime, Nullable: true},
 		{Name: "account_event_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_event_id", Type: field.TypeString, Default: ""},
 	}
 	// MerchantsTable holds the schema information for the "merchants" table.
 	MerchantsTable = &schema.Table{
@@ -253,6 +256,7 @@ var (
 		{Name: "status", Type: field.TypeString},
 		{Name: "last_error_code", Type: field.TypeString, Default: ""},
 		{Name: "status_event_at", Type: field.TypeTime, Nullable: true},
+		{Name: "status_event_id", Type: field.TypeString, Default: ""},
 		{Name: "attempt", Type: field.TypeInt},
 	}
 	// MerchantSessionsTable holds the schema information for the "merchant_sessions" table.
@@ -320,6 +324,12 @@ var (
 		{Name: "credential_id", Type: field.TypeString, Default: ""},
 		{Name: "challenge_id", Type: field.TypeString, Default: ""},
 		{Name: "identity_session_id", Type: field.TypeString, Default: ""},
+		{Name: "identity_session_status", Type: field.TypeString, Default: ""},
+		{Name: "identity_session_error_code", Type: field.TypeString, Default: ""},
+		{Name: "identity_session_event_at", Type: field.TypeTime, Nullable: true},
+		{Name: "identity_session_event_id", Type: field.TypeString, Default: ""},
+		{Name: "event_at", Type: field.TypeTime, Nullable: true},
+		{Name: "event_id", Type: field.TypeString, Default: ""},
 		{Name: "failure_reason", Type: field.TypeString, Default: ""},
 		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
 		{Name: "capture_on_pass", Type: field.TypeBool, Default: false},
@@ -346,9 +356,11 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "merchant_id", Type: field.TypeString},
+		{Name: "stripe_person_id", Type: field.TypeString},
 		{Name: "verification_status", Type: field.TypeString},
 		{Name: "verification_details_code", Type: field.TypeString, Default: ""},
 		{Name: "event_at", Type: field.TypeTime, Nullable: true},
+		{Name: "event_id", Type: field.TypeString, Default: ""},
 	}
 	// PersonsTable holds the schema information for the "persons" table.
 	PersonsTable = &schema.Table{
@@ -357,9 +369,9 @@ var (
 		PrimaryKey: []*schema.Column{PersonsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "person_merchant_id",
-				Unique:  false,
-				Columns: []*schema.Column{PersonsColumns[3]},
+				Name:    "person_merchant_id_stripe_person_id",
+				Unique:  true,
+				Columns: []*schema.Column{PersonsColumns[3], PersonsColumns[4]},
 			},
 		},
 	}
@@ -442,6 +454,7 @@ var (
 		{Name: "received_at", Type: field.TypeTime},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"pending", "processed", "ignored", "failed"}, Default: "pending"},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "outcome", Type: field.TypeString, Default: ""},
 		{Name: "last_error", Type: field.TypeString, Default: ""},
 		{Name: "processed_at", Type: field.TypeTime, Nullable: true},
 	}
@@ -500,6 +513,7 @@ var (
 		{Name: "status", Type: field.TypeString},
 		{Name: "last_error_code", Type: field.TypeString, Default: ""},
 		{Name: "status_event_at", Type: field.TypeTime, Nullable: true},
+		{Name: "status_event_id", Type: field.TypeString, Default: ""},
 		{Name: "attempt", Type: field.TypeInt},
 		{Name: "url", Type: field.TypeString, Default: ""},
 		{Name: "redaction_requested_at", Type: field.TypeTime, Nullable: true},

@@ -43,6 +43,18 @@ const (
 	FieldChallengeID = "challenge_id"
 	// FieldIdentitySessionID holds the string denoting the identity_session_id field in the database.
 	FieldIdentitySessionID = "identity_session_id"
+	// FieldIdentitySessionStatus holds the string denoting the identity_session_status field in the database.
+	FieldIdentitySessionStatus = "identity_session_status"
+	// FieldIdentitySessionErrorCode holds the string denoting the identity_session_error_code field in the database.
+	FieldIdentitySessionErrorCode = "identity_session_error_code"
+	// FieldIdentitySessionEventAt holds the string denoting the identity_session_event_at field in the database.
+	FieldIdentitySessionEventAt = "identity_session_event_at"
+	// FieldIdentitySessionEventID holds the string denoting the identity_session_event_id field in the database.
+	FieldIdentitySessionEventID = "identity_session_event_id"
+	// FieldEventAt holds the string denoting the event_at field in the database.
+	FieldEventAt = "event_at"
+	// FieldEventID holds the string denoting the event_id field in the database.
+	FieldEventID = "event_id"
 	// FieldFailureReason holds the string denoting the failure_reason field in the database.
 	FieldFailureReason = "failure_reason"
 	// FieldDecidedAt holds the string denoting the decided_at field in the database.
@@ -77,6 +89,12 @@ var Columns = []string{
 	FieldCredentialID,
 	FieldChallengeID,
 	FieldIdentitySessionID,
+	FieldIdentitySessionStatus,
+	FieldIdentitySessionErrorCode,
+	FieldIdentitySessionEventAt,
+	FieldIdentitySessionEventID,
+	FieldEventAt,
+	FieldEventID,
 	FieldFailureReason,
 	FieldDecidedAt,
 	FieldCaptureOnPass,
@@ -116,6 +134,14 @@ var (
 	DefaultChallengeID string
 	// DefaultIdentitySessionID holds the default value on creation for the "identity_session_id" field.
 	DefaultIdentitySessionID string
+	// DefaultIdentitySessionStatus holds the default value on creation for the "identity_session_status" field.
+	DefaultIdentitySessionStatus string
+	// DefaultIdentitySessionErrorCode holds the default value on creation for the "identity_session_error_code" field.
+	DefaultIdentitySessionErrorCode string
+	// DefaultIdentitySessionEventID holds the default value on creation for the "identity_session_event_id" field.
+	DefaultIdentitySessionEventID string
+	// DefaultEventID holds the default value on creation for the "event_id" field.
+	DefaultEventID string
 	// DefaultFailureReason holds the default value on creation for the "failure_reason" field.
 	DefaultFailureReason string
 	// DefaultCaptureOnPass holds the default value on creation for the "capture_on_pass" field.
@@ -200,6 +226,36 @@ func ByChallengeID(opts ...sql.OrderTermOption) OrderOption {
 // ByIdentitySessionID orders the results by the identity_session_id field.
 func ByIdentitySessionID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIdentitySessionID, opts...).ToFunc()
+}
+
+// ByIdentitySessionStatus orders the results by the identity_session_status field.
+func ByIdentitySessionStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentitySessionStatus, opts...).ToFunc()
+}
+
+// ByIdentitySessionErrorCode orders the results by the identity_session_error_code field.
+func ByIdentitySessionErrorCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentitySessionErrorCode, opts...).ToFunc()
+}
+
+// ByIdentitySessionEventAt orders the results by the identity_session_event_at field.
+func ByIdentitySessionEventAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentitySessionEventAt, opts...).ToFunc()
+}
+
+// ByIdentitySessionEventID orders the results by the identity_session_event_id field.
+func ByIdentitySessionEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentitySessionEventID, opts...).ToFunc()
+}
+
+// ByEventAt orders the results by the event_at field.
+func ByEventAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventAt, opts...).ToFunc()
+}
+
+// ByEventID orders the results by the event_id field.
+func ByEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventID, opts...).ToFunc()
 }
 
 // ByFailureReason orders the results by the failure_reason field.

@@ -134,6 +134,36 @@ func IdentitySessionID(v string) predicate.PaymentStepUp {
 	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionID, v))
 }
 
+// IdentitySessionStatus applies equality check predicate on the "identity_session_status" field. It's identical to IdentitySessionStatusEQ.
+func IdentitySessionStatus(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionErrorCode applies equality check predicate on the "identity_session_error_code" field. It's identical to IdentitySessionErrorCodeEQ.
+func IdentitySessionErrorCode(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionEventAt applies equality check predicate on the "identity_session_event_at" field. It's identical to IdentitySessionEventAtEQ.
+func IdentitySessionEventAt(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionEventAt, v))
+}
+
+// IdentitySessionEventID applies equality check predicate on the "identity_session_event_id" field. It's identical to IdentitySessionEventIDEQ.
+func IdentitySessionEventID(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionEventID, v))
+}
+
+// EventAt applies equality check predicate on the "event_at" field. It's identical to EventAtEQ.
+func EventAt(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldEventAt, v))
+}
+
+// EventID applies equality check predicate on the "event_id" field. It's identical to EventIDEQ.
+func EventID(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldEventID, v))
+}
+
 // FailureReason applies equality check predicate on the "failure_reason" field. It's identical to FailureReasonEQ.
 func FailureReason(v string) predicate.PaymentStepUp {
 	return predicate.PaymentStepUp(sql.FieldEQ(FieldFailureReason, v))
@@ -952,6 +982,366 @@ func IdentitySessionIDEqualFold(v string) predicate.PaymentStepUp {
 // IdentitySessionIDContainsFold applies the ContainsFold predicate on the "identity_session_id" field.
 func IdentitySessionIDContainsFold(v string) predicate.PaymentStepUp {
 	return predicate.PaymentStepUp(sql.FieldContainsFold(FieldIdentitySessionID, v))
+}
+
+// IdentitySessionStatusEQ applies the EQ predicate on the "identity_session_status" field.
+func IdentitySessionStatusEQ(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusNEQ applies the NEQ predicate on the "identity_session_status" field.
+func IdentitySessionStatusNEQ(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNEQ(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusIn applies the In predicate on the "identity_session_status" field.
+func IdentitySessionStatusIn(vs ...string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldIn(FieldIdentitySessionStatus, vs...))
+}
+
+// IdentitySessionStatusNotIn applies the NotIn predicate on the "identity_session_status" field.
+func IdentitySessionStatusNotIn(vs ...string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNotIn(FieldIdentitySessionStatus, vs...))
+}
+
+// IdentitySessionStatusGT applies the GT predicate on the "identity_session_status" field.
+func IdentitySessionStatusGT(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGT(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusGTE applies the GTE predicate on the "identity_session_status" field.
+func IdentitySessionStatusGTE(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGTE(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusLT applies the LT predicate on the "identity_session_status" field.
+func IdentitySessionStatusLT(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLT(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusLTE applies the LTE predicate on the "identity_session_status" field.
+func IdentitySessionStatusLTE(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLTE(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusContains applies the Contains predicate on the "identity_session_status" field.
+func IdentitySessionStatusContains(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldContains(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusHasPrefix applies the HasPrefix predicate on the "identity_session_status" field.
+func IdentitySessionStatusHasPrefix(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldHasPrefix(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusHasSuffix applies the HasSuffix predicate on the "identity_session_status" field.
+func IdentitySessionStatusHasSuffix(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldHasSuffix(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusEqualFold applies the EqualFold predicate on the "identity_session_status" field.
+func IdentitySessionStatusEqualFold(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEqualFold(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionStatusContainsFold applies the ContainsFold predicate on the "identity_session_status" field.
+func IdentitySessionStatusContainsFold(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldContainsFold(FieldIdentitySessionStatus, v))
+}
+
+// IdentitySessionErrorCodeEQ applies the EQ predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeEQ(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeNEQ applies the NEQ predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeNEQ(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNEQ(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeIn applies the In predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeIn(vs ...string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldIn(FieldIdentitySessionErrorCode, vs...))
+}
+
+// IdentitySessionErrorCodeNotIn applies the NotIn predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeNotIn(vs ...string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNotIn(FieldIdentitySessionErrorCode, vs...))
+}
+
+// IdentitySessionErrorCodeGT applies the GT predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeGT(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGT(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeGTE applies the GTE predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeGTE(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGTE(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeLT applies the LT predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeLT(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLT(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeLTE applies the LTE predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeLTE(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLTE(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeContains applies the Contains predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeContains(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldContains(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeHasPrefix applies the HasPrefix predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeHasPrefix(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldHasPrefix(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeHasSuffix applies the HasSuffix predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeHasSuffix(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldHasSuffix(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeEqualFold applies the EqualFold predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeEqualFold(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEqualFold(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionErrorCodeContainsFold applies the ContainsFold predicate on the "identity_session_error_code" field.
+func IdentitySessionErrorCodeContainsFold(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldContainsFold(FieldIdentitySessionErrorCode, v))
+}
+
+// IdentitySessionEventAtEQ applies the EQ predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtEQ(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionEventAt, v))
+}
+
+// IdentitySessionEventAtNEQ applies the NEQ predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtNEQ(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNEQ(FieldIdentitySessionEventAt, v))
+}
+
+// IdentitySessionEventAtIn applies the In predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtIn(vs ...time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldIn(FieldIdentitySessionEventAt, vs...))
+}
+
+// IdentitySessionEventAtNotIn applies the NotIn predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtNotIn(vs ...time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNotIn(FieldIdentitySessionEventAt, vs...))
+}
+
+// IdentitySessionEventAtGT applies the GT predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtGT(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGT(FieldIdentitySessionEventAt, v))
+}
+
+// IdentitySessionEventAtGTE applies the GTE predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtGTE(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGTE(FieldIdentitySessionEventAt, v))
+}
+
+// IdentitySessionEventAtLT applies the LT predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtLT(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLT(FieldIdentitySessionEventAt, v))
+}
+
+// IdentitySessionEventAtLTE applies the LTE predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtLTE(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLTE(FieldIdentitySessionEventAt, v))
+}
+
+// IdentitySessionEventAtIsNil applies the IsNil predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtIsNil() predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldIsNull(FieldIdentitySessionEventAt))
+}
+
+// IdentitySessionEventAtNotNil applies the NotNil predicate on the "identity_session_event_at" field.
+func IdentitySessionEventAtNotNil() predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNotNull(FieldIdentitySessionEventAt))
+}
+
+// IdentitySessionEventIDEQ applies the EQ predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDEQ(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDNEQ applies the NEQ predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDNEQ(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNEQ(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDIn applies the In predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDIn(vs ...string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldIn(FieldIdentitySessionEventID, vs...))
+}
+
+// IdentitySessionEventIDNotIn applies the NotIn predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDNotIn(vs ...string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNotIn(FieldIdentitySessionEventID, vs...))
+}
+
+// IdentitySessionEventIDGT applies the GT predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDGT(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGT(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDGTE applies the GTE predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDGTE(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGTE(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDLT applies the LT predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDLT(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLT(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDLTE applies the LTE predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDLTE(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLTE(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDContains applies the Contains predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDContains(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldContains(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDHasPrefix applies the HasPrefix predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDHasPrefix(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldHasPrefix(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDHasSuffix applies the HasSuffix predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDHasSuffix(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldHasSuffix(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDEqualFold applies the EqualFold predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDEqualFold(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEqualFold(FieldIdentitySessionEventID, v))
+}
+
+// IdentitySessionEventIDContainsFold applies the ContainsFold predicate on the "identity_session_event_id" field.
+func IdentitySessionEventIDContainsFold(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldContainsFold(FieldIdentitySessionEventID, v))
+}
+
+// EventAtEQ applies the EQ predicate on the "event_at" field.
+func EventAtEQ(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldEventAt, v))
+}
+
+// EventAtNEQ applies the NEQ predicate on the "event_at" field.
+func EventAtNEQ(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNEQ(FieldEventAt, v))
+}
+
+// EventAtIn applies the In predicate on the "event_at" field.
+func EventAtIn(vs ...time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldIn(FieldEventAt, vs...))
+}
+
+// EventAtNotIn applies the NotIn predicate on the "event_at" field.
+func EventAtNotIn(vs ...time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNotIn(FieldEventAt, vs...))
+}
+
+// EventAtGT applies the GT predicate on the "event_at" field.
+func EventAtGT(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGT(FieldEventAt, v))
+}
+
+// EventAtGTE applies the GTE predicate on the "event_at" field.
+func EventAtGTE(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGTE(FieldEventAt, v))
+}
+
+// EventAtLT applies the LT predicate on the "event_at" field.
+func EventAtLT(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLT(FieldEventAt, v))
+}
+
+// EventAtLTE applies the LTE predicate on the "event_at" field.
+func EventAtLTE(v time.Time) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLTE(FieldEventAt, v))
+}
+
+// EventAtIsNil applies the IsNil predicate on the "event_at" field.
+func EventAtIsNil() predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldIsNull(FieldEventAt))
+}
+
+// EventAtNotNil applies the NotNil predicate on the "event_at" field.
+func EventAtNotNil() predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNotNull(FieldEventAt))
+}
+
+// EventIDEQ applies the EQ predicate on the "event_id" field.
+func EventIDEQ(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEQ(FieldEventID, v))
+}
+
+// EventIDNEQ applies the NEQ predicate on the "event_id" field.
+func EventIDNEQ(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNEQ(FieldEventID, v))
+}
+
+// EventIDIn applies the In predicate on the "event_id" field.
+func EventIDIn(vs ...string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldIn(FieldEventID, vs...))
+}
+
+// EventIDNotIn applies the NotIn predicate on the "event_id" field.
+func EventIDNotIn(vs ...string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldNotIn(FieldEventID, vs...))
+}
+
+// EventIDGT applies the GT predicate on the "event_id" field.
+func EventIDGT(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGT(FieldEventID, v))
+}
+
+// EventIDGTE applies the GTE predicate on the "event_id" field.
+func EventIDGTE(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldGTE(FieldEventID, v))
+}
+
+// EventIDLT applies the LT predicate on the "event_id" field.
+func EventIDLT(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLT(FieldEventID, v))
+}
+
+// EventIDLTE applies the LTE predicate on the "event_id" field.
+func EventIDLTE(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldLTE(FieldEventID, v))
+}
+
+// EventIDContains applies the Contains predicate on the "event_id" field.
+func EventIDContains(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldContains(FieldEventID, v))
+}
+
+// EventIDHasPrefix applies the HasPrefix predicate on the "event_id" field.
+func EventIDHasPrefix(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldHasPrefix(FieldEventID, v))
+}
+
+// EventIDHasSuffix applies the HasSuffix predicate on the "event_id" field.
+func EventIDHasSuffix(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldHasSuffix(FieldEventID, v))
+}
+
+// EventIDEqualFold applies the EqualFold predicate on the "event_id" field.
+func EventIDEqualFold(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldEqualFold(FieldEventID, v))
+}
+
+// EventIDContainsFold applies the ContainsFold predicate on the "event_id" field.
+func EventIDContainsFold(v string) predicate.PaymentStepUp {
+	return predicate.PaymentStepUp(sql.FieldContainsFold(FieldEventID, v))
 }
 
 // FailureReasonEQ applies the EQ predicate on the "failure_reason" field.

@@ -19,12 +19,16 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldMerchantID holds the string denoting the merchant_id field in the database.
 	FieldMerchantID = "merchant_id"
+	// FieldStripePersonID holds the string denoting the stripe_person_id field in the database.
+	FieldStripePersonID = "stripe_person_id"
 	// FieldVerificationStatus holds the string denoting the verification_status field in the database.
 	FieldVerificationStatus = "verification_status"
 	// FieldVerificationDetailsCode holds the string denoting the verification_details_code field in the database.
 	FieldVerificationDetailsCode = "verification_details_code"
 	// FieldEventAt holds the string denoting the event_at field in the database.
 	FieldEventAt = "event_at"
+	// FieldEventID holds the string denoting the event_id field in the database.
+	FieldEventID = "event_id"
 	// Table holds the table name of the person in the database.
 	Table = "persons"
 )
@@ -35,9 +39,11 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldMerchantID,
+	FieldStripePersonID,
 	FieldVerificationStatus,
 	FieldVerificationDetailsCode,
 	FieldEventAt,
+	FieldEventID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -57,8 +63,12 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// StripePersonIDValidator is a validator for the "stripe_person_id" field. It is called by the builders before save.
+	StripePersonIDValidator func(string) error
 	// DefaultVerificationDetailsCode holds the default value on creation for the "verification_details_code" field.
 	DefaultVerificationDetailsCode string
+	// DefaultEventID holds the default value on creation for the "event_id" field.
+	DefaultEventID string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -86,6 +96,11 @@ func ByMerchantID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMerchantID, opts...).ToFunc()
 }
 
+// ByStripePersonID orders the results by the stripe_person_id field.
+func ByStripePersonID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStripePersonID, opts...).ToFunc()
+}
+
 // ByVerificationStatus orders the results by the verification_status field.
 func ByVerificationStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldVerificationStatus, opts...).ToFunc()
@@ -99,4 +114,9 @@ func ByVerificationDetailsCode(opts ...sql.OrderTermOption) OrderOption {
 // ByEventAt orders the results by the event_at field.
 func ByEventAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEventAt, opts...).ToFunc()
+}
+
+// ByEventID orders the results by the event_id field.
+func ByEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEventID, opts...).ToFunc()
 }

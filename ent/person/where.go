@@ -79,6 +79,11 @@ func MerchantID(v string) predicate.Person {
 	return predicate.Person(sql.FieldEQ(FieldMerchantID, v))
 }
 
+// StripePersonID applies equality check predicate on the "stripe_person_id" field. It's identical to StripePersonIDEQ.
+func StripePersonID(v string) predicate.Person {
+	return predicate.Person(sql.FieldEQ(FieldStripePersonID, v))
+}
+
 // VerificationStatus applies equality check predicate on the "verification_status" field. It's identical to VerificationStatusEQ.
 func VerificationStatus(v string) predicate.Person {
 	return predicate.Person(sql.FieldEQ(FieldVerificationStatus, v))
@@ -92,6 +97,11 @@ func VerificationDetailsCode(v string) predicate.Person {
 // EventAt applies equality check predicate on the "event_at" field. It's identical to EventAtEQ.
 func EventAt(v time.Time) predicate.Person {
 	return predicate.Person(sql.FieldEQ(FieldEventAt, v))
+}
+
+// EventID applies equality check predicate on the "event_id" field. It's identical to EventIDEQ.
+func EventID(v string) predicate.Person {
+	return predicate.Person(sql.FieldEQ(FieldEventID, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -237,6 +247,71 @@ func MerchantIDEqualFold(v string) predicate.Person {
 // MerchantIDContainsFold applies the ContainsFold predicate on the "merchant_id" field.
 func MerchantIDContainsFold(v string) predicate.Person {
 	return predicate.Person(sql.FieldContainsFold(FieldMerchantID, v))
+}
+
+// StripePersonIDEQ applies the EQ predicate on the "stripe_person_id" field.
+func StripePersonIDEQ(v string) predicate.Person {
+	return predicate.Person(sql.FieldEQ(FieldStripePersonID, v))
+}
+
+// StripePersonIDNEQ applies the NEQ predicate on the "stripe_person_id" field.
+func StripePersonIDNEQ(v string) predicate.Person {
+	return predicate.Person(sql.FieldNEQ(FieldStripePersonID, v))
+}
+
+// StripePersonIDIn applies the In predicate on the "stripe_person_id" field.
+func StripePersonIDIn(vs ...string) predicate.Person {
+	return predicate.Person(sql.FieldIn(FieldStripePersonID, vs...))
+}
+
+// StripePersonIDNotIn applies the NotIn predicate on the "stripe_person_id" field.
+func StripePersonIDNotIn(vs ...string) predicate.Person {
+	return predicate.Person(sql.FieldNotIn(FieldStripePersonID, vs...))
+}
+
+// StripePersonIDGT applies the GT predicate on the "stripe_person_id" field.
+func StripePersonIDGT(v string) predicate.Person {
+	return predicate.Person(sql.FieldGT(FieldStripePersonID, v))
+}
+
+// StripePersonIDGTE applies the GTE predicate on the "stripe_person_id" field.
+func StripePersonIDGTE(v string) predicate.Person {
+	return predicate.Person(sql.FieldGTE(FieldStripePersonID, v))
+}
+
+// StripePersonIDLT applies the LT predicate on the "stripe_person_id" field.
+func StripePersonIDLT(v string) predicate.Person {
+	return predicate.Person(sql.FieldLT(FieldStripePersonID, v))
+}
+
+// StripePersonIDLTE applies the LTE predicate on the "stripe_person_id" field.
+func StripePersonIDLTE(v string) predicate.Person {
+	return predicate.Person(sql.FieldLTE(FieldStripePersonID, v))
+}
+
+// StripePersonIDContains applies the Contains predicate on the "stripe_person_id" field.
+func StripePersonIDContains(v string) predicate.Person {
+	return predicate.Person(sql.FieldContains(FieldStripePersonID, v))
+}
+
+// StripePersonIDHasPrefix applies the HasPrefix predicate on the "stripe_person_id" field.
+func StripePersonIDHasPrefix(v string) predicate.Person {
+	return predicate.Person(sql.FieldHasPrefix(FieldStripePersonID, v))
+}
+
+// StripePersonIDHasSuffix applies the HasSuffix predicate on the "stripe_person_id" field.
+func StripePersonIDHasSuffix(v string) predicate.Person {
+	return predicate.Person(sql.FieldHasSuffix(FieldStripePersonID, v))
+}
+
+// StripePersonIDEqualFold applies the EqualFold predicate on the "stripe_person_id" field.
+func StripePersonIDEqualFold(v string) predicate.Person {
+	return predicate.Person(sql.FieldEqualFold(FieldStripePersonID, v))
+}
+
+// StripePersonIDContainsFold applies the ContainsFold predicate on the "stripe_person_id" field.
+func StripePersonIDContainsFold(v string) predicate.Person {
+	return predicate.Person(sql.FieldContainsFold(FieldStripePersonID, v))
 }
 
 // VerificationStatusEQ applies the EQ predicate on the "verification_status" field.
@@ -417,6 +492,71 @@ func EventAtIsNil() predicate.Person {
 // EventAtNotNil applies the NotNil predicate on the "event_at" field.
 func EventAtNotNil() predicate.Person {
 	return predicate.Person(sql.FieldNotNull(FieldEventAt))
+}
+
+// EventIDEQ applies the EQ predicate on the "event_id" field.
+func EventIDEQ(v string) predicate.Person {
+	return predicate.Person(sql.FieldEQ(FieldEventID, v))
+}
+
+// EventIDNEQ applies the NEQ predicate on the "event_id" field.
+func EventIDNEQ(v string) predicate.Person {
+	return predicate.Person(sql.FieldNEQ(FieldEventID, v))
+}
+
+// EventIDIn applies the In predicate on the "event_id" field.
+func EventIDIn(vs ...string) predicate.Person {
+	return predicate.Person(sql.FieldIn(FieldEventID, vs...))
+}
+
+// EventIDNotIn applies the NotIn predicate on the "event_id" field.
+func EventIDNotIn(vs ...string) predicate.Person {
+	return predicate.Person(sql.FieldNotIn(FieldEventID, vs...))
+}
+
+// EventIDGT applies the GT predicate on the "event_id" field.
+func EventIDGT(v string) predicate.Person {
+	return predicate.Person(sql.FieldGT(FieldEventID, v))
+}
+
+// EventIDGTE applies the GTE predicate on the "event_id" field.
+func EventIDGTE(v string) predicate.Person {
+	return predicate.Person(sql.FieldGTE(FieldEventID, v))
+}
+
+// EventIDLT applies the LT predicate on the "event_id" field.
+func EventIDLT(v string) predicate.Person {
+	return predicate.Person(sql.FieldLT(FieldEventID, v))
+}
+
+// EventIDLTE applies the LTE predicate on the "event_id" field.
+func EventIDLTE(v string) predicate.Person {
+	return predicate.Person(sql.FieldLTE(FieldEventID, v))
+}
+
+// EventIDContains applies the Contains predicate on the "event_id" field.
+func EventIDContains(v string) predicate.Person {
+	return predicate.Person(sql.FieldContains(FieldEventID, v))
+}
+
+// EventIDHasPrefix applies the HasPrefix predicate on the "event_id" field.
+func EventIDHasPrefix(v string) predicate.Person {
+	return predicate.Person(sql.FieldHasPrefix(FieldEventID, v))
+}
+
+// EventIDHasSuffix applies the HasSuffix predicate on the "event_id" field.
+func EventIDHasSuffix(v string) predicate.Person {
+	return predicate.Person(sql.FieldHasSuffix(FieldEventID, v))
+}
+
+// EventIDEqualFold applies the EqualFold predicate on the "event_id" field.
+func EventIDEqualFold(v string) predicate.Person {
+	return predicate.Person(sql.FieldEqualFold(FieldEventID, v))
+}
+
+// EventIDContainsFold applies the ContainsFold predicate on the "event_id" field.
+func EventIDContainsFold(v string) predicate.Person {
+	return predicate.Person(sql.FieldContainsFold(FieldEventID, v))
 }
 
 // And groups predicates with the AND operator between them.

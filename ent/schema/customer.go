@@ -68,6 +68,10 @@ func (Customer) Fields() []ent.Field {
 		// The open Radar early fraud warning on one of the customer's charges.
 		field.String("fraud_warning_id").Default(""),
 		field.Time("fraud_warning_at").Optional().Nillable(),
+		// The newest early fraud warning applied and its event's created (webhook.Order):
+		// kept when an operator clears the warning, so an older one arriving late is stale.
+		field.String("applied_fraud_warning_id").Default(""),
+		field.Time("applied_fraud_warning_at").Optional().Nillable(),
 
 		field.Time("identity_redaction_requested_at").Optional().Nillable(),
 		field.Time("identity_redacted_at").Optional().Nillable(),

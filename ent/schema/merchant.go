@@ -58,6 +58,8 @@ func (Merchant) Fields() []ent.Field {
 		field.Time("current_deadline").Optional().Nillable(),
 		// Stripe "created" of the account.updated applied last: older ones are ignored.
 		field.Time("account_event_at").Optional().Nillable(),
+		// The account.updated event applied last: settles same-second events (webhook.Order).
+		field.String("account_event_id").Default(""),
 	}
 }
 

@@ -22,6 +22,8 @@ func (MerchantSession) Fields() []ent.Field {
 		field.String("status"), // Stripe's: requires_input, processing, verified, canceled
 		field.String("last_error_code").Default(""),
 		field.Time("status_event_at").Optional().Nillable(),
+		// The event whose status is applied: settles same-second events (webhook.Order).
+		field.String("status_event_id").Default(""),
 		field.Int("attempt").Immutable(),
 	}
 }

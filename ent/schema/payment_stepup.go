@@ -34,6 +34,14 @@ func (PaymentStepUp) Fields() []ent.Field {
 		field.String("credential_id").Default(""),
 		field.String("challenge_id").Default(""),
 		field.String("identity_session_id").Default(""),
+		// The identity session's state as its events last said (webhook.Order).
+		field.String("identity_session_status").Default(""),
+		field.String("identity_session_error_code").Default(""),
+		field.Time("identity_session_event_at").Optional().Nillable(),
+		field.String("identity_session_event_id").Default(""),
+		// The payment_intent.* event that last evaluated the payment (webhook.Order).
+		field.Time("event_at").Optional().Nillable(),
+		field.String("event_id").Default(""),
 		field.String("failure_reason").Default(""),
 		field.Time("decided_at").Optional().Nillable(),
 		field.Bool("capture_on_pass").Default(false),

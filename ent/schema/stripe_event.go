@@ -27,6 +27,9 @@ func (StripeEvent) Fields() []ent.Field {
 		field.Time("received_at").Immutable(),
 		field.Enum("state").Values("pending", "processed", "ignored", "failed").Default("pending"),
 		field.Int("attempts").Default(0),
+		// What processing made of it (webhook.Order): applied, stale (older than what is
+		// applied, or after a terminal state), skipped (nothing of idgate's), or "".
+		field.String("outcome").Default(""),
 		field.String("last_error").Default(""),
 		field.Time("processed_at").Optional().Nillable(),
 	}

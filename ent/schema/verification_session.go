@@ -24,6 +24,8 @@ func (VerificationSession) Fields() []ent.Field {
 		field.String("last_error_code").Default(""),
 		// The Stripe "created" of the newest event applied, which orders late deliveries.
 		field.Time("status_event_at").Optional().Nillable(),
+		// The event whose status is applied: settles same-second events (webhook.Order).
+		field.String("status_event_id").Default(""),
 		field.Int("attempt").Immutable(),
 		field.String("url").Default(""),
 		field.Time("redaction_requested_at").Optional().Nillable(),

@@ -33,6 +33,8 @@ const (
 	FieldState = "state"
 	// FieldAttempts holds the string denoting the attempts field in the database.
 	FieldAttempts = "attempts"
+	// FieldOutcome holds the string denoting the outcome field in the database.
+	FieldOutcome = "outcome"
 	// FieldLastError holds the string denoting the last_error field in the database.
 	FieldLastError = "last_error"
 	// FieldProcessedAt holds the string denoting the processed_at field in the database.
@@ -54,6 +56,7 @@ var Columns = []string{
 	FieldReceivedAt,
 	FieldState,
 	FieldAttempts,
+	FieldOutcome,
 	FieldLastError,
 	FieldProcessedAt,
 }
@@ -75,6 +78,8 @@ var (
 	DefaultAPIVersion string
 	// DefaultAttempts holds the default value on creation for the "attempts" field.
 	DefaultAttempts int
+	// DefaultOutcome holds the default value on creation for the "outcome" field.
+	DefaultOutcome string
 	// DefaultLastError holds the default value on creation for the "last_error" field.
 	DefaultLastError string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -160,6 +165,11 @@ func ByState(opts ...sql.OrderTermOption) OrderOption {
 // ByAttempts orders the results by the attempts field.
 func ByAttempts(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAttempts, opts...).ToFunc()
+}
+
+// ByOutcome orders the results by the outcome field.
+func ByOutcome(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOutcome, opts...).ToFunc()
 }
 
 // ByLastError orders the results by the last_error field.

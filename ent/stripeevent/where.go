@@ -109,6 +109,11 @@ func Attempts(v int) predicate.StripeEvent {
 	return predicate.StripeEvent(sql.FieldEQ(FieldAttempts, v))
 }
 
+// Outcome applies equality check predicate on the "outcome" field. It's identical to OutcomeEQ.
+func Outcome(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldEQ(FieldOutcome, v))
+}
+
 // LastError applies equality check predicate on the "last_error" field. It's identical to LastErrorEQ.
 func LastError(v string) predicate.StripeEvent {
 	return predicate.StripeEvent(sql.FieldEQ(FieldLastError, v))
@@ -567,6 +572,71 @@ func AttemptsLT(v int) predicate.StripeEvent {
 // AttemptsLTE applies the LTE predicate on the "attempts" field.
 func AttemptsLTE(v int) predicate.StripeEvent {
 	return predicate.StripeEvent(sql.FieldLTE(FieldAttempts, v))
+}
+
+// OutcomeEQ applies the EQ predicate on the "outcome" field.
+func OutcomeEQ(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldEQ(FieldOutcome, v))
+}
+
+// OutcomeNEQ applies the NEQ predicate on the "outcome" field.
+func OutcomeNEQ(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldNEQ(FieldOutcome, v))
+}
+
+// OutcomeIn applies the In predicate on the "outcome" field.
+func OutcomeIn(vs ...string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldIn(FieldOutcome, vs...))
+}
+
+// OutcomeNotIn applies the NotIn predicate on the "outcome" field.
+func OutcomeNotIn(vs ...string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldNotIn(FieldOutcome, vs...))
+}
+
+// OutcomeGT applies the GT predicate on the "outcome" field.
+func OutcomeGT(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldGT(FieldOutcome, v))
+}
+
+// OutcomeGTE applies the GTE predicate on the "outcome" field.
+func OutcomeGTE(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldGTE(FieldOutcome, v))
+}
+
+// OutcomeLT applies the LT predicate on the "outcome" field.
+func OutcomeLT(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldLT(FieldOutcome, v))
+}
+
+// OutcomeLTE applies the LTE predicate on the "outcome" field.
+func OutcomeLTE(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldLTE(FieldOutcome, v))
+}
+
+// OutcomeContains applies the Contains predicate on the "outcome" field.
+func OutcomeContains(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldContains(FieldOutcome, v))
+}
+
+// OutcomeHasPrefix applies the HasPrefix predicate on the "outcome" field.
+func OutcomeHasPrefix(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldHasPrefix(FieldOutcome, v))
+}
+
+// OutcomeHasSuffix applies the HasSuffix predicate on the "outcome" field.
+func OutcomeHasSuffix(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldHasSuffix(FieldOutcome, v))
+}
+
+// OutcomeEqualFold applies the EqualFold predicate on the "outcome" field.
+func OutcomeEqualFold(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldEqualFold(FieldOutcome, v))
+}
+
+// OutcomeContainsFold applies the ContainsFold predicate on the "outcome" field.
+func OutcomeContainsFold(v string) predicate.StripeEvent {
+	return predicate.StripeEvent(sql.FieldContainsFold(FieldOutcome, v))
 }
 
 // LastErrorEQ applies the EQ predicate on the "last_error" field.

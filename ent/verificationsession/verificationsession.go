@@ -27,6 +27,8 @@ const (
 	FieldLastErrorCode = "last_error_code"
 	// FieldStatusEventAt holds the string denoting the status_event_at field in the database.
 	FieldStatusEventAt = "status_event_at"
+	// FieldStatusEventID holds the string denoting the status_event_id field in the database.
+	FieldStatusEventID = "status_event_id"
 	// FieldAttempt holds the string denoting the attempt field in the database.
 	FieldAttempt = "attempt"
 	// FieldURL holds the string denoting the url field in the database.
@@ -49,6 +51,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldLastErrorCode,
 	FieldStatusEventAt,
+	FieldStatusEventID,
 	FieldAttempt,
 	FieldURL,
 	FieldRedactionRequestedAt,
@@ -74,6 +77,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultLastErrorCode holds the default value on creation for the "last_error_code" field.
 	DefaultLastErrorCode string
+	// DefaultStatusEventID holds the default value on creation for the "status_event_id" field.
+	DefaultStatusEventID string
 	// DefaultURL holds the default value on creation for the "url" field.
 	DefaultURL string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -121,6 +126,11 @@ func ByLastErrorCode(opts ...sql.OrderTermOption) OrderOption {
 // ByStatusEventAt orders the results by the status_event_at field.
 func ByStatusEventAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatusEventAt, opts...).ToFunc()
+}
+
+// ByStatusEventID orders the results by the status_event_id field.
+func ByStatusEventID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatusEventID, opts...).ToFunc()
 }
 
 // ByAttempt orders the results by the attempt field.

@@ -99,6 +99,11 @@ func StatusEventAt(v time.Time) predicate.VerificationSession {
 	return predicate.VerificationSession(sql.FieldEQ(FieldStatusEventAt, v))
 }
 
+// StatusEventID applies equality check predicate on the "status_event_id" field. It's identical to StatusEventIDEQ.
+func StatusEventID(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldEQ(FieldStatusEventID, v))
+}
+
 // Attempt applies equality check predicate on the "attempt" field. It's identical to AttemptEQ.
 func Attempt(v int) predicate.VerificationSession {
 	return predicate.VerificationSession(sql.FieldEQ(FieldAttempt, v))
@@ -507,6 +512,71 @@ func StatusEventAtIsNil() predicate.VerificationSession {
 // StatusEventAtNotNil applies the NotNil predicate on the "status_event_at" field.
 func StatusEventAtNotNil() predicate.VerificationSession {
 	return predicate.VerificationSession(sql.FieldNotNull(FieldStatusEventAt))
+}
+
+// StatusEventIDEQ applies the EQ predicate on the "status_event_id" field.
+func StatusEventIDEQ(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldEQ(FieldStatusEventID, v))
+}
+
+// StatusEventIDNEQ applies the NEQ predicate on the "status_event_id" field.
+func StatusEventIDNEQ(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldNEQ(FieldStatusEventID, v))
+}
+
+// StatusEventIDIn applies the In predicate on the "status_event_id" field.
+func StatusEventIDIn(vs ...string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldIn(FieldStatusEventID, vs...))
+}
+
+// StatusEventIDNotIn applies the NotIn predicate on the "status_event_id" field.
+func StatusEventIDNotIn(vs ...string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldNotIn(FieldStatusEventID, vs...))
+}
+
+// StatusEventIDGT applies the GT predicate on the "status_event_id" field.
+func StatusEventIDGT(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldGT(FieldStatusEventID, v))
+}
+
+// StatusEventIDGTE applies the GTE predicate on the "status_event_id" field.
+func StatusEventIDGTE(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldGTE(FieldStatusEventID, v))
+}
+
+// StatusEventIDLT applies the LT predicate on the "status_event_id" field.
+func StatusEventIDLT(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldLT(FieldStatusEventID, v))
+}
+
+// StatusEventIDLTE applies the LTE predicate on the "status_event_id" field.
+func StatusEventIDLTE(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldLTE(FieldStatusEventID, v))
+}
+
+// StatusEventIDContains applies the Contains predicate on the "status_event_id" field.
+func StatusEventIDContains(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldContains(FieldStatusEventID, v))
+}
+
+// StatusEventIDHasPrefix applies the HasPrefix predicate on the "status_event_id" field.
+func StatusEventIDHasPrefix(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldHasPrefix(FieldStatusEventID, v))
+}
+
+// StatusEventIDHasSuffix applies the HasSuffix predicate on the "status_event_id" field.
+func StatusEventIDHasSuffix(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldHasSuffix(FieldStatusEventID, v))
+}
+
+// StatusEventIDEqualFold applies the EqualFold predicate on the "status_event_id" field.
+func StatusEventIDEqualFold(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldEqualFold(FieldStatusEventID, v))
+}
+
+// StatusEventIDContainsFold applies the ContainsFold predicate on the "status_event_id" field.
+func StatusEventIDContainsFold(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldContainsFold(FieldStatusEventID, v))
 }
 
 // AttemptEQ applies the EQ predicate on the "attempt" field.

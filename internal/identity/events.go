@@ -30,20 +30,21 @@ type sessionUpdate struct {
 	ErrorCode  string
 	CustomerID string // from the session's metadata
 	At         time.Time
+	EventID    string // "" for a read-back from Stripe
 	Verified   *stripe.VerifiedData
 	Redacted   bool
 }
 
-// HandleSessionEvent applies an identity.verification_session.* event. It is safe to run
-// twice and in any order: a session that reached verified or canceled never changes again,
-// an event older than the last one applied is ignored, and an event of a session that is
-// not the customer's newest changes only that session's record.
+// HandleSessionEvent applies an identity.verification_session.* event through
+// webhook.SessionOrder, with the customer's and the session's rows locked: a session that
+// reached verified or canceled never changes again, an older event is stale, and an event
+// of a session that is not the customer's newest changes only that session's record.
 func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) error {
 	obj, err := stripe.ParseVerificationSession(ev.Object)
 	if err != nil {
 		return fmt.Errorf("decode verification session of %s: %w", ev.ID, err)
 	}
-	u := sessionUpdate{SessionID: obj.ID, Status: obj.Status, ErrorCode: obj.LastErrorCode, CustomerID: obj.Metadata["customer_id"], At: ev.Created}
+	u := sessionUpdate{SessionID: obj.ID, Status: obj.Status, ErrorCode: obj.LastErrorCode, CustomerID: obj.Metadata["customer_id"], At: ev.Created, EventID: ev.ID}
 	switch ev.Type {
 	case "identity.verification_session.redacted":
 		u.Redacted = true
@@ -58,78 +59,92 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 	return s.applySession(ctx, u)
 }
 
+// readBackTie is the tie of a state read back from Stripe (a refresh, reconciliation): it
+// sorts after event ids, since what Stripe says now is at least as new as any event of the
+// same second.
+const readBackTie = "stripe_readback"
+
+// redactionOrder orders redacted events: the first one is applied, any other is stale.
+var redactionOrder = webhook.Order{Terminal: []string{"redacted"}}
+
 func (s *Service) applySession(ctx context.Context, u sessionUpdate) error {
+	ev := webhook.Event{ID: u.EventID, Created: u.At}
+	if ev.ID == "" {
+		ev.ID = readBackTie
+	}
+	in := webhook.SessionOrder.Version(ev, u.Status, u.ErrorCode)
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		vs, err := tx.VerificationSession.Get(ctx, u.SessionID)
 		if ent.IsNotFound(err) {
-			return s.adopt(ctx, tx, u)
+			return s.adopt(ctx, tx, in, u)
 		}
 		if err != nil {
 			return err
 		}
+		// The customer first, then the session: the order every writer of both locks them in.
 		row, err := s.lockCustomer(ctx, tx, vs.CustomerID)
 		if err != nil {
 			return err
 		}
-		if u.Redacted {
-			return s.sessionRedacted(ctx, tx, row, vs, u.At)
-		}
-		if terminal(vs.Status) || (vs.StatusEventAt != nil && (u.At.Before(*vs.StatusEventAt) ||
-			u.At.Equal(*vs.StatusEventAt) && rank(u.Status, u.ErrorCode) < rank(vs.Status, vs.LastErrorCode))) {
-			s.log.InfoContext(ctx, "stale verification session event ignored", "session_id", vs.ID, "status", u.Status)
-			return nil
-		}
-		if err := vs.Update().SetStatus(u.Status).SetLastErrorCode(u.ErrorCode).SetStatusEventAt(u.At).Exec(ctx); err != nil {
+		if vs, err = store.Locked(tx, tx.VerificationSession.Query().Where(verificationsession.ID(vs.ID))).Only(ctx); err != nil {
 			return err
 		}
-		if row.IdentitySessionID == nil || *row.IdentitySessionID != vs.ID {
-			return nil // an older session: its outcome no longer speaks for the customer
+		if u.Redacted {
+			_, err := redactionOrder.Apply(ctx, webhook.Version{At: u.At, Status: "redacted", Tie: in.Tie}, func() (webhook.Version, error) {
+				return redactionOrder.Applied(vs.RedactedAt, "redacted", "", ""), nil
+			}, func() error { return s.sessionRedacted(ctx, tx, row, vs, u.At) })
+			return err
 		}
-		return s.applyToCustomer(ctx, tx, row, u)
+		_, err = webhook.SessionOrder.Apply(ctx, in, func() (webhook.Version, error) {
+			return webhook.SessionOrder.Applied(vs.StatusEventAt, vs.Status, vs.LastErrorCode, vs.StatusEventID), nil
+		}, func() error {
+			if err := vs.Update().SetStatus(u.Status).SetLastErrorCode(u.ErrorCode).SetStatusEventAt(u.At).SetStatusEventID(in.Tie).Exec(ctx); err != nil {
+				return err
+			}
+			if row.IdentitySessionID == nil || *row.IdentitySessionID != vs.ID {
+				return nil // an older session: its outcome no longer speaks for the customer
+			}
+			return s.applyToCustomer(ctx, tx, row, u)
+		})
+		return err
 	})
 }
 
 // adopt links a session idgate did not create (or whose creation has not committed yet)
 // through its metadata, when the customer has no session of their own yet.
-func (s *Service) adopt(ctx context.Context, tx store.Tx, u sessionUpdate) error {
+func (s *Service) adopt(ctx context.Context, tx store.Tx, in webhook.Version, u sessionUpdate) error {
 	if u.CustomerID == "" {
 		s.log.InfoContext(ctx, "event for a verification session idgate does not know", "session_id", u.SessionID)
+		webhook.Skip(ctx)
 		return nil
 	}
 	row, err := s.lockCustomer(ctx, tx, u.CustomerID)
 	if err != nil {
 		s.log.InfoContext(ctx, "verification session names an unknown customer", "session_id", u.SessionID)
+		webhook.Skip(ctx)
 		return nil
 	}
 	if row.IdentitySessionID != nil {
 		// Most likely our own create has not committed yet: retry later.
 		return fmt.Errorf("verification session %s is not recorded yet", u.SessionID)
 	}
-	err = tx.VerificationSession.Create().SetID(u.SessionID).SetCustomerID(row.ID).SetSubaccountID(row.SubaccountID).
-		SetStatus(u.Status).SetLastErrorCode(u.ErrorCode).SetStatusEventAt(u.At).SetAttempt(row.IdentityAttemptCount + 1).Exec(ctx)
-	if err != nil {
-		return err
+	if u.Redacted {
+		webhook.Skip(ctx) // nothing of this session is kept here to redact
+		return nil
 	}
-	if row, err = row.Update().SetIdentitySessionID(u.SessionID).SetIdentityAttemptCount(row.IdentityAttemptCount + 1).Save(ctx); err != nil {
-		return err
-	}
-	return s.applyToCustomer(ctx, tx, row, u)
-}
-
-func terminal(status string) bool { return status == "verified" || status == "canceled" }
-
-// rank orders a session's states along its life, to settle events stamped the same second:
-// waiting for input, then processing, then back with an error.
-func rank(status, errorCode string) int {
-	switch {
-	case status == "processing":
-		return 1
-	case status == "requires_input" && errorCode != "":
-		return 2
-	case terminal(status):
-		return 3
-	}
-	return 0
+	_, err = webhook.SessionOrder.Apply(ctx, in, func() (webhook.Version, error) { return webhook.Version{}, nil }, func() error {
+		err := tx.VerificationSession.Create().SetID(u.SessionID).SetCustomerID(row.ID).SetSubaccountID(row.SubaccountID).
+			SetStatus(u.Status).SetLastErrorCode(u.ErrorCode).SetStatusEventAt(u.At).SetStatusEventID(in.Tie).
+			SetAttempt(row.IdentityAttemptCount + 1).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if row, err = row.Update().SetIdentitySessionID(u.SessionID).SetIdentityAttemptCount(row.IdentityAttemptCount + 1).Save(ctx); err != nil {
+			return err
+		}
+		return s.applyToCustomer(ctx, tx, row, u)
+	})
+	return err
 }
 
 // applyToCustomer moves the customer's status with their newest session. A verified

@@ -16,9 +16,14 @@ type ChargeCustomers interface {
 	ChargeCustomer(ctx context.Context, chargeID string) (string, error)
 }
 
+// fraudWarningOrder orders a customer's early fraud warnings by their event's created, tied
+// by the warning's id: a redelivery, or an older warning arriving after a newer one, changes
+// nothing, even after an operator cleared the newer one.
+var fraudWarningOrder = webhook.Order{}
+
 // HandleEarlyFraudWarning flags the charge's customer for re-verification (reason
 // early_fraud_warning:<id>), even a verified one, and records the open warning, which makes
-// their next payments step up. Warnings for customers idgate does not know are ignored.
+// their next payments step up. Warnings for customers idgate does not know are skipped.
 func (s *Service) HandleEarlyFraudWarning(charges ChargeCustomers) webhook.Handler {
 	return func(ctx context.Context, ev webhook.Event) error {
 		w, err := stripe.ParseEarlyFraudWarning(ev.Object)
@@ -32,35 +37,42 @@ func (s *Service) HandleEarlyFraudWarning(charges ChargeCustomers) webhook.Handl
 		}
 		if w.Customer == "" {
 			s.log.InfoContext(ctx, "early fraud warning on a charge without a customer", "event_id", ev.ID, "warning_id", w.ID)
+			webhook.Skip(ctx)
 			return nil
 		}
 		c, err := s.store.Reader.Customer.Query().Where(customer.StripeCustomerID(w.Customer)).Only(ctx)
 		if ent.IsNotFound(err) {
 			s.log.InfoContext(ctx, "early fraud warning for a customer idgate does not know", "event_id", ev.ID, "warning_id", w.ID)
+			webhook.Skip(ctx)
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+		in := webhook.Version{At: ev.Created, Tie: w.ID}
 		_, err = s.update(ctx, c.ID, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
-			if row.FraudWarningID == w.ID {
-				return row, nil // a redelivery
-			}
-			sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
-			if err != nil {
-				return nil, err
-			}
-			row, err = row.Update().
-				SetFraudWarningID(w.ID).SetFraudWarningAt(s.now()).
-				SetIdentityVerificationRequired(false). // require() sets it with the new reason
-				ClearIdentityStatus().ClearIdentitySessionID().SetIdentityAttemptCount(0).SetIdentityLastErrorCode("").
-				SetIdentityManualVerification(false).
-				Save(ctx)
-			if err != nil {
-				return nil, err
-			}
-			s.log.WarnContext(ctx, "early fraud warning: customer must verify again", "customer_id", row.ID, "warning_id", w.ID)
-			return s.require(ctx, tx, row, sub, Requirement{Required: true, Reason: "early_fraud_warning:" + w.ID, Source: SourceFraudWarning})
+			_, err := fraudWarningOrder.Apply(ctx, in, func() (webhook.Version, error) {
+				return fraudWarningOrder.Applied(row.AppliedFraudWarningAt, "", "", row.AppliedFraudWarningID), nil
+			}, func() error {
+				sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
+				if err != nil {
+					return err
+				}
+				row, err = row.Update().
+					SetFraudWarningID(w.ID).SetFraudWarningAt(s.now()).
+					SetAppliedFraudWarningID(w.ID).SetAppliedFraudWarningAt(ev.Created).
+					SetIdentityVerificationRequired(false). // require() sets it with the new reason
+					ClearIdentityStatus().ClearIdentitySessionID().SetIdentityAttemptCount(0).SetIdentityLastErrorCode("").
+					SetIdentityManualVerification(false).
+					Save(ctx)
+				if err != nil {
+					return err
+				}
+				s.log.WarnContext(ctx, "early fraud warning: customer must verify again", "customer_id", row.ID, "warning_id", w.ID)
+				row, err = s.require(ctx, tx, row, sub, Requirement{Required: true, Reason: "early_fraud_warning:" + w.ID, Source: SourceFraudWarning})
+				return err
+			})
+			return row, err
 		})
 		return err
 	}

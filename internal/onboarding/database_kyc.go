@@ -264,7 +264,7 @@ func (s *Service) conclude(ctx context.Context, tx store.Tx, m *ent.Merchant, ti
 // Stripe's verification status from person.updated: verified is a match, unverified with a
 // details code a no-match; anything else leaves it pending. The check's latency runs from
 // the submission to the event.
-func (s *Service) completeConnectCheck(ctx context.Context, m *ent.Merchant, personID, status, detailsCode string, at time.Time) error {
+func (s *Service) completeConnectCheck(ctx context.Context, tx store.Tx, m *ent.Merchant, personID, status, detailsCode string, at time.Time) error {
 	outcome := ""
 	switch {
 	case status == "verified":
@@ -274,27 +274,25 @@ func (s *Service) completeConnectCheck(ctx context.Context, m *ent.Merchant, per
 	default:
 		return nil
 	}
-	return s.store.InTx(ctx, func(tx store.Tx) error {
-		c, err := tx.KYCCheck.Query().Where(kyccheck.MerchantID(m.ID), kyccheck.TransactionID(personID),
-			kyccheck.Provider(ProviderStripeConnect), kyccheck.Outcome(OutcomePending)).
-			Order(ent.Desc(kyccheck.FieldAt), ent.Desc(kyccheck.FieldID)).First(ctx)
-		switch {
-		case ent.IsNotFound(err):
-			return nil
-		case err != nil:
-			return err
-		case at.Before(c.At.Truncate(time.Second)):
-			return nil // about the person before this submission
-		}
-		// Only one delivery completes the check.
-		n, err := tx.KYCCheck.Update().Where(kyccheck.ID(c.ID), kyccheck.Outcome(OutcomePending)).
-			SetOutcome(outcome).SetLatencyMs(int(max(0, at.Sub(c.At)).Milliseconds())).Save(ctx)
-		if err != nil || n == 0 {
-			return err
-		}
-		s.log.InfoContext(ctx, "database KYC check completed", "merchant_id", m.ID, "tier", c.Tier, "provider", c.Provider, "outcome", outcome)
-		return s.conclude(ctx, tx, m, c.Tier, outcome, false, "")
-	})
+	c, err := tx.KYCCheck.Query().Where(kyccheck.MerchantID(m.ID), kyccheck.TransactionID(personID),
+		kyccheck.Provider(ProviderStripeConnect), kyccheck.Outcome(OutcomePending)).
+		Order(ent.Desc(kyccheck.FieldAt), ent.Desc(kyccheck.FieldID)).First(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return nil
+	case err != nil:
+		return err
+	case at.Before(c.At.Truncate(time.Second)):
+		return nil // about the person before this submission
+	}
+	// Only one delivery completes the check.
+	n, err := tx.KYCCheck.Update().Where(kyccheck.ID(c.ID), kyccheck.Outcome(OutcomePending)).
+		SetOutcome(outcome).SetLatencyMs(int(max(0, at.Sub(c.At)).Milliseconds())).Save(ctx)
+	if err != nil || n == 0 {
+		return err
+	}
+	s.log.InfoContext(ctx, "database KYC check completed", "merchant_id", m.ID, "tier", c.Tier, "provider", c.Provider, "outcome", outcome)
+	return s.conclude(ctx, tx, m, c.Tier, outcome, false, "")
 }
 
 // checkOutcomes returns the latest outcome per tier of the merchant's checks.

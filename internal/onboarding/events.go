@@ -8,6 +8,7 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/webhook"
 )
@@ -19,9 +20,30 @@ var EventTypes = map[string]func(*Service) webhook.Handler{
 	"person.updated":  func(s *Service) webhook.Handler { return s.HandlePerson },
 }
 
+// accountOrder orders account.updated events, and personOrder person.* events, of one
+// object: the later second wins, ties settled by the event id.
+var (
+	accountOrder = webhook.Order{}
+	personOrder  = webhook.Order{}
+)
+
+// ownAccount reports whether a Connect event may apply to account: an event that names
+// another account (event.account, person.account) is not this object's, however its ids
+// match. It logs the mismatch (ids only) and marks the event skipped.
+func (s *Service) ownAccount(ctx context.Context, ev webhook.Event, account string, named ...string) bool {
+	for _, n := range append(named, ev.Account) {
+		if n != "" && n != account {
+			s.log.WarnContext(ctx, "Connect event names another account: skipped", "event_id", ev.ID, "account", account, "event_account", n)
+			webhook.Skip(ctx)
+			return false
+		}
+	}
+	return true
+}
+
 // HandleAccountUpdated syncs charges_enabled, payouts_enabled, requirements and capability
-// states. An event older than the one applied last is ignored, so a late delivery never
-// revokes what a newer one granted.
+// states through accountOrder, on the merchant's row locked: a late delivery never revokes
+// what a newer one granted, and enabling charges is announced once per enabling.
 func (s *Service) HandleAccountUpdated(ctx context.Context, ev webhook.Event) error {
 	var acct struct {
 		ID             string            `json:"id"`
@@ -41,45 +63,38 @@ func (s *Service) HandleAccountUpdated(ctx context.Context, ev webhook.Event) er
 	}
 	reqJSON, _ := json.Marshal(req)
 	capJSON, _ := json.Marshal(acct.Capabilities)
-	row, err := s.store.Ent.Merchant.Query().Where(merchant.StripeAccountID(acct.ID)).Only(ctx)
-	if ent.IsNotFound(err) {
-		s.log.InfoContext(ctx, "account.updated for an account idgate does not know", "event_id", ev.ID)
+	if !s.ownAccount(ctx, ev, acct.ID) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	// The conditions are checked by the UPDATEs themselves, so two deliveries racing cannot
-	// both win, nor both announce that charges are enabled.
 	return s.store.InTx(ctx, func(tx store.Tx) error {
-		update := func(enabling bool) (int, error) {
-			u := tx.Merchant.Update().Where(merchant.ID(row.ID), merchant.Or(merchant.AccountEventAtIsNil(), merchant.AccountEventAtLTE(ev.Created)))
-			if enabling {
-				u.Where(merchant.ChargesEnabled(false))
-			}
-			return u.SetChargesEnabled(acct.ChargesEnabled).SetPayoutsEnabled(acct.PayoutsEnabled).
+		row, err := store.Locked(tx, tx.Merchant.Query().Where(merchant.StripeAccountID(acct.ID))).Only(ctx)
+		if ent.IsNotFound(err) {
+			s.log.InfoContext(ctx, "account.updated for an account idgate does not know", "event_id", ev.ID)
+			webhook.Skip(ctx)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = accountOrder.Apply(ctx, accountOrder.Version(ev, "", ""), func() (webhook.Version, error) {
+			return accountOrder.Applied(row.AccountEventAt, "", "", row.AccountEventID), nil
+		}, func() error {
+			err := row.Update().SetChargesEnabled(acct.ChargesEnabled).SetPayoutsEnabled(acct.PayoutsEnabled).
 				SetRequirements(string(reqJSON)).SetCapabilities(string(capJSON)).SetDisabledReason(req.DisabledReason).
-				SetAccountEventAt(ev.Created).Save(ctx)
-		}
-		if acct.ChargesEnabled {
-			n, err := update(true)
-			if err != nil || n == 1 {
-				if err == nil {
-					err = s.notify(ctx, tx, row, chargesEnabled())
-				}
-				return err
+				SetAccountEventAt(ev.Created).SetAccountEventID(ev.ID).Exec(ctx)
+			if err == nil && acct.ChargesEnabled && !row.ChargesEnabled {
+				err = s.notify(ctx, tx, row, chargesEnabled())
 			}
-		}
-		n, err := update(false)
-		if err == nil && n == 0 {
-			s.log.InfoContext(ctx, "stale account.updated ignored", "event_id", ev.ID, "merchant_id", row.ID)
-		}
+			return err
+		})
 		return err
 	})
 }
 
-// HandlePerson keeps a person's verification status, newest event first, and records the
-// files of a document Stripe rejected (verification.document.details_code set).
+// HandlePerson keeps a person's verification status through personOrder, and records the
+// files of a document Stripe rejected (verification.document.details_code set), in one
+// transaction with the merchant's and the person's rows locked. A person is keyed by its
+// merchant and Stripe's person id: an event of another account never reaches it.
 func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 	var p struct {
 		ID           string `json:"id"`
@@ -101,58 +116,67 @@ func (s *Service) HandlePerson(ctx context.Context, ev webhook.Event) error {
 	if acct == "" {
 		acct = ev.Account
 	}
-	m, err := s.store.Ent.Merchant.Query().Where(merchant.StripeAccountID(acct)).Only(ctx)
-	if ent.IsNotFound(err) {
+	if !s.ownAccount(ctx, ev, acct, p.Account) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	if doc := p.Verification.Document; doc.DetailsCode != "" {
-		// Stripe could not verify the document: its files must not be submitted again,
-		// whatever the order of the events.
-		if err := s.rejectFiles(ctx, m, doc.Front, doc.Back); err != nil {
-			return err
-		}
-	}
-	existing, err := s.store.Ent.Person.Get(ctx, p.ID)
-	switch {
-	case ent.IsNotFound(err):
-		err = s.store.Ent.Person.Create().SetID(p.ID).SetMerchantID(m.ID).SetVerificationStatus(p.Verification.Status).
-			SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
-	case err != nil:
-		return err
-	case existing.EventAt != nil && ev.Created.Before(*existing.EventAt):
-		return nil
-	default:
-		err = existing.Update().SetVerificationStatus(p.Verification.Status).
-			SetVerificationDetailsCode(p.Verification.DetailsCode).SetEventAt(ev.Created).Exec(ctx)
-	}
-	if err != nil {
-		return err
-	}
-	// Stripe Connect as the database-KYC provider: the status answers the pending check.
-	return s.completeConnectCheck(ctx, m, p.ID, p.Verification.Status, p.Verification.DetailsCode, ev.Created)
-}
-
-// rejectFiles adds files to the merchant's rejected document files, on the row locked, so
-// that two person.updated events at once both count.
-func (s *Service) rejectFiles(ctx context.Context, m *ent.Merchant, files ...string) error {
 	return s.store.InTx(ctx, func(tx store.Tx) error {
-		row, err := store.Locked(tx, tx.Merchant.Query().Where(merchant.ID(m.ID))).Only(ctx)
+		m, err := store.Locked(tx, tx.Merchant.Query().Where(merchant.StripeAccountID(acct))).Only(ctx)
+		if ent.IsNotFound(err) {
+			s.log.InfoContext(ctx, "person event for an account idgate does not know", "event_id", ev.ID)
+			webhook.Skip(ctx)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		rejected := slices.Clone(row.RejectedDocumentFiles)
-		for _, f := range files {
-			if f != "" && !slices.Contains(rejected, f) {
-				rejected = append(rejected, f)
+		if doc := p.Verification.Document; doc.DetailsCode != "" {
+			// Stripe could not verify the document: its files must not be submitted again,
+			// whatever the order of the events (a union, so it needs no ordering).
+			if err := s.rejectFiles(ctx, m, doc.Front, doc.Back); err != nil {
+				return err
 			}
 		}
-		if len(rejected) == len(row.RejectedDocumentFiles) {
-			return nil
+		existing, err := store.Locked(tx, tx.Person.Query().Where(person.MerchantID(m.ID), person.StripePersonID(p.ID))).Only(ctx)
+		if err != nil && !ent.IsNotFound(err) {
+			return err
 		}
-		s.log.InfoContext(ctx, "identity document rejected by Stripe", "merchant_id", m.ID, "files", len(rejected)-len(row.RejectedDocumentFiles))
-		return row.Update().SetRejectedDocumentFiles(rejected).Exec(ctx)
+		_, err = personOrder.Apply(ctx, personOrder.Version(ev, p.Verification.Status, ""), func() (webhook.Version, error) {
+			if existing == nil {
+				return webhook.Version{}, nil
+			}
+			return personOrder.Applied(existing.EventAt, existing.VerificationStatus, "", existing.EventID), nil
+		}, func() error {
+			var err error
+			if existing == nil {
+				err = tx.Person.Create().SetID(store.NewID("per")).SetMerchantID(m.ID).SetStripePersonID(p.ID).
+					SetVerificationStatus(p.Verification.Status).SetVerificationDetailsCode(p.Verification.DetailsCode).
+					SetEventAt(ev.Created).SetEventID(ev.ID).Exec(ctx)
+			} else {
+				err = existing.Update().SetVerificationStatus(p.Verification.Status).SetVerificationDetailsCode(p.Verification.DetailsCode).
+					SetEventAt(ev.Created).SetEventID(ev.ID).Exec(ctx)
+			}
+			if err != nil {
+				return err
+			}
+			// Stripe Connect as the database-KYC provider: the status answers the pending check.
+			return s.completeConnectCheck(ctx, tx, m, p.ID, p.Verification.Status, p.Verification.DetailsCode, ev.Created)
+		})
+		return err
 	})
+}
+
+// rejectFiles adds files to the merchant's rejected document files; m is locked by the
+// caller's transaction, so two person.updated events at once both count.
+func (s *Service) rejectFiles(ctx context.Context, m *ent.Merchant, files ...string) error {
+	rejected := slices.Clone(m.RejectedDocumentFiles)
+	for _, f := range files {
+		if f != "" && !slices.Contains(rejected, f) {
+			rejected = append(rejected, f)
+		}
+	}
+	if len(rejected) == len(m.RejectedDocumentFiles) {
+		return nil
+	}
+	s.log.InfoContext(ctx, "identity document rejected by Stripe", "merchant_id", m.ID, "files", len(rejected)-len(m.RejectedDocumentFiles))
+	return m.Update().SetRejectedDocumentFiles(rejected).Exec(ctx)
 }

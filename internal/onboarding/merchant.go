@@ -210,7 +210,7 @@ func (s *Service) view(ctx context.Context, r *ent.Merchant) (Merchant, error) {
 		return Merchant{}, err
 	}
 	for _, p := range persons {
-		m.Persons = append(m.Persons, Person{ID: p.ID, VerificationStatus: p.VerificationStatus, DetailsCode: p.VerificationDetailsCode})
+		m.Persons = append(m.Persons, Person{ID: p.StripePersonID, VerificationStatus: p.VerificationStatus, DetailsCode: p.VerificationDetailsCode})
 	}
 	if m.Consent, err = s.consentState(ctx, r.ID); err != nil {
 		return Merchant{}, err

@@ -100,8 +100,8 @@ func (s *Service) toReview(ctx context.Context, m *ent.Merchant, reason string, 
 }
 
 // HandleSessionEvent applies an identity.verification_session.* event of a merchant's
-// tier-3 session, in order (verified and canceled are final; older events are ignored),
-// and records each outcome in the cost ledger.
+// tier-3 session through webhook.SessionOrder, the same rule as customers' sessions, on the
+// session's row locked, and records each outcome in the cost ledger.
 func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) error {
 	obj, err := stripe.ParseVerificationSession(ev.Object)
 	if err != nil {
@@ -109,65 +109,71 @@ func (s *Service) HandleSessionEvent(ctx context.Context, ev webhook.Event) erro
 	}
 	code := obj.LastErrorCode
 	if ev.Type == "identity.verification_session.redacted" {
+		webhook.Skip(ctx) // idgate keeps nothing of a merchant's session to redact
 		return nil
 	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {
-		sess, err := tx.MerchantSession.Get(ctx, obj.ID)
+		sess, err := store.Locked(tx, tx.MerchantSession.Query().Where(merchantsession.ID(obj.ID))).Only(ctx)
 		if ent.IsNotFound(err) {
 			return fmt.Errorf("merchant verification session %s is not recorded yet", obj.ID)
 		}
 		if err != nil {
 			return err
 		}
-		if sess.Status == "verified" || sess.Status == "canceled" || sess.StatusEventAt != nil && ev.Created.Before(*sess.StatusEventAt) {
-			return nil
-		}
-		if err := sess.Update().SetStatus(obj.Status).SetLastErrorCode(code).SetStatusEventAt(ev.Created).Exec(ctx); err != nil {
+		_, err = webhook.SessionOrder.Apply(ctx, webhook.SessionOrder.Version(ev, obj.Status, code), func() (webhook.Version, error) {
+			return webhook.SessionOrder.Applied(sess.StatusEventAt, sess.Status, sess.LastErrorCode, sess.StatusEventID), nil
+		}, func() error { return s.applySession(ctx, tx, ev, sess, obj.Status, code) })
+		return err
+	})
+}
+
+// applySession records a merchant session's new status and what it means for the merchant.
+func (s *Service) applySession(ctx context.Context, tx store.Tx, ev webhook.Event, sess *ent.MerchantSession, status, code string) error {
+	if err := sess.Update().SetStatus(status).SetLastErrorCode(code).SetStatusEventAt(ev.Created).SetStatusEventID(ev.ID).Exec(ctx); err != nil {
+		return err
+	}
+	m, err := tx.Merchant.Get(ctx, sess.MerchantID)
+	if err != nil {
+		return err
+	}
+	check := Check{MerchantID: m.ID, Provider: ProviderStripeIdentity, Tier: 3, TransactionID: sess.ID,
+		Latency: max(0, ev.Created.Sub(sess.CreatedAt)), At: ev.Created}
+	switch {
+	case status == "verified":
+		check.Outcome = OutcomeMatch
+		if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).Exec(ctx); err != nil {
 			return err
 		}
-		m, err := tx.Merchant.Get(ctx, sess.MerchantID)
-		if err != nil {
+		if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: 3, SessionID: sess.ID}); err != nil {
 			return err
 		}
-		check := Check{MerchantID: m.ID, Provider: ProviderStripeIdentity, Tier: 3, TransactionID: sess.ID,
-			Latency: max(0, ev.Created.Sub(sess.CreatedAt)), At: ev.Created}
-		switch {
-		case obj.Status == "verified":
-			check.Outcome = OutcomeMatch
-			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCVerified).Exec(ctx); err != nil {
-				return err
-			}
-			if err := s.enqueuePush(ctx, tx, PushPersonArgs{MerchantID: m.ID, Tier: 3, SessionID: sess.ID}); err != nil {
-				return err
-			}
-			if err := s.notify(ctx, tx, m, verified()); err != nil {
-				return err
-			}
-		case obj.Status == "canceled":
-			check.Outcome = OutcomeCanceled
+		if err := s.notify(ctx, tx, m, verified()); err != nil {
+			return err
+		}
+	case status == "canceled":
+		check.Outcome = OutcomeCanceled
+		if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.openReview(ctx, tx, m, ReasonCanceled, reviewtask.PriorityHigh); err != nil {
+			return err
+		}
+	case status == "requires_input" && code != "":
+		check.Outcome = OutcomeNoMatch
+		if sess.Attempt >= MaxDocumentAttempts {
 			if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
 				return err
 			}
-			if err := s.openReview(ctx, tx, m, ReasonCanceled, reviewtask.PriorityHigh); err != nil {
+			if err := s.openReview(ctx, tx, m, ReasonMaxAttempts, reviewtask.PriorityUrgent); err != nil {
 				return err
 			}
-		case obj.Status == "requires_input" && code != "":
-			check.Outcome = OutcomeNoMatch
-			if sess.Attempt >= MaxDocumentAttempts {
-				if err := tx.Merchant.UpdateOneID(m.ID).SetKycStatus(KYCReview).Exec(ctx); err != nil {
-					return err
-				}
-				if err := s.openReview(ctx, tx, m, ReasonMaxAttempts, reviewtask.PriorityUrgent); err != nil {
-					return err
-				}
-			} else if err := s.notify(ctx, tx, m, requiresInput(code, MaxDocumentAttempts-sess.Attempt)); err != nil {
-				return err
-			}
-		default:
-			return nil // processing, or waiting for the first submission
+		} else if err := s.notify(ctx, tx, m, requiresInput(code, MaxDocumentAttempts-sess.Attempt)); err != nil {
+			return err
 		}
-		return recordCheck(ctx, tx.Client, check)
-	})
+	default:
+		return nil // processing, or waiting for the first submission
+	}
+	return recordCheck(ctx, tx.Client, check)
 }
 
 // ResolveReview acts on an operator's decision about a merchant in manual review: the

@@ -103,23 +103,34 @@ func (s *Service) evaluate(ctx context.Context, pi stripe.PaymentIntent) (*Payme
 	if err != nil {
 		return nil, err
 	}
+	var out *Payment
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		out, err = s.evaluateTx(ctx, tx, pi, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// evaluateTx is evaluate inside the caller's transaction, for the payer c.
+func (s *Service) evaluateTx(ctx context.Context, tx store.Tx, pi stripe.PaymentIntent, c *ent.Customer) (*Payment, error) {
 	why := reasons(pi, c, c.Edges.Subaccount)
 	status := StatusNotRequired
 	if len(why) > 0 {
 		status = StatusRequired
 	}
+	row, err := store.Locked(tx, tx.PaymentStepUp.Query().Where(paymentstepup.ID(pi.ID))).Only(ctx)
 	var out *Payment
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		row, err := store.Locked(tx, tx.PaymentStepUp.Query().Where(paymentstepup.ID(pi.ID))).Only(ctx)
-		switch {
-		case ent.IsNotFound(err):
-			out, err = tx.PaymentStepUp.Create().SetID(pi.ID).SetSubaccountID(c.SubaccountID).SetCustomerID(c.ID).
-				SetAmount(pi.Amount).SetCurrency(pi.Currency).SetPayee(pi.Payee).SetStripeStatus(pi.Status).
-				SetRequired(len(why) > 0).SetReasons(why).SetStatus(status).Save(ctx)
-			return err
-		case err != nil:
-			return err
-		}
+	switch {
+	case ent.IsNotFound(err):
+		out, err = tx.PaymentStepUp.Create().SetID(pi.ID).SetSubaccountID(c.SubaccountID).SetCustomerID(c.ID).
+			SetAmount(pi.Amount).SetCurrency(pi.Currency).SetPayee(pi.Payee).SetStripeStatus(pi.Status).
+			SetRequired(len(why) > 0).SetReasons(why).SetStatus(status).Save(ctx)
+	case err != nil:
+		return nil, err
+	default:
 		update := row.Update().SetStripeStatus(pi.Status)
 		changed := row.Amount != pi.Amount || row.Currency != pi.Currency || row.Payee != pi.Payee
 		open := row.Status == StatusRequired || row.Status == StatusNotRequired
@@ -132,8 +143,7 @@ func (s *Service) evaluate(ctx context.Context, pi stripe.PaymentIntent) (*Payme
 				SetMethod("").SetCredentialID("").SetChallengeID("").SetFailureReason("").ClearDecidedAt().ClearMetadataWrittenAt()
 		}
 		out, err = update.Save(ctx)
-		return err
-	})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -337,39 +347,48 @@ func (s *Service) verify(p *Payment, ch claimed, creds []*ent.WebAuthnCredential
 // writes it into the PaymentIntent (then captures or cancels). It applies only while the
 // payment is as the challenge saw it: a re-evaluation in between (amount changed) wins.
 func (s *Service) decide(ctx context.Context, p *Payment, status, reason string, cred *ent.WebAuthnCredential) (*Payment, error) {
-	id := p.ID
 	var out *Payment
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		now := s.now().Truncate(time.Microsecond) // as PostgreSQL keeps it: the job compares
-		update := tx.PaymentStepUp.UpdateOneID(id).
-			Where(paymentstepup.StatusEQ(StatusChallenged), paymentstepup.ChallengeID(p.ChallengeID), paymentstepup.IdentitySessionID(p.IdentitySessionID),
-				paymentstepup.Amount(p.Amount), paymentstepup.Currency(p.Currency), paymentstepup.Payee(p.Payee)).
-			SetStatus(status).SetFailureReason(reason).SetDecidedAt(now).ClearMetadataWrittenAt()
-		if cred != nil && status == StatusPassed {
-			update.SetCredentialID(cred.ID)
-			if err := tx.WebAuthnCredential.UpdateOneID(cred.ID).SetSignCount(cred.SignCount).
-				SetBackupState(cred.BackupState).SetLastUsedAt(now).Exec(ctx); err != nil {
-				return err
-			}
-		}
 		var err error
-		if out, err = update.Save(ctx); ent.IsNotFound(err) {
-			return apperr.FailedPrecondition("payment intent %s changed during its step-up; begin again", id)
-		} else if err != nil {
-			return err
-		}
-		if out.ChallengeID != "" {
-			if err := tx.WebAuthnChallenge.UpdateOneID(out.ChallengeID).SetOutcome(status).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		_, err = s.jobs.InsertTx(ctx, tx.SQL, ResultArgs{PaymentIntentID: id, DecidedAt: now}, nil)
+		out, err = s.decideTx(ctx, tx, p, status, reason, cred)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.log.InfoContext(ctx, "step-up decided", "payment_intent", id, "status", status, "reason", reason)
+	s.log.InfoContext(ctx, "step-up decided", "payment_intent", p.ID, "status", status, "reason", reason)
+	return out, nil
+}
+
+// decideTx is decide inside the caller's transaction.
+func (s *Service) decideTx(ctx context.Context, tx store.Tx, p *Payment, status, reason string, cred *ent.WebAuthnCredential) (*Payment, error) {
+	id := p.ID
+	now := s.now().Truncate(time.Microsecond) // as PostgreSQL keeps it: the job compares
+	update := tx.PaymentStepUp.UpdateOneID(id).
+		Where(paymentstepup.StatusEQ(StatusChallenged), paymentstepup.ChallengeID(p.ChallengeID), paymentstepup.IdentitySessionID(p.IdentitySessionID),
+			paymentstepup.Amount(p.Amount), paymentstepup.Currency(p.Currency), paymentstepup.Payee(p.Payee)).
+		SetStatus(status).SetFailureReason(reason).SetDecidedAt(now).ClearMetadataWrittenAt()
+	if cred != nil && status == StatusPassed {
+		update.SetCredentialID(cred.ID)
+		if err := tx.WebAuthnCredential.UpdateOneID(cred.ID).SetSignCount(cred.SignCount).
+			SetBackupState(cred.BackupState).SetLastUsedAt(now).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	out, err := update.Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, apperr.FailedPrecondition("payment intent %s changed during its step-up; begin again", id)
+	} else if err != nil {
+		return nil, err
+	}
+	if out.ChallengeID != "" {
+		if err := tx.WebAuthnChallenge.UpdateOneID(out.ChallengeID).SetOutcome(status).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s.jobs.InsertTx(ctx, tx.SQL, ResultArgs{PaymentIntentID: id, DecidedAt: now}, nil); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -17,11 +17,11 @@ import (
 
 // Record is what idgate knows of one stored event, without its payload.
 type Record struct {
-	ID, Type, Account, APIVersion, State, LastError string
-	Livemode                                        bool
-	Attempts                                        int
-	Created, ReceivedAt                             time.Time
-	ProcessedAt                                     *time.Time
+	ID, Type, Account, APIVersion, State, Outcome, LastError string
+	Livemode                                                 bool
+	Attempts                                                 int
+	Created, ReceivedAt                                      time.Time
+	ProcessedAt                                              *time.Time
 }
 
 // Lister lists stored events for operators.
@@ -73,7 +73,7 @@ func (l *Lister) List(ctx context.Context, state string, pageSize int, pageToken
 	out := make([]Record, len(rows))
 	for i, r := range rows {
 		out[i] = Record{
-			ID: r.ID, Type: r.Type, Account: r.Account, APIVersion: r.APIVersion, State: string(r.State),
+			ID: r.ID, Type: r.Type, Account: r.Account, APIVersion: r.APIVersion, State: string(r.State), Outcome: r.Outcome,
 			LastError: r.LastError, Livemode: r.Livemode, Attempts: r.Attempts,
 			Created: r.StripeCreatedAt, ReceivedAt: r.ReceivedAt, ProcessedAt: r.ProcessedAt,
 		}

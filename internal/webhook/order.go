@@ -21,7 +21,9 @@ type Version struct {
 // object. Stripe delivers at least once, in any order, for up to three days, and its
 // created has a one-second resolution, so the rule is, for every kind of object:
 //
-//  1. nothing supersedes a terminal state;
+//  1. nothing supersedes a terminal state, and a terminal state supersedes any other,
+//     however late it arrives: Stripe sends nothing newer after it (of two terminal
+//     states, which Stripe never sends for one object, the first applied stays);
 //  2. a later second wins (an earlier one, when Earliest);
 //  3. within one second, the higher Rank wins (a state further along the object's life);
 //  4. within one second and rank, the greater Tie wins (the smaller, when Earliest), so
@@ -47,6 +49,39 @@ func (o Order) Version(ev Event, status, detail string) Version {
 	return v
 }
 
+// Applied is the version stored on an object's row: when its applied event was created
+// (nil: none yet), the status and detail it set, and its tie.
+func (o Order) Applied(at *time.Time, status, detail, tie string) Version {
+	if at == nil && tie == "" {
+		return Version{}
+	}
+	v := Version{Status: status, Tie: tie}
+	if at != nil {
+		v.At = *at
+	}
+	if o.Rank != nil {
+		v.Rank = o.Rank(status, detail)
+	}
+	return v
+}
+
+// SessionOrder orders a Stripe Identity verification session's events, whoever the session
+// belongs to (a customer, a merchant's representative, a payment's step-up), so that a
+// same-second pair resolves the same way for all of them: verified and canceled are final;
+// within one second, waiting for input < processing < back with an error.
+var SessionOrder = Order{
+	Terminal: []string{"verified", "canceled"},
+	Rank: func(status, errorCode string) int {
+		switch {
+		case status == "processing":
+			return 1
+		case status == "requires_input" && errorCode != "":
+			return 2
+		}
+		return 0
+	},
+}
+
 // Supersedes reports whether in replaces applied.
 func (o Order) Supersedes(applied, in Version) bool {
 	if applied.At.IsZero() && applied.Tie == "" {
@@ -54,6 +89,9 @@ func (o Order) Supersedes(applied, in Version) bool {
 	}
 	if slices.Contains(o.Terminal, applied.Status) {
 		return false
+	}
+	if slices.Contains(o.Terminal, in.Status) {
+		return true
 	}
 	a, b := applied.At.Truncate(time.Second), in.At.Truncate(time.Second)
 	if !a.Equal(b) {
@@ -101,6 +139,19 @@ const (
 	outcomeStale
 	outcomeApplied
 )
+
+// String is the outcome as stored on the event: applied, stale, skipped, or "".
+func (o outcome) String() string {
+	switch o {
+	case outcomeSkipped:
+		return "skipped"
+	case outcomeStale:
+		return "stale"
+	case outcomeApplied:
+		return "applied"
+	}
+	return ""
+}
 
 type decisionKey struct{}
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -29,13 +31,17 @@ type Event struct {
 }
 
 // Handler processes one event type. It must be idempotent and tolerate order: Stripe
-// delivers at least once, in any order, for up to three days. An error retries the event
-// with backoff.
+// delivers at least once, in any order, for up to three days. It applies the event through
+// its object's Order.Apply, or calls Skip; returning nil having done neither fails the
+// event. An error retries the event with backoff.
 type Handler func(ctx context.Context, ev Event) error
 
 // Registry maps event types to their handlers. Types with no handler are stored and
 // marked ignored.
 type Registry struct{ handlers map[string]Handler }
+
+// Types lists the event types with a handler, sorted.
+func (r *Registry) Types() []string { return slices.Sorted(maps.Keys(r.handlers)) }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry { return &Registry{handlers: map[string]Handler{}} }
@@ -97,30 +103,42 @@ func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error
 	log := p.log.With("event_id", row.ID, "event_type", row.Type, "attempt", job.Attempt)
 	h, ok := p.registry.handlers[row.Type]
 	if !ok {
-		return p.finish(ctx, row, stripeevent.StateIgnored, "")
+		return p.finish(ctx, row, stripeevent.StateIgnored, outcomeNone, "")
 	}
 	ev, err := decode(row)
+	var o outcome
 	if err == nil {
 		// Changes made by the handler are audited as caused by this event.
-		err = h(auth.WithActor(ctx, auth.Actor{Type: "stripe_event", ID: row.ID}), ev)
+		hctx, decision := withDecision(auth.WithActor(ctx, auth.Actor{Type: "stripe_event", ID: row.ID}))
+		err = h(hctx, ev)
+		if o = decision(); err == nil && o == outcomeNone {
+			// Every handler goes through Order.Apply or Skip: one that does neither bypasses
+			// the ordering rule, which is a bug to fix, not an event to acknowledge.
+			err = fmt.Errorf("the %s handler neither applied nor skipped the event (a bug: it must use webhook.Order.Apply or webhook.Skip)", row.Type)
+			log.Error("stripe event undecided", "err", err)
+		}
 	}
 	if err == nil {
-		log.Info("processed stripe event")
-		return p.finish(ctx, row, stripeevent.StateProcessed, "")
+		if o == outcomeStale {
+			log.Info("stale stripe event ignored")
+		} else {
+			log.Info("processed stripe event", "outcome", o.String())
+		}
+		return p.finish(ctx, row, stripeevent.StateProcessed, o, "")
 	}
 	state := stripeevent.StatePending
 	if job.Attempt >= job.MaxAttempts {
 		state = stripeevent.StateFailed
 	}
 	log.Warn("stripe event handler failed", "err", err, "final", state == stripeevent.StateFailed)
-	if ferr := p.finish(ctx, row, state, err.Error()); ferr != nil {
+	if ferr := p.finish(ctx, row, state, outcomeNone, err.Error()); ferr != nil {
 		log.Error("record handler failure", "err", ferr)
 	}
 	return err
 }
 
-func (p *Processor) finish(ctx context.Context, row *ent.StripeEvent, state stripeevent.State, lastError string) error {
-	u := p.store.Ent.StripeEvent.UpdateOne(row).SetState(state).AddAttempts(1).SetLastError(lastError)
+func (p *Processor) finish(ctx context.Context, row *ent.StripeEvent, state stripeevent.State, o outcome, lastError string) error {
+	u := p.store.Ent.StripeEvent.UpdateOne(row).SetState(state).SetOutcome(o.String()).AddAttempts(1).SetLastError(lastError)
 	if state == stripeevent.StateProcessed || state == stripeevent.StateIgnored {
 		u.SetProcessedAt(time.Now().UTC())
 	}

@@ -41,10 +41,14 @@ type WebhookEvent struct {
 	State    string `protobuf:"bytes,6,opt,name=state,proto3" json:"state,omitempty"`
 	Attempts int32  `protobuf:"varint,7,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	// The most recent processing error, if any.
-	LastError     string                 `protobuf:"bytes,8,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
-	ProcessedAt   *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=processed_at,json=processedAt,proto3" json:"processed_at,omitempty"`
+	LastError   string                 `protobuf:"bytes,8,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	CreatedAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	ReceivedAt  *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	ProcessedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=processed_at,json=processedAt,proto3" json:"processed_at,omitempty"`
+	// What processing made of a processed event: "applied", "stale" (older than what is
+	// applied to its object, or after a terminal state: nothing changed) or "skipped" (not
+	// about anything idgate keeps, or another account's).
+	Outcome       string `protobuf:"bytes,12,opt,name=outcome,proto3" json:"outcome,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -154,6 +158,13 @@ func (x *WebhookEvent) GetProcessedAt() *timestamppb.Timestamp {
 		return x.ProcessedAt
 	}
 	return nil
+}
+
+func (x *WebhookEvent) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
 }
 
 type ListWebhookEventsRequest struct {
@@ -275,7 +286,7 @@ var File_idgate_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"\x17idgate/v1/webhook.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x91\x03\n" +
+	"\x17idgate/v1/webhook.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x03\n" +
 	"\fWebhookEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n" +
@@ -292,7 +303,8 @@ const file_idgate_v1_webhook_proto_rawDesc = "" +
 	"\vreceived_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"receivedAt\x12=\n" +
-	"\fprocessed_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vprocessedAt\"l\n" +
+	"\fprocessed_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\vprocessedAt\x12\x18\n" +
+	"\aoutcome\x18\f \x01(\tR\aoutcome\"l\n" +
 	"\x18ListWebhookEventsRequest\x12\x14\n" +
 	"\x05state\x18\x01 \x01(\tR\x05state\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
