@@ -13,6 +13,7 @@ import (
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/risk"
 	"github.com/idgate/idgate/internal/store"
@@ -34,7 +35,7 @@ func cipher(t *testing.T, kids ...string) *pii.Cipher {
 }
 
 func newService(st *store.Store, c *pii.Cipher) *risk.Service {
-	return risk.NewService(st, c, tenant.NewService(st), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return risk.NewService(st, c, tenant.NewService(st), clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func intp(v int) *int        { return &v }
