@@ -341,15 +341,15 @@ func (e *env) events() map[string]*idgatev1.WebhookEvent {
 // waitState waits until event id leaves "pending" and returns its state.
 func (e *env) waitState(id string) string {
 	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if ev := e.events()[id]; ev != nil && ev.State != "pending" {
-			return ev.State
+	var state string
+	testenv.Eventually(e.t, "event "+id+" to leave pending", func() bool {
+		ev := e.events()[id]
+		if ev != nil {
+			state = ev.State
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	e.t.Fatalf("event %s still pending after 20s", id)
-	return ""
+		return ev != nil && state != "pending"
+	})
+	return state
 }
 
 func (e *env) testWebhooks(t *testing.T) {
