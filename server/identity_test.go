@@ -17,8 +17,10 @@ import (
 	"google.golang.org/grpc/status"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/testenv"
+	"github.com/idgate/idgate/server"
 )
 
 const notifySecret = "notify-secret-for-tests"
@@ -63,20 +65,19 @@ func (s *sink) waitFor(t *testing.T, customerID, typ string) notify.Payload {
 // waitForSubject waits for a notification of type typ to a customer or a merchant.
 func (s *sink) waitForSubject(t *testing.T, subjectType, id, typ string) notify.Payload {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	var got notify.Payload
+	testenv.Eventually(t, "a "+typ+" notification for "+subjectType+" "+id, func() bool {
 		s.mu.Lock()
+		defer s.mu.Unlock()
 		for _, p := range s.accepted {
 			if p.SubjectType == subjectType && p.CustomerID+p.MerchantID == id && p.Type == typ {
-				s.mu.Unlock()
-				return p
+				got = p
+				return true
 			}
 		}
-		s.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no %s notification for %s %s delivered within 20s", typ, subjectType, id)
-	return notify.Payload{}
+		return false
+	})
+	return got
 }
 
 // identityEnv is a server with Stripe (stripe-mock) and a notification sink; extra
@@ -383,15 +384,18 @@ func TestOperatorActions(t *testing.T) {
 }
 
 func TestRefreshRepairsAMissedWebhook(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	e, _ := identityEnv(t, db)
-	_, id, stripeID := e.newCustomer("risk_based", 50, 3)
-	e.charge(stripeID, "highest")
-	e.session(id)
-	// No webhook arrives; stripe-mock's session is verified, as Stripe's would be.
-	c, err := e.identity.RefreshFromStripe(context.Background(), &idgatev1.RefreshFromStripeRequest{Id: id})
-	if err != nil || c.GetIdentityStatus() != "verified" || c.IdentityVerificationRequired {
-		t.Fatalf("refresh: %v %v", c, err)
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, _ := identityEnv(t, db)
+			_, id, stripeID := e.newCustomer("risk_based", 50, 3)
+			e.charge(stripeID, "highest")
+			e.session(id)
+			// No webhook arrives; stripe-mock's session is verified, as Stripe's would be.
+			c, err := e.identity.RefreshFromStripe(context.Background(), &idgatev1.RefreshFromStripeRequest{Id: id})
+			if err != nil || c.GetIdentityStatus() != "verified" || c.IdentityVerificationRequired {
+				t.Fatalf("refresh: %v %v", c, err)
+			}
+		})
 	}
 }
 
@@ -463,32 +467,34 @@ func TestRecordPaymentRisk(t *testing.T) {
 
 // TestSimulationNeedsTestMode: with a live key, outcomes cannot be simulated.
 func TestSimulationNeedsTestMode(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_SECRET_KEY": "sk_live_not_a_real_key"}))
-	_, err := e.identity.SimulateVerificationOutcome(context.Background(), &idgatev1.SimulateVerificationOutcomeRequest{SessionId: "vs_1", Outcome: "verified"})
-	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "test key") {
-		t.Fatalf("simulate with a live key: %v, want FailedPrecondition", err)
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_SECRET_KEY": "sk_live_not_a_real_key"}))
+			_, err := e.identity.SimulateVerificationOutcome(context.Background(), &idgatev1.SimulateVerificationOutcomeRequest{SessionId: "vs_1", Outcome: "verified"})
+			if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "test key") {
+				t.Fatalf("simulate with a live key: %v, want FailedPrecondition", err)
+			}
+		})
 	}
 }
 
-// TestReconciliation: a session whose webhooks never arrive is read back from Stripe by the
-// periodic job, and the customer's state repaired.
+// TestReconciliation: a session whose webhooks never arrive for IDGATE_RECONCILE_AFTER is
+// read back from Stripe by the periodic job, and the customer's state repaired.
 func TestReconciliation(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	e := start(t, testConfig(t, db.URL, map[string]string{
-		"STRIPE_API_BASE": testenv.Stripe(t), "IDGATE_RECONCILE_AFTER": "1ms", "IDGATE_RECONCILE_EVERY": "1s",
-	}))
-	_, id, _ := e.newCustomer("all_users", 50, 3)
-	e.session(id)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		// stripe-mock's session is verified, as Stripe's would be after the customer finished.
-		if c := e.customer(id); c.IdentityStatus != nil && *c.IdentityStatus == "verified" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not reconciled after 20s: %+v", e.customer(id))
-		}
-		time.Sleep(50 * time.Millisecond)
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			clk := &clock.Fake{}
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"STRIPE_API_BASE": testenv.Stripe(t), "IDGATE_RECONCILE_AFTER": "1h", "IDGATE_RECONCILE_EVERY": "1s",
+			}), server.Options{Clock: clk})
+			_, id, _ := e.newCustomer("all_users", 50, 3)
+			e.session(id)
+			clk.Advance(61 * time.Minute)
+			// stripe-mock's session is verified, as Stripe's would be after the customer finished.
+			testenv.Eventually(t, "the silent session reconciled", func() bool {
+				c := e.customer(id)
+				return c.IdentityStatus != nil && *c.IdentityStatus == "verified"
+			})
+		})
 	}
 }

@@ -324,9 +324,10 @@ func TestUSMerchantThroughAllTiers(t *testing.T) {
 			// The verified data goes to the account's person, with the session's document
 			// images (stripe-mock's report lists front and back) copied into the account.
 			var persons []testenv.StripeRequest
-			for deadline := time.Now().Add(20 * time.Second); len(persons) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			testenv.Eventually(t, "the person pushed to "+acct, func() bool {
 				persons = proxy.Requests(http.MethodPost, "/v1/accounts/"+acct+"/persons")
-			}
+				return len(persons) > 0
+			})
 			uploads := proxy.Requests(http.MethodPost, "/v1/files")
 			if len(uploads) != 2 || uploads[0].Account != acct || uploads[1].Account != acct || uploads[0].Form.Get("purpose") != "identity_document" {
 				t.Fatalf("document uploads: %+v", uploads)
@@ -389,15 +390,13 @@ func TestMerchantPersonPush(t *testing.T) {
 			pushed := func(m *idgatev1.Merchant) ([]testenv.StripeRequest, string) {
 				t.Helper()
 				path := "/v1/accounts/" + m.StripeAccountId + "/persons"
-				for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-					reqs := proxy.Requests(http.MethodPost, path)
-					raw := rawRows(t, db, "merchants", "id", m.Id)
-					if len(reqs) > 0 && reqs[len(reqs)-1].Status == http.StatusOK && strings.Contains(raw, "stripe_person_id=person_") {
-						return reqs, raw
-					}
-				}
-				t.Fatalf("merchant %s: no person pushed; requests %+v", m.Id, proxy.Requests(http.MethodPost, path))
-				return nil, ""
+				var reqs []testenv.StripeRequest
+				var raw string
+				testenv.Eventually(t, "merchant "+m.Id+"'s person pushed and recorded", func() bool {
+					reqs, raw = proxy.Requests(http.MethodPost, path), rawRows(t, db, "merchants", "id", m.Id)
+					return len(reqs) > 0 && reqs[len(reqs)-1].Status == http.StatusOK && strings.Contains(raw, "stripe_person_id=person_")
+				})
+				return reqs, raw
 			}
 
 			// Tier 1 passes; Stripe's first answer to the push is a 500, which the job retries.
@@ -629,13 +628,11 @@ func TestMerchantKYB(t *testing.T) {
 			}
 			mu.Unlock()
 			var updates []testenv.StripeRequest
-			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			testenv.Eventually(t, "the company and its person pushed and recorded", func() bool {
 				updates = proxy.Requests(http.MethodPost, "/v1/accounts/"+company.StripeAccountId)
-				if len(updates) > 0 && len(proxy.Requests(http.MethodPost, "/v1/accounts/"+company.StripeAccountId+"/persons")) > 0 &&
-					strings.Contains(rawRows(t, db, "merchants", "id", company.Id), "stripe_person_id=person_") {
-					break
-				}
-			}
+				return len(updates) > 0 && len(proxy.Requests(http.MethodPost, "/v1/accounts/"+company.StripeAccountId+"/persons")) > 0 &&
+					strings.Contains(rawRows(t, db, "merchants", "id", company.Id), "stripe_person_id=person_")
+			})
 			if len(updates) != 1 || updates[0].Status != http.StatusOK || updates[0].Form.Get("company[name]") != "Rosen Goods LLC" || updates[0].Form.Get("company[tax_id]") != "000000000" {
 				t.Fatalf("company push: %+v", updates)
 			}

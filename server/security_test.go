@@ -17,7 +17,9 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/testenv"
+	"github.com/idgate/idgate/server"
 )
 
 // tenant is one subaccount with a customer and a verification session.
@@ -196,69 +198,72 @@ var tenantScoped = []string{
 // (never PermissionDenied, so ids do not leak) for another tenant's subject, and neither
 // for an allowed call on its own tenant.
 func TestAuthorizationMatrix(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	e, proxy := stepUpEnv(t, db)
-	adminIdentity := e.identity
-	own, other := e.tenant(t, adminIdentity, proxy), e.tenant(t, adminIdentity, proxy)
-	keys := map[string]string{
-		"admin":    e.newKey(t, "admin"),
-		"operator": e.newKey(t, "operator", own.sub),
-		"service":  e.newKey(t, "service", own.sub),
-		"readonly": e.newKey(t, "readonly", own.sub),
-	}
-	methods := methodsOf(t)
-	// Redaction erases what other calls work on (passkeys, the Stripe customer): last.
-	slices.SortStableFunc(methods, func(a, b protoreflect.MethodDescriptor) int {
-		return boolToInt(a.Name() == "RedactCustomerIdentity") - boolToInt(b.Name() == "RedactCustomerIdentity")
-	})
-	for _, m := range methods {
-		name := string(m.Name())
-		if strings.HasPrefix(name, "HandleStripe") {
-			continue // authenticated by the Stripe signature
-		}
-		allowed, listed := rolesOf[name]
-		if !listed {
-			t.Errorf("%s is missing from the matrix", name)
-			continue
-		}
-		for role, key := range keys {
-			conn := dial(t, e.grpcAddr, key)
-			for _, target := range []struct {
-				name string
-				f    tenantFixture
-			}{{"own", own}, {"other", other}} {
-				t.Run(fmt.Sprintf("%s/%s/%s", name, role, target.name), func(t *testing.T) {
-					victim, err := idgatev1.NewAdminServiceClient(e.conn).CreateApiKey(context.Background(), &idgatev1.CreateApiKeyRequest{Name: "victim", Role: "readonly", SubaccountIds: []string{own.sub}})
-					if err != nil {
-						t.Fatal(err)
-					}
-					mt, _ := protoregistry.GlobalTypes.FindMessageByName(m.Output().FullName())
-					out := mt.New().Interface()
-					method := "/" + string(m.Parent().FullName()) + "/" + name
-					err = conn.Invoke(context.Background(), method, request(t, m, target.f, victim.ApiKey.Id), out)
-					code := status.Code(err)
-					switch {
-					case !slices.Contains(allowed, role):
-						if code != codes.PermissionDenied {
-							t.Fatalf("%s with a %s key: %v, want PermissionDenied", name, role, err)
-						}
-					case target.name == "other" && role != "admin" && name == "CanCapture":
-						// Fails closed and says no more than for a payment never seen.
-						if c := out.(*idgatev1.CanCaptureResponse); err != nil || c.Allowed || c.Reason != "payment_not_evaluated" {
-							t.Fatalf("CanCapture on another tenant with a %s key: %v %v", role, c, err)
-						}
-					case target.name == "other" && role != "admin" && slices.Contains(tenantScoped, name):
-						if code != codes.NotFound {
-							t.Fatalf("%s on another tenant with a %s key: %v, want NotFound", name, role, err)
-						}
-					default:
-						if code == codes.PermissionDenied || code == codes.Unauthenticated || code == codes.NotFound {
-							t.Fatalf("%s on its own tenant with a %s key: %v", name, role, err)
-						}
-					}
-				})
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, proxy := stepUpEnv(t, db)
+			adminIdentity := e.identity
+			own, other := e.tenant(t, adminIdentity, proxy), e.tenant(t, adminIdentity, proxy)
+			keys := map[string]string{
+				"admin":    e.newKey(t, "admin"),
+				"operator": e.newKey(t, "operator", own.sub),
+				"service":  e.newKey(t, "service", own.sub),
+				"readonly": e.newKey(t, "readonly", own.sub),
 			}
-		}
+			methods := methodsOf(t)
+			// Redaction erases what other calls work on (passkeys, the Stripe customer): last.
+			slices.SortStableFunc(methods, func(a, b protoreflect.MethodDescriptor) int {
+				return boolToInt(a.Name() == "RedactCustomerIdentity") - boolToInt(b.Name() == "RedactCustomerIdentity")
+			})
+			for _, m := range methods {
+				name := string(m.Name())
+				if strings.HasPrefix(name, "HandleStripe") {
+					continue // authenticated by the Stripe signature
+				}
+				allowed, listed := rolesOf[name]
+				if !listed {
+					t.Errorf("%s is missing from the matrix", name)
+					continue
+				}
+				for role, key := range keys {
+					conn := dial(t, e.grpcAddr, key)
+					for _, target := range []struct {
+						name string
+						f    tenantFixture
+					}{{"own", own}, {"other", other}} {
+						t.Run(fmt.Sprintf("%s/%s/%s", name, role, target.name), func(t *testing.T) {
+							victim, err := idgatev1.NewAdminServiceClient(e.conn).CreateApiKey(context.Background(), &idgatev1.CreateApiKeyRequest{Name: "victim", Role: "readonly", SubaccountIds: []string{own.sub}})
+							if err != nil {
+								t.Fatal(err)
+							}
+							mt, _ := protoregistry.GlobalTypes.FindMessageByName(m.Output().FullName())
+							out := mt.New().Interface()
+							method := "/" + string(m.Parent().FullName()) + "/" + name
+							err = conn.Invoke(context.Background(), method, request(t, m, target.f, victim.ApiKey.Id), out)
+							code := status.Code(err)
+							switch {
+							case !slices.Contains(allowed, role):
+								if code != codes.PermissionDenied {
+									t.Fatalf("%s with a %s key: %v, want PermissionDenied", name, role, err)
+								}
+							case target.name == "other" && role != "admin" && name == "CanCapture":
+								// Fails closed and says no more than for a payment never seen.
+								if c := out.(*idgatev1.CanCaptureResponse); err != nil || c.Allowed || c.Reason != "payment_not_evaluated" {
+									t.Fatalf("CanCapture on another tenant with a %s key: %v %v", role, c, err)
+								}
+							case target.name == "other" && role != "admin" && slices.Contains(tenantScoped, name):
+								if code != codes.NotFound {
+									t.Fatalf("%s on another tenant with a %s key: %v, want NotFound", name, role, err)
+								}
+							default:
+								if code == codes.PermissionDenied || code == codes.Unauthenticated || code == codes.NotFound {
+									t.Fatalf("%s on its own tenant with a %s key: %v", name, role, err)
+								}
+							}
+						})
+					}
+				}
+			}
+		})
 	}
 }
 
@@ -270,80 +275,117 @@ func boolToInt(b bool) int {
 }
 
 func TestAPIKeyLifecycle(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	e, _ := identityEnv(t, db)
-	ctx := context.Background()
-	sub, cust, _ := e.newCustomer("disabled", 50, 3)
-	admin := idgatev1.NewAdminServiceClient(e.conn)
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, _ := identityEnv(t, db)
+			ctx := context.Background()
+			sub, cust, _ := e.newCustomer("disabled", 50, 3)
+			admin := idgatev1.NewAdminServiceClient(e.conn)
 
-	created, err := admin.CreateApiKey(ctx, &idgatev1.CreateApiKeyRequest{Name: "backend", Role: "service", SubaccountIds: []string{sub}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(created.Secret, "idg_test_") || !strings.HasPrefix(created.Secret, created.ApiKey.Prefix) || len(created.Secret) < 40 {
-		t.Fatalf("secret %q / prefix %q", created.Secret, created.ApiKey.Prefix)
-	}
-	// The secret is stored nowhere: not in the table, not in the listing.
-	if row := rawRows(t, db, "api_keys", "id", created.ApiKey.Id); strings.Contains(row, created.Secret[13:]) {
-		t.Fatalf("the secret is in the table:\n%s", row)
-	}
-	list, err := admin.ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{})
-	if err != nil || strings.Contains(fmt.Sprint(list), created.Secret) {
-		t.Fatalf("listing: %v", err)
-	}
+			created, err := admin.CreateApiKey(ctx, &idgatev1.CreateApiKeyRequest{Name: "backend", Role: "service", SubaccountIds: []string{sub}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(created.Secret, "idg_test_") || !strings.HasPrefix(created.Secret, created.ApiKey.Prefix) || len(created.Secret) < 40 {
+				t.Fatalf("secret %q / prefix %q", created.Secret, created.ApiKey.Prefix)
+			}
+			// The secret is stored nowhere: not in the table, not in the listing.
+			if row := rawRows(t, db, "api_keys", "id", created.ApiKey.Id); strings.Contains(row, created.Secret[13:]) {
+				t.Fatalf("the secret is in the table:\n%s", row)
+			}
+			list, err := admin.ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{})
+			if err != nil || strings.Contains(fmt.Sprint(list), created.Secret) {
+				t.Fatalf("listing: %v", err)
+			}
 
-	svc := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, created.Secret))
-	if _, err := svc.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: cust, Action: "ride_start"}); err != nil {
-		t.Fatalf("a new key does not work: %v", err)
-	}
-	if _, err := admin.RevokeApiKey(ctx, &idgatev1.RevokeApiKeyRequest{Id: created.ApiKey.Id}); err != nil {
-		t.Fatal(err)
-	}
+			svc := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, created.Secret))
+			if _, err := svc.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: cust, Action: "ride_start"}); err != nil {
+				t.Fatalf("a new key does not work: %v", err)
+			}
+			if _, err := admin.RevokeApiKey(ctx, &idgatev1.RevokeApiKeyRequest{Id: created.ApiKey.Id}); err != nil {
+				t.Fatal(err)
+			}
 
-	// Missing, unknown and revoked keys fail alike, over gRPC and HTTP.
-	var msgs []string
-	for name, key := range map[string]string{"missing": "", "unknown": "idg_test_" + strings.Repeat("x", 52), "revoked": created.Secret} {
-		_, err := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, key)).CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: cust, Action: "ride_start"})
-		if status.Code(err) != codes.Unauthenticated {
-			t.Fatalf("%s key: %v, want Unauthenticated", name, err)
-		}
-		msgs = append(msgs, status.Convert(err).Message())
-		req, _ := http.NewRequest("GET", e.base+"/v1/customers/"+cust+"/access?action=ride_start", nil)
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("%s key over HTTP: %d, want 401", name, resp.StatusCode)
-		}
-	}
-	if msgs[0] != msgs[1] || msgs[1] != msgs[2] {
-		t.Fatalf("the errors tell the cases apart: %q", msgs)
-	}
-	// The webhook route needs no key.
-	payload := stripeEvent("evt_nokey", "customer.created", "2023-10-16", `{"id":"cus_1"}`)
-	if code, _ := e.deliver("/v1/webhooks/stripe", payload, sign(payload, secret, time.Now())); code != 200 {
-		t.Fatalf("webhook without a key: %d", code)
+			// Missing, unknown and revoked keys fail alike, over gRPC and HTTP.
+			var msgs []string
+			for name, key := range map[string]string{"missing": "", "unknown": "idg_test_" + strings.Repeat("x", 52), "revoked": created.Secret} {
+				_, err := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, key)).CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: cust, Action: "ride_start"})
+				if status.Code(err) != codes.Unauthenticated {
+					t.Fatalf("%s key: %v, want Unauthenticated", name, err)
+				}
+				msgs = append(msgs, status.Convert(err).Message())
+				req, _ := http.NewRequest("GET", e.base+"/v1/customers/"+cust+"/access?action=ride_start", nil)
+				if key != "" {
+					req.Header.Set("Authorization", "Bearer "+key)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusUnauthorized {
+					t.Fatalf("%s key over HTTP: %d, want 401", name, resp.StatusCode)
+				}
+			}
+			if msgs[0] != msgs[1] || msgs[1] != msgs[2] {
+				t.Fatalf("the errors tell the cases apart: %q", msgs)
+			}
+			// The webhook route needs no key.
+			payload := stripeEvent("evt_nokey", "customer.created", "2023-10-16", `{"id":"cus_1"}`)
+			if code, _ := e.deliver("/v1/webhooks/stripe", payload, sign(payload, secret, time.Now())); code != 200 {
+				t.Fatalf("webhook without a key: %d", code)
+			}
+		})
 	}
 }
 
 // TestBootstrapKeyRotation: changing IDGATE_BOOTSTRAP_API_KEY revokes the previous one.
 func TestBootstrapKeyRotation(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	first := start(t, testConfig(t, db.URL, nil))
-	first.stop()
-	rotated := "idg_test_rotated_bootstrap_key_000000000"
-	second := start(t, testConfig(t, db.URL, map[string]string{"IDGATE_BOOTSTRAP_API_KEY": rotated}))
-	ctx := context.Background()
-	if _, err := idgatev1.NewAdminServiceClient(dial(t, second.grpcAddr, rotated)).ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); err != nil {
-		t.Fatalf("the new bootstrap key: %v", err)
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			first := start(t, testConfig(t, db.URL, nil))
+			first.stop()
+			rotated := "idg_test_rotated_bootstrap_key_000000000"
+			second := start(t, testConfig(t, db.URL, map[string]string{"IDGATE_BOOTSTRAP_API_KEY": rotated}))
+			ctx := context.Background()
+			if _, err := idgatev1.NewAdminServiceClient(dial(t, second.grpcAddr, rotated)).ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); err != nil {
+				t.Fatalf("the new bootstrap key: %v", err)
+			}
+			if _, err := idgatev1.NewAdminServiceClient(dial(t, second.grpcAddr, adminKey)).ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); status.Code(err) != codes.Unauthenticated {
+				t.Fatalf("the old bootstrap key: %v, want Unauthenticated", err)
+			}
+		})
 	}
-	if _, err := idgatev1.NewAdminServiceClient(dial(t, second.grpcAddr, adminKey)).ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); status.Code(err) != codes.Unauthenticated {
-		t.Fatalf("the old bootstrap key: %v, want Unauthenticated", err)
+}
+
+// TestRevokedKeyStopsOnEveryReplica: a replica that recently accepted a key stops
+// accepting it within the cache lifetime of its revocation on another replica.
+func TestRevokedKeyStopsOnEveryReplica(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			clk := &clock.Fake{}
+			a := start(t, testConfig(t, db.URL, nil), server.Options{Clock: clk})
+			b := start(t, testConfig(t, db.URL, nil), server.Options{Clock: clk})
+			ctx := context.Background()
+			created, err := idgatev1.NewAdminServiceClient(a.conn).CreateApiKey(ctx, &idgatev1.CreateApiKeyRequest{Name: "ops", Role: "admin"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			onB := idgatev1.NewAdminServiceClient(dial(t, b.grpcAddr, created.Secret))
+			if _, err := onB.ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); err != nil {
+				t.Fatalf("the new key on replica b: %v", err)
+			}
+			if _, err := idgatev1.NewAdminServiceClient(a.conn).RevokeApiKey(ctx, &idgatev1.RevokeApiKeyRequest{Id: created.ApiKey.Id}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := idgatev1.NewAdminServiceClient(dial(t, a.grpcAddr, created.Secret)).ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); status.Code(err) != codes.Unauthenticated {
+				t.Fatalf("the revoked key on the replica that revoked it: %v, want Unauthenticated", err)
+			}
+			clk.Advance(5*time.Second + time.Millisecond) // the documented bound
+			if _, err := onB.ListApiKeys(ctx, &idgatev1.ListApiKeysRequest{}); status.Code(err) != codes.Unauthenticated {
+				t.Fatalf("the revoked key on replica b after the cache lifetime: %v, want Unauthenticated", err)
+			}
+		})
 	}
 }
 
@@ -414,101 +456,117 @@ func TestAuditLog(t *testing.T) {
 }
 
 func TestAbuseLimits(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	e, _ := identityEnv(t, db, map[string]string{
-		"IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR": "2",
-		"IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE":   "3",
-	})
-	_, cust, _ := e.newCustomer("all_users", 50, 100)
-	for i := range 2 {
-		if code, _ := e.call("POST", "/api/customers/"+cust+"/identity-session", `{}`, nil); code != 200 {
-			t.Fatalf("session call %d: %d", i+1, code)
-		}
-	}
-	_, err := e.identity.CreateVerificationSession(context.Background(), &idgatev1.CreateVerificationSessionRequest{CustomerId: cust})
-	if status.Code(err) != codes.ResourceExhausted || len(status.Convert(err).Details()) == 0 {
-		t.Fatalf("third session in the hour: %v, want ResourceExhausted with RetryInfo", err)
-	}
-	req, _ := http.NewRequest("POST", e.base+"/api/customers/"+cust+"/identity-session", strings.NewReader(`{}`))
-	req.Header.Set("Authorization", "Bearer "+adminKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("over HTTP: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
-	}
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			clk := &clock.Fake{}
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"STRIPE_API_BASE":                         testenv.Stripe(t),
+				"IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR": "2",
+				"IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE":   "3",
+			}), server.Options{Clock: clk})
+			_, cust, _ := e.newCustomer("all_users", 50, 100)
+			for i := range 2 {
+				if code, _ := e.call("POST", "/api/customers/"+cust+"/identity-session", `{}`, nil); code != 200 {
+					t.Fatalf("session call %d: %d", i+1, code)
+				}
+			}
+			_, err := e.identity.CreateVerificationSession(context.Background(), &idgatev1.CreateVerificationSessionRequest{CustomerId: cust})
+			if status.Code(err) != codes.ResourceExhausted || len(status.Convert(err).Details()) == 0 {
+				t.Fatalf("third session in the hour: %v, want ResourceExhausted with RetryInfo", err)
+			}
+			req, _ := http.NewRequest("POST", e.base+"/api/customers/"+cust+"/identity-session", strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer "+adminKey)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+				t.Fatalf("over HTTP: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+			}
+			clk.Advance(time.Hour)
+			if _, err := e.identity.CreateVerificationSession(context.Background(), &idgatev1.CreateVerificationSessionRequest{CustomerId: cust}); err != nil {
+				t.Fatalf("a session an hour later: %v", err)
+			}
 
-	// Guessing keys: three failures, then the address is told to wait, even for a good key.
-	bad := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, "idg_test_guess"))
-	for i := range 3 {
-		if _, err := bad.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); status.Code(err) != codes.Unauthenticated {
-			t.Fatalf("failure %d: %v", i+1, err)
-		}
-	}
-	if _, err := bad.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); status.Code(err) != codes.ResourceExhausted {
-		t.Fatalf("fourth failure: %v, want ResourceExhausted", err)
-	}
-	if _, err := e.identity.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); err != nil {
-		t.Fatalf("a valid key from the same address: %v", err)
+			// Guessing keys: three failures, then the address is told to wait, even for a good key.
+			bad := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, "idg_test_guess"))
+			for i := range 3 {
+				if _, err := bad.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); status.Code(err) != codes.Unauthenticated {
+					t.Fatalf("failure %d: %v", i+1, err)
+				}
+			}
+			if _, err := bad.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); status.Code(err) != codes.ResourceExhausted {
+				t.Fatalf("fourth failure: %v, want ResourceExhausted", err)
+			}
+			if _, err := e.identity.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); err != nil {
+				t.Fatalf("a valid key from the same address: %v", err)
+			}
+			clk.Advance(time.Minute)
+			if _, err := bad.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: cust}); status.Code(err) != codes.Unauthenticated {
+				t.Fatalf("a guess a minute later: %v, want Unauthenticated (no longer told to wait)", err)
+			}
+		})
 	}
 }
 
 // TestGatewayAndGRPCAgree makes the same calls both ways: each HTTP status is the one the
 // gateway documents for the gRPC code.
 func TestGatewayAndGRPCAgree(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	e, proxy := stepUpEnv(t, db)
-	own, other := e.tenant(t, e.identity, proxy), e.tenant(t, e.identity, proxy)
-	readonly := e.newKey(t, "readonly", own.sub)
-	for _, tc := range []struct {
-		name, key, method, path, body string
-		call                          func(idgatev1.IdentityServiceClient) error
-		want                          codes.Code
-		status                        int
-	}{
-		{"unknown id", adminKey, "GET", "/v1/customers/cust_nope", "", func(c idgatev1.IdentityServiceClient) error {
-			_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: "cust_nope"})
-			return err
-		}, codes.NotFound, 404},
-		{"bad input", adminKey, "POST", "/api/customers/" + own.customer + "/identity-manual-verify", `{"notes":""}`, func(c idgatev1.IdentityServiceClient) error {
-			_, err := c.ManualVerify(context.Background(), &idgatev1.ManualVerifyRequest{Id: own.customer})
-			return err
-		}, codes.InvalidArgument, 400},
-		{"role refused", readonly, "POST", "/api/customers/" + own.customer + "/identity-manual-verify", `{"notes":"x"}`, func(c idgatev1.IdentityServiceClient) error {
-			_, err := c.ManualVerify(context.Background(), &idgatev1.ManualVerifyRequest{Id: own.customer, Notes: "x"})
-			return err
-		}, codes.PermissionDenied, 403},
-		{"other tenant", readonly, "GET", "/v1/customers/" + other.customer, "", func(c idgatev1.IdentityServiceClient) error {
-			_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: other.customer})
-			return err
-		}, codes.NotFound, 404},
-		{"no key", "", "GET", "/v1/customers/" + own.customer, "", func(c idgatev1.IdentityServiceClient) error {
-			_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: own.customer})
-			return err
-		}, codes.Unauthenticated, 401},
-		{"allowed", readonly, "GET", "/v1/customers/" + own.customer + "/access?action=ride_start", "", func(c idgatev1.IdentityServiceClient) error {
-			_, err := c.CheckAccess(context.Background(), &idgatev1.CheckAccessRequest{CustomerId: own.customer, Action: "ride_start"})
-			return err
-		}, codes.OK, 200},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.call(idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, tc.key)))
-			if status.Code(err) != tc.want {
-				t.Fatalf("gRPC: %v, want %v", err, tc.want)
-			}
-			req, _ := http.NewRequest(tc.method, e.base+tc.path, strings.NewReader(tc.body))
-			if tc.key != "" {
-				req.Header.Set("Authorization", "Bearer "+tc.key)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != tc.status {
-				t.Fatalf("HTTP %d, want %d", resp.StatusCode, tc.status)
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, proxy := stepUpEnv(t, db)
+			own, other := e.tenant(t, e.identity, proxy), e.tenant(t, e.identity, proxy)
+			readonly := e.newKey(t, "readonly", own.sub)
+			for _, tc := range []struct {
+				name, key, method, path, body string
+				call                          func(idgatev1.IdentityServiceClient) error
+				want                          codes.Code
+				status                        int
+			}{
+				{"unknown id", adminKey, "GET", "/v1/customers/cust_nope", "", func(c idgatev1.IdentityServiceClient) error {
+					_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: "cust_nope"})
+					return err
+				}, codes.NotFound, 404},
+				{"bad input", adminKey, "POST", "/api/customers/" + own.customer + "/identity-manual-verify", `{"notes":""}`, func(c idgatev1.IdentityServiceClient) error {
+					_, err := c.ManualVerify(context.Background(), &idgatev1.ManualVerifyRequest{Id: own.customer})
+					return err
+				}, codes.InvalidArgument, 400},
+				{"role refused", readonly, "POST", "/api/customers/" + own.customer + "/identity-manual-verify", `{"notes":"x"}`, func(c idgatev1.IdentityServiceClient) error {
+					_, err := c.ManualVerify(context.Background(), &idgatev1.ManualVerifyRequest{Id: own.customer, Notes: "x"})
+					return err
+				}, codes.PermissionDenied, 403},
+				{"other tenant", readonly, "GET", "/v1/customers/" + other.customer, "", func(c idgatev1.IdentityServiceClient) error {
+					_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: other.customer})
+					return err
+				}, codes.NotFound, 404},
+				{"no key", "", "GET", "/v1/customers/" + own.customer, "", func(c idgatev1.IdentityServiceClient) error {
+					_, err := c.GetCustomer(context.Background(), &idgatev1.GetCustomerRequest{Id: own.customer})
+					return err
+				}, codes.Unauthenticated, 401},
+				{"allowed", readonly, "GET", "/v1/customers/" + own.customer + "/access?action=ride_start", "", func(c idgatev1.IdentityServiceClient) error {
+					_, err := c.CheckAccess(context.Background(), &idgatev1.CheckAccessRequest{CustomerId: own.customer, Action: "ride_start"})
+					return err
+				}, codes.OK, 200},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					err := tc.call(idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, tc.key)))
+					if status.Code(err) != tc.want {
+						t.Fatalf("gRPC: %v, want %v", err, tc.want)
+					}
+					req, _ := http.NewRequest(tc.method, e.base+tc.path, strings.NewReader(tc.body))
+					if tc.key != "" {
+						req.Header.Set("Authorization", "Bearer "+tc.key)
+					}
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp.Body.Close()
+					if resp.StatusCode != tc.status {
+						t.Fatalf("HTTP %d, want %d", resp.StatusCode, tc.status)
+					}
+				})
 			}
 		})
 	}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/idgate/idgate/internal/audit"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/jobs"
@@ -71,6 +72,10 @@ type Options struct {
 	// NoAuth serves without API keys. Only benchmarks use it, to measure what
 	// authentication costs; configuration cannot turn authentication off.
 	NoAuth bool
+	// Clock is the time the domain rules read (retention, expiry, rate limits, key
+	// caches, reconciliation); the system clock by default. Tests advance a clock.Fake
+	// instead of sleeping. The job queue's own scheduling keeps real time.
+	Clock clock.Clock
 }
 
 // NewLogger returns the process logger: JSON (or text) on w at the configured level.
@@ -86,11 +91,15 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // returns the addresses are known and the process is ready to Run.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Options) (s *Server, err error) {
 	runJobs, noAuth := true, false
+	var clk clock.Clock = clock.Real{}
 	for _, o := range opts {
 		if o.RunJobs != nil {
 			runJobs = *o.RunJobs
 		}
 		noAuth = noAuth || o.NoAuth
+		if o.Clock != nil {
+			clk = o.Clock
+		}
 	}
 	s = &Server{cfg: cfg, log: log, runJobs: runJobs}
 	defer func() {
@@ -142,11 +151,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), log)
+	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), clk, log)
 	subaccounts := tenant.NewService(s.store, s.jobs)
-	signals := risk.NewService(s.store, cipher, subaccounts, log)
+	signals := risk.NewService(s.store, cipher, subaccounts, clk, log)
 	customers.AlsoRedact(signals.Forget)
-	keys := auth.NewKeys(s.store, strings.HasPrefix(cfg.StripeSecretKey, "sk_live_"), log)
+	keys := auth.NewKeys(s.store, strings.HasPrefix(cfg.StripeSecretKey, "sk_live_"), clk, log)
 	if cfg.BootstrapAPIKey != "" {
 		if err = keys.EnsureBootstrap(ctx, cfg.BootstrapAPIKey); err != nil {
 			return nil, fmt.Errorf("bootstrap API key: %w", err)
@@ -189,7 +198,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	merchants := onboarding.NewService(s.store, cipher, stripeClient, databaseKYC, s.jobs, notify.NewOutbox(s.jobs), log)
 	river.AddWorker(workers, onboarding.NewPushPersonWorker(merchants))
-	stepups, err := stepup.New(s.store, stripeClient, s.jobs, stepup.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName, Origins: cfg.WebAuthnOrigins}, log)
+	stepups, err := stepup.New(s.store, stripeClient, s.jobs, stepup.Config{RPID: cfg.WebAuthnRPID, RPName: cfg.WebAuthnRPName, Origins: cfg.WebAuthnOrigins}, clk, log)
 	if err != nil {
 		return nil, err
 	}
@@ -215,10 +224,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.health = newHealthServer(s.store.Ping)
-	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute)}
+	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute, clk)}
 	limits := sessionLimits{
-		perCustomer: limit.PerHour(cfg.SessionsPerCustomerHour, cfg.SessionsPerCustomerHour),
-		perKey:      limit.PerMinute(cfg.SessionsPerKeyMinute, cfg.SessionsPerKeyMinute),
+		perCustomer: limit.PerHour(cfg.SessionsPerCustomerHour, cfg.SessionsPerCustomerHour, clk),
+		perKey:      limit.PerMinute(cfg.SessionsPerKeyMinute, cfg.SessionsPerKeyMinute, clk),
 	}
 	var grpcOpts []grpc.ServerOption
 	if cfg.TLS() {

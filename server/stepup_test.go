@@ -20,20 +20,22 @@ import (
 	"google.golang.org/grpc/status"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/testenv"
+	"github.com/idgate/idgate/server"
 )
 
 // The relying party the tests' idgate is configured as, and the payer's browser.
 var rp = virtualwebauthn.RelyingParty{Name: "Fleet Pay", ID: "pay.example.test", Origin: "https://pay.example.test"}
 
 // stepUpEnv is an idgate whose Stripe proxy the test can ask what reached Stripe.
-func stepUpEnv(t *testing.T, db testenv.DB) (*env, *testenv.StripeProxy) {
+func stepUpEnv(t *testing.T, db testenv.DB, opts ...server.Options) (*env, *testenv.StripeProxy) {
 	proxy := testenv.NewStripe(t)
 	_, sinkURL := newSink(t)
 	e := start(t, testConfig(t, db.URL, map[string]string{
 		"STRIPE_API_BASE": proxy.URL, "IDGATE_NOTIFY_URL": sinkURL, "IDGATE_NOTIFY_SECRET": notifySecret,
 		"IDGATE_WEBAUTHN_RP_ID": rp.ID, "IDGATE_WEBAUTHN_RP_NAME": rp.Name, "IDGATE_WEBAUTHN_ORIGINS": rp.Origin,
-	}))
+	}), opts...)
 	return e, proxy
 }
 
@@ -192,7 +194,8 @@ func (e *env) canCapture(t *testing.T, pi string) captureJSON {
 func TestPaymentStepUp(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			e, proxy := stepUpEnv(t, db)
+			clk := &clock.Fake{}
+			e, proxy := stepUpEnv(t, db, server.Options{Clock: clk})
 			ctx := context.Background()
 			_, cust, stripeCustomer := e.payerIn(`{"fallback":"none","on_fraud_warning":true,"amount_thresholds":{"usd":100000}}`)
 
@@ -252,8 +255,8 @@ func TestPaymentStepUp(t *testing.T) {
 			if _, err := e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: pi, ChallengeId: begin.ChallengeId, AssertionJson: assertion}); status.Code(err) != codes.FailedPrecondition {
 				t.Fatalf("replayed assertion: %v", err)
 			}
-			waitFor(t, "the step-up result in Stripe", func() bool { return e.canCapture(t, pi).Allowed })
-			waitFor(t, "the capture", func() bool { return len(proxy.Requests("POST", "/v1/payment_intents/"+pi+"/capture")) == 1 })
+			testenv.Eventually(t, "the step-up result in Stripe", func() bool { return e.canCapture(t, pi).Allowed })
+			testenv.Eventually(t, "the capture", func() bool { return len(proxy.Requests("POST", "/v1/payment_intents/"+pi+"/capture")) == 1 })
 			var metadataAt, captureAt int = -1, -1
 			for i, r := range proxy.Requests("POST", "") {
 				switch {
@@ -302,7 +305,7 @@ func TestPaymentStepUp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			execRaw(t, db, "UPDATE webauthn_challenges SET expires_at = created_at WHERE id = "+placeholder(db), b.ChallengeId)
+			clk.Advance(5 * time.Minute) // the default challenge lifetime
 			_, err = e.identity.FinishStepUp(ctx, &idgatev1.FinishStepUpRequest{PaymentIntentId: late, ChallengeId: b.ChallengeId, AssertionJson: device.sign(t, b.OptionsJson, rp.Origin)})
 			if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "expired") {
 				t.Fatalf("expired challenge: %v", err)
@@ -412,7 +415,7 @@ func TestStepUpIdentityFallback(t *testing.T) {
 				t.Fatalf("after the superseded session's event: %+v", c)
 			}
 			e.deliverEvent(t, "identity.verification_session.verified", session(pi, vs, "verified"))
-			waitFor(t, "the identity step-up result in Stripe", func() bool { return e.canCapture(t, pi).Allowed })
+			testenv.Eventually(t, "the identity step-up result in Stripe", func() bool { return e.canCapture(t, pi).Allowed })
 			if got := e.canCapture(t, pi); got.Reason != "stepup_passed" {
 				t.Fatalf("after the verified session: %+v", got)
 			}
@@ -432,7 +435,7 @@ func TestStepUpIdentityFallback(t *testing.T) {
 			if c := e.canCapture(t, failing); c.Allowed || c.Reason != "stepup_failed" {
 				t.Fatalf("after a canceled session: %+v", c)
 			}
-			waitFor(t, "the cancellation", func() bool { return len(proxy.Requests("POST", "/v1/payment_intents/"+failing+"/cancel")) == 1 })
+			testenv.Eventually(t, "the cancellation", func() bool { return len(proxy.Requests("POST", "/v1/payment_intents/"+failing+"/cancel")) == 1 })
 			if _, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: failing}); status.Code(err) != codes.FailedPrecondition {
 				t.Fatalf("step-up on a canceled payment: %v", err)
 			}
@@ -441,7 +444,7 @@ func TestStepUpIdentityFallback(t *testing.T) {
 			if _, err := e.identity.RedactCustomerIdentity(ctx, &idgatev1.RedactCustomerIdentityRequest{Id: cust}); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "the step-up session's redaction", func() bool {
+			testenv.Eventually(t, "the step-up session's redaction", func() bool {
 				return len(proxy.Requests("POST", "/v1/identity/verification_sessions/"+vs+"/redact")) == 1
 			})
 		})
@@ -486,16 +489,6 @@ func TestEnrollmentPolicy(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if ok() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 func placeholder(db testenv.DB) string {
 	if db.Dialect == "sqlite" {
 		return "?"
@@ -516,14 +509,6 @@ func rawDB(t *testing.T, db testenv.DB) *sql.DB {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
-}
-
-// execRaw changes the database behind idgate's back, as time passing would.
-func execRaw(t *testing.T, db testenv.DB, q string, args ...any) {
-	t.Helper()
-	if _, err := rawDB(t, db).Exec(q, args...); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // countRows counts a table's rows whose column has the value.

@@ -57,6 +57,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 
 // TestTLS serves both listeners over TLS: gRPC clients and JSON clients (whose calls the
 // gateway forwards over TLS to our own gRPC port) both work, and plaintext is refused.
+// One dialect: TLS is the listeners' concern and does not depend on the database.
 func TestTLS(t *testing.T) {
 	db := testenv.Databases(t)[0]
 	certFile, keyFile, pool := selfSigned(t)

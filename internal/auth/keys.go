@@ -15,6 +15,7 @@ import (
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -51,9 +52,10 @@ type cached struct {
 // cacheFor bounds how long a revoked key keeps working on a replica that saw it recently.
 const cacheFor = 5 * time.Second
 
-// NewKeys returns the key service; live selects the idg_live_ prefix for new keys.
-func NewKeys(st *store.Store, live bool, log *slog.Logger) *Keys {
-	return &Keys{store: st, live: live, log: log, now: time.Now, cache: map[string]cached{}}
+// NewKeys returns the key service; live selects the idg_live_ prefix for new keys, and clk
+// is the time cached answers expire by.
+func NewKeys(st *store.Store, live bool, clk clock.Clock, log *slog.Logger) *Keys {
+	return &Keys{store: st, live: live, log: log, now: clk.Now, cache: map[string]cached{}}
 }
 
 var keyEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)

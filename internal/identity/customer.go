@@ -21,6 +21,7 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/pii"
@@ -140,9 +141,9 @@ type Service struct {
 	gateErr  error
 }
 
-// NewService returns a Service.
-func NewService(st *store.Store, cipher *pii.Cipher, sc StripeIdentity, q jobs.Inserter, outbox *notify.Outbox, log *slog.Logger) *Service {
-	return &Service{store: st, pii: cipher, stripe: sc, jobs: q, outbox: outbox, log: log, now: func() time.Time { return time.Now().UTC() }}
+// NewService returns a Service; clk is the time its rules read (retention, reconciliation).
+func NewService(st *store.Store, cipher *pii.Cipher, sc StripeIdentity, q jobs.Inserter, outbox *notify.Outbox, clk clock.Clock, log *slog.Logger) *Service {
+	return &Service{store: st, pii: cipher, stripe: sc, jobs: q, outbox: outbox, log: log, now: func() time.Time { return clk.Now().UTC() }}
 }
 
 // CreateCustomer registers a customer. It is idempotent on (subaccount, external id): the

@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/idgate/idgate/internal/clock"
 )
 
 // Keyed is a token bucket per key.
 type Keyed struct {
 	every time.Duration // one token per every
 	burst int
+	clock clock.Clock
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -25,20 +28,24 @@ type bucket struct {
 	seen time.Time
 }
 
-// PerHour allows n events an hour per key, up to burst at once.
-func PerHour(n, burst int) *Keyed { return newKeyed(time.Hour/time.Duration(max(n, 1)), burst) }
+// PerHour allows n events an hour per key, up to burst at once, hours as clk tells them.
+func PerHour(n, burst int, clk clock.Clock) *Keyed {
+	return newKeyed(time.Hour/time.Duration(max(n, 1)), burst, clk)
+}
 
-// PerMinute allows n events a minute per key, up to burst at once.
-func PerMinute(n, burst int) *Keyed { return newKeyed(time.Minute/time.Duration(max(n, 1)), burst) }
+// PerMinute allows n events a minute per key, up to burst at once, minutes as clk tells them.
+func PerMinute(n, burst int, clk clock.Clock) *Keyed {
+	return newKeyed(time.Minute/time.Duration(max(n, 1)), burst, clk)
+}
 
-func newKeyed(every time.Duration, burst int) *Keyed {
-	return &Keyed{every: every, burst: max(burst, 1), buckets: map[string]*bucket{}}
+func newKeyed(every time.Duration, burst int, clk clock.Clock) *Keyed {
+	return &Keyed{every: every, burst: max(burst, 1), clock: clk, buckets: map[string]*bucket{}}
 }
 
 // Allow takes a token for key. When none is left it returns false and how long until one
 // is.
 func (k *Keyed) Allow(key string) (bool, time.Duration) {
-	now := time.Now()
+	now := k.clock.Now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.sweep(now)

@@ -3,10 +3,12 @@ package limit
 import (
 	"testing"
 	"time"
+
+	"github.com/idgate/idgate/internal/clock"
 )
 
 func TestKeyed(t *testing.T) {
-	l := PerHour(2, 2)
+	l := PerHour(2, 2, clock.Real{})
 	for i := range 2 {
 		if ok, _ := l.Allow("cust_a"); !ok {
 			t.Fatalf("call %d refused within the burst", i+1)

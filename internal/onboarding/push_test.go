@@ -220,22 +220,25 @@ func personUpdates(proxy *testenv.StripeProxy, account string) []testenv.StripeR
 // over the size limit) does not hold the person back: it is pushed without a document, and
 // nothing is uploaded.
 func TestPushWithoutADocumentItCannotCopy(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	ctx, st, proxy, svc := pushService(t, db)
-	if err := st.Ent.Merchant.Create().SetID("mer_gb").SetSubaccountID("sub_1").SetExternalID("gb-1").SetCountry("GB").
-		SetBusinessType("individual").SetRoute(onboarding.RouteDocumentLiveness).SetStripeAccountID("acct_gb").Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	proxy.SetReportFiles("vs_gb", "file_huge")
-	proxy.SetFileContents("file_huge", bytes.Repeat([]byte{1}, stripe.MaxDocumentBytes+1))
-	if err := svc.PushPerson(ctx, onboarding.PushPersonArgs{MerchantID: "mer_gb", Tier: 3, SessionID: "vs_gb"}); err != nil {
-		t.Fatalf("push: %v", err)
-	}
-	created := proxy.Requests(http.MethodPost, "/v1/accounts/acct_gb/persons")
-	if len(created) != 1 || created[0].Status != http.StatusOK || created[0].Form.Get("verification[document][front]") != "" {
-		t.Fatalf("person create: %+v", created)
-	}
-	if n := len(proxy.Requests(http.MethodPost, "/v1/files")); n != 0 {
-		t.Fatalf("%d uploads of a file over the limit", n)
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx, st, proxy, svc := pushService(t, db)
+			if err := st.Ent.Merchant.Create().SetID("mer_gb").SetSubaccountID("sub_1").SetExternalID("gb-1").SetCountry("GB").
+				SetBusinessType("individual").SetRoute(onboarding.RouteDocumentLiveness).SetStripeAccountID("acct_gb").Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			proxy.SetReportFiles("vs_gb", "file_huge")
+			proxy.SetFileContents("file_huge", bytes.Repeat([]byte{1}, stripe.MaxDocumentBytes+1))
+			if err := svc.PushPerson(ctx, onboarding.PushPersonArgs{MerchantID: "mer_gb", Tier: 3, SessionID: "vs_gb"}); err != nil {
+				t.Fatalf("push: %v", err)
+			}
+			created := proxy.Requests(http.MethodPost, "/v1/accounts/acct_gb/persons")
+			if len(created) != 1 || created[0].Status != http.StatusOK || created[0].Form.Get("verification[document][front]") != "" {
+				t.Fatalf("person create: %+v", created)
+			}
+			if n := len(proxy.Requests(http.MethodPost, "/v1/files")); n != 0 {
+				t.Fatalf("%d uploads of a file over the limit", n)
+			}
+		})
 	}
 }

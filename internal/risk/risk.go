@@ -19,6 +19,7 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/tenant"
@@ -114,9 +115,9 @@ type Service struct {
 	now         func() time.Time
 }
 
-// NewService returns a Service.
-func NewService(st *store.Store, cipher *pii.Cipher, subaccounts *tenant.Service, log *slog.Logger) *Service {
-	return &Service{store: st, pii: cipher, subaccounts: subaccounts, log: log, now: func() time.Time { return time.Now().UTC() }}
+// NewService returns a Service; clk is the time its rules read (location retention).
+func NewService(st *store.Store, cipher *pii.Cipher, subaccounts *tenant.Service, clk clock.Clock, log *slog.Logger) *Service {
+	return &Service{store: st, pii: cipher, subaccounts: subaccounts, log: log, now: func() time.Time { return clk.Now().UTC() }}
 }
 
 // sealedLocation is the field the raw location is sealed under.

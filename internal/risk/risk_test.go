@@ -14,6 +14,7 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/risk"
 	"github.com/idgate/idgate/internal/store"
@@ -35,7 +36,7 @@ func cipher(t *testing.T, kids ...string) *pii.Cipher {
 }
 
 func newService(st *store.Store, c *pii.Cipher) *risk.Service {
-	return risk.NewService(st, c, tenant.NewService(st, nil), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return risk.NewService(st, c, tenant.NewService(st, nil), clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 func intp(v int) *int        { return &v }
@@ -285,50 +286,53 @@ func indicatorCodes(p risk.Profile) []string {
 // TestLocationKeysAndRetention: key rotation re-seals signup locations under the current
 // key; retention wipes them once older than the period, and keeps what was learnt.
 func TestLocationKeysAndRetention(t *testing.T) {
-	db := testenv.Databases(t)[0]
-	ctx := context.Background()
-	st := testenv.Store(t, db)
-	ids := seed(t, st, "sub_1", customerRow{}, customerRow{})
-	old := newService(st, cipher(t, "a"))
-	for _, id := range ids {
-		if _, err := old.RecordSignupLocation(ctx, id, risk.Location{IP: "198.51.100.4", Country: "DE", VPN: true}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := context.Background()
+			st := testenv.Store(t, db)
+			ids := seed(t, st, "sub_1", customerRow{}, customerRow{})
+			old := newService(st, cipher(t, "a"))
+			for _, id := range ids {
+				if _, err := old.RecordSignupLocation(ctx, id, risk.Location{IP: "198.51.100.4", Country: "DE", VPN: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
 
-	rotated := newService(st, cipher(t, "b", "a"))
-	if n, err := rotated.Reencrypt(ctx, 1); n != 1 || err != nil {
-		t.Fatalf("first batch: %d %v", n, err)
-	}
-	if n, err := rotated.Reencrypt(ctx, 10); n != 1 || err != nil {
-		t.Fatalf("second batch: %d %v", n, err)
-	}
-	if n, err := rotated.Reencrypt(ctx, 10); n != 0 || err != nil {
-		t.Fatalf("nothing left: %d %v", n, err)
-	}
-	onlyB := cipher(t, "b")
-	for _, id := range ids {
-		row, err := st.Ent.RiskSignal.Get(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plain, err := onlyB.Open(row.SignupLocation, id, "signup_location")
-		if err != nil || !strings.Contains(plain, "198.51.100.4") {
-			t.Fatalf("with key b alone: %q %v", plain, err)
-		}
-	}
+			rotated := newService(st, cipher(t, "b", "a"))
+			if n, err := rotated.Reencrypt(ctx, 1); n != 1 || err != nil {
+				t.Fatalf("first batch: %d %v", n, err)
+			}
+			if n, err := rotated.Reencrypt(ctx, 10); n != 1 || err != nil {
+				t.Fatalf("second batch: %d %v", n, err)
+			}
+			if n, err := rotated.Reencrypt(ctx, 10); n != 0 || err != nil {
+				t.Fatalf("nothing left: %d %v", n, err)
+			}
+			onlyB := cipher(t, "b")
+			for _, id := range ids {
+				row, err := st.Ent.RiskSignal.Get(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plain, err := onlyB.Open(row.SignupLocation, id, "signup_location")
+				if err != nil || !strings.Contains(plain, "198.51.100.4") {
+					t.Fatalf("with key b alone: %q %v", plain, err)
+				}
+			}
 
-	if n, err := rotated.ExpireLocations(ctx, time.Now().Add(-time.Hour), 10); n != 0 || err != nil {
-		t.Fatalf("nothing is past an hour ago: %d %v", n, err)
-	}
-	if n, err := rotated.ExpireLocations(ctx, time.Now().Add(time.Minute), 10); n != 2 || err != nil {
-		t.Fatalf("expire: %d %v", n, err)
-	}
-	p, err := rotated.GetRiskProfile(ctx, ids[0])
-	if err != nil || p.Location == nil || p.Location.Country != "DE" || len(p.Indicators) != 1 {
-		t.Fatalf("after retention: %+v %v", p, err)
-	}
-	if row, _ := st.Ent.RiskSignal.Get(ctx, ids[0]); row.SignupLocation != "" {
-		t.Fatalf("signup_location kept: %q", row.SignupLocation)
+			if n, err := rotated.ExpireLocations(ctx, time.Now().Add(-time.Hour), 10); n != 0 || err != nil {
+				t.Fatalf("nothing is past an hour ago: %d %v", n, err)
+			}
+			if n, err := rotated.ExpireLocations(ctx, time.Now().Add(time.Minute), 10); n != 2 || err != nil {
+				t.Fatalf("expire: %d %v", n, err)
+			}
+			p, err := rotated.GetRiskProfile(ctx, ids[0])
+			if err != nil || p.Location == nil || p.Location.Country != "DE" || len(p.Indicators) != 1 {
+				t.Fatalf("after retention: %+v %v", p, err)
+			}
+			if row, _ := st.Ent.RiskSignal.Get(ctx, ids[0]); row.SignupLocation != "" {
+				t.Fatalf("signup_location kept: %q", row.SignupLocation)
+			}
+		})
 	}
 }

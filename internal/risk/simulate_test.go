@@ -48,7 +48,7 @@ func TestSimulationPredictsReevaluation(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := cipher(t, "a")
-			customers := identity.NewService(st, c, nil, q, notify.NewOutbox(q), log)
+			customers := identity.NewService(st, c, nil, q, notify.NewOutbox(q), clock.Real{}, log)
 			signals := newService(st, c)
 			var totalNew, totalLifted int
 			for i, p := range proposals {

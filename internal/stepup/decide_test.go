@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/testenv"
 )
 
@@ -17,7 +18,7 @@ func TestDecideKeepsANewerEvaluation(t *testing.T) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			ctx := testenv.Context(t)
 			st := testenv.Store(t, db)
-			s, err := New(st, nil, nil, Config{RPID: "localhost", RPName: "test"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			s, err := New(st, nil, nil, Config{RPID: "localhost", RPName: "test"}, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
 				t.Fatal(err)
 			}

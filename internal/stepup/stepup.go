@@ -18,6 +18,7 @@ import (
 	"github.com/idgate/idgate/ent/webauthncredential"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
@@ -49,8 +50,8 @@ type Service struct {
 }
 
 // New returns a Service. Without origins, https://<rp id> is the only one (and, for the
-// development rp id localhost, http://localhost:8080).
-func New(st *store.Store, sc Stripe, q jobs.Inserter, cfg Config, log *slog.Logger) (*Service, error) {
+// development rp id localhost, http://localhost:8080). clk is the time challenges expire by.
+func New(st *store.Store, sc Stripe, q jobs.Inserter, cfg Config, clk clock.Clock, log *slog.Logger) (*Service, error) {
 	var web, opaque []string
 	for _, o := range cfg.Origins {
 		if protocol.IsOpaqueOrigin(o) {
@@ -69,7 +70,7 @@ func New(st *store.Store, sc Stripe, q jobs.Inserter, cfg Config, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("WebAuthn relying party (IDGATE_WEBAUTHN_*): %w", err)
 	}
-	return &Service{store: st, stripe: sc, jobs: q, wa: wa, log: log, now: time.Now}, nil
+	return &Service{store: st, stripe: sc, jobs: q, wa: wa, log: log, now: clk.Now}, nil
 }
 
 // Credential is an enrolled passkey.
