@@ -9,6 +9,7 @@ import (
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/notify"
