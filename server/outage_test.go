@@ -12,9 +12,13 @@ import (
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/testenv"
+	"github.com/idgate/idgate/server"
 )
 
 // answer is what an HTTP client sees.
@@ -48,7 +52,12 @@ func (e *env) send(method, path, body string, header map[string]string) answer {
 // store.TestUnavailable.)
 func TestDatabaseOutage(t *testing.T) {
 	pg := testenv.RestartablePostgres(t)
-	e := start(t, testConfig(t, pg.NewDB(t).URL, nil))
+	db := pg.NewDB(t)
+	e := start(t, testConfig(t, db.URL, nil))
+	// A second replica without API keys, so that every handler, not only authentication,
+	// meets the outage.
+	noJobs := false
+	open := start(t, testConfig(t, db.URL, nil), server.Options{NoAuth: true, RunJobs: &noJobs})
 	ctx := context.Background()
 	sub, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "Fleet"})
 	if err != nil {
@@ -90,6 +99,29 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	if s := health(); s != healthpb.HealthCheckResponse_NOT_SERVING {
 		t.Errorf("grpc health during the outage: %v, want NOT_SERVING", s)
+	}
+	// Every RPC, called with an empty request, answers Unavailable or finds the request
+	// invalid before it needs the database; none answers Internal.
+	unavailable := 0
+	protoregistry.GlobalFiles.RangeFilesByPackage("idgate.v1", func(f protoreflect.FileDescriptor) bool {
+		for i := range f.Services().Len() {
+			svc := f.Services().Get(i)
+			for j := range svc.Methods().Len() {
+				m := svc.Methods().Get(j)
+				method := fmt.Sprintf("/%s/%s", svc.FullName(), m.Name())
+				err := open.conn.Invoke(ctx, method, dynamicpb.NewMessage(m.Input()), dynamicpb.NewMessage(m.Output()))
+				switch status.Code(err) {
+				case codes.Unavailable:
+					unavailable++
+				case codes.Internal, codes.Unknown, codes.OK:
+					t.Errorf("%s during the outage: %v", method, err)
+				}
+			}
+		}
+		return true
+	})
+	if unavailable < 5 {
+		t.Errorf("only %d RPCs reached the database during the outage; the enumeration is not exercising them", unavailable)
 	}
 
 	pg.Start(t)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/tenant"
 	"github.com/idgate/idgate/internal/webhook"
 )
@@ -58,13 +58,11 @@ type RiskResult struct {
 	Customer Customer
 }
 
-var chargeID = regexp.MustCompile(`^(ch|py)_[A-Za-z0-9]{1,64}$`)
-
 // RecordPaymentRisk records the Radar outcome of a customer's charge. Only the first
 // successful charge sets the score (seed 004); in a risk_based subaccount a score at or
 // over the threshold requires verification.
 func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r PaymentRisk) (RiskResult, error) {
-	if r.ChargeID != "" && !chargeID.MatchString(r.ChargeID) {
+	if r.ChargeID != "" && !stripe.ValidID(r.ChargeID, "ch", "py") {
 		return RiskResult{}, apperr.Invalid("charge_id", "must be a Stripe charge id (ch_...)")
 	}
 	if _, ok := RiskScore(r.RiskLevel); !ok {
