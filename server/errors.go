@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/store"
 )
 
 // unaryErrors is the one place domain errors become gRPC status codes (and, through the
@@ -40,10 +41,19 @@ var kindCodes = map[apperr.Kind]codes.Code{
 	apperr.KindUnavailable:        codes.Unavailable,
 }
 
+// unavailableRetry is how long a caller is told to wait when a dependency (the database,
+// Stripe, a KYC provider) cannot serve.
+const unavailableRetry = 5 * time.Second
+
 // exhausted is ResourceExhausted with a RetryInfo saying when to try again; the gateway
 // turns it into HTTP 429 with Retry-After.
 func exhausted(msg string, retryAfter time.Duration) error {
-	st := status.New(codes.ResourceExhausted, fmt.Sprintf("%s; retry after %s", msg, retryAfter.Round(time.Second)))
+	return retryable(codes.ResourceExhausted, fmt.Sprintf("%s; retry after %s", msg, retryAfter.Round(time.Second)), retryAfter)
+}
+
+// retryable is a status with a RetryInfo: the gateway adds Retry-After from it.
+func retryable(code codes.Code, msg string, retryAfter time.Duration) error {
+	st := status.New(code, msg)
 	if d, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retryAfter)}); err == nil {
 		st = d
 	}
@@ -57,6 +67,10 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	switch {
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request canceled")
+	case ctx.Err() == nil && apperr.KindOf(err) == apperr.KindInternal && store.Unavailable(err):
+		// A database outage is neither the caller's fault nor a bug: try again.
+		log.WarnContext(ctx, "database unavailable", "method", method, "request_id", requestID(ctx), "err", err)
+		return retryable(codes.Unavailable, "the database cannot be reached; try again", unavailableRetry)
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
@@ -67,6 +81,9 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	}
 	if ae.Err != nil {
 		log.WarnContext(ctx, "request failed", "method", method, "request_id", requestID(ctx), "err", err)
+	}
+	if ae.Kind == apperr.KindUnavailable {
+		return retryable(codes.Unavailable, ae.Msg, unavailableRetry)
 	}
 	st := status.New(kindCodes[ae.Kind], ae.Msg)
 	if ae.Kind == apperr.KindInvalid && ae.Field != "" {

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -78,10 +79,13 @@ func adminOnly(keys *auth.Keys, next http.Handler) http.Handler {
 	})
 }
 
-// retryAfter adds Retry-After to answers that carry a RetryInfo, then writes the error as
-// the gateway does (ResourceExhausted is HTTP 429).
+// retryAfter adds Retry-After to answers that carry a RetryInfo, and to every Unavailable
+// (HTTP 503), then writes the error as the gateway does (ResourceExhausted is HTTP 429).
 func retryAfter(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	if st, ok := status.FromError(err); ok {
+		if st.Code() == codes.Unavailable {
+			w.Header().Set("Retry-After", strconv.Itoa(int(unavailableRetry.Seconds())))
+		}
 		for _, d := range st.Details() {
 			if ri, ok := d.(*errdetails.RetryInfo); ok {
 				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ri.GetRetryDelay().AsDuration().Seconds()))))

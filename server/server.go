@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			jobs.Periodic{Every: time.Hour, Args: risk.RetentionArgs{}})
 	}
 	s.jobs, err = jobs.New(s.store, workers, jobs.Options{
-		Work: runJobs, Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, RetryBase: cfg.JobRetryBase,
+		Work: runJobs, Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, RetryBase: cfg.JobRetryBase, Timeout: cfg.JobTimeout,
 		Periodic: periodic,
 	}, log)
 	if err != nil {

@@ -52,6 +52,7 @@ type Config struct {
 	// JobRetryBase, when set, replaces River's default backoff (attempt^4 seconds) with
 	// JobRetryBase * 2^(attempt-1); tests use it to retry in milliseconds.
 	JobRetryBase time.Duration
+	JobTimeout   time.Duration // IDGATE_JOB_TIMEOUT
 
 	// BootstrapAPIKey becomes the admin key named "bootstrap" so that a fresh install can
 	// create the others; changing it revokes the previous one (IDGATE_BOOTSTRAP_API_KEY).
@@ -131,6 +132,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		JobWorkers:                  r.int("IDGATE_JOB_WORKERS", 10),
 		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
 		JobRetryBase:                r.duration("IDGATE_JOB_RETRY_BASE", 0),
+		JobTimeout:                  r.duration("IDGATE_JOB_TIMEOUT", time.Minute),
 		LogFormat:                   r.str("IDGATE_LOG_FORMAT", "json"),
 		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),
 		MetricsNeedKey:              r.bool("IDGATE_METRICS_REQUIRE_KEY", false),
@@ -224,6 +226,9 @@ func (c Config) Validate() error {
 	}
 	if c.JobPollInterval < 10*time.Millisecond {
 		add("IDGATE_JOB_POLL_INTERVAL must be at least 10ms")
+	}
+	if c.JobTimeout < time.Second {
+		add("IDGATE_JOB_TIMEOUT must be at least 1s")
 	}
 	if c.BootstrapAPIKey != "" && len(c.BootstrapAPIKey) < 32 {
 		add("IDGATE_BOOTSTRAP_API_KEY must be at least 32 random characters (for example: openssl rand -hex 24)")

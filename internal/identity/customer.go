@@ -87,10 +87,7 @@ type NewCustomer struct {
 	Phone            string
 }
 
-var (
-	stripeCustomerID = regexp.MustCompile(`^cus_[A-Za-z0-9]{1,64}$`)
-	e164             = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-)
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // Validate checks every field, naming the first that is wrong. Messages never repeat the
 // value: it may be personal data.
@@ -102,7 +99,7 @@ func (n NewCustomer) Validate() error {
 		return apperr.Invalid("external_id", "is required")
 	case len(n.ExternalID) > 255 || !utf8.ValidString(n.ExternalID) || strings.IndexFunc(n.ExternalID, unicode.IsControl) >= 0:
 		return apperr.Invalid("external_id", "must be at most 255 bytes of printable UTF-8")
-	case n.StripeCustomerID != "" && !stripeCustomerID.MatchString(n.StripeCustomerID):
+	case n.StripeCustomerID != "" && !stripe.ValidID(n.StripeCustomerID, "cus"):
 		return apperr.Invalid("stripe_customer_id", "must be a Stripe customer id (cus_...)")
 	case n.Phone != "" && !e164.MatchString(n.Phone):
 		return apperr.Invalid("phone", "must be in E.164 form, e.g. +14155550123")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/idgate/idgate/ent"
@@ -12,6 +11,7 @@ import (
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/tenant"
 	"github.com/idgate/idgate/internal/webhook"
 )
@@ -135,13 +135,11 @@ type RiskResult struct {
 	Customer Customer
 }
 
-var chargeID = regexp.MustCompile(`^(ch|py)_[A-Za-z0-9]{1,64}$`)
-
 // RecordPaymentRisk records the Radar outcome of a customer's charge. The earliest
 // successful charge sets the score (seed 004), in whatever order the charges arrive (see
 // recordRisk); a charge without a created time counts as created now.
 func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r PaymentRisk) (RiskResult, error) {
-	if r.ChargeID != "" && !chargeID.MatchString(r.ChargeID) {
+	if r.ChargeID != "" && !stripe.ValidID(r.ChargeID, "ch", "py") {
 		return RiskResult{}, apperr.Invalid("charge_id", "must be a Stripe charge id (ch_...)")
 	}
 	if _, ok := RiskScore(r.RiskLevel); !ok {

@@ -9,6 +9,7 @@ import (
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/webhook"
 )
 
@@ -34,8 +35,8 @@ func (s *Service) SimulateVerificationOutcome(ctx context.Context, feed Signer, 
 	}
 	status, ok := outcomes[outcome]
 	switch {
-	case sessionID == "":
-		return "", apperr.Invalid("session_id", "is required")
+	case !stripe.ValidID(sessionID, "vs"):
+		return "", apperr.Invalid("session_id", "must be a Stripe verification session id (vs_...)")
 	case !ok:
 		return "", apperr.Invalid("outcome", "must be verified, requires_input, canceled or processing")
 	case outcome == "requires_input" && errorCode == "":

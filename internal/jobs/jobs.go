@@ -2,6 +2,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"log/slog"
@@ -48,6 +49,9 @@ type Options struct {
 	Workers      int
 	PollInterval time.Duration
 	RetryBase    time.Duration // zero: River's default backoff
+	// Timeout bounds one attempt (zero: DefaultTimeout). A job whose replica died while
+	// running it is rescued RescueAfter(Timeout) after it started, see New.
+	Timeout time.Duration
 	// Periodic jobs run on the elected leader replica only, and once at its start.
 	Periodic []Periodic
 }
@@ -58,19 +62,30 @@ type Periodic struct {
 	Args  river.JobArgs
 }
 
+// DefaultTimeout is how long one attempt of a job (a Stripe call, a notification) may take
+// before it counts as failed.
+const DefaultTimeout = time.Minute
+
+// RescueAfter is how long a job may stay running before the queue takes it for the job
+// of a replica that died: its timeout plus a margin for a live replica to record the
+// outcome of an attempt that ran to the end of its timeout.
+func RescueAfter(timeout time.Duration) time.Duration { return timeout + 30*time.Second }
+
 // New returns a queue over st's writer pool. workers lists every job kind's worker.
+//
+// Crash recovery: River's rescuer runs on the elected leader every 30 s (fixed in
+// v0.31.0), makes jobs running for longer than RescueAfter retryable, and its scheduler
+// makes them available within 5 s more; rescued jobs retry at once rather than after
+// their backoff (rescueNow). So a job a dead replica held runs again within
+// RescueAfter + 36 s of its start, about a minute after its timeout (a dead leader is
+// replaced within 15 s, inside that margin).
 func New(st *store.Store, workers *river.Workers, opts Options, log *slog.Logger) (*Client, error) {
-	var driver riverdriver.Driver[*sql.Tx]
-	if st.Dialect == config.DialectPostgres {
-		driver = riverdatabasesql.New(st.DB())
-	} else {
-		driver = riversqlite.New(st.DB())
-	}
+	timeout := cmp.Or(opts.Timeout, DefaultTimeout)
 	cfg := &river.Config{
-		Logger:  log.With("component", "jobs"),
-		Workers: workers,
-		// Stripe calls and notifications get this long before the attempt counts as failed.
-		JobTimeout: time.Minute,
+		Logger:               log.With("component", "jobs"),
+		Workers:              workers,
+		JobTimeout:           timeout,
+		RescueStuckJobsAfter: RescueAfter(timeout),
 	}
 	if opts.Work {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
@@ -82,10 +97,35 @@ func New(st *store.Store, workers *river.Workers, opts Options, log *slog.Logger
 		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(p.Every),
 			func() (river.JobArgs, *river.InsertOpts) { return args, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
+	var retry river.ClientRetryPolicy = &river.DefaultClientRetryPolicy{}
 	if opts.RetryBase > 0 {
-		cfg.RetryPolicy = exponential{base: opts.RetryBase}
+		retry = exponential{base: opts.RetryBase}
 	}
-	return river.NewClient(driver, cfg)
+	cfg.RetryPolicy = rescueNow{next: retry, after: cfg.RescueStuckJobsAfter}
+	return river.NewClient(driver(st), cfg)
+}
+
+func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {
+	if st.Dialect == config.DialectPostgres {
+		return riverdatabasesql.New(st.DB())
+	}
+	return riversqlite.New(st.DB())
+}
+
+// rescueNow retries at once a job that is being rescued (its attempt started longer than
+// after ago: its replica died), and any other failed job as next says. The rescuer asks
+// the retry policy like a failed attempt would, so without this a job that died on its
+// fifth attempt would wait River's 5⁴ s on top of the rescue.
+type rescueNow struct {
+	next  river.ClientRetryPolicy
+	after time.Duration
+}
+
+func (r rescueNow) NextRetry(job *rivertype.JobRow) time.Time {
+	if job.AttemptedAt != nil && time.Since(*job.AttemptedAt) >= r.after {
+		return time.Now()
+	}
+	return r.next.NextRetry(job)
 }
 
 // exponential retries after base, 2*base, 4*base ... (capped at one hour), with 10% jitter.

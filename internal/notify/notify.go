@@ -122,6 +122,9 @@ func NewDeliverer(st *store.Store, sink Sink, log *slog.Logger) *Deliverer {
 
 // Payload is the JSON body POSTed to the sink.
 type Payload struct {
+	// ID is the notification's: the same in every delivery of it (a retry, or a repeat
+	// after a replica died before recording the delivery), so the platform de-duplicates
+	// on it. IDHeader carries it too.
 	ID           string    `json:"id"`
 	Type         string    `json:"type"`
 	SubaccountID string    `json:"subaccount_id"`
@@ -136,8 +139,13 @@ type Payload struct {
 // SignatureHeader carries "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">".
 const SignatureHeader = "Idgate-Signature"
 
+// IDHeader carries the notification's id (Payload.ID).
+const IDHeader = "Idgate-Notification-Id"
+
 // Work delivers one notification. A non-2xx answer or a network error is returned, so the
-// queue retries with backoff; the attempt is recorded on the notification.
+// queue retries with backoff; the attempt is recorded on the notification. Delivery is at
+// least once: a replica that dies after the platform accepted but before recording it
+// delivers again, under the same id.
 func (d *Deliverer) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	n, err := d.store.Ent.Notification.Get(ctx, job.Args.NotificationID)
 	if err != nil {
@@ -160,6 +168,7 @@ func (d *Deliverer) Work(ctx context.Context, job *river.Job[DeliverArgs]) error
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(IDHeader, n.ID)
 	req.Header.Set(SignatureHeader, Sign(d.sink.Secret, time.Now(), body))
 	resp, err := d.client.Do(req)
 	if err == nil {

@@ -64,8 +64,8 @@ func reasons(pi stripe.PaymentIntent, c *ent.Customer, sub *ent.Subaccount) []st
 
 // EvaluatePayment reads the PaymentIntent from Stripe and decides whether it steps up.
 func (s *Service) EvaluatePayment(ctx context.Context, paymentIntentID string) (*Payment, error) {
-	if paymentIntentID == "" {
-		return nil, apperr.Invalid("payment_intent_id", "is required")
+	if !stripe.ValidID(paymentIntentID, "pi") {
+		return nil, apperr.Invalid("payment_intent_id", "must be a Stripe PaymentIntent id (pi_...)")
 	}
 	pi, err := s.stripe.GetPaymentIntent(ctx, paymentIntentID)
 	if err != nil {
@@ -155,8 +155,8 @@ func (s *Service) evaluateTx(ctx context.Context, tx store.Tx, pi stripe.Payment
 
 // payment reads a step-up visible to the caller.
 func (s *Service) payment(ctx context.Context, client *ent.Client, id string) (*Payment, error) {
-	if id == "" {
-		return nil, apperr.Invalid("payment_intent_id", "is required")
+	if !stripe.ValidID(id, "pi") {
+		return nil, apperr.Invalid("payment_intent_id", "must be a Stripe PaymentIntent id (pi_...)")
 	}
 	p, err := client.PaymentStepUp.Get(ctx, id)
 	if err == nil && !auth.Visible(ctx, p.SubaccountID) {

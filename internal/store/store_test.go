@@ -2,12 +2,21 @@ package store_test
 
 import (
 	"bytes"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/testenv"
 )
@@ -53,5 +62,74 @@ func TestNewID(t *testing.T) {
 	}
 	if strings.Contains(store.NewID("x"), "=") {
 		t.Fatal("ids must not carry padding")
+	}
+}
+
+// Unavailable tells an outage of the database from every other error, for real errors of
+// both drivers.
+func TestUnavailable(t *testing.T) {
+	ctx := testenv.Context(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := l.Addr().String()
+	l.Close()
+	pg, err := sql.Open("pgx", "postgres://postgres@"+closedPort+"/postgres?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	refused := pg.PingContext(ctx)
+
+	// A second writer finds the SQLite file locked (busy_timeout 0: at once).
+	dsn := "file:" + filepath.Join(t.TempDir(), "busy.db") + "?_pragma=busy_timeout(0)&_pragma=journal_mode(WAL)&_txlock=immediate"
+	var dbs [2]*sql.DB
+	for i := range dbs {
+		if dbs[i], err = sql.Open("sqlite", dsn); err != nil {
+			t.Fatal(err)
+		}
+		defer dbs[i].Close()
+	}
+	if _, err := dbs[0].ExecContext(ctx, "CREATE TABLE t (x INTEGER UNIQUE)"); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := dbs[0].BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback() //nolint:errcheck
+	_, busy := dbs[1].ExecContext(ctx, "INSERT INTO t VALUES (1)")
+	if _, err := holder.ExecContext(ctx, "INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	_, duplicate := holder.ExecContext(ctx, "INSERT INTO t VALUES (1)")
+
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"postgres connection refused", refused, true},
+		{"postgres admin shutdown", fmt.Errorf("commit: %w", &pgconn.PgError{Code: "57P01"}), true},
+		{"postgres starting up", &pgconn.PgError{Code: "57P03"}, true},
+		{"postgres connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"bad connection", fmt.Errorf("query: %w", driver.ErrBadConn), true},
+		{"sqlite locked", busy, true},
+		{"postgres unique violation", &pgconn.PgError{Code: "23505"}, false},
+		{"sqlite unique violation", duplicate, false},
+		{"no rows", sql.ErrNoRows, false},
+		{"not found", apperr.NotFound("customer cust_1 not found"), false},
+		{"other", errors.New("boom"), false},
+		{"nil", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.err == nil && tc.name != "nil" {
+				t.Fatal("the driver gave no error")
+			}
+			if got := store.Unavailable(tc.err); got != tc.want {
+				t.Fatalf("Unavailable(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
 	}
 }

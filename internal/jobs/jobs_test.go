@@ -1,0 +1,91 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/idgate/idgate/internal/testenv"
+)
+
+type crashArgs struct{}
+
+func (crashArgs) Kind() string { return "crash_test" }
+
+// A job left running by a replica that died (here: marked running, on its fifth attempt,
+// by a client that no longer exists) runs again on the next rescue, without waiting the
+// fifth attempt's backoff (River's default would be 5⁴ s).
+func TestJobOfDeadReplicaRunsAgainAfterRescue(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := testenv.Context(t)
+			st := testenv.Store(t, db)
+			ran := make(chan int, 1)
+			workers := river.NewWorkers()
+			river.AddWorker(workers, river.WorkFunc(func(_ context.Context, job *river.Job[crashArgs]) error {
+				ran <- job.Attempt
+				return nil
+			}))
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			q, err := New(st, workers, Options{Work: true, Workers: 1, PollInterval: 50 * time.Millisecond}, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := q.Insert(ctx, crashArgs{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The dead replica's attempt began just over RescueAfter ago, after four failures.
+			started := time.Now().Add(-RescueAfter(DefaultTimeout) - time.Second)
+			var errs [][]byte
+			for i := range 4 {
+				b, _ := json.Marshal(rivertype.AttemptError{At: started, Attempt: i + 1, Error: "earlier failure"})
+				errs = append(errs, b)
+			}
+			if _, err := driver(st).GetExecutor().JobUpdateFull(ctx, &riverdriver.JobUpdateFullParams{
+				ID:            res.Job.ID,
+				StateDoUpdate: true, State: rivertype.JobStateRunning,
+				AttemptDoUpdate: true, Attempt: 5,
+				AttemptedAtDoUpdate: true, AttemptedAt: &started,
+				AttemptedByDoUpdate: true, AttemptedBy: []string{"dead-replica"},
+				ErrorsDoUpdate: true, Errors: errs,
+			}); err != nil {
+				t.Fatal(err)
+			}
+
+			if err := q.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = q.Stop(context.Background()) })
+			// One rescue (every 30 s, and once when the leader starts) plus the scheduler (5 s).
+			select {
+			case attempt := <-ran:
+				if attempt != 6 {
+					t.Fatalf("rescued job ran as attempt %d, want 6", attempt)
+				}
+			case <-time.After(45 * time.Second):
+				t.Fatal("the dead replica's job did not run again within 45 s")
+			}
+		})
+	}
+}
+
+// A job that is not being rescued keeps its backoff.
+func TestRescueNowKeepsBackoffOfFailedAttempts(t *testing.T) {
+	p := rescueNow{next: exponential{base: time.Hour}, after: RescueAfter(DefaultTimeout)}
+	recent := time.Now().Add(-time.Second)
+	if next := p.NextRetry(&rivertype.JobRow{AttemptedAt: &recent}); time.Until(next) < 50*time.Minute {
+		t.Fatalf("failed attempt retries in %s, want its hour of backoff", time.Until(next))
+	}
+	old := time.Now().Add(-RescueAfter(DefaultTimeout))
+	if next := p.NextRetry(&rivertype.JobRow{AttemptedAt: &old}); time.Until(next) > time.Second {
+		t.Fatalf("rescued job retries in %s, want at once", time.Until(next))
+	}
+}
