@@ -73,7 +73,7 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error)
 		s.read.SetMaxOpenConns(maxConns)
 		s.read.SetMaxIdleConns(maxConns)
 	case config.DialectPostgres:
-		if s.db, err = sql.Open("pgx", target); err != nil {
+		if s.db, err = sql.Open("pgx", withConnectTimeout(target)); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		s.db.SetMaxOpenConns(maxConns)
@@ -87,6 +87,22 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error)
 	s.Ent = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.db)))
 	s.Reader = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.read)))
 	return s, nil
+}
+
+// withConnectTimeout bounds how long a new PostgreSQL connection may take (5 s unless the
+// URL says otherwise), so that while the database host is unreachable calls answer
+// Unavailable instead of hanging.
+func withConnectTimeout(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return target
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "5")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 func sqliteDSN(path string, readOnly bool) string {
