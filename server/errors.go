@@ -69,6 +69,11 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 		log.WarnContext(ctx, "request failed", "method", method, "request_id", requestID(ctx), "err", err)
 	}
 	st := status.New(kindCodes[ae.Kind], ae.Msg)
+	if ae.RetryAfter > 0 { // the gateway answers it with Retry-After
+		if d, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(ae.RetryAfter)}); derr == nil {
+			st = d
+		}
+	}
 	if ae.Kind == apperr.KindInvalid && ae.Field != "" {
 		if d, derr := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
 			{Field: ae.Field, Description: ae.Msg},
