@@ -99,8 +99,10 @@ func (s *Service) Claim(ctx context.Context, id string) (Task, error) {
 			return err
 		}
 		switch {
+		case t.Status == reviewtask.StatusResolving:
+			return apperr.FailedPrecondition("review task %s is being resolved; reload it in a moment", id)
 		case t.Status != reviewtask.StatusOpen:
-			return apperr.FailedPrecondition("review task %s is already %s", id, t.Status)
+			return apperr.FailedPrecondition("review task %s is already resolved", id)
 		case t.ClaimedBy != "" && t.ClaimedBy != me:
 			return apperr.Conflict("review task %s is claimed by %s", id, t.ClaimedBy)
 		}
