@@ -36,7 +36,9 @@ type KYCCheck struct {
 	// TransactionID holds the value of the "transaction_id" field.
 	TransactionID string `json:"transaction_id,omitempty"`
 	// At holds the value of the "at" field.
-	At           time.Time `json:"at,omitempty"`
+	At time.Time `json:"at,omitempty"`
+	// Claim holds the value of the "claim" field.
+	Claim        *string `json:"claim,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -47,7 +49,7 @@ func (*KYCCheck) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case kyccheck.FieldTier, kyccheck.FieldLatencyMs, kyccheck.FieldCostCents:
 			values[i] = new(sql.NullInt64)
-		case kyccheck.FieldID, kyccheck.FieldMerchantID, kyccheck.FieldSubaccountID, kyccheck.FieldCountry, kyccheck.FieldProvider, kyccheck.FieldOutcome, kyccheck.FieldTransactionID:
+		case kyccheck.FieldID, kyccheck.FieldMerchantID, kyccheck.FieldSubaccountID, kyccheck.FieldCountry, kyccheck.FieldProvider, kyccheck.FieldOutcome, kyccheck.FieldTransactionID, kyccheck.FieldClaim:
 			values[i] = new(sql.NullString)
 		case kyccheck.FieldAt:
 			values[i] = new(sql.NullTime)
@@ -132,6 +134,13 @@ func (_m *KYCCheck) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.At = value.Time
 			}
+		case kyccheck.FieldClaim:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field claim", values[i])
+			} else if value.Valid {
+				_m.Claim = new(string)
+				*_m.Claim = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -197,6 +206,11 @@ func (_m *KYCCheck) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("at=")
 	builder.WriteString(_m.At.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.Claim; v != nil {
+		builder.WriteString("claim=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -91,6 +91,20 @@ func (_c *KYCCheckCreate) SetAt(v time.Time) *KYCCheckCreate {
 	return _c
 }
 
+// SetClaim sets the "claim" field.
+func (_c *KYCCheckCreate) SetClaim(v string) *KYCCheckCreate {
+	_c.mutation.SetClaim(v)
+	return _c
+}
+
+// SetNillableClaim sets the "claim" field if the given value is not nil.
+func (_c *KYCCheckCreate) SetNillableClaim(v *string) *KYCCheckCreate {
+	if v != nil {
+		_c.SetClaim(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *KYCCheckCreate) SetID(v string) *KYCCheckCreate {
 	_c.mutation.SetID(v)
@@ -251,6 +265,10 @@ func (_c *KYCCheckCreate) createSpec() (*KYCCheck, *sqlgraph.CreateSpec) {
 		_spec.SetField(kyccheck.FieldAt, field.TypeTime, value)
 		_node.At = value
 	}
+	if value, ok := _c.mutation.Claim(); ok {
+		_spec.SetField(kyccheck.FieldClaim, field.TypeString, value)
+		_node.Claim = &value
+	}
 	return _node, _spec
 }
 
@@ -303,6 +321,18 @@ type (
 	}
 )
 
+// SetProvider sets the "provider" field.
+func (u *KYCCheckUpsert) SetProvider(v string) *KYCCheckUpsert {
+	u.Set(kyccheck.FieldProvider, v)
+	return u
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *KYCCheckUpsert) UpdateProvider() *KYCCheckUpsert {
+	u.SetExcluded(kyccheck.FieldProvider)
+	return u
+}
+
 // SetOutcome sets the "outcome" field.
 func (u *KYCCheckUpsert) SetOutcome(v string) *KYCCheckUpsert {
 	u.Set(kyccheck.FieldOutcome, v)
@@ -333,6 +363,48 @@ func (u *KYCCheckUpsert) AddLatencyMs(v int) *KYCCheckUpsert {
 	return u
 }
 
+// SetCostCents sets the "cost_cents" field.
+func (u *KYCCheckUpsert) SetCostCents(v int) *KYCCheckUpsert {
+	u.Set(kyccheck.FieldCostCents, v)
+	return u
+}
+
+// UpdateCostCents sets the "cost_cents" field to the value that was provided on create.
+func (u *KYCCheckUpsert) UpdateCostCents() *KYCCheckUpsert {
+	u.SetExcluded(kyccheck.FieldCostCents)
+	return u
+}
+
+// AddCostCents adds v to the "cost_cents" field.
+func (u *KYCCheckUpsert) AddCostCents(v int) *KYCCheckUpsert {
+	u.Add(kyccheck.FieldCostCents, v)
+	return u
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (u *KYCCheckUpsert) SetTransactionID(v string) *KYCCheckUpsert {
+	u.Set(kyccheck.FieldTransactionID, v)
+	return u
+}
+
+// UpdateTransactionID sets the "transaction_id" field to the value that was provided on create.
+func (u *KYCCheckUpsert) UpdateTransactionID() *KYCCheckUpsert {
+	u.SetExcluded(kyccheck.FieldTransactionID)
+	return u
+}
+
+// SetAt sets the "at" field.
+func (u *KYCCheckUpsert) SetAt(v time.Time) *KYCCheckUpsert {
+	u.Set(kyccheck.FieldAt, v)
+	return u
+}
+
+// UpdateAt sets the "at" field to the value that was provided on create.
+func (u *KYCCheckUpsert) UpdateAt() *KYCCheckUpsert {
+	u.SetExcluded(kyccheck.FieldAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -359,20 +431,11 @@ func (u *KYCCheckUpsertOne) UpdateNewValues() *KYCCheckUpsertOne {
 		if _, exists := u.create.mutation.Country(); exists {
 			s.SetIgnore(kyccheck.FieldCountry)
 		}
-		if _, exists := u.create.mutation.Provider(); exists {
-			s.SetIgnore(kyccheck.FieldProvider)
-		}
 		if _, exists := u.create.mutation.Tier(); exists {
 			s.SetIgnore(kyccheck.FieldTier)
 		}
-		if _, exists := u.create.mutation.CostCents(); exists {
-			s.SetIgnore(kyccheck.FieldCostCents)
-		}
-		if _, exists := u.create.mutation.TransactionID(); exists {
-			s.SetIgnore(kyccheck.FieldTransactionID)
-		}
-		if _, exists := u.create.mutation.At(); exists {
-			s.SetIgnore(kyccheck.FieldAt)
+		if _, exists := u.create.mutation.Claim(); exists {
+			s.SetIgnore(kyccheck.FieldClaim)
 		}
 	}))
 	return u
@@ -403,6 +466,20 @@ func (u *KYCCheckUpsertOne) Update(set func(*KYCCheckUpsert)) *KYCCheckUpsertOne
 		set(&KYCCheckUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetProvider sets the "provider" field.
+func (u *KYCCheckUpsertOne) SetProvider(v string) *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetProvider(v)
+	})
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *KYCCheckUpsertOne) UpdateProvider() *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateProvider()
+	})
 }
 
 // SetOutcome sets the "outcome" field.
@@ -437,6 +514,55 @@ func (u *KYCCheckUpsertOne) AddLatencyMs(v int) *KYCCheckUpsertOne {
 func (u *KYCCheckUpsertOne) UpdateLatencyMs() *KYCCheckUpsertOne {
 	return u.Update(func(s *KYCCheckUpsert) {
 		s.UpdateLatencyMs()
+	})
+}
+
+// SetCostCents sets the "cost_cents" field.
+func (u *KYCCheckUpsertOne) SetCostCents(v int) *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetCostCents(v)
+	})
+}
+
+// AddCostCents adds v to the "cost_cents" field.
+func (u *KYCCheckUpsertOne) AddCostCents(v int) *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.AddCostCents(v)
+	})
+}
+
+// UpdateCostCents sets the "cost_cents" field to the value that was provided on create.
+func (u *KYCCheckUpsertOne) UpdateCostCents() *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateCostCents()
+	})
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (u *KYCCheckUpsertOne) SetTransactionID(v string) *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetTransactionID(v)
+	})
+}
+
+// UpdateTransactionID sets the "transaction_id" field to the value that was provided on create.
+func (u *KYCCheckUpsertOne) UpdateTransactionID() *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateTransactionID()
+	})
+}
+
+// SetAt sets the "at" field.
+func (u *KYCCheckUpsertOne) SetAt(v time.Time) *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetAt(v)
+	})
+}
+
+// UpdateAt sets the "at" field to the value that was provided on create.
+func (u *KYCCheckUpsertOne) UpdateAt() *KYCCheckUpsertOne {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateAt()
 	})
 }
 
@@ -632,20 +758,11 @@ func (u *KYCCheckUpsertBulk) UpdateNewValues() *KYCCheckUpsertBulk {
 			if _, exists := b.mutation.Country(); exists {
 				s.SetIgnore(kyccheck.FieldCountry)
 			}
-			if _, exists := b.mutation.Provider(); exists {
-				s.SetIgnore(kyccheck.FieldProvider)
-			}
 			if _, exists := b.mutation.Tier(); exists {
 				s.SetIgnore(kyccheck.FieldTier)
 			}
-			if _, exists := b.mutation.CostCents(); exists {
-				s.SetIgnore(kyccheck.FieldCostCents)
-			}
-			if _, exists := b.mutation.TransactionID(); exists {
-				s.SetIgnore(kyccheck.FieldTransactionID)
-			}
-			if _, exists := b.mutation.At(); exists {
-				s.SetIgnore(kyccheck.FieldAt)
+			if _, exists := b.mutation.Claim(); exists {
+				s.SetIgnore(kyccheck.FieldClaim)
 			}
 		}
 	}))
@@ -677,6 +794,20 @@ func (u *KYCCheckUpsertBulk) Update(set func(*KYCCheckUpsert)) *KYCCheckUpsertBu
 		set(&KYCCheckUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetProvider sets the "provider" field.
+func (u *KYCCheckUpsertBulk) SetProvider(v string) *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetProvider(v)
+	})
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *KYCCheckUpsertBulk) UpdateProvider() *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateProvider()
+	})
 }
 
 // SetOutcome sets the "outcome" field.
@@ -711,6 +842,55 @@ func (u *KYCCheckUpsertBulk) AddLatencyMs(v int) *KYCCheckUpsertBulk {
 func (u *KYCCheckUpsertBulk) UpdateLatencyMs() *KYCCheckUpsertBulk {
 	return u.Update(func(s *KYCCheckUpsert) {
 		s.UpdateLatencyMs()
+	})
+}
+
+// SetCostCents sets the "cost_cents" field.
+func (u *KYCCheckUpsertBulk) SetCostCents(v int) *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetCostCents(v)
+	})
+}
+
+// AddCostCents adds v to the "cost_cents" field.
+func (u *KYCCheckUpsertBulk) AddCostCents(v int) *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.AddCostCents(v)
+	})
+}
+
+// UpdateCostCents sets the "cost_cents" field to the value that was provided on create.
+func (u *KYCCheckUpsertBulk) UpdateCostCents() *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateCostCents()
+	})
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (u *KYCCheckUpsertBulk) SetTransactionID(v string) *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetTransactionID(v)
+	})
+}
+
+// UpdateTransactionID sets the "transaction_id" field to the value that was provided on create.
+func (u *KYCCheckUpsertBulk) UpdateTransactionID() *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateTransactionID()
+	})
+}
+
+// SetAt sets the "at" field.
+func (u *KYCCheckUpsertBulk) SetAt(v time.Time) *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.SetAt(v)
+	})
+}
+
+// UpdateAt sets the "at" field to the value that was provided on create.
+func (u *KYCCheckUpsertBulk) UpdateAt() *KYCCheckUpsertBulk {
+	return u.Update(func(s *KYCCheckUpsert) {
+		s.UpdateAt()
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -24,6 +25,20 @@ type KYCCheckUpdate struct {
 // Where appends a list predicates to the KYCCheckUpdate builder.
 func (_u *KYCCheckUpdate) Where(ps ...predicate.KYCCheck) *KYCCheckUpdate {
 	_u.mutation.Where(ps...)
+	return _u
+}
+
+// SetProvider sets the "provider" field.
+func (_u *KYCCheckUpdate) SetProvider(v string) *KYCCheckUpdate {
+	_u.mutation.SetProvider(v)
+	return _u
+}
+
+// SetNillableProvider sets the "provider" field if the given value is not nil.
+func (_u *KYCCheckUpdate) SetNillableProvider(v *string) *KYCCheckUpdate {
+	if v != nil {
+		_u.SetProvider(*v)
+	}
 	return _u
 }
 
@@ -59,6 +74,55 @@ func (_u *KYCCheckUpdate) SetNillableLatencyMs(v *int) *KYCCheckUpdate {
 // AddLatencyMs adds value to the "latency_ms" field.
 func (_u *KYCCheckUpdate) AddLatencyMs(v int) *KYCCheckUpdate {
 	_u.mutation.AddLatencyMs(v)
+	return _u
+}
+
+// SetCostCents sets the "cost_cents" field.
+func (_u *KYCCheckUpdate) SetCostCents(v int) *KYCCheckUpdate {
+	_u.mutation.ResetCostCents()
+	_u.mutation.SetCostCents(v)
+	return _u
+}
+
+// SetNillableCostCents sets the "cost_cents" field if the given value is not nil.
+func (_u *KYCCheckUpdate) SetNillableCostCents(v *int) *KYCCheckUpdate {
+	if v != nil {
+		_u.SetCostCents(*v)
+	}
+	return _u
+}
+
+// AddCostCents adds value to the "cost_cents" field.
+func (_u *KYCCheckUpdate) AddCostCents(v int) *KYCCheckUpdate {
+	_u.mutation.AddCostCents(v)
+	return _u
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (_u *KYCCheckUpdate) SetTransactionID(v string) *KYCCheckUpdate {
+	_u.mutation.SetTransactionID(v)
+	return _u
+}
+
+// SetNillableTransactionID sets the "transaction_id" field if the given value is not nil.
+func (_u *KYCCheckUpdate) SetNillableTransactionID(v *string) *KYCCheckUpdate {
+	if v != nil {
+		_u.SetTransactionID(*v)
+	}
+	return _u
+}
+
+// SetAt sets the "at" field.
+func (_u *KYCCheckUpdate) SetAt(v time.Time) *KYCCheckUpdate {
+	_u.mutation.SetAt(v)
+	return _u
+}
+
+// SetNillableAt sets the "at" field if the given value is not nil.
+func (_u *KYCCheckUpdate) SetNillableAt(v *time.Time) *KYCCheckUpdate {
+	if v != nil {
+		_u.SetAt(*v)
+	}
 	return _u
 }
 
@@ -103,6 +167,9 @@ func (_u *KYCCheckUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			}
 		}
 	}
+	if value, ok := _u.mutation.Provider(); ok {
+		_spec.SetField(kyccheck.FieldProvider, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.Outcome(); ok {
 		_spec.SetField(kyccheck.FieldOutcome, field.TypeString, value)
 	}
@@ -111,6 +178,21 @@ func (_u *KYCCheckUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedLatencyMs(); ok {
 		_spec.AddField(kyccheck.FieldLatencyMs, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CostCents(); ok {
+		_spec.SetField(kyccheck.FieldCostCents, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCostCents(); ok {
+		_spec.AddField(kyccheck.FieldCostCents, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TransactionID(); ok {
+		_spec.SetField(kyccheck.FieldTransactionID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.At(); ok {
+		_spec.SetField(kyccheck.FieldAt, field.TypeTime, value)
+	}
+	if _u.mutation.ClaimCleared() {
+		_spec.ClearField(kyccheck.FieldClaim, field.TypeString)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -130,6 +212,20 @@ type KYCCheckUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *KYCCheckMutation
+}
+
+// SetProvider sets the "provider" field.
+func (_u *KYCCheckUpdateOne) SetProvider(v string) *KYCCheckUpdateOne {
+	_u.mutation.SetProvider(v)
+	return _u
+}
+
+// SetNillableProvider sets the "provider" field if the given value is not nil.
+func (_u *KYCCheckUpdateOne) SetNillableProvider(v *string) *KYCCheckUpdateOne {
+	if v != nil {
+		_u.SetProvider(*v)
+	}
+	return _u
 }
 
 // SetOutcome sets the "outcome" field.
@@ -164,6 +260,55 @@ func (_u *KYCCheckUpdateOne) SetNillableLatencyMs(v *int) *KYCCheckUpdateOne {
 // AddLatencyMs adds value to the "latency_ms" field.
 func (_u *KYCCheckUpdateOne) AddLatencyMs(v int) *KYCCheckUpdateOne {
 	_u.mutation.AddLatencyMs(v)
+	return _u
+}
+
+// SetCostCents sets the "cost_cents" field.
+func (_u *KYCCheckUpdateOne) SetCostCents(v int) *KYCCheckUpdateOne {
+	_u.mutation.ResetCostCents()
+	_u.mutation.SetCostCents(v)
+	return _u
+}
+
+// SetNillableCostCents sets the "cost_cents" field if the given value is not nil.
+func (_u *KYCCheckUpdateOne) SetNillableCostCents(v *int) *KYCCheckUpdateOne {
+	if v != nil {
+		_u.SetCostCents(*v)
+	}
+	return _u
+}
+
+// AddCostCents adds value to the "cost_cents" field.
+func (_u *KYCCheckUpdateOne) AddCostCents(v int) *KYCCheckUpdateOne {
+	_u.mutation.AddCostCents(v)
+	return _u
+}
+
+// SetTransactionID sets the "transaction_id" field.
+func (_u *KYCCheckUpdateOne) SetTransactionID(v string) *KYCCheckUpdateOne {
+	_u.mutation.SetTransactionID(v)
+	return _u
+}
+
+// SetNillableTransactionID sets the "transaction_id" field if the given value is not nil.
+func (_u *KYCCheckUpdateOne) SetNillableTransactionID(v *string) *KYCCheckUpdateOne {
+	if v != nil {
+		_u.SetTransactionID(*v)
+	}
+	return _u
+}
+
+// SetAt sets the "at" field.
+func (_u *KYCCheckUpdateOne) SetAt(v time.Time) *KYCCheckUpdateOne {
+	_u.mutation.SetAt(v)
+	return _u
+}
+
+// SetNillableAt sets the "at" field if the given value is not nil.
+func (_u *KYCCheckUpdateOne) SetNillableAt(v *time.Time) *KYCCheckUpdateOne {
+	if v != nil {
+		_u.SetAt(*v)
+	}
 	return _u
 }
 
@@ -238,6 +383,9 @@ func (_u *KYCCheckUpdateOne) sqlSave(ctx context.Context) (_node *KYCCheck, err 
 			}
 		}
 	}
+	if value, ok := _u.mutation.Provider(); ok {
+		_spec.SetField(kyccheck.FieldProvider, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.Outcome(); ok {
 		_spec.SetField(kyccheck.FieldOutcome, field.TypeString, value)
 	}
@@ -246,6 +394,21 @@ func (_u *KYCCheckUpdateOne) sqlSave(ctx context.Context) (_node *KYCCheck, err 
 	}
 	if value, ok := _u.mutation.AddedLatencyMs(); ok {
 		_spec.AddField(kyccheck.FieldLatencyMs, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CostCents(); ok {
+		_spec.SetField(kyccheck.FieldCostCents, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCostCents(); ok {
+		_spec.AddField(kyccheck.FieldCostCents, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TransactionID(); ok {
+		_spec.SetField(kyccheck.FieldTransactionID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.At(); ok {
+		_spec.SetField(kyccheck.FieldAt, field.TypeTime, value)
+	}
+	if _u.mutation.ClaimCleared() {
+		_spec.ClearField(kyccheck.FieldClaim, field.TypeString)
 	}
 	_node = &KYCCheck{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -5534,6 +5534,7 @@ type KYCCheckMutation struct {
 	addcost_cents  *int
 	transaction_id *string
 	at             *time.Time
+	claim          *string
 	clearedFields  map[string]struct{}
 	done           bool
 	oldValue       func(context.Context) (*KYCCheck, error)
@@ -6064,6 +6065,55 @@ func (m *KYCCheckMutation) ResetAt() {
 	m.at = nil
 }
 
+// SetClaim sets the "claim" field.
+func (m *KYCCheckMutation) SetClaim(s string) {
+	m.claim = &s
+}
+
+// Claim returns the value of the "claim" field in the mutation.
+func (m *KYCCheckMutation) Claim() (r string, exists bool) {
+	v := m.claim
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaim returns the old "claim" field's value of the KYCCheck entity.
+// If the KYCCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KYCCheckMutation) OldClaim(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaim is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaim requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaim: %w", err)
+	}
+	return oldValue.Claim, nil
+}
+
+// ClearClaim clears the value of the "claim" field.
+func (m *KYCCheckMutation) ClearClaim() {
+	m.claim = nil
+	m.clearedFields[kyccheck.FieldClaim] = struct{}{}
+}
+
+// ClaimCleared returns if the "claim" field was cleared in this mutation.
+func (m *KYCCheckMutation) ClaimCleared() bool {
+	_, ok := m.clearedFields[kyccheck.FieldClaim]
+	return ok
+}
+
+// ResetClaim resets all changes to the "claim" field.
+func (m *KYCCheckMutation) ResetClaim() {
+	m.claim = nil
+	delete(m.clearedFields, kyccheck.FieldClaim)
+}
+
 // Where appends a list predicates to the KYCCheckMutation builder.
 func (m *KYCCheckMutation) Where(ps ...predicate.KYCCheck) {
 	m.predicates = append(m.predicates, ps...)
@@ -6098,7 +6148,7 @@ func (m *KYCCheckMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *KYCCheckMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.merchant_id != nil {
 		fields = append(fields, kyccheck.FieldMerchantID)
 	}
@@ -6129,6 +6179,9 @@ func (m *KYCCheckMutation) Fields() []string {
 	if m.at != nil {
 		fields = append(fields, kyccheck.FieldAt)
 	}
+	if m.claim != nil {
+		fields = append(fields, kyccheck.FieldClaim)
+	}
 	return fields
 }
 
@@ -6157,6 +6210,8 @@ func (m *KYCCheckMutation) Field(name string) (ent.Value, bool) {
 		return m.TransactionID()
 	case kyccheck.FieldAt:
 		return m.At()
+	case kyccheck.FieldClaim:
+		return m.Claim()
 	}
 	return nil, false
 }
@@ -6186,6 +6241,8 @@ func (m *KYCCheckMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldTransactionID(ctx)
 	case kyccheck.FieldAt:
 		return m.OldAt(ctx)
+	case kyccheck.FieldClaim:
+		return m.OldClaim(ctx)
 	}
 	return nil, fmt.Errorf("unknown KYCCheck field %s", name)
 }
@@ -6265,6 +6322,13 @@ func (m *KYCCheckMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAt(v)
 		return nil
+	case kyccheck.FieldClaim:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaim(v)
+		return nil
 	}
 	return fmt.Errorf("unknown KYCCheck field %s", name)
 }
@@ -6333,7 +6397,11 @@ func (m *KYCCheckMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *KYCCheckMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(kyccheck.FieldClaim) {
+		fields = append(fields, kyccheck.FieldClaim)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -6346,6 +6414,11 @@ func (m *KYCCheckMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *KYCCheckMutation) ClearField(name string) error {
+	switch name {
+	case kyccheck.FieldClaim:
+		m.ClearClaim()
+		return nil
+	}
 	return fmt.Errorf("unknown KYCCheck nullable field %s", name)
 }
 
@@ -6382,6 +6455,9 @@ func (m *KYCCheckMutation) ResetField(name string) error {
 		return nil
 	case kyccheck.FieldAt:
 		m.ResetAt()
+		return nil
+	case kyccheck.FieldClaim:
+		m.ResetClaim()
 		return nil
 	}
 	return fmt.Errorf("unknown KYCCheck field %s", name)

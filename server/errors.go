@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -82,8 +83,9 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	if ae.Err != nil {
 		log.WarnContext(ctx, "request failed", "method", method, "request_id", requestID(ctx), "err", err)
 	}
-	if ae.Kind == apperr.KindUnavailable {
-		return retryable(codes.Unavailable, ae.Msg, unavailableRetry)
+	if ae.Kind == apperr.KindUnavailable || ae.RetryAfter > 0 {
+		// The gateway answers it with Retry-After.
+		return retryable(kindCodes[ae.Kind], ae.Msg, cmp.Or(ae.RetryAfter, unavailableRetry))
 	}
 	st := status.New(kindCodes[ae.Kind], ae.Msg)
 	if ae.Kind == apperr.KindInvalid && ae.Field != "" {

@@ -31,6 +31,8 @@ const (
 	FieldTransactionID = "transaction_id"
 	// FieldAt holds the string denoting the at field in the database.
 	FieldAt = "at"
+	// FieldClaim holds the string denoting the claim field in the database.
+	FieldClaim = "claim"
 	// Table holds the table name of the kyccheck in the database.
 	Table = "kyc_checks"
 )
@@ -48,6 +50,7 @@ var Columns = []string{
 	FieldCostCents,
 	FieldTransactionID,
 	FieldAt,
+	FieldClaim,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -123,4 +126,9 @@ func ByTransactionID(opts ...sql.OrderTermOption) OrderOption {
 // ByAt orders the results by the at field.
 func ByAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAt, opts...).ToFunc()
+}
+
+// ByClaim orders the results by the claim field.
+func ByClaim(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldClaim, opts...).ToFunc()
 }

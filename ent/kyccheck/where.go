@@ -114,6 +114,11 @@ func At(v time.Time) predicate.KYCCheck {
 	return predicate.KYCCheck(sql.FieldEQ(FieldAt, v))
 }
 
+// Claim applies equality check predicate on the "claim" field. It's identical to ClaimEQ.
+func Claim(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldEQ(FieldClaim, v))
+}
+
 // MerchantIDEQ applies the EQ predicate on the "merchant_id" field.
 func MerchantIDEQ(v string) predicate.KYCCheck {
 	return predicate.KYCCheck(sql.FieldEQ(FieldMerchantID, v))
@@ -662,6 +667,81 @@ func AtLT(v time.Time) predicate.KYCCheck {
 // AtLTE applies the LTE predicate on the "at" field.
 func AtLTE(v time.Time) predicate.KYCCheck {
 	return predicate.KYCCheck(sql.FieldLTE(FieldAt, v))
+}
+
+// ClaimEQ applies the EQ predicate on the "claim" field.
+func ClaimEQ(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldEQ(FieldClaim, v))
+}
+
+// ClaimNEQ applies the NEQ predicate on the "claim" field.
+func ClaimNEQ(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldNEQ(FieldClaim, v))
+}
+
+// ClaimIn applies the In predicate on the "claim" field.
+func ClaimIn(vs ...string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldIn(FieldClaim, vs...))
+}
+
+// ClaimNotIn applies the NotIn predicate on the "claim" field.
+func ClaimNotIn(vs ...string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldNotIn(FieldClaim, vs...))
+}
+
+// ClaimGT applies the GT predicate on the "claim" field.
+func ClaimGT(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldGT(FieldClaim, v))
+}
+
+// ClaimGTE applies the GTE predicate on the "claim" field.
+func ClaimGTE(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldGTE(FieldClaim, v))
+}
+
+// ClaimLT applies the LT predicate on the "claim" field.
+func ClaimLT(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldLT(FieldClaim, v))
+}
+
+// ClaimLTE applies the LTE predicate on the "claim" field.
+func ClaimLTE(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldLTE(FieldClaim, v))
+}
+
+// ClaimContains applies the Contains predicate on the "claim" field.
+func ClaimContains(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldContains(FieldClaim, v))
+}
+
+// ClaimHasPrefix applies the HasPrefix predicate on the "claim" field.
+func ClaimHasPrefix(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldHasPrefix(FieldClaim, v))
+}
+
+// ClaimHasSuffix applies the HasSuffix predicate on the "claim" field.
+func ClaimHasSuffix(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldHasSuffix(FieldClaim, v))
+}
+
+// ClaimIsNil applies the IsNil predicate on the "claim" field.
+func ClaimIsNil() predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldIsNull(FieldClaim))
+}
+
+// ClaimNotNil applies the NotNil predicate on the "claim" field.
+func ClaimNotNil() predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldNotNull(FieldClaim))
+}
+
+// ClaimEqualFold applies the EqualFold predicate on the "claim" field.
+func ClaimEqualFold(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldEqualFold(FieldClaim, v))
+}
+
+// ClaimContainsFold applies the ContainsFold predicate on the "claim" field.
+func ClaimContainsFold(v string) predicate.KYCCheck {
+	return predicate.KYCCheck(sql.FieldContainsFold(FieldClaim, v))
 }
 
 // And groups predicates with the AND operator between them.

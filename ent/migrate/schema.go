@@ -176,6 +176,7 @@ var (
 		{Name: "cost_cents", Type: field.TypeInt},
 		{Name: "transaction_id", Type: field.TypeString, Default: ""},
 		{Name: "at", Type: field.TypeTime},
+		{Name: "claim", Type: field.TypeString, Unique: true, Nullable: true},
 	}
 	// KycChecksTable holds the schema information for the "kyc_checks" table.
 	KycChecksTable = &schema.Table{
@@ -385,7 +386,7 @@ var (
 		{Name: "subject_id", Type: field.TypeString},
 		{Name: "reason", Type: field.TypeString},
 		{Name: "priority", Type: field.TypeEnum, Enums: []string{"normal", "high", "urgent"}},
-		{Name: "status", Type: field.TypeEnum, Enums: []string{"open", "resolved"}, Default: "open"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"open", "resolving", "resolved"}, Default: "open"},
 		{Name: "claimed_by", Type: field.TypeString, Default: ""},
 		{Name: "claimed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolution", Type: field.TypeString, Default: ""},

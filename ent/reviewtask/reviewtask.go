@@ -126,8 +126,9 @@ const DefaultStatus = StatusOpen
 
 // Status values.
 const (
-	StatusOpen     Status = "open"
-	StatusResolved Status = "resolved"
+	StatusOpen      Status = "open"
+	StatusResolving Status = "resolving"
+	StatusResolved  Status = "resolved"
 )
 
 func (s Status) String() string {
@@ -137,7 +138,7 @@ func (s Status) String() string {
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
 func StatusValidator(s Status) error {
 	switch s {
-	case StatusOpen, StatusResolved:
+	case StatusOpen, StatusResolving, StatusResolved:
 		return nil
 	default:
 		return fmt.Errorf("reviewtask: invalid enum value for status field: %q", s)

@@ -21,7 +21,9 @@ func (ReviewTask) Fields() []ent.Field {
 		field.String("subject_id").Immutable(),
 		field.String("reason").Immutable(), // e.g. max_attempts_exceeded
 		field.Enum("priority").Values("normal", "high", "urgent"),
-		field.Enum("status").Values("open", "resolved").Default("open"),
+		// resolving: an operator's resolution is being acted on (the task is claimed for
+		// it, so a second resolution is refused).
+		field.Enum("status").Values("open", "resolving", "resolved").Default("open"),
 		field.String("claimed_by").Default(""),
 		field.Time("claimed_at").Optional().Nillable(),
 		// approve or reject, with the operator's notes.

@@ -5,6 +5,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind says what a client can do about an error.
@@ -30,6 +31,8 @@ type Error struct {
 	Field string // the request field at fault, for KindInvalid
 	Msg   string
 	Err   error // the cause, for logs
+	// RetryAfter, when set, says when to try again (HTTP Retry-After).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -73,4 +76,9 @@ func FailedPrecondition(format string, args ...any) error {
 // Unavailable reports a dependency that cannot serve now; cause is kept for the logs.
 func Unavailable(cause error, format string, args ...any) error {
 	return &Error{Kind: KindUnavailable, Msg: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// UnavailableFor is Unavailable with the time after which to try again.
+func UnavailableFor(retryAfter time.Duration, cause error, format string, args ...any) error {
+	return &Error{Kind: KindUnavailable, Msg: fmt.Sprintf(format, args...), Err: cause, RetryAfter: retryAfter}
 }

@@ -63,6 +63,20 @@ type Result struct {
 	ConnectPerson string
 }
 
+// Unbilled is a provider's error after which no check is billed and the attempt may be
+// made again under the same reference: the provider did not perform it (an outage through
+// every retry, refused credentials, a request it refused or never received), or it
+// recognises the repeat (Stripe's idempotency keys). Any other error from Verify may
+// follow a performed, billed check. Setting, when set, names the configuration an
+// operator must fix: the provider refused idgate's credentials.
+type Unbilled struct {
+	Err     error // what the caller is told
+	Setting string
+}
+
+func (e *Unbilled) Error() string { return e.Err.Error() }
+func (e *Unbilled) Unwrap() error { return e.Err }
+
 // Provider checks identity data.
 type Provider interface {
 	Name() string

@@ -29,8 +29,17 @@ func NewStripeConnect(sc ConnectPersons) *StripeConnect { return &StripeConnect{
 func (*StripeConnect) Name() string { return "stripe_connect" }
 
 // Verify submits r to the Connect account. Every call is idempotent on r.Reference, so the
-// Stripe client's retries never create a second person.
+// Stripe client's retries, and a repeat of the attempt under the same reference, never
+// create a second person: its errors are Unbilled.
 func (c *StripeConnect) Verify(ctx context.Context, r Request) (Result, error) {
+	res, err := c.submit(ctx, r)
+	if err != nil {
+		return Result{}, &Unbilled{Err: err}
+	}
+	return res, nil
+}
+
+func (c *StripeConnect) submit(ctx context.Context, r Request) (Result, error) {
 	if r.ConnectAccount == "" {
 		return Result{}, apperr.FailedPrecondition("the merchant has no Connect account yet: create it (CreateMerchant) before database KYC")
 	}

@@ -26,6 +26,13 @@ type TruliooConfig struct {
 	MaxRetries        int
 }
 
+// KeySetting is the setting that holds Trulioo's API key, named when Trulioo refuses it.
+const KeySetting = "IDGATE_TRULIOO_API_KEY"
+
+// OutageRetry is when a caller should try again after Trulioo could not be reached or
+// answered an error through every retry.
+const OutageRetry = 30 * time.Second
+
 // Trulioo is the database-KYC provider over Trulioo's normalized verify API.
 type Trulioo struct {
 	cfg    TruliooConfig
@@ -36,8 +43,9 @@ type Trulioo struct {
 //
 // Retries: a 5xx or 429 answer, or a connection that never reached Trulioo, is retried
 // with backoff and the same CustomerReferenceID: Trulioo did not complete, and so did not
-// bill, those requests. A timeout after the request was sent is not retried: Trulioo may
-// have completed (and billed) it, so the error says so and names the reference to look up,
+// bill, those requests; when every retry fails the error is Unbilled, as is a refused key
+// or request. A timeout after the request was sent is not retried: Trulioo may have
+// completed (and billed) it, so the error says so and names the reference to look up,
 // rather than paying twice.
 func NewTrulioo(cfg TruliooConfig) *Trulioo {
 	if cfg.ConfigurationName == "" {
@@ -165,17 +173,19 @@ func (t *Trulioo) Verify(ctx context.Context, r Request) (Result, error) {
 		if sent(err) {
 			return Result{}, apperr.Unavailable(err, "Trulioo did not answer check %s in time; it may have completed: look the reference up before checking again", r.Reference)
 		}
-		return Result{}, apperr.Unavailable(err, "cannot reach Trulioo; try again")
+		return Result{}, &Unbilled{Err: apperr.UnavailableFor(OutageRetry, err, "cannot reach Trulioo; nothing was checked or billed: try again")}
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	switch {
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return Result{}, apperr.Unavailable(nil, "Trulioo answered HTTP %d after retries; try again", resp.StatusCode)
-	case resp.StatusCode == http.StatusUnauthorized:
-		return Result{}, apperr.Unavailable(nil, "Trulioo rejected the API key: check the Trulioo configuration")
+		return Result{}, &Unbilled{Err: apperr.UnavailableFor(OutageRetry, nil,
+			"Trulioo answered HTTP %d through %d retries; nothing was checked or billed: try again", resp.StatusCode, t.cfg.MaxRetries)}
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return Result{}, &Unbilled{Setting: KeySetting, Err: apperr.FailedPrecondition(
+			"Trulioo refused idgate's API key (HTTP %d); nothing was checked or billed: an operator must set %s to a valid key, retrying will not help", resp.StatusCode, KeySetting)}
 	case resp.StatusCode != http.StatusOK:
-		return Result{}, apperr.FailedPrecondition("Trulioo refused the request (HTTP %d): %s", resp.StatusCode, truliooMessage(raw))
+		return Result{}, &Unbilled{Err: apperr.FailedPrecondition("Trulioo refused the request (HTTP %d): %s", resp.StatusCode, truliooMessage(raw))}
 	}
 	var out truliooResult
 	if err := json.Unmarshal(raw, &out); err != nil {

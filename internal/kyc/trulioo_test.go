@@ -3,6 +3,7 @@ package kyc_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -173,8 +174,9 @@ func TestTruliooRetriesUnbilledFailures(t *testing.T) {
 func TestTruliooTimeoutIsNotRetried(t *testing.T) {
 	f := &fakeTrulioo{script: []int{-1}}
 	_, err := newClientWithin(t, f, "key", 100*time.Millisecond).Verify(context.Background(), person)
-	if apperr.KindOf(err) != apperr.KindUnavailable || !strings.Contains(err.Error(), "chk_1") {
-		t.Fatalf("timeout: %v, want Unavailable naming the reference", err)
+	var u *kyc.Unbilled
+	if apperr.KindOf(err) != apperr.KindUnavailable || !strings.Contains(err.Error(), "chk_1") || errors.As(err, &u) {
+		t.Fatalf("timeout: %v, want Unavailable naming the reference, possibly billed", err)
 	}
 	// A retry would have been sent before Verify returned.
 	if n := len(f.calls()); n != 1 {
@@ -182,16 +184,29 @@ func TestTruliooTimeoutIsNotRetried(t *testing.T) {
 	}
 }
 
+// TestTruliooRefusals: what Trulioo refused or never completed is Unbilled, and says
+// whether trying again helps: a refused key names the setting to fix, an outage says when.
 func TestTruliooRefusals(t *testing.T) {
-	if _, err := newClient(t, &fakeTrulioo{}, "wrong").Verify(context.Background(), person); apperr.KindOf(err) != apperr.KindUnavailable || !strings.Contains(err.Error(), "API key") {
-		t.Fatalf("bad key: %v", err)
+	unbilled := func(err error) *kyc.Unbilled {
+		t.Helper()
+		var u *kyc.Unbilled
+		if !errors.As(err, &u) {
+			t.Fatalf("%v is not Unbilled", err)
+		}
+		return u
+	}
+	_, err := newClient(t, &fakeTrulioo{}, "wrong").Verify(context.Background(), person)
+	if u := unbilled(err); apperr.KindOf(err) != apperr.KindFailedPrecondition || u.Setting != "IDGATE_TRULIOO_API_KEY" || !strings.Contains(err.Error(), "IDGATE_TRULIOO_API_KEY") {
+		t.Fatalf("bad key: %v (setting %q)", err, u.Setting)
 	}
 	f := &fakeTrulioo{script: []int{400}}
-	if _, err := newClient(t, f, "key").Verify(context.Background(), person); apperr.KindOf(err) != apperr.KindFailedPrecondition || len(f.calls()) != 1 {
+	if _, err := newClient(t, f, "key").Verify(context.Background(), person); apperr.KindOf(err) != apperr.KindFailedPrecondition || len(f.calls()) != 1 || unbilled(err).Setting != "" {
 		t.Fatalf("a 400 is not retried and is the caller's problem: %v (%d calls)", err, len(f.calls()))
 	}
 	f = &fakeTrulioo{script: []int{503, 503, 503, 503, 503}}
-	if _, err := newClient(t, f, "key").Verify(context.Background(), person); apperr.KindOf(err) != apperr.KindUnavailable || len(f.calls()) != 4 {
+	_, err = newClient(t, f, "key").Verify(context.Background(), person)
+	var ae *apperr.Error
+	if unbilled(err); !errors.As(err, &ae) || ae.Kind != apperr.KindUnavailable || ae.RetryAfter == 0 || len(f.calls()) != 4 {
 		t.Fatalf("5xx throughout: %v (%d calls, want 1 + 3 retries)", err, len(f.calls()))
 	}
 }

@@ -39,7 +39,14 @@ const (
 	OutcomeError    = "error"
 	OutcomeCanceled = "canceled"
 	OutcomePending  = "pending" // an asynchronous provider has not answered yet
+	// A database-KYC claim: its provider is being asked, or performed nothing (released).
+	// Neither is a check of the ledger.
+	OutcomeRunning  = "running"
+	OutcomeReleased = "released"
 )
+
+// inLedger selects the checks that happened: every query of the ledger uses it.
+var inLedger = kyccheck.OutcomeNotIn(OutcomeRunning, OutcomeReleased)
 
 // Check is one verification check.
 type Check struct {
@@ -111,7 +118,7 @@ func (s *Service) GetVerificationCostReport(ctx context.Context, from, until tim
 	if !from.Before(until) {
 		return CostReport{}, apperr.Invalid("from", "must be before until")
 	}
-	preds := []predicate.KYCCheck{kyccheck.AtGTE(from), kyccheck.AtLT(until)}
+	preds := []predicate.KYCCheck{inLedger, kyccheck.AtGTE(from), kyccheck.AtLT(until)}
 	if a := auth.ActorFrom(ctx); a.Type == "api_key" && a.Subaccounts != nil {
 		preds = append(preds, kyccheck.SubaccountIDIn(a.Subaccounts...))
 	}

@@ -3,6 +3,8 @@ package onboarding
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -87,42 +89,44 @@ func (s *Service) StartDatabaseKYC(ctx context.Context, merchantID string, p Per
 	if err != nil {
 		return Merchant{}, err
 	}
-	switch {
-	case m.Route != RouteDatabaseKYC:
+	if m.Route != RouteDatabaseKYC {
 		return Merchant{}, apperr.FailedPrecondition("merchant %s is verified by document and liveness, not database KYC", m.ID)
-	case m.KycStatus != "":
-		return Merchant{}, apperr.FailedPrecondition("merchant %s is already %s", m.ID, m.KycStatus)
-	}
-	if tiers, err := s.checkOutcomes(ctx, m.ID); err != nil {
-		return Merchant{}, err
-	} else if tiers[1] == OutcomePending || tiers[2] == OutcomePending {
-		return Merchant{}, apperr.FailedPrecondition("merchant %s's database KYC check is pending at Stripe; wait for its result", m.ID)
 	}
 	biz, err := p.business(m.BusinessType)
 	if err != nil {
 		return Merchant{}, err
 	}
-	addr, _ := json.Marshal(p.Address)
-	plain := map[string]string{"person_first_name": p.FirstName, "person_last_name": p.LastName, "person_dob": p.DOB, "person_address": string(addr)}
-	if biz != nil {
-		plain["business_legal_name"], plain["business_tax_id"] = biz.LegalName, biz.TaxID
-	}
-	sealed := map[string]string{}
-	for f, v := range plain {
-		if sealed[f], err = s.pii.Seal(v, m.ID, f); err != nil {
-			return Merchant{}, err
+	return s.databaseCheck(ctx, m, 1, func() (*ent.Merchant, kyc.Request, error) {
+		if m.KycStatus != "" {
+			return nil, kyc.Request{}, apperr.FailedPrecondition("merchant %s is already %s", m.ID, m.KycStatus)
 		}
-	}
-	u := m.Update().SetPersonFirstName(sealed["person_first_name"]).SetPersonLastName(sealed["person_last_name"]).
-		SetPersonDob(sealed["person_dob"]).SetPersonAddress(sealed["person_address"])
-	if biz != nil {
-		u.SetBusinessLegalName(sealed["business_legal_name"]).SetBusinessTaxID(sealed["business_tax_id"])
-	}
-	if m, err = u.Save(ctx); err != nil {
-		return Merchant{}, err
-	}
-	req := kyc.Request{Country: m.Country, FirstName: p.FirstName, LastName: p.LastName, DOB: dob, Address: p.Address, NationalID: p.SSNLast4, Business: biz}
-	return s.databaseCheck(ctx, m, 1, req)
+		if tiers, err := s.checkOutcomes(ctx, m.ID); err != nil {
+			return nil, kyc.Request{}, err
+		} else if tiers[1] == OutcomePending || tiers[2] == OutcomePending {
+			return nil, kyc.Request{}, apperr.FailedPrecondition("merchant %s's database KYC check is pending at Stripe; wait for its result", m.ID)
+		}
+		addr, _ := json.Marshal(p.Address)
+		plain := map[string]string{"person_first_name": p.FirstName, "person_last_name": p.LastName, "person_dob": p.DOB, "person_address": string(addr)}
+		if biz != nil {
+			plain["business_legal_name"], plain["business_tax_id"] = biz.LegalName, biz.TaxID
+		}
+		sealed := map[string]string{}
+		for f, v := range plain {
+			if sealed[f], err = s.pii.Seal(v, m.ID, f); err != nil {
+				return nil, kyc.Request{}, err
+			}
+		}
+		u := m.Update().SetPersonFirstName(sealed["person_first_name"]).SetPersonLastName(sealed["person_last_name"]).
+			SetPersonDob(sealed["person_dob"]).SetPersonAddress(sealed["person_address"])
+		if biz != nil {
+			u.SetBusinessLegalName(sealed["business_legal_name"]).SetBusinessTaxID(sealed["business_tax_id"])
+		}
+		saved, err := u.Save(ctx)
+		if err != nil {
+			return nil, kyc.Request{}, err
+		}
+		return saved, kyc.Request{Country: m.Country, FirstName: p.FirstName, LastName: p.LastName, DOB: dob, Address: p.Address, NationalID: p.SSNLast4, Business: biz}, nil
+	})
 }
 
 // SubmitFullSSN runs tier 2 after a tier-1 no-match: the same provider with the full SSN,
@@ -136,42 +140,66 @@ func (s *Service) SubmitFullSSN(ctx context.Context, merchantID, ssn string) (Me
 	if err != nil {
 		return Merchant{}, err
 	}
-	tiers, err := s.checkOutcomes(ctx, m.ID)
-	if err != nil {
-		return Merchant{}, err
-	}
-	if tiers[1] != OutcomeNoMatch || tiers[2] != "" || m.KycStatus != "" {
-		return Merchant{}, apperr.FailedPrecondition("merchant %s is not waiting for a full SSN (tier 2 follows a tier-1 no-match, once)", m.ID)
-	}
-	plain := map[string]string{}
-	for f, v := range map[string]string{"person_first_name": m.PersonFirstName, "person_last_name": m.PersonLastName, "person_dob": m.PersonDob,
-		"person_address": m.PersonAddress, "business_legal_name": m.BusinessLegalName, "business_tax_id": m.BusinessTaxID} {
-		if v == "" {
-			continue
+	return s.databaseCheck(ctx, m, 2, func() (*ent.Merchant, kyc.Request, error) {
+		tiers, err := s.checkOutcomes(ctx, m.ID)
+		if err != nil {
+			return nil, kyc.Request{}, err
 		}
-		if plain[f], err = s.pii.Open(v, m.ID, f); err != nil {
-			return Merchant{}, err
+		if tiers[1] != OutcomeNoMatch || tiers[2] != "" || m.KycStatus != "" {
+			return nil, kyc.Request{}, apperr.FailedPrecondition("merchant %s is not waiting for a full SSN (tier 2 follows a tier-1 no-match, once)", m.ID)
 		}
-	}
-	var addr kyc.Address
-	_ = json.Unmarshal([]byte(plain["person_address"]), &addr)
-	d, _ := time.Parse(time.DateOnly, plain["person_dob"])
-	req := kyc.Request{Country: m.Country, FirstName: plain["person_first_name"], LastName: plain["person_last_name"],
-		DOB: kyc.Date{Year: d.Year(), Month: int(d.Month()), Day: d.Day()}, Address: addr, NationalID: ssn}
-	if plain["business_tax_id"] != "" {
-		req.Business = &kyc.Business{LegalName: plain["business_legal_name"], TaxID: plain["business_tax_id"]}
-	}
-	return s.databaseCheck(ctx, m, 2, req)
+		plain := map[string]string{}
+		for f, v := range map[string]string{"person_first_name": m.PersonFirstName, "person_last_name": m.PersonLastName, "person_dob": m.PersonDob,
+			"person_address": m.PersonAddress, "business_legal_name": m.BusinessLegalName, "business_tax_id": m.BusinessTaxID} {
+			if v == "" {
+				continue
+			}
+			if plain[f], err = s.pii.Open(v, m.ID, f); err != nil {
+				return nil, kyc.Request{}, err
+			}
+		}
+		var addr kyc.Address
+		_ = json.Unmarshal([]byte(plain["person_address"]), &addr)
+		d, _ := time.Parse(time.DateOnly, plain["person_dob"])
+		req := kyc.Request{Country: m.Country, FirstName: plain["person_first_name"], LastName: plain["person_last_name"],
+			DOB: kyc.Date{Year: d.Year(), Month: int(d.Month()), Day: d.Day()}, Address: addr, NationalID: ssn}
+		if plain["business_tax_id"] != "" {
+			req.Business = &kyc.Business{LegalName: plain["business_legal_name"], TaxID: plain["business_tax_id"]}
+		}
+		return m, req, nil
+	})
 }
 
-// databaseCheck asks the provider, records the check in the ledger and, on a match, marks
-// the merchant verified, keeps the matched SSN digits sealed and enqueues their push to
-// Stripe in the same transaction.
-func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, req kyc.Request) (Merchant, error) {
+// claimStale is how long a running claim holds: one older than that was abandoned (its
+// replica died while asking the provider), and the attempt may be taken again.
+const claimStale = 5 * time.Minute
+
+// databaseCheck runs the merchant's database-KYC attempt at tier. The attempt is claimed
+// in the database before anything else (see claim); only the claimant prepares it (checks
+// the merchant's state, keeps its data) and asks the provider, under the claim's id as
+// the reference. What the provider answers completes the check, records it in the ledger
+// and, on a match, marks the merchant verified, keeps the matched SSN digits sealed and
+// enqueues their push to Stripe, in one transaction. A provider error after which nothing
+// was billed (kyc.Unbilled) releases the claim and leaves the merchant where it was; any
+// other error may follow a billed check, which is recorded as an error under its
+// reference, as the error says.
+func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, prepare func() (*ent.Merchant, kyc.Request, error)) (Merchant, error) {
 	if s.kyc == nil {
 		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL, or IDGATE_DATABASE_KYC_PROVIDER=stripe_connect)")
 	}
-	req.Reference = store.NewID("chk")
+	c, done, err := s.claim(ctx, m, tier)
+	switch {
+	case err != nil:
+		return Merchant{}, err
+	case done: // a retry of a finished attempt: its result stands
+		return s.GetMerchant(ctx, m.ID)
+	}
+	m, req, err := prepare()
+	if err != nil {
+		s.release(ctx, c)
+		return Merchant{}, err
+	}
+	req.Reference = c.ID
 	if m.StripeAccountID != nil {
 		req.ConnectAccount = *m.StripeAccountID
 	}
@@ -181,27 +209,35 @@ func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, 
 	req.Individual = m.BusinessType == "individual"
 	start := time.Now()
 	res, err := s.kyc.Verify(ctx, req)
-	check := Check{MerchantID: m.ID, Provider: s.kyc.Name(), Tier: tier, Latency: time.Since(start), TransactionID: res.TransactionID}
-	if err != nil {
-		check.Outcome = OutcomeError
-		if rerr := s.RecordCheck(ctx, check); rerr != nil {
-			s.log.ErrorContext(ctx, "record failed KYC check", "merchant_id", m.ID, "err", rerr)
+	latency := time.Since(start)
+	var unbilled *kyc.Unbilled
+	switch {
+	case errors.As(err, &unbilled):
+		s.release(ctx, c)
+		if unbilled.Setting != "" {
+			s.refusals.Do(func() {
+				s.log.ErrorContext(ctx, "the database KYC provider refused idgate's credentials: fix the setting", "provider", c.Provider, "setting", unbilled.Setting, "merchant_id", m.ID)
+			})
+		}
+		return Merchant{}, err
+	case err != nil:
+		if ferr := finish(ctx, s.store.Ent, c, OutcomeError, latency, res.TransactionID); ferr != nil {
+			s.log.ErrorContext(ctx, "record failed KYC check", "merchant_id", m.ID, "check_id", c.ID, "err", ferr)
 		}
 		return Merchant{}, err
 	}
+	outcome := OutcomeNoMatch
 	switch res.Outcome {
 	case kyc.Match:
-		check.Outcome = OutcomeMatch
+		outcome = OutcomeMatch
 	case kyc.Pending:
-		check.Outcome = OutcomePending
-	default:
-		check.Outcome = OutcomeNoMatch
+		outcome = OutcomePending
 	}
 	// What a provider verified itself is pushed to Stripe by the push job, the SSN digits
 	// kept sealed only until then; a provider that submitted to Stripe has done the push.
 	push := res.ConnectPerson == ""
 	var sealedID string
-	if check.Outcome == OutcomeMatch && push {
+	if outcome == OutcomeMatch && push {
 		if sealedID, err = s.pii.Seal(req.NationalID, m.ID, "person_id_number"); err != nil {
 			return Merchant{}, err
 		}
@@ -212,16 +248,74 @@ func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, 
 				return err
 			}
 		}
-		if err := recordCheck(ctx, tx.Client, check); err != nil {
+		if err := finish(ctx, tx.Client, c, outcome, latency, res.TransactionID); err != nil {
 			return err
 		}
-		return s.conclude(ctx, tx, m, tier, check.Outcome, push, sealedID)
+		return s.conclude(ctx, tx, m, tier, outcome, push, sealedID)
 	})
 	if err != nil {
 		return Merchant{}, err
 	}
-	s.log.InfoContext(ctx, "database KYC check", "merchant_id", m.ID, "tier", tier, "provider", check.Provider, "outcome", check.Outcome)
+	s.log.InfoContext(ctx, "database KYC check", "merchant_id", m.ID, "tier", tier, "provider", c.Provider, "outcome", outcome)
 	return s.GetMerchant(ctx, m.ID)
+}
+
+// claim takes the merchant's database-KYC attempt at tier: one check row per attempt,
+// running, unpriced and outside the ledger until the provider answers. Its claim (merchant
+// and tier) is unique, so of two concurrent calls one inserts it and the other is told to
+// retry in a moment. A released attempt (its provider performed nothing) or an abandoned
+// one is taken again by a conditional update, under the same id. done says the attempt
+// has finished: a retry gets its result.
+func (s *Service) claim(ctx context.Context, m *ent.Merchant, tier int) (c *ent.KYCCheck, done bool, err error) {
+	key := fmt.Sprintf("%s:%d", m.ID, tier)
+	now := time.Now().UTC()
+	c, err = s.store.Ent.KYCCheck.Create().SetID(store.NewID("chk")).SetClaim(key).SetMerchantID(m.ID).
+		SetSubaccountID(m.SubaccountID).SetCountry(m.Country).SetProvider(s.kyc.Name()).SetTier(tier).
+		SetOutcome(OutcomeRunning).SetLatencyMs(0).SetCostCents(0).SetAt(now).Save(ctx)
+	if !ent.IsConstraintError(err) {
+		return c, false, err
+	}
+	if c, err = s.store.Ent.KYCCheck.Query().Where(kyccheck.Claim(key)).Only(ctx); err != nil {
+		return nil, false, err
+	}
+	if c.Outcome != OutcomeRunning && c.Outcome != OutcomeReleased {
+		return c, true, nil
+	}
+	n, err := s.store.Ent.KYCCheck.Update().Where(kyccheck.ID(c.ID), kyccheck.Or(kyccheck.Outcome(OutcomeReleased),
+		kyccheck.And(kyccheck.Outcome(OutcomeRunning), kyccheck.AtLT(now.Add(-claimStale))))).
+		SetOutcome(OutcomeRunning).SetProvider(s.kyc.Name()).SetAt(now).Save(ctx)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case n == 0:
+		return nil, false, apperr.FailedPrecondition("a database check for merchant %s is already running; retry in a moment", m.ID)
+	case c.Outcome == OutcomeRunning:
+		s.log.WarnContext(ctx, "abandoned database KYC claim taken again", "merchant_id", m.ID, "check_id", c.ID)
+	}
+	c.Outcome, c.Provider, c.At = OutcomeRunning, s.kyc.Name(), now
+	return c, false, nil
+}
+
+// release gives up the claim c, whose provider performed nothing: the attempt is neither
+// billed nor counted, and the next call takes it again.
+func (s *Service) release(ctx context.Context, c *ent.KYCCheck) {
+	err := s.store.Ent.KYCCheck.Update().Where(kyccheck.ID(c.ID), kyccheck.Outcome(OutcomeRunning)).
+		SetOutcome(OutcomeReleased).Exec(ctx)
+	if err != nil { // it stays running until claimStale, then is taken again
+		s.log.ErrorContext(ctx, "release database KYC claim", "merchant_id", c.MerchantID, "check_id", c.ID, "err", err)
+	}
+}
+
+// finish completes the running check c with the provider's answer, priced: from now on
+// it is a check of the ledger.
+func finish(ctx context.Context, client *ent.Client, c *ent.KYCCheck, outcome string, latency time.Duration, transactionID string) error {
+	n, err := client.KYCCheck.Update().Where(kyccheck.ID(c.ID), kyccheck.Outcome(OutcomeRunning)).
+		SetOutcome(outcome).SetLatencyMs(int(latency.Milliseconds())).SetCostCents(DefaultCosts[c.Provider][c.Tier]).
+		SetTransactionID(transactionID).Save(ctx)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("database KYC check %s was taken over while its provider answered", c.ID)
+	}
+	return err
 }
 
 // conclude acts on a database-KYC tier's outcome in tx: a match verifies the merchant (and
@@ -297,7 +391,7 @@ func (s *Service) completeConnectCheck(ctx context.Context, tx store.Tx, m *ent.
 
 // checkOutcomes returns the latest outcome per tier of the merchant's checks.
 func (s *Service) checkOutcomes(ctx context.Context, merchantID string) (map[int]string, error) {
-	checks, err := s.store.Reader.KYCCheck.Query().Where(kyccheck.MerchantID(merchantID)).
+	checks, err := s.store.Reader.KYCCheck.Query().Where(kyccheck.MerchantID(merchantID), inLedger).
 		Order(ent.Asc(kyccheck.FieldAt), ent.Asc(kyccheck.FieldID)).All(ctx)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/person"
@@ -45,12 +47,14 @@ type Service struct {
 	jobs   jobs.Inserter  // pushes verified data to Stripe
 	outbox *notify.Outbox // tells merchants the steps they must take
 	log    *slog.Logger
+	// refusals logs the provider's refusal of idgate's credentials, once a minute.
+	refusals *rate.Sometimes
 }
 
 // NewService returns a Service; provider may be nil, and so may q and outbox in tests of
 // parts that neither push nor notify.
 func NewService(st *store.Store, cipher *pii.Cipher, sc StripeConnect, provider kyc.Provider, q jobs.Inserter, outbox *notify.Outbox, log *slog.Logger) *Service {
-	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, jobs: q, outbox: outbox, log: log}
+	return &Service{store: st, pii: cipher, stripe: sc, kyc: provider, jobs: q, outbox: outbox, log: log, refusals: &rate.Sometimes{Interval: time.Minute}}
 }
 
 // Requirements are Stripe's requirements of the account, as last synced.

@@ -61,7 +61,7 @@ func (s *Service) List(ctx context.Context, status, subjectType string, limit in
 	var preds []predicate.ReviewTask
 	if status != "" {
 		if reviewtask.StatusValidator(reviewtask.Status(status)) != nil {
-			return nil, apperr.Invalid("status", "must be open or resolved")
+			return nil, apperr.Invalid("status", "must be open, resolving or resolved")
 		}
 		preds = append(preds, reviewtask.StatusEQ(reviewtask.Status(status)))
 	}
@@ -99,6 +99,8 @@ func (s *Service) Claim(ctx context.Context, id string) (Task, error) {
 			return err
 		}
 		switch {
+		case t.Status == reviewtask.StatusResolving:
+			return apperr.FailedPrecondition("review task %s is being resolved; reload it in a moment", id)
 		case t.Status != reviewtask.StatusOpen:
 			return apperr.FailedPrecondition("review task %s is already resolved", id)
 		case t.ClaimedBy != "" && t.ClaimedBy != me:
@@ -113,7 +115,14 @@ func (s *Service) Claim(ctx context.Context, id string) (Task, error) {
 	return out, err
 }
 
-// Resolve records the decision: the subject's resolver acts first, then the task closes.
+// resolveStale is how long a resolution holds its task: one older than that was abandoned
+// (its replica died while the resolver ran), and the task may be resolved again.
+const resolveStale = 2 * time.Minute
+
+// Resolve records the decision. The task is claimed for it first (open → resolving, by a
+// conditional update), so of two simultaneous resolutions one acts and the other is
+// refused; then the subject's resolver acts and the task closes. If the resolver fails,
+// the claim is released and the task can be resolved again.
 func (s *Service) Resolve(ctx context.Context, id, decision, notes string) (Task, error) {
 	switch {
 	case decision != Approve && decision != Reject:
@@ -127,20 +136,27 @@ func (s *Service) Resolve(ctx context.Context, id, decision, notes string) (Task
 	if err != nil {
 		return Task{}, err
 	}
-	if t.Status != reviewtask.StatusOpen {
-		return Task{}, apperr.FailedPrecondition("review task %s is already resolved", id)
-	}
-	if t.ClaimedBy != "" && t.ClaimedBy != operator(ctx) {
-		return Task{}, apperr.Conflict("review task %s is claimed by %s", id, t.ClaimedBy)
-	}
+	me := operator(ctx)
 	ctx = auth.WithNote(ctx, notes)
+	t, err = t.Update().Where(reviewtask.ClaimedByIn("", me), reviewtask.Or(reviewtask.StatusEQ(reviewtask.StatusOpen),
+		reviewtask.And(reviewtask.StatusEQ(reviewtask.StatusResolving), reviewtask.UpdatedAtLT(time.Now().Add(-resolveStale))))).
+		SetStatus(reviewtask.StatusResolving).Save(ctx)
+	if ent.IsNotFound(err) {
+		return Task{}, s.unresolvable(ctx, id)
+	}
+	if err != nil {
+		return Task{}, err
+	}
 	if r := s.resolvers[t.SubjectType]; r != nil {
 		if err := r(ctx, t.SubjectID, decision, notes); err != nil {
+			if rerr := t.Update().Where(reviewtask.StatusEQ(reviewtask.StatusResolving)).SetStatus(reviewtask.StatusOpen).Exec(ctx); rerr != nil {
+				err = fmt.Errorf("%w (and releasing the task: %v)", err, rerr) // it is released after resolveStale
+			}
 			return Task{}, fmt.Errorf("act on review of %s %s: %w", t.SubjectType, t.SubjectID, err)
 		}
 	}
-	t, err = t.Update().Where(reviewtask.StatusEQ(reviewtask.StatusOpen)).SetStatus(reviewtask.StatusResolved).
-		SetResolution(decision).SetNotes(notes).SetResolvedBy(operator(ctx)).SetResolvedAt(time.Now().UTC()).Save(ctx)
+	t, err = t.Update().Where(reviewtask.StatusEQ(reviewtask.StatusResolving)).SetStatus(reviewtask.StatusResolved).
+		SetResolution(decision).SetNotes(notes).SetResolvedBy(me).SetResolvedAt(time.Now().UTC()).Save(ctx)
 	if ent.IsNotFound(err) {
 		return Task{}, apperr.FailedPrecondition("review task %s was resolved meanwhile", id)
 	}
@@ -148,6 +164,21 @@ func (s *Service) Resolve(ctx context.Context, id, decision, notes string) (Task
 		return Task{}, err
 	}
 	return fromRow(t), nil
+}
+
+// unresolvable says why the task cannot be claimed for a resolution now.
+func (s *Service) unresolvable(ctx context.Context, id string) error {
+	t, err := s.get(ctx, s.store.Ent.ReviewTask, id)
+	switch {
+	case err != nil:
+		return err
+	case t.Status == reviewtask.StatusResolved:
+		return apperr.FailedPrecondition("review task %s is already resolved", id)
+	case t.ClaimedBy != "" && t.ClaimedBy != operator(ctx):
+		return apperr.Conflict("review task %s is claimed by %s", id, t.ClaimedBy)
+	default:
+		return apperr.FailedPrecondition("review task %s is being resolved; reload it in a moment", id)
+	}
 }
 
 func (s *Service) get(ctx context.Context, client *ent.ReviewTaskClient, id string) (*ent.ReviewTask, error) {
