@@ -632,7 +632,7 @@ type ReviewTask struct {
 	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	// "urgent", "high" or "normal".
 	Priority string `protobuf:"bytes,6,opt,name=priority,proto3" json:"priority,omitempty"`
-	// "open" or "resolved".
+	// "open", "resolving" (a resolution is being acted on) or "resolved".
 	Status    string                 `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
 	ClaimedBy string                 `protobuf:"bytes,8,opt,name=claimed_by,json=claimedBy,proto3" json:"claimed_by,omitempty"`
 	ClaimedAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=claimed_at,json=claimedAt,proto3" json:"claimed_at,omitempty"`
@@ -776,7 +776,7 @@ func (x *ReviewTask) GetCreatedAt() *timestamppb.Timestamp {
 
 type ListReviewTasksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// "open" or "resolved"; empty for both.
+	// "open", "resolving" or "resolved"; empty for all.
 	Status        string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
 	SubjectType   string `protobuf:"bytes,2,opt,name=subject_type,json=subjectType,proto3" json:"subject_type,omitempty"`
 	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
