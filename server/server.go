@@ -102,11 +102,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		}
 	}
 	s = &Server{cfg: cfg, log: log, runJobs: runJobs}
-	defer func() {
+	defer func(s *Server) { // s itself is nil by the time an error returns
 		if err != nil {
 			s.close()
 		}
-	}()
+	}(s)
 
 	if s.store, err = store.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns); err != nil {
 		return nil, err

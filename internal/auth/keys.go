@@ -201,7 +201,7 @@ func (k *Keys) EnsureBootstrap(ctx context.Context, key string) error {
 		return fmt.Errorf("IDGATE_BOOTSTRAP_API_KEY must be at least 32 characters")
 	}
 	h := Hash(key)
-	return k.store.InTx(ctx, func(tx store.Tx) error {
+	err := k.store.InTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.APIKey.Update().
 			Where(apikey.Name("bootstrap"), apikey.HashNEQ(h), apikey.RevokedAtIsNil()).
 			SetRevokedAt(k.now().UTC()).Save(ctx); err != nil {
@@ -218,6 +218,10 @@ func (k *Keys) EnsureBootstrap(ctx context.Context, key string) error {
 		return tx.APIKey.Create().SetID(store.NewID("key")).SetName("bootstrap").SetPrefix(prefix).
 			SetHash(h).SetRole(apikey.RoleAdmin).SetCreatedBy("IDGATE_BOOTSTRAP_API_KEY").Exec(ctx)
 	})
+	if ent.IsConstraintError(err) {
+		return nil // replicas starting together: another one inserted the same key
+	}
+	return err
 }
 
 func validRole(r Role) bool {

@@ -5,6 +5,7 @@ package notify
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -179,6 +180,9 @@ func (d *Deliverer) Work(ctx context.Context, job *river.Job[DeliverArgs]) error
 	}
 	if rerr := d.record(ctx, n, err); rerr != nil {
 		d.log.Error("record notification attempt", "notification_id", n.ID, "err", rerr)
+		// Delivered but not recorded: deliver again (the same id) rather than leave the
+		// notification undelivered for good.
+		return cmp.Or(err, rerr)
 	}
 	return err
 }
