@@ -4,6 +4,7 @@ package storm
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -164,7 +165,7 @@ func (s *storm) check(list []delivery, events int, began, stormEnd time.Time, qu
 		if r.died() {
 			t.Errorf("%s exited on its own during the storm", r.name)
 		}
-		figures = append(figures, fmt.Sprintf("%s: %d ERROR log lines", r.name, countLines(r.logPath, `"level":"ERROR"`)))
+		figures = append(figures, fmt.Sprintf("%s: ERROR log lines %s", r.name, errorLines(r.logPath)))
 	}
 	figures = append(figures, fmt.Sprintf("total %s", time.Since(began).Round(time.Second)))
 	t.Logf("storm figures (%s, seed %d):\n  %s", t.Name(), s.seed, strings.Join(figures, "\n  "))
@@ -447,16 +448,18 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-func countLines(path, substr string) int {
+// errorLines counts a replica's ERROR log lines by message.
+func errorLines(path string) string {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return err.Error()
 	}
-	n := 0
+	by := map[string]int{}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.Contains(line, substr) {
-			n++
+		var l struct{ Level, Msg string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Level == "ERROR" {
+			by[l.Msg]++
 		}
 	}
-	return n
+	return fmt.Sprint(by)
 }
