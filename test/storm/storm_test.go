@@ -34,7 +34,8 @@ const (
 	// jobTimeout is IDGATE_JOB_TIMEOUT: every job here is a loopback call, and a job a
 	// killed replica held runs again within this + 66 s (README).
 	jobTimeout = 10 * time.Second
-	// Stripe's webhook deliveries time out after some seconds; so do the storm's.
+	// deliveryTimeout: a sender gives up on an answer after this long and retries the
+	// delivery elsewhere, as Stripe does.
 	deliveryTimeout = 10 * time.Second
 )
 
@@ -93,6 +94,7 @@ func customers(t *testing.T, env string, def int) int {
 // plan, and what the senders saw.
 type storm struct {
 	t        *testing.T
+	started  time.Time
 	dbURL    string
 	replicas []*replica
 	sink     *sink
@@ -128,8 +130,11 @@ func newStorm(t *testing.T, bin, dbURL string, n, customers int) *storm {
 	if v := os.Getenv("IDGATE_STORM_SEED"); v != "" {
 		seed, _ = strconv.ParseUint(v, 10, 64)
 	}
-	s := &storm{t: t, dbURL: dbURL, sink: newSink(t), api: &http.Client{Timeout: deliveryTimeout,
-		Transport: &http.Transport{MaxIdleConnsPerHost: senders}}, seed: seed, rng: mrand.New(mrand.NewPCG(seed, 10)), acked: map[string]bool{}, final: map[string]state{}}
+	s := &storm{
+		t: t, started: time.Now(), dbURL: dbURL, sink: newSink(t), seed: seed, rng: mrand.New(mrand.NewPCG(seed, 10)),
+		api:   &http.Client{Timeout: deliveryTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: senders}},
+		acked: map[string]bool{}, final: map[string]state{},
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	settings := map[string]string{
@@ -173,8 +178,12 @@ func newStorm(t *testing.T, bin, dbURL string, n, customers int) *storm {
 
 // call makes one JSON API call as the admin and decodes the answer into out.
 func (s *storm) call(r *replica, method, path string, in, out any) error {
-	body, _ := json.Marshal(in)
-	req, err := http.NewRequest(method, r.HTTP+path, bytes.NewReader(body))
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, r.HTTP+path, body)
 	if err != nil {
 		return err
 	}
