@@ -221,8 +221,8 @@ func (s *storm) checkCustomers(ctx context.Context, st *store.Store, stored map[
 		fail(t, "customers: "+k, byKind[k])
 		kinds[i] = fmt.Sprintf("%s %d", k, len(byKind[k]))
 	}
-	return []string{fmt.Sprintf("customers: %d, mismatches %d (%.0f%%) %s", len(s.plan), wrong,
-		100*float64(wrong)/float64(len(s.plan)), strings.Join(kinds, ", "))}
+	return []string{strings.TrimSpace(fmt.Sprintf("customers: %d, mismatches %d (%.0f%%) %s", len(s.plan), wrong,
+		100*float64(wrong)/float64(len(s.plan)), strings.Join(kinds, ", ")))}
 }
 
 func (c customerPlan) charges() string {
