@@ -82,6 +82,11 @@ run: build bin/stripe-mock ## Serve on SQLite (./data); starts stripe-mock unles
 test: bin/stripe-mock ## All tests with -race, on SQLite and on a throwaway PostgreSQL.
 	@scripts/test.sh
 
+.PHONY: storm
+storm: build bin/stripe-mock ## Storm test (issue 10): 3 replicas on PostgreSQL, 1 on SQLite, faults.
+	$(GO) vet -tags storm ./test/storm/
+	IDGATE_BIN=$(BIN)/idgate $(GO) test -tags storm -count=1 -timeout 15m -v -run TestStorm ./test/storm/
+
 .PHONY: bench
 bench: build bin/stripe-mock ## Benchmarks (see BENCHMARKS.md).
 	@scripts/bench.sh
