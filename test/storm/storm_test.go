@@ -154,16 +154,13 @@ func newStorm(t *testing.T, bin, dbURL string, n, customers int) *storm {
 	for i := range n {
 		s.replicas = append(s.replicas, newReplica(t, fmt.Sprintf("replica%d", i+1), bin, settings))
 	}
-	// The first replica migrates the empty database and creates the bootstrap key alone:
-	// started together on an empty database, a replica can fail creating the key (and
-	// then panics in server.New's error path), which is not what the storm tests.
-	for _, batch := range [][]*replica{s.replicas[:1], s.replicas[1:]} {
-		for _, r := range batch {
-			r.start(t)
-		}
-		for _, r := range batch {
-			r.waitReady(t)
-		}
+	// All replicas start together on the empty database, as a deployment's would: they
+	// race for the migrations and the bootstrap key.
+	for _, r := range s.replicas {
+		r.start(t)
+	}
+	for _, r := range s.replicas {
+		r.waitReady(t)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
