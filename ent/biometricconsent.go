@@ -34,7 +34,9 @@ type BiometricConsent struct {
 	// LegalBasis holds the value of the "legal_basis" field.
 	LegalBasis string `json:"legal_basis,omitempty"`
 	// WithdrawnAt holds the value of the "withdrawn_at" field.
-	WithdrawnAt  *time.Time `json:"withdrawn_at,omitempty"`
+	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
+	// PiiTouchedAt holds the value of the "pii_touched_at" field.
+	PiiTouchedAt *time.Time `json:"pii_touched_at,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -47,7 +49,7 @@ func (*BiometricConsent) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case biometricconsent.FieldID, biometricconsent.FieldMerchantID, biometricconsent.FieldSubaccountID, biometricconsent.FieldIPAddress, biometricconsent.FieldUserAgent, biometricconsent.FieldCountry, biometricconsent.FieldLegalBasis:
 			values[i] = new(sql.NullString)
-		case biometricconsent.FieldRecordedAt, biometricconsent.FieldWithdrawnAt:
+		case biometricconsent.FieldRecordedAt, biometricconsent.FieldWithdrawnAt, biometricconsent.FieldPiiTouchedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -125,6 +127,13 @@ func (_m *BiometricConsent) assignValues(columns []string, values []any) error {
 				_m.WithdrawnAt = new(time.Time)
 				*_m.WithdrawnAt = value.Time
 			}
+		case biometricconsent.FieldPiiTouchedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field pii_touched_at", values[i])
+			} else if value.Valid {
+				_m.PiiTouchedAt = new(time.Time)
+				*_m.PiiTouchedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -187,6 +196,11 @@ func (_m *BiometricConsent) String() string {
 	builder.WriteString(", ")
 	if v := _m.WithdrawnAt; v != nil {
 		builder.WriteString("withdrawn_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.PiiTouchedAt; v != nil {
+		builder.WriteString("pii_touched_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

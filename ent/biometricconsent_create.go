@@ -101,6 +101,20 @@ func (_c *BiometricConsentCreate) SetNillableWithdrawnAt(v *time.Time) *Biometri
 	return _c
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_c *BiometricConsentCreate) SetPiiTouchedAt(v time.Time) *BiometricConsentCreate {
+	_c.mutation.SetPiiTouchedAt(v)
+	return _c
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_c *BiometricConsentCreate) SetNillablePiiTouchedAt(v *time.Time) *BiometricConsentCreate {
+	if v != nil {
+		_c.SetPiiTouchedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *BiometricConsentCreate) SetID(v string) *BiometricConsentCreate {
 	_c.mutation.SetID(v)
@@ -255,6 +269,10 @@ func (_c *BiometricConsentCreate) createSpec() (*BiometricConsent, *sqlgraph.Cre
 		_spec.SetField(biometricconsent.FieldWithdrawnAt, field.TypeTime, value)
 		_node.WithdrawnAt = &value
 	}
+	if value, ok := _c.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(biometricconsent.FieldPiiTouchedAt, field.TypeTime, value)
+		_node.PiiTouchedAt = &value
+	}
 	return _node, _spec
 }
 
@@ -322,6 +340,24 @@ func (u *BiometricConsentUpsert) UpdateWithdrawnAt() *BiometricConsentUpsert {
 // ClearWithdrawnAt clears the value of the "withdrawn_at" field.
 func (u *BiometricConsentUpsert) ClearWithdrawnAt() *BiometricConsentUpsert {
 	u.SetNull(biometricconsent.FieldWithdrawnAt)
+	return u
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *BiometricConsentUpsert) SetPiiTouchedAt(v time.Time) *BiometricConsentUpsert {
+	u.Set(biometricconsent.FieldPiiTouchedAt, v)
+	return u
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *BiometricConsentUpsert) UpdatePiiTouchedAt() *BiometricConsentUpsert {
+	u.SetExcluded(biometricconsent.FieldPiiTouchedAt)
+	return u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *BiometricConsentUpsert) ClearPiiTouchedAt() *BiometricConsentUpsert {
+	u.SetNull(biometricconsent.FieldPiiTouchedAt)
 	return u
 }
 
@@ -415,6 +451,27 @@ func (u *BiometricConsentUpsertOne) UpdateWithdrawnAt() *BiometricConsentUpsertO
 func (u *BiometricConsentUpsertOne) ClearWithdrawnAt() *BiometricConsentUpsertOne {
 	return u.Update(func(s *BiometricConsentUpsert) {
 		s.ClearWithdrawnAt()
+	})
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *BiometricConsentUpsertOne) SetPiiTouchedAt(v time.Time) *BiometricConsentUpsertOne {
+	return u.Update(func(s *BiometricConsentUpsert) {
+		s.SetPiiTouchedAt(v)
+	})
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *BiometricConsentUpsertOne) UpdatePiiTouchedAt() *BiometricConsentUpsertOne {
+	return u.Update(func(s *BiometricConsentUpsert) {
+		s.UpdatePiiTouchedAt()
+	})
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *BiometricConsentUpsertOne) ClearPiiTouchedAt() *BiometricConsentUpsertOne {
+	return u.Update(func(s *BiometricConsentUpsert) {
+		s.ClearPiiTouchedAt()
 	})
 }
 
@@ -675,6 +732,27 @@ func (u *BiometricConsentUpsertBulk) UpdateWithdrawnAt() *BiometricConsentUpsert
 func (u *BiometricConsentUpsertBulk) ClearWithdrawnAt() *BiometricConsentUpsertBulk {
 	return u.Update(func(s *BiometricConsentUpsert) {
 		s.ClearWithdrawnAt()
+	})
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *BiometricConsentUpsertBulk) SetPiiTouchedAt(v time.Time) *BiometricConsentUpsertBulk {
+	return u.Update(func(s *BiometricConsentUpsert) {
+		s.SetPiiTouchedAt(v)
+	})
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *BiometricConsentUpsertBulk) UpdatePiiTouchedAt() *BiometricConsentUpsertBulk {
+	return u.Update(func(s *BiometricConsentUpsert) {
+		s.UpdatePiiTouchedAt()
+	})
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *BiometricConsentUpsertBulk) ClearPiiTouchedAt() *BiometricConsentUpsertBulk {
+	return u.Update(func(s *BiometricConsentUpsert) {
+		s.ClearPiiTouchedAt()
 	})
 }
 

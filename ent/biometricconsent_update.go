@@ -48,6 +48,26 @@ func (_u *BiometricConsentUpdate) ClearWithdrawnAt() *BiometricConsentUpdate {
 	return _u
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_u *BiometricConsentUpdate) SetPiiTouchedAt(v time.Time) *BiometricConsentUpdate {
+	_u.mutation.SetPiiTouchedAt(v)
+	return _u
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_u *BiometricConsentUpdate) SetNillablePiiTouchedAt(v *time.Time) *BiometricConsentUpdate {
+	if v != nil {
+		_u.SetPiiTouchedAt(*v)
+	}
+	return _u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (_u *BiometricConsentUpdate) ClearPiiTouchedAt() *BiometricConsentUpdate {
+	_u.mutation.ClearPiiTouchedAt()
+	return _u
+}
+
 // Mutation returns the BiometricConsentMutation object of the builder.
 func (_u *BiometricConsentUpdate) Mutation() *BiometricConsentMutation {
 	return _u.mutation
@@ -95,6 +115,12 @@ func (_u *BiometricConsentUpdate) sqlSave(ctx context.Context) (_node int, err e
 	if _u.mutation.WithdrawnAtCleared() {
 		_spec.ClearField(biometricconsent.FieldWithdrawnAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(biometricconsent.FieldPiiTouchedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PiiTouchedAtCleared() {
+		_spec.ClearField(biometricconsent.FieldPiiTouchedAt, field.TypeTime)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{biometricconsent.Label}
@@ -132,6 +158,26 @@ func (_u *BiometricConsentUpdateOne) SetNillableWithdrawnAt(v *time.Time) *Biome
 // ClearWithdrawnAt clears the value of the "withdrawn_at" field.
 func (_u *BiometricConsentUpdateOne) ClearWithdrawnAt() *BiometricConsentUpdateOne {
 	_u.mutation.ClearWithdrawnAt()
+	return _u
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_u *BiometricConsentUpdateOne) SetPiiTouchedAt(v time.Time) *BiometricConsentUpdateOne {
+	_u.mutation.SetPiiTouchedAt(v)
+	return _u
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_u *BiometricConsentUpdateOne) SetNillablePiiTouchedAt(v *time.Time) *BiometricConsentUpdateOne {
+	if v != nil {
+		_u.SetPiiTouchedAt(*v)
+	}
+	return _u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (_u *BiometricConsentUpdateOne) ClearPiiTouchedAt() *BiometricConsentUpdateOne {
+	_u.mutation.ClearPiiTouchedAt()
 	return _u
 }
 
@@ -211,6 +257,12 @@ func (_u *BiometricConsentUpdateOne) sqlSave(ctx context.Context) (_node *Biomet
 	}
 	if _u.mutation.WithdrawnAtCleared() {
 		_spec.ClearField(biometricconsent.FieldWithdrawnAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(biometricconsent.FieldPiiTouchedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PiiTouchedAtCleared() {
+		_spec.ClearField(biometricconsent.FieldPiiTouchedAt, field.TypeTime)
 	}
 	_node = &BiometricConsent{config: _u.config}
 	_spec.Assign = _node.assignValues

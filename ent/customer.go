@@ -98,6 +98,8 @@ type Customer struct {
 	IdentityRedactionRequestedAt *time.Time `json:"identity_redaction_requested_at,omitempty"`
 	// IdentityRedactedAt holds the value of the "identity_redacted_at" field.
 	IdentityRedactedAt *time.Time `json:"identity_redacted_at,omitempty"`
+	// PiiTouchedAt holds the value of the "pii_touched_at" field.
+	PiiTouchedAt *time.Time `json:"pii_touched_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CustomerQuery when eager-loading is set.
 	Edges        CustomerEdges `json:"edges"`
@@ -135,7 +137,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityVerificationRequiredSource, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy, customer.FieldFraudWarningID, customer.FieldAppliedFraudWarningID:
 			values[i] = new(sql.NullString)
-		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldStripeRiskChargeCreated, customer.FieldIdentityManualVerificationAt, customer.FieldFraudWarningAt, customer.FieldAppliedFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt:
+		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldStripeRiskChargeCreated, customer.FieldIdentityManualVerificationAt, customer.FieldFraudWarningAt, customer.FieldAppliedFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt, customer.FieldPiiTouchedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -414,6 +416,13 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				_m.IdentityRedactedAt = new(time.Time)
 				*_m.IdentityRedactedAt = value.Time
 			}
+		case customer.FieldPiiTouchedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field pii_touched_at", values[i])
+			} else if value.Valid {
+				_m.PiiTouchedAt = new(time.Time)
+				*_m.PiiTouchedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -604,6 +613,11 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	if v := _m.IdentityRedactedAt; v != nil {
 		builder.WriteString("identity_redacted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.PiiTouchedAt; v != nil {
+		builder.WriteString("pii_touched_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

@@ -568,6 +568,20 @@ func (_c *CustomerCreate) SetNillableIdentityRedactedAt(v *time.Time) *CustomerC
 	return _c
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_c *CustomerCreate) SetPiiTouchedAt(v time.Time) *CustomerCreate {
+	_c.mutation.SetPiiTouchedAt(v)
+	return _c
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillablePiiTouchedAt(v *time.Time) *CustomerCreate {
+	if v != nil {
+		_c.SetPiiTouchedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CustomerCreate) SetID(v string) *CustomerCreate {
 	_c.mutation.SetID(v)
@@ -992,6 +1006,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IdentityRedactedAt(); ok {
 		_spec.SetField(customer.FieldIdentityRedactedAt, field.TypeTime, value)
 		_node.IdentityRedactedAt = &value
+	}
+	if value, ok := _c.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(customer.FieldPiiTouchedAt, field.TypeTime, value)
+		_node.PiiTouchedAt = &value
 	}
 	if nodes := _c.mutation.SubaccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1617,6 +1635,24 @@ func (u *CustomerUpsert) UpdateIdentityRedactedAt() *CustomerUpsert {
 // ClearIdentityRedactedAt clears the value of the "identity_redacted_at" field.
 func (u *CustomerUpsert) ClearIdentityRedactedAt() *CustomerUpsert {
 	u.SetNull(customer.FieldIdentityRedactedAt)
+	return u
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *CustomerUpsert) SetPiiTouchedAt(v time.Time) *CustomerUpsert {
+	u.Set(customer.FieldPiiTouchedAt, v)
+	return u
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdatePiiTouchedAt() *CustomerUpsert {
+	u.SetExcluded(customer.FieldPiiTouchedAt)
+	return u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *CustomerUpsert) ClearPiiTouchedAt() *CustomerUpsert {
+	u.SetNull(customer.FieldPiiTouchedAt)
 	return u
 }
 
@@ -2325,6 +2361,27 @@ func (u *CustomerUpsertOne) UpdateIdentityRedactedAt() *CustomerUpsertOne {
 func (u *CustomerUpsertOne) ClearIdentityRedactedAt() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearIdentityRedactedAt()
+	})
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *CustomerUpsertOne) SetPiiTouchedAt(v time.Time) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPiiTouchedAt(v)
+	})
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdatePiiTouchedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePiiTouchedAt()
+	})
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *CustomerUpsertOne) ClearPiiTouchedAt() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearPiiTouchedAt()
 	})
 }
 
@@ -3200,6 +3257,27 @@ func (u *CustomerUpsertBulk) UpdateIdentityRedactedAt() *CustomerUpsertBulk {
 func (u *CustomerUpsertBulk) ClearIdentityRedactedAt() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.ClearIdentityRedactedAt()
+	})
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *CustomerUpsertBulk) SetPiiTouchedAt(v time.Time) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetPiiTouchedAt(v)
+	})
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdatePiiTouchedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdatePiiTouchedAt()
+	})
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *CustomerUpsertBulk) ClearPiiTouchedAt() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.ClearPiiTouchedAt()
 	})
 }
 

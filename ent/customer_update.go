@@ -655,6 +655,26 @@ func (_u *CustomerUpdate) ClearIdentityRedactedAt() *CustomerUpdate {
 	return _u
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_u *CustomerUpdate) SetPiiTouchedAt(v time.Time) *CustomerUpdate {
+	_u.mutation.SetPiiTouchedAt(v)
+	return _u
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillablePiiTouchedAt(v *time.Time) *CustomerUpdate {
+	if v != nil {
+		_u.SetPiiTouchedAt(*v)
+	}
+	return _u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (_u *CustomerUpdate) ClearPiiTouchedAt() *CustomerUpdate {
+	_u.mutation.ClearPiiTouchedAt()
+	return _u
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdate) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -888,6 +908,12 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.IdentityRedactedAtCleared() {
 		_spec.ClearField(customer.FieldIdentityRedactedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(customer.FieldPiiTouchedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PiiTouchedAtCleared() {
+		_spec.ClearField(customer.FieldPiiTouchedAt, field.TypeTime)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -1536,6 +1562,26 @@ func (_u *CustomerUpdateOne) ClearIdentityRedactedAt() *CustomerUpdateOne {
 	return _u
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_u *CustomerUpdateOne) SetPiiTouchedAt(v time.Time) *CustomerUpdateOne {
+	_u.mutation.SetPiiTouchedAt(v)
+	return _u
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillablePiiTouchedAt(v *time.Time) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetPiiTouchedAt(*v)
+	}
+	return _u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (_u *CustomerUpdateOne) ClearPiiTouchedAt() *CustomerUpdateOne {
+	_u.mutation.ClearPiiTouchedAt()
+	return _u
+}
+
 // Mutation returns the CustomerMutation object of the builder.
 func (_u *CustomerUpdateOne) Mutation() *CustomerMutation {
 	return _u.mutation
@@ -1799,6 +1845,12 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if _u.mutation.IdentityRedactedAtCleared() {
 		_spec.ClearField(customer.FieldIdentityRedactedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(customer.FieldPiiTouchedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PiiTouchedAtCleared() {
+		_spec.ClearField(customer.FieldPiiTouchedAt, field.TypeTime)
 	}
 	_node = &Customer{config: _u.config}
 	_spec.Assign = _node.assignValues

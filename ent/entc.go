@@ -16,7 +16,7 @@ func main() {
 			gen.FeatureVersionedMigration,
 			gen.FeatureLock,
 		},
-	})
+	}, entc.TemplateFiles("template/personal.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

@@ -76,7 +76,9 @@ type Merchant struct {
 	AccountEventAt *time.Time `json:"account_event_at,omitempty"`
 	// AccountEventID holds the value of the "account_event_id" field.
 	AccountEventID string `json:"account_event_id,omitempty"`
-	selectValues   sql.SelectValues
+	// PiiTouchedAt holds the value of the "pii_touched_at" field.
+	PiiTouchedAt *time.Time `json:"pii_touched_at,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -90,7 +92,7 @@ func (*Merchant) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case merchant.FieldID, merchant.FieldSubaccountID, merchant.FieldExternalID, merchant.FieldStripeAccountID, merchant.FieldCountry, merchant.FieldBusinessType, merchant.FieldRoute, merchant.FieldPersonFirstName, merchant.FieldPersonLastName, merchant.FieldPersonDob, merchant.FieldPersonAddress, merchant.FieldPersonIDNumber, merchant.FieldBusinessLegalName, merchant.FieldBusinessTaxID, merchant.FieldStripePersonID, merchant.FieldKycStatus, merchant.FieldRequirements, merchant.FieldCapabilities, merchant.FieldDisabledReason, merchant.FieldAccountEventID:
 			values[i] = new(sql.NullString)
-		case merchant.FieldCreatedAt, merchant.FieldUpdatedAt, merchant.FieldCurrentDeadline, merchant.FieldAccountEventAt:
+		case merchant.FieldCreatedAt, merchant.FieldUpdatedAt, merchant.FieldCurrentDeadline, merchant.FieldAccountEventAt, merchant.FieldPiiTouchedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -297,6 +299,13 @@ func (_m *Merchant) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.AccountEventID = value.String
 			}
+		case merchant.FieldPiiTouchedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field pii_touched_at", values[i])
+			} else if value.Valid {
+				_m.PiiTouchedAt = new(time.Time)
+				*_m.PiiTouchedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -427,6 +436,11 @@ func (_m *Merchant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("account_event_id=")
 	builder.WriteString(_m.AccountEventID)
+	builder.WriteString(", ")
+	if v := _m.PiiTouchedAt; v != nil {
+		builder.WriteString("pii_touched_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -365,6 +365,20 @@ func (_c *MerchantCreate) SetNillableAccountEventID(v *string) *MerchantCreate {
 	return _c
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_c *MerchantCreate) SetPiiTouchedAt(v time.Time) *MerchantCreate {
+	_c.mutation.SetPiiTouchedAt(v)
+	return _c
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_c *MerchantCreate) SetNillablePiiTouchedAt(v *time.Time) *MerchantCreate {
+	if v != nil {
+		_c.SetPiiTouchedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MerchantCreate) SetID(v string) *MerchantCreate {
 	_c.mutation.SetID(v)
@@ -700,6 +714,10 @@ func (_c *MerchantCreate) createSpec() (*Merchant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.AccountEventID(); ok {
 		_spec.SetField(merchant.FieldAccountEventID, field.TypeString, value)
 		_node.AccountEventID = value
+	}
+	if value, ok := _c.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(merchant.FieldPiiTouchedAt, field.TypeTime, value)
+		_node.PiiTouchedAt = &value
 	}
 	return _node, _spec
 }
@@ -1080,6 +1098,24 @@ func (u *MerchantUpsert) SetAccountEventID(v string) *MerchantUpsert {
 // UpdateAccountEventID sets the "account_event_id" field to the value that was provided on create.
 func (u *MerchantUpsert) UpdateAccountEventID() *MerchantUpsert {
 	u.SetExcluded(merchant.FieldAccountEventID)
+	return u
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *MerchantUpsert) SetPiiTouchedAt(v time.Time) *MerchantUpsert {
+	u.Set(merchant.FieldPiiTouchedAt, v)
+	return u
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *MerchantUpsert) UpdatePiiTouchedAt() *MerchantUpsert {
+	u.SetExcluded(merchant.FieldPiiTouchedAt)
+	return u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *MerchantUpsert) ClearPiiTouchedAt() *MerchantUpsert {
+	u.SetNull(merchant.FieldPiiTouchedAt)
 	return u
 }
 
@@ -1528,6 +1564,27 @@ func (u *MerchantUpsertOne) SetAccountEventID(v string) *MerchantUpsertOne {
 func (u *MerchantUpsertOne) UpdateAccountEventID() *MerchantUpsertOne {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdateAccountEventID()
+	})
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *MerchantUpsertOne) SetPiiTouchedAt(v time.Time) *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPiiTouchedAt(v)
+	})
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *MerchantUpsertOne) UpdatePiiTouchedAt() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePiiTouchedAt()
+	})
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *MerchantUpsertOne) ClearPiiTouchedAt() *MerchantUpsertOne {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearPiiTouchedAt()
 	})
 }
 
@@ -2143,6 +2200,27 @@ func (u *MerchantUpsertBulk) SetAccountEventID(v string) *MerchantUpsertBulk {
 func (u *MerchantUpsertBulk) UpdateAccountEventID() *MerchantUpsertBulk {
 	return u.Update(func(s *MerchantUpsert) {
 		s.UpdateAccountEventID()
+	})
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *MerchantUpsertBulk) SetPiiTouchedAt(v time.Time) *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.SetPiiTouchedAt(v)
+	})
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *MerchantUpsertBulk) UpdatePiiTouchedAt() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.UpdatePiiTouchedAt()
+	})
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *MerchantUpsertBulk) ClearPiiTouchedAt() *MerchantUpsertBulk {
+	return u.Update(func(s *MerchantUpsert) {
+		s.ClearPiiTouchedAt()
 	})
 }
 

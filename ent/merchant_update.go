@@ -387,6 +387,26 @@ func (_u *MerchantUpdate) SetNillableAccountEventID(v *string) *MerchantUpdate {
 	return _u
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_u *MerchantUpdate) SetPiiTouchedAt(v time.Time) *MerchantUpdate {
+	_u.mutation.SetPiiTouchedAt(v)
+	return _u
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_u *MerchantUpdate) SetNillablePiiTouchedAt(v *time.Time) *MerchantUpdate {
+	if v != nil {
+		_u.SetPiiTouchedAt(*v)
+	}
+	return _u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (_u *MerchantUpdate) ClearPiiTouchedAt() *MerchantUpdate {
+	_u.mutation.ClearPiiTouchedAt()
+	return _u
+}
+
 // Mutation returns the MerchantMutation object of the builder.
 func (_u *MerchantUpdate) Mutation() *MerchantMutation {
 	return _u.mutation
@@ -539,6 +559,12 @@ func (_u *MerchantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AccountEventID(); ok {
 		_spec.SetField(merchant.FieldAccountEventID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(merchant.FieldPiiTouchedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PiiTouchedAtCleared() {
+		_spec.ClearField(merchant.FieldPiiTouchedAt, field.TypeTime)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -918,6 +944,26 @@ func (_u *MerchantUpdateOne) SetNillableAccountEventID(v *string) *MerchantUpdat
 	return _u
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_u *MerchantUpdateOne) SetPiiTouchedAt(v time.Time) *MerchantUpdateOne {
+	_u.mutation.SetPiiTouchedAt(v)
+	return _u
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_u *MerchantUpdateOne) SetNillablePiiTouchedAt(v *time.Time) *MerchantUpdateOne {
+	if v != nil {
+		_u.SetPiiTouchedAt(*v)
+	}
+	return _u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (_u *MerchantUpdateOne) ClearPiiTouchedAt() *MerchantUpdateOne {
+	_u.mutation.ClearPiiTouchedAt()
+	return _u
+}
+
 // Mutation returns the MerchantMutation object of the builder.
 func (_u *MerchantUpdateOne) Mutation() *MerchantMutation {
 	return _u.mutation
@@ -1100,6 +1146,12 @@ func (_u *MerchantUpdateOne) sqlSave(ctx context.Context) (_node *Merchant, err 
 	}
 	if value, ok := _u.mutation.AccountEventID(); ok {
 		_spec.SetField(merchant.FieldAccountEventID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(merchant.FieldPiiTouchedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PiiTouchedAtCleared() {
+		_spec.ClearField(merchant.FieldPiiTouchedAt, field.TypeTime)
 	}
 	_node = &Merchant{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -1829,22 +1829,23 @@ func (m *AuditEventMutation) ResetEdge(name string) error {
 // BiometricConsentMutation represents an operation that mutates the BiometricConsent nodes in the graph.
 type BiometricConsentMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *string
-	merchant_id   *string
-	subaccount_id *string
-	granted       *bool
-	recorded_at   *time.Time
-	ip_address    *string
-	user_agent    *string
-	country       *string
-	legal_basis   *string
-	withdrawn_at  *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*BiometricConsent, error)
-	predicates    []predicate.BiometricConsent
+	op             Op
+	typ            string
+	id             *string
+	merchant_id    *string
+	subaccount_id  *string
+	granted        *bool
+	recorded_at    *time.Time
+	ip_address     *string
+	user_agent     *string
+	country        *string
+	legal_basis    *string
+	withdrawn_at   *time.Time
+	pii_touched_at *time.Time
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*BiometricConsent, error)
+	predicates     []predicate.BiometricConsent
 }
 
 var _ ent.Mutation = (*BiometricConsentMutation)(nil)
@@ -2288,6 +2289,55 @@ func (m *BiometricConsentMutation) ResetWithdrawnAt() {
 	delete(m.clearedFields, biometricconsent.FieldWithdrawnAt)
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (m *BiometricConsentMutation) SetPiiTouchedAt(t time.Time) {
+	m.pii_touched_at = &t
+}
+
+// PiiTouchedAt returns the value of the "pii_touched_at" field in the mutation.
+func (m *BiometricConsentMutation) PiiTouchedAt() (r time.Time, exists bool) {
+	v := m.pii_touched_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPiiTouchedAt returns the old "pii_touched_at" field's value of the BiometricConsent entity.
+// If the BiometricConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BiometricConsentMutation) OldPiiTouchedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPiiTouchedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPiiTouchedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPiiTouchedAt: %w", err)
+	}
+	return oldValue.PiiTouchedAt, nil
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (m *BiometricConsentMutation) ClearPiiTouchedAt() {
+	m.pii_touched_at = nil
+	m.clearedFields[biometricconsent.FieldPiiTouchedAt] = struct{}{}
+}
+
+// PiiTouchedAtCleared returns if the "pii_touched_at" field was cleared in this mutation.
+func (m *BiometricConsentMutation) PiiTouchedAtCleared() bool {
+	_, ok := m.clearedFields[biometricconsent.FieldPiiTouchedAt]
+	return ok
+}
+
+// ResetPiiTouchedAt resets all changes to the "pii_touched_at" field.
+func (m *BiometricConsentMutation) ResetPiiTouchedAt() {
+	m.pii_touched_at = nil
+	delete(m.clearedFields, biometricconsent.FieldPiiTouchedAt)
+}
+
 // Where appends a list predicates to the BiometricConsentMutation builder.
 func (m *BiometricConsentMutation) Where(ps ...predicate.BiometricConsent) {
 	m.predicates = append(m.predicates, ps...)
@@ -2322,7 +2372,7 @@ func (m *BiometricConsentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BiometricConsentMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.merchant_id != nil {
 		fields = append(fields, biometricconsent.FieldMerchantID)
 	}
@@ -2350,6 +2400,9 @@ func (m *BiometricConsentMutation) Fields() []string {
 	if m.withdrawn_at != nil {
 		fields = append(fields, biometricconsent.FieldWithdrawnAt)
 	}
+	if m.pii_touched_at != nil {
+		fields = append(fields, biometricconsent.FieldPiiTouchedAt)
+	}
 	return fields
 }
 
@@ -2376,6 +2429,8 @@ func (m *BiometricConsentMutation) Field(name string) (ent.Value, bool) {
 		return m.LegalBasis()
 	case biometricconsent.FieldWithdrawnAt:
 		return m.WithdrawnAt()
+	case biometricconsent.FieldPiiTouchedAt:
+		return m.PiiTouchedAt()
 	}
 	return nil, false
 }
@@ -2403,6 +2458,8 @@ func (m *BiometricConsentMutation) OldField(ctx context.Context, name string) (e
 		return m.OldLegalBasis(ctx)
 	case biometricconsent.FieldWithdrawnAt:
 		return m.OldWithdrawnAt(ctx)
+	case biometricconsent.FieldPiiTouchedAt:
+		return m.OldPiiTouchedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown BiometricConsent field %s", name)
 }
@@ -2475,6 +2532,13 @@ func (m *BiometricConsentMutation) SetField(name string, value ent.Value) error 
 		}
 		m.SetWithdrawnAt(v)
 		return nil
+	case biometricconsent.FieldPiiTouchedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPiiTouchedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown BiometricConsent field %s", name)
 }
@@ -2508,6 +2572,9 @@ func (m *BiometricConsentMutation) ClearedFields() []string {
 	if m.FieldCleared(biometricconsent.FieldWithdrawnAt) {
 		fields = append(fields, biometricconsent.FieldWithdrawnAt)
 	}
+	if m.FieldCleared(biometricconsent.FieldPiiTouchedAt) {
+		fields = append(fields, biometricconsent.FieldPiiTouchedAt)
+	}
 	return fields
 }
 
@@ -2524,6 +2591,9 @@ func (m *BiometricConsentMutation) ClearField(name string) error {
 	switch name {
 	case biometricconsent.FieldWithdrawnAt:
 		m.ClearWithdrawnAt()
+		return nil
+	case biometricconsent.FieldPiiTouchedAt:
+		m.ClearPiiTouchedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown BiometricConsent nullable field %s", name)
@@ -2559,6 +2629,9 @@ func (m *BiometricConsentMutation) ResetField(name string) error {
 		return nil
 	case biometricconsent.FieldWithdrawnAt:
 		m.ResetWithdrawnAt()
+		return nil
+	case biometricconsent.FieldPiiTouchedAt:
+		m.ResetPiiTouchedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown BiometricConsent field %s", name)
@@ -2660,6 +2733,7 @@ type CustomerMutation struct {
 	applied_fraud_warning_at              *time.Time
 	identity_redaction_requested_at       *time.Time
 	identity_redacted_at                  *time.Time
+	pii_touched_at                        *time.Time
 	clearedFields                         map[string]struct{}
 	subaccount                            *string
 	clearedsubaccount                     bool
@@ -4482,6 +4556,55 @@ func (m *CustomerMutation) ResetIdentityRedactedAt() {
 	delete(m.clearedFields, customer.FieldIdentityRedactedAt)
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (m *CustomerMutation) SetPiiTouchedAt(t time.Time) {
+	m.pii_touched_at = &t
+}
+
+// PiiTouchedAt returns the value of the "pii_touched_at" field in the mutation.
+func (m *CustomerMutation) PiiTouchedAt() (r time.Time, exists bool) {
+	v := m.pii_touched_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPiiTouchedAt returns the old "pii_touched_at" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldPiiTouchedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPiiTouchedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPiiTouchedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPiiTouchedAt: %w", err)
+	}
+	return oldValue.PiiTouchedAt, nil
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (m *CustomerMutation) ClearPiiTouchedAt() {
+	m.pii_touched_at = nil
+	m.clearedFields[customer.FieldPiiTouchedAt] = struct{}{}
+}
+
+// PiiTouchedAtCleared returns if the "pii_touched_at" field was cleared in this mutation.
+func (m *CustomerMutation) PiiTouchedAtCleared() bool {
+	_, ok := m.clearedFields[customer.FieldPiiTouchedAt]
+	return ok
+}
+
+// ResetPiiTouchedAt resets all changes to the "pii_touched_at" field.
+func (m *CustomerMutation) ResetPiiTouchedAt() {
+	m.pii_touched_at = nil
+	delete(m.clearedFields, customer.FieldPiiTouchedAt)
+}
+
 // ClearSubaccount clears the "subaccount" edge to the Subaccount entity.
 func (m *CustomerMutation) ClearSubaccount() {
 	m.clearedsubaccount = true
@@ -4543,7 +4666,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 40)
+	fields := make([]string, 0, 41)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -4664,6 +4787,9 @@ func (m *CustomerMutation) Fields() []string {
 	if m.identity_redacted_at != nil {
 		fields = append(fields, customer.FieldIdentityRedactedAt)
 	}
+	if m.pii_touched_at != nil {
+		fields = append(fields, customer.FieldPiiTouchedAt)
+	}
 	return fields
 }
 
@@ -4752,6 +4878,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.IdentityRedactionRequestedAt()
 	case customer.FieldIdentityRedactedAt:
 		return m.IdentityRedactedAt()
+	case customer.FieldPiiTouchedAt:
+		return m.PiiTouchedAt()
 	}
 	return nil, false
 }
@@ -4841,6 +4969,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldIdentityRedactionRequestedAt(ctx)
 	case customer.FieldIdentityRedactedAt:
 		return m.OldIdentityRedactedAt(ctx)
+	case customer.FieldPiiTouchedAt:
+		return m.OldPiiTouchedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Customer field %s", name)
 }
@@ -5130,6 +5260,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIdentityRedactedAt(v)
 		return nil
+	case customer.FieldPiiTouchedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPiiTouchedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
 }
@@ -5247,6 +5384,9 @@ func (m *CustomerMutation) ClearedFields() []string {
 	if m.FieldCleared(customer.FieldIdentityRedactedAt) {
 		fields = append(fields, customer.FieldIdentityRedactedAt)
 	}
+	if m.FieldCleared(customer.FieldPiiTouchedAt) {
+		fields = append(fields, customer.FieldPiiTouchedAt)
+	}
 	return fields
 }
 
@@ -5308,6 +5448,9 @@ func (m *CustomerMutation) ClearField(name string) error {
 		return nil
 	case customer.FieldIdentityRedactedAt:
 		m.ClearIdentityRedactedAt()
+		return nil
+	case customer.FieldPiiTouchedAt:
+		m.ClearPiiTouchedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer nullable field %s", name)
@@ -5436,6 +5579,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldIdentityRedactedAt:
 		m.ResetIdentityRedactedAt()
+		return nil
+	case customer.FieldPiiTouchedAt:
+		m.ResetPiiTouchedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Customer field %s", name)
@@ -6548,6 +6694,7 @@ type MerchantMutation struct {
 	current_deadline              *time.Time
 	account_event_at              *time.Time
 	account_event_id              *string
+	pii_touched_at                *time.Time
 	clearedFields                 map[string]struct{}
 	done                          bool
 	oldValue                      func(context.Context) (*Merchant, error)
@@ -7825,6 +7972,55 @@ func (m *MerchantMutation) ResetAccountEventID() {
 	m.account_event_id = nil
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (m *MerchantMutation) SetPiiTouchedAt(t time.Time) {
+	m.pii_touched_at = &t
+}
+
+// PiiTouchedAt returns the value of the "pii_touched_at" field in the mutation.
+func (m *MerchantMutation) PiiTouchedAt() (r time.Time, exists bool) {
+	v := m.pii_touched_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPiiTouchedAt returns the old "pii_touched_at" field's value of the Merchant entity.
+// If the Merchant object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MerchantMutation) OldPiiTouchedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPiiTouchedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPiiTouchedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPiiTouchedAt: %w", err)
+	}
+	return oldValue.PiiTouchedAt, nil
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (m *MerchantMutation) ClearPiiTouchedAt() {
+	m.pii_touched_at = nil
+	m.clearedFields[merchant.FieldPiiTouchedAt] = struct{}{}
+}
+
+// PiiTouchedAtCleared returns if the "pii_touched_at" field was cleared in this mutation.
+func (m *MerchantMutation) PiiTouchedAtCleared() bool {
+	_, ok := m.clearedFields[merchant.FieldPiiTouchedAt]
+	return ok
+}
+
+// ResetPiiTouchedAt resets all changes to the "pii_touched_at" field.
+func (m *MerchantMutation) ResetPiiTouchedAt() {
+	m.pii_touched_at = nil
+	delete(m.clearedFields, merchant.FieldPiiTouchedAt)
+}
+
 // Where appends a list predicates to the MerchantMutation builder.
 func (m *MerchantMutation) Where(ps ...predicate.Merchant) {
 	m.predicates = append(m.predicates, ps...)
@@ -7859,7 +8055,7 @@ func (m *MerchantMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MerchantMutation) Fields() []string {
-	fields := make([]string, 0, 29)
+	fields := make([]string, 0, 30)
 	if m.created_at != nil {
 		fields = append(fields, merchant.FieldCreatedAt)
 	}
@@ -7947,6 +8143,9 @@ func (m *MerchantMutation) Fields() []string {
 	if m.account_event_id != nil {
 		fields = append(fields, merchant.FieldAccountEventID)
 	}
+	if m.pii_touched_at != nil {
+		fields = append(fields, merchant.FieldPiiTouchedAt)
+	}
 	return fields
 }
 
@@ -8013,6 +8212,8 @@ func (m *MerchantMutation) Field(name string) (ent.Value, bool) {
 		return m.AccountEventAt()
 	case merchant.FieldAccountEventID:
 		return m.AccountEventID()
+	case merchant.FieldPiiTouchedAt:
+		return m.PiiTouchedAt()
 	}
 	return nil, false
 }
@@ -8080,6 +8281,8 @@ func (m *MerchantMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldAccountEventAt(ctx)
 	case merchant.FieldAccountEventID:
 		return m.OldAccountEventID(ctx)
+	case merchant.FieldPiiTouchedAt:
+		return m.OldPiiTouchedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Merchant field %s", name)
 }
@@ -8292,6 +8495,13 @@ func (m *MerchantMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAccountEventID(v)
 		return nil
+	case merchant.FieldPiiTouchedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPiiTouchedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Merchant field %s", name)
 }
@@ -8343,6 +8553,9 @@ func (m *MerchantMutation) ClearedFields() []string {
 	if m.FieldCleared(merchant.FieldAccountEventAt) {
 		fields = append(fields, merchant.FieldAccountEventAt)
 	}
+	if m.FieldCleared(merchant.FieldPiiTouchedAt) {
+		fields = append(fields, merchant.FieldPiiTouchedAt)
+	}
 	return fields
 }
 
@@ -8377,6 +8590,9 @@ func (m *MerchantMutation) ClearField(name string) error {
 		return nil
 	case merchant.FieldAccountEventAt:
 		m.ClearAccountEventAt()
+		return nil
+	case merchant.FieldPiiTouchedAt:
+		m.ClearPiiTouchedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Merchant nullable field %s", name)
@@ -8472,6 +8688,9 @@ func (m *MerchantMutation) ResetField(name string) error {
 		return nil
 	case merchant.FieldAccountEventID:
 		m.ResetAccountEventID()
+		return nil
+	case merchant.FieldPiiTouchedAt:
+		m.ResetPiiTouchedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Merchant field %s", name)
@@ -14093,6 +14312,7 @@ type RiskSignalMutation struct {
 	location_recorded_at        *time.Time
 	indicators                  *[]string
 	appendindicators            []string
+	pii_touched_at              *time.Time
 	clearedFields               map[string]struct{}
 	done                        bool
 	oldValue                    func(context.Context) (*RiskSignal, error)
@@ -15080,6 +15300,55 @@ func (m *RiskSignalMutation) ResetIndicators() {
 	delete(m.clearedFields, risksignal.FieldIndicators)
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (m *RiskSignalMutation) SetPiiTouchedAt(t time.Time) {
+	m.pii_touched_at = &t
+}
+
+// PiiTouchedAt returns the value of the "pii_touched_at" field in the mutation.
+func (m *RiskSignalMutation) PiiTouchedAt() (r time.Time, exists bool) {
+	v := m.pii_touched_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPiiTouchedAt returns the old "pii_touched_at" field's value of the RiskSignal entity.
+// If the RiskSignal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RiskSignalMutation) OldPiiTouchedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPiiTouchedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPiiTouchedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPiiTouchedAt: %w", err)
+	}
+	return oldValue.PiiTouchedAt, nil
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (m *RiskSignalMutation) ClearPiiTouchedAt() {
+	m.pii_touched_at = nil
+	m.clearedFields[risksignal.FieldPiiTouchedAt] = struct{}{}
+}
+
+// PiiTouchedAtCleared returns if the "pii_touched_at" field was cleared in this mutation.
+func (m *RiskSignalMutation) PiiTouchedAtCleared() bool {
+	_, ok := m.clearedFields[risksignal.FieldPiiTouchedAt]
+	return ok
+}
+
+// ResetPiiTouchedAt resets all changes to the "pii_touched_at" field.
+func (m *RiskSignalMutation) ResetPiiTouchedAt() {
+	m.pii_touched_at = nil
+	delete(m.clearedFields, risksignal.FieldPiiTouchedAt)
+}
+
 // Where appends a list predicates to the RiskSignalMutation builder.
 func (m *RiskSignalMutation) Where(ps ...predicate.RiskSignal) {
 	m.predicates = append(m.predicates, ps...)
@@ -15114,7 +15383,7 @@ func (m *RiskSignalMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RiskSignalMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 21)
 	if m.created_at != nil {
 		fields = append(fields, risksignal.FieldCreatedAt)
 	}
@@ -15175,6 +15444,9 @@ func (m *RiskSignalMutation) Fields() []string {
 	if m.indicators != nil {
 		fields = append(fields, risksignal.FieldIndicators)
 	}
+	if m.pii_touched_at != nil {
+		fields = append(fields, risksignal.FieldPiiTouchedAt)
+	}
 	return fields
 }
 
@@ -15223,6 +15495,8 @@ func (m *RiskSignalMutation) Field(name string) (ent.Value, bool) {
 		return m.LocationRecordedAt()
 	case risksignal.FieldIndicators:
 		return m.Indicators()
+	case risksignal.FieldPiiTouchedAt:
+		return m.PiiTouchedAt()
 	}
 	return nil, false
 }
@@ -15272,6 +15546,8 @@ func (m *RiskSignalMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldLocationRecordedAt(ctx)
 	case risksignal.FieldIndicators:
 		return m.OldIndicators(ctx)
+	case risksignal.FieldPiiTouchedAt:
+		return m.OldPiiTouchedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown RiskSignal field %s", name)
 }
@@ -15421,6 +15697,13 @@ func (m *RiskSignalMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIndicators(v)
 		return nil
+	case risksignal.FieldPiiTouchedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPiiTouchedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown RiskSignal field %s", name)
 }
@@ -15508,6 +15791,9 @@ func (m *RiskSignalMutation) ClearedFields() []string {
 	if m.FieldCleared(risksignal.FieldIndicators) {
 		fields = append(fields, risksignal.FieldIndicators)
 	}
+	if m.FieldCleared(risksignal.FieldPiiTouchedAt) {
+		fields = append(fields, risksignal.FieldPiiTouchedAt)
+	}
 	return fields
 }
 
@@ -15539,6 +15825,9 @@ func (m *RiskSignalMutation) ClearField(name string) error {
 		return nil
 	case risksignal.FieldIndicators:
 		m.ClearIndicators()
+		return nil
+	case risksignal.FieldPiiTouchedAt:
+		m.ClearPiiTouchedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown RiskSignal nullable field %s", name)
@@ -15607,6 +15896,9 @@ func (m *RiskSignalMutation) ResetField(name string) error {
 		return nil
 	case risksignal.FieldIndicators:
 		m.ResetIndicators()
+		return nil
+	case risksignal.FieldPiiTouchedAt:
+		m.ResetPiiTouchedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown RiskSignal field %s", name)

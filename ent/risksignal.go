@@ -57,7 +57,9 @@ type RiskSignal struct {
 	// LocationRecordedAt holds the value of the "location_recorded_at" field.
 	LocationRecordedAt *time.Time `json:"location_recorded_at,omitempty"`
 	// Indicators holds the value of the "indicators" field.
-	Indicators   []string `json:"indicators,omitempty"`
+	Indicators []string `json:"indicators,omitempty"`
+	// PiiTouchedAt holds the value of the "pii_touched_at" field.
+	PiiTouchedAt *time.Time `json:"pii_touched_at,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -76,7 +78,7 @@ func (*RiskSignal) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case risksignal.FieldID, risksignal.FieldSubaccountID, risksignal.FieldPhoneType, risksignal.FieldPhoneCarrier, risksignal.FieldPhoneCountry, risksignal.FieldSignupIPCity, risksignal.FieldSignupIPRegion, risksignal.FieldSignupIPCountry, risksignal.FieldSignupLocation:
 			values[i] = new(sql.NullString)
-		case risksignal.FieldCreatedAt, risksignal.FieldUpdatedAt, risksignal.FieldPhoneRecordedAt, risksignal.FieldLocationRecordedAt:
+		case risksignal.FieldCreatedAt, risksignal.FieldUpdatedAt, risksignal.FieldPhoneRecordedAt, risksignal.FieldLocationRecordedAt, risksignal.FieldPiiTouchedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -226,6 +228,13 @@ func (_m *RiskSignal) assignValues(columns []string, values []any) error {
 					return fmt.Errorf("unmarshal field indicators: %w", err)
 				}
 			}
+		case risksignal.FieldPiiTouchedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field pii_touched_at", values[i])
+			} else if value.Valid {
+				_m.PiiTouchedAt = new(time.Time)
+				*_m.PiiTouchedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -331,6 +340,11 @@ func (_m *RiskSignal) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("indicators=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Indicators))
+	builder.WriteString(", ")
+	if v := _m.PiiTouchedAt; v != nil {
+		builder.WriteString("pii_touched_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -287,6 +287,20 @@ func (_c *RiskSignalCreate) SetIndicators(v []string) *RiskSignalCreate {
 	return _c
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_c *RiskSignalCreate) SetPiiTouchedAt(v time.Time) *RiskSignalCreate {
+	_c.mutation.SetPiiTouchedAt(v)
+	return _c
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_c *RiskSignalCreate) SetNillablePiiTouchedAt(v *time.Time) *RiskSignalCreate {
+	if v != nil {
+		_c.SetPiiTouchedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *RiskSignalCreate) SetID(v string) *RiskSignalCreate {
 	_c.mutation.SetID(v)
@@ -546,6 +560,10 @@ func (_c *RiskSignalCreate) createSpec() (*RiskSignal, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Indicators(); ok {
 		_spec.SetField(risksignal.FieldIndicators, field.TypeJSON, value)
 		_node.Indicators = value
+	}
+	if value, ok := _c.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(risksignal.FieldPiiTouchedAt, field.TypeTime, value)
+		_node.PiiTouchedAt = &value
 	}
 	return _node, _spec
 }
@@ -866,6 +884,24 @@ func (u *RiskSignalUpsert) UpdateIndicators() *RiskSignalUpsert {
 // ClearIndicators clears the value of the "indicators" field.
 func (u *RiskSignalUpsert) ClearIndicators() *RiskSignalUpsert {
 	u.SetNull(risksignal.FieldIndicators)
+	return u
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *RiskSignalUpsert) SetPiiTouchedAt(v time.Time) *RiskSignalUpsert {
+	u.Set(risksignal.FieldPiiTouchedAt, v)
+	return u
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *RiskSignalUpsert) UpdatePiiTouchedAt() *RiskSignalUpsert {
+	u.SetExcluded(risksignal.FieldPiiTouchedAt)
+	return u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *RiskSignalUpsert) ClearPiiTouchedAt() *RiskSignalUpsert {
+	u.SetNull(risksignal.FieldPiiTouchedAt)
 	return u
 }
 
@@ -1235,6 +1271,27 @@ func (u *RiskSignalUpsertOne) UpdateIndicators() *RiskSignalUpsertOne {
 func (u *RiskSignalUpsertOne) ClearIndicators() *RiskSignalUpsertOne {
 	return u.Update(func(s *RiskSignalUpsert) {
 		s.ClearIndicators()
+	})
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *RiskSignalUpsertOne) SetPiiTouchedAt(v time.Time) *RiskSignalUpsertOne {
+	return u.Update(func(s *RiskSignalUpsert) {
+		s.SetPiiTouchedAt(v)
+	})
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *RiskSignalUpsertOne) UpdatePiiTouchedAt() *RiskSignalUpsertOne {
+	return u.Update(func(s *RiskSignalUpsert) {
+		s.UpdatePiiTouchedAt()
+	})
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *RiskSignalUpsertOne) ClearPiiTouchedAt() *RiskSignalUpsertOne {
+	return u.Update(func(s *RiskSignalUpsert) {
+		s.ClearPiiTouchedAt()
 	})
 }
 
@@ -1771,6 +1828,27 @@ func (u *RiskSignalUpsertBulk) UpdateIndicators() *RiskSignalUpsertBulk {
 func (u *RiskSignalUpsertBulk) ClearIndicators() *RiskSignalUpsertBulk {
 	return u.Update(func(s *RiskSignalUpsert) {
 		s.ClearIndicators()
+	})
+}
+
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (u *RiskSignalUpsertBulk) SetPiiTouchedAt(v time.Time) *RiskSignalUpsertBulk {
+	return u.Update(func(s *RiskSignalUpsert) {
+		s.SetPiiTouchedAt(v)
+	})
+}
+
+// UpdatePiiTouchedAt sets the "pii_touched_at" field to the value that was provided on create.
+func (u *RiskSignalUpsertBulk) UpdatePiiTouchedAt() *RiskSignalUpsertBulk {
+	return u.Update(func(s *RiskSignalUpsert) {
+		s.UpdatePiiTouchedAt()
+	})
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (u *RiskSignalUpsertBulk) ClearPiiTouchedAt() *RiskSignalUpsertBulk {
+	return u.Update(func(s *RiskSignalUpsert) {
+		s.ClearPiiTouchedAt()
 	})
 }
 

@@ -328,6 +328,26 @@ func (_u *RiskSignalUpdate) ClearIndicators() *RiskSignalUpdate {
 	return _u
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_u *RiskSignalUpdate) SetPiiTouchedAt(v time.Time) *RiskSignalUpdate {
+	_u.mutation.SetPiiTouchedAt(v)
+	return _u
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_u *RiskSignalUpdate) SetNillablePiiTouchedAt(v *time.Time) *RiskSignalUpdate {
+	if v != nil {
+		_u.SetPiiTouchedAt(*v)
+	}
+	return _u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (_u *RiskSignalUpdate) ClearPiiTouchedAt() *RiskSignalUpdate {
+	_u.mutation.ClearPiiTouchedAt()
+	return _u
+}
+
 // Mutation returns the RiskSignalMutation object of the builder.
 func (_u *RiskSignalUpdate) Mutation() *RiskSignalMutation {
 	return _u.mutation
@@ -463,6 +483,12 @@ func (_u *RiskSignalUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.IndicatorsCleared() {
 		_spec.ClearField(risksignal.FieldIndicators, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(risksignal.FieldPiiTouchedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PiiTouchedAtCleared() {
+		_spec.ClearField(risksignal.FieldPiiTouchedAt, field.TypeTime)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -783,6 +809,26 @@ func (_u *RiskSignalUpdateOne) ClearIndicators() *RiskSignalUpdateOne {
 	return _u
 }
 
+// SetPiiTouchedAt sets the "pii_touched_at" field.
+func (_u *RiskSignalUpdateOne) SetPiiTouchedAt(v time.Time) *RiskSignalUpdateOne {
+	_u.mutation.SetPiiTouchedAt(v)
+	return _u
+}
+
+// SetNillablePiiTouchedAt sets the "pii_touched_at" field if the given value is not nil.
+func (_u *RiskSignalUpdateOne) SetNillablePiiTouchedAt(v *time.Time) *RiskSignalUpdateOne {
+	if v != nil {
+		_u.SetPiiTouchedAt(*v)
+	}
+	return _u
+}
+
+// ClearPiiTouchedAt clears the value of the "pii_touched_at" field.
+func (_u *RiskSignalUpdateOne) ClearPiiTouchedAt() *RiskSignalUpdateOne {
+	_u.mutation.ClearPiiTouchedAt()
+	return _u
+}
+
 // Mutation returns the RiskSignalMutation object of the builder.
 func (_u *RiskSignalUpdateOne) Mutation() *RiskSignalMutation {
 	return _u.mutation
@@ -948,6 +994,12 @@ func (_u *RiskSignalUpdateOne) sqlSave(ctx context.Context) (_node *RiskSignal, 
 	}
 	if _u.mutation.IndicatorsCleared() {
 		_spec.ClearField(risksignal.FieldIndicators, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.PiiTouchedAt(); ok {
+		_spec.SetField(risksignal.FieldPiiTouchedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PiiTouchedAtCleared() {
+		_spec.ClearField(risksignal.FieldPiiTouchedAt, field.TypeTime)
 	}
 	_node = &RiskSignal{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -116,8 +116,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, err
 		}
 	}
-	// Every create and update of an audited entity is logged in the same transaction.
-	s.store.Ent.Use(audit.Hook)
+	// Every create and update of an audited entity is logged in the same transaction, and
+	// every write of personal data is sealed.
+	cipher, err := dataCipher(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	s.store.Ent.Use(audit.Hook, pii.Hook(cipher, clk))
 	if !cfg.StripeConfigured() {
 		log.Warn("Stripe is not configured: calls that need Stripe answer Unavailable; set STRIPE_SECRET_KEY, or STRIPE_API_BASE to a stripe-mock")
 	}
@@ -133,8 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
 	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}, {Every: time.Hour, Args: stepup.SweepArgs{}}}
 	if cfg.Retention > 0 {
-		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: identity.RetentionArgs{}},
-			jobs.Periodic{Every: time.Hour, Args: risk.RetentionArgs{}})
+		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: pii.RetentionArgs{}})
 	}
 	s.jobs, err = jobs.New(s.store, workers, jobs.Options{
 		Work: runJobs, Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, RetryBase: cfg.JobRetryBase, Timeout: cfg.JobTimeout,
@@ -147,10 +151,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		webhook.EndpointPlatform: cfg.StripeWebhookSecrets,
 		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
 	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts)
-	cipher, err := dataCipher(cfg, log)
-	if err != nil {
-		return nil, err
-	}
 	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), clk, log)
 	subaccounts := tenant.NewService(s.store, s.jobs)
 	signals := risk.NewService(s.store, cipher, subaccounts, clk, log)
@@ -166,18 +166,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// works a job, so they can join the bundle after the client exists.)
 	river.AddWorker(workers, notify.NewDeliverer(s.store, notify.Sink{URL: cfg.NotifyURL, Secret: cfg.NotifySecret}, log))
 	river.AddWorker(workers, identity.NewRedactWorker(customers))
-	river.AddWorker(workers, identity.NewReencryptWorker(customers))
-	river.AddWorker(workers, identity.NewRetentionWorker(customers, cfg.Retention))
 	river.AddWorker(workers, identity.NewReconcileWorker(customers, cfg.ReconcileAfter))
 	river.AddWorker(workers, identity.NewReevaluateWorker(customers))
-	river.AddWorker(workers, risk.NewReencryptWorker(signals))
-	river.AddWorker(workers, risk.NewRetentionWorker(signals, cfg.Retention))
+	personal := pii.NewJobs(s.store, cipher, clk, cfg.Retention, log)
+	river.AddWorker(workers, personal.ReencryptWorker())
+	river.AddWorker(workers, personal.RetentionWorker())
 	if strings.Contains(cfg.DataKeys, ",") {
 		// Older keys are configured: move what they sealed to the current one.
-		for _, args := range []river.JobArgs{identity.ReencryptArgs{}, risk.ReencryptArgs{}} {
-			if _, err := s.jobs.Insert(ctx, args, nil); err != nil {
-				return nil, fmt.Errorf("enqueue re-encryption: %w", err)
-			}
+		if _, err := s.jobs.Insert(ctx, pii.ReencryptArgs{}, nil); err != nil {
+			return nil, fmt.Errorf("enqueue re-encryption: %w", err)
 		}
 	}
 	// Database KYC (tiers 1 and 2): every provider idgate can use is registered; the

@@ -29,6 +29,8 @@ const (
 	FieldLegalBasis = "legal_basis"
 	// FieldWithdrawnAt holds the string denoting the withdrawn_at field in the database.
 	FieldWithdrawnAt = "withdrawn_at"
+	// FieldPiiTouchedAt holds the string denoting the pii_touched_at field in the database.
+	FieldPiiTouchedAt = "pii_touched_at"
 	// Table holds the table name of the biometricconsent in the database.
 	Table = "biometric_consents"
 )
@@ -45,6 +47,7 @@ var Columns = []string{
 	FieldCountry,
 	FieldLegalBasis,
 	FieldWithdrawnAt,
+	FieldPiiTouchedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -117,4 +120,9 @@ func ByLegalBasis(opts ...sql.OrderTermOption) OrderOption {
 // ByWithdrawnAt orders the results by the withdrawn_at field.
 func ByWithdrawnAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldWithdrawnAt, opts...).ToFunc()
+}
+
+// ByPiiTouchedAt orders the results by the pii_touched_at field.
+func ByPiiTouchedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPiiTouchedAt, opts...).ToFunc()
 }

@@ -109,6 +109,11 @@ func WithdrawnAt(v time.Time) predicate.BiometricConsent {
 	return predicate.BiometricConsent(sql.FieldEQ(FieldWithdrawnAt, v))
 }
 
+// PiiTouchedAt applies equality check predicate on the "pii_touched_at" field. It's identical to PiiTouchedAtEQ.
+func PiiTouchedAt(v time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldEQ(FieldPiiTouchedAt, v))
+}
+
 // MerchantIDEQ applies the EQ predicate on the "merchant_id" field.
 func MerchantIDEQ(v string) predicate.BiometricConsent {
 	return predicate.BiometricConsent(sql.FieldEQ(FieldMerchantID, v))
@@ -597,6 +602,56 @@ func WithdrawnAtIsNil() predicate.BiometricConsent {
 // WithdrawnAtNotNil applies the NotNil predicate on the "withdrawn_at" field.
 func WithdrawnAtNotNil() predicate.BiometricConsent {
 	return predicate.BiometricConsent(sql.FieldNotNull(FieldWithdrawnAt))
+}
+
+// PiiTouchedAtEQ applies the EQ predicate on the "pii_touched_at" field.
+func PiiTouchedAtEQ(v time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldEQ(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtNEQ applies the NEQ predicate on the "pii_touched_at" field.
+func PiiTouchedAtNEQ(v time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldNEQ(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtIn applies the In predicate on the "pii_touched_at" field.
+func PiiTouchedAtIn(vs ...time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldIn(FieldPiiTouchedAt, vs...))
+}
+
+// PiiTouchedAtNotIn applies the NotIn predicate on the "pii_touched_at" field.
+func PiiTouchedAtNotIn(vs ...time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldNotIn(FieldPiiTouchedAt, vs...))
+}
+
+// PiiTouchedAtGT applies the GT predicate on the "pii_touched_at" field.
+func PiiTouchedAtGT(v time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldGT(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtGTE applies the GTE predicate on the "pii_touched_at" field.
+func PiiTouchedAtGTE(v time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldGTE(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtLT applies the LT predicate on the "pii_touched_at" field.
+func PiiTouchedAtLT(v time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldLT(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtLTE applies the LTE predicate on the "pii_touched_at" field.
+func PiiTouchedAtLTE(v time.Time) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldLTE(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtIsNil applies the IsNil predicate on the "pii_touched_at" field.
+func PiiTouchedAtIsNil() predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldIsNull(FieldPiiTouchedAt))
+}
+
+// PiiTouchedAtNotNil applies the NotNil predicate on the "pii_touched_at" field.
+func PiiTouchedAtNotNil() predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldNotNull(FieldPiiTouchedAt))
 }
 
 // And groups predicates with the AND operator between them.

@@ -95,6 +95,8 @@ const (
 	FieldIdentityRedactionRequestedAt = "identity_redaction_requested_at"
 	// FieldIdentityRedactedAt holds the string denoting the identity_redacted_at field in the database.
 	FieldIdentityRedactedAt = "identity_redacted_at"
+	// FieldPiiTouchedAt holds the string denoting the pii_touched_at field in the database.
+	FieldPiiTouchedAt = "pii_touched_at"
 	// EdgeSubaccount holds the string denoting the subaccount edge name in mutations.
 	EdgeSubaccount = "subaccount"
 	// Table holds the table name of the customer in the database.
@@ -151,6 +153,7 @@ var Columns = []string{
 	FieldAppliedFraudWarningAt,
 	FieldIdentityRedactionRequestedAt,
 	FieldIdentityRedactedAt,
+	FieldPiiTouchedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -449,6 +452,11 @@ func ByIdentityRedactionRequestedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByIdentityRedactedAt orders the results by the identity_redacted_at field.
 func ByIdentityRedactedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIdentityRedactedAt, opts...).ToFunc()
+}
+
+// ByPiiTouchedAt orders the results by the pii_touched_at field.
+func ByPiiTouchedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPiiTouchedAt, opts...).ToFunc()
 }
 
 // BySubaccountField orders the results by subaccount field.

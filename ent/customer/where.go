@@ -260,6 +260,11 @@ func IdentityRedactedAt(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityRedactedAt, v))
 }
 
+// PiiTouchedAt applies equality check predicate on the "pii_touched_at" field. It's identical to PiiTouchedAtEQ.
+func PiiTouchedAt(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPiiTouchedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldCreatedAt, v))
@@ -2513,6 +2518,56 @@ func IdentityRedactedAtIsNil() predicate.Customer {
 // IdentityRedactedAtNotNil applies the NotNil predicate on the "identity_redacted_at" field.
 func IdentityRedactedAtNotNil() predicate.Customer {
 	return predicate.Customer(sql.FieldNotNull(FieldIdentityRedactedAt))
+}
+
+// PiiTouchedAtEQ applies the EQ predicate on the "pii_touched_at" field.
+func PiiTouchedAtEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtNEQ applies the NEQ predicate on the "pii_touched_at" field.
+func PiiTouchedAtNEQ(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtIn applies the In predicate on the "pii_touched_at" field.
+func PiiTouchedAtIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldPiiTouchedAt, vs...))
+}
+
+// PiiTouchedAtNotIn applies the NotIn predicate on the "pii_touched_at" field.
+func PiiTouchedAtNotIn(vs ...time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldPiiTouchedAt, vs...))
+}
+
+// PiiTouchedAtGT applies the GT predicate on the "pii_touched_at" field.
+func PiiTouchedAtGT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtGTE applies the GTE predicate on the "pii_touched_at" field.
+func PiiTouchedAtGTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtLT applies the LT predicate on the "pii_touched_at" field.
+func PiiTouchedAtLT(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtLTE applies the LTE predicate on the "pii_touched_at" field.
+func PiiTouchedAtLTE(v time.Time) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtIsNil applies the IsNil predicate on the "pii_touched_at" field.
+func PiiTouchedAtIsNil() predicate.Customer {
+	return predicate.Customer(sql.FieldIsNull(FieldPiiTouchedAt))
+}
+
+// PiiTouchedAtNotNil applies the NotNil predicate on the "pii_touched_at" field.
+func PiiTouchedAtNotNil() predicate.Customer {
+	return predicate.Customer(sql.FieldNotNull(FieldPiiTouchedAt))
 }
 
 // HasSubaccount applies the HasEdge predicate on the "subaccount" edge.

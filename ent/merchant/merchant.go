@@ -71,6 +71,8 @@ const (
 	FieldAccountEventAt = "account_event_at"
 	// FieldAccountEventID holds the string denoting the account_event_id field in the database.
 	FieldAccountEventID = "account_event_id"
+	// FieldPiiTouchedAt holds the string denoting the pii_touched_at field in the database.
+	FieldPiiTouchedAt = "pii_touched_at"
 	// Table holds the table name of the merchant in the database.
 	Table = "merchants"
 )
@@ -107,6 +109,7 @@ var Columns = []string{
 	FieldCurrentDeadline,
 	FieldAccountEventAt,
 	FieldAccountEventID,
+	FieldPiiTouchedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -296,4 +299,9 @@ func ByAccountEventAt(opts ...sql.OrderTermOption) OrderOption {
 // ByAccountEventID orders the results by the account_event_id field.
 func ByAccountEventID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAccountEventID, opts...).ToFunc()
+}
+
+// ByPiiTouchedAt orders the results by the pii_touched_at field.
+func ByPiiTouchedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPiiTouchedAt, opts...).ToFunc()
 }

@@ -194,6 +194,11 @@ func AccountEventID(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldAccountEventID, v))
 }
 
+// PiiTouchedAt applies equality check predicate on the "pii_touched_at" field. It's identical to PiiTouchedAtEQ.
+func PiiTouchedAt(v time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPiiTouchedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Merchant {
 	return predicate.Merchant(sql.FieldEQ(FieldCreatedAt, v))
@@ -1687,6 +1692,56 @@ func AccountEventIDEqualFold(v string) predicate.Merchant {
 // AccountEventIDContainsFold applies the ContainsFold predicate on the "account_event_id" field.
 func AccountEventIDContainsFold(v string) predicate.Merchant {
 	return predicate.Merchant(sql.FieldContainsFold(FieldAccountEventID, v))
+}
+
+// PiiTouchedAtEQ applies the EQ predicate on the "pii_touched_at" field.
+func PiiTouchedAtEQ(v time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldEQ(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtNEQ applies the NEQ predicate on the "pii_touched_at" field.
+func PiiTouchedAtNEQ(v time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNEQ(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtIn applies the In predicate on the "pii_touched_at" field.
+func PiiTouchedAtIn(vs ...time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldIn(FieldPiiTouchedAt, vs...))
+}
+
+// PiiTouchedAtNotIn applies the NotIn predicate on the "pii_touched_at" field.
+func PiiTouchedAtNotIn(vs ...time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotIn(FieldPiiTouchedAt, vs...))
+}
+
+// PiiTouchedAtGT applies the GT predicate on the "pii_touched_at" field.
+func PiiTouchedAtGT(v time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGT(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtGTE applies the GTE predicate on the "pii_touched_at" field.
+func PiiTouchedAtGTE(v time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldGTE(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtLT applies the LT predicate on the "pii_touched_at" field.
+func PiiTouchedAtLT(v time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLT(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtLTE applies the LTE predicate on the "pii_touched_at" field.
+func PiiTouchedAtLTE(v time.Time) predicate.Merchant {
+	return predicate.Merchant(sql.FieldLTE(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtIsNil applies the IsNil predicate on the "pii_touched_at" field.
+func PiiTouchedAtIsNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldIsNull(FieldPiiTouchedAt))
+}
+
+// PiiTouchedAtNotNil applies the NotNil predicate on the "pii_touched_at" field.
+func PiiTouchedAtNotNil() predicate.Merchant {
+	return predicate.Merchant(sql.FieldNotNull(FieldPiiTouchedAt))
 }
 
 // And groups predicates with the AND operator between them.

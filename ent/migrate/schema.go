@@ -79,6 +79,7 @@ var (
 		{Name: "country", Type: field.TypeString},
 		{Name: "legal_basis", Type: field.TypeString},
 		{Name: "withdrawn_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pii_touched_at", Type: field.TypeTime, Nullable: true},
 	}
 	// BiometricConsentsTable holds the schema information for the "biometric_consents" table.
 	BiometricConsentsTable = &schema.Table{
@@ -135,6 +136,7 @@ var (
 		{Name: "applied_fraud_warning_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_redaction_requested_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_redacted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pii_touched_at", Type: field.TypeTime, Nullable: true},
 		{Name: "subaccount_id", Type: field.TypeString},
 	}
 	// CustomersTable holds the schema information for the "customers" table.
@@ -145,7 +147,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_subaccounts_customers",
-				Columns:    []*schema.Column{CustomersColumns[40]},
+				Columns:    []*schema.Column{CustomersColumns[41]},
 				RefColumns: []*schema.Column{SubaccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -154,7 +156,7 @@ var (
 			{
 				Name:    "customer_subaccount_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[40], CustomersColumns[3]},
+				Columns: []*schema.Column{CustomersColumns[41], CustomersColumns[3]},
 			},
 			{
 				Name:    "customer_stripe_customer_id",
@@ -233,6 +235,7 @@ var (
 		{Name: "current_deadline", Type: field.TypeTime, Nullable: true},
 		{Name: "account_event_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_event_id", Type: field.TypeString, Default: ""},
+		{Name: "pii_touched_at", Type: field.TypeTime, Nullable: true},
 	}
 	// MerchantsTable holds the schema information for the "merchants" table.
 	MerchantsTable = &schema.Table{
@@ -435,6 +438,7 @@ var (
 		{Name: "signup_location", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "location_recorded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "indicators", Type: field.TypeJSON, Nullable: true},
+		{Name: "pii_touched_at", Type: field.TypeTime, Nullable: true},
 	}
 	// RiskSignalsTable holds the schema information for the "risk_signals" table.
 	RiskSignalsTable = &schema.Table{

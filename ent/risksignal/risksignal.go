@@ -53,6 +53,8 @@ const (
 	FieldLocationRecordedAt = "location_recorded_at"
 	// FieldIndicators holds the string denoting the indicators field in the database.
 	FieldIndicators = "indicators"
+	// FieldPiiTouchedAt holds the string denoting the pii_touched_at field in the database.
+	FieldPiiTouchedAt = "pii_touched_at"
 	// Table holds the table name of the risksignal in the database.
 	Table = "risk_signals"
 )
@@ -80,6 +82,7 @@ var Columns = []string{
 	FieldSignupLocation,
 	FieldLocationRecordedAt,
 	FieldIndicators,
+	FieldPiiTouchedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -226,4 +229,9 @@ func BySignupLocation(opts ...sql.OrderTermOption) OrderOption {
 // ByLocationRecordedAt orders the results by the location_recorded_at field.
 func ByLocationRecordedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLocationRecordedAt, opts...).ToFunc()
+}
+
+// ByPiiTouchedAt orders the results by the pii_touched_at field.
+func ByPiiTouchedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPiiTouchedAt, opts...).ToFunc()
 }

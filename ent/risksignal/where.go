@@ -159,6 +159,11 @@ func LocationRecordedAt(v time.Time) predicate.RiskSignal {
 	return predicate.RiskSignal(sql.FieldEQ(FieldLocationRecordedAt, v))
 }
 
+// PiiTouchedAt applies equality check predicate on the "pii_touched_at" field. It's identical to PiiTouchedAtEQ.
+func PiiTouchedAt(v time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldEQ(FieldPiiTouchedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.RiskSignal {
 	return predicate.RiskSignal(sql.FieldEQ(FieldCreatedAt, v))
@@ -1057,6 +1062,56 @@ func IndicatorsIsNil() predicate.RiskSignal {
 // IndicatorsNotNil applies the NotNil predicate on the "indicators" field.
 func IndicatorsNotNil() predicate.RiskSignal {
 	return predicate.RiskSignal(sql.FieldNotNull(FieldIndicators))
+}
+
+// PiiTouchedAtEQ applies the EQ predicate on the "pii_touched_at" field.
+func PiiTouchedAtEQ(v time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldEQ(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtNEQ applies the NEQ predicate on the "pii_touched_at" field.
+func PiiTouchedAtNEQ(v time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldNEQ(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtIn applies the In predicate on the "pii_touched_at" field.
+func PiiTouchedAtIn(vs ...time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldIn(FieldPiiTouchedAt, vs...))
+}
+
+// PiiTouchedAtNotIn applies the NotIn predicate on the "pii_touched_at" field.
+func PiiTouchedAtNotIn(vs ...time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldNotIn(FieldPiiTouchedAt, vs...))
+}
+
+// PiiTouchedAtGT applies the GT predicate on the "pii_touched_at" field.
+func PiiTouchedAtGT(v time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldGT(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtGTE applies the GTE predicate on the "pii_touched_at" field.
+func PiiTouchedAtGTE(v time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldGTE(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtLT applies the LT predicate on the "pii_touched_at" field.
+func PiiTouchedAtLT(v time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldLT(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtLTE applies the LTE predicate on the "pii_touched_at" field.
+func PiiTouchedAtLTE(v time.Time) predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldLTE(FieldPiiTouchedAt, v))
+}
+
+// PiiTouchedAtIsNil applies the IsNil predicate on the "pii_touched_at" field.
+func PiiTouchedAtIsNil() predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldIsNull(FieldPiiTouchedAt))
+}
+
+// PiiTouchedAtNotNil applies the NotNil predicate on the "pii_touched_at" field.
+func PiiTouchedAtNotNil() predicate.RiskSignal {
+	return predicate.RiskSignal(sql.FieldNotNull(FieldPiiTouchedAt))
 }
 
 // And groups predicates with the AND operator between them.

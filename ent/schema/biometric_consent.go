@@ -18,11 +18,12 @@ func (BiometricConsent) Fields() []ent.Field {
 		field.String("subaccount_id").Immutable(),
 		field.Bool("granted").Immutable(),
 		field.Time("recorded_at").Immutable(),
-		field.String("ip_address").Immutable().Default(""), // sealed
-		field.String("user_agent").Immutable().Default(""), // sealed
+		field.String("ip_address").Immutable().Default("").Annotations(Sealed()),
+		field.String("user_agent").Immutable().Default("").Annotations(Sealed()),
 		field.String("country").Immutable(),
 		field.String("legal_basis").Immutable(),
 		field.Time("withdrawn_at").Optional().Nillable(),
+		PIITouchedAt(),
 	}
 }
 

@@ -20,8 +20,8 @@ func (Customer) Fields() []ent.Field {
 		field.String("subaccount_id").Immutable().NotEmpty(),
 		field.String("external_id").Immutable().NotEmpty(),
 		field.String("stripe_customer_id").Optional().Nillable(),
-		field.String("email").Default(""),
-		field.String("phone").Default(""),
+		field.String("email").Default("").Annotations(Contact()),
+		field.String("phone").Default("").Annotations(Contact()),
 
 		// The requirement to verify (seed 004), set by policy, risk or an operator.
 		field.Bool("identity_verification_required").Default(false),
@@ -51,17 +51,17 @@ func (Customer) Fields() []ent.Field {
 		field.Time("stripe_risk_charge_created").Optional().Nillable(),
 
 		// Verified data kept from Stripe Identity (seed 004's list; id number last 4 only).
-		field.String("identity_first_name").Default(""),
-		field.String("identity_last_name").Default(""),
-		field.String("identity_dob").Default(""),
-		field.String("identity_id_type").Default(""),
-		field.String("identity_address").Default(""), // JSON of the address lines
-		field.String("identity_id_number_last4").Default(""),
-		field.String("identity_issuing_country").Default(""),
-		field.String("identity_expiration_date").Default(""),
+		field.String("identity_first_name").Default("").Annotations(Sealed()),
+		field.String("identity_last_name").Default("").Annotations(Sealed()),
+		field.String("identity_dob").Default("").Annotations(Sealed()),
+		field.String("identity_id_type").Default("").Annotations(Clear()),
+		field.String("identity_address").Default("").Annotations(Sealed()), // JSON of the address lines
+		field.String("identity_id_number_last4").Default("").Annotations(Sealed()),
+		field.String("identity_issuing_country").Default("").Annotations(Clear()),
+		field.String("identity_expiration_date").Default("").Annotations(Clear()),
 
 		field.Bool("identity_manual_verification").Default(false),
-		field.String("identity_manual_verification_notes").Default(""),
+		field.String("identity_manual_verification_notes").Default("").Annotations(Clear()),
 		field.String("identity_manual_verification_by").Default(""),
 		field.Time("identity_manual_verification_at").Optional().Nillable(),
 
@@ -75,6 +75,7 @@ func (Customer) Fields() []ent.Field {
 
 		field.Time("identity_redaction_requested_at").Optional().Nillable(),
 		field.Time("identity_redacted_at").Optional().Nillable(),
+		PIITouchedAt(),
 	}
 }
 

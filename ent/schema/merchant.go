@@ -25,17 +25,17 @@ func (Merchant) Fields() []ent.Field {
 		// Where verification starts: database_kyc (tier 1) or document_liveness (tier 3).
 		field.String("route"),
 		// The representative's identity data for database KYC, sealed with the PII key.
-		field.String("person_first_name").Default(""),
-		field.String("person_last_name").Default(""),
-		field.String("person_dob").Default(""),
-		field.String("person_address").Default(""),
+		field.String("person_first_name").Default("").Annotations(Sealed()),
+		field.String("person_last_name").Default("").Annotations(Sealed()),
+		field.String("person_dob").Default("").Annotations(Sealed()),
+		field.String("person_address").Default("").Annotations(Sealed()),
 		// The SSN digits a passing database-KYC tier verified (last four for tier 1, the full
 		// number for tier 2), sealed; kept only until they are pushed to Stripe, then wiped.
-		field.String("person_id_number").Default(""),
+		field.String("person_id_number").Default("").Annotations(Sealed()),
 		// A company's legal name and EIN for KYB at tier 1, sealed; the EIN is wiped once it
 		// is pushed to Stripe (company[tax_id]).
-		field.String("business_legal_name").Default(""),
-		field.String("business_tax_id").Default(""),
+		field.String("business_legal_name").Default("").Annotations(Sealed()),
+		field.String("business_tax_id").Default("").Annotations(Sealed()),
 		// Stripe's person_... that idgate pushed the verified data to.
 		field.String("stripe_person_id").Optional().Nillable(),
 		// Files Stripe rejected as a person's identity document: never attached again.
@@ -60,6 +60,7 @@ func (Merchant) Fields() []ent.Field {
 		field.Time("account_event_at").Optional().Nillable(),
 		// The account.updated event applied last: settles same-second events (webhook.Order).
 		field.String("account_event_id").Default(""),
+		PIITouchedAt(),
 	}
 }
 

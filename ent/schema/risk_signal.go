@@ -34,10 +34,11 @@ func (RiskSignal) Fields() []ent.Field {
 		field.Int("signup_location_accuracy").Optional().Nillable(), // GPS accuracy, meters
 		field.Float("ip_gps_distance_km").Optional().Nillable(),
 		// Sealed JSON: the signup IP and the IP-derived and GPS coordinates.
-		field.Text("signup_location").Default(""),
+		field.Text("signup_location").Default("").Annotations(Sealed()),
 		field.Time("location_recorded_at").Optional().Nillable(),
 
 		// The seed's risk indicators that hold, e.g. "phone_voip", "ip_gps_mismatch".
 		field.Strings("indicators").Optional(),
+		PIITouchedAt(),
 	}
 }

@@ -16,24 +16,22 @@ import (
 	"github.com/idgate/idgate/ent/predicate"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 )
 
-// subjects are the audited entity types and, for each, the fields that hold personal data:
-// the log records that they changed, never their values.
+// subjects are the audited entity types and, for each, the fields besides personal data
+// (which ent/schema marks, see pii.Marked) whose values the log never holds: it records
+// only that they changed.
 var subjects = map[string][]string{
-	ent.TypeCustomer: {
-		"email", "phone", "stripe_customer_id", "identity_first_name", "identity_last_name", "identity_dob",
-		"identity_address", "identity_id_number_last4", "identity_issuing_country", "identity_expiration_date",
-		"identity_manual_verification_notes",
-	},
+	ent.TypeCustomer:            {"stripe_customer_id"},
 	ent.TypeSubaccount:          {},
 	ent.TypeAPIKey:              {"hash"},
 	ent.TypeVerificationSession: {},
 	ent.TypeReviewTask:          {},
 	ent.TypeMerchant:            {},
 	ent.TypePerson:              {},
-	ent.TypeBiometricConsent:    {"ip_address", "user_agent"},
+	ent.TypeBiometricConsent:    {},
 }
 
 type actionKey struct{}
@@ -46,7 +44,7 @@ func WithAction(ctx context.Context, action string) context.Context {
 // Hook records every create and single-row update of an audited entity.
 func Hook(next ent.Mutator) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-		pii, audited := subjects[m.Type()]
+		secret, audited := subjects[m.Type()]
 		if !audited || !(m.Op().Is(ent.OpCreate) || m.Op().Is(ent.OpUpdateOne)) {
 			return next.Mutate(ctx, m)
 		}
@@ -71,14 +69,14 @@ func Hook(next ent.Mutator) ent.Mutator {
 			return val
 		}
 		for _, f := range append(m.Fields(), m.ClearedFields()...) {
-			if f == "updated_at" || f == "created_at" || f == "last_used_at" {
+			if f == "updated_at" || f == "created_at" || f == "last_used_at" || f == pii.TouchedAt {
 				continue
 			}
 			b, a := deref(before[f]), deref(after(f))
 			if m.Op().Is(ent.OpUpdateOne) && fmt.Sprint(b) == fmt.Sprint(a) {
 				continue
 			}
-			if slices.Contains(pii, f) {
+			if slices.Contains(secret, f) || pii.Marked(m.Type(), f) {
 				changes[f] = map[string]any{"changed": true}
 				continue
 			}

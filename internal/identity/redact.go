@@ -8,11 +8,13 @@ import (
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/verificationsession"
+	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
 )
 
-// RedactCustomerIdentity deletes the customer's personal data (seed 001): verified data,
-// contact details and manual-verification notes are wiped here at once, notification texts
+// RedactCustomerIdentity deletes the customer's personal data (seed 001): every field
+// ent/schema marks personal (verified data, contact details, manual-verification notes) is
+// wiped here at once, and the Stripe customer id unlinked; notification texts
 // are blanked, what other domains hold is erased (AlsoRedact), and a job asks Stripe to
 // redact each session. The customer row keeps only ids and timestamps that prove it
 // happened; identity_redacted_at is set when Stripe has confirmed every session (or at once
@@ -23,11 +25,10 @@ func (s *Service) RedactCustomerIdentity(ctx context.Context, id string) (Custom
 			return row, nil
 		}
 		now := s.now()
-		upd := row.Update().SetIdentityRedactionRequestedAt(now).
-			SetEmail("").SetPhone("").ClearStripeCustomerID().
-			SetIdentityFirstName("").SetIdentityLastName("").SetIdentityDob("").SetIdentityIDType("").
-			SetIdentityAddress("").SetIdentityIDNumberLast4("").SetIdentityIssuingCountry("").SetIdentityExpirationDate("").
-			SetIdentityManualVerificationNotes("")
+		upd := row.Update().SetIdentityRedactionRequestedAt(now).ClearStripeCustomerID()
+		if err := pii.Wipe(upd.Mutation()); err != nil {
+			return nil, err
+		}
 		sessions, err := tx.VerificationSession.Query().Where(verificationsession.CustomerID(id), verificationsession.RedactedAtIsNil()).All(ctx)
 		if err != nil {
 			return nil, err

@@ -285,11 +285,13 @@ func indicatorCodes(p risk.Profile) []string {
 
 // TestLocationKeysAndRetention: key rotation re-seals signup locations under the current
 // key; retention wipes them once older than the period, and keeps what was learnt.
+// (server/pii_test.go checks the same of every personal field of every entity.)
 func TestLocationKeysAndRetention(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			ctx := context.Background()
 			st := testenv.Store(t, db)
+			st.Ent.Use(pii.Hook(cipher(t, "a"), clock.Real{}))
 			ids := seed(t, st, "sub_1", customerRow{}, customerRow{})
 			old := newService(st, cipher(t, "a"))
 			for _, id := range ids {
@@ -299,13 +301,14 @@ func TestLocationKeysAndRetention(t *testing.T) {
 			}
 
 			rotated := newService(st, cipher(t, "b", "a"))
-			if n, err := rotated.Reencrypt(ctx, 1); n != 1 || err != nil {
+			personal := pii.NewJobs(st, cipher(t, "b", "a"), clock.Real{}, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if n, err := personal.Reencrypt(ctx, 1); n != 1 || err != nil {
 				t.Fatalf("first batch: %d %v", n, err)
 			}
-			if n, err := rotated.Reencrypt(ctx, 10); n != 1 || err != nil {
+			if n, err := personal.Reencrypt(ctx, 10); n != 1 || err != nil {
 				t.Fatalf("second batch: %d %v", n, err)
 			}
-			if n, err := rotated.Reencrypt(ctx, 10); n != 0 || err != nil {
+			if n, err := personal.Reencrypt(ctx, 10); n != 0 || err != nil {
 				t.Fatalf("nothing left: %d %v", n, err)
 			}
 			onlyB := cipher(t, "b")
@@ -320,10 +323,10 @@ func TestLocationKeysAndRetention(t *testing.T) {
 				}
 			}
 
-			if n, err := rotated.ExpireLocations(ctx, time.Now().Add(-time.Hour), 10); n != 0 || err != nil {
+			if n, err := personal.Expire(ctx, time.Now().Add(-time.Hour), 10); n != 0 || err != nil {
 				t.Fatalf("nothing is past an hour ago: %d %v", n, err)
 			}
-			if n, err := rotated.ExpireLocations(ctx, time.Now().Add(time.Minute), 10); n != 2 || err != nil {
+			if n, err := personal.Expire(ctx, time.Now().Add(time.Minute), 10); n != 2 || err != nil {
 				t.Fatalf("expire: %d %v", n, err)
 			}
 			p, err := rotated.GetRiskProfile(ctx, ids[0])
