@@ -157,8 +157,13 @@ var (
 				Columns: []*schema.Column{CustomersColumns[40], CustomersColumns[3]},
 			},
 			{
-				Name:    "customer_stripe_customer_id",
+				Name:    "customer_subaccount_id_stripe_customer_id",
 				Unique:  true,
+				Columns: []*schema.Column{CustomersColumns[40], CustomersColumns[4]},
+			},
+			{
+				Name:    "customer_stripe_customer_id",
+				Unique:  false,
 				Columns: []*schema.Column{CustomersColumns[4]},
 			},
 		},

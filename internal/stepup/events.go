@@ -43,7 +43,7 @@ func (s *Service) HandlePaymentIntent(ctx context.Context, ev webhook.Event) err
 	pi, err := s.stripe.GetPaymentIntent(ctx, obj.ID)
 	var c *ent.Customer
 	if err == nil {
-		c, err = s.customerOf(ctx, pi)
+		c, err = s.customerOf(ctx, pi, ev.Account)
 	}
 	if k := apperr.KindOf(err); k == apperr.KindNotFound || k == apperr.KindFailedPrecondition {
 		s.log.InfoContext(ctx, "payment intent of no customer idgate knows", "event_id", ev.ID, "payment_intent", obj.ID)
