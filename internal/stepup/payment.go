@@ -83,9 +83,14 @@ func (s *Service) customerOf(ctx context.Context, pi stripe.PaymentIntent, event
 	}
 	c, err := identity.PayerOf(ctx, s.store.Reader, identity.Payment{StripeCustomer: pi.Customer, Metadata: pi.Metadata, Accounts: []string{eventAccount, pi.Payee}})
 	if apperr.KindOf(err) == apperr.KindNotFound {
-		return nil, apperr.NotFound("the customer of payment intent %s not found", pi.ID)
+		return nil, noPayer(pi.ID)
 	}
 	return c, err
+}
+
+// noPayer is the answer for a PaymentIntent of no customer the caller may see.
+func noPayer(paymentIntentID string) error {
+	return apperr.NotFound("the customer of payment intent %s not found", paymentIntentID)
 }
 
 // evaluate records the decision for pi. A decided step-up (passed, failed, expired) or one
@@ -123,6 +128,10 @@ func (s *Service) evaluateTx(ctx context.Context, tx store.Tx, pi stripe.Payment
 			SetRequired(len(why) > 0).SetReasons(why).SetStatus(status).Save(ctx)
 	case err != nil:
 		return nil, err
+	case row.CustomerID != c.ID:
+		// Evaluated for another payer already (a caller who sees other subaccounts found
+		// another customer of the same Stripe customer id): not this caller's payment.
+		return nil, noPayer(pi.ID)
 	default:
 		update := row.Update().SetStripeStatus(pi.Status)
 		changed := row.Amount != pi.Amount || row.Currency != pi.Currency || row.Payee != pi.Payee
