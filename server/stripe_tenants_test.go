@@ -109,7 +109,9 @@ func TestStripeCustomerIDsPerTenant(t *testing.T) {
 					return e.deliverAt(t, db, id, "radar.early_fraud_warning.created", "", time.Now(), fmt.Sprintf(
 						`{"id":"issfr_%d","object":"radar.early_fraud_warning","actionable":true,"fraud_type":"unauthorized_use_of_card","charge":%s}`, time.Now().UnixNano(), charge))
 				}
-				flagged := func(id string) bool { return strings.HasPrefix(e.customer(id).IdentityVerificationRequiredReason, "early_fraud_warning:") }
+				flagged := func(id string) bool {
+					return strings.HasPrefix(e.customer(id).IdentityVerificationRequiredReason, "early_fraud_warning:")
+				}
 				if outcome := warn(fmt.Sprintf(`{"id":"ch_w1","object":"charge","customer":%q}`, stripeID)); outcome != "skipped" || flagged(custA) || flagged(custB) {
 					t.Fatalf("warning naming no subaccount: outcome %q, A flagged %v, B flagged %v; want skipped, nobody", outcome, flagged(custA), flagged(custB))
 				}
