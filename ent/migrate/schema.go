@@ -159,8 +159,13 @@ var (
 				Columns: []*schema.Column{CustomersColumns[41], CustomersColumns[3]},
 			},
 			{
-				Name:    "customer_stripe_customer_id",
+				Name:    "customer_subaccount_id_stripe_customer_id",
 				Unique:  true,
+				Columns: []*schema.Column{CustomersColumns[41], CustomersColumns[4]},
+			},
+			{
+				Name:    "customer_stripe_customer_id",
+				Unique:  false,
 				Columns: []*schema.Column{CustomersColumns[4]},
 			},
 		},

@@ -91,7 +91,9 @@ func (Customer) Edges() []ent.Edge {
 func (Customer) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("subaccount_id", "external_id").Unique(),
-		// charge.succeeded and other Stripe events find the customer by this.
-		index.Fields("stripe_customer_id").Unique(),
+		// Unique within a subaccount only: another tenant's Stripe customer ids neither
+		// conflict nor show. Stripe events find the customer by this (identity.PayerOf).
+		index.Fields("subaccount_id", "stripe_customer_id").Unique(),
+		index.Fields("stripe_customer_id"),
 	}
 }

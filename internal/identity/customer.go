@@ -145,7 +145,8 @@ func NewService(st *store.Store, cipher *pii.Cipher, sc StripeIdentity, q jobs.I
 
 // CreateCustomer registers a customer. It is idempotent on (subaccount, external id): the
 // same details again return the existing customer with created=false; different details
-// for an existing external id are a conflict. In an all_users subaccount the new customer
+// for an existing external id, or a Stripe customer id another customer of the subaccount
+// holds, are a conflict. In an all_users subaccount the new customer
 // must verify before the first gated action.
 func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer, created bool, err error) {
 	if err := n.Validate(); err != nil {
@@ -190,12 +191,13 @@ func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer
 	case err == nil:
 		return c, true, nil
 	case ent.IsConstraintError(err):
-		// A concurrent create of the same customer won the race, or the Stripe customer id
-		// belongs to someone else.
+		// A concurrent create of the same customer won the race, or another customer of
+		// this subaccount holds the Stripe customer id. Stripe customer ids are unique
+		// within a subaccount only, so other tenants' customers never conflict (nor show).
 		if c, found, err := s.existing(ctx, n); found || err != nil {
 			return c, false, err
 		}
-		return Customer{}, false, apperr.Conflict("stripe_customer_id is already linked to another customer")
+		return Customer{}, false, apperr.Conflict("stripe_customer_id is already linked to another customer of this subaccount")
 	default:
 		return Customer{}, false, err
 	}

@@ -4,16 +4,16 @@ import (
 	"context"
 
 	"github.com/idgate/idgate/ent"
-	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 	"github.com/idgate/idgate/internal/webhook"
 )
 
-// ChargeCustomers finds the Stripe customer of a charge an early fraud warning names, when
-// the event does not carry it.
-type ChargeCustomers interface {
-	ChargeCustomer(ctx context.Context, chargeID string) (string, error)
+// Charges reads the charge an early fraud warning names, when the event does not carry
+// its customer.
+type Charges interface {
+	GetCharge(ctx context.Context, chargeID string) (stripe.Charge, error)
 }
 
 // fraudWarningOrder orders a customer's early fraud warnings by their event's created, tied
@@ -21,28 +21,29 @@ type ChargeCustomers interface {
 // nothing, even after an operator cleared the newer one.
 var fraudWarningOrder = webhook.Order{}
 
-// HandleEarlyFraudWarning flags the charge's customer for re-verification (reason
+// HandleEarlyFraudWarning flags the charge's payer (PayerOf) for re-verification (reason
 // early_fraud_warning:<id>), even a verified one, and records the open warning, which makes
-// their next payments step up. Warnings for customers idgate does not know are skipped.
-func (s *Service) HandleEarlyFraudWarning(charges ChargeCustomers) webhook.Handler {
+// their next payments step up. Warnings for customers idgate does not know, and for a
+// Stripe customer several tenants hold when the charge names none of them, are skipped.
+func (s *Service) HandleEarlyFraudWarning(charges Charges) webhook.Handler {
 	return func(ctx context.Context, ev webhook.Event) error {
 		w, err := stripe.ParseEarlyFraudWarning(ev.Object)
 		if err != nil {
 			return err
 		}
-		if w.Customer == "" && w.Charge != "" {
-			if w.Customer, err = charges.ChargeCustomer(ctx, w.Charge); err != nil {
+		if w.Charge.Customer == "" && w.Charge.ID != "" {
+			if w.Charge, err = charges.GetCharge(ctx, w.Charge.ID); err != nil {
 				return err
 			}
 		}
-		if w.Customer == "" {
-			s.log.InfoContext(ctx, "early fraud warning on a charge without a customer", "event_id", ev.ID, "warning_id", w.ID)
+		c, err := PayerOf(ctx, s.store.Reader, Payment{StripeCustomer: w.Charge.Customer, Metadata: w.Charge.Metadata, Accounts: []string{ev.Account, w.Charge.Payee}})
+		switch apperr.KindOf(err) {
+		case apperr.KindNotFound:
+			s.log.InfoContext(ctx, "early fraud warning for a customer idgate does not know", "event_id", ev.ID, "warning_id", w.ID)
 			webhook.Skip(ctx)
 			return nil
-		}
-		c, err := s.store.Reader.Customer.Query().Where(customer.StripeCustomerID(w.Customer)).Only(ctx)
-		if ent.IsNotFound(err) {
-			s.log.InfoContext(ctx, "early fraud warning for a customer idgate does not know", "event_id", ev.ID, "warning_id", w.ID)
+		case apperr.KindFailedPrecondition:
+			s.log.WarnContext(ctx, "early fraud warning for a Stripe customer of several subaccounts that names none: skipped", "event_id", ev.ID, "warning_id", w.ID)
 			webhook.Skip(ctx)
 			return nil
 		}

@@ -246,15 +246,14 @@ func isVerified(row *ent.Customer) bool {
 }
 
 // HandleChargeSucceeded records the Radar outcome of a charge.succeeded event for the
-// customer whose Stripe customer id it carries; the charge's created (else the event's)
-// orders it among the customer's charges. Charges of unknown customers, and charges Radar
-// did not assess, are skipped.
+// charge's payer (PayerOf); the charge's created (else the event's) orders it among the
+// customer's charges. Charges of unknown customers, charges whose Stripe customer several
+// tenants hold and that name none of them, and charges Radar did not assess are skipped.
 func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) error {
 	var ch struct {
-		ID       string          `json:"id"`
-		Created  int64           `json:"created"`
-		Customer json.RawMessage `json:"customer"` // an id, or the object when expanded
-		Outcome  *struct {
+		ID      string `json:"id"`
+		Created int64  `json:"created"`
+		Outcome *struct {
 			RiskLevel string `json:"risk_level"`
 			RiskScore *int   `json:"risk_score"`
 		} `json:"outcome"`
@@ -262,15 +261,11 @@ func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) e
 	if err := json.Unmarshal(ev.Object, &ch); err != nil {
 		return fmt.Errorf("decode charge of %s: %w", ev.ID, err)
 	}
-	var stripeCustomer string
-	if json.Unmarshal(ch.Customer, &stripeCustomer) != nil {
-		var obj struct {
-			ID string `json:"id"`
-		}
-		_ = json.Unmarshal(ch.Customer, &obj)
-		stripeCustomer = obj.ID
+	charge, err := stripe.ParseCharge(ev.Object)
+	if err != nil {
+		return fmt.Errorf("decode charge of %s: %w", ev.ID, err)
 	}
-	if stripeCustomer == "" || ch.Outcome == nil {
+	if ch.Outcome == nil {
 		webhook.Skip(ctx)
 		return nil
 	}
@@ -278,19 +273,18 @@ func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) e
 		webhook.Skip(ctx) // "not_assessed", "unknown": nothing to record
 		return nil
 	}
-	// TODO(issue 11): a Stripe customer id is unique across every tenant today; when it
-	// is unique per subaccount only, pick the customer by the event's account.
-	c, err := s.store.Reader.Customer.Query().Where(customer.StripeCustomerID(stripeCustomer)).Only(ctx)
-	switch {
-	case ent.IsNotFound(err):
+	c, err := PayerOf(ctx, s.store.Reader, Payment{StripeCustomer: charge.Customer, Metadata: charge.Metadata, Accounts: []string{ev.Account, charge.Payee}})
+	switch apperr.KindOf(err) {
+	case apperr.KindNotFound:
 		s.log.InfoContext(ctx, "charge for a customer idgate does not know", "event_id", ev.ID)
 		webhook.Skip(ctx)
 		return nil
-	case ent.IsNotSingular(err):
-		s.log.WarnContext(ctx, "charge for a Stripe customer id several customers share: skipped", "event_id", ev.ID)
+	case apperr.KindFailedPrecondition:
+		s.log.WarnContext(ctx, "charge for a Stripe customer of several subaccounts that names none: skipped", "event_id", ev.ID)
 		webhook.Skip(ctx)
 		return nil
-	case err != nil:
+	}
+	if err != nil {
 		return err
 	}
 	created := ev.Created

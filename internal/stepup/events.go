@@ -43,7 +43,7 @@ func (s *Service) HandlePaymentIntent(ctx context.Context, ev webhook.Event) err
 	pi, err := s.stripe.GetPaymentIntent(ctx, obj.ID)
 	var c *ent.Customer
 	if err == nil {
-		c, err = s.customerOf(ctx, pi)
+		c, err = s.customerOf(ctx, pi, ev.Account)
 	}
 	if k := apperr.KindOf(err); k == apperr.KindNotFound || k == apperr.KindFailedPrecondition {
 		s.log.InfoContext(ctx, "payment intent of no customer idgate knows", "event_id", ev.ID, "payment_intent", obj.ID)
@@ -53,7 +53,7 @@ func (s *Service) HandlePaymentIntent(ctx context.Context, ev webhook.Event) err
 	if err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		_, err := paymentOrder.Apply(ctx, paymentOrder.Version(ev, obj.Status, ""), func() (webhook.Version, error) {
 			p, err := store.Locked(tx, tx.PaymentStepUp.Query().Where(paymentstepup.ID(pi.ID))).Only(ctx)
 			if ent.IsNotFound(err) {
@@ -71,6 +71,12 @@ func (s *Service) HandlePaymentIntent(ctx context.Context, ev webhook.Event) err
 		})
 		return err
 	})
+	if apperr.KindOf(err) == apperr.KindNotFound { // evaluated for another payer already
+		s.log.InfoContext(ctx, "payment intent of no customer idgate knows", "event_id", ev.ID, "payment_intent", obj.ID)
+		webhook.Skip(ctx)
+		return nil
+	}
+	return err
 }
 
 // HandleSessionEvent takes the outcome of a Stripe Identity session started as a step-up

@@ -17,10 +17,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/idgate/idgate/ent"
-	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/auth"
+	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 )
@@ -74,32 +74,30 @@ func (s *Service) EvaluatePayment(ctx context.Context, paymentIntentID string) (
 	return s.evaluate(ctx, pi)
 }
 
-// customerOf finds the payer: metadata idgate_customer_id, else the Stripe customer.
-func (s *Service) customerOf(ctx context.Context, pi stripe.PaymentIntent) (*ent.Customer, error) {
-	q := s.store.Reader.Customer.Query().WithSubaccount()
-	switch {
-	case pi.Metadata["idgate_customer_id"] != "":
-		q.Where(customer.ID(pi.Metadata["idgate_customer_id"]))
-	case pi.Customer != "":
-		q.Where(customer.StripeCustomerID(pi.Customer))
-	default:
+// customerOf finds the payer by identity.PayerOf: metadata idgate_customer_id, else the
+// Stripe customer within the subaccount the payment is routed to (by metadata, its payee or
+// the Connect account whose event it came in).
+func (s *Service) customerOf(ctx context.Context, pi stripe.PaymentIntent, eventAccount string) (*ent.Customer, error) {
+	if pi.Metadata[identity.MetadataCustomerID] == "" && pi.Customer == "" {
 		return nil, apperr.FailedPrecondition("payment intent %s names no customer: set its customer, or metadata idgate_customer_id", pi.ID)
 	}
-	c, err := q.Only(ctx)
-	if err == nil && !auth.Visible(ctx, c.SubaccountID) {
-		err = &ent.NotFoundError{}
+	c, err := identity.PayerOf(ctx, s.store.Reader, identity.Payment{StripeCustomer: pi.Customer, Metadata: pi.Metadata, Accounts: []string{eventAccount, pi.Payee}})
+	if apperr.KindOf(err) == apperr.KindNotFound {
+		return nil, noPayer(pi.ID)
 	}
-	if err != nil {
-		return nil, store.MapError(err, "the customer of payment intent "+pi.ID)
-	}
-	return c, nil
+	return c, err
+}
+
+// noPayer is the answer for a PaymentIntent of no customer the caller may see.
+func noPayer(paymentIntentID string) error {
+	return apperr.NotFound("the customer of payment intent %s not found", paymentIntentID)
 }
 
 // evaluate records the decision for pi. A decided step-up (passed, failed, expired) or one
 // in progress stands, unless the payment changed under it (amount, currency or payee):
 // a pass is for one payment only.
 func (s *Service) evaluate(ctx context.Context, pi stripe.PaymentIntent) (*Payment, error) {
-	c, err := s.customerOf(ctx, pi)
+	c, err := s.customerOf(ctx, pi, "")
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +128,10 @@ func (s *Service) evaluateTx(ctx context.Context, tx store.Tx, pi stripe.Payment
 			SetRequired(len(why) > 0).SetReasons(why).SetStatus(status).Save(ctx)
 	case err != nil:
 		return nil, err
+	case row.CustomerID != c.ID:
+		// Evaluated for another payer already (a caller who sees other subaccounts found
+		// another customer of the same Stripe customer id): not this caller's payment.
+		return nil, noPayer(pi.ID)
 	default:
 		update := row.Update().SetStripeStatus(pi.Status)
 		changed := row.Amount != pi.Amount || row.Currency != pi.Currency || row.Payee != pi.Payee

@@ -110,12 +110,44 @@ func (c *Client) CancelPaymentIntent(ctx context.Context, id, idempotencyKey str
 	return nil
 }
 
+// Charge is the part of a charge that says whose payment it is.
+type Charge struct {
+	ID       string
+	Customer string // cus_..., or ""
+	// Payee is the connected account paid: on_behalf_of, else transfer_data.destination.
+	Payee    string
+	Metadata map[string]string
+}
+
+func chargeOf(ch *stripego.Charge) Charge {
+	out := Charge{ID: ch.ID, Metadata: ch.Metadata}
+	if ch.Customer != nil {
+		out.Customer = ch.Customer.ID
+	}
+	switch {
+	case ch.OnBehalfOf != nil && ch.OnBehalfOf.ID != "":
+		out.Payee = ch.OnBehalfOf.ID
+	case ch.TransferData != nil && ch.TransferData.Destination != nil:
+		out.Payee = ch.TransferData.Destination.ID
+	}
+	return out
+}
+
+// ParseCharge decodes the charge of a charge.* event.
+func ParseCharge(raw json.RawMessage) (Charge, error) {
+	var ch stripego.Charge
+	if err := json.Unmarshal(raw, &ch); err != nil {
+		return Charge{}, fmt.Errorf("decode charge: %w", err)
+	}
+	return chargeOf(&ch), nil
+}
+
 // EarlyFraudWarning is a Radar early fraud warning.
 type EarlyFraudWarning struct {
-	ID     string
-	Charge string
-	// Customer of the charge, when the event carries the charge expanded or Stripe is asked.
-	Customer string
+	ID string
+	// Charge warned about: its id, and its customer, payee and metadata when the event
+	// carries the charge expanded or Stripe is asked (GetCharge).
+	Charge Charge
 }
 
 // ParseEarlyFraudWarning decodes a radar.early_fraud_warning.* event's object.
@@ -126,27 +158,21 @@ func ParseEarlyFraudWarning(raw json.RawMessage) (EarlyFraudWarning, error) {
 	}
 	out := EarlyFraudWarning{ID: w.ID}
 	if w.Charge != nil {
-		out.Charge = w.Charge.ID
-		if w.Charge.Customer != nil {
-			out.Customer = w.Charge.Customer.ID
-		}
+		out.Charge = chargeOf(w.Charge)
 	}
 	return out, nil
 }
 
-// ChargeCustomer returns the Stripe customer of a charge.
-func (c *Client) ChargeCustomer(ctx context.Context, chargeID string) (string, error) {
+// GetCharge reads a charge.
+func (c *Client) GetCharge(ctx context.Context, chargeID string) (Charge, error) {
 	if err := c.ready(); err != nil {
-		return "", err
+		return Charge{}, err
 	}
 	params := &stripego.ChargeParams{}
 	params.Context = ctx
 	ch, err := c.api.Charges.Get(chargeID, params)
 	if err != nil {
-		return "", mapError(err, "retrieve charge")
+		return Charge{}, mapError(err, "retrieve charge")
 	}
-	if ch.Customer == nil {
-		return "", nil
-	}
-	return ch.Customer.ID, nil
+	return chargeOf(ch), nil
 }
