@@ -59,7 +59,7 @@ const (
 	cacheFor = 5 * time.Second
 	// unknownKeys is how many refused keys are remembered; beyond it, the least recently
 	// seen is forgotten (and looked up again if it comes back).
-	unknownKeys = 10_000
+	unknownKeys = 1000
 )
 
 // NewKeys returns the key service; live selects the idg_live_ prefix for new keys, and clk
@@ -69,7 +69,7 @@ func NewKeys(st *store.Store, live bool, clk clock.Clock, log *slog.Logger) *Key
 	return &Keys{store: st, live: live, log: log, now: clk.Now, cache: map[string]cached{}, unknown: unknown}
 }
 
-// UnknownCached is how many refused keys are remembered now (at most 10,000).
+// UnknownCached is how many refused keys are remembered now (at most 1,000).
 func (k *Keys) UnknownCached() int { return k.unknown.Len() }
 
 var keyEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
