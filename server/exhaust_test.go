@@ -212,7 +212,9 @@ func startProcess(t *testing.T, bin string) *process {
 // memory is what /proc says of a process's resident memory.
 type memory struct{ now, peak int64 } // VmRSS, VmHWM in bytes
 
-func (m memory) String() string { return fmt.Sprintf("%d MB resident (peak %d MB)", m.now>>20, m.peak>>20) }
+func (m memory) String() string {
+	return fmt.Sprintf("%d MB resident (peak %d MB)", m.now>>20, m.peak>>20)
+}
 
 func (p *process) memory(t *testing.T) memory {
 	t.Helper()
