@@ -2,14 +2,12 @@ package server
 
 import (
 	"context"
-	"net"
 	"slices"
 	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/idgate/idgate/internal/apperr"
@@ -81,8 +79,15 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.AdminService/ListReviewTasks":                        operator,
 	"/idgate.v1.AdminService/ClaimReviewTask":                        operator,
 	"/idgate.v1.AdminService/ResolveReviewTask":                      operator,
-	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      all,
-	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": all,
+	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      admin, // when reflectionNeedsKey
+	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": admin,
+}
+
+// reflectionMethods list the API to tools such as grpcurl; it is open unless
+// IDGATE_REFLECTION_REQUIRE_KEY puts it behind an admin key.
+var reflectionMethods = []string{
+	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
 }
 
 // authenticator checks the bearer key of a call against the table.
@@ -92,10 +97,12 @@ type authenticator struct {
 	// failures limits failed authentications per client address, so keys cannot be
 	// guessed at speed.
 	failures *limit.Keyed
+	// reflectionNeedsKey puts reflection behind an admin key (IDGATE_REFLECTION_REQUIRE_KEY).
+	reflectionNeedsKey bool
 }
 
 func (a *authenticator) authorize(ctx context.Context, method string) (context.Context, error) {
-	if a.disabled || slices.Contains(public, method) {
+	if a.disabled || slices.Contains(public, method) || (!a.reflectionNeedsKey && slices.Contains(reflectionMethods, method)) {
 		return ctx, nil
 	}
 	roles, listed := methodRoles[method]
@@ -120,23 +127,6 @@ func (a *authenticator) authorize(ctx context.Context, method string) (context.C
 	}
 	actor.RequestID = requestID(ctx)
 	return audit.WithAction(auth.WithActor(ctx, actor), method), nil
-}
-
-// clientAddr is the caller's address: the first X-Forwarded-For hop for JSON calls (the
-// gateway adds it), else the gRPC peer.
-func clientAddr(ctx context.Context) string {
-	if v := metadata.ValueFromIncomingContext(ctx, "x-forwarded-for"); len(v) > 0 {
-		first, _, _ := strings.Cut(v[0], ",")
-		return strings.TrimSpace(first)
-	}
-	if p, ok := peer.FromContext(ctx); ok {
-		host, _, err := net.SplitHostPort(p.Addr.String())
-		if err == nil {
-			return host
-		}
-		return p.Addr.String()
-	}
-	return ""
 }
 
 func bearer(ctx context.Context) string {

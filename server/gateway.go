@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -25,8 +27,9 @@ import (
 )
 
 // newHTTPHandler serves the JSON gateway (over conn, a real client of our gRPC server, so
-// every interceptor applies) beside the HTTP-only routes: /healthz, /readyz, /metrics.
-func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometheus.Registry, metricsKeys *auth.Keys, ready func(context.Context) error, maxBody int64) (http.Handler, error) {
+// every interceptor applies) beside the HTTP-only routes: /healthz, /readyz, /metrics. Each
+// call carries the HTTP client's address as trusted resolves it.
+func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometheus.Registry, metricsKeys *auth.Keys, ready func(context.Context) error, maxBody int64, trusted proxies) (http.Handler, error) {
 	jsonpb := &runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
@@ -35,6 +38,9 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBodyMarshaler{jsonpb}),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithErrorHandler(retryAfter),
+		runtime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
+			return metadata.Pairs(clientIPKey, trusted.httpClientIP(r))
+		}),
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		idgatev1.RegisterAdminServiceHandler,
@@ -111,13 +117,33 @@ func (m rawBodyMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 	})
 }
 
-// incomingHeader forwards the headers handlers need, besides the gateway's defaults.
+// incomingHeader forwards the headers handlers need, besides the gateway's defaults, and
+// never one that would pose as the gateway's client address.
 func incomingHeader(key string) (string, bool) {
 	switch k := strings.ToLower(key); k {
 	case "stripe-signature", "x-request-id":
 		return k, true
 	}
-	return runtime.DefaultHeaderMatcher(key)
+	md, ok := runtime.DefaultHeaderMatcher(key)
+	return md, ok && !strings.EqualFold(md, clientIPKey)
+}
+
+// The HTTP listener's bounds before authentication, as on the gRPC port: headers (HTTP/1.1
+// and HTTP/2 alike) well under what the gateway may forward to gRPC, and HTTP/2 streams and
+// frames per connection.
+const maxHTTPHeaderBytes = 16 << 10
+
+// newHTTPServer serves handler within those bounds.
+func newHTTPServer(handler http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		MaxHeaderBytes:    maxHTTPHeaderBytes,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: maxStreams, MaxReadFrameSize: 64 << 10},
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	}
 }
 
 // limitBody answers 413 to bodies over max bytes and cuts off those that lie about it.

@@ -56,6 +56,7 @@ type Server struct {
 	health  *healthServer
 	grpcLis net.Listener
 	httpLis net.Listener
+	gwLis   gatewayListener  // the gateway's private connection to the gRPC server
 	conn    *grpc.ClientConn // the gateway's connection to our own gRPC server
 	runJobs bool
 	events  *webhook.Registry
@@ -221,12 +222,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.health = newHealthServer(s.store.Ping)
-	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute, clk)}
+	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute, clk), reflectionNeedsKey: cfg.ReflectionNeedsKey}
 	limits := sessionLimits{
 		perCustomer: limit.PerHour(cfg.SessionsPerCustomerHour, cfg.SessionsPerCustomerHour, clk),
 		perKey:      limit.PerMinute(cfg.SessionsPerKeyMinute, cfg.SessionsPerKeyMinute, clk),
 	}
-	var grpcOpts []grpc.ServerOption
+	// Limits are keyed on the client address; every call learns it first.
+	trusted := proxies(cfg.TrustedProxies)
+	grpcOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(trusted.unary), grpc.ChainStreamInterceptor(trusted.stream)}
 	if cfg.TLS() {
 		creds, err := credentials.NewServerTLSFromFile(cfg.TLSCertFile, cfg.TLSKeyFile)
 		if err != nil {
@@ -242,10 +245,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		identity:   &identityServer{customers: customers, stepups: stepups, intake: intake},
 		onboarding: &onboardingServer{merchants: merchants},
 		risk:       &riskServer{subaccounts: subaccounts, customers: customers, signals: signals},
-		webhook:    &webhookServer{intake: intake, events: webhook.NewLister(s.store)},
+		webhook:    &webhookServer{intake: intake, events: webhook.NewLister(s.store), badSigs: newBadSignatures(metrics, cfg.BadSignaturesPerMinute, clk, log)},
 	}, grpcOpts...)
 
-	// Listeners, then the gateway over a real connection to our own gRPC port.
+	// Listeners, then the gateway over a real connection to our gRPC server, on a listener
+	// of its own.
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen on IDGATE_GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
 	}
@@ -258,21 +262,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			return nil, err
 		}
 	}
-	if s.conn, err = grpc.NewClient(dialAddr(s.grpcLis.Addr()), grpc.WithTransportCredentials(gwCreds)); err != nil {
+	s.gwLis = newGatewayListener()
+	if s.conn, err = grpc.NewClient("passthrough:///gateway", grpc.WithTransportCredentials(gwCreds), s.gwLis.dialOption()); err != nil {
 		return nil, fmt.Errorf("gateway connection: %w", err)
 	}
 	var metricsKeys *auth.Keys
 	if cfg.MetricsNeedKey {
 		metricsKeys = keys
 	}
-	handler, err := newHTTPHandler(ctx, s.conn, metrics, metricsKeys, s.ready, cfg.MaxBodyBytes)
+	handler, err := newHTTPHandler(ctx, s.conn, metrics, metricsKeys, s.ready, cfg.MaxBodyBytes, trusted)
 	if err != nil {
 		return nil, err
 	}
-	s.http = &http.Server{
-		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
-		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12},
-	}
+	s.http = newHTTPServer(handler)
 	return s, nil
 }
 
@@ -326,15 +328,6 @@ func selfClientCreds(certFile string) (credentials.TransportCredentials, error) 
 	return credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: name, MinVersion: tls.VersionTLS12}), nil
 }
 
-// dialAddr turns a wildcard listen address into one the gateway can dial.
-func dialAddr(a net.Addr) string {
-	tcp, ok := a.(*net.TCPAddr)
-	if !ok || !tcp.IP.IsUnspecified() {
-		return a.String()
-	}
-	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
-}
-
 // GRPCAddr and HTTPAddr are the bound addresses (useful with port 0).
 func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
 
@@ -346,12 +339,14 @@ func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
 // replica, and the database closes.
 func (s *Server) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		if err := s.grpc.Serve(s.grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-			return fmt.Errorf("grpc: %w", err)
-		}
-		return nil
-	})
+	for _, l := range []net.Listener{s.grpcLis, s.gwLis} {
+		g.Go(func() error {
+			if err := s.grpc.Serve(l); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+				return fmt.Errorf("grpc: %w", err)
+			}
+			return nil
+		})
+	}
 	g.Go(func() error {
 		serve := func() error { return s.http.Serve(s.httpLis) }
 		if s.cfg.TLS() {
@@ -407,6 +402,9 @@ func (s *Server) ready(ctx context.Context) error {
 func (s *Server) close() {
 	if s.conn != nil {
 		s.conn.Close()
+	}
+	if s.gwLis.Listener != nil {
+		s.gwLis.Close()
 	}
 	for _, l := range []net.Listener{s.grpcLis, s.httpLis} {
 		if l != nil {

@@ -99,8 +99,14 @@ func testConfig(t testing.TB, dbURL string, extra map[string]string) config.Conf
 
 func start(t testing.TB, cfg config.Config, opts ...server.Options) *env {
 	t.Helper()
+	return startLogging(t, cfg, testWriter{t}, opts...)
+}
+
+// startLogging is start with the server's log written to w.
+func startLogging(t testing.TB, cfg config.Config, w io.Writer, opts ...server.Options) *env {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	srv, err := server.New(ctx, cfg, log, opts...)
 	if err != nil {
 		cancel()

@@ -2,6 +2,10 @@ package server
 
 import (
 	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/metadata"
@@ -9,13 +13,17 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/clock"
+	"github.com/idgate/idgate/internal/limit"
 	"github.com/idgate/idgate/internal/webhook"
 )
 
 type webhookServer struct {
 	idgatev1.UnimplementedWebhookServiceServer
-	intake *webhook.Intake
-	events *webhook.Lister
+	intake  *webhook.Intake
+	events  *webhook.Lister
+	badSigs *badSignatures
 }
 
 var _ idgatev1.WebhookServiceServer = (*webhookServer)(nil)
@@ -34,9 +42,50 @@ func (s *webhookServer) receive(ctx context.Context, ep webhook.Endpoint, body *
 		sig = v[0]
 	}
 	if _, err := s.intake.Receive(ctx, ep, body.GetData(), sig); err != nil {
+		if apperr.KindOf(err) == apperr.KindInvalid { // it failed verification
+			return nil, s.badSigs.answer(ctx, ep, err)
+		}
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
+}
+
+// badSignatures answers deliveries that fail verification, which anyone can send: each is
+// counted (idgate_webhook_bad_signatures_total, by endpoint), logged once per client address
+// a minute with how many there were instead of a line each, and past the limit per client
+// address answered 429 instead of 400. A delivery with a good signature is never refused.
+type badSignatures struct {
+	limit *limit.Keyed
+	tally *limit.Tally
+	total *prometheus.CounterVec
+	log   *slog.Logger
+}
+
+func newBadSignatures(reg prometheus.Registerer, perMinute int, clk clock.Clock, log *slog.Logger) *badSignatures {
+	b := &badSignatures{
+		limit: limit.PerMinute(perMinute, perMinute, clk),
+		tally: limit.NewTally(time.Minute, clk),
+		total: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idgate_webhook_bad_signatures_total",
+			Help: "Webhook deliveries that failed signature verification, by endpoint.",
+		}, []string{"endpoint"}),
+		log: log,
+	}
+	reg.MustRegister(b.total)
+	return b
+}
+
+func (b *badSignatures) answer(ctx context.Context, ep webhook.Endpoint, err error) error {
+	addr := clientAddr(ctx)
+	b.total.WithLabelValues(string(ep)).Inc()
+	quietCall(ctx)
+	if n, report := b.tally.Add(addr); report {
+		b.log.WarnContext(ctx, "webhook deliveries failed verification", "client_addr", addr, "endpoint", string(ep), "count", n, "last_error", err.Error())
+	}
+	if ok, wait := b.limit.Allow(addr); !ok {
+		return exhausted("too many webhook deliveries with a bad signature from this address", wait)
+	}
+	return err
 }
 
 func (s *webhookServer) ListWebhookEvents(ctx context.Context, req *idgatev1.ListWebhookEventsRequest) (*idgatev1.ListWebhookEventsResponse, error) {

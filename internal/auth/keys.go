@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/apikey"
 	"github.com/idgate/idgate/internal/apperr"
@@ -40,23 +42,35 @@ type Keys struct {
 	now   func() time.Time
 
 	mu    sync.RWMutex
-	cache map[string]cached // by hash
+	cache map[string]cached // keys that work, by hash; as many as there are keys
+	// unknown remembers, by hash, until when a key is known not to work: guesses,
+	// revoked keys. Anyone can send those, so it is bounded by size as well as time.
+	unknown *lru.Cache[string, time.Time]
 }
 
 type cached struct {
 	actor   Actor
-	ok      bool
 	expires time.Time
 }
 
-// cacheFor bounds how long a revoked key keeps working on a replica that saw it recently.
-const cacheFor = 5 * time.Second
+const (
+	// cacheFor bounds how long a revoked key keeps working on a replica that saw it
+	// recently, and how long a refused key stays refused without a database lookup.
+	cacheFor = 5 * time.Second
+	// unknownKeys is how many refused keys are remembered; beyond it, the least recently
+	// seen is forgotten (and looked up again if it comes back).
+	unknownKeys = 1000
+)
 
 // NewKeys returns the key service; live selects the idg_live_ prefix for new keys, and clk
 // is the time cached answers expire by.
 func NewKeys(st *store.Store, live bool, clk clock.Clock, log *slog.Logger) *Keys {
-	return &Keys{store: st, live: live, log: log, now: clk.Now, cache: map[string]cached{}}
+	unknown, _ := lru.New[string, time.Time](unknownKeys) // only a size below 1 fails
+	return &Keys{store: st, live: live, log: log, now: clk.Now, cache: map[string]cached{}, unknown: unknown}
 }
+
+// UnknownCached is how many refused keys are remembered now (at most 1,000).
+func (k *Keys) UnknownCached() int { return k.unknown.Len() }
 
 var keyEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
@@ -143,33 +157,35 @@ func (k *Keys) Revoke(ctx context.Context, id string) (Key, error) {
 // Authenticate returns the actor of a bearer key. Unknown, revoked and malformed keys are
 // all the same Unauthenticated error, so a caller learns nothing about which it was.
 func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
+	refused := &apperr.Error{Kind: apperr.KindUnauthenticated, Msg: "missing or invalid API key: send Authorization: Bearer idg_..."}
 	h := Hash(key)
 	now := k.now()
 	k.mu.RLock()
 	c, hit := k.cache[h]
 	k.mu.RUnlock()
-	if !hit || now.After(c.expires) {
-		c = cached{expires: now.Add(cacheFor)}
-		row, err := k.store.Reader.APIKey.Query().Where(apikey.Hash(h)).Only(ctx)
-		switch {
-		case ent.IsNotFound(err):
-		case err != nil:
-			return Actor{}, apperr.Unavailable(err, "cannot check credentials now; try again")
-		case row.RevokedAt == nil:
-			c.ok = true
-			c.actor = Actor{Type: "api_key", ID: row.ID, Role: Role(row.Role), Subaccounts: row.SubaccountIds}
-			if row.Role == apikey.RoleAdmin {
-				c.actor.Subaccounts = nil
-			}
-			k.touch(row)
-		}
-		k.mu.Lock()
-		k.cache[h] = c
-		k.mu.Unlock()
+	if hit && !now.After(c.expires) {
+		return c.actor, nil
 	}
-	if !c.ok {
-		return Actor{}, &apperr.Error{Kind: apperr.KindUnauthenticated, Msg: "missing or invalid API key: send Authorization: Bearer idg_..."}
+	if until, ok := k.unknown.Get(h); ok && !now.After(until) {
+		return Actor{}, refused
 	}
+	row, err := k.store.Reader.APIKey.Query().Where(apikey.Hash(h)).Only(ctx)
+	switch {
+	case err != nil && !ent.IsNotFound(err):
+		return Actor{}, apperr.Unavailable(err, "cannot check credentials now; try again")
+	case err != nil || row.RevokedAt != nil:
+		k.forget(h)
+		k.unknown.Add(h, now.Add(cacheFor))
+		return Actor{}, refused
+	}
+	c = cached{expires: now.Add(cacheFor), actor: Actor{Type: "api_key", ID: row.ID, Role: Role(row.Role), Subaccounts: row.SubaccountIds}}
+	if row.Role == apikey.RoleAdmin {
+		c.actor.Subaccounts = nil
+	}
+	k.touch(row)
+	k.mu.Lock()
+	k.cache[h] = c
+	k.mu.Unlock()
 	return c.actor, nil
 }
 

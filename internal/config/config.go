@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -99,6 +100,16 @@ type Config struct {
 	SessionsPerCustomerHour int // IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR
 	SessionsPerKeyMinute    int // IDGATE_LIMIT_SESSIONS_PER_KEY_MINUTE
 	AuthFailuresPerMinute   int // IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE, per client address
+	// BadSignaturesPerMinute bounds webhook deliveries that fail verification, per client
+	// address (IDGATE_LIMIT_WEBHOOK_BAD_SIGNATURES_PER_MINUTE); then 429.
+	BadSignaturesPerMinute int
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client address that
+	// limits are keyed on (IDGATE_TRUSTED_PROXIES: CIDRs or addresses, comma-separated;
+	// none by default, so the TCP peer is the client).
+	TrustedProxies []netip.Prefix
+	// ReflectionNeedsKey puts gRPC reflection behind an admin key
+	// (IDGATE_REFLECTION_REQUIRE_KEY); health checks are always open.
+	ReflectionNeedsKey bool
 
 	LogLevel  slog.Level // IDGATE_LOG_LEVEL: debug, info, warn, error
 	LogFormat string     // IDGATE_LOG_FORMAT: json or text
@@ -153,6 +164,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SessionsPerCustomerHour:     r.int("IDGATE_LIMIT_SESSIONS_PER_CUSTOMER_HOUR", 10),
 		SessionsPerKeyMinute:        r.int("IDGATE_LIMIT_SESSIONS_PER_KEY_MINUTE", 600),
 		AuthFailuresPerMinute:       r.int("IDGATE_LIMIT_AUTH_FAILURES_PER_MINUTE", 30),
+		BadSignaturesPerMinute:      r.int("IDGATE_LIMIT_WEBHOOK_BAD_SIGNATURES_PER_MINUTE", 60),
+		TrustedProxies:              r.prefixes("IDGATE_TRUSTED_PROXIES"),
+		ReflectionNeedsKey:          r.bool("IDGATE_REFLECTION_REQUIRE_KEY", false),
 	}
 	if lvl := r.str("IDGATE_LOG_LEVEL", "info"); lvl != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(lvl)); err != nil {
@@ -215,8 +229,13 @@ func (c Config) Validate() error {
 	default:
 		add("IDGATE_DATABASE_KYC_PROVIDER must be trulioo or stripe_connect")
 	}
-	if c.SessionsPerCustomerHour < 1 || c.SessionsPerKeyMinute < 1 || c.AuthFailuresPerMinute < 1 {
+	if c.SessionsPerCustomerHour < 1 || c.SessionsPerKeyMinute < 1 || c.AuthFailuresPerMinute < 1 || c.BadSignaturesPerMinute < 1 {
 		add("IDGATE_LIMIT_* settings must be at least 1")
+	}
+	for _, p := range c.TrustedProxies {
+		if p.Bits() == 0 {
+			add("IDGATE_TRUSTED_PROXIES=%s trusts every address: any caller could then name its own address and escape the limits; list your proxies' addresses", p)
+		}
 	}
 	if c.ReconcileAfter <= 0 || c.ReconcileEvery < time.Second {
 		add("IDGATE_RECONCILE_AFTER must be positive and IDGATE_RECONCILE_EVERY at least 1s")
@@ -318,6 +337,23 @@ func (r *reader) list(key string) []string {
 		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// prefixes reads CIDRs; a bare address is a prefix of one address.
+func (r *reader) prefixes(key string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range r.list(key) {
+		p, err := netip.ParsePrefix(s)
+		if a, aerr := netip.ParseAddr(s); err != nil && aerr == nil {
+			p, err = a.Prefix(a.BitLen())
+		}
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is neither a CIDR (10.0.0.0/8) nor an IP address", key, s))
+			continue
+		}
+		out = append(out, p.Masked())
 	}
 	return out
 }

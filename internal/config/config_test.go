@@ -16,6 +16,9 @@ func TestDefaults(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("the defaults must validate so that bin/idgate runs with no settings: %v", err)
 	}
+	if len(c.TrustedProxies) != 0 || c.ReflectionNeedsKey {
+		t.Fatalf("by default no proxy is trusted and reflection is open: %+v", c)
+	}
 	if c.DatabaseURL != "sqlite:data/idgate.db" || c.GRPCAddr != "127.0.0.1:50051" || c.HTTPAddr != "127.0.0.1:8080" ||
 		c.WebhookTolerance != 300*time.Second || c.MaxBodyBytes != 1<<20 || c.Production {
 		t.Fatalf("unexpected defaults: %+v", c)
@@ -38,6 +41,7 @@ func TestUnparseableValues(t *testing.T) {
 		"IDGATE_WEBHOOK_TOLERANCE": "5 minutes",
 		"IDGATE_MIGRATE":           "perhaps",
 		"IDGATE_LOG_LEVEL":         "chatty",
+		"IDGATE_TRUSTED_PROXIES":   "10.0.0.0/8,proxy.internal",
 	} {
 		t.Run(key, func(t *testing.T) {
 			_, err := FromEnv(env(map[string]string{key: val}))
@@ -73,6 +77,8 @@ func TestValidate(t *testing.T) {
 		{"trulioo KYC without its URL", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "trulioo"}, "IDGATE_TRULIOO_URL"},
 		{"unknown KYC provider", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "onfido"}, "IDGATE_DATABASE_KYC_PROVIDER"},
 		{"production complete", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, ""},
+		{"trusted proxies", map[string]string{"IDGATE_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32"}, ""},
+		{"trusting everyone", map[string]string{"IDGATE_TRUSTED_PROXIES": "10.0.0.0/8,0.0.0.0/0"}, "trusts every address"},
 		{"production without data keys", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate"}, "IDGATE_DATA_KEYS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -76,3 +76,53 @@ func (k *Keyed) sweep(now time.Time) {
 		}
 	}
 }
+
+// Tally counts events per key so that a flood is logged as one line per key and period,
+// with how many there were, instead of a line per event.
+type Tally struct {
+	period time.Duration
+	clock  clock.Clock
+
+	mu     sync.Mutex
+	counts map[string]*count
+	swept  time.Time
+}
+
+type count struct {
+	n        int       // events since the last report
+	reported time.Time // when the last report was
+}
+
+// NewTally reports each key at most once per period, periods as clk tells them.
+func NewTally(period time.Duration, clk clock.Clock) *Tally {
+	return &Tally{period: period, clock: clk, counts: map[string]*count{}}
+}
+
+// Add counts an event for key. When report is true the caller logs n, the events since
+// key's last report, this one included: the first event of a key is reported at once, the
+// next ones with the first event a period after that report. (A key that goes quiet
+// within a period of its report has its last count dropped once it has been quiet for two.)
+func (t *Tally) Add(key string) (n int, report bool) {
+	now := t.clock.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.Sub(t.swept) >= t.period {
+		t.swept = now
+		for k, c := range t.counts {
+			if now.Sub(c.reported) >= 2*t.period {
+				delete(t.counts, k)
+			}
+		}
+	}
+	c, ok := t.counts[key]
+	if !ok {
+		t.counts[key] = &count{reported: now}
+		return 1, true
+	}
+	c.n++
+	if now.Sub(c.reported) < t.period {
+		return c.n, false
+	}
+	n, c.n, c.reported = c.n, 0, now
+	return n, true
+}
