@@ -20,7 +20,6 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 )
@@ -86,9 +85,6 @@ func (s *Service) customerOf(ctx context.Context, pi stripe.PaymentIntent) (*ent
 		return nil, apperr.FailedPrecondition("payment intent %s names no customer: set its customer, or metadata idgate_customer_id", pi.ID)
 	}
 	c, err := q.Only(ctx)
-	if err == nil && !auth.Visible(ctx, c.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return nil, store.MapError(err, "the customer of payment intent "+pi.ID)
 	}
@@ -159,9 +155,6 @@ func (s *Service) payment(ctx context.Context, client *ent.Client, id string) (*
 		return nil, apperr.Invalid("payment_intent_id", "must be a Stripe PaymentIntent id (pi_...)")
 	}
 	p, err := client.PaymentStepUp.Get(ctx, id)
-	if err == nil && !auth.Visible(ctx, p.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return nil, store.MapError(err, "payment intent "+id+" (evaluate it first)")
 	}
