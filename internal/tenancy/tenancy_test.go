@@ -29,8 +29,8 @@ func seed(t *testing.T, st *store.Store) {
 	for _, s := range []string{"a", "b"} {
 		st.Ent.Subaccount.Create().SetID("sub_" + s).SetName(s).ExecX(ctx)
 		st.Ent.Customer.Create().SetID("cust_" + s).SetSubaccountID("sub_" + s).SetExternalID("x").SetEmail(s).ExecX(ctx)
-		st.Ent.ReviewTask.Create().SetID("rev_"+s).SetSubaccountID("sub_"+s).SetSubjectType("customer").
-			SetSubjectID("cust_"+s).SetReason("r").SetPriority(reviewtask.PriorityNormal).ExecX(ctx)
+		st.Ent.ReviewTask.Create().SetID("rev_" + s).SetSubaccountID("sub_" + s).SetSubjectType("customer").
+			SetSubjectID("cust_" + s).SetReason("r").SetPriority(reviewtask.PriorityNormal).ExecX(ctx)
 	}
 }
 
