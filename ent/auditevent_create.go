@@ -142,7 +142,9 @@ func (_c *AuditEventCreate) Mutation() *AuditEventMutation {
 
 // Save creates the AuditEvent in the database.
 func (_c *AuditEventCreate) Save(ctx context.Context) (*AuditEvent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -169,7 +171,7 @@ func (_c *AuditEventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AuditEventCreate) defaults() {
+func (_c *AuditEventCreate) defaults() error {
 	if _, ok := _c.mutation.ActorID(); !ok {
 		v := auditevent.DefaultActorID
 		_c.mutation.SetActorID(v)
@@ -190,6 +192,7 @@ func (_c *AuditEventCreate) defaults() {
 		v := auditevent.DefaultRequestID
 		_c.mutation.SetRequestID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -128,7 +128,9 @@ func (_c *BiometricConsentCreate) Mutation() *BiometricConsentMutation {
 
 // Save creates the BiometricConsent in the database.
 func (_c *BiometricConsentCreate) Save(ctx context.Context) (*BiometricConsent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -155,7 +157,7 @@ func (_c *BiometricConsentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *BiometricConsentCreate) defaults() {
+func (_c *BiometricConsentCreate) defaults() error {
 	if _, ok := _c.mutation.IPAddress(); !ok {
 		v := biometricconsent.DefaultIPAddress
 		_c.mutation.SetIPAddress(v)
@@ -164,6 +166,7 @@ func (_c *BiometricConsentCreate) defaults() {
 		v := biometricconsent.DefaultUserAgent
 		_c.mutation.SetUserAgent(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

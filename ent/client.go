@@ -582,12 +582,14 @@ func (c *AuditEventClient) GetX(ctx context.Context, id string) *AuditEvent {
 
 // Hooks returns the client hooks.
 func (c *AuditEventClient) Hooks() []Hook {
-	return c.hooks.AuditEvent
+	hooks := c.hooks.AuditEvent
+	return append(hooks[:len(hooks):len(hooks)], auditevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *AuditEventClient) Interceptors() []Interceptor {
-	return c.inters.AuditEvent
+	inters := c.inters.AuditEvent
+	return append(inters[:len(inters):len(inters)], auditevent.Interceptors[:]...)
 }
 
 func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (Value, error) {
@@ -715,12 +717,14 @@ func (c *BiometricConsentClient) GetX(ctx context.Context, id string) *Biometric
 
 // Hooks returns the client hooks.
 func (c *BiometricConsentClient) Hooks() []Hook {
-	return c.hooks.BiometricConsent
+	hooks := c.hooks.BiometricConsent
+	return append(hooks[:len(hooks):len(hooks)], biometricconsent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *BiometricConsentClient) Interceptors() []Interceptor {
-	return c.inters.BiometricConsent
+	inters := c.inters.BiometricConsent
+	return append(inters[:len(inters):len(inters)], biometricconsent.Interceptors[:]...)
 }
 
 func (c *BiometricConsentClient) mutate(ctx context.Context, m *BiometricConsentMutation) (Value, error) {
@@ -864,12 +868,14 @@ func (c *CustomerClient) QuerySubaccount(_m *Customer) *SubaccountQuery {
 
 // Hooks returns the client hooks.
 func (c *CustomerClient) Hooks() []Hook {
-	return c.hooks.Customer
+	hooks := c.hooks.Customer
+	return append(hooks[:len(hooks):len(hooks)], customer.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *CustomerClient) Interceptors() []Interceptor {
-	return c.inters.Customer
+	inters := c.inters.Customer
+	return append(inters[:len(inters):len(inters)], customer.Interceptors[:]...)
 }
 
 func (c *CustomerClient) mutate(ctx context.Context, m *CustomerMutation) (Value, error) {
@@ -997,12 +1003,14 @@ func (c *KYCCheckClient) GetX(ctx context.Context, id string) *KYCCheck {
 
 // Hooks returns the client hooks.
 func (c *KYCCheckClient) Hooks() []Hook {
-	return c.hooks.KYCCheck
+	hooks := c.hooks.KYCCheck
+	return append(hooks[:len(hooks):len(hooks)], kyccheck.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *KYCCheckClient) Interceptors() []Interceptor {
-	return c.inters.KYCCheck
+	inters := c.inters.KYCCheck
+	return append(inters[:len(inters):len(inters)], kyccheck.Interceptors[:]...)
 }
 
 func (c *KYCCheckClient) mutate(ctx context.Context, m *KYCCheckMutation) (Value, error) {
@@ -1130,12 +1138,14 @@ func (c *MerchantClient) GetX(ctx context.Context, id string) *Merchant {
 
 // Hooks returns the client hooks.
 func (c *MerchantClient) Hooks() []Hook {
-	return c.hooks.Merchant
+	hooks := c.hooks.Merchant
+	return append(hooks[:len(hooks):len(hooks)], merchant.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *MerchantClient) Interceptors() []Interceptor {
-	return c.inters.Merchant
+	inters := c.inters.Merchant
+	return append(inters[:len(inters):len(inters)], merchant.Interceptors[:]...)
 }
 
 func (c *MerchantClient) mutate(ctx context.Context, m *MerchantMutation) (Value, error) {
@@ -1263,12 +1273,14 @@ func (c *MerchantSessionClient) GetX(ctx context.Context, id string) *MerchantSe
 
 // Hooks returns the client hooks.
 func (c *MerchantSessionClient) Hooks() []Hook {
-	return c.hooks.MerchantSession
+	hooks := c.hooks.MerchantSession
+	return append(hooks[:len(hooks):len(hooks)], merchantsession.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *MerchantSessionClient) Interceptors() []Interceptor {
-	return c.inters.MerchantSession
+	inters := c.inters.MerchantSession
+	return append(inters[:len(inters):len(inters)], merchantsession.Interceptors[:]...)
 }
 
 func (c *MerchantSessionClient) mutate(ctx context.Context, m *MerchantSessionMutation) (Value, error) {
@@ -1396,12 +1408,14 @@ func (c *NotificationClient) GetX(ctx context.Context, id string) *Notification 
 
 // Hooks returns the client hooks.
 func (c *NotificationClient) Hooks() []Hook {
-	return c.hooks.Notification
+	hooks := c.hooks.Notification
+	return append(hooks[:len(hooks):len(hooks)], notification.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *NotificationClient) Interceptors() []Interceptor {
-	return c.inters.Notification
+	inters := c.inters.Notification
+	return append(inters[:len(inters):len(inters)], notification.Interceptors[:]...)
 }
 
 func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
@@ -1529,12 +1543,14 @@ func (c *PaymentStepUpClient) GetX(ctx context.Context, id string) *PaymentStepU
 
 // Hooks returns the client hooks.
 func (c *PaymentStepUpClient) Hooks() []Hook {
-	return c.hooks.PaymentStepUp
+	hooks := c.hooks.PaymentStepUp
+	return append(hooks[:len(hooks):len(hooks)], paymentstepup.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *PaymentStepUpClient) Interceptors() []Interceptor {
-	return c.inters.PaymentStepUp
+	inters := c.inters.PaymentStepUp
+	return append(inters[:len(inters):len(inters)], paymentstepup.Interceptors[:]...)
 }
 
 func (c *PaymentStepUpClient) mutate(ctx context.Context, m *PaymentStepUpMutation) (Value, error) {
@@ -1795,12 +1811,14 @@ func (c *ReviewTaskClient) GetX(ctx context.Context, id string) *ReviewTask {
 
 // Hooks returns the client hooks.
 func (c *ReviewTaskClient) Hooks() []Hook {
-	return c.hooks.ReviewTask
+	hooks := c.hooks.ReviewTask
+	return append(hooks[:len(hooks):len(hooks)], reviewtask.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ReviewTaskClient) Interceptors() []Interceptor {
-	return c.inters.ReviewTask
+	inters := c.inters.ReviewTask
+	return append(inters[:len(inters):len(inters)], reviewtask.Interceptors[:]...)
 }
 
 func (c *ReviewTaskClient) mutate(ctx context.Context, m *ReviewTaskMutation) (Value, error) {
@@ -1928,12 +1946,14 @@ func (c *RiskSignalClient) GetX(ctx context.Context, id string) *RiskSignal {
 
 // Hooks returns the client hooks.
 func (c *RiskSignalClient) Hooks() []Hook {
-	return c.hooks.RiskSignal
+	hooks := c.hooks.RiskSignal
+	return append(hooks[:len(hooks):len(hooks)], risksignal.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *RiskSignalClient) Interceptors() []Interceptor {
-	return c.inters.RiskSignal
+	inters := c.inters.RiskSignal
+	return append(inters[:len(inters):len(inters)], risksignal.Interceptors[:]...)
 }
 
 func (c *RiskSignalClient) mutate(ctx context.Context, m *RiskSignalMutation) (Value, error) {
@@ -2210,12 +2230,14 @@ func (c *SubaccountClient) QueryCustomers(_m *Subaccount) *CustomerQuery {
 
 // Hooks returns the client hooks.
 func (c *SubaccountClient) Hooks() []Hook {
-	return c.hooks.Subaccount
+	hooks := c.hooks.Subaccount
+	return append(hooks[:len(hooks):len(hooks)], subaccount.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *SubaccountClient) Interceptors() []Interceptor {
-	return c.inters.Subaccount
+	inters := c.inters.Subaccount
+	return append(inters[:len(inters):len(inters)], subaccount.Interceptors[:]...)
 }
 
 func (c *SubaccountClient) mutate(ctx context.Context, m *SubaccountMutation) (Value, error) {
@@ -2343,12 +2365,14 @@ func (c *VerificationSessionClient) GetX(ctx context.Context, id string) *Verifi
 
 // Hooks returns the client hooks.
 func (c *VerificationSessionClient) Hooks() []Hook {
-	return c.hooks.VerificationSession
+	hooks := c.hooks.VerificationSession
+	return append(hooks[:len(hooks):len(hooks)], verificationsession.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *VerificationSessionClient) Interceptors() []Interceptor {
-	return c.inters.VerificationSession
+	inters := c.inters.VerificationSession
+	return append(inters[:len(inters):len(inters)], verificationsession.Interceptors[:]...)
 }
 
 func (c *VerificationSessionClient) mutate(ctx context.Context, m *VerificationSessionMutation) (Value, error) {
@@ -2476,12 +2500,14 @@ func (c *WebAuthnChallengeClient) GetX(ctx context.Context, id string) *WebAuthn
 
 // Hooks returns the client hooks.
 func (c *WebAuthnChallengeClient) Hooks() []Hook {
-	return c.hooks.WebAuthnChallenge
+	hooks := c.hooks.WebAuthnChallenge
+	return append(hooks[:len(hooks):len(hooks)], webauthnchallenge.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *WebAuthnChallengeClient) Interceptors() []Interceptor {
-	return c.inters.WebAuthnChallenge
+	inters := c.inters.WebAuthnChallenge
+	return append(inters[:len(inters):len(inters)], webauthnchallenge.Interceptors[:]...)
 }
 
 func (c *WebAuthnChallengeClient) mutate(ctx context.Context, m *WebAuthnChallengeMutation) (Value, error) {
@@ -2609,12 +2635,14 @@ func (c *WebAuthnCredentialClient) GetX(ctx context.Context, id string) *WebAuth
 
 // Hooks returns the client hooks.
 func (c *WebAuthnCredentialClient) Hooks() []Hook {
-	return c.hooks.WebAuthnCredential
+	hooks := c.hooks.WebAuthnCredential
+	return append(hooks[:len(hooks):len(hooks)], webauthncredential.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *WebAuthnCredentialClient) Interceptors() []Interceptor {
-	return c.inters.WebAuthnCredential
+	inters := c.inters.WebAuthnCredential
+	return append(inters[:len(inters):len(inters)], webauthncredential.Interceptors[:]...)
 }
 
 func (c *WebAuthnCredentialClient) mutate(ctx context.Context, m *WebAuthnCredentialMutation) (Value, error) {

@@ -15,6 +15,7 @@ func main() {
 			gen.FeatureUpsert,
 			gen.FeatureVersionedMigration,
 			gen.FeatureLock,
+			gen.FeatureIntercept,
 		},
 	}, entc.TemplateFiles("template/personal.tmpl"))
 	if err != nil {

@@ -118,7 +118,9 @@ func (_c *KYCCheckCreate) Mutation() *KYCCheckMutation {
 
 // Save creates the KYCCheck in the database.
 func (_c *KYCCheckCreate) Save(ctx context.Context) (*KYCCheck, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -145,11 +147,12 @@ func (_c *KYCCheckCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *KYCCheckCreate) defaults() {
+func (_c *KYCCheckCreate) defaults() error {
 	if _, ok := _c.mutation.TransactionID(); !ok {
 		v := kyccheck.DefaultTransactionID
 		_c.mutation.SetTransactionID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -392,7 +392,9 @@ func (_c *MerchantCreate) Mutation() *MerchantMutation {
 
 // Save creates the Merchant in the database.
 func (_c *MerchantCreate) Save(ctx context.Context) (*Merchant, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -419,12 +421,18 @@ func (_c *MerchantCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MerchantCreate) defaults() {
+func (_c *MerchantCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if merchant.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized merchant.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := merchant.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if merchant.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized merchant.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := merchant.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -488,6 +496,7 @@ func (_c *MerchantCreate) defaults() {
 		v := merchant.DefaultAccountEventID
 		_c.mutation.SetAccountEventID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -130,7 +130,9 @@ func (_c *MerchantSessionCreate) Mutation() *MerchantSessionMutation {
 
 // Save creates the MerchantSession in the database.
 func (_c *MerchantSessionCreate) Save(ctx context.Context) (*MerchantSession, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -157,12 +159,18 @@ func (_c *MerchantSessionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MerchantSessionCreate) defaults() {
+func (_c *MerchantSessionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if merchantsession.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized merchantsession.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := merchantsession.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if merchantsession.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized merchantsession.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := merchantsession.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -174,6 +182,7 @@ func (_c *MerchantSessionCreate) defaults() {
 		v := merchantsession.DefaultStatusEventID
 		_c.mutation.SetStatusEventID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

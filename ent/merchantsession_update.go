@@ -103,7 +103,9 @@ func (_u *MerchantSessionUpdate) Mutation() *MerchantSessionMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *MerchantSessionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -130,11 +132,15 @@ func (_u *MerchantSessionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *MerchantSessionUpdate) defaults() {
+func (_u *MerchantSessionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if merchantsession.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized merchantsession.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := merchantsession.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *MerchantSessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
@@ -272,7 +278,9 @@ func (_u *MerchantSessionUpdateOne) Select(field string, fields ...string) *Merc
 
 // Save executes the query and returns the updated MerchantSession entity.
 func (_u *MerchantSessionUpdateOne) Save(ctx context.Context) (*MerchantSession, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -299,11 +307,15 @@ func (_u *MerchantSessionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *MerchantSessionUpdateOne) defaults() {
+func (_u *MerchantSessionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if merchantsession.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized merchantsession.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := merchantsession.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *MerchantSessionUpdateOne) sqlSave(ctx context.Context) (_node *MerchantSession, err error) {

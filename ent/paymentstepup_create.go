@@ -366,7 +366,9 @@ func (_c *PaymentStepUpCreate) Mutation() *PaymentStepUpMutation {
 
 // Save creates the PaymentStepUp in the database.
 func (_c *PaymentStepUpCreate) Save(ctx context.Context) (*PaymentStepUp, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -393,12 +395,18 @@ func (_c *PaymentStepUpCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PaymentStepUpCreate) defaults() {
+func (_c *PaymentStepUpCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if paymentstepup.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized paymentstepup.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := paymentstepup.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if paymentstepup.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized paymentstepup.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := paymentstepup.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -454,6 +462,7 @@ func (_c *PaymentStepUpCreate) defaults() {
 		v := paymentstepup.DefaultCaptureOnPass
 		_c.mutation.SetCaptureOnPass(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -411,7 +411,9 @@ func (_u *PaymentStepUpUpdate) Mutation() *PaymentStepUpMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PaymentStepUpUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -438,11 +440,15 @@ func (_u *PaymentStepUpUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PaymentStepUpUpdate) defaults() {
+func (_u *PaymentStepUpUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if paymentstepup.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized paymentstepup.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := paymentstepup.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *PaymentStepUpUpdate) sqlSave(ctx context.Context) (_node int, err error) {
@@ -970,7 +976,9 @@ func (_u *PaymentStepUpUpdateOne) Select(field string, fields ...string) *Paymen
 
 // Save executes the query and returns the updated PaymentStepUp entity.
 func (_u *PaymentStepUpUpdateOne) Save(ctx context.Context) (*PaymentStepUp, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -997,11 +1005,15 @@ func (_u *PaymentStepUpUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PaymentStepUpUpdateOne) defaults() {
+func (_u *PaymentStepUpUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if paymentstepup.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized paymentstepup.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := paymentstepup.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *PaymentStepUpUpdateOne) sqlSave(ctx context.Context) (_node *PaymentStepUp, err error) {

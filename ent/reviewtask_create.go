@@ -192,7 +192,9 @@ func (_c *ReviewTaskCreate) Mutation() *ReviewTaskMutation {
 
 // Save creates the ReviewTask in the database.
 func (_c *ReviewTaskCreate) Save(ctx context.Context) (*ReviewTask, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -219,12 +221,18 @@ func (_c *ReviewTaskCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ReviewTaskCreate) defaults() {
+func (_c *ReviewTaskCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if reviewtask.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized reviewtask.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := reviewtask.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if reviewtask.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized reviewtask.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := reviewtask.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -248,6 +256,7 @@ func (_c *ReviewTaskCreate) defaults() {
 		v := reviewtask.DefaultResolvedBy
 		_c.mutation.SetResolvedBy(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -165,7 +165,9 @@ func (_u *ReviewTaskUpdate) Mutation() *ReviewTaskMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ReviewTaskUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -192,11 +194,15 @@ func (_u *ReviewTaskUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ReviewTaskUpdate) defaults() {
+func (_u *ReviewTaskUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if reviewtask.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized reviewtask.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := reviewtask.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -429,7 +435,9 @@ func (_u *ReviewTaskUpdateOne) Select(field string, fields ...string) *ReviewTas
 
 // Save executes the query and returns the updated ReviewTask entity.
 func (_u *ReviewTaskUpdateOne) Save(ctx context.Context) (*ReviewTask, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -456,11 +464,15 @@ func (_u *ReviewTaskUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ReviewTaskUpdateOne) defaults() {
+func (_u *ReviewTaskUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if reviewtask.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized reviewtask.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := reviewtask.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -314,7 +314,9 @@ func (_c *RiskSignalCreate) Mutation() *RiskSignalMutation {
 
 // Save creates the RiskSignal in the database.
 func (_c *RiskSignalCreate) Save(ctx context.Context) (*RiskSignal, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -341,12 +343,18 @@ func (_c *RiskSignalCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *RiskSignalCreate) defaults() {
+func (_c *RiskSignalCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if risksignal.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized risksignal.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := risksignal.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if risksignal.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized risksignal.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := risksignal.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -394,6 +402,7 @@ func (_c *RiskSignalCreate) defaults() {
 		v := risksignal.DefaultSignupLocation
 		_c.mutation.SetSignupLocation(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -355,7 +355,9 @@ func (_u *RiskSignalUpdate) Mutation() *RiskSignalMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *RiskSignalUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -382,11 +384,15 @@ func (_u *RiskSignalUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *RiskSignalUpdate) defaults() {
+func (_u *RiskSignalUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if risksignal.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized risksignal.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := risksignal.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *RiskSignalUpdate) sqlSave(ctx context.Context) (_node int, err error) {
@@ -849,7 +855,9 @@ func (_u *RiskSignalUpdateOne) Select(field string, fields ...string) *RiskSigna
 
 // Save executes the query and returns the updated RiskSignal entity.
 func (_u *RiskSignalUpdateOne) Save(ctx context.Context) (*RiskSignal, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -876,11 +884,15 @@ func (_u *RiskSignalUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *RiskSignalUpdateOne) defaults() {
+func (_u *RiskSignalUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if risksignal.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized risksignal.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := risksignal.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *RiskSignalUpdateOne) sqlSave(ctx context.Context) (_node *RiskSignal, err error) {

@@ -266,7 +266,9 @@ func (_c *SubaccountCreate) Mutation() *SubaccountMutation {
 
 // Save creates the Subaccount in the database.
 func (_c *SubaccountCreate) Save(ctx context.Context) (*Subaccount, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -293,12 +295,18 @@ func (_c *SubaccountCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *SubaccountCreate) defaults() {
+func (_c *SubaccountCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if subaccount.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized subaccount.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := subaccount.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if subaccount.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized subaccount.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := subaccount.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -350,6 +358,7 @@ func (_c *SubaccountCreate) defaults() {
 		v := subaccount.DefaultStepupChallengeTTLSeconds
 		_c.mutation.SetStepupChallengeTTLSeconds(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

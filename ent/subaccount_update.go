@@ -319,7 +319,9 @@ func (_u *SubaccountUpdate) RemoveCustomers(v ...*Customer) *SubaccountUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SubaccountUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -346,11 +348,15 @@ func (_u *SubaccountUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SubaccountUpdate) defaults() {
+func (_u *SubaccountUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if subaccount.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized subaccount.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := subaccount.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -813,7 +819,9 @@ func (_u *SubaccountUpdateOne) Select(field string, fields ...string) *Subaccoun
 
 // Save executes the query and returns the updated Subaccount entity.
 func (_u *SubaccountUpdateOne) Save(ctx context.Context) (*Subaccount, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -840,11 +848,15 @@ func (_u *SubaccountUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *SubaccountUpdateOne) defaults() {
+func (_u *SubaccountUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if subaccount.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized subaccount.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := subaccount.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

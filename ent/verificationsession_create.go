@@ -172,7 +172,9 @@ func (_c *VerificationSessionCreate) Mutation() *VerificationSessionMutation {
 
 // Save creates the VerificationSession in the database.
 func (_c *VerificationSessionCreate) Save(ctx context.Context) (*VerificationSession, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -199,12 +201,18 @@ func (_c *VerificationSessionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *VerificationSessionCreate) defaults() {
+func (_c *VerificationSessionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if verificationsession.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized verificationsession.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := verificationsession.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if verificationsession.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized verificationsession.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := verificationsession.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -220,6 +228,7 @@ func (_c *VerificationSessionCreate) defaults() {
 		v := verificationsession.DefaultURL
 		_c.mutation.SetURL(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

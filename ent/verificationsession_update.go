@@ -157,7 +157,9 @@ func (_u *VerificationSessionUpdate) Mutation() *VerificationSessionMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *VerificationSessionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -184,11 +186,15 @@ func (_u *VerificationSessionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *VerificationSessionUpdate) defaults() {
+func (_u *VerificationSessionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if verificationsession.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized verificationsession.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := verificationsession.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *VerificationSessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
@@ -395,7 +401,9 @@ func (_u *VerificationSessionUpdateOne) Select(field string, fields ...string) *
 
 // Save executes the query and returns the updated VerificationSession entity.
 func (_u *VerificationSessionUpdateOne) Save(ctx context.Context) (*VerificationSession, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -422,11 +430,15 @@ func (_u *VerificationSessionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *VerificationSessionUpdateOne) defaults() {
+func (_u *VerificationSessionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if verificationsession.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized verificationsession.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := verificationsession.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *VerificationSessionUpdateOne) sqlSave(ctx context.Context) (_node *VerificationSession, err error) {

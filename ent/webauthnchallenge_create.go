@@ -120,7 +120,9 @@ func (_c *WebAuthnChallengeCreate) Mutation() *WebAuthnChallengeMutation {
 
 // Save creates the WebAuthnChallenge in the database.
 func (_c *WebAuthnChallengeCreate) Save(ctx context.Context) (*WebAuthnChallenge, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -147,7 +149,7 @@ func (_c *WebAuthnChallengeCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *WebAuthnChallengeCreate) defaults() {
+func (_c *WebAuthnChallengeCreate) defaults() error {
 	if _, ok := _c.mutation.PaymentIntentID(); !ok {
 		v := webauthnchallenge.DefaultPaymentIntentID
 		_c.mutation.SetPaymentIntentID(v)
@@ -156,6 +158,7 @@ func (_c *WebAuthnChallengeCreate) defaults() {
 		v := webauthnchallenge.DefaultOutcome
 		_c.mutation.SetOutcome(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

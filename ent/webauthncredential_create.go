@@ -212,7 +212,9 @@ func (_c *WebAuthnCredentialCreate) Mutation() *WebAuthnCredentialMutation {
 
 // Save creates the WebAuthnCredential in the database.
 func (_c *WebAuthnCredentialCreate) Save(ctx context.Context) (*WebAuthnCredential, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -239,12 +241,18 @@ func (_c *WebAuthnCredentialCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *WebAuthnCredentialCreate) defaults() {
+func (_c *WebAuthnCredentialCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if webauthncredential.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webauthncredential.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := webauthncredential.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if webauthncredential.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webauthncredential.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := webauthncredential.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -272,6 +280,7 @@ func (_c *WebAuthnCredentialCreate) defaults() {
 		v := webauthncredential.DefaultName
 		_c.mutation.SetName(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -163,7 +163,9 @@ func (_u *WebAuthnCredentialUpdate) Mutation() *WebAuthnCredentialMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *WebAuthnCredentialUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -190,11 +192,15 @@ func (_u *WebAuthnCredentialUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *WebAuthnCredentialUpdate) defaults() {
+func (_u *WebAuthnCredentialUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if webauthncredential.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webauthncredential.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := webauthncredential.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *WebAuthnCredentialUpdate) sqlSave(ctx context.Context) (_node int, err error) {
@@ -417,7 +423,9 @@ func (_u *WebAuthnCredentialUpdateOne) Select(field string, fields ...string) *W
 
 // Save executes the query and returns the updated WebAuthnCredential entity.
 func (_u *WebAuthnCredentialUpdateOne) Save(ctx context.Context) (*WebAuthnCredential, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -444,11 +452,15 @@ func (_u *WebAuthnCredentialUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *WebAuthnCredentialUpdateOne) defaults() {
+func (_u *WebAuthnCredentialUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if webauthncredential.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized webauthncredential.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := webauthncredential.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 func (_u *WebAuthnCredentialUpdateOne) sqlSave(ctx context.Context) (_node *WebAuthnCredential, err error) {

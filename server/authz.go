@@ -102,8 +102,11 @@ type authenticator struct {
 }
 
 func (a *authenticator) authorize(ctx context.Context, method string) (context.Context, error) {
-	if a.disabled || slices.Contains(public, method) || (!a.reflectionNeedsKey && slices.Contains(reflectionMethods, method)) {
+	if slices.Contains(public, method) || (!a.reflectionNeedsKey && slices.Contains(reflectionMethods, method)) {
 		return ctx, nil
+	}
+	if a.disabled {
+		return auth.WithActor(ctx, auth.Actor{Type: "api_key", Role: auth.RoleAdmin}), nil
 	}
 	roles, listed := methodRoles[method]
 	if !listed {

@@ -4,20 +4,28 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/clock"
+	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/testenv"
 	"github.com/idgate/idgate/server"
 )
@@ -193,16 +201,21 @@ var tenantScoped = []string{
 	"EvaluatePayment", "BeginStepUp", "FinishStepUp",
 }
 
-// TestAuthorizationMatrix calls every RPC with every role, on the key's own tenant and on
-// another, and checks the code: PermissionDenied for a role the table refuses, NotFound
-// (never PermissionDenied, so ids do not leak) for another tenant's subject, and neither
-// for an allowed call on its own tenant.
+// TestAuthorizationMatrix calls every RPC with every role on two tenants, A (the scoped
+// keys' own) and B, and on ids that do not exist, and checks: PermissionDenied for a role the
+// table refuses; for B's subject exactly the answer for a missing one (code, message and
+// body, over gRPC and JSON, naming the id the caller gave), never PermissionDenied; neither
+// for an allowed call on A; and every list or report a scoped key reads holds A's rows only.
 func TestAuthorizationMatrix(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			e, proxy := stepUpEnv(t, db)
 			adminIdentity := e.identity
 			own, other := e.tenant(t, adminIdentity, proxy), e.tenant(t, adminIdentity, proxy)
+			missing := other.missing()
+			// Stripe (stripe-mock) answers for any PaymentIntent id: the missing payment is a
+			// real one whose payer idgate does not have.
+			missing.payment = paymentIntent(t, proxy, "", 5000, map[string]string{"stepup_required": "true", "idgate_customer_id": missing.customer})
 			keys := map[string]string{
 				"admin":    e.newKey(t, "admin"),
 				"operator": e.newKey(t, "operator", own.sub),
@@ -226,44 +239,204 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				for role, key := range keys {
 					conn := dial(t, e.grpcAddr, key)
+					var otherAnswer reply // B's, compared with a missing id's
 					for _, target := range []struct {
 						name string
 						f    tenantFixture
-					}{{"own", own}, {"other", other}} {
+					}{{"own", own}, {"other", other}, {"missing", missing}} {
+						if target.name == "missing" && (role == "admin" || !slices.Contains(allowed, role)) {
+							continue
+						}
 						t.Run(fmt.Sprintf("%s/%s/%s", name, role, target.name), func(t *testing.T) {
 							victim, err := idgatev1.NewAdminServiceClient(e.conn).CreateApiKey(context.Background(), &idgatev1.CreateApiKeyRequest{Name: "victim", Role: "readonly", SubaccountIds: []string{own.sub}})
 							if err != nil {
 								t.Fatal(err)
 							}
+							req := request(t, m, target.f, victim.ApiKey.Id)
 							mt, _ := protoregistry.GlobalTypes.FindMessageByName(m.Output().FullName())
 							out := mt.New().Interface()
 							method := "/" + string(m.Parent().FullName()) + "/" + name
-							err = conn.Invoke(context.Background(), method, request(t, m, target.f, victim.ApiKey.Id), out)
+							err = conn.Invoke(context.Background(), method, req, out)
 							code := status.Code(err)
+							crossTenant := target.name != "own" && role != "admin"
 							switch {
 							case !slices.Contains(allowed, role):
 								if code != codes.PermissionDenied {
 									t.Fatalf("%s with a %s key: %v, want PermissionDenied", name, role, err)
 								}
-							case target.name == "other" && role != "admin" && name == "CanCapture":
+							case crossTenant && name == "CanCapture":
 								// Fails closed and says no more than for a payment never seen.
 								if c := out.(*idgatev1.CanCaptureResponse); err != nil || c.Allowed || c.Reason != "payment_not_evaluated" {
 									t.Fatalf("CanCapture on another tenant with a %s key: %v %v", role, c, err)
 								}
-							case target.name == "other" && role != "admin" && slices.Contains(tenantScoped, name):
+							case crossTenant && slices.Contains(tenantScoped, name):
 								if code != codes.NotFound {
 									t.Fatalf("%s on another tenant with a %s key: %v, want NotFound", name, role, err)
 								}
-							default:
+							case target.name == "own":
 								if code == codes.PermissionDenied || code == codes.Unauthenticated || code == codes.NotFound {
 									t.Fatalf("%s on its own tenant with a %s key: %v", name, role, err)
 								}
+							}
+							if !crossTenant || !slices.Contains(allowed, role) {
+								if target.name == "own" && role != "admin" && err == nil {
+									onlyOwn(t, name, out, own, other)
+								}
+								return
+							}
+							// B's subject and a missing one: the same answer, naming the id given.
+							httpStatus, body := callJSON(t, e.base, key, m, req)
+							got := reply{code, target.f.normalize(status.Convert(err).Message()), target.f.normalize(protoJSON(out)), httpStatus, target.f.normalize(body)}
+							if target.name == "other" {
+								otherAnswer = got
+								return
+							}
+							if got != otherAnswer {
+								t.Fatalf("%s with a %s key tells another tenant's ids from missing ones:\nother:   %+v\nmissing: %+v", name, role, otherAnswer, got)
 							}
 						})
 					}
 				}
 			}
+			costsStayInTheirTenant(t, e, db, own, other, keys["operator"])
 		})
+	}
+}
+
+// reply is what a caller learns from a call: over gRPC the code, message and response,
+// over JSON the status and body; the fixture's ids are replaced by their names.
+type reply struct {
+	code          codes.Code
+	message, resp string
+	status        int
+	body          string
+}
+
+func (f tenantFixture) ids() map[string]string {
+	return map[string]string{"sub": f.sub, "customer": f.customer, "session": f.session, "merchant": f.merchant,
+		"review": f.review, "credential": f.credential, "payment": f.payment}
+}
+
+// missing is f with every id changed in its last character: ids of the same shape that
+// name nothing.
+func (f tenantFixture) missing() tenantFixture {
+	alter := func(id string) string {
+		last := byte('0')
+		if id[len(id)-1] == '0' {
+			last = '1'
+		}
+		return id[:len(id)-1] + string(last)
+	}
+	return tenantFixture{sub: alter(f.sub), customer: alter(f.customer), session: alter(f.session), merchant: alter(f.merchant),
+		review: alter(f.review), credential: alter(f.credential), payment: alter(f.payment)}
+}
+
+func (f tenantFixture) normalize(s string) string {
+	for name, id := range f.ids() {
+		s = strings.ReplaceAll(s, id, "<"+name+">")
+	}
+	return s
+}
+
+func protoJSON(m proto.Message) string {
+	b, _ := protojson.MarshalOptions{UseProtoNames: true}.Marshal(m)
+	return string(b)
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+// callJSON makes the call of req through the JSON gateway, on the route the method's
+// google.api.http rule names, and returns the status and body.
+func callJSON(t *testing.T, base, key string, m protoreflect.MethodDescriptor, req proto.Message) (int, string) {
+	t.Helper()
+	rule := proto.GetExtension(m.Options(), annotations.E_Http).(*annotations.HttpRule)
+	verb, path := "GET", rule.GetGet()
+	if p := rule.GetPost(); p != "" {
+		verb, path = "POST", p
+	} else if p := rule.GetPatch(); p != "" {
+		verb, path = "PATCH", p
+	}
+	msg := req.ProtoReflect()
+	field := func(name string) protoreflect.FieldDescriptor {
+		return msg.Descriptor().Fields().ByName(protoreflect.Name(name))
+	}
+	path = pathParam.ReplaceAllStringFunc(path, func(p string) string {
+		return url.PathEscape(msg.Get(field(p[1 : len(p)-1])).String())
+	})
+	var body io.Reader
+	if rule.Body == "*" {
+		body = strings.NewReader(protoJSON(req))
+	} else {
+		q := url.Values{}
+		msg.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			if fd.Kind() == protoreflect.StringKind && !fd.IsList() && !strings.Contains(path, v.String()) {
+				q.Set(string(fd.Name()), v.String())
+			}
+			return true
+		})
+		path += "?" + q.Encode()
+	}
+	r, _ := http.NewRequest(verb, base+path, body)
+	r.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// onlyOwn checks what a key scoped to own read from a list or report: none of other's
+// ids, and (so that the check can fail) own's subjects where the list has them.
+func onlyOwn(t *testing.T, method string, out proto.Message, own, other tenantFixture) {
+	t.Helper()
+	if !strings.HasPrefix(method, "List") && method != "GetVerificationCostReport" {
+		return
+	}
+	got := protoJSON(out)
+	for name, id := range other.ids() {
+		if strings.Contains(got, id) {
+			t.Fatalf("%s with a key scoped to A shows B's %s %s:\n%s", method, name, id, got)
+		}
+	}
+	want := map[string]string{"ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
+	if !strings.Contains(got, want) {
+		t.Fatalf("%s with a key scoped to A misses A's %s:\n%s", method, want, got)
+	}
+}
+
+// costsStayInTheirTenant: a costly check in B never reaches the cost report of A's key.
+func costsStayInTheirTenant(t *testing.T, e *env, db testenv.DB, own, other tenantFixture, ownKey string) {
+	ctx := auth.WithActor(testenv.Context(t), auth.System)
+	st, err := store.Open(ctx, db.URL, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const costly = 1_000_000
+	for _, f := range []tenantFixture{own, other} {
+		cost := 100
+		if f == other {
+			cost = costly
+		}
+		if err := st.Ent.KYCCheck.Create().SetID("chk_matrix_" + f.merchant).SetMerchantID(f.merchant).SetSubaccountID(f.sub).
+			SetCountry("US").SetProvider("manual").SetTier(4).SetOutcome("match").SetLatencyMs(1).SetCostCents(cost).
+			SetAt(time.Now().UTC()).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := &idgatev1.GetVerificationCostReportRequest{From: timestamppb.New(time.Now().Add(-time.Hour))}
+	all, err := idgatev1.NewConnectOnboardingServiceClient(e.conn).GetVerificationCostReport(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoped, err := idgatev1.NewConnectOnboardingServiceClient(dial(t, e.grpcAddr, ownKey)).GetVerificationCostReport(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.TotalCents < costly || scoped.TotalCents >= costly || scoped.TotalCents < 100 || scoped.Merchants >= all.Merchants {
+		t.Fatalf("cost report: admin %v, A's key %v; want B's check in the first only", all, scoped)
 	}
 }
 

@@ -3,6 +3,7 @@
 package auditevent
 
 import (
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
 
@@ -63,7 +64,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/idgate/idgate/ent/runtime"
 var (
+	Hooks        [1]ent.Hook
+	Interceptors [1]ent.Interceptor
 	// DefaultActorID holds the default value on creation for the "actor_id" field.
 	DefaultActorID string
 	// DefaultActorRole holds the default value on creation for the "actor_role" field.

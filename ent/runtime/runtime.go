@@ -2,7 +2,800 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/idgate/idgate/ent/runtime.go
+import (
+	"time"
+
+	"github.com/idgate/idgate/ent/apikey"
+	"github.com/idgate/idgate/ent/auditevent"
+	"github.com/idgate/idgate/ent/biometricconsent"
+	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/kyccheck"
+	"github.com/idgate/idgate/ent/merchant"
+	"github.com/idgate/idgate/ent/merchantsession"
+	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/paymentstepup"
+	"github.com/idgate/idgate/ent/person"
+	"github.com/idgate/idgate/ent/reviewtask"
+	"github.com/idgate/idgate/ent/risksignal"
+	"github.com/idgate/idgate/ent/schema"
+	"github.com/idgate/idgate/ent/stripeevent"
+	"github.com/idgate/idgate/ent/subaccount"
+	"github.com/idgate/idgate/ent/verificationsession"
+	"github.com/idgate/idgate/ent/webauthnchallenge"
+	"github.com/idgate/idgate/ent/webauthncredential"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	apikeyMixin := schema.APIKey{}.Mixin()
+	apikeyMixinFields0 := apikeyMixin[0].Fields()
+	_ = apikeyMixinFields0
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyMixinFields0[0].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	// apikeyDescUpdatedAt is the schema descriptor for updated_at field.
+	apikeyDescUpdatedAt := apikeyMixinFields0[1].Descriptor()
+	// apikey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	apikey.DefaultUpdatedAt = apikeyDescUpdatedAt.Default.(func() time.Time)
+	// apikey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	apikey.UpdateDefaultUpdatedAt = apikeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// apikeyDescCreatedBy is the schema descriptor for created_by field.
+	apikeyDescCreatedBy := apikeyFields[6].Descriptor()
+	// apikey.DefaultCreatedBy holds the default value on creation for the created_by field.
+	apikey.DefaultCreatedBy = apikeyDescCreatedBy.Default.(string)
+	// apikeyDescID is the schema descriptor for id field.
+	apikeyDescID := apikeyFields[0].Descriptor()
+	// apikey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	apikey.IDValidator = apikeyDescID.Validators[0].(func(string) error)
+	auditeventMixin := schema.AuditEvent{}.Mixin()
+	auditeventMixinHooks0 := auditeventMixin[0].Hooks()
+	auditevent.Hooks[0] = auditeventMixinHooks0[0]
+	auditeventMixinInters0 := auditeventMixin[0].Interceptors()
+	auditevent.Interceptors[0] = auditeventMixinInters0[0]
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescActorID is the schema descriptor for actor_id field.
+	auditeventDescActorID := auditeventFields[3].Descriptor()
+	// auditevent.DefaultActorID holds the default value on creation for the actor_id field.
+	auditevent.DefaultActorID = auditeventDescActorID.Default.(string)
+	// auditeventDescActorRole is the schema descriptor for actor_role field.
+	auditeventDescActorRole := auditeventFields[4].Descriptor()
+	// auditevent.DefaultActorRole holds the default value on creation for the actor_role field.
+	auditevent.DefaultActorRole = auditeventDescActorRole.Default.(string)
+	// auditeventDescSubaccountID is the schema descriptor for subaccount_id field.
+	auditeventDescSubaccountID := auditeventFields[8].Descriptor()
+	// auditevent.DefaultSubaccountID holds the default value on creation for the subaccount_id field.
+	auditevent.DefaultSubaccountID = auditeventDescSubaccountID.Default.(string)
+	// auditeventDescNotes is the schema descriptor for notes field.
+	auditeventDescNotes := auditeventFields[10].Descriptor()
+	// auditevent.DefaultNotes holds the default value on creation for the notes field.
+	auditevent.DefaultNotes = auditeventDescNotes.Default.(string)
+	// auditeventDescRequestID is the schema descriptor for request_id field.
+	auditeventDescRequestID := auditeventFields[11].Descriptor()
+	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
+	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
+	// auditeventDescID is the schema descriptor for id field.
+	auditeventDescID := auditeventFields[0].Descriptor()
+	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
+	biometricconsentMixin := schema.BiometricConsent{}.Mixin()
+	biometricconsentMixinHooks0 := biometricconsentMixin[0].Hooks()
+	biometricconsent.Hooks[0] = biometricconsentMixinHooks0[0]
+	biometricconsentMixinInters0 := biometricconsentMixin[0].Interceptors()
+	biometricconsent.Interceptors[0] = biometricconsentMixinInters0[0]
+	biometricconsentFields := schema.BiometricConsent{}.Fields()
+	_ = biometricconsentFields
+	// biometricconsentDescIPAddress is the schema descriptor for ip_address field.
+	biometricconsentDescIPAddress := biometricconsentFields[5].Descriptor()
+	// biometricconsent.DefaultIPAddress holds the default value on creation for the ip_address field.
+	biometricconsent.DefaultIPAddress = biometricconsentDescIPAddress.Default.(string)
+	// biometricconsentDescUserAgent is the schema descriptor for user_agent field.
+	biometricconsentDescUserAgent := biometricconsentFields[6].Descriptor()
+	// biometricconsent.DefaultUserAgent holds the default value on creation for the user_agent field.
+	biometricconsent.DefaultUserAgent = biometricconsentDescUserAgent.Default.(string)
+	// biometricconsentDescID is the schema descriptor for id field.
+	biometricconsentDescID := biometricconsentFields[0].Descriptor()
+	// biometricconsent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	biometricconsent.IDValidator = biometricconsentDescID.Validators[0].(func(string) error)
+	customerMixin := schema.Customer{}.Mixin()
+	customerMixinHooks1 := customerMixin[1].Hooks()
+	customer.Hooks[0] = customerMixinHooks1[0]
+	customerMixinInters1 := customerMixin[1].Interceptors()
+	customer.Interceptors[0] = customerMixinInters1[0]
+	customerMixinFields0 := customerMixin[0].Fields()
+	_ = customerMixinFields0
+	customerFields := schema.Customer{}.Fields()
+	_ = customerFields
+	// customerDescCreatedAt is the schema descriptor for created_at field.
+	customerDescCreatedAt := customerMixinFields0[0].Descriptor()
+	// customer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customer.DefaultCreatedAt = customerDescCreatedAt.Default.(func() time.Time)
+	// customerDescUpdatedAt is the schema descriptor for updated_at field.
+	customerDescUpdatedAt := customerMixinFields0[1].Descriptor()
+	// customer.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customer.DefaultUpdatedAt = customerDescUpdatedAt.Default.(func() time.Time)
+	// customer.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customer.UpdateDefaultUpdatedAt = customerDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customerDescSubaccountID is the schema descriptor for subaccount_id field.
+	customerDescSubaccountID := customerFields[1].Descriptor()
+	// customer.SubaccountIDValidator is a validator for the "subaccount_id" field. It is called by the builders before save.
+	customer.SubaccountIDValidator = customerDescSubaccountID.Validators[0].(func(string) error)
+	// customerDescExternalID is the schema descriptor for external_id field.
+	customerDescExternalID := customerFields[2].Descriptor()
+	// customer.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	customer.ExternalIDValidator = customerDescExternalID.Validators[0].(func(string) error)
+	// customerDescEmail is the schema descriptor for email field.
+	customerDescEmail := customerFields[4].Descriptor()
+	// customer.DefaultEmail holds the default value on creation for the email field.
+	customer.DefaultEmail = customerDescEmail.Default.(string)
+	// customerDescPhone is the schema descriptor for phone field.
+	customerDescPhone := customerFields[5].Descriptor()
+	// customer.DefaultPhone holds the default value on creation for the phone field.
+	customer.DefaultPhone = customerDescPhone.Default.(string)
+	// customerDescIdentityVerificationRequired is the schema descriptor for identity_verification_required field.
+	customerDescIdentityVerificationRequired := customerFields[6].Descriptor()
+	// customer.DefaultIdentityVerificationRequired holds the default value on creation for the identity_verification_required field.
+	customer.DefaultIdentityVerificationRequired = customerDescIdentityVerificationRequired.Default.(bool)
+	// customerDescIdentityVerificationRequiredReason is the schema descriptor for identity_verification_required_reason field.
+	customerDescIdentityVerificationRequiredReason := customerFields[8].Descriptor()
+	// customer.DefaultIdentityVerificationRequiredReason holds the default value on creation for the identity_verification_required_reason field.
+	customer.DefaultIdentityVerificationRequiredReason = customerDescIdentityVerificationRequiredReason.Default.(string)
+	// customerDescIdentityAttemptCount is the schema descriptor for identity_attempt_count field.
+	customerDescIdentityAttemptCount := customerFields[14].Descriptor()
+	// customer.DefaultIdentityAttemptCount holds the default value on creation for the identity_attempt_count field.
+	customer.DefaultIdentityAttemptCount = customerDescIdentityAttemptCount.Default.(int)
+	// customerDescIdentityLastErrorCode is the schema descriptor for identity_last_error_code field.
+	customerDescIdentityLastErrorCode := customerFields[15].Descriptor()
+	// customer.DefaultIdentityLastErrorCode holds the default value on creation for the identity_last_error_code field.
+	customer.DefaultIdentityLastErrorCode = customerDescIdentityLastErrorCode.Default.(string)
+	// customerDescStripeRiskChargeID is the schema descriptor for stripe_risk_charge_id field.
+	customerDescStripeRiskChargeID := customerFields[19].Descriptor()
+	// customer.DefaultStripeRiskChargeID holds the default value on creation for the stripe_risk_charge_id field.
+	customer.DefaultStripeRiskChargeID = customerDescStripeRiskChargeID.Default.(string)
+	// customerDescIdentityFirstName is the schema descriptor for identity_first_name field.
+	customerDescIdentityFirstName := customerFields[21].Descriptor()
+	// customer.DefaultIdentityFirstName holds the default value on creation for the identity_first_name field.
+	customer.DefaultIdentityFirstName = customerDescIdentityFirstName.Default.(string)
+	// customerDescIdentityLastName is the schema descriptor for identity_last_name field.
+	customerDescIdentityLastName := customerFields[22].Descriptor()
+	// customer.DefaultIdentityLastName holds the default value on creation for the identity_last_name field.
+	customer.DefaultIdentityLastName = customerDescIdentityLastName.Default.(string)
+	// customerDescIdentityDob is the schema descriptor for identity_dob field.
+	customerDescIdentityDob := customerFields[23].Descriptor()
+	// customer.DefaultIdentityDob holds the default value on creation for the identity_dob field.
+	customer.DefaultIdentityDob = customerDescIdentityDob.Default.(string)
+	// customerDescIdentityIDType is the schema descriptor for identity_id_type field.
+	customerDescIdentityIDType := customerFields[24].Descriptor()
+	// customer.DefaultIdentityIDType holds the default value on creation for the identity_id_type field.
+	customer.DefaultIdentityIDType = customerDescIdentityIDType.Default.(string)
+	// customerDescIdentityAddress is the schema descriptor for identity_address field.
+	customerDescIdentityAddress := customerFields[25].Descriptor()
+	// customer.DefaultIdentityAddress holds the default value on creation for the identity_address field.
+	customer.DefaultIdentityAddress = customerDescIdentityAddress.Default.(string)
+	// customerDescIdentityIDNumberLast4 is the schema descriptor for identity_id_number_last4 field.
+	customerDescIdentityIDNumberLast4 := customerFields[26].Descriptor()
+	// customer.DefaultIdentityIDNumberLast4 holds the default value on creation for the identity_id_number_last4 field.
+	customer.DefaultIdentityIDNumberLast4 = customerDescIdentityIDNumberLast4.Default.(string)
+	// customerDescIdentityIssuingCountry is the schema descriptor for identity_issuing_country field.
+	customerDescIdentityIssuingCountry := customerFields[27].Descriptor()
+	// customer.DefaultIdentityIssuingCountry holds the default value on creation for the identity_issuing_country field.
+	customer.DefaultIdentityIssuingCountry = customerDescIdentityIssuingCountry.Default.(string)
+	// customerDescIdentityExpirationDate is the schema descriptor for identity_expiration_date field.
+	customerDescIdentityExpirationDate := customerFields[28].Descriptor()
+	// customer.DefaultIdentityExpirationDate holds the default value on creation for the identity_expiration_date field.
+	customer.DefaultIdentityExpirationDate = customerDescIdentityExpirationDate.Default.(string)
+	// customerDescIdentityManualVerification is the schema descriptor for identity_manual_verification field.
+	customerDescIdentityManualVerification := customerFields[29].Descriptor()
+	// customer.DefaultIdentityManualVerification holds the default value on creation for the identity_manual_verification field.
+	customer.DefaultIdentityManualVerification = customerDescIdentityManualVerification.Default.(bool)
+	// customerDescIdentityManualVerificationNotes is the schema descriptor for identity_manual_verification_notes field.
+	customerDescIdentityManualVerificationNotes := customerFields[30].Descriptor()
+	// customer.DefaultIdentityManualVerificationNotes holds the default value on creation for the identity_manual_verification_notes field.
+	customer.DefaultIdentityManualVerificationNotes = customerDescIdentityManualVerificationNotes.Default.(string)
+	// customerDescIdentityManualVerificationBy is the schema descriptor for identity_manual_verification_by field.
+	customerDescIdentityManualVerificationBy := customerFields[31].Descriptor()
+	// customer.DefaultIdentityManualVerificationBy holds the default value on creation for the identity_manual_verification_by field.
+	customer.DefaultIdentityManualVerificationBy = customerDescIdentityManualVerificationBy.Default.(string)
+	// customerDescFraudWarningID is the schema descriptor for fraud_warning_id field.
+	customerDescFraudWarningID := customerFields[33].Descriptor()
+	// customer.DefaultFraudWarningID holds the default value on creation for the fraud_warning_id field.
+	customer.DefaultFraudWarningID = customerDescFraudWarningID.Default.(string)
+	// customerDescAppliedFraudWarningID is the schema descriptor for applied_fraud_warning_id field.
+	customerDescAppliedFraudWarningID := customerFields[35].Descriptor()
+	// customer.DefaultAppliedFraudWarningID holds the default value on creation for the applied_fraud_warning_id field.
+	customer.DefaultAppliedFraudWarningID = customerDescAppliedFraudWarningID.Default.(string)
+	// customerDescID is the schema descriptor for id field.
+	customerDescID := customerFields[0].Descriptor()
+	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	customer.IDValidator = customerDescID.Validators[0].(func(string) error)
+	kyccheckMixin := schema.KYCCheck{}.Mixin()
+	kyccheckMixinHooks0 := kyccheckMixin[0].Hooks()
+	kyccheck.Hooks[0] = kyccheckMixinHooks0[0]
+	kyccheckMixinInters0 := kyccheckMixin[0].Interceptors()
+	kyccheck.Interceptors[0] = kyccheckMixinInters0[0]
+	kyccheckFields := schema.KYCCheck{}.Fields()
+	_ = kyccheckFields
+	// kyccheckDescTransactionID is the schema descriptor for transaction_id field.
+	kyccheckDescTransactionID := kyccheckFields[9].Descriptor()
+	// kyccheck.DefaultTransactionID holds the default value on creation for the transaction_id field.
+	kyccheck.DefaultTransactionID = kyccheckDescTransactionID.Default.(string)
+	// kyccheckDescID is the schema descriptor for id field.
+	kyccheckDescID := kyccheckFields[0].Descriptor()
+	// kyccheck.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	kyccheck.IDValidator = kyccheckDescID.Validators[0].(func(string) error)
+	merchantMixin := schema.Merchant{}.Mixin()
+	merchantMixinHooks1 := merchantMixin[1].Hooks()
+	merchant.Hooks[0] = merchantMixinHooks1[0]
+	merchantMixinInters1 := merchantMixin[1].Interceptors()
+	merchant.Interceptors[0] = merchantMixinInters1[0]
+	merchantMixinFields0 := merchantMixin[0].Fields()
+	_ = merchantMixinFields0
+	merchantFields := schema.Merchant{}.Fields()
+	_ = merchantFields
+	// merchantDescCreatedAt is the schema descriptor for created_at field.
+	merchantDescCreatedAt := merchantMixinFields0[0].Descriptor()
+	// merchant.DefaultCreatedAt holds the default value on creation for the created_at field.
+	merchant.DefaultCreatedAt = merchantDescCreatedAt.Default.(func() time.Time)
+	// merchantDescUpdatedAt is the schema descriptor for updated_at field.
+	merchantDescUpdatedAt := merchantMixinFields0[1].Descriptor()
+	// merchant.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	merchant.DefaultUpdatedAt = merchantDescUpdatedAt.Default.(func() time.Time)
+	// merchant.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	merchant.UpdateDefaultUpdatedAt = merchantDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// merchantDescHighRisk is the schema descriptor for high_risk field.
+	merchantDescHighRisk := merchantFields[6].Descriptor()
+	// merchant.DefaultHighRisk holds the default value on creation for the high_risk field.
+	merchant.DefaultHighRisk = merchantDescHighRisk.Default.(bool)
+	// merchantDescPersonFirstName is the schema descriptor for person_first_name field.
+	merchantDescPersonFirstName := merchantFields[8].Descriptor()
+	// merchant.DefaultPersonFirstName holds the default value on creation for the person_first_name field.
+	merchant.DefaultPersonFirstName = merchantDescPersonFirstName.Default.(string)
+	// merchantDescPersonLastName is the schema descriptor for person_last_name field.
+	merchantDescPersonLastName := merchantFields[9].Descriptor()
+	// merchant.DefaultPersonLastName holds the default value on creation for the person_last_name field.
+	merchant.DefaultPersonLastName = merchantDescPersonLastName.Default.(string)
+	// merchantDescPersonDob is the schema descriptor for person_dob field.
+	merchantDescPersonDob := merchantFields[10].Descriptor()
+	// merchant.DefaultPersonDob holds the default value on creation for the person_dob field.
+	merchant.DefaultPersonDob = merchantDescPersonDob.Default.(string)
+	// merchantDescPersonAddress is the schema descriptor for person_address field.
+	merchantDescPersonAddress := merchantFields[11].Descriptor()
+	// merchant.DefaultPersonAddress holds the default value on creation for the person_address field.
+	merchant.DefaultPersonAddress = merchantDescPersonAddress.Default.(string)
+	// merchantDescPersonIDNumber is the schema descriptor for person_id_number field.
+	merchantDescPersonIDNumber := merchantFields[12].Descriptor()
+	// merchant.DefaultPersonIDNumber holds the default value on creation for the person_id_number field.
+	merchant.DefaultPersonIDNumber = merchantDescPersonIDNumber.Default.(string)
+	// merchantDescBusinessLegalName is the schema descriptor for business_legal_name field.
+	merchantDescBusinessLegalName := merchantFields[13].Descriptor()
+	// merchant.DefaultBusinessLegalName holds the default value on creation for the business_legal_name field.
+	merchant.DefaultBusinessLegalName = merchantDescBusinessLegalName.Default.(string)
+	// merchantDescBusinessTaxID is the schema descriptor for business_tax_id field.
+	merchantDescBusinessTaxID := merchantFields[14].Descriptor()
+	// merchant.DefaultBusinessTaxID holds the default value on creation for the business_tax_id field.
+	merchant.DefaultBusinessTaxID = merchantDescBusinessTaxID.Default.(string)
+	// merchantDescKycStatus is the schema descriptor for kyc_status field.
+	merchantDescKycStatus := merchantFields[19].Descriptor()
+	// merchant.DefaultKycStatus holds the default value on creation for the kyc_status field.
+	merchant.DefaultKycStatus = merchantDescKycStatus.Default.(string)
+	// merchantDescChargesEnabled is the schema descriptor for charges_enabled field.
+	merchantDescChargesEnabled := merchantFields[20].Descriptor()
+	// merchant.DefaultChargesEnabled holds the default value on creation for the charges_enabled field.
+	merchant.DefaultChargesEnabled = merchantDescChargesEnabled.Default.(bool)
+	// merchantDescPayoutsEnabled is the schema descriptor for payouts_enabled field.
+	merchantDescPayoutsEnabled := merchantFields[21].Descriptor()
+	// merchant.DefaultPayoutsEnabled holds the default value on creation for the payouts_enabled field.
+	merchant.DefaultPayoutsEnabled = merchantDescPayoutsEnabled.Default.(bool)
+	// merchantDescRequirements is the schema descriptor for requirements field.
+	merchantDescRequirements := merchantFields[22].Descriptor()
+	// merchant.DefaultRequirements holds the default value on creation for the requirements field.
+	merchant.DefaultRequirements = merchantDescRequirements.Default.(string)
+	// merchantDescCapabilities is the schema descriptor for capabilities field.
+	merchantDescCapabilities := merchantFields[23].Descriptor()
+	// merchant.DefaultCapabilities holds the default value on creation for the capabilities field.
+	merchant.DefaultCapabilities = merchantDescCapabilities.Default.(string)
+	// merchantDescDisabledReason is the schema descriptor for disabled_reason field.
+	merchantDescDisabledReason := merchantFields[24].Descriptor()
+	// merchant.DefaultDisabledReason holds the default value on creation for the disabled_reason field.
+	merchant.DefaultDisabledReason = merchantDescDisabledReason.Default.(string)
+	// merchantDescAccountEventID is the schema descriptor for account_event_id field.
+	merchantDescAccountEventID := merchantFields[27].Descriptor()
+	// merchant.DefaultAccountEventID holds the default value on creation for the account_event_id field.
+	merchant.DefaultAccountEventID = merchantDescAccountEventID.Default.(string)
+	// merchantDescID is the schema descriptor for id field.
+	merchantDescID := merchantFields[0].Descriptor()
+	// merchant.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	merchant.IDValidator = merchantDescID.Validators[0].(func(string) error)
+	merchantsessionMixin := schema.MerchantSession{}.Mixin()
+	merchantsessionMixinHooks1 := merchantsessionMixin[1].Hooks()
+	merchantsession.Hooks[0] = merchantsessionMixinHooks1[0]
+	merchantsessionMixinInters1 := merchantsessionMixin[1].Interceptors()
+	merchantsession.Interceptors[0] = merchantsessionMixinInters1[0]
+	merchantsessionMixinFields0 := merchantsessionMixin[0].Fields()
+	_ = merchantsessionMixinFields0
+	merchantsessionFields := schema.MerchantSession{}.Fields()
+	_ = merchantsessionFields
+	// merchantsessionDescCreatedAt is the schema descriptor for created_at field.
+	merchantsessionDescCreatedAt := merchantsessionMixinFields0[0].Descriptor()
+	// merchantsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	merchantsession.DefaultCreatedAt = merchantsessionDescCreatedAt.Default.(func() time.Time)
+	// merchantsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	merchantsessionDescUpdatedAt := merchantsessionMixinFields0[1].Descriptor()
+	// merchantsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	merchantsession.DefaultUpdatedAt = merchantsessionDescUpdatedAt.Default.(func() time.Time)
+	// merchantsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	merchantsession.UpdateDefaultUpdatedAt = merchantsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// merchantsessionDescLastErrorCode is the schema descriptor for last_error_code field.
+	merchantsessionDescLastErrorCode := merchantsessionFields[4].Descriptor()
+	// merchantsession.DefaultLastErrorCode holds the default value on creation for the last_error_code field.
+	merchantsession.DefaultLastErrorCode = merchantsessionDescLastErrorCode.Default.(string)
+	// merchantsessionDescStatusEventID is the schema descriptor for status_event_id field.
+	merchantsessionDescStatusEventID := merchantsessionFields[6].Descriptor()
+	// merchantsession.DefaultStatusEventID holds the default value on creation for the status_event_id field.
+	merchantsession.DefaultStatusEventID = merchantsessionDescStatusEventID.Default.(string)
+	// merchantsessionDescID is the schema descriptor for id field.
+	merchantsessionDescID := merchantsessionFields[0].Descriptor()
+	// merchantsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	merchantsession.IDValidator = merchantsessionDescID.Validators[0].(func(string) error)
+	notificationMixin := schema.Notification{}.Mixin()
+	notificationMixinHooks1 := notificationMixin[1].Hooks()
+	notification.Hooks[0] = notificationMixinHooks1[0]
+	notificationMixinInters1 := notificationMixin[1].Interceptors()
+	notification.Interceptors[0] = notificationMixinInters1[0]
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationDescUpdatedAt := notificationMixinFields0[1].Descriptor()
+	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescCustomerID is the schema descriptor for customer_id field.
+	notificationDescCustomerID := notificationFields[3].Descriptor()
+	// notification.DefaultCustomerID holds the default value on creation for the customer_id field.
+	notification.DefaultCustomerID = notificationDescCustomerID.Default.(string)
+	// notificationDescMerchantID is the schema descriptor for merchant_id field.
+	notificationDescMerchantID := notificationFields[4].Descriptor()
+	// notification.DefaultMerchantID holds the default value on creation for the merchant_id field.
+	notification.DefaultMerchantID = notificationDescMerchantID.Default.(string)
+	// notificationDescAttempts is the schema descriptor for attempts field.
+	notificationDescAttempts := notificationFields[9].Descriptor()
+	// notification.DefaultAttempts holds the default value on creation for the attempts field.
+	notification.DefaultAttempts = notificationDescAttempts.Default.(int)
+	// notificationDescLastError is the schema descriptor for last_error field.
+	notificationDescLastError := notificationFields[10].Descriptor()
+	// notification.DefaultLastError holds the default value on creation for the last_error field.
+	notification.DefaultLastError = notificationDescLastError.Default.(string)
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationFields[0].Descriptor()
+	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	paymentstepupMixin := schema.PaymentStepUp{}.Mixin()
+	paymentstepupMixinHooks1 := paymentstepupMixin[1].Hooks()
+	paymentstepup.Hooks[0] = paymentstepupMixinHooks1[0]
+	paymentstepupMixinInters1 := paymentstepupMixin[1].Interceptors()
+	paymentstepup.Interceptors[0] = paymentstepupMixinInters1[0]
+	paymentstepupMixinFields0 := paymentstepupMixin[0].Fields()
+	_ = paymentstepupMixinFields0
+	paymentstepupFields := schema.PaymentStepUp{}.Fields()
+	_ = paymentstepupFields
+	// paymentstepupDescCreatedAt is the schema descriptor for created_at field.
+	paymentstepupDescCreatedAt := paymentstepupMixinFields0[0].Descriptor()
+	// paymentstepup.DefaultCreatedAt holds the default value on creation for the created_at field.
+	paymentstepup.DefaultCreatedAt = paymentstepupDescCreatedAt.Default.(func() time.Time)
+	// paymentstepupDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentstepupDescUpdatedAt := paymentstepupMixinFields0[1].Descriptor()
+	// paymentstepup.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	paymentstepup.DefaultUpdatedAt = paymentstepupDescUpdatedAt.Default.(func() time.Time)
+	// paymentstepup.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	paymentstepup.UpdateDefaultUpdatedAt = paymentstepupDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentstepupDescPayee is the schema descriptor for payee field.
+	paymentstepupDescPayee := paymentstepupFields[5].Descriptor()
+	// paymentstepup.DefaultPayee holds the default value on creation for the payee field.
+	paymentstepup.DefaultPayee = paymentstepupDescPayee.Default.(string)
+	// paymentstepupDescStripeStatus is the schema descriptor for stripe_status field.
+	paymentstepupDescStripeStatus := paymentstepupFields[6].Descriptor()
+	// paymentstepup.DefaultStripeStatus holds the default value on creation for the stripe_status field.
+	paymentstepup.DefaultStripeStatus = paymentstepupDescStripeStatus.Default.(string)
+	// paymentstepupDescRequired is the schema descriptor for required field.
+	paymentstepupDescRequired := paymentstepupFields[7].Descriptor()
+	// paymentstepup.DefaultRequired holds the default value on creation for the required field.
+	paymentstepup.DefaultRequired = paymentstepupDescRequired.Default.(bool)
+	// paymentstepupDescMethod is the schema descriptor for method field.
+	paymentstepupDescMethod := paymentstepupFields[10].Descriptor()
+	// paymentstepup.DefaultMethod holds the default value on creation for the method field.
+	paymentstepup.DefaultMethod = paymentstepupDescMethod.Default.(string)
+	// paymentstepupDescCredentialID is the schema descriptor for credential_id field.
+	paymentstepupDescCredentialID := paymentstepupFields[11].Descriptor()
+	// paymentstepup.DefaultCredentialID holds the default value on creation for the credential_id field.
+	paymentstepup.DefaultCredentialID = paymentstepupDescCredentialID.Default.(string)
+	// paymentstepupDescChallengeID is the schema descriptor for challenge_id field.
+	paymentstepupDescChallengeID := paymentstepupFields[12].Descriptor()
+	// paymentstepup.DefaultChallengeID holds the default value on creation for the challenge_id field.
+	paymentstepup.DefaultChallengeID = paymentstepupDescChallengeID.Default.(string)
+	// paymentstepupDescIdentitySessionID is the schema descriptor for identity_session_id field.
+	paymentstepupDescIdentitySessionID := paymentstepupFields[13].Descriptor()
+	// paymentstepup.DefaultIdentitySessionID holds the default value on creation for the identity_session_id field.
+	paymentstepup.DefaultIdentitySessionID = paymentstepupDescIdentitySessionID.Default.(string)
+	// paymentstepupDescIdentitySessionStatus is the schema descriptor for identity_session_status field.
+	paymentstepupDescIdentitySessionStatus := paymentstepupFields[14].Descriptor()
+	// paymentstepup.DefaultIdentitySessionStatus holds the default value on creation for the identity_session_status field.
+	paymentstepup.DefaultIdentitySessionStatus = paymentstepupDescIdentitySessionStatus.Default.(string)
+	// paymentstepupDescIdentitySessionErrorCode is the schema descriptor for identity_session_error_code field.
+	paymentstepupDescIdentitySessionErrorCode := paymentstepupFields[15].Descriptor()
+	// paymentstepup.DefaultIdentitySessionErrorCode holds the default value on creation for the identity_session_error_code field.
+	paymentstepup.DefaultIdentitySessionErrorCode = paymentstepupDescIdentitySessionErrorCode.Default.(string)
+	// paymentstepupDescIdentitySessionEventID is the schema descriptor for identity_session_event_id field.
+	paymentstepupDescIdentitySessionEventID := paymentstepupFields[17].Descriptor()
+	// paymentstepup.DefaultIdentitySessionEventID holds the default value on creation for the identity_session_event_id field.
+	paymentstepup.DefaultIdentitySessionEventID = paymentstepupDescIdentitySessionEventID.Default.(string)
+	// paymentstepupDescEventID is the schema descriptor for event_id field.
+	paymentstepupDescEventID := paymentstepupFields[19].Descriptor()
+	// paymentstepup.DefaultEventID holds the default value on creation for the event_id field.
+	paymentstepup.DefaultEventID = paymentstepupDescEventID.Default.(string)
+	// paymentstepupDescFailureReason is the schema descriptor for failure_reason field.
+	paymentstepupDescFailureReason := paymentstepupFields[20].Descriptor()
+	// paymentstepup.DefaultFailureReason holds the default value on creation for the failure_reason field.
+	paymentstepup.DefaultFailureReason = paymentstepupDescFailureReason.Default.(string)
+	// paymentstepupDescCaptureOnPass is the schema descriptor for capture_on_pass field.
+	paymentstepupDescCaptureOnPass := paymentstepupFields[22].Descriptor()
+	// paymentstepup.DefaultCaptureOnPass holds the default value on creation for the capture_on_pass field.
+	paymentstepup.DefaultCaptureOnPass = paymentstepupDescCaptureOnPass.Default.(bool)
+	// paymentstepupDescID is the schema descriptor for id field.
+	paymentstepupDescID := paymentstepupFields[0].Descriptor()
+	// paymentstepup.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	paymentstepup.IDValidator = paymentstepupDescID.Validators[0].(func(string) error)
+	personMixin := schema.Person{}.Mixin()
+	personMixinFields0 := personMixin[0].Fields()
+	_ = personMixinFields0
+	personFields := schema.Person{}.Fields()
+	_ = personFields
+	// personDescCreatedAt is the schema descriptor for created_at field.
+	personDescCreatedAt := personMixinFields0[0].Descriptor()
+	// person.DefaultCreatedAt holds the default value on creation for the created_at field.
+	person.DefaultCreatedAt = personDescCreatedAt.Default.(func() time.Time)
+	// personDescUpdatedAt is the schema descriptor for updated_at field.
+	personDescUpdatedAt := personMixinFields0[1].Descriptor()
+	// person.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	person.DefaultUpdatedAt = personDescUpdatedAt.Default.(func() time.Time)
+	// person.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	person.UpdateDefaultUpdatedAt = personDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// personDescStripePersonID is the schema descriptor for stripe_person_id field.
+	personDescStripePersonID := personFields[2].Descriptor()
+	// person.StripePersonIDValidator is a validator for the "stripe_person_id" field. It is called by the builders before save.
+	person.StripePersonIDValidator = personDescStripePersonID.Validators[0].(func(string) error)
+	// personDescVerificationDetailsCode is the schema descriptor for verification_details_code field.
+	personDescVerificationDetailsCode := personFields[4].Descriptor()
+	// person.DefaultVerificationDetailsCode holds the default value on creation for the verification_details_code field.
+	person.DefaultVerificationDetailsCode = personDescVerificationDetailsCode.Default.(string)
+	// personDescEventID is the schema descriptor for event_id field.
+	personDescEventID := personFields[6].Descriptor()
+	// person.DefaultEventID holds the default value on creation for the event_id field.
+	person.DefaultEventID = personDescEventID.Default.(string)
+	// personDescID is the schema descriptor for id field.
+	personDescID := personFields[0].Descriptor()
+	// person.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	person.IDValidator = personDescID.Validators[0].(func(string) error)
+	reviewtaskMixin := schema.ReviewTask{}.Mixin()
+	reviewtaskMixinHooks1 := reviewtaskMixin[1].Hooks()
+	reviewtask.Hooks[0] = reviewtaskMixinHooks1[0]
+	reviewtaskMixinInters1 := reviewtaskMixin[1].Interceptors()
+	reviewtask.Interceptors[0] = reviewtaskMixinInters1[0]
+	reviewtaskMixinFields0 := reviewtaskMixin[0].Fields()
+	_ = reviewtaskMixinFields0
+	reviewtaskFields := schema.ReviewTask{}.Fields()
+	_ = reviewtaskFields
+	// reviewtaskDescCreatedAt is the schema descriptor for created_at field.
+	reviewtaskDescCreatedAt := reviewtaskMixinFields0[0].Descriptor()
+	// reviewtask.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reviewtask.DefaultCreatedAt = reviewtaskDescCreatedAt.Default.(func() time.Time)
+	// reviewtaskDescUpdatedAt is the schema descriptor for updated_at field.
+	reviewtaskDescUpdatedAt := reviewtaskMixinFields0[1].Descriptor()
+	// reviewtask.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	reviewtask.DefaultUpdatedAt = reviewtaskDescUpdatedAt.Default.(func() time.Time)
+	// reviewtask.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	reviewtask.UpdateDefaultUpdatedAt = reviewtaskDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reviewtaskDescClaimedBy is the schema descriptor for claimed_by field.
+	reviewtaskDescClaimedBy := reviewtaskFields[7].Descriptor()
+	// reviewtask.DefaultClaimedBy holds the default value on creation for the claimed_by field.
+	reviewtask.DefaultClaimedBy = reviewtaskDescClaimedBy.Default.(string)
+	// reviewtaskDescResolution is the schema descriptor for resolution field.
+	reviewtaskDescResolution := reviewtaskFields[9].Descriptor()
+	// reviewtask.DefaultResolution holds the default value on creation for the resolution field.
+	reviewtask.DefaultResolution = reviewtaskDescResolution.Default.(string)
+	// reviewtaskDescNotes is the schema descriptor for notes field.
+	reviewtaskDescNotes := reviewtaskFields[10].Descriptor()
+	// reviewtask.DefaultNotes holds the default value on creation for the notes field.
+	reviewtask.DefaultNotes = reviewtaskDescNotes.Default.(string)
+	// reviewtaskDescResolvedBy is the schema descriptor for resolved_by field.
+	reviewtaskDescResolvedBy := reviewtaskFields[11].Descriptor()
+	// reviewtask.DefaultResolvedBy holds the default value on creation for the resolved_by field.
+	reviewtask.DefaultResolvedBy = reviewtaskDescResolvedBy.Default.(string)
+	// reviewtaskDescID is the schema descriptor for id field.
+	reviewtaskDescID := reviewtaskFields[0].Descriptor()
+	// reviewtask.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	reviewtask.IDValidator = reviewtaskDescID.Validators[0].(func(string) error)
+	risksignalMixin := schema.RiskSignal{}.Mixin()
+	risksignalMixinHooks1 := risksignalMixin[1].Hooks()
+	risksignal.Hooks[0] = risksignalMixinHooks1[0]
+	risksignalMixinInters1 := risksignalMixin[1].Interceptors()
+	risksignal.Interceptors[0] = risksignalMixinInters1[0]
+	risksignalMixinFields0 := risksignalMixin[0].Fields()
+	_ = risksignalMixinFields0
+	risksignalFields := schema.RiskSignal{}.Fields()
+	_ = risksignalFields
+	// risksignalDescCreatedAt is the schema descriptor for created_at field.
+	risksignalDescCreatedAt := risksignalMixinFields0[0].Descriptor()
+	// risksignal.DefaultCreatedAt holds the default value on creation for the created_at field.
+	risksignal.DefaultCreatedAt = risksignalDescCreatedAt.Default.(func() time.Time)
+	// risksignalDescUpdatedAt is the schema descriptor for updated_at field.
+	risksignalDescUpdatedAt := risksignalMixinFields0[1].Descriptor()
+	// risksignal.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	risksignal.DefaultUpdatedAt = risksignalDescUpdatedAt.Default.(func() time.Time)
+	// risksignal.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	risksignal.UpdateDefaultUpdatedAt = risksignalDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// risksignalDescPhoneType is the schema descriptor for phone_type field.
+	risksignalDescPhoneType := risksignalFields[2].Descriptor()
+	// risksignal.DefaultPhoneType holds the default value on creation for the phone_type field.
+	risksignal.DefaultPhoneType = risksignalDescPhoneType.Default.(string)
+	// risksignalDescPhoneCarrier is the schema descriptor for phone_carrier field.
+	risksignalDescPhoneCarrier := risksignalFields[3].Descriptor()
+	// risksignal.DefaultPhoneCarrier holds the default value on creation for the phone_carrier field.
+	risksignal.DefaultPhoneCarrier = risksignalDescPhoneCarrier.Default.(string)
+	// risksignalDescPhoneIsPrepaid is the schema descriptor for phone_is_prepaid field.
+	risksignalDescPhoneIsPrepaid := risksignalFields[4].Descriptor()
+	// risksignal.DefaultPhoneIsPrepaid holds the default value on creation for the phone_is_prepaid field.
+	risksignal.DefaultPhoneIsPrepaid = risksignalDescPhoneIsPrepaid.Default.(bool)
+	// risksignalDescPhoneRecentlyPorted is the schema descriptor for phone_recently_ported field.
+	risksignalDescPhoneRecentlyPorted := risksignalFields[5].Descriptor()
+	// risksignal.DefaultPhoneRecentlyPorted holds the default value on creation for the phone_recently_ported field.
+	risksignal.DefaultPhoneRecentlyPorted = risksignalDescPhoneRecentlyPorted.Default.(bool)
+	// risksignalDescPhoneCountry is the schema descriptor for phone_country field.
+	risksignalDescPhoneCountry := risksignalFields[7].Descriptor()
+	// risksignal.DefaultPhoneCountry holds the default value on creation for the phone_country field.
+	risksignal.DefaultPhoneCountry = risksignalDescPhoneCountry.Default.(string)
+	// risksignalDescSignupIPCity is the schema descriptor for signup_ip_city field.
+	risksignalDescSignupIPCity := risksignalFields[9].Descriptor()
+	// risksignal.DefaultSignupIPCity holds the default value on creation for the signup_ip_city field.
+	risksignal.DefaultSignupIPCity = risksignalDescSignupIPCity.Default.(string)
+	// risksignalDescSignupIPRegion is the schema descriptor for signup_ip_region field.
+	risksignalDescSignupIPRegion := risksignalFields[10].Descriptor()
+	// risksignal.DefaultSignupIPRegion holds the default value on creation for the signup_ip_region field.
+	risksignal.DefaultSignupIPRegion = risksignalDescSignupIPRegion.Default.(string)
+	// risksignalDescSignupIPCountry is the schema descriptor for signup_ip_country field.
+	risksignalDescSignupIPCountry := risksignalFields[11].Descriptor()
+	// risksignal.DefaultSignupIPCountry holds the default value on creation for the signup_ip_country field.
+	risksignal.DefaultSignupIPCountry = risksignalDescSignupIPCountry.Default.(string)
+	// risksignalDescSignupVpn is the schema descriptor for signup_vpn field.
+	risksignalDescSignupVpn := risksignalFields[12].Descriptor()
+	// risksignal.DefaultSignupVpn holds the default value on creation for the signup_vpn field.
+	risksignal.DefaultSignupVpn = risksignalDescSignupVpn.Default.(bool)
+	// risksignalDescSignupProxy is the schema descriptor for signup_proxy field.
+	risksignalDescSignupProxy := risksignalFields[13].Descriptor()
+	// risksignal.DefaultSignupProxy holds the default value on creation for the signup_proxy field.
+	risksignal.DefaultSignupProxy = risksignalDescSignupProxy.Default.(bool)
+	// risksignalDescSignupLocation is the schema descriptor for signup_location field.
+	risksignalDescSignupLocation := risksignalFields[16].Descriptor()
+	// risksignal.DefaultSignupLocation holds the default value on creation for the signup_location field.
+	risksignal.DefaultSignupLocation = risksignalDescSignupLocation.Default.(string)
+	// risksignalDescID is the schema descriptor for id field.
+	risksignalDescID := risksignalFields[0].Descriptor()
+	// risksignal.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	risksignal.IDValidator = risksignalDescID.Validators[0].(func(string) error)
+	stripeeventFields := schema.StripeEvent{}.Fields()
+	_ = stripeeventFields
+	// stripeeventDescAccount is the schema descriptor for account field.
+	stripeeventDescAccount := stripeeventFields[3].Descriptor()
+	// stripeevent.DefaultAccount holds the default value on creation for the account field.
+	stripeevent.DefaultAccount = stripeeventDescAccount.Default.(string)
+	// stripeeventDescAPIVersion is the schema descriptor for api_version field.
+	stripeeventDescAPIVersion := stripeeventFields[5].Descriptor()
+	// stripeevent.DefaultAPIVersion holds the default value on creation for the api_version field.
+	stripeevent.DefaultAPIVersion = stripeeventDescAPIVersion.Default.(string)
+	// stripeeventDescAttempts is the schema descriptor for attempts field.
+	stripeeventDescAttempts := stripeeventFields[10].Descriptor()
+	// stripeevent.DefaultAttempts holds the default value on creation for the attempts field.
+	stripeevent.DefaultAttempts = stripeeventDescAttempts.Default.(int)
+	// stripeeventDescOutcome is the schema descriptor for outcome field.
+	stripeeventDescOutcome := stripeeventFields[11].Descriptor()
+	// stripeevent.DefaultOutcome holds the default value on creation for the outcome field.
+	stripeevent.DefaultOutcome = stripeeventDescOutcome.Default.(string)
+	// stripeeventDescLastError is the schema descriptor for last_error field.
+	stripeeventDescLastError := stripeeventFields[12].Descriptor()
+	// stripeevent.DefaultLastError holds the default value on creation for the last_error field.
+	stripeevent.DefaultLastError = stripeeventDescLastError.Default.(string)
+	// stripeeventDescID is the schema descriptor for id field.
+	stripeeventDescID := stripeeventFields[0].Descriptor()
+	// stripeevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	stripeevent.IDValidator = stripeeventDescID.Validators[0].(func(string) error)
+	subaccountMixin := schema.Subaccount{}.Mixin()
+	subaccountMixinHooks1 := subaccountMixin[1].Hooks()
+	subaccount.Hooks[0] = subaccountMixinHooks1[0]
+	subaccountMixinInters1 := subaccountMixin[1].Interceptors()
+	subaccount.Interceptors[0] = subaccountMixinInters1[0]
+	subaccountMixinFields0 := subaccountMixin[0].Fields()
+	_ = subaccountMixinFields0
+	subaccountFields := schema.Subaccount{}.Fields()
+	_ = subaccountFields
+	// subaccountDescCreatedAt is the schema descriptor for created_at field.
+	subaccountDescCreatedAt := subaccountMixinFields0[0].Descriptor()
+	// subaccount.DefaultCreatedAt holds the default value on creation for the created_at field.
+	subaccount.DefaultCreatedAt = subaccountDescCreatedAt.Default.(func() time.Time)
+	// subaccountDescUpdatedAt is the schema descriptor for updated_at field.
+	subaccountDescUpdatedAt := subaccountMixinFields0[1].Descriptor()
+	// subaccount.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	subaccount.DefaultUpdatedAt = subaccountDescUpdatedAt.Default.(func() time.Time)
+	// subaccount.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	subaccount.UpdateDefaultUpdatedAt = subaccountDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// subaccountDescName is the schema descriptor for name field.
+	subaccountDescName := subaccountFields[1].Descriptor()
+	// subaccount.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	subaccount.NameValidator = subaccountDescName.Validators[0].(func(string) error)
+	// subaccountDescIdentityVerificationMode is the schema descriptor for identity_verification_mode field.
+	subaccountDescIdentityVerificationMode := subaccountFields[2].Descriptor()
+	// subaccount.DefaultIdentityVerificationMode holds the default value on creation for the identity_verification_mode field.
+	subaccount.DefaultIdentityVerificationMode = subaccountDescIdentityVerificationMode.Default.(string)
+	// subaccountDescIdentityVerificationRiskThreshold is the schema descriptor for identity_verification_risk_threshold field.
+	subaccountDescIdentityVerificationRiskThreshold := subaccountFields[3].Descriptor()
+	// subaccount.DefaultIdentityVerificationRiskThreshold holds the default value on creation for the identity_verification_risk_threshold field.
+	subaccount.DefaultIdentityVerificationRiskThreshold = subaccountDescIdentityVerificationRiskThreshold.Default.(int)
+	// subaccountDescMaxVerificationAttempts is the schema descriptor for max_verification_attempts field.
+	subaccountDescMaxVerificationAttempts := subaccountFields[4].Descriptor()
+	// subaccount.DefaultMaxVerificationAttempts holds the default value on creation for the max_verification_attempts field.
+	subaccount.DefaultMaxVerificationAttempts = subaccountDescMaxVerificationAttempts.Default.(int)
+	// subaccountDescRequireMatchingSelfie is the schema descriptor for require_matching_selfie field.
+	subaccountDescRequireMatchingSelfie := subaccountFields[5].Descriptor()
+	// subaccount.DefaultRequireMatchingSelfie holds the default value on creation for the require_matching_selfie field.
+	subaccount.DefaultRequireMatchingSelfie = subaccountDescRequireMatchingSelfie.Default.(bool)
+	// subaccountDescRequireLiveCapture is the schema descriptor for require_live_capture field.
+	subaccountDescRequireLiveCapture := subaccountFields[6].Descriptor()
+	// subaccount.DefaultRequireLiveCapture holds the default value on creation for the require_live_capture field.
+	subaccount.DefaultRequireLiveCapture = subaccountDescRequireLiveCapture.Default.(bool)
+	// subaccountDescRequireIDNumber is the schema descriptor for require_id_number field.
+	subaccountDescRequireIDNumber := subaccountFields[7].Descriptor()
+	// subaccount.DefaultRequireIDNumber holds the default value on creation for the require_id_number field.
+	subaccount.DefaultRequireIDNumber = subaccountDescRequireIDNumber.Default.(bool)
+	// subaccountDescEnrollmentRequiresVerification is the schema descriptor for enrollment_requires_verification field.
+	subaccountDescEnrollmentRequiresVerification := subaccountFields[9].Descriptor()
+	// subaccount.DefaultEnrollmentRequiresVerification holds the default value on creation for the enrollment_requires_verification field.
+	subaccount.DefaultEnrollmentRequiresVerification = subaccountDescEnrollmentRequiresVerification.Default.(bool)
+	// subaccountDescStepupRiskThreshold is the schema descriptor for stepup_risk_threshold field.
+	subaccountDescStepupRiskThreshold := subaccountFields[11].Descriptor()
+	// subaccount.DefaultStepupRiskThreshold holds the default value on creation for the stepup_risk_threshold field.
+	subaccount.DefaultStepupRiskThreshold = subaccountDescStepupRiskThreshold.Default.(int)
+	// subaccountDescStepupOnFraudWarning is the schema descriptor for stepup_on_fraud_warning field.
+	subaccountDescStepupOnFraudWarning := subaccountFields[12].Descriptor()
+	// subaccount.DefaultStepupOnFraudWarning holds the default value on creation for the stepup_on_fraud_warning field.
+	subaccount.DefaultStepupOnFraudWarning = subaccountDescStepupOnFraudWarning.Default.(bool)
+	// subaccountDescStepupFallback is the schema descriptor for stepup_fallback field.
+	subaccountDescStepupFallback := subaccountFields[13].Descriptor()
+	// subaccount.DefaultStepupFallback holds the default value on creation for the stepup_fallback field.
+	subaccount.DefaultStepupFallback = subaccountDescStepupFallback.Default.(string)
+	// subaccountDescStepupCancelOnFailure is the schema descriptor for stepup_cancel_on_failure field.
+	subaccountDescStepupCancelOnFailure := subaccountFields[14].Descriptor()
+	// subaccount.DefaultStepupCancelOnFailure holds the default value on creation for the stepup_cancel_on_failure field.
+	subaccount.DefaultStepupCancelOnFailure = subaccountDescStepupCancelOnFailure.Default.(bool)
+	// subaccountDescStepupChallengeTTLSeconds is the schema descriptor for stepup_challenge_ttl_seconds field.
+	subaccountDescStepupChallengeTTLSeconds := subaccountFields[15].Descriptor()
+	// subaccount.DefaultStepupChallengeTTLSeconds holds the default value on creation for the stepup_challenge_ttl_seconds field.
+	subaccount.DefaultStepupChallengeTTLSeconds = subaccountDescStepupChallengeTTLSeconds.Default.(int)
+	// subaccountDescID is the schema descriptor for id field.
+	subaccountDescID := subaccountFields[0].Descriptor()
+	// subaccount.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	subaccount.IDValidator = subaccountDescID.Validators[0].(func(string) error)
+	verificationsessionMixin := schema.VerificationSession{}.Mixin()
+	verificationsessionMixinHooks1 := verificationsessionMixin[1].Hooks()
+	verificationsession.Hooks[0] = verificationsessionMixinHooks1[0]
+	verificationsessionMixinInters1 := verificationsessionMixin[1].Interceptors()
+	verificationsession.Interceptors[0] = verificationsessionMixinInters1[0]
+	verificationsessionMixinFields0 := verificationsessionMixin[0].Fields()
+	_ = verificationsessionMixinFields0
+	verificationsessionFields := schema.VerificationSession{}.Fields()
+	_ = verificationsessionFields
+	// verificationsessionDescCreatedAt is the schema descriptor for created_at field.
+	verificationsessionDescCreatedAt := verificationsessionMixinFields0[0].Descriptor()
+	// verificationsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	verificationsession.DefaultCreatedAt = verificationsessionDescCreatedAt.Default.(func() time.Time)
+	// verificationsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	verificationsessionDescUpdatedAt := verificationsessionMixinFields0[1].Descriptor()
+	// verificationsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	verificationsession.DefaultUpdatedAt = verificationsessionDescUpdatedAt.Default.(func() time.Time)
+	// verificationsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	verificationsession.UpdateDefaultUpdatedAt = verificationsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// verificationsessionDescLastErrorCode is the schema descriptor for last_error_code field.
+	verificationsessionDescLastErrorCode := verificationsessionFields[4].Descriptor()
+	// verificationsession.DefaultLastErrorCode holds the default value on creation for the last_error_code field.
+	verificationsession.DefaultLastErrorCode = verificationsessionDescLastErrorCode.Default.(string)
+	// verificationsessionDescStatusEventID is the schema descriptor for status_event_id field.
+	verificationsessionDescStatusEventID := verificationsessionFields[6].Descriptor()
+	// verificationsession.DefaultStatusEventID holds the default value on creation for the status_event_id field.
+	verificationsession.DefaultStatusEventID = verificationsessionDescStatusEventID.Default.(string)
+	// verificationsessionDescURL is the schema descriptor for url field.
+	verificationsessionDescURL := verificationsessionFields[8].Descriptor()
+	// verificationsession.DefaultURL holds the default value on creation for the url field.
+	verificationsession.DefaultURL = verificationsessionDescURL.Default.(string)
+	// verificationsessionDescID is the schema descriptor for id field.
+	verificationsessionDescID := verificationsessionFields[0].Descriptor()
+	// verificationsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	verificationsession.IDValidator = verificationsessionDescID.Validators[0].(func(string) error)
+	webauthnchallengeMixin := schema.WebAuthnChallenge{}.Mixin()
+	webauthnchallengeMixinHooks0 := webauthnchallengeMixin[0].Hooks()
+	webauthnchallenge.Hooks[0] = webauthnchallengeMixinHooks0[0]
+	webauthnchallengeMixinInters0 := webauthnchallengeMixin[0].Interceptors()
+	webauthnchallenge.Interceptors[0] = webauthnchallengeMixinInters0[0]
+	webauthnchallengeFields := schema.WebAuthnChallenge{}.Fields()
+	_ = webauthnchallengeFields
+	// webauthnchallengeDescPaymentIntentID is the schema descriptor for payment_intent_id field.
+	webauthnchallengeDescPaymentIntentID := webauthnchallengeFields[4].Descriptor()
+	// webauthnchallenge.DefaultPaymentIntentID holds the default value on creation for the payment_intent_id field.
+	webauthnchallenge.DefaultPaymentIntentID = webauthnchallengeDescPaymentIntentID.Default.(string)
+	// webauthnchallengeDescOutcome is the schema descriptor for outcome field.
+	webauthnchallengeDescOutcome := webauthnchallengeFields[10].Descriptor()
+	// webauthnchallenge.DefaultOutcome holds the default value on creation for the outcome field.
+	webauthnchallenge.DefaultOutcome = webauthnchallengeDescOutcome.Default.(string)
+	// webauthnchallengeDescID is the schema descriptor for id field.
+	webauthnchallengeDescID := webauthnchallengeFields[0].Descriptor()
+	// webauthnchallenge.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webauthnchallenge.IDValidator = webauthnchallengeDescID.Validators[0].(func(string) error)
+	webauthncredentialMixin := schema.WebAuthnCredential{}.Mixin()
+	webauthncredentialMixinHooks1 := webauthncredentialMixin[1].Hooks()
+	webauthncredential.Hooks[0] = webauthncredentialMixinHooks1[0]
+	webauthncredentialMixinInters1 := webauthncredentialMixin[1].Interceptors()
+	webauthncredential.Interceptors[0] = webauthncredentialMixinInters1[0]
+	webauthncredentialMixinFields0 := webauthncredentialMixin[0].Fields()
+	_ = webauthncredentialMixinFields0
+	webauthncredentialFields := schema.WebAuthnCredential{}.Fields()
+	_ = webauthncredentialFields
+	// webauthncredentialDescCreatedAt is the schema descriptor for created_at field.
+	webauthncredentialDescCreatedAt := webauthncredentialMixinFields0[0].Descriptor()
+	// webauthncredential.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webauthncredential.DefaultCreatedAt = webauthncredentialDescCreatedAt.Default.(func() time.Time)
+	// webauthncredentialDescUpdatedAt is the schema descriptor for updated_at field.
+	webauthncredentialDescUpdatedAt := webauthncredentialMixinFields0[1].Descriptor()
+	// webauthncredential.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	webauthncredential.DefaultUpdatedAt = webauthncredentialDescUpdatedAt.Default.(func() time.Time)
+	// webauthncredential.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	webauthncredential.UpdateDefaultUpdatedAt = webauthncredentialDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// webauthncredentialDescAttestationType is the schema descriptor for attestation_type field.
+	webauthncredentialDescAttestationType := webauthncredentialFields[5].Descriptor()
+	// webauthncredential.DefaultAttestationType holds the default value on creation for the attestation_type field.
+	webauthncredential.DefaultAttestationType = webauthncredentialDescAttestationType.Default.(string)
+	// webauthncredentialDescBackupEligible is the schema descriptor for backup_eligible field.
+	webauthncredentialDescBackupEligible := webauthncredentialFields[8].Descriptor()
+	// webauthncredential.DefaultBackupEligible holds the default value on creation for the backup_eligible field.
+	webauthncredential.DefaultBackupEligible = webauthncredentialDescBackupEligible.Default.(bool)
+	// webauthncredentialDescBackupState is the schema descriptor for backup_state field.
+	webauthncredentialDescBackupState := webauthncredentialFields[9].Descriptor()
+	// webauthncredential.DefaultBackupState holds the default value on creation for the backup_state field.
+	webauthncredential.DefaultBackupState = webauthncredentialDescBackupState.Default.(bool)
+	// webauthncredentialDescSignCount is the schema descriptor for sign_count field.
+	webauthncredentialDescSignCount := webauthncredentialFields[10].Descriptor()
+	// webauthncredential.DefaultSignCount holds the default value on creation for the sign_count field.
+	webauthncredential.DefaultSignCount = webauthncredentialDescSignCount.Default.(int64)
+	// webauthncredentialDescCloneWarning is the schema descriptor for clone_warning field.
+	webauthncredentialDescCloneWarning := webauthncredentialFields[11].Descriptor()
+	// webauthncredential.DefaultCloneWarning holds the default value on creation for the clone_warning field.
+	webauthncredential.DefaultCloneWarning = webauthncredentialDescCloneWarning.Default.(bool)
+	// webauthncredentialDescName is the schema descriptor for name field.
+	webauthncredentialDescName := webauthncredentialFields[12].Descriptor()
+	// webauthncredential.DefaultName holds the default value on creation for the name field.
+	webauthncredential.DefaultName = webauthncredentialDescName.Default.(string)
+	// webauthncredentialDescID is the schema descriptor for id field.
+	webauthncredentialDescID := webauthncredentialFields[0].Descriptor()
+	// webauthncredential.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webauthncredential.IDValidator = webauthncredentialDescID.Validators[0].(func(string) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

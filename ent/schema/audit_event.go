@@ -10,6 +10,9 @@ import (
 // on which subject, the changed fields before and after, and why. Append-only.
 type AuditEvent struct{ ent.Schema }
 
+// Mixin of the AuditEvent.
+func (AuditEvent) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}} }
+
 // Fields of the AuditEvent.
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{

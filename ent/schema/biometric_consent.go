@@ -10,6 +10,9 @@ import (
 // 003): granted or declined, when, from where, under which legal basis; withdrawable.
 type BiometricConsent struct{ ent.Schema }
 
+// Mixin of the BiometricConsent.
+func (BiometricConsent) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}} }
+
 // Fields of the BiometricConsent.
 func (BiometricConsent) Fields() []ent.Field {
 	return []ent.Field{

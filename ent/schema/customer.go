@@ -11,7 +11,7 @@ import (
 type Customer struct{ ent.Schema }
 
 // Mixin of the Customer.
-func (Customer) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Customer) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
 
 // Fields of the Customer.
 func (Customer) Fields() []ent.Field {

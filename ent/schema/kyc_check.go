@@ -11,6 +11,9 @@ import (
 // attempt: its id is the reference the provider receives.
 type KYCCheck struct{ ent.Schema }
 
+// Mixin of the KYCCheck.
+func (KYCCheck) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}} }
+
 // Fields of the KYCCheck.
 func (KYCCheck) Fields() []ent.Field {
 	return []ent.Field{

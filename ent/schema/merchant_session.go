@@ -11,7 +11,7 @@ import (
 type MerchantSession struct{ ent.Schema }
 
 // Mixin of the MerchantSession.
-func (MerchantSession) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (MerchantSession) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
 
 // Fields of the MerchantSession.
 func (MerchantSession) Fields() []ent.Field {

@@ -12,7 +12,7 @@ import (
 type Notification struct{ ent.Schema }
 
 // Mixin of the Notification.
-func (Notification) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Notification) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
 
 // Fields of the Notification.
 func (Notification) Fields() []ent.Field {

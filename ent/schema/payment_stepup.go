@@ -13,7 +13,7 @@ import (
 type PaymentStepUp struct{ ent.Schema }
 
 // Mixin of the PaymentStepUp.
-func (PaymentStepUp) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (PaymentStepUp) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
 
 // Fields of the PaymentStepUp.
 func (PaymentStepUp) Fields() []ent.Field {

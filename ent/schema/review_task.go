@@ -10,7 +10,7 @@ import (
 type ReviewTask struct{ ent.Schema }
 
 // Mixin of the ReviewTask.
-func (ReviewTask) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (ReviewTask) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
 
 // Fields of the ReviewTask.
 func (ReviewTask) Fields() []ent.Field {

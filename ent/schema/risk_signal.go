@@ -10,7 +10,7 @@ import (
 type RiskSignal struct{ ent.Schema }
 
 // Mixin of the RiskSignal.
-func (RiskSignal) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (RiskSignal) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
 
 // Fields of the RiskSignal.
 func (RiskSignal) Fields() []ent.Field {

@@ -10,7 +10,7 @@ import (
 type Subaccount struct{ ent.Schema }
 
 // Mixin of the Subaccount.
-func (Subaccount) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (Subaccount) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{Field: "id"}} }
 
 // Fields of the Subaccount.
 func (Subaccount) Fields() []ent.Field {

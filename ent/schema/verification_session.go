@@ -11,7 +11,7 @@ import (
 type VerificationSession struct{ ent.Schema }
 
 // Mixin of the VerificationSession.
-func (VerificationSession) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (VerificationSession) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
 
 // Fields of the VerificationSession.
 func (VerificationSession) Fields() []ent.Field {

@@ -12,6 +12,9 @@ import (
 // a PaymentIntent. It is used once and expires.
 type WebAuthnChallenge struct{ ent.Schema }
 
+// Mixin of the WebAuthnChallenge.
+func (WebAuthnChallenge) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}} }
+
 // Fields of the WebAuthnChallenge.
 func (WebAuthnChallenge) Fields() []ent.Field {
 	return []ent.Field{

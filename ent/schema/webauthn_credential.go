@@ -12,7 +12,7 @@ import (
 type WebAuthnCredential struct{ ent.Schema }
 
 // Mixin of the WebAuthnCredential.
-func (WebAuthnCredential) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
+func (WebAuthnCredential) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, TenantMixin{}} }
 
 // Fields of the WebAuthnCredential.
 func (WebAuthnCredential) Fields() []ent.Field {

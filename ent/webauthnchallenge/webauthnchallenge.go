@@ -3,6 +3,7 @@
 package webauthnchallenge
 
 import (
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 )
 
@@ -60,7 +61,14 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/idgate/idgate/ent/runtime"
 var (
+	Hooks        [1]ent.Hook
+	Interceptors [1]ent.Interceptor
 	// DefaultPaymentIntentID holds the default value on creation for the "payment_intent_id" field.
 	DefaultPaymentIntentID string
 	// DefaultOutcome holds the default value on creation for the "outcome" field.

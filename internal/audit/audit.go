@@ -184,9 +184,6 @@ func (l *Log) List(ctx context.Context, subjectID string, since, until time.Time
 	if !until.IsZero() {
 		preds = append(preds, auditevent.AtLT(until))
 	}
-	if a := auth.ActorFrom(ctx); a.Type == "api_key" && a.Subaccounts != nil {
-		preds = append(preds, auditevent.SubaccountIDIn(a.Subaccounts...))
-	}
 	rows, err := l.store.Reader.AuditEvent.Query().Where(preds...).
 		Order(ent.Desc(auditevent.FieldAt), ent.Desc(auditevent.FieldID)).Limit(limit).All(ctx)
 	if err != nil {

@@ -5,7 +5,8 @@ package auth
 
 import (
 	"context"
-	"slices"
+
+	"github.com/idgate/idgate/internal/tenancy"
 )
 
 // Role is what a key may do.
@@ -33,9 +34,15 @@ type Actor struct {
 
 type actorKey struct{}
 
-// WithActor returns ctx carrying a.
+// System is idgate's own work: jobs, periodic tasks, start-up. It sees every subaccount.
+var System = Actor{Type: "system"}
+
+// WithActor returns ctx carrying a, and the subaccounts a may see (tenancy.Scope): an API
+// key its own, or every one when it lists none (admin); Stripe events and the system every
+// one. Without an actor, queries of tenant-owned entities fail.
 func WithActor(ctx context.Context, a Actor) context.Context {
-	return context.WithValue(ctx, actorKey{}, a)
+	s := tenancy.Scope{All: a.Type != "api_key" || a.Subaccounts == nil, Subaccounts: a.Subaccounts}
+	return context.WithValue(tenancy.With(ctx, s), actorKey{}, a)
 }
 
 // ActorFrom returns the actor in ctx; without one, idgate itself ("system").
@@ -46,11 +53,11 @@ func ActorFrom(ctx context.Context) Actor {
 	return Actor{Type: "system"}
 }
 
-// Visible reports whether the caller in ctx may see subaccount id. Work without an API key
-// (jobs, Stripe events) sees everything; so does a key with no subaccount list (admin).
+// Visible reports whether the caller in ctx may see subaccount id; without an actor, no.
+// ent queries need no such check (tenancy confines them); it is for reads that skip ent.
 func Visible(ctx context.Context, subaccountID string) bool {
-	a := ActorFrom(ctx)
-	return a.Type != "api_key" || a.Subaccounts == nil || slices.Contains(a.Subaccounts, subaccountID)
+	s, ok := tenancy.From(ctx)
+	return ok && s.Sees(subaccountID)
 }
 
 type noteKey struct{}

@@ -196,7 +196,7 @@ func (k *Keys) touch(row *ent.APIKey) {
 		return
 	}
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(WithActor(context.Background(), System), 5*time.Second)
 		defer cancel()
 		if err := k.store.Ent.APIKey.UpdateOneID(row.ID).SetLastUsedAt(now).Exec(ctx); err != nil {
 			k.log.Warn("record api key use", "key_id", row.ID, "err", err)
@@ -217,6 +217,7 @@ func (k *Keys) EnsureBootstrap(ctx context.Context, key string) error {
 		return fmt.Errorf("IDGATE_BOOTSTRAP_API_KEY must be at least 32 characters")
 	}
 	h := Hash(key)
+	ctx = WithActor(ctx, System)
 	err := k.store.InTx(ctx, func(tx store.Tx) error {
 		if _, err := tx.APIKey.Update().
 			Where(apikey.Name("bootstrap"), apikey.HashNEQ(h), apikey.RevokedAtIsNil()).

@@ -20,7 +20,6 @@ import (
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/notify"
@@ -152,9 +151,6 @@ func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer
 	if err := n.Validate(); err != nil {
 		return Customer{}, false, err
 	}
-	if !auth.Visible(ctx, n.SubaccountID) {
-		return Customer{}, false, apperr.NotFound("subaccount %s not found", n.SubaccountID)
-	}
 	if c, found, err := s.existing(ctx, n); found || err != nil {
 		return c, false, err
 	}
@@ -231,9 +227,6 @@ func (s *Service) GetCustomer(ctx context.Context, id string) (Customer, error) 
 		return Customer{}, apperr.Invalid("id", "is required")
 	}
 	row, err := s.store.Reader.Customer.Get(ctx, id)
-	if err == nil && !auth.Visible(ctx, row.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return Customer{}, store.MapError(err, "customer "+id)
 	}
@@ -246,9 +239,6 @@ func (s *Service) lockCustomer(ctx context.Context, tx store.Tx, id string) (*en
 		return nil, apperr.Invalid("id", "is required")
 	}
 	row, err := store.Locked(tx, tx.Customer.Query().Where(customer.ID(id))).Only(ctx)
-	if err == nil && !auth.Visible(ctx, row.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return nil, store.MapError(err, "customer "+id)
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -63,17 +62,11 @@ func PayerOf(ctx context.Context, client *ent.Client, p Payment) (*ent.Customer,
 	if err != nil {
 		return nil, store.MapError(err, "the customer of the payment")
 	}
-	var visible []*ent.Customer
-	for _, r := range rows {
-		if auth.Visible(ctx, r.SubaccountID) {
-			visible = append(visible, r)
-		}
-	}
-	switch len(visible) {
+	switch len(rows) { // only customers the caller may see: storage scopes the query
 	case 0:
 		return nil, apperr.NotFound("no customer of the payment")
 	case 1:
-		return visible[0], nil
+		return rows[0], nil
 	}
 	return nil, apperr.FailedPrecondition("the payment's Stripe customer is linked to customers of several subaccounts: " +
 		"name one with metadata " + MetadataSubaccountID + " or " + MetadataCustomerID)

@@ -9,7 +9,6 @@ import (
 	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/ent/verificationsession"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
 )
@@ -41,9 +40,6 @@ func (s *Service) CreateVerificationSession(ctx context.Context, customerID, ret
 		}
 	}
 	c, err := s.store.Reader.Customer.Get(ctx, customerID)
-	if err == nil && !auth.Visible(ctx, c.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return Session{}, store.MapError(err, "customer "+customerID)
 	}

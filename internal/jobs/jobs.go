@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/store"
 )
@@ -86,6 +87,7 @@ func New(st *store.Store, workers *river.Workers, opts Options, log *slog.Logger
 		Workers:              workers,
 		JobTimeout:           timeout,
 		RescueStuckJobsAfter: RescueAfter(timeout),
+		Middleware:           []rivertype.Middleware{&asSystem{}},
 	}
 	if opts.Work {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
@@ -103,6 +105,14 @@ func New(st *store.Store, workers *river.Workers, opts Options, log *slog.Logger
 	}
 	cfg.RetryPolicy = rescueNow{next: retry, after: cfg.RescueStuckJobsAfter}
 	return river.NewClient(driver(st), cfg)
+}
+
+// asSystem runs every job as idgate itself (auth.System), which sees every subaccount;
+// a job acting for someone else (a Stripe event) says so in its own context.
+type asSystem struct{ river.MiddlewareDefaults }
+
+func (asSystem) Work(ctx context.Context, _ *rivertype.JobRow, next func(context.Context) error) error {
+	return next(auth.WithActor(ctx, auth.System))
 }
 
 func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {

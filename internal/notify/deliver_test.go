@@ -27,7 +27,7 @@ type delivery struct{ header, bodyID string }
 func TestRetriedDeliveryCarriesTheSameID(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := testenv.Context(t)
+			ctx := testenv.System(t)
 			st := testenv.Store(t, db)
 			var mu sync.Mutex
 			var got []delivery

@@ -10,7 +10,6 @@ import (
 	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -120,9 +119,6 @@ func (s *Service) merchant(ctx context.Context, id string) (*ent.Merchant, error
 		return nil, apperr.Invalid("merchant_id", "is required")
 	}
 	m, err := s.store.Ent.Merchant.Get(ctx, id)
-	if err == nil && !auth.Visible(ctx, m.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	return m, store.MapError(err, "merchant "+id)
 }
 

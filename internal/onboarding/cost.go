@@ -10,7 +10,6 @@ import (
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/predicate"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -119,9 +118,6 @@ func (s *Service) GetVerificationCostReport(ctx context.Context, from, until tim
 		return CostReport{}, apperr.Invalid("from", "must be before until")
 	}
 	preds := []predicate.KYCCheck{inLedger, kyccheck.AtGTE(from), kyccheck.AtLT(until)}
-	if a := auth.ActorFrom(ctx); a.Type == "api_key" && a.Subaccounts != nil {
-		preds = append(preds, kyccheck.SubaccountIDIn(a.Subaccounts...))
-	}
 	checks, err := s.store.Reader.KYCCheck.Query().Where(preds...).All(ctx)
 	if err != nil {
 		return CostReport{}, fmt.Errorf("cost report: %w", err)

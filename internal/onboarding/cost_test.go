@@ -20,7 +20,7 @@ import (
 func TestCostReportReproducesSeed003(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := testenv.Context(t)
+			ctx := testenv.System(t)
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			st := testenv.Store(t, db)
 			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {

@@ -60,7 +60,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // rows, which returns each of mer_us's check rows as id -> "outcome cost_cents".
 func kycService(t *testing.T, db testenv.DB, p kyc.Provider, logTo io.Writer) (ctx context.Context, st *store.Store, svc *onboarding.Service, rows func() map[string]string) {
 	t.Helper()
-	ctx = testenv.Context(t)
+	ctx = testenv.System(t)
 	st = testenv.Store(t, db)
 	cipher, err := pii.Parse("a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
 	if err != nil {

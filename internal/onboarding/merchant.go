@@ -16,7 +16,6 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/kyc"
 	"github.com/idgate/idgate/internal/notify"
@@ -133,9 +132,6 @@ func (n NewMerchant) Validate() error {
 func (s *Service) CreateMerchant(ctx context.Context, n NewMerchant) (Merchant, error) {
 	if err := n.Validate(); err != nil {
 		return Merchant{}, err
-	}
-	if !auth.Visible(ctx, n.SubaccountID) {
-		return Merchant{}, apperr.NotFound("subaccount %s not found", n.SubaccountID)
 	}
 	row, err := s.store.Ent.Merchant.Query().Where(merchant.SubaccountID(n.SubaccountID), merchant.ExternalID(n.ExternalID)).Only(ctx)
 	switch {

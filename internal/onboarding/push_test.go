@@ -21,7 +21,7 @@ import (
 // pushService is the onboarding service over db and the Stripe proxy, with subaccount sub_1.
 func pushService(t *testing.T, db testenv.DB) (context.Context, *store.Store, *testenv.StripeProxy, *onboarding.Service) {
 	t.Helper()
-	ctx := testenv.Context(t)
+	ctx := testenv.System(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := testenv.Store(t, db)
 	proxy := testenv.NewStripe(t)

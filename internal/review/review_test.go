@@ -18,7 +18,7 @@ import (
 func TestResolveClaimsTheTaskFirst(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := testenv.Context(t)
+			ctx := testenv.System(t)
 			st := testenv.Store(t, db)
 			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("market").Exec(ctx); err != nil {
 				t.Fatal(err)

@@ -18,7 +18,6 @@ import (
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/pii"
 	"github.com/idgate/idgate/internal/store"
@@ -275,9 +274,6 @@ func visibleCustomer(ctx context.Context, q *ent.CustomerQuery, id string) (*ent
 		return nil, apperr.Invalid("customer_id", "is required")
 	}
 	row, err := q.Where(customer.ID(id)).Only(ctx)
-	if err == nil && !auth.Visible(ctx, row.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return nil, store.MapError(err, "customer "+id)
 	}

@@ -57,7 +57,7 @@ type customerRow struct {
 
 func seed(t *testing.T, st *store.Store, sub string, rows ...customerRow) []string {
 	t.Helper()
-	ctx := testenv.Context(t)
+	ctx := testenv.System(t)
 	if err := st.Ent.Subaccount.Create().SetID(sub).SetName(sub).Exec(ctx); err != nil && !ent.IsConstraintError(err) {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestSimulatePolicy(t *testing.T) {
 				}
 			}
 
-			empty, err := svc.SimulatePolicy(context.Background(), "sub_2", risk.Proposal{Mode: "risk_based", Threshold: 90})
+			empty, err := svc.SimulatePolicy(testenv.System(t), "sub_2", risk.Proposal{Mode: "risk_based", Threshold: 90})
 			if err != nil || empty.Customers != 1 || empty.Flagged != 0 || empty.NoLongerFlagged != 1 || empty.FraudWarningsMissed != 1 {
 				t.Errorf("sub_2 at 90: %+v %v", empty, err)
 			}
@@ -143,7 +143,7 @@ func TestSimulatePolicy(t *testing.T) {
 				{"sub_1", risk.Proposal{Mode: "risk_based", Threshold: -1}, "threshold"},
 				{"sub_1", risk.Proposal{Mode: "risk_based", CostCents: intp(-1)}, "cost_per_verification_cents"},
 			} {
-				_, err := svc.SimulatePolicy(context.Background(), tc.sub, tc.p)
+				_, err := svc.SimulatePolicy(testenv.System(t), tc.sub, tc.p)
 				if apperr.KindOf(err) != apperr.KindInvalid || !strings.HasPrefix(err.Error(), tc.field+":") {
 					t.Errorf("%+v: %v, want invalid %s", tc.p, err, tc.field)
 				}
@@ -188,7 +188,7 @@ func TestRecordAndProfile(t *testing.T) {
 			if got := fmt.Sprint(indicatorCodes(p)); got != fmt.Sprint(want) {
 				t.Fatalf("indicators %s, want %v", got, want)
 			}
-			row, err := st.Ent.RiskSignal.Get(context.Background(), warned)
+			row, err := st.Ent.RiskSignal.Get(testenv.System(t), warned)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -212,7 +212,7 @@ func TestRecordAndProfile(t *testing.T) {
 				t.Fatalf("flags %+v", p.Flags)
 			}
 			// A subaccount that does not step up on fraud warnings.
-			if err := st.Ent.Subaccount.UpdateOneID("sub_1").SetStepupOnFraudWarning(false).Exec(context.Background()); err != nil {
+			if err := st.Ent.Subaccount.UpdateOneID("sub_1").SetStepupOnFraudWarning(false).Exec(testenv.System(t)); err != nil {
 				t.Fatal(err)
 			}
 			if p, err := svc.GetRiskProfile(ctx, warned); err != nil || len(p.Flags) != 2 || p.Flags[1].Kind != risk.FlagEarlyFraudWarning {
@@ -220,7 +220,7 @@ func TestRecordAndProfile(t *testing.T) {
 			}
 			// A step-up risk threshold at or under the customer's score (75) steps them up too.
 			for threshold, want := range map[int]int{76: 2, 75: 3} {
-				if err := st.Ent.Subaccount.UpdateOneID("sub_1").SetStepupRiskThreshold(threshold).Exec(context.Background()); err != nil {
+				if err := st.Ent.Subaccount.UpdateOneID("sub_1").SetStepupRiskThreshold(threshold).Exec(testenv.System(t)); err != nil {
 					t.Fatal(err)
 				}
 				p, err := svc.GetRiskProfile(ctx, warned)
@@ -256,16 +256,16 @@ func TestRecordAndProfile(t *testing.T) {
 			}
 
 			// Redaction erases the signals in its transaction; none are recorded afterwards.
-			err = st.InTx(context.Background(), func(tx store.Tx) error {
-				if err := tx.Customer.UpdateOneID(warned).SetIdentityRedactionRequestedAt(time.Now()).Exec(context.Background()); err != nil {
+			err = st.InTx(testenv.System(t), func(tx store.Tx) error {
+				if err := tx.Customer.UpdateOneID(warned).SetIdentityRedactionRequestedAt(time.Now()).Exec(testenv.System(t)); err != nil {
 					return err
 				}
-				return svc.Forget(context.Background(), tx, warned)
+				return svc.Forget(testenv.System(t), tx, warned)
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, _ := st.Ent.RiskSignal.Query().Count(context.Background()); n != 0 {
+			if n, _ := st.Ent.RiskSignal.Query().Count(testenv.System(t)); n != 0 {
 				t.Fatalf("%d risk_signals rows after redaction", n)
 			}
 			if _, err := svc.RecordSignupLocation(ctx, warned, risk.Location{IP: "192.0.2.1"}); apperr.KindOf(err) != apperr.KindFailedPrecondition {
@@ -289,7 +289,7 @@ func indicatorCodes(p risk.Profile) []string {
 func TestLocationKeysAndRetention(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := context.Background()
+			ctx := testenv.System(t)
 			st := testenv.Store(t, db)
 			st.Ent.Use(pii.Hook(cipher(t, "a"), clock.Real{}))
 			ids := seed(t, st, "sub_1", customerRow{}, customerRow{})

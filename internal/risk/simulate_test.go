@@ -41,7 +41,7 @@ func TestSimulationPredictsReevaluation(t *testing.T) {
 	}
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := testenv.Context(t)
+			ctx := testenv.System(t)
 			st := testenv.Store(t, db)
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			q, err := jobs.New(st, nil, jobs.Options{}, log) // inserts only: the outbox's deliveries wait
@@ -137,7 +137,7 @@ func TestSimulationPredictsReevaluation(t *testing.T) {
 
 func rows(t *testing.T, client *ent.Client, sub string) map[string]*ent.Customer {
 	t.Helper()
-	all, err := client.Customer.Query().Where(customer.SubaccountID(sub)).All(testenv.Context(t))
+	all, err := client.Customer.Query().Where(customer.SubaccountID(sub)).All(testenv.System(t))
 	if err != nil {
 		t.Fatal(err)
 	}

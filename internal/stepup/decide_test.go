@@ -16,7 +16,7 @@ import (
 func TestDecideKeepsANewerEvaluation(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := testenv.Context(t)
+			ctx := testenv.System(t)
 			st := testenv.Store(t, db)
 			s, err := New(st, nil, nil, Config{RPID: "localhost", RPName: "test"}, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {

@@ -19,7 +19,6 @@ import (
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
@@ -161,9 +160,6 @@ func (s *Service) payment(ctx context.Context, client *ent.Client, id string) (*
 		return nil, apperr.Invalid("payment_intent_id", "must be a Stripe PaymentIntent id (pi_...)")
 	}
 	p, err := client.PaymentStepUp.Get(ctx, id)
-	if err == nil && !auth.Visible(ctx, p.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return nil, store.MapError(err, "payment intent "+id+" (evaluate it first)")
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/webauthncredential"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/store"
@@ -94,9 +93,6 @@ func (s *Service) customerFor(ctx context.Context, client *ent.Client, id string
 		return nil, nil, apperr.Invalid("customer_id", "is required")
 	}
 	c, err := client.Customer.Query().Where(customer.ID(id)).WithSubaccount().Only(ctx)
-	if err == nil && !auth.Visible(ctx, c.SubaccountID) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return nil, nil, store.MapError(err, "customer "+id)
 	}

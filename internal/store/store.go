@@ -33,6 +33,7 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/migrations"
+	_ "github.com/idgate/idgate/ent/runtime" // the schema's defaults, hooks and interceptors (tenancy)
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/config"
 )

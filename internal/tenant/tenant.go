@@ -12,7 +12,6 @@ import (
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/internal/apperr"
-	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/store"
 )
@@ -176,9 +175,6 @@ func (s *Service) Get(ctx context.Context, id string) (Subaccount, error) {
 		return Subaccount{}, apperr.Invalid("id", "is required")
 	}
 	row, err := s.store.Reader.Subaccount.Get(ctx, id)
-	if err == nil && !auth.Visible(ctx, id) {
-		err = &ent.NotFoundError{}
-	}
 	if err != nil {
 		return Subaccount{}, store.MapError(err, "subaccount "+id)
 	}
@@ -194,9 +190,6 @@ func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount,
 	var out Subaccount
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		row, err := tx.Subaccount.Get(ctx, id)
-		if err == nil && !auth.Visible(ctx, id) {
-			err = &ent.NotFoundError{}
-		}
 		if err != nil {
 			return store.MapError(err, "subaccount "+id)
 		}

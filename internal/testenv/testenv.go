@@ -22,6 +22,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/store"
 )
 
@@ -150,6 +151,10 @@ func Context(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// System returns Context(t) carrying idgate's own actor (auth.System), which sees every
+// subaccount: for tests that seed rows or call domain code outside a request.
+func System(t testing.TB) context.Context { return auth.WithActor(Context(t), auth.System) }
 
 // Store opens db, applies the migrations and closes it after the test.
 func Store(t testing.TB, db DB) *store.Store {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/idgate/idgate/ent/stripeevent"
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/store"
 )
@@ -27,7 +28,7 @@ func (s *storm) db() (*store.Store, error) {
 	if s.store != nil {
 		return s.store, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(auth.WithActor(context.Background(), auth.System), 10*time.Second)
 	defer cancel()
 	st, err := store.Open(ctx, s.dbURL, 2)
 	if err != nil {
@@ -64,7 +65,7 @@ func (s *storm) quiescent() bool {
 	if err != nil {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(auth.WithActor(context.Background(), auth.System), 5*time.Second)
 	defer cancel()
 	pending, err := st.Reader.StripeEvent.Query().Where(stripeevent.StateEQ(stripeevent.StatePending)).Count(ctx)
 	if err != nil || pending > 0 {
@@ -106,7 +107,7 @@ func (s *storm) check(list []delivery, events int, began, stormEnd time.Time, qu
 	if err != nil {
 		t.Fatalf("open the database for the checks: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(auth.WithActor(context.Background(), auth.System), time.Minute)
 	defer cancel()
 	figures := []string{
 		fmt.Sprintf("deliveries %d (%d requests, %d connection errors), events %d, acknowledged %d",
