@@ -95,7 +95,7 @@ func TestEveryPersonalField(t *testing.T) {
 	}
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
-			ctx := testenv.Context(t)
+			ctx := testenv.System(t)
 			clk := &clock.Fake{}
 			st := personalStore(t, db, cipher(t, keyA), clk)
 			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("Fleet").Exec(ctx); err != nil {

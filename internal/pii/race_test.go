@@ -30,7 +30,7 @@ func TestJobsNeverOverwriteALaterChange(t *testing.T) {
 				{"verification during retention", expire, "verify"},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					ctx := testenv.Context(t)
+					ctx := testenv.System(t)
 					clk := &clock.Fake{}
 					st := personalStore(t, db, cipher(t, keyA), clk)
 					if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("Fleet").OnConflictColumns("id").Ignore().Exec(ctx); err != nil {
