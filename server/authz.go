@@ -39,6 +39,7 @@ var public = []string{
 var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.IdentityService/CreateCustomer":                      service,
 	"/idgate.v1.IdentityService/GetCustomer":                         all,
+	"/idgate.v1.IdentityService/ListCustomers":                       all,
 	"/idgate.v1.IdentityService/CreateVerificationSession":           service,
 	"/idgate.v1.IdentityService/CheckAccess":                         all,
 	"/idgate.v1.IdentityService/ClearRequirement":                    operator,

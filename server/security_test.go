@@ -168,6 +168,7 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 
 var rolesOf = map[string][]string{
 	"CreateCustomer": {"admin", "service"}, "GetCustomer": {"admin", "operator", "service", "readonly"},
+	"ListCustomers":             {"admin", "operator", "service", "readonly"},
 	"CreateVerificationSession": {"admin", "service"}, "CheckAccess": {"admin", "operator", "service", "readonly"},
 	"ClearRequirement": {"admin", "operator"}, "ManualVerify": {"admin", "operator"}, "RequireVerification": {"admin", "operator"},
 	"RefreshFromStripe": {"admin", "operator", "service"}, "RedactCustomerIdentity": {"admin", "operator", "service"},
@@ -400,7 +401,7 @@ func onlyOwn(t *testing.T, method string, out proto.Message, own, other tenantFi
 			t.Fatalf("%s with a key scoped to A shows B's %s %s:\n%s", method, name, id, got)
 		}
 	}
-	want := map[string]string{"ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
+	want := map[string]string{"ListCustomers": own.customer, "ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
 	if !strings.Contains(got, want) {
 		t.Fatalf("%s with a key scoped to A misses A's %s:\n%s", method, want, got)
 	}

@@ -1,0 +1,240 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/clock"
+	"github.com/idgate/idgate/internal/testenv"
+	"github.com/idgate/idgate/server"
+)
+
+// consoleFixture is two subaccounts' customers: A flags everyone (three customers flagged
+// eight days ago, one of them since verified by hand, and two flagged now), B flags no one.
+type consoleFixture struct {
+	subA, subB                      string
+	stuck                           []string // A's, flagged long ago and not verified
+	verified, recent, inB, everyone []string
+}
+
+func (e *env) consoleFixture(t *testing.T, clk *clock.Fake) consoleFixture {
+	t.Helper()
+	ctx := context.Background()
+	var f consoleFixture
+	for _, s := range []struct {
+		mode string
+		id   *string
+	}{{"all_users", &f.subA}, {"disabled", &f.subB}} {
+		sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "Fleet " + s.mode, IdentityVerificationMode: s.mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*s.id = sa.Id
+	}
+	add := func(sub, ext string) string {
+		c, err := e.identity.CreateCustomer(ctx, &idgatev1.CreateCustomerRequest{SubaccountId: sub, ExternalId: ext})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.everyone = append(f.everyone, c.Id)
+		return c.Id
+	}
+	for i := range 3 {
+		f.stuck = append(f.stuck, add(f.subA, fmt.Sprintf("early-%d", i)))
+	}
+	f.verified, f.stuck = f.stuck[:1], f.stuck[1:]
+	if _, err := e.identity.ManualVerify(ctx, &idgatev1.ManualVerifyRequest{Id: f.verified[0], Notes: "passport seen at the depot"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(8 * 24 * time.Hour)
+	for i := range 2 {
+		f.recent = append(f.recent, add(f.subA, fmt.Sprintf("recent-%d", i)))
+	}
+	for i := range 2 {
+		f.inB = append(f.inB, add(f.subB, fmt.Sprintf("b-%d", i)))
+	}
+	return f
+}
+
+func ids(cs []*idgatev1.Customer) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Id
+	}
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// TestListCustomers: the operators' customer list filters, sorts and pages, over gRPC and
+// JSON, and a key scoped to one subaccount never lists another's customers.
+func TestListCustomers(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			clk := &clock.Fake{}
+			e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_API_BASE": testenv.Stripe(t)}), server.Options{Clock: clk})
+			f := e.consoleFixture(t, clk)
+			ctx := context.Background()
+			list := func(t *testing.T, req *idgatev1.ListCustomersRequest) []string {
+				t.Helper()
+				resp, err := e.identity.ListCustomers(ctx, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ids(resp.Customers)
+			}
+
+			t.Run("filters", func(t *testing.T) {
+				for _, c := range []struct {
+					name string
+					req  *idgatev1.ListCustomersRequest
+					want []string
+				}{
+					{"stuck", &idgatev1.ListCustomersRequest{FlaggedBefore: timestamppb.New(clk.Now().Add(-7 * 24 * time.Hour))}, f.stuck},
+					{"required", &idgatev1.ListCustomersRequest{IdentityVerificationRequired: proto.Bool(true)}, append(slices.Clone(f.stuck), f.recent...)},
+					{"not required in A", &idgatev1.ListCustomersRequest{IdentityVerificationRequired: proto.Bool(false), SubaccountId: f.subA}, f.verified},
+					{"verified", &idgatev1.ListCustomersRequest{IdentityStatus: "verified"}, f.verified},
+					{"never attempted in B", &idgatev1.ListCustomersRequest{IdentityStatus: "none", SubaccountId: f.subB}, f.inB},
+					{"by id", &idgatev1.ListCustomersRequest{Query: f.recent[1]}, f.recent[1:]},
+					{"by external id", &idgatev1.ListCustomersRequest{Query: "early-2"}, f.stuck[1:]},
+				} {
+					if got := list(t, c.req); !sameSet(got, c.want) {
+						t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+					}
+				}
+			})
+
+			t.Run("order", func(t *testing.T) {
+				got := list(t, &idgatev1.ListCustomersRequest{IdentityVerificationRequired: proto.Bool(true), OrderBy: "identity_verification_required_at"})
+				if len(got) != 4 || !sameSet(got[:2], f.stuck) || !sameSet(got[2:], f.recent) {
+					t.Errorf("by required_at: %v; want %v, then %v", got, f.stuck, f.recent)
+				}
+				newest := list(t, &idgatev1.ListCustomersRequest{PageSize: 1})
+				if !slices.Equal(newest, f.inB[1:]) {
+					t.Errorf("default order: first %v, want the newest %v", newest, f.inB[1:])
+				}
+			})
+
+			t.Run("pages", func(t *testing.T) {
+				var seen []string
+				req := &idgatev1.ListCustomersRequest{PageSize: 2}
+				for page := 0; ; page++ {
+					if page > len(f.everyone) {
+						t.Fatalf("still paging after %d pages: %v", page, seen)
+					}
+					resp, err := e.identity.ListCustomers(ctx, req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(resp.Customers) > 2 {
+						t.Fatalf("page of %d with page_size 2", len(resp.Customers))
+					}
+					seen = append(seen, ids(resp.Customers)...)
+					if page == 0 { // a customer created meanwhile neither shifts nor repeats a row
+						if _, err := e.identity.CreateCustomer(ctx, &idgatev1.CreateCustomerRequest{SubaccountId: f.subB, ExternalId: "meanwhile"}); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if resp.NextPageToken == "" {
+						break
+					}
+					req.PageToken = resp.NextPageToken
+				}
+				if len(seen) != len(f.everyone) || !sameSet(seen, f.everyone) {
+					t.Fatalf("pages of 2 gave %v, want each of %v once", seen, f.everyone)
+				}
+			})
+
+			t.Run("pages over JSON", func(t *testing.T) {
+				var seen []string
+				token := ""
+				for {
+					var out struct {
+						Customers []struct {
+							ID string `json:"id"`
+						} `json:"customers"`
+						NextPageToken string `json:"next_page_token"`
+					}
+					q := url.Values{"identity_verification_required": {"true"}, "order_by": {"identity_verification_required_at desc"}, "page_size": {"1"}, "page_token": {token}}
+					if code, _ := e.call("GET", "/v1/customers?"+q.Encode(), "", &out); code != 200 {
+						t.Fatalf("GET /v1/customers: HTTP %d", code)
+					}
+					for _, c := range out.Customers {
+						seen = append(seen, c.ID)
+					}
+					if token = out.NextPageToken; token == "" {
+						break
+					}
+				}
+				if want := append(slices.Clone(f.stuck), f.recent...); len(seen) != len(want) || !sameSet(seen, want) {
+					t.Fatalf("JSON pages gave %v, want each of %v once", seen, want)
+				}
+			})
+
+			t.Run("bad requests", func(t *testing.T) {
+				first, err := e.identity.ListCustomers(ctx, &idgatev1.ListCustomersRequest{PageSize: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range []struct {
+					req   *idgatev1.ListCustomersRequest
+					field string
+				}{
+					{&idgatev1.ListCustomersRequest{PageSize: 501}, "page_size"},
+					{&idgatev1.ListCustomersRequest{PageSize: -1}, "page_size"},
+					{&idgatev1.ListCustomersRequest{PageToken: "not a token"}, "page_token"},
+					{&idgatev1.ListCustomersRequest{PageToken: "bm90fGF8dG9rZW4"}, "page_token"},
+					// A token of one order is refused by another rather than skipping rows.
+					{&idgatev1.ListCustomersRequest{PageToken: first.NextPageToken, OrderBy: "created_at"}, "page_token"},
+					{&idgatev1.ListCustomersRequest{OrderBy: "email"}, "order_by"},
+					{&idgatev1.ListCustomersRequest{IdentityStatus: "happy"}, "identity_status"},
+				} {
+					_, err := e.identity.ListCustomers(ctx, c.req)
+					if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), c.field) {
+						t.Errorf("%v: %v, want InvalidArgument naming %s", c.req, err, c.field)
+					}
+				}
+			})
+
+			t.Run("scoped key", func(t *testing.T) {
+				scoped := idgatev1.NewIdentityServiceClient(dial(t, e.grpcAddr, e.newKey(t, "readonly", f.subB)))
+				for _, req := range []*idgatev1.ListCustomersRequest{{}, {SubaccountId: f.subA}, {Query: f.stuck[0]}, {PageSize: 1}} {
+					resp, err := scoped.ListCustomers(ctx, req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, c := range resp.Customers {
+						if c.SubaccountId != f.subB {
+							t.Fatalf("a key scoped to B lists %s of %s", c.Id, c.SubaccountId)
+						}
+					}
+				}
+				all, err := scoped.ListCustomers(ctx, &idgatev1.ListCustomersRequest{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range f.inB {
+					if !slices.Contains(ids(all.Customers), id) {
+						t.Fatalf("a key scoped to B lists %v, missing B's %s", ids(all.Customers), id)
+					}
+				}
+			})
+		})
+	}
+}
