@@ -58,6 +58,7 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.IdentityService/CanCapture":                          all,
 	"/idgate.v1.RiskService/CreateSubaccount":                        admin,
 	"/idgate.v1.RiskService/GetSubaccount":                           all,
+	"/idgate.v1.RiskService/ListSubaccounts":                         all,
 	"/idgate.v1.RiskService/UpdateSubaccount":                        admin,
 	"/idgate.v1.RiskService/RecordPaymentRisk":                       service,
 	"/idgate.v1.RiskService/RecordPhoneLookup":                       service,

@@ -238,3 +238,51 @@ func TestListCustomers(t *testing.T) {
 		})
 	}
 }
+
+// TestListSubaccounts: every subaccount once across pages; a scoped key lists its own only.
+func TestListSubaccounts(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e := start(t, testConfig(t, db.URL, nil))
+			ctx := context.Background()
+			var created []string
+			for i := range 5 {
+				sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: fmt.Sprintf("Fleet %d", i)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				created = append(created, sa.Id)
+			}
+			pages := func(c idgatev1.RiskServiceClient) []string {
+				var seen []string
+				req := &idgatev1.ListSubaccountsRequest{PageSize: 2}
+				for range len(created) + 1 {
+					resp, err := c.ListSubaccounts(ctx, req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, sa := range resp.Subaccounts {
+						seen = append(seen, sa.Id)
+					}
+					if req.PageToken = resp.NextPageToken; req.PageToken == "" {
+						return seen
+					}
+				}
+				t.Fatalf("still paging: %v", seen)
+				return nil
+			}
+			if got := pages(e.risk); len(got) != len(created) || !sameSet(got, created) {
+				t.Fatalf("admin pages: %v, want each of %v once", got, created)
+			}
+			scoped := idgatev1.NewRiskServiceClient(dial(t, e.grpcAddr, e.newKey(t, "operator", created[1], created[3])))
+			if got := pages(scoped); !sameSet(got, []string{created[1], created[3]}) {
+				t.Fatalf("scoped key lists %v, want only %v", got, []string{created[1], created[3]})
+			}
+			for _, req := range []*idgatev1.ListSubaccountsRequest{{PageSize: 501}, {PageToken: "%%%"}} {
+				if _, err := e.risk.ListSubaccounts(ctx, req); status.Code(err) != codes.InvalidArgument {
+					t.Errorf("%v: %v, want InvalidArgument", req, err)
+				}
+			}
+		})
+	}
+}

@@ -173,7 +173,8 @@ var rolesOf = map[string][]string{
 	"ClearRequirement": {"admin", "operator"}, "ManualVerify": {"admin", "operator"}, "RequireVerification": {"admin", "operator"},
 	"RefreshFromStripe": {"admin", "operator", "service"}, "RedactCustomerIdentity": {"admin", "operator", "service"},
 	"SimulateVerificationOutcome": {"admin", "service"},
-	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
+	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"},
+	"ListSubaccounts": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
 	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"},
 	"GetVerificationCostReport": {"admin", "operator"},
 	"RecordBiometricConsent":    {"admin", "service"},
@@ -401,7 +402,7 @@ func onlyOwn(t *testing.T, method string, out proto.Message, own, other tenantFi
 			t.Fatalf("%s with a key scoped to A shows B's %s %s:\n%s", method, name, id, got)
 		}
 	}
-	want := map[string]string{"ListCustomers": own.customer, "ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
+	want := map[string]string{"ListCustomers": own.customer, "ListSubaccounts": own.sub, "ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
 	if !strings.Contains(got, want) {
 		t.Fatalf("%s with a key scoped to A misses A's %s:\n%s", method, want, got)
 	}

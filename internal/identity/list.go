@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/ent/predicate"
 	"github.com/idgate/idgate/internal/apperr"
@@ -79,16 +80,12 @@ func (s *Service) ListCustomers(ctx context.Context, f CustomerFilter) ([]Custom
 	if err != nil {
 		return nil, "", fmt.Errorf("list customers: %w", err)
 	}
-	var next string
-	if len(rows) > size {
-		rows = rows[:size]
-		last := rows[size-1]
-		at := &last.CreatedAt
+	rows, next := store.Cut(rows, size, func(r *ent.Customer) store.Keyset {
 		if column == customer.FieldIdentityVerificationRequiredAt {
-			at = last.IdentityVerificationRequiredAt
+			return store.Keyset{Order: order, At: r.IdentityVerificationRequiredAt, ID: r.ID}
 		}
-		next = store.Keyset{Order: order, At: at, ID: last.ID}.Token()
-	}
+		return store.Keyset{Order: order, At: &r.CreatedAt, ID: r.ID}
+	})
 	out := make([]Customer, len(rows))
 	for i, r := range rows {
 		if out[i], err = s.fromRow(r); err != nil {

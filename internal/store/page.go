@@ -92,3 +92,13 @@ func Ordered(column string, desc bool) []func(*sql.Selector) {
 	}
 	return []func(*sql.Selector){sql.OrderByField(column, opts...).ToFunc(), sql.OrderByField("id", idOpts...).ToFunc()}
 }
+
+// Cut trims rows, read with Limit(size+1), to one page and returns the next page's token
+// ("" on the last page), made from the page's last row by key.
+func Cut[T any](rows []T, size int, key func(T) Keyset) ([]T, string) {
+	if len(rows) <= size {
+		return rows, ""
+	}
+	rows = rows[:size]
+	return rows, key(rows[size-1]).Token()
+}
