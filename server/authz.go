@@ -66,6 +66,7 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.RiskService/GetRiskProfile":                          all,
 	"/idgate.v1.RiskService/SimulatePolicy":                          operator,
 	"/idgate.v1.WebhookService/ListWebhookEvents":                    admin,
+	"/idgate.v1.WebhookService/RetryWebhookEvent":                    admin,
 	"/idgate.v1.ConnectOnboardingService/CreateMerchant":             service,
 	"/idgate.v1.ConnectOnboardingService/GetMerchant":                all,
 	"/idgate.v1.ConnectOnboardingService/StartDatabaseKYC":           service,

@@ -286,3 +286,53 @@ func TestListSubaccounts(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryWebhookEvent: an event that failed (Stripe down through its only attempt) is
+// re-driven by an admin and ends processed, with its effect applied; other states and
+// unknown ids are refused.
+func TestRetryWebhookEvent(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			proxy := testenv.NewStripe(t)
+			e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_API_BASE": proxy.URL, "IDGATE_WEBHOOK_MAX_ATTEMPTS": "1"}))
+			_, cust, _ := e.newCustomer("all_users", 50, 5)
+			vs := e.session(cust)
+			// The handler reads the verified session back from Stripe: three 500s outlast the
+			// client's two retries of the one attempt.
+			proxy.Fail("/v1/identity/verification_sessions/"+vs, 3)
+			id := fmt.Sprintf("evt_retry_%d", time.Now().UnixNano())
+			payload := stripeEvent(id, "identity.verification_session.verified", "2023-10-16",
+				fmt.Sprintf(`{"id":%q,"object":"identity.verification_session","status":"verified","metadata":{"customer_id":%q}}`, vs, cust))
+			if code, body := e.deliver("/v1/webhooks/stripe", payload, sign(payload, secret, time.Now())); code != 200 {
+				t.Fatalf("deliver: %d %s", code, body)
+			}
+			if st := e.waitState(id); st != "failed" || e.events()[id].LastError == "" {
+				t.Fatalf("event with Stripe down ended %q (%+v), want failed with its error", st, e.events()[id])
+			}
+			if c := e.customer(cust); c.IdentityStatus != nil && *c.IdentityStatus == "verified" {
+				t.Fatal("the failed event verified the customer")
+			}
+
+			var retried struct {
+				State string `json:"state"`
+			}
+			if code, _ := e.call("POST", "/v1/webhook-events/"+id+":retry", `{}`, &retried); code != 200 || retried.State != "pending" {
+				t.Fatalf("retry: HTTP %d, state %q; want 200, pending", code, retried.State)
+			}
+			if st := e.waitState(id); st != "processed" {
+				t.Fatalf("retried event ended %q, want processed", st)
+			}
+			if c := e.customer(cust); c.IdentityStatus == nil || *c.IdentityStatus != "verified" {
+				t.Fatalf("after the retry the customer is %v, want verified", c.IdentityStatus)
+			}
+
+			ctx := context.Background()
+			if _, err := e.webhooks.RetryWebhookEvent(ctx, &idgatev1.RetryWebhookEventRequest{Id: id}); status.Code(err) != codes.FailedPrecondition {
+				t.Errorf("retry of a processed event: %v, want FailedPrecondition", err)
+			}
+			if _, err := e.webhooks.RetryWebhookEvent(ctx, &idgatev1.RetryWebhookEventRequest{Id: "evt_never_seen"}); status.Code(err) != codes.NotFound {
+				t.Errorf("retry of an unknown event: %v, want NotFound", err)
+			}
+		})
+	}
+}

@@ -175,7 +175,7 @@ var rolesOf = map[string][]string{
 	"SimulateVerificationOutcome": {"admin", "service"},
 	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"},
 	"ListSubaccounts": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
-	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"},
+	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"}, "RetryWebhookEvent": {"admin"},
 	"GetVerificationCostReport": {"admin", "operator"},
 	"RecordBiometricConsent":    {"admin", "service"},
 	"StartDocumentVerification": {"admin", "service"},
