@@ -69,6 +69,7 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.WebhookService/RetryWebhookEvent":                    admin,
 	"/idgate.v1.ConnectOnboardingService/CreateMerchant":             service,
 	"/idgate.v1.ConnectOnboardingService/GetMerchant":                all,
+	"/idgate.v1.ConnectOnboardingService/ListMerchants":              all,
 	"/idgate.v1.ConnectOnboardingService/StartDatabaseKYC":           service,
 	"/idgate.v1.ConnectOnboardingService/SubmitFullSSN":              service,
 	"/idgate.v1.ConnectOnboardingService/StartDocumentVerification":  service,

@@ -336,3 +336,105 @@ func TestRetryWebhookEvent(t *testing.T) {
 		})
 	}
 }
+
+// TestListMerchants: the merchants pipeline filters (next action, KYC status,
+// charges_enabled, subaccount) agree with GetMerchant, page without gaps, and a scoped key
+// lists its own subaccount's merchants only.
+func TestListMerchants(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_API_BASE": testenv.Stripe(t)}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			byID := map[string]*idgatev1.Merchant{}
+			var subs []string
+			for s, countries := range [][]string{{"US", "DE", "US", "DE", "US"}, {"US", "DE"}} {
+				sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: fmt.Sprintf("Marketplace %d", s)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				subs = append(subs, sa.Id)
+				for i, c := range countries {
+					m, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: fmt.Sprintf("seller-%d", i), Country: c, BusinessType: "individual"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if m, err = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id}); err != nil {
+						t.Fatal(err)
+					}
+					byID[m.Id] = m
+				}
+			}
+			where := func(keep func(m *idgatev1.Merchant) bool) []string {
+				var out []string
+				for id, m := range byID {
+					if keep(m) {
+						out = append(out, id)
+					}
+				}
+				return out
+			}
+			pages := func(t *testing.T, c idgatev1.ConnectOnboardingServiceClient, req *idgatev1.ListMerchantsRequest) []string {
+				t.Helper()
+				var seen []string
+				for range len(byID) + 2 {
+					resp, err := c.ListMerchants(ctx, req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, m := range resp.Merchants {
+						seen = append(seen, m.Id)
+					}
+					if req.PageToken = resp.NextPageToken; req.PageToken == "" {
+						return seen
+					}
+				}
+				t.Fatalf("still paging: %v", seen)
+				return nil
+			}
+			actions := where(func(m *idgatev1.Merchant) bool { return m.NextAction == "start_database_kyc" })
+			if len(actions) == 0 || len(actions) == len(byID) {
+				t.Fatalf("fixture: %d of %d merchants start with database KYC; want some, not all", len(actions), len(byID))
+			}
+			for _, c := range []struct {
+				name string
+				req  *idgatev1.ListMerchantsRequest
+				want []string
+			}{
+				{"all", &idgatev1.ListMerchantsRequest{PageSize: 2}, where(func(*idgatev1.Merchant) bool { return true })},
+				{"next action", &idgatev1.ListMerchantsRequest{NextAction: "start_database_kyc", PageSize: 1}, actions},
+				{"next action in A", &idgatev1.ListMerchantsRequest{NextAction: "start_database_kyc", SubaccountId: subs[0], PageSize: 2},
+					where(func(m *idgatev1.Merchant) bool {
+						return m.NextAction == "start_database_kyc" && m.SubaccountId == subs[0]
+					})},
+				{"no KYC decision", &idgatev1.ListMerchantsRequest{KycStatus: "none"}, where(func(m *idgatev1.Merchant) bool { return m.KycStatus == "" })},
+				{"KYC verified", &idgatev1.ListMerchantsRequest{KycStatus: "verified"}, where(func(m *idgatev1.Merchant) bool { return m.KycStatus == "verified" })},
+				{"charges disabled", &idgatev1.ListMerchantsRequest{ChargesEnabled: proto.Bool(false), PageSize: 3}, where(func(m *idgatev1.Merchant) bool { return !m.ChargesEnabled })},
+			} {
+				if got := pages(t, onb, c.req); len(got) != len(c.want) || !sameSet(got, c.want) {
+					t.Errorf("%s: %v, want each of %v once", c.name, got, c.want)
+				}
+			}
+			scoped := idgatev1.NewConnectOnboardingServiceClient(dial(t, e.grpcAddr, e.newKey(t, "readonly", subs[1])))
+			if got, want := pages(t, scoped, &idgatev1.ListMerchantsRequest{PageSize: 1}), where(func(m *idgatev1.Merchant) bool { return m.SubaccountId == subs[1] }); !sameSet(got, want) {
+				t.Errorf("a key scoped to B lists %v, want B's %v", got, want)
+			}
+			if got := pages(t, scoped, &idgatev1.ListMerchantsRequest{SubaccountId: subs[0]}); len(got) != 0 {
+				t.Errorf("a key scoped to B lists A's merchants %v", got)
+			}
+			for _, c := range []struct {
+				req   *idgatev1.ListMerchantsRequest
+				field string
+			}{
+				{&idgatev1.ListMerchantsRequest{PageSize: 501}, "page_size"},
+				{&idgatev1.ListMerchantsRequest{PageToken: "x"}, "page_token"},
+				{&idgatev1.ListMerchantsRequest{KycStatus: "approved"}, "kyc_status"},
+			} {
+				_, err := onb.ListMerchants(ctx, c.req)
+				if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), c.field) {
+					t.Errorf("%v: %v, want InvalidArgument naming %s", c.req, err, c.field)
+				}
+			}
+		})
+	}
+}

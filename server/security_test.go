@@ -182,7 +182,8 @@ var rolesOf = map[string][]string{
 	"StartDatabaseKYC":          {"admin", "service"}, "SubmitFullSSN": {"admin", "service"},
 	"WithdrawBiometricConsent": {"admin", "service"},
 	"CreateMerchant":           {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
-	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
+	"ListMerchants": {"admin", "operator", "service", "readonly"},
+	"CreateApiKey":  {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
 	"ListReviewTasks": {"admin", "operator"}, "ClaimReviewTask": {"admin", "operator"}, "ResolveReviewTask": {"admin", "operator"},
 	"BeginEnrollment": {"admin", "service"}, "FinishEnrollment": {"admin", "service"},
 	"ListCredentials": {"admin", "operator", "service", "readonly"}, "RevokeCredential": {"admin", "operator", "service"},
@@ -402,7 +403,7 @@ func onlyOwn(t *testing.T, method string, out proto.Message, own, other tenantFi
 			t.Fatalf("%s with a key scoped to A shows B's %s %s:\n%s", method, name, id, got)
 		}
 	}
-	want := map[string]string{"ListCustomers": own.customer, "ListSubaccounts": own.sub, "ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
+	want := map[string]string{"ListCustomers": own.customer, "ListSubaccounts": own.sub, "ListMerchants": own.merchant, "ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
 	if !strings.Contains(got, want) {
 		t.Fatalf("%s with a key scoped to A misses A's %s:\n%s", method, want, got)
 	}
