@@ -169,7 +169,7 @@ var (
 				Columns: []*schema.Column{CustomersColumns[4]},
 			},
 			{
-				Name:    "customer_subaccount_id_identity_verification_required_identity_verification_required_at",
+				Name:    "customer_required_queue",
 				Unique:  false,
 				Columns: []*schema.Column{CustomersColumns[41], CustomersColumns[7], CustomersColumns[8]},
 			},

@@ -41,7 +41,10 @@ func (s *Service) ListCustomers(ctx context.Context, f CustomerFilter) ([]Custom
 	if err != nil {
 		return nil, "", err
 	}
-	order := column + map[bool]string{true: " desc", false: ""}[desc]
+	order := column
+	if desc {
+		order += " desc"
+	}
 	after, err := store.ParseKeyset(order, f.PageToken)
 	if err != nil {
 		return nil, "", err
@@ -64,7 +67,7 @@ func (s *Service) ListCustomers(ctx context.Context, f CustomerFilter) ([]Custom
 	}
 	if !f.FlaggedBefore.IsZero() {
 		preds = append(preds, customer.IdentityVerificationRequired(true), customer.IdentityVerificationRequiredAtLT(f.FlaggedBefore),
-			customer.Or(customer.IdentityStatusIsNil(), customer.IdentityStatusNEQ("verified")))
+			customer.Or(customer.IdentityStatusIsNil(), customer.IdentityStatusNEQ(StatusVerified)))
 	}
 	if f.Query != "" {
 		preds = append(preds, customer.Or(customer.ID(f.Query), customer.ExternalID(f.Query)))
