@@ -591,7 +591,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "customer_id", Type: field.TypeString},
 		{Name: "subaccount_id", Type: field.TypeString},
-		{Name: "credential_id", Type: field.TypeBytes, Unique: true},
+		{Name: "credential_id", Type: field.TypeBytes},
 		{Name: "public_key", Type: field.TypeBytes},
 		{Name: "attestation_type", Type: field.TypeString, Default: ""},
 		{Name: "aaguid", Type: field.TypeBytes, Nullable: true},
@@ -611,9 +611,9 @@ var (
 		PrimaryKey: []*schema.Column{WebauthnCredentialsColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "webauthncredential_customer_id",
-				Unique:  false,
-				Columns: []*schema.Column{WebauthnCredentialsColumns[3]},
+				Name:    "webauthncredential_customer_id_credential_id",
+				Unique:  true,
+				Columns: []*schema.Column{WebauthnCredentialsColumns[3], WebauthnCredentialsColumns[5]},
 			},
 		},
 	}

@@ -20,8 +20,10 @@ func (WebAuthnCredential) Fields() []ent.Field {
 		field.String("id").Immutable().NotEmpty(), // wac_...
 		field.String("customer_id").Immutable(),
 		field.String("subaccount_id").Immutable(),
-		// The authenticator's credential id and COSE public key.
-		field.Bytes("credential_id").Immutable().Unique(),
+		// The authenticator's credential id and COSE public key. The id is unique per
+		// customer only: a global unique key would tell one tenant that another's customer
+		// holds a credential id.
+		field.Bytes("credential_id").Immutable(),
 		field.Bytes("public_key").Immutable(),
 		field.String("attestation_type").Immutable().Default(""),
 		field.Bytes("aaguid").Immutable().Optional(),
@@ -39,7 +41,7 @@ func (WebAuthnCredential) Fields() []ent.Field {
 
 // Indexes of the WebAuthnCredential.
 func (WebAuthnCredential) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("customer_id")}
+	return []ent.Index{index.Fields("customer_id", "credential_id").Unique()}
 }
 
 // Annotations of the WebAuthnCredential.

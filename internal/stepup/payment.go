@@ -125,6 +125,11 @@ func (s *Service) evaluateTx(ctx context.Context, tx store.Tx, pi stripe.Payment
 		out, err = tx.PaymentStepUp.Create().SetID(pi.ID).SetSubaccountID(c.SubaccountID).SetCustomerID(c.ID).
 			SetAmount(pi.Amount).SetCurrency(pi.Currency).SetPayee(pi.Payee).SetStripeStatus(pi.Status).
 			SetRequired(len(why) > 0).SetReasons(why).SetStatus(status).Save(ctx)
+		if ent.IsConstraintError(err) {
+			// Evaluated already for a customer of a subaccount this caller cannot see (the
+			// row is out of its scope): answered exactly as for a payment of no customer.
+			return nil, noPayer(pi.ID)
+		}
 	case err != nil:
 		return nil, err
 	case row.CustomerID != c.ID:
