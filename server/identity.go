@@ -36,6 +36,25 @@ func (s *identityServer) GetCustomer(ctx context.Context, req *idgatev1.GetCusto
 	return customerPB(s.customers.GetCustomer(ctx, req.GetId()))
 }
 
+func (s *identityServer) ListCustomers(ctx context.Context, req *idgatev1.ListCustomersRequest) (*idgatev1.ListCustomersResponse, error) {
+	f := identity.CustomerFilter{
+		Required: req.IdentityVerificationRequired, Status: req.GetIdentityStatus(), SubaccountID: req.GetSubaccountId(), Query: req.GetQuery(),
+		OrderBy: req.GetOrderBy(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
+	}
+	if req.GetFlaggedBefore() != nil {
+		f.FlaggedBefore = req.GetFlaggedBefore().AsTime()
+	}
+	cs, next, err := s.customers.ListCustomers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &idgatev1.ListCustomersResponse{NextPageToken: next, Customers: make([]*idgatev1.Customer, len(cs))}
+	for i, c := range cs {
+		out.Customers[i], _ = customerPB(c, nil)
+	}
+	return out, nil
+}
+
 func (s *identityServer) CreateVerificationSession(ctx context.Context, req *idgatev1.CreateVerificationSessionRequest) (*idgatev1.VerificationSession, error) {
 	vs, err := s.customers.CreateVerificationSession(ctx, req.GetCustomerId(), req.GetReturnUrl())
 	if err != nil {

@@ -30,6 +30,21 @@ func (s *onboardingServer) GetMerchant(ctx context.Context, req *idgatev1.GetMer
 	return merchantPB(s.merchants.GetMerchant(ctx, req.GetId()))
 }
 
+func (s *onboardingServer) ListMerchants(ctx context.Context, req *idgatev1.ListMerchantsRequest) (*idgatev1.ListMerchantsResponse, error) {
+	ms, next, err := s.merchants.ListMerchants(ctx, onboarding.MerchantFilter{
+		NextAction: req.GetNextAction(), KYCStatus: req.GetKycStatus(), ChargesEnabled: req.ChargesEnabled,
+		SubaccountID: req.GetSubaccountId(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &idgatev1.ListMerchantsResponse{NextPageToken: next, Merchants: make([]*idgatev1.Merchant, len(ms))}
+	for i, m := range ms {
+		out.Merchants[i], _ = merchantPB(m, nil)
+	}
+	return out, nil
+}
+
 func (s *onboardingServer) StartDatabaseKYC(ctx context.Context, req *idgatev1.StartDatabaseKYCRequest) (*idgatev1.Merchant, error) {
 	a := req.GetAddress()
 	return merchantPB(s.merchants.StartDatabaseKYC(ctx, req.GetMerchantId(), onboarding.PersonData{

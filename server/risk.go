@@ -40,6 +40,18 @@ func (s *riskServer) CreateSubaccount(ctx context.Context, req *idgatev1.CreateS
 	return subaccountPB(sa), nil
 }
 
+func (s *riskServer) ListSubaccounts(ctx context.Context, req *idgatev1.ListSubaccountsRequest) (*idgatev1.ListSubaccountsResponse, error) {
+	subs, next, err := s.subaccounts.List(ctx, int(req.GetPageSize()), req.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &idgatev1.ListSubaccountsResponse{NextPageToken: next, Subaccounts: make([]*idgatev1.Subaccount, len(subs))}
+	for i, sa := range subs {
+		out.Subaccounts[i] = subaccountPB(sa)
+	}
+	return out, nil
+}
+
 func (s *riskServer) GetSubaccount(ctx context.Context, req *idgatev1.GetSubaccountRequest) (*idgatev1.Subaccount, error) {
 	sa, err := s.subaccounts.Get(ctx, req.GetId())
 	if err != nil {

@@ -168,19 +168,22 @@ func request(t *testing.T, m protoreflect.MethodDescriptor, f tenantFixture, key
 
 var rolesOf = map[string][]string{
 	"CreateCustomer": {"admin", "service"}, "GetCustomer": {"admin", "operator", "service", "readonly"},
+	"ListCustomers":             {"admin", "operator", "service", "readonly"},
 	"CreateVerificationSession": {"admin", "service"}, "CheckAccess": {"admin", "operator", "service", "readonly"},
 	"ClearRequirement": {"admin", "operator"}, "ManualVerify": {"admin", "operator"}, "RequireVerification": {"admin", "operator"},
 	"RefreshFromStripe": {"admin", "operator", "service"}, "RedactCustomerIdentity": {"admin", "operator", "service"},
 	"SimulateVerificationOutcome": {"admin", "service"},
-	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
-	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"},
+	"CreateSubaccount":            {"admin"}, "GetSubaccount": {"admin", "operator", "service", "readonly"},
+	"ListSubaccounts": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
+	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"}, "RetryWebhookEvent": {"admin"},
 	"GetVerificationCostReport": {"admin", "operator"},
 	"RecordBiometricConsent":    {"admin", "service"},
 	"StartDocumentVerification": {"admin", "service"},
 	"StartDatabaseKYC":          {"admin", "service"}, "SubmitFullSSN": {"admin", "service"},
 	"WithdrawBiometricConsent": {"admin", "service"},
 	"CreateMerchant":           {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
-	"CreateApiKey": {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
+	"ListMerchants": {"admin", "operator", "service", "readonly"},
+	"CreateApiKey":  {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
 	"ListReviewTasks": {"admin", "operator"}, "ClaimReviewTask": {"admin", "operator"}, "ResolveReviewTask": {"admin", "operator"},
 	"BeginEnrollment": {"admin", "service"}, "FinishEnrollment": {"admin", "service"},
 	"ListCredentials": {"admin", "operator", "service", "readonly"}, "RevokeCredential": {"admin", "operator", "service"},
@@ -400,7 +403,7 @@ func onlyOwn(t *testing.T, method string, out proto.Message, own, other tenantFi
 			t.Fatalf("%s with a key scoped to A shows B's %s %s:\n%s", method, name, id, got)
 		}
 	}
-	want := map[string]string{"ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
+	want := map[string]string{"ListCustomers": own.customer, "ListSubaccounts": own.sub, "ListMerchants": own.merchant, "ListReviewTasks": own.review, "ListAuditEvents": own.customer, "ListCredentials": own.credential}[method]
 	if !strings.Contains(got, want) {
 		t.Fatalf("%s with a key scoped to A misses A's %s:\n%s", method, want, got)
 	}

@@ -95,14 +95,27 @@ func (s *webhookServer) ListWebhookEvents(ctx context.Context, req *idgatev1.Lis
 	}
 	out := &idgatev1.ListWebhookEventsResponse{NextPageToken: next, Events: make([]*idgatev1.WebhookEvent, len(recs))}
 	for i, r := range recs {
-		out.Events[i] = &idgatev1.WebhookEvent{
-			Id: r.ID, Type: r.Type, Account: r.Account, Livemode: r.Livemode, ApiVersion: r.APIVersion,
-			State: r.State, Outcome: r.Outcome, Attempts: int32(r.Attempts), LastError: r.LastError,
-			CreatedAt: timestamppb.New(r.Created), ReceivedAt: timestamppb.New(r.ReceivedAt),
-		}
-		if r.ProcessedAt != nil {
-			out.Events[i].ProcessedAt = timestamppb.New(*r.ProcessedAt)
-		}
+		out.Events[i] = webhookEventPB(r)
 	}
 	return out, nil
+}
+
+func (s *webhookServer) RetryWebhookEvent(ctx context.Context, req *idgatev1.RetryWebhookEventRequest) (*idgatev1.WebhookEvent, error) {
+	r, err := s.intake.Retry(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return webhookEventPB(r), nil
+}
+
+func webhookEventPB(r webhook.Record) *idgatev1.WebhookEvent {
+	out := &idgatev1.WebhookEvent{
+		Id: r.ID, Type: r.Type, Account: r.Account, Livemode: r.Livemode, ApiVersion: r.APIVersion,
+		State: r.State, Outcome: r.Outcome, Attempts: int32(r.Attempts), LastError: r.LastError,
+		CreatedAt: timestamppb.New(r.Created), ReceivedAt: timestamppb.New(r.ReceivedAt),
+	}
+	if r.ProcessedAt != nil {
+		out.ProcessedAt = timestamppb.New(*r.ProcessedAt)
+	}
+	return out
 }

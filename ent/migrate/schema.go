@@ -168,6 +168,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{CustomersColumns[4]},
 			},
+			{
+				Name:    "customer_required_queue",
+				Unique:  false,
+				Columns: []*schema.Column{CustomersColumns[41], CustomersColumns[7], CustomersColumns[8]},
+			},
 		},
 	}
 	// KycChecksColumns holds the columns for the "kyc_checks" table.

@@ -95,5 +95,7 @@ func (Customer) Indexes() []ent.Index {
 		// conflict nor show. Stripe events find the customer by this (identity.PayerOf).
 		index.Fields("subaccount_id", "stripe_customer_id").Unique(),
 		index.Fields("stripe_customer_id"),
+		// The operators' customer list: who must verify, oldest flagged first (ListCustomers).
+		index.Fields("subaccount_id", "identity_verification_required", "identity_verification_required_at").StorageKey("customer_required_queue"),
 	}
 }

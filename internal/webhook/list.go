@@ -2,10 +2,7 @@ package webhook
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/idgate/idgate/ent"
@@ -40,60 +37,40 @@ func (l *Lister) List(ctx context.Context, state string, pageSize int, pageToken
 		}
 		preds = append(preds, stripeevent.StateEQ(s))
 	}
-	switch {
-	case pageSize == 0:
-		pageSize = 50
-	case pageSize < 0 || pageSize > 500:
-		return nil, "", apperr.Invalid("page_size", "must be between 1 and 500")
+	size, err := store.PageSize(pageSize)
+	if err != nil {
+		return nil, "", err
 	}
-	if pageToken != "" {
-		at, id, err := decodeCursor(pageToken)
-		if err != nil {
-			return nil, "", apperr.Invalid("page_token", "is not a token from a previous response")
-		}
-		preds = append(preds, stripeevent.Or(
-			stripeevent.ReceivedAtLT(at),
-			stripeevent.And(stripeevent.ReceivedAtEQ(at), stripeevent.IDLT(id)),
-		))
+	const order = "received_at desc"
+	after, err := store.ParseKeyset(order, pageToken)
+	if err != nil {
+		return nil, "", err
 	}
-	rows, err := l.store.Reader.StripeEvent.Query().
-		Where(preds...).
-		Order(ent.Desc(stripeevent.FieldReceivedAt), ent.Desc(stripeevent.FieldID)).
-		Limit(pageSize + 1).
-		All(ctx)
+	if after != nil {
+		preds = append(preds, predicate.StripeEvent(after.After(stripeevent.FieldReceivedAt, true)))
+	}
+	q := l.store.Reader.StripeEvent.Query().Where(preds...).Limit(size + 1)
+	for _, o := range store.Ordered(stripeevent.FieldReceivedAt, true) {
+		q = q.Order(o)
+	}
+	rows, err := q.All(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("list stripe events: %w", err)
 	}
-	var next string
-	if len(rows) > pageSize {
-		rows = rows[:pageSize]
-		last := rows[len(rows)-1]
-		next = encodeCursor(last.ReceivedAt, last.ID)
-	}
+	rows, next := store.Cut(rows, size, func(r *ent.StripeEvent) store.Keyset {
+		return store.Keyset{Order: order, At: &r.ReceivedAt, ID: r.ID}
+	})
 	out := make([]Record, len(rows))
 	for i, r := range rows {
-		out[i] = Record{
-			ID: r.ID, Type: r.Type, Account: r.Account, APIVersion: r.APIVersion, State: string(r.State), Outcome: r.Outcome,
-			LastError: r.LastError, Livemode: r.Livemode, Attempts: r.Attempts,
-			Created: r.StripeCreatedAt, ReceivedAt: r.ReceivedAt, ProcessedAt: r.ProcessedAt,
-		}
+		out[i] = record(r)
 	}
 	return out, next, nil
 }
 
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixNano(), 10) + "|" + id))
-}
-
-func decodeCursor(tok string) (time.Time, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return time.Time{}, "", err
+func record(r *ent.StripeEvent) Record {
+	return Record{
+		ID: r.ID, Type: r.Type, Account: r.Account, APIVersion: r.APIVersion, State: string(r.State), Outcome: r.Outcome,
+		LastError: r.LastError, Livemode: r.Livemode, Attempts: r.Attempts,
+		Created: r.StripeCreatedAt, ReceivedAt: r.ReceivedAt, ProcessedAt: r.ProcessedAt,
 	}
-	ns, id, ok := strings.Cut(string(b), "|")
-	n, err := strconv.ParseInt(ns, 10, 64)
-	if !ok || err != nil || id == "" {
-		return time.Time{}, "", fmt.Errorf("bad cursor")
-	}
-	return time.Unix(0, n).UTC(), id, nil
 }

@@ -546,6 +546,169 @@ func (x *GetCustomerRequest) GetId() string {
 	return ""
 }
 
+type ListCustomersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional: only customers who must (true) or need not (false) verify.
+	IdentityVerificationRequired *bool `protobuf:"varint,1,opt,name=identity_verification_required,json=identityVerificationRequired,proto3,oneof" json:"identity_verification_required,omitempty"`
+	// Optional: "pending", "verified", "requires_input", "failed", "canceled", or "none"
+	// (never attempted).
+	IdentityStatus string `protobuf:"bytes,2,opt,name=identity_status,json=identityStatus,proto3" json:"identity_status,omitempty"`
+	SubaccountId   string `protobuf:"bytes,3,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
+	// Optional: only customers required to verify, not verified, and flagged before this
+	// time (the ones stuck in limbo).
+	FlaggedBefore *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=flagged_before,json=flaggedBefore,proto3" json:"flagged_before,omitempty"`
+	// Optional: an exact customer id or external_id.
+	Query string `protobuf:"bytes,5,opt,name=query,proto3" json:"query,omitempty"`
+	// "created_at desc" (default), "created_at", "identity_verification_required_at" (oldest
+	// flagged first; never flagged last) or "identity_verification_required_at desc".
+	OrderBy string `protobuf:"bytes,6,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// At most 500; default 50.
+	PageSize int32 `protobuf:"varint,7,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token, with the same order_by.
+	PageToken     string `protobuf:"bytes,8,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCustomersRequest) Reset() {
+	*x = ListCustomersRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCustomersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCustomersRequest) ProtoMessage() {}
+
+func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCustomersRequest.ProtoReflect.Descriptor instead.
+func (*ListCustomersRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListCustomersRequest) GetIdentityVerificationRequired() bool {
+	if x != nil && x.IdentityVerificationRequired != nil {
+		return *x.IdentityVerificationRequired
+	}
+	return false
+}
+
+func (x *ListCustomersRequest) GetIdentityStatus() string {
+	if x != nil {
+		return x.IdentityStatus
+	}
+	return ""
+}
+
+func (x *ListCustomersRequest) GetSubaccountId() string {
+	if x != nil {
+		return x.SubaccountId
+	}
+	return ""
+}
+
+func (x *ListCustomersRequest) GetFlaggedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FlaggedBefore
+	}
+	return nil
+}
+
+func (x *ListCustomersRequest) GetQuery() string {
+	if x != nil {
+		return x.Query
+	}
+	return ""
+}
+
+func (x *ListCustomersRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListCustomersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCustomersRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListCustomersResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Customers []*Customer            `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCustomersResponse) Reset() {
+	*x = ListCustomersResponse{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCustomersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCustomersResponse) ProtoMessage() {}
+
+func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCustomersResponse.ProtoReflect.Descriptor instead.
+func (*ListCustomersResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListCustomersResponse) GetCustomers() []*Customer {
+	if x != nil {
+		return x.Customers
+	}
+	return nil
+}
+
+func (x *ListCustomersResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 type CreateVerificationSessionRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
@@ -557,7 +720,7 @@ type CreateVerificationSessionRequest struct {
 
 func (x *CreateVerificationSessionRequest) Reset() {
 	*x = CreateVerificationSessionRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[4]
+	mi := &file_idgate_v1_identity_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -569,7 +732,7 @@ func (x *CreateVerificationSessionRequest) String() string {
 func (*CreateVerificationSessionRequest) ProtoMessage() {}
 
 func (x *CreateVerificationSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[4]
+	mi := &file_idgate_v1_identity_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -582,7 +745,7 @@ func (x *CreateVerificationSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateVerificationSessionRequest.ProtoReflect.Descriptor instead.
 func (*CreateVerificationSessionRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{4}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateVerificationSessionRequest) GetCustomerId() string {
@@ -615,7 +778,7 @@ type VerificationSession struct {
 
 func (x *VerificationSession) Reset() {
 	*x = VerificationSession{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[5]
+	mi := &file_idgate_v1_identity_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -627,7 +790,7 @@ func (x *VerificationSession) String() string {
 func (*VerificationSession) ProtoMessage() {}
 
 func (x *VerificationSession) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[5]
+	mi := &file_idgate_v1_identity_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -640,7 +803,7 @@ func (x *VerificationSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerificationSession.ProtoReflect.Descriptor instead.
 func (*VerificationSession) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *VerificationSession) GetSessionId() string {
@@ -689,7 +852,7 @@ type CheckAccessRequest struct {
 
 func (x *CheckAccessRequest) Reset() {
 	*x = CheckAccessRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[6]
+	mi := &file_idgate_v1_identity_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -701,7 +864,7 @@ func (x *CheckAccessRequest) String() string {
 func (*CheckAccessRequest) ProtoMessage() {}
 
 func (x *CheckAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[6]
+	mi := &file_idgate_v1_identity_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -714,7 +877,7 @@ func (x *CheckAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckAccessRequest.ProtoReflect.Descriptor instead.
 func (*CheckAccessRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CheckAccessRequest) GetCustomerId() string {
@@ -750,7 +913,7 @@ type CheckAccessResponse struct {
 
 func (x *CheckAccessResponse) Reset() {
 	*x = CheckAccessResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[7]
+	mi := &file_idgate_v1_identity_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +925,7 @@ func (x *CheckAccessResponse) String() string {
 func (*CheckAccessResponse) ProtoMessage() {}
 
 func (x *CheckAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[7]
+	mi := &file_idgate_v1_identity_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +938,7 @@ func (x *CheckAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckAccessResponse.ProtoReflect.Descriptor instead.
 func (*CheckAccessResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CheckAccessResponse) GetAllowed() bool {
@@ -825,7 +988,7 @@ type ClearRequirementRequest struct {
 
 func (x *ClearRequirementRequest) Reset() {
 	*x = ClearRequirementRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[8]
+	mi := &file_idgate_v1_identity_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -837,7 +1000,7 @@ func (x *ClearRequirementRequest) String() string {
 func (*ClearRequirementRequest) ProtoMessage() {}
 
 func (x *ClearRequirementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[8]
+	mi := &file_idgate_v1_identity_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -850,7 +1013,7 @@ func (x *ClearRequirementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClearRequirementRequest.ProtoReflect.Descriptor instead.
 func (*ClearRequirementRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ClearRequirementRequest) GetId() string {
@@ -886,7 +1049,7 @@ type ManualVerifyRequest struct {
 
 func (x *ManualVerifyRequest) Reset() {
 	*x = ManualVerifyRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[9]
+	mi := &file_idgate_v1_identity_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +1061,7 @@ func (x *ManualVerifyRequest) String() string {
 func (*ManualVerifyRequest) ProtoMessage() {}
 
 func (x *ManualVerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[9]
+	mi := &file_idgate_v1_identity_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +1074,7 @@ func (x *ManualVerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManualVerifyRequest.ProtoReflect.Descriptor instead.
 func (*ManualVerifyRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{9}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ManualVerifyRequest) GetId() string {
@@ -947,7 +1110,7 @@ type RequireVerificationRequest struct {
 
 func (x *RequireVerificationRequest) Reset() {
 	*x = RequireVerificationRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[10]
+	mi := &file_idgate_v1_identity_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -959,7 +1122,7 @@ func (x *RequireVerificationRequest) String() string {
 func (*RequireVerificationRequest) ProtoMessage() {}
 
 func (x *RequireVerificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[10]
+	mi := &file_idgate_v1_identity_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -972,7 +1135,7 @@ func (x *RequireVerificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequireVerificationRequest.ProtoReflect.Descriptor instead.
 func (*RequireVerificationRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{10}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RequireVerificationRequest) GetId() string {
@@ -1005,7 +1168,7 @@ type RefreshFromStripeRequest struct {
 
 func (x *RefreshFromStripeRequest) Reset() {
 	*x = RefreshFromStripeRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[11]
+	mi := &file_idgate_v1_identity_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1180,7 @@ func (x *RefreshFromStripeRequest) String() string {
 func (*RefreshFromStripeRequest) ProtoMessage() {}
 
 func (x *RefreshFromStripeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[11]
+	mi := &file_idgate_v1_identity_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1193,7 @@ func (x *RefreshFromStripeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshFromStripeRequest.ProtoReflect.Descriptor instead.
 func (*RefreshFromStripeRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{11}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RefreshFromStripeRequest) GetId() string {
@@ -1049,7 +1212,7 @@ type RedactCustomerIdentityRequest struct {
 
 func (x *RedactCustomerIdentityRequest) Reset() {
 	*x = RedactCustomerIdentityRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[12]
+	mi := &file_idgate_v1_identity_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1224,7 @@ func (x *RedactCustomerIdentityRequest) String() string {
 func (*RedactCustomerIdentityRequest) ProtoMessage() {}
 
 func (x *RedactCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[12]
+	mi := &file_idgate_v1_identity_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1237,7 @@ func (x *RedactCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedactCustomerIdentityRequest.ProtoReflect.Descriptor instead.
 func (*RedactCustomerIdentityRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{12}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RedactCustomerIdentityRequest) GetId() string {
@@ -1097,7 +1260,7 @@ type SimulateVerificationOutcomeRequest struct {
 
 func (x *SimulateVerificationOutcomeRequest) Reset() {
 	*x = SimulateVerificationOutcomeRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[13]
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1109,7 +1272,7 @@ func (x *SimulateVerificationOutcomeRequest) String() string {
 func (*SimulateVerificationOutcomeRequest) ProtoMessage() {}
 
 func (x *SimulateVerificationOutcomeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[13]
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1122,7 +1285,7 @@ func (x *SimulateVerificationOutcomeRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use SimulateVerificationOutcomeRequest.ProtoReflect.Descriptor instead.
 func (*SimulateVerificationOutcomeRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{13}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SimulateVerificationOutcomeRequest) GetSessionId() string {
@@ -1156,7 +1319,7 @@ type SimulateVerificationOutcomeResponse struct {
 
 func (x *SimulateVerificationOutcomeResponse) Reset() {
 	*x = SimulateVerificationOutcomeResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[14]
+	mi := &file_idgate_v1_identity_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1168,7 +1331,7 @@ func (x *SimulateVerificationOutcomeResponse) String() string {
 func (*SimulateVerificationOutcomeResponse) ProtoMessage() {}
 
 func (x *SimulateVerificationOutcomeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[14]
+	mi := &file_idgate_v1_identity_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1181,7 +1344,7 @@ func (x *SimulateVerificationOutcomeResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use SimulateVerificationOutcomeResponse.ProtoReflect.Descriptor instead.
 func (*SimulateVerificationOutcomeResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{14}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SimulateVerificationOutcomeResponse) GetEventId() string {
@@ -1202,7 +1365,7 @@ type BeginEnrollmentRequest struct {
 
 func (x *BeginEnrollmentRequest) Reset() {
 	*x = BeginEnrollmentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	mi := &file_idgate_v1_identity_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1214,7 +1377,7 @@ func (x *BeginEnrollmentRequest) String() string {
 func (*BeginEnrollmentRequest) ProtoMessage() {}
 
 func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	mi := &file_idgate_v1_identity_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1227,7 +1390,7 @@ func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *BeginEnrollmentRequest) GetCustomerId() string {
@@ -1257,7 +1420,7 @@ type BeginEnrollmentResponse struct {
 
 func (x *BeginEnrollmentResponse) Reset() {
 	*x = BeginEnrollmentResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[16]
+	mi := &file_idgate_v1_identity_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +1432,7 @@ func (x *BeginEnrollmentResponse) String() string {
 func (*BeginEnrollmentResponse) ProtoMessage() {}
 
 func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[16]
+	mi := &file_idgate_v1_identity_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1282,7 +1445,7 @@ func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentResponse.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{16}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BeginEnrollmentResponse) GetChallengeId() string {
@@ -1320,7 +1483,7 @@ type FinishEnrollmentRequest struct {
 
 func (x *FinishEnrollmentRequest) Reset() {
 	*x = FinishEnrollmentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[17]
+	mi := &file_idgate_v1_identity_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1332,7 +1495,7 @@ func (x *FinishEnrollmentRequest) String() string {
 func (*FinishEnrollmentRequest) ProtoMessage() {}
 
 func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[17]
+	mi := &file_idgate_v1_identity_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1345,7 +1508,7 @@ func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*FinishEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{17}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *FinishEnrollmentRequest) GetCustomerId() string {
@@ -1402,7 +1565,7 @@ type Credential struct {
 
 func (x *Credential) Reset() {
 	*x = Credential{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[18]
+	mi := &file_idgate_v1_identity_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1414,7 +1577,7 @@ func (x *Credential) String() string {
 func (*Credential) ProtoMessage() {}
 
 func (x *Credential) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[18]
+	mi := &file_idgate_v1_identity_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1427,7 +1590,7 @@ func (x *Credential) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credential.ProtoReflect.Descriptor instead.
 func (*Credential) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{18}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Credential) GetId() string {
@@ -1530,7 +1693,7 @@ type ListCredentialsRequest struct {
 
 func (x *ListCredentialsRequest) Reset() {
 	*x = ListCredentialsRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[19]
+	mi := &file_idgate_v1_identity_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1542,7 +1705,7 @@ func (x *ListCredentialsRequest) String() string {
 func (*ListCredentialsRequest) ProtoMessage() {}
 
 func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[19]
+	mi := &file_idgate_v1_identity_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1555,7 +1718,7 @@ func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsRequest.ProtoReflect.Descriptor instead.
 func (*ListCredentialsRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{19}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListCredentialsRequest) GetCustomerId() string {
@@ -1574,7 +1737,7 @@ type ListCredentialsResponse struct {
 
 func (x *ListCredentialsResponse) Reset() {
 	*x = ListCredentialsResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[20]
+	mi := &file_idgate_v1_identity_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1586,7 +1749,7 @@ func (x *ListCredentialsResponse) String() string {
 func (*ListCredentialsResponse) ProtoMessage() {}
 
 func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[20]
+	mi := &file_idgate_v1_identity_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1599,7 +1762,7 @@ func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsResponse.ProtoReflect.Descriptor instead.
 func (*ListCredentialsResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{20}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListCredentialsResponse) GetCredentials() []*Credential {
@@ -1620,7 +1783,7 @@ type RevokeCredentialRequest struct {
 
 func (x *RevokeCredentialRequest) Reset() {
 	*x = RevokeCredentialRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[21]
+	mi := &file_idgate_v1_identity_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1632,7 +1795,7 @@ func (x *RevokeCredentialRequest) String() string {
 func (*RevokeCredentialRequest) ProtoMessage() {}
 
 func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[21]
+	mi := &file_idgate_v1_identity_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1645,7 +1808,7 @@ func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCredentialRequest.ProtoReflect.Descriptor instead.
 func (*RevokeCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{21}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RevokeCredentialRequest) GetCustomerId() string {
@@ -1672,7 +1835,7 @@ type EvaluatePaymentRequest struct {
 
 func (x *EvaluatePaymentRequest) Reset() {
 	*x = EvaluatePaymentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[22]
+	mi := &file_idgate_v1_identity_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1684,7 +1847,7 @@ func (x *EvaluatePaymentRequest) String() string {
 func (*EvaluatePaymentRequest) ProtoMessage() {}
 
 func (x *EvaluatePaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[22]
+	mi := &file_idgate_v1_identity_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1697,7 +1860,7 @@ func (x *EvaluatePaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluatePaymentRequest.ProtoReflect.Descriptor instead.
 func (*EvaluatePaymentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{22}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *EvaluatePaymentRequest) GetPaymentIntentId() string {
@@ -1740,7 +1903,7 @@ type PaymentStepUp struct {
 
 func (x *PaymentStepUp) Reset() {
 	*x = PaymentStepUp{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[23]
+	mi := &file_idgate_v1_identity_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1752,7 +1915,7 @@ func (x *PaymentStepUp) String() string {
 func (*PaymentStepUp) ProtoMessage() {}
 
 func (x *PaymentStepUp) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[23]
+	mi := &file_idgate_v1_identity_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1765,7 +1928,7 @@ func (x *PaymentStepUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentStepUp.ProtoReflect.Descriptor instead.
 func (*PaymentStepUp) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{23}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *PaymentStepUp) GetPaymentIntentId() string {
@@ -1908,7 +2071,7 @@ type BeginStepUpRequest struct {
 
 func (x *BeginStepUpRequest) Reset() {
 	*x = BeginStepUpRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[24]
+	mi := &file_idgate_v1_identity_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1920,7 +2083,7 @@ func (x *BeginStepUpRequest) String() string {
 func (*BeginStepUpRequest) ProtoMessage() {}
 
 func (x *BeginStepUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[24]
+	mi := &file_idgate_v1_identity_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1933,7 +2096,7 @@ func (x *BeginStepUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginStepUpRequest.ProtoReflect.Descriptor instead.
 func (*BeginStepUpRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{24}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *BeginStepUpRequest) GetPaymentIntentId() string {
@@ -1973,7 +2136,7 @@ type BeginStepUpResponse struct {
 
 func (x *BeginStepUpResponse) Reset() {
 	*x = BeginStepUpResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[25]
+	mi := &file_idgate_v1_identity_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1985,7 +2148,7 @@ func (x *BeginStepUpResponse) String() string {
 func (*BeginStepUpResponse) ProtoMessage() {}
 
 func (x *BeginStepUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[25]
+	mi := &file_idgate_v1_identity_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1998,7 +2161,7 @@ func (x *BeginStepUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginStepUpResponse.ProtoReflect.Descriptor instead.
 func (*BeginStepUpResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{25}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *BeginStepUpResponse) GetChallengeId() string {
@@ -2048,7 +2211,7 @@ type FinishStepUpRequest struct {
 
 func (x *FinishStepUpRequest) Reset() {
 	*x = FinishStepUpRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[26]
+	mi := &file_idgate_v1_identity_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2223,7 @@ func (x *FinishStepUpRequest) String() string {
 func (*FinishStepUpRequest) ProtoMessage() {}
 
 func (x *FinishStepUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[26]
+	mi := &file_idgate_v1_identity_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2236,7 @@ func (x *FinishStepUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishStepUpRequest.ProtoReflect.Descriptor instead.
 func (*FinishStepUpRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{26}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *FinishStepUpRequest) GetPaymentIntentId() string {
@@ -2106,7 +2269,7 @@ type CanCaptureRequest struct {
 
 func (x *CanCaptureRequest) Reset() {
 	*x = CanCaptureRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[27]
+	mi := &file_idgate_v1_identity_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2118,7 +2281,7 @@ func (x *CanCaptureRequest) String() string {
 func (*CanCaptureRequest) ProtoMessage() {}
 
 func (x *CanCaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[27]
+	mi := &file_idgate_v1_identity_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2131,7 +2294,7 @@ func (x *CanCaptureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanCaptureRequest.ProtoReflect.Descriptor instead.
 func (*CanCaptureRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{27}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CanCaptureRequest) GetPaymentIntentId() string {
@@ -2154,7 +2317,7 @@ type CanCaptureResponse struct {
 
 func (x *CanCaptureResponse) Reset() {
 	*x = CanCaptureResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[28]
+	mi := &file_idgate_v1_identity_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2166,7 +2329,7 @@ func (x *CanCaptureResponse) String() string {
 func (*CanCaptureResponse) ProtoMessage() {}
 
 func (x *CanCaptureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[28]
+	mi := &file_idgate_v1_identity_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2179,7 +2342,7 @@ func (x *CanCaptureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanCaptureResponse.ProtoReflect.Descriptor instead.
 func (*CanCaptureResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{28}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CanCaptureResponse) GetAllowed() bool {
@@ -2267,7 +2430,21 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x05email\x18\x04 \x01(\tR\x05email\x12\x14\n" +
 	"\x05phone\x18\x05 \x01(\tR\x05phone\"$\n" +
 	"\x12GetCustomerRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"b\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x82\x03\n" +
+	"\x14ListCustomersRequest\x12I\n" +
+	"\x1eidentity_verification_required\x18\x01 \x01(\bH\x00R\x1cidentityVerificationRequired\x88\x01\x01\x12'\n" +
+	"\x0fidentity_status\x18\x02 \x01(\tR\x0eidentityStatus\x12#\n" +
+	"\rsubaccount_id\x18\x03 \x01(\tR\fsubaccountId\x12A\n" +
+	"\x0eflagged_before\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rflaggedBefore\x12\x14\n" +
+	"\x05query\x18\x05 \x01(\tR\x05query\x12\x19\n" +
+	"\border_by\x18\x06 \x01(\tR\aorderBy\x12\x1b\n" +
+	"\tpage_size\x18\a \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\b \x01(\tR\tpageTokenB!\n" +
+	"\x1f_identity_verification_required\"r\n" +
+	"\x15ListCustomersResponse\x121\n" +
+	"\tcustomers\x18\x01 \x03(\v2\x13.idgate.v1.CustomerR\tcustomers\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"b\n" +
 	" CreateVerificationSessionRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12\x1d\n" +
@@ -2409,10 +2586,11 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x12CanCaptureResponse\x12\x18\n" +
 	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
-	"\x06status\x18\x03 \x01(\tR\x06status2\xfe\x13\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status2\xe9\x14\n" +
 	"\x0fIdentityService\x12a\n" +
 	"\x0eCreateCustomer\x12 .idgate.v1.CreateCustomerRequest\x1a\x13.idgate.v1.Customer\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/customers\x12t\n" +
-	"\vGetCustomer\x12\x1d.idgate.v1.GetCustomerRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+Z\x15\x12\x13/api/customers/{id}\x12\x12/v1/customers/{id}\x12\xda\x01\n" +
+	"\vGetCustomer\x12\x1d.idgate.v1.GetCustomerRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+Z\x15\x12\x13/api/customers/{id}\x12\x12/v1/customers/{id}\x12i\n" +
+	"\rListCustomers\x12\x1f.idgate.v1.ListCustomersRequest\x1a .idgate.v1.ListCustomersResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/customers\x12\xda\x01\n" +
 	"\x19CreateVerificationSession\x12+.idgate.v1.CreateVerificationSessionRequest\x1a\x1e.idgate.v1.VerificationSession\"p\x82\xd3\xe4\x93\x02j:\x01*Z6:\x01*\"1/v1/customers/{customer_id}/verification-sessions\"-/api/customers/{customer_id}/identity-session\x12x\n" +
 	"\vCheckAccess\x12\x1d.idgate.v1.CheckAccessRequest\x1a\x1e.idgate.v1.CheckAccessResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/customers/{customer_id}/access\x12{\n" +
 	"\x10ClearRequirement\x12\".idgate.v1.ClearRequirementRequest\x1a\x13.idgate.v1.Customer\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/customers/{id}:clearRequirement\x12\xa0\x01\n" +
@@ -2443,99 +2621,105 @@ func file_idgate_v1_identity_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_identity_proto_rawDescData
 }
 
-var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_idgate_v1_identity_proto_goTypes = []any{
 	(*Customer)(nil),                            // 0: idgate.v1.Customer
 	(*Address)(nil),                             // 1: idgate.v1.Address
 	(*CreateCustomerRequest)(nil),               // 2: idgate.v1.CreateCustomerRequest
 	(*GetCustomerRequest)(nil),                  // 3: idgate.v1.GetCustomerRequest
-	(*CreateVerificationSessionRequest)(nil),    // 4: idgate.v1.CreateVerificationSessionRequest
-	(*VerificationSession)(nil),                 // 5: idgate.v1.VerificationSession
-	(*CheckAccessRequest)(nil),                  // 6: idgate.v1.CheckAccessRequest
-	(*CheckAccessResponse)(nil),                 // 7: idgate.v1.CheckAccessResponse
-	(*ClearRequirementRequest)(nil),             // 8: idgate.v1.ClearRequirementRequest
-	(*ManualVerifyRequest)(nil),                 // 9: idgate.v1.ManualVerifyRequest
-	(*RequireVerificationRequest)(nil),          // 10: idgate.v1.RequireVerificationRequest
-	(*RefreshFromStripeRequest)(nil),            // 11: idgate.v1.RefreshFromStripeRequest
-	(*RedactCustomerIdentityRequest)(nil),       // 12: idgate.v1.RedactCustomerIdentityRequest
-	(*SimulateVerificationOutcomeRequest)(nil),  // 13: idgate.v1.SimulateVerificationOutcomeRequest
-	(*SimulateVerificationOutcomeResponse)(nil), // 14: idgate.v1.SimulateVerificationOutcomeResponse
-	(*BeginEnrollmentRequest)(nil),              // 15: idgate.v1.BeginEnrollmentRequest
-	(*BeginEnrollmentResponse)(nil),             // 16: idgate.v1.BeginEnrollmentResponse
-	(*FinishEnrollmentRequest)(nil),             // 17: idgate.v1.FinishEnrollmentRequest
-	(*Credential)(nil),                          // 18: idgate.v1.Credential
-	(*ListCredentialsRequest)(nil),              // 19: idgate.v1.ListCredentialsRequest
-	(*ListCredentialsResponse)(nil),             // 20: idgate.v1.ListCredentialsResponse
-	(*RevokeCredentialRequest)(nil),             // 21: idgate.v1.RevokeCredentialRequest
-	(*EvaluatePaymentRequest)(nil),              // 22: idgate.v1.EvaluatePaymentRequest
-	(*PaymentStepUp)(nil),                       // 23: idgate.v1.PaymentStepUp
-	(*BeginStepUpRequest)(nil),                  // 24: idgate.v1.BeginStepUpRequest
-	(*BeginStepUpResponse)(nil),                 // 25: idgate.v1.BeginStepUpResponse
-	(*FinishStepUpRequest)(nil),                 // 26: idgate.v1.FinishStepUpRequest
-	(*CanCaptureRequest)(nil),                   // 27: idgate.v1.CanCaptureRequest
-	(*CanCaptureResponse)(nil),                  // 28: idgate.v1.CanCaptureResponse
-	(*timestamppb.Timestamp)(nil),               // 29: google.protobuf.Timestamp
+	(*ListCustomersRequest)(nil),                // 4: idgate.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil),               // 5: idgate.v1.ListCustomersResponse
+	(*CreateVerificationSessionRequest)(nil),    // 6: idgate.v1.CreateVerificationSessionRequest
+	(*VerificationSession)(nil),                 // 7: idgate.v1.VerificationSession
+	(*CheckAccessRequest)(nil),                  // 8: idgate.v1.CheckAccessRequest
+	(*CheckAccessResponse)(nil),                 // 9: idgate.v1.CheckAccessResponse
+	(*ClearRequirementRequest)(nil),             // 10: idgate.v1.ClearRequirementRequest
+	(*ManualVerifyRequest)(nil),                 // 11: idgate.v1.ManualVerifyRequest
+	(*RequireVerificationRequest)(nil),          // 12: idgate.v1.RequireVerificationRequest
+	(*RefreshFromStripeRequest)(nil),            // 13: idgate.v1.RefreshFromStripeRequest
+	(*RedactCustomerIdentityRequest)(nil),       // 14: idgate.v1.RedactCustomerIdentityRequest
+	(*SimulateVerificationOutcomeRequest)(nil),  // 15: idgate.v1.SimulateVerificationOutcomeRequest
+	(*SimulateVerificationOutcomeResponse)(nil), // 16: idgate.v1.SimulateVerificationOutcomeResponse
+	(*BeginEnrollmentRequest)(nil),              // 17: idgate.v1.BeginEnrollmentRequest
+	(*BeginEnrollmentResponse)(nil),             // 18: idgate.v1.BeginEnrollmentResponse
+	(*FinishEnrollmentRequest)(nil),             // 19: idgate.v1.FinishEnrollmentRequest
+	(*Credential)(nil),                          // 20: idgate.v1.Credential
+	(*ListCredentialsRequest)(nil),              // 21: idgate.v1.ListCredentialsRequest
+	(*ListCredentialsResponse)(nil),             // 22: idgate.v1.ListCredentialsResponse
+	(*RevokeCredentialRequest)(nil),             // 23: idgate.v1.RevokeCredentialRequest
+	(*EvaluatePaymentRequest)(nil),              // 24: idgate.v1.EvaluatePaymentRequest
+	(*PaymentStepUp)(nil),                       // 25: idgate.v1.PaymentStepUp
+	(*BeginStepUpRequest)(nil),                  // 26: idgate.v1.BeginStepUpRequest
+	(*BeginStepUpResponse)(nil),                 // 27: idgate.v1.BeginStepUpResponse
+	(*FinishStepUpRequest)(nil),                 // 28: idgate.v1.FinishStepUpRequest
+	(*CanCaptureRequest)(nil),                   // 29: idgate.v1.CanCaptureRequest
+	(*CanCaptureResponse)(nil),                  // 30: idgate.v1.CanCaptureResponse
+	(*timestamppb.Timestamp)(nil),               // 31: google.protobuf.Timestamp
 }
 var file_idgate_v1_identity_proto_depIdxs = []int32{
-	29, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	29, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
-	29, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
-	29, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
+	31, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	31, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	31, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
+	31, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: idgate.v1.Customer.identity_address:type_name -> idgate.v1.Address
-	29, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
-	29, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
-	29, // 7: idgate.v1.BeginEnrollmentResponse.expires_at:type_name -> google.protobuf.Timestamp
-	29, // 8: idgate.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	29, // 9: idgate.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
-	29, // 10: idgate.v1.Credential.revoked_at:type_name -> google.protobuf.Timestamp
-	18, // 11: idgate.v1.ListCredentialsResponse.credentials:type_name -> idgate.v1.Credential
-	29, // 12: idgate.v1.PaymentStepUp.decided_at:type_name -> google.protobuf.Timestamp
-	29, // 13: idgate.v1.PaymentStepUp.metadata_written_at:type_name -> google.protobuf.Timestamp
-	29, // 14: idgate.v1.PaymentStepUp.captured_at:type_name -> google.protobuf.Timestamp
-	29, // 15: idgate.v1.PaymentStepUp.canceled_at:type_name -> google.protobuf.Timestamp
-	29, // 16: idgate.v1.BeginStepUpResponse.expires_at:type_name -> google.protobuf.Timestamp
-	5,  // 17: idgate.v1.BeginStepUpResponse.verification_session:type_name -> idgate.v1.VerificationSession
-	2,  // 18: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
-	3,  // 19: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
-	4,  // 20: idgate.v1.IdentityService.CreateVerificationSession:input_type -> idgate.v1.CreateVerificationSessionRequest
-	6,  // 21: idgate.v1.IdentityService.CheckAccess:input_type -> idgate.v1.CheckAccessRequest
-	8,  // 22: idgate.v1.IdentityService.ClearRequirement:input_type -> idgate.v1.ClearRequirementRequest
-	9,  // 23: idgate.v1.IdentityService.ManualVerify:input_type -> idgate.v1.ManualVerifyRequest
-	10, // 24: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
-	11, // 25: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
-	12, // 26: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
-	13, // 27: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
-	15, // 28: idgate.v1.IdentityService.BeginEnrollment:input_type -> idgate.v1.BeginEnrollmentRequest
-	17, // 29: idgate.v1.IdentityService.FinishEnrollment:input_type -> idgate.v1.FinishEnrollmentRequest
-	19, // 30: idgate.v1.IdentityService.ListCredentials:input_type -> idgate.v1.ListCredentialsRequest
-	21, // 31: idgate.v1.IdentityService.RevokeCredential:input_type -> idgate.v1.RevokeCredentialRequest
-	22, // 32: idgate.v1.IdentityService.EvaluatePayment:input_type -> idgate.v1.EvaluatePaymentRequest
-	24, // 33: idgate.v1.IdentityService.BeginStepUp:input_type -> idgate.v1.BeginStepUpRequest
-	26, // 34: idgate.v1.IdentityService.FinishStepUp:input_type -> idgate.v1.FinishStepUpRequest
-	27, // 35: idgate.v1.IdentityService.CanCapture:input_type -> idgate.v1.CanCaptureRequest
-	0,  // 36: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
-	0,  // 37: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
-	5,  // 38: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
-	7,  // 39: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
-	0,  // 40: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
-	0,  // 41: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
-	0,  // 42: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
-	0,  // 43: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
-	0,  // 44: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
-	14, // 45: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
-	16, // 46: idgate.v1.IdentityService.BeginEnrollment:output_type -> idgate.v1.BeginEnrollmentResponse
-	18, // 47: idgate.v1.IdentityService.FinishEnrollment:output_type -> idgate.v1.Credential
-	20, // 48: idgate.v1.IdentityService.ListCredentials:output_type -> idgate.v1.ListCredentialsResponse
-	18, // 49: idgate.v1.IdentityService.RevokeCredential:output_type -> idgate.v1.Credential
-	23, // 50: idgate.v1.IdentityService.EvaluatePayment:output_type -> idgate.v1.PaymentStepUp
-	25, // 51: idgate.v1.IdentityService.BeginStepUp:output_type -> idgate.v1.BeginStepUpResponse
-	23, // 52: idgate.v1.IdentityService.FinishStepUp:output_type -> idgate.v1.PaymentStepUp
-	28, // 53: idgate.v1.IdentityService.CanCapture:output_type -> idgate.v1.CanCaptureResponse
-	36, // [36:54] is the sub-list for method output_type
-	18, // [18:36] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	31, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
+	31, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
+	31, // 7: idgate.v1.ListCustomersRequest.flagged_before:type_name -> google.protobuf.Timestamp
+	0,  // 8: idgate.v1.ListCustomersResponse.customers:type_name -> idgate.v1.Customer
+	31, // 9: idgate.v1.BeginEnrollmentResponse.expires_at:type_name -> google.protobuf.Timestamp
+	31, // 10: idgate.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	31, // 11: idgate.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	31, // 12: idgate.v1.Credential.revoked_at:type_name -> google.protobuf.Timestamp
+	20, // 13: idgate.v1.ListCredentialsResponse.credentials:type_name -> idgate.v1.Credential
+	31, // 14: idgate.v1.PaymentStepUp.decided_at:type_name -> google.protobuf.Timestamp
+	31, // 15: idgate.v1.PaymentStepUp.metadata_written_at:type_name -> google.protobuf.Timestamp
+	31, // 16: idgate.v1.PaymentStepUp.captured_at:type_name -> google.protobuf.Timestamp
+	31, // 17: idgate.v1.PaymentStepUp.canceled_at:type_name -> google.protobuf.Timestamp
+	31, // 18: idgate.v1.BeginStepUpResponse.expires_at:type_name -> google.protobuf.Timestamp
+	7,  // 19: idgate.v1.BeginStepUpResponse.verification_session:type_name -> idgate.v1.VerificationSession
+	2,  // 20: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
+	3,  // 21: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
+	4,  // 22: idgate.v1.IdentityService.ListCustomers:input_type -> idgate.v1.ListCustomersRequest
+	6,  // 23: idgate.v1.IdentityService.CreateVerificationSession:input_type -> idgate.v1.CreateVerificationSessionRequest
+	8,  // 24: idgate.v1.IdentityService.CheckAccess:input_type -> idgate.v1.CheckAccessRequest
+	10, // 25: idgate.v1.IdentityService.ClearRequirement:input_type -> idgate.v1.ClearRequirementRequest
+	11, // 26: idgate.v1.IdentityService.ManualVerify:input_type -> idgate.v1.ManualVerifyRequest
+	12, // 27: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
+	13, // 28: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
+	14, // 29: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
+	15, // 30: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
+	17, // 31: idgate.v1.IdentityService.BeginEnrollment:input_type -> idgate.v1.BeginEnrollmentRequest
+	19, // 32: idgate.v1.IdentityService.FinishEnrollment:input_type -> idgate.v1.FinishEnrollmentRequest
+	21, // 33: idgate.v1.IdentityService.ListCredentials:input_type -> idgate.v1.ListCredentialsRequest
+	23, // 34: idgate.v1.IdentityService.RevokeCredential:input_type -> idgate.v1.RevokeCredentialRequest
+	24, // 35: idgate.v1.IdentityService.EvaluatePayment:input_type -> idgate.v1.EvaluatePaymentRequest
+	26, // 36: idgate.v1.IdentityService.BeginStepUp:input_type -> idgate.v1.BeginStepUpRequest
+	28, // 37: idgate.v1.IdentityService.FinishStepUp:input_type -> idgate.v1.FinishStepUpRequest
+	29, // 38: idgate.v1.IdentityService.CanCapture:input_type -> idgate.v1.CanCaptureRequest
+	0,  // 39: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
+	0,  // 40: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
+	5,  // 41: idgate.v1.IdentityService.ListCustomers:output_type -> idgate.v1.ListCustomersResponse
+	7,  // 42: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
+	9,  // 43: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
+	0,  // 44: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
+	0,  // 45: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
+	0,  // 46: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
+	0,  // 47: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
+	0,  // 48: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
+	16, // 49: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
+	18, // 50: idgate.v1.IdentityService.BeginEnrollment:output_type -> idgate.v1.BeginEnrollmentResponse
+	20, // 51: idgate.v1.IdentityService.FinishEnrollment:output_type -> idgate.v1.Credential
+	22, // 52: idgate.v1.IdentityService.ListCredentials:output_type -> idgate.v1.ListCredentialsResponse
+	20, // 53: idgate.v1.IdentityService.RevokeCredential:output_type -> idgate.v1.Credential
+	25, // 54: idgate.v1.IdentityService.EvaluatePayment:output_type -> idgate.v1.PaymentStepUp
+	27, // 55: idgate.v1.IdentityService.BeginStepUp:output_type -> idgate.v1.BeginStepUpResponse
+	25, // 56: idgate.v1.IdentityService.FinishStepUp:output_type -> idgate.v1.PaymentStepUp
+	30, // 57: idgate.v1.IdentityService.CanCapture:output_type -> idgate.v1.CanCaptureResponse
+	39, // [39:58] is the sub-list for method output_type
+	20, // [20:39] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_identity_proto_init() }
@@ -2544,14 +2728,15 @@ func file_idgate_v1_identity_proto_init() {
 		return
 	}
 	file_idgate_v1_identity_proto_msgTypes[0].OneofWrappers = []any{}
-	file_idgate_v1_identity_proto_msgTypes[7].OneofWrappers = []any{}
+	file_idgate_v1_identity_proto_msgTypes[4].OneofWrappers = []any{}
+	file_idgate_v1_identity_proto_msgTypes[9].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_identity_proto_rawDesc), len(file_idgate_v1_identity_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	IdentityService_CreateCustomer_FullMethodName              = "/idgate.v1.IdentityService/CreateCustomer"
 	IdentityService_GetCustomer_FullMethodName                 = "/idgate.v1.IdentityService/GetCustomer"
+	IdentityService_ListCustomers_FullMethodName               = "/idgate.v1.IdentityService/ListCustomers"
 	IdentityService_CreateVerificationSession_FullMethodName   = "/idgate.v1.IdentityService/CreateVerificationSession"
 	IdentityService_CheckAccess_FullMethodName                 = "/idgate.v1.IdentityService/CheckAccess"
 	IdentityService_ClearRequirement_FullMethodName            = "/idgate.v1.IdentityService/ClearRequirement"
@@ -51,6 +52,9 @@ type IdentityServiceClient interface {
 	CreateCustomer(ctx context.Context, in *CreateCustomerRequest, opts ...grpc.CallOption) (*Customer, error)
 	// GetCustomer returns one customer with its identity state.
 	GetCustomer(ctx context.Context, in *GetCustomerRequest, opts ...grpc.CallOption) (*Customer, error)
+	// ListCustomers lists the caller's customers, newest first unless order_by says otherwise,
+	// a page at a time.
+	ListCustomers(ctx context.Context, in *ListCustomersRequest, opts ...grpc.CallOption) (*ListCustomersResponse, error)
 	// CreateVerificationSession returns the customer's open Stripe Identity session, or starts
 	// one (type document, options from the subaccount policy). Past the subaccount's
 	// max_verification_attempts it is refused with FailedPrecondition and a manual review
@@ -123,6 +127,16 @@ func (c *identityServiceClient) GetCustomer(ctx context.Context, in *GetCustomer
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Customer)
 	err := c.cc.Invoke(ctx, IdentityService_GetCustomer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) ListCustomers(ctx context.Context, in *ListCustomersRequest, opts ...grpc.CallOption) (*ListCustomersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCustomersResponse)
+	err := c.cc.Invoke(ctx, IdentityService_ListCustomers_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -301,6 +315,9 @@ type IdentityServiceServer interface {
 	CreateCustomer(context.Context, *CreateCustomerRequest) (*Customer, error)
 	// GetCustomer returns one customer with its identity state.
 	GetCustomer(context.Context, *GetCustomerRequest) (*Customer, error)
+	// ListCustomers lists the caller's customers, newest first unless order_by says otherwise,
+	// a page at a time.
+	ListCustomers(context.Context, *ListCustomersRequest) (*ListCustomersResponse, error)
 	// CreateVerificationSession returns the customer's open Stripe Identity session, or starts
 	// one (type document, options from the subaccount policy). Past the subaccount's
 	// max_verification_attempts it is refused with FailedPrecondition and a manual review
@@ -364,6 +381,9 @@ func (UnimplementedIdentityServiceServer) CreateCustomer(context.Context, *Creat
 }
 func (UnimplementedIdentityServiceServer) GetCustomer(context.Context, *GetCustomerRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCustomer not implemented")
+}
+func (UnimplementedIdentityServiceServer) ListCustomers(context.Context, *ListCustomersRequest) (*ListCustomersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCustomers not implemented")
 }
 func (UnimplementedIdentityServiceServer) CreateVerificationSession(context.Context, *CreateVerificationSessionRequest) (*VerificationSession, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateVerificationSession not implemented")
@@ -466,6 +486,24 @@ func _IdentityService_GetCustomer_Handler(srv interface{}, ctx context.Context, 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(IdentityServiceServer).GetCustomer(ctx, req.(*GetCustomerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_ListCustomers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCustomersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).ListCustomers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_ListCustomers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).ListCustomers(ctx, req.(*ListCustomersRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -772,6 +810,10 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCustomer",
 			Handler:    _IdentityService_GetCustomer_Handler,
+		},
+		{
+			MethodName: "ListCustomers",
+			Handler:    _IdentityService_ListCustomers_Handler,
 		},
 		{
 			MethodName: "CreateVerificationSession",

@@ -1185,6 +1185,147 @@ func (x *GetMerchantRequest) GetId() string {
 	return ""
 }
 
+type ListMerchantsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional: only merchants whose next_action is this, e.g. "start_database_kyc".
+	NextAction string `protobuf:"bytes,1,opt,name=next_action,json=nextAction,proto3" json:"next_action,omitempty"`
+	// Optional: "verified", "review", "rejected", or "none" (no KYC decision yet).
+	KycStatus      string `protobuf:"bytes,2,opt,name=kyc_status,json=kycStatus,proto3" json:"kyc_status,omitempty"`
+	ChargesEnabled *bool  `protobuf:"varint,3,opt,name=charges_enabled,json=chargesEnabled,proto3,oneof" json:"charges_enabled,omitempty"`
+	SubaccountId   string `protobuf:"bytes,4,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
+	// At most 500; default 50.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token.
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMerchantsRequest) Reset() {
+	*x = ListMerchantsRequest{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMerchantsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMerchantsRequest) ProtoMessage() {}
+
+func (x *ListMerchantsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMerchantsRequest.ProtoReflect.Descriptor instead.
+func (*ListMerchantsRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListMerchantsRequest) GetNextAction() string {
+	if x != nil {
+		return x.NextAction
+	}
+	return ""
+}
+
+func (x *ListMerchantsRequest) GetKycStatus() string {
+	if x != nil {
+		return x.KycStatus
+	}
+	return ""
+}
+
+func (x *ListMerchantsRequest) GetChargesEnabled() bool {
+	if x != nil && x.ChargesEnabled != nil {
+		return *x.ChargesEnabled
+	}
+	return false
+}
+
+func (x *ListMerchantsRequest) GetSubaccountId() string {
+	if x != nil {
+		return x.SubaccountId
+	}
+	return ""
+}
+
+func (x *ListMerchantsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMerchantsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListMerchantsResponse struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Merchants []*Merchant            `protobuf:"bytes,1,rep,name=merchants,proto3" json:"merchants,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMerchantsResponse) Reset() {
+	*x = ListMerchantsResponse{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMerchantsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMerchantsResponse) ProtoMessage() {}
+
+func (x *ListMerchantsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMerchantsResponse.ProtoReflect.Descriptor instead.
+func (*ListMerchantsResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListMerchantsResponse) GetMerchants() []*Merchant {
+	if x != nil {
+		return x.Merchants
+	}
+	return nil
+}
+
+func (x *ListMerchantsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_idgate_v1_onboarding_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_onboarding_proto_rawDesc = "" +
@@ -1301,10 +1442,25 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1b\n" +
 	"\thigh_risk\x18\x06 \x01(\bR\bhighRisk\"$\n" +
 	"\x12GetMerchantRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xc9\b\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xf9\x01\n" +
+	"\x14ListMerchantsRequest\x12\x1f\n" +
+	"\vnext_action\x18\x01 \x01(\tR\n" +
+	"nextAction\x12\x1d\n" +
+	"\n" +
+	"kyc_status\x18\x02 \x01(\tR\tkycStatus\x12,\n" +
+	"\x0fcharges_enabled\x18\x03 \x01(\bH\x00R\x0echargesEnabled\x88\x01\x01\x12#\n" +
+	"\rsubaccount_id\x18\x04 \x01(\tR\fsubaccountId\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageTokenB\x12\n" +
+	"\x10_charges_enabled\"r\n" +
+	"\x15ListMerchantsResponse\x121\n" +
+	"\tmerchants\x18\x01 \x03(\v2\x13.idgate.v1.MerchantR\tmerchants\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xb4\t\n" +
 	"\x18ConnectOnboardingService\x12a\n" +
 	"\x0eCreateMerchant\x12 .idgate.v1.CreateMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/merchants\x12]\n" +
-	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}\x12\x80\x01\n" +
+	"\vGetMerchant\x12\x1d.idgate.v1.GetMerchantRequest\x1a\x13.idgate.v1.Merchant\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/merchants/{id}\x12i\n" +
+	"\rListMerchants\x12\x1f.idgate.v1.ListMerchantsRequest\x1a .idgate.v1.ListMerchantsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/merchants\x12\x80\x01\n" +
 	"\x10StartDatabaseKYC\x12\".idgate.v1.StartDatabaseKYCRequest\x1a\x13.idgate.v1.Merchant\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/merchants/{merchant_id}/database-kyc\x12v\n" +
 	"\rSubmitFullSSN\x12\x1f.idgate.v1.SubmitFullSSNRequest\x1a\x13.idgate.v1.Merchant\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/merchants/{merchant_id}/full-ssn\x12\x91\x01\n" +
 	"\x16RecordBiometricConsent\x12(.idgate.v1.RecordBiometricConsentRequest\x1a\x13.idgate.v1.Merchant\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/merchants/{merchant_id}/biometric-consent\x12\x9e\x01\n" +
@@ -1324,7 +1480,7 @@ func file_idgate_v1_onboarding_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_onboarding_proto_rawDescData
 }
 
-var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_idgate_v1_onboarding_proto_goTypes = []any{
 	(*GetVerificationCostReportRequest)(nil), // 0: idgate.v1.GetVerificationCostReportRequest
 	(*VerificationCostReport)(nil),           // 1: idgate.v1.VerificationCostReport
@@ -1341,43 +1497,48 @@ var file_idgate_v1_onboarding_proto_goTypes = []any{
 	(*MerchantPerson)(nil),                   // 12: idgate.v1.MerchantPerson
 	(*CreateMerchantRequest)(nil),            // 13: idgate.v1.CreateMerchantRequest
 	(*GetMerchantRequest)(nil),               // 14: idgate.v1.GetMerchantRequest
-	nil,                                      // 15: idgate.v1.Merchant.CapabilitiesEntry
-	(*timestamppb.Timestamp)(nil),            // 16: google.protobuf.Timestamp
-	(*VerificationSession)(nil),              // 17: idgate.v1.VerificationSession
+	(*ListMerchantsRequest)(nil),             // 15: idgate.v1.ListMerchantsRequest
+	(*ListMerchantsResponse)(nil),            // 16: idgate.v1.ListMerchantsResponse
+	nil,                                      // 17: idgate.v1.Merchant.CapabilitiesEntry
+	(*timestamppb.Timestamp)(nil),            // 18: google.protobuf.Timestamp
+	(*VerificationSession)(nil),              // 19: idgate.v1.VerificationSession
 }
 var file_idgate_v1_onboarding_proto_depIdxs = []int32{
-	16, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
-	16, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
+	18, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
+	18, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
 	2,  // 2: idgate.v1.VerificationCostReport.tiers:type_name -> idgate.v1.TierCost
 	10, // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
-	15, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
+	17, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
 	12, // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
-	16, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
-	16, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
+	18, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
 	6,  // 8: idgate.v1.StartDatabaseKYCRequest.address:type_name -> idgate.v1.PostalAddress
 	11, // 9: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
-	16, // 10: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
-	13, // 11: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
-	14, // 12: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
-	5,  // 13: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:input_type -> idgate.v1.StartDatabaseKYCRequest
-	7,  // 14: idgate.v1.ConnectOnboardingService.SubmitFullSSN:input_type -> idgate.v1.SubmitFullSSNRequest
-	4,  // 15: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:input_type -> idgate.v1.RecordBiometricConsentRequest
-	9,  // 16: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
-	8,  // 17: idgate.v1.ConnectOnboardingService.StartDocumentVerification:input_type -> idgate.v1.StartDocumentVerificationRequest
-	0,  // 18: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
-	3,  // 19: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
-	3,  // 20: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
-	3,  // 21: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:output_type -> idgate.v1.Merchant
-	3,  // 22: idgate.v1.ConnectOnboardingService.SubmitFullSSN:output_type -> idgate.v1.Merchant
-	3,  // 23: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
-	3,  // 24: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
-	17, // 25: idgate.v1.ConnectOnboardingService.StartDocumentVerification:output_type -> idgate.v1.VerificationSession
-	1,  // 26: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
-	19, // [19:27] is the sub-list for method output_type
-	11, // [11:19] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	18, // 10: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
+	3,  // 11: idgate.v1.ListMerchantsResponse.merchants:type_name -> idgate.v1.Merchant
+	13, // 12: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
+	14, // 13: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
+	15, // 14: idgate.v1.ConnectOnboardingService.ListMerchants:input_type -> idgate.v1.ListMerchantsRequest
+	5,  // 15: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:input_type -> idgate.v1.StartDatabaseKYCRequest
+	7,  // 16: idgate.v1.ConnectOnboardingService.SubmitFullSSN:input_type -> idgate.v1.SubmitFullSSNRequest
+	4,  // 17: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:input_type -> idgate.v1.RecordBiometricConsentRequest
+	9,  // 18: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
+	8,  // 19: idgate.v1.ConnectOnboardingService.StartDocumentVerification:input_type -> idgate.v1.StartDocumentVerificationRequest
+	0,  // 20: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
+	3,  // 21: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
+	3,  // 22: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
+	16, // 23: idgate.v1.ConnectOnboardingService.ListMerchants:output_type -> idgate.v1.ListMerchantsResponse
+	3,  // 24: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:output_type -> idgate.v1.Merchant
+	3,  // 25: idgate.v1.ConnectOnboardingService.SubmitFullSSN:output_type -> idgate.v1.Merchant
+	3,  // 26: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
+	3,  // 27: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
+	19, // 28: idgate.v1.ConnectOnboardingService.StartDocumentVerification:output_type -> idgate.v1.VerificationSession
+	1,  // 29: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
+	21, // [21:30] is the sub-list for method output_type
+	12, // [12:21] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_onboarding_proto_init() }
@@ -1386,13 +1547,14 @@ func file_idgate_v1_onboarding_proto_init() {
 		return
 	}
 	file_idgate_v1_identity_proto_init()
+	file_idgate_v1_onboarding_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_onboarding_proto_rawDesc), len(file_idgate_v1_onboarding_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

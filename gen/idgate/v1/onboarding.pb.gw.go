@@ -101,6 +101,41 @@ func local_request_ConnectOnboardingService_GetMerchant_0(ctx context.Context, m
 	return msg, metadata, err
 }
 
+var filter_ConnectOnboardingService_ListMerchants_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_ConnectOnboardingService_ListMerchants_0(ctx context.Context, marshaler runtime.Marshaler, client ConnectOnboardingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListMerchantsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ConnectOnboardingService_ListMerchants_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListMerchants(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ConnectOnboardingService_ListMerchants_0(ctx context.Context, marshaler runtime.Marshaler, server ConnectOnboardingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListMerchantsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ConnectOnboardingService_ListMerchants_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListMerchants(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_ConnectOnboardingService_StartDatabaseKYC_0(ctx context.Context, marshaler runtime.Marshaler, client ConnectOnboardingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq StartDatabaseKYCRequest
@@ -407,6 +442,26 @@ func RegisterConnectOnboardingServiceHandlerServer(ctx context.Context, mux *run
 		}
 		forward_ConnectOnboardingService_GetMerchant_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ConnectOnboardingService_ListMerchants_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/idgate.v1.ConnectOnboardingService/ListMerchants", runtime.WithHTTPPathPattern("/v1/merchants"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ConnectOnboardingService_ListMerchants_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ConnectOnboardingService_ListMerchants_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_ConnectOnboardingService_StartDatabaseKYC_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -601,6 +656,23 @@ func RegisterConnectOnboardingServiceHandlerClient(ctx context.Context, mux *run
 		}
 		forward_ConnectOnboardingService_GetMerchant_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ConnectOnboardingService_ListMerchants_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/idgate.v1.ConnectOnboardingService/ListMerchants", runtime.WithHTTPPathPattern("/v1/merchants"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ConnectOnboardingService_ListMerchants_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ConnectOnboardingService_ListMerchants_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_ConnectOnboardingService_StartDatabaseKYC_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -709,6 +781,7 @@ func RegisterConnectOnboardingServiceHandlerClient(ctx context.Context, mux *run
 var (
 	pattern_ConnectOnboardingService_CreateMerchant_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "merchants"}, ""))
 	pattern_ConnectOnboardingService_GetMerchant_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "merchants", "id"}, ""))
+	pattern_ConnectOnboardingService_ListMerchants_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "merchants"}, ""))
 	pattern_ConnectOnboardingService_StartDatabaseKYC_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "merchants", "merchant_id", "database-kyc"}, ""))
 	pattern_ConnectOnboardingService_SubmitFullSSN_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "merchants", "merchant_id", "full-ssn"}, ""))
 	pattern_ConnectOnboardingService_RecordBiometricConsent_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "merchants", "merchant_id", "biometric-consent"}, ""))
@@ -720,6 +793,7 @@ var (
 var (
 	forward_ConnectOnboardingService_CreateMerchant_0            = runtime.ForwardResponseMessage
 	forward_ConnectOnboardingService_GetMerchant_0               = runtime.ForwardResponseMessage
+	forward_ConnectOnboardingService_ListMerchants_0             = runtime.ForwardResponseMessage
 	forward_ConnectOnboardingService_StartDatabaseKYC_0          = runtime.ForwardResponseMessage
 	forward_ConnectOnboardingService_SubmitFullSSN_0             = runtime.ForwardResponseMessage
 	forward_ConnectOnboardingService_RecordBiometricConsent_0    = runtime.ForwardResponseMessage

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	ConnectOnboardingService_CreateMerchant_FullMethodName            = "/idgate.v1.ConnectOnboardingService/CreateMerchant"
 	ConnectOnboardingService_GetMerchant_FullMethodName               = "/idgate.v1.ConnectOnboardingService/GetMerchant"
+	ConnectOnboardingService_ListMerchants_FullMethodName             = "/idgate.v1.ConnectOnboardingService/ListMerchants"
 	ConnectOnboardingService_StartDatabaseKYC_FullMethodName          = "/idgate.v1.ConnectOnboardingService/StartDatabaseKYC"
 	ConnectOnboardingService_SubmitFullSSN_FullMethodName             = "/idgate.v1.ConnectOnboardingService/SubmitFullSSN"
 	ConnectOnboardingService_RecordBiometricConsent_FullMethodName    = "/idgate.v1.ConnectOnboardingService/RecordBiometricConsent"
@@ -41,6 +42,9 @@ type ConnectOnboardingServiceClient interface {
 	CreateMerchant(ctx context.Context, in *CreateMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
 	// GetMerchant returns a merchant's state and the next action it needs.
 	GetMerchant(ctx context.Context, in *GetMerchantRequest, opts ...grpc.CallOption) (*Merchant, error)
+	// ListMerchants lists the caller's merchants, newest first, a page at a time: the
+	// onboarding pipeline by next action, KYC status and charges_enabled.
+	ListMerchants(ctx context.Context, in *ListMerchantsRequest, opts ...grpc.CallOption) (*ListMerchantsResponse, error)
 	// StartDatabaseKYC runs tier 1: the database-KYC provider checks name, date of birth,
 	// address and the SSN's last four. The identity data is kept encrypted for tier 2.
 	StartDatabaseKYC(ctx context.Context, in *StartDatabaseKYCRequest, opts ...grpc.CallOption) (*Merchant, error)
@@ -84,6 +88,16 @@ func (c *connectOnboardingServiceClient) GetMerchant(ctx context.Context, in *Ge
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Merchant)
 	err := c.cc.Invoke(ctx, ConnectOnboardingService_GetMerchant_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *connectOnboardingServiceClient) ListMerchants(ctx context.Context, in *ListMerchantsRequest, opts ...grpc.CallOption) (*ListMerchantsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMerchantsResponse)
+	err := c.cc.Invoke(ctx, ConnectOnboardingService_ListMerchants_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +176,9 @@ type ConnectOnboardingServiceServer interface {
 	CreateMerchant(context.Context, *CreateMerchantRequest) (*Merchant, error)
 	// GetMerchant returns a merchant's state and the next action it needs.
 	GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error)
+	// ListMerchants lists the caller's merchants, newest first, a page at a time: the
+	// onboarding pipeline by next action, KYC status and charges_enabled.
+	ListMerchants(context.Context, *ListMerchantsRequest) (*ListMerchantsResponse, error)
 	// StartDatabaseKYC runs tier 1: the database-KYC provider checks name, date of birth,
 	// address and the SSN's last four. The identity data is kept encrypted for tier 2.
 	StartDatabaseKYC(context.Context, *StartDatabaseKYCRequest) (*Merchant, error)
@@ -196,6 +213,9 @@ func (UnimplementedConnectOnboardingServiceServer) CreateMerchant(context.Contex
 }
 func (UnimplementedConnectOnboardingServiceServer) GetMerchant(context.Context, *GetMerchantRequest) (*Merchant, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMerchant not implemented")
+}
+func (UnimplementedConnectOnboardingServiceServer) ListMerchants(context.Context, *ListMerchantsRequest) (*ListMerchantsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMerchants not implemented")
 }
 func (UnimplementedConnectOnboardingServiceServer) StartDatabaseKYC(context.Context, *StartDatabaseKYCRequest) (*Merchant, error) {
 	return nil, status.Error(codes.Unimplemented, "method StartDatabaseKYC not implemented")
@@ -269,6 +289,24 @@ func _ConnectOnboardingService_GetMerchant_Handler(srv interface{}, ctx context.
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ConnectOnboardingServiceServer).GetMerchant(ctx, req.(*GetMerchantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ConnectOnboardingService_ListMerchants_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMerchantsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ConnectOnboardingServiceServer).ListMerchants(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ConnectOnboardingService_ListMerchants_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ConnectOnboardingServiceServer).ListMerchants(ctx, req.(*ListMerchantsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -395,6 +433,10 @@ var ConnectOnboardingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetMerchant",
 			Handler:    _ConnectOnboardingService_GetMerchant_Handler,
+		},
+		{
+			MethodName: "ListMerchants",
+			Handler:    _ConnectOnboardingService_ListMerchants_Handler,
 		},
 		{
 			MethodName: "StartDatabaseKYC",

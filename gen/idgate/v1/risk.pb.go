@@ -404,6 +404,113 @@ func (x *StepUpPolicy) GetEnrollmentRequiresVerification() bool {
 	return false
 }
 
+type ListSubaccountsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most 500; default 50.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubaccountsRequest) Reset() {
+	*x = ListSubaccountsRequest{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubaccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubaccountsRequest) ProtoMessage() {}
+
+func (x *ListSubaccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubaccountsRequest.ProtoReflect.Descriptor instead.
+func (*ListSubaccountsRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ListSubaccountsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSubaccountsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListSubaccountsResponse struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Subaccounts []*Subaccount          `protobuf:"bytes,1,rep,name=subaccounts,proto3" json:"subaccounts,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSubaccountsResponse) Reset() {
+	*x = ListSubaccountsResponse{}
+	mi := &file_idgate_v1_risk_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSubaccountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSubaccountsResponse) ProtoMessage() {}
+
+func (x *ListSubaccountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_risk_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSubaccountsResponse.ProtoReflect.Descriptor instead.
+func (*ListSubaccountsResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListSubaccountsResponse) GetSubaccounts() []*Subaccount {
+	if x != nil {
+		return x.Subaccounts
+	}
+	return nil
+}
+
+func (x *ListSubaccountsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 type CreateSubaccountRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required, at most 200 characters.
@@ -430,7 +537,7 @@ type CreateSubaccountRequest struct {
 
 func (x *CreateSubaccountRequest) Reset() {
 	*x = CreateSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[4]
+	mi := &file_idgate_v1_risk_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -442,7 +549,7 @@ func (x *CreateSubaccountRequest) String() string {
 func (*CreateSubaccountRequest) ProtoMessage() {}
 
 func (x *CreateSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[4]
+	mi := &file_idgate_v1_risk_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -455,7 +562,7 @@ func (x *CreateSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{4}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CreateSubaccountRequest) GetName() string {
@@ -530,7 +637,7 @@ type GetSubaccountRequest struct {
 
 func (x *GetSubaccountRequest) Reset() {
 	*x = GetSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[5]
+	mi := &file_idgate_v1_risk_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +649,7 @@ func (x *GetSubaccountRequest) String() string {
 func (*GetSubaccountRequest) ProtoMessage() {}
 
 func (x *GetSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[5]
+	mi := &file_idgate_v1_risk_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +662,7 @@ func (x *GetSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*GetSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetSubaccountRequest) GetId() string {
@@ -585,7 +692,7 @@ type UpdateSubaccountRequest struct {
 
 func (x *UpdateSubaccountRequest) Reset() {
 	*x = UpdateSubaccountRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[6]
+	mi := &file_idgate_v1_risk_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +704,7 @@ func (x *UpdateSubaccountRequest) String() string {
 func (*UpdateSubaccountRequest) ProtoMessage() {}
 
 func (x *UpdateSubaccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[6]
+	mi := &file_idgate_v1_risk_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +717,7 @@ func (x *UpdateSubaccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateSubaccountRequest.ProtoReflect.Descriptor instead.
 func (*UpdateSubaccountRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UpdateSubaccountRequest) GetId() string {
@@ -701,7 +808,7 @@ type RecordPhoneLookupRequest struct {
 
 func (x *RecordPhoneLookupRequest) Reset() {
 	*x = RecordPhoneLookupRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[7]
+	mi := &file_idgate_v1_risk_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -713,7 +820,7 @@ func (x *RecordPhoneLookupRequest) String() string {
 func (*RecordPhoneLookupRequest) ProtoMessage() {}
 
 func (x *RecordPhoneLookupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[7]
+	mi := &file_idgate_v1_risk_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -726,7 +833,7 @@ func (x *RecordPhoneLookupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordPhoneLookupRequest.ProtoReflect.Descriptor instead.
 func (*RecordPhoneLookupRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RecordPhoneLookupRequest) GetCustomerId() string {
@@ -803,7 +910,7 @@ type RecordSignupLocationRequest struct {
 
 func (x *RecordSignupLocationRequest) Reset() {
 	*x = RecordSignupLocationRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[8]
+	mi := &file_idgate_v1_risk_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -815,7 +922,7 @@ func (x *RecordSignupLocationRequest) String() string {
 func (*RecordSignupLocationRequest) ProtoMessage() {}
 
 func (x *RecordSignupLocationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[8]
+	mi := &file_idgate_v1_risk_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,7 +935,7 @@ func (x *RecordSignupLocationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordSignupLocationRequest.ProtoReflect.Descriptor instead.
 func (*RecordSignupLocationRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RecordSignupLocationRequest) GetCustomerId() string {
@@ -924,7 +1031,7 @@ type GetRiskProfileRequest struct {
 
 func (x *GetRiskProfileRequest) Reset() {
 	*x = GetRiskProfileRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[9]
+	mi := &file_idgate_v1_risk_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -936,7 +1043,7 @@ func (x *GetRiskProfileRequest) String() string {
 func (*GetRiskProfileRequest) ProtoMessage() {}
 
 func (x *GetRiskProfileRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[9]
+	mi := &file_idgate_v1_risk_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -949,7 +1056,7 @@ func (x *GetRiskProfileRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRiskProfileRequest.ProtoReflect.Descriptor instead.
 func (*GetRiskProfileRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{9}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetRiskProfileRequest) GetCustomerId() string {
@@ -973,7 +1080,7 @@ type RiskIndicator struct {
 
 func (x *RiskIndicator) Reset() {
 	*x = RiskIndicator{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[10]
+	mi := &file_idgate_v1_risk_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -985,7 +1092,7 @@ func (x *RiskIndicator) String() string {
 func (*RiskIndicator) ProtoMessage() {}
 
 func (x *RiskIndicator) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[10]
+	mi := &file_idgate_v1_risk_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -998,7 +1105,7 @@ func (x *RiskIndicator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RiskIndicator.ProtoReflect.Descriptor instead.
 func (*RiskIndicator) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{10}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RiskIndicator) GetCode() string {
@@ -1028,7 +1135,7 @@ type RiskFlag struct {
 
 func (x *RiskFlag) Reset() {
 	*x = RiskFlag{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[11]
+	mi := &file_idgate_v1_risk_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1040,7 +1147,7 @@ func (x *RiskFlag) String() string {
 func (*RiskFlag) ProtoMessage() {}
 
 func (x *RiskFlag) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[11]
+	mi := &file_idgate_v1_risk_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,7 +1160,7 @@ func (x *RiskFlag) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RiskFlag.ProtoReflect.Descriptor instead.
 func (*RiskFlag) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{11}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RiskFlag) GetKind() string {
@@ -1092,7 +1199,7 @@ type PhoneSignals struct {
 
 func (x *PhoneSignals) Reset() {
 	*x = PhoneSignals{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[12]
+	mi := &file_idgate_v1_risk_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1104,7 +1211,7 @@ func (x *PhoneSignals) String() string {
 func (*PhoneSignals) ProtoMessage() {}
 
 func (x *PhoneSignals) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[12]
+	mi := &file_idgate_v1_risk_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1117,7 +1224,7 @@ func (x *PhoneSignals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PhoneSignals.ProtoReflect.Descriptor instead.
 func (*PhoneSignals) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{12}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PhoneSignals) GetPhoneType() string {
@@ -1188,7 +1295,7 @@ type LocationSignals struct {
 
 func (x *LocationSignals) Reset() {
 	*x = LocationSignals{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[13]
+	mi := &file_idgate_v1_risk_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1307,7 @@ func (x *LocationSignals) String() string {
 func (*LocationSignals) ProtoMessage() {}
 
 func (x *LocationSignals) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[13]
+	mi := &file_idgate_v1_risk_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1320,7 @@ func (x *LocationSignals) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LocationSignals.ProtoReflect.Descriptor instead.
 func (*LocationSignals) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{13}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *LocationSignals) GetSignupIpCity() string {
@@ -1290,7 +1397,7 @@ type RiskProfile struct {
 
 func (x *RiskProfile) Reset() {
 	*x = RiskProfile{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[14]
+	mi := &file_idgate_v1_risk_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1302,7 +1409,7 @@ func (x *RiskProfile) String() string {
 func (*RiskProfile) ProtoMessage() {}
 
 func (x *RiskProfile) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[14]
+	mi := &file_idgate_v1_risk_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1315,7 +1422,7 @@ func (x *RiskProfile) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RiskProfile.ProtoReflect.Descriptor instead.
 func (*RiskProfile) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{14}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RiskProfile) GetCustomerId() string {
@@ -1403,7 +1510,7 @@ type SimulatePolicyRequest struct {
 
 func (x *SimulatePolicyRequest) Reset() {
 	*x = SimulatePolicyRequest{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[15]
+	mi := &file_idgate_v1_risk_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1522,7 @@ func (x *SimulatePolicyRequest) String() string {
 func (*SimulatePolicyRequest) ProtoMessage() {}
 
 func (x *SimulatePolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[15]
+	mi := &file_idgate_v1_risk_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1428,7 +1535,7 @@ func (x *SimulatePolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SimulatePolicyRequest.ProtoReflect.Descriptor instead.
 func (*SimulatePolicyRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{15}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SimulatePolicyRequest) GetSubaccountId() string {
@@ -1482,7 +1589,7 @@ type SimulatePolicyResponse struct {
 
 func (x *SimulatePolicyResponse) Reset() {
 	*x = SimulatePolicyResponse{}
-	mi := &file_idgate_v1_risk_proto_msgTypes[16]
+	mi := &file_idgate_v1_risk_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1494,7 +1601,7 @@ func (x *SimulatePolicyResponse) String() string {
 func (*SimulatePolicyResponse) ProtoMessage() {}
 
 func (x *SimulatePolicyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_risk_proto_msgTypes[16]
+	mi := &file_idgate_v1_risk_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1507,7 +1614,7 @@ func (x *SimulatePolicyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SimulatePolicyResponse.ProtoReflect.Descriptor instead.
 func (*SimulatePolicyResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{16}
+	return file_idgate_v1_risk_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SimulatePolicyResponse) GetCustomers() int32 {
@@ -1627,7 +1734,14 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x15AmountThresholdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01B\x13\n" +
-	"\x11_on_fraud_warning\"\xad\x05\n" +
+	"\x11_on_fraud_warning\"T\n" +
+	"\x16ListSubaccountsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"z\n" +
+	"\x17ListSubaccountsResponse\x127\n" +
+	"\vsubaccounts\x18\x01 \x03(\v2\x15.idgate.v1.SubaccountR\vsubaccounts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xad\x05\n" +
 	"\x17CreateSubaccountRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12<\n" +
 	"\x1aidentity_verification_mode\x18\x02 \x01(\tR\x18identityVerificationMode\x12T\n" +
@@ -1766,10 +1880,11 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x14estimated_cost_cents\x18\b \x01(\x03R\x12estimatedCostCents\x122\n" +
 	"\x15fraud_warnings_caught\x18\t \x01(\x05R\x13fraudWarningsCaught\x122\n" +
 	"\x15fraud_warnings_missed\x18\n" +
-	" \x01(\x05R\x13fraudWarningsMissed2\x8f\b\n" +
+	" \x01(\x05R\x13fraudWarningsMissed2\x82\t\n" +
 	"\vRiskService\x12i\n" +
 	"\x10CreateSubaccount\x12\".idgate.v1.CreateSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/subaccounts\x12e\n" +
-	"\rGetSubaccount\x12\x1f.idgate.v1.GetSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/subaccounts/{id}\x12n\n" +
+	"\rGetSubaccount\x12\x1f.idgate.v1.GetSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/subaccounts/{id}\x12q\n" +
+	"\x0fListSubaccounts\x12!.idgate.v1.ListSubaccountsRequest\x1a\".idgate.v1.ListSubaccountsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/subaccounts\x12n\n" +
 	"\x10UpdateSubaccount\x12\".idgate.v1.UpdateSubaccountRequest\x1a\x15.idgate.v1.Subaccount\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*2\x14/v1/subaccounts/{id}\x12\x93\x01\n" +
 	"\x11RecordPaymentRisk\x12#.idgate.v1.RecordPaymentRiskRequest\x1a$.idgate.v1.RecordPaymentRiskResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/customers/{customer_id}/payment-risk\x12\x85\x01\n" +
 	"\x11RecordPhoneLookup\x12#.idgate.v1.RecordPhoneLookupRequest\x1a\x16.idgate.v1.RiskProfile\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/customers/{customer_id}/phone-lookup\x12\x8e\x01\n" +
@@ -1789,63 +1904,68 @@ func file_idgate_v1_risk_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_risk_proto_rawDescData
 }
 
-var file_idgate_v1_risk_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_idgate_v1_risk_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_idgate_v1_risk_proto_goTypes = []any{
 	(*RecordPaymentRiskRequest)(nil),    // 0: idgate.v1.RecordPaymentRiskRequest
 	(*RecordPaymentRiskResponse)(nil),   // 1: idgate.v1.RecordPaymentRiskResponse
 	(*Subaccount)(nil),                  // 2: idgate.v1.Subaccount
 	(*StepUpPolicy)(nil),                // 3: idgate.v1.StepUpPolicy
-	(*CreateSubaccountRequest)(nil),     // 4: idgate.v1.CreateSubaccountRequest
-	(*GetSubaccountRequest)(nil),        // 5: idgate.v1.GetSubaccountRequest
-	(*UpdateSubaccountRequest)(nil),     // 6: idgate.v1.UpdateSubaccountRequest
-	(*RecordPhoneLookupRequest)(nil),    // 7: idgate.v1.RecordPhoneLookupRequest
-	(*RecordSignupLocationRequest)(nil), // 8: idgate.v1.RecordSignupLocationRequest
-	(*GetRiskProfileRequest)(nil),       // 9: idgate.v1.GetRiskProfileRequest
-	(*RiskIndicator)(nil),               // 10: idgate.v1.RiskIndicator
-	(*RiskFlag)(nil),                    // 11: idgate.v1.RiskFlag
-	(*PhoneSignals)(nil),                // 12: idgate.v1.PhoneSignals
-	(*LocationSignals)(nil),             // 13: idgate.v1.LocationSignals
-	(*RiskProfile)(nil),                 // 14: idgate.v1.RiskProfile
-	(*SimulatePolicyRequest)(nil),       // 15: idgate.v1.SimulatePolicyRequest
-	(*SimulatePolicyResponse)(nil),      // 16: idgate.v1.SimulatePolicyResponse
-	nil,                                 // 17: idgate.v1.StepUpPolicy.AmountThresholdsEntry
-	(*timestamppb.Timestamp)(nil),       // 18: google.protobuf.Timestamp
+	(*ListSubaccountsRequest)(nil),      // 4: idgate.v1.ListSubaccountsRequest
+	(*ListSubaccountsResponse)(nil),     // 5: idgate.v1.ListSubaccountsResponse
+	(*CreateSubaccountRequest)(nil),     // 6: idgate.v1.CreateSubaccountRequest
+	(*GetSubaccountRequest)(nil),        // 7: idgate.v1.GetSubaccountRequest
+	(*UpdateSubaccountRequest)(nil),     // 8: idgate.v1.UpdateSubaccountRequest
+	(*RecordPhoneLookupRequest)(nil),    // 9: idgate.v1.RecordPhoneLookupRequest
+	(*RecordSignupLocationRequest)(nil), // 10: idgate.v1.RecordSignupLocationRequest
+	(*GetRiskProfileRequest)(nil),       // 11: idgate.v1.GetRiskProfileRequest
+	(*RiskIndicator)(nil),               // 12: idgate.v1.RiskIndicator
+	(*RiskFlag)(nil),                    // 13: idgate.v1.RiskFlag
+	(*PhoneSignals)(nil),                // 14: idgate.v1.PhoneSignals
+	(*LocationSignals)(nil),             // 15: idgate.v1.LocationSignals
+	(*RiskProfile)(nil),                 // 16: idgate.v1.RiskProfile
+	(*SimulatePolicyRequest)(nil),       // 17: idgate.v1.SimulatePolicyRequest
+	(*SimulatePolicyResponse)(nil),      // 18: idgate.v1.SimulatePolicyResponse
+	nil,                                 // 19: idgate.v1.StepUpPolicy.AmountThresholdsEntry
+	(*timestamppb.Timestamp)(nil),       // 20: google.protobuf.Timestamp
 }
 var file_idgate_v1_risk_proto_depIdxs = []int32{
-	18, // 0: idgate.v1.Subaccount.created_at:type_name -> google.protobuf.Timestamp
-	18, // 1: idgate.v1.Subaccount.updated_at:type_name -> google.protobuf.Timestamp
+	20, // 0: idgate.v1.Subaccount.created_at:type_name -> google.protobuf.Timestamp
+	20, // 1: idgate.v1.Subaccount.updated_at:type_name -> google.protobuf.Timestamp
 	3,  // 2: idgate.v1.Subaccount.stepup_policy:type_name -> idgate.v1.StepUpPolicy
-	17, // 3: idgate.v1.StepUpPolicy.amount_thresholds:type_name -> idgate.v1.StepUpPolicy.AmountThresholdsEntry
-	3,  // 4: idgate.v1.CreateSubaccountRequest.stepup_policy:type_name -> idgate.v1.StepUpPolicy
-	3,  // 5: idgate.v1.UpdateSubaccountRequest.stepup_policy:type_name -> idgate.v1.StepUpPolicy
-	18, // 6: idgate.v1.RiskFlag.since:type_name -> google.protobuf.Timestamp
-	18, // 7: idgate.v1.PhoneSignals.recorded_at:type_name -> google.protobuf.Timestamp
-	18, // 8: idgate.v1.LocationSignals.recorded_at:type_name -> google.protobuf.Timestamp
-	12, // 9: idgate.v1.RiskProfile.phone:type_name -> idgate.v1.PhoneSignals
-	13, // 10: idgate.v1.RiskProfile.location:type_name -> idgate.v1.LocationSignals
-	10, // 11: idgate.v1.RiskProfile.indicators:type_name -> idgate.v1.RiskIndicator
-	11, // 12: idgate.v1.RiskProfile.flags:type_name -> idgate.v1.RiskFlag
-	4,  // 13: idgate.v1.RiskService.CreateSubaccount:input_type -> idgate.v1.CreateSubaccountRequest
-	5,  // 14: idgate.v1.RiskService.GetSubaccount:input_type -> idgate.v1.GetSubaccountRequest
-	6,  // 15: idgate.v1.RiskService.UpdateSubaccount:input_type -> idgate.v1.UpdateSubaccountRequest
-	0,  // 16: idgate.v1.RiskService.RecordPaymentRisk:input_type -> idgate.v1.RecordPaymentRiskRequest
-	7,  // 17: idgate.v1.RiskService.RecordPhoneLookup:input_type -> idgate.v1.RecordPhoneLookupRequest
-	8,  // 18: idgate.v1.RiskService.RecordSignupLocation:input_type -> idgate.v1.RecordSignupLocationRequest
-	9,  // 19: idgate.v1.RiskService.GetRiskProfile:input_type -> idgate.v1.GetRiskProfileRequest
-	15, // 20: idgate.v1.RiskService.SimulatePolicy:input_type -> idgate.v1.SimulatePolicyRequest
-	2,  // 21: idgate.v1.RiskService.CreateSubaccount:output_type -> idgate.v1.Subaccount
-	2,  // 22: idgate.v1.RiskService.GetSubaccount:output_type -> idgate.v1.Subaccount
-	2,  // 23: idgate.v1.RiskService.UpdateSubaccount:output_type -> idgate.v1.Subaccount
-	1,  // 24: idgate.v1.RiskService.RecordPaymentRisk:output_type -> idgate.v1.RecordPaymentRiskResponse
-	14, // 25: idgate.v1.RiskService.RecordPhoneLookup:output_type -> idgate.v1.RiskProfile
-	14, // 26: idgate.v1.RiskService.RecordSignupLocation:output_type -> idgate.v1.RiskProfile
-	14, // 27: idgate.v1.RiskService.GetRiskProfile:output_type -> idgate.v1.RiskProfile
-	16, // 28: idgate.v1.RiskService.SimulatePolicy:output_type -> idgate.v1.SimulatePolicyResponse
-	21, // [21:29] is the sub-list for method output_type
-	13, // [13:21] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	19, // 3: idgate.v1.StepUpPolicy.amount_thresholds:type_name -> idgate.v1.StepUpPolicy.AmountThresholdsEntry
+	2,  // 4: idgate.v1.ListSubaccountsResponse.subaccounts:type_name -> idgate.v1.Subaccount
+	3,  // 5: idgate.v1.CreateSubaccountRequest.stepup_policy:type_name -> idgate.v1.StepUpPolicy
+	3,  // 6: idgate.v1.UpdateSubaccountRequest.stepup_policy:type_name -> idgate.v1.StepUpPolicy
+	20, // 7: idgate.v1.RiskFlag.since:type_name -> google.protobuf.Timestamp
+	20, // 8: idgate.v1.PhoneSignals.recorded_at:type_name -> google.protobuf.Timestamp
+	20, // 9: idgate.v1.LocationSignals.recorded_at:type_name -> google.protobuf.Timestamp
+	14, // 10: idgate.v1.RiskProfile.phone:type_name -> idgate.v1.PhoneSignals
+	15, // 11: idgate.v1.RiskProfile.location:type_name -> idgate.v1.LocationSignals
+	12, // 12: idgate.v1.RiskProfile.indicators:type_name -> idgate.v1.RiskIndicator
+	13, // 13: idgate.v1.RiskProfile.flags:type_name -> idgate.v1.RiskFlag
+	6,  // 14: idgate.v1.RiskService.CreateSubaccount:input_type -> idgate.v1.CreateSubaccountRequest
+	7,  // 15: idgate.v1.RiskService.GetSubaccount:input_type -> idgate.v1.GetSubaccountRequest
+	4,  // 16: idgate.v1.RiskService.ListSubaccounts:input_type -> idgate.v1.ListSubaccountsRequest
+	8,  // 17: idgate.v1.RiskService.UpdateSubaccount:input_type -> idgate.v1.UpdateSubaccountRequest
+	0,  // 18: idgate.v1.RiskService.RecordPaymentRisk:input_type -> idgate.v1.RecordPaymentRiskRequest
+	9,  // 19: idgate.v1.RiskService.RecordPhoneLookup:input_type -> idgate.v1.RecordPhoneLookupRequest
+	10, // 20: idgate.v1.RiskService.RecordSignupLocation:input_type -> idgate.v1.RecordSignupLocationRequest
+	11, // 21: idgate.v1.RiskService.GetRiskProfile:input_type -> idgate.v1.GetRiskProfileRequest
+	17, // 22: idgate.v1.RiskService.SimulatePolicy:input_type -> idgate.v1.SimulatePolicyRequest
+	2,  // 23: idgate.v1.RiskService.CreateSubaccount:output_type -> idgate.v1.Subaccount
+	2,  // 24: idgate.v1.RiskService.GetSubaccount:output_type -> idgate.v1.Subaccount
+	5,  // 25: idgate.v1.RiskService.ListSubaccounts:output_type -> idgate.v1.ListSubaccountsResponse
+	2,  // 26: idgate.v1.RiskService.UpdateSubaccount:output_type -> idgate.v1.Subaccount
+	1,  // 27: idgate.v1.RiskService.RecordPaymentRisk:output_type -> idgate.v1.RecordPaymentRiskResponse
+	16, // 28: idgate.v1.RiskService.RecordPhoneLookup:output_type -> idgate.v1.RiskProfile
+	16, // 29: idgate.v1.RiskService.RecordSignupLocation:output_type -> idgate.v1.RiskProfile
+	16, // 30: idgate.v1.RiskService.GetRiskProfile:output_type -> idgate.v1.RiskProfile
+	18, // 31: idgate.v1.RiskService.SimulatePolicy:output_type -> idgate.v1.SimulatePolicyResponse
+	23, // [23:32] is the sub-list for method output_type
+	14, // [14:23] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_risk_proto_init() }
@@ -1855,21 +1975,21 @@ func file_idgate_v1_risk_proto_init() {
 	}
 	file_idgate_v1_risk_proto_msgTypes[0].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[3].OneofWrappers = []any{}
-	file_idgate_v1_risk_proto_msgTypes[4].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[6].OneofWrappers = []any{}
-	file_idgate_v1_risk_proto_msgTypes[7].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[8].OneofWrappers = []any{}
-	file_idgate_v1_risk_proto_msgTypes[12].OneofWrappers = []any{}
-	file_idgate_v1_risk_proto_msgTypes[13].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[9].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[10].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[14].OneofWrappers = []any{}
 	file_idgate_v1_risk_proto_msgTypes[15].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[16].OneofWrappers = []any{}
+	file_idgate_v1_risk_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_risk_proto_rawDesc), len(file_idgate_v1_risk_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	RiskService_CreateSubaccount_FullMethodName     = "/idgate.v1.RiskService/CreateSubaccount"
 	RiskService_GetSubaccount_FullMethodName        = "/idgate.v1.RiskService/GetSubaccount"
+	RiskService_ListSubaccounts_FullMethodName      = "/idgate.v1.RiskService/ListSubaccounts"
 	RiskService_UpdateSubaccount_FullMethodName     = "/idgate.v1.RiskService/UpdateSubaccount"
 	RiskService_RecordPaymentRisk_FullMethodName    = "/idgate.v1.RiskService/RecordPaymentRisk"
 	RiskService_RecordPhoneLookup_FullMethodName    = "/idgate.v1.RiskService/RecordPhoneLookup"
@@ -39,6 +40,8 @@ type RiskServiceClient interface {
 	CreateSubaccount(ctx context.Context, in *CreateSubaccountRequest, opts ...grpc.CallOption) (*Subaccount, error)
 	// GetSubaccount returns one subaccount and its policy.
 	GetSubaccount(ctx context.Context, in *GetSubaccountRequest, opts ...grpc.CallOption) (*Subaccount, error)
+	// ListSubaccounts lists the subaccounts the caller may see, newest first, a page at a time.
+	ListSubaccounts(ctx context.Context, in *ListSubaccountsRequest, opts ...grpc.CallOption) (*ListSubaccountsResponse, error)
 	// UpdateSubaccount changes the fields that are set in the request and leaves the others.
 	// A policy change affects later evaluations; it never un-verifies a customer.
 	UpdateSubaccount(ctx context.Context, in *UpdateSubaccountRequest, opts ...grpc.CallOption) (*Subaccount, error)
@@ -80,6 +83,16 @@ func (c *riskServiceClient) GetSubaccount(ctx context.Context, in *GetSubaccount
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Subaccount)
 	err := c.cc.Invoke(ctx, RiskService_GetSubaccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *riskServiceClient) ListSubaccounts(ctx context.Context, in *ListSubaccountsRequest, opts ...grpc.CallOption) (*ListSubaccountsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSubaccountsResponse)
+	err := c.cc.Invoke(ctx, RiskService_ListSubaccounts_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +169,8 @@ type RiskServiceServer interface {
 	CreateSubaccount(context.Context, *CreateSubaccountRequest) (*Subaccount, error)
 	// GetSubaccount returns one subaccount and its policy.
 	GetSubaccount(context.Context, *GetSubaccountRequest) (*Subaccount, error)
+	// ListSubaccounts lists the subaccounts the caller may see, newest first, a page at a time.
+	ListSubaccounts(context.Context, *ListSubaccountsRequest) (*ListSubaccountsResponse, error)
 	// UpdateSubaccount changes the fields that are set in the request and leaves the others.
 	// A policy change affects later evaluations; it never un-verifies a customer.
 	UpdateSubaccount(context.Context, *UpdateSubaccountRequest) (*Subaccount, error)
@@ -188,6 +203,9 @@ func (UnimplementedRiskServiceServer) CreateSubaccount(context.Context, *CreateS
 }
 func (UnimplementedRiskServiceServer) GetSubaccount(context.Context, *GetSubaccountRequest) (*Subaccount, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSubaccount not implemented")
+}
+func (UnimplementedRiskServiceServer) ListSubaccounts(context.Context, *ListSubaccountsRequest) (*ListSubaccountsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSubaccounts not implemented")
 }
 func (UnimplementedRiskServiceServer) UpdateSubaccount(context.Context, *UpdateSubaccountRequest) (*Subaccount, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateSubaccount not implemented")
@@ -260,6 +278,24 @@ func _RiskService_GetSubaccount_Handler(srv interface{}, ctx context.Context, de
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(RiskServiceServer).GetSubaccount(ctx, req.(*GetSubaccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RiskService_ListSubaccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSubaccountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RiskServiceServer).ListSubaccounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RiskService_ListSubaccounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RiskServiceServer).ListSubaccounts(ctx, req.(*ListSubaccountsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -386,6 +422,10 @@ var RiskService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetSubaccount",
 			Handler:    _RiskService_GetSubaccount_Handler,
+		},
+		{
+			MethodName: "ListSubaccounts",
+			Handler:    _RiskService_ListSubaccounts_Handler,
 		},
 		{
 			MethodName: "UpdateSubaccount",

@@ -282,6 +282,51 @@ func (x *ListWebhookEventsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type RetryWebhookEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The event's id, "evt_...".
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RetryWebhookEventRequest) Reset() {
+	*x = RetryWebhookEventRequest{}
+	mi := &file_idgate_v1_webhook_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RetryWebhookEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RetryWebhookEventRequest) ProtoMessage() {}
+
+func (x *RetryWebhookEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_webhook_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RetryWebhookEventRequest.ProtoReflect.Descriptor instead.
+func (*RetryWebhookEventRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *RetryWebhookEventRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 var File_idgate_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_webhook_proto_rawDesc = "" +
@@ -312,11 +357,14 @@ const file_idgate_v1_webhook_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"t\n" +
 	"\x19ListWebhookEventsResponse\x12/\n" +
 	"\x06events\x18\x01 \x03(\v2\x17.idgate.v1.WebhookEventR\x06events\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe5\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"*\n" +
+	"\x18RetryWebhookEventRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\xe2\x03\n" +
 	"\x0eWebhookService\x12c\n" +
 	"\x13HandleStripeWebhook\x12\x14.google.api.HttpBody\x1a\x16.google.protobuf.Empty\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/webhooks/stripe\x12r\n" +
 	"\x1aHandleStripeConnectWebhook\x12\x14.google.api.HttpBody\x1a\x16.google.protobuf.Empty\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/webhooks/stripe/connect\x12z\n" +
-	"\x11ListWebhookEvents\x12#.idgate.v1.ListWebhookEventsRequest\x1a$.idgate.v1.ListWebhookEventsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/webhook-eventsB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
+	"\x11ListWebhookEvents\x12#.idgate.v1.ListWebhookEventsRequest\x1a$.idgate.v1.ListWebhookEventsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/webhook-events\x12{\n" +
+	"\x11RetryWebhookEvent\x12#.idgate.v1.RetryWebhookEventRequest\x1a\x17.idgate.v1.WebhookEvent\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/webhook-events/{id}:retryB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
 	file_idgate_v1_webhook_proto_rawDescOnce sync.Once
@@ -330,28 +378,31 @@ func file_idgate_v1_webhook_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_webhook_proto_rawDescData
 }
 
-var file_idgate_v1_webhook_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_idgate_v1_webhook_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_idgate_v1_webhook_proto_goTypes = []any{
 	(*WebhookEvent)(nil),              // 0: idgate.v1.WebhookEvent
 	(*ListWebhookEventsRequest)(nil),  // 1: idgate.v1.ListWebhookEventsRequest
 	(*ListWebhookEventsResponse)(nil), // 2: idgate.v1.ListWebhookEventsResponse
-	(*timestamppb.Timestamp)(nil),     // 3: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),         // 4: google.api.HttpBody
-	(*emptypb.Empty)(nil),             // 5: google.protobuf.Empty
+	(*RetryWebhookEventRequest)(nil),  // 3: idgate.v1.RetryWebhookEventRequest
+	(*timestamppb.Timestamp)(nil),     // 4: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),         // 5: google.api.HttpBody
+	(*emptypb.Empty)(nil),             // 6: google.protobuf.Empty
 }
 var file_idgate_v1_webhook_proto_depIdxs = []int32{
-	3, // 0: idgate.v1.WebhookEvent.created_at:type_name -> google.protobuf.Timestamp
-	3, // 1: idgate.v1.WebhookEvent.received_at:type_name -> google.protobuf.Timestamp
-	3, // 2: idgate.v1.WebhookEvent.processed_at:type_name -> google.protobuf.Timestamp
+	4, // 0: idgate.v1.WebhookEvent.created_at:type_name -> google.protobuf.Timestamp
+	4, // 1: idgate.v1.WebhookEvent.received_at:type_name -> google.protobuf.Timestamp
+	4, // 2: idgate.v1.WebhookEvent.processed_at:type_name -> google.protobuf.Timestamp
 	0, // 3: idgate.v1.ListWebhookEventsResponse.events:type_name -> idgate.v1.WebhookEvent
-	4, // 4: idgate.v1.WebhookService.HandleStripeWebhook:input_type -> google.api.HttpBody
-	4, // 5: idgate.v1.WebhookService.HandleStripeConnectWebhook:input_type -> google.api.HttpBody
+	5, // 4: idgate.v1.WebhookService.HandleStripeWebhook:input_type -> google.api.HttpBody
+	5, // 5: idgate.v1.WebhookService.HandleStripeConnectWebhook:input_type -> google.api.HttpBody
 	1, // 6: idgate.v1.WebhookService.ListWebhookEvents:input_type -> idgate.v1.ListWebhookEventsRequest
-	5, // 7: idgate.v1.WebhookService.HandleStripeWebhook:output_type -> google.protobuf.Empty
-	5, // 8: idgate.v1.WebhookService.HandleStripeConnectWebhook:output_type -> google.protobuf.Empty
-	2, // 9: idgate.v1.WebhookService.ListWebhookEvents:output_type -> idgate.v1.ListWebhookEventsResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
+	3, // 7: idgate.v1.WebhookService.RetryWebhookEvent:input_type -> idgate.v1.RetryWebhookEventRequest
+	6, // 8: idgate.v1.WebhookService.HandleStripeWebhook:output_type -> google.protobuf.Empty
+	6, // 9: idgate.v1.WebhookService.HandleStripeConnectWebhook:output_type -> google.protobuf.Empty
+	2, // 10: idgate.v1.WebhookService.ListWebhookEvents:output_type -> idgate.v1.ListWebhookEventsResponse
+	0, // 11: idgate.v1.WebhookService.RetryWebhookEvent:output_type -> idgate.v1.WebhookEvent
+	8, // [8:12] is the sub-list for method output_type
+	4, // [4:8] is the sub-list for method input_type
 	4, // [4:4] is the sub-list for extension type_name
 	4, // [4:4] is the sub-list for extension extendee
 	0, // [0:4] is the sub-list for field type_name
@@ -368,7 +419,7 @@ func file_idgate_v1_webhook_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_webhook_proto_rawDesc), len(file_idgate_v1_webhook_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,7 @@ const (
 	WebhookService_HandleStripeWebhook_FullMethodName        = "/idgate.v1.WebhookService/HandleStripeWebhook"
 	WebhookService_HandleStripeConnectWebhook_FullMethodName = "/idgate.v1.WebhookService/HandleStripeConnectWebhook"
 	WebhookService_ListWebhookEvents_FullMethodName          = "/idgate.v1.WebhookService/ListWebhookEvents"
+	WebhookService_RetryWebhookEvent_FullMethodName          = "/idgate.v1.WebhookService/RetryWebhookEvent"
 )
 
 // WebhookServiceClient is the client API for WebhookService service.
@@ -42,6 +43,9 @@ type WebhookServiceClient interface {
 	HandleStripeConnectWebhook(ctx context.Context, in *httpbody.HttpBody, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// ListWebhookEvents lists received events, newest first, optionally by state.
 	ListWebhookEvents(ctx context.Context, in *ListWebhookEventsRequest, opts ...grpc.CallOption) (*ListWebhookEventsResponse, error)
+	// RetryWebhookEvent re-drives a failed event through its handler: the event is pending
+	// again and processed anew. An event in any other state is FailedPrecondition.
+	RetryWebhookEvent(ctx context.Context, in *RetryWebhookEventRequest, opts ...grpc.CallOption) (*WebhookEvent, error)
 }
 
 type webhookServiceClient struct {
@@ -82,6 +86,16 @@ func (c *webhookServiceClient) ListWebhookEvents(ctx context.Context, in *ListWe
 	return out, nil
 }
 
+func (c *webhookServiceClient) RetryWebhookEvent(ctx context.Context, in *RetryWebhookEventRequest, opts ...grpc.CallOption) (*WebhookEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WebhookEvent)
+	err := c.cc.Invoke(ctx, WebhookService_RetryWebhookEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // WebhookServiceServer is the server API for WebhookService service.
 // All implementations must embed UnimplementedWebhookServiceServer
 // for forward compatibility.
@@ -98,6 +112,9 @@ type WebhookServiceServer interface {
 	HandleStripeConnectWebhook(context.Context, *httpbody.HttpBody) (*emptypb.Empty, error)
 	// ListWebhookEvents lists received events, newest first, optionally by state.
 	ListWebhookEvents(context.Context, *ListWebhookEventsRequest) (*ListWebhookEventsResponse, error)
+	// RetryWebhookEvent re-drives a failed event through its handler: the event is pending
+	// again and processed anew. An event in any other state is FailedPrecondition.
+	RetryWebhookEvent(context.Context, *RetryWebhookEventRequest) (*WebhookEvent, error)
 	mustEmbedUnimplementedWebhookServiceServer()
 }
 
@@ -116,6 +133,9 @@ func (UnimplementedWebhookServiceServer) HandleStripeConnectWebhook(context.Cont
 }
 func (UnimplementedWebhookServiceServer) ListWebhookEvents(context.Context, *ListWebhookEventsRequest) (*ListWebhookEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListWebhookEvents not implemented")
+}
+func (UnimplementedWebhookServiceServer) RetryWebhookEvent(context.Context, *RetryWebhookEventRequest) (*WebhookEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method RetryWebhookEvent not implemented")
 }
 func (UnimplementedWebhookServiceServer) mustEmbedUnimplementedWebhookServiceServer() {}
 func (UnimplementedWebhookServiceServer) testEmbeddedByValue()                        {}
@@ -192,6 +212,24 @@ func _WebhookService_ListWebhookEvents_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _WebhookService_RetryWebhookEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RetryWebhookEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(WebhookServiceServer).RetryWebhookEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: WebhookService_RetryWebhookEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(WebhookServiceServer).RetryWebhookEvent(ctx, req.(*RetryWebhookEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // WebhookService_ServiceDesc is the grpc.ServiceDesc for WebhookService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -210,6 +248,10 @@ var WebhookService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListWebhookEvents",
 			Handler:    _WebhookService_ListWebhookEvents_Handler,
+		},
+		{
+			MethodName: "RetryWebhookEvent",
+			Handler:    _WebhookService_RetryWebhookEvent_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
