@@ -346,35 +346,5 @@ func column(dump, name string) string {
 
 func dump(t *testing.T, st *store.Store, q string, args []any) string {
 	t.Helper()
-	rows, err := st.DB().Query(q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var b strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		for i, c := range cols {
-			v := vals[i]
-			if bs, ok := v.([]byte); ok {
-				v = string(bs)
-			}
-			if v == nil {
-				v = ""
-			}
-			fmt.Fprintf(&b, "%s=%v\n", c, v)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
+	return testenv.Dump(t, st.DB(), q, args...)
 }
