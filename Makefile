@@ -15,6 +15,7 @@ GRPC_GATEWAY_V1      := v1.16.0
 STRIPE_MOCK          := v0.203.0
 
 PROTODEPS := .cache/protodeps
+CONSOLE_DEPS := console/node_modules/.package-lock.json
 TEST_ENV  := tmp/test.env
 
 .PHONY: help
@@ -51,8 +52,8 @@ protodeps:
 	 chmod -R u+w $(PROTODEPS)
 
 .PHONY: generate
-generate: $(GEN_TOOLS) protodeps ## Regenerate gen/ (protos) and ent/ (schema).
-	rm -rf gen
+generate: $(GEN_TOOLS) protodeps $(CONSOLE_DEPS) ## Regenerate gen/ and console/src/gen/ (protos) and ent/ (schema).
+	rm -rf gen console/src/gen
 	buf lint
 	buf generate --path proto/idgate
 	cd ent && $(GO) generate ./...
@@ -63,12 +64,21 @@ lint: $(GEN_TOOLS) protodeps ## buf lint and go vet.
 	$(GO) vet ./...
 
 .PHONY: verify
-verify: generate ## Fail when generated code is not what the sources generate.
+verify: generate console ## Fail when generated code or the built console is not what the sources make.
 	$(GO) mod tidy -e
-	@git diff --exit-code -- gen ent go.mod go.sum || { echo "generated code or go.mod is stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- gen ent)" || { git status --porcelain -- gen ent; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- gen ent console/src/gen console/dist go.mod go.sum || { echo "generated code, console/dist or go.mod is stale: run 'make generate console' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen ent console/src/gen console/dist)" || { git status --porcelain -- gen ent console/src/gen console/dist; echo "untracked generated files: run 'make generate console' and commit"; exit 1; }
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+
+# The console's npm packages, exactly as package-lock.json pins them.
+$(CONSOLE_DEPS): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: console
+console: $(CONSOLE_DEPS) ## Build the operator console into console/dist (committed; bin/idgate embeds it).
+	cd console && npm run build
 
 .PHONY: build
 build: ## Build bin/idgate.

@@ -27,6 +27,7 @@ const (
 	IdentityService_ClearRequirement_FullMethodName            = "/idgate.v1.IdentityService/ClearRequirement"
 	IdentityService_ManualVerify_FullMethodName                = "/idgate.v1.IdentityService/ManualVerify"
 	IdentityService_RequireVerification_FullMethodName         = "/idgate.v1.IdentityService/RequireVerification"
+	IdentityService_RevealCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RevealCustomerIdentity"
 	IdentityService_RefreshFromStripe_FullMethodName           = "/idgate.v1.IdentityService/RefreshFromStripe"
 	IdentityService_RedactCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RedactCustomerIdentity"
 	IdentityService_SimulateVerificationOutcome_FullMethodName = "/idgate.v1.IdentityService/SimulateVerificationOutcome"
@@ -71,6 +72,9 @@ type IdentityServiceClient interface {
 	ManualVerify(ctx context.Context, in *ManualVerifyRequest, opts ...grpc.CallOption) (*Customer, error)
 	// RequireVerification blocks the customer's gated actions until they verify again.
 	RequireVerification(ctx context.Context, in *RequireVerificationRequest, opts ...grpc.CallOption) (*Customer, error)
+	// RevealCustomerIdentity returns the customer with their verified identity data, for an
+	// operator who gives a reason; each reveal is audited.
+	RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error)
 	// RefreshFromStripe re-reads the customer's current session from Stripe and repairs the
 	// local state (for a missed webhook).
 	RefreshFromStripe(ctx context.Context, in *RefreshFromStripeRequest, opts ...grpc.CallOption) (*Customer, error)
@@ -187,6 +191,16 @@ func (c *identityServiceClient) RequireVerification(ctx context.Context, in *Req
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Customer)
 	err := c.cc.Invoke(ctx, IdentityService_RequireVerification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_RevealCustomerIdentity_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -334,6 +348,9 @@ type IdentityServiceServer interface {
 	ManualVerify(context.Context, *ManualVerifyRequest) (*Customer, error)
 	// RequireVerification blocks the customer's gated actions until they verify again.
 	RequireVerification(context.Context, *RequireVerificationRequest) (*Customer, error)
+	// RevealCustomerIdentity returns the customer with their verified identity data, for an
+	// operator who gives a reason; each reveal is audited.
+	RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error)
 	// RefreshFromStripe re-reads the customer's current session from Stripe and repairs the
 	// local state (for a missed webhook).
 	RefreshFromStripe(context.Context, *RefreshFromStripeRequest) (*Customer, error)
@@ -399,6 +416,9 @@ func (UnimplementedIdentityServiceServer) ManualVerify(context.Context, *ManualV
 }
 func (UnimplementedIdentityServiceServer) RequireVerification(context.Context, *RequireVerificationRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method RequireVerification not implemented")
+}
+func (UnimplementedIdentityServiceServer) RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevealCustomerIdentity not implemented")
 }
 func (UnimplementedIdentityServiceServer) RefreshFromStripe(context.Context, *RefreshFromStripeRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method RefreshFromStripe not implemented")
@@ -594,6 +614,24 @@ func _IdentityService_RequireVerification_Handler(srv interface{}, ctx context.C
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(IdentityServiceServer).RequireVerification(ctx, req.(*RequireVerificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_RevealCustomerIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevealCustomerIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).RevealCustomerIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_RevealCustomerIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).RevealCustomerIdentity(ctx, req.(*RevealCustomerIdentityRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -834,6 +872,10 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RequireVerification",
 			Handler:    _IdentityService_RequireVerification_Handler,
+		},
+		{
+			MethodName: "RevealCustomerIdentity",
+			Handler:    _IdentityService_RevealCustomerIdentity_Handler,
 		},
 		{
 			MethodName: "RefreshFromStripe",

@@ -1,0 +1,10 @@
+import { PageTitle } from '../ui';
+
+export function Customers() {
+  return (
+    <>
+      <PageTitle>Customers</PageTitle>
+      
+    </>
+  );
+}

@@ -1,0 +1,10 @@
+import { PageTitle } from '../ui';
+
+export function Merchants() {
+  return (
+    <>
+      <PageTitle>Merchants</PageTitle>
+      
+    </>
+  );
+}

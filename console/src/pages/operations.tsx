@@ -1,0 +1,10 @@
+import { PageTitle } from '../ui';
+
+export function Operations() {
+  return (
+    <>
+      <PageTitle>Operations</PageTitle>
+      
+    </>
+  );
+}

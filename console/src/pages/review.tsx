@@ -1,0 +1,10 @@
+import { PageTitle } from '../ui';
+
+export function ReviewQueue() {
+  return (
+    <>
+      <PageTitle>ReviewQueue</PageTitle>
+      
+    </>
+  );
+}

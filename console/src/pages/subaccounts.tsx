@@ -1,0 +1,10 @@
+import { PageTitle } from '../ui';
+
+export function Subaccounts() {
+  return (
+    <>
+      <PageTitle>Subaccounts</PageTitle>
+      
+    </>
+  );
+}
