@@ -438,3 +438,45 @@ func TestListMerchants(t *testing.T) {
 		})
 	}
 }
+
+// TestPagesWithTheRealClock walks every order of ListCustomers one row a page with the real
+// clock, whose times carry a monotonic reading: each customer comes exactly once. (SQLite
+// once stored such times with their "m=+…" suffix, which sorts after the same instant in a
+// page token, so ascending pages repeated their last row forever.)
+func TestPagesWithTheRealClock(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_API_BASE": testenv.Stripe(t)}), server.Options{})
+			ctx := context.Background()
+			sub, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "real clock", IdentityVerificationMode: "all_users"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for i := range 4 {
+				c, err := e.identity.CreateCustomer(ctx, &idgatev1.CreateCustomerRequest{SubaccountId: sub.Id, ExternalId: fmt.Sprintf("rider-%d", i)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, c.Id)
+			}
+			for _, order := range []string{"created_at", "created_at desc", "identity_verification_required_at", "identity_verification_required_at desc"} {
+				var got []string
+				req := &idgatev1.ListCustomersRequest{SubaccountId: sub.Id, OrderBy: order, PageSize: 1}
+				for page := 0; page <= len(want); page++ {
+					resp, err := e.identity.ListCustomers(ctx, req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, ids(resp.Customers)...)
+					if req.PageToken = resp.NextPageToken; req.PageToken == "" {
+						break
+					}
+				}
+				if len(got) != len(want) || !sameSet(got, want) {
+					t.Errorf("order_by %q one a page: %v, want each of %v once", order, got, want)
+				}
+			}
+		})
+	}
+}

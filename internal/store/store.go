@@ -112,6 +112,13 @@ func sqliteDSN(path string, readOnly bool) string {
 	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "mmap_size(1073741824)"} {
 		q.Add("_pragma", p)
 	}
+	// Times as SQLite's own text format in UTC ("2006-01-02 15:04:05.999999999+00:00"), so
+	// that comparing and ordering them as text is comparing and ordering the instants. The
+	// driver's default is time.Time.String, which carries the monotonic reading of a
+	// time.Now ("… m=+1.56"): a row's stored time then sorts after the same instant parsed
+	// back from a page token, and ascending keyset pages repeated their last row.
+	q.Set("_time_format", "sqlite")
+	q.Set("_timezone", "UTC")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
