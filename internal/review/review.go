@@ -187,8 +187,8 @@ func (s *Service) get(ctx context.Context, client *ent.ReviewTaskClient, id stri
 }
 
 func operator(ctx context.Context) string {
-	if a := auth.ActorFrom(ctx); a.ID != "" {
-		return a.ID
+	if l := auth.ActorFrom(ctx).Label(); l != "" {
+		return l
 	}
 	return "system"
 }
