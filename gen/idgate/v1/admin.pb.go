@@ -372,6 +372,270 @@ func (x *RevokeApiKeyRequest) GetId() string {
 	return ""
 }
 
+// Session is an operator's console sign-in, never its token.
+type Session struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The key the session was signed in with; it acts with that key's role and subaccounts.
+	ApiKeyId string `protobuf:"bytes,2,opt,name=api_key_id,json=apiKeyId,proto3" json:"api_key_id,omitempty"`
+	// The key's name: the person.
+	OperatorName  string                 `protobuf:"bytes,3,opt,name=operator_name,json=operatorName,proto3" json:"operator_name,omitempty"`
+	Role          string                 `protobuf:"bytes,4,opt,name=role,proto3" json:"role,omitempty"`
+	SubaccountIds []string               `protobuf:"bytes,5,rep,name=subaccount_ids,json=subaccountIds,proto3" json:"subaccount_ids,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Session) Reset() {
+	*x = Session{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Session) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Session) ProtoMessage() {}
+
+func (x *Session) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Session.ProtoReflect.Descriptor instead.
+func (*Session) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Session) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Session) GetApiKeyId() string {
+	if x != nil {
+		return x.ApiKeyId
+	}
+	return ""
+}
+
+func (x *Session) GetOperatorName() string {
+	if x != nil {
+		return x.OperatorName
+	}
+	return ""
+}
+
+func (x *Session) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *Session) GetSubaccountIds() []string {
+	if x != nil {
+		return x.SubaccountIds
+	}
+	return nil
+}
+
+func (x *Session) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Session) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Session) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+type CreateSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSessionRequest) Reset() {
+	*x = CreateSessionRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSessionRequest) ProtoMessage() {}
+
+func (x *CreateSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSessionRequest.ProtoReflect.Descriptor instead.
+func (*CreateSessionRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{7}
+}
+
+type CreateSessionResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Session *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// The token to send as "Authorization: Bearer <token>". Shown once.
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSessionResponse) Reset() {
+	*x = CreateSessionResponse{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSessionResponse) ProtoMessage() {}
+
+func (x *CreateSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSessionResponse.ProtoReflect.Descriptor instead.
+func (*CreateSessionResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateSessionResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+func (x *CreateSessionResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+type GetCurrentSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCurrentSessionRequest) Reset() {
+	*x = GetCurrentSessionRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCurrentSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCurrentSessionRequest) ProtoMessage() {}
+
+func (x *GetCurrentSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCurrentSessionRequest.ProtoReflect.Descriptor instead.
+func (*GetCurrentSessionRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{9}
+}
+
+type RevokeCurrentSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeCurrentSessionRequest) Reset() {
+	*x = RevokeCurrentSessionRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeCurrentSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeCurrentSessionRequest) ProtoMessage() {}
+
+func (x *RevokeCurrentSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeCurrentSessionRequest.ProtoReflect.Descriptor instead.
+func (*RevokeCurrentSessionRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{10}
+}
+
 type ListAuditEventsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	SubjectId string                 `protobuf:"bytes,1,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
@@ -385,7 +649,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[6]
+	mi := &file_idgate_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -397,7 +661,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[6]
+	mi := &file_idgate_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -410,7 +674,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListAuditEventsRequest) GetSubjectId() string {
@@ -455,16 +719,18 @@ type AuditEvent struct {
 	SubjectId    string `protobuf:"bytes,8,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
 	SubaccountId string `protobuf:"bytes,9,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
 	// JSON object: field -> {"before", "after"}, or {"changed": true} for personal data.
-	Changes       string `protobuf:"bytes,10,opt,name=changes,proto3" json:"changes,omitempty"`
-	Notes         string `protobuf:"bytes,11,opt,name=notes,proto3" json:"notes,omitempty"`
-	RequestId     string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Changes   string `protobuf:"bytes,10,opt,name=changes,proto3" json:"changes,omitempty"`
+	Notes     string `protobuf:"bytes,11,opt,name=notes,proto3" json:"notes,omitempty"`
+	RequestId string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The key's name: the person, for an operator's key or console session.
+	ActorName     string `protobuf:"bytes,13,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[7]
+	mi := &file_idgate_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -476,7 +742,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[7]
+	mi := &file_idgate_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -489,7 +755,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AuditEvent) GetId() string {
@@ -576,6 +842,13 @@ func (x *AuditEvent) GetRequestId() string {
 	return ""
 }
 
+func (x *AuditEvent) GetActorName() string {
+	if x != nil {
+		return x.ActorName
+	}
+	return ""
+}
+
 type ListAuditEventsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Events        []*AuditEvent          `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
@@ -585,7 +858,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[8]
+	mi := &file_idgate_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +870,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[8]
+	mi := &file_idgate_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +883,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListAuditEventsResponse) GetEvents() []*AuditEvent {
@@ -648,7 +921,7 @@ type ReviewTask struct {
 
 func (x *ReviewTask) Reset() {
 	*x = ReviewTask{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	mi := &file_idgate_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +933,7 @@ func (x *ReviewTask) String() string {
 func (*ReviewTask) ProtoMessage() {}
 
 func (x *ReviewTask) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	mi := &file_idgate_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +946,7 @@ func (x *ReviewTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewTask.ProtoReflect.Descriptor instead.
 func (*ReviewTask) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ReviewTask) GetId() string {
@@ -786,7 +1059,7 @@ type ListReviewTasksRequest struct {
 
 func (x *ListReviewTasksRequest) Reset() {
 	*x = ListReviewTasksRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	mi := &file_idgate_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +1071,7 @@ func (x *ListReviewTasksRequest) String() string {
 func (*ListReviewTasksRequest) ProtoMessage() {}
 
 func (x *ListReviewTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	mi := &file_idgate_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +1084,7 @@ func (x *ListReviewTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewTasksRequest.ProtoReflect.Descriptor instead.
 func (*ListReviewTasksRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListReviewTasksRequest) GetStatus() string {
@@ -844,7 +1117,7 @@ type ListReviewTasksResponse struct {
 
 func (x *ListReviewTasksResponse) Reset() {
 	*x = ListReviewTasksResponse{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[11]
+	mi := &file_idgate_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -856,7 +1129,7 @@ func (x *ListReviewTasksResponse) String() string {
 func (*ListReviewTasksResponse) ProtoMessage() {}
 
 func (x *ListReviewTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[11]
+	mi := &file_idgate_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -869,7 +1142,7 @@ func (x *ListReviewTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewTasksResponse.ProtoReflect.Descriptor instead.
 func (*ListReviewTasksResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListReviewTasksResponse) GetTasks() []*ReviewTask {
@@ -888,7 +1161,7 @@ type ClaimReviewTaskRequest struct {
 
 func (x *ClaimReviewTaskRequest) Reset() {
 	*x = ClaimReviewTaskRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[12]
+	mi := &file_idgate_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -900,7 +1173,7 @@ func (x *ClaimReviewTaskRequest) String() string {
 func (*ClaimReviewTaskRequest) ProtoMessage() {}
 
 func (x *ClaimReviewTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[12]
+	mi := &file_idgate_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -913,7 +1186,7 @@ func (x *ClaimReviewTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimReviewTaskRequest.ProtoReflect.Descriptor instead.
 func (*ClaimReviewTaskRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ClaimReviewTaskRequest) GetId() string {
@@ -936,7 +1209,7 @@ type ResolveReviewTaskRequest struct {
 
 func (x *ResolveReviewTaskRequest) Reset() {
 	*x = ResolveReviewTaskRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[13]
+	mi := &file_idgate_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -948,7 +1221,7 @@ func (x *ResolveReviewTaskRequest) String() string {
 func (*ResolveReviewTaskRequest) ProtoMessage() {}
 
 func (x *ResolveReviewTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[13]
+	mi := &file_idgate_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -961,7 +1234,7 @@ func (x *ResolveReviewTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveReviewTaskRequest.ProtoReflect.Descriptor instead.
 func (*ResolveReviewTaskRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ResolveReviewTaskRequest) GetId() string {
@@ -1015,13 +1288,32 @@ const file_idgate_v1_admin_proto_rawDesc = "" +
 	"\x13ListApiKeysResponse\x12,\n" +
 	"\bapi_keys\x18\x01 \x03(\v2\x11.idgate.v1.ApiKeyR\aapiKeys\"%\n" +
 	"\x13RevokeApiKeyRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xb8\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xc8\x02\n" +
+	"\aSession\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1c\n" +
+	"\n" +
+	"api_key_id\x18\x02 \x01(\tR\bapiKeyId\x12#\n" +
+	"\roperator_name\x18\x03 \x01(\tR\foperatorName\x12\x12\n" +
+	"\x04role\x18\x04 \x01(\tR\x04role\x12%\n" +
+	"\x0esubaccount_ids\x18\x05 \x03(\tR\rsubaccountIds\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x129\n" +
+	"\n" +
+	"revoked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"\x16\n" +
+	"\x14CreateSessionRequest\"[\n" +
+	"\x15CreateSessionResponse\x12,\n" +
+	"\asession\x18\x01 \x01(\v2\x12.idgate.v1.SessionR\asession\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"\x1a\n" +
+	"\x18GetCurrentSessionRequest\"\x1d\n" +
+	"\x1bRevokeCurrentSessionRequest\"\xb8\x01\n" +
 	"\x16ListAuditEventsRequest\x12\x1d\n" +
 	"\n" +
 	"subject_id\x18\x01 \x01(\tR\tsubjectId\x120\n" +
 	"\x05since\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x120\n" +
 	"\x05until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"\xef\x02\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"\x8e\x03\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
@@ -1040,7 +1332,9 @@ const file_idgate_v1_admin_proto_rawDesc = "" +
 	" \x01(\tR\achanges\x12\x14\n" +
 	"\x05notes\x18\v \x01(\tR\x05notes\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\f \x01(\tR\trequestId\"H\n" +
+	"request_id\x18\f \x01(\tR\trequestId\x12\x1d\n" +
+	"\n" +
+	"actor_name\x18\r \x01(\tR\tactorName\"H\n" +
 	"\x17ListAuditEventsResponse\x12-\n" +
 	"\x06events\x18\x01 \x03(\v2\x15.idgate.v1.AuditEventR\x06events\"\xf8\x03\n" +
 	"\n" +
@@ -1079,11 +1373,14 @@ const file_idgate_v1_admin_proto_rawDesc = "" +
 	"\x18ResolveReviewTaskRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bdecision\x18\x02 \x01(\tR\bdecision\x12\x14\n" +
-	"\x05notes\x18\x03 \x01(\tR\x05notes2\x9c\x06\n" +
+	"\x05notes\x18\x03 \x01(\tR\x05notes2\xf1\b\n" +
 	"\fAdminService\x12h\n" +
 	"\fCreateApiKey\x12\x1e.idgate.v1.CreateApiKeyRequest\x1a\x1f.idgate.v1.CreateApiKeyResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/api-keys\x12b\n" +
 	"\vListApiKeys\x12\x1d.idgate.v1.ListApiKeysRequest\x1a\x1e.idgate.v1.ListApiKeysResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/api-keys\x12f\n" +
-	"\fRevokeApiKey\x12\x1e.idgate.v1.RevokeApiKeyRequest\x1a\x11.idgate.v1.ApiKey\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/api-keys/{id}:revoke\x12r\n" +
+	"\fRevokeApiKey\x12\x1e.idgate.v1.RevokeApiKeyRequest\x1a\x11.idgate.v1.ApiKey\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/api-keys/{id}:revoke\x12k\n" +
+	"\rCreateSession\x12\x1f.idgate.v1.CreateSessionRequest\x1a .idgate.v1.CreateSessionResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/sessions\x12j\n" +
+	"\x11GetCurrentSession\x12#.idgate.v1.GetCurrentSessionRequest\x1a\x12.idgate.v1.Session\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/sessions/current\x12z\n" +
+	"\x14RevokeCurrentSession\x12&.idgate.v1.RevokeCurrentSessionRequest\x1a\x12.idgate.v1.Session\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/sessions/current:revoke\x12r\n" +
 	"\x0fListReviewTasks\x12!.idgate.v1.ListReviewTasksRequest\x1a\".idgate.v1.ListReviewTasksResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/review-tasks\x12s\n" +
 	"\x0fClaimReviewTask\x12!.idgate.v1.ClaimReviewTaskRequest\x1a\x15.idgate.v1.ReviewTask\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/review-tasks/{id}:claim\x12y\n" +
 	"\x11ResolveReviewTask\x12#.idgate.v1.ResolveReviewTaskRequest\x1a\x15.idgate.v1.ReviewTask\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/review-tasks/{id}:resolve\x12r\n" +
@@ -1101,57 +1398,72 @@ func file_idgate_v1_admin_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_admin_proto_rawDescData
 }
 
-var file_idgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_idgate_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_idgate_v1_admin_proto_goTypes = []any{
-	(*ApiKey)(nil),                   // 0: idgate.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),      // 1: idgate.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),     // 2: idgate.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),       // 3: idgate.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),      // 4: idgate.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),      // 5: idgate.v1.RevokeApiKeyRequest
-	(*ListAuditEventsRequest)(nil),   // 6: idgate.v1.ListAuditEventsRequest
-	(*AuditEvent)(nil),               // 7: idgate.v1.AuditEvent
-	(*ListAuditEventsResponse)(nil),  // 8: idgate.v1.ListAuditEventsResponse
-	(*ReviewTask)(nil),               // 9: idgate.v1.ReviewTask
-	(*ListReviewTasksRequest)(nil),   // 10: idgate.v1.ListReviewTasksRequest
-	(*ListReviewTasksResponse)(nil),  // 11: idgate.v1.ListReviewTasksResponse
-	(*ClaimReviewTaskRequest)(nil),   // 12: idgate.v1.ClaimReviewTaskRequest
-	(*ResolveReviewTaskRequest)(nil), // 13: idgate.v1.ResolveReviewTaskRequest
-	(*timestamppb.Timestamp)(nil),    // 14: google.protobuf.Timestamp
+	(*ApiKey)(nil),                      // 0: idgate.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),         // 1: idgate.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),        // 2: idgate.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),          // 3: idgate.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),         // 4: idgate.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),         // 5: idgate.v1.RevokeApiKeyRequest
+	(*Session)(nil),                     // 6: idgate.v1.Session
+	(*CreateSessionRequest)(nil),        // 7: idgate.v1.CreateSessionRequest
+	(*CreateSessionResponse)(nil),       // 8: idgate.v1.CreateSessionResponse
+	(*GetCurrentSessionRequest)(nil),    // 9: idgate.v1.GetCurrentSessionRequest
+	(*RevokeCurrentSessionRequest)(nil), // 10: idgate.v1.RevokeCurrentSessionRequest
+	(*ListAuditEventsRequest)(nil),      // 11: idgate.v1.ListAuditEventsRequest
+	(*AuditEvent)(nil),                  // 12: idgate.v1.AuditEvent
+	(*ListAuditEventsResponse)(nil),     // 13: idgate.v1.ListAuditEventsResponse
+	(*ReviewTask)(nil),                  // 14: idgate.v1.ReviewTask
+	(*ListReviewTasksRequest)(nil),      // 15: idgate.v1.ListReviewTasksRequest
+	(*ListReviewTasksResponse)(nil),     // 16: idgate.v1.ListReviewTasksResponse
+	(*ClaimReviewTaskRequest)(nil),      // 17: idgate.v1.ClaimReviewTaskRequest
+	(*ResolveReviewTaskRequest)(nil),    // 18: idgate.v1.ResolveReviewTaskRequest
+	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
 }
 var file_idgate_v1_admin_proto_depIdxs = []int32{
-	14, // 0: idgate.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	14, // 1: idgate.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	14, // 2: idgate.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	19, // 0: idgate.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	19, // 1: idgate.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	19, // 2: idgate.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: idgate.v1.CreateApiKeyResponse.api_key:type_name -> idgate.v1.ApiKey
 	0,  // 4: idgate.v1.ListApiKeysResponse.api_keys:type_name -> idgate.v1.ApiKey
-	14, // 5: idgate.v1.ListAuditEventsRequest.since:type_name -> google.protobuf.Timestamp
-	14, // 6: idgate.v1.ListAuditEventsRequest.until:type_name -> google.protobuf.Timestamp
-	14, // 7: idgate.v1.AuditEvent.at:type_name -> google.protobuf.Timestamp
-	7,  // 8: idgate.v1.ListAuditEventsResponse.events:type_name -> idgate.v1.AuditEvent
-	14, // 9: idgate.v1.ReviewTask.claimed_at:type_name -> google.protobuf.Timestamp
-	14, // 10: idgate.v1.ReviewTask.resolved_at:type_name -> google.protobuf.Timestamp
-	14, // 11: idgate.v1.ReviewTask.created_at:type_name -> google.protobuf.Timestamp
-	9,  // 12: idgate.v1.ListReviewTasksResponse.tasks:type_name -> idgate.v1.ReviewTask
-	1,  // 13: idgate.v1.AdminService.CreateApiKey:input_type -> idgate.v1.CreateApiKeyRequest
-	3,  // 14: idgate.v1.AdminService.ListApiKeys:input_type -> idgate.v1.ListApiKeysRequest
-	5,  // 15: idgate.v1.AdminService.RevokeApiKey:input_type -> idgate.v1.RevokeApiKeyRequest
-	10, // 16: idgate.v1.AdminService.ListReviewTasks:input_type -> idgate.v1.ListReviewTasksRequest
-	12, // 17: idgate.v1.AdminService.ClaimReviewTask:input_type -> idgate.v1.ClaimReviewTaskRequest
-	13, // 18: idgate.v1.AdminService.ResolveReviewTask:input_type -> idgate.v1.ResolveReviewTaskRequest
-	6,  // 19: idgate.v1.AdminService.ListAuditEvents:input_type -> idgate.v1.ListAuditEventsRequest
-	2,  // 20: idgate.v1.AdminService.CreateApiKey:output_type -> idgate.v1.CreateApiKeyResponse
-	4,  // 21: idgate.v1.AdminService.ListApiKeys:output_type -> idgate.v1.ListApiKeysResponse
-	0,  // 22: idgate.v1.AdminService.RevokeApiKey:output_type -> idgate.v1.ApiKey
-	11, // 23: idgate.v1.AdminService.ListReviewTasks:output_type -> idgate.v1.ListReviewTasksResponse
-	9,  // 24: idgate.v1.AdminService.ClaimReviewTask:output_type -> idgate.v1.ReviewTask
-	9,  // 25: idgate.v1.AdminService.ResolveReviewTask:output_type -> idgate.v1.ReviewTask
-	8,  // 26: idgate.v1.AdminService.ListAuditEvents:output_type -> idgate.v1.ListAuditEventsResponse
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	19, // 5: idgate.v1.Session.created_at:type_name -> google.protobuf.Timestamp
+	19, // 6: idgate.v1.Session.expires_at:type_name -> google.protobuf.Timestamp
+	19, // 7: idgate.v1.Session.revoked_at:type_name -> google.protobuf.Timestamp
+	6,  // 8: idgate.v1.CreateSessionResponse.session:type_name -> idgate.v1.Session
+	19, // 9: idgate.v1.ListAuditEventsRequest.since:type_name -> google.protobuf.Timestamp
+	19, // 10: idgate.v1.ListAuditEventsRequest.until:type_name -> google.protobuf.Timestamp
+	19, // 11: idgate.v1.AuditEvent.at:type_name -> google.protobuf.Timestamp
+	12, // 12: idgate.v1.ListAuditEventsResponse.events:type_name -> idgate.v1.AuditEvent
+	19, // 13: idgate.v1.ReviewTask.claimed_at:type_name -> google.protobuf.Timestamp
+	19, // 14: idgate.v1.ReviewTask.resolved_at:type_name -> google.protobuf.Timestamp
+	19, // 15: idgate.v1.ReviewTask.created_at:type_name -> google.protobuf.Timestamp
+	14, // 16: idgate.v1.ListReviewTasksResponse.tasks:type_name -> idgate.v1.ReviewTask
+	1,  // 17: idgate.v1.AdminService.CreateApiKey:input_type -> idgate.v1.CreateApiKeyRequest
+	3,  // 18: idgate.v1.AdminService.ListApiKeys:input_type -> idgate.v1.ListApiKeysRequest
+	5,  // 19: idgate.v1.AdminService.RevokeApiKey:input_type -> idgate.v1.RevokeApiKeyRequest
+	7,  // 20: idgate.v1.AdminService.CreateSession:input_type -> idgate.v1.CreateSessionRequest
+	9,  // 21: idgate.v1.AdminService.GetCurrentSession:input_type -> idgate.v1.GetCurrentSessionRequest
+	10, // 22: idgate.v1.AdminService.RevokeCurrentSession:input_type -> idgate.v1.RevokeCurrentSessionRequest
+	15, // 23: idgate.v1.AdminService.ListReviewTasks:input_type -> idgate.v1.ListReviewTasksRequest
+	17, // 24: idgate.v1.AdminService.ClaimReviewTask:input_type -> idgate.v1.ClaimReviewTaskRequest
+	18, // 25: idgate.v1.AdminService.ResolveReviewTask:input_type -> idgate.v1.ResolveReviewTaskRequest
+	11, // 26: idgate.v1.AdminService.ListAuditEvents:input_type -> idgate.v1.ListAuditEventsRequest
+	2,  // 27: idgate.v1.AdminService.CreateApiKey:output_type -> idgate.v1.CreateApiKeyResponse
+	4,  // 28: idgate.v1.AdminService.ListApiKeys:output_type -> idgate.v1.ListApiKeysResponse
+	0,  // 29: idgate.v1.AdminService.RevokeApiKey:output_type -> idgate.v1.ApiKey
+	8,  // 30: idgate.v1.AdminService.CreateSession:output_type -> idgate.v1.CreateSessionResponse
+	6,  // 31: idgate.v1.AdminService.GetCurrentSession:output_type -> idgate.v1.Session
+	6,  // 32: idgate.v1.AdminService.RevokeCurrentSession:output_type -> idgate.v1.Session
+	16, // 33: idgate.v1.AdminService.ListReviewTasks:output_type -> idgate.v1.ListReviewTasksResponse
+	14, // 34: idgate.v1.AdminService.ClaimReviewTask:output_type -> idgate.v1.ReviewTask
+	14, // 35: idgate.v1.AdminService.ResolveReviewTask:output_type -> idgate.v1.ReviewTask
+	13, // 36: idgate.v1.AdminService.ListAuditEvents:output_type -> idgate.v1.ListAuditEventsResponse
+	27, // [27:37] is the sub-list for method output_type
+	17, // [17:27] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_admin_proto_init() }
@@ -1165,7 +1477,7 @@ func file_idgate_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_admin_proto_rawDesc), len(file_idgate_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

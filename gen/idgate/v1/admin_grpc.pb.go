@@ -19,13 +19,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_CreateApiKey_FullMethodName      = "/idgate.v1.AdminService/CreateApiKey"
-	AdminService_ListApiKeys_FullMethodName       = "/idgate.v1.AdminService/ListApiKeys"
-	AdminService_RevokeApiKey_FullMethodName      = "/idgate.v1.AdminService/RevokeApiKey"
-	AdminService_ListReviewTasks_FullMethodName   = "/idgate.v1.AdminService/ListReviewTasks"
-	AdminService_ClaimReviewTask_FullMethodName   = "/idgate.v1.AdminService/ClaimReviewTask"
-	AdminService_ResolveReviewTask_FullMethodName = "/idgate.v1.AdminService/ResolveReviewTask"
-	AdminService_ListAuditEvents_FullMethodName   = "/idgate.v1.AdminService/ListAuditEvents"
+	AdminService_CreateApiKey_FullMethodName         = "/idgate.v1.AdminService/CreateApiKey"
+	AdminService_ListApiKeys_FullMethodName          = "/idgate.v1.AdminService/ListApiKeys"
+	AdminService_RevokeApiKey_FullMethodName         = "/idgate.v1.AdminService/RevokeApiKey"
+	AdminService_CreateSession_FullMethodName        = "/idgate.v1.AdminService/CreateSession"
+	AdminService_GetCurrentSession_FullMethodName    = "/idgate.v1.AdminService/GetCurrentSession"
+	AdminService_RevokeCurrentSession_FullMethodName = "/idgate.v1.AdminService/RevokeCurrentSession"
+	AdminService_ListReviewTasks_FullMethodName      = "/idgate.v1.AdminService/ListReviewTasks"
+	AdminService_ClaimReviewTask_FullMethodName      = "/idgate.v1.AdminService/ClaimReviewTask"
+	AdminService_ResolveReviewTask_FullMethodName    = "/idgate.v1.AdminService/ResolveReviewTask"
+	AdminService_ListAuditEvents_FullMethodName      = "/idgate.v1.AdminService/ListAuditEvents"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -40,6 +43,15 @@ type AdminServiceClient interface {
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
 	// RevokeApiKey stops a key from working.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*ApiKey, error)
+	// CreateSession signs the caller's API key in to the console: the token it returns once
+	// (idg_sess_...) acts as the key, carrying its name as the person, until it expires
+	// (IDGATE_SESSION_TTL), is revoked, or the key is. Service keys cannot sign in, and a
+	// session cannot start another.
+	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
+	// GetCurrentSession returns the caller's session; NotFound for a caller on an API key.
+	GetCurrentSession(ctx context.Context, in *GetCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error)
+	// RevokeCurrentSession signs out: the session's token stops working.
+	RevokeCurrentSession(ctx context.Context, in *RevokeCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// ListReviewTasks lists manual review tasks, urgent and oldest first.
 	ListReviewTasks(ctx context.Context, in *ListReviewTasksRequest, opts ...grpc.CallOption) (*ListReviewTasksResponse, error)
 	// ClaimReviewTask assigns an open task to the calling operator.
@@ -84,6 +96,36 @@ func (c *adminServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApiKeyR
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ApiKey)
 	err := c.cc.Invoke(ctx, AdminService_RevokeApiKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateSessionResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetCurrentSession(ctx context.Context, in *GetCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Session)
+	err := c.cc.Invoke(ctx, AdminService_GetCurrentSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) RevokeCurrentSession(ctx context.Context, in *RevokeCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Session)
+	err := c.cc.Invoke(ctx, AdminService_RevokeCurrentSession_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +184,15 @@ type AdminServiceServer interface {
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
 	// RevokeApiKey stops a key from working.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error)
+	// CreateSession signs the caller's API key in to the console: the token it returns once
+	// (idg_sess_...) acts as the key, carrying its name as the person, until it expires
+	// (IDGATE_SESSION_TTL), is revoked, or the key is. Service keys cannot sign in, and a
+	// session cannot start another.
+	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
+	// GetCurrentSession returns the caller's session; NotFound for a caller on an API key.
+	GetCurrentSession(context.Context, *GetCurrentSessionRequest) (*Session, error)
+	// RevokeCurrentSession signs out: the session's token stops working.
+	RevokeCurrentSession(context.Context, *RevokeCurrentSessionRequest) (*Session, error)
 	// ListReviewTasks lists manual review tasks, urgent and oldest first.
 	ListReviewTasks(context.Context, *ListReviewTasksRequest) (*ListReviewTasksResponse, error)
 	// ClaimReviewTask assigns an open task to the calling operator.
@@ -170,6 +221,15 @@ func (UnimplementedAdminServiceServer) ListApiKeys(context.Context, *ListApiKeys
 }
 func (UnimplementedAdminServiceServer) RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeApiKey not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSession not implemented")
+}
+func (UnimplementedAdminServiceServer) GetCurrentSession(context.Context, *GetCurrentSessionRequest) (*Session, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCurrentSession not implemented")
+}
+func (UnimplementedAdminServiceServer) RevokeCurrentSession(context.Context, *RevokeCurrentSessionRequest) (*Session, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeCurrentSession not implemented")
 }
 func (UnimplementedAdminServiceServer) ListReviewTasks(context.Context, *ListReviewTasksRequest) (*ListReviewTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReviewTasks not implemented")
@@ -254,6 +314,60 @@ func _AdminService_RevokeApiKey_Handler(srv interface{}, ctx context.Context, de
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServiceServer).RevokeApiKey(ctx, req.(*RevokeApiKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_CreateSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateSession(ctx, req.(*CreateSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetCurrentSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCurrentSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetCurrentSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetCurrentSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetCurrentSession(ctx, req.(*GetCurrentSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_RevokeCurrentSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeCurrentSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).RevokeCurrentSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_RevokeCurrentSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).RevokeCurrentSession(ctx, req.(*RevokeCurrentSessionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -348,6 +462,18 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeApiKey",
 			Handler:    _AdminService_RevokeApiKey_Handler,
+		},
+		{
+			MethodName: "CreateSession",
+			Handler:    _AdminService_CreateSession_Handler,
+		},
+		{
+			MethodName: "GetCurrentSession",
+			Handler:    _AdminService_GetCurrentSession_Handler,
+		},
+		{
+			MethodName: "RevokeCurrentSession",
+			Handler:    _AdminService_RevokeCurrentSession_Handler,
 		},
 		{
 			MethodName: "ListReviewTasks",

@@ -74,8 +74,12 @@ type Customer struct {
 	IdentityManualVerificationBy    string                 `protobuf:"bytes,31,opt,name=identity_manual_verification_by,json=identityManualVerificationBy,proto3" json:"identity_manual_verification_by,omitempty"`
 	IdentityManualVerificationAt    *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=identity_manual_verification_at,json=identityManualVerificationAt,proto3" json:"identity_manual_verification_at,omitempty"`
 	IdentityRedactedAt              *timestamppb.Timestamp `protobuf:"bytes,33,opt,name=identity_redacted_at,json=identityRedactedAt,proto3" json:"identity_redacted_at,omitempty"`
-	unknownFields                   protoimpl.UnknownFields
-	sizeCache                       protoimpl.SizeCache
+	// True when the verified identity data above (name, dob, address, document number and
+	// expiry) was withheld: people (console sessions, operator and readonly keys) read it
+	// through RevealCustomerIdentity, which is audited. Email and phone are never withheld.
+	PersonalDataMasked bool `protobuf:"varint,34,opt,name=personal_data_masked,json=personalDataMasked,proto3" json:"personal_data_masked,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Customer) Reset() {
@@ -337,6 +341,13 @@ func (x *Customer) GetIdentityRedactedAt() *timestamppb.Timestamp {
 		return x.IdentityRedactedAt
 	}
 	return nil
+}
+
+func (x *Customer) GetPersonalDataMasked() bool {
+	if x != nil {
+		return x.PersonalDataMasked
+	}
+	return false
 }
 
 // Address is a postal address as read from an identity document.
@@ -1247,6 +1258,60 @@ func (x *RedactCustomerIdentityRequest) GetId() string {
 	return ""
 }
 
+type RevealCustomerIdentityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required: why the operator reads the data (recorded in the audit log), at most 500
+	// characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevealCustomerIdentityRequest) Reset() {
+	*x = RevealCustomerIdentityRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevealCustomerIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevealCustomerIdentityRequest) ProtoMessage() {}
+
+func (x *RevealCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevealCustomerIdentityRequest.ProtoReflect.Descriptor instead.
+func (*RevealCustomerIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RevealCustomerIdentityRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RevealCustomerIdentityRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type SimulateVerificationOutcomeRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	SessionId string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
@@ -1260,7 +1325,7 @@ type SimulateVerificationOutcomeRequest struct {
 
 func (x *SimulateVerificationOutcomeRequest) Reset() {
 	*x = SimulateVerificationOutcomeRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	mi := &file_idgate_v1_identity_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1272,7 +1337,7 @@ func (x *SimulateVerificationOutcomeRequest) String() string {
 func (*SimulateVerificationOutcomeRequest) ProtoMessage() {}
 
 func (x *SimulateVerificationOutcomeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	mi := &file_idgate_v1_identity_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1285,7 +1350,7 @@ func (x *SimulateVerificationOutcomeRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use SimulateVerificationOutcomeRequest.ProtoReflect.Descriptor instead.
 func (*SimulateVerificationOutcomeRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SimulateVerificationOutcomeRequest) GetSessionId() string {
@@ -1319,7 +1384,7 @@ type SimulateVerificationOutcomeResponse struct {
 
 func (x *SimulateVerificationOutcomeResponse) Reset() {
 	*x = SimulateVerificationOutcomeResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[16]
+	mi := &file_idgate_v1_identity_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1331,7 +1396,7 @@ func (x *SimulateVerificationOutcomeResponse) String() string {
 func (*SimulateVerificationOutcomeResponse) ProtoMessage() {}
 
 func (x *SimulateVerificationOutcomeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[16]
+	mi := &file_idgate_v1_identity_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1344,7 +1409,7 @@ func (x *SimulateVerificationOutcomeResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use SimulateVerificationOutcomeResponse.ProtoReflect.Descriptor instead.
 func (*SimulateVerificationOutcomeResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{16}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SimulateVerificationOutcomeResponse) GetEventId() string {
@@ -1365,7 +1430,7 @@ type BeginEnrollmentRequest struct {
 
 func (x *BeginEnrollmentRequest) Reset() {
 	*x = BeginEnrollmentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[17]
+	mi := &file_idgate_v1_identity_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1442,7 @@ func (x *BeginEnrollmentRequest) String() string {
 func (*BeginEnrollmentRequest) ProtoMessage() {}
 
 func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[17]
+	mi := &file_idgate_v1_identity_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1390,7 +1455,7 @@ func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{17}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *BeginEnrollmentRequest) GetCustomerId() string {
@@ -1420,7 +1485,7 @@ type BeginEnrollmentResponse struct {
 
 func (x *BeginEnrollmentResponse) Reset() {
 	*x = BeginEnrollmentResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[18]
+	mi := &file_idgate_v1_identity_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1432,7 +1497,7 @@ func (x *BeginEnrollmentResponse) String() string {
 func (*BeginEnrollmentResponse) ProtoMessage() {}
 
 func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[18]
+	mi := &file_idgate_v1_identity_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1445,7 +1510,7 @@ func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentResponse.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{18}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *BeginEnrollmentResponse) GetChallengeId() string {
@@ -1483,7 +1548,7 @@ type FinishEnrollmentRequest struct {
 
 func (x *FinishEnrollmentRequest) Reset() {
 	*x = FinishEnrollmentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[19]
+	mi := &file_idgate_v1_identity_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1495,7 +1560,7 @@ func (x *FinishEnrollmentRequest) String() string {
 func (*FinishEnrollmentRequest) ProtoMessage() {}
 
 func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[19]
+	mi := &file_idgate_v1_identity_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1508,7 +1573,7 @@ func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*FinishEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{19}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *FinishEnrollmentRequest) GetCustomerId() string {
@@ -1565,7 +1630,7 @@ type Credential struct {
 
 func (x *Credential) Reset() {
 	*x = Credential{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[20]
+	mi := &file_idgate_v1_identity_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1577,7 +1642,7 @@ func (x *Credential) String() string {
 func (*Credential) ProtoMessage() {}
 
 func (x *Credential) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[20]
+	mi := &file_idgate_v1_identity_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1590,7 +1655,7 @@ func (x *Credential) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credential.ProtoReflect.Descriptor instead.
 func (*Credential) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{20}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Credential) GetId() string {
@@ -1693,7 +1758,7 @@ type ListCredentialsRequest struct {
 
 func (x *ListCredentialsRequest) Reset() {
 	*x = ListCredentialsRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[21]
+	mi := &file_idgate_v1_identity_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +1770,7 @@ func (x *ListCredentialsRequest) String() string {
 func (*ListCredentialsRequest) ProtoMessage() {}
 
 func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[21]
+	mi := &file_idgate_v1_identity_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +1783,7 @@ func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsRequest.ProtoReflect.Descriptor instead.
 func (*ListCredentialsRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{21}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListCredentialsRequest) GetCustomerId() string {
@@ -1737,7 +1802,7 @@ type ListCredentialsResponse struct {
 
 func (x *ListCredentialsResponse) Reset() {
 	*x = ListCredentialsResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[22]
+	mi := &file_idgate_v1_identity_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +1814,7 @@ func (x *ListCredentialsResponse) String() string {
 func (*ListCredentialsResponse) ProtoMessage() {}
 
 func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[22]
+	mi := &file_idgate_v1_identity_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +1827,7 @@ func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsResponse.ProtoReflect.Descriptor instead.
 func (*ListCredentialsResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{22}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListCredentialsResponse) GetCredentials() []*Credential {
@@ -1783,7 +1848,7 @@ type RevokeCredentialRequest struct {
 
 func (x *RevokeCredentialRequest) Reset() {
 	*x = RevokeCredentialRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[23]
+	mi := &file_idgate_v1_identity_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1795,7 +1860,7 @@ func (x *RevokeCredentialRequest) String() string {
 func (*RevokeCredentialRequest) ProtoMessage() {}
 
 func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[23]
+	mi := &file_idgate_v1_identity_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1808,7 +1873,7 @@ func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCredentialRequest.ProtoReflect.Descriptor instead.
 func (*RevokeCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{23}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *RevokeCredentialRequest) GetCustomerId() string {
@@ -1835,7 +1900,7 @@ type EvaluatePaymentRequest struct {
 
 func (x *EvaluatePaymentRequest) Reset() {
 	*x = EvaluatePaymentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[24]
+	mi := &file_idgate_v1_identity_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1847,7 +1912,7 @@ func (x *EvaluatePaymentRequest) String() string {
 func (*EvaluatePaymentRequest) ProtoMessage() {}
 
 func (x *EvaluatePaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[24]
+	mi := &file_idgate_v1_identity_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1860,7 +1925,7 @@ func (x *EvaluatePaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluatePaymentRequest.ProtoReflect.Descriptor instead.
 func (*EvaluatePaymentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{24}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *EvaluatePaymentRequest) GetPaymentIntentId() string {
@@ -1903,7 +1968,7 @@ type PaymentStepUp struct {
 
 func (x *PaymentStepUp) Reset() {
 	*x = PaymentStepUp{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[25]
+	mi := &file_idgate_v1_identity_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1915,7 +1980,7 @@ func (x *PaymentStepUp) String() string {
 func (*PaymentStepUp) ProtoMessage() {}
 
 func (x *PaymentStepUp) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[25]
+	mi := &file_idgate_v1_identity_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1928,7 +1993,7 @@ func (x *PaymentStepUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentStepUp.ProtoReflect.Descriptor instead.
 func (*PaymentStepUp) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{25}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *PaymentStepUp) GetPaymentIntentId() string {
@@ -2071,7 +2136,7 @@ type BeginStepUpRequest struct {
 
 func (x *BeginStepUpRequest) Reset() {
 	*x = BeginStepUpRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[26]
+	mi := &file_idgate_v1_identity_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2083,7 +2148,7 @@ func (x *BeginStepUpRequest) String() string {
 func (*BeginStepUpRequest) ProtoMessage() {}
 
 func (x *BeginStepUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[26]
+	mi := &file_idgate_v1_identity_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2096,7 +2161,7 @@ func (x *BeginStepUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginStepUpRequest.ProtoReflect.Descriptor instead.
 func (*BeginStepUpRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{26}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *BeginStepUpRequest) GetPaymentIntentId() string {
@@ -2136,7 +2201,7 @@ type BeginStepUpResponse struct {
 
 func (x *BeginStepUpResponse) Reset() {
 	*x = BeginStepUpResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[27]
+	mi := &file_idgate_v1_identity_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2148,7 +2213,7 @@ func (x *BeginStepUpResponse) String() string {
 func (*BeginStepUpResponse) ProtoMessage() {}
 
 func (x *BeginStepUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[27]
+	mi := &file_idgate_v1_identity_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2161,7 +2226,7 @@ func (x *BeginStepUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginStepUpResponse.ProtoReflect.Descriptor instead.
 func (*BeginStepUpResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{27}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *BeginStepUpResponse) GetChallengeId() string {
@@ -2211,7 +2276,7 @@ type FinishStepUpRequest struct {
 
 func (x *FinishStepUpRequest) Reset() {
 	*x = FinishStepUpRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[28]
+	mi := &file_idgate_v1_identity_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2223,7 +2288,7 @@ func (x *FinishStepUpRequest) String() string {
 func (*FinishStepUpRequest) ProtoMessage() {}
 
 func (x *FinishStepUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[28]
+	mi := &file_idgate_v1_identity_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2236,7 +2301,7 @@ func (x *FinishStepUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishStepUpRequest.ProtoReflect.Descriptor instead.
 func (*FinishStepUpRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{28}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *FinishStepUpRequest) GetPaymentIntentId() string {
@@ -2269,7 +2334,7 @@ type CanCaptureRequest struct {
 
 func (x *CanCaptureRequest) Reset() {
 	*x = CanCaptureRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[29]
+	mi := &file_idgate_v1_identity_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2281,7 +2346,7 @@ func (x *CanCaptureRequest) String() string {
 func (*CanCaptureRequest) ProtoMessage() {}
 
 func (x *CanCaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[29]
+	mi := &file_idgate_v1_identity_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2294,7 +2359,7 @@ func (x *CanCaptureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanCaptureRequest.ProtoReflect.Descriptor instead.
 func (*CanCaptureRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{29}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CanCaptureRequest) GetPaymentIntentId() string {
@@ -2317,7 +2382,7 @@ type CanCaptureResponse struct {
 
 func (x *CanCaptureResponse) Reset() {
 	*x = CanCaptureResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[30]
+	mi := &file_idgate_v1_identity_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2394,7 @@ func (x *CanCaptureResponse) String() string {
 func (*CanCaptureResponse) ProtoMessage() {}
 
 func (x *CanCaptureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[30]
+	mi := &file_idgate_v1_identity_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2342,7 +2407,7 @@ func (x *CanCaptureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanCaptureResponse.ProtoReflect.Descriptor instead.
 func (*CanCaptureResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{30}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CanCaptureResponse) GetAllowed() bool {
@@ -2370,7 +2435,7 @@ var File_idgate_v1_identity_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\n" +
-	"\x18idgate/v1/identity.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xad\x0f\n" +
+	"\x18idgate/v1/identity.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdf\x0f\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12\x1f\n" +
@@ -2408,7 +2473,8 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\"identity_manual_verification_notes\x18\x1e \x01(\tR\x1fidentityManualVerificationNotes\x12E\n" +
 	"\x1fidentity_manual_verification_by\x18\x1f \x01(\tR\x1cidentityManualVerificationBy\x12a\n" +
 	"\x1fidentity_manual_verification_at\x18  \x01(\v2\x1a.google.protobuf.TimestampR\x1cidentityManualVerificationAt\x12L\n" +
-	"\x14identity_redacted_at\x18! \x01(\v2\x1a.google.protobuf.TimestampR\x12identityRedactedAtB\x12\n" +
+	"\x14identity_redacted_at\x18! \x01(\v2\x1a.google.protobuf.TimestampR\x12identityRedactedAt\x120\n" +
+	"\x14personal_data_masked\x18\" \x01(\bR\x12personalDataMaskedB\x12\n" +
 	"\x10_identity_statusB\x16\n" +
 	"\x14_identity_session_idB\x14\n" +
 	"\x12_stripe_risk_scoreB\x14\n" +
@@ -2483,7 +2549,10 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x18RefreshFromStripeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"/\n" +
 	"\x1dRedactCustomerIdentityRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"|\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"G\n" +
+	"\x1dRevealCustomerIdentityRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"|\n" +
 	"\"SimulateVerificationOutcomeRequest\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x18\n" +
@@ -2586,7 +2655,7 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x12CanCaptureResponse\x12\x18\n" +
 	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
-	"\x06status\x18\x03 \x01(\tR\x06status2\xe9\x14\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status2\xf1\x15\n" +
 	"\x0fIdentityService\x12a\n" +
 	"\x0eCreateCustomer\x12 .idgate.v1.CreateCustomerRequest\x1a\x13.idgate.v1.Customer\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/customers\x12t\n" +
 	"\vGetCustomer\x12\x1d.idgate.v1.GetCustomerRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+Z\x15\x12\x13/api/customers/{id}\x12\x12/v1/customers/{id}\x12i\n" +
@@ -2597,7 +2666,8 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\fManualVerify\x12\x1e.idgate.v1.ManualVerifyRequest\x1a\x13.idgate.v1.Customer\"[\x82\xd3\xe4\x93\x02U:\x01*Z$:\x01*\"\x1f/v1/customers/{id}:manualVerify\"*/api/customers/{id}/identity-manual-verify\x12\x84\x01\n" +
 	"\x13RequireVerification\x12%.idgate.v1.RequireVerificationRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/customers/{id}:requireVerification\x12t\n" +
 	"\x11RefreshFromStripe\x12#.idgate.v1.RefreshFromStripeRequest\x1a\x13.idgate.v1.Customer\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/customers/{id}:refresh\x12}\n" +
-	"\x16RedactCustomerIdentity\x12(.idgate.v1.RedactCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/customers/{id}:redact\x12\xb8\x01\n" +
+	"\x16RedactCustomerIdentity\x12(.idgate.v1.RedactCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/customers/{id}:redact\x12\x85\x01\n" +
+	"\x16RevealCustomerIdentity\x12(.idgate.v1.RevealCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/customers/{id}:revealIdentity\x12\xb8\x01\n" +
 	"\x1bSimulateVerificationOutcome\x12-.idgate.v1.SimulateVerificationOutcomeRequest\x1a..idgate.v1.SimulateVerificationOutcomeResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/verification-sessions/{session_id}:simulate\x12\x9c\x01\n" +
 	"\x0fBeginEnrollment\x12!.idgate.v1.BeginEnrollmentRequest\x1a\".idgate.v1.BeginEnrollmentResponse\"B\x82\xd3\xe4\x93\x02<:\x01*\"7/v1/customers/{customer_id}/credentials:beginEnrollment\x12\x92\x01\n" +
 	"\x10FinishEnrollment\x12\".idgate.v1.FinishEnrollmentRequest\x1a\x15.idgate.v1.Credential\"C\x82\xd3\xe4\x93\x02=:\x01*\"8/v1/customers/{customer_id}/credentials:finishEnrollment\x12\x89\x01\n" +
@@ -2621,7 +2691,7 @@ func file_idgate_v1_identity_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_identity_proto_rawDescData
 }
 
-var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_idgate_v1_identity_proto_goTypes = []any{
 	(*Customer)(nil),                            // 0: idgate.v1.Customer
 	(*Address)(nil),                             // 1: idgate.v1.Address
@@ -2638,44 +2708,45 @@ var file_idgate_v1_identity_proto_goTypes = []any{
 	(*RequireVerificationRequest)(nil),          // 12: idgate.v1.RequireVerificationRequest
 	(*RefreshFromStripeRequest)(nil),            // 13: idgate.v1.RefreshFromStripeRequest
 	(*RedactCustomerIdentityRequest)(nil),       // 14: idgate.v1.RedactCustomerIdentityRequest
-	(*SimulateVerificationOutcomeRequest)(nil),  // 15: idgate.v1.SimulateVerificationOutcomeRequest
-	(*SimulateVerificationOutcomeResponse)(nil), // 16: idgate.v1.SimulateVerificationOutcomeResponse
-	(*BeginEnrollmentRequest)(nil),              // 17: idgate.v1.BeginEnrollmentRequest
-	(*BeginEnrollmentResponse)(nil),             // 18: idgate.v1.BeginEnrollmentResponse
-	(*FinishEnrollmentRequest)(nil),             // 19: idgate.v1.FinishEnrollmentRequest
-	(*Credential)(nil),                          // 20: idgate.v1.Credential
-	(*ListCredentialsRequest)(nil),              // 21: idgate.v1.ListCredentialsRequest
-	(*ListCredentialsResponse)(nil),             // 22: idgate.v1.ListCredentialsResponse
-	(*RevokeCredentialRequest)(nil),             // 23: idgate.v1.RevokeCredentialRequest
-	(*EvaluatePaymentRequest)(nil),              // 24: idgate.v1.EvaluatePaymentRequest
-	(*PaymentStepUp)(nil),                       // 25: idgate.v1.PaymentStepUp
-	(*BeginStepUpRequest)(nil),                  // 26: idgate.v1.BeginStepUpRequest
-	(*BeginStepUpResponse)(nil),                 // 27: idgate.v1.BeginStepUpResponse
-	(*FinishStepUpRequest)(nil),                 // 28: idgate.v1.FinishStepUpRequest
-	(*CanCaptureRequest)(nil),                   // 29: idgate.v1.CanCaptureRequest
-	(*CanCaptureResponse)(nil),                  // 30: idgate.v1.CanCaptureResponse
-	(*timestamppb.Timestamp)(nil),               // 31: google.protobuf.Timestamp
+	(*RevealCustomerIdentityRequest)(nil),       // 15: idgate.v1.RevealCustomerIdentityRequest
+	(*SimulateVerificationOutcomeRequest)(nil),  // 16: idgate.v1.SimulateVerificationOutcomeRequest
+	(*SimulateVerificationOutcomeResponse)(nil), // 17: idgate.v1.SimulateVerificationOutcomeResponse
+	(*BeginEnrollmentRequest)(nil),              // 18: idgate.v1.BeginEnrollmentRequest
+	(*BeginEnrollmentResponse)(nil),             // 19: idgate.v1.BeginEnrollmentResponse
+	(*FinishEnrollmentRequest)(nil),             // 20: idgate.v1.FinishEnrollmentRequest
+	(*Credential)(nil),                          // 21: idgate.v1.Credential
+	(*ListCredentialsRequest)(nil),              // 22: idgate.v1.ListCredentialsRequest
+	(*ListCredentialsResponse)(nil),             // 23: idgate.v1.ListCredentialsResponse
+	(*RevokeCredentialRequest)(nil),             // 24: idgate.v1.RevokeCredentialRequest
+	(*EvaluatePaymentRequest)(nil),              // 25: idgate.v1.EvaluatePaymentRequest
+	(*PaymentStepUp)(nil),                       // 26: idgate.v1.PaymentStepUp
+	(*BeginStepUpRequest)(nil),                  // 27: idgate.v1.BeginStepUpRequest
+	(*BeginStepUpResponse)(nil),                 // 28: idgate.v1.BeginStepUpResponse
+	(*FinishStepUpRequest)(nil),                 // 29: idgate.v1.FinishStepUpRequest
+	(*CanCaptureRequest)(nil),                   // 30: idgate.v1.CanCaptureRequest
+	(*CanCaptureResponse)(nil),                  // 31: idgate.v1.CanCaptureResponse
+	(*timestamppb.Timestamp)(nil),               // 32: google.protobuf.Timestamp
 }
 var file_idgate_v1_identity_proto_depIdxs = []int32{
-	31, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	31, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
-	31, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
-	31, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
+	32, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	32, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	32, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
+	32, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
 	1,  // 4: idgate.v1.Customer.identity_address:type_name -> idgate.v1.Address
-	31, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
-	31, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
-	31, // 7: idgate.v1.ListCustomersRequest.flagged_before:type_name -> google.protobuf.Timestamp
+	32, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
+	32, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
+	32, // 7: idgate.v1.ListCustomersRequest.flagged_before:type_name -> google.protobuf.Timestamp
 	0,  // 8: idgate.v1.ListCustomersResponse.customers:type_name -> idgate.v1.Customer
-	31, // 9: idgate.v1.BeginEnrollmentResponse.expires_at:type_name -> google.protobuf.Timestamp
-	31, // 10: idgate.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	31, // 11: idgate.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
-	31, // 12: idgate.v1.Credential.revoked_at:type_name -> google.protobuf.Timestamp
-	20, // 13: idgate.v1.ListCredentialsResponse.credentials:type_name -> idgate.v1.Credential
-	31, // 14: idgate.v1.PaymentStepUp.decided_at:type_name -> google.protobuf.Timestamp
-	31, // 15: idgate.v1.PaymentStepUp.metadata_written_at:type_name -> google.protobuf.Timestamp
-	31, // 16: idgate.v1.PaymentStepUp.captured_at:type_name -> google.protobuf.Timestamp
-	31, // 17: idgate.v1.PaymentStepUp.canceled_at:type_name -> google.protobuf.Timestamp
-	31, // 18: idgate.v1.BeginStepUpResponse.expires_at:type_name -> google.protobuf.Timestamp
+	32, // 9: idgate.v1.BeginEnrollmentResponse.expires_at:type_name -> google.protobuf.Timestamp
+	32, // 10: idgate.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	32, // 11: idgate.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	32, // 12: idgate.v1.Credential.revoked_at:type_name -> google.protobuf.Timestamp
+	21, // 13: idgate.v1.ListCredentialsResponse.credentials:type_name -> idgate.v1.Credential
+	32, // 14: idgate.v1.PaymentStepUp.decided_at:type_name -> google.protobuf.Timestamp
+	32, // 15: idgate.v1.PaymentStepUp.metadata_written_at:type_name -> google.protobuf.Timestamp
+	32, // 16: idgate.v1.PaymentStepUp.captured_at:type_name -> google.protobuf.Timestamp
+	32, // 17: idgate.v1.PaymentStepUp.canceled_at:type_name -> google.protobuf.Timestamp
+	32, // 18: idgate.v1.BeginStepUpResponse.expires_at:type_name -> google.protobuf.Timestamp
 	7,  // 19: idgate.v1.BeginStepUpResponse.verification_session:type_name -> idgate.v1.VerificationSession
 	2,  // 20: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
 	3,  // 21: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
@@ -2687,36 +2758,38 @@ var file_idgate_v1_identity_proto_depIdxs = []int32{
 	12, // 27: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
 	13, // 28: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
 	14, // 29: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
-	15, // 30: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
-	17, // 31: idgate.v1.IdentityService.BeginEnrollment:input_type -> idgate.v1.BeginEnrollmentRequest
-	19, // 32: idgate.v1.IdentityService.FinishEnrollment:input_type -> idgate.v1.FinishEnrollmentRequest
-	21, // 33: idgate.v1.IdentityService.ListCredentials:input_type -> idgate.v1.ListCredentialsRequest
-	23, // 34: idgate.v1.IdentityService.RevokeCredential:input_type -> idgate.v1.RevokeCredentialRequest
-	24, // 35: idgate.v1.IdentityService.EvaluatePayment:input_type -> idgate.v1.EvaluatePaymentRequest
-	26, // 36: idgate.v1.IdentityService.BeginStepUp:input_type -> idgate.v1.BeginStepUpRequest
-	28, // 37: idgate.v1.IdentityService.FinishStepUp:input_type -> idgate.v1.FinishStepUpRequest
-	29, // 38: idgate.v1.IdentityService.CanCapture:input_type -> idgate.v1.CanCaptureRequest
-	0,  // 39: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
-	0,  // 40: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
-	5,  // 41: idgate.v1.IdentityService.ListCustomers:output_type -> idgate.v1.ListCustomersResponse
-	7,  // 42: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
-	9,  // 43: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
-	0,  // 44: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
-	0,  // 45: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
-	0,  // 46: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
-	0,  // 47: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
-	0,  // 48: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
-	16, // 49: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
-	18, // 50: idgate.v1.IdentityService.BeginEnrollment:output_type -> idgate.v1.BeginEnrollmentResponse
-	20, // 51: idgate.v1.IdentityService.FinishEnrollment:output_type -> idgate.v1.Credential
-	22, // 52: idgate.v1.IdentityService.ListCredentials:output_type -> idgate.v1.ListCredentialsResponse
-	20, // 53: idgate.v1.IdentityService.RevokeCredential:output_type -> idgate.v1.Credential
-	25, // 54: idgate.v1.IdentityService.EvaluatePayment:output_type -> idgate.v1.PaymentStepUp
-	27, // 55: idgate.v1.IdentityService.BeginStepUp:output_type -> idgate.v1.BeginStepUpResponse
-	25, // 56: idgate.v1.IdentityService.FinishStepUp:output_type -> idgate.v1.PaymentStepUp
-	30, // 57: idgate.v1.IdentityService.CanCapture:output_type -> idgate.v1.CanCaptureResponse
-	39, // [39:58] is the sub-list for method output_type
-	20, // [20:39] is the sub-list for method input_type
+	15, // 30: idgate.v1.IdentityService.RevealCustomerIdentity:input_type -> idgate.v1.RevealCustomerIdentityRequest
+	16, // 31: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
+	18, // 32: idgate.v1.IdentityService.BeginEnrollment:input_type -> idgate.v1.BeginEnrollmentRequest
+	20, // 33: idgate.v1.IdentityService.FinishEnrollment:input_type -> idgate.v1.FinishEnrollmentRequest
+	22, // 34: idgate.v1.IdentityService.ListCredentials:input_type -> idgate.v1.ListCredentialsRequest
+	24, // 35: idgate.v1.IdentityService.RevokeCredential:input_type -> idgate.v1.RevokeCredentialRequest
+	25, // 36: idgate.v1.IdentityService.EvaluatePayment:input_type -> idgate.v1.EvaluatePaymentRequest
+	27, // 37: idgate.v1.IdentityService.BeginStepUp:input_type -> idgate.v1.BeginStepUpRequest
+	29, // 38: idgate.v1.IdentityService.FinishStepUp:input_type -> idgate.v1.FinishStepUpRequest
+	30, // 39: idgate.v1.IdentityService.CanCapture:input_type -> idgate.v1.CanCaptureRequest
+	0,  // 40: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
+	0,  // 41: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
+	5,  // 42: idgate.v1.IdentityService.ListCustomers:output_type -> idgate.v1.ListCustomersResponse
+	7,  // 43: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
+	9,  // 44: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
+	0,  // 45: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
+	0,  // 46: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
+	0,  // 47: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
+	0,  // 48: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
+	0,  // 49: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
+	0,  // 50: idgate.v1.IdentityService.RevealCustomerIdentity:output_type -> idgate.v1.Customer
+	17, // 51: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
+	19, // 52: idgate.v1.IdentityService.BeginEnrollment:output_type -> idgate.v1.BeginEnrollmentResponse
+	21, // 53: idgate.v1.IdentityService.FinishEnrollment:output_type -> idgate.v1.Credential
+	23, // 54: idgate.v1.IdentityService.ListCredentials:output_type -> idgate.v1.ListCredentialsResponse
+	21, // 55: idgate.v1.IdentityService.RevokeCredential:output_type -> idgate.v1.Credential
+	26, // 56: idgate.v1.IdentityService.EvaluatePayment:output_type -> idgate.v1.PaymentStepUp
+	28, // 57: idgate.v1.IdentityService.BeginStepUp:output_type -> idgate.v1.BeginStepUpResponse
+	26, // 58: idgate.v1.IdentityService.FinishStepUp:output_type -> idgate.v1.PaymentStepUp
+	31, // 59: idgate.v1.IdentityService.CanCapture:output_type -> idgate.v1.CanCaptureResponse
+	40, // [40:60] is the sub-list for method output_type
+	20, // [20:40] is the sub-list for method input_type
 	20, // [20:20] is the sub-list for extension type_name
 	20, // [20:20] is the sub-list for extension extendee
 	0,  // [0:20] is the sub-list for field type_name
@@ -2736,7 +2809,7 @@ func file_idgate_v1_identity_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_identity_proto_rawDesc), len(file_idgate_v1_identity_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   31,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

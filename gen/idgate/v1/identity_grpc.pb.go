@@ -29,6 +29,7 @@ const (
 	IdentityService_RequireVerification_FullMethodName         = "/idgate.v1.IdentityService/RequireVerification"
 	IdentityService_RefreshFromStripe_FullMethodName           = "/idgate.v1.IdentityService/RefreshFromStripe"
 	IdentityService_RedactCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RedactCustomerIdentity"
+	IdentityService_RevealCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RevealCustomerIdentity"
 	IdentityService_SimulateVerificationOutcome_FullMethodName = "/idgate.v1.IdentityService/SimulateVerificationOutcome"
 	IdentityService_BeginEnrollment_FullMethodName             = "/idgate.v1.IdentityService/BeginEnrollment"
 	IdentityService_FinishEnrollment_FullMethodName            = "/idgate.v1.IdentityService/FinishEnrollment"
@@ -77,6 +78,10 @@ type IdentityServiceClient interface {
 	// RedactCustomerIdentity wipes the customer's personal data here and asks Stripe to redact
 	// every session; identity_redacted_at is set when Stripe confirms.
 	RedactCustomerIdentity(ctx context.Context, in *RedactCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error)
+	// RevealCustomerIdentity returns the customer with the verified identity data that
+	// GetCustomer masks for people (console sessions, operator and readonly keys), and
+	// records in the audit log who read it and why ("customer.identity_revealed").
+	RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error)
 	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
 	// outcome, signs it with the webhook secret and feeds it through the webhook path.
 	SimulateVerificationOutcome(ctx context.Context, in *SimulateVerificationOutcomeRequest, opts ...grpc.CallOption) (*SimulateVerificationOutcomeResponse, error)
@@ -213,6 +218,16 @@ func (c *identityServiceClient) RedactCustomerIdentity(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *identityServiceClient) RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_RevealCustomerIdentity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *identityServiceClient) SimulateVerificationOutcome(ctx context.Context, in *SimulateVerificationOutcomeRequest, opts ...grpc.CallOption) (*SimulateVerificationOutcomeResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SimulateVerificationOutcomeResponse)
@@ -340,6 +355,10 @@ type IdentityServiceServer interface {
 	// RedactCustomerIdentity wipes the customer's personal data here and asks Stripe to redact
 	// every session; identity_redacted_at is set when Stripe confirms.
 	RedactCustomerIdentity(context.Context, *RedactCustomerIdentityRequest) (*Customer, error)
+	// RevealCustomerIdentity returns the customer with the verified identity data that
+	// GetCustomer masks for people (console sessions, operator and readonly keys), and
+	// records in the audit log who read it and why ("customer.identity_revealed").
+	RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error)
 	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
 	// outcome, signs it with the webhook secret and feeds it through the webhook path.
 	SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error)
@@ -405,6 +424,9 @@ func (UnimplementedIdentityServiceServer) RefreshFromStripe(context.Context, *Re
 }
 func (UnimplementedIdentityServiceServer) RedactCustomerIdentity(context.Context, *RedactCustomerIdentityRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method RedactCustomerIdentity not implemented")
+}
+func (UnimplementedIdentityServiceServer) RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevealCustomerIdentity not implemented")
 }
 func (UnimplementedIdentityServiceServer) SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SimulateVerificationOutcome not implemented")
@@ -634,6 +656,24 @@ func _IdentityService_RedactCustomerIdentity_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IdentityService_RevealCustomerIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevealCustomerIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).RevealCustomerIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_RevealCustomerIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).RevealCustomerIdentity(ctx, req.(*RevealCustomerIdentityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _IdentityService_SimulateVerificationOutcome_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SimulateVerificationOutcomeRequest)
 	if err := dec(in); err != nil {
@@ -842,6 +882,10 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RedactCustomerIdentity",
 			Handler:    _IdentityService_RedactCustomerIdentity_Handler,
+		},
+		{
+			MethodName: "RevealCustomerIdentity",
+			Handler:    _IdentityService_RevealCustomerIdentity_Handler,
 		},
 		{
 			MethodName: "SimulateVerificationOutcome",
