@@ -13903,27 +13903,28 @@ func (m *PersonMutation) ResetEdge(name string) error {
 // ReviewTaskMutation represents an operation that mutates the ReviewTask nodes in the graph.
 type ReviewTaskMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *string
-	created_at    *time.Time
-	updated_at    *time.Time
-	subaccount_id *string
-	subject_type  *string
-	subject_id    *string
-	reason        *string
-	priority      *reviewtask.Priority
-	status        *reviewtask.Status
-	claimed_by    *string
-	claimed_at    *time.Time
-	resolution    *string
-	notes         *string
-	resolved_by   *string
-	resolved_at   *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*ReviewTask, error)
-	predicates    []predicate.ReviewTask
+	op                Op
+	typ               string
+	id                *string
+	created_at        *time.Time
+	updated_at        *time.Time
+	subaccount_id     *string
+	subject_type      *string
+	subject_id        *string
+	reason            *string
+	priority          *reviewtask.Priority
+	status            *reviewtask.Status
+	claimed_by        *string
+	claimed_by_key_id *string
+	claimed_at        *time.Time
+	resolution        *string
+	notes             *string
+	resolved_by       *string
+	resolved_at       *time.Time
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*ReviewTask, error)
+	predicates        []predicate.ReviewTask
 }
 
 var _ ent.Mutation = (*ReviewTaskMutation)(nil)
@@ -14354,6 +14355,42 @@ func (m *ReviewTaskMutation) ResetClaimedBy() {
 	m.claimed_by = nil
 }
 
+// SetClaimedByKeyID sets the "claimed_by_key_id" field.
+func (m *ReviewTaskMutation) SetClaimedByKeyID(s string) {
+	m.claimed_by_key_id = &s
+}
+
+// ClaimedByKeyID returns the value of the "claimed_by_key_id" field in the mutation.
+func (m *ReviewTaskMutation) ClaimedByKeyID() (r string, exists bool) {
+	v := m.claimed_by_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedByKeyID returns the old "claimed_by_key_id" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldClaimedByKeyID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedByKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedByKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedByKeyID: %w", err)
+	}
+	return oldValue.ClaimedByKeyID, nil
+}
+
+// ResetClaimedByKeyID resets all changes to the "claimed_by_key_id" field.
+func (m *ReviewTaskMutation) ResetClaimedByKeyID() {
+	m.claimed_by_key_id = nil
+}
+
 // SetClaimedAt sets the "claimed_at" field.
 func (m *ReviewTaskMutation) SetClaimedAt(t time.Time) {
 	m.claimed_at = &t
@@ -14594,7 +14631,7 @@ func (m *ReviewTaskMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReviewTaskMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, reviewtask.FieldCreatedAt)
 	}
@@ -14621,6 +14658,9 @@ func (m *ReviewTaskMutation) Fields() []string {
 	}
 	if m.claimed_by != nil {
 		fields = append(fields, reviewtask.FieldClaimedBy)
+	}
+	if m.claimed_by_key_id != nil {
+		fields = append(fields, reviewtask.FieldClaimedByKeyID)
 	}
 	if m.claimed_at != nil {
 		fields = append(fields, reviewtask.FieldClaimedAt)
@@ -14663,6 +14703,8 @@ func (m *ReviewTaskMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case reviewtask.FieldClaimedBy:
 		return m.ClaimedBy()
+	case reviewtask.FieldClaimedByKeyID:
+		return m.ClaimedByKeyID()
 	case reviewtask.FieldClaimedAt:
 		return m.ClaimedAt()
 	case reviewtask.FieldResolution:
@@ -14700,6 +14742,8 @@ func (m *ReviewTaskMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldStatus(ctx)
 	case reviewtask.FieldClaimedBy:
 		return m.OldClaimedBy(ctx)
+	case reviewtask.FieldClaimedByKeyID:
+		return m.OldClaimedByKeyID(ctx)
 	case reviewtask.FieldClaimedAt:
 		return m.OldClaimedAt(ctx)
 	case reviewtask.FieldResolution:
@@ -14781,6 +14825,13 @@ func (m *ReviewTaskMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetClaimedBy(v)
+		return nil
+	case reviewtask.FieldClaimedByKeyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedByKeyID(v)
 		return nil
 	case reviewtask.FieldClaimedAt:
 		v, ok := value.(time.Time)
@@ -14907,6 +14958,9 @@ func (m *ReviewTaskMutation) ResetField(name string) error {
 		return nil
 	case reviewtask.FieldClaimedBy:
 		m.ResetClaimedBy()
+		return nil
+	case reviewtask.FieldClaimedByKeyID:
+		m.ResetClaimedByKeyID()
 		return nil
 	case reviewtask.FieldClaimedAt:
 		m.ResetClaimedAt()

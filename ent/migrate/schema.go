@@ -432,6 +432,7 @@ var (
 		{Name: "priority", Type: field.TypeEnum, Enums: []string{"normal", "high", "urgent"}},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"open", "resolving", "resolved"}, Default: "open"},
 		{Name: "claimed_by", Type: field.TypeString, Default: ""},
+		{Name: "claimed_by_key_id", Type: field.TypeString, Default: ""},
 		{Name: "claimed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolution", Type: field.TypeString, Default: ""},
 		{Name: "notes", Type: field.TypeString, Size: 2147483647, Default: ""},

@@ -525,16 +525,20 @@ func init() {
 	reviewtaskDescClaimedBy := reviewtaskFields[7].Descriptor()
 	// reviewtask.DefaultClaimedBy holds the default value on creation for the claimed_by field.
 	reviewtask.DefaultClaimedBy = reviewtaskDescClaimedBy.Default.(string)
+	// reviewtaskDescClaimedByKeyID is the schema descriptor for claimed_by_key_id field.
+	reviewtaskDescClaimedByKeyID := reviewtaskFields[8].Descriptor()
+	// reviewtask.DefaultClaimedByKeyID holds the default value on creation for the claimed_by_key_id field.
+	reviewtask.DefaultClaimedByKeyID = reviewtaskDescClaimedByKeyID.Default.(string)
 	// reviewtaskDescResolution is the schema descriptor for resolution field.
-	reviewtaskDescResolution := reviewtaskFields[9].Descriptor()
+	reviewtaskDescResolution := reviewtaskFields[10].Descriptor()
 	// reviewtask.DefaultResolution holds the default value on creation for the resolution field.
 	reviewtask.DefaultResolution = reviewtaskDescResolution.Default.(string)
 	// reviewtaskDescNotes is the schema descriptor for notes field.
-	reviewtaskDescNotes := reviewtaskFields[10].Descriptor()
+	reviewtaskDescNotes := reviewtaskFields[11].Descriptor()
 	// reviewtask.DefaultNotes holds the default value on creation for the notes field.
 	reviewtask.DefaultNotes = reviewtaskDescNotes.Default.(string)
 	// reviewtaskDescResolvedBy is the schema descriptor for resolved_by field.
-	reviewtaskDescResolvedBy := reviewtaskFields[11].Descriptor()
+	reviewtaskDescResolvedBy := reviewtaskFields[12].Descriptor()
 	// reviewtask.DefaultResolvedBy holds the default value on creation for the resolved_by field.
 	reviewtask.DefaultResolvedBy = reviewtaskDescResolvedBy.Default.(string)
 	// reviewtaskDescID is the schema descriptor for id field.
