@@ -85,13 +85,18 @@ func Hash(key string) string {
 }
 
 func (k *Keys) newSecret() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
 	mode := "test"
 	if k.live {
 		mode = "live"
 	}
-	return "idg_" + mode + "_" + keyEncoding.EncodeToString(b[:])
+	return "idg_" + mode + "_" + randomText()
+}
+
+// randomText is 256 random bits, as keys and session tokens carry them.
+func randomText() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return keyEncoding.EncodeToString(b[:])
 }
 
 // NewKey is what an administrator supplies.

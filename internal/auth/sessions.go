@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"time"
 
 	"github.com/idgate/idgate/ent"
@@ -42,9 +41,7 @@ func (k *Keys) CreateSession(ctx context.Context) (Session, string, error) {
 	case a.Role == RoleService:
 		return Session{}, "", denied("service keys cannot sign in to the console")
 	}
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	token := sessionPrefix + keyEncoding.EncodeToString(b[:])
+	token := sessionPrefix + randomText()
 	now := k.now().UTC()
 	row, err := k.store.Ent.OperatorSession.Create().SetID(store.NewID("ses")).SetAPIKeyID(a.ID).
 		SetTokenHash(Hash(token)).SetCreatedAt(now).SetExpiresAt(now.Add(k.sessionTTL)).Save(ctx)
