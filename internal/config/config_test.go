@@ -20,7 +20,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("by default no proxy is trusted and reflection is open: %+v", c)
 	}
 	if c.DatabaseURL != "sqlite:data/idgate.db" || c.GRPCAddr != "127.0.0.1:50051" || c.HTTPAddr != "127.0.0.1:8080" ||
-		c.WebhookTolerance != 300*time.Second || c.MaxBodyBytes != 1<<20 || c.Production {
+		c.WebhookTolerance != 300*time.Second || c.MaxBodyBytes != 1<<20 || c.SessionTTL != 8*time.Hour || c.Production {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
