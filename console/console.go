@@ -23,8 +23,9 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // Handler serves the embedded console under Prefix: files as they are (those under
-// assets/, whose names carry their content hash, cached for a year), and index.html for
-// every other path, so that the app's own routes load it. index.html is never cached.
+// assets/, whose names carry their content hash, cached for a year; a missing one is 404),
+// and index.html for every other path, so that the app's own routes load it. index.html is
+// never cached.
 func Handler() http.Handler {
 	root, err := fs.Sub(dist, "dist")
 	if err != nil {
@@ -48,7 +49,14 @@ func HandlerFS(root fs.FS) http.Handler {
 			return
 		}
 		name := strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(r.URL.Path, Prefix)), "/")
-		if st, err := fs.Stat(root, name); name == "" || name == "index.html" || err != nil || st.IsDir() {
+		st, err := fs.Stat(root, name)
+		if err != nil && strings.HasPrefix(name, "assets/") {
+			// A stale page asking for an asset of another build: HTML in its place would only
+			// fail as a script with a confusing MIME error.
+			http.NotFound(w, r)
+			return
+		}
+		if name == "" || name == "index.html" || err != nil || st.IsDir() {
 			h.Set("Cache-Control", "no-store")
 			http.ServeFileFS(w, r, root, "index.html")
 			return

@@ -21,9 +21,9 @@ func TestHandler(t *testing.T) {
 		status       int
 		cache, body  string
 	}{
-		{"GET", "/console/", 200, "no-store", "console not built"},
-		{"GET", "/console/customers/cust_123", 200, "no-store", "console not built"},
-		{"GET", "/console/assets/missing-abc123.js", 200, "no-store", "console not built"},
+		{"GET", "/console/", 200, "no-store", "<title>idgate console</title>"},
+		{"GET", "/console/customers/cust_123", 200, "no-store", "<title>idgate console</title>"},
+		{"GET", "/console/assets/missing-abc123.js", 404, "", "not found"},
 		{"GET", "/console/../../etc/passwd", 400, "", "invalid URL path"},
 		{"HEAD", "/console/review", 200, "no-store", ""},
 		{"POST", "/console/", 405, "", ""},
