@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actorLabel, ago, addressLine, changeLines, filtersSearch, listQuery, noFilters, parseFilters } from './customers';
+import { actionInWords, actorLabel, ago, addressLine, changeLines, filtersSearch, listQuery, noFilters, parseFilters } from './customers';
 
 describe('customer filters in the URL', () => {
   it('round-trip, leaving defaults out', () => {
@@ -48,6 +48,8 @@ describe('changeLines', () => {
       identity_verification_required: { before: true, after: false },
       identity_verification_required_reason: { before: 'risk_threshold_exceeded:75>=50', after: '' },
       identity_dob: { changed: true },
+      fraud_warning_id: { before: null, after: '' },
+      identity_attempt_count: { before: 0, after: 0 },
     });
     expect(changeLines(changes)).toEqual([
       'identity_verification_required: true → false',
@@ -85,5 +87,13 @@ describe('ago', () => {
     expect(ago('2026-11-28T12:00:00Z', now)).toBe('4 days ago');
     expect(ago('2026-12-02T12:00:00Z', now)).toBe('just now');
     expect(ago(undefined, now)).toBe('');
+  });
+});
+
+describe('actionInWords', () => {
+  it('names methods and events as an operator reads them', () => {
+    expect(actionInWords('/idgate.v1.RiskService/RecordPaymentRisk')).toBe('Record payment risk');
+    expect(actionInWords('/idgate.v1.IdentityService/ClearRequirement')).toBe('Clear requirement');
+    expect(actionInWords('customer.identity_revealed')).toBe('Customer identity revealed');
   });
 });

@@ -79,11 +79,24 @@ export function changeLines(changes: string | undefined): string[] {
     return [];
   }
   if (!o || typeof o !== 'object') return [];
-  return Object.entries(o as Record<string, unknown>).map(([field, v]) => {
+  const lines: string[] = [];
+  for (const [field, v] of Object.entries(o as Record<string, unknown>)) {
     const c = (v ?? {}) as Record<string, unknown>;
-    if (!('before' in c) && !('after' in c)) return `${field}: changed`;
-    return `${field}: ${value(c.before)} → ${value(c.after)}`;
-  });
+    if (!('before' in c) && !('after' in c)) lines.push(`${field}: changed`);
+    else if (value(c.before) !== value(c.after)) lines.push(`${field}: ${value(c.before)} → ${value(c.after)}`);
+  }
+  return lines;
+}
+
+/**
+ * An audit action in words: a method ("/idgate.v1.RiskService/RecordPaymentRisk") by its
+ * name, "Record payment risk"; a named event ("customer.identity_revealed") as
+ * "Customer identity revealed".
+ */
+export function actionInWords(action: string): string {
+  const m = /\/([A-Za-z]+)$/.exec(action);
+  const s = m ? m[1].replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase() : action.replace(/[._]/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function value(v: unknown): string {

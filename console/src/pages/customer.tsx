@@ -5,7 +5,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { api, type AuditEvent, type Customer } from '../api';
-import { actorLabel, addressLine, ago, changeLines } from '../customers';
+import { actionInWords, actorLabel, addressLine, ago, changeLines } from '../customers';
 import { customerBadge, formatTime, reasonInWords, shown, words } from '../format';
 import type { CheckAccessResponse } from '../gen/idgate/v1/identity';
 import type { RiskProfile } from '../gen/idgate/v1/risk';
@@ -78,7 +78,7 @@ export function CustomerDetail({ id }: { id: string }) {
               <Field label="Reason">{reasonInWords(c.identity_verification_required_reason)}</Field>
               <Field label="Flagged">{formatTime(c.identity_verification_required_at)} ({ago(c.identity_verification_required_at)})</Field>
               <Field label="Risk score">{riskScore(c.stripe_risk_score, c.stripe_risk_level)}</Field>
-              <Field label="Status">{words(c.identity_status) || 'Not started'}</Field>
+              <Field label="Status">{words(c.identity_status) || 'Never attempted'}</Field>
             </dl>
           </div>
           {act && (
@@ -302,7 +302,7 @@ function Timeline({ events, error }: { events: AuditEvent[] | undefined; error: 
         {events.map((e) => (
           <tr key={e.id}>
             <td>{formatTime(e.at)}</td>
-            <td><code>{e.action}</code></td>
+            <td>{actionInWords(e.action)}</td>
             <td>{actorLabel(e)}{e.actor_role && <div class="muted">{e.actor_role}</div>}</td>
             <td>{e.notes || '—'}</td>
             <td>
