@@ -10,7 +10,8 @@ async function flaggedCustomer(app: App) {
   const externalId = `rider-${randomBytes(4).toString('hex')}`;
   const c = await app.api('POST', '/v1/customers', { subaccount_id: sub.id, external_id: externalId });
   await app.api('POST', `/v1/customers/${c.id}/payment-risk`, { charge_id: `ch_${randomBytes(6).toString('hex')}`, risk_level: 'highest' });
-  return { sub, c, externalId };
+  const risk = await app.api('POST', `/v1/customers/${c.id}/phone-lookup`, { phone_type: 'voip', phone_carrier: 'Example Voice', phone_country: 'US' });
+  return { sub, c, externalId, indicators: risk.indicators as { code: string; detail: string }[] };
 }
 
 const dialog = (page: Page) => page.getByRole('dialog');
@@ -19,7 +20,9 @@ const identity = (page: Page) => page.getByRole('region', { name: 'Identity Veri
 const startTrip = (page: Page) => page.getByRole('region', { name: 'Start Trip check' });
 
 test('an operator finds a flagged customer through the filters, clears, requires and manually verifies them', async ({ page, app }) => {
-  const { sub, c, externalId } = await flaggedCustomer(app);
+  const violations: string[] = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+  const { sub, c, externalId, indicators } = await flaggedCustomer(app);
   const key = await app.key('Jane Ops', 'operator', [sub.id]);
   await app.signIn(page, key);
 
@@ -54,6 +57,13 @@ test('an operator finds a flagged customer through the filters, clears, requires
   await expect(banner(page)).toContainText('Risk score 75 >= threshold 50');
   await expect(banner(page)).toContainText('75/100 (highest)');
   await expect(banner(page)).toContainText('Never attempted');
+
+  // Risk: the signals, each indicator's sentence, and the flag in force.
+  const riskPanel = page.getByRole('region', { name: 'Risk' });
+  expect(indicators.length).toBeGreaterThan(0);
+  for (const i of indicators) await expect(riskPanel).toContainText(i.detail);
+  await expect(riskPanel).toContainText('Example Voice');
+  await expect(riskPanel.getByRole('listitem').filter({ hasText: 'Identity verification required' })).toContainText('Risk score 75 >= threshold 50');
 
   // Start Trip: denied with the message the rider would get.
   const gate = await app.api('GET', `/v1/customers/${c.id}/access?action=ride_start`);
@@ -99,6 +109,7 @@ test('an operator finds a flagged customer through the filters, clears, requires
   await expect(timeline.getByRole('row').filter({ hasText: 'Jane Ops' }).filter({ hasText: 'chargeback on ride 7' })).toHaveCount(1);
   await expect(timeline.getByRole('row').filter({ hasText: 'Jane Ops' }).filter({ hasText: 'Verified in person at downtown location' })).toHaveCount(1);
   await app.shot(page, 'customer-manually-verified');
+  expect(violations).toEqual([]);
 });
 
 test('an operator reveals verified identity data with a reason, and the reveal is in the timeline', async ({ page, app }) => {

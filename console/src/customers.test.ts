@@ -76,8 +76,9 @@ describe('addressLine and actorLabel', () => {
 
   it('names the person when the server knows them', () => {
     expect(actorLabel({ actor_name: 'Jane Ops', actor_id: 'key_1', actor_type: 'api_key' })).toBe('Jane Ops');
-    expect(actorLabel({ actor_name: '', actor_id: 'evt_1', actor_type: 'stripe_event' })).toBe('evt_1');
-    expect(actorLabel({ actor_name: '', actor_id: '', actor_type: 'system' })).toBe('system');
+    expect(actorLabel({ actor_name: '', actor_id: 'key_1', actor_type: 'api_key' })).toBe('key_1');
+    expect(actorLabel({ actor_name: '', actor_id: 'evt_1', actor_type: 'stripe_event' })).toBe('Stripe event evt_1');
+    expect(actorLabel({ actor_name: '', actor_id: '', actor_type: 'system' })).toBe('idgate');
   });
 });
 

@@ -111,9 +111,12 @@ export function addressLine(a: Address | undefined): string {
   return [a.line1, a.line2, a.city, [a.state, a.postal_code].filter(Boolean).join(' '), a.country].filter(Boolean).join(', ');
 }
 
-/** Who did something in the audit log: the person's name when known, else the actor id. */
+/** Who did something in the audit log: the person's name when known, else what acted. */
 export function actorLabel(e: { actor_name?: string; actor_id: string; actor_type: string }): string {
-  return e.actor_name || e.actor_id || e.actor_type;
+  if (e.actor_name) return e.actor_name;
+  if (e.actor_type === 'stripe_event') return `Stripe event ${e.actor_id}`;
+  if (e.actor_type === 'system') return 'idgate';
+  return e.actor_id || e.actor_type;
 }
 
 /** How long ago t was, as a phrase: "3 days ago", "just now"; '' for none. */
