@@ -25,6 +25,8 @@ type AuditEvent struct {
 	ActorID string `json:"actor_id,omitempty"`
 	// ActorRole holds the value of the "actor_role" field.
 	ActorRole string `json:"actor_role,omitempty"`
+	// ActorName holds the value of the "actor_name" field.
+	ActorName string `json:"actor_name,omitempty"`
 	// Action holds the value of the "action" field.
 	Action string `json:"action,omitempty"`
 	// SubjectType holds the value of the "subject_type" field.
@@ -47,7 +49,7 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case auditevent.FieldID, auditevent.FieldActorType, auditevent.FieldActorID, auditevent.FieldActorRole, auditevent.FieldAction, auditevent.FieldSubjectType, auditevent.FieldSubjectID, auditevent.FieldSubaccountID, auditevent.FieldChanges, auditevent.FieldNotes, auditevent.FieldRequestID:
+		case auditevent.FieldID, auditevent.FieldActorType, auditevent.FieldActorID, auditevent.FieldActorRole, auditevent.FieldActorName, auditevent.FieldAction, auditevent.FieldSubjectType, auditevent.FieldSubjectID, auditevent.FieldSubaccountID, auditevent.FieldChanges, auditevent.FieldNotes, auditevent.FieldRequestID:
 			values[i] = new(sql.NullString)
 		case auditevent.FieldAt:
 			values[i] = new(sql.NullTime)
@@ -95,6 +97,12 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field actor_role", values[i])
 			} else if value.Valid {
 				_m.ActorRole = value.String
+			}
+		case auditevent.FieldActorName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field actor_name", values[i])
+			} else if value.Valid {
+				_m.ActorName = value.String
 			}
 		case auditevent.FieldAction:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -185,6 +193,9 @@ func (_m *AuditEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("actor_role=")
 	builder.WriteString(_m.ActorRole)
+	builder.WriteString(", ")
+	builder.WriteString("actor_name=")
+	builder.WriteString(_m.ActorName)
 	builder.WriteString(", ")
 	builder.WriteString("action=")
 	builder.WriteString(_m.Action)

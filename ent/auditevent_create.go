@@ -63,6 +63,20 @@ func (_c *AuditEventCreate) SetNillableActorRole(v *string) *AuditEventCreate {
 	return _c
 }
 
+// SetActorName sets the "actor_name" field.
+func (_c *AuditEventCreate) SetActorName(v string) *AuditEventCreate {
+	_c.mutation.SetActorName(v)
+	return _c
+}
+
+// SetNillableActorName sets the "actor_name" field if the given value is not nil.
+func (_c *AuditEventCreate) SetNillableActorName(v *string) *AuditEventCreate {
+	if v != nil {
+		_c.SetActorName(*v)
+	}
+	return _c
+}
+
 // SetAction sets the "action" field.
 func (_c *AuditEventCreate) SetAction(v string) *AuditEventCreate {
 	_c.mutation.SetAction(v)
@@ -180,6 +194,10 @@ func (_c *AuditEventCreate) defaults() error {
 		v := auditevent.DefaultActorRole
 		_c.mutation.SetActorRole(v)
 	}
+	if _, ok := _c.mutation.ActorName(); !ok {
+		v := auditevent.DefaultActorName
+		_c.mutation.SetActorName(v)
+	}
 	if _, ok := _c.mutation.SubaccountID(); !ok {
 		v := auditevent.DefaultSubaccountID
 		_c.mutation.SetSubaccountID(v)
@@ -208,6 +226,9 @@ func (_c *AuditEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.ActorRole(); !ok {
 		return &ValidationError{Name: "actor_role", err: errors.New(`ent: missing required field "AuditEvent.actor_role"`)}
+	}
+	if _, ok := _c.mutation.ActorName(); !ok {
+		return &ValidationError{Name: "actor_name", err: errors.New(`ent: missing required field "AuditEvent.actor_name"`)}
 	}
 	if _, ok := _c.mutation.Action(); !ok {
 		return &ValidationError{Name: "action", err: errors.New(`ent: missing required field "AuditEvent.action"`)}
@@ -286,6 +307,10 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ActorRole(); ok {
 		_spec.SetField(auditevent.FieldActorRole, field.TypeString, value)
 		_node.ActorRole = value
+	}
+	if value, ok := _c.mutation.ActorName(); ok {
+		_spec.SetField(auditevent.FieldActorName, field.TypeString, value)
+		_node.ActorName = value
 	}
 	if value, ok := _c.mutation.Action(); ok {
 		_spec.SetField(auditevent.FieldAction, field.TypeString, value)
@@ -395,6 +420,9 @@ func (u *AuditEventUpsertOne) UpdateNewValues() *AuditEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.ActorRole(); exists {
 			s.SetIgnore(auditevent.FieldActorRole)
+		}
+		if _, exists := u.create.mutation.ActorName(); exists {
+			s.SetIgnore(auditevent.FieldActorName)
 		}
 		if _, exists := u.create.mutation.Action(); exists {
 			s.SetIgnore(auditevent.FieldAction)
@@ -642,6 +670,9 @@ func (u *AuditEventUpsertBulk) UpdateNewValues() *AuditEventUpsertBulk {
 			}
 			if _, exists := b.mutation.ActorRole(); exists {
 				s.SetIgnore(auditevent.FieldActorRole)
+			}
+			if _, exists := b.mutation.ActorName(); exists {
+				s.SetIgnore(auditevent.FieldActorName)
 			}
 			if _, exists := b.mutation.Action(); exists {
 				s.SetIgnore(auditevent.FieldAction)

@@ -23,6 +23,7 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/operatorsession"
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
@@ -55,6 +56,8 @@ type Client struct {
 	MerchantSession *MerchantSessionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OperatorSession is the client for interacting with the OperatorSession builders.
+	OperatorSession *OperatorSessionClient
 	// PaymentStepUp is the client for interacting with the PaymentStepUp builders.
 	PaymentStepUp *PaymentStepUpClient
 	// Person is the client for interacting with the Person builders.
@@ -92,6 +95,7 @@ func (c *Client) init() {
 	c.Merchant = NewMerchantClient(c.config)
 	c.MerchantSession = NewMerchantSessionClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.OperatorSession = NewOperatorSessionClient(c.config)
 	c.PaymentStepUp = NewPaymentStepUpClient(c.config)
 	c.Person = NewPersonClient(c.config)
 	c.ReviewTask = NewReviewTaskClient(c.config)
@@ -201,6 +205,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Merchant:            NewMerchantClient(cfg),
 		MerchantSession:     NewMerchantSessionClient(cfg),
 		Notification:        NewNotificationClient(cfg),
+		OperatorSession:     NewOperatorSessionClient(cfg),
 		PaymentStepUp:       NewPaymentStepUpClient(cfg),
 		Person:              NewPersonClient(cfg),
 		ReviewTask:          NewReviewTaskClient(cfg),
@@ -237,6 +242,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Merchant:            NewMerchantClient(cfg),
 		MerchantSession:     NewMerchantSessionClient(cfg),
 		Notification:        NewNotificationClient(cfg),
+		OperatorSession:     NewOperatorSessionClient(cfg),
 		PaymentStepUp:       NewPaymentStepUpClient(cfg),
 		Person:              NewPersonClient(cfg),
 		ReviewTask:          NewReviewTaskClient(cfg),
@@ -276,9 +282,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
-		c.MerchantSession, c.Notification, c.PaymentStepUp, c.Person, c.ReviewTask,
-		c.RiskSignal, c.StripeEvent, c.Subaccount, c.VerificationSession,
-		c.WebAuthnChallenge, c.WebAuthnCredential,
+		c.MerchantSession, c.Notification, c.OperatorSession, c.PaymentStepUp,
+		c.Person, c.ReviewTask, c.RiskSignal, c.StripeEvent, c.Subaccount,
+		c.VerificationSession, c.WebAuthnChallenge, c.WebAuthnCredential,
 	} {
 		n.Use(hooks...)
 	}
@@ -289,9 +295,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
-		c.MerchantSession, c.Notification, c.PaymentStepUp, c.Person, c.ReviewTask,
-		c.RiskSignal, c.StripeEvent, c.Subaccount, c.VerificationSession,
-		c.WebAuthnChallenge, c.WebAuthnCredential,
+		c.MerchantSession, c.Notification, c.OperatorSession, c.PaymentStepUp,
+		c.Person, c.ReviewTask, c.RiskSignal, c.StripeEvent, c.Subaccount,
+		c.VerificationSession, c.WebAuthnChallenge, c.WebAuthnCredential,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -316,6 +322,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.MerchantSession.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *OperatorSessionMutation:
+		return c.OperatorSession.mutate(ctx, m)
 	case *PaymentStepUpMutation:
 		return c.PaymentStepUp.mutate(ctx, m)
 	case *PersonMutation:
@@ -1430,6 +1438,155 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// OperatorSessionClient is a client for the OperatorSession schema.
+type OperatorSessionClient struct {
+	config
+}
+
+// NewOperatorSessionClient returns a client for the OperatorSession from the given config.
+func NewOperatorSessionClient(c config) *OperatorSessionClient {
+	return &OperatorSessionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `operatorsession.Hooks(f(g(h())))`.
+func (c *OperatorSessionClient) Use(hooks ...Hook) {
+	c.hooks.OperatorSession = append(c.hooks.OperatorSession, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `operatorsession.Intercept(f(g(h())))`.
+func (c *OperatorSessionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OperatorSession = append(c.inters.OperatorSession, interceptors...)
+}
+
+// Create returns a builder for creating a OperatorSession entity.
+func (c *OperatorSessionClient) Create() *OperatorSessionCreate {
+	mutation := newOperatorSessionMutation(c.config, OpCreate)
+	return &OperatorSessionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OperatorSession entities.
+func (c *OperatorSessionClient) CreateBulk(builders ...*OperatorSessionCreate) *OperatorSessionCreateBulk {
+	return &OperatorSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OperatorSessionClient) MapCreateBulk(slice any, setFunc func(*OperatorSessionCreate, int)) *OperatorSessionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OperatorSessionCreateBulk{err: fmt.Errorf("calling to OperatorSessionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OperatorSessionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OperatorSessionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OperatorSession.
+func (c *OperatorSessionClient) Update() *OperatorSessionUpdate {
+	mutation := newOperatorSessionMutation(c.config, OpUpdate)
+	return &OperatorSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OperatorSessionClient) UpdateOne(_m *OperatorSession) *OperatorSessionUpdateOne {
+	mutation := newOperatorSessionMutation(c.config, OpUpdateOne, withOperatorSession(_m))
+	return &OperatorSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OperatorSessionClient) UpdateOneID(id string) *OperatorSessionUpdateOne {
+	mutation := newOperatorSessionMutation(c.config, OpUpdateOne, withOperatorSessionID(id))
+	return &OperatorSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OperatorSession.
+func (c *OperatorSessionClient) Delete() *OperatorSessionDelete {
+	mutation := newOperatorSessionMutation(c.config, OpDelete)
+	return &OperatorSessionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OperatorSessionClient) DeleteOne(_m *OperatorSession) *OperatorSessionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OperatorSessionClient) DeleteOneID(id string) *OperatorSessionDeleteOne {
+	builder := c.Delete().Where(operatorsession.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OperatorSessionDeleteOne{builder}
+}
+
+// Query returns a query builder for OperatorSession.
+func (c *OperatorSessionClient) Query() *OperatorSessionQuery {
+	return &OperatorSessionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOperatorSession},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OperatorSession entity by its id.
+func (c *OperatorSessionClient) Get(ctx context.Context, id string) (*OperatorSession, error) {
+	return c.Query().Where(operatorsession.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OperatorSessionClient) GetX(ctx context.Context, id string) *OperatorSession {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryKey queries the key edge of a OperatorSession.
+func (c *OperatorSessionClient) QueryKey(_m *OperatorSession) *APIKeyQuery {
+	query := (&APIKeyClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(operatorsession.Table, operatorsession.FieldID, id),
+			sqlgraph.To(apikey.Table, apikey.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, operatorsession.KeyTable, operatorsession.KeyColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OperatorSessionClient) Hooks() []Hook {
+	return c.hooks.OperatorSession
+}
+
+// Interceptors returns the client interceptors.
+func (c *OperatorSessionClient) Interceptors() []Interceptor {
+	return c.inters.OperatorSession
+}
+
+func (c *OperatorSessionClient) mutate(ctx context.Context, m *OperatorSessionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OperatorSessionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OperatorSessionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OperatorSessionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OperatorSessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OperatorSession mutation op: %q", m.Op())
 	}
 }
 
@@ -2664,14 +2821,14 @@ func (c *WebAuthnCredentialClient) mutate(ctx context.Context, m *WebAuthnCreden
 type (
 	hooks struct {
 		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
-		MerchantSession, Notification, PaymentStepUp, Person, ReviewTask, RiskSignal,
-		StripeEvent, Subaccount, VerificationSession, WebAuthnChallenge,
-		WebAuthnCredential []ent.Hook
+		MerchantSession, Notification, OperatorSession, PaymentStepUp, Person,
+		ReviewTask, RiskSignal, StripeEvent, Subaccount, VerificationSession,
+		WebAuthnChallenge, WebAuthnCredential []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
-		MerchantSession, Notification, PaymentStepUp, Person, ReviewTask, RiskSignal,
-		StripeEvent, Subaccount, VerificationSession, WebAuthnChallenge,
-		WebAuthnCredential []ent.Interceptor
+		MerchantSession, Notification, OperatorSession, PaymentStepUp, Person,
+		ReviewTask, RiskSignal, StripeEvent, Subaccount, VerificationSession,
+		WebAuthnChallenge, WebAuthnCredential []ent.Interceptor
 	}
 )

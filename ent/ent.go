@@ -20,6 +20,7 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/operatorsession"
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
@@ -97,6 +98,7 @@ func checkColumn(t, c string) error {
 			merchant.Table:            merchant.ValidColumn,
 			merchantsession.Table:     merchantsession.ValidColumn,
 			notification.Table:        notification.ValidColumn,
+			operatorsession.Table:     operatorsession.ValidColumn,
 			paymentstepup.Table:       paymentstepup.ValidColumn,
 			person.Table:              person.ValidColumn,
 			reviewtask.Table:          reviewtask.ValidColumn,

@@ -19,6 +19,7 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/operatorsession"
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/predicate"
@@ -48,6 +49,7 @@ const (
 	TypeMerchant            = "Merchant"
 	TypeMerchantSession     = "MerchantSession"
 	TypeNotification        = "Notification"
+	TypeOperatorSession     = "OperatorSession"
 	TypePaymentStepUp       = "PaymentStepUp"
 	TypePerson              = "Person"
 	TypeReviewTask          = "ReviewTask"
@@ -964,6 +966,7 @@ type AuditEventMutation struct {
 	actor_type    *string
 	actor_id      *string
 	actor_role    *string
+	actor_name    *string
 	action        *string
 	subject_type  *string
 	subject_id    *string
@@ -1223,6 +1226,42 @@ func (m *AuditEventMutation) OldActorRole(ctx context.Context) (v string, err er
 // ResetActorRole resets all changes to the "actor_role" field.
 func (m *AuditEventMutation) ResetActorRole() {
 	m.actor_role = nil
+}
+
+// SetActorName sets the "actor_name" field.
+func (m *AuditEventMutation) SetActorName(s string) {
+	m.actor_name = &s
+}
+
+// ActorName returns the value of the "actor_name" field in the mutation.
+func (m *AuditEventMutation) ActorName() (r string, exists bool) {
+	v := m.actor_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorName returns the old "actor_name" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldActorName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorName: %w", err)
+	}
+	return oldValue.ActorName, nil
+}
+
+// ResetActorName resets all changes to the "actor_name" field.
+func (m *AuditEventMutation) ResetActorName() {
+	m.actor_name = nil
 }
 
 // SetAction sets the "action" field.
@@ -1511,7 +1550,7 @@ func (m *AuditEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditEventMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.at != nil {
 		fields = append(fields, auditevent.FieldAt)
 	}
@@ -1523,6 +1562,9 @@ func (m *AuditEventMutation) Fields() []string {
 	}
 	if m.actor_role != nil {
 		fields = append(fields, auditevent.FieldActorRole)
+	}
+	if m.actor_name != nil {
+		fields = append(fields, auditevent.FieldActorName)
 	}
 	if m.action != nil {
 		fields = append(fields, auditevent.FieldAction)
@@ -1561,6 +1603,8 @@ func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
 		return m.ActorID()
 	case auditevent.FieldActorRole:
 		return m.ActorRole()
+	case auditevent.FieldActorName:
+		return m.ActorName()
 	case auditevent.FieldAction:
 		return m.Action()
 	case auditevent.FieldSubjectType:
@@ -1592,6 +1636,8 @@ func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldActorID(ctx)
 	case auditevent.FieldActorRole:
 		return m.OldActorRole(ctx)
+	case auditevent.FieldActorName:
+		return m.OldActorName(ctx)
 	case auditevent.FieldAction:
 		return m.OldAction(ctx)
 	case auditevent.FieldSubjectType:
@@ -1642,6 +1688,13 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetActorRole(v)
+		return nil
+	case auditevent.FieldActorName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorName(v)
 		return nil
 	case auditevent.FieldAction:
 		v, ok := value.(string)
@@ -1752,6 +1805,9 @@ func (m *AuditEventMutation) ResetField(name string) error {
 		return nil
 	case auditevent.FieldActorRole:
 		m.ResetActorRole()
+		return nil
+	case auditevent.FieldActorName:
+		m.ResetActorName()
 		return nil
 	case auditevent.FieldAction:
 		m.ResetAction()
@@ -10550,6 +10606,643 @@ func (m *NotificationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Notification edge %s", name)
 }
 
+// OperatorSessionMutation represents an operation that mutates the OperatorSession nodes in the graph.
+type OperatorSessionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	token_hash    *string
+	created_at    *time.Time
+	expires_at    *time.Time
+	revoked_at    *time.Time
+	clearedFields map[string]struct{}
+	key           *string
+	clearedkey    bool
+	done          bool
+	oldValue      func(context.Context) (*OperatorSession, error)
+	predicates    []predicate.OperatorSession
+}
+
+var _ ent.Mutation = (*OperatorSessionMutation)(nil)
+
+// operatorsessionOption allows management of the mutation configuration using functional options.
+type operatorsessionOption func(*OperatorSessionMutation)
+
+// newOperatorSessionMutation creates new mutation for the OperatorSession entity.
+func newOperatorSessionMutation(c config, op Op, opts ...operatorsessionOption) *OperatorSessionMutation {
+	m := &OperatorSessionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOperatorSession,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOperatorSessionID sets the ID field of the mutation.
+func withOperatorSessionID(id string) operatorsessionOption {
+	return func(m *OperatorSessionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OperatorSession
+		)
+		m.oldValue = func(ctx context.Context) (*OperatorSession, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OperatorSession.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOperatorSession sets the old OperatorSession of the mutation.
+func withOperatorSession(node *OperatorSession) operatorsessionOption {
+	return func(m *OperatorSessionMutation) {
+		m.oldValue = func(context.Context) (*OperatorSession, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OperatorSessionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OperatorSessionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OperatorSession entities.
+func (m *OperatorSessionMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OperatorSessionMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OperatorSessionMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OperatorSession.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAPIKeyID sets the "api_key_id" field.
+func (m *OperatorSessionMutation) SetAPIKeyID(s string) {
+	m.key = &s
+}
+
+// APIKeyID returns the value of the "api_key_id" field in the mutation.
+func (m *OperatorSessionMutation) APIKeyID() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAPIKeyID returns the old "api_key_id" field's value of the OperatorSession entity.
+// If the OperatorSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatorSessionMutation) OldAPIKeyID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAPIKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAPIKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAPIKeyID: %w", err)
+	}
+	return oldValue.APIKeyID, nil
+}
+
+// ResetAPIKeyID resets all changes to the "api_key_id" field.
+func (m *OperatorSessionMutation) ResetAPIKeyID() {
+	m.key = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *OperatorSessionMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *OperatorSessionMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the OperatorSession entity.
+// If the OperatorSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatorSessionMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *OperatorSessionMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OperatorSessionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OperatorSessionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OperatorSession entity.
+// If the OperatorSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatorSessionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OperatorSessionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *OperatorSessionMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *OperatorSessionMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the OperatorSession entity.
+// If the OperatorSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatorSessionMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *OperatorSessionMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *OperatorSessionMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *OperatorSessionMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the OperatorSession entity.
+// If the OperatorSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OperatorSessionMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *OperatorSessionMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[operatorsession.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *OperatorSessionMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[operatorsession.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *OperatorSessionMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, operatorsession.FieldRevokedAt)
+}
+
+// SetKeyID sets the "key" edge to the APIKey entity by id.
+func (m *OperatorSessionMutation) SetKeyID(id string) {
+	m.key = &id
+}
+
+// ClearKey clears the "key" edge to the APIKey entity.
+func (m *OperatorSessionMutation) ClearKey() {
+	m.clearedkey = true
+	m.clearedFields[operatorsession.FieldAPIKeyID] = struct{}{}
+}
+
+// KeyCleared reports if the "key" edge to the APIKey entity was cleared.
+func (m *OperatorSessionMutation) KeyCleared() bool {
+	return m.clearedkey
+}
+
+// KeyID returns the "key" edge ID in the mutation.
+func (m *OperatorSessionMutation) KeyID() (id string, exists bool) {
+	if m.key != nil {
+		return *m.key, true
+	}
+	return
+}
+
+// KeyIDs returns the "key" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// KeyID instead. It exists only for internal usage by the builders.
+func (m *OperatorSessionMutation) KeyIDs() (ids []string) {
+	if id := m.key; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetKey resets all changes to the "key" edge.
+func (m *OperatorSessionMutation) ResetKey() {
+	m.key = nil
+	m.clearedkey = false
+}
+
+// Where appends a list predicates to the OperatorSessionMutation builder.
+func (m *OperatorSessionMutation) Where(ps ...predicate.OperatorSession) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OperatorSessionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OperatorSessionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OperatorSession, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OperatorSessionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OperatorSessionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OperatorSession).
+func (m *OperatorSessionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OperatorSessionMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.key != nil {
+		fields = append(fields, operatorsession.FieldAPIKeyID)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, operatorsession.FieldTokenHash)
+	}
+	if m.created_at != nil {
+		fields = append(fields, operatorsession.FieldCreatedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, operatorsession.FieldExpiresAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, operatorsession.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OperatorSessionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case operatorsession.FieldAPIKeyID:
+		return m.APIKeyID()
+	case operatorsession.FieldTokenHash:
+		return m.TokenHash()
+	case operatorsession.FieldCreatedAt:
+		return m.CreatedAt()
+	case operatorsession.FieldExpiresAt:
+		return m.ExpiresAt()
+	case operatorsession.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OperatorSessionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case operatorsession.FieldAPIKeyID:
+		return m.OldAPIKeyID(ctx)
+	case operatorsession.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case operatorsession.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case operatorsession.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case operatorsession.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown OperatorSession field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OperatorSessionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case operatorsession.FieldAPIKeyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAPIKeyID(v)
+		return nil
+	case operatorsession.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case operatorsession.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case operatorsession.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case operatorsession.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OperatorSession field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OperatorSessionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OperatorSessionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OperatorSessionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OperatorSession numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OperatorSessionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(operatorsession.FieldRevokedAt) {
+		fields = append(fields, operatorsession.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OperatorSessionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OperatorSessionMutation) ClearField(name string) error {
+	switch name {
+	case operatorsession.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OperatorSession nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OperatorSessionMutation) ResetField(name string) error {
+	switch name {
+	case operatorsession.FieldAPIKeyID:
+		m.ResetAPIKeyID()
+		return nil
+	case operatorsession.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case operatorsession.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case operatorsession.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case operatorsession.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown OperatorSession field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OperatorSessionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.key != nil {
+		edges = append(edges, operatorsession.EdgeKey)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OperatorSessionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case operatorsession.EdgeKey:
+		if id := m.key; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OperatorSessionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OperatorSessionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OperatorSessionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedkey {
+		edges = append(edges, operatorsession.EdgeKey)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OperatorSessionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case operatorsession.EdgeKey:
+		return m.clearedkey
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OperatorSessionMutation) ClearEdge(name string) error {
+	switch name {
+	case operatorsession.EdgeKey:
+		m.ClearKey()
+		return nil
+	}
+	return fmt.Errorf("unknown OperatorSession unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OperatorSessionMutation) ResetEdge(name string) error {
+	switch name {
+	case operatorsession.EdgeKey:
+		m.ResetKey()
+		return nil
+	}
+	return fmt.Errorf("unknown OperatorSession edge %s", name)
+}
+
 // PaymentStepUpMutation represents an operation that mutates the PaymentStepUp nodes in the graph.
 type PaymentStepUpMutation struct {
 	config
@@ -13210,27 +13903,28 @@ func (m *PersonMutation) ResetEdge(name string) error {
 // ReviewTaskMutation represents an operation that mutates the ReviewTask nodes in the graph.
 type ReviewTaskMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *string
-	created_at    *time.Time
-	updated_at    *time.Time
-	subaccount_id *string
-	subject_type  *string
-	subject_id    *string
-	reason        *string
-	priority      *reviewtask.Priority
-	status        *reviewtask.Status
-	claimed_by    *string
-	claimed_at    *time.Time
-	resolution    *string
-	notes         *string
-	resolved_by   *string
-	resolved_at   *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*ReviewTask, error)
-	predicates    []predicate.ReviewTask
+	op                Op
+	typ               string
+	id                *string
+	created_at        *time.Time
+	updated_at        *time.Time
+	subaccount_id     *string
+	subject_type      *string
+	subject_id        *string
+	reason            *string
+	priority          *reviewtask.Priority
+	status            *reviewtask.Status
+	claimed_by        *string
+	claimed_by_key_id *string
+	claimed_at        *time.Time
+	resolution        *string
+	notes             *string
+	resolved_by       *string
+	resolved_at       *time.Time
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*ReviewTask, error)
+	predicates        []predicate.ReviewTask
 }
 
 var _ ent.Mutation = (*ReviewTaskMutation)(nil)
@@ -13661,6 +14355,42 @@ func (m *ReviewTaskMutation) ResetClaimedBy() {
 	m.claimed_by = nil
 }
 
+// SetClaimedByKeyID sets the "claimed_by_key_id" field.
+func (m *ReviewTaskMutation) SetClaimedByKeyID(s string) {
+	m.claimed_by_key_id = &s
+}
+
+// ClaimedByKeyID returns the value of the "claimed_by_key_id" field in the mutation.
+func (m *ReviewTaskMutation) ClaimedByKeyID() (r string, exists bool) {
+	v := m.claimed_by_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedByKeyID returns the old "claimed_by_key_id" field's value of the ReviewTask entity.
+// If the ReviewTask object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewTaskMutation) OldClaimedByKeyID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedByKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedByKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedByKeyID: %w", err)
+	}
+	return oldValue.ClaimedByKeyID, nil
+}
+
+// ResetClaimedByKeyID resets all changes to the "claimed_by_key_id" field.
+func (m *ReviewTaskMutation) ResetClaimedByKeyID() {
+	m.claimed_by_key_id = nil
+}
+
 // SetClaimedAt sets the "claimed_at" field.
 func (m *ReviewTaskMutation) SetClaimedAt(t time.Time) {
 	m.claimed_at = &t
@@ -13901,7 +14631,7 @@ func (m *ReviewTaskMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReviewTaskMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, reviewtask.FieldCreatedAt)
 	}
@@ -13928,6 +14658,9 @@ func (m *ReviewTaskMutation) Fields() []string {
 	}
 	if m.claimed_by != nil {
 		fields = append(fields, reviewtask.FieldClaimedBy)
+	}
+	if m.claimed_by_key_id != nil {
+		fields = append(fields, reviewtask.FieldClaimedByKeyID)
 	}
 	if m.claimed_at != nil {
 		fields = append(fields, reviewtask.FieldClaimedAt)
@@ -13970,6 +14703,8 @@ func (m *ReviewTaskMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case reviewtask.FieldClaimedBy:
 		return m.ClaimedBy()
+	case reviewtask.FieldClaimedByKeyID:
+		return m.ClaimedByKeyID()
 	case reviewtask.FieldClaimedAt:
 		return m.ClaimedAt()
 	case reviewtask.FieldResolution:
@@ -14007,6 +14742,8 @@ func (m *ReviewTaskMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldStatus(ctx)
 	case reviewtask.FieldClaimedBy:
 		return m.OldClaimedBy(ctx)
+	case reviewtask.FieldClaimedByKeyID:
+		return m.OldClaimedByKeyID(ctx)
 	case reviewtask.FieldClaimedAt:
 		return m.OldClaimedAt(ctx)
 	case reviewtask.FieldResolution:
@@ -14088,6 +14825,13 @@ func (m *ReviewTaskMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetClaimedBy(v)
+		return nil
+	case reviewtask.FieldClaimedByKeyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedByKeyID(v)
 		return nil
 	case reviewtask.FieldClaimedAt:
 		v, ok := value.(time.Time)
@@ -14214,6 +14958,9 @@ func (m *ReviewTaskMutation) ResetField(name string) error {
 		return nil
 	case reviewtask.FieldClaimedBy:
 		m.ResetClaimedBy()
+		return nil
+	case reviewtask.FieldClaimedByKeyID:
+		m.ResetClaimedByKeyID()
 		return nil
 	case reviewtask.FieldClaimedAt:
 		m.ResetClaimedAt()

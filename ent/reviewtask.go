@@ -35,6 +35,8 @@ type ReviewTask struct {
 	Status reviewtask.Status `json:"status,omitempty"`
 	// ClaimedBy holds the value of the "claimed_by" field.
 	ClaimedBy string `json:"claimed_by,omitempty"`
+	// ClaimedByKeyID holds the value of the "claimed_by_key_id" field.
+	ClaimedByKeyID string `json:"claimed_by_key_id,omitempty"`
 	// ClaimedAt holds the value of the "claimed_at" field.
 	ClaimedAt *time.Time `json:"claimed_at,omitempty"`
 	// Resolution holds the value of the "resolution" field.
@@ -53,7 +55,7 @@ func (*ReviewTask) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case reviewtask.FieldID, reviewtask.FieldSubaccountID, reviewtask.FieldSubjectType, reviewtask.FieldSubjectID, reviewtask.FieldReason, reviewtask.FieldPriority, reviewtask.FieldStatus, reviewtask.FieldClaimedBy, reviewtask.FieldResolution, reviewtask.FieldNotes, reviewtask.FieldResolvedBy:
+		case reviewtask.FieldID, reviewtask.FieldSubaccountID, reviewtask.FieldSubjectType, reviewtask.FieldSubjectID, reviewtask.FieldReason, reviewtask.FieldPriority, reviewtask.FieldStatus, reviewtask.FieldClaimedBy, reviewtask.FieldClaimedByKeyID, reviewtask.FieldResolution, reviewtask.FieldNotes, reviewtask.FieldResolvedBy:
 			values[i] = new(sql.NullString)
 		case reviewtask.FieldCreatedAt, reviewtask.FieldUpdatedAt, reviewtask.FieldClaimedAt, reviewtask.FieldResolvedAt:
 			values[i] = new(sql.NullTime)
@@ -131,6 +133,12 @@ func (_m *ReviewTask) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field claimed_by", values[i])
 			} else if value.Valid {
 				_m.ClaimedBy = value.String
+			}
+		case reviewtask.FieldClaimedByKeyID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field claimed_by_key_id", values[i])
+			} else if value.Valid {
+				_m.ClaimedByKeyID = value.String
 			}
 		case reviewtask.FieldClaimedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -226,6 +234,9 @@ func (_m *ReviewTask) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("claimed_by=")
 	builder.WriteString(_m.ClaimedBy)
+	builder.WriteString(", ")
+	builder.WriteString("claimed_by_key_id=")
+	builder.WriteString(_m.ClaimedByKeyID)
 	builder.WriteString(", ")
 	if v := _m.ClaimedAt; v != nil {
 		builder.WriteString("claimed_at=")

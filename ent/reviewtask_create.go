@@ -109,6 +109,20 @@ func (_c *ReviewTaskCreate) SetNillableClaimedBy(v *string) *ReviewTaskCreate {
 	return _c
 }
 
+// SetClaimedByKeyID sets the "claimed_by_key_id" field.
+func (_c *ReviewTaskCreate) SetClaimedByKeyID(v string) *ReviewTaskCreate {
+	_c.mutation.SetClaimedByKeyID(v)
+	return _c
+}
+
+// SetNillableClaimedByKeyID sets the "claimed_by_key_id" field if the given value is not nil.
+func (_c *ReviewTaskCreate) SetNillableClaimedByKeyID(v *string) *ReviewTaskCreate {
+	if v != nil {
+		_c.SetClaimedByKeyID(*v)
+	}
+	return _c
+}
+
 // SetClaimedAt sets the "claimed_at" field.
 func (_c *ReviewTaskCreate) SetClaimedAt(v time.Time) *ReviewTaskCreate {
 	_c.mutation.SetClaimedAt(v)
@@ -244,6 +258,10 @@ func (_c *ReviewTaskCreate) defaults() error {
 		v := reviewtask.DefaultClaimedBy
 		_c.mutation.SetClaimedBy(v)
 	}
+	if _, ok := _c.mutation.ClaimedByKeyID(); !ok {
+		v := reviewtask.DefaultClaimedByKeyID
+		_c.mutation.SetClaimedByKeyID(v)
+	}
 	if _, ok := _c.mutation.Resolution(); !ok {
 		v := reviewtask.DefaultResolution
 		_c.mutation.SetResolution(v)
@@ -297,6 +315,9 @@ func (_c *ReviewTaskCreate) check() error {
 	}
 	if _, ok := _c.mutation.ClaimedBy(); !ok {
 		return &ValidationError{Name: "claimed_by", err: errors.New(`ent: missing required field "ReviewTask.claimed_by"`)}
+	}
+	if _, ok := _c.mutation.ClaimedByKeyID(); !ok {
+		return &ValidationError{Name: "claimed_by_key_id", err: errors.New(`ent: missing required field "ReviewTask.claimed_by_key_id"`)}
 	}
 	if _, ok := _c.mutation.Resolution(); !ok {
 		return &ValidationError{Name: "resolution", err: errors.New(`ent: missing required field "ReviewTask.resolution"`)}
@@ -383,6 +404,10 @@ func (_c *ReviewTaskCreate) createSpec() (*ReviewTask, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ClaimedBy(); ok {
 		_spec.SetField(reviewtask.FieldClaimedBy, field.TypeString, value)
 		_node.ClaimedBy = value
+	}
+	if value, ok := _c.mutation.ClaimedByKeyID(); ok {
+		_spec.SetField(reviewtask.FieldClaimedByKeyID, field.TypeString, value)
+		_node.ClaimedByKeyID = value
 	}
 	if value, ok := _c.mutation.ClaimedAt(); ok {
 		_spec.SetField(reviewtask.FieldClaimedAt, field.TypeTime, value)
@@ -501,6 +526,18 @@ func (u *ReviewTaskUpsert) SetClaimedBy(v string) *ReviewTaskUpsert {
 // UpdateClaimedBy sets the "claimed_by" field to the value that was provided on create.
 func (u *ReviewTaskUpsert) UpdateClaimedBy() *ReviewTaskUpsert {
 	u.SetExcluded(reviewtask.FieldClaimedBy)
+	return u
+}
+
+// SetClaimedByKeyID sets the "claimed_by_key_id" field.
+func (u *ReviewTaskUpsert) SetClaimedByKeyID(v string) *ReviewTaskUpsert {
+	u.Set(reviewtask.FieldClaimedByKeyID, v)
+	return u
+}
+
+// UpdateClaimedByKeyID sets the "claimed_by_key_id" field to the value that was provided on create.
+func (u *ReviewTaskUpsert) UpdateClaimedByKeyID() *ReviewTaskUpsert {
+	u.SetExcluded(reviewtask.FieldClaimedByKeyID)
 	return u
 }
 
@@ -692,6 +729,20 @@ func (u *ReviewTaskUpsertOne) SetClaimedBy(v string) *ReviewTaskUpsertOne {
 func (u *ReviewTaskUpsertOne) UpdateClaimedBy() *ReviewTaskUpsertOne {
 	return u.Update(func(s *ReviewTaskUpsert) {
 		s.UpdateClaimedBy()
+	})
+}
+
+// SetClaimedByKeyID sets the "claimed_by_key_id" field.
+func (u *ReviewTaskUpsertOne) SetClaimedByKeyID(v string) *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetClaimedByKeyID(v)
+	})
+}
+
+// UpdateClaimedByKeyID sets the "claimed_by_key_id" field to the value that was provided on create.
+func (u *ReviewTaskUpsertOne) UpdateClaimedByKeyID() *ReviewTaskUpsertOne {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateClaimedByKeyID()
 	})
 }
 
@@ -1062,6 +1113,20 @@ func (u *ReviewTaskUpsertBulk) SetClaimedBy(v string) *ReviewTaskUpsertBulk {
 func (u *ReviewTaskUpsertBulk) UpdateClaimedBy() *ReviewTaskUpsertBulk {
 	return u.Update(func(s *ReviewTaskUpsert) {
 		s.UpdateClaimedBy()
+	})
+}
+
+// SetClaimedByKeyID sets the "claimed_by_key_id" field.
+func (u *ReviewTaskUpsertBulk) SetClaimedByKeyID(v string) *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.SetClaimedByKeyID(v)
+	})
+}
+
+// UpdateClaimedByKeyID sets the "claimed_by_key_id" field to the value that was provided on create.
+func (u *ReviewTaskUpsertBulk) UpdateClaimedByKeyID() *ReviewTaskUpsertBulk {
+	return u.Update(func(s *ReviewTaskUpsert) {
+		s.UpdateClaimedByKeyID()
 	})
 }
 

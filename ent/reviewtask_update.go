@@ -76,6 +76,20 @@ func (_u *ReviewTaskUpdate) SetNillableClaimedBy(v *string) *ReviewTaskUpdate {
 	return _u
 }
 
+// SetClaimedByKeyID sets the "claimed_by_key_id" field.
+func (_u *ReviewTaskUpdate) SetClaimedByKeyID(v string) *ReviewTaskUpdate {
+	_u.mutation.SetClaimedByKeyID(v)
+	return _u
+}
+
+// SetNillableClaimedByKeyID sets the "claimed_by_key_id" field if the given value is not nil.
+func (_u *ReviewTaskUpdate) SetNillableClaimedByKeyID(v *string) *ReviewTaskUpdate {
+	if v != nil {
+		_u.SetClaimedByKeyID(*v)
+	}
+	return _u
+}
+
 // SetClaimedAt sets the "claimed_at" field.
 func (_u *ReviewTaskUpdate) SetClaimedAt(v time.Time) *ReviewTaskUpdate {
 	_u.mutation.SetClaimedAt(v)
@@ -244,6 +258,9 @@ func (_u *ReviewTaskUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.ClaimedBy(); ok {
 		_spec.SetField(reviewtask.FieldClaimedBy, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.ClaimedByKeyID(); ok {
+		_spec.SetField(reviewtask.FieldClaimedByKeyID, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.ClaimedAt(); ok {
 		_spec.SetField(reviewtask.FieldClaimedAt, field.TypeTime, value)
 	}
@@ -329,6 +346,20 @@ func (_u *ReviewTaskUpdateOne) SetClaimedBy(v string) *ReviewTaskUpdateOne {
 func (_u *ReviewTaskUpdateOne) SetNillableClaimedBy(v *string) *ReviewTaskUpdateOne {
 	if v != nil {
 		_u.SetClaimedBy(*v)
+	}
+	return _u
+}
+
+// SetClaimedByKeyID sets the "claimed_by_key_id" field.
+func (_u *ReviewTaskUpdateOne) SetClaimedByKeyID(v string) *ReviewTaskUpdateOne {
+	_u.mutation.SetClaimedByKeyID(v)
+	return _u
+}
+
+// SetNillableClaimedByKeyID sets the "claimed_by_key_id" field if the given value is not nil.
+func (_u *ReviewTaskUpdateOne) SetNillableClaimedByKeyID(v *string) *ReviewTaskUpdateOne {
+	if v != nil {
+		_u.SetClaimedByKeyID(*v)
 	}
 	return _u
 }
@@ -530,6 +561,9 @@ func (_u *ReviewTaskUpdateOne) sqlSave(ctx context.Context) (_node *ReviewTask, 
 	}
 	if value, ok := _u.mutation.ClaimedBy(); ok {
 		_spec.SetField(reviewtask.FieldClaimedBy, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ClaimedByKeyID(); ok {
+		_spec.SetField(reviewtask.FieldClaimedByKeyID, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.ClaimedAt(); ok {
 		_spec.SetField(reviewtask.FieldClaimedAt, field.TypeTime, value)

@@ -28,6 +28,8 @@ type Tx struct {
 	MerchantSession *MerchantSessionClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// OperatorSession is the client for interacting with the OperatorSession builders.
+	OperatorSession *OperatorSessionClient
 	// PaymentStepUp is the client for interacting with the PaymentStepUp builders.
 	PaymentStepUp *PaymentStepUpClient
 	// Person is the client for interacting with the Person builders.
@@ -185,6 +187,7 @@ func (tx *Tx) init() {
 	tx.Merchant = NewMerchantClient(tx.config)
 	tx.MerchantSession = NewMerchantSessionClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.OperatorSession = NewOperatorSessionClient(tx.config)
 	tx.PaymentStepUp = NewPaymentStepUpClient(tx.config)
 	tx.Person = NewPersonClient(tx.config)
 	tx.ReviewTask = NewReviewTaskClient(tx.config)

@@ -49,6 +49,37 @@ func (s *adminServer) RevokeApiKey(ctx context.Context, req *idgatev1.RevokeApiK
 	return apiKeyPB(k), nil
 }
 
+func (s *adminServer) CreateSession(ctx context.Context, _ *idgatev1.CreateSessionRequest) (*idgatev1.CreateSessionResponse, error) {
+	ses, token, err := s.keys.CreateSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &idgatev1.CreateSessionResponse{Session: sessionPB(ses), Token: token}, nil
+}
+
+func (s *adminServer) GetCurrentSession(ctx context.Context, _ *idgatev1.GetCurrentSessionRequest) (*idgatev1.Session, error) {
+	ses, err := s.keys.CurrentSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sessionPB(ses), nil
+}
+
+func (s *adminServer) RevokeCurrentSession(ctx context.Context, _ *idgatev1.RevokeCurrentSessionRequest) (*idgatev1.Session, error) {
+	ses, err := s.keys.RevokeCurrentSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return sessionPB(ses), nil
+}
+
+func sessionPB(s auth.Session) *idgatev1.Session {
+	return &idgatev1.Session{
+		Id: s.ID, ApiKeyId: s.KeyID, OperatorName: s.Name, Role: string(s.Role), SubaccountIds: s.Subaccounts,
+		CreatedAt: timestamppb.New(s.CreatedAt), ExpiresAt: timestamppb.New(s.ExpiresAt), RevokedAt: ts(s.RevokedAt),
+	}
+}
+
 func (s *adminServer) ListAuditEvents(ctx context.Context, req *idgatev1.ListAuditEventsRequest) (*idgatev1.ListAuditEventsResponse, error) {
 	var since, until time.Time // zero: unbounded
 	if req.GetSince() != nil {
@@ -64,7 +95,7 @@ func (s *adminServer) ListAuditEvents(ctx context.Context, req *idgatev1.ListAud
 	out := &idgatev1.ListAuditEventsResponse{}
 	for _, e := range entries {
 		out.Events = append(out.Events, &idgatev1.AuditEvent{
-			Id: e.ID, At: timestamppb.New(e.At), ActorType: e.ActorType, ActorId: e.ActorID, ActorRole: e.ActorRole,
+			Id: e.ID, At: timestamppb.New(e.At), ActorType: e.ActorType, ActorId: e.ActorID, ActorRole: e.ActorRole, ActorName: e.ActorName,
 			Action: e.Action, SubjectType: e.SubjectType, SubjectId: e.SubjectID, SubaccountId: e.SubaccountID,
 			Changes: e.Changes, Notes: e.Notes, RequestId: e.RequestID,
 		})

@@ -22,6 +22,7 @@ var (
 	service  = []auth.Role{auth.RoleAdmin, auth.RoleService}
 	operator = []auth.Role{auth.RoleAdmin, auth.RoleOperator}
 	backend  = []auth.Role{auth.RoleAdmin, auth.RoleOperator, auth.RoleService}
+	people   = []auth.Role{auth.RoleAdmin, auth.RoleOperator, auth.RoleReadonly}
 )
 
 // public methods need no API key: health checks, and Stripe's webhooks, which the Stripe
@@ -45,9 +46,9 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.IdentityService/ClearRequirement":                    operator,
 	"/idgate.v1.IdentityService/ManualVerify":                        operator,
 	"/idgate.v1.IdentityService/RequireVerification":                 operator,
-	"/idgate.v1.IdentityService/RevealCustomerIdentity":              operator,
 	"/idgate.v1.IdentityService/RefreshFromStripe":                   backend,
 	"/idgate.v1.IdentityService/RedactCustomerIdentity":              backend,
+	"/idgate.v1.IdentityService/RevealCustomerIdentity":              operator,
 	"/idgate.v1.IdentityService/SimulateVerificationOutcome":         service,
 	"/idgate.v1.IdentityService/BeginEnrollment":                     service,
 	"/idgate.v1.IdentityService/FinishEnrollment":                    service,
@@ -81,9 +82,9 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.AdminService/ListApiKeys":                            admin,
 	"/idgate.v1.AdminService/RevokeApiKey":                           admin,
 	"/idgate.v1.AdminService/ListAuditEvents":                        operator,
-	"/idgate.v1.AdminService/CreateSession":                          all,
-	"/idgate.v1.AdminService/GetCurrentSession":                      all,
-	"/idgate.v1.AdminService/RevokeCurrentSession":                   all,
+	"/idgate.v1.AdminService/CreateSession":                          all, // service: refused by the handler, with a reason
+	"/idgate.v1.AdminService/GetCurrentSession":                      people,
+	"/idgate.v1.AdminService/RevokeCurrentSession":                   people,
 	"/idgate.v1.AdminService/ListReviewTasks":                        operator,
 	"/idgate.v1.AdminService/ClaimReviewTask":                        operator,
 	"/idgate.v1.AdminService/ResolveReviewTask":                      operator,

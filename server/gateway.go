@@ -22,12 +22,14 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/idgate/idgate/console"
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/auth"
 )
 
 // newHTTPHandler serves the JSON gateway (over conn, a real client of our gRPC server, so
-// every interceptor applies) beside the HTTP-only routes: /healthz, /readyz, /metrics. Each
+// every interceptor applies) beside the HTTP-only routes: /healthz, /readyz, /metrics and
+// the console's static files at /console/ (/ and /console redirect there). Each
 // call carries the HTTP client's address as trusted resolves it.
 func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometheus.Registry, metricsKeys *auth.Keys, ready func(context.Context) error, maxBody int64, trusted proxies) (http.Handler, error) {
 	jsonpb := &runtime.JSONPb{
@@ -66,6 +68,9 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /metrics", adminOnly(metricsKeys, promhttp.HandlerFor(metrics, promhttp.HandlerOpts{})))
+	mux.Handle(console.Prefix, console.Handler())
+	mux.Handle("GET /console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
+	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
 	mux.Handle("/", gw)
 	return withRequestID(limitBody(maxBody, mux)), nil
 }

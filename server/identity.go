@@ -4,9 +4,11 @@ import (
 	"context"
 	"time"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/stepup"
 	"github.com/idgate/idgate/internal/webhook"
@@ -29,11 +31,11 @@ func (s *identityServer) CreateCustomer(ctx context.Context, req *idgatev1.Creat
 		Email:            req.GetEmail(),
 		Phone:            req.GetPhone(),
 	})
-	return customerPB(c, err)
+	return customerFor(ctx)(c, err)
 }
 
 func (s *identityServer) GetCustomer(ctx context.Context, req *idgatev1.GetCustomerRequest) (*idgatev1.Customer, error) {
-	return customerPB(s.customers.GetCustomer(ctx, req.GetId()))
+	return customerFor(ctx)(s.customers.GetCustomer(ctx, req.GetId()))
 }
 
 func (s *identityServer) ListCustomers(ctx context.Context, req *idgatev1.ListCustomersRequest) (*idgatev1.ListCustomersResponse, error) {
@@ -49,8 +51,9 @@ func (s *identityServer) ListCustomers(ctx context.Context, req *idgatev1.ListCu
 		return nil, err
 	}
 	out := &idgatev1.ListCustomersResponse{NextPageToken: next, Customers: make([]*idgatev1.Customer, len(cs))}
+	pb := customerFor(ctx)
 	for i, c := range cs {
-		out.Customers[i], _ = customerPB(c, nil)
+		out.Customers[i], _ = pb(c, nil)
 	}
 	return out, nil
 }
@@ -72,23 +75,31 @@ func (s *identityServer) CheckAccess(ctx context.Context, req *idgatev1.CheckAcc
 }
 
 func (s *identityServer) ClearRequirement(ctx context.Context, req *idgatev1.ClearRequirementRequest) (*idgatev1.Customer, error) {
-	return customerPB(s.customers.ClearRequirement(ctx, req.GetId(), req.GetOperator(), req.GetNotes()))
+	return customerFor(ctx)(s.customers.ClearRequirement(ctx, req.GetId(), req.GetOperator(), req.GetNotes()))
 }
 
 func (s *identityServer) ManualVerify(ctx context.Context, req *idgatev1.ManualVerifyRequest) (*idgatev1.Customer, error) {
-	return customerPB(s.customers.ManualVerify(ctx, req.GetId(), req.GetOperator(), req.GetNotes()))
+	return customerFor(ctx)(s.customers.ManualVerify(ctx, req.GetId(), req.GetOperator(), req.GetNotes()))
 }
 
 func (s *identityServer) RequireVerification(ctx context.Context, req *idgatev1.RequireVerificationRequest) (*idgatev1.Customer, error) {
-	return customerPB(s.customers.RequireVerification(ctx, req.GetId(), req.GetOperator(), req.GetReason()))
+	return customerFor(ctx)(s.customers.RequireVerification(ctx, req.GetId(), req.GetOperator(), req.GetReason()))
 }
 
 func (s *identityServer) RefreshFromStripe(ctx context.Context, req *idgatev1.RefreshFromStripeRequest) (*idgatev1.Customer, error) {
-	return customerPB(s.customers.RefreshFromStripe(ctx, req.GetId()))
+	return customerFor(ctx)(s.customers.RefreshFromStripe(ctx, req.GetId()))
 }
 
 func (s *identityServer) RedactCustomerIdentity(ctx context.Context, req *idgatev1.RedactCustomerIdentityRequest) (*idgatev1.Customer, error) {
-	return customerPB(s.customers.RedactCustomerIdentity(ctx, req.GetId()))
+	return customerFor(ctx)(s.customers.RedactCustomerIdentity(ctx, req.GetId()))
+}
+
+func (s *identityServer) RevealCustomerIdentity(ctx context.Context, req *idgatev1.RevealCustomerIdentityRequest) (*idgatev1.Customer, error) {
+	c, err := s.customers.RevealIdentity(ctx, req.GetId(), req.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return customerProto(c), nil
 }
 
 func (s *identityServer) SimulateVerificationOutcome(ctx context.Context, req *idgatev1.SimulateVerificationOutcomeRequest) (*idgatev1.SimulateVerificationOutcomeResponse, error) {
@@ -99,10 +110,48 @@ func (s *identityServer) SimulateVerificationOutcome(ctx context.Context, req *i
 	return &idgatev1.SimulateVerificationOutcomeResponse{EventId: id}, nil
 }
 
-func customerPB(c identity.Customer, err error) (*idgatev1.Customer, error) {
-	if err != nil {
-		return nil, err
+// maskedCustomerFields are the verified identity data withheld from people until they
+// reveal it (auth.Actor.SeesPersonalData). Every personal field of a customer is either
+// here or in shownCustomerFields (server/sessions_test.go checks against ent.PersonalFields).
+var maskedCustomerFields = []protoreflect.Name{
+	"identity_first_name", "identity_last_name", "identity_dob", "identity_address",
+	"identity_id_number_last4", "identity_expiration_date",
+}
+
+// shownCustomerFields are personal fields people see: contact details (operators contact
+// customers), the document's type and country (what was checked, not who), and the
+// operators' own notes.
+var shownCustomerFields = []protoreflect.Name{
+	"email", "phone", "identity_id_type", "identity_issuing_country", "identity_manual_verification_notes",
+}
+
+// customerFor translates customers for the caller in ctx, masked unless it may read
+// personal data: every RPC that returns a Customer but RevealCustomerIdentity goes through
+// it. It takes a domain call's results as they are: customerFor(ctx)(s.customers.Get(...)).
+func customerFor(ctx context.Context) func(identity.Customer, error) (*idgatev1.Customer, error) {
+	sees := auth.ActorFrom(ctx).SeesPersonalData()
+	return func(c identity.Customer, err error) (*idgatev1.Customer, error) {
+		if err != nil {
+			return nil, err
+		}
+		out := customerProto(c)
+		if !sees {
+			maskCustomer(out)
+		}
+		return out, nil
 	}
+}
+
+func maskCustomer(c *idgatev1.Customer) {
+	m := c.ProtoReflect()
+	for _, name := range maskedCustomerFields {
+		m.Clear(m.Descriptor().Fields().ByName(name))
+	}
+	c.PersonalDataMasked = true
+}
+
+// customerProto is the whole customer; callers other than customerFor must be entitled to it.
+func customerProto(c identity.Customer) *idgatev1.Customer {
 	id := c.Identity
 	out := &idgatev1.Customer{
 		Id:                                 c.ID,
@@ -141,7 +190,7 @@ func customerPB(c identity.Customer, err error) (*idgatev1.Customer, error) {
 	if a := id.Address; a != nil {
 		out.IdentityAddress = &idgatev1.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State, PostalCode: a.PostalCode, Country: a.Country}
 	}
-	return out, nil
+	return out
 }
 
 func ts(t *time.Time) *timestamppb.Timestamp {

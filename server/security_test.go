@@ -191,7 +191,15 @@ var rolesOf = map[string][]string{
 	"CanCapture":        {"admin", "operator", "service", "readonly"},
 	"RecordPhoneLookup": {"admin", "service"}, "RecordSignupLocation": {"admin", "service"},
 	"GetRiskProfile": {"admin", "operator", "service", "readonly"}, "SimulatePolicy": {"admin", "operator"},
+	"RevealCustomerIdentity": {"admin", "operator"},
+	// Service keys reach CreateSession and are refused there, with the reason.
+	"CreateSession": {"admin", "operator", "readonly"}, "GetCurrentSession": {"admin", "operator", "readonly"},
+	"RevokeCurrentSession": {"admin", "operator", "readonly"},
 }
+
+// ownSession methods name no subject: they act on the caller's own console session, which
+// an API key does not have (NotFound).
+var ownSession = []string{"CreateSession", "GetCurrentSession", "RevokeCurrentSession"}
 
 // tenantScoped methods work on one subaccount's subject: another tenant's is NotFound.
 var tenantScoped = []string{
@@ -201,7 +209,7 @@ var tenantScoped = []string{
 	"RecordBiometricConsent", "WithdrawBiometricConsent", "ClaimReviewTask", "ResolveReviewTask", "StartDocumentVerification",
 	"StartDatabaseKYC", "SubmitFullSSN", "RecordPhoneLookup", "RecordSignupLocation", "GetRiskProfile", "SimulatePolicy",
 	"BeginEnrollment", "FinishEnrollment", "ListCredentials", "RevokeCredential",
-	"EvaluatePayment", "BeginStepUp", "FinishStepUp",
+	"EvaluatePayment", "BeginStepUp", "FinishStepUp", "RevealCustomerIdentity",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role on two tenants, A (the scoped
@@ -276,6 +284,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 								if code != codes.NotFound {
 									t.Fatalf("%s on another tenant with a %s key: %v, want NotFound", name, role, err)
 								}
+							case slices.Contains(ownSession, name):
+								if target.name == "own" && name != "CreateSession" && code != codes.NotFound {
+									t.Fatalf("%s with a %s key: %v, want NotFound (a key is not a session)", name, role, err)
+								}
+								return
 							case target.name == "own":
 								if code == codes.PermissionDenied || code == codes.Unauthenticated || code == codes.NotFound {
 									t.Fatalf("%s on its own tenant with a %s key: %v", name, role, err)

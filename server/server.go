@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	subaccounts := tenant.NewService(s.store, s.jobs)
 	signals := risk.NewService(s.store, cipher, subaccounts, clk, log)
 	customers.AlsoRedact(signals.Forget)
-	keys := auth.NewKeys(s.store, strings.HasPrefix(cfg.StripeSecretKey, "sk_live_"), clk, log)
+	keys := auth.NewKeys(s.store, strings.HasPrefix(cfg.StripeSecretKey, "sk_live_"), clk, cfg.SessionTTL, log)
 	if cfg.BootstrapAPIKey != "" {
 		if err = keys.EnsureBootstrap(ctx, cfg.BootstrapAPIKey); err != nil {
 			return nil, fmt.Errorf("bootstrap API key: %w", err)

@@ -20,6 +20,8 @@ const (
 	FieldActorID = "actor_id"
 	// FieldActorRole holds the string denoting the actor_role field in the database.
 	FieldActorRole = "actor_role"
+	// FieldActorName holds the string denoting the actor_name field in the database.
+	FieldActorName = "actor_name"
 	// FieldAction holds the string denoting the action field in the database.
 	FieldAction = "action"
 	// FieldSubjectType holds the string denoting the subject_type field in the database.
@@ -45,6 +47,7 @@ var Columns = []string{
 	FieldActorType,
 	FieldActorID,
 	FieldActorRole,
+	FieldActorName,
 	FieldAction,
 	FieldSubjectType,
 	FieldSubjectID,
@@ -76,6 +79,8 @@ var (
 	DefaultActorID string
 	// DefaultActorRole holds the default value on creation for the "actor_role" field.
 	DefaultActorRole string
+	// DefaultActorName holds the default value on creation for the "actor_name" field.
+	DefaultActorName string
 	// DefaultSubaccountID holds the default value on creation for the "subaccount_id" field.
 	DefaultSubaccountID string
 	// DefaultNotes holds the default value on creation for the "notes" field.
@@ -112,6 +117,11 @@ func ByActorID(opts ...sql.OrderTermOption) OrderOption {
 // ByActorRole orders the results by the actor_role field.
 func ByActorRole(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActorRole, opts...).ToFunc()
+}
+
+// ByActorName orders the results by the actor_name field.
+func ByActorName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActorName, opts...).ToFunc()
 }
 
 // ByAction orders the results by the action field.

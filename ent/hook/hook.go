@@ -105,6 +105,18 @@ func (f NotificationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationMutation", m)
 }
 
+// The OperatorSessionFunc type is an adapter to allow the use of ordinary
+// function as OperatorSession mutator.
+type OperatorSessionFunc func(context.Context, *ent.OperatorSessionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OperatorSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OperatorSessionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OperatorSessionMutation", m)
+}
+
 // The PaymentStepUpFunc type is an adapter to allow the use of ordinary
 // function as PaymentStepUp mutator.
 type PaymentStepUpFunc func(context.Context, *ent.PaymentStepUpMutation) (ent.Value, error)

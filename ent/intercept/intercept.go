@@ -16,6 +16,7 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/operatorsession"
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/predicate"
@@ -300,6 +301,33 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
+// The OperatorSessionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OperatorSessionFunc func(context.Context, *ent.OperatorSessionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OperatorSessionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OperatorSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OperatorSessionQuery", q)
+}
+
+// The TraverseOperatorSession type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOperatorSession func(context.Context, *ent.OperatorSessionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOperatorSession) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOperatorSession) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OperatorSessionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OperatorSessionQuery", q)
+}
+
 // The PaymentStepUpFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PaymentStepUpFunc func(context.Context, *ent.PaymentStepUpQuery) (ent.Value, error)
 
@@ -562,6 +590,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MerchantSessionQuery, predicate.MerchantSession, merchantsession.OrderOption]{typ: ent.TypeMerchantSession, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.OperatorSessionQuery:
+		return &query[*ent.OperatorSessionQuery, predicate.OperatorSession, operatorsession.OrderOption]{typ: ent.TypeOperatorSession, tq: q}, nil
 	case *ent.PaymentStepUpQuery:
 		return &query[*ent.PaymentStepUpQuery, predicate.PaymentStepUp, paymentstepup.OrderOption]{typ: ent.TypePaymentStepUp, tq: q}, nil
 	case *ent.PersonQuery:

@@ -36,6 +36,7 @@ var (
 		{Name: "actor_type", Type: field.TypeString},
 		{Name: "actor_id", Type: field.TypeString, Default: ""},
 		{Name: "actor_role", Type: field.TypeString, Default: ""},
+		{Name: "actor_name", Type: field.TypeString, Default: ""},
 		{Name: "action", Type: field.TypeString},
 		{Name: "subject_type", Type: field.TypeString},
 		{Name: "subject_id", Type: field.TypeString},
@@ -53,12 +54,12 @@ var (
 			{
 				Name:    "auditevent_subject_id_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[7], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[1]},
 			},
 			{
 				Name:    "auditevent_subaccount_id_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[9], AuditEventsColumns[1]},
 			},
 			{
 				Name:    "auditevent_at",
@@ -320,6 +321,36 @@ var (
 			},
 		},
 	}
+	// OperatorSessionsColumns holds the columns for the "operator_sessions" table.
+	OperatorSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "api_key_id", Type: field.TypeString},
+	}
+	// OperatorSessionsTable holds the schema information for the "operator_sessions" table.
+	OperatorSessionsTable = &schema.Table{
+		Name:       "operator_sessions",
+		Columns:    OperatorSessionsColumns,
+		PrimaryKey: []*schema.Column{OperatorSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "operator_sessions_api_keys_key",
+				Columns:    []*schema.Column{OperatorSessionsColumns[5]},
+				RefColumns: []*schema.Column{APIKeysColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "operatorsession_api_key_id",
+				Unique:  false,
+				Columns: []*schema.Column{OperatorSessionsColumns[5]},
+			},
+		},
+	}
 	// PaymentStepupsColumns holds the columns for the "payment_stepups" table.
 	PaymentStepupsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -401,6 +432,7 @@ var (
 		{Name: "priority", Type: field.TypeEnum, Enums: []string{"normal", "high", "urgent"}},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"open", "resolving", "resolved"}, Default: "open"},
 		{Name: "claimed_by", Type: field.TypeString, Default: ""},
+		{Name: "claimed_by_key_id", Type: field.TypeString, Default: ""},
 		{Name: "claimed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "resolution", Type: field.TypeString, Default: ""},
 		{Name: "notes", Type: field.TypeString, Size: 2147483647, Default: ""},
@@ -627,6 +659,7 @@ var (
 		MerchantsTable,
 		MerchantSessionsTable,
 		NotificationsTable,
+		OperatorSessionsTable,
 		PaymentStepupsTable,
 		PersonsTable,
 		ReviewTasksTable,
@@ -641,6 +674,7 @@ var (
 
 func init() {
 	CustomersTable.ForeignKeys[0].RefTable = SubaccountsTable
+	OperatorSessionsTable.ForeignKeys[0].RefTable = APIKeysTable
 	PaymentStepupsTable.Annotation = &entsql.Annotation{
 		Table: "payment_stepups",
 	}

@@ -30,6 +30,9 @@ type MerchantSession func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// OperatorSession is the predicate function for operatorsession builders.
+type OperatorSession func(*sql.Selector)
+
 // PaymentStepUp is the predicate function for paymentstepup builders.
 type PaymentStepUp func(*sql.Selector)
 

@@ -33,6 +33,8 @@ const (
 	FieldStatus = "status"
 	// FieldClaimedBy holds the string denoting the claimed_by field in the database.
 	FieldClaimedBy = "claimed_by"
+	// FieldClaimedByKeyID holds the string denoting the claimed_by_key_id field in the database.
+	FieldClaimedByKeyID = "claimed_by_key_id"
 	// FieldClaimedAt holds the string denoting the claimed_at field in the database.
 	FieldClaimedAt = "claimed_at"
 	// FieldResolution holds the string denoting the resolution field in the database.
@@ -59,6 +61,7 @@ var Columns = []string{
 	FieldPriority,
 	FieldStatus,
 	FieldClaimedBy,
+	FieldClaimedByKeyID,
 	FieldClaimedAt,
 	FieldResolution,
 	FieldNotes,
@@ -92,6 +95,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultClaimedBy holds the default value on creation for the "claimed_by" field.
 	DefaultClaimedBy string
+	// DefaultClaimedByKeyID holds the default value on creation for the "claimed_by_key_id" field.
+	DefaultClaimedByKeyID string
 	// DefaultResolution holds the default value on creation for the "resolution" field.
 	DefaultResolution string
 	// DefaultNotes holds the default value on creation for the "notes" field.
@@ -204,6 +209,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByClaimedBy orders the results by the claimed_by field.
 func ByClaimedBy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldClaimedBy, opts...).ToFunc()
+}
+
+// ByClaimedByKeyID orders the results by the claimed_by_key_id field.
+func ByClaimedByKeyID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldClaimedByKeyID, opts...).ToFunc()
 }
 
 // ByClaimedAt orders the results by the claimed_at field.

@@ -99,6 +99,11 @@ func ClaimedBy(v string) predicate.ReviewTask {
 	return predicate.ReviewTask(sql.FieldEQ(FieldClaimedBy, v))
 }
 
+// ClaimedByKeyID applies equality check predicate on the "claimed_by_key_id" field. It's identical to ClaimedByKeyIDEQ.
+func ClaimedByKeyID(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldClaimedByKeyID, v))
+}
+
 // ClaimedAt applies equality check predicate on the "claimed_at" field. It's identical to ClaimedAtEQ.
 func ClaimedAt(v time.Time) predicate.ReviewTask {
 	return predicate.ReviewTask(sql.FieldEQ(FieldClaimedAt, v))
@@ -567,6 +572,71 @@ func ClaimedByEqualFold(v string) predicate.ReviewTask {
 // ClaimedByContainsFold applies the ContainsFold predicate on the "claimed_by" field.
 func ClaimedByContainsFold(v string) predicate.ReviewTask {
 	return predicate.ReviewTask(sql.FieldContainsFold(FieldClaimedBy, v))
+}
+
+// ClaimedByKeyIDEQ applies the EQ predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDEQ(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEQ(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDNEQ applies the NEQ predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDNEQ(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNEQ(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDIn applies the In predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDIn(vs ...string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldIn(FieldClaimedByKeyID, vs...))
+}
+
+// ClaimedByKeyIDNotIn applies the NotIn predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDNotIn(vs ...string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldNotIn(FieldClaimedByKeyID, vs...))
+}
+
+// ClaimedByKeyIDGT applies the GT predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDGT(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGT(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDGTE applies the GTE predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDGTE(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldGTE(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDLT applies the LT predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDLT(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLT(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDLTE applies the LTE predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDLTE(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldLTE(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDContains applies the Contains predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDContains(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldContains(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDHasPrefix applies the HasPrefix predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDHasPrefix(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldHasPrefix(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDHasSuffix applies the HasSuffix predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDHasSuffix(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldHasSuffix(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDEqualFold applies the EqualFold predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDEqualFold(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldEqualFold(FieldClaimedByKeyID, v))
+}
+
+// ClaimedByKeyIDContainsFold applies the ContainsFold predicate on the "claimed_by_key_id" field.
+func ClaimedByKeyIDContainsFold(v string) predicate.ReviewTask {
+	return predicate.ReviewTask(sql.FieldContainsFold(FieldClaimedByKeyID, v))
 }
 
 // ClaimedAtEQ applies the EQ predicate on the "claimed_at" field.

@@ -13,6 +13,7 @@ import (
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
 	"github.com/idgate/idgate/ent/notification"
+	"github.com/idgate/idgate/ent/operatorsession"
 	"github.com/idgate/idgate/ent/paymentstepup"
 	"github.com/idgate/idgate/ent/person"
 	"github.com/idgate/idgate/ent/reviewtask"
@@ -67,16 +68,20 @@ func init() {
 	auditeventDescActorRole := auditeventFields[4].Descriptor()
 	// auditevent.DefaultActorRole holds the default value on creation for the actor_role field.
 	auditevent.DefaultActorRole = auditeventDescActorRole.Default.(string)
+	// auditeventDescActorName is the schema descriptor for actor_name field.
+	auditeventDescActorName := auditeventFields[5].Descriptor()
+	// auditevent.DefaultActorName holds the default value on creation for the actor_name field.
+	auditevent.DefaultActorName = auditeventDescActorName.Default.(string)
 	// auditeventDescSubaccountID is the schema descriptor for subaccount_id field.
-	auditeventDescSubaccountID := auditeventFields[8].Descriptor()
+	auditeventDescSubaccountID := auditeventFields[9].Descriptor()
 	// auditevent.DefaultSubaccountID holds the default value on creation for the subaccount_id field.
 	auditevent.DefaultSubaccountID = auditeventDescSubaccountID.Default.(string)
 	// auditeventDescNotes is the schema descriptor for notes field.
-	auditeventDescNotes := auditeventFields[10].Descriptor()
+	auditeventDescNotes := auditeventFields[11].Descriptor()
 	// auditevent.DefaultNotes holds the default value on creation for the notes field.
 	auditevent.DefaultNotes = auditeventDescNotes.Default.(string)
 	// auditeventDescRequestID is the schema descriptor for request_id field.
-	auditeventDescRequestID := auditeventFields[11].Descriptor()
+	auditeventDescRequestID := auditeventFields[12].Descriptor()
 	// auditevent.DefaultRequestID holds the default value on creation for the request_id field.
 	auditevent.DefaultRequestID = auditeventDescRequestID.Default.(string)
 	// auditeventDescID is the schema descriptor for id field.
@@ -381,6 +386,16 @@ func init() {
 	notificationDescID := notificationFields[0].Descriptor()
 	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	notification.IDValidator = notificationDescID.Validators[0].(func(string) error)
+	operatorsessionFields := schema.OperatorSession{}.Fields()
+	_ = operatorsessionFields
+	// operatorsessionDescAPIKeyID is the schema descriptor for api_key_id field.
+	operatorsessionDescAPIKeyID := operatorsessionFields[1].Descriptor()
+	// operatorsession.APIKeyIDValidator is a validator for the "api_key_id" field. It is called by the builders before save.
+	operatorsession.APIKeyIDValidator = operatorsessionDescAPIKeyID.Validators[0].(func(string) error)
+	// operatorsessionDescID is the schema descriptor for id field.
+	operatorsessionDescID := operatorsessionFields[0].Descriptor()
+	// operatorsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	operatorsession.IDValidator = operatorsessionDescID.Validators[0].(func(string) error)
 	paymentstepupMixin := schema.PaymentStepUp{}.Mixin()
 	paymentstepupMixinHooks1 := paymentstepupMixin[1].Hooks()
 	paymentstepup.Hooks[0] = paymentstepupMixinHooks1[0]
@@ -510,16 +525,20 @@ func init() {
 	reviewtaskDescClaimedBy := reviewtaskFields[7].Descriptor()
 	// reviewtask.DefaultClaimedBy holds the default value on creation for the claimed_by field.
 	reviewtask.DefaultClaimedBy = reviewtaskDescClaimedBy.Default.(string)
+	// reviewtaskDescClaimedByKeyID is the schema descriptor for claimed_by_key_id field.
+	reviewtaskDescClaimedByKeyID := reviewtaskFields[8].Descriptor()
+	// reviewtask.DefaultClaimedByKeyID holds the default value on creation for the claimed_by_key_id field.
+	reviewtask.DefaultClaimedByKeyID = reviewtaskDescClaimedByKeyID.Default.(string)
 	// reviewtaskDescResolution is the schema descriptor for resolution field.
-	reviewtaskDescResolution := reviewtaskFields[9].Descriptor()
+	reviewtaskDescResolution := reviewtaskFields[10].Descriptor()
 	// reviewtask.DefaultResolution holds the default value on creation for the resolution field.
 	reviewtask.DefaultResolution = reviewtaskDescResolution.Default.(string)
 	// reviewtaskDescNotes is the schema descriptor for notes field.
-	reviewtaskDescNotes := reviewtaskFields[10].Descriptor()
+	reviewtaskDescNotes := reviewtaskFields[11].Descriptor()
 	// reviewtask.DefaultNotes holds the default value on creation for the notes field.
 	reviewtask.DefaultNotes = reviewtaskDescNotes.Default.(string)
 	// reviewtaskDescResolvedBy is the schema descriptor for resolved_by field.
-	reviewtaskDescResolvedBy := reviewtaskFields[11].Descriptor()
+	reviewtaskDescResolvedBy := reviewtaskFields[12].Descriptor()
 	// reviewtask.DefaultResolvedBy holds the default value on creation for the resolved_by field.
 	reviewtask.DefaultResolvedBy = reviewtaskDescResolvedBy.Default.(string)
 	// reviewtaskDescID is the schema descriptor for id field.

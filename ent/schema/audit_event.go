@@ -21,6 +21,8 @@ func (AuditEvent) Fields() []ent.Field {
 		field.String("actor_type").Immutable(), // api_key, stripe_event, system
 		field.String("actor_id").Immutable().Default(""),
 		field.String("actor_role").Immutable().Default(""),
+		// The key's name: the person, for an operator's key or console session.
+		field.String("actor_name").Immutable().Default(""),
 		field.String("action").Immutable(), // e.g. /idgate.v1.IdentityService/ManualVerify
 		field.String("subject_type").Immutable(),
 		field.String("subject_id").Immutable(),

@@ -24,7 +24,10 @@ func (ReviewTask) Fields() []ent.Field {
 		// resolving: an operator's resolution is being acted on (the task is claimed for
 		// it, so a second resolution is refused).
 		field.Enum("status").Values("open", "resolving", "resolved").Default("open"),
-		field.String("claimed_by").Default(""),
+		field.String("claimed_by").Default(""), // the holder's name, for people to read
+		// The holder's key: who may resolve a claimed task (names need not be unique).
+		// Empty on tasks claimed before it existed, whose claimed_by is the key id.
+		field.String("claimed_by_key_id").Default(""),
 		field.Time("claimed_at").Optional().Nillable(),
 		// approve or reject, with the operator's notes.
 		field.String("resolution").Default(""),

@@ -95,15 +95,26 @@ func write(ctx context.Context, m ent.Mutation, v ent.Value, changes map[string]
 	if err != nil {
 		return err
 	}
-	a := auth.ActorFrom(ctx)
 	action, _ := ctx.Value(actionKey{}).(string)
 	if action == "" {
 		action = m.Type() + "." + map[bool]string{true: "create", false: "update"}[m.Op().Is(ent.OpCreate)]
 	}
 	client := m.(interface{ Client() *ent.Client }).Client()
+	return insert(ctx, client, action, m.Type(), id, subaccount, string(data))
+}
+
+// Record writes an entry for an act that changes no row, such as an operator reading
+// personal data: action names it, the note in ctx (auth.WithNote) says why. It must hold no
+// personal data.
+func Record(ctx context.Context, client *ent.Client, action, subjectType, subjectID, subaccountID string) error {
+	return insert(ctx, client, action, subjectType, subjectID, subaccountID, "{}")
+}
+
+func insert(ctx context.Context, client *ent.Client, action, subjectType, subjectID, subaccountID, changes string) error {
+	a := auth.ActorFrom(ctx)
 	return client.AuditEvent.Create().SetID(store.NewID("aud")).SetAt(time.Now().UTC()).
-		SetActorType(a.Type).SetActorID(a.ID).SetActorRole(string(a.Role)).SetAction(action).
-		SetSubjectType(m.Type()).SetSubjectID(id).SetSubaccountID(subaccount).SetChanges(string(data)).
+		SetActorType(a.Type).SetActorID(a.ID).SetActorRole(string(a.Role)).SetActorName(a.Name).SetAction(action).
+		SetSubjectType(subjectType).SetSubjectID(subjectID).SetSubaccountID(subaccountID).SetChanges(changes).
 		SetNotes(auth.NoteFrom(ctx)).SetRequestID(a.RequestID).Exec(ctx)
 }
 
@@ -154,9 +165,9 @@ func deref(v any) any {
 
 // Entry is one audit record.
 type Entry struct {
-	ID, ActorType, ActorID, ActorRole, Action, SubjectType, SubjectID, SubaccountID, Notes, RequestID string
-	At                                                                                                time.Time
-	Changes                                                                                           string // JSON
+	ID, ActorType, ActorID, ActorRole, ActorName, Action, SubjectType, SubjectID, SubaccountID, Notes, RequestID string
+	At                                                                                                           time.Time
+	Changes                                                                                                      string // JSON
 }
 
 // Log reads the audit log.
@@ -191,7 +202,7 @@ func (l *Log) List(ctx context.Context, subjectID string, since, until time.Time
 	}
 	out := make([]Entry, len(rows))
 	for i, r := range rows {
-		out[i] = Entry{ID: r.ID, ActorType: r.ActorType, ActorID: r.ActorID, ActorRole: r.ActorRole, Action: r.Action,
+		out[i] = Entry{ID: r.ID, ActorType: r.ActorType, ActorID: r.ActorID, ActorRole: r.ActorRole, ActorName: r.ActorName, Action: r.Action,
 			SubjectType: r.SubjectType, SubjectID: r.SubjectID, SubaccountID: r.SubaccountID, Notes: r.Notes,
 			RequestID: r.RequestID, At: r.At, Changes: r.Changes}
 	}

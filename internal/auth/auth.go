@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"strings"
 
 	"github.com/idgate/idgate/internal/tenancy"
 )
@@ -23,13 +24,49 @@ const (
 // Roles lists every role.
 var Roles = []Role{RoleAdmin, RoleOperator, RoleService, RoleReadonly}
 
-// Actor is who caused a change: an API key, a Stripe event or idgate itself.
+// Actor is who caused a change: an API key (directly, or through a console session signed
+// in with it), a Stripe event or idgate itself.
 type Actor struct {
 	Type        string // "api_key", "stripe_event", "system"
 	ID          string // key id or event id
+	Name        string // the key's name: for an operator's key, the person
+	Session     string // the console session's id; empty when the key itself was sent
 	Role        Role
 	Subaccounts []string // nil: every subaccount
 	RequestID   string
+}
+
+// Label is who the actor is, for people to read (who verified, claimed, resolved): the
+// key's name, else its id.
+func (a Actor) Label() string {
+	if a.Name != "" {
+		return a.Name
+	}
+	return a.ID
+}
+
+// Vouching is who performs an action whose request names a person: on a console session,
+// the person signed in (a session cannot claim to be someone else); on an API key, the
+// named person vouched for by the key ("ops@fleet (key_...)"); otherwise Label.
+func (a Actor) Vouching(person string) string {
+	switch person = strings.TrimSpace(person); {
+	case a.Session != "" || person == "":
+		return a.Label()
+	case a.ID == "":
+		return person
+	}
+	return person + " (" + a.ID + ")"
+}
+
+// SeesPersonalData reports whether the actor sees customers' verified identity data
+// (name, date of birth, address, document) as it is read. People do not until they reveal
+// it: console sessions and operator and readonly keys; admin and service keys (backends),
+// Stripe events and idgate itself do.
+func (a Actor) SeesPersonalData() bool {
+	if a.Type != "api_key" {
+		return true
+	}
+	return a.Session == "" && (a.Role == RoleAdmin || a.Role == RoleService)
 }
 
 type actorKey struct{}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -40,6 +41,8 @@ type Keys struct {
 	live  bool // keys are idg_live_... rather than idg_test_...
 	log   *slog.Logger
 	now   func() time.Time
+	// sessionTTL is how long a console session lasts from sign-in (IDGATE_SESSION_TTL).
+	sessionTTL time.Duration
 
 	mu    sync.RWMutex
 	cache map[string]cached // keys that work, by hash; as many as there are keys
@@ -62,11 +65,12 @@ const (
 	unknownKeys = 1000
 )
 
-// NewKeys returns the key service; live selects the idg_live_ prefix for new keys, and clk
-// is the time cached answers expire by.
-func NewKeys(st *store.Store, live bool, clk clock.Clock, log *slog.Logger) *Keys {
+// NewKeys returns the key service; live selects the idg_live_ prefix for new keys, clk is
+// the time cached answers and sessions expire by, and sessionTTL how long a console
+// session lasts.
+func NewKeys(st *store.Store, live bool, clk clock.Clock, sessionTTL time.Duration, log *slog.Logger) *Keys {
 	unknown, _ := lru.New[string, time.Time](unknownKeys) // only a size below 1 fails
-	return &Keys{store: st, live: live, log: log, now: clk.Now, cache: map[string]cached{}, unknown: unknown}
+	return &Keys{store: st, live: live, log: log, now: clk.Now, sessionTTL: sessionTTL, cache: map[string]cached{}, unknown: unknown}
 }
 
 // UnknownCached is how many refused keys are remembered now (at most 1,000).
@@ -149,44 +153,72 @@ func (k *Keys) Revoke(ctx context.Context, id string) (Key, error) {
 		if row, err = row.Update().SetRevokedAt(k.now().UTC()).Save(ctx); err != nil {
 			return Key{}, err
 		}
-		k.forget(row.Hash)
+		k.forgetWhere(func(a Actor) bool { return a.ID == id }) // the key and its sessions
 	}
 	return fromRow(row), nil
 }
 
-// Authenticate returns the actor of a bearer key. Unknown, revoked and malformed keys are
-// all the same Unauthenticated error, so a caller learns nothing about which it was.
+// Authenticate returns the actor of a bearer key or console session token: the one place
+// credentials are checked. Unknown, revoked and malformed keys are all the same
+// Unauthenticated error, so a caller learns nothing about which it was; so are expired and
+// revoked sessions and those whose key was revoked, with a message the console shows.
 func (k *Keys) Authenticate(ctx context.Context, key string) (Actor, error) {
+	session := strings.HasPrefix(key, sessionPrefix)
 	refused := &apperr.Error{Kind: apperr.KindUnauthenticated, Msg: "missing or invalid API key: send Authorization: Bearer idg_..."}
+	if session {
+		refused = &apperr.Error{Kind: apperr.KindUnauthenticated, Msg: "session expired: sign in again"}
+	}
 	h := Hash(key)
 	now := k.now()
 	k.mu.RLock()
 	c, hit := k.cache[h]
 	k.mu.RUnlock()
-	if hit && !now.After(c.expires) {
+	if hit && now.Before(c.expires) {
 		return c.actor, nil
 	}
-	if until, ok := k.unknown.Get(h); ok && !now.After(until) {
+	if until, ok := k.unknown.Get(h); ok && now.Before(until) {
 		return Actor{}, refused
 	}
-	row, err := k.store.Reader.APIKey.Query().Where(apikey.Hash(h)).Only(ctx)
+	var err error
+	if session {
+		c, err = k.lookupSession(ctx, h, now)
+	} else {
+		c, err = k.lookupKey(ctx, h, now)
+	}
 	switch {
-	case err != nil && !ent.IsNotFound(err):
-		return Actor{}, apperr.Unavailable(err, "cannot check credentials now; try again")
-	case err != nil || row.RevokedAt != nil:
+	case errors.Is(err, errRefused):
 		k.forget(h)
 		k.unknown.Add(h, now.Add(cacheFor))
 		return Actor{}, refused
+	case err != nil:
+		return Actor{}, apperr.Unavailable(err, "cannot check credentials now; try again")
 	}
-	c = cached{expires: now.Add(cacheFor), actor: Actor{Type: "api_key", ID: row.ID, Role: Role(row.Role), Subaccounts: row.SubaccountIds}}
-	if row.Role == apikey.RoleAdmin {
-		c.actor.Subaccounts = nil
-	}
-	k.touch(row)
 	k.mu.Lock()
 	k.cache[h] = c
 	k.mu.Unlock()
 	return c.actor, nil
+}
+
+var errRefused = errors.New("refused")
+
+func (k *Keys) lookupKey(ctx context.Context, hash string, now time.Time) (cached, error) {
+	row, err := k.store.Reader.APIKey.Query().Where(apikey.Hash(hash)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err) || err == nil && row.RevokedAt != nil:
+		return cached{}, errRefused
+	case err != nil:
+		return cached{}, err
+	}
+	k.touch(row)
+	return cached{expires: now.Add(cacheFor), actor: keyActor(row)}, nil
+}
+
+func keyActor(row *ent.APIKey) Actor {
+	a := Actor{Type: "api_key", ID: row.ID, Name: row.Name, Role: Role(row.Role), Subaccounts: row.SubaccountIds}
+	if row.Role == apikey.RoleAdmin {
+		a.Subaccounts = nil
+	}
+	return a
 }
 
 // touch records last use at most once a minute, off the request path.
@@ -208,6 +240,17 @@ func (k *Keys) forget(hash string) {
 	k.mu.Lock()
 	delete(k.cache, hash)
 	k.mu.Unlock()
+}
+
+// forgetWhere drops the cached credentials whose actor matches.
+func (k *Keys) forgetWhere(match func(Actor) bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for h, c := range k.cache {
+		if match(c.actor) {
+			delete(k.cache, h)
+		}
+	}
 }
 
 // EnsureBootstrap makes key the admin key named "bootstrap", revoking an earlier bootstrap

@@ -29,7 +29,7 @@ func TestEnsureBootstrapFromReplicasAtOnce(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					keys := auth.NewKeys(st, false, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+					keys := auth.NewKeys(st, false, clock.Real{}, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 					errs[i] = keys.EnsureBootstrap(ctx, key)
 				}()
 			}
@@ -55,7 +55,7 @@ func TestUnknownKeyFlood(t *testing.T) {
 			st := testenv.Store(t, db)
 			ctx := testenv.Context(t)
 			clk := &clock.Fake{}
-			keys := auth.NewKeys(st, false, clk, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			keys := auth.NewKeys(st, false, clk, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			const good = "idg_test_the_one_key_that_works_here"
 			if err := keys.EnsureBootstrap(ctx, good); err != nil {
 				t.Fatal(err)

@@ -86,6 +86,9 @@ type Config struct {
 	// Retention is how long verified personal data of an inactive customer is kept
 	// (IDGATE_RETENTION, default two years; 0 keeps it).
 	Retention time.Duration
+	// SessionTTL is how long a console sign-in lasts, from sign-in (IDGATE_SESSION_TTL,
+	// default 8h: a working day); it is not extended by use.
+	SessionTTL time.Duration
 
 	// TLS for both listeners when both files are set (IDGATE_TLS_CERT_FILE, IDGATE_TLS_KEY_FILE).
 	TLSCertFile, TLSKeyFile string
@@ -149,6 +152,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MetricsNeedKey:              r.bool("IDGATE_METRICS_REQUIRE_KEY", false),
 		DataKeys:                    r.str("IDGATE_DATA_KEYS", ""),
 		Retention:                   r.duration("IDGATE_RETENTION", 2*365*24*time.Hour),
+		SessionTTL:                  r.duration("IDGATE_SESSION_TTL", 8*time.Hour),
 		ReconcileAfter:              r.duration("IDGATE_RECONCILE_AFTER", time.Hour),
 		TruliooURL:                  strings.TrimRight(r.str("IDGATE_TRULIOO_URL", ""), "/"),
 		TruliooAPIKey:               r.str("IDGATE_TRULIOO_API_KEY", ""),
@@ -208,6 +212,9 @@ func (c Config) Validate() error {
 	}
 	if c.WebhookMaxAttempts < 1 {
 		add("IDGATE_WEBHOOK_MAX_ATTEMPTS must be at least 1")
+	}
+	if c.SessionTTL < time.Minute || c.SessionTTL > 7*24*time.Hour {
+		add("IDGATE_SESSION_TTL must be between 1m and 168h (a console sign-in lasts this long; 8h is a working day)")
 	}
 	if c.MaxBodyBytes < 64<<10 {
 		add("IDGATE_MAX_BODY_BYTES must be at least 65536: Stripe events can be hundreds of kilobytes")

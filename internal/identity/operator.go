@@ -2,29 +2,24 @@ package identity
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/audit"
 	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/review"
 	"github.com/idgate/idgate/internal/store"
 )
 
-// operatorName is who performs an action: the person the request names, vouched for by
-// the API key that sent it ("ops@fleet (key_...)"), or the key alone.
+// operatorName is who performs an action (auth.Actor.Vouching): the person signed in, or
+// the person the request names vouched for by the key, or the key's name.
 func operatorName(ctx context.Context, op string) string {
-	a := auth.ActorFrom(ctx)
-	switch op = strings.TrimSpace(op); {
-	case op == "":
-		return a.ID
-	case a.ID == "":
-		return op
-	}
-	return op + " (" + a.ID + ")"
+	return auth.ActorFrom(ctx).Vouching(op)
 }
 
 func checkText(field, v string, required bool, max int) error {
@@ -73,7 +68,7 @@ func (s *Service) ClearRequirement(ctx context.Context, id, operator, notes stri
 		if err != nil {
 			return nil, err
 		}
-		s.log.InfoContext(ctx, "identity requirement cleared", "customer_id", id, "operator", operatorName(ctx, operator))
+		s.log.InfoContext(ctx, "identity requirement cleared", "customer_id", id, "key_id", auth.ActorFrom(ctx).ID)
 		return row, s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.Cleared())
 	})
 }
@@ -98,7 +93,7 @@ func (s *Service) ManualVerify(ctx context.Context, id, operator, notes string) 
 		if err != nil {
 			return nil, err
 		}
-		s.log.InfoContext(ctx, "customer manually verified", "customer_id", id, "operator", operatorName(ctx, operator))
+		s.log.InfoContext(ctx, "customer manually verified", "customer_id", id, "key_id", auth.ActorFrom(ctx).ID)
 		return row, s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.Verified())
 	})
 }
@@ -123,7 +118,7 @@ func (s *Service) RequireVerification(ctx context.Context, id, operator, reason 
 		if err != nil {
 			return nil, err
 		}
-		s.log.InfoContext(ctx, "identity verification required by operator", "customer_id", id, "operator", operatorName(ctx, operator))
+		s.log.InfoContext(ctx, "identity verification required by operator", "customer_id", id, "key_id", auth.ActorFrom(ctx).ID)
 		return s.require(ctx, tx, row, sub, Requirement{Required: true, Reason: "operator:" + strings.TrimSpace(reason), Source: SourceOperator})
 	})
 }
@@ -160,4 +155,23 @@ func (s *Service) ResolveReview(ctx context.Context, customerID, decision, notes
 	}
 	_, err := s.ManualVerify(ctx, customerID, "", notes)
 	return err
+}
+
+// RevealIdentity returns the customer for an operator who must read their verified
+// identity data, and records who read it and why (the audit entry holds no personal
+// data). Reading without a reason is refused.
+func (s *Service) RevealIdentity(ctx context.Context, id, reason string) (Customer, error) {
+	if err := checkText("reason", reason, true, 500); err != nil {
+		return Customer{}, err
+	}
+	c, err := s.GetCustomer(ctx, id)
+	if err != nil {
+		return Customer{}, err
+	}
+	ctx = auth.WithNote(ctx, strings.TrimSpace(reason))
+	if err := audit.Record(ctx, s.store.Ent, "customer.identity_revealed", ent.TypeCustomer, c.ID, c.SubaccountID); err != nil {
+		return Customer{}, fmt.Errorf("record identity reveal: %w", err)
+	}
+	s.log.InfoContext(ctx, "customer identity revealed", "customer_id", c.ID, "key_id", auth.ActorFrom(ctx).ID)
+	return c, nil
 }

@@ -88,7 +88,7 @@ func (s *Service) List(ctx context.Context, status, subjectType string, limit in
 // Claim assigns an open task to the calling operator; a task claimed by someone else is a
 // conflict.
 func (s *Service) Claim(ctx context.Context, id string) (Task, error) {
-	me := operator(ctx)
+	me, key := operator(ctx), holder(ctx)
 	var out Task
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		t, err := s.get(ctx, tx.ReviewTask, id)
@@ -100,10 +100,10 @@ func (s *Service) Claim(ctx context.Context, id string) (Task, error) {
 			return apperr.FailedPrecondition("review task %s is being resolved; reload it in a moment", id)
 		case t.Status != reviewtask.StatusOpen:
 			return apperr.FailedPrecondition("review task %s is already resolved", id)
-		case t.ClaimedBy != "" && t.ClaimedBy != me:
+		case !claimable(t, key):
 			return apperr.Conflict("review task %s is claimed by %s", id, t.ClaimedBy)
 		}
-		if t, err = t.Update().SetClaimedBy(me).SetClaimedAt(time.Now().UTC()).Save(ctx); err != nil {
+		if t, err = t.Update().SetClaimedBy(me).SetClaimedByKeyID(key).SetClaimedAt(time.Now().UTC()).Save(ctx); err != nil {
 			return err
 		}
 		out = fromRow(t)
@@ -133,9 +133,9 @@ func (s *Service) Resolve(ctx context.Context, id, decision, notes string) (Task
 	if err != nil {
 		return Task{}, err
 	}
-	me := operator(ctx)
+	me, key := operator(ctx), holder(ctx)
 	ctx = auth.WithNote(ctx, notes)
-	t, err = t.Update().Where(reviewtask.ClaimedByIn("", me), reviewtask.Or(reviewtask.StatusEQ(reviewtask.StatusOpen),
+	t, err = t.Update().Where(claimableBy(key), reviewtask.Or(reviewtask.StatusEQ(reviewtask.StatusOpen),
 		reviewtask.And(reviewtask.StatusEQ(reviewtask.StatusResolving), reviewtask.UpdatedAtLT(time.Now().Add(-resolveStale))))).
 		SetStatus(reviewtask.StatusResolving).Save(ctx)
 	if ent.IsNotFound(err) {
@@ -171,7 +171,7 @@ func (s *Service) unresolvable(ctx context.Context, id string) error {
 		return err
 	case t.Status == reviewtask.StatusResolved:
 		return apperr.FailedPrecondition("review task %s is already resolved", id)
-	case t.ClaimedBy != "" && t.ClaimedBy != operator(ctx):
+	case !claimable(t, holder(ctx)):
 		return apperr.Conflict("review task %s is claimed by %s", id, t.ClaimedBy)
 	default:
 		return apperr.FailedPrecondition("review task %s is being resolved; reload it in a moment", id)
@@ -186,9 +186,33 @@ func (s *Service) get(ctx context.Context, client *ent.ReviewTaskClient, id stri
 	return t, store.MapError(err, "review task "+id)
 }
 
+// holder is whose claim a task is: the caller's key (or "system").
+func holder(ctx context.Context) string {
+	if id := auth.ActorFrom(ctx).ID; id != "" {
+		return id
+	}
+	return "system"
+}
+
+// claimable reports whether the holder key may claim or resolve t: it is unclaimed, or
+// theirs (by claimed_by_key_id, or on older tasks claimed_by, which held the key id).
+func claimable(t *ent.ReviewTask, key string) bool {
+	if t.ClaimedByKeyID != "" {
+		return t.ClaimedByKeyID == key
+	}
+	return t.ClaimedBy == "" || t.ClaimedBy == key
+}
+
+// claimableBy is claimable as a condition of an update.
+func claimableBy(key string) predicate.ReviewTask {
+	return reviewtask.Or(reviewtask.ClaimedByKeyID(key),
+		reviewtask.And(reviewtask.ClaimedByKeyID(""), reviewtask.ClaimedByIn("", key)))
+}
+
+// operator is the caller's name, for claimed_by and resolved_by (auth.Actor.Label).
 func operator(ctx context.Context) string {
-	if a := auth.ActorFrom(ctx); a.ID != "" {
-		return a.ID
+	if l := auth.ActorFrom(ctx).Label(); l != "" {
+		return l
 	}
 	return "system"
 }

@@ -372,6 +372,270 @@ func (x *RevokeApiKeyRequest) GetId() string {
 	return ""
 }
 
+// Session is an operator's console sign-in, never its token.
+type Session struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The key the session was signed in with; it acts with that key's role and subaccounts.
+	ApiKeyId string `protobuf:"bytes,2,opt,name=api_key_id,json=apiKeyId,proto3" json:"api_key_id,omitempty"`
+	// The key's name: the person.
+	OperatorName  string                 `protobuf:"bytes,3,opt,name=operator_name,json=operatorName,proto3" json:"operator_name,omitempty"`
+	Role          string                 `protobuf:"bytes,4,opt,name=role,proto3" json:"role,omitempty"`
+	SubaccountIds []string               `protobuf:"bytes,5,rep,name=subaccount_ids,json=subaccountIds,proto3" json:"subaccount_ids,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Session) Reset() {
+	*x = Session{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Session) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Session) ProtoMessage() {}
+
+func (x *Session) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Session.ProtoReflect.Descriptor instead.
+func (*Session) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Session) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Session) GetApiKeyId() string {
+	if x != nil {
+		return x.ApiKeyId
+	}
+	return ""
+}
+
+func (x *Session) GetOperatorName() string {
+	if x != nil {
+		return x.OperatorName
+	}
+	return ""
+}
+
+func (x *Session) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *Session) GetSubaccountIds() []string {
+	if x != nil {
+		return x.SubaccountIds
+	}
+	return nil
+}
+
+func (x *Session) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Session) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Session) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+type CreateSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSessionRequest) Reset() {
+	*x = CreateSessionRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSessionRequest) ProtoMessage() {}
+
+func (x *CreateSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSessionRequest.ProtoReflect.Descriptor instead.
+func (*CreateSessionRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{7}
+}
+
+type CreateSessionResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Session *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	// The token to send as "Authorization: Bearer <token>". Shown once.
+	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSessionResponse) Reset() {
+	*x = CreateSessionResponse{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSessionResponse) ProtoMessage() {}
+
+func (x *CreateSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSessionResponse.ProtoReflect.Descriptor instead.
+func (*CreateSessionResponse) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateSessionResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+func (x *CreateSessionResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+type GetCurrentSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCurrentSessionRequest) Reset() {
+	*x = GetCurrentSessionRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCurrentSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCurrentSessionRequest) ProtoMessage() {}
+
+func (x *GetCurrentSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCurrentSessionRequest.ProtoReflect.Descriptor instead.
+func (*GetCurrentSessionRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{9}
+}
+
+type RevokeCurrentSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeCurrentSessionRequest) Reset() {
+	*x = RevokeCurrentSessionRequest{}
+	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeCurrentSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeCurrentSessionRequest) ProtoMessage() {}
+
+func (x *RevokeCurrentSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeCurrentSessionRequest.ProtoReflect.Descriptor instead.
+func (*RevokeCurrentSessionRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{10}
+}
+
 type ListAuditEventsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	SubjectId string                 `protobuf:"bytes,1,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
@@ -385,7 +649,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[6]
+	mi := &file_idgate_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -397,7 +661,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[6]
+	mi := &file_idgate_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -410,7 +674,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListAuditEventsRequest) GetSubjectId() string {
@@ -458,7 +722,7 @@ type AuditEvent struct {
 	Changes   string `protobuf:"bytes,10,opt,name=changes,proto3" json:"changes,omitempty"`
 	Notes     string `protobuf:"bytes,11,opt,name=notes,proto3" json:"notes,omitempty"`
 	RequestId string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// The person, when a named key or session acted.
+	// The key's name: the person, for an operator's key or console session.
 	ActorName     string `protobuf:"bytes,13,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -466,7 +730,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[7]
+	mi := &file_idgate_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -478,7 +742,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[7]
+	mi := &file_idgate_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -491,7 +755,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AuditEvent) GetId() string {
@@ -594,7 +858,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[8]
+	mi := &file_idgate_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -606,7 +870,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[8]
+	mi := &file_idgate_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -619,7 +883,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListAuditEventsResponse) GetEvents() []*AuditEvent {
@@ -657,7 +921,7 @@ type ReviewTask struct {
 
 func (x *ReviewTask) Reset() {
 	*x = ReviewTask{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	mi := &file_idgate_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -669,7 +933,7 @@ func (x *ReviewTask) String() string {
 func (*ReviewTask) ProtoMessage() {}
 
 func (x *ReviewTask) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[9]
+	mi := &file_idgate_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -682,7 +946,7 @@ func (x *ReviewTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewTask.ProtoReflect.Descriptor instead.
 func (*ReviewTask) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ReviewTask) GetId() string {
@@ -795,7 +1059,7 @@ type ListReviewTasksRequest struct {
 
 func (x *ListReviewTasksRequest) Reset() {
 	*x = ListReviewTasksRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	mi := &file_idgate_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -807,7 +1071,7 @@ func (x *ListReviewTasksRequest) String() string {
 func (*ListReviewTasksRequest) ProtoMessage() {}
 
 func (x *ListReviewTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[10]
+	mi := &file_idgate_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -820,7 +1084,7 @@ func (x *ListReviewTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewTasksRequest.ProtoReflect.Descriptor instead.
 func (*ListReviewTasksRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListReviewTasksRequest) GetStatus() string {
@@ -853,7 +1117,7 @@ type ListReviewTasksResponse struct {
 
 func (x *ListReviewTasksResponse) Reset() {
 	*x = ListReviewTasksResponse{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[11]
+	mi := &file_idgate_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -865,7 +1129,7 @@ func (x *ListReviewTasksResponse) String() string {
 func (*ListReviewTasksResponse) ProtoMessage() {}
 
 func (x *ListReviewTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[11]
+	mi := &file_idgate_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -878,7 +1142,7 @@ func (x *ListReviewTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReviewTasksResponse.ProtoReflect.Descriptor instead.
 func (*ListReviewTasksResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListReviewTasksResponse) GetTasks() []*ReviewTask {
@@ -897,7 +1161,7 @@ type ClaimReviewTaskRequest struct {
 
 func (x *ClaimReviewTaskRequest) Reset() {
 	*x = ClaimReviewTaskRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[12]
+	mi := &file_idgate_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -909,7 +1173,7 @@ func (x *ClaimReviewTaskRequest) String() string {
 func (*ClaimReviewTaskRequest) ProtoMessage() {}
 
 func (x *ClaimReviewTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[12]
+	mi := &file_idgate_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -922,7 +1186,7 @@ func (x *ClaimReviewTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClaimReviewTaskRequest.ProtoReflect.Descriptor instead.
 func (*ClaimReviewTaskRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ClaimReviewTaskRequest) GetId() string {
@@ -945,7 +1209,7 @@ type ResolveReviewTaskRequest struct {
 
 func (x *ResolveReviewTaskRequest) Reset() {
 	*x = ResolveReviewTaskRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[13]
+	mi := &file_idgate_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -957,7 +1221,7 @@ func (x *ResolveReviewTaskRequest) String() string {
 func (*ResolveReviewTaskRequest) ProtoMessage() {}
 
 func (x *ResolveReviewTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[13]
+	mi := &file_idgate_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -970,7 +1234,7 @@ func (x *ResolveReviewTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveReviewTaskRequest.ProtoReflect.Descriptor instead.
 func (*ResolveReviewTaskRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ResolveReviewTaskRequest) GetId() string {
@@ -992,269 +1256,6 @@ func (x *ResolveReviewTaskRequest) GetNotes() string {
 		return x.Notes
 	}
 	return ""
-}
-
-// Session is an operator signed in to the console.
-type Session struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	ApiKeyId string                 `protobuf:"bytes,2,opt,name=api_key_id,json=apiKeyId,proto3" json:"api_key_id,omitempty"`
-	// The key's name: the person.
-	OperatorName  string                 `protobuf:"bytes,3,opt,name=operator_name,json=operatorName,proto3" json:"operator_name,omitempty"`
-	Role          string                 `protobuf:"bytes,4,opt,name=role,proto3" json:"role,omitempty"`
-	SubaccountIds []string               `protobuf:"bytes,5,rep,name=subaccount_ids,json=subaccountIds,proto3" json:"subaccount_ids,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
-	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Session) Reset() {
-	*x = Session{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[14]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Session) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Session) ProtoMessage() {}
-
-func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[14]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Session.ProtoReflect.Descriptor instead.
-func (*Session) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{14}
-}
-
-func (x *Session) GetId() string {
-	if x != nil {
-		return x.Id
-	}
-	return ""
-}
-
-func (x *Session) GetApiKeyId() string {
-	if x != nil {
-		return x.ApiKeyId
-	}
-	return ""
-}
-
-func (x *Session) GetOperatorName() string {
-	if x != nil {
-		return x.OperatorName
-	}
-	return ""
-}
-
-func (x *Session) GetRole() string {
-	if x != nil {
-		return x.Role
-	}
-	return ""
-}
-
-func (x *Session) GetSubaccountIds() []string {
-	if x != nil {
-		return x.SubaccountIds
-	}
-	return nil
-}
-
-func (x *Session) GetCreatedAt() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CreatedAt
-	}
-	return nil
-}
-
-func (x *Session) GetExpiresAt() *timestamppb.Timestamp {
-	if x != nil {
-		return x.ExpiresAt
-	}
-	return nil
-}
-
-func (x *Session) GetRevokedAt() *timestamppb.Timestamp {
-	if x != nil {
-		return x.RevokedAt
-	}
-	return nil
-}
-
-type CreateSessionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *CreateSessionRequest) Reset() {
-	*x = CreateSessionRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[15]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CreateSessionRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CreateSessionRequest) ProtoMessage() {}
-
-func (x *CreateSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[15]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CreateSessionRequest.ProtoReflect.Descriptor instead.
-func (*CreateSessionRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{15}
-}
-
-type CreateSessionResponse struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	Session *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	// Send as "Authorization: Bearer <token>" until expires_at. Shown once.
-	Token         string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *CreateSessionResponse) Reset() {
-	*x = CreateSessionResponse{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[16]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CreateSessionResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CreateSessionResponse) ProtoMessage() {}
-
-func (x *CreateSessionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[16]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CreateSessionResponse.ProtoReflect.Descriptor instead.
-func (*CreateSessionResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{16}
-}
-
-func (x *CreateSessionResponse) GetSession() *Session {
-	if x != nil {
-		return x.Session
-	}
-	return nil
-}
-
-func (x *CreateSessionResponse) GetToken() string {
-	if x != nil {
-		return x.Token
-	}
-	return ""
-}
-
-type GetCurrentSessionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *GetCurrentSessionRequest) Reset() {
-	*x = GetCurrentSessionRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[17]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *GetCurrentSessionRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*GetCurrentSessionRequest) ProtoMessage() {}
-
-func (x *GetCurrentSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[17]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use GetCurrentSessionRequest.ProtoReflect.Descriptor instead.
-func (*GetCurrentSessionRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{17}
-}
-
-type RevokeCurrentSessionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *RevokeCurrentSessionRequest) Reset() {
-	*x = RevokeCurrentSessionRequest{}
-	mi := &file_idgate_v1_admin_proto_msgTypes[18]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *RevokeCurrentSessionRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*RevokeCurrentSessionRequest) ProtoMessage() {}
-
-func (x *RevokeCurrentSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_admin_proto_msgTypes[18]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use RevokeCurrentSessionRequest.ProtoReflect.Descriptor instead.
-func (*RevokeCurrentSessionRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 var File_idgate_v1_admin_proto protoreflect.FileDescriptor
@@ -1287,7 +1288,26 @@ const file_idgate_v1_admin_proto_rawDesc = "" +
 	"\x13ListApiKeysResponse\x12,\n" +
 	"\bapi_keys\x18\x01 \x03(\v2\x11.idgate.v1.ApiKeyR\aapiKeys\"%\n" +
 	"\x13RevokeApiKeyRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xb8\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xc8\x02\n" +
+	"\aSession\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1c\n" +
+	"\n" +
+	"api_key_id\x18\x02 \x01(\tR\bapiKeyId\x12#\n" +
+	"\roperator_name\x18\x03 \x01(\tR\foperatorName\x12\x12\n" +
+	"\x04role\x18\x04 \x01(\tR\x04role\x12%\n" +
+	"\x0esubaccount_ids\x18\x05 \x03(\tR\rsubaccountIds\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x129\n" +
+	"\n" +
+	"revoked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"\x16\n" +
+	"\x14CreateSessionRequest\"[\n" +
+	"\x15CreateSessionResponse\x12,\n" +
+	"\asession\x18\x01 \x01(\v2\x12.idgate.v1.SessionR\asession\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"\x1a\n" +
+	"\x18GetCurrentSessionRequest\"\x1d\n" +
+	"\x1bRevokeCurrentSessionRequest\"\xb8\x01\n" +
 	"\x16ListAuditEventsRequest\x12\x1d\n" +
 	"\n" +
 	"subject_id\x18\x01 \x01(\tR\tsubjectId\x120\n" +
@@ -1353,37 +1373,18 @@ const file_idgate_v1_admin_proto_rawDesc = "" +
 	"\x18ResolveReviewTaskRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bdecision\x18\x02 \x01(\tR\bdecision\x12\x14\n" +
-	"\x05notes\x18\x03 \x01(\tR\x05notes\"\xc8\x02\n" +
-	"\aSession\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1c\n" +
-	"\n" +
-	"api_key_id\x18\x02 \x01(\tR\bapiKeyId\x12#\n" +
-	"\roperator_name\x18\x03 \x01(\tR\foperatorName\x12\x12\n" +
-	"\x04role\x18\x04 \x01(\tR\x04role\x12%\n" +
-	"\x0esubaccount_ids\x18\x05 \x03(\tR\rsubaccountIds\x129\n" +
-	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
-	"\n" +
-	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x129\n" +
-	"\n" +
-	"revoked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\"\x16\n" +
-	"\x14CreateSessionRequest\"[\n" +
-	"\x15CreateSessionResponse\x12,\n" +
-	"\asession\x18\x01 \x01(\v2\x12.idgate.v1.SessionR\asession\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\tR\x05token\"\x1a\n" +
-	"\x18GetCurrentSessionRequest\"\x1d\n" +
-	"\x1bRevokeCurrentSessionRequest2\xf1\b\n" +
+	"\x05notes\x18\x03 \x01(\tR\x05notes2\xf1\b\n" +
 	"\fAdminService\x12h\n" +
 	"\fCreateApiKey\x12\x1e.idgate.v1.CreateApiKeyRequest\x1a\x1f.idgate.v1.CreateApiKeyResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/api-keys\x12b\n" +
 	"\vListApiKeys\x12\x1d.idgate.v1.ListApiKeysRequest\x1a\x1e.idgate.v1.ListApiKeysResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/api-keys\x12f\n" +
-	"\fRevokeApiKey\x12\x1e.idgate.v1.RevokeApiKeyRequest\x1a\x11.idgate.v1.ApiKey\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/api-keys/{id}:revoke\x12r\n" +
+	"\fRevokeApiKey\x12\x1e.idgate.v1.RevokeApiKeyRequest\x1a\x11.idgate.v1.ApiKey\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/api-keys/{id}:revoke\x12k\n" +
+	"\rCreateSession\x12\x1f.idgate.v1.CreateSessionRequest\x1a .idgate.v1.CreateSessionResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/sessions\x12j\n" +
+	"\x11GetCurrentSession\x12#.idgate.v1.GetCurrentSessionRequest\x1a\x12.idgate.v1.Session\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/sessions/current\x12z\n" +
+	"\x14RevokeCurrentSession\x12&.idgate.v1.RevokeCurrentSessionRequest\x1a\x12.idgate.v1.Session\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/sessions/current:revoke\x12r\n" +
 	"\x0fListReviewTasks\x12!.idgate.v1.ListReviewTasksRequest\x1a\".idgate.v1.ListReviewTasksResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/review-tasks\x12s\n" +
 	"\x0fClaimReviewTask\x12!.idgate.v1.ClaimReviewTaskRequest\x1a\x15.idgate.v1.ReviewTask\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/review-tasks/{id}:claim\x12y\n" +
 	"\x11ResolveReviewTask\x12#.idgate.v1.ResolveReviewTaskRequest\x1a\x15.idgate.v1.ReviewTask\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/review-tasks/{id}:resolve\x12r\n" +
-	"\x0fListAuditEvents\x12!.idgate.v1.ListAuditEventsRequest\x1a\".idgate.v1.ListAuditEventsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/audit-events\x12k\n" +
-	"\rCreateSession\x12\x1f.idgate.v1.CreateSessionRequest\x1a .idgate.v1.CreateSessionResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/sessions\x12j\n" +
-	"\x11GetCurrentSession\x12#.idgate.v1.GetCurrentSessionRequest\x1a\x12.idgate.v1.Session\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/sessions/current\x12z\n" +
-	"\x14RevokeCurrentSession\x12&.idgate.v1.RevokeCurrentSessionRequest\x1a\x12.idgate.v1.Session\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/sessions/current:revokeB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
+	"\x0fListAuditEvents\x12!.idgate.v1.ListAuditEventsRequest\x1a\".idgate.v1.ListAuditEventsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/audit-eventsB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
 var (
 	file_idgate_v1_admin_proto_rawDescOnce sync.Once
@@ -1405,19 +1406,19 @@ var file_idgate_v1_admin_proto_goTypes = []any{
 	(*ListApiKeysRequest)(nil),          // 3: idgate.v1.ListApiKeysRequest
 	(*ListApiKeysResponse)(nil),         // 4: idgate.v1.ListApiKeysResponse
 	(*RevokeApiKeyRequest)(nil),         // 5: idgate.v1.RevokeApiKeyRequest
-	(*ListAuditEventsRequest)(nil),      // 6: idgate.v1.ListAuditEventsRequest
-	(*AuditEvent)(nil),                  // 7: idgate.v1.AuditEvent
-	(*ListAuditEventsResponse)(nil),     // 8: idgate.v1.ListAuditEventsResponse
-	(*ReviewTask)(nil),                  // 9: idgate.v1.ReviewTask
-	(*ListReviewTasksRequest)(nil),      // 10: idgate.v1.ListReviewTasksRequest
-	(*ListReviewTasksResponse)(nil),     // 11: idgate.v1.ListReviewTasksResponse
-	(*ClaimReviewTaskRequest)(nil),      // 12: idgate.v1.ClaimReviewTaskRequest
-	(*ResolveReviewTaskRequest)(nil),    // 13: idgate.v1.ResolveReviewTaskRequest
-	(*Session)(nil),                     // 14: idgate.v1.Session
-	(*CreateSessionRequest)(nil),        // 15: idgate.v1.CreateSessionRequest
-	(*CreateSessionResponse)(nil),       // 16: idgate.v1.CreateSessionResponse
-	(*GetCurrentSessionRequest)(nil),    // 17: idgate.v1.GetCurrentSessionRequest
-	(*RevokeCurrentSessionRequest)(nil), // 18: idgate.v1.RevokeCurrentSessionRequest
+	(*Session)(nil),                     // 6: idgate.v1.Session
+	(*CreateSessionRequest)(nil),        // 7: idgate.v1.CreateSessionRequest
+	(*CreateSessionResponse)(nil),       // 8: idgate.v1.CreateSessionResponse
+	(*GetCurrentSessionRequest)(nil),    // 9: idgate.v1.GetCurrentSessionRequest
+	(*RevokeCurrentSessionRequest)(nil), // 10: idgate.v1.RevokeCurrentSessionRequest
+	(*ListAuditEventsRequest)(nil),      // 11: idgate.v1.ListAuditEventsRequest
+	(*AuditEvent)(nil),                  // 12: idgate.v1.AuditEvent
+	(*ListAuditEventsResponse)(nil),     // 13: idgate.v1.ListAuditEventsResponse
+	(*ReviewTask)(nil),                  // 14: idgate.v1.ReviewTask
+	(*ListReviewTasksRequest)(nil),      // 15: idgate.v1.ListReviewTasksRequest
+	(*ListReviewTasksResponse)(nil),     // 16: idgate.v1.ListReviewTasksResponse
+	(*ClaimReviewTaskRequest)(nil),      // 17: idgate.v1.ClaimReviewTaskRequest
+	(*ResolveReviewTaskRequest)(nil),    // 18: idgate.v1.ResolveReviewTaskRequest
 	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
 }
 var file_idgate_v1_admin_proto_depIdxs = []int32{
@@ -1426,38 +1427,38 @@ var file_idgate_v1_admin_proto_depIdxs = []int32{
 	19, // 2: idgate.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: idgate.v1.CreateApiKeyResponse.api_key:type_name -> idgate.v1.ApiKey
 	0,  // 4: idgate.v1.ListApiKeysResponse.api_keys:type_name -> idgate.v1.ApiKey
-	19, // 5: idgate.v1.ListAuditEventsRequest.since:type_name -> google.protobuf.Timestamp
-	19, // 6: idgate.v1.ListAuditEventsRequest.until:type_name -> google.protobuf.Timestamp
-	19, // 7: idgate.v1.AuditEvent.at:type_name -> google.protobuf.Timestamp
-	7,  // 8: idgate.v1.ListAuditEventsResponse.events:type_name -> idgate.v1.AuditEvent
-	19, // 9: idgate.v1.ReviewTask.claimed_at:type_name -> google.protobuf.Timestamp
-	19, // 10: idgate.v1.ReviewTask.resolved_at:type_name -> google.protobuf.Timestamp
-	19, // 11: idgate.v1.ReviewTask.created_at:type_name -> google.protobuf.Timestamp
-	9,  // 12: idgate.v1.ListReviewTasksResponse.tasks:type_name -> idgate.v1.ReviewTask
-	19, // 13: idgate.v1.Session.created_at:type_name -> google.protobuf.Timestamp
-	19, // 14: idgate.v1.Session.expires_at:type_name -> google.protobuf.Timestamp
-	19, // 15: idgate.v1.Session.revoked_at:type_name -> google.protobuf.Timestamp
-	14, // 16: idgate.v1.CreateSessionResponse.session:type_name -> idgate.v1.Session
+	19, // 5: idgate.v1.Session.created_at:type_name -> google.protobuf.Timestamp
+	19, // 6: idgate.v1.Session.expires_at:type_name -> google.protobuf.Timestamp
+	19, // 7: idgate.v1.Session.revoked_at:type_name -> google.protobuf.Timestamp
+	6,  // 8: idgate.v1.CreateSessionResponse.session:type_name -> idgate.v1.Session
+	19, // 9: idgate.v1.ListAuditEventsRequest.since:type_name -> google.protobuf.Timestamp
+	19, // 10: idgate.v1.ListAuditEventsRequest.until:type_name -> google.protobuf.Timestamp
+	19, // 11: idgate.v1.AuditEvent.at:type_name -> google.protobuf.Timestamp
+	12, // 12: idgate.v1.ListAuditEventsResponse.events:type_name -> idgate.v1.AuditEvent
+	19, // 13: idgate.v1.ReviewTask.claimed_at:type_name -> google.protobuf.Timestamp
+	19, // 14: idgate.v1.ReviewTask.resolved_at:type_name -> google.protobuf.Timestamp
+	19, // 15: idgate.v1.ReviewTask.created_at:type_name -> google.protobuf.Timestamp
+	14, // 16: idgate.v1.ListReviewTasksResponse.tasks:type_name -> idgate.v1.ReviewTask
 	1,  // 17: idgate.v1.AdminService.CreateApiKey:input_type -> idgate.v1.CreateApiKeyRequest
 	3,  // 18: idgate.v1.AdminService.ListApiKeys:input_type -> idgate.v1.ListApiKeysRequest
 	5,  // 19: idgate.v1.AdminService.RevokeApiKey:input_type -> idgate.v1.RevokeApiKeyRequest
-	10, // 20: idgate.v1.AdminService.ListReviewTasks:input_type -> idgate.v1.ListReviewTasksRequest
-	12, // 21: idgate.v1.AdminService.ClaimReviewTask:input_type -> idgate.v1.ClaimReviewTaskRequest
-	13, // 22: idgate.v1.AdminService.ResolveReviewTask:input_type -> idgate.v1.ResolveReviewTaskRequest
-	6,  // 23: idgate.v1.AdminService.ListAuditEvents:input_type -> idgate.v1.ListAuditEventsRequest
-	15, // 24: idgate.v1.AdminService.CreateSession:input_type -> idgate.v1.CreateSessionRequest
-	17, // 25: idgate.v1.AdminService.GetCurrentSession:input_type -> idgate.v1.GetCurrentSessionRequest
-	18, // 26: idgate.v1.AdminService.RevokeCurrentSession:input_type -> idgate.v1.RevokeCurrentSessionRequest
+	7,  // 20: idgate.v1.AdminService.CreateSession:input_type -> idgate.v1.CreateSessionRequest
+	9,  // 21: idgate.v1.AdminService.GetCurrentSession:input_type -> idgate.v1.GetCurrentSessionRequest
+	10, // 22: idgate.v1.AdminService.RevokeCurrentSession:input_type -> idgate.v1.RevokeCurrentSessionRequest
+	15, // 23: idgate.v1.AdminService.ListReviewTasks:input_type -> idgate.v1.ListReviewTasksRequest
+	17, // 24: idgate.v1.AdminService.ClaimReviewTask:input_type -> idgate.v1.ClaimReviewTaskRequest
+	18, // 25: idgate.v1.AdminService.ResolveReviewTask:input_type -> idgate.v1.ResolveReviewTaskRequest
+	11, // 26: idgate.v1.AdminService.ListAuditEvents:input_type -> idgate.v1.ListAuditEventsRequest
 	2,  // 27: idgate.v1.AdminService.CreateApiKey:output_type -> idgate.v1.CreateApiKeyResponse
 	4,  // 28: idgate.v1.AdminService.ListApiKeys:output_type -> idgate.v1.ListApiKeysResponse
 	0,  // 29: idgate.v1.AdminService.RevokeApiKey:output_type -> idgate.v1.ApiKey
-	11, // 30: idgate.v1.AdminService.ListReviewTasks:output_type -> idgate.v1.ListReviewTasksResponse
-	9,  // 31: idgate.v1.AdminService.ClaimReviewTask:output_type -> idgate.v1.ReviewTask
-	9,  // 32: idgate.v1.AdminService.ResolveReviewTask:output_type -> idgate.v1.ReviewTask
-	8,  // 33: idgate.v1.AdminService.ListAuditEvents:output_type -> idgate.v1.ListAuditEventsResponse
-	16, // 34: idgate.v1.AdminService.CreateSession:output_type -> idgate.v1.CreateSessionResponse
-	14, // 35: idgate.v1.AdminService.GetCurrentSession:output_type -> idgate.v1.Session
-	14, // 36: idgate.v1.AdminService.RevokeCurrentSession:output_type -> idgate.v1.Session
+	8,  // 30: idgate.v1.AdminService.CreateSession:output_type -> idgate.v1.CreateSessionResponse
+	6,  // 31: idgate.v1.AdminService.GetCurrentSession:output_type -> idgate.v1.Session
+	6,  // 32: idgate.v1.AdminService.RevokeCurrentSession:output_type -> idgate.v1.Session
+	16, // 33: idgate.v1.AdminService.ListReviewTasks:output_type -> idgate.v1.ListReviewTasksResponse
+	14, // 34: idgate.v1.AdminService.ClaimReviewTask:output_type -> idgate.v1.ReviewTask
+	14, // 35: idgate.v1.AdminService.ResolveReviewTask:output_type -> idgate.v1.ReviewTask
+	13, // 36: idgate.v1.AdminService.ListAuditEvents:output_type -> idgate.v1.ListAuditEventsResponse
 	27, // [27:37] is the sub-list for method output_type
 	17, // [17:27] is the sub-list for method input_type
 	17, // [17:17] is the sub-list for extension type_name

@@ -22,13 +22,13 @@ const (
 	AdminService_CreateApiKey_FullMethodName         = "/idgate.v1.AdminService/CreateApiKey"
 	AdminService_ListApiKeys_FullMethodName          = "/idgate.v1.AdminService/ListApiKeys"
 	AdminService_RevokeApiKey_FullMethodName         = "/idgate.v1.AdminService/RevokeApiKey"
+	AdminService_CreateSession_FullMethodName        = "/idgate.v1.AdminService/CreateSession"
+	AdminService_GetCurrentSession_FullMethodName    = "/idgate.v1.AdminService/GetCurrentSession"
+	AdminService_RevokeCurrentSession_FullMethodName = "/idgate.v1.AdminService/RevokeCurrentSession"
 	AdminService_ListReviewTasks_FullMethodName      = "/idgate.v1.AdminService/ListReviewTasks"
 	AdminService_ClaimReviewTask_FullMethodName      = "/idgate.v1.AdminService/ClaimReviewTask"
 	AdminService_ResolveReviewTask_FullMethodName    = "/idgate.v1.AdminService/ResolveReviewTask"
 	AdminService_ListAuditEvents_FullMethodName      = "/idgate.v1.AdminService/ListAuditEvents"
-	AdminService_CreateSession_FullMethodName        = "/idgate.v1.AdminService/CreateSession"
-	AdminService_GetCurrentSession_FullMethodName    = "/idgate.v1.AdminService/GetCurrentSession"
-	AdminService_RevokeCurrentSession_FullMethodName = "/idgate.v1.AdminService/RevokeCurrentSession"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -43,6 +43,15 @@ type AdminServiceClient interface {
 	ListApiKeys(ctx context.Context, in *ListApiKeysRequest, opts ...grpc.CallOption) (*ListApiKeysResponse, error)
 	// RevokeApiKey stops a key from working.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*ApiKey, error)
+	// CreateSession signs the caller's API key in to the console: the token it returns once
+	// (idg_sess_...) acts as the key, carrying its name as the person, until it expires
+	// (IDGATE_SESSION_TTL), is revoked, or the key is. Service keys cannot sign in, and a
+	// session cannot start another.
+	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
+	// GetCurrentSession returns the caller's session; NotFound for a caller on an API key.
+	GetCurrentSession(ctx context.Context, in *GetCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error)
+	// RevokeCurrentSession signs out: the session's token stops working.
+	RevokeCurrentSession(ctx context.Context, in *RevokeCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// ListReviewTasks lists manual review tasks, urgent and oldest first.
 	ListReviewTasks(ctx context.Context, in *ListReviewTasksRequest, opts ...grpc.CallOption) (*ListReviewTasksResponse, error)
 	// ClaimReviewTask assigns an open task to the calling operator.
@@ -53,13 +62,6 @@ type AdminServiceClient interface {
 	// ListAuditEvents lists state changes, newest first, by subject and time, within the
 	// caller's subaccounts.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
-	// CreateSession signs an operator in with their own API key and returns a session token
-	// to send instead of it; the token expires.
-	CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error)
-	// GetCurrentSession describes the caller's session.
-	GetCurrentSession(ctx context.Context, in *GetCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error)
-	// RevokeCurrentSession signs the caller out.
-	RevokeCurrentSession(ctx context.Context, in *RevokeCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error)
 }
 
 type adminServiceClient struct {
@@ -94,6 +96,36 @@ func (c *adminServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApiKeyR
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ApiKey)
 	err := c.cc.Invoke(ctx, AdminService_RevokeApiKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateSessionResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetCurrentSession(ctx context.Context, in *GetCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Session)
+	err := c.cc.Invoke(ctx, AdminService_GetCurrentSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) RevokeCurrentSession(ctx context.Context, in *RevokeCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Session)
+	err := c.cc.Invoke(ctx, AdminService_RevokeCurrentSession_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,36 +172,6 @@ func (c *adminServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditE
 	return out, nil
 }
 
-func (c *adminServiceClient) CreateSession(ctx context.Context, in *CreateSessionRequest, opts ...grpc.CallOption) (*CreateSessionResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(CreateSessionResponse)
-	err := c.cc.Invoke(ctx, AdminService_CreateSession_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *adminServiceClient) GetCurrentSession(ctx context.Context, in *GetCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(Session)
-	err := c.cc.Invoke(ctx, AdminService_GetCurrentSession_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *adminServiceClient) RevokeCurrentSession(ctx context.Context, in *RevokeCurrentSessionRequest, opts ...grpc.CallOption) (*Session, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(Session)
-	err := c.cc.Invoke(ctx, AdminService_RevokeCurrentSession_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -182,6 +184,15 @@ type AdminServiceServer interface {
 	ListApiKeys(context.Context, *ListApiKeysRequest) (*ListApiKeysResponse, error)
 	// RevokeApiKey stops a key from working.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error)
+	// CreateSession signs the caller's API key in to the console: the token it returns once
+	// (idg_sess_...) acts as the key, carrying its name as the person, until it expires
+	// (IDGATE_SESSION_TTL), is revoked, or the key is. Service keys cannot sign in, and a
+	// session cannot start another.
+	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
+	// GetCurrentSession returns the caller's session; NotFound for a caller on an API key.
+	GetCurrentSession(context.Context, *GetCurrentSessionRequest) (*Session, error)
+	// RevokeCurrentSession signs out: the session's token stops working.
+	RevokeCurrentSession(context.Context, *RevokeCurrentSessionRequest) (*Session, error)
 	// ListReviewTasks lists manual review tasks, urgent and oldest first.
 	ListReviewTasks(context.Context, *ListReviewTasksRequest) (*ListReviewTasksResponse, error)
 	// ClaimReviewTask assigns an open task to the calling operator.
@@ -192,13 +203,6 @@ type AdminServiceServer interface {
 	// ListAuditEvents lists state changes, newest first, by subject and time, within the
 	// caller's subaccounts.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
-	// CreateSession signs an operator in with their own API key and returns a session token
-	// to send instead of it; the token expires.
-	CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error)
-	// GetCurrentSession describes the caller's session.
-	GetCurrentSession(context.Context, *GetCurrentSessionRequest) (*Session, error)
-	// RevokeCurrentSession signs the caller out.
-	RevokeCurrentSession(context.Context, *RevokeCurrentSessionRequest) (*Session, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -218,6 +222,15 @@ func (UnimplementedAdminServiceServer) ListApiKeys(context.Context, *ListApiKeys
 func (UnimplementedAdminServiceServer) RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*ApiKey, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeApiKey not implemented")
 }
+func (UnimplementedAdminServiceServer) CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSession not implemented")
+}
+func (UnimplementedAdminServiceServer) GetCurrentSession(context.Context, *GetCurrentSessionRequest) (*Session, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCurrentSession not implemented")
+}
+func (UnimplementedAdminServiceServer) RevokeCurrentSession(context.Context, *RevokeCurrentSessionRequest) (*Session, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeCurrentSession not implemented")
+}
 func (UnimplementedAdminServiceServer) ListReviewTasks(context.Context, *ListReviewTasksRequest) (*ListReviewTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListReviewTasks not implemented")
 }
@@ -229,15 +242,6 @@ func (UnimplementedAdminServiceServer) ResolveReviewTask(context.Context, *Resol
 }
 func (UnimplementedAdminServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEvents not implemented")
-}
-func (UnimplementedAdminServiceServer) CreateSession(context.Context, *CreateSessionRequest) (*CreateSessionResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method CreateSession not implemented")
-}
-func (UnimplementedAdminServiceServer) GetCurrentSession(context.Context, *GetCurrentSessionRequest) (*Session, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetCurrentSession not implemented")
-}
-func (UnimplementedAdminServiceServer) RevokeCurrentSession(context.Context, *RevokeCurrentSessionRequest) (*Session, error) {
-	return nil, status.Error(codes.Unimplemented, "method RevokeCurrentSession not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -314,6 +318,60 @@ func _AdminService_RevokeApiKey_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CreateSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateSession(ctx, req.(*CreateSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetCurrentSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCurrentSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetCurrentSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetCurrentSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetCurrentSession(ctx, req.(*GetCurrentSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_RevokeCurrentSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeCurrentSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).RevokeCurrentSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_RevokeCurrentSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).RevokeCurrentSession(ctx, req.(*RevokeCurrentSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListReviewTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListReviewTasksRequest)
 	if err := dec(in); err != nil {
@@ -386,60 +444,6 @@ func _AdminService_ListAuditEvents_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
-func _AdminService_CreateSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(CreateSessionRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AdminServiceServer).CreateSession(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AdminService_CreateSession_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AdminServiceServer).CreateSession(ctx, req.(*CreateSessionRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _AdminService_GetCurrentSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetCurrentSessionRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AdminServiceServer).GetCurrentSession(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AdminService_GetCurrentSession_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AdminServiceServer).GetCurrentSession(ctx, req.(*GetCurrentSessionRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _AdminService_RevokeCurrentSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(RevokeCurrentSessionRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(AdminServiceServer).RevokeCurrentSession(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: AdminService_RevokeCurrentSession_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AdminServiceServer).RevokeCurrentSession(ctx, req.(*RevokeCurrentSessionRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -460,6 +464,18 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AdminService_RevokeApiKey_Handler,
 		},
 		{
+			MethodName: "CreateSession",
+			Handler:    _AdminService_CreateSession_Handler,
+		},
+		{
+			MethodName: "GetCurrentSession",
+			Handler:    _AdminService_GetCurrentSession_Handler,
+		},
+		{
+			MethodName: "RevokeCurrentSession",
+			Handler:    _AdminService_RevokeCurrentSession_Handler,
+		},
+		{
 			MethodName: "ListReviewTasks",
 			Handler:    _AdminService_ListReviewTasks_Handler,
 		},
@@ -474,18 +490,6 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAuditEvents",
 			Handler:    _AdminService_ListAuditEvents_Handler,
-		},
-		{
-			MethodName: "CreateSession",
-			Handler:    _AdminService_CreateSession_Handler,
-		},
-		{
-			MethodName: "GetCurrentSession",
-			Handler:    _AdminService_GetCurrentSession_Handler,
-		},
-		{
-			MethodName: "RevokeCurrentSession",
-			Handler:    _AdminService_RevokeCurrentSession_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

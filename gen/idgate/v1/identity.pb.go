@@ -74,8 +74,9 @@ type Customer struct {
 	IdentityManualVerificationBy    string                 `protobuf:"bytes,31,opt,name=identity_manual_verification_by,json=identityManualVerificationBy,proto3" json:"identity_manual_verification_by,omitempty"`
 	IdentityManualVerificationAt    *timestamppb.Timestamp `protobuf:"bytes,32,opt,name=identity_manual_verification_at,json=identityManualVerificationAt,proto3" json:"identity_manual_verification_at,omitempty"`
 	IdentityRedactedAt              *timestamppb.Timestamp `protobuf:"bytes,33,opt,name=identity_redacted_at,json=identityRedactedAt,proto3" json:"identity_redacted_at,omitempty"`
-	// The verified identity data above is withheld from this caller until revealed
-	// (RevealCustomerIdentity).
+	// True when the verified identity data above (name, dob, address, document number and
+	// expiry) was withheld: people (console sessions, operator and readonly keys) read it
+	// through RevealCustomerIdentity, which is audited. Email and phone are never withheld.
 	PersonalDataMasked bool `protobuf:"varint,34,opt,name=personal_data_masked,json=personalDataMasked,proto3" json:"personal_data_masked,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
@@ -1169,59 +1170,6 @@ func (x *RequireVerificationRequest) GetOperator() string {
 	return ""
 }
 
-type RevealCustomerIdentityRequest struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Required: why the operator needs to see it (kept in the audit log).
-	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *RevealCustomerIdentityRequest) Reset() {
-	*x = RevealCustomerIdentityRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[13]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *RevealCustomerIdentityRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*RevealCustomerIdentityRequest) ProtoMessage() {}
-
-func (x *RevealCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[13]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use RevealCustomerIdentityRequest.ProtoReflect.Descriptor instead.
-func (*RevealCustomerIdentityRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{13}
-}
-
-func (x *RevealCustomerIdentityRequest) GetId() string {
-	if x != nil {
-		return x.Id
-	}
-	return ""
-}
-
-func (x *RevealCustomerIdentityRequest) GetReason() string {
-	if x != nil {
-		return x.Reason
-	}
-	return ""
-}
-
 type RefreshFromStripeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1231,7 +1179,7 @@ type RefreshFromStripeRequest struct {
 
 func (x *RefreshFromStripeRequest) Reset() {
 	*x = RefreshFromStripeRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[14]
+	mi := &file_idgate_v1_identity_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1243,7 +1191,7 @@ func (x *RefreshFromStripeRequest) String() string {
 func (*RefreshFromStripeRequest) ProtoMessage() {}
 
 func (x *RefreshFromStripeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[14]
+	mi := &file_idgate_v1_identity_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1256,7 +1204,7 @@ func (x *RefreshFromStripeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshFromStripeRequest.ProtoReflect.Descriptor instead.
 func (*RefreshFromStripeRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{14}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RefreshFromStripeRequest) GetId() string {
@@ -1275,7 +1223,7 @@ type RedactCustomerIdentityRequest struct {
 
 func (x *RedactCustomerIdentityRequest) Reset() {
 	*x = RedactCustomerIdentityRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	mi := &file_idgate_v1_identity_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1287,7 +1235,7 @@ func (x *RedactCustomerIdentityRequest) String() string {
 func (*RedactCustomerIdentityRequest) ProtoMessage() {}
 
 func (x *RedactCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	mi := &file_idgate_v1_identity_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1300,12 +1248,66 @@ func (x *RedactCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedactCustomerIdentityRequest.ProtoReflect.Descriptor instead.
 func (*RedactCustomerIdentityRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RedactCustomerIdentityRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+type RevealCustomerIdentityRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Required: why the operator reads the data (recorded in the audit log), at most 500
+	// characters.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevealCustomerIdentityRequest) Reset() {
+	*x = RevealCustomerIdentityRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevealCustomerIdentityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevealCustomerIdentityRequest) ProtoMessage() {}
+
+func (x *RevealCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevealCustomerIdentityRequest.ProtoReflect.Descriptor instead.
+func (*RevealCustomerIdentityRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RevealCustomerIdentityRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RevealCustomerIdentityRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
 	}
 	return ""
 }
@@ -2543,14 +2545,14 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x1aRequireVerificationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
-	"\boperator\x18\x03 \x01(\tR\boperator\"G\n" +
-	"\x1dRevealCustomerIdentityRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"*\n" +
+	"\boperator\x18\x03 \x01(\tR\boperator\"*\n" +
 	"\x18RefreshFromStripeRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"/\n" +
 	"\x1dRedactCustomerIdentityRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"|\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"G\n" +
+	"\x1dRevealCustomerIdentityRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"|\n" +
 	"\"SimulateVerificationOutcomeRequest\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x18\n" +
@@ -2662,10 +2664,10 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\vCheckAccess\x12\x1d.idgate.v1.CheckAccessRequest\x1a\x1e.idgate.v1.CheckAccessResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/customers/{customer_id}/access\x12{\n" +
 	"\x10ClearRequirement\x12\".idgate.v1.ClearRequirementRequest\x1a\x13.idgate.v1.Customer\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/customers/{id}:clearRequirement\x12\xa0\x01\n" +
 	"\fManualVerify\x12\x1e.idgate.v1.ManualVerifyRequest\x1a\x13.idgate.v1.Customer\"[\x82\xd3\xe4\x93\x02U:\x01*Z$:\x01*\"\x1f/v1/customers/{id}:manualVerify\"*/api/customers/{id}/identity-manual-verify\x12\x84\x01\n" +
-	"\x13RequireVerification\x12%.idgate.v1.RequireVerificationRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/customers/{id}:requireVerification\x12\x85\x01\n" +
-	"\x16RevealCustomerIdentity\x12(.idgate.v1.RevealCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/customers/{id}:revealIdentity\x12t\n" +
+	"\x13RequireVerification\x12%.idgate.v1.RequireVerificationRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/customers/{id}:requireVerification\x12t\n" +
 	"\x11RefreshFromStripe\x12#.idgate.v1.RefreshFromStripeRequest\x1a\x13.idgate.v1.Customer\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/customers/{id}:refresh\x12}\n" +
-	"\x16RedactCustomerIdentity\x12(.idgate.v1.RedactCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/customers/{id}:redact\x12\xb8\x01\n" +
+	"\x16RedactCustomerIdentity\x12(.idgate.v1.RedactCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/customers/{id}:redact\x12\x85\x01\n" +
+	"\x16RevealCustomerIdentity\x12(.idgate.v1.RevealCustomerIdentityRequest\x1a\x13.idgate.v1.Customer\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/customers/{id}:revealIdentity\x12\xb8\x01\n" +
 	"\x1bSimulateVerificationOutcome\x12-.idgate.v1.SimulateVerificationOutcomeRequest\x1a..idgate.v1.SimulateVerificationOutcomeResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/verification-sessions/{session_id}:simulate\x12\x9c\x01\n" +
 	"\x0fBeginEnrollment\x12!.idgate.v1.BeginEnrollmentRequest\x1a\".idgate.v1.BeginEnrollmentResponse\"B\x82\xd3\xe4\x93\x02<:\x01*\"7/v1/customers/{customer_id}/credentials:beginEnrollment\x12\x92\x01\n" +
 	"\x10FinishEnrollment\x12\".idgate.v1.FinishEnrollmentRequest\x1a\x15.idgate.v1.Credential\"C\x82\xd3\xe4\x93\x02=:\x01*\"8/v1/customers/{customer_id}/credentials:finishEnrollment\x12\x89\x01\n" +
@@ -2704,9 +2706,9 @@ var file_idgate_v1_identity_proto_goTypes = []any{
 	(*ClearRequirementRequest)(nil),             // 10: idgate.v1.ClearRequirementRequest
 	(*ManualVerifyRequest)(nil),                 // 11: idgate.v1.ManualVerifyRequest
 	(*RequireVerificationRequest)(nil),          // 12: idgate.v1.RequireVerificationRequest
-	(*RevealCustomerIdentityRequest)(nil),       // 13: idgate.v1.RevealCustomerIdentityRequest
-	(*RefreshFromStripeRequest)(nil),            // 14: idgate.v1.RefreshFromStripeRequest
-	(*RedactCustomerIdentityRequest)(nil),       // 15: idgate.v1.RedactCustomerIdentityRequest
+	(*RefreshFromStripeRequest)(nil),            // 13: idgate.v1.RefreshFromStripeRequest
+	(*RedactCustomerIdentityRequest)(nil),       // 14: idgate.v1.RedactCustomerIdentityRequest
+	(*RevealCustomerIdentityRequest)(nil),       // 15: idgate.v1.RevealCustomerIdentityRequest
 	(*SimulateVerificationOutcomeRequest)(nil),  // 16: idgate.v1.SimulateVerificationOutcomeRequest
 	(*SimulateVerificationOutcomeResponse)(nil), // 17: idgate.v1.SimulateVerificationOutcomeResponse
 	(*BeginEnrollmentRequest)(nil),              // 18: idgate.v1.BeginEnrollmentRequest
@@ -2754,9 +2756,9 @@ var file_idgate_v1_identity_proto_depIdxs = []int32{
 	10, // 25: idgate.v1.IdentityService.ClearRequirement:input_type -> idgate.v1.ClearRequirementRequest
 	11, // 26: idgate.v1.IdentityService.ManualVerify:input_type -> idgate.v1.ManualVerifyRequest
 	12, // 27: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
-	13, // 28: idgate.v1.IdentityService.RevealCustomerIdentity:input_type -> idgate.v1.RevealCustomerIdentityRequest
-	14, // 29: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
-	15, // 30: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
+	13, // 28: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
+	14, // 29: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
+	15, // 30: idgate.v1.IdentityService.RevealCustomerIdentity:input_type -> idgate.v1.RevealCustomerIdentityRequest
 	16, // 31: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
 	18, // 32: idgate.v1.IdentityService.BeginEnrollment:input_type -> idgate.v1.BeginEnrollmentRequest
 	20, // 33: idgate.v1.IdentityService.FinishEnrollment:input_type -> idgate.v1.FinishEnrollmentRequest
@@ -2774,9 +2776,9 @@ var file_idgate_v1_identity_proto_depIdxs = []int32{
 	0,  // 45: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
 	0,  // 46: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
 	0,  // 47: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
-	0,  // 48: idgate.v1.IdentityService.RevealCustomerIdentity:output_type -> idgate.v1.Customer
-	0,  // 49: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
-	0,  // 50: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
+	0,  // 48: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
+	0,  // 49: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
+	0,  // 50: idgate.v1.IdentityService.RevealCustomerIdentity:output_type -> idgate.v1.Customer
 	17, // 51: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
 	19, // 52: idgate.v1.IdentityService.BeginEnrollment:output_type -> idgate.v1.BeginEnrollmentResponse
 	21, // 53: idgate.v1.IdentityService.FinishEnrollment:output_type -> idgate.v1.Credential

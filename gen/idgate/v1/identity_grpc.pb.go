@@ -27,9 +27,9 @@ const (
 	IdentityService_ClearRequirement_FullMethodName            = "/idgate.v1.IdentityService/ClearRequirement"
 	IdentityService_ManualVerify_FullMethodName                = "/idgate.v1.IdentityService/ManualVerify"
 	IdentityService_RequireVerification_FullMethodName         = "/idgate.v1.IdentityService/RequireVerification"
-	IdentityService_RevealCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RevealCustomerIdentity"
 	IdentityService_RefreshFromStripe_FullMethodName           = "/idgate.v1.IdentityService/RefreshFromStripe"
 	IdentityService_RedactCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RedactCustomerIdentity"
+	IdentityService_RevealCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RevealCustomerIdentity"
 	IdentityService_SimulateVerificationOutcome_FullMethodName = "/idgate.v1.IdentityService/SimulateVerificationOutcome"
 	IdentityService_BeginEnrollment_FullMethodName             = "/idgate.v1.IdentityService/BeginEnrollment"
 	IdentityService_FinishEnrollment_FullMethodName            = "/idgate.v1.IdentityService/FinishEnrollment"
@@ -72,15 +72,16 @@ type IdentityServiceClient interface {
 	ManualVerify(ctx context.Context, in *ManualVerifyRequest, opts ...grpc.CallOption) (*Customer, error)
 	// RequireVerification blocks the customer's gated actions until they verify again.
 	RequireVerification(ctx context.Context, in *RequireVerificationRequest, opts ...grpc.CallOption) (*Customer, error)
-	// RevealCustomerIdentity returns the customer with their verified identity data, for an
-	// operator who gives a reason; each reveal is audited.
-	RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error)
 	// RefreshFromStripe re-reads the customer's current session from Stripe and repairs the
 	// local state (for a missed webhook).
 	RefreshFromStripe(ctx context.Context, in *RefreshFromStripeRequest, opts ...grpc.CallOption) (*Customer, error)
 	// RedactCustomerIdentity wipes the customer's personal data here and asks Stripe to redact
 	// every session; identity_redacted_at is set when Stripe confirms.
 	RedactCustomerIdentity(ctx context.Context, in *RedactCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error)
+	// RevealCustomerIdentity returns the customer with the verified identity data that
+	// GetCustomer masks for people (console sessions, operator and readonly keys), and
+	// records in the audit log who read it and why ("customer.identity_revealed").
+	RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error)
 	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
 	// outcome, signs it with the webhook secret and feeds it through the webhook path.
 	SimulateVerificationOutcome(ctx context.Context, in *SimulateVerificationOutcomeRequest, opts ...grpc.CallOption) (*SimulateVerificationOutcomeResponse, error)
@@ -197,16 +198,6 @@ func (c *identityServiceClient) RequireVerification(ctx context.Context, in *Req
 	return out, nil
 }
 
-func (c *identityServiceClient) RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(Customer)
-	err := c.cc.Invoke(ctx, IdentityService_RevealCustomerIdentity_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 func (c *identityServiceClient) RefreshFromStripe(ctx context.Context, in *RefreshFromStripeRequest, opts ...grpc.CallOption) (*Customer, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Customer)
@@ -221,6 +212,16 @@ func (c *identityServiceClient) RedactCustomerIdentity(ctx context.Context, in *
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Customer)
 	err := c.cc.Invoke(ctx, IdentityService_RedactCustomerIdentity_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_RevealCustomerIdentity_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -348,15 +349,16 @@ type IdentityServiceServer interface {
 	ManualVerify(context.Context, *ManualVerifyRequest) (*Customer, error)
 	// RequireVerification blocks the customer's gated actions until they verify again.
 	RequireVerification(context.Context, *RequireVerificationRequest) (*Customer, error)
-	// RevealCustomerIdentity returns the customer with their verified identity data, for an
-	// operator who gives a reason; each reveal is audited.
-	RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error)
 	// RefreshFromStripe re-reads the customer's current session from Stripe and repairs the
 	// local state (for a missed webhook).
 	RefreshFromStripe(context.Context, *RefreshFromStripeRequest) (*Customer, error)
 	// RedactCustomerIdentity wipes the customer's personal data here and asks Stripe to redact
 	// every session; identity_redacted_at is set when Stripe confirms.
 	RedactCustomerIdentity(context.Context, *RedactCustomerIdentityRequest) (*Customer, error)
+	// RevealCustomerIdentity returns the customer with the verified identity data that
+	// GetCustomer masks for people (console sessions, operator and readonly keys), and
+	// records in the audit log who read it and why ("customer.identity_revealed").
+	RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error)
 	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
 	// outcome, signs it with the webhook secret and feeds it through the webhook path.
 	SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error)
@@ -417,14 +419,14 @@ func (UnimplementedIdentityServiceServer) ManualVerify(context.Context, *ManualV
 func (UnimplementedIdentityServiceServer) RequireVerification(context.Context, *RequireVerificationRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method RequireVerification not implemented")
 }
-func (UnimplementedIdentityServiceServer) RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error) {
-	return nil, status.Error(codes.Unimplemented, "method RevealCustomerIdentity not implemented")
-}
 func (UnimplementedIdentityServiceServer) RefreshFromStripe(context.Context, *RefreshFromStripeRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method RefreshFromStripe not implemented")
 }
 func (UnimplementedIdentityServiceServer) RedactCustomerIdentity(context.Context, *RedactCustomerIdentityRequest) (*Customer, error) {
 	return nil, status.Error(codes.Unimplemented, "method RedactCustomerIdentity not implemented")
+}
+func (UnimplementedIdentityServiceServer) RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevealCustomerIdentity not implemented")
 }
 func (UnimplementedIdentityServiceServer) SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SimulateVerificationOutcome not implemented")
@@ -618,24 +620,6 @@ func _IdentityService_RequireVerification_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
-func _IdentityService_RevealCustomerIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(RevealCustomerIdentityRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(IdentityServiceServer).RevealCustomerIdentity(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: IdentityService_RevealCustomerIdentity_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(IdentityServiceServer).RevealCustomerIdentity(ctx, req.(*RevealCustomerIdentityRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 func _IdentityService_RefreshFromStripe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RefreshFromStripeRequest)
 	if err := dec(in); err != nil {
@@ -668,6 +652,24 @@ func _IdentityService_RedactCustomerIdentity_Handler(srv interface{}, ctx contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(IdentityServiceServer).RedactCustomerIdentity(ctx, req.(*RedactCustomerIdentityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_RevealCustomerIdentity_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevealCustomerIdentityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).RevealCustomerIdentity(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_RevealCustomerIdentity_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).RevealCustomerIdentity(ctx, req.(*RevealCustomerIdentityRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -874,16 +876,16 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _IdentityService_RequireVerification_Handler,
 		},
 		{
-			MethodName: "RevealCustomerIdentity",
-			Handler:    _IdentityService_RevealCustomerIdentity_Handler,
-		},
-		{
 			MethodName: "RefreshFromStripe",
 			Handler:    _IdentityService_RefreshFromStripe_Handler,
 		},
 		{
 			MethodName: "RedactCustomerIdentity",
 			Handler:    _IdentityService_RedactCustomerIdentity_Handler,
+		},
+		{
+			MethodName: "RevealCustomerIdentity",
+			Handler:    _IdentityService_RevealCustomerIdentity_Handler,
 		},
 		{
 			MethodName: "SimulateVerificationOutcome",

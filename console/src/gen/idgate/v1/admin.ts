@@ -47,6 +47,37 @@ export interface RevokeApiKeyRequest {
   id: string;
 }
 
+/** Session is an operator's console sign-in, never its token. */
+export interface Session {
+  id: string;
+  /** The key the session was signed in with; it acts with that key's role and subaccounts. */
+  api_key_id: string;
+  /** The key's name: the person. */
+  operator_name: string;
+  role: string;
+  subaccount_ids: string[];
+  created_at?: string | undefined;
+  expires_at?: string | undefined;
+  revoked_at?: string | undefined;
+}
+
+export interface CreateSessionRequest {
+}
+
+export interface CreateSessionResponse {
+  session?:
+    | Session
+    | undefined;
+  /** The token to send as "Authorization: Bearer <token>". Shown once. */
+  token: string;
+}
+
+export interface GetCurrentSessionRequest {
+}
+
+export interface RevokeCurrentSessionRequest {
+}
+
 export interface ListAuditEventsRequest {
   subject_id: string;
   since?: string | undefined;
@@ -75,7 +106,7 @@ export interface AuditEvent {
   changes: string;
   notes: string;
   request_id: string;
-  /** The person, when a named key or session acted. */
+  /** The key's name: the person, for an operator's key or console session. */
   actor_name: string;
 }
 
@@ -131,36 +162,6 @@ export interface ResolveReviewTaskRequest {
   notes: string;
 }
 
-/** Session is an operator signed in to the console. */
-export interface Session {
-  id: string;
-  api_key_id: string;
-  /** The key's name: the person. */
-  operator_name: string;
-  role: string;
-  subaccount_ids: string[];
-  created_at?: string | undefined;
-  expires_at?: string | undefined;
-  revoked_at?: string | undefined;
-}
-
-export interface CreateSessionRequest {
-}
-
-export interface CreateSessionResponse {
-  session?:
-    | Session
-    | undefined;
-  /** Send as "Authorization: Bearer <token>" until expires_at. Shown once. */
-  token: string;
-}
-
-export interface GetCurrentSessionRequest {
-}
-
-export interface RevokeCurrentSessionRequest {
-}
-
 /** AdminService manages API keys and reads the audit log. */
 export interface AdminService {
   /** CreateApiKey makes a key. Its secret is in the response and is never shown again. */
@@ -169,6 +170,17 @@ export interface AdminService {
   ListApiKeys(request: ListApiKeysRequest): Promise<ListApiKeysResponse>;
   /** RevokeApiKey stops a key from working. */
   RevokeApiKey(request: RevokeApiKeyRequest): Promise<ApiKey>;
+  /**
+   * CreateSession signs the caller's API key in to the console: the token it returns once
+   * (idg_sess_...) acts as the key, carrying its name as the person, until it expires
+   * (IDGATE_SESSION_TTL), is revoked, or the key is. Service keys cannot sign in, and a
+   * session cannot start another.
+   */
+  CreateSession(request: CreateSessionRequest): Promise<CreateSessionResponse>;
+  /** GetCurrentSession returns the caller's session; NotFound for a caller on an API key. */
+  GetCurrentSession(request: GetCurrentSessionRequest): Promise<Session>;
+  /** RevokeCurrentSession signs out: the session's token stops working. */
+  RevokeCurrentSession(request: RevokeCurrentSessionRequest): Promise<Session>;
   /** ListReviewTasks lists manual review tasks, urgent and oldest first. */
   ListReviewTasks(request: ListReviewTasksRequest): Promise<ListReviewTasksResponse>;
   /** ClaimReviewTask assigns an open task to the calling operator. */
@@ -183,13 +195,4 @@ export interface AdminService {
    * caller's subaccounts.
    */
   ListAuditEvents(request: ListAuditEventsRequest): Promise<ListAuditEventsResponse>;
-  /**
-   * CreateSession signs an operator in with their own API key and returns a session token
-   * to send instead of it; the token expires.
-   */
-  CreateSession(request: CreateSessionRequest): Promise<CreateSessionResponse>;
-  /** GetCurrentSession describes the caller's session. */
-  GetCurrentSession(request: GetCurrentSessionRequest): Promise<Session>;
-  /** RevokeCurrentSession signs the caller out. */
-  RevokeCurrentSession(request: RevokeCurrentSessionRequest): Promise<Session>;
 }

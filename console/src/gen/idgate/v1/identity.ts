@@ -69,8 +69,9 @@ export interface Customer {
     | string
     | undefined;
   /**
-   * The verified identity data above is withheld from this caller until revealed
-   * (RevealCustomerIdentity).
+   * True when the verified identity data above (name, dob, address, document number and
+   * expiry) was withheld: people (console sessions, operator and readonly keys) read it
+   * through RevealCustomerIdentity, which is audited. Email and phone are never withheld.
    */
   personal_data_masked: boolean;
 }
@@ -200,18 +201,21 @@ export interface RequireVerificationRequest {
   operator: string;
 }
 
-export interface RevealCustomerIdentityRequest {
-  id: string;
-  /** Required: why the operator needs to see it (kept in the audit log). */
-  reason: string;
-}
-
 export interface RefreshFromStripeRequest {
   id: string;
 }
 
 export interface RedactCustomerIdentityRequest {
   id: string;
+}
+
+export interface RevealCustomerIdentityRequest {
+  id: string;
+  /**
+   * Required: why the operator reads the data (recorded in the audit log), at most 500
+   * characters.
+   */
+  reason: string;
 }
 
 export interface SimulateVerificationOutcomeRequest {
@@ -405,11 +409,6 @@ export interface IdentityService {
   /** RequireVerification blocks the customer's gated actions until they verify again. */
   RequireVerification(request: RequireVerificationRequest): Promise<Customer>;
   /**
-   * RevealCustomerIdentity returns the customer with their verified identity data, for an
-   * operator who gives a reason; each reveal is audited.
-   */
-  RevealCustomerIdentity(request: RevealCustomerIdentityRequest): Promise<Customer>;
-  /**
    * RefreshFromStripe re-reads the customer's current session from Stripe and repairs the
    * local state (for a missed webhook).
    */
@@ -419,6 +418,12 @@ export interface IdentityService {
    * every session; identity_redacted_at is set when Stripe confirms.
    */
   RedactCustomerIdentity(request: RedactCustomerIdentityRequest): Promise<Customer>;
+  /**
+   * RevealCustomerIdentity returns the customer with the verified identity data that
+   * GetCustomer masks for people (console sessions, operator and readonly keys), and
+   * records in the audit log who read it and why ("customer.identity_revealed").
+   */
+  RevealCustomerIdentity(request: RevealCustomerIdentityRequest): Promise<Customer>;
   /**
    * SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
    * outcome, signs it with the webhook secret and feeds it through the webhook path.
