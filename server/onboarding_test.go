@@ -318,12 +318,12 @@ func TestUSMerchantThroughAllTiers(t *testing.T) {
 			if fmt.Sprint(ssnLengths) != "[4 9]" {
 				t.Fatalf("the provider saw SSNs of lengths %v, want 4 then 9", ssnLengths)
 			}
-			// Both checks are in the merchant's ledger, priced.
+			// Both checks are in the merchant's ledger, priced as seed 003 prices them.
 			var ledger []string
 			for _, c := range m.Checks {
-				ledger = append(ledger, fmt.Sprintf("%d %s %s %t", c.Tier, c.Provider, c.Outcome, c.CostCents > 0))
+				ledger = append(ledger, fmt.Sprintf("%d %s %s %d", c.Tier, c.Provider, c.Outcome, c.CostCents))
 			}
-			if fmt.Sprint(ledger) != "[1 trulioo no_match true 2 trulioo no_match true]" {
+			if fmt.Sprint(ledger) != "[1 trulioo no_match 150 2 trulioo no_match 0]" {
 				t.Fatalf("checks after tier 2: %v", ledger)
 			}
 			if raw := rawRows(t, db, "merchants", "id", m.Id); strings.Contains(raw, "111111111") || strings.Contains(raw, "Rosen") {
