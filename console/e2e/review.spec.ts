@@ -61,3 +61,32 @@ test('a readonly operator sees the review queue without Claim or Resolve', async
   await expect(page.getByRole('button', { name: /Claim|Resolve/ })).toHaveCount(0);
   await app.shot(page, 'review-readonly');
 });
+
+test('an operator rejects a merchant who declined biometrics, and the merchant shows the manual check', async ({ page, app }) => {
+  const sub = await app.subaccount();
+  const m = await app.api('POST', '/v1/merchants', { subaccount_id: sub.id, external_id: 'seller-fr', country: 'FR', business_type: 'individual' });
+  await app.api('POST', `/v1/merchants/${m.id}/biometric-consent`, { granted: false });
+  await app.signIn(page, await app.key('Jane Ops', 'operator', [sub.id]));
+  await page.getByRole('link', { name: 'Review queue' }).click();
+  await page.getByRole('combobox', { name: 'Subject type' }).selectOption('merchant');
+
+  const row = page.getByRole('row').filter({ hasText: m.id });
+  await expect(row).toContainText('High');
+  await expect(row).toContainText('Biometric consent declined or withdrawn');
+  await row.getByRole('button', { name: `Resolve review of ${m.id}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Resolve review of ${m.id}` });
+  await dialog.getByRole('radio', { name: 'Reject' }).check();
+  await dialog.getByLabel('Notes').fill('no document offered on the call');
+  await dialog.getByRole('button', { name: 'Resolve' }).click();
+  await expect(page.getByRole('status')).toContainText(`Review of ${m.id} resolved: rejected by Jane Ops`);
+
+  await page.getByRole('combobox', { name: 'Status' }).selectOption('resolved');
+  await expect(row).toContainText('Rejected');
+  await row.getByRole('link', { name: m.id }).click();
+  await expect(page.getByRole('heading', { name: 'Next: Rejected' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Biometric consent' })).toContainText('Declined');
+  const checks = page.getByRole('region', { name: 'Checks' });
+  await expect(checks.getByRole('row').filter({ hasText: 'Manual review' })).toContainText('No match');
+  await expect(checks.getByRole('row', { name: /Total/ })).toContainText('$0.00');
+  await app.shot(page, 'merchant-rejected');
+});
