@@ -85,7 +85,7 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.AdminService/CreateSession":                          all, // service: refused by the handler, with a reason
 	"/idgate.v1.AdminService/GetCurrentSession":                      people,
 	"/idgate.v1.AdminService/RevokeCurrentSession":                   people,
-	"/idgate.v1.AdminService/ListReviewTasks":                        operator,
+	"/idgate.v1.AdminService/ListReviewTasks":                        people, // readonly operators watch the queue
 	"/idgate.v1.AdminService/ClaimReviewTask":                        operator,
 	"/idgate.v1.AdminService/ResolveReviewTask":                      operator,
 	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      admin, // when reflectionNeedsKey

@@ -338,7 +338,7 @@ func TestRetryWebhookEvent(t *testing.T) {
 }
 
 // TestListMerchants: the merchants pipeline filters (next action, KYC status,
-// charges_enabled, subaccount) agree with GetMerchant, page without gaps, and a scoped key
+// charges_enabled, subaccount, tier) agree with GetMerchant, page without gaps, and a scoped key
 // lists its own subaccount's merchants only.
 func TestListMerchants(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
@@ -410,6 +410,7 @@ func TestListMerchants(t *testing.T) {
 				{"no KYC decision", &idgatev1.ListMerchantsRequest{KycStatus: "none"}, where(func(m *idgatev1.Merchant) bool { return m.KycStatus == "" })},
 				{"KYC verified", &idgatev1.ListMerchantsRequest{KycStatus: "verified"}, where(func(m *idgatev1.Merchant) bool { return m.KycStatus == "verified" })},
 				{"charges disabled", &idgatev1.ListMerchantsRequest{ChargesEnabled: proto.Bool(false), PageSize: 3}, where(func(m *idgatev1.Merchant) bool { return !m.ChargesEnabled })},
+				{"tier 3", &idgatev1.ListMerchantsRequest{Tier: 3, PageSize: 1}, where(func(m *idgatev1.Merchant) bool { return m.Tier == 3 })},
 			} {
 				if got := pages(t, onb, c.req); len(got) != len(c.want) || !sameSet(got, c.want) {
 					t.Errorf("%s: %v, want each of %v once", c.name, got, c.want)
@@ -429,6 +430,7 @@ func TestListMerchants(t *testing.T) {
 				{&idgatev1.ListMerchantsRequest{PageSize: 501}, "page_size"},
 				{&idgatev1.ListMerchantsRequest{PageToken: "x"}, "page_token"},
 				{&idgatev1.ListMerchantsRequest{KycStatus: "approved"}, "kyc_status"},
+				{&idgatev1.ListMerchantsRequest{Tier: 2}, "tier"},
 			} {
 				_, err := onb.ListMerchants(ctx, c.req)
 				if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), c.field) {

@@ -33,7 +33,7 @@ func (s *onboardingServer) GetMerchant(ctx context.Context, req *idgatev1.GetMer
 func (s *onboardingServer) ListMerchants(ctx context.Context, req *idgatev1.ListMerchantsRequest) (*idgatev1.ListMerchantsResponse, error) {
 	ms, next, err := s.merchants.ListMerchants(ctx, onboarding.MerchantFilter{
 		NextAction: req.GetNextAction(), KYCStatus: req.GetKycStatus(), ChargesEnabled: req.ChargesEnabled,
-		SubaccountID: req.GetSubaccountId(), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
+		SubaccountID: req.GetSubaccountId(), Tier: int(req.GetTier()), PageSize: int(req.GetPageSize()), PageToken: req.GetPageToken(),
 	})
 	if err != nil {
 		return nil, err
@@ -121,6 +121,15 @@ func merchantPB(m onboarding.Merchant, err error) (*idgatev1.Merchant, error) {
 	}
 	for _, p := range m.Persons {
 		out.Persons = append(out.Persons, &idgatev1.MerchantPerson{Id: p.ID, VerificationStatus: p.VerificationStatus, DetailsCode: p.DetailsCode})
+	}
+	if c := m.ConsentRecord; c != nil {
+		out.BiometricConsentRecord = &idgatev1.BiometricConsentRecord{Granted: c.Granted, RecordedAt: timestamppb.New(c.RecordedAt), Country: c.Country, LegalBasis: c.LegalBasis}
+		if c.WithdrawnAt != nil {
+			out.BiometricConsentRecord.WithdrawnAt = timestamppb.New(*c.WithdrawnAt)
+		}
+	}
+	for _, c := range m.Checks {
+		out.Checks = append(out.Checks, &idgatev1.KycCheck{Id: c.ID, Tier: int32(c.Tier), Provider: c.Provider, Outcome: c.Outcome, CostCents: int64(c.CostCents), At: timestamppb.New(c.At)})
 	}
 	return out, nil
 }

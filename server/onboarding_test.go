@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
@@ -120,6 +121,13 @@ func TestBiometricConsent(t *testing.T) {
 			if err != nil || m.BiometricConsent != "granted" || m.NextAction != "start_document_verification" {
 				t.Fatalf("after granting: %v %v", m, err)
 			}
+			// The record is returned without where it was given from.
+			if c := m.BiometricConsentRecord; c == nil || !c.Granted || c.Country != "DE" || c.LegalBasis != "gdpr_article_9_explicit_consent" || c.RecordedAt == nil || c.WithdrawnAt != nil {
+				t.Fatalf("consent record after granting: %v", c)
+			}
+			if js, _ := protojson.Marshal(m); strings.Contains(string(js), "203.0.113.7") || strings.Contains(string(js), "consent test") {
+				t.Fatalf("the merchant answer holds the consent's IP address or user agent: %s", js)
+			}
 			raw := rawRows(t, db, "biometric_consents", "merchant_id", granting.Id)
 			if strings.Contains(raw, "203.0.113.7") || strings.Contains(raw, "consent test") || !strings.Contains(raw, "gdpr_article_9_explicit_consent") {
 				t.Fatalf("consent row:\n%s", raw)
@@ -144,6 +152,9 @@ func TestBiometricConsent(t *testing.T) {
 			m, err = onb.WithdrawBiometricConsent(ctx, &idgatev1.WithdrawBiometricConsentRequest{MerchantId: granting.Id})
 			if err != nil || m.BiometricConsent != "declined" || m.NextAction != "manual_review" {
 				t.Fatalf("after withdrawing: %v %v", m, err)
+			}
+			if c := m.BiometricConsentRecord; c == nil || !c.Granted || c.WithdrawnAt == nil {
+				t.Fatalf("consent record after withdrawing: %v", c)
 			}
 
 			declining, _ := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "fr-1", Country: "FR", BusinessType: "individual"})
@@ -306,6 +317,14 @@ func TestUSMerchantThroughAllTiers(t *testing.T) {
 			}
 			if fmt.Sprint(ssnLengths) != "[4 9]" {
 				t.Fatalf("the provider saw SSNs of lengths %v, want 4 then 9", ssnLengths)
+			}
+			// Both checks are in the merchant's ledger, priced as seed 003 prices them.
+			var ledger []string
+			for _, c := range m.Checks {
+				ledger = append(ledger, fmt.Sprintf("%d %s %s %d", c.Tier, c.Provider, c.Outcome, c.CostCents))
+			}
+			if fmt.Sprint(ledger) != "[1 trulioo no_match 150 2 trulioo no_match 0]" {
+				t.Fatalf("checks after tier 2: %v", ledger)
 			}
 			if raw := rawRows(t, db, "merchants", "id", m.Id); strings.Contains(raw, "111111111") || strings.Contains(raw, "Rosen") {
 				t.Fatalf("the merchant row holds the SSN or the name in clear:\n%s", raw)

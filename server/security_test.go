@@ -184,7 +184,7 @@ var rolesOf = map[string][]string{
 	"CreateMerchant":           {"admin", "service"}, "GetMerchant": {"admin", "operator", "service", "readonly"},
 	"ListMerchants": {"admin", "operator", "service", "readonly"},
 	"CreateApiKey":  {"admin"}, "ListApiKeys": {"admin"}, "RevokeApiKey": {"admin"}, "ListAuditEvents": {"admin", "operator"},
-	"ListReviewTasks": {"admin", "operator"}, "ClaimReviewTask": {"admin", "operator"}, "ResolveReviewTask": {"admin", "operator"},
+	"ListReviewTasks": {"admin", "operator", "readonly"}, "ClaimReviewTask": {"admin", "operator"}, "ResolveReviewTask": {"admin", "operator"},
 	"BeginEnrollment": {"admin", "service"}, "FinishEnrollment": {"admin", "service"},
 	"ListCredentials": {"admin", "operator", "service", "readonly"}, "RevokeCredential": {"admin", "operator", "service"},
 	"EvaluatePayment": {"admin", "service"}, "BeginStepUp": {"admin", "service"}, "FinishStepUp": {"admin", "service"},

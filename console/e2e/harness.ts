@@ -50,11 +50,11 @@ function freePort(): Promise<number> {
 }
 
 /** Waits (bounded) until url answers 200, failing early if proc exits. */
-async function ready(url: string, proc: ChildProcess, name: string, log: string) {
+async function ready(url: string, proc: ChildProcess, name: string, log: string, init?: RequestInit) {
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}: see ${log}`);
     try {
-      const r = await fetch(url);
+      const r = await fetch(url, init);
       if (r.ok) return;
     } catch {
       // not listening yet
@@ -110,6 +110,8 @@ export const test = base.extend<{ app: App }, { server: Server }>({
         IDGATE_LOG_FORMAT: 'json',
       });
       try {
+        // idgate is ready before stripe-mock listens: the first Stripe call must not race it.
+        await ready(`http://127.0.0.1:${mockPort}/v1/balance`, mock.proc, 'stripe-mock', mock.log, { headers: { Authorization: 'Bearer sk_test_123' } });
         await ready(`${server.base}/readyz`, idgate.proc, 'idgate', idgate.log);
         await use(server);
       } finally {

@@ -99,19 +99,43 @@ func (s *Service) WithdrawBiometricConsent(ctx context.Context, merchantID strin
 	return s.view(ctx, m)
 }
 
-// consentState is "", "granted" or "declined" (a decline or a withdrawn grant).
+// ConsentRecord is a merchant's latest answer to the biometric consent request, without the
+// sealed IP address and user agent.
+type ConsentRecord struct {
+	Granted             bool
+	RecordedAt          time.Time
+	Country, LegalBasis string
+	WithdrawnAt         *time.Time
+}
+
+// State is "granted" or "declined" (a decline or a withdrawn grant).
+func (c ConsentRecord) State() string {
+	if c.Granted && c.WithdrawnAt == nil {
+		return "granted"
+	}
+	return "declined"
+}
+
+// consentState is "", "granted" or "declined".
 func (s *Service) consentState(ctx context.Context, merchantID string) (string, error) {
+	c, err := s.latestConsent(ctx, merchantID)
+	if c == nil {
+		return "", err
+	}
+	return c.State(), nil
+}
+
+// latestConsent is the merchant's latest consent record, nil when none was given.
+func (s *Service) latestConsent(ctx context.Context, merchantID string) (*ConsentRecord, error) {
 	c, err := s.store.Reader.BiometricConsent.Query().Where(biometricconsent.MerchantID(merchantID)).
 		Order(ent.Desc(biometricconsent.FieldRecordedAt), ent.Desc(biometricconsent.FieldID)).First(ctx)
 	switch {
 	case ent.IsNotFound(err):
-		return "", nil
+		return nil, nil
 	case err != nil:
-		return "", err
-	case c.Granted && c.WithdrawnAt == nil:
-		return "granted", nil
+		return nil, err
 	}
-	return "declined", nil
+	return &ConsentRecord{Granted: c.Granted, RecordedAt: c.RecordedAt, Country: c.Country, LegalBasis: c.LegalBasis, WithdrawnAt: c.WithdrawnAt}, nil
 }
 
 func (s *Service) merchant(ctx context.Context, id string) (*ent.Merchant, error) {

@@ -391,14 +391,36 @@ func (s *Service) completeConnectCheck(ctx context.Context, tx store.Tx, m *ent.
 
 // checkOutcomes returns the latest outcome per tier of the merchant's checks.
 func (s *Service) checkOutcomes(ctx context.Context, merchantID string) (map[int]string, error) {
-	checks, err := s.store.Reader.KYCCheck.Query().Where(kyccheck.MerchantID(merchantID), inLedger).
+	checks, err := s.ledger(ctx, merchantID)
+	return outcomes(checks), err
+}
+
+// outcomes maps each tier to the outcome of its latest check.
+func outcomes(checks []LedgerEntry) map[int]string {
+	out := map[int]string{}
+	for _, c := range checks {
+		out[c.Tier] = c.Outcome
+	}
+	return out
+}
+
+// LedgerEntry is a recorded check, with what it cost.
+type LedgerEntry struct {
+	ID, Provider, Outcome string
+	Tier, CostCents       int
+	At                    time.Time
+}
+
+// ledger returns the merchant's checks in the ledger, oldest first.
+func (s *Service) ledger(ctx context.Context, merchantID string) ([]LedgerEntry, error) {
+	rows, err := s.store.Reader.KYCCheck.Query().Where(kyccheck.MerchantID(merchantID), inLedger).
 		Order(ent.Asc(kyccheck.FieldAt), ent.Asc(kyccheck.FieldID)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := map[int]string{}
-	for _, c := range checks {
-		out[c.Tier] = c.Outcome
+	out := make([]LedgerEntry, len(rows))
+	for i, c := range rows {
+		out[i] = LedgerEntry{ID: c.ID, Provider: c.Provider, Outcome: c.Outcome, Tier: c.Tier, CostCents: c.CostCents, At: c.At}
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ type MerchantFilter struct {
 	KYCStatus      string // verified, review, rejected, or "none"
 	ChargesEnabled *bool
 	SubaccountID   string
+	Tier           int // the route's first tier: 1 or 3
 	PageSize       int
 	PageToken      string
 }
@@ -51,6 +52,15 @@ func (s *Service) ListMerchants(ctx context.Context, f MerchantFilter) ([]Mercha
 	}
 	if f.SubaccountID != "" {
 		preds = append(preds, merchant.SubaccountID(f.SubaccountID))
+	}
+	switch f.Tier {
+	case 0:
+	case 1:
+		preds = append(preds, merchant.Route(RouteDatabaseKYC))
+	case 3:
+		preds = append(preds, merchant.Route(RouteDocumentLiveness))
+	default:
+		return nil, "", apperr.Invalid("tier", "use 1 (database KYC) or 3 (document and liveness)")
 	}
 	var out []Merchant
 	for {

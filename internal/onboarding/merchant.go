@@ -88,7 +88,9 @@ type Merchant struct {
 	Capabilities                                                                map[string]string
 	Persons                                                                     []Person
 	Consent                                                                     string // "", "granted" or "declined"
-	KYCStatus                                                                   string // "", verified, review, rejected
+	ConsentRecord                                                               *ConsentRecord
+	Checks                                                                      []LedgerEntry // the ledger, oldest first
+	KYCStatus                                                                   string        // "", verified, review, rejected
 	// DocumentRejected: Stripe rejected the identity document last attached to the
 	// merchant's person, so the merchant must verify a new one.
 	DocumentRejected     bool
@@ -212,12 +214,16 @@ func (s *Service) view(ctx context.Context, r *ent.Merchant) (Merchant, error) {
 	for _, p := range persons {
 		m.Persons = append(m.Persons, Person{ID: p.StripePersonID, VerificationStatus: p.VerificationStatus, DetailsCode: p.VerificationDetailsCode})
 	}
-	if m.Consent, err = s.consentState(ctx, r.ID); err != nil {
+	if m.ConsentRecord, err = s.latestConsent(ctx, r.ID); err != nil {
 		return Merchant{}, err
 	}
-	if m.tiers, err = s.checkOutcomes(ctx, r.ID); err != nil {
+	if m.ConsentRecord != nil {
+		m.Consent = m.ConsentRecord.State()
+	}
+	if m.Checks, err = s.ledger(ctx, r.ID); err != nil {
 		return Merchant{}, err
 	}
+	m.tiers = outcomes(m.Checks)
 	m.NextAction = nextAction(m)
 	return m, nil
 }

@@ -270,7 +270,11 @@ type Merchant struct {
 	// "" (not asked yet), "granted" or "declined" (declined or withdrawn).
 	BiometricConsent string `protobuf:"bytes,18,opt,name=biometric_consent,json=biometricConsent,proto3" json:"biometric_consent,omitempty"`
 	// idgate's own verification: "" (not yet), "verified", "review" or "rejected".
-	KycStatus     string `protobuf:"bytes,19,opt,name=kyc_status,json=kycStatus,proto3" json:"kyc_status,omitempty"`
+	KycStatus string `protobuf:"bytes,19,opt,name=kyc_status,json=kycStatus,proto3" json:"kyc_status,omitempty"`
+	// The latest answer to the biometric consent request; absent when none was given.
+	BiometricConsentRecord *BiometricConsentRecord `protobuf:"bytes,20,opt,name=biometric_consent_record,json=biometricConsentRecord,proto3" json:"biometric_consent_record,omitempty"`
+	// The merchant's checks from the ledger, oldest first.
+	Checks        []*KycCheck `protobuf:"bytes,21,rep,name=checks,proto3" json:"checks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -438,6 +442,188 @@ func (x *Merchant) GetKycStatus() string {
 	return ""
 }
 
+func (x *Merchant) GetBiometricConsentRecord() *BiometricConsentRecord {
+	if x != nil {
+		return x.BiometricConsentRecord
+	}
+	return nil
+}
+
+func (x *Merchant) GetChecks() []*KycCheck {
+	if x != nil {
+		return x.Checks
+	}
+	return nil
+}
+
+// BiometricConsentRecord is a merchant's answer to the biometric consent request. The IP
+// address and user agent it was given from stay sealed and are never returned.
+type BiometricConsentRecord struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Granted    bool                   `protobuf:"varint,1,opt,name=granted,proto3" json:"granted,omitempty"`
+	RecordedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	// The merchant's country when the answer was recorded.
+	Country    string `protobuf:"bytes,3,opt,name=country,proto3" json:"country,omitempty"`
+	LegalBasis string `protobuf:"bytes,4,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	// When a grant was withdrawn.
+	WithdrawnAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=withdrawn_at,json=withdrawnAt,proto3" json:"withdrawn_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BiometricConsentRecord) Reset() {
+	*x = BiometricConsentRecord{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BiometricConsentRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BiometricConsentRecord) ProtoMessage() {}
+
+func (x *BiometricConsentRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BiometricConsentRecord.ProtoReflect.Descriptor instead.
+func (*BiometricConsentRecord) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *BiometricConsentRecord) GetGranted() bool {
+	if x != nil {
+		return x.Granted
+	}
+	return false
+}
+
+func (x *BiometricConsentRecord) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
+func (x *BiometricConsentRecord) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *BiometricConsentRecord) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+func (x *BiometricConsentRecord) GetWithdrawnAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WithdrawnAt
+	}
+	return nil
+}
+
+// KycCheck is one check of the ledger the cost report is computed from.
+type KycCheck struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// 1, 2, 3; 4 for manual review.
+	Tier int32 `protobuf:"varint,2,opt,name=tier,proto3" json:"tier,omitempty"`
+	// "trulioo", "stripe_connect", "stripe_identity" or "manual".
+	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
+	// "match", "no_match", "error", "canceled" or "pending".
+	Outcome       string                 `protobuf:"bytes,4,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	CostCents     int64                  `protobuf:"varint,5,opt,name=cost_cents,json=costCents,proto3" json:"cost_cents,omitempty"`
+	At            *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KycCheck) Reset() {
+	*x = KycCheck{}
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KycCheck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KycCheck) ProtoMessage() {}
+
+func (x *KycCheck) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KycCheck.ProtoReflect.Descriptor instead.
+func (*KycCheck) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *KycCheck) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *KycCheck) GetTier() int32 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
+func (x *KycCheck) GetProvider() string {
+	if x != nil {
+		return x.Provider
+	}
+	return ""
+}
+
+func (x *KycCheck) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *KycCheck) GetCostCents() int64 {
+	if x != nil {
+		return x.CostCents
+	}
+	return 0
+}
+
+func (x *KycCheck) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
 type RecordBiometricConsentRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	MerchantId string                 `protobuf:"bytes,1,opt,name=merchant_id,json=merchantId,proto3" json:"merchant_id,omitempty"`
@@ -453,7 +639,7 @@ type RecordBiometricConsentRequest struct {
 
 func (x *RecordBiometricConsentRequest) Reset() {
 	*x = RecordBiometricConsentRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -465,7 +651,7 @@ func (x *RecordBiometricConsentRequest) String() string {
 func (*RecordBiometricConsentRequest) ProtoMessage() {}
 
 func (x *RecordBiometricConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[4]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -478,7 +664,7 @@ func (x *RecordBiometricConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordBiometricConsentRequest.ProtoReflect.Descriptor instead.
 func (*RecordBiometricConsentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{4}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RecordBiometricConsentRequest) GetMerchantId() string {
@@ -536,7 +722,7 @@ type StartDatabaseKYCRequest struct {
 
 func (x *StartDatabaseKYCRequest) Reset() {
 	*x = StartDatabaseKYCRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -548,7 +734,7 @@ func (x *StartDatabaseKYCRequest) String() string {
 func (*StartDatabaseKYCRequest) ProtoMessage() {}
 
 func (x *StartDatabaseKYCRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[5]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -561,7 +747,7 @@ func (x *StartDatabaseKYCRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartDatabaseKYCRequest.ProtoReflect.Descriptor instead.
 func (*StartDatabaseKYCRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StartDatabaseKYCRequest) GetMerchantId() string {
@@ -633,7 +819,7 @@ type PostalAddress struct {
 
 func (x *PostalAddress) Reset() {
 	*x = PostalAddress{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +831,7 @@ func (x *PostalAddress) String() string {
 func (*PostalAddress) ProtoMessage() {}
 
 func (x *PostalAddress) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[6]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +844,7 @@ func (x *PostalAddress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostalAddress.ProtoReflect.Descriptor instead.
 func (*PostalAddress) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PostalAddress) GetLine1() string {
@@ -700,7 +886,7 @@ type SubmitFullSSNRequest struct {
 
 func (x *SubmitFullSSNRequest) Reset() {
 	*x = SubmitFullSSNRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +898,7 @@ func (x *SubmitFullSSNRequest) String() string {
 func (*SubmitFullSSNRequest) ProtoMessage() {}
 
 func (x *SubmitFullSSNRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[7]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +911,7 @@ func (x *SubmitFullSSNRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitFullSSNRequest.ProtoReflect.Descriptor instead.
 func (*SubmitFullSSNRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SubmitFullSSNRequest) GetMerchantId() string {
@@ -752,7 +938,7 @@ type StartDocumentVerificationRequest struct {
 
 func (x *StartDocumentVerificationRequest) Reset() {
 	*x = StartDocumentVerificationRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -764,7 +950,7 @@ func (x *StartDocumentVerificationRequest) String() string {
 func (*StartDocumentVerificationRequest) ProtoMessage() {}
 
 func (x *StartDocumentVerificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[8]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -777,7 +963,7 @@ func (x *StartDocumentVerificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartDocumentVerificationRequest.ProtoReflect.Descriptor instead.
 func (*StartDocumentVerificationRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StartDocumentVerificationRequest) GetMerchantId() string {
@@ -803,7 +989,7 @@ type WithdrawBiometricConsentRequest struct {
 
 func (x *WithdrawBiometricConsentRequest) Reset() {
 	*x = WithdrawBiometricConsentRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -815,7 +1001,7 @@ func (x *WithdrawBiometricConsentRequest) String() string {
 func (*WithdrawBiometricConsentRequest) ProtoMessage() {}
 
 func (x *WithdrawBiometricConsentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[9]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -828,7 +1014,7 @@ func (x *WithdrawBiometricConsentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawBiometricConsentRequest.ProtoReflect.Descriptor instead.
 func (*WithdrawBiometricConsentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{9}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WithdrawBiometricConsentRequest) GetMerchantId() string {
@@ -854,7 +1040,7 @@ type AccountRequirements struct {
 
 func (x *AccountRequirements) Reset() {
 	*x = AccountRequirements{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -866,7 +1052,7 @@ func (x *AccountRequirements) String() string {
 func (*AccountRequirements) ProtoMessage() {}
 
 func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[10]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -879,7 +1065,7 @@ func (x *AccountRequirements) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccountRequirements.ProtoReflect.Descriptor instead.
 func (*AccountRequirements) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{10}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AccountRequirements) GetCurrentlyDue() []string {
@@ -943,7 +1129,7 @@ type RequirementError struct {
 
 func (x *RequirementError) Reset() {
 	*x = RequirementError{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -955,7 +1141,7 @@ func (x *RequirementError) String() string {
 func (*RequirementError) ProtoMessage() {}
 
 func (x *RequirementError) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[11]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -968,7 +1154,7 @@ func (x *RequirementError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequirementError.ProtoReflect.Descriptor instead.
 func (*RequirementError) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{11}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RequirementError) GetCode() string {
@@ -1005,7 +1191,7 @@ type MerchantPerson struct {
 
 func (x *MerchantPerson) Reset() {
 	*x = MerchantPerson{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[12]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1203,7 @@ func (x *MerchantPerson) String() string {
 func (*MerchantPerson) ProtoMessage() {}
 
 func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[12]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1216,7 @@ func (x *MerchantPerson) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MerchantPerson.ProtoReflect.Descriptor instead.
 func (*MerchantPerson) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{12}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MerchantPerson) GetId() string {
@@ -1071,7 +1257,7 @@ type CreateMerchantRequest struct {
 
 func (x *CreateMerchantRequest) Reset() {
 	*x = CreateMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[13]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1269,7 @@ func (x *CreateMerchantRequest) String() string {
 func (*CreateMerchantRequest) ProtoMessage() {}
 
 func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[13]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1282,7 @@ func (x *CreateMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMerchantRequest.ProtoReflect.Descriptor instead.
 func (*CreateMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{13}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateMerchantRequest) GetSubaccountId() string {
@@ -1150,7 +1336,7 @@ type GetMerchantRequest struct {
 
 func (x *GetMerchantRequest) Reset() {
 	*x = GetMerchantRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[14]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1162,7 +1348,7 @@ func (x *GetMerchantRequest) String() string {
 func (*GetMerchantRequest) ProtoMessage() {}
 
 func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[14]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1175,7 +1361,7 @@ func (x *GetMerchantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMerchantRequest.ProtoReflect.Descriptor instead.
 func (*GetMerchantRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{14}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetMerchantRequest) GetId() string {
@@ -1196,14 +1382,16 @@ type ListMerchantsRequest struct {
 	// At most 500; default 50.
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// From a previous response's next_page_token.
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Optional: the tier verification starts at, 1 (database KYC) or 3 (document + liveness).
+	Tier          int32 `protobuf:"varint,7,opt,name=tier,proto3" json:"tier,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListMerchantsRequest) Reset() {
 	*x = ListMerchantsRequest{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[15]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1403,7 @@ func (x *ListMerchantsRequest) String() string {
 func (*ListMerchantsRequest) ProtoMessage() {}
 
 func (x *ListMerchantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[15]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1416,7 @@ func (x *ListMerchantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMerchantsRequest.ProtoReflect.Descriptor instead.
 func (*ListMerchantsRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{15}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListMerchantsRequest) GetNextAction() string {
@@ -1273,6 +1461,13 @@ func (x *ListMerchantsRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListMerchantsRequest) GetTier() int32 {
+	if x != nil {
+		return x.Tier
+	}
+	return 0
+}
+
 type ListMerchantsResponse struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Merchants []*Merchant            `protobuf:"bytes,1,rep,name=merchants,proto3" json:"merchants,omitempty"`
@@ -1284,7 +1479,7 @@ type ListMerchantsResponse struct {
 
 func (x *ListMerchantsResponse) Reset() {
 	*x = ListMerchantsResponse{}
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[16]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1296,7 +1491,7 @@ func (x *ListMerchantsResponse) String() string {
 func (*ListMerchantsResponse) ProtoMessage() {}
 
 func (x *ListMerchantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_onboarding_proto_msgTypes[16]
+	mi := &file_idgate_v1_onboarding_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1309,7 +1504,7 @@ func (x *ListMerchantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMerchantsResponse.ProtoReflect.Descriptor instead.
 func (*ListMerchantsResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{16}
+	return file_idgate_v1_onboarding_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListMerchantsResponse) GetMerchants() []*Merchant {
@@ -1348,7 +1543,7 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\tsuccesses\x18\x03 \x01(\x05R\tsuccesses\x12!\n" +
 	"\fsuccess_rate\x18\x04 \x01(\x01R\vsuccessRate\x12\x1d\n" +
 	"\n" +
-	"cost_cents\x18\x05 \x01(\x03R\tcostCents\"\xcc\x06\n" +
+	"cost_cents\x18\x05 \x01(\x03R\tcostCents\"\xd6\a\n" +
 	"\bMerchant\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12\x1f\n" +
@@ -1374,10 +1569,28 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"updated_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12+\n" +
 	"\x11biometric_consent\x18\x12 \x01(\tR\x10biometricConsent\x12\x1d\n" +
 	"\n" +
-	"kyc_status\x18\x13 \x01(\tR\tkycStatus\x1a?\n" +
+	"kyc_status\x18\x13 \x01(\tR\tkycStatus\x12[\n" +
+	"\x18biometric_consent_record\x18\x14 \x01(\v2!.idgate.v1.BiometricConsentRecordR\x16biometricConsentRecord\x12+\n" +
+	"\x06checks\x18\x15 \x03(\v2\x13.idgate.v1.KycCheckR\x06checks\x1a?\n" +
 	"\x11CapabilitiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb9\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe9\x01\n" +
+	"\x16BiometricConsentRecord\x12\x18\n" +
+	"\agranted\x18\x01 \x01(\bR\agranted\x12;\n" +
+	"\vrecorded_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordedAt\x12\x18\n" +
+	"\acountry\x18\x03 \x01(\tR\acountry\x12\x1f\n" +
+	"\vlegal_basis\x18\x04 \x01(\tR\n" +
+	"legalBasis\x12=\n" +
+	"\fwithdrawn_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vwithdrawnAt\"\xaf\x01\n" +
+	"\bKycCheck\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04tier\x18\x02 \x01(\x05R\x04tier\x12\x1a\n" +
+	"\bprovider\x18\x03 \x01(\tR\bprovider\x12\x18\n" +
+	"\aoutcome\x18\x04 \x01(\tR\aoutcome\x12\x1d\n" +
+	"\n" +
+	"cost_cents\x18\x05 \x01(\x03R\tcostCents\x12*\n" +
+	"\x02at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xb9\x01\n" +
 	"\x1dRecordBiometricConsentRequest\x12\x1f\n" +
 	"\vmerchant_id\x18\x01 \x01(\tR\n" +
 	"merchantId\x12\x18\n" +
@@ -1442,7 +1655,7 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\x05email\x18\x05 \x01(\tR\x05email\x12\x1b\n" +
 	"\thigh_risk\x18\x06 \x01(\bR\bhighRisk\"$\n" +
 	"\x12GetMerchantRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xf9\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x8d\x02\n" +
 	"\x14ListMerchantsRequest\x12\x1f\n" +
 	"\vnext_action\x18\x01 \x01(\tR\n" +
 	"nextAction\x12\x1d\n" +
@@ -1452,7 +1665,8 @@ const file_idgate_v1_onboarding_proto_rawDesc = "" +
 	"\rsubaccount_id\x18\x04 \x01(\tR\fsubaccountId\x12\x1b\n" +
 	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageTokenB\x12\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x12\x12\n" +
+	"\x04tier\x18\a \x01(\x05R\x04tierB\x12\n" +
 	"\x10_charges_enabled\"r\n" +
 	"\x15ListMerchantsResponse\x121\n" +
 	"\tmerchants\x18\x01 \x03(\v2\x13.idgate.v1.MerchantR\tmerchants\x12&\n" +
@@ -1480,65 +1694,72 @@ func file_idgate_v1_onboarding_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_onboarding_proto_rawDescData
 }
 
-var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_idgate_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_idgate_v1_onboarding_proto_goTypes = []any{
 	(*GetVerificationCostReportRequest)(nil), // 0: idgate.v1.GetVerificationCostReportRequest
 	(*VerificationCostReport)(nil),           // 1: idgate.v1.VerificationCostReport
 	(*TierCost)(nil),                         // 2: idgate.v1.TierCost
 	(*Merchant)(nil),                         // 3: idgate.v1.Merchant
-	(*RecordBiometricConsentRequest)(nil),    // 4: idgate.v1.RecordBiometricConsentRequest
-	(*StartDatabaseKYCRequest)(nil),          // 5: idgate.v1.StartDatabaseKYCRequest
-	(*PostalAddress)(nil),                    // 6: idgate.v1.PostalAddress
-	(*SubmitFullSSNRequest)(nil),             // 7: idgate.v1.SubmitFullSSNRequest
-	(*StartDocumentVerificationRequest)(nil), // 8: idgate.v1.StartDocumentVerificationRequest
-	(*WithdrawBiometricConsentRequest)(nil),  // 9: idgate.v1.WithdrawBiometricConsentRequest
-	(*AccountRequirements)(nil),              // 10: idgate.v1.AccountRequirements
-	(*RequirementError)(nil),                 // 11: idgate.v1.RequirementError
-	(*MerchantPerson)(nil),                   // 12: idgate.v1.MerchantPerson
-	(*CreateMerchantRequest)(nil),            // 13: idgate.v1.CreateMerchantRequest
-	(*GetMerchantRequest)(nil),               // 14: idgate.v1.GetMerchantRequest
-	(*ListMerchantsRequest)(nil),             // 15: idgate.v1.ListMerchantsRequest
-	(*ListMerchantsResponse)(nil),            // 16: idgate.v1.ListMerchantsResponse
-	nil,                                      // 17: idgate.v1.Merchant.CapabilitiesEntry
-	(*timestamppb.Timestamp)(nil),            // 18: google.protobuf.Timestamp
-	(*VerificationSession)(nil),              // 19: idgate.v1.VerificationSession
+	(*BiometricConsentRecord)(nil),           // 4: idgate.v1.BiometricConsentRecord
+	(*KycCheck)(nil),                         // 5: idgate.v1.KycCheck
+	(*RecordBiometricConsentRequest)(nil),    // 6: idgate.v1.RecordBiometricConsentRequest
+	(*StartDatabaseKYCRequest)(nil),          // 7: idgate.v1.StartDatabaseKYCRequest
+	(*PostalAddress)(nil),                    // 8: idgate.v1.PostalAddress
+	(*SubmitFullSSNRequest)(nil),             // 9: idgate.v1.SubmitFullSSNRequest
+	(*StartDocumentVerificationRequest)(nil), // 10: idgate.v1.StartDocumentVerificationRequest
+	(*WithdrawBiometricConsentRequest)(nil),  // 11: idgate.v1.WithdrawBiometricConsentRequest
+	(*AccountRequirements)(nil),              // 12: idgate.v1.AccountRequirements
+	(*RequirementError)(nil),                 // 13: idgate.v1.RequirementError
+	(*MerchantPerson)(nil),                   // 14: idgate.v1.MerchantPerson
+	(*CreateMerchantRequest)(nil),            // 15: idgate.v1.CreateMerchantRequest
+	(*GetMerchantRequest)(nil),               // 16: idgate.v1.GetMerchantRequest
+	(*ListMerchantsRequest)(nil),             // 17: idgate.v1.ListMerchantsRequest
+	(*ListMerchantsResponse)(nil),            // 18: idgate.v1.ListMerchantsResponse
+	nil,                                      // 19: idgate.v1.Merchant.CapabilitiesEntry
+	(*timestamppb.Timestamp)(nil),            // 20: google.protobuf.Timestamp
+	(*VerificationSession)(nil),              // 21: idgate.v1.VerificationSession
 }
 var file_idgate_v1_onboarding_proto_depIdxs = []int32{
-	18, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
-	18, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
+	20, // 0: idgate.v1.GetVerificationCostReportRequest.from:type_name -> google.protobuf.Timestamp
+	20, // 1: idgate.v1.GetVerificationCostReportRequest.until:type_name -> google.protobuf.Timestamp
 	2,  // 2: idgate.v1.VerificationCostReport.tiers:type_name -> idgate.v1.TierCost
-	10, // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
-	17, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
-	12, // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
-	18, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
-	18, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
-	6,  // 8: idgate.v1.StartDatabaseKYCRequest.address:type_name -> idgate.v1.PostalAddress
-	11, // 9: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
-	18, // 10: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
-	3,  // 11: idgate.v1.ListMerchantsResponse.merchants:type_name -> idgate.v1.Merchant
-	13, // 12: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
-	14, // 13: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
-	15, // 14: idgate.v1.ConnectOnboardingService.ListMerchants:input_type -> idgate.v1.ListMerchantsRequest
-	5,  // 15: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:input_type -> idgate.v1.StartDatabaseKYCRequest
-	7,  // 16: idgate.v1.ConnectOnboardingService.SubmitFullSSN:input_type -> idgate.v1.SubmitFullSSNRequest
-	4,  // 17: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:input_type -> idgate.v1.RecordBiometricConsentRequest
-	9,  // 18: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
-	8,  // 19: idgate.v1.ConnectOnboardingService.StartDocumentVerification:input_type -> idgate.v1.StartDocumentVerificationRequest
-	0,  // 20: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
-	3,  // 21: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
-	3,  // 22: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
-	16, // 23: idgate.v1.ConnectOnboardingService.ListMerchants:output_type -> idgate.v1.ListMerchantsResponse
-	3,  // 24: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:output_type -> idgate.v1.Merchant
-	3,  // 25: idgate.v1.ConnectOnboardingService.SubmitFullSSN:output_type -> idgate.v1.Merchant
-	3,  // 26: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
-	3,  // 27: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
-	19, // 28: idgate.v1.ConnectOnboardingService.StartDocumentVerification:output_type -> idgate.v1.VerificationSession
-	1,  // 29: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
-	21, // [21:30] is the sub-list for method output_type
-	12, // [12:21] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	12, // 3: idgate.v1.Merchant.requirements:type_name -> idgate.v1.AccountRequirements
+	19, // 4: idgate.v1.Merchant.capabilities:type_name -> idgate.v1.Merchant.CapabilitiesEntry
+	14, // 5: idgate.v1.Merchant.persons:type_name -> idgate.v1.MerchantPerson
+	20, // 6: idgate.v1.Merchant.created_at:type_name -> google.protobuf.Timestamp
+	20, // 7: idgate.v1.Merchant.updated_at:type_name -> google.protobuf.Timestamp
+	4,  // 8: idgate.v1.Merchant.biometric_consent_record:type_name -> idgate.v1.BiometricConsentRecord
+	5,  // 9: idgate.v1.Merchant.checks:type_name -> idgate.v1.KycCheck
+	20, // 10: idgate.v1.BiometricConsentRecord.recorded_at:type_name -> google.protobuf.Timestamp
+	20, // 11: idgate.v1.BiometricConsentRecord.withdrawn_at:type_name -> google.protobuf.Timestamp
+	20, // 12: idgate.v1.KycCheck.at:type_name -> google.protobuf.Timestamp
+	8,  // 13: idgate.v1.StartDatabaseKYCRequest.address:type_name -> idgate.v1.PostalAddress
+	13, // 14: idgate.v1.AccountRequirements.errors:type_name -> idgate.v1.RequirementError
+	20, // 15: idgate.v1.AccountRequirements.current_deadline:type_name -> google.protobuf.Timestamp
+	3,  // 16: idgate.v1.ListMerchantsResponse.merchants:type_name -> idgate.v1.Merchant
+	15, // 17: idgate.v1.ConnectOnboardingService.CreateMerchant:input_type -> idgate.v1.CreateMerchantRequest
+	16, // 18: idgate.v1.ConnectOnboardingService.GetMerchant:input_type -> idgate.v1.GetMerchantRequest
+	17, // 19: idgate.v1.ConnectOnboardingService.ListMerchants:input_type -> idgate.v1.ListMerchantsRequest
+	7,  // 20: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:input_type -> idgate.v1.StartDatabaseKYCRequest
+	9,  // 21: idgate.v1.ConnectOnboardingService.SubmitFullSSN:input_type -> idgate.v1.SubmitFullSSNRequest
+	6,  // 22: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:input_type -> idgate.v1.RecordBiometricConsentRequest
+	11, // 23: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:input_type -> idgate.v1.WithdrawBiometricConsentRequest
+	10, // 24: idgate.v1.ConnectOnboardingService.StartDocumentVerification:input_type -> idgate.v1.StartDocumentVerificationRequest
+	0,  // 25: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:input_type -> idgate.v1.GetVerificationCostReportRequest
+	3,  // 26: idgate.v1.ConnectOnboardingService.CreateMerchant:output_type -> idgate.v1.Merchant
+	3,  // 27: idgate.v1.ConnectOnboardingService.GetMerchant:output_type -> idgate.v1.Merchant
+	18, // 28: idgate.v1.ConnectOnboardingService.ListMerchants:output_type -> idgate.v1.ListMerchantsResponse
+	3,  // 29: idgate.v1.ConnectOnboardingService.StartDatabaseKYC:output_type -> idgate.v1.Merchant
+	3,  // 30: idgate.v1.ConnectOnboardingService.SubmitFullSSN:output_type -> idgate.v1.Merchant
+	3,  // 31: idgate.v1.ConnectOnboardingService.RecordBiometricConsent:output_type -> idgate.v1.Merchant
+	3,  // 32: idgate.v1.ConnectOnboardingService.WithdrawBiometricConsent:output_type -> idgate.v1.Merchant
+	21, // 33: idgate.v1.ConnectOnboardingService.StartDocumentVerification:output_type -> idgate.v1.VerificationSession
+	1,  // 34: idgate.v1.ConnectOnboardingService.GetVerificationCostReport:output_type -> idgate.v1.VerificationCostReport
+	26, // [26:35] is the sub-list for method output_type
+	17, // [17:26] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_onboarding_proto_init() }
@@ -1547,14 +1768,14 @@ func file_idgate_v1_onboarding_proto_init() {
 		return
 	}
 	file_idgate_v1_identity_proto_init()
-	file_idgate_v1_onboarding_proto_msgTypes[15].OneofWrappers = []any{}
+	file_idgate_v1_onboarding_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_onboarding_proto_rawDesc), len(file_idgate_v1_onboarding_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -74,11 +74,46 @@ export interface Merchant {
   biometric_consent: string;
   /** idgate's own verification: "" (not yet), "verified", "review" or "rejected". */
   kyc_status: string;
+  /** The latest answer to the biometric consent request; absent when none was given. */
+  biometric_consent_record?:
+    | BiometricConsentRecord
+    | undefined;
+  /** The merchant's checks from the ledger, oldest first. */
+  checks: KycCheck[];
 }
 
 export interface Merchant_CapabilitiesEntry {
   key: string;
   value: string;
+}
+
+/**
+ * BiometricConsentRecord is a merchant's answer to the biometric consent request. The IP
+ * address and user agent it was given from stay sealed and are never returned.
+ */
+export interface BiometricConsentRecord {
+  granted: boolean;
+  recorded_at?:
+    | string
+    | undefined;
+  /** The merchant's country when the answer was recorded. */
+  country: string;
+  legal_basis: string;
+  /** When a grant was withdrawn. */
+  withdrawn_at?: string | undefined;
+}
+
+/** KycCheck is one check of the ledger the cost report is computed from. */
+export interface KycCheck {
+  id: string;
+  /** 1, 2, 3; 4 for manual review. */
+  tier: number;
+  /** "trulioo", "stripe_connect", "stripe_identity" or "manual". */
+  provider: string;
+  /** "match", "no_match", "error", "canceled" or "pending". */
+  outcome: string;
+  cost_cents: string;
+  at?: string | undefined;
 }
 
 export interface RecordBiometricConsentRequest {
@@ -186,6 +221,8 @@ export interface ListMerchantsRequest {
   page_size: number;
   /** From a previous response's next_page_token. */
   page_token: string;
+  /** Optional: the tier verification starts at, 1 (database KYC) or 3 (document + liveness). */
+  tier: number;
 }
 
 export interface ListMerchantsResponse {
