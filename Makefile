@@ -89,8 +89,14 @@ run: build bin/stripe-mock ## Serve on SQLite (./data); starts stripe-mock unles
 	@scripts/run.sh
 
 .PHONY: test
-test: bin/stripe-mock ## All tests with -race, on SQLite and on a throwaway PostgreSQL.
+test: bin/stripe-mock ## All tests: Go with -race on SQLite and PostgreSQL, then the console's.
 	@scripts/test.sh
+	@$(MAKE) --no-print-directory test-console
+
+.PHONY: test-console
+test-console: build bin/stripe-mock $(CONSOLE_DEPS) ## The console: Vitest units, then Playwright in Debian's chromium against bin/idgate.
+	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "test-console needs Chromium: apt-get install chromium (or set CHROMIUM=/path)"; exit 1; }
+	cd console && npx vitest run && npx playwright test
 
 .PHONY: storm
 storm: build bin/stripe-mock ## Storm test (issue 10): 3 replicas on PostgreSQL, 1 on SQLite, faults.
