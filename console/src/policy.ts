@@ -4,9 +4,9 @@ import type { Subaccount } from './api';
 import type { StepUpPolicy } from './gen/idgate/v1/risk';
 
 export const MODES = [
-  ['disabled', 'Disabled: nobody must verify'],
-  ['all_users', 'All users must verify'],
-  ['risk_based', 'Risk based: a score at or over the threshold must verify'],
+  ['disabled', 'Disabled'],
+  ['all_users', 'All users'],
+  ['risk_based', 'Risk based'],
 ] as const;
 
 export const DOCUMENT_TYPES = [

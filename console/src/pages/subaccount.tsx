@@ -1,6 +1,6 @@
 // A subaccount's policy editor: the form edits a draft, the what-if panel shows what the
 // draft would flag and cost (SimulatePolicy, nothing saved), Save sends only what changed.
-import { Fragment, type JSX } from 'preact';
+import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type Subaccount } from '../api';
 import type { SimulatePolicyResponse } from '../gen/idgate/v1/risk';
@@ -8,6 +8,12 @@ import { money } from '../format';
 import { DOCUMENT_TYPES, MODES, diff, draftOf, problems, simulation, type Draft } from '../policy';
 import { canAct, isAdmin } from '../session';
 import { ErrorNote, PageTitle, useLoad } from '../ui';
+
+const MODE_HINTS: Record<string, string> = {
+  disabled: 'Nobody must verify',
+  all_users: 'Every customer must verify',
+  risk_based: 'Customers whose Radar score is at or over the threshold must verify',
+};
 
 export function SubaccountDetail({ id }: { id: string }) {
   const { data, error, setData } = useLoad(() => api.getSubaccount(id), [id]);
@@ -58,20 +64,21 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
 
   const text = (k: 'name' | 'threshold' | 'maxAttempts' | 'stepupRisk' | 'ttl', label: string, field: string, hint?: string) => {
     const err = fieldError(field);
-    const hintId = `${k}-hint`;
+    const inputId = `policy-${k}`;
     return (
-      <label>
-        {label}
+      <div class="field">
+        <label for={inputId}>{label}</label>
         <input
+          id={inputId}
           name={field}
           inputMode={k === 'name' ? undefined : 'numeric'}
           value={draft[k]}
           aria-invalid={err ? true : undefined}
-          aria-describedby={hintId}
+          aria-describedby={`${inputId}-hint`}
           onInput={(e) => set(k, e.currentTarget.value)}
         />
-        <span id={hintId} class={err ? 'field-error' : 'muted'}>{err ?? hint}</span>
-      </label>
+        <span id={`${inputId}-hint`} class={err ? 'field-error' : 'muted'}>{err ?? hint}</span>
+      </div>
     );
   };
   const check = (k: 'selfie' | 'liveCapture' | 'idNumber' | 'onFraudWarning' | 'cancelOnFailure' | 'enrollmentRequiresVerification', label: string) => (
@@ -95,12 +102,13 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
           <legend>Who must verify</legend>
           <div class="fields-grid">
             {text('name', 'Name', 'name')}
-            <label>
-              Verification mode
-              <select name="identity_verification_mode" value={draft.mode} onChange={(e) => set('mode', e.currentTarget.value)}>
+            <div class="field">
+              <label for="policy-mode">Verification mode</label>
+              <select id="policy-mode" name="identity_verification_mode" value={draft.mode} aria-describedby="policy-mode-hint" onChange={(e) => set('mode', e.currentTarget.value)}>
                 {MODES.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
               </select>
-            </label>
+              <span id="policy-mode-hint" class="muted">{MODE_HINTS[draft.mode] ?? ''}</span>
+            </div>
             {text('threshold', 'Risk threshold', 'identity_verification_risk_threshold', '0–100: a Radar score at or over it must verify (risk based)')}
             {text('maxAttempts', 'Max verification attempts', 'max_verification_attempts', 'Then a manual review takes over')}
           </div>
@@ -128,7 +136,7 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
         </fieldset>
         <fieldset disabled={!canAct()}>
           <legend>Payment step-up</legend>
-          <table class="compact">
+          {draft.amounts.length === 0 ? <p class="muted">No amount thresholds: payments step up by risk or metadata only.</p> : <table class="compact">
             <caption>Payments at or over an amount step up</caption>
             <thead><tr><th scope="col">Currency</th><th scope="col">Amount</th><th scope="col"><span class="sr-only">Remove</span></th></tr></thead>
             <tbody>
@@ -140,7 +148,7 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table>}
           <button type="button" onClick={() => set('amounts', [...draft.amounts, { currency: 'usd', amount: '' }])}>Add an amount threshold</button>
           {amountsError && <p class="field-error">{amountsError}</p>}
           <div class="fields-grid">
@@ -211,14 +219,16 @@ function WhatIf({ id, draft }: { id: string; draft: Draft }) {
     <section class="panel what-if" aria-labelledby="what-if-title">
       <h2 id="what-if-title">What if</h2>
       <p class="muted">
-        {body ? `The draft (${MODES.find(([m]) => m === body.mode)?.[0] ?? body.mode}${body.mode === 'risk_based' ? `, threshold ${body.threshold}` : ''}) against today's customers. Nothing is saved.` : 'Type a threshold to simulate.'}
+        {body ? `The draft (${MODES.find(([m]) => m === body.mode)?.[1] ?? body.mode}${body.mode === 'risk_based' ? `, threshold ${body.threshold}` : ''}) against today's customers. Nothing is saved.` : 'Type a threshold to simulate.'}
       </p>
       <ErrorNote error={error} />
       <div role="status" aria-live="polite" aria-busy={!current}>
         {r && (
-          <dl class="fields" aria-label="Simulation">
-            {rows.map(([k, v]) => <Fragment key={k}><dt>{k}</dt><dd class="num">{v}</dd></Fragment>)}
-          </dl>
+          <table class="compact" aria-label="Simulation">
+            <tbody>
+              {rows.map(([k, v]) => <tr key={k}><th scope="row">{k}</th><td class="num">{v}</td></tr>)}
+            </tbody>
+          </table>
         )}
         {!current && body && <p class="muted">Simulating…</p>}
       </div>
