@@ -130,6 +130,7 @@ function CostReport() {
   const { data, error } = useLoad(() => api.costReport({ from: periodStart(days, Date.now()), country_group: group }), [days, group]);
   const rows = data ? costRows(data) : [];
   const barWidth = 320;
+  const labelWidth = 310;
   return (
     <section class="panel" id="cost-report" aria-labelledby="cost-report-title">
       <h2 id="cost-report-title">Verification cost</h2>
@@ -152,7 +153,7 @@ function CostReport() {
       <ErrorNote error={error} />
       {data && (
         <>
-          <table aria-label="Cost by tier">
+          <table class="report" aria-label="Cost by tier">
             <thead>
               <tr>
                 <th scope="col">Tier</th>
@@ -175,18 +176,18 @@ function CostReport() {
               {rows.length === 0 && <tr><td colSpan={5} class="empty">No checks in this period.</td></tr>}
             </tbody>
             <tfoot>
-              <tr><th scope="row">Total ({data.merchants} merchants)</th><td colSpan={3} /><td class="num">{money(data.total_cents)}</td></tr>
+              <tr><th scope="row">Total ({data.merchants} {data.merchants === 1 ? "merchant" : "merchants"})</th><td colSpan={3} /><td class="num">{money(data.total_cents)}</td></tr>
               <tr><th scope="row">Per merchant</th><td colSpan={3} /><td class="num">{money(data.cents_per_merchant)}</td></tr>
               <tr><th scope="row">Per 1,000 merchants</th><td colSpan={3} /><td class="num">{money(data.cents_per_1000_merchants)}</td></tr>
             </tfoot>
           </table>
           {rows.length > 0 && (
-            <svg class="bar-chart" role="img" aria-label="Total cost by tier" width={barWidth + 300} height={rows.length * 28 + 8} viewBox={`0 0 ${barWidth + 300} ${rows.length * 28 + 8}`}>
+            <svg class="bar-chart" role="img" aria-label="Total cost by tier" width={labelWidth + barWidth + 90} height={rows.length * 28 + 8} viewBox={`0 0 ${labelWidth + barWidth + 90} ${rows.length * 28 + 8}`}>
               {rows.map((r, i) => (
                 <g key={r.tier}>
                   <text x={0} y={i * 28 + 20}>{r.name}</text>
-                  <rect x={250} y={i * 28 + 6} height={18} width={Math.max(1, r.share * barWidth)} rx={3} />
-                  <text x={256 + r.share * barWidth} y={i * 28 + 20}>{money(r.totalCents)}</text>
+                  <rect x={labelWidth} y={i * 28 + 6} height={18} width={Math.max(1, r.share * barWidth)} rx={3} />
+                  <text x={labelWidth + 6 + r.share * barWidth} y={i * 28 + 20}>{money(r.totalCents)}</text>
                 </g>
               ))}
             </svg>
@@ -301,7 +302,7 @@ function ApiKeys() {
               <td>
                 {!k.revoked_at && (
                   <ActionDialog
-                    label={`Revoke ${k.name} (${k.prefix})`}
+                    label={`Revoke ${k.name}`}
                     title={`Revoke ${k.name}?`}
                     description={<p>Calls with this key stop working. This cannot be undone.</p>}
                     confirm="Revoke key"
