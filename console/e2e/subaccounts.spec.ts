@@ -63,7 +63,7 @@ test('the subaccount list shows each policy; a readonly operator sees the policy
   const row = page.getByRole('row').filter({ hasText: sub.name });
   await expect(row).toContainText('Risk based');
   await expect(row).toContainText('50');
-  await expect(row.getByRole('link', { name: `Customers of ${sub.name}` })).toHaveAttribute('href', `/console/customers?subaccount_id=${sub.id}`);
+  await expect(row.getByRole('link', { name: `Customers of ${sub.name}` })).toHaveAttribute('href', `/console/customers?subaccount=${sub.id}`);
   await app.shot(page, 'subaccounts-list');
 
   await row.getByRole('link', { name: sub.name, exact: true }).click();
@@ -73,4 +73,16 @@ test('the subaccount list shows each policy; a readonly operator sees the policy
   await expect(page.getByRole('table', { name: 'Simulation' })).toHaveCount(0);
   await expect(page.getByText('Only an admin can change this policy.')).toBeVisible();
   await app.shot(page, 'subaccount-readonly');
+});
+
+test('an operator may try a draft in the what-if panel but has no Save', async ({ page, app }) => {
+  const sub = await riskySubaccount(app);
+  await app.signIn(page, await app.key('Olga Operator', 'operator', [sub.id]));
+  await page.goto(`${app.server.base}/console/subaccounts/${sub.id}`);
+  await page.getByLabel('Risk threshold', { exact: true }).fill('80');
+  await expect(page.getByRole('table', { name: 'Simulation' }).getByRole('row', { name: 'No longer flagged 2' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Save policy' })).toHaveCount(0);
+  await expect(page.getByText('You can try a draft in the what-if panel; nothing is saved.')).toBeVisible();
+  await app.shot(page, 'subaccount-operator-what-if');
+  expect((await app.api('GET', `/v1/subaccounts/${sub.id}`)).identity_verification_risk_threshold).toBe(50);
 });

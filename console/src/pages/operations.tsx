@@ -176,7 +176,7 @@ function CostReport() {
               {rows.length === 0 && <tr><td colSpan={5} class="empty">No checks in this period.</td></tr>}
             </tbody>
             <tfoot>
-              <tr><th scope="row">Total ({data.merchants} {data.merchants === 1 ? "merchant" : "merchants"})</th><td colSpan={3} /><td class="num">{money(data.total_cents)}</td></tr>
+              <tr><th scope="row">Total ({data.merchants} {data.merchants === 1 ? 'merchant' : 'merchants'})</th><td colSpan={3} /><td class="num">{money(data.total_cents)}</td></tr>
               <tr><th scope="row">Per merchant</th><td colSpan={3} /><td class="num">{money(data.cents_per_merchant)}</td></tr>
               <tr><th scope="row">Per 1,000 merchants</th><td colSpan={3} /><td class="num">{money(data.cents_per_1000_merchants)}</td></tr>
             </tfoot>

@@ -35,23 +35,27 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
   const local = problems(draft);
   const patch = useMemo(() => diff(saved, draft), [saved, draft]);
   const changed = Object.keys(patch).length > 0;
+  const invalid = Object.keys(local).length > 0;
 
   const server: Record<string, string> = {};
-  if (saveError instanceof ApiError) for (const v of saveError.violations) server[v.field] = v.description;
+  if (saveError instanceof ApiError) {
+    for (const v of saveError.violations) server[v.field] = v.description.replace(`${v.field}: `, '');
+  }
   const fieldError = (field: string) => local[field] ?? server[field];
 
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => {
     setDraft((d) => ({ ...d, [k]: v }));
     setStatus('');
+    setSaveError(null);
   };
 
   const save = async (e: JSX.TargetedEvent<HTMLFormElement>) => {
     e.preventDefault();
-    if (Object.keys(local).length > 0 || !changed) return;
+    if (invalid || !changed) return;
     setBusy(true);
     setSaveError(null);
     try {
-      const s = await api.updateSubaccount(saved.id, patch as Partial<Subaccount>);
+      const s = await api.updateSubaccount(saved.id, patch);
       onSaved(s);
       setDraft(draftOf(s));
       setStatus('Saved.');
@@ -171,10 +175,11 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
         {admin && (
           <div class="form-actions">
             <ErrorNote error={saveError} />
-            <button type="submit" class="primary" disabled={busy || !changed}>Save policy</button>
+            <button type="submit" class="primary" disabled={busy || !changed || invalid}>Save policy</button>
             <button type="button" disabled={busy || !changed} onClick={() => { setDraft(draftOf(saved)); setSaveError(null); }}>Discard changes</button>
             <span role="status">{status}</span>
-            {changed && <span class="muted">Changed: {Object.keys(patch).join(', ')}</span>}
+            {invalid ? <span class="field-error">Correct the fields marked above to save.</span>
+              : changed && <span class="muted">Changed: {Object.keys(patch).join(', ')}</span>}
           </div>
         )}
       </form>
@@ -188,23 +193,23 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
 function WhatIf({ id, draft }: { id: string; draft: Draft }) {
   const body = simulation(draft);
   const key = JSON.stringify(body);
-  const [result, setResult] = useState<{ key: string; r: SimulatePolicyResponse } | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  // The newest answer, for the draft it was asked about; r is the last good one.
+  const [answer, setAnswer] = useState<{ key: string; r?: SimulatePolicyResponse; error?: unknown }>({ key: '' });
   const seq = useRef(0);
   useEffect(() => {
     if (!body) return;
     const n = ++seq.current;
     const t = setTimeout(() => {
       api.simulatePolicy(id, body).then(
-        (r) => { if (n === seq.current) { setResult({ key, r }); setError(null); } },
-        (e) => { if (n === seq.current) setError(e); },
+        (r) => { if (n === seq.current) setAnswer({ key, r }); },
+        (error) => { if (n === seq.current) setAnswer((a) => ({ key, r: a.r, error })); },
       );
     }, 250);
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id, key]);
-  const r = result?.r;
-  const current = result?.key === key;
+  const current = answer.key === key;
+  const r = answer.r;
   const rows: [string, string | number][] = r ? [
     ['Customers', r.customers],
     ['Scored by Radar', r.scored],
@@ -221,10 +226,10 @@ function WhatIf({ id, draft }: { id: string; draft: Draft }) {
       <p class="muted">
         {body ? `The draft (${MODES.find(([m]) => m === body.mode)?.[1] ?? body.mode}${body.mode === 'risk_based' ? `, threshold ${body.threshold}` : ''}) against today's customers. Nothing is saved.` : 'Type a threshold to simulate.'}
       </p>
-      <ErrorNote error={error} />
+      {current && <ErrorNote error={answer.error} />}
       <div role="status" aria-live="polite" aria-busy={!current}>
-        {r && (
-          <table class="compact" aria-label="Simulation">
+        {r && !(current && answer.error) && (
+          <table class={current ? 'compact' : 'compact stale'} aria-label="Simulation">
             <tbody>
               {rows.map(([k, v]) => <tr key={k}><th scope="row">{k}</th><td class="num">{v}</td></tr>)}
             </tbody>

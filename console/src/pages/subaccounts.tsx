@@ -33,7 +33,7 @@ export function Subaccounts() {
               <td class="num">{s.identity_verification_mode === 'risk_based' ? s.identity_verification_risk_threshold : <span class="muted">—</span>}</td>
               <td class="num">{s.max_verification_attempts}</td>
               <td>
-                <Link href={`/customers?subaccount_id=${encodeURIComponent(s.id)}`} aria-label={`Customers of ${s.name || s.id}`}>Customers</Link>
+                <Link href={`/customers?subaccount=${encodeURIComponent(s.id)}`} aria-label={`Customers of ${s.name || s.id}`}>Customers</Link>
               </td>
             </tr>
           ))}
