@@ -73,6 +73,10 @@ test('the subaccount list shows each policy; a readonly operator sees the policy
   await expect(page.getByRole('table', { name: 'Simulation' })).toHaveCount(0);
   await expect(page.getByText('Only an admin can change this policy.')).toBeVisible();
   await app.shot(page, 'subaccount-readonly');
+
+  await page.getByRole('link', { name: 'Operations' }).click();
+  await expect(page.getByText('Your role has no operations to show.')).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
 });
 
 test('an operator may try a draft in the what-if panel but has no Save', async ({ page, app }) => {
@@ -85,4 +89,26 @@ test('an operator may try a draft in the what-if panel but has no Save', async (
   await expect(page.getByText('You can try a draft in the what-if panel; nothing is saved.')).toBeVisible();
   await app.shot(page, 'subaccount-operator-what-if');
   expect((await app.api('GET', `/v1/subaccounts/${sub.id}`)).identity_verification_risk_threshold).toBe(50);
+});
+
+test('an admin sets step-up rules: an amount threshold in dollars is saved in cents with the rest of the policy', async ({ page, app }) => {
+  const sub = await app.subaccount();
+  await app.signIn(page, await app.key('Ada Admin', 'admin', []));
+  await page.goto(`${app.server.base}/console/subaccounts/${sub.id}`);
+  await page.getByRole('button', { name: 'Add an amount threshold' }).click();
+  await page.getByLabel('Amount 1').fill('500');
+  await page.getByLabel('Step-up risk threshold').fill('65');
+  await page.getByLabel('Cancel the payment when its step-up fails or expires').check();
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  const p = (await app.api('GET', `/v1/subaccounts/${sub.id}`)).stepup_policy;
+  expect(p).toMatchObject({ amount_thresholds: { usd: '50000' }, risk_threshold: 65, cancel_on_failure: true, on_fraud_warning: true, fallback: 'identity', challenge_ttl_seconds: 300 });
+  await page.reload();
+  await expect(page.getByLabel('Currency 1')).toHaveValue('usd');
+  await expect(page.getByLabel('Amount 1')).toHaveValue('500.00');
+
+  await page.getByLabel('Challenge time limit (seconds)').fill('5');
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  await expect(page.getByLabel('Challenge time limit (seconds)')).toHaveAccessibleDescription('must be between 30 and 3600');
+  await app.shot(page, 'subaccount-stepup');
 });
