@@ -4,11 +4,10 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, type WebhookEvent } from '../api';
 import type { ApiKey, CreateApiKeyResponse } from '../gen/idgate/v1/admin';
-import { formatTime, money, words } from '../format';
+import { formatTime, money, words, type Tone } from '../format';
 import { costRows, failedFirst, percent, periodStart, pollUntil, withUpdates } from '../ops';
 import { canAct, isAdmin } from '../session';
 import { ActionDialog, Badge, ErrorNote, Pager, PageTitle, useLoad, usePager } from '../ui';
-import type { Tone } from '../format';
 
 export function Operations() {
   return (
