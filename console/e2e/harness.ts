@@ -107,6 +107,9 @@ export const test = base.extend<{ app: App }, { server: Server }>({
         IDGATE_BOOTSTRAP_API_KEY: server.adminKey,
         IDGATE_JOB_POLL_INTERVAL: '50ms',
         IDGATE_JOB_RETRY_BASE: '100ms',
+        // A webhook event whose handler keeps failing is marked failed after 3 attempts
+        // (0.1 s + 0.2 s of backoff), so a test can retry it from the console.
+        IDGATE_WEBHOOK_MAX_ATTEMPTS: '3',
         IDGATE_LOG_FORMAT: 'json',
       });
       try {
