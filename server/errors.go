@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -90,7 +91,8 @@ func toStatus(ctx context.Context, log *slog.Logger, method string, err error) e
 	st := status.New(kindCodes[ae.Kind], ae.Msg)
 	if ae.Kind == apperr.KindInvalid && ae.Field != "" {
 		if d, derr := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
-			{Field: ae.Field, Description: ae.Msg},
+			// The message names the field; the violation says it in its own field.
+			{Field: ae.Field, Description: strings.TrimPrefix(ae.Msg, ae.Field+": ")},
 		}}); derr == nil {
 			st = d
 		}

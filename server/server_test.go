@@ -13,6 +13,7 @@ import (
 	"time"
 
 	stripewebhook "github.com/stripe/stripe-go/v76/webhook"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -299,6 +300,19 @@ func (e *env) testCustomers(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "not-an-email") || strings.Contains(err.Error(), "555-0123") {
 				t.Fatalf("error repeats personal data: %v", err)
+			}
+			if tc.code != codes.InvalidArgument {
+				return
+			}
+			// The violation names the field once: in its field, not again in its description.
+			var v []*errdetails.BadRequest_FieldViolation
+			for _, d := range status.Convert(err).Details() {
+				if br, ok := d.(*errdetails.BadRequest); ok {
+					v = br.FieldViolations
+				}
+			}
+			if len(v) != 1 || v[0].Field != tc.field || v[0].Description == "" || strings.Contains(v[0].Description, tc.field) {
+				t.Fatalf("field violations %v, want one for %q whose description does not repeat it", v, tc.field)
 			}
 		})
 	}

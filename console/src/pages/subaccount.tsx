@@ -39,7 +39,7 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
 
   const server: Record<string, string> = {};
   if (saveError instanceof ApiError) {
-    for (const v of saveError.violations) server[v.field] = v.description.replace(`${v.field}: `, '');
+    for (const v of saveError.violations) server[v.field] = v.description;
   }
   const fieldError = (field: string) => local[field] ?? server[field];
 
