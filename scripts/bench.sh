@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 mkdir -p tmp
 out=tmp/bench.txt
 BENCHTIME=${BENCHTIME:-5000x}
-scripts/with-postgres.sh go test -run '^$' -bench . -benchtime "$BENCHTIME" -count "${COUNT:-1}" ./server/ 2>&1 |
+BENCH=${BENCH:-.} # a -bench pattern, e.g. BENCH=Webhook
+scripts/with-postgres.sh go test -run '^$' -bench "$BENCH" -benchtime "$BENCHTIME" -count "${COUNT:-1}" ./server/ 2>&1 |
   grep -E '^(Benchmark|goos|goarch|cpu|pkg|PASS|FAIL|ok)' | tee "$out"
 # Each X/idgate beside its X/floor from the same run (X may have several parts, e.g.
 # BenchmarkWebhookIntake/sqlite/senders=64), what authentication costs, and drain rates.
