@@ -80,7 +80,7 @@ func load(b *testing.B, concurrency int, op func(i int) error) {
 // its own in the same database. bench.sh prints idgate ÷ floor.
 func BenchmarkWebhookIntake(b *testing.B) {
 	for _, db := range testenv.Databases(b) {
-		e := start(b, testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error"}))
+		e := start(b, benchConfig(b, db))
 		raw := benchDB(b, db)
 		floor := startIntakeFloor(b, db.Dialect, raw)
 		for _, senders := range []int{16, 64} {
@@ -94,6 +94,11 @@ func BenchmarkWebhookIntake(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchConfig is the test configuration with production's job settings.
+func benchConfig(b *testing.B, db testenv.DB) config.Config {
+	return testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_JOB_POLL_INTERVAL": "", "IDGATE_JOB_RETRY_BASE": ""})
 }
 
 // signedPosts prepares n distinct signed charge.succeeded events and returns the function
@@ -248,7 +253,7 @@ func BenchmarkWebhookDrain(b *testing.B) {
 			replicas = []int{1, 2}
 		}
 		noJobs := false
-		cfg := testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_JOB_POLL_INTERVAL": "", "IDGATE_JOB_RETRY_BASE": ""})
+		cfg := benchConfig(b, db)
 		intake := start(b, cfg, server.Options{RunJobs: &noJobs})
 		seedBenchCustomers(b, intake)
 		raw := benchDB(b, db)
