@@ -93,7 +93,7 @@ func TestRescueNowKeepsBackoffOfFailedAttempts(t *testing.T) {
 	}
 }
 
-type holdArgs struct{ N int }
+type holdArgs struct{}
 
 func (holdArgs) Kind() string { return "hold_test" }
 
@@ -129,7 +129,7 @@ func TestReplicaRunsDefaultWorkersJobsAtOnce(t *testing.T) {
 			}
 			params := make([]river.InsertManyParams, backlog)
 			for i := range params {
-				params[i] = river.InsertManyParams{Args: holdArgs{N: i}}
+				params[i] = river.InsertManyParams{Args: holdArgs{}}
 			}
 			if _, err := q.InsertMany(ctx, params); err != nil {
 				t.Fatal(err)
