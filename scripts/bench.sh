@@ -6,22 +6,27 @@ cd "$(dirname "$0")/.."
 mkdir -p tmp
 out=tmp/bench.txt
 BENCHTIME=${BENCHTIME:-5000x}
-scripts/with-postgres.sh go test -run '^$' -bench . -benchtime "$BENCHTIME" -count "${COUNT:-1}" ./server/ 2>&1 |
+BENCH=${BENCH:-.} # a -bench pattern, e.g. BENCH=Webhook
+scripts/with-postgres.sh go test -run '^$' -bench "$BENCH" -benchtime "$BENCHTIME" -count "${COUNT:-1}" ./server/ 2>&1 |
   grep -E '^(Benchmark|goos|goarch|cpu|pkg|PASS|FAIL|ok)' | tee "$out"
-# Each X/idgate beside its X/floor from the same run, and what authentication costs.
+# Each X/idgate beside its X/floor from the same run (X may have several parts, e.g.
+# BenchmarkWebhookIntake/sqlite/senders=64), what authentication costs, and drain rates.
 awk '
   function metric(unit,   i) { for (i = 1; i < NF; i++) if ($(i+1) == unit) return $i }
   /^Benchmark/ {
-    split($1, n, "/"); sub(/-[0-9]+$/, "", n[2])
-    rate[n[1], n[2]] = metric("req/s"); p99[n[1], n[2]] = metric("p99_ms"); names[n[1]] = 1
-    if (n[2] == "auth-cost") { cost[n[1]] = metric("auth_cost_%"); with[n[1]] = metric("auth_req/s"); without[n[1]] = metric("noauth_req/s") }
+    name = $1; sub(/-[0-9]+$/, "", name)
+    k = name; sub(/\/[^\/]*$/, "", k); t = substr(name, length(k) + 2)
+    rate[k, t] = metric("req/s"); p99[k, t] = metric("p99_ms"); names[k] = 1
+    if (t == "auth-cost") { cost[k] = metric("auth_cost_%"); with[k] = metric("auth_req/s"); without[k] = metric("noauth_req/s") }
+    if (metric("events/s") != "") drain[name] = metric("events/s")
   }
   END {
     for (k in names) {
       if (rate[k, "floor"] > 0 && rate[k, "idgate"] > 0)
-        printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the bare grpc-go floor %.0f req/s (p99 %s ms), same run\n", k, rate[k, "idgate"], p99[k, "idgate"], rate[k, "idgate"] / rate[k, "floor"], rate[k, "floor"], p99[k, "floor"]
+        printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the floor %.0f req/s (p99 %s ms), same run\n", k, rate[k, "idgate"], p99[k, "idgate"], rate[k, "idgate"] / rate[k, "floor"], rate[k, "floor"], p99[k, "floor"]
       if (cost[k] != "")
         printf "%s: authentication costs %s%% of throughput (%s req/s with API keys, %s without; alternating rounds, same run)\n", k, cost[k], with[k], without[k]
     }
+    for (k in drain) printf "%s: a stored backlog drains at %.0f events/s\n", k, drain[k]
   }
-' "$out"
+' "$out" | sort

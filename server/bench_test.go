@@ -3,21 +3,34 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
+	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/testenv"
+	"github.com/idgate/idgate/server"
 )
 
 // load runs b.N calls of op spread over `concurrency` goroutines and reports throughput
@@ -61,36 +74,251 @@ func load(b *testing.B, concurrency int, op func(i int) error) {
 }
 
 // BenchmarkWebhookIntake posts distinct signed events through the JSON gateway, as Stripe
-// does, with 16 and 64 concurrent senders, on each database. Jobs run meanwhile, as in
-// production.
+// does, with 16 and 64 concurrent senders, on each database; jobs run meanwhile, as in
+// production. Beside it, in the same run, the floor: a bare net/http handler that checks
+// the signature and inserts the raw payload with one statement per event into a table of
+// its own in the same database. bench.sh prints idgate ÷ floor.
 func BenchmarkWebhookIntake(b *testing.B) {
 	for _, db := range testenv.Databases(b) {
-		e := start(b, testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_JOB_POLL_INTERVAL": "200ms"}))
+		e := start(b, benchConfig(b, db))
+		raw := benchDB(b, db)
+		floor := startIntakeFloor(b, db.Dialect, raw)
 		for _, senders := range []int{16, 64} {
-			b.Run(fmt.Sprintf("%s/senders=%d", db.Dialect, senders), func(b *testing.B) {
-				bodies := make([][]byte, b.N)
-				sigs := make([]string, b.N)
-				run := time.Now().UnixNano()
-				for i := range b.N {
-					bodies[i] = stripeEvent(fmt.Sprintf("evt_bench_%d_%d", run, i), "charge.succeeded", "2023-10-16", `{"id":"ch_1","object":"charge","customer":"cus_1","outcome":{"risk_level":"normal","risk_score":12}}`)
-					sigs[i] = sign(bodies[i], secret, time.Now())
-				}
-				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
-				load(b, senders, func(i int) error {
-					req, _ := http.NewRequest("POST", e.base+"/v1/webhooks/stripe", bytes.NewReader(bodies[i]))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Stripe-Signature", sigs[i])
-					resp, err := client.Do(req)
-					if err != nil {
-						return err
-					}
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						return fmt.Errorf("HTTP %d", resp.StatusCode)
-					}
-					return nil
+			for _, target := range []struct{ name, url string }{{"floor", floor}, {"idgate", e.base + "/v1/webhooks/stripe"}} {
+				b.Run(fmt.Sprintf("%s/senders=%d/%s", db.Dialect, senders, target.name), func(b *testing.B) {
+					post := signedPosts(b, target.url, senders, b.N)
+					load(b, senders, post)
 				})
+				// The next round starts with no backlog of this one's jobs.
+				waitProcessed(b, raw)
+			}
+		}
+	}
+}
+
+// benchConfig is the test configuration with production's job settings.
+func benchConfig(b *testing.B, db testenv.DB) config.Config {
+	return testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_JOB_POLL_INTERVAL": "", "IDGATE_JOB_RETRY_BASE": ""})
+}
+
+// signedPosts prepares n distinct signed charge.succeeded events and returns the function
+// that POSTs the i-th to url.
+func signedPosts(b *testing.B, url string, senders, n int) func(i int) error {
+	b.Helper()
+	bodies := make([][]byte, n)
+	sigs := make([]string, n)
+	run := time.Now().UnixNano()
+	for i := range n {
+		bodies[i] = stripeEvent(fmt.Sprintf("evt_bench_%d_%d", run, i), "charge.succeeded", "2023-10-16",
+			fmt.Sprintf(`{"id":"ch_%d","object":"charge","customer":"cus_bench_%d","outcome":{"risk_level":"normal","risk_score":12}}`, i, i%benchCustomers))
+		sigs[i] = sign(bodies[i], secret, time.Now())
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
+	return func(i int) error {
+		req, _ := http.NewRequest("POST", url, bytes.NewReader(bodies[i]))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Stripe-Signature", sigs[i])
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	}
+}
+
+// benchCustomers is how many Stripe customers the benchmark events name (cus_bench_0 ...).
+const benchCustomers = 100
+
+// benchDB opens db beside idgate: on SQLite a connection of its own to the same file, with
+// idgate's pragmas (one writer, WAL); on PostgreSQL a pool as large as idgate's.
+func benchDB(b *testing.B, db testenv.DB) *sql.DB {
+	b.Helper()
+	_, target, err := config.ParseDatabaseURL(db.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var raw *sql.DB
+	if db.Dialect == "sqlite" {
+		raw, err = sql.Open("sqlite", "file:"+target+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		raw.SetMaxOpenConns(1)
+	} else {
+		raw, err = sql.Open("pgx", target)
+		raw.SetMaxOpenConns(20)
+		raw.SetMaxIdleConns(20)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+// startIntakeFloor serves the intake floor on loopback and returns its URL: verify the
+// Stripe-Signature HMAC over the raw body, read the event id, insert id and raw payload
+// with one statement, 200.
+func startIntakeFloor(b *testing.B, dialect string, raw *sql.DB) string {
+	b.Helper()
+	if _, err := raw.Exec("CREATE TABLE floor_events (id TEXT PRIMARY KEY, payload TEXT NOT NULL)"); err != nil {
+		b.Fatal(err)
+	}
+	insert := "INSERT INTO floor_events (id, payload) VALUES (?, ?) ON CONFLICT DO NOTHING"
+	if dialect == "postgres" {
+		insert = "INSERT INTO floor_events (id, payload) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil || !validStripeSignature(body, r.Header.Get("Stripe-Signature"), secret, time.Now()) {
+			http.Error(w, "bad signature", http.StatusBadRequest)
+			return
+		}
+		var ev struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(body, &ev) != nil || ev.ID == "" {
+			http.Error(w, "no event id", http.StatusBadRequest)
+			return
+		}
+		if _, err := raw.ExecContext(r.Context(), insert, ev.ID, body); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// validStripeSignature is Stripe's scheme at its barest: header "t=<unix>,v1=<hex>", where
+// v1 is HMAC-SHA256(secret, "<t>.<body>") and t is within five minutes of now.
+func validStripeSignature(body []byte, header, secret string, now time.Time) bool {
+	var ts string
+	var sigs [][]byte
+	for _, part := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			if sig, err := hex.DecodeString(v); err == nil {
+				sigs = append(sigs, sig)
+			}
+		}
+	}
+	t, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || now.Sub(time.Unix(t, 0)).Abs() > 5*time.Minute {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts + "."))
+	mac.Write(body)
+	want := mac.Sum(nil)
+	for _, sig := range sigs {
+		if hmac.Equal(sig, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// waitProcessed returns when no stored event awaits processing, looking every 10 ms (the
+// drain measurement's resolution); a backlog is given ten minutes.
+func waitProcessed(b *testing.B, raw *sql.DB) {
+	b.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(10 * time.Minute)
+	for n := pending(b, raw); n > 0; n = pending(b, raw) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d stored events still pending after 10 minutes", n)
+		}
+		<-tick.C
+	}
+}
+
+// pending counts the stored events that await processing.
+
+func pending(b *testing.B, raw *sql.DB) int {
+	var n int
+	if err := raw.QueryRow("SELECT count(*) FROM stripe_events WHERE state = 'pending'").Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkWebhookDrain is how fast a backlog is worked off: 20,000 signed events
+// (IDGATE_BENCH_EVENTS overrides) are stored through intake by a replica that works no
+// jobs, then one or two replicas that do start on the same database with the default job
+// settings, and events/s is the backlog over the time until no event is pending. Each
+// event records a Radar score on one of 100 customers. Each configuration drains once,
+// however many iterations the benchmark is asked for.
+func BenchmarkWebhookDrain(b *testing.B) {
+	n := 20_000
+	if v, err := strconv.Atoi(os.Getenv("IDGATE_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	rates := map[string]float64{}
+	for _, db := range testenv.Databases(b) {
+		replicas := []int{1}
+		if db.Dialect == "postgres" {
+			replicas = []int{1, 2}
+		}
+		noJobs := false
+		cfg := benchConfig(b, db)
+		intake := start(b, cfg, server.Options{RunJobs: &noJobs})
+		seedBenchCustomers(b, intake)
+		raw := benchDB(b, db)
+		for _, r := range replicas {
+			name := fmt.Sprintf("%s/replicas=%d", db.Dialect, r)
+			b.Run(name, func(b *testing.B) {
+				if _, done := rates[name]; !done {
+					post := signedPosts(b, intake.base+"/v1/webhooks/stripe", 64, n)
+					var next atomic.Int64
+					var g errgroup.Group
+					for range 64 {
+						g.Go(func() error {
+							for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+								if err := post(i); err != nil {
+									return err
+								}
+							}
+							return nil
+						})
+					}
+					if err := g.Wait(); err != nil {
+						b.Fatal(err)
+					}
+					backlog := pending(b, raw)
+					t0 := time.Now()
+					for range r {
+						start(b, cfg)
+					}
+					waitProcessed(b, raw)
+					rates[name] = float64(backlog) / time.Since(t0).Seconds()
+				}
+				b.ReportMetric(rates[name], "events/s")
 			})
+		}
+	}
+}
+
+// seedBenchCustomers creates the customers that the benchmark events' charges name.
+func seedBenchCustomers(b *testing.B, e *env) {
+	b.Helper()
+	ctx := context.Background()
+	sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "bench", IdentityVerificationMode: "risk_based"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range benchCustomers {
+		if _, err := e.identity.CreateCustomer(ctx, &idgatev1.CreateCustomerRequest{
+			SubaccountId: sa.Id, ExternalId: fmt.Sprintf("rider-%d", i), StripeCustomerId: fmt.Sprintf("cus_bench_%d", i),
+		}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

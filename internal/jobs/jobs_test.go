@@ -3,8 +3,10 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/testenv"
 )
 
@@ -87,5 +90,55 @@ func TestRescueNowKeepsBackoffOfFailedAttempts(t *testing.T) {
 	old := time.Now().Add(-RescueAfter(DefaultTimeout))
 	if next := p.NextRetry(&rivertype.JobRow{AttemptedAt: &old}); time.Until(next) > time.Second {
 		t.Fatalf("rescued job retries in %s, want at once", time.Until(next))
+	}
+}
+
+type holdArgs struct{}
+
+func (holdArgs) Kind() string { return "hold_test" }
+
+// A replica with the default settings runs a backlog of 100 jobs at once, not 10 at a time
+// (which once capped processing at 100 events/s): each job here waits until all have
+// started.
+func TestReplicaRunsDefaultWorkersJobsAtOnce(t *testing.T) {
+	const backlog = 100
+	cfg, err := config.FromEnv(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := testenv.Context(t)
+			st := testenv.Store(t, db)
+			var running atomic.Int64
+			release := make(chan struct{})
+			workers := river.NewWorkers()
+			river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, _ *river.Job[holdArgs]) error {
+				running.Add(1)
+				select {
+				case <-release:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}))
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			q, err := New(st, workers, Options{Work: true, Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval}, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := make([]river.InsertManyParams, backlog)
+			for i := range params {
+				params[i] = river.InsertManyParams{Args: holdArgs{}}
+			}
+			if _, err := q.InsertMany(ctx, params); err != nil {
+				t.Fatal(err)
+			}
+			if err := q.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { close(release); _ = q.Stop(context.Background()) })
+			testenv.Eventually(t, fmt.Sprintf("%d jobs running at once", backlog), func() bool { return running.Load() == backlog })
+		})
 	}
 }

@@ -138,7 +138,8 @@ func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error
 }
 
 func (p *Processor) finish(ctx context.Context, row *ent.StripeEvent, state stripeevent.State, o outcome, lastError string) error {
-	u := p.store.Ent.StripeEvent.UpdateOne(row).SetState(state).SetOutcome(o.String()).AddAttempts(1).SetLastError(lastError)
+	// Update, not UpdateOne: UpdateOne reads the whole row (payload and all) back.
+	u := p.store.Ent.StripeEvent.Update().Where(stripeevent.ID(row.ID)).SetState(state).SetOutcome(o.String()).AddAttempts(1).SetLastError(lastError)
 	if state == stripeevent.StateProcessed || state == stripeevent.StateIgnored {
 		u.SetProcessedAt(time.Now().UTC())
 	}
