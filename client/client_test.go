@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +81,7 @@ func dial(t *testing.T, addr, key string, opts ...client.Option) *client.Client 
 // TestAgainstServer: the key is sent, calls work, and bad input comes back as field
 // violations. SQLite only: the client is transport; storage is the server tests' concern.
 func TestAgainstServer(t *testing.T) {
-	addr := startIdgate(t, testenv.Databases(t)[0].URL)
+	addr := startIdgate(t, "sqlite:"+filepath.Join(t.TempDir(), "idgate.db"))
 	c := dial(t, addr, adminKey, client.WithInsecure())
 	ctx := context.Background()
 
