@@ -13,8 +13,12 @@ PROTOC_GEN_GO_GRPC   := v1.6.0
 GRPC_GATEWAY         := v2.32.0
 GRPC_GATEWAY_V1      := v1.16.0
 STRIPE_MOCK          := v0.203.0
+# The Kotlin client's build needs Maven >= 3.9.6 (its protobuf plugin says so); Debian ships
+# 3.8, so `make test-kotlin` fetches this one from Maven Central with the system mvn.
+MAVEN_VERSION        := 3.9.16
 
 PROTODEPS := .cache/protodeps
+MVN       := $(CURDIR)/.cache/apache-maven-$(MAVEN_VERSION)/bin/mvn
 CONSOLE_DEPS := console/node_modules/.package-lock.json
 TEST_ENV  := tmp/test.env
 
@@ -39,6 +43,11 @@ GEN_TOOLS := bin/buf bin/protoc-gen-go bin/protoc-gen-go-grpc bin/protoc-gen-grp
 
 .PHONY: tools
 tools: $(GEN_TOOLS) bin/stripe-mock ## Install the pinned tools into ./bin.
+
+$(MVN):
+	mvn -q -B dependency:copy -Dartifact=org.apache.maven:apache-maven:$(MAVEN_VERSION):tar.gz:bin -DoutputDirectory=.cache
+	tar -xzf .cache/apache-maven-$(MAVEN_VERSION)-bin.tar.gz -C .cache && rm .cache/apache-maven-$(MAVEN_VERSION)-bin.tar.gz
+	@touch $@
 
 # google/api and the openapiv2 options come from Go modules, not the Buf registry.
 .PHONY: protodeps
@@ -97,6 +106,14 @@ test: bin/stripe-mock ## All tests: Go with -race on SQLite and PostgreSQL, then
 test-console: build bin/stripe-mock $(CONSOLE_DEPS) ## The console: Vitest units, then Playwright in Debian's chromium against bin/idgate.
 	@test -x "$${CHROMIUM:-/usr/bin/chromium}" || { echo "test-console needs Chromium: apt-get install chromium (or set CHROMIUM=/path)"; exit 1; }
 	cd console && npx vitest run && npx playwright test
+
+.PHONY: test-kotlin
+test-kotlin: build bin/stripe-mock protodeps $(MVN) ## The Kotlin client: generate from proto/, compile, test against bin/idgate.
+	cd clients/kotlin && $(MVN) -B --no-transfer-progress verify
+
+.PHONY: check-swift
+check-swift: bin/buf protodeps ## The Swift template: buf builds the module and accepts clients/swift/buf.gen.swift.yaml.
+	@clients/swift/check.sh
 
 .PHONY: storm
 storm: build bin/stripe-mock ## Storm test (issue 10): 3 replicas on PostgreSQL, 1 on SQLite, faults.
