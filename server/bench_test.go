@@ -136,7 +136,7 @@ const benchCustomers = 100
 
 // benchDB opens db beside idgate: on SQLite a connection of its own to the same file, with
 // idgate's pragmas (one writer, WAL); on PostgreSQL a pool as large as idgate's.
-func benchDB(b *testing.B, db testenv.DB) *sql.DB {
+func benchDB(b testing.TB, db testenv.DB) *sql.DB {
 	b.Helper()
 	_, target, err := config.ParseDatabaseURL(db.URL)
 	if err != nil {
