@@ -75,19 +75,28 @@ func load(b *testing.B, concurrency int, op func(i int) error) {
 
 // BenchmarkWebhookIntake posts distinct signed events through the JSON gateway, as Stripe
 // does, with 16 and 64 concurrent senders, on each database; jobs run meanwhile, as in
-// production. Beside it, in the same run, the floor: a bare net/http handler that checks
-// the signature and inserts the raw payload with one statement per event into a table of
-// its own in the same database. bench.sh prints idgate ÷ floor.
+// production. Then, at 64 senders, the same into a replica that works no jobs (a replica
+// set aside for intake; "intake-only"), so that the figure is the intake path's own rather
+// than its share of a writer busy with processing. Beside each, in the same run, the
+// floor: a bare net/http handler that checks the signature and inserts the raw payload
+// with one statement per event into a table of its own in the same database. bench.sh
+// prints idgate ÷ floor.
 func BenchmarkWebhookIntake(b *testing.B) {
 	for _, db := range testenv.Databases(b) {
 		e := start(b, benchConfig(b, db))
+		noJobs := false
+		intakeOnly := start(b, benchConfig(b, db), server.Options{RunJobs: &noJobs})
 		raw := benchDB(b, db)
 		floor := startIntakeFloor(b, db.Dialect, raw)
-		for _, senders := range []int{16, 64} {
-			for _, target := range []struct{ name, url string }{{"floor", floor}, {"idgate", e.base + "/v1/webhooks/stripe"}} {
-				b.Run(fmt.Sprintf("%s/senders=%d/%s", db.Dialect, senders, target.name), func(b *testing.B) {
-					post := signedPosts(b, target.url, senders, b.N)
-					load(b, senders, post)
+		for _, round := range []struct {
+			name    string
+			senders int
+			idgate  *env
+		}{{"senders=16", 16, e}, {"senders=64", 64, e}, {"intake-only/senders=64", 64, intakeOnly}} {
+			for _, target := range []struct{ name, url string }{{"floor", floor}, {"idgate", round.idgate.base + "/v1/webhooks/stripe"}} {
+				b.Run(fmt.Sprintf("%s/%s/%s", db.Dialect, round.name, target.name), func(b *testing.B) {
+					post := signedPosts(b, target.url, round.senders, b.N)
+					load(b, round.senders, post)
 				})
 				// The next round starts with no backlog of this one's jobs.
 				waitProcessed(b, raw)
