@@ -96,6 +96,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 			if round.name != "intake-only/senders=64" {
 				if e == nil {
 					e = start(b, benchConfig(b, db))
+					waitProcessed(b, raw)
 				}
 				base = e.base
 			}
