@@ -127,7 +127,7 @@ func (c *committer) lead(ctx context.Context, b *batch) {
 // one bad row fails only its own delivery; an outage fails them all, as it would have.
 func (in *Intake) storeBatch(ctx context.Context, ds []*delivery) {
 	first := make(map[string]*delivery, len(ds))
-	unique := ds[:0:0]
+	unique := make([]*delivery, 0, len(ds))
 	for _, d := range ds {
 		if f := first[d.ev.ID]; f != nil {
 			f.twins = append(f.twins, d)
