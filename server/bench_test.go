@@ -74,23 +74,41 @@ func load(b *testing.B, concurrency int, op func(i int) error) {
 }
 
 // BenchmarkWebhookIntake posts distinct signed events through the JSON gateway, as Stripe
-// does, with 16 and 64 concurrent senders, on each database; jobs run meanwhile, as in
-// production. Beside it, in the same run, the floor: a bare net/http handler that checks
-// the signature and inserts the raw payload with one statement per event into a table of
-// its own in the same database. bench.sh prints idgate ÷ floor.
+// does, on each database. First at 64 senders into a replica that works no jobs while no
+// replica does ("intake-only"): the intake path's own figure. Then, with a replica that
+// works jobs as in production (it drains the first round's backlog before), at 16 and 64
+// senders: intake's share of a database busy with processing too. Beside each, in the
+// same run, the floor: a bare net/http handler that checks the signature and inserts the
+// raw payload with one statement per event into a table of its own in the same database.
+// bench.sh prints idgate ÷ floor.
 func BenchmarkWebhookIntake(b *testing.B) {
 	for _, db := range testenv.Databases(b) {
-		e := start(b, benchConfig(b, db))
+		noJobs := false
+		intakeOnly := start(b, benchConfig(b, db), server.Options{RunJobs: &noJobs})
 		raw := benchDB(b, db)
 		floor := startIntakeFloor(b, db.Dialect, raw)
-		for _, senders := range []int{16, 64} {
-			for _, target := range []struct{ name, url string }{{"floor", floor}, {"idgate", e.base + "/v1/webhooks/stripe"}} {
-				b.Run(fmt.Sprintf("%s/senders=%d/%s", db.Dialect, senders, target.name), func(b *testing.B) {
-					post := signedPosts(b, target.url, senders, b.N)
-					load(b, senders, post)
+		var e *env
+		for _, round := range []struct {
+			name    string
+			senders int
+			jobs    bool
+		}{{"intake-only/senders=64", 64, false}, {"senders=16", 16, true}, {"senders=64", 64, true}} {
+			base := intakeOnly.base
+			if round.jobs {
+				if e == nil {
+					e = start(b, benchConfig(b, db))
+					waitProcessed(b, raw)
+				}
+				base = e.base
+			}
+			for _, target := range []struct{ name, url string }{{"floor", floor}, {"idgate", base + "/v1/webhooks/stripe"}} {
+				b.Run(fmt.Sprintf("%s/%s/%s", db.Dialect, round.name, target.name), func(b *testing.B) {
+					post := signedPosts(b, target.url, round.senders, b.N)
+					load(b, round.senders, post)
 				})
-				// The next round starts with no backlog of this one's jobs.
-				waitProcessed(b, raw)
+				if e != nil { // the next round starts with no backlog of this one's jobs
+					waitProcessed(b, raw)
+				}
 			}
 		}
 	}
@@ -136,7 +154,7 @@ const benchCustomers = 100
 
 // benchDB opens db beside idgate: on SQLite a connection of its own to the same file, with
 // idgate's pragmas (one writer, WAL); on PostgreSQL a pool as large as idgate's.
-func benchDB(b *testing.B, db testenv.DB) *sql.DB {
+func benchDB(b testing.TB, db testenv.DB) *sql.DB {
 	b.Helper()
 	_, target, err := config.ParseDatabaseURL(db.URL)
 	if err != nil {

@@ -151,7 +151,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	intake := webhook.NewIntake(s.store, s.jobs, map[webhook.Endpoint][]string{
 		webhook.EndpointPlatform: cfg.StripeWebhookSecrets,
 		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
-	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts)
+	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts, webhook.Batching{Window: cfg.WebhookBatchWindow, Max: cfg.WebhookBatchMax})
 	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), clk, log)
 	subaccounts := tenant.NewService(s.store, s.jobs)
 	signals := risk.NewService(s.store, cipher, subaccounts, clk, log)

@@ -40,6 +40,11 @@ type Config struct {
 	// WebhookMaxAttempts bounds the retries of an event whose handler keeps failing; then
 	// it is marked failed and listed for operators (IDGATE_WEBHOOK_MAX_ATTEMPTS).
 	WebhookMaxAttempts int
+	// Group commit of webhook intake: deliveries arriving within WebhookBatchWindow of the
+	// first of a batch (IDGATE_WEBHOOK_BATCH_WINDOW, default 2ms), up to WebhookBatchMax of
+	// them (IDGATE_WEBHOOK_BATCH_MAX, default 128), are stored in one transaction.
+	WebhookBatchWindow time.Duration
+	WebhookBatchMax    int
 
 	MaxBodyBytes int64 // IDGATE_MAX_BODY_BYTES, for every HTTP route
 
@@ -144,6 +149,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		StripeConnectWebhookSecrets: r.list("STRIPE_CONNECT_WEBHOOK_SECRET"),
 		WebhookTolerance:            r.duration("IDGATE_WEBHOOK_TOLERANCE", 300*time.Second),
 		WebhookMaxAttempts:          r.int("IDGATE_WEBHOOK_MAX_ATTEMPTS", 25),
+		WebhookBatchWindow:          r.duration("IDGATE_WEBHOOK_BATCH_WINDOW", 2*time.Millisecond),
+		WebhookBatchMax:             r.int("IDGATE_WEBHOOK_BATCH_MAX", 128),
 		MaxBodyBytes:                int64(r.int("IDGATE_MAX_BODY_BYTES", 1<<20)),
 		NotifyURL:                   r.str("IDGATE_NOTIFY_URL", ""),
 		NotifySecret:                r.str("IDGATE_NOTIFY_SECRET", ""),
@@ -216,6 +223,12 @@ func (c Config) Validate() error {
 	}
 	if c.WebhookMaxAttempts < 1 {
 		add("IDGATE_WEBHOOK_MAX_ATTEMPTS must be at least 1")
+	}
+	if c.WebhookBatchWindow < 0 || c.WebhookBatchWindow > time.Second {
+		add("IDGATE_WEBHOOK_BATCH_WINDOW must be between 0s and 1s (each delivery may wait this long for others to share its transaction; 2ms is plenty)")
+	}
+	if c.WebhookBatchMax < 1 || c.WebhookBatchMax > 1000 {
+		add("IDGATE_WEBHOOK_BATCH_MAX must be between 1 and 1000 (1 stores each delivery in its own transaction)")
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 7*24*time.Hour {
 		add("IDGATE_SESSION_TTL must be between 1m and 168h (a console sign-in lasts this long; 8h is a working day)")

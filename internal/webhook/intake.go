@@ -5,16 +5,15 @@ package webhook
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
-	stripego "github.com/stripe/stripe-go/v76"
 	stripewebhook "github.com/stripe/stripe-go/v76/webhook"
 
-	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/store"
@@ -32,19 +31,28 @@ const (
 // Intake verifies and stores deliveries.
 type Intake struct {
 	store     *store.Store
-	jobs      jobs.Inserter
+	jobs      Queue
 	secrets   map[Endpoint][]string
 	tolerance time.Duration
 	attempts  int
 	now       func() time.Time
+	batches   *committer
+}
+
+// Queue enqueues jobs inside the caller's transaction, one or many at a time.
+type Queue interface {
+	jobs.Inserter
+	InsertManyFastTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) (int, error)
 }
 
 // NewIntake returns an Intake. secrets lists each endpoint's signing secrets, in any order:
 // a delivery signed with any of them is accepted, which is how secrets rotate without
 // dropping events. maxAttempts bounds how often a failing event is retried before it is
-// marked failed.
-func NewIntake(st *store.Store, q jobs.Inserter, secrets map[Endpoint][]string, tolerance time.Duration, maxAttempts int) *Intake {
-	return &Intake{store: st, jobs: q, secrets: secrets, tolerance: tolerance, attempts: maxAttempts, now: time.Now}
+// marked failed. Deliveries that arrive together are stored together, as b says.
+func NewIntake(st *store.Store, q Queue, secrets map[Endpoint][]string, tolerance time.Duration, maxAttempts int, b Batching) *Intake {
+	in := &Intake{store: st, jobs: q, secrets: secrets, tolerance: tolerance, attempts: maxAttempts, now: time.Now}
+	in.batches = &committer{batching: b, writers: make(chan struct{}, writers(st.Dialect)), store: in.storeBatch}
+	return in
 }
 
 // Receipt says what became of a delivery.
@@ -55,7 +63,8 @@ type Receipt struct {
 }
 
 // Receive verifies payload against the Stripe-Signature header, then stores the event and
-// its processing job in one transaction. A delivery that fails verification is
+// its processing job, in one transaction with the other deliveries of its batch, and
+// returns once that transaction committed. A delivery that fails verification is
 // KindInvalid and stores nothing; a repeated delivery is acknowledged and not stored again.
 func (in *Intake) Receive(ctx context.Context, ep Endpoint, payload []byte, signature string) (Receipt, error) {
 	secrets := in.secrets[ep]
@@ -69,63 +78,46 @@ func (in *Intake) Receive(ctx context.Context, ep Endpoint, payload []byte, sign
 	if err != nil {
 		return Receipt{}, err
 	}
-	r := Receipt{EventID: ev.ID, Type: string(ev.Type)}
-	err = in.store.InTx(ctx, func(tx store.Tx) error {
-		err := tx.StripeEvent.Create().
-			SetID(ev.ID).
-			SetEndpoint(string(ep)).
-			SetType(string(ev.Type)).
-			SetAccount(ev.Account).
-			SetLivemode(ev.Livemode).
-			SetAPIVersion(ev.APIVersion).
-			SetStripeCreatedAt(time.Unix(ev.Created, 0).UTC()).
-			SetPayload(payload).
-			SetReceivedAt(in.now().UTC()).
-			Exec(ctx)
-		if ent.IsConstraintError(err) {
-			r.Duplicate = true
-			return errDuplicate
-		}
-		if err != nil {
-			return fmt.Errorf("store event: %w", err)
-		}
-		if _, err := in.jobs.InsertTx(ctx, tx.SQL, ProcessArgs{EventID: ev.ID}, &river.InsertOpts{MaxAttempts: in.attempts}); err != nil {
-			return fmt.Errorf("enqueue event: %w", err)
-		}
-		return nil
-	})
-	if errors.Is(err, errDuplicate) {
-		return r, nil
-	}
-	return r, err
+	return in.batches.submit(ctx, &delivery{ep: ep, ev: ev, payload: payload, receivedAt: in.now().UTC(), done: make(chan result, 1)})
 }
 
-var errDuplicate = errors.New("duplicate event")
+// header is what intake reads of an event; the handlers read the rest when they process it.
+type header struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Created    int64  `json:"created"`
+	Account    string `json:"account"`
+	Livemode   bool   `json:"livemode"`
+	APIVersion string `json:"api_version"`
+}
 
-// verify checks the signature with each secret in turn. Events from accounts pinned to
-// another API version are accepted: handlers read only the fields they need.
-func (in *Intake) verify(payload []byte, signature string, secrets []string) (stripego.Event, error) {
-	opts := stripewebhook.ConstructEventOptions{Tolerance: in.tolerance, IgnoreAPIVersionMismatch: true}
-	var err error
+// verify checks the signature with each secret in turn, then reads the event's header.
+// Events from accounts pinned to another API version are accepted: handlers read only the
+// fields they need.
+func (in *Intake) verify(payload []byte, signature string, secrets []string) (header, error) {
+	err := stripewebhook.ErrNoValidSignature
 	for _, secret := range secrets {
-		var ev stripego.Event
-		ev, err = stripewebhook.ConstructEventWithOptions(payload, signature, secret, opts)
-		if errors.Is(err, stripewebhook.ErrNoValidSignature) {
-			continue // maybe signed with another of the rotating secrets
+		err = stripewebhook.ValidatePayloadWithTolerance(payload, signature, secret, in.tolerance)
+		if !errors.Is(err, stripewebhook.ErrNoValidSignature) {
+			break // valid, or wrong whatever the secret; else maybe signed with another one
 		}
-		switch {
-		case errors.Is(err, stripewebhook.ErrTooOld):
-			return ev, apperr.Invalid("Stripe-Signature", "timestamp is outside the %s tolerance", in.tolerance)
-		case errors.Is(err, stripewebhook.ErrNotSigned), errors.Is(err, stripewebhook.ErrInvalidHeader):
-			return ev, apperr.Invalid("Stripe-Signature", "header is malformed")
-		case err != nil:
-			return ev, apperr.Invalid("body", "signed, but not a Stripe event: %v", jsonError(err))
-		case ev.ID == "" || ev.Type == "":
-			return ev, apperr.Invalid("body", "event has no id or type")
-		}
-		return ev, nil
 	}
-	return stripego.Event{}, apperr.Invalid("Stripe-Signature", "no signature matches a configured secret")
+	switch {
+	case errors.Is(err, stripewebhook.ErrNoValidSignature):
+		return header{}, apperr.Invalid("Stripe-Signature", "no signature matches a configured secret")
+	case errors.Is(err, stripewebhook.ErrTooOld):
+		return header{}, apperr.Invalid("Stripe-Signature", "timestamp is outside the %s tolerance", in.tolerance)
+	case err != nil:
+		return header{}, apperr.Invalid("Stripe-Signature", "header is malformed")
+	}
+	var h header
+	if err := json.Unmarshal(payload, &h); err != nil {
+		return header{}, apperr.Invalid("body", "signed, but not a Stripe event: %v", jsonError(err))
+	}
+	if h.ID == "" || h.Type == "" {
+		return header{}, apperr.Invalid("body", "event has no id or type")
+	}
+	return h, nil
 }
 
 // jsonError keeps the decoder's description, which names offsets and types, not values.

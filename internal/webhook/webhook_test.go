@@ -53,7 +53,7 @@ func newFixture(t testing.TB, db testenv.DB, maxAttempts int, handlers map[strin
 	})
 	return &fixture{
 		store:  st,
-		intake: webhook.NewIntake(st, q, map[webhook.Endpoint][]string{webhook.EndpointPlatform: {secret}}, 300*time.Second, maxAttempts),
+		intake: webhook.NewIntake(st, q, map[webhook.Endpoint][]string{webhook.EndpointPlatform: {secret}}, 300*time.Second, maxAttempts, webhook.Batching{Window: time.Millisecond, Max: 16}),
 		lister: webhook.NewLister(st),
 	}
 }
