@@ -14,7 +14,9 @@ GRPC_GATEWAY         := v2.32.0
 GRPC_GATEWAY_V1      := v1.16.0
 STRIPE_MOCK          := v0.203.0
 
-PROTODEPS := .cache/protodeps
+# google/api and the openapiv2 options, copied from Go modules (the Buf registry is not
+# reachable from our build machines) and committed, so that a git ref is a whole buf input.
+PROTODEPS := third_party/proto
 CONSOLE_DEPS := console/node_modules/.package-lock.json
 TEST_ENV  := tmp/test.env
 
@@ -40,7 +42,6 @@ GEN_TOOLS := bin/buf bin/protoc-gen-go bin/protoc-gen-go-grpc bin/protoc-gen-grp
 .PHONY: tools
 tools: $(GEN_TOOLS) bin/stripe-mock ## Install the pinned tools into ./bin.
 
-# google/api and the openapiv2 options come from Go modules, not the Buf registry.
 .PHONY: protodeps
 protodeps:
 	@$(GO) mod download github.com/grpc-ecosystem/grpc-gateway@$(GRPC_GATEWAY_V1) github.com/grpc-ecosystem/grpc-gateway/v2@$(GRPC_GATEWAY)
@@ -66,8 +67,8 @@ lint: $(GEN_TOOLS) protodeps ## buf lint and go vet.
 .PHONY: verify
 verify: generate console ## Fail when generated code or the built console is not what the sources make.
 	$(GO) mod tidy -e
-	@git diff --exit-code -- gen ent console/src/gen console/dist go.mod go.sum || { echo "generated code, console/dist or go.mod is stale: run 'make generate console' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- gen ent console/src/gen console/dist)" || { git status --porcelain -- gen ent console/src/gen console/dist; echo "untracked generated files: run 'make generate console' and commit"; exit 1; }
+	@git diff --exit-code -- gen ent console/src/gen console/dist $(PROTODEPS) go.mod go.sum || { echo "generated code, console/dist or go.mod is stale: run 'make generate console' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen ent console/src/gen console/dist $(PROTODEPS))" || { git status --porcelain -- gen ent console/src/gen console/dist $(PROTODEPS); echo "untracked generated files: run 'make generate console' and commit"; exit 1; }
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
