@@ -18,6 +18,7 @@ STRIPE_MOCK          := v0.203.0
 # reachable from our build machines) and committed, so that a git ref is a whole buf input.
 PROTODEPS := third_party/proto
 CONSOLE_DEPS := console/node_modules/.package-lock.json
+OPENAPI_DEPS := tools/openapi/node_modules/.package-lock.json
 TEST_ENV  := tmp/test.env
 
 .PHONY: help
@@ -63,6 +64,19 @@ generate: $(GEN_TOOLS) protodeps $(CONSOLE_DEPS) ## Regenerate gen/ and console/
 lint: $(GEN_TOOLS) protodeps ## buf lint and go vet.
 	buf lint
 	$(GO) vet ./...
+
+.PHONY: lint-api
+lint-api: $(OPENAPI_DEPS) ## The OpenAPI document under swagger-cli validate and Redocly's recommended rules.
+	cd tools/openapi && npx swagger-cli validate ../../gen/openapiv2/idgate.swagger.json
+	cd tools/openapi && npx redocly lint --config redocly.yaml ../../gen/openapiv2/idgate.swagger.json
+
+$(OPENAPI_DEPS): tools/openapi/package.json tools/openapi/package-lock.json
+	cd tools/openapi && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: breaking
+breaking: bin/buf ## buf breaking against the merge base with main (or the previous commit on main).
+	@scripts/buf-breaking.sh
 
 .PHONY: verify
 verify: generate console ## Fail when generated code or the built console is not what the sources make.

@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -106,16 +106,19 @@ func retryAfter(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler,
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 }
 
-// rawBodyMarshaler is the gateway's JSON marshaler, except that a google.api.HttpBody
-// request receives the body's exact bytes. The stock decoder would parse the body as JSON
-// into HttpBody and drop it, and the webhook signature is over those bytes.
+// rawBodyMarshaler is the gateway's JSON marshaler, except that a body bound to a string
+// field (the webhooks' payload) receives the body's exact bytes. The stock decoder would
+// parse the body as a JSON string, and the webhook signature is over those bytes.
 type rawBodyMarshaler struct{ *runtime.JSONPb }
 
 func (m rawBodyMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 	return runtime.DecoderFunc(func(v any) error {
-		if hb, ok := v.(*httpbody.HttpBody); ok {
+		if s, ok := v.(*string); ok {
 			data, err := io.ReadAll(r)
-			hb.ContentType, hb.Data = "application/json", data
+			if err == nil && !utf8.Valid(data) {
+				return status.Error(codes.InvalidArgument, "payload: the body is not UTF-8 JSON")
+			}
+			*s = string(data)
 			return err
 		}
 		return m.JSONPb.NewDecoder(r).Decode(v)
