@@ -102,6 +102,13 @@ func TestJSONContract(t *testing.T) {
 				}
 			})
 
+			t.Run("a webhook body that is not UTF-8 is refused", func(t *testing.T) {
+				got := e.send("POST", "/v1/webhooks/stripe", "{\"id\":\"evt_\xff\"}", map[string]string{"Stripe-Signature": "t=1,v1=00"})
+				if got.code != 400 || !strings.Contains(got.body, "payload: the body is not UTF-8 JSON") {
+					t.Errorf("HTTP %d %s, want 400 naming the payload", got.code, got.body)
+				}
+			})
+
 			t.Run("an unknown gRPC method is Unimplemented", func(t *testing.T) {
 				for _, method := range []string{"/idgate.v1.IdentityService/Nope", "/idgate.v1.NopeService/Get"} {
 					err := e.conn.Invoke(context.Background(), method, &emptypb.Empty{}, &emptypb.Empty{})
