@@ -74,6 +74,10 @@ $(OPENAPI_DEPS): tools/openapi/package.json tools/openapi/package-lock.json
 	cd tools/openapi && npm ci --no-audit --no-fund
 	@touch $@
 
+.PHONY: schemathesis
+schemathesis: build bin/stripe-mock ## Schemathesis (PyPI) against a fresh bin/idgate, from the OpenAPI document.
+	@scripts/schemathesis.sh
+
 .PHONY: breaking
 breaking: bin/buf ## buf breaking against the merge base with main (or the previous commit on main).
 	@scripts/buf-breaking.sh

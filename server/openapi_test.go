@@ -6,6 +6,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	_ "github.com/idgate/idgate/gen/idgate/v1"
 )
 
 // TestOpenAPIDocumentsTheContract checks gen/openapiv2/idgate.swagger.json against the
@@ -78,5 +83,49 @@ func TestOpenAPIDocumentsTheContract(t *testing.T) {
 		if strings.HasPrefix(full, "/idgate.v1.") && !documented[full] {
 			t.Errorf("%s has no operation in the document", full)
 		}
+	}
+}
+
+// TestOpenAPINullables checks that the document lets null stand wherever the gateway
+// writes it: an unset message field (a timestamp, a nested object) or optional field of
+// any message but a request. A missing one goes in proto/openapi.yaml's field list.
+func TestOpenAPINullables(t *testing.T) {
+	raw, err := os.ReadFile("../gen/openapiv2/idgate.swagger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Definitions map[string]struct {
+			Properties map[string]map[string]any
+		}
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	protoregistry.GlobalFiles.RangeFilesByPackage("idgate.v1", func(f protoreflect.FileDescriptor) bool {
+		for i := range f.Messages().Len() {
+			m := f.Messages().Get(i)
+			if strings.HasSuffix(string(m.Name()), "Request") {
+				continue
+			}
+			def, ok := doc.Definitions["v1"+string(m.Name())]
+			for j := range m.Fields().Len() {
+				fd := m.Fields().Get(j)
+				if fd.IsList() || fd.IsMap() || fd.Kind() != protoreflect.MessageKind && !fd.HasOptionalKeyword() {
+					continue
+				}
+				checked++
+				if !ok {
+					t.Errorf("%s: no definition v1%s", fd.FullName(), m.Name())
+				} else if def.Properties[string(fd.Name())]["x-nullable"] != true {
+					t.Errorf("%s may be null but is not x-nullable: add {field: %s, option: *nullable} to proto/openapi.yaml", fd.FullName(), fd.FullName())
+				}
+			}
+		}
+		return true
+	})
+	if checked == 0 {
+		t.Fatal("no fields checked")
 	}
 }
