@@ -49,7 +49,7 @@ protodeps:
 	@rm -rf $(PROTODEPS) && mkdir -p $(PROTODEPS)/google/api $(PROTODEPS)/protoc-gen-openapiv2/options
 	@v1=$$($(GO) list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway@$(GRPC_GATEWAY_V1)); \
 	 v2=$$($(GO) list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway/v2@$(GRPC_GATEWAY)); \
-	 cp $$v1/third_party/googleapis/google/api/{annotations,http,httpbody}.proto $(PROTODEPS)/google/api/; \
+	 cp $$v1/third_party/googleapis/google/api/{annotations,http}.proto $(PROTODEPS)/google/api/; \
 	 cp $$v2/protoc-gen-openapiv2/options/{annotations,openapiv2}.proto $(PROTODEPS)/protoc-gen-openapiv2/options/; \
 	 chmod -R u+w $(PROTODEPS)
 
