@@ -17,9 +17,12 @@ STRIPE_MOCK          := v0.203.0
 # 3.8, so `make test-kotlin` fetches this one from Maven Central with the system mvn.
 MAVEN_VERSION        := 3.9.16
 
-PROTODEPS := .cache/protodeps
+# google/api and the openapiv2 options, copied from Go modules (the Buf registry is not
+# reachable from our build machines) and committed, so that a git ref is a whole buf input.
+PROTODEPS := third_party/proto
 MVN       := $(CURDIR)/.cache/apache-maven-$(MAVEN_VERSION)/bin/mvn
 CONSOLE_DEPS := console/node_modules/.package-lock.json
+OPENAPI_DEPS := tools/openapi/node_modules/.package-lock.json
 TEST_ENV  := tmp/test.env
 
 .PHONY: help
@@ -49,14 +52,13 @@ $(MVN):
 	tar -xzf .cache/apache-maven-$(MAVEN_VERSION)-bin.tar.gz -C .cache && rm .cache/apache-maven-$(MAVEN_VERSION)-bin.tar.gz
 	@touch $@
 
-# google/api and the openapiv2 options come from Go modules, not the Buf registry.
 .PHONY: protodeps
 protodeps:
 	@$(GO) mod download github.com/grpc-ecosystem/grpc-gateway@$(GRPC_GATEWAY_V1) github.com/grpc-ecosystem/grpc-gateway/v2@$(GRPC_GATEWAY)
 	@rm -rf $(PROTODEPS) && mkdir -p $(PROTODEPS)/google/api $(PROTODEPS)/protoc-gen-openapiv2/options
 	@v1=$$($(GO) list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway@$(GRPC_GATEWAY_V1)); \
 	 v2=$$($(GO) list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway/v2@$(GRPC_GATEWAY)); \
-	 cp $$v1/third_party/googleapis/google/api/{annotations,http,httpbody}.proto $(PROTODEPS)/google/api/; \
+	 cp $$v1/third_party/googleapis/google/api/{annotations,http}.proto $(PROTODEPS)/google/api/; \
 	 cp $$v2/protoc-gen-openapiv2/options/{annotations,openapiv2}.proto $(PROTODEPS)/protoc-gen-openapiv2/options/; \
 	 chmod -R u+w $(PROTODEPS)
 
@@ -72,11 +74,28 @@ lint: $(GEN_TOOLS) protodeps ## buf lint and go vet.
 	buf lint
 	$(GO) vet ./...
 
+.PHONY: lint-api
+lint-api: $(OPENAPI_DEPS) ## The OpenAPI document under swagger-cli validate and Redocly's recommended rules.
+	cd tools/openapi && npx swagger-cli validate ../../gen/openapiv2/idgate.swagger.json
+	cd tools/openapi && npx redocly lint --config redocly.yaml ../../gen/openapiv2/idgate.swagger.json
+
+$(OPENAPI_DEPS): tools/openapi/package.json tools/openapi/package-lock.json
+	cd tools/openapi && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: schemathesis
+schemathesis: build bin/stripe-mock ## Schemathesis (PyPI) against a fresh bin/idgate, from the OpenAPI document.
+	@scripts/schemathesis.sh
+
+.PHONY: breaking
+breaking: bin/buf ## buf breaking against the merge base with main (or the previous commit on main).
+	@scripts/buf-breaking.sh
+
 .PHONY: verify
 verify: generate console ## Fail when generated code or the built console is not what the sources make.
 	$(GO) mod tidy -e
-	@git diff --exit-code -- gen ent console/src/gen console/dist go.mod go.sum || { echo "generated code, console/dist or go.mod is stale: run 'make generate console' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- gen ent console/src/gen console/dist)" || { git status --porcelain -- gen ent console/src/gen console/dist; echo "untracked generated files: run 'make generate console' and commit"; exit 1; }
+	@git diff --exit-code -- gen ent console/src/gen console/dist $(PROTODEPS) go.mod go.sum || { echo "generated code, console/dist or go.mod is stale: run 'make generate console' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen ent console/src/gen console/dist $(PROTODEPS))" || { git status --porcelain -- gen ent console/src/gen console/dist $(PROTODEPS); echo "untracked generated files: run 'make generate console' and commit"; exit 1; }
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 

@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
@@ -94,13 +97,30 @@ func (s *adminServer) ListAuditEvents(ctx context.Context, req *idgatev1.ListAud
 	}
 	out := &idgatev1.ListAuditEventsResponse{}
 	for _, e := range entries {
+		changes, err := auditChanges(e.Changes)
+		if err != nil {
+			return nil, fmt.Errorf("audit event %s: %w", e.ID, err)
+		}
 		out.Events = append(out.Events, &idgatev1.AuditEvent{
 			Id: e.ID, At: timestamppb.New(e.At), ActorType: e.ActorType, ActorId: e.ActorID, ActorRole: e.ActorRole, ActorName: e.ActorName,
 			Action: e.Action, SubjectType: e.SubjectType, SubjectId: e.SubjectID, SubaccountId: e.SubaccountID,
-			Changes: e.Changes, Notes: e.Notes, RequestId: e.RequestID,
+			Changes: changes, Notes: e.Notes, RequestId: e.RequestID,
 		})
 	}
 	return out, nil
+}
+
+// auditChanges is an entry's changes, stored as a JSON object, as the object itself ({}
+// when nothing is stored).
+func auditChanges(stored string) (*structpb.Struct, error) {
+	changes := &structpb.Struct{}
+	if stored == "" {
+		return changes, nil
+	}
+	if err := protojson.Unmarshal([]byte(stored), changes); err != nil {
+		return nil, fmt.Errorf("changes: %w", err)
+	}
+	return changes, nil
 }
 
 func (s *adminServer) ListReviewTasks(ctx context.Context, req *idgatev1.ListReviewTasksRequest) (*idgatev1.ListReviewTasksResponse, error) {

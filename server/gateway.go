@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -40,6 +40,7 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, rawBodyMarshaler{jsonpb}),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithErrorHandler(retryAfter),
+		runtime.WithRoutingErrorHandler(noRoute),
 		runtime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs(clientIPKey, trusted.httpClientIP(r))
 		}),
@@ -103,19 +104,44 @@ func retryAfter(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler,
 			}
 		}
 	}
-	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+	// Errors leave out what is unset (no "localized_message": null in a field violation).
+	runtime.DefaultHTTPErrorHandler(ctx, mux, errorJSON, w, r, err)
 }
 
-// rawBodyMarshaler is the gateway's JSON marshaler, except that a google.api.HttpBody
-// request receives the body's exact bytes. The stock decoder would parse the body as JSON
-// into HttpBody and drop it, and the webhook signature is over those bytes.
+var errorJSON = &runtime.JSONPb{MarshalOptions: protojson.MarshalOptions{UseProtoNames: true}}
+
+// noRoute answers a method and path no route serves with 404 and a message that says so,
+// which a client tells from a missing resource (also 404) by it and by the ErrorInfo's
+// reason. (The gateway's own answer to a path that serves other methods is 501.)
+func noRoute(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	if httpStatus != http.StatusNotFound && httpStatus != http.StatusMethodNotAllowed {
+		runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, httpStatus)
+		return
+	}
+	path := r.URL.Path
+	if len(path) > 200 {
+		path = path[:200] + "…"
+	}
+	st := status.New(codes.NotFound, fmt.Sprintf("no route for %s %s", r.Method, strings.ToValidUTF8(path, "?")))
+	if d, err := st.WithDetails(&errdetails.ErrorInfo{Reason: "NO_ROUTE", Domain: "idgate"}); err == nil {
+		st = d
+	}
+	retryAfter(ctx, mux, m, w, r, st.Err())
+}
+
+// rawBodyMarshaler is the gateway's JSON marshaler, except that a body bound to a string
+// field (the webhooks' payload) receives the body's exact bytes. The stock decoder would
+// parse the body as a JSON string, and the webhook signature is over those bytes.
 type rawBodyMarshaler struct{ *runtime.JSONPb }
 
 func (m rawBodyMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 	return runtime.DecoderFunc(func(v any) error {
-		if hb, ok := v.(*httpbody.HttpBody); ok {
+		if s, ok := v.(*string); ok {
 			data, err := io.ReadAll(r)
-			hb.ContentType, hb.Data = "application/json", data
+			if err == nil && !utf8.Valid(data) {
+				return status.Error(codes.InvalidArgument, "payload: the body is not UTF-8 JSON")
+			}
+			*s = string(data)
 			return err
 		}
 		return m.JSONPb.NewDecoder(r).Decode(v)

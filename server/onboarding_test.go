@@ -139,10 +139,10 @@ func TestBiometricConsent(t *testing.T) {
 			}
 			found := false
 			for _, ev := range audited.Events {
-				if ev.SubjectType == "BiometricConsent" && strings.Contains(ev.Changes, granting.Id) {
+				if ev.SubjectType == "BiometricConsent" && strings.Contains(changesOf(ev), granting.Id) {
 					found = true
-					if strings.Contains(ev.Changes, "203.0.113.7") || !strings.Contains(ev.Changes, `"ip_address":{"changed":true}`) {
-						t.Fatalf("consent audit entry: %s", ev.Changes)
+					if strings.Contains(changesOf(ev), "203.0.113.7") || !strings.Contains(changesOf(ev), `"ip_address":{"changed":true}`) {
+						t.Fatalf("consent audit entry: %s", changesOf(ev))
 					}
 				}
 			}
@@ -170,7 +170,7 @@ func TestBiometricConsent(t *testing.T) {
 				}
 				n := 0
 				for _, ev := range log.Events {
-					if ev.SubjectType == "ReviewTask" && strings.Contains(ev.Changes, id) && strings.Contains(ev.Changes, `"consent_declined"`) && strings.Contains(ev.Changes, `"high"`) {
+					if ev.SubjectType == "ReviewTask" && strings.Contains(changesOf(ev), id) && strings.Contains(changesOf(ev), `"consent_declined"`) && strings.Contains(changesOf(ev), `"high"`) {
 						n++
 					}
 				}

@@ -614,7 +614,7 @@ func TestAuditLog(t *testing.T) {
 				switch {
 				case ev.Action == "/idgate.v1.IdentityService/ManualVerify":
 					manual = ev
-				case ev.ActorType == "stripe_event" && strings.Contains(ev.Changes, "stripe_risk_score"):
+				case ev.ActorType == "stripe_event" && strings.Contains(changesOf(ev), "stripe_risk_score"):
 					risk = ev
 				case ev.Action == "/idgate.v1.IdentityService/RedactCustomerIdentity":
 					redact = ev
@@ -622,7 +622,7 @@ func TestAuditLog(t *testing.T) {
 			}
 			for action, note := range map[string]string{"ClearRequirement": "known rider", "RequireVerification": "chargeback"} {
 				ev := byAction["/idgate.v1.IdentityService/"+action]
-				if ev == nil || ev.ActorRole != "operator" || ev.Notes != note || !strings.Contains(ev.Changes, "identity_verification_required") {
+				if ev == nil || ev.ActorRole != "operator" || ev.Notes != note || !strings.Contains(changesOf(ev), "identity_verification_required") {
 					t.Errorf("%s entry: %v", action, ev)
 				}
 			}
@@ -630,14 +630,14 @@ func TestAuditLog(t *testing.T) {
 				t.Fatalf("manual verification entry: %v", manual)
 			}
 			var changes map[string]map[string]any
-			_ = json.Unmarshal([]byte(manual.Changes), &changes)
+			_ = json.Unmarshal([]byte(changesOf(manual)), &changes)
 			if c := changes["identity_status"]; c == nil || c["before"] != nil || c["after"] != "verified" {
-				t.Fatalf("manual verification changes: %s", manual.Changes)
+				t.Fatalf("manual verification changes: %s", changesOf(manual))
 			}
 			if risk == nil || !strings.HasPrefix(risk.ActorId, "evt_charge_") {
 				t.Fatalf("no entry for the charge.succeeded event's change: %v", log.Events)
 			}
-			if redact == nil || !strings.Contains(redact.Changes, `"email":{"changed":true}`) || strings.Contains(redact.Changes, "rider@example.com") {
+			if redact == nil || !strings.Contains(changesOf(redact), `"email":{"changed":true}`) || strings.Contains(changesOf(redact), "rider@example.com") {
 				t.Fatalf("redaction entry must name email without its value: %v", redact)
 			}
 		})

@@ -233,12 +233,12 @@ func TestPeopleNamedWhereTheyAct(t *testing.T) {
 }
 
 type auditJSON struct {
-	Action       string `json:"action"`
-	ActorID      string `json:"actor_id"`
-	ActorName    string `json:"actor_name"`
-	Notes        string `json:"notes"`
-	Changes      string `json:"changes"`
-	SubaccountID string `json:"subaccount_id"`
+	Action       string         `json:"action"`
+	ActorID      string         `json:"actor_id"`
+	ActorName    string         `json:"actor_name"`
+	Notes        string         `json:"notes"`
+	Changes      map[string]any `json:"changes"`
+	SubaccountID string         `json:"subaccount_id"`
 }
 
 // maskedJSON is a customer's verified identity data, and whether it was withheld.

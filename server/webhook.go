@@ -7,7 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -28,20 +27,20 @@ type webhookServer struct {
 
 var _ idgatev1.WebhookServiceServer = (*webhookServer)(nil)
 
-func (s *webhookServer) HandleStripeWebhook(ctx context.Context, body *httpbody.HttpBody) (*emptypb.Empty, error) {
-	return s.receive(ctx, webhook.EndpointPlatform, body)
+func (s *webhookServer) HandleStripeWebhook(ctx context.Context, req *idgatev1.HandleStripeWebhookRequest) (*emptypb.Empty, error) {
+	return s.receive(ctx, webhook.EndpointPlatform, req.GetPayload())
 }
 
-func (s *webhookServer) HandleStripeConnectWebhook(ctx context.Context, body *httpbody.HttpBody) (*emptypb.Empty, error) {
-	return s.receive(ctx, webhook.EndpointConnect, body)
+func (s *webhookServer) HandleStripeConnectWebhook(ctx context.Context, req *idgatev1.HandleStripeConnectWebhookRequest) (*emptypb.Empty, error) {
+	return s.receive(ctx, webhook.EndpointConnect, req.GetPayload())
 }
 
-func (s *webhookServer) receive(ctx context.Context, ep webhook.Endpoint, body *httpbody.HttpBody) (*emptypb.Empty, error) {
+func (s *webhookServer) receive(ctx context.Context, ep webhook.Endpoint, payload string) (*emptypb.Empty, error) {
 	var sig string
 	if v := metadata.ValueFromIncomingContext(ctx, "stripe-signature"); len(v) > 0 {
 		sig = v[0]
 	}
-	if _, err := s.intake.Receive(ctx, ep, body.GetData(), sig); err != nil {
+	if _, err := s.intake.Receive(ctx, ep, []byte(payload), sig); err != nil {
 		if apperr.KindOf(err) == apperr.KindInvalid { // it failed verification
 			return nil, s.badSigs.answer(ctx, ep, err)
 		}

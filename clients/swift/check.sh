@@ -20,7 +20,7 @@ for f in admin identity onboarding risk webhook; do
   [[ $msgs == *"idgate/v1/$f.proto"* ]] || fail "no Swift messages for idgate/v1/$f.proto"
   [[ $stubs == *"idgate/v1/$f.proto"* ]] || fail "no Swift stubs for idgate/v1/$f.proto"
 done
-[[ $msgs == *"google/api/httpbody.proto"* ]] || fail "google/api/httpbody.proto (WebhookService's HttpBody) is not generated"
+[[ $msgs == *"google/api/annotations.proto"* ]] || fail "google/api/annotations.proto (the protos' import) is not generated"
 [[ $msgs != *"google/protobuf/"* ]] || fail "well-known types are generated (SwiftProtobuf has them)"
 [[ $stubs != *"google/"* ]] || fail "stubs generated for imports"
 [[ $msgs == *"Visibility=Public,FileNaming=PathToUnderscores"* ]] || fail "protoc-gen-swift options"

@@ -108,6 +108,8 @@ test('an operator finds a flagged customer through the filters, clears, requires
   const timeline = page.getByRole('region', { name: 'Audit timeline' });
   await expect(timeline.getByRole('row').filter({ hasText: 'Jane Ops' }).filter({ hasText: 'chargeback on ride 7' })).toHaveCount(1);
   await expect(timeline.getByRole('row').filter({ hasText: 'Jane Ops' }).filter({ hasText: 'Verified in person at downtown location' })).toHaveCount(1);
+  // Each entry lists what changed, before → after (the API sends the changes as an object).
+  await expect(timeline.getByRole('row').filter({ hasText: 'Verified in person at downtown location' })).toContainText(/identity_status: .+ → verified/);
   await app.shot(page, 'customer-manually-verified');
   expect(violations).toEqual([]);
 });

@@ -44,13 +44,13 @@ describe('listQuery', () => {
 
 describe('changeLines', () => {
   it('shows before and after, and only "changed" for personal fields', () => {
-    const changes = JSON.stringify({
+    const changes = {
       identity_verification_required: { before: true, after: false },
       identity_verification_required_reason: { before: 'risk_threshold_exceeded:75>=50', after: '' },
       identity_dob: { changed: true },
       fraud_warning_id: { before: null, after: '' },
       identity_attempt_count: { before: 0, after: 0 },
-    });
+    };
     expect(changeLines(changes)).toEqual([
       'identity_verification_required: true → false',
       'identity_verification_required_reason: risk_threshold_exceeded:75>=50 → —',
@@ -58,12 +58,12 @@ describe('changeLines', () => {
     ]);
   });
 
-  it('shortens long values and survives bad input', () => {
-    const [line] = changeLines(JSON.stringify({ notes: { before: null, after: 'x'.repeat(100) } }));
+  it('shortens long values and survives odd input', () => {
+    const [line] = changeLines({ notes: { before: null, after: 'x'.repeat(100) } });
     expect(line).toBe(`notes: — → ${'x'.repeat(57)}…`);
-    expect(changeLines('not json')).toEqual([]);
-    expect(changeLines('')).toEqual([]);
-    expect(changeLines('null')).toEqual([]);
+    expect(changeLines({ odd: 'not an object' })).toEqual(['odd: changed']);
+    expect(changeLines({})).toEqual([]);
+    expect(changeLines(undefined)).toEqual([]);
   });
 });
 

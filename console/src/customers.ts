@@ -70,18 +70,11 @@ export function listQuery(f: CustomerFilters, now: number, pageToken = ''): Reco
  * for personal data) as lines an operator reads; personal values never appear because the
  * server does not send them, and anything not shaped like a before/after says "changed".
  */
-export function changeLines(changes: string | undefined): string[] {
+export function changeLines(changes: { [key: string]: unknown } | undefined): string[] {
   if (!changes) return [];
-  let o: unknown;
-  try {
-    o = JSON.parse(changes);
-  } catch {
-    return [];
-  }
-  if (!o || typeof o !== 'object') return [];
   const lines: string[] = [];
-  for (const [field, v] of Object.entries(o as Record<string, unknown>)) {
-    const c = (v ?? {}) as Record<string, unknown>;
+  for (const [field, v] of Object.entries(changes)) {
+    const c = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
     if (!('before' in c) && !('after' in c)) lines.push(`${field}: changed`);
     else if (value(c.before) !== value(c.after)) lines.push(`${field}: ${value(c.before)} → ${value(c.after)}`);
   }

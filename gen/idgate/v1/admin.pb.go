@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -718,10 +719,11 @@ type AuditEvent struct {
 	SubjectType  string `protobuf:"bytes,7,opt,name=subject_type,json=subjectType,proto3" json:"subject_type,omitempty"`
 	SubjectId    string `protobuf:"bytes,8,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
 	SubaccountId string `protobuf:"bytes,9,opt,name=subaccount_id,json=subaccountId,proto3" json:"subaccount_id,omitempty"`
-	// JSON object: field -> {"before", "after"}, or {"changed": true} for personal data.
-	Changes   string `protobuf:"bytes,10,opt,name=changes,proto3" json:"changes,omitempty"`
-	Notes     string `protobuf:"bytes,11,opt,name=notes,proto3" json:"notes,omitempty"`
-	RequestId string `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// What changed: field -> {"before": ..., "after": ...}, or {"changed": true} for personal
+	// data.
+	Changes   *structpb.Struct `protobuf:"bytes,14,opt,name=changes,proto3" json:"changes,omitempty"`
+	Notes     string           `protobuf:"bytes,11,opt,name=notes,proto3" json:"notes,omitempty"`
+	RequestId string           `protobuf:"bytes,12,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// The key's name: the person, for an operator's key or console session.
 	ActorName     string `protobuf:"bytes,13,opt,name=actor_name,json=actorName,proto3" json:"actor_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -821,11 +823,11 @@ func (x *AuditEvent) GetSubaccountId() string {
 	return ""
 }
 
-func (x *AuditEvent) GetChanges() string {
+func (x *AuditEvent) GetChanges() *structpb.Struct {
 	if x != nil {
 		return x.Changes
 	}
-	return ""
+	return nil
 }
 
 func (x *AuditEvent) GetNotes() string {
@@ -1262,7 +1264,7 @@ var File_idgate_v1_admin_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x15idgate/v1/admin.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd2\x02\n" +
+	"\x15idgate/v1/admin.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd2\x02\n" +
 	"\x06ApiKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -1313,7 +1315,7 @@ const file_idgate_v1_admin_proto_rawDesc = "" +
 	"subject_id\x18\x01 \x01(\tR\tsubjectId\x120\n" +
 	"\x05since\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x120\n" +
 	"\x05until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"\x8e\x03\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"\xad\x03\n" +
 	"\n" +
 	"AuditEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12*\n" +
@@ -1327,14 +1329,14 @@ const file_idgate_v1_admin_proto_rawDesc = "" +
 	"\fsubject_type\x18\a \x01(\tR\vsubjectType\x12\x1d\n" +
 	"\n" +
 	"subject_id\x18\b \x01(\tR\tsubjectId\x12#\n" +
-	"\rsubaccount_id\x18\t \x01(\tR\fsubaccountId\x12\x18\n" +
-	"\achanges\x18\n" +
-	" \x01(\tR\achanges\x12\x14\n" +
+	"\rsubaccount_id\x18\t \x01(\tR\fsubaccountId\x121\n" +
+	"\achanges\x18\x0e \x01(\v2\x17.google.protobuf.StructR\achanges\x12\x14\n" +
 	"\x05notes\x18\v \x01(\tR\x05notes\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\f \x01(\tR\trequestId\x12\x1d\n" +
 	"\n" +
-	"actor_name\x18\r \x01(\tR\tactorName\"H\n" +
+	"actor_name\x18\r \x01(\tR\tactorNameJ\x04\b\n" +
+	"\x10\v\"H\n" +
 	"\x17ListAuditEventsResponse\x12-\n" +
 	"\x06events\x18\x01 \x03(\v2\x15.idgate.v1.AuditEventR\x06events\"\xf8\x03\n" +
 	"\n" +
@@ -1420,6 +1422,7 @@ var file_idgate_v1_admin_proto_goTypes = []any{
 	(*ClaimReviewTaskRequest)(nil),      // 17: idgate.v1.ClaimReviewTaskRequest
 	(*ResolveReviewTaskRequest)(nil),    // 18: idgate.v1.ResolveReviewTaskRequest
 	(*timestamppb.Timestamp)(nil),       // 19: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),             // 20: google.protobuf.Struct
 }
 var file_idgate_v1_admin_proto_depIdxs = []int32{
 	19, // 0: idgate.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
@@ -1434,36 +1437,37 @@ var file_idgate_v1_admin_proto_depIdxs = []int32{
 	19, // 9: idgate.v1.ListAuditEventsRequest.since:type_name -> google.protobuf.Timestamp
 	19, // 10: idgate.v1.ListAuditEventsRequest.until:type_name -> google.protobuf.Timestamp
 	19, // 11: idgate.v1.AuditEvent.at:type_name -> google.protobuf.Timestamp
-	12, // 12: idgate.v1.ListAuditEventsResponse.events:type_name -> idgate.v1.AuditEvent
-	19, // 13: idgate.v1.ReviewTask.claimed_at:type_name -> google.protobuf.Timestamp
-	19, // 14: idgate.v1.ReviewTask.resolved_at:type_name -> google.protobuf.Timestamp
-	19, // 15: idgate.v1.ReviewTask.created_at:type_name -> google.protobuf.Timestamp
-	14, // 16: idgate.v1.ListReviewTasksResponse.tasks:type_name -> idgate.v1.ReviewTask
-	1,  // 17: idgate.v1.AdminService.CreateApiKey:input_type -> idgate.v1.CreateApiKeyRequest
-	3,  // 18: idgate.v1.AdminService.ListApiKeys:input_type -> idgate.v1.ListApiKeysRequest
-	5,  // 19: idgate.v1.AdminService.RevokeApiKey:input_type -> idgate.v1.RevokeApiKeyRequest
-	7,  // 20: idgate.v1.AdminService.CreateSession:input_type -> idgate.v1.CreateSessionRequest
-	9,  // 21: idgate.v1.AdminService.GetCurrentSession:input_type -> idgate.v1.GetCurrentSessionRequest
-	10, // 22: idgate.v1.AdminService.RevokeCurrentSession:input_type -> idgate.v1.RevokeCurrentSessionRequest
-	15, // 23: idgate.v1.AdminService.ListReviewTasks:input_type -> idgate.v1.ListReviewTasksRequest
-	17, // 24: idgate.v1.AdminService.ClaimReviewTask:input_type -> idgate.v1.ClaimReviewTaskRequest
-	18, // 25: idgate.v1.AdminService.ResolveReviewTask:input_type -> idgate.v1.ResolveReviewTaskRequest
-	11, // 26: idgate.v1.AdminService.ListAuditEvents:input_type -> idgate.v1.ListAuditEventsRequest
-	2,  // 27: idgate.v1.AdminService.CreateApiKey:output_type -> idgate.v1.CreateApiKeyResponse
-	4,  // 28: idgate.v1.AdminService.ListApiKeys:output_type -> idgate.v1.ListApiKeysResponse
-	0,  // 29: idgate.v1.AdminService.RevokeApiKey:output_type -> idgate.v1.ApiKey
-	8,  // 30: idgate.v1.AdminService.CreateSession:output_type -> idgate.v1.CreateSessionResponse
-	6,  // 31: idgate.v1.AdminService.GetCurrentSession:output_type -> idgate.v1.Session
-	6,  // 32: idgate.v1.AdminService.RevokeCurrentSession:output_type -> idgate.v1.Session
-	16, // 33: idgate.v1.AdminService.ListReviewTasks:output_type -> idgate.v1.ListReviewTasksResponse
-	14, // 34: idgate.v1.AdminService.ClaimReviewTask:output_type -> idgate.v1.ReviewTask
-	14, // 35: idgate.v1.AdminService.ResolveReviewTask:output_type -> idgate.v1.ReviewTask
-	13, // 36: idgate.v1.AdminService.ListAuditEvents:output_type -> idgate.v1.ListAuditEventsResponse
-	27, // [27:37] is the sub-list for method output_type
-	17, // [17:27] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	20, // 12: idgate.v1.AuditEvent.changes:type_name -> google.protobuf.Struct
+	12, // 13: idgate.v1.ListAuditEventsResponse.events:type_name -> idgate.v1.AuditEvent
+	19, // 14: idgate.v1.ReviewTask.claimed_at:type_name -> google.protobuf.Timestamp
+	19, // 15: idgate.v1.ReviewTask.resolved_at:type_name -> google.protobuf.Timestamp
+	19, // 16: idgate.v1.ReviewTask.created_at:type_name -> google.protobuf.Timestamp
+	14, // 17: idgate.v1.ListReviewTasksResponse.tasks:type_name -> idgate.v1.ReviewTask
+	1,  // 18: idgate.v1.AdminService.CreateApiKey:input_type -> idgate.v1.CreateApiKeyRequest
+	3,  // 19: idgate.v1.AdminService.ListApiKeys:input_type -> idgate.v1.ListApiKeysRequest
+	5,  // 20: idgate.v1.AdminService.RevokeApiKey:input_type -> idgate.v1.RevokeApiKeyRequest
+	7,  // 21: idgate.v1.AdminService.CreateSession:input_type -> idgate.v1.CreateSessionRequest
+	9,  // 22: idgate.v1.AdminService.GetCurrentSession:input_type -> idgate.v1.GetCurrentSessionRequest
+	10, // 23: idgate.v1.AdminService.RevokeCurrentSession:input_type -> idgate.v1.RevokeCurrentSessionRequest
+	15, // 24: idgate.v1.AdminService.ListReviewTasks:input_type -> idgate.v1.ListReviewTasksRequest
+	17, // 25: idgate.v1.AdminService.ClaimReviewTask:input_type -> idgate.v1.ClaimReviewTaskRequest
+	18, // 26: idgate.v1.AdminService.ResolveReviewTask:input_type -> idgate.v1.ResolveReviewTaskRequest
+	11, // 27: idgate.v1.AdminService.ListAuditEvents:input_type -> idgate.v1.ListAuditEventsRequest
+	2,  // 28: idgate.v1.AdminService.CreateApiKey:output_type -> idgate.v1.CreateApiKeyResponse
+	4,  // 29: idgate.v1.AdminService.ListApiKeys:output_type -> idgate.v1.ListApiKeysResponse
+	0,  // 30: idgate.v1.AdminService.RevokeApiKey:output_type -> idgate.v1.ApiKey
+	8,  // 31: idgate.v1.AdminService.CreateSession:output_type -> idgate.v1.CreateSessionResponse
+	6,  // 32: idgate.v1.AdminService.GetCurrentSession:output_type -> idgate.v1.Session
+	6,  // 33: idgate.v1.AdminService.RevokeCurrentSession:output_type -> idgate.v1.Session
+	16, // 34: idgate.v1.AdminService.ListReviewTasks:output_type -> idgate.v1.ListReviewTasksResponse
+	14, // 35: idgate.v1.AdminService.ClaimReviewTask:output_type -> idgate.v1.ReviewTask
+	14, // 36: idgate.v1.AdminService.ResolveReviewTask:output_type -> idgate.v1.ReviewTask
+	13, // 37: idgate.v1.AdminService.ListAuditEvents:output_type -> idgate.v1.ListAuditEventsResponse
+	28, // [28:38] is the sub-list for method output_type
+	18, // [18:28] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_admin_proto_init() }

@@ -8,7 +8,6 @@ package idgatev1
 
 import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
-	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	emptypb "google.golang.org/protobuf/types/known/emptypb"
@@ -24,6 +23,100 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// HandleStripeWebhookRequest is one delivery to the platform endpoint.
+type HandleStripeWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request body exactly as Stripe sent it: a JSON event, whose bytes the signature
+	// covers.
+	Payload       string `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandleStripeWebhookRequest) Reset() {
+	*x = HandleStripeWebhookRequest{}
+	mi := &file_idgate_v1_webhook_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleStripeWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleStripeWebhookRequest) ProtoMessage() {}
+
+func (x *HandleStripeWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_webhook_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleStripeWebhookRequest.ProtoReflect.Descriptor instead.
+func (*HandleStripeWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *HandleStripeWebhookRequest) GetPayload() string {
+	if x != nil {
+		return x.Payload
+	}
+	return ""
+}
+
+// HandleStripeConnectWebhookRequest is one delivery to the Connect endpoint.
+type HandleStripeConnectWebhookRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request body exactly as Stripe sent it: a JSON event, whose bytes the signature
+	// covers.
+	Payload       string `protobuf:"bytes,1,opt,name=payload,proto3" json:"payload,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HandleStripeConnectWebhookRequest) Reset() {
+	*x = HandleStripeConnectWebhookRequest{}
+	mi := &file_idgate_v1_webhook_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HandleStripeConnectWebhookRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HandleStripeConnectWebhookRequest) ProtoMessage() {}
+
+func (x *HandleStripeConnectWebhookRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_webhook_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HandleStripeConnectWebhookRequest.ProtoReflect.Descriptor instead.
+func (*HandleStripeConnectWebhookRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *HandleStripeConnectWebhookRequest) GetPayload() string {
+	if x != nil {
+		return x.Payload
+	}
+	return ""
+}
 
 // WebhookEvent is what idgate knows of one Stripe event. The payload itself is not returned:
 // it may hold personal data.
@@ -55,7 +148,7 @@ type WebhookEvent struct {
 
 func (x *WebhookEvent) Reset() {
 	*x = WebhookEvent{}
-	mi := &file_idgate_v1_webhook_proto_msgTypes[0]
+	mi := &file_idgate_v1_webhook_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -67,7 +160,7 @@ func (x *WebhookEvent) String() string {
 func (*WebhookEvent) ProtoMessage() {}
 
 func (x *WebhookEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_webhook_proto_msgTypes[0]
+	mi := &file_idgate_v1_webhook_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -80,7 +173,7 @@ func (x *WebhookEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebhookEvent.ProtoReflect.Descriptor instead.
 func (*WebhookEvent) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{0}
+	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *WebhookEvent) GetId() string {
@@ -181,7 +274,7 @@ type ListWebhookEventsRequest struct {
 
 func (x *ListWebhookEventsRequest) Reset() {
 	*x = ListWebhookEventsRequest{}
-	mi := &file_idgate_v1_webhook_proto_msgTypes[1]
+	mi := &file_idgate_v1_webhook_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -193,7 +286,7 @@ func (x *ListWebhookEventsRequest) String() string {
 func (*ListWebhookEventsRequest) ProtoMessage() {}
 
 func (x *ListWebhookEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_webhook_proto_msgTypes[1]
+	mi := &file_idgate_v1_webhook_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -206,7 +299,7 @@ func (x *ListWebhookEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListWebhookEventsRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{1}
+	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListWebhookEventsRequest) GetState() string {
@@ -240,7 +333,7 @@ type ListWebhookEventsResponse struct {
 
 func (x *ListWebhookEventsResponse) Reset() {
 	*x = ListWebhookEventsResponse{}
-	mi := &file_idgate_v1_webhook_proto_msgTypes[2]
+	mi := &file_idgate_v1_webhook_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -252,7 +345,7 @@ func (x *ListWebhookEventsResponse) String() string {
 func (*ListWebhookEventsResponse) ProtoMessage() {}
 
 func (x *ListWebhookEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_webhook_proto_msgTypes[2]
+	mi := &file_idgate_v1_webhook_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -265,7 +358,7 @@ func (x *ListWebhookEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListWebhookEventsResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{2}
+	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListWebhookEventsResponse) GetEvents() []*WebhookEvent {
@@ -292,7 +385,7 @@ type RetryWebhookEventRequest struct {
 
 func (x *RetryWebhookEventRequest) Reset() {
 	*x = RetryWebhookEventRequest{}
-	mi := &file_idgate_v1_webhook_proto_msgTypes[3]
+	mi := &file_idgate_v1_webhook_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -304,7 +397,7 @@ func (x *RetryWebhookEventRequest) String() string {
 func (*RetryWebhookEventRequest) ProtoMessage() {}
 
 func (x *RetryWebhookEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_webhook_proto_msgTypes[3]
+	mi := &file_idgate_v1_webhook_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -317,7 +410,7 @@ func (x *RetryWebhookEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryWebhookEventRequest.ProtoReflect.Descriptor instead.
 func (*RetryWebhookEventRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{3}
+	return file_idgate_v1_webhook_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RetryWebhookEventRequest) GetId() string {
@@ -331,7 +424,11 @@ var File_idgate_v1_webhook_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_webhook_proto_rawDesc = "" +
 	"\n" +
-	"\x17idgate/v1/webhook.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x03\n" +
+	"\x17idgate/v1/webhook.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"6\n" +
+	"\x1aHandleStripeWebhookRequest\x12\x18\n" +
+	"\apayload\x18\x01 \x01(\tR\apayload\"=\n" +
+	"!HandleStripeConnectWebhookRequest\x12\x18\n" +
+	"\apayload\x18\x01 \x01(\tR\apayload\"\xab\x03\n" +
 	"\fWebhookEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n" +
@@ -359,10 +456,10 @@ const file_idgate_v1_webhook_proto_rawDesc = "" +
 	"\x06events\x18\x01 \x03(\v2\x17.idgate.v1.WebhookEventR\x06events\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"*\n" +
 	"\x18RetryWebhookEventRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id2\xe2\x03\n" +
-	"\x0eWebhookService\x12c\n" +
-	"\x13HandleStripeWebhook\x12\x14.google.api.HttpBody\x1a\x16.google.protobuf.Empty\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/webhooks/stripe\x12r\n" +
-	"\x1aHandleStripeConnectWebhook\x12\x14.google.api.HttpBody\x1a\x16.google.protobuf.Empty\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/webhooks/stripe/connect\x12z\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id2\x98\x04\n" +
+	"\x0eWebhookService\x12z\n" +
+	"\x13HandleStripeWebhook\x12%.idgate.v1.HandleStripeWebhookRequest\x1a\x16.google.protobuf.Empty\"$\x82\xd3\xe4\x93\x02\x1e:\apayload\"\x13/v1/webhooks/stripe\x12\x90\x01\n" +
+	"\x1aHandleStripeConnectWebhook\x12,.idgate.v1.HandleStripeConnectWebhookRequest\x1a\x16.google.protobuf.Empty\",\x82\xd3\xe4\x93\x02&:\apayload\"\x1b/v1/webhooks/stripe/connect\x12z\n" +
 	"\x11ListWebhookEvents\x12#.idgate.v1.ListWebhookEventsRequest\x1a$.idgate.v1.ListWebhookEventsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/webhook-events\x12{\n" +
 	"\x11RetryWebhookEvent\x12#.idgate.v1.RetryWebhookEventRequest\x1a\x17.idgate.v1.WebhookEvent\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/webhook-events/{id}:retryB1Z/github.com/idgate/idgate/gen/idgate/v1;idgatev1b\x06proto3"
 
@@ -378,29 +475,30 @@ func file_idgate_v1_webhook_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_webhook_proto_rawDescData
 }
 
-var file_idgate_v1_webhook_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_idgate_v1_webhook_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_idgate_v1_webhook_proto_goTypes = []any{
-	(*WebhookEvent)(nil),              // 0: idgate.v1.WebhookEvent
-	(*ListWebhookEventsRequest)(nil),  // 1: idgate.v1.ListWebhookEventsRequest
-	(*ListWebhookEventsResponse)(nil), // 2: idgate.v1.ListWebhookEventsResponse
-	(*RetryWebhookEventRequest)(nil),  // 3: idgate.v1.RetryWebhookEventRequest
-	(*timestamppb.Timestamp)(nil),     // 4: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),         // 5: google.api.HttpBody
-	(*emptypb.Empty)(nil),             // 6: google.protobuf.Empty
+	(*HandleStripeWebhookRequest)(nil),        // 0: idgate.v1.HandleStripeWebhookRequest
+	(*HandleStripeConnectWebhookRequest)(nil), // 1: idgate.v1.HandleStripeConnectWebhookRequest
+	(*WebhookEvent)(nil),                      // 2: idgate.v1.WebhookEvent
+	(*ListWebhookEventsRequest)(nil),          // 3: idgate.v1.ListWebhookEventsRequest
+	(*ListWebhookEventsResponse)(nil),         // 4: idgate.v1.ListWebhookEventsResponse
+	(*RetryWebhookEventRequest)(nil),          // 5: idgate.v1.RetryWebhookEventRequest
+	(*timestamppb.Timestamp)(nil),             // 6: google.protobuf.Timestamp
+	(*emptypb.Empty)(nil),                     // 7: google.protobuf.Empty
 }
 var file_idgate_v1_webhook_proto_depIdxs = []int32{
-	4, // 0: idgate.v1.WebhookEvent.created_at:type_name -> google.protobuf.Timestamp
-	4, // 1: idgate.v1.WebhookEvent.received_at:type_name -> google.protobuf.Timestamp
-	4, // 2: idgate.v1.WebhookEvent.processed_at:type_name -> google.protobuf.Timestamp
-	0, // 3: idgate.v1.ListWebhookEventsResponse.events:type_name -> idgate.v1.WebhookEvent
-	5, // 4: idgate.v1.WebhookService.HandleStripeWebhook:input_type -> google.api.HttpBody
-	5, // 5: idgate.v1.WebhookService.HandleStripeConnectWebhook:input_type -> google.api.HttpBody
-	1, // 6: idgate.v1.WebhookService.ListWebhookEvents:input_type -> idgate.v1.ListWebhookEventsRequest
-	3, // 7: idgate.v1.WebhookService.RetryWebhookEvent:input_type -> idgate.v1.RetryWebhookEventRequest
-	6, // 8: idgate.v1.WebhookService.HandleStripeWebhook:output_type -> google.protobuf.Empty
-	6, // 9: idgate.v1.WebhookService.HandleStripeConnectWebhook:output_type -> google.protobuf.Empty
-	2, // 10: idgate.v1.WebhookService.ListWebhookEvents:output_type -> idgate.v1.ListWebhookEventsResponse
-	0, // 11: idgate.v1.WebhookService.RetryWebhookEvent:output_type -> idgate.v1.WebhookEvent
+	6, // 0: idgate.v1.WebhookEvent.created_at:type_name -> google.protobuf.Timestamp
+	6, // 1: idgate.v1.WebhookEvent.received_at:type_name -> google.protobuf.Timestamp
+	6, // 2: idgate.v1.WebhookEvent.processed_at:type_name -> google.protobuf.Timestamp
+	2, // 3: idgate.v1.ListWebhookEventsResponse.events:type_name -> idgate.v1.WebhookEvent
+	0, // 4: idgate.v1.WebhookService.HandleStripeWebhook:input_type -> idgate.v1.HandleStripeWebhookRequest
+	1, // 5: idgate.v1.WebhookService.HandleStripeConnectWebhook:input_type -> idgate.v1.HandleStripeConnectWebhookRequest
+	3, // 6: idgate.v1.WebhookService.ListWebhookEvents:input_type -> idgate.v1.ListWebhookEventsRequest
+	5, // 7: idgate.v1.WebhookService.RetryWebhookEvent:input_type -> idgate.v1.RetryWebhookEventRequest
+	7, // 8: idgate.v1.WebhookService.HandleStripeWebhook:output_type -> google.protobuf.Empty
+	7, // 9: idgate.v1.WebhookService.HandleStripeConnectWebhook:output_type -> google.protobuf.Empty
+	4, // 10: idgate.v1.WebhookService.ListWebhookEvents:output_type -> idgate.v1.ListWebhookEventsResponse
+	2, // 11: idgate.v1.WebhookService.RetryWebhookEvent:output_type -> idgate.v1.WebhookEvent
 	8, // [8:12] is the sub-list for method output_type
 	4, // [4:8] is the sub-list for method input_type
 	4, // [4:4] is the sub-list for extension type_name
@@ -419,7 +517,7 @@ func file_idgate_v1_webhook_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_webhook_proto_rawDesc), len(file_idgate_v1_webhook_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -8,7 +8,6 @@ package idgatev1
 
 import (
 	context "context"
-	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -33,14 +32,15 @@ const (
 //
 // WebhookService receives Stripe's webhook deliveries and shows what became of them.
 type WebhookServiceClient interface {
-	// HandleStripeWebhook takes one delivery to the platform endpoint. The body is the exact
-	// bytes Stripe sent; the Stripe-Signature header arrives as "stripe-signature" metadata.
+	// HandleStripeWebhook takes one delivery to the platform endpoint. Over HTTP the body is
+	// the payload, the exact bytes Stripe sent; the Stripe-Signature header arrives as
+	// "stripe-signature" metadata.
 	// A valid event is stored once and answered with 200; a bad signature is InvalidArgument
 	// (HTTP 400) and nothing is stored.
-	HandleStripeWebhook(ctx context.Context, in *httpbody.HttpBody, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	HandleStripeWebhook(ctx context.Context, in *HandleStripeWebhookRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// HandleStripeConnectWebhook is the same for the Connect endpoint, which Stripe signs with
 	// its own secret.
-	HandleStripeConnectWebhook(ctx context.Context, in *httpbody.HttpBody, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	HandleStripeConnectWebhook(ctx context.Context, in *HandleStripeConnectWebhookRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// ListWebhookEvents lists received events, newest first, optionally by state.
 	ListWebhookEvents(ctx context.Context, in *ListWebhookEventsRequest, opts ...grpc.CallOption) (*ListWebhookEventsResponse, error)
 	// RetryWebhookEvent re-drives a failed event through its handler: the event is pending
@@ -56,7 +56,7 @@ func NewWebhookServiceClient(cc grpc.ClientConnInterface) WebhookServiceClient {
 	return &webhookServiceClient{cc}
 }
 
-func (c *webhookServiceClient) HandleStripeWebhook(ctx context.Context, in *httpbody.HttpBody, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+func (c *webhookServiceClient) HandleStripeWebhook(ctx context.Context, in *HandleStripeWebhookRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
 	err := c.cc.Invoke(ctx, WebhookService_HandleStripeWebhook_FullMethodName, in, out, cOpts...)
@@ -66,7 +66,7 @@ func (c *webhookServiceClient) HandleStripeWebhook(ctx context.Context, in *http
 	return out, nil
 }
 
-func (c *webhookServiceClient) HandleStripeConnectWebhook(ctx context.Context, in *httpbody.HttpBody, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+func (c *webhookServiceClient) HandleStripeConnectWebhook(ctx context.Context, in *HandleStripeConnectWebhookRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
 	err := c.cc.Invoke(ctx, WebhookService_HandleStripeConnectWebhook_FullMethodName, in, out, cOpts...)
@@ -102,14 +102,15 @@ func (c *webhookServiceClient) RetryWebhookEvent(ctx context.Context, in *RetryW
 //
 // WebhookService receives Stripe's webhook deliveries and shows what became of them.
 type WebhookServiceServer interface {
-	// HandleStripeWebhook takes one delivery to the platform endpoint. The body is the exact
-	// bytes Stripe sent; the Stripe-Signature header arrives as "stripe-signature" metadata.
+	// HandleStripeWebhook takes one delivery to the platform endpoint. Over HTTP the body is
+	// the payload, the exact bytes Stripe sent; the Stripe-Signature header arrives as
+	// "stripe-signature" metadata.
 	// A valid event is stored once and answered with 200; a bad signature is InvalidArgument
 	// (HTTP 400) and nothing is stored.
-	HandleStripeWebhook(context.Context, *httpbody.HttpBody) (*emptypb.Empty, error)
+	HandleStripeWebhook(context.Context, *HandleStripeWebhookRequest) (*emptypb.Empty, error)
 	// HandleStripeConnectWebhook is the same for the Connect endpoint, which Stripe signs with
 	// its own secret.
-	HandleStripeConnectWebhook(context.Context, *httpbody.HttpBody) (*emptypb.Empty, error)
+	HandleStripeConnectWebhook(context.Context, *HandleStripeConnectWebhookRequest) (*emptypb.Empty, error)
 	// ListWebhookEvents lists received events, newest first, optionally by state.
 	ListWebhookEvents(context.Context, *ListWebhookEventsRequest) (*ListWebhookEventsResponse, error)
 	// RetryWebhookEvent re-drives a failed event through its handler: the event is pending
@@ -125,10 +126,10 @@ type WebhookServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedWebhookServiceServer struct{}
 
-func (UnimplementedWebhookServiceServer) HandleStripeWebhook(context.Context, *httpbody.HttpBody) (*emptypb.Empty, error) {
+func (UnimplementedWebhookServiceServer) HandleStripeWebhook(context.Context, *HandleStripeWebhookRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method HandleStripeWebhook not implemented")
 }
-func (UnimplementedWebhookServiceServer) HandleStripeConnectWebhook(context.Context, *httpbody.HttpBody) (*emptypb.Empty, error) {
+func (UnimplementedWebhookServiceServer) HandleStripeConnectWebhook(context.Context, *HandleStripeConnectWebhookRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method HandleStripeConnectWebhook not implemented")
 }
 func (UnimplementedWebhookServiceServer) ListWebhookEvents(context.Context, *ListWebhookEventsRequest) (*ListWebhookEventsResponse, error) {
@@ -159,7 +160,7 @@ func RegisterWebhookServiceServer(s grpc.ServiceRegistrar, srv WebhookServiceSer
 }
 
 func _WebhookService_HandleStripeWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(httpbody.HttpBody)
+	in := new(HandleStripeWebhookRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
@@ -171,13 +172,13 @@ func _WebhookService_HandleStripeWebhook_Handler(srv interface{}, ctx context.Co
 		FullMethod: WebhookService_HandleStripeWebhook_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(WebhookServiceServer).HandleStripeWebhook(ctx, req.(*httpbody.HttpBody))
+		return srv.(WebhookServiceServer).HandleStripeWebhook(ctx, req.(*HandleStripeWebhookRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
 func _WebhookService_HandleStripeConnectWebhook_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(httpbody.HttpBody)
+	in := new(HandleStripeConnectWebhookRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
@@ -189,7 +190,7 @@ func _WebhookService_HandleStripeConnectWebhook_Handler(srv interface{}, ctx con
 		FullMethod: WebhookService_HandleStripeConnectWebhook_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(WebhookServiceServer).HandleStripeConnectWebhook(ctx, req.(*httpbody.HttpBody))
+		return srv.(WebhookServiceServer).HandleStripeConnectWebhook(ctx, req.(*HandleStripeConnectWebhookRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }

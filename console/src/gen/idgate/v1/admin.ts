@@ -102,8 +102,11 @@ export interface AuditEvent {
   subject_type: string;
   subject_id: string;
   subaccount_id: string;
-  /** JSON object: field -> {"before", "after"}, or {"changed": true} for personal data. */
-  changes: string;
+  /**
+   * What changed: field -> {"before": ..., "after": ...}, or {"changed": true} for personal
+   * data.
+   */
+  changes?: { [key: string]: any } | undefined;
   notes: string;
   request_id: string;
   /** The key's name: the person, for an operator's key or console session. */

@@ -5,8 +5,25 @@
 // source: idgate/v1/webhook.proto
 
 /* eslint-disable */
-import type { HttpBody } from "../../google/api/httpbody";
 import type { Empty } from "../../google/protobuf/empty";
+
+/** HandleStripeWebhookRequest is one delivery to the platform endpoint. */
+export interface HandleStripeWebhookRequest {
+  /**
+   * The request body exactly as Stripe sent it: a JSON event, whose bytes the signature
+   * covers.
+   */
+  payload: string;
+}
+
+/** HandleStripeConnectWebhookRequest is one delivery to the Connect endpoint. */
+export interface HandleStripeConnectWebhookRequest {
+  /**
+   * The request body exactly as Stripe sent it: a JSON event, whose bytes the signature
+   * covers.
+   */
+  payload: string;
+}
 
 /**
  * WebhookEvent is what idgate knows of one Stripe event. The payload itself is not returned:
@@ -63,17 +80,18 @@ export interface RetryWebhookEventRequest {
 /** WebhookService receives Stripe's webhook deliveries and shows what became of them. */
 export interface WebhookService {
   /**
-   * HandleStripeWebhook takes one delivery to the platform endpoint. The body is the exact
-   * bytes Stripe sent; the Stripe-Signature header arrives as "stripe-signature" metadata.
+   * HandleStripeWebhook takes one delivery to the platform endpoint. Over HTTP the body is
+   * the payload, the exact bytes Stripe sent; the Stripe-Signature header arrives as
+   * "stripe-signature" metadata.
    * A valid event is stored once and answered with 200; a bad signature is InvalidArgument
    * (HTTP 400) and nothing is stored.
    */
-  HandleStripeWebhook(request: HttpBody): Promise<Empty>;
+  HandleStripeWebhook(request: HandleStripeWebhookRequest): Promise<Empty>;
   /**
    * HandleStripeConnectWebhook is the same for the Connect endpoint, which Stripe signs with
    * its own secret.
    */
-  HandleStripeConnectWebhook(request: HttpBody): Promise<Empty>;
+  HandleStripeConnectWebhook(request: HandleStripeConnectWebhookRequest): Promise<Empty>;
   /** ListWebhookEvents lists received events, newest first, optionally by state. */
   ListWebhookEvents(request: ListWebhookEventsRequest): Promise<ListWebhookEventsResponse>;
   /**
