@@ -130,6 +130,15 @@ test-console: build bin/stripe-mock $(CONSOLE_DEPS) ## The console: Vitest units
 test-kotlin: build bin/stripe-mock protodeps $(MVN) ## The Kotlin client: generate from proto/, compile, test against bin/idgate.
 	cd clients/kotlin && $(MVN) -B --no-transfer-progress verify
 
+JSON_CLIENT_DEPS := clients/json/node_modules/.package-lock.json
+$(JSON_CLIENT_DEPS): clients/json/package.json clients/json/package-lock.json
+	cd clients/json && npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: test-json-client
+test-json-client: build bin/stripe-mock $(JSON_CLIENT_DEPS) ## A client generated from the OpenAPI document runs the rider flow against bin/idgate.
+	cd clients/json && mkdir -p tmp && npm run --silent generate && npm run --silent build && npm run --silent flow
+
 .PHONY: check-swift
 check-swift: bin/buf protodeps ## The Swift template: buf builds the module and accepts clients/swift/buf.gen.swift.yaml.
 	@clients/swift/check.sh
