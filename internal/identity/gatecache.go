@@ -56,6 +56,7 @@ type gateCache struct {
 	mu  sync.Mutex // orders fills against evictions
 	gen uint64     // bumped by every eviction
 
+	hits   atomic.Uint64
 	fresh  atomic.Int64 // clock time (ns) at which the last successful feed read started; 0: never
 	cursor int          // every feed id ≤ cursor has been read (poller only)
 	seen   map[int]time.Time
@@ -83,7 +84,11 @@ func (g *gateCache) get(id string) (gateEntry, bool) {
 	if !g.usable() {
 		return gateEntry{}, false
 	}
-	return g.entries.Get(id)
+	e, ok := g.entries.Get(id)
+	if ok {
+		g.hits.Add(1)
+	}
+	return e, ok
 }
 
 // generation is taken before a database read whose result may be stored with fill.
@@ -278,6 +283,9 @@ func (w *GatePruneWorker) Work(ctx context.Context, _ *river.Job[GatePruneArgs])
 	_, err := w.s.store.Ent.GateChange.Delete().Where(gatechange.CreatedAtLT(w.s.now().Add(-time.Hour))).Exec(ctx)
 	return err
 }
+
+// GateCacheHits counts the gate checks answered from the in-process state.
+func (s *Service) GateCacheHits() uint64 { return s.gate.hits.Load() }
 
 // FollowGateChanges keeps the gate's in-process state in step with other replicas' changes
 // until ctx ends; every replica runs it.
