@@ -47,20 +47,20 @@ import (
 
 // Server is one idgate replica. Replicas share nothing but the database.
 type Server struct {
-	cfg       config.Config
-	log       *slog.Logger
-	store     *store.Store
-	jobs      *jobs.Client
-	grpc      *grpc.Server
-	http      *http.Server
-	health    *healthServer
-	grpcLis   net.Listener
-	httpLis   net.Listener
-	gwLis     gatewayListener  // the gateway's private connection to the gRPC server
-	conn      *grpc.ClientConn // the gateway's connection to our own gRPC server
-	runJobs   bool
-	customers *identity.Service
-	events    *webhook.Registry
+	cfg     config.Config
+	log     *slog.Logger
+	store   *store.Store
+	jobs    *jobs.Client
+	grpc    *grpc.Server
+	http    *http.Server
+	health  *healthServer
+	grpcLis net.Listener
+	httpLis net.Listener
+	gwLis   gatewayListener  // the gateway's private connection to the gRPC server
+	conn    *grpc.ClientConn // the gateway's connection to our own gRPC server
+	runJobs bool
+	gate    *identity.Service // the gate's in-process state follows the change feed while serving
+	events  *webhook.Registry
 }
 
 // WebhookEventTypes lists the Stripe event types that have a handler.
@@ -155,7 +155,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts, webhook.Batching{Window: cfg.WebhookBatchWindow, Max: cfg.WebhookBatchMax})
 	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), clk, log)
 	customers.CacheGate(cfg.GateCacheSize)
-	s.customers = customers
+	s.gate = customers
 	subaccounts := tenant.NewService(s.store, s.jobs)
 	signals := risk.NewService(s.store, cipher, subaccounts, clk, log)
 	customers.AlsoRedact(signals.Forget)
@@ -363,7 +363,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	g.Go(func() error { return s.customers.FollowGateChanges(gctx, s.cfg.GateCachePoll) })
+	g.Go(func() error { return s.gate.FollowGateChanges(gctx, s.cfg.GateCachePoll) })
 	if s.runJobs {
 		// A stop that arrives while the queue starts is a stop, not a failure.
 		if err := s.jobs.Start(gctx); err != nil && gctx.Err() == nil {
