@@ -19,6 +19,7 @@ import (
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/gatechange"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
@@ -48,6 +49,8 @@ type Client struct {
 	BiometricConsent *BiometricConsentClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// GateChange is the client for interacting with the GateChange builders.
+	GateChange *GateChangeClient
 	// KYCCheck is the client for interacting with the KYCCheck builders.
 	KYCCheck *KYCCheckClient
 	// Merchant is the client for interacting with the Merchant builders.
@@ -91,6 +94,7 @@ func (c *Client) init() {
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.BiometricConsent = NewBiometricConsentClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
+	c.GateChange = NewGateChangeClient(c.config)
 	c.KYCCheck = NewKYCCheckClient(c.config)
 	c.Merchant = NewMerchantClient(c.config)
 	c.MerchantSession = NewMerchantSessionClient(c.config)
@@ -201,6 +205,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AuditEvent:          NewAuditEventClient(cfg),
 		BiometricConsent:    NewBiometricConsentClient(cfg),
 		Customer:            NewCustomerClient(cfg),
+		GateChange:          NewGateChangeClient(cfg),
 		KYCCheck:            NewKYCCheckClient(cfg),
 		Merchant:            NewMerchantClient(cfg),
 		MerchantSession:     NewMerchantSessionClient(cfg),
@@ -238,6 +243,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AuditEvent:          NewAuditEventClient(cfg),
 		BiometricConsent:    NewBiometricConsentClient(cfg),
 		Customer:            NewCustomerClient(cfg),
+		GateChange:          NewGateChangeClient(cfg),
 		KYCCheck:            NewKYCCheckClient(cfg),
 		Merchant:            NewMerchantClient(cfg),
 		MerchantSession:     NewMerchantSessionClient(cfg),
@@ -281,10 +287,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
-		c.MerchantSession, c.Notification, c.OperatorSession, c.PaymentStepUp,
-		c.Person, c.ReviewTask, c.RiskSignal, c.StripeEvent, c.Subaccount,
-		c.VerificationSession, c.WebAuthnChallenge, c.WebAuthnCredential,
+		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.GateChange,
+		c.KYCCheck, c.Merchant, c.MerchantSession, c.Notification, c.OperatorSession,
+		c.PaymentStepUp, c.Person, c.ReviewTask, c.RiskSignal, c.StripeEvent,
+		c.Subaccount, c.VerificationSession, c.WebAuthnChallenge, c.WebAuthnCredential,
 	} {
 		n.Use(hooks...)
 	}
@@ -294,10 +300,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.KYCCheck, c.Merchant,
-		c.MerchantSession, c.Notification, c.OperatorSession, c.PaymentStepUp,
-		c.Person, c.ReviewTask, c.RiskSignal, c.StripeEvent, c.Subaccount,
-		c.VerificationSession, c.WebAuthnChallenge, c.WebAuthnCredential,
+		c.APIKey, c.AuditEvent, c.BiometricConsent, c.Customer, c.GateChange,
+		c.KYCCheck, c.Merchant, c.MerchantSession, c.Notification, c.OperatorSession,
+		c.PaymentStepUp, c.Person, c.ReviewTask, c.RiskSignal, c.StripeEvent,
+		c.Subaccount, c.VerificationSession, c.WebAuthnChallenge, c.WebAuthnCredential,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -314,6 +320,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.BiometricConsent.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
+	case *GateChangeMutation:
+		return c.GateChange.mutate(ctx, m)
 	case *KYCCheckMutation:
 		return c.KYCCheck.mutate(ctx, m)
 	case *MerchantMutation:
@@ -898,6 +906,139 @@ func (c *CustomerClient) mutate(ctx context.Context, m *CustomerMutation) (Value
 		return (&CustomerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Customer mutation op: %q", m.Op())
+	}
+}
+
+// GateChangeClient is a client for the GateChange schema.
+type GateChangeClient struct {
+	config
+}
+
+// NewGateChangeClient returns a client for the GateChange from the given config.
+func NewGateChangeClient(c config) *GateChangeClient {
+	return &GateChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `gatechange.Hooks(f(g(h())))`.
+func (c *GateChangeClient) Use(hooks ...Hook) {
+	c.hooks.GateChange = append(c.hooks.GateChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `gatechange.Intercept(f(g(h())))`.
+func (c *GateChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.GateChange = append(c.inters.GateChange, interceptors...)
+}
+
+// Create returns a builder for creating a GateChange entity.
+func (c *GateChangeClient) Create() *GateChangeCreate {
+	mutation := newGateChangeMutation(c.config, OpCreate)
+	return &GateChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of GateChange entities.
+func (c *GateChangeClient) CreateBulk(builders ...*GateChangeCreate) *GateChangeCreateBulk {
+	return &GateChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *GateChangeClient) MapCreateBulk(slice any, setFunc func(*GateChangeCreate, int)) *GateChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &GateChangeCreateBulk{err: fmt.Errorf("calling to GateChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*GateChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &GateChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for GateChange.
+func (c *GateChangeClient) Update() *GateChangeUpdate {
+	mutation := newGateChangeMutation(c.config, OpUpdate)
+	return &GateChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *GateChangeClient) UpdateOne(_m *GateChange) *GateChangeUpdateOne {
+	mutation := newGateChangeMutation(c.config, OpUpdateOne, withGateChange(_m))
+	return &GateChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *GateChangeClient) UpdateOneID(id int) *GateChangeUpdateOne {
+	mutation := newGateChangeMutation(c.config, OpUpdateOne, withGateChangeID(id))
+	return &GateChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for GateChange.
+func (c *GateChangeClient) Delete() *GateChangeDelete {
+	mutation := newGateChangeMutation(c.config, OpDelete)
+	return &GateChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *GateChangeClient) DeleteOne(_m *GateChange) *GateChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *GateChangeClient) DeleteOneID(id int) *GateChangeDeleteOne {
+	builder := c.Delete().Where(gatechange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &GateChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for GateChange.
+func (c *GateChangeClient) Query() *GateChangeQuery {
+	return &GateChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeGateChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a GateChange entity by its id.
+func (c *GateChangeClient) Get(ctx context.Context, id int) (*GateChange, error) {
+	return c.Query().Where(gatechange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *GateChangeClient) GetX(ctx context.Context, id int) *GateChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *GateChangeClient) Hooks() []Hook {
+	return c.hooks.GateChange
+}
+
+// Interceptors returns the client interceptors.
+func (c *GateChangeClient) Interceptors() []Interceptor {
+	return c.inters.GateChange
+}
+
+func (c *GateChangeClient) mutate(ctx context.Context, m *GateChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&GateChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&GateChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&GateChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&GateChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown GateChange mutation op: %q", m.Op())
 	}
 }
 
@@ -2820,13 +2961,13 @@ func (c *WebAuthnCredentialClient) mutate(ctx context.Context, m *WebAuthnCreden
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
+		APIKey, AuditEvent, BiometricConsent, Customer, GateChange, KYCCheck, Merchant,
 		MerchantSession, Notification, OperatorSession, PaymentStepUp, Person,
 		ReviewTask, RiskSignal, StripeEvent, Subaccount, VerificationSession,
 		WebAuthnChallenge, WebAuthnCredential []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditEvent, BiometricConsent, Customer, KYCCheck, Merchant,
+		APIKey, AuditEvent, BiometricConsent, Customer, GateChange, KYCCheck, Merchant,
 		MerchantSession, Notification, OperatorSession, PaymentStepUp, Person,
 		ReviewTask, RiskSignal, StripeEvent, Subaccount, VerificationSession,
 		WebAuthnChallenge, WebAuthnCredential []ent.Interceptor

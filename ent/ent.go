@@ -16,6 +16,7 @@ import (
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/gatechange"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
@@ -94,6 +95,7 @@ func checkColumn(t, c string) error {
 			auditevent.Table:          auditevent.ValidColumn,
 			biometricconsent.Table:    biometricconsent.ValidColumn,
 			customer.Table:            customer.ValidColumn,
+			gatechange.Table:          gatechange.ValidColumn,
 			kyccheck.Table:            kyccheck.ValidColumn,
 			merchant.Table:            merchant.ValidColumn,
 			merchantsession.Table:     merchantsession.ValidColumn,

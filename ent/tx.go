@@ -20,6 +20,8 @@ type Tx struct {
 	BiometricConsent *BiometricConsentClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// GateChange is the client for interacting with the GateChange builders.
+	GateChange *GateChangeClient
 	// KYCCheck is the client for interacting with the KYCCheck builders.
 	KYCCheck *KYCCheckClient
 	// Merchant is the client for interacting with the Merchant builders.
@@ -183,6 +185,7 @@ func (tx *Tx) init() {
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.BiometricConsent = NewBiometricConsentClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.GateChange = NewGateChangeClient(tx.config)
 	tx.KYCCheck = NewKYCCheckClient(tx.config)
 	tx.Merchant = NewMerchantClient(tx.config)
 	tx.MerchantSession = NewMerchantSessionClient(tx.config)

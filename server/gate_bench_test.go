@@ -98,7 +98,8 @@ func BenchmarkCheckAccess(b *testing.B) {
 		b.Fatal(err)
 	}
 	noJobs := false
-	quiet := testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error"})
+	// IDGATE_GATE_CACHE_SIZE sizes the replicas' gate state (0: none, for comparison).
+	quiet := testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_GATE_CACHE_SIZE": os.Getenv("IDGATE_GATE_CACHE_SIZE")})
 	open := start(b, quiet, server.Options{NoAuth: true, RunJobs: &noJobs})
 	authed := start(b, quiet, server.Options{RunJobs: &noJobs})
 	for _, target := range []struct {

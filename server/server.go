@@ -59,6 +59,7 @@ type Server struct {
 	gwLis   gatewayListener  // the gateway's private connection to the gRPC server
 	conn    *grpc.ClientConn // the gateway's connection to our own gRPC server
 	runJobs bool
+	gate    *identity.Service // the gate's in-process state follows the change feed while serving
 	events  *webhook.Registry
 }
 
@@ -137,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	s.events = registry
 	workers := river.NewWorkers()
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
-	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}, {Every: time.Hour, Args: stepup.SweepArgs{}}}
+	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}, {Every: time.Hour, Args: stepup.SweepArgs{}}, {Every: 10 * time.Minute, Args: identity.GatePruneArgs{}}}
 	if cfg.Retention > 0 {
 		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: pii.RetentionArgs{}})
 	}
@@ -153,6 +154,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
 	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts, webhook.Batching{Window: cfg.WebhookBatchWindow, Max: cfg.WebhookBatchMax})
 	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), clk, log)
+	customers.CacheGate(cfg.GateCacheSize)
+	s.gate = customers
 	subaccounts := tenant.NewService(s.store, s.jobs)
 	signals := risk.NewService(s.store, cipher, subaccounts, clk, log)
 	customers.AlsoRedact(signals.Forget)
@@ -169,6 +172,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, identity.NewRedactWorker(customers))
 	river.AddWorker(workers, identity.NewReconcileWorker(customers, cfg.ReconcileAfter))
 	river.AddWorker(workers, identity.NewReevaluateWorker(customers))
+	river.AddWorker(workers, identity.NewGatePruneWorker(customers))
 	personal := pii.NewJobs(s.store, cipher, clk, cfg.Retention, log)
 	river.AddWorker(workers, personal.ReencryptWorker())
 	river.AddWorker(workers, personal.RetentionWorker())
@@ -220,7 +224,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 
 	// gRPC.
 	metrics := prometheus.NewRegistry()
-	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "idgate_gate_cache_hits_total", Help: "Gate checks answered from the in-process gate state."},
+			func() float64 { return float64(customers.GateCacheHits()) }))
 	s.health = newHealthServer(s.store.Ping)
 	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute, clk), reflectionNeedsKey: cfg.ReflectionNeedsKey}
 	limits := sessionLimits{
@@ -357,6 +363,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+	g.Go(func() error { return s.gate.FollowGateChanges(gctx, s.cfg.GateCachePoll) })
 	if s.runJobs {
 		// A stop that arrives while the queue starts is a stop, not a failure.
 		if err := s.jobs.Start(gctx); err != nil && gctx.Err() == nil {

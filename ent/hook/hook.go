@@ -57,6 +57,18 @@ func (f CustomerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CustomerMutation", m)
 }
 
+// The GateChangeFunc type is an adapter to allow the use of ordinary
+// function as GateChange mutator.
+type GateChangeFunc func(context.Context, *ent.GateChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f GateChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.GateChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GateChangeMutation", m)
+}
+
 // The KYCCheckFunc type is an adapter to allow the use of ordinary
 // function as KYCCheck mutator.
 type KYCCheckFunc func(context.Context, *ent.KYCCheckMutation) (ent.Value, error)

@@ -12,6 +12,7 @@ import (
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/gatechange"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
@@ -191,6 +192,33 @@ func (f TraverseCustomer) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.CustomerQuery", q)
+}
+
+// The GateChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type GateChangeFunc func(context.Context, *ent.GateChangeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f GateChangeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.GateChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.GateChangeQuery", q)
+}
+
+// The TraverseGateChange type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseGateChange func(context.Context, *ent.GateChangeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseGateChange) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseGateChange) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.GateChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.GateChangeQuery", q)
 }
 
 // The KYCCheckFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -582,6 +610,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.BiometricConsentQuery, predicate.BiometricConsent, biometricconsent.OrderOption]{typ: ent.TypeBiometricConsent, tq: q}, nil
 	case *ent.CustomerQuery:
 		return &query[*ent.CustomerQuery, predicate.Customer, customer.OrderOption]{typ: ent.TypeCustomer, tq: q}, nil
+	case *ent.GateChangeQuery:
+		return &query[*ent.GateChangeQuery, predicate.GateChange, gatechange.OrderOption]{typ: ent.TypeGateChange, tq: q}, nil
 	case *ent.KYCCheckQuery:
 		return &query[*ent.KYCCheckQuery, predicate.KYCCheck, kyccheck.OrderOption]{typ: ent.TypeKYCCheck, tq: q}, nil
 	case *ent.MerchantQuery:

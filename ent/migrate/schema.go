@@ -176,6 +176,25 @@ var (
 			},
 		},
 	}
+	// GateChangesColumns holds the columns for the "gate_changes" table.
+	GateChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "customer_id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// GateChangesTable holds the schema information for the "gate_changes" table.
+	GateChangesTable = &schema.Table{
+		Name:       "gate_changes",
+		Columns:    GateChangesColumns,
+		PrimaryKey: []*schema.Column{GateChangesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "gatechange_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{GateChangesColumns[2]},
+			},
+		},
+	}
 	// KycChecksColumns holds the columns for the "kyc_checks" table.
 	KycChecksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -655,6 +674,7 @@ var (
 		AuditEventsTable,
 		BiometricConsentsTable,
 		CustomersTable,
+		GateChangesTable,
 		KycChecksTable,
 		MerchantsTable,
 		MerchantSessionsTable,

@@ -18,6 +18,9 @@ type BiometricConsent func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// GateChange is the predicate function for gatechange builders.
+type GateChange func(*sql.Selector)
+
 // KYCCheck is the predicate function for kyccheck builders.
 type KYCCheck func(*sql.Selector)
 

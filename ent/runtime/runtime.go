@@ -9,6 +9,7 @@ import (
 	"github.com/idgate/idgate/ent/auditevent"
 	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/customer"
+	"github.com/idgate/idgate/ent/gatechange"
 	"github.com/idgate/idgate/ent/kyccheck"
 	"github.com/idgate/idgate/ent/merchant"
 	"github.com/idgate/idgate/ent/merchantsession"
@@ -218,6 +219,12 @@ func init() {
 	customerDescID := customerFields[0].Descriptor()
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customer.IDValidator = customerDescID.Validators[0].(func(string) error)
+	gatechangeFields := schema.GateChange{}.Fields()
+	_ = gatechangeFields
+	// gatechangeDescCustomerID is the schema descriptor for customer_id field.
+	gatechangeDescCustomerID := gatechangeFields[0].Descriptor()
+	// gatechange.CustomerIDValidator is a validator for the "customer_id" field. It is called by the builders before save.
+	gatechange.CustomerIDValidator = gatechangeDescCustomerID.Validators[0].(func(string) error)
 	kyccheckMixin := schema.KYCCheck{}.Mixin()
 	kyccheckMixinHooks0 := kyccheckMixin[0].Hooks()
 	kyccheck.Hooks[0] = kyccheckMixinHooks0[0]

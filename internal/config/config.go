@@ -59,6 +59,11 @@ type Config struct {
 	// they share with requests.
 	JobWorkers      int
 	JobPollInterval time.Duration // IDGATE_JOB_POLL_INTERVAL
+	// The gate's in-process state: how often each replica reads the change feed
+	// (IDGATE_GATE_CACHE_POLL, at most 250ms) and how many customers it holds
+	// (IDGATE_GATE_CACHE_SIZE; 0 turns the cache off).
+	GateCachePoll time.Duration
+	GateCacheSize int
 	// JobRetryBase, when set, replaces River's default backoff (attempt^4 seconds) with
 	// JobRetryBase * 2^(attempt-1); tests use it to retry in milliseconds.
 	JobRetryBase time.Duration
@@ -157,6 +162,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		JobWorkers:                  r.int("IDGATE_JOB_WORKERS", 100),
 		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
 		JobRetryBase:                r.duration("IDGATE_JOB_RETRY_BASE", 0),
+		GateCachePoll:               r.duration("IDGATE_GATE_CACHE_POLL", 250*time.Millisecond),
+		GateCacheSize:               r.int("IDGATE_GATE_CACHE_SIZE", 100_000),
 		JobTimeout:                  r.duration("IDGATE_JOB_TIMEOUT", time.Minute),
 		LogFormat:                   r.str("IDGATE_LOG_FORMAT", "json"),
 		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),
@@ -269,6 +276,12 @@ func (c Config) Validate() error {
 	}
 	if c.JobPollInterval < 10*time.Millisecond {
 		add("IDGATE_JOB_POLL_INTERVAL must be at least 10ms")
+	}
+	if c.GateCachePoll < 10*time.Millisecond || c.GateCachePoll > 250*time.Millisecond {
+		add("IDGATE_GATE_CACHE_POLL must be between 10ms and 250ms: other replicas' changes must reach the gate within 1s")
+	}
+	if c.GateCacheSize < 0 {
+		add("IDGATE_GATE_CACHE_SIZE must be 0 (no cache) or more")
 	}
 	if c.JobTimeout < time.Second {
 		add("IDGATE_JOB_TIMEOUT must be at least 1s")

@@ -135,11 +135,21 @@ type Service struct {
 	gateOnce sync.Once
 	gateStmt *sql.Stmt
 	gateErr  error
+	gate     *gateCache
 }
 
 // NewService returns a Service; clk is the time its rules read (retention, reconciliation).
 func NewService(st *store.Store, cipher *pii.Cipher, sc StripeIdentity, q jobs.Inserter, outbox *notify.Outbox, clk clock.Clock, log *slog.Logger) *Service {
-	return &Service{store: st, pii: cipher, stripe: sc, jobs: q, outbox: outbox, log: log, now: func() time.Time { return clk.Now().UTC() }}
+	s := &Service{store: st, pii: cipher, stripe: sc, jobs: q, outbox: outbox, log: log, now: func() time.Time { return clk.Now().UTC() }}
+	s.gate = newGateCache(st, clk, log)
+	st.Ent.Customer.Use(s.gate.hook)
+	return s
+}
+
+// CacheGate keeps up to size customers' gate state in memory (see gateCache); call it
+// before serving, and run FollowGateChanges beside the server.
+func (s *Service) CacheGate(size int) {
+	s.gate.size(size)
 }
 
 // CreateCustomer registers a customer. It is idempotent on (subaccount, external id): the

@@ -32,28 +32,39 @@ func (s *Service) CheckAccess(ctx context.Context, customerID, act string) (Deci
 	case !action.MatchString(act):
 		return Decision{}, apperr.Invalid("action", "must be a lower-case name such as ride_start")
 	}
-	stmt, err := s.gateQuery(ctx)
-	if err != nil {
-		return Decision{}, err
-	}
-	var (
-		subaccount string
-		required   bool
-		status     sql.NullString
-		code       string
-	)
-	err = stmt.QueryRowContext(ctx, customerID).Scan(&subaccount, &required, &status, &code)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && !auth.Visible(ctx, subaccount) {
+	e, err := s.gateState(ctx, customerID)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !auth.Visible(ctx, e.subaccount) {
 		return Decision{}, apperr.NotFound("customer %s not found", customerID)
 	}
 	if err != nil {
 		return Decision{}, fmt.Errorf("gate check: %w", err)
 	}
-	var st *string
-	if status.Valid {
-		st = &status.String
+	return Decide(e.required, e.status, e.code), nil
+}
+
+// gateState is the customer's gate columns, from the in-process cache when it may answer,
+// else from the database (and then cached).
+func (s *Service) gateState(ctx context.Context, customerID string) (gateEntry, error) {
+	if e, ok := s.gate.get(customerID); ok {
+		return e, nil
 	}
-	return Decide(required, st, code), nil
+	stmt, err := s.gateQuery(ctx)
+	if err != nil {
+		return gateEntry{}, err
+	}
+	gen := s.gate.generation()
+	var (
+		e      gateEntry
+		status sql.NullString
+	)
+	if err := stmt.QueryRowContext(ctx, customerID).Scan(&e.subaccount, &e.required, &status, &e.code); err != nil {
+		return gateEntry{}, err
+	}
+	if status.Valid {
+		e.status = &status.String
+	}
+	s.gate.fill(customerID, e, gen)
+	return e, nil
 }
 
 // gateQuery is the gate's one read, prepared once: parsing the statement on every call

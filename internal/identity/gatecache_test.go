@@ -1,0 +1,142 @@
+package identity
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/idgate/idgate/internal/clock"
+	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/testenv"
+)
+
+func freshGateCache(t *testing.T) (*gateCache, *clock.Fake) {
+	t.Helper()
+	clk := &clock.Fake{}
+	g := newGateCache(nil, clk, slog.New(slog.DiscardHandler))
+	g.size(10)
+	g.fresh.Store(clk.Now().UnixNano()) // as after a successful feed read
+	return g, clk
+}
+
+// A read that began before an eviction of its customer must not store what it read: the
+// row it holds may be the one the eviction was for.
+func TestGateFillAfterEvictionIsDropped(t *testing.T) {
+	g, _ := freshGateCache(t)
+	old := gateEntry{subaccount: "sa_1", required: false}
+	gen := g.generation()
+	g.evict("cust_1") // a commit requiring verification lands while the read is in flight
+	g.fill("cust_1", old, gen)
+	if _, ok := g.get("cust_1"); ok {
+		t.Fatal("a read begun before an eviction was cached after it")
+	}
+	gen = g.generation()
+	g.fill("cust_1", old, gen)
+	if _, ok := g.get("cust_1"); !ok {
+		t.Fatal("a read with no eviction since was not cached")
+	}
+}
+
+// Past the bound since the last successful feed read, nothing is answered or stored.
+func TestGateCacheUnusablePastBound(t *testing.T) {
+	g, clk := freshGateCache(t)
+	g.fill("cust_1", gateEntry{subaccount: "sa_1"}, g.generation())
+	clk.Advance(GateBound + time.Millisecond)
+	if _, ok := g.get("cust_1"); ok {
+		t.Fatal("cached entry answered past the bound")
+	}
+	g.fill("cust_2", gateEntry{subaccount: "sa_1"}, g.generation())
+	g.fresh.Store(clk.Now().UnixNano())
+	if _, ok := g.get("cust_2"); ok {
+		t.Fatal("an entry filled past the bound was stored")
+	}
+}
+
+// The feed cursor waits at a missing id (a transaction that took it has not committed
+// yet) so that it is read when it commits, and passes it after gapWait.
+func TestGateFeedCursorWaitsForGaps(t *testing.T) {
+	g, clk := freshGateCache(t)
+	now := clk.Now()
+	g.seen[1], g.seen[3] = now, now
+	g.advance(now)
+	if g.cursor != 1 {
+		t.Fatalf("cursor %d after reading 1 and 3, want 1 (2 may still commit)", g.cursor)
+	}
+	g.advance(now.Add(gapWait / 2))
+	if g.cursor != 1 {
+		t.Fatalf("cursor %d before gapWait, want 1", g.cursor)
+	}
+	g.seen[2] = now.Add(gapWait / 2) // 2 committed and was read
+	g.advance(now.Add(gapWait / 2))
+	if g.cursor != 3 || len(g.seen) != 0 {
+		t.Fatalf("cursor %d, seen %v after 2 arrived, want 3 and none", g.cursor, g.seen)
+	}
+	g.seen[5] = now
+	g.advance(now.Add(gapWait))
+	if g.cursor != 5 {
+		t.Fatalf("cursor %d after gapWait, want 5 (4 given up)", g.cursor)
+	}
+}
+
+// The mechanism on a real database: a committed change to a gate column evicts locally and
+// is in the feed; a change outside a transaction is refused; the prune job empties the
+// feed of what is older than an hour.
+func TestGateFeedOnCommit(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := testenv.System(t)
+			st := testenv.Store(t, db)
+			clk := &clock.Fake{}
+			s := NewService(st, nil, nil, nil, nil, clk, slog.New(slog.DiscardHandler))
+			s.CacheGate(10)
+			if err := s.gate.poll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Ent.Subaccount.Create().SetID("sub_1").SetName("fleet").Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.Ent.Customer.Create().SetID("cust_1").SetSubaccountID("sub_1").SetExternalID("rider").Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if d, err := s.CheckAccess(ctx, "cust_1", "ride_start"); err != nil || !d.Allowed {
+				t.Fatalf("CheckAccess before: %+v, %v; want allowed", d, err)
+			}
+			if _, ok := s.gate.get("cust_1"); !ok {
+				t.Fatal("the gate did not cache what it read")
+			}
+
+			err := st.InTx(ctx, func(tx store.Tx) error {
+				return tx.Customer.UpdateOneID("cust_1").SetIdentityVerificationRequired(true).Exec(ctx)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := s.gate.get("cust_1"); ok {
+				t.Fatal("the committed change did not evict the customer")
+			}
+			if d, err := s.CheckAccess(ctx, "cust_1", "ride_start"); err != nil || d.Allowed {
+				t.Fatalf("CheckAccess after the change: %+v, %v; want denied", d, err)
+			}
+			feed, err := st.Ent.GateChange.Query().All(ctx)
+			if err != nil || len(feed) != 1 || feed[0].CustomerID != "cust_1" {
+				t.Fatalf("gate_changes after one change: %v, %v; want one row for cust_1", feed, err)
+			}
+
+			if err := st.Ent.Customer.UpdateOneID("cust_1").SetIdentityVerificationRequired(false).Exec(ctx); err == nil {
+				t.Fatal("a gate column changed outside a transaction, where no feed row commits with it")
+			}
+			// Columns the gate does not read change anywhere, and leave no feed row.
+			if err := st.Ent.Customer.UpdateOneID("cust_1").SetEmail("").Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			clk.Advance(2 * time.Hour)
+			if err := NewGatePruneWorker(s).Work(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := st.Ent.GateChange.Query().Count(ctx); err != nil || n != 0 {
+				t.Fatalf("gate_changes after pruning: %d, %v; want 0", n, err)
+			}
+		})
+	}
+}
