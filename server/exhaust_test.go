@@ -163,7 +163,7 @@ type process struct {
 func startProcess(t *testing.T, bin string) *process {
 	t.Helper()
 	dir := t.TempDir()
-	p := &process{grpcAddr: freeAddr(t), httpAddr: freeAddr(t)}
+	p := &process{grpcAddr: testenv.FreeAddr(), httpAddr: testenv.FreeAddr()}
 	p.cmd = exec.Command(bin)
 	p.cmd.Dir = dir
 	p.cmd.Env = []string{
@@ -239,12 +239,3 @@ func (p *process) memory(t *testing.T) memory {
 	return m
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}

@@ -145,6 +145,10 @@ func freePort() int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// FreeAddr is a loopback address with a port nothing listens on now, for a process the
+// test starts.
+func FreeAddr() string { return fmt.Sprintf("127.0.0.1:%d", freePort()) }
+
 // Context returns a context that ends with the test or after a minute.
 func Context(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -4,7 +4,6 @@ package storm
 
 import (
 	"bufio"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -37,7 +36,7 @@ type replica struct {
 func newReplica(t *testing.T, name, bin string, settings map[string]string) *replica {
 	t.Helper()
 	dir := t.TempDir()
-	httpAddr, grpcAddr := freeAddr(t), freeAddr(t)
+	httpAddr, grpcAddr := testenv.FreeAddr(), testenv.FreeAddr()
 	env := []string{"PATH=" + os.Getenv("PATH"), "IDGATE_HTTP_ADDR=" + httpAddr, "IDGATE_GRPC_ADDR=" + grpcAddr}
 	for k, v := range settings {
 		env = append(env, k+"="+v)
@@ -167,16 +166,6 @@ type window struct {
 	what     string
 	sig      syscall.Signal // the signal that stopped the replica
 	from, to time.Time
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // poll checks cond every 50ms until it holds (true) or within has passed (false).
