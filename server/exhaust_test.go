@@ -238,4 +238,3 @@ func (p *process) memory(t *testing.T) memory {
 	}
 	return m
 }
-
