@@ -87,8 +87,9 @@ type Config struct {
 	// IDGATE_TRULIOO_API_KEY); unset: those tiers answer Unavailable.
 	TruliooURL, TruliooAPIKey string
 	// DatabaseKYCProvider picks the provider of tiers 1 and 2 (IDGATE_DATABASE_KYC_PROVIDER):
-	// trulioo, or stripe_connect (Stripe Connect's own verification, where there is no
-	// Trulioo contract). Default: trulioo when IDGATE_TRULIOO_URL is set, else none.
+	// trulioo, stripe_connect (Stripe Connect's own verification, where there is no
+	// Trulioo contract) or sandbox (test values, test mode only). DatabaseKYC says which
+	// is in effect when it is unset.
 	DatabaseKYCProvider string
 
 	// WebAuthn relying party of payment step-up passkeys: the domain the platform's apps
@@ -257,8 +258,12 @@ func (c Config) Validate() error {
 		if c.TruliooURL == "" {
 			add("IDGATE_DATABASE_KYC_PROVIDER=trulioo needs IDGATE_TRULIOO_URL (and IDGATE_TRULIOO_API_KEY)")
 		}
+	case "sandbox":
+		if !c.StripeTestMode() {
+			add("IDGATE_DATABASE_KYC_PROVIDER=sandbox answers by test values and serves test mode only: use a Stripe test key (sk_test_…) or stripe-mock (STRIPE_API_BASE), or pick trulioo or stripe_connect")
+		}
 	default:
-		add("IDGATE_DATABASE_KYC_PROVIDER must be trulioo or stripe_connect")
+		add("IDGATE_DATABASE_KYC_PROVIDER must be trulioo, stripe_connect or sandbox")
 	}
 	if c.SessionsPerCustomerHour < 1 || c.SessionsPerKeyMinute < 1 || c.AuthFailuresPerMinute < 1 || c.BadSignaturesPerMinute < 1 {
 		add("IDGATE_LIMIT_* settings must be at least 1")
@@ -332,6 +337,27 @@ func loopback(addr string) bool {
 
 // StripeConfigured reports whether idgate can reach Stripe or stripe-mock.
 func (c Config) StripeConfigured() bool { return c.StripeSecretKey != "" || c.StripeAPIBase != "" }
+
+// StripeTestMode reports whether Stripe is configured in test mode: a test key, or
+// stripe-mock without one.
+func (c Config) StripeTestMode() bool {
+	return c.StripeConfigured() && !strings.HasPrefix(c.StripeSecretKey, "sk_live_") && !strings.HasPrefix(c.StripeSecretKey, "rk_live_")
+}
+
+// DatabaseKYC is the database-KYC provider in effect: IDGATE_DATABASE_KYC_PROVIDER when
+// set; else trulioo when IDGATE_TRULIOO_URL is set; else, in Stripe test mode (make run),
+// the sandbox; else none, and tiers 1 and 2 answer Unavailable.
+func (c Config) DatabaseKYC() string {
+	switch {
+	case c.DatabaseKYCProvider != "":
+		return c.DatabaseKYCProvider
+	case c.TruliooURL != "":
+		return "trulioo"
+	case c.StripeTestMode():
+		return "sandbox"
+	}
+	return ""
+}
 
 // Dialects of DatabaseURL.
 const (

@@ -76,6 +76,11 @@ func TestValidate(t *testing.T) {
 		{"stripe connect KYC", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "stripe_connect"}, ""},
 		{"trulioo KYC without its URL", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "trulioo"}, "IDGATE_TRULIOO_URL"},
 		{"unknown KYC provider", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "onfido"}, "IDGATE_DATABASE_KYC_PROVIDER"},
+		{"sandbox KYC on stripe-mock", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "sandbox", "STRIPE_API_BASE": "http://127.0.0.1:12111"}, ""},
+		{"sandbox KYC with a test key", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "sandbox", "STRIPE_SECRET_KEY": "sk_test_x"}, ""},
+		{"sandbox KYC with a live key", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "sandbox", "STRIPE_SECRET_KEY": "sk_live_x"}, "test mode only"},
+		{"sandbox KYC with a live restricted key", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "sandbox", "STRIPE_SECRET_KEY": "rk_live_x"}, "test mode only"},
+		{"sandbox KYC without Stripe", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "sandbox"}, "test mode only"},
 		{"production complete", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, ""},
 		{"trusted proxies", map[string]string{"IDGATE_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32"}, ""},
 		{"trusting everyone", map[string]string{"IDGATE_TRUSTED_PROXIES": "10.0.0.0/8,0.0.0.0/0"}, "trusts every address"},
@@ -92,6 +97,35 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("unexpected error: %v", err)
 			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestDatabaseKYCDefault: the provider in effect when IDGATE_DATABASE_KYC_PROVIDER is
+// unset is Trulioo when it is configured, else the sandbox in Stripe test mode (what
+// make run needs), and never the sandbox with a live key.
+func TestDatabaseKYCDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		vars map[string]string
+		want string
+	}{
+		{"make run: stripe-mock", map[string]string{"STRIPE_API_BASE": "http://127.0.0.1:12111"}, "sandbox"},
+		{"a test key", map[string]string{"STRIPE_SECRET_KEY": "sk_test_x"}, "sandbox"},
+		{"a live key", map[string]string{"STRIPE_SECRET_KEY": "sk_live_x"}, ""},
+		{"a live restricted key", map[string]string{"STRIPE_SECRET_KEY": "rk_live_x"}, ""},
+		{"no Stripe", nil, ""},
+		{"Trulioo configured", map[string]string{"STRIPE_API_BASE": "http://127.0.0.1:12111", "IDGATE_TRULIOO_URL": "https://trulioo.example"}, "trulioo"},
+		{"chosen", map[string]string{"STRIPE_SECRET_KEY": "sk_test_x", "IDGATE_DATABASE_KYC_PROVIDER": "stripe_connect"}, "stripe_connect"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := FromEnv(env(tc.vars))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.DatabaseKYC(); got != tc.want {
+				t.Fatalf("DatabaseKYC() = %q, want %q", got, tc.want)
 			}
 		})
 	}

@@ -17,16 +17,18 @@ import (
 const (
 	ProviderTrulioo        = "trulioo"
 	ProviderStripeConnect  = "stripe_connect"
+	ProviderSandbox        = "sandbox" // test mode's database KYC (kyc.Sandbox)
 	ProviderStripeIdentity = "stripe_identity"
 	ProviderManual         = "manual"
 )
 
 // DefaultCosts are seed 003's prices, in cents, by provider and tier: Trulioo $1.50 at tier
 // 1 and nothing more for the full-SSN retry in the same session, Stripe Identity $2.50,
-// manual review internal.
+// manual review internal; the sandbox is free.
 var DefaultCosts = map[string]map[int]int{
 	ProviderTrulioo:        {1: 150, 2: 0},
 	ProviderStripeConnect:  {1: 0, 2: 0},
+	ProviderSandbox:        {1: 0, 2: 0},
 	ProviderStripeIdentity: {3: 250},
 	ProviderManual:         {4: 0},
 }

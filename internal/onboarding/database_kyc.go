@@ -185,7 +185,7 @@ const claimStale = 5 * time.Minute
 // reference, as the error says.
 func (s *Service) databaseCheck(ctx context.Context, m *ent.Merchant, tier int, prepare func() (*ent.Merchant, kyc.Request, error)) (Merchant, error) {
 	if s.kyc == nil {
-		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL, or IDGATE_DATABASE_KYC_PROVIDER=stripe_connect)")
+		return Merchant{}, apperr.Unavailable(nil, "no database KYC provider is configured (IDGATE_TRULIOO_URL, or IDGATE_DATABASE_KYC_PROVIDER=stripe_connect; the sandbox provider serves Stripe test mode only)")
 	}
 	c, done, err := s.claim(ctx, m, tier)
 	switch {
