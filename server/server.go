@@ -217,6 +217,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for t, h := range onboarding.EventTypes {
 		registry.Handle(t, h(merchants))
 	}
+	customers.SimulateSessionsOf(merchants.SessionMetadata, stepups.SessionMetadata)
 	for _, t := range identity.SessionEventTypes {
 		// Payment step-ups' sessions carry metadata payment_intent_id, merchants' tier-3
 		// sessions merchant_id; customers' neither.

@@ -131,6 +131,7 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	forget []Forget
+	owners []SessionOwner // of sessions beyond customers', for SimulateVerificationOutcome
 
 	gateOnce sync.Once
 	gateStmt *sql.Stmt

@@ -87,7 +87,7 @@ func (s *Service) CreateVerificationSession(ctx context.Context, customerID, ret
 		RequireIDNumber:       sub.RequireIDNumber,
 		AllowedTypes:          sub.AllowedDocumentTypes,
 		ReturnURL:             returnURL,
-		Metadata:              map[string]string{"customer_id": customerID, "subaccount_id": c.SubaccountID, "attempt": fmt.Sprint(attempt)},
+		Metadata:              sessionMetadata(customerID, c.SubaccountID, attempt),
 	}, fmt.Sprintf("%s:verification_session:%d", customerID, n+1))
 	if err != nil {
 		return Session{}, err

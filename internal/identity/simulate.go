@@ -3,8 +3,10 @@ package identity
 import (
 	"context"
 	"encoding/json"
-	"time"
+	"fmt"
 
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/verificationsession"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/store"
 	"github.com/idgate/idgate/internal/stripe"
@@ -16,6 +18,38 @@ type Signer interface {
 	ReceiveSelfSigned(ctx context.Context, ep webhook.Endpoint, payload []byte) (webhook.Receipt, error)
 }
 
+// SessionOwner finds a verification session that idgate created for one kind of subject,
+// as the caller may see it (storage's tenancy rules apply, so another tenant's session is
+// not found), and returns the metadata idgate created it with, which Stripe echoes in the
+// session's events and by which they are routed. found is false when the session is not
+// the owner's.
+type SessionOwner func(ctx context.Context, sessionID string) (metadata map[string]string, found bool, err error)
+
+// SimulateSessionsOf adds owners of sessions beyond customers' (merchants' tier-3 sessions,
+// payment step-ups' selfie sessions) to those SimulateVerificationOutcome can drive. Call
+// it while wiring, before serving.
+func (s *Service) SimulateSessionsOf(owners ...SessionOwner) {
+	s.owners = append(s.owners, owners...)
+}
+
+// sessionMetadata is the metadata of a customer's session, at its creation and in the
+// events simulated for it.
+func sessionMetadata(customerID, subaccountID string, attempt int) map[string]string {
+	return map[string]string{"customer_id": customerID, "subaccount_id": subaccountID, "attempt": fmt.Sprint(attempt)}
+}
+
+// customerSession is the SessionOwner of customers' sessions.
+func (s *Service) customerSession(ctx context.Context, sessionID string) (map[string]string, bool, error) {
+	vs, err := s.store.Reader.VerificationSession.Query().Where(verificationsession.ID(sessionID)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return sessionMetadata(vs.CustomerID, vs.SubaccountID, vs.Attempt), true, nil
+}
+
 var outcomes = map[string]string{
 	"verified":       "verified",
 	"requires_input": "requires_input",
@@ -23,10 +57,13 @@ var outcomes = map[string]string{
 	"processing":     "processing",
 }
 
-// SimulateVerificationOutcome drives a session to an outcome in test mode, where Stripe's
-// API cannot (the outcome is chosen by clicking Stripe's test page). It builds the event
-// Stripe would send, signs it with the webhook secret and feeds it through the webhook
-// path. It is refused with a live key.
+// SimulateVerificationOutcome drives a session idgate created (a customer's, a merchant's
+// tier-3 session, a payment step-up's selfie session) to an outcome in test mode, where
+// Stripe's API cannot (the outcome is chosen by clicking Stripe's test page). It finds the
+// session's owner, builds the event Stripe would send with the session's metadata, signs
+// it with the platform endpoint's secret and feeds it through the webhook path: idgate
+// creates every session on the platform account, so Stripe sends their events to the
+// platform endpoint. It is refused with a live key.
 func (s *Service) SimulateVerificationOutcome(ctx context.Context, feed Signer, sessionID, outcome, errorCode string) (string, error) {
 	if !s.stripe.TestMode() {
 		return "", apperr.FailedPrecondition("simulating verification outcomes needs a Stripe test key or stripe-mock")
@@ -42,21 +79,30 @@ func (s *Service) SimulateVerificationOutcome(ctx context.Context, feed Signer, 
 	case outcome != "requires_input" && errorCode != "":
 		return "", apperr.Invalid("error_code", "applies to requires_input only")
 	}
-	vs, err := s.store.Reader.VerificationSession.Get(ctx, sessionID)
-	if err != nil {
-		return "", store.MapError(err, "verification session "+sessionID)
+	var metadata map[string]string
+	for _, owner := range append([]SessionOwner{s.customerSession}, s.owners...) {
+		md, found, err := owner(ctx, sessionID)
+		if err != nil {
+			return "", fmt.Errorf("find verification session %s: %w", sessionID, err)
+		}
+		if found {
+			metadata = md
+			break
+		}
+	}
+	if metadata == nil {
+		return "", apperr.NotFound("verification session %s not found", sessionID)
 	}
 	obj := map[string]any{
 		"id": sessionID, "object": "identity.verification_session", "status": status, "type": "document",
-		"livemode": false, "metadata": map[string]string{"customer_id": vs.CustomerID, "subaccount_id": vs.SubaccountID},
-		"last_error": nil,
+		"livemode": false, "metadata": metadata, "last_error": nil,
 	}
 	if errorCode != "" {
 		obj["last_error"] = map[string]string{"code": errorCode, "reason": GuidanceFor(errorCode)}
 	}
 	id := store.NewID("evt_simulated")
 	payload, err := json.Marshal(map[string]any{
-		"id": id, "object": "event", "api_version": "2023-10-16", "created": time.Now().Unix(),
+		"id": id, "object": "event", "api_version": "2023-10-16", "created": s.now().Unix(),
 		"livemode": false, "pending_webhooks": 1, "type": "identity.verification_session." + outcome,
 		"data": map[string]any{"object": obj},
 	})

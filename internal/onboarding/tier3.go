@@ -71,7 +71,7 @@ func (s *Service) StartDocumentVerification(ctx context.Context, merchantID, ret
 	vs, err := s.stripe.CreateVerificationSession(ctx, stripe.SessionParams{
 		RequireMatchingSelfie: true, RequireLiveCapture: true, AllowedTypes: []string{"driving_license", "id_card", "passport"},
 		ReturnURL: returnURL,
-		Metadata:  map[string]string{"merchant_id": m.ID, "subaccount_id": m.SubaccountID, "attempt": fmt.Sprint(attempt)},
+		Metadata:  sessionMetadata(m.ID, m.SubaccountID, attempt),
 	}, fmt.Sprintf("merchant:%s:verification_session:%d", m.ID, attempt))
 	if err != nil {
 		return Session{}, err
@@ -82,6 +82,26 @@ func (s *Service) StartDocumentVerification(ctx context.Context, merchantID, ret
 		return Session{}, err
 	}
 	return Session{ID: vs.ID, ClientSecret: vs.ClientSecret, URL: vs.URL, Attempt: attempt}, nil
+}
+
+// sessionMetadata is the metadata of a merchant's tier-3 session, at its creation and in
+// the events simulated for it: merchant_id routes its events here.
+func sessionMetadata(merchantID, subaccountID string, attempt int) map[string]string {
+	return map[string]string{"merchant_id": merchantID, "subaccount_id": subaccountID, "attempt": fmt.Sprint(attempt)}
+}
+
+// SessionMetadata finds a merchant's tier-3 session as the caller may see it, for test-mode
+// simulations (identity.SessionOwner): the metadata it was created with, and whether it is
+// one.
+func (s *Service) SessionMetadata(ctx context.Context, sessionID string) (map[string]string, bool, error) {
+	sess, err := s.store.Reader.MerchantSession.Query().Where(merchantsession.ID(sessionID)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return sessionMetadata(sess.MerchantID, sess.SubaccountID, sess.Attempt), true, nil
 }
 
 // ReasonMaxAttempts and ReasonCanceled are review reasons of tier 3.

@@ -256,7 +256,7 @@ func (s *Service) beginIdentity(ctx context.Context, p *Payment, c *ent.Customer
 	}
 	vs, err := s.stripe.CreateVerificationSession(ctx, stripe.SessionParams{
 		RequireMatchingSelfie: true, RequireLiveCapture: true, ReturnURL: returnURL,
-		Metadata: map[string]string{"customer_id": c.ID, "subaccount_id": c.SubaccountID, "payment_intent_id": p.ID, "purpose": "stepup"},
+		Metadata: sessionMetadata(c.ID, c.SubaccountID, p.ID),
 	}, fmt.Sprintf("stepup:%s:%d", p.ID, now.UnixNano()))
 	if err != nil {
 		return Challenge{}, err
@@ -267,6 +267,26 @@ func (s *Service) beginIdentity(ctx context.Context, p *Payment, c *ent.Customer
 		return Challenge{}, err
 	}
 	return Challenge{Method: MethodIdentity, Session: &vs, Options: Options{ExpiresAt: expires}}, nil
+}
+
+// sessionMetadata is the metadata of a step-up's selfie session, at its creation and in the
+// events simulated for it: payment_intent_id routes its events here.
+func sessionMetadata(customerID, subaccountID, paymentIntentID string) map[string]string {
+	return map[string]string{"customer_id": customerID, "subaccount_id": subaccountID, "payment_intent_id": paymentIntentID, "purpose": "stepup"}
+}
+
+// SessionMetadata finds the payment step-up whose current selfie session is sessionID, as
+// the caller may see it, for test-mode simulations (identity.SessionOwner): the session's
+// metadata, and whether it is one.
+func (s *Service) SessionMetadata(ctx context.Context, sessionID string) (map[string]string, bool, error) {
+	p, err := s.store.Reader.PaymentStepUp.Query().Where(paymentstepup.IdentitySessionID(sessionID)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return sessionMetadata(p.CustomerID, p.SubaccountID, p.ID), true, nil
 }
 
 // FinishStepUp verifies the payer's assertion for the payment's open challenge. The
