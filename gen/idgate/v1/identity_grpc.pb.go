@@ -82,8 +82,10 @@ type IdentityServiceClient interface {
 	// GetCustomer masks for people (console sessions, operator and readonly keys), and
 	// records in the audit log who read it and why ("customer.identity_revealed").
 	RevealCustomerIdentity(ctx context.Context, in *RevealCustomerIdentityRequest, opts ...grpc.CallOption) (*Customer, error)
-	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
-	// outcome, signs it with the webhook secret and feeds it through the webhook path.
+	// SimulateVerificationOutcome (test mode only) builds the Stripe event for an outcome of
+	// any session idgate created (a customer's, a merchant's tier-3 session, a payment
+	// step-up's selfie session), signs it with the platform webhook secret and feeds it
+	// through the webhook path. Another tenant's session is NotFound.
 	SimulateVerificationOutcome(ctx context.Context, in *SimulateVerificationOutcomeRequest, opts ...grpc.CallOption) (*SimulateVerificationOutcomeResponse, error)
 	// BeginEnrollment starts registering a passkey (WebAuthn credential) for the customer's
 	// payment step-ups. The options go to navigator.credentials.create, Android's Credential
@@ -359,8 +361,10 @@ type IdentityServiceServer interface {
 	// GetCustomer masks for people (console sessions, operator and readonly keys), and
 	// records in the audit log who read it and why ("customer.identity_revealed").
 	RevealCustomerIdentity(context.Context, *RevealCustomerIdentityRequest) (*Customer, error)
-	// SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
-	// outcome, signs it with the webhook secret and feeds it through the webhook path.
+	// SimulateVerificationOutcome (test mode only) builds the Stripe event for an outcome of
+	// any session idgate created (a customer's, a merchant's tier-3 session, a payment
+	// step-up's selfie session), signs it with the platform webhook secret and feeds it
+	// through the webhook path. Another tenant's session is NotFound.
 	SimulateVerificationOutcome(context.Context, *SimulateVerificationOutcomeRequest) (*SimulateVerificationOutcomeResponse, error)
 	// BeginEnrollment starts registering a passkey (WebAuthn credential) for the customer's
 	// payment step-ups. The options go to navigator.credentials.create, Android's Credential

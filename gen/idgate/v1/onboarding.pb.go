@@ -542,7 +542,7 @@ type KycCheck struct {
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// 1, 2, 3; 4 for manual review.
 	Tier int32 `protobuf:"varint,2,opt,name=tier,proto3" json:"tier,omitempty"`
-	// "trulioo", "stripe_connect", "stripe_identity" or "manual".
+	// "trulioo", "stripe_connect", "sandbox" (test mode), "stripe_identity" or "manual".
 	Provider string `protobuf:"bytes,3,opt,name=provider,proto3" json:"provider,omitempty"`
 	// "match", "no_match", "error", "canceled" or "pending".
 	Outcome       string                 `protobuf:"bytes,4,opt,name=outcome,proto3" json:"outcome,omitempty"`

@@ -425,8 +425,10 @@ export interface IdentityService {
    */
   RevealCustomerIdentity(request: RevealCustomerIdentityRequest): Promise<Customer>;
   /**
-   * SimulateVerificationOutcome (test mode only) builds the Stripe event for a session
-   * outcome, signs it with the webhook secret and feeds it through the webhook path.
+   * SimulateVerificationOutcome (test mode only) builds the Stripe event for an outcome of
+   * any session idgate created (a customer's, a merchant's tier-3 session, a payment
+   * step-up's selfie session), signs it with the platform webhook secret and feeds it
+   * through the webhook path. Another tenant's session is NotFound.
    */
   SimulateVerificationOutcome(
     request: SimulateVerificationOutcomeRequest,

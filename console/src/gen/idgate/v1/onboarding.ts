@@ -108,7 +108,7 @@ export interface KycCheck {
   id: string;
   /** 1, 2, 3; 4 for manual review. */
   tier: number;
-  /** "trulioo", "stripe_connect", "stripe_identity" or "manual". */
+  /** "trulioo", "stripe_connect", "sandbox" (test mode), "stripe_identity" or "manual". */
   provider: string;
   /** "match", "no_match", "error", "canceled" or "pending". */
   outcome: string;
