@@ -2,7 +2,12 @@ package server_test
 
 import (
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -169,4 +174,69 @@ func TestSimulateRefusedInLiveMode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEverySessionHasAnOwner: :simulate finds a session through the SessionOwners of
+// identity (customers), onboarding (merchants) and stepup (payments), each of which rebuilds
+// the metadata with its package's sessionMetadata. So every Stripe Identity session idgate
+// creates (every stripe.SessionParams) is made in one of those packages with that
+// function's metadata; a new kind of session must bring its own owner.
+func TestEverySessionHasAnOwner(t *testing.T) {
+	owners := map[string]bool{"identity": true, "onboarding": true, "stepup": true}
+	fset := token.NewFileSet()
+	found := map[string]int{}
+	err := filepath.WalkDir("../internal", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			lit, ok := n.(*ast.CompositeLit)
+			if !ok || typeName(lit) != "stripe.SessionParams" {
+				return true
+			}
+			found[f.Name.Name]++
+			metadata := false
+			for _, el := range lit.Elts {
+				if kv, ok := el.(*ast.KeyValueExpr); ok && ident(kv.Key) == "Metadata" {
+					call, ok := kv.Value.(*ast.CallExpr)
+					metadata = ok && ident(call.Fun) == "sessionMetadata"
+				}
+			}
+			switch {
+			case !owners[f.Name.Name]:
+				t.Errorf("%s: package %s creates verification sessions: give it a SessionOwner registered with SimulateSessionsOf", fset.Position(lit.Pos()), f.Name.Name)
+			case !metadata:
+				t.Errorf("%s: a session's Metadata must be sessionMetadata(...), which its SessionOwner rebuilds for :simulate", fset.Position(lit.Pos()))
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pkg := range owners {
+		if found[pkg] == 0 {
+			t.Errorf("package %s creates no verification session any more: found %v", pkg, found)
+		}
+	}
+}
+
+// typeName names a composite literal's type when it is pkg.Name, else "".
+func typeName(lit *ast.CompositeLit) string {
+	if sel, ok := lit.Type.(*ast.SelectorExpr); ok {
+		return ident(sel.X) + "." + sel.Sel.Name
+	}
+	return ""
+}
+
+func ident(e ast.Expr) string {
+	if id, ok := e.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
 }
