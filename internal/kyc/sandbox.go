@@ -18,12 +18,12 @@ import (
 //
 // Surnames compare without regard to case.
 const (
-	SandboxSurnameOutage   = "Outage"
-	SandboxSurnameTimeout  = "Timeout"
-	SandboxSurnameMismatch = "Mismatch"
-	SandboxSSNLast4        = "0000"
-	SandboxSSN             = "000000000"
-	SandboxEIN             = "000000000"
+	sandboxOutage   = "Outage"
+	sandboxTimeout  = "Timeout"
+	sandboxMismatch = "Mismatch"
+	sandboxSSNLast4 = "0000"
+	sandboxSSN      = "000000000"
+	sandboxEIN      = "000000000"
 )
 
 // Sandbox is the database-KYC provider of test mode (make run): it checks nothing against
@@ -43,16 +43,16 @@ func (Sandbox) Name() string { return "sandbox" }
 // Verify answers r by its test values.
 func (Sandbox) Verify(_ context.Context, r Request) (Result, error) {
 	switch {
-	case strings.EqualFold(r.LastName, SandboxSurnameOutage):
+	case strings.EqualFold(r.LastName, sandboxOutage):
 		return Result{}, &Unbilled{Err: apperr.UnavailableFor(OutageRetry, nil,
-			"the sandbox KYC provider is down (test surname %q); nothing was checked or billed: try again", SandboxSurnameOutage)}
-	case strings.EqualFold(r.LastName, SandboxSurnameTimeout):
+			"the sandbox KYC provider is down (test surname %q); nothing was checked or billed: try again", sandboxOutage)}
+	case strings.EqualFold(r.LastName, sandboxTimeout):
 		return Result{}, apperr.Unavailable(nil,
-			"the sandbox KYC provider did not answer check %s in time (test surname %q); it may have completed: look the reference up before checking again", r.Reference, SandboxSurnameTimeout)
+			"the sandbox KYC provider did not answer check %s in time (test surname %q); it may have completed: look the reference up before checking again", r.Reference, sandboxTimeout)
 	}
 	res := Result{Outcome: NoMatch, TransactionID: "sandbox_" + r.Reference}
-	if !strings.EqualFold(r.LastName, SandboxSurnameMismatch) && (r.NationalID == SandboxSSNLast4 || r.NationalID == SandboxSSN) &&
-		(r.Business == nil || r.Business.TaxID == SandboxEIN) {
+	if !strings.EqualFold(r.LastName, sandboxMismatch) && (r.NationalID == sandboxSSNLast4 || r.NationalID == sandboxSSN) &&
+		(r.Business == nil || r.Business.TaxID == sandboxEIN) {
 		res.Outcome = Match
 	}
 	return res, nil
