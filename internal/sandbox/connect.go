@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 )
 
 // Stripe's test values for a person's identity: this date of birth or this id number fail
@@ -131,7 +132,7 @@ func (s *Sandbox) account(c *call) (*object, error) {
 	if c.account != "" && c.account != id {
 		return nil, missing("account", id)
 	}
-	return s.get(&call{account: ""}, "account", id)
+	return s.get(&call{r: c.r, account: "", fixture: c.fixture}, "account", id)
 }
 
 func (s *Sandbox) person(c *call) (*object, *object, error) {
@@ -140,7 +141,7 @@ func (s *Sandbox) person(c *call) (*object, *object, error) {
 		return nil, nil, err
 	}
 	id := c.r.PathValue("person")
-	p, err := s.get(&call{account: a.account}, "person", id)
+	p, err := s.get(&call{r: c.r, account: a.account, fixture: c.fixture}, "person", id)
 	if err != nil || p.data["account"] != a.data["id"] {
 		return nil, nil, missing("person", id)
 	}
@@ -170,14 +171,15 @@ func setPerson(o *object, params map[string]any) {
 // verify sets a person's verification as Stripe's test mode decides it.
 func verify(p map[string]any, failingID bool) {
 	dob, _ := p["dob"].(map[string]any)
-	year, _ := dob["year"].(string)
+	y, _ := number(dob["year"])
+	year := strconv.FormatInt(y, 10)
 	doc := ""
 	if v, _ := p["verification"].(map[string]any); v != nil {
 		if d, _ := v["document"].(map[string]any); d != nil {
 			doc, _ = d["front"].(string)
 		}
 	}
-	keyed := p["first_name"] != nil && p["last_name"] != nil && year != "" && (p["id_number_provided"] == true || p["ssn_last_4_provided"] == true)
+	keyed := p["first_name"] != nil && p["last_name"] != nil && y != 0 && (p["id_number_provided"] == true || p["ssn_last_4_provided"] == true)
 	v := map[string]any{"status": "unverified", "details": nil, "details_code": nil,
 		"document": map[string]any{"front": nilIfEmpty(doc), "back": nil, "details": nil, "details_code": nil}}
 	switch {
@@ -244,21 +246,36 @@ func (s *Sandbox) requirements(a *object) {
 }
 
 // mergeInto merges a decoded parameter into a stored value: maps key by key, anything else
-// replaces.
-func mergeInto(stored, param any) any {
+// replaces, typed as the API answers it (booleans, and numbers for dates and ownership).
+func mergeInto(stored, param any) any { return mergeKey("", stored, param) }
+
+func mergeKey(key string, stored, param any) any {
 	pm, ok := param.(map[string]any)
 	if !ok {
-		if s, ok := param.(string); ok {
-			return nilIfEmpty(s)
+		s, ok := param.(string)
+		if !ok {
+			return param
 		}
-		return param
+		switch {
+		case s == "true" || s == "false":
+			return s == "true"
+		case key == "day" || key == "month" || key == "year":
+			if n, ok := number(s); ok {
+				return n
+			}
+		case key == "percent_ownership":
+			if f, err := strconv.ParseFloat(s, 64); err == nil {
+				return f
+			}
+		}
+		return nilIfEmpty(s)
 	}
 	sm, _ := stored.(map[string]any)
 	if sm == nil {
 		sm = map[string]any{}
 	}
 	for k, v := range pm {
-		sm[k] = mergeInto(sm[k], v)
+		sm[k] = mergeKey(k, sm[k], v)
 	}
 	return sm
 }

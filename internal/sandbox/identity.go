@@ -187,7 +187,7 @@ func (s *Sandbox) verifiedOutputs(vs *object) (map[string]any, map[string]any) {
 	opts, _ := vs.data["options"].(map[string]any)
 	doc, _ := opts["document"].(map[string]any)
 	_, idNumber := opts["id_number"]
-	idNumber = idNumber || doc["require_id_number"] == "true"
+	idNumber = idNumber || doc["require_id_number"] == true
 	address := map[string]any{"line1": "1234 Main St.", "line2": nil, "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}
 	dob := map[string]any{"day": 1, "month": 1, "year": 1901}
 	out := map[string]any{"first_name": "Jenny", "last_name": "Rosen", "dob": dob, "address": address,
@@ -217,7 +217,7 @@ func (s *Sandbox) verifiedOutputs(vs *object) (map[string]any, map[string]any) {
 			"issued_date":     map[string]any{"day": 1, "month": 12, "year": 2020},
 		},
 	}
-	if doc["require_matching_selfie"] == "true" && len(files) > 0 {
+	if doc["require_matching_selfie"] == true && len(files) > 0 {
 		selfie := newID("file")
 		s.files[selfie] = DocumentImage
 		report["selfie"] = map[string]any{"status": "verified", "error": nil, "document": files[0], "selfie": selfie}

@@ -44,6 +44,10 @@ type Options struct {
 	Log      *slog.Logger
 	// Client sends requests to stripe-mock and events to the endpoints.
 	Client *http.Client
+	// Adopt makes an id the sandbox has not seen answer stripe-mock's object under that id,
+	// kept from then on, instead of resource_missing: for tests that seed Stripe ids of
+	// their own into idgate's database. Off for `make run`.
+	Adopt bool
 }
 
 // Webhooks are the platform's two webhook endpoints: events of the platform's own objects
@@ -63,6 +67,7 @@ type Sandbox struct {
 	log    *slog.Logger
 	client *http.Client
 	routes *http.ServeMux
+	adopt  bool
 
 	mu      sync.Mutex
 	objects map[string]*object // id → object
@@ -110,7 +115,7 @@ func New(o Options) (*Sandbox, error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Sandbox{
-		mock: strings.TrimRight(o.StripeMock, "/"), clock: o.Clock, log: o.Log, client: o.Client,
+		mock: strings.TrimRight(o.StripeMock, "/"), clock: o.Clock, log: o.Log, client: o.Client, adopt: o.Adopt,
 		objects: map[string]*object{}, replays: map[string]answer{}, files: map[string][]byte{}, reports: map[string][]string{},
 		hooks: o.Webhooks, events: make(chan event, 1024), done: make(chan struct{}), stop: stop,
 	}
@@ -198,7 +203,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusBadGateway, typ: "api_error", message: "stripe-mock: " + err.Error()})
 		return
 	}
-	h, pattern := s.routes.Handler(r)
+	_, pattern := s.routes.Handler(r)
 	if status != http.StatusOK || pattern == "" {
 		writeBody(w, status, body) // an invalid request, or an object the sandbox keeps no state for
 		return
@@ -209,7 +214,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = json.Unmarshal(body, &c.fixture)
-	h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
+	s.routes.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 	out, err := c.out, c.err
 	var ae *apiError
 	switch {
@@ -293,10 +298,51 @@ func newID(prefix string) string {
 // account's object answers exactly like a missing one.
 func (s *Sandbox) get(c *call, kind, id string) (*object, error) {
 	o, ok := s.objects[id]
+	if !ok && s.adopt {
+		return s.adoptObject(c, kind, id), nil
+	}
 	if !ok || o.account != c.account || o.data["object"] != kind {
 		return nil, missing(strings.ReplaceAll(kind, "_", " "), id)
 	}
 	return o, nil
+}
+
+// adoptObject stores, under id, stripe-mock's answer when it is an object of kind, else a
+// bare object of that kind (the account a person route names).
+func (s *Sandbox) adoptObject(c *call, kind, id string) *object {
+	data := map[string]any{"object": kind, "metadata": map[string]any{}, "created": s.clock.Now().Unix()}
+	if c.fixture["object"] == kind {
+		data = copyOf(c.fixture)
+	}
+	data["id"] = id
+	o := &object{account: c.account, data: data}
+	switch kind {
+	case "account":
+		o.account = ""
+		if data["capabilities"] == nil {
+			data["capabilities"] = map[string]any{}
+		}
+		s.requirements(o)
+	case "person":
+		data["account"] = c.r.PathValue("account")
+	case "identity.verification_session":
+		if r, _ := data["last_verification_report"].(map[string]any); r != nil {
+			if files, ok := s.reports[id]; ok {
+				list := make([]any, 0, len(files))
+				for _, f := range files {
+					list = append(list, f)
+				}
+				r["document"].(map[string]any)["files"] = list
+			}
+			for _, f := range reportFiles(r) {
+				if _, ok := s.files[f]; !ok {
+					s.files[f] = DocumentImage
+				}
+			}
+		}
+	}
+	s.put(o)
+	return o
 }
 
 // put stores a new object.
