@@ -91,6 +91,11 @@ func (s *Sandbox) createSession(c *call) (map[string]any, error) {
 	mergeMetadata(vs, c.params)
 	o := &object{account: c.account, data: vs}
 	s.put(o)
+	if s.verifyAtOnce {
+		vs["status"] = "verified"
+		vs["verified_outputs"], vs["last_verification_report"] = s.verifiedOutputs(o)
+		return s.sessionView(o, c.params), nil
+	}
 	s.emit(c, "identity.verification_session.created", c.account, s.sessionView(o, nil), nil)
 	return s.sessionView(o, c.params), nil
 }
@@ -114,7 +119,18 @@ func (s *Sandbox) sessionOp(op func(*call, *object) error) route {
 // verified outputs without the date of birth and id number unless those are expanded.
 func (s *Sandbox) sessionView(o *object, params map[string]any) map[string]any {
 	vs := copyOf(o.data)
-	if r, _ := vs["last_verification_report"].(map[string]any); r != nil && !expanded(params, "last_verification_report") {
+	r, _ := vs["last_verification_report"].(map[string]any)
+	if files, ok := s.reports[o.data["id"].(string)]; ok && r != nil {
+		list := make([]any, 0, len(files))
+		for _, f := range files {
+			if _, ok := s.files[f]; !ok {
+				s.files[f] = DocumentImage
+			}
+			list = append(list, f)
+		}
+		r["document"].(map[string]any)["files"] = list
+	}
+	if r != nil && !expanded(params, "last_verification_report") {
 		vs["last_verification_report"] = r["id"]
 	}
 	if out, _ := vs["verified_outputs"].(map[string]any); out != nil {

@@ -100,7 +100,7 @@ func (p *StripeProxy) record(r *http.Request, body []byte, status int, answer []
 // NewStripe starts the sandbox in front of stripe-mock.
 func NewStripe(t testing.TB) *StripeProxy {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{StripeMock: StripeMock(t), Adopt: true})
+	sb, err := sandbox.New(sandbox.Options{StripeMock: StripeMock(t), Adopt: true, VerifyAtOnce: true})
 	if err != nil {
 		t.Fatal(err)
 	}
