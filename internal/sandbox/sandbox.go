@@ -78,9 +78,10 @@ type Sandbox struct {
 	mu      sync.Mutex
 	objects map[string]*object // id → object
 	seq     int
-	replays map[string]answer   // account + idempotency key → first answer
-	files   map[string][]byte   // file id → contents
-	reports map[string][]string // session id → its report's document files, set by tests
+	replays map[string]answer      // account + idempotency key → first answer
+	keys    map[string]*sync.Mutex // account + idempotency key → held while its request runs
+	files   map[string][]byte      // file id → contents
+	reports map[string][]string    // session id → its report's document files, set by tests
 	hooks   Webhooks
 	events  chan event
 	done    chan struct{}
@@ -122,7 +123,7 @@ func New(o Options) (*Sandbox, error) {
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Sandbox{
 		mock: strings.TrimRight(o.StripeMock, "/"), clock: o.Clock, log: o.Log, client: o.Client, adopt: o.Adopt, verifyAtOnce: o.VerifyAtOnce,
-		objects: map[string]*object{}, replays: map[string]answer{}, files: map[string][]byte{}, reports: map[string][]string{},
+		objects: map[string]*object{}, replays: map[string]answer{}, keys: map[string]*sync.Mutex{}, files: map[string][]byte{}, reports: map[string][]string{},
 		hooks: o.Webhooks, events: make(chan event, 1024), done: make(chan struct{}), stop: stop,
 	}
 	s.routes = s.newRoutes()
@@ -195,6 +196,16 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	replayKey := ""
 	if k := r.Header.Get("Idempotency-Key"); k != "" && r.Method == http.MethodPost {
 		replayKey = r.Header.Get("Stripe-Account") + " " + r.URL.Path + " " + k
+		// Requests with one key run one at a time, so a racing retry gets the first answer.
+		s.mu.Lock()
+		held, ok := s.keys[replayKey]
+		if !ok {
+			held = &sync.Mutex{}
+			s.keys[replayKey] = held
+		}
+		s.mu.Unlock()
+		held.Lock()
+		defer held.Unlock()
 		s.mu.Lock()
 		a, ok := s.replays[replayKey]
 		s.mu.Unlock()
@@ -219,7 +230,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, invalid("parameter_invalid", "", "%v", err))
 		return
 	}
-	_ = json.Unmarshal(body, &c.fixture)
+	if json.Unmarshal(body, &c.fixture) != nil || c.fixture == nil {
+		c.fixture = map[string]any{}
+	}
 	s.routes.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 	out, err := c.out, c.err
 	var ae *apiError
