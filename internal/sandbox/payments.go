@@ -6,8 +6,13 @@ import (
 )
 
 // Test payment methods, as in Stripe's test mode: pm_card_visa (and any other) succeeds,
-// these need the customer's authentication first or are declined.
+// these need the customer's authentication first or are declined, and these get Radar's
+// elevated or highest risk on their charge (else normal).
 var (
+	riskLevels = map[string]struct {
+		level string
+		score int
+	}{"pm_card_riskLevelElevated": {"elevated", 65}, "pm_card_riskLevelHighest": {"highest", 85}}
 	authenticationRequired = map[string]bool{"pm_card_authenticationRequired": true, "pm_card_threeDSecure2Required": true, "pm_card_threeDSecureRequired": true}
 	declined               = map[string]bool{"pm_card_chargeDeclined": true, "pm_card_visa_chargeDeclined": true, "pm_card_chargeDeclinedInsufficientFunds": true}
 )
@@ -48,8 +53,26 @@ func (s *Sandbox) paymentRoutes(mux *http.ServeMux) {
 			amount = n
 		}
 		pi["status"], pi["amount_received"], pi["amount_capturable"] = "succeeded", amount, 0
+		if ch := s.charge(pi); ch != nil {
+			before := copyOf(ch.data)
+			ch.data["captured"], ch.data["amount_captured"] = true, amount
+			s.emit(c, "charge.captured", c.account, ch.data, before)
+		}
 		return nil
 	}))
+	s.handle(mux, "GET /v1/charges/{id}", func(c *call) (map[string]any, error) {
+		o, err := s.get(c, "charge", c.r.PathValue("id"))
+		if err != nil {
+			return nil, err
+		}
+		return copyOf(o.data), nil
+	})
+	s.handle(mux, "GET /v1/charges", func(c *call) (map[string]any, error) {
+		customer, pi := str(c.params, "customer"), str(c.params, "payment_intent")
+		return s.list(c, "charge", func(o map[string]any) bool {
+			return (customer == "" || o["customer"] == customer) && (pi == "" || o["payment_intent"] == pi)
+		}), nil
+	})
 	s.handle(mux, "POST /v1/payment_intents/{id}/cancel", s.paymentIntentOp(func(c *call, pi map[string]any) error {
 		switch pi["status"] {
 		case "succeeded", "canceled", "processing":
@@ -119,7 +142,11 @@ func (s *Sandbox) paymentEvents(c *call, pi, before map[string]any) {
 		s.emit(c, "payment_intent.requires_action", c.account, pi, before)
 	case "requires_capture":
 		s.emit(c, "payment_intent.amount_capturable_updated", c.account, pi, before)
+		s.chargeSucceeded(c, pi)
 	case "succeeded":
+		if before["status"] != "requires_capture" {
+			s.chargeSucceeded(c, pi)
+		}
 		s.emit(c, "payment_intent.succeeded", c.account, pi, before)
 	case "canceled":
 		s.emit(c, "payment_intent.canceled", c.account, pi, before)
@@ -176,7 +203,35 @@ func (s *Sandbox) confirm(c *call, pi map[string]any) error {
 	} else {
 		pi["status"], pi["amount_received"] = "succeeded", amount
 	}
-	pi["latest_charge"] = newID("ch")
+	ch := map[string]any{
+		"id": newID("ch"), "object": "charge", "created": s.clock.Now().Unix(), "livemode": false, "status": "succeeded", "paid": true,
+		"amount": amount, "amount_captured": pi["amount_received"], "captured": pi["status"] == "succeeded", "currency": pi["currency"],
+		"customer": pi["customer"], "payment_intent": pi["id"], "payment_method": pm, "on_behalf_of": pi["on_behalf_of"],
+		"transfer_data": pi["transfer_data"], "metadata": copyOf(pi)["metadata"],
+		"outcome": map[string]any{"network_status": "approved_by_network", "type": "authorized", "risk_level": "normal", "risk_score": 20,
+			"seller_message": "Payment complete."},
+	}
+	if r, ok := riskLevels[pm]; ok {
+		ch["outcome"].(map[string]any)["risk_level"], ch["outcome"].(map[string]any)["risk_score"] = r.level, r.score
+	}
+	s.put(&object{account: c.account, data: ch})
+	pi["latest_charge"] = ch["id"]
+	return nil
+}
+
+// chargeSucceeded sends charge.succeeded for the PaymentIntent's charge, as Stripe does
+// when a payment is authorised or paid.
+func (s *Sandbox) chargeSucceeded(c *call, pi map[string]any) {
+	if ch := s.charge(pi); ch != nil {
+		s.emit(c, "charge.succeeded", c.account, ch.data, nil)
+	}
+}
+
+// charge is the PaymentIntent's latest charge, nil if it has none.
+func (s *Sandbox) charge(pi map[string]any) *object {
+	if o, ok := s.objects[str(pi, "latest_charge")]; ok && o.data["object"] == "charge" {
+		return o
+	}
 	return nil
 }
 

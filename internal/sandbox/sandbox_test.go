@@ -172,6 +172,31 @@ func TestPaymentIntents(t *testing.T) {
 
 	want := []string{"payment_intent.created", "payment_intent.requires_action", "payment_intent.amount_capturable_updated", "payment_intent.succeeded"}
 	eventually(t, "the PaymentIntent's events", func() bool { return strings.Join(platform.types(pi.ID), ",") == strings.Join(want, ",") })
+	final, err := api.PaymentIntents.Get(pi.ID, nil)
+	if err != nil || final.LatestCharge == nil {
+		t.Fatalf("captured PaymentIntent without a charge: %+v %v", final, err)
+	}
+	charge := final.LatestCharge.ID
+	if ch, err := api.Charges.Get(charge, nil); err != nil || !ch.Captured || ch.AmountCaptured != 4000 || ch.Customer.ID != "cus_rider" || ch.Outcome.RiskLevel != "normal" {
+		t.Fatalf("the payment's charge: %+v %v", ch, err)
+	}
+	eventually(t, "charge.succeeded and charge.captured", func() bool { return strings.Join(platform.types(charge), ",") == "charge.succeeded,charge.captured" })
+
+	// Radar's test cards give the charge their risk.
+	risky, err := api.PaymentIntents.New(&stripego.PaymentIntentParams{Amount: stripego.Int64(900), Currency: stripego.String("usd"), Customer: stripego.String("cus_risky"),
+		PaymentMethod: stripego.String("pm_card_riskLevelHighest"), Confirm: stripego.Bool(true)})
+	if err != nil || risky.Status != "succeeded" {
+		t.Fatalf("paid with the highest-risk test card: %+v %v", risky, err)
+	}
+	eventually(t, "the risky charge's event", func() bool {
+		ev := platform.find("charge.succeeded", risky.LatestCharge.ID)
+		return ev != nil && ev.Data.Object["outcome"].(map[string]any)["risk_level"] == "highest"
+	})
+	declinedPI, err := api.PaymentIntents.New(&stripego.PaymentIntentParams{Amount: stripego.Int64(900), Currency: stripego.String("usd"),
+		PaymentMethod: stripego.String("pm_card_chargeDeclined"), Confirm: stripego.Bool(true)})
+	if err != nil || declinedPI.Status != "requires_payment_method" || declinedPI.LastPaymentError == nil || declinedPI.LastPaymentError.Code != "card_declined" {
+		t.Fatalf("declined card: %+v %v", declinedPI, err)
+	}
 	eventually(t, "the cancel event", func() bool { return platform.find("payment_intent.canceled", other.ID) != nil })
 	ev := platform.find("payment_intent.amount_capturable_updated", pi.ID)
 	if ev.Data.Object["customer"] != "cus_rider" || ev.Data.PreviousAttributes["status"] != "requires_action" || ev.Account != "" {
