@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/config"
 	"github.com/idgate/idgate/internal/testenv"
 	"github.com/idgate/idgate/server"
@@ -72,6 +73,45 @@ func TestSandboxDeliversSignedEvents(t *testing.T) {
 			for _, want := range []string{"identity.verification_session.created", "identity.verification_session.processing", "identity.verification_session.verified"} {
 				if !types[want] {
 					t.Errorf("idgate received no %s; it has %v", want, types)
+				}
+			}
+		})
+	}
+}
+
+// TestSandboxConnectKYC: under IDGATE_SANDBOX=on with Stripe Connect as the database-KYC
+// provider, a US merchant's tier 1 with Stripe's test identity completes by itself: the
+// sandbox verifies the person it was given and its person.updated and account.updated,
+// signed with the Connect secret, reach idgate, which records the match and the enabled
+// charges.
+func TestSandboxConnectKYC(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e := start(t, testConfig(t, db.URL, map[string]string{
+				"IDGATE_SANDBOX": "on", "IDGATE_SANDBOX_ADDR": "127.0.0.1:0", "IDGATE_SANDBOX_STRIPE_MOCK": testenv.StripeMock(t),
+				"STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_sandbox_connect", "IDGATE_DATABASE_KYC_PROVIDER": "stripe_connect",
+			}))
+			ctx := context.Background()
+			onb := idgatev1.NewConnectOnboardingServiceClient(e.conn)
+			sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "US marketplace"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := onb.CreateMerchant(ctx, &idgatev1.CreateMerchantRequest{SubaccountId: sa.Id, ExternalId: "us-shop", Country: "US", BusinessType: "individual"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m, err = onb.StartDatabaseKYC(ctx, &idgatev1.StartDatabaseKYCRequest{MerchantId: m.Id, FirstName: "Jenny", LastName: "Rosen", Dob: "1901-01-01", SsnLast4: "0000",
+				Address: &idgatev1.PostalAddress{Line1: "address_full_match", City: "San Francisco", State: "CA", PostalCode: "94111"}}); err != nil || m.NextAction != "wait_for_database_kyc" {
+				t.Fatalf("tier 1 submitted: %v %v", m, err)
+			}
+			testenv.Eventually(t, "the sandbox's verdict applied", func() bool {
+				m, err = onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: m.Id})
+				return err == nil && m.KycStatus == "verified" && m.ChargesEnabled
+			})
+			for _, ev := range e.events() {
+				if ev.GetState() == "failed" || ev.GetAccount() != "" && ev.GetAccount() != m.StripeAccountId {
+					t.Errorf("event %s (%s, account %q): %s %s", ev.GetId(), ev.GetType(), ev.GetAccount(), ev.GetState(), ev.GetLastError())
 				}
 			}
 		})

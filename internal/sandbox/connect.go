@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Stripe's test values for a person's identity: this date of birth or this id number fail
@@ -61,6 +62,7 @@ func (s *Sandbox) connectRoutes(mux *http.ServeMux) {
 		s.put(o)
 		s.emit(c, "person.created", a.data["id"].(string), p, nil)
 		s.settle(c, a, before)
+		s.checkPerson(a, o)
 		return copyOf(p), nil
 	})
 	s.handle(mux, "GET /v1/accounts/{account}/persons", func(c *call) (map[string]any, error) {
@@ -86,6 +88,7 @@ func (s *Sandbox) connectRoutes(mux *http.ServeMux) {
 		setPerson(p, c.params)
 		s.emit(c, "person.updated", a.data["id"].(string), p.data, beforePerson)
 		s.settle(c, a, before)
+		s.checkPerson(a, p)
 		return copyOf(p.data), nil
 	})
 }
@@ -165,11 +168,44 @@ func setPerson(o *object, params map[string]any) {
 			p[k] = mergeInto(p[k], v)
 		}
 	}
-	verify(p, o.failingID)
+	o.outcome = verification(p, o.failingID)
+	v := copyOf(o.outcome)
+	if v["status"] != "unverified" || v["details_code"] != nil {
+		v["status"], v["details"], v["details_code"] = "pending", nil, nil // until checkPerson
+	}
+	p["verification"] = v
 }
 
-// verify sets a person's verification as Stripe's test mode decides it.
-func verify(p map[string]any, failingID bool) {
+// checkPerson completes the person's pending check after s.check, as Stripe does seconds
+// after the details arrive: person.updated with the outcome, then account.updated if the
+// account changed. The caller holds s.mu.
+func (s *Sandbox) checkPerson(a, o *object) {
+	if o.data["verification"].(map[string]any)["status"] != "pending" {
+		return
+	}
+	want := o.outcome
+	done := func() {
+		if !equalJSON(o.outcome, want) {
+			return // changed again since: a later check answers
+		}
+		before, beforePerson := copyOf(a.data), copyOf(o.data)
+		o.data["verification"] = copyOf(want)
+		s.emit(nil, "person.updated", a.data["id"].(string), o.data, beforePerson)
+		s.settle(nil, a, before)
+	}
+	if s.check == 0 {
+		done()
+		return
+	}
+	time.AfterFunc(s.check, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		done()
+	})
+}
+
+// verification is a person's verification as Stripe's test mode decides it.
+func verification(p map[string]any, failingID bool) map[string]any {
 	dob, _ := p["dob"].(map[string]any)
 	y, _ := number(dob["year"])
 	year := strconv.FormatInt(y, 10)
@@ -188,7 +224,7 @@ func verify(p map[string]any, failingID bool) {
 	case keyed || doc != "":
 		v["status"] = "verified"
 	}
-	p["verification"] = v
+	return v
 }
 
 // settle recomputes the account's requirements from its persons and sends account.updated

@@ -51,8 +51,11 @@ type Options struct {
 	// VerifyAtOnce makes a created session verified from the start (outputs and report
 	// included, no events), as if its user had finished at once: for tests written against
 	// stripe-mock, whose session is always verified. Off for `make run`, where a session
-	// waits for its test page (Complete).
+	// waits for its test page (Complete). Persons are then verified at once too.
 	VerifyAtOnce bool
+	// PersonCheck is how long Stripe takes to verify a person's identity: the person
+	// answers verification.status pending until then (default 2s).
+	PersonCheck time.Duration
 }
 
 // Webhooks are the platform's two webhook endpoints: events of the platform's own objects
@@ -74,6 +77,7 @@ type Sandbox struct {
 	routes       *http.ServeMux
 	adopt        bool
 	verifyAtOnce bool
+	check        time.Duration // PersonCheck; 0 with VerifyAtOnce
 
 	mu      sync.Mutex
 	objects map[string]*object // id → object
@@ -94,7 +98,8 @@ type object struct {
 	account   string
 	seq       int // creation order, for lists
 	data      map[string]any
-	failingID bool // a person given the test id number that fails verification
+	failingID bool           // a person given the test id number that fails verification
+	outcome   map[string]any // a person's verification once Stripe's check ends
 }
 
 type answer struct {
@@ -117,12 +122,18 @@ func New(o Options) (*Sandbox, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.PersonCheck <= 0 {
+		o.PersonCheck = 2 * time.Second
+	}
+	if o.VerifyAtOnce {
+		o.PersonCheck = 0
+	}
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 30 * time.Second}
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Sandbox{
-		mock: strings.TrimRight(o.StripeMock, "/"), clock: o.Clock, log: o.Log, client: o.Client, adopt: o.Adopt, verifyAtOnce: o.VerifyAtOnce,
+		mock: strings.TrimRight(o.StripeMock, "/"), clock: o.Clock, log: o.Log, client: o.Client, adopt: o.Adopt, verifyAtOnce: o.VerifyAtOnce, check: o.PersonCheck,
 		objects: map[string]*object{}, replays: map[string]answer{}, keys: map[string]*sync.Mutex{}, files: map[string][]byte{}, reports: map[string][]string{},
 		hooks: o.Webhooks, events: make(chan event, 1024), done: make(chan struct{}), stop: stop,
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	stripego "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
@@ -74,7 +75,7 @@ func newSandbox(t *testing.T) (*sandbox.Sandbox, *client.API, string, *receiver,
 	ps, cs := httptest.NewServer(platform), httptest.NewServer(connect)
 	t.Cleanup(ps.Close)
 	t.Cleanup(cs.Close)
-	sb, err := sandbox.New(sandbox.Options{StripeMock: testenv.StripeMock(t), SecretKey: "sk_test_sandbox", Webhooks: sandbox.Webhooks{
+	sb, err := sandbox.New(sandbox.Options{StripeMock: testenv.StripeMock(t), SecretKey: "sk_test_sandbox", PersonCheck: 10 * time.Millisecond, Webhooks: sandbox.Webhooks{
 		Platform: sandbox.Endpoint{URL: ps.URL, Secret: platformSecret}, Connect: sandbox.Endpoint{URL: cs.URL, Secret: connectSecret},
 	}})
 	if err != nil {
@@ -228,7 +229,20 @@ func TestConnectAccountsAndPersons(t *testing.T) {
 		}
 		return p
 	}
-	failed := person(1902)
+	// Each check is pending when submitted, and ends as Stripe's test values say.
+	checked := func(p *stripego.Person) *stripego.Person {
+		t.Helper()
+		if p.Verification.Status != "pending" {
+			t.Fatalf("person %s just submitted: verification %+v, want pending", p.ID, p.Verification)
+		}
+		var got *stripego.Person
+		eventually(t, "the person's check", func() bool {
+			got, _ = api.Persons.Get(p.ID, &stripego.PersonParams{Account: stripego.String(acct.ID)})
+			return got != nil && got.Verification.Status != "pending"
+		})
+		return got
+	}
+	failed := checked(person(1902))
 	if failed.Verification.Status != "unverified" || failed.Verification.DetailsCode != "failed_keyed_identity" {
 		t.Fatalf("person with the failing test dob: %+v", failed.Verification)
 	}
@@ -237,8 +251,11 @@ func TestConnectAccountsAndPersons(t *testing.T) {
 	}
 	// Corrected, the person verifies and the account is enabled.
 	up, err := api.Persons.Update(failed.ID, &stripego.PersonParams{Account: stripego.String(acct.ID), DOB: &stripego.PersonDOBParams{Day: stripego.Int64(1), Month: stripego.Int64(1), Year: stripego.Int64(1901)}})
-	if err != nil || up.Verification.Status != "verified" || up.FirstName != "Jenny" || !up.SSNLast4Provided || up.DOB.Year != 1901 {
-		t.Fatalf("corrected person: %+v %v", up, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up = checked(up); up.Verification.Status != "verified" || up.FirstName != "Jenny" || !up.SSNLast4Provided || up.DOB.Year != 1901 {
+		t.Fatalf("corrected person: %+v", up)
 	}
 	a, err := api.Accounts.GetByID(acct.ID, nil)
 	if err != nil || !a.ChargesEnabled || !a.PayoutsEnabled || a.Requirements.DisabledReason != "" || len(a.Requirements.CurrentlyDue) != 0 || a.Metadata["merchant_id"] != "mer_1" {
@@ -248,7 +265,7 @@ func TestConnectAccountsAndPersons(t *testing.T) {
 		t.Fatalf("unknown person: %v, want resource_missing", err)
 	}
 	eventually(t, "person and account events on the Connect endpoint", func() bool {
-		return strings.Join(connect.types(failed.ID), ",") == "person.created,person.updated" && connect.find("account.updated", acct.ID) != nil
+		return strings.Join(connect.types(failed.ID), ",") == "person.created,person.updated,person.updated,person.updated" && connect.find("account.updated", acct.ID) != nil
 	})
 	var enabled bool
 	connect.mu.Lock()
