@@ -387,7 +387,8 @@ func (s *Sandbox) put(o *object) {
 	s.objects[o.data["id"].(string)] = o
 }
 
-// list answers a list of the caller's objects of kind that keep, newest first.
+// list answers a page of the caller's objects of kind that keep, newest first: limit of
+// them (default 10), after the starting_after object.
 func (s *Sandbox) list(c *call, kind string, keep func(map[string]any) bool) map[string]any {
 	var found []*object
 	for _, o := range s.objects {
@@ -396,6 +397,14 @@ func (s *Sandbox) list(c *call, kind string, keep func(map[string]any) bool) map
 		}
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].seq > found[j].seq })
+	if after := str(c.params, "starting_after"); after != "" {
+		for i, o := range found {
+			if o.data["id"] == after {
+				found = found[i+1:]
+				break
+			}
+		}
+	}
 	data := make([]any, 0, len(found))
 	for _, o := range found {
 		data = append(data, copyOf(o.data))
