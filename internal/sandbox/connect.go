@@ -8,12 +8,14 @@ import (
 	"time"
 )
 
-// Stripe's test values for a person's identity: this date of birth or this id number fail
-// verification; any other complete identity (name, date of birth, full or last-four SSN or
-// id number, or a document) verifies.
+// Stripe's test values for a person's identity: this date of birth, this id number or this
+// document token fail verification; any other complete identity (name, date of birth, full
+// or last-four SSN or id number, or a document such as file_identity_document_success)
+// verifies.
 const (
 	failingDOBYear  = "1902"
 	failingIDNumber = "111111111"
+	failingDocument = "file_identity_document_failure"
 )
 
 func (s *Sandbox) connectRoutes(mux *http.ServeMux) {
@@ -151,8 +153,8 @@ func (s *Sandbox) person(c *call) (*object, *object, error) {
 	return a, p, nil
 }
 
-// setPerson applies a person create or update and verifies the identity as a test account
-// would, at once.
+// setPerson applies a person create or update, and works out the verification Stripe's
+// check will end with; until then a complete identity is pending.
 func setPerson(o *object, params map[string]any) {
 	p := o.data
 	for k, v := range params {
@@ -209,16 +211,21 @@ func verification(p map[string]any, failingID bool) map[string]any {
 	dob, _ := p["dob"].(map[string]any)
 	y, _ := number(dob["year"])
 	year := strconv.FormatInt(y, 10)
-	doc := ""
+	var doc, back string
 	if v, _ := p["verification"].(map[string]any); v != nil {
 		if d, _ := v["document"].(map[string]any); d != nil {
 			doc, _ = d["front"].(string)
+			back, _ = d["back"].(string)
 		}
 	}
 	keyed := p["first_name"] != nil && p["last_name"] != nil && y != 0 && (p["id_number_provided"] == true || p["ssn_last_4_provided"] == true)
 	v := map[string]any{"status": "unverified", "details": nil, "details_code": nil,
-		"document": map[string]any{"front": nilIfEmpty(doc), "back": nil, "details": nil, "details_code": nil}}
+		"document": map[string]any{"front": nilIfEmpty(doc), "back": nilIfEmpty(back), "details": nil, "details_code": nil}}
 	switch {
+	case doc == failingDocument:
+		v["details"], v["details_code"] = "The document could not be verified", "failed_keyed_identity"
+		v["document"].(map[string]any)["details"] = "The document failed Stripe's test-mode check"
+		v["document"].(map[string]any)["details_code"] = "document_failed_test_mode"
 	case year == failingDOBYear || failingID:
 		v["details"], v["details_code"] = "Provided identity information could not be verified", "failed_keyed_identity"
 	case keyed || doc != "":

@@ -261,6 +261,16 @@ func TestConnectAccountsAndPersons(t *testing.T) {
 	if err != nil || !a.ChargesEnabled || !a.PayoutsEnabled || a.Requirements.DisabledReason != "" || len(a.Requirements.CurrentlyDue) != 0 || a.Metadata["merchant_id"] != "mer_1" {
 		t.Fatalf("account after a verified person: %+v %v", a, err)
 	}
+	// A document that fails Stripe's test-mode check is named in the person's verification.
+	doc, err := api.Persons.New(&stripego.PersonParams{Account: stripego.String(acct.ID), FirstName: stripego.String("Max"), LastName: stripego.String("Doe"),
+		Verification: &stripego.PersonVerificationParams{Document: &stripego.PersonVerificationDocumentParams{
+			Front: stripego.String("file_identity_document_failure"), Back: stripego.String("file_back")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc = checked(doc); doc.Verification.Document.DetailsCode != "document_failed_test_mode" || doc.Verification.Document.Back == nil || doc.Verification.Document.Back.ID != "file_back" {
+		t.Fatalf("person with the failing test document: %+v", doc.Verification.Document)
+	}
 	if _, err := api.Persons.Get("person_never", &stripego.PersonParams{Account: stripego.String(acct.ID)}); stripeCode(err) != "resource_missing" {
 		t.Fatalf("unknown person: %v, want resource_missing", err)
 	}
