@@ -87,7 +87,9 @@ func (s *Sandbox) send(ctx context.Context, ev event) bool {
 	if ep.URL == "" || ep.Secret == "" {
 		return true
 	}
-	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev.payload, Secret: ep.Secret, Timestamp: s.clock.Now()})
+	// Signed at the moment of sending, on the wall clock the receiver's tolerance reads,
+	// whatever clock the events' created times follow.
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev.payload, Secret: ep.Secret, Timestamp: time.Now()})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(ev.payload))
 	if err != nil {
 		s.log.Error("sandbox: event endpoint", "error", err)
