@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make run: serve idgate from bin/idgate on SQLite under ./data. Without STRIPE_SECRET_KEY
-# (or STRIPE_API_BASE) it starts stripe-mock on 127.0.0.1:12111 and points idgate at it.
+# (or STRIPE_API_BASE) it starts stripe-mock on 127.0.0.1:12111 and idgate's sandbox
+# (IDGATE_SANDBOX=on: a stateful local Stripe on 127.0.0.1:12110 in front of stripe-mock,
+# sending signed events to idgate); IDGATE_SANDBOX=off points idgate at bare stripe-mock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p tmp
@@ -8,8 +10,13 @@ if [[ -z "${STRIPE_SECRET_KEY:-}" && -z "${STRIPE_API_BASE:-}" ]]; then
   bin/stripe-mock -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:12112 >tmp/stripe-mock.log 2>&1 &
   mock=$!
   trap 'kill $mock 2>/dev/null || true' EXIT
-  export STRIPE_API_BASE=http://127.0.0.1:12111
-  echo "run: stripe-mock on $STRIPE_API_BASE (log: tmp/stripe-mock.log)"
+  echo "run: stripe-mock on http://127.0.0.1:12111 (log: tmp/stripe-mock.log)"
+  if [[ "${IDGATE_SANDBOX:-on}" == "off" ]]; then
+    export STRIPE_API_BASE=http://127.0.0.1:12111
+  else
+    export IDGATE_SANDBOX=on IDGATE_SANDBOX_STRIPE_MOCK=http://127.0.0.1:12111
+    echo "run: the sandbox (a stateful local Stripe) on http://${IDGATE_SANDBOX_ADDR:-127.0.0.1:12110}, any sk_test_ key"
+  fi
 fi
 if [[ -z "${STRIPE_WEBHOOK_SECRET:-}" ]]; then
   export STRIPE_WEBHOOK_SECRET=whsec_idgate_local_development

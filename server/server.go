@@ -61,6 +61,7 @@ type Server struct {
 	runJobs bool
 	gate    *identity.Service // the gate's in-process state follows the change feed while serving
 	events  *webhook.Registry
+	sandbox *localStripe // IDGATE_SANDBOX=on
 }
 
 // WebhookEventTypes lists the Stripe event types that have a handler.
@@ -125,6 +126,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	s.store.Ent.Use(audit.Hook, pii.Hook(cipher, clk))
+	if cfg.Sandbox {
+		if s.sandbox, cfg, err = openSandbox(cfg, clk, log); err != nil {
+			return nil, err
+		}
+		s.cfg = cfg
+	}
 	if !cfg.StripeConfigured() {
 		log.Warn("Stripe is not configured: calls that need Stripe answer Unavailable; set STRIPE_SECRET_KEY, or STRIPE_API_BASE to a stripe-mock")
 	}
@@ -265,6 +272,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if s.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("listen on IDGATE_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	if s.sandbox != nil {
+		s.sandbox.sendEventsTo(cfg, s.HTTPAddr())
+	}
 	gwCreds := insecure.NewCredentials()
 	if cfg.TLS() {
 		if gwCreds, err = selfClientCreds(cfg.TLSCertFile); err != nil {
@@ -367,6 +377,9 @@ func (s *Server) Run(ctx context.Context) error {
 		return nil
 	})
 	g.Go(func() error { return s.gate.FollowGateChanges(gctx, s.cfg.GateCachePoll) })
+	if s.sandbox != nil {
+		g.Go(s.sandbox.serve)
+	}
 	if s.runJobs {
 		// A stop that arrives while the queue starts is a stop, not a failure.
 		if err := s.jobs.Start(gctx); err != nil && gctx.Err() == nil {
@@ -381,6 +394,9 @@ func (s *Server) Run(ctx context.Context) error {
 		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Shutdown)
 		defer cancel()
 		httpErr := s.http.Shutdown(shutCtx)
+		if s.sandbox != nil {
+			httpErr = errors.Join(httpErr, s.sandbox.shutdown(shutCtx))
+		}
 		stopped := make(chan struct{})
 		go func() { s.grpc.GracefulStop(); close(stopped) }()
 		select {
@@ -420,6 +436,10 @@ func (s *Server) close() {
 		if l != nil {
 			l.Close()
 		}
+	}
+	if s.sandbox != nil {
+		s.sandbox.lis.Close()
+		s.sandbox.sb.Close()
 	}
 	if s.store != nil {
 		s.store.Close()

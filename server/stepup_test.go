@@ -124,10 +124,11 @@ func (p *payer) sign(t *testing.T, optionsJSON, origin string) string {
 	return virtualwebauthn.CreateAssertionResponse(party, p.auth, p.cred, *opts)
 }
 
-// paymentIntent creates a manual-capture PaymentIntent in (mock) Stripe for the customer.
+// paymentIntent creates a manual-capture PaymentIntent in the sandbox for the customer,
+// authorised with a test card (requires_capture), as a payment is when idgate captures it.
 func paymentIntent(t *testing.T, proxy *testenv.StripeProxy, stripeCustomer string, amount int, metadata map[string]string) string {
 	t.Helper()
-	form := url.Values{"amount": {fmt.Sprint(amount)}, "currency": {"usd"}, "capture_method": {"manual"}}
+	form := url.Values{"amount": {fmt.Sprint(amount)}, "currency": {"usd"}, "capture_method": {"manual"}, "confirm": {"true"}, "payment_method": {"pm_card_visa"}}
 	if stripeCustomer != "" {
 		form.Set("customer", stripeCustomer)
 	}
@@ -257,6 +258,9 @@ func TestPaymentStepUp(t *testing.T) {
 			}
 			testenv.Eventually(t, "the step-up result in Stripe", func() bool { return e.canCapture(t, pi).Allowed })
 			testenv.Eventually(t, "the capture", func() bool { return len(proxy.Requests("POST", "/v1/payment_intents/"+pi+"/capture")) == 1 })
+			if c := proxy.Requests("POST", "/v1/payment_intents/"+pi+"/capture"); c[0].Status != http.StatusOK {
+				t.Fatalf("the capture answered HTTP %d, want the authorised payment captured", c[0].Status)
+			}
 			var metadataAt, captureAt int = -1, -1
 			for i, r := range proxy.Requests("POST", "") {
 				switch {

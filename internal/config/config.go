@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/idgate/idgate/internal/sandbox"
 )
 
 // Config is every setting idgate reads. Load fills it from the environment; the zero values
@@ -28,8 +30,14 @@ type Config struct {
 	MigrateOnRun bool          // IDGATE_MIGRATE (default true): apply migrations at start-up
 	Shutdown     time.Duration // IDGATE_SHUTDOWN_TIMEOUT
 
-	StripeSecretKey string // STRIPE_SECRET_KEY
-	StripeAPIBase   string // STRIPE_API_BASE, e.g. stripe-mock's http://127.0.0.1:12111
+	// Sandbox serves a stateful local Stripe (internal/sandbox) on SandboxAddr in front of
+	// the stripe-mock at SandboxStripeMock and points idgate's Stripe calls at it; it sends
+	// its events to idgate's own webhook endpoints (IDGATE_SANDBOX=on, IDGATE_SANDBOX_ADDR,
+	// IDGATE_SANDBOX_STRIPE_MOCK). Development only; refused with a live key.
+	Sandbox                        bool
+	SandboxAddr, SandboxStripeMock string
+	StripeSecretKey                string // STRIPE_SECRET_KEY
+	StripeAPIBase                  string // STRIPE_API_BASE, e.g. stripe-mock's http://127.0.0.1:12111
 	// STRIPE_FILES_BASE: file uploads and downloads; default STRIPE_API_BASE when set,
 	// else https://files.stripe.com.
 	StripeFilesBase string
@@ -148,6 +156,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DBMaxConns:                  r.int("IDGATE_DB_MAX_CONNS", 20),
 		MigrateOnRun:                r.bool("IDGATE_MIGRATE", true),
 		Shutdown:                    r.duration("IDGATE_SHUTDOWN_TIMEOUT", 15*time.Second),
+		Sandbox:                     r.onOff("IDGATE_SANDBOX"),
+		SandboxAddr:                 r.str("IDGATE_SANDBOX_ADDR", "127.0.0.1:12110"),
+		SandboxStripeMock:           strings.TrimRight(r.str("IDGATE_SANDBOX_STRIPE_MOCK", "http://127.0.0.1:12111"), "/"),
 		StripeSecretKey:             r.str("STRIPE_SECRET_KEY", ""),
 		StripeAPIBase:               strings.TrimRight(r.str("STRIPE_API_BASE", ""), "/"),
 		StripeFilesBase:             strings.TrimRight(r.str("STRIPE_FILES_BASE", ""), "/"),
@@ -216,6 +227,24 @@ func (c Config) Validate() error {
 	}
 	if c.DBMaxConns < 1 {
 		add("IDGATE_DB_MAX_CONNS must be at least 1")
+	}
+	if c.Sandbox {
+		switch {
+		case sandbox.LiveKey(c.StripeSecretKey):
+			add("IDGATE_SANDBOX=on is a local Stripe for test mode and is refused with a live STRIPE_SECRET_KEY: unset IDGATE_SANDBOX, or use an sk_test_ key")
+		case c.Production:
+			add("IDGATE_SANDBOX=on is for development: it is refused with IDGATE_ENV=production")
+		case c.StripeAPIBase != "" || c.StripeFilesBase != "":
+			add("IDGATE_SANDBOX=on points idgate at the sandbox itself: unset STRIPE_API_BASE and STRIPE_FILES_BASE (IDGATE_SANDBOX_STRIPE_MOCK names the stripe-mock behind it)")
+		case len(c.StripeWebhookSecrets) == 0 || len(c.StripeConnectWebhookSecrets) == 0:
+			add("IDGATE_SANDBOX=on signs the events it sends: set STRIPE_WEBHOOK_SECRET and STRIPE_CONNECT_WEBHOOK_SECRET (any whsec_ values; make run sets development ones)")
+		}
+		if _, _, err := net.SplitHostPort(c.SandboxAddr); err != nil {
+			add("IDGATE_SANDBOX_ADDR=%q is not host:port (for example 127.0.0.1:12110)", c.SandboxAddr)
+		}
+		if u, err := url.Parse(c.SandboxStripeMock); err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			add("IDGATE_SANDBOX_STRIPE_MOCK must be the http URL of stripe-mock (for example http://127.0.0.1:12111)")
+		}
 	}
 	if c.StripeSecretKey != "" && !strings.HasPrefix(c.StripeSecretKey, "sk_") && !strings.HasPrefix(c.StripeSecretKey, "rk_") {
 		add("STRIPE_SECRET_KEY does not look like a Stripe secret key: it should start with sk_test_, sk_live_ or rk_")
@@ -335,8 +364,10 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// StripeConfigured reports whether idgate can reach Stripe or stripe-mock.
-func (c Config) StripeConfigured() bool { return c.StripeSecretKey != "" || c.StripeAPIBase != "" }
+// StripeConfigured reports whether idgate can reach Stripe, the sandbox or stripe-mock.
+func (c Config) StripeConfigured() bool {
+	return c.StripeSecretKey != "" || c.StripeAPIBase != "" || c.Sandbox
+}
 
 // StripeTestMode reports whether Stripe is configured in test mode: a test key, or
 // stripe-mock without one.
@@ -431,6 +462,19 @@ func (r *reader) int(key string, def int) int {
 		r.errs = append(r.errs, fmt.Errorf("%s=%q is not a whole number", key, v))
 	}
 	return n
+}
+
+// onOff reads a switch that is off unless set to on (or true).
+func (r *reader) onOff(key string) bool {
+	switch v := strings.ToLower(r.str(key, "off")); v {
+	case "on", "true", "1":
+		return true
+	case "off", "false", "0":
+		return false
+	default:
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: use on or off", key, v))
+		return false
+	}
 }
 
 func (r *reader) bool(key string, def bool) bool {

@@ -20,7 +20,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatalf("by default no proxy is trusted and reflection is open: %+v", c)
 	}
 	if c.DatabaseURL != "sqlite:data/idgate.db" || c.GRPCAddr != "127.0.0.1:50051" || c.HTTPAddr != "127.0.0.1:8080" ||
-		c.WebhookTolerance != 300*time.Second || c.MaxBodyBytes != 1<<20 || c.SessionTTL != 8*time.Hour || c.Production {
+		c.WebhookTolerance != 300*time.Second || c.MaxBodyBytes != 1<<20 || c.SessionTTL != 8*time.Hour || c.Production || c.Sandbox {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 }
@@ -42,6 +42,7 @@ func TestUnparseableValues(t *testing.T) {
 		"IDGATE_MIGRATE":           "perhaps",
 		"IDGATE_LOG_LEVEL":         "chatty",
 		"IDGATE_TRUSTED_PROXIES":   "10.0.0.0/8,proxy.internal",
+		"IDGATE_SANDBOX":           "yes please",
 	} {
 		t.Run(key, func(t *testing.T) {
 			_, err := FromEnv(env(map[string]string{key: val}))
@@ -73,6 +74,13 @@ func TestValidate(t *testing.T) {
 		{"production plaintext on all interfaces", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "IDGATE_HTTP_ADDR": "0.0.0.0:8080"}, "plaintext"},
 		{"production plaintext allowed behind a proxy", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "IDGATE_HTTP_ADDR": "0.0.0.0:8080", "IDGATE_ALLOW_PLAINTEXT": "true"}, ""},
 		{"half of TLS", map[string]string{"IDGATE_TLS_CERT_FILE": "cert.pem"}, "IDGATE_TLS_KEY_FILE"},
+		{"sandbox", map[string]string{"IDGATE_SANDBOX": "on", "STRIPE_WEBHOOK_SECRET": "whsec_a", "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_b"}, ""},
+		{"sandbox with a test key", map[string]string{"IDGATE_SANDBOX": "on", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_a", "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_b"}, ""},
+		{"sandbox with a live key", map[string]string{"IDGATE_SANDBOX": "on", "STRIPE_SECRET_KEY": "rk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_a", "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_b"}, "refused with a live"},
+		{"sandbox in production", map[string]string{"IDGATE_SANDBOX": "on", "IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_a", "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_b"}, "IDGATE_SANDBOX=on is for development"},
+		{"sandbox and an API base", map[string]string{"IDGATE_SANDBOX": "on", "STRIPE_API_BASE": "http://127.0.0.1:12111", "STRIPE_WEBHOOK_SECRET": "whsec_a", "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_b"}, "unset STRIPE_API_BASE"},
+		{"sandbox without the Connect secret", map[string]string{"IDGATE_SANDBOX": "on", "STRIPE_WEBHOOK_SECRET": "whsec_a"}, "STRIPE_CONNECT_WEBHOOK_SECRET"},
+		{"sandbox address", map[string]string{"IDGATE_SANDBOX": "on", "IDGATE_SANDBOX_ADDR": "12110", "STRIPE_WEBHOOK_SECRET": "whsec_a", "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_b"}, "IDGATE_SANDBOX_ADDR"},
 		{"stripe connect KYC", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "stripe_connect"}, ""},
 		{"trulioo KYC without its URL", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "trulioo"}, "IDGATE_TRULIOO_URL"},
 		{"unknown KYC provider", map[string]string{"IDGATE_DATABASE_KYC_PROVIDER": "onfido"}, "IDGATE_DATABASE_KYC_PROVIDER"},

@@ -2,36 +2,35 @@ package testenv
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+
+	"github.com/idgate/idgate/internal/sandbox"
 )
 
-// Stripe returns the URL of stripe-mock behind a thin proxy that gives each created
-// Identity VerificationSession, Connect account and person its own id. stripe-mock
-// validates every request against Stripe's OpenAPI spec but answers creates with one
-// canned object, so without the proxy every customer would get the same session id.
+// Stripe returns the URL of a sandbox (internal/sandbox, the stateful local Stripe of
+// `make run`) in front of stripe-mock: stripe-mock validates every request against Stripe's
+// OpenAPI spec, the sandbox keeps the objects (ids of their own, PaymentIntents, accounts,
+// persons, verification sessions, files). It sends no events unless the test asks.
 func Stripe(t testing.TB) string { return NewStripe(t).URL }
 
-// StripeProxy is the proxy of Stripe: it also records the requests it forwards, for tests
-// to assert what reached Stripe, and can answer some with a 500 as an outage would.
+// StripeProxy is the sandbox for one test: it also records the requests it serves, for
+// tests to assert what reached Stripe, and can answer some with a 500 as an outage would.
 type StripeProxy struct {
 	URL string
+	*sandbox.Sandbox
 
 	mu       sync.Mutex
 	requests []StripeRequest
 	failures map[string]int // path suffix → how many more requests to fail
-	payments paymentIntents
-	files    stripeFiles
 }
 
 // StripeRequest is a request the proxy saw; Form holds a form-encoded body's parameters,
@@ -98,12 +97,15 @@ func (p *StripeProxy) record(r *http.Request, body []byte, status int, answer []
 	p.requests = append(p.requests, rec)
 }
 
-// NewStripe starts the proxy in front of stripe-mock.
+// NewStripe starts the sandbox in front of stripe-mock.
 func NewStripe(t testing.TB) *StripeProxy {
 	t.Helper()
-	mock := StripeMock(t)
-	p := &StripeProxy{failures: map[string]int{}}
-	var n atomic.Int64
+	sb, err := sandbox.New(sandbox.Options{StripeMock: StripeMock(t), Adopt: true, VerifyAtOnce: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	p := &StripeProxy{Sandbox: sb, failures: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, _ := io.ReadAll(r.Body)
 		if p.failing(r.URL.Path) {
@@ -113,79 +115,44 @@ func NewStripe(t testing.TB) *StripeProxy {
 			_, _ = io.WriteString(w, `{"error":{"type":"api_error","message":"injected outage"}}`)
 			return
 		}
-		if status, ok := p.files.serveContents(w, r); ok {
-			p.record(r, in, status, nil)
-			return
+		r.Body = io.NopCloser(bytes.NewReader(in))
+		rec := httptest.NewRecorder()
+		sb.ServeHTTP(rec, r)
+		p.record(r, in, rec.Code, rec.Body.Bytes())
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
 		}
-		req, err := http.NewRequestWithContext(r.Context(), r.Method, mock+r.URL.RequestURI(), bytes.NewReader(in))
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		req.Header = r.Header.Clone()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode == http.StatusOK {
-			body = p.payments.apply(r, in, withID(body, uniqueID(r, &n)))
-			body = p.files.applyReport(r, body)
-		}
-		p.record(r, in, resp.StatusCode, body)
-		for k, v := range resp.Header {
-			if k != "Content-Length" {
-				w.Header()[k] = v
-			}
-		}
-		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(body)
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
 	}))
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL
 	return p
 }
 
-// creates are the collections whose created objects get an id of their own, by prefix.
-var creates = map[string]string{"/v1/identity/verification_sessions": "vs_test", "/v1/accounts": "acct_test", "/v1/payment_intents": "pi_test", "/v1/files": "file_test"}
-
-// uniqueID is the id the proxy gives the answer: a new one for a create, the path's for an
-// operation on one session; empty to leave the answer alone.
-func uniqueID(r *http.Request, n *atomic.Int64) string {
-	if prefix, ok := creates[r.URL.Path]; ok && r.Method == http.MethodPost {
-		return fmt.Sprintf("%s%d%s", prefix, n.Add(1), randomHex(6))
+// parseMultipart reads a multipart upload's fields into rec.Form and its file into
+// rec.Upload.
+func parseMultipart(rec *StripeRequest, contentType string, body []byte) {
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return
 	}
-	if strings.HasPrefix(r.URL.Path, "/v1/accounts/") && strings.HasSuffix(r.URL.Path, "/persons") && r.Method == http.MethodPost {
-		return fmt.Sprintf("person_test%d%s", n.Add(1), randomHex(6))
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	rec.Form = map[string][]string{}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			return
+		}
+		b, _ := io.ReadAll(part)
+		if part.FileName() != "" {
+			rec.Upload, rec.UploadName = b, part.FileName()
+			continue
+		}
+		rec.Form.Add(part.FormName(), string(b))
 	}
-	const sessions = "/v1/identity/verification_sessions/"
-	if rest, ok := strings.CutPrefix(r.URL.Path, sessions); ok {
-		return strings.Split(rest, "/")[0] // retrieve, redact, cancel: the path's session
-	}
-	return ""
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func withID(body []byte, id string) []byte {
-	if id == "" {
-		return body
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) != nil {
-		return body
-	}
-	obj["id"], _ = json.Marshal(id)
-	if strings.HasPrefix(id, "vs_") {
-		obj["client_secret"], _ = json.Marshal(id + "_secret_test")
-	}
-	var buf bytes.Buffer
-	_ = json.NewEncoder(&buf).Encode(obj)
-	return buf.Bytes()
-}
+// DocumentImage is what the sandbox answers for the contents of a verified session's
+// document images and of files given no contents of their own.
+var DocumentImage = sandbox.DocumentImage
