@@ -140,3 +140,34 @@ func TestSandboxRefusedWithALiveKey(t *testing.T) {
 		}
 	}
 }
+
+// TestSandboxSimulate: under IDGATE_SANDBOX=on, :simulate moves the session at the sandbox
+// as its test page would, so the events that verify the customer are the sandbox's own,
+// carrying the verified outputs a real session has (not an event idgate signs itself with
+// none); the answer names the last of them, and another tenant's session is not found.
+func TestSandboxSimulate(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e := sandboxEnv(t, db)
+			_, id, _ := e.newCustomer("all_users", 50, 3)
+			vs := e.session(id)
+			code, r := e.simulateAs(e.key, vs, `{"outcome":"verified"}`)
+			if code != http.StatusOK || !strings.HasPrefix(r.EventID, "evt_") || strings.HasPrefix(r.EventID, "evt_simulated") {
+				t.Fatalf(":simulate: HTTP %d %+v, want the sandbox's event id", code, r)
+			}
+			testenv.Eventually(t, "the customer verified by the sandbox's events", func() bool {
+				c := e.customer(id)
+				return c.IdentityStatus != nil && *c.IdentityStatus == "verified"
+			})
+			var c struct {
+				FirstName string `json:"identity_first_name"`
+			}
+			if code, _ := e.call("GET", "/api/customers/"+id, "", &c); code != 200 || c.FirstName != "Jenny" {
+				t.Errorf("verified outputs after :simulate: HTTP %d first name %q, want the sandbox's test person Jenny", code, c.FirstName)
+			}
+			if code, r := e.simulateAs(e.key, vs, `{"outcome":"canceled"}`); code != http.StatusBadRequest {
+				t.Errorf(":simulate canceled on a verified session: HTTP %d %+v, want 400", code, r)
+			}
+		})
+	}
+}

@@ -225,6 +225,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		registry.Handle(t, h(merchants))
 	}
 	customers.SimulateSessionsOf(merchants.SessionMetadata, stepups.SessionMetadata)
+	if s.sandbox != nil {
+		customers.DriveSessionsWith(s.sandbox.sb) // its events carry the outputs a real session has
+	}
 	for _, t := range identity.SessionEventTypes {
 		// Payment step-ups' sessions carry metadata payment_intent_id, merchants' tier-3
 		// sessions merchant_id; customers' neither.

@@ -132,6 +132,7 @@ type Service struct {
 	now    func() time.Time
 	forget []Forget
 	owners []SessionOwner // of sessions beyond customers', for SimulateVerificationOutcome
+	driver SessionDriver  // moves sessions for SimulateVerificationOutcome (the sandbox), or nil
 
 	gateOnce sync.Once
 	gateStmt *sql.Stmt

@@ -18,6 +18,18 @@ type Signer interface {
 	ReceiveSelfSigned(ctx context.Context, ep webhook.Endpoint, payload []byte) (webhook.Receipt, error)
 }
 
+// A SessionDriver moves a session to an outcome the way a user on Stripe's test
+// verification page does, so Stripe itself sends the events (with the verified outputs and
+// reports a real session has); the local Stripe sandbox of IDGATE_SANDBOX=on is one. It
+// returns the id of the last event it sent.
+type SessionDriver interface {
+	Complete(sessionID, outcome, errorCode string) (eventID string, err error)
+}
+
+// DriveSessionsWith makes SimulateVerificationOutcome move sessions through d instead of
+// signing the events itself. Call it while wiring, before serving.
+func (s *Service) DriveSessionsWith(d SessionDriver) { s.driver = d }
+
 // SessionOwner finds a verification session that idgate created for one kind of subject,
 // as the caller may see it (storage's tenancy rules apply, so another tenant's session is
 // not found), and returns the metadata idgate created it with, which Stripe echoes in the
@@ -60,8 +72,10 @@ var outcomes = map[string]string{
 // SimulateVerificationOutcome drives a session idgate created (a customer's, a merchant's
 // tier-3 session, a payment step-up's selfie session) to an outcome in test mode, where
 // Stripe's API cannot (the outcome is chosen by clicking Stripe's test page). It finds the
-// session's owner, builds the event Stripe would send with the session's metadata, signs
-// it with the platform endpoint's secret and feeds it through the webhook path: idgate
+// session's owner (so another tenant's session is not found); with a SessionDriver it
+// moves the session there, and the driver's events arrive through the webhook path.
+// Otherwise it builds the event Stripe would send with the session's metadata, signs it
+// with the platform endpoint's secret and feeds it through the webhook path: idgate
 // creates every session on the platform account, so Stripe sends their events to the
 // platform endpoint. It is refused with a live key.
 func (s *Service) SimulateVerificationOutcome(ctx context.Context, feed Signer, sessionID, outcome, errorCode string) (string, error) {
@@ -92,6 +106,13 @@ func (s *Service) SimulateVerificationOutcome(ctx context.Context, feed Signer, 
 	}
 	if metadata == nil {
 		return "", apperr.NotFound("verification session %s not found", sessionID)
+	}
+	if s.driver != nil {
+		id, err := s.driver.Complete(sessionID, outcome, errorCode)
+		if err != nil {
+			return "", apperr.FailedPrecondition("verification session %s cannot move to %s: %v", sessionID, outcome, err)
+		}
+		return id, nil
 	}
 	obj := map[string]any{
 		"id": sessionID, "object": "identity.verification_session", "status": status, "type": "document",

@@ -21,7 +21,7 @@ type event struct {
 // emit queues the event typ of obj (as it is now), with the previous values of the fields
 // that changed; account names a connected account, whose events go to the Connect endpoint.
 // The caller holds s.mu.
-func (s *Sandbox) emit(c *call, typ, account string, obj, before map[string]any) {
+func (s *Sandbox) emit(c *call, typ, account string, obj, before map[string]any) string {
 	ev := map[string]any{
 		"id": newID("evt"), "object": "event", "api_version": stripego.APIVersion, "created": s.clock.Now().Unix(),
 		"livemode": false, "pending_webhooks": 1, "type": typ,
@@ -51,6 +51,7 @@ func (s *Sandbox) emit(c *call, typ, account string, obj, before map[string]any)
 	default:
 		s.log.Warn("sandbox: event queue full, event dropped", "event_id", ev["id"], "type", typ)
 	}
+	return ev["id"].(string)
 }
 
 // deliver sends queued events one at a time, in the order they happened, signed as Stripe

@@ -44,7 +44,8 @@ func (s *Sandbox) identityRoutes(mux *http.ServeMux) {
 		return nil
 	}))
 	s.handle(mux, "POST "+sessions+"/{id}/cancel", s.sessionOp(func(c *call, vs *object) error {
-		return s.moveSession(c, vs, "canceled", "")
+		_, err := s.moveSession(c, vs, "canceled", "")
+		return err
 	}))
 	s.handle(mux, "POST "+sessions+"/{id}/redact", s.sessionOp(func(c *call, vs *object) error {
 		if vs.data["status"] == "processing" {
@@ -145,18 +146,18 @@ func (s *Sandbox) sessionView(o *object, params map[string]any) map[string]any {
 
 // moveSession drives a session to an outcome and sends the events a test account sends:
 // processing first for a verified outcome, and last_error set for requires_input.
-func (s *Sandbox) moveSession(c *call, vs *object, outcome, code string) error {
+func (s *Sandbox) moveSession(c *call, vs *object, outcome, code string) (last string, err error) {
 	st := vs.data["status"]
 	if st == "verified" || st == "canceled" {
-		return invalid("session_unexpected_state", "", "This VerificationSession is %s: it can no longer change.", st)
+		return "", invalid("session_unexpected_state", "", "This VerificationSession is %s: it can no longer change.", st)
 	}
 	if outcome == "canceled" && st != "requires_input" {
-		return invalid("session_unexpected_state", "", "This VerificationSession has a status of %s: only a session in requires_input can be canceled.", st)
+		return "", invalid("session_unexpected_state", "", "This VerificationSession has a status of %s: only a session in requires_input can be canceled.", st)
 	}
 	step := func(status string) {
 		before := copyOf(vs.data)
 		vs.data["status"] = status
-		s.emit(c, "identity.verification_session."+status, vs.account, s.sessionView(vs, nil), before)
+		last = s.emit(c, "identity.verification_session."+status, vs.account, s.sessionView(vs, nil), before)
 	}
 	switch outcome {
 	case "verified":
@@ -174,19 +175,20 @@ func (s *Sandbox) moveSession(c *call, vs *object, outcome, code string) error {
 		step("requires_input")
 	case "processing", "canceled":
 		if st == outcome {
-			return nil
+			return "", nil
 		}
 		vs.data["last_error"] = nil
 		step(outcome)
 	default:
-		return invalid("parameter_invalid", "outcome", "outcome must be one of %s", strings.Join(Outcomes, ", "))
+		return "", invalid("parameter_invalid", "outcome", "outcome must be one of %s", strings.Join(Outcomes, ", "))
 	}
-	return nil
+	return last, nil
 }
 
 // Complete drives the session id to outcome (verified, requires_input with an error code,
-// processing, canceled) as the user would on Stripe's test verification page.
-func (s *Sandbox) Complete(id, outcome, code string) error {
+// processing, canceled) as the user would on Stripe's test verification page, and returns
+// the id of the last event it sent ("" when the session was already there).
+func (s *Sandbox) Complete(id, outcome, code string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, o := range s.objects {
@@ -194,7 +196,7 @@ func (s *Sandbox) Complete(id, outcome, code string) error {
 			return s.moveSession(nil, o, outcome, code)
 		}
 	}
-	return missing("identity.verification_session", id)
+	return "", missing("identity.verification_session", id)
 }
 
 // verifiedOutputs are the test person of Stripe's test mode and the report of their
@@ -324,7 +326,7 @@ func (s *Sandbox) servePages(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if r.Method == http.MethodPost {
-		if err := s.Complete(id, r.FormValue("outcome"), r.FormValue("error_code")); err != nil {
+		if _, err := s.Complete(id, r.FormValue("outcome"), r.FormValue("error_code")); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return true
 		}

@@ -303,7 +303,7 @@ func TestVerificationSessions(t *testing.T) {
 	if err != nil || !strings.HasPrefix(vs.ID, "vs_") || !strings.HasPrefix(vs.ClientSecret, vs.ID+"_secret_") || vs.Status != "requires_input" || vs.URL == "" {
 		t.Fatalf("created %+v %v", vs, err)
 	}
-	if err := sb.Complete(vs.ID, "requires_input", "document_expired"); err != nil {
+	if _, err := sb.Complete(vs.ID, "requires_input", "document_expired"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := api.IdentityVerificationSessions.Get(vs.ID, nil)
