@@ -20103,6 +20103,7 @@ type VerificationSessionMutation struct {
 	status_event_id        *string
 	attempt                *int
 	addattempt             *int
+	verification_path      *string
 	url                    *string
 	redaction_requested_at *time.Time
 	redacted_at            *time.Time
@@ -20573,6 +20574,42 @@ func (m *VerificationSessionMutation) ResetAttempt() {
 	m.addattempt = nil
 }
 
+// SetVerificationPath sets the "verification_path" field.
+func (m *VerificationSessionMutation) SetVerificationPath(s string) {
+	m.verification_path = &s
+}
+
+// VerificationPath returns the value of the "verification_path" field in the mutation.
+func (m *VerificationSessionMutation) VerificationPath() (r string, exists bool) {
+	v := m.verification_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVerificationPath returns the old "verification_path" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldVerificationPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVerificationPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVerificationPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVerificationPath: %w", err)
+	}
+	return oldValue.VerificationPath, nil
+}
+
+// ResetVerificationPath resets all changes to the "verification_path" field.
+func (m *VerificationSessionMutation) ResetVerificationPath() {
+	m.verification_path = nil
+}
+
 // SetURL sets the "url" field.
 func (m *VerificationSessionMutation) SetURL(s string) {
 	m.url = &s
@@ -20741,7 +20778,7 @@ func (m *VerificationSessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *VerificationSessionMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, verificationsession.FieldCreatedAt)
 	}
@@ -20768,6 +20805,9 @@ func (m *VerificationSessionMutation) Fields() []string {
 	}
 	if m.attempt != nil {
 		fields = append(fields, verificationsession.FieldAttempt)
+	}
+	if m.verification_path != nil {
+		fields = append(fields, verificationsession.FieldVerificationPath)
 	}
 	if m.url != nil {
 		fields = append(fields, verificationsession.FieldURL)
@@ -20804,6 +20844,8 @@ func (m *VerificationSessionMutation) Field(name string) (ent.Value, bool) {
 		return m.StatusEventID()
 	case verificationsession.FieldAttempt:
 		return m.Attempt()
+	case verificationsession.FieldVerificationPath:
+		return m.VerificationPath()
 	case verificationsession.FieldURL:
 		return m.URL()
 	case verificationsession.FieldRedactionRequestedAt:
@@ -20837,6 +20879,8 @@ func (m *VerificationSessionMutation) OldField(ctx context.Context, name string)
 		return m.OldStatusEventID(ctx)
 	case verificationsession.FieldAttempt:
 		return m.OldAttempt(ctx)
+	case verificationsession.FieldVerificationPath:
+		return m.OldVerificationPath(ctx)
 	case verificationsession.FieldURL:
 		return m.OldURL(ctx)
 	case verificationsession.FieldRedactionRequestedAt:
@@ -20914,6 +20958,13 @@ func (m *VerificationSessionMutation) SetField(name string, value ent.Value) err
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAttempt(v)
+		return nil
+	case verificationsession.FieldVerificationPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVerificationPath(v)
 		return nil
 	case verificationsession.FieldURL:
 		v, ok := value.(string)
@@ -21047,6 +21098,9 @@ func (m *VerificationSessionMutation) ResetField(name string) error {
 		return nil
 	case verificationsession.FieldAttempt:
 		m.ResetAttempt()
+		return nil
+	case verificationsession.FieldVerificationPath:
+		m.ResetVerificationPath()
 		return nil
 	case verificationsession.FieldURL:
 		m.ResetURL()

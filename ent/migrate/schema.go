@@ -595,6 +595,7 @@ var (
 		{Name: "status_event_at", Type: field.TypeTime, Nullable: true},
 		{Name: "status_event_id", Type: field.TypeString, Default: ""},
 		{Name: "attempt", Type: field.TypeInt},
+		{Name: "verification_path", Type: field.TypeString, Default: ""},
 		{Name: "url", Type: field.TypeString, Default: ""},
 		{Name: "redaction_requested_at", Type: field.TypeTime, Nullable: true},
 		{Name: "redacted_at", Type: field.TypeTime, Nullable: true},

@@ -787,8 +787,12 @@ func init() {
 	verificationsessionDescStatusEventID := verificationsessionFields[6].Descriptor()
 	// verificationsession.DefaultStatusEventID holds the default value on creation for the status_event_id field.
 	verificationsession.DefaultStatusEventID = verificationsessionDescStatusEventID.Default.(string)
+	// verificationsessionDescVerificationPath is the schema descriptor for verification_path field.
+	verificationsessionDescVerificationPath := verificationsessionFields[8].Descriptor()
+	// verificationsession.DefaultVerificationPath holds the default value on creation for the verification_path field.
+	verificationsession.DefaultVerificationPath = verificationsessionDescVerificationPath.Default.(string)
 	// verificationsessionDescURL is the schema descriptor for url field.
-	verificationsessionDescURL := verificationsessionFields[8].Descriptor()
+	verificationsessionDescURL := verificationsessionFields[9].Descriptor()
 	// verificationsession.DefaultURL holds the default value on creation for the url field.
 	verificationsession.DefaultURL = verificationsessionDescURL.Default.(string)
 	// verificationsessionDescID is the schema descriptor for id field.

@@ -21,6 +21,16 @@ INSERT INTO `new_subaccounts` (`id`, `created_at`, `updated_at`, `name`, `identi
 DROP TABLE `subaccounts`;
 -- rename temporary table "new_subaccounts" to "subaccounts"
 ALTER TABLE `new_subaccounts` RENAME TO `subaccounts`;
+-- create "new_verification_sessions" table
+CREATE TABLE `new_verification_sessions` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `customer_id` text NOT NULL, `subaccount_id` text NOT NULL, `status` text NOT NULL, `last_error_code` text NOT NULL DEFAULT (''), `status_event_at` datetime NULL, `status_event_id` text NOT NULL DEFAULT (''), `attempt` integer NOT NULL, `verification_path` text NOT NULL DEFAULT (''), `url` text NOT NULL DEFAULT (''), `redaction_requested_at` datetime NULL, `redacted_at` datetime NULL, PRIMARY KEY (`id`));
+-- copy rows from old table "verification_sessions" to new temporary table "new_verification_sessions"
+INSERT INTO `new_verification_sessions` (`id`, `created_at`, `updated_at`, `customer_id`, `subaccount_id`, `status`, `last_error_code`, `status_event_at`, `status_event_id`, `attempt`, `url`, `redaction_requested_at`, `redacted_at`) SELECT `id`, `created_at`, `updated_at`, `customer_id`, `subaccount_id`, `status`, `last_error_code`, `status_event_at`, `status_event_id`, `attempt`, `url`, `redaction_requested_at`, `redacted_at` FROM `verification_sessions`;
+-- drop "verification_sessions" table after copying rows
+DROP TABLE `verification_sessions`;
+-- rename temporary table "new_verification_sessions" to "verification_sessions"
+ALTER TABLE `new_verification_sessions` RENAME TO `verification_sessions`;
+-- create index "verificationsession_customer_id_created_at" to table: "verification_sessions"
+CREATE INDEX `verificationsession_customer_id_created_at` ON `verification_sessions` (`customer_id`, `created_at`);
 -- create "new_customers" table
 CREATE TABLE `new_customers` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `external_id` text NOT NULL, `stripe_customer_id` text NULL, `email` text NOT NULL DEFAULT (''), `phone` text NOT NULL DEFAULT (''), `first_name` text NOT NULL DEFAULT (''), `last_name` text NOT NULL DEFAULT (''), `dob` text NOT NULL DEFAULT (''), `identity_verification_required` bool NOT NULL DEFAULT (false), `identity_verification_required_at` datetime NULL, `identity_verification_required_reason` text NOT NULL DEFAULT (''), `identity_verification_required_source` text NULL, `identity_requirement_cleared_at` datetime NULL, `identity_status` text NULL, `identity_verified_at` datetime NULL, `identity_session_id` text NULL, `identity_attempt_count` integer NOT NULL DEFAULT (0), `identity_last_error_code` text NOT NULL DEFAULT (''), `identity_verification_path` text NOT NULL DEFAULT (''), `stripe_risk_score` integer NULL, `stripe_radar_risk_score` integer NULL, `stripe_risk_level` text NULL, `stripe_risk_charge_id` text NOT NULL DEFAULT (''), `stripe_risk_charge_created` datetime NULL, `identity_first_name` text NOT NULL DEFAULT (''), `identity_last_name` text NOT NULL DEFAULT (''), `identity_dob` text NOT NULL DEFAULT (''), `identity_id_type` text NOT NULL DEFAULT (''), `identity_address` text NOT NULL DEFAULT (''), `identity_id_number_last4` text NOT NULL DEFAULT (''), `identity_issuing_country` text NOT NULL DEFAULT (''), `identity_expiration_date` text NOT NULL DEFAULT (''), `identity_manual_verification` bool NOT NULL DEFAULT (false), `identity_manual_verification_notes` text NOT NULL DEFAULT (''), `identity_manual_verification_by` text NOT NULL DEFAULT (''), `identity_manual_verification_at` datetime NULL, `fraud_warning_id` text NOT NULL DEFAULT (''), `fraud_warning_at` datetime NULL, `applied_fraud_warning_id` text NOT NULL DEFAULT (''), `applied_fraud_warning_at` datetime NULL, `identity_redaction_requested_at` datetime NULL, `identity_redacted_at` datetime NULL, `pii_touched_at` datetime NULL, `subaccount_id` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `customers_subaccounts_customers` FOREIGN KEY (`subaccount_id`) REFERENCES `subaccounts` (`id`) ON DELETE NO ACTION);
 -- copy rows from old table "customers" to new temporary table "new_customers"
@@ -51,6 +61,10 @@ DROP INDEX `customer_subaccount_id_stripe_customer_id`;
 DROP INDEX `customer_subaccount_id_external_id`;
 -- reverse: create "new_customers" table
 DROP TABLE `new_customers`;
+-- reverse: create index "verificationsession_customer_id_created_at" to table: "verification_sessions"
+DROP INDEX `verificationsession_customer_id_created_at`;
+-- reverse: create "new_verification_sessions" table
+DROP TABLE `new_verification_sessions`;
 -- reverse: create "new_subaccounts" table
 DROP TABLE `new_subaccounts`;
 -- reverse: create index "biometricconsent_customer_id_recorded_at" to table: "biometric_consents"

@@ -7,8 +7,12 @@ CREATE INDEX "biometricconsent_customer_id_recorded_at" ON "biometric_consents" 
 ALTER TABLE "customers" ADD COLUMN "first_name" character varying NOT NULL DEFAULT '', ADD COLUMN "last_name" character varying NOT NULL DEFAULT '', ADD COLUMN "dob" character varying NOT NULL DEFAULT '', ADD COLUMN "identity_verification_path" character varying NOT NULL DEFAULT '';
 -- modify "subaccounts" table
 ALTER TABLE "subaccounts" ADD COLUMN "non_biometric_alternative" character varying NOT NULL DEFAULT 'manual_review', ADD COLUMN "verification_flow" character varying NOT NULL DEFAULT '', ADD COLUMN "review_provided_details_mismatch" boolean NOT NULL DEFAULT true;
+-- modify "verification_sessions" table
+ALTER TABLE "verification_sessions" ADD COLUMN "verification_path" character varying NOT NULL DEFAULT '';
 
 -- +goose Down
+-- reverse: modify "verification_sessions" table
+ALTER TABLE "verification_sessions" DROP COLUMN "verification_path";
 -- reverse: modify "subaccounts" table
 ALTER TABLE "subaccounts" DROP COLUMN "review_provided_details_mismatch", DROP COLUMN "verification_flow", DROP COLUMN "non_biometric_alternative";
 -- reverse: modify "customers" table
