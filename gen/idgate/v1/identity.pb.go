@@ -78,9 +78,10 @@ type Customer struct {
 	// expiry) was withheld: people (console sessions, operator and readonly keys) read it
 	// through RevealCustomerIdentity, which is audited. Email and phone are never withheld.
 	PersonalDataMasked bool `protobuf:"varint,34,opt,name=personal_data_masked,json=personalDataMasked,proto3" json:"personal_data_masked,omitempty"`
-	// Whether the customer may start another session after their latest failed attempt
-	// (false for consent_declined, country_not_supported, device_not_supported and
-	// under_supported_age, which use no attempt).
+	// Whether trying the same check again may succeed after the latest failed attempt: false
+	// for consent_declined, country_not_supported, device_not_supported and
+	// under_supported_age, which use no attempt (the gate's required_action says what
+	// instead), and on the manual_review path.
 	IdentityRetryAllowed bool `protobuf:"varint,35,opt,name=identity_retry_allowed,json=identityRetryAllowed,proto3" json:"identity_retry_allowed,omitempty"`
 	// What an operator should do about the latest failed attempt: "none",
 	// "check_provided_details", "review_for_fraud", "verify_manually",
@@ -1172,7 +1173,8 @@ type CheckAccessResponse struct {
 	Allowed bool                   `protobuf:"varint,1,opt,name=allowed,proto3" json:"allowed,omitempty"`
 	// Why: "verification_not_required", "identity_verified", "identity_verification_required",
 	// "identity_verification_pending", "identity_verification_requires_input",
-	// "identity_verification_failed", "identity_verification_canceled".
+	// "identity_verification_failed", "identity_verification_canceled",
+	// "identity_verification_in_review" (the manual_review path).
 	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	// What the customer must do: "none", "start_verification", "wait_for_verification",
 	// "retry_verification", "contact_support", and on the non-biometric path
@@ -1182,7 +1184,7 @@ type CheckAccessResponse struct {
 	IdentityStatus *string `protobuf:"bytes,4,opt,name=identity_status,json=identityStatus,proto3,oneof" json:"identity_status,omitempty"`
 	// A sentence for the customer.
 	Message string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
-	// Whether the customer may start another session (see Customer.identity_retry_allowed).
+	// Whether trying the same check again may succeed (see Customer.identity_retry_allowed).
 	RetryAllowed bool `protobuf:"varint,6,opt,name=retry_allowed,json=retryAllowed,proto3" json:"retry_allowed,omitempty"`
 	// What an operator should do (see Customer.identity_operator_action); "none" when
 	// nothing.

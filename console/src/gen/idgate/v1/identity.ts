@@ -75,9 +75,10 @@ export interface Customer {
    */
   personal_data_masked: boolean;
   /**
-   * Whether the customer may start another session after their latest failed attempt
-   * (false for consent_declined, country_not_supported, device_not_supported and
-   * under_supported_age, which use no attempt).
+   * Whether trying the same check again may succeed after the latest failed attempt: false
+   * for consent_declined, country_not_supported, device_not_supported and
+   * under_supported_age, which use no attempt (the gate's required_action says what
+   * instead), and on the manual_review path.
    */
   identity_retry_allowed: boolean;
   /**
@@ -230,7 +231,8 @@ export interface CheckAccessResponse {
   /**
    * Why: "verification_not_required", "identity_verified", "identity_verification_required",
    * "identity_verification_pending", "identity_verification_requires_input",
-   * "identity_verification_failed", "identity_verification_canceled".
+   * "identity_verification_failed", "identity_verification_canceled",
+   * "identity_verification_in_review" (the manual_review path).
    */
   reason: string;
   /**
@@ -245,7 +247,7 @@ export interface CheckAccessResponse {
     | undefined;
   /** A sentence for the customer. */
   message: string;
-  /** Whether the customer may start another session (see Customer.identity_retry_allowed). */
+  /** Whether trying the same check again may succeed (see Customer.identity_retry_allowed). */
   retry_allowed: boolean;
   /**
    * What an operator should do (see Customer.identity_operator_action); "none" when
