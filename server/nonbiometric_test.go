@@ -174,6 +174,13 @@ func TestNonBiometricPath(t *testing.T) {
 				if a := e.gate(id); !a.Allowed {
 					t.Fatalf("gate after the id_number check verified: %+v", a)
 				}
+				// A deletion request takes the consent records with the rest.
+				if code, _ := e.call("POST", "/v1/customers/"+id+":redact", `{}`, nil); code != 200 {
+					t.Fatalf("redact: HTTP %d", code)
+				}
+				if c := e.pathCustomer(id); c.BiometricConsentRecord != nil {
+					t.Fatalf("a consent record survived redaction: %+v", c.BiometricConsentRecord)
+				}
 			})
 
 			t.Run("manual_review, the default", func(t *testing.T) {
