@@ -1,8 +1,14 @@
 package identity
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"maps"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -147,5 +153,50 @@ func TestGateOnEachPath(t *testing.T) {
 	}
 	if d := Decide(true, ptr(StatusVerified), "", PathManualReview); !d.Allowed {
 		t.Errorf("a verified customer on the review path is refused: %+v", d)
+	}
+}
+
+// Nothing decides about an error code but the table: no other Go file of the service spells
+// one of Stripe's codes (the two exceptions name a code for another purpose).
+func TestNoErrorCodeOutsideTheTable(t *testing.T) {
+	t.Parallel()
+	allowed := map[string]string{
+		"internal/identity/guidance.go": "the table",
+		"internal/identity/path.go":     "the review reason consent_declined",
+		"internal/identity/simulate.go": "the code :simulate sends when none is given",
+	}
+	codes := map[string]bool{}
+	for _, c := range stripeErrorCodes {
+		codes[c] = true
+	}
+	root := filepath.Join("..", "..")
+	scanned := 0
+	for _, dir := range []string{"internal", "server"} {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+			if err != nil {
+				return err
+			}
+			scanned++
+			ast.Inspect(f, func(n ast.Node) bool {
+				if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+					if v, err := strconv.Unquote(lit.Value); err == nil && codes[v] && allowed[filepath.ToSlash(rel)] == "" {
+						t.Errorf("%s spells the error code %q: decide it in the outcome table (OutcomeOf)", rel, v)
+					}
+				}
+				return true
+			})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if scanned < 50 {
+		t.Fatalf("scanned %d files: is the walk rooted at the repository?", scanned)
 	}
 }
