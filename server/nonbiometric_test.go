@@ -2,7 +2,11 @@ package server_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,4 +343,41 @@ func TestProvidedDetailsMismatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnknownErrorCodeIsCounted: a code newer than the outcome table is decided as a retry
+// with the generic guidance, and counted on /metrics.
+func TestUnknownErrorCodeIsCounted(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, _ := identityEnv(t, db)
+			_, id := e.policyCustomer("", "")
+			if n := e.unknownCodes(t); n != 0 {
+				t.Fatalf("a fresh server counts %d unknown codes", n)
+			}
+			e.simulate(e.session(id), "requires_input", "selfie_from_the_future")
+			if a := e.gate(id); a.RequiredAction != "retry_verification" || !a.RetryAllowed || a.OperatorAction != "investigate" || !strings.Contains(a.Message, "try again") {
+				t.Fatalf("gate after an unknown code: %+v", a)
+			}
+			if n := e.unknownCodes(t); n != 1 {
+				t.Fatalf("idgate_identity_unknown_error_codes_total = %d, want 1", n)
+			}
+		})
+	}
+}
+
+func (e *env) unknownCodes(t *testing.T) int {
+	t.Helper()
+	resp, err := http.Get(e.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	m := regexp.MustCompile(`(?m)^idgate_identity_unknown_error_codes_total (\d+)`).FindSubmatch(body)
+	if m == nil {
+		t.Fatal("/metrics has no idgate_identity_unknown_error_codes_total")
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }
