@@ -92,7 +92,8 @@ type Customer struct {
 	// "id_number" or "manual_review" (after a biometric decline, a check Stripe cannot do,
 	// or verified details that differ from the platform's).
 	IdentityVerificationPath string `protobuf:"bytes,37,opt,name=identity_verification_path,json=identityVerificationPath,proto3" json:"identity_verification_path,omitempty"`
-	// The customer's latest answer to the biometric check; absent when none was recorded.
+	// The customer's latest answer to the biometric check; absent when none was recorded
+	// (and in ListCustomers, which leaves it out).
 	BiometricConsentRecord *CustomerBiometricConsent `protobuf:"bytes,38,opt,name=biometric_consent_record,json=biometricConsentRecord,proto3" json:"biometric_consent_record,omitempty"`
 	// The name and date of birth (YYYY-MM-DD) the platform gave, checked against a verified
 	// document. Withheld from people like the verified data.

@@ -94,7 +94,10 @@ export interface Customer {
    * or verified details that differ from the platform's).
    */
   identity_verification_path: string;
-  /** The customer's latest answer to the biometric check; absent when none was recorded. */
+  /**
+   * The customer's latest answer to the biometric check; absent when none was recorded
+   * (and in ListCustomers, which leaves it out).
+   */
   biometric_consent_record?:
     | CustomerBiometricConsent
     | undefined;
