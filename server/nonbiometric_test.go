@@ -234,7 +234,8 @@ func TestNonBiometricPath(t *testing.T) {
 
 // TestHopelessCodesUseNoAttempt: a session Stripe cannot complete for this customer
 // (too young, an unsupported country or device) offers no retry, uses no attempt and goes
-// to an operator, who sees what to do.
+// to an operator, who sees what to do; an unsupported device goes to the subaccount's
+// alternative (here the default, manual review).
 func TestHopelessCodesUseNoAttempt(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
@@ -257,9 +258,19 @@ func TestHopelessCodesUseNoAttempt(t *testing.T) {
 				}
 				e.openReviewTask(id, tc.code)
 			}
+			// A device that cannot do the selfie gets the subaccount's alternative instead, with
+			// no decline recorded.
+			_, id := e.policyCustomer(`,"max_verification_attempts":1,"non_biometric_alternative":"id_number"`, "")
+			e.simulate(e.session(id), "requires_input", "device_not_supported")
+			if c := e.pathCustomer(id); c.IdentityAttemptCount != 0 || c.IdentityVerificationPath != "id_number" || c.BiometricConsentRecord != nil {
+				t.Fatalf("device_not_supported with the id_number alternative: %+v", c)
+			}
+			if a := e.gate(id); a.RequiredAction != "start_id_number_verification" || a.OperatorAction != "follow_non_biometric_path" {
+				t.Fatalf("gate after device_not_supported: %+v", a)
+			}
 			// A retryable code still uses the attempt, and past the last one a review opens
 			// and no retry is offered.
-			_, id := e.policyCustomer(`,"max_verification_attempts":1`, "")
+			_, id = e.policyCustomer(`,"max_verification_attempts":1`, "")
 			e.simulate(e.session(id), "requires_input", "document_expired")
 			if c := e.pathCustomer(id); c.IdentityAttemptCount != 1 || c.IdentityRetryAllowed || c.IdentityStatus == nil || *c.IdentityStatus != "failed" {
 				t.Fatalf("document_expired with one attempt: %+v", c)

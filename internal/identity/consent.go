@@ -80,7 +80,7 @@ func (s *Service) RecordBiometricConsent(ctx context.Context, customerID string,
 		if c.Granted {
 			return row.Update().SetIdentityVerificationPath(string(PathStandard)).Save(ctx)
 		}
-		return s.declined(ctx, tx, row)
+		return s.declined(ctx, tx, row, ReasonConsentDeclined)
 	})
 	if err != nil {
 		return Customer{}, err
@@ -106,8 +106,9 @@ func (s *Service) recordConsent(ctx context.Context, tx store.Tx, row *ent.Custo
 }
 
 // declined moves the locked customer onto the subaccount's non-biometric alternative. A
-// customer who declines again on a document-only or id_number path goes to manual review.
-func (s *Service) declined(ctx context.Context, tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
+// customer who declines (or cannot) again on a document-only or id_number path goes to
+// manual review, with a review task for reason.
+func (s *Service) declined(ctx context.Context, tx store.Tx, row *ent.Customer, reason string) (*ent.Customer, error) {
 	sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
 	if err != nil {
 		return nil, err
@@ -122,7 +123,7 @@ func (s *Service) declined(ctx context.Context, tx store.Tx, row *ent.Customer) 
 	}
 	s.log.InfoContext(ctx, "biometric check declined", "customer_id", row.ID, "path", string(path))
 	if path == PathManualReview {
-		return row, s.toReview(ctx, tx, row, ReasonConsentDeclined, reviewtask.PriorityHigh)
+		return row, s.toReview(ctx, tx, row, reason, reviewtask.PriorityHigh)
 	}
 	return row, s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.RequiresInput(path.startMessage()))
 }

@@ -155,8 +155,8 @@ func (s *Service) adopt(ctx context.Context, tx store.Tx, in webhook.Version, u 
 // customer (including one verified by an operator) is never moved back by a session. A
 // session back with an error is decided by the outcome table (OutcomeOf): a retry uses an
 // attempt and past the last one opens a review; a biometric decline records the decline
-// and moves the customer to the subaccount's alternative; a check Stripe cannot do opens a
-// review; neither of the last two uses an attempt.
+// and, like a device that cannot do the selfie, moves the customer to the subaccount's
+// alternative; a check Stripe cannot do opens a review; only a retry uses an attempt.
 func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Customer, u sessionUpdate) error {
 	if isVerified(row) {
 		return nil
@@ -236,11 +236,14 @@ func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Cus
 			s.log.WarnContext(ctx, "Stripe Identity error code idgate does not know: decided as a retry", "code", u.ErrorCode, "session_id", u.SessionID)
 		}
 		switch OutcomeOf(u.ErrorCode).Next {
-		case NextAlternative:
+		case NextDeclined:
 			if err := s.recordConsent(ctx, tx, row, Consent{LegalBasis: DefaultLegalBasis}, u.SessionID); err != nil {
 				return err
 			}
-			_, err := s.declined(ctx, tx, row)
+			_, err := s.declined(ctx, tx, row, ReasonConsentDeclined)
+			return err
+		case NextAlternative:
+			_, err := s.declined(ctx, tx, row, u.ErrorCode)
 			return err
 		case NextReview:
 			if row, err = row.Update().SetIdentityVerificationPath(string(PathManualReview)).Save(ctx); err != nil {

@@ -7,8 +7,11 @@ type Next string
 const (
 	// NextRetry: a new session on the customer's path may succeed; it uses an attempt.
 	NextRetry Next = "retry"
-	// NextAlternative: the customer declined the biometric check; they get the subaccount's
-	// non-biometric alternative, without using an attempt.
+	// NextDeclined: the customer declined the biometric check. The decline is recorded and
+	// they get the subaccount's non-biometric alternative, without using an attempt.
+	NextDeclined Next = "declined"
+	// NextAlternative: the customer cannot do the biometric check (their device cannot); they
+	// get the subaccount's non-biometric alternative, without using an attempt.
 	NextAlternative Next = "alternative"
 	// NextReview: no session can succeed (Stripe cannot check this customer online); an
 	// operator verifies them by other means, and no attempt is used.
@@ -48,11 +51,11 @@ var errorOutcomes = map[string]Outcome{
 	"abandoned": {"You left verification before it was finished. Start again when you're ready; it takes a few minutes.",
 		true, NextRetry, OperatorNone},
 	"consent_declined": {"You chose not to consent to the biometric check. You can verify your identity another way.",
-		false, NextAlternative, OperatorFollowAlternative},
+		false, NextDeclined, OperatorFollowAlternative},
 	"country_not_supported": {"We can't verify identity documents from your country online. Our team will verify you another way and let you know.",
 		false, NextReview, OperatorVerifyManually},
-	"device_not_supported": {"Your device can't run the identity check. Our team will verify you another way and let you know.",
-		false, NextReview, OperatorVerifyManually},
+	"device_not_supported": {"Your device can't run the selfie check. You can verify your identity another way.",
+		false, NextAlternative, OperatorFollowAlternative},
 	"document_expired": {"Your ID has expired. Please try again with a current, valid ID.",
 		true, NextRetry, OperatorNone},
 	"document_type_not_supported": {"That type of ID isn't accepted. Please use a driver's license or passport.",

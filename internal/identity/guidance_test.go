@@ -42,7 +42,7 @@ func TestEveryErrorCodeHasADecision(t *testing.T) {
 		"abandoned":                            {true, "retry_verification", "retry_verification", OperatorNone, "finished"},
 		"consent_declined":                     {false, "start_verification", "start_document_verification", OperatorFollowAlternative, "without a selfie"},
 		"country_not_supported":                {false, "wait_for_review", "wait_for_review", OperatorVerifyManually, "country"},
-		"device_not_supported":                 {false, "wait_for_review", "wait_for_review", OperatorVerifyManually, "device"},
+		"device_not_supported":                 {false, "start_verification", "start_document_verification", OperatorFollowAlternative, "without a selfie"},
 		"document_expired":                     {true, "retry_verification", "retry_verification", OperatorNone, "expired"},
 		"document_type_not_supported":          {true, "retry_verification", "retry_verification", OperatorNone, "passport"},
 		"document_unverified_other":            {true, "retry_verification", "retry_verification", OperatorNone, "glare"},

@@ -76,7 +76,7 @@ func advise(status, code string, path Path) Advice {
 		switch o.Next {
 		case NextRetry:
 			a.RequiredAction = "retry_verification"
-		case NextAlternative:
+		case NextDeclined, NextAlternative:
 			a.RequiredAction, a.Message = path.startAction(), path.startMessage()
 		case NextReview: // the path follows once the event is applied
 			a.RequiredAction = "wait_for_review"
