@@ -149,6 +149,26 @@ func TestNonBiometricPath(t *testing.T) {
 				}
 			})
 
+			t.Run("declining the alternative too goes to review; a repeated decline changes nothing", func(t *testing.T) {
+				_, id := e.policyCustomer(`,"non_biometric_alternative":"document_only"`, "")
+				for range 2 {
+					if code, _ := e.call("POST", "/v1/customers/"+id+"/biometric-consent", `{"granted":false}`, nil); code != 200 {
+						t.Fatalf("decline: HTTP %d", code)
+					}
+					if c := e.pathCustomer(id); c.IdentityVerificationPath != "document_only" {
+						t.Fatalf("after declining through the API: %+v", c)
+					}
+				}
+				e.simulate(e.session(id), "requires_input", "consent_declined")
+				if c := e.pathCustomer(id); c.IdentityVerificationPath != "manual_review" {
+					t.Fatalf("after declining the document-only session: %+v", c)
+				}
+				if a := e.gate(id); a.RequiredAction != "wait_for_review" {
+					t.Fatalf("gate after declining the alternative: %+v", a)
+				}
+				e.openReviewTask(id, "consent_declined")
+			})
+
 			t.Run("id_number, declined through the API", func(t *testing.T) {
 				_, id := e.policyCustomer(`,"non_biometric_alternative":"id_number"`, `,"email":"rider@example.com"`)
 				var bad struct{ Message string }

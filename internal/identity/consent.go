@@ -80,7 +80,7 @@ func (s *Service) RecordBiometricConsent(ctx context.Context, customerID string,
 		if c.Granted {
 			return row.Update().SetIdentityVerificationPath(string(PathStandard)).Save(ctx)
 		}
-		return s.declined(ctx, tx, row, ReasonConsentDeclined)
+		return s.declined(ctx, tx, row, ReasonConsentDeclined, nil)
 	})
 	if err != nil {
 		return Customer{}, err
@@ -105,23 +105,31 @@ func (s *Service) recordConsent(ctx context.Context, tx store.Tx, row *ent.Custo
 		SetLegalBasis(c.LegalBasis).SetVerificationSessionID(sessionID).Exec(ctx)
 }
 
-// declined moves the locked customer onto the subaccount's non-biometric alternative. A
-// customer who declines (or cannot) again on a document-only or id_number path goes to
-// manual review, with a review task for reason.
-func (s *Service) declined(ctx context.Context, tx store.Tx, row *ent.Customer, reason string) (*ent.Customer, error) {
+// declined moves the locked customer onto the subaccount's non-biometric alternative.
+// On an alternative already, a session of that path back declined (or with a device that
+// cannot) sends them to manual review; anything else (a repeated call) changes nothing. A
+// review task is opened for reason.
+func (s *Service) declined(ctx context.Context, tx store.Tx, row *ent.Customer, reason string, session *Path) (*ent.Customer, error) {
 	sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
 	if err != nil {
 		return nil, err
 	}
-	path := Path(sub.NonBiometricAlternative)
-	if cur := Path(row.IdentityVerificationPath); cur != PathStandard || path == "" {
+	cur, path := Path(row.IdentityVerificationPath), Path(sub.NonBiometricAlternative)
+	switch {
+	case cur == PathStandard && path == "":
 		path = PathManualReview
+	case cur == PathStandard:
+	case session != nil && *session == cur:
+		path = PathManualReview
+	default:
+		return row, nil
 	}
-	row, err = row.Update().SetIdentityVerificationPath(string(path)).Save(ctx)
-	if err != nil {
-		return nil, err
+	if path != cur {
+		if row, err = row.Update().SetIdentityVerificationPath(string(path)).Save(ctx); err != nil {
+			return nil, err
+		}
+		s.log.InfoContext(ctx, "customer on a non-biometric path", "customer_id", row.ID, "path", string(path), "reason", reason)
 	}
-	s.log.InfoContext(ctx, "biometric check declined", "customer_id", row.ID, "path", string(path))
 	if path == PathManualReview {
 		return row, s.toReview(ctx, tx, row, reason, reviewtask.PriorityHigh)
 	}

@@ -36,6 +36,8 @@ type sessionUpdate struct {
 	Redacted   bool
 	// PrevErrorCode is the session's code before this update; "" for a session new here.
 	PrevErrorCode string
+	// Path is the customer's path the session was made for.
+	Path Path
 }
 
 // HandleSessionEvent applies an identity.verification_session.* event through
@@ -107,7 +109,7 @@ func (s *Service) applySession(ctx context.Context, u sessionUpdate) error {
 			if row.IdentitySessionID == nil || *row.IdentitySessionID != vs.ID {
 				return nil // an older session: its outcome no longer speaks for the customer
 			}
-			u.PrevErrorCode = vs.LastErrorCode
+			u.PrevErrorCode, u.Path = vs.LastErrorCode, Path(vs.VerificationPath)
 			return s.applyToCustomer(ctx, tx, row, u)
 		})
 		return err
@@ -240,10 +242,10 @@ func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Cus
 			if err := s.recordConsent(ctx, tx, row, Consent{LegalBasis: DefaultLegalBasis}, u.SessionID); err != nil {
 				return err
 			}
-			_, err := s.declined(ctx, tx, row, ReasonConsentDeclined)
+			_, err := s.declined(ctx, tx, row, ReasonConsentDeclined, &u.Path)
 			return err
 		case NextAlternative:
-			_, err := s.declined(ctx, tx, row, u.ErrorCode)
+			_, err := s.declined(ctx, tx, row, u.ErrorCode, &u.Path)
 			return err
 		case NextReview:
 			if row, err = row.Update().SetIdentityVerificationPath(string(PathManualReview)).Save(ctx); err != nil {
