@@ -19,6 +19,10 @@ type BiometricConsent struct {
 	ID string `json:"id,omitempty"`
 	// MerchantID holds the value of the "merchant_id" field.
 	MerchantID string `json:"merchant_id,omitempty"`
+	// CustomerID holds the value of the "customer_id" field.
+	CustomerID string `json:"customer_id,omitempty"`
+	// VerificationSessionID holds the value of the "verification_session_id" field.
+	VerificationSessionID string `json:"verification_session_id,omitempty"`
 	// SubaccountID holds the value of the "subaccount_id" field.
 	SubaccountID string `json:"subaccount_id,omitempty"`
 	// Granted holds the value of the "granted" field.
@@ -47,7 +51,7 @@ func (*BiometricConsent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case biometricconsent.FieldGranted:
 			values[i] = new(sql.NullBool)
-		case biometricconsent.FieldID, biometricconsent.FieldMerchantID, biometricconsent.FieldSubaccountID, biometricconsent.FieldIPAddress, biometricconsent.FieldUserAgent, biometricconsent.FieldCountry, biometricconsent.FieldLegalBasis:
+		case biometricconsent.FieldID, biometricconsent.FieldMerchantID, biometricconsent.FieldCustomerID, biometricconsent.FieldVerificationSessionID, biometricconsent.FieldSubaccountID, biometricconsent.FieldIPAddress, biometricconsent.FieldUserAgent, biometricconsent.FieldCountry, biometricconsent.FieldLegalBasis:
 			values[i] = new(sql.NullString)
 		case biometricconsent.FieldRecordedAt, biometricconsent.FieldWithdrawnAt, biometricconsent.FieldPiiTouchedAt:
 			values[i] = new(sql.NullTime)
@@ -77,6 +81,18 @@ func (_m *BiometricConsent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field merchant_id", values[i])
 			} else if value.Valid {
 				_m.MerchantID = value.String
+			}
+		case biometricconsent.FieldCustomerID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_id", values[i])
+			} else if value.Valid {
+				_m.CustomerID = value.String
+			}
+		case biometricconsent.FieldVerificationSessionID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field verification_session_id", values[i])
+			} else if value.Valid {
+				_m.VerificationSessionID = value.String
 			}
 		case biometricconsent.FieldSubaccountID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -172,6 +188,12 @@ func (_m *BiometricConsent) String() string {
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
 	builder.WriteString("merchant_id=")
 	builder.WriteString(_m.MerchantID)
+	builder.WriteString(", ")
+	builder.WriteString("customer_id=")
+	builder.WriteString(_m.CustomerID)
+	builder.WriteString(", ")
+	builder.WriteString("verification_session_id=")
+	builder.WriteString(_m.VerificationSessionID)
 	builder.WriteString(", ")
 	builder.WriteString("subaccount_id=")
 	builder.WriteString(_m.SubaccountID)

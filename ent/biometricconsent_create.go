@@ -29,6 +29,42 @@ func (_c *BiometricConsentCreate) SetMerchantID(v string) *BiometricConsentCreat
 	return _c
 }
 
+// SetNillableMerchantID sets the "merchant_id" field if the given value is not nil.
+func (_c *BiometricConsentCreate) SetNillableMerchantID(v *string) *BiometricConsentCreate {
+	if v != nil {
+		_c.SetMerchantID(*v)
+	}
+	return _c
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (_c *BiometricConsentCreate) SetCustomerID(v string) *BiometricConsentCreate {
+	_c.mutation.SetCustomerID(v)
+	return _c
+}
+
+// SetNillableCustomerID sets the "customer_id" field if the given value is not nil.
+func (_c *BiometricConsentCreate) SetNillableCustomerID(v *string) *BiometricConsentCreate {
+	if v != nil {
+		_c.SetCustomerID(*v)
+	}
+	return _c
+}
+
+// SetVerificationSessionID sets the "verification_session_id" field.
+func (_c *BiometricConsentCreate) SetVerificationSessionID(v string) *BiometricConsentCreate {
+	_c.mutation.SetVerificationSessionID(v)
+	return _c
+}
+
+// SetNillableVerificationSessionID sets the "verification_session_id" field if the given value is not nil.
+func (_c *BiometricConsentCreate) SetNillableVerificationSessionID(v *string) *BiometricConsentCreate {
+	if v != nil {
+		_c.SetVerificationSessionID(*v)
+	}
+	return _c
+}
+
 // SetSubaccountID sets the "subaccount_id" field.
 func (_c *BiometricConsentCreate) SetSubaccountID(v string) *BiometricConsentCreate {
 	_c.mutation.SetSubaccountID(v)
@@ -158,6 +194,18 @@ func (_c *BiometricConsentCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *BiometricConsentCreate) defaults() error {
+	if _, ok := _c.mutation.MerchantID(); !ok {
+		v := biometricconsent.DefaultMerchantID
+		_c.mutation.SetMerchantID(v)
+	}
+	if _, ok := _c.mutation.CustomerID(); !ok {
+		v := biometricconsent.DefaultCustomerID
+		_c.mutation.SetCustomerID(v)
+	}
+	if _, ok := _c.mutation.VerificationSessionID(); !ok {
+		v := biometricconsent.DefaultVerificationSessionID
+		_c.mutation.SetVerificationSessionID(v)
+	}
 	if _, ok := _c.mutation.IPAddress(); !ok {
 		v := biometricconsent.DefaultIPAddress
 		_c.mutation.SetIPAddress(v)
@@ -173,6 +221,12 @@ func (_c *BiometricConsentCreate) defaults() error {
 func (_c *BiometricConsentCreate) check() error {
 	if _, ok := _c.mutation.MerchantID(); !ok {
 		return &ValidationError{Name: "merchant_id", err: errors.New(`ent: missing required field "BiometricConsent.merchant_id"`)}
+	}
+	if _, ok := _c.mutation.CustomerID(); !ok {
+		return &ValidationError{Name: "customer_id", err: errors.New(`ent: missing required field "BiometricConsent.customer_id"`)}
+	}
+	if _, ok := _c.mutation.VerificationSessionID(); !ok {
+		return &ValidationError{Name: "verification_session_id", err: errors.New(`ent: missing required field "BiometricConsent.verification_session_id"`)}
 	}
 	if _, ok := _c.mutation.SubaccountID(); !ok {
 		return &ValidationError{Name: "subaccount_id", err: errors.New(`ent: missing required field "BiometricConsent.subaccount_id"`)}
@@ -239,6 +293,14 @@ func (_c *BiometricConsentCreate) createSpec() (*BiometricConsent, *sqlgraph.Cre
 	if value, ok := _c.mutation.MerchantID(); ok {
 		_spec.SetField(biometricconsent.FieldMerchantID, field.TypeString, value)
 		_node.MerchantID = value
+	}
+	if value, ok := _c.mutation.CustomerID(); ok {
+		_spec.SetField(biometricconsent.FieldCustomerID, field.TypeString, value)
+		_node.CustomerID = value
+	}
+	if value, ok := _c.mutation.VerificationSessionID(); ok {
+		_spec.SetField(biometricconsent.FieldVerificationSessionID, field.TypeString, value)
+		_node.VerificationSessionID = value
 	}
 	if value, ok := _c.mutation.SubaccountID(); ok {
 		_spec.SetField(biometricconsent.FieldSubaccountID, field.TypeString, value)
@@ -383,6 +445,12 @@ func (u *BiometricConsentUpsertOne) UpdateNewValues() *BiometricConsentUpsertOne
 		}
 		if _, exists := u.create.mutation.MerchantID(); exists {
 			s.SetIgnore(biometricconsent.FieldMerchantID)
+		}
+		if _, exists := u.create.mutation.CustomerID(); exists {
+			s.SetIgnore(biometricconsent.FieldCustomerID)
+		}
+		if _, exists := u.create.mutation.VerificationSessionID(); exists {
+			s.SetIgnore(biometricconsent.FieldVerificationSessionID)
 		}
 		if _, exists := u.create.mutation.SubaccountID(); exists {
 			s.SetIgnore(biometricconsent.FieldSubaccountID)
@@ -663,6 +731,12 @@ func (u *BiometricConsentUpsertBulk) UpdateNewValues() *BiometricConsentUpsertBu
 			}
 			if _, exists := b.mutation.MerchantID(); exists {
 				s.SetIgnore(biometricconsent.FieldMerchantID)
+			}
+			if _, exists := b.mutation.CustomerID(); exists {
+				s.SetIgnore(biometricconsent.FieldCustomerID)
+			}
+			if _, exists := b.mutation.VerificationSessionID(); exists {
+				s.SetIgnore(biometricconsent.FieldVerificationSessionID)
 			}
 			if _, exists := b.mutation.SubaccountID(); exists {
 				s.SetIgnore(biometricconsent.FieldSubaccountID)

@@ -32,6 +32,12 @@ type Customer struct {
 	Email string `json:"email,omitempty"`
 	// Phone holds the value of the "phone" field.
 	Phone string `json:"phone,omitempty"`
+	// FirstName holds the value of the "first_name" field.
+	FirstName string `json:"first_name,omitempty"`
+	// LastName holds the value of the "last_name" field.
+	LastName string `json:"last_name,omitempty"`
+	// Dob holds the value of the "dob" field.
+	Dob string `json:"dob,omitempty"`
 	// IdentityVerificationRequired holds the value of the "identity_verification_required" field.
 	IdentityVerificationRequired bool `json:"identity_verification_required,omitempty"`
 	// IdentityVerificationRequiredAt holds the value of the "identity_verification_required_at" field.
@@ -52,6 +58,8 @@ type Customer struct {
 	IdentityAttemptCount int `json:"identity_attempt_count,omitempty"`
 	// IdentityLastErrorCode holds the value of the "identity_last_error_code" field.
 	IdentityLastErrorCode string `json:"identity_last_error_code,omitempty"`
+	// IdentityVerificationPath holds the value of the "identity_verification_path" field.
+	IdentityVerificationPath string `json:"identity_verification_path,omitempty"`
 	// StripeRiskScore holds the value of the "stripe_risk_score" field.
 	StripeRiskScore *int `json:"stripe_risk_score,omitempty"`
 	// StripeRadarRiskScore holds the value of the "stripe_radar_risk_score" field.
@@ -135,7 +143,7 @@ func (*Customer) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case customer.FieldIdentityAttemptCount, customer.FieldStripeRiskScore, customer.FieldStripeRadarRiskScore:
 			values[i] = new(sql.NullInt64)
-		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityVerificationRequiredSource, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy, customer.FieldFraudWarningID, customer.FieldAppliedFraudWarningID:
+		case customer.FieldID, customer.FieldSubaccountID, customer.FieldExternalID, customer.FieldStripeCustomerID, customer.FieldEmail, customer.FieldPhone, customer.FieldFirstName, customer.FieldLastName, customer.FieldDob, customer.FieldIdentityVerificationRequiredReason, customer.FieldIdentityVerificationRequiredSource, customer.FieldIdentityStatus, customer.FieldIdentitySessionID, customer.FieldIdentityLastErrorCode, customer.FieldIdentityVerificationPath, customer.FieldStripeRiskLevel, customer.FieldStripeRiskChargeID, customer.FieldIdentityFirstName, customer.FieldIdentityLastName, customer.FieldIdentityDob, customer.FieldIdentityIDType, customer.FieldIdentityAddress, customer.FieldIdentityIDNumberLast4, customer.FieldIdentityIssuingCountry, customer.FieldIdentityExpirationDate, customer.FieldIdentityManualVerificationNotes, customer.FieldIdentityManualVerificationBy, customer.FieldFraudWarningID, customer.FieldAppliedFraudWarningID:
 			values[i] = new(sql.NullString)
 		case customer.FieldCreatedAt, customer.FieldUpdatedAt, customer.FieldIdentityVerificationRequiredAt, customer.FieldIdentityRequirementClearedAt, customer.FieldIdentityVerifiedAt, customer.FieldStripeRiskChargeCreated, customer.FieldIdentityManualVerificationAt, customer.FieldFraudWarningAt, customer.FieldAppliedFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldIdentityRedactedAt, customer.FieldPiiTouchedAt:
 			values[i] = new(sql.NullTime)
@@ -203,6 +211,24 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Phone = value.String
 			}
+		case customer.FieldFirstName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field first_name", values[i])
+			} else if value.Valid {
+				_m.FirstName = value.String
+			}
+		case customer.FieldLastName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field last_name", values[i])
+			} else if value.Valid {
+				_m.LastName = value.String
+			}
+		case customer.FieldDob:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field dob", values[i])
+			} else if value.Valid {
+				_m.Dob = value.String
+			}
 		case customer.FieldIdentityVerificationRequired:
 			if value, ok := values[i].(*sql.NullBool); !ok {
 				return fmt.Errorf("unexpected type %T for field identity_verification_required", values[i])
@@ -268,6 +294,12 @@ func (_m *Customer) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field identity_last_error_code", values[i])
 			} else if value.Valid {
 				_m.IdentityLastErrorCode = value.String
+			}
+		case customer.FieldIdentityVerificationPath:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_verification_path", values[i])
+			} else if value.Valid {
+				_m.IdentityVerificationPath = value.String
 			}
 		case customer.FieldStripeRiskScore:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -487,6 +519,15 @@ func (_m *Customer) String() string {
 	builder.WriteString("phone=")
 	builder.WriteString(_m.Phone)
 	builder.WriteString(", ")
+	builder.WriteString("first_name=")
+	builder.WriteString(_m.FirstName)
+	builder.WriteString(", ")
+	builder.WriteString("last_name=")
+	builder.WriteString(_m.LastName)
+	builder.WriteString(", ")
+	builder.WriteString("dob=")
+	builder.WriteString(_m.Dob)
+	builder.WriteString(", ")
 	builder.WriteString("identity_verification_required=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IdentityVerificationRequired))
 	builder.WriteString(", ")
@@ -528,6 +569,9 @@ func (_m *Customer) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("identity_last_error_code=")
 	builder.WriteString(_m.IdentityLastErrorCode)
+	builder.WriteString(", ")
+	builder.WriteString("identity_verification_path=")
+	builder.WriteString(_m.IdentityVerificationPath)
 	builder.WriteString(", ")
 	if v := _m.StripeRiskScore; v != nil {
 		builder.WriteString("stripe_risk_score=")

@@ -106,6 +106,48 @@ func (_c *CustomerCreate) SetNillablePhone(v *string) *CustomerCreate {
 	return _c
 }
 
+// SetFirstName sets the "first_name" field.
+func (_c *CustomerCreate) SetFirstName(v string) *CustomerCreate {
+	_c.mutation.SetFirstName(v)
+	return _c
+}
+
+// SetNillableFirstName sets the "first_name" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableFirstName(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetFirstName(*v)
+	}
+	return _c
+}
+
+// SetLastName sets the "last_name" field.
+func (_c *CustomerCreate) SetLastName(v string) *CustomerCreate {
+	_c.mutation.SetLastName(v)
+	return _c
+}
+
+// SetNillableLastName sets the "last_name" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableLastName(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetLastName(*v)
+	}
+	return _c
+}
+
+// SetDob sets the "dob" field.
+func (_c *CustomerCreate) SetDob(v string) *CustomerCreate {
+	_c.mutation.SetDob(v)
+	return _c
+}
+
+// SetNillableDob sets the "dob" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableDob(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetDob(*v)
+	}
+	return _c
+}
+
 // SetIdentityVerificationRequired sets the "identity_verification_required" field.
 func (_c *CustomerCreate) SetIdentityVerificationRequired(v bool) *CustomerCreate {
 	_c.mutation.SetIdentityVerificationRequired(v)
@@ -242,6 +284,20 @@ func (_c *CustomerCreate) SetIdentityLastErrorCode(v string) *CustomerCreate {
 func (_c *CustomerCreate) SetNillableIdentityLastErrorCode(v *string) *CustomerCreate {
 	if v != nil {
 		_c.SetIdentityLastErrorCode(*v)
+	}
+	return _c
+}
+
+// SetIdentityVerificationPath sets the "identity_verification_path" field.
+func (_c *CustomerCreate) SetIdentityVerificationPath(v string) *CustomerCreate {
+	_c.mutation.SetIdentityVerificationPath(v)
+	return _c
+}
+
+// SetNillableIdentityVerificationPath sets the "identity_verification_path" field if the given value is not nil.
+func (_c *CustomerCreate) SetNillableIdentityVerificationPath(v *string) *CustomerCreate {
+	if v != nil {
+		_c.SetIdentityVerificationPath(*v)
 	}
 	return _c
 }
@@ -652,6 +708,18 @@ func (_c *CustomerCreate) defaults() error {
 		v := customer.DefaultPhone
 		_c.mutation.SetPhone(v)
 	}
+	if _, ok := _c.mutation.FirstName(); !ok {
+		v := customer.DefaultFirstName
+		_c.mutation.SetFirstName(v)
+	}
+	if _, ok := _c.mutation.LastName(); !ok {
+		v := customer.DefaultLastName
+		_c.mutation.SetLastName(v)
+	}
+	if _, ok := _c.mutation.Dob(); !ok {
+		v := customer.DefaultDob
+		_c.mutation.SetDob(v)
+	}
 	if _, ok := _c.mutation.IdentityVerificationRequired(); !ok {
 		v := customer.DefaultIdentityVerificationRequired
 		_c.mutation.SetIdentityVerificationRequired(v)
@@ -667,6 +735,10 @@ func (_c *CustomerCreate) defaults() error {
 	if _, ok := _c.mutation.IdentityLastErrorCode(); !ok {
 		v := customer.DefaultIdentityLastErrorCode
 		_c.mutation.SetIdentityLastErrorCode(v)
+	}
+	if _, ok := _c.mutation.IdentityVerificationPath(); !ok {
+		v := customer.DefaultIdentityVerificationPath
+		_c.mutation.SetIdentityVerificationPath(v)
 	}
 	if _, ok := _c.mutation.StripeRiskChargeID(); !ok {
 		v := customer.DefaultStripeRiskChargeID
@@ -757,6 +829,15 @@ func (_c *CustomerCreate) check() error {
 	if _, ok := _c.mutation.Phone(); !ok {
 		return &ValidationError{Name: "phone", err: errors.New(`ent: missing required field "Customer.phone"`)}
 	}
+	if _, ok := _c.mutation.FirstName(); !ok {
+		return &ValidationError{Name: "first_name", err: errors.New(`ent: missing required field "Customer.first_name"`)}
+	}
+	if _, ok := _c.mutation.LastName(); !ok {
+		return &ValidationError{Name: "last_name", err: errors.New(`ent: missing required field "Customer.last_name"`)}
+	}
+	if _, ok := _c.mutation.Dob(); !ok {
+		return &ValidationError{Name: "dob", err: errors.New(`ent: missing required field "Customer.dob"`)}
+	}
 	if _, ok := _c.mutation.IdentityVerificationRequired(); !ok {
 		return &ValidationError{Name: "identity_verification_required", err: errors.New(`ent: missing required field "Customer.identity_verification_required"`)}
 	}
@@ -773,6 +854,9 @@ func (_c *CustomerCreate) check() error {
 	}
 	if _, ok := _c.mutation.IdentityLastErrorCode(); !ok {
 		return &ValidationError{Name: "identity_last_error_code", err: errors.New(`ent: missing required field "Customer.identity_last_error_code"`)}
+	}
+	if _, ok := _c.mutation.IdentityVerificationPath(); !ok {
+		return &ValidationError{Name: "identity_verification_path", err: errors.New(`ent: missing required field "Customer.identity_verification_path"`)}
 	}
 	if _, ok := _c.mutation.StripeRiskChargeID(); !ok {
 		return &ValidationError{Name: "stripe_risk_charge_id", err: errors.New(`ent: missing required field "Customer.stripe_risk_charge_id"`)}
@@ -884,6 +968,18 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 		_spec.SetField(customer.FieldPhone, field.TypeString, value)
 		_node.Phone = value
 	}
+	if value, ok := _c.mutation.FirstName(); ok {
+		_spec.SetField(customer.FieldFirstName, field.TypeString, value)
+		_node.FirstName = value
+	}
+	if value, ok := _c.mutation.LastName(); ok {
+		_spec.SetField(customer.FieldLastName, field.TypeString, value)
+		_node.LastName = value
+	}
+	if value, ok := _c.mutation.Dob(); ok {
+		_spec.SetField(customer.FieldDob, field.TypeString, value)
+		_node.Dob = value
+	}
 	if value, ok := _c.mutation.IdentityVerificationRequired(); ok {
 		_spec.SetField(customer.FieldIdentityVerificationRequired, field.TypeBool, value)
 		_node.IdentityVerificationRequired = value
@@ -923,6 +1019,10 @@ func (_c *CustomerCreate) createSpec() (*Customer, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IdentityLastErrorCode(); ok {
 		_spec.SetField(customer.FieldIdentityLastErrorCode, field.TypeString, value)
 		_node.IdentityLastErrorCode = value
+	}
+	if value, ok := _c.mutation.IdentityVerificationPath(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationPath, field.TypeString, value)
+		_node.IdentityVerificationPath = value
 	}
 	if value, ok := _c.mutation.StripeRiskScore(); ok {
 		_spec.SetField(customer.FieldStripeRiskScore, field.TypeInt, value)
@@ -1143,6 +1243,42 @@ func (u *CustomerUpsert) UpdatePhone() *CustomerUpsert {
 	return u
 }
 
+// SetFirstName sets the "first_name" field.
+func (u *CustomerUpsert) SetFirstName(v string) *CustomerUpsert {
+	u.Set(customer.FieldFirstName, v)
+	return u
+}
+
+// UpdateFirstName sets the "first_name" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateFirstName() *CustomerUpsert {
+	u.SetExcluded(customer.FieldFirstName)
+	return u
+}
+
+// SetLastName sets the "last_name" field.
+func (u *CustomerUpsert) SetLastName(v string) *CustomerUpsert {
+	u.Set(customer.FieldLastName, v)
+	return u
+}
+
+// UpdateLastName sets the "last_name" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateLastName() *CustomerUpsert {
+	u.SetExcluded(customer.FieldLastName)
+	return u
+}
+
+// SetDob sets the "dob" field.
+func (u *CustomerUpsert) SetDob(v string) *CustomerUpsert {
+	u.Set(customer.FieldDob, v)
+	return u
+}
+
+// UpdateDob sets the "dob" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateDob() *CustomerUpsert {
+	u.SetExcluded(customer.FieldDob)
+	return u
+}
+
 // SetIdentityVerificationRequired sets the "identity_verification_required" field.
 func (u *CustomerUpsert) SetIdentityVerificationRequired(v bool) *CustomerUpsert {
 	u.Set(customer.FieldIdentityVerificationRequired, v)
@@ -1302,6 +1438,18 @@ func (u *CustomerUpsert) SetIdentityLastErrorCode(v string) *CustomerUpsert {
 // UpdateIdentityLastErrorCode sets the "identity_last_error_code" field to the value that was provided on create.
 func (u *CustomerUpsert) UpdateIdentityLastErrorCode() *CustomerUpsert {
 	u.SetExcluded(customer.FieldIdentityLastErrorCode)
+	return u
+}
+
+// SetIdentityVerificationPath sets the "identity_verification_path" field.
+func (u *CustomerUpsert) SetIdentityVerificationPath(v string) *CustomerUpsert {
+	u.Set(customer.FieldIdentityVerificationPath, v)
+	return u
+}
+
+// UpdateIdentityVerificationPath sets the "identity_verification_path" field to the value that was provided on create.
+func (u *CustomerUpsert) UpdateIdentityVerificationPath() *CustomerUpsert {
+	u.SetExcluded(customer.FieldIdentityVerificationPath)
 	return u
 }
 
@@ -1785,6 +1933,48 @@ func (u *CustomerUpsertOne) UpdatePhone() *CustomerUpsertOne {
 	})
 }
 
+// SetFirstName sets the "first_name" field.
+func (u *CustomerUpsertOne) SetFirstName(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetFirstName(v)
+	})
+}
+
+// UpdateFirstName sets the "first_name" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateFirstName() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateFirstName()
+	})
+}
+
+// SetLastName sets the "last_name" field.
+func (u *CustomerUpsertOne) SetLastName(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetLastName(v)
+	})
+}
+
+// UpdateLastName sets the "last_name" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateLastName() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateLastName()
+	})
+}
+
+// SetDob sets the "dob" field.
+func (u *CustomerUpsertOne) SetDob(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetDob(v)
+	})
+}
+
+// UpdateDob sets the "dob" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateDob() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateDob()
+	})
+}
+
 // SetIdentityVerificationRequired sets the "identity_verification_required" field.
 func (u *CustomerUpsertOne) SetIdentityVerificationRequired(v bool) *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
@@ -1971,6 +2161,20 @@ func (u *CustomerUpsertOne) SetIdentityLastErrorCode(v string) *CustomerUpsertOn
 func (u *CustomerUpsertOne) UpdateIdentityLastErrorCode() *CustomerUpsertOne {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateIdentityLastErrorCode()
+	})
+}
+
+// SetIdentityVerificationPath sets the "identity_verification_path" field.
+func (u *CustomerUpsertOne) SetIdentityVerificationPath(v string) *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationPath(v)
+	})
+}
+
+// UpdateIdentityVerificationPath sets the "identity_verification_path" field to the value that was provided on create.
+func (u *CustomerUpsertOne) UpdateIdentityVerificationPath() *CustomerUpsertOne {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationPath()
 	})
 }
 
@@ -2681,6 +2885,48 @@ func (u *CustomerUpsertBulk) UpdatePhone() *CustomerUpsertBulk {
 	})
 }
 
+// SetFirstName sets the "first_name" field.
+func (u *CustomerUpsertBulk) SetFirstName(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetFirstName(v)
+	})
+}
+
+// UpdateFirstName sets the "first_name" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateFirstName() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateFirstName()
+	})
+}
+
+// SetLastName sets the "last_name" field.
+func (u *CustomerUpsertBulk) SetLastName(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetLastName(v)
+	})
+}
+
+// UpdateLastName sets the "last_name" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateLastName() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateLastName()
+	})
+}
+
+// SetDob sets the "dob" field.
+func (u *CustomerUpsertBulk) SetDob(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetDob(v)
+	})
+}
+
+// UpdateDob sets the "dob" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateDob() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateDob()
+	})
+}
+
 // SetIdentityVerificationRequired sets the "identity_verification_required" field.
 func (u *CustomerUpsertBulk) SetIdentityVerificationRequired(v bool) *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
@@ -2867,6 +3113,20 @@ func (u *CustomerUpsertBulk) SetIdentityLastErrorCode(v string) *CustomerUpsertB
 func (u *CustomerUpsertBulk) UpdateIdentityLastErrorCode() *CustomerUpsertBulk {
 	return u.Update(func(s *CustomerUpsert) {
 		s.UpdateIdentityLastErrorCode()
+	})
+}
+
+// SetIdentityVerificationPath sets the "identity_verification_path" field.
+func (u *CustomerUpsertBulk) SetIdentityVerificationPath(v string) *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.SetIdentityVerificationPath(v)
+	})
+}
+
+// UpdateIdentityVerificationPath sets the "identity_verification_path" field to the value that was provided on create.
+func (u *CustomerUpsertBulk) UpdateIdentityVerificationPath() *CustomerUpsertBulk {
+	return u.Update(func(s *CustomerUpsert) {
+		s.UpdateIdentityVerificationPath()
 	})
 }
 

@@ -82,6 +82,48 @@ func (_u *CustomerUpdate) SetNillablePhone(v *string) *CustomerUpdate {
 	return _u
 }
 
+// SetFirstName sets the "first_name" field.
+func (_u *CustomerUpdate) SetFirstName(v string) *CustomerUpdate {
+	_u.mutation.SetFirstName(v)
+	return _u
+}
+
+// SetNillableFirstName sets the "first_name" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableFirstName(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetFirstName(*v)
+	}
+	return _u
+}
+
+// SetLastName sets the "last_name" field.
+func (_u *CustomerUpdate) SetLastName(v string) *CustomerUpdate {
+	_u.mutation.SetLastName(v)
+	return _u
+}
+
+// SetNillableLastName sets the "last_name" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableLastName(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetLastName(*v)
+	}
+	return _u
+}
+
+// SetDob sets the "dob" field.
+func (_u *CustomerUpdate) SetDob(v string) *CustomerUpdate {
+	_u.mutation.SetDob(v)
+	return _u
+}
+
+// SetNillableDob sets the "dob" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableDob(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetDob(*v)
+	}
+	return _u
+}
+
 // SetIdentityVerificationRequired sets the "identity_verification_required" field.
 func (_u *CustomerUpdate) SetIdentityVerificationRequired(v bool) *CustomerUpdate {
 	_u.mutation.SetIdentityVerificationRequired(v)
@@ -261,6 +303,20 @@ func (_u *CustomerUpdate) SetIdentityLastErrorCode(v string) *CustomerUpdate {
 func (_u *CustomerUpdate) SetNillableIdentityLastErrorCode(v *string) *CustomerUpdate {
 	if v != nil {
 		_u.SetIdentityLastErrorCode(*v)
+	}
+	return _u
+}
+
+// SetIdentityVerificationPath sets the "identity_verification_path" field.
+func (_u *CustomerUpdate) SetIdentityVerificationPath(v string) *CustomerUpdate {
+	_u.mutation.SetIdentityVerificationPath(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationPath sets the "identity_verification_path" field if the given value is not nil.
+func (_u *CustomerUpdate) SetNillableIdentityVerificationPath(v *string) *CustomerUpdate {
+	if v != nil {
+		_u.SetIdentityVerificationPath(*v)
 	}
 	return _u
 }
@@ -762,6 +818,15 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Phone(); ok {
 		_spec.SetField(customer.FieldPhone, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.FirstName(); ok {
+		_spec.SetField(customer.FieldFirstName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LastName(); ok {
+		_spec.SetField(customer.FieldLastName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Dob(); ok {
+		_spec.SetField(customer.FieldDob, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.IdentityVerificationRequired(); ok {
 		_spec.SetField(customer.FieldIdentityVerificationRequired, field.TypeBool, value)
 	}
@@ -812,6 +877,9 @@ func (_u *CustomerUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.IdentityLastErrorCode(); ok {
 		_spec.SetField(customer.FieldIdentityLastErrorCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityVerificationPath(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationPath, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.StripeRiskScore(); ok {
 		_spec.SetField(customer.FieldStripeRiskScore, field.TypeInt, value)
@@ -995,6 +1063,48 @@ func (_u *CustomerUpdateOne) SetNillablePhone(v *string) *CustomerUpdateOne {
 	return _u
 }
 
+// SetFirstName sets the "first_name" field.
+func (_u *CustomerUpdateOne) SetFirstName(v string) *CustomerUpdateOne {
+	_u.mutation.SetFirstName(v)
+	return _u
+}
+
+// SetNillableFirstName sets the "first_name" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableFirstName(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetFirstName(*v)
+	}
+	return _u
+}
+
+// SetLastName sets the "last_name" field.
+func (_u *CustomerUpdateOne) SetLastName(v string) *CustomerUpdateOne {
+	_u.mutation.SetLastName(v)
+	return _u
+}
+
+// SetNillableLastName sets the "last_name" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableLastName(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetLastName(*v)
+	}
+	return _u
+}
+
+// SetDob sets the "dob" field.
+func (_u *CustomerUpdateOne) SetDob(v string) *CustomerUpdateOne {
+	_u.mutation.SetDob(v)
+	return _u
+}
+
+// SetNillableDob sets the "dob" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableDob(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetDob(*v)
+	}
+	return _u
+}
+
 // SetIdentityVerificationRequired sets the "identity_verification_required" field.
 func (_u *CustomerUpdateOne) SetIdentityVerificationRequired(v bool) *CustomerUpdateOne {
 	_u.mutation.SetIdentityVerificationRequired(v)
@@ -1174,6 +1284,20 @@ func (_u *CustomerUpdateOne) SetIdentityLastErrorCode(v string) *CustomerUpdateO
 func (_u *CustomerUpdateOne) SetNillableIdentityLastErrorCode(v *string) *CustomerUpdateOne {
 	if v != nil {
 		_u.SetIdentityLastErrorCode(*v)
+	}
+	return _u
+}
+
+// SetIdentityVerificationPath sets the "identity_verification_path" field.
+func (_u *CustomerUpdateOne) SetIdentityVerificationPath(v string) *CustomerUpdateOne {
+	_u.mutation.SetIdentityVerificationPath(v)
+	return _u
+}
+
+// SetNillableIdentityVerificationPath sets the "identity_verification_path" field if the given value is not nil.
+func (_u *CustomerUpdateOne) SetNillableIdentityVerificationPath(v *string) *CustomerUpdateOne {
+	if v != nil {
+		_u.SetIdentityVerificationPath(*v)
 	}
 	return _u
 }
@@ -1705,6 +1829,15 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	if value, ok := _u.mutation.Phone(); ok {
 		_spec.SetField(customer.FieldPhone, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.FirstName(); ok {
+		_spec.SetField(customer.FieldFirstName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LastName(); ok {
+		_spec.SetField(customer.FieldLastName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Dob(); ok {
+		_spec.SetField(customer.FieldDob, field.TypeString, value)
+	}
 	if value, ok := _u.mutation.IdentityVerificationRequired(); ok {
 		_spec.SetField(customer.FieldIdentityVerificationRequired, field.TypeBool, value)
 	}
@@ -1755,6 +1888,9 @@ func (_u *CustomerUpdateOne) sqlSave(ctx context.Context) (_node *Customer, err 
 	}
 	if value, ok := _u.mutation.IdentityLastErrorCode(); ok {
 		_spec.SetField(customer.FieldIdentityLastErrorCode, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IdentityVerificationPath(); ok {
+		_spec.SetField(customer.FieldIdentityVerificationPath, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.StripeRiskScore(); ok {
 		_spec.SetField(customer.FieldStripeRiskScore, field.TypeInt, value)

@@ -1887,23 +1887,25 @@ func (m *AuditEventMutation) ResetEdge(name string) error {
 // BiometricConsentMutation represents an operation that mutates the BiometricConsent nodes in the graph.
 type BiometricConsentMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *string
-	merchant_id    *string
-	subaccount_id  *string
-	granted        *bool
-	recorded_at    *time.Time
-	ip_address     *string
-	user_agent     *string
-	country        *string
-	legal_basis    *string
-	withdrawn_at   *time.Time
-	pii_touched_at *time.Time
-	clearedFields  map[string]struct{}
-	done           bool
-	oldValue       func(context.Context) (*BiometricConsent, error)
-	predicates     []predicate.BiometricConsent
+	op                      Op
+	typ                     string
+	id                      *string
+	merchant_id             *string
+	customer_id             *string
+	verification_session_id *string
+	subaccount_id           *string
+	granted                 *bool
+	recorded_at             *time.Time
+	ip_address              *string
+	user_agent              *string
+	country                 *string
+	legal_basis             *string
+	withdrawn_at            *time.Time
+	pii_touched_at          *time.Time
+	clearedFields           map[string]struct{}
+	done                    bool
+	oldValue                func(context.Context) (*BiometricConsent, error)
+	predicates              []predicate.BiometricConsent
 }
 
 var _ ent.Mutation = (*BiometricConsentMutation)(nil)
@@ -2044,6 +2046,78 @@ func (m *BiometricConsentMutation) OldMerchantID(ctx context.Context) (v string,
 // ResetMerchantID resets all changes to the "merchant_id" field.
 func (m *BiometricConsentMutation) ResetMerchantID() {
 	m.merchant_id = nil
+}
+
+// SetCustomerID sets the "customer_id" field.
+func (m *BiometricConsentMutation) SetCustomerID(s string) {
+	m.customer_id = &s
+}
+
+// CustomerID returns the value of the "customer_id" field in the mutation.
+func (m *BiometricConsentMutation) CustomerID() (r string, exists bool) {
+	v := m.customer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerID returns the old "customer_id" field's value of the BiometricConsent entity.
+// If the BiometricConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BiometricConsentMutation) OldCustomerID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerID: %w", err)
+	}
+	return oldValue.CustomerID, nil
+}
+
+// ResetCustomerID resets all changes to the "customer_id" field.
+func (m *BiometricConsentMutation) ResetCustomerID() {
+	m.customer_id = nil
+}
+
+// SetVerificationSessionID sets the "verification_session_id" field.
+func (m *BiometricConsentMutation) SetVerificationSessionID(s string) {
+	m.verification_session_id = &s
+}
+
+// VerificationSessionID returns the value of the "verification_session_id" field in the mutation.
+func (m *BiometricConsentMutation) VerificationSessionID() (r string, exists bool) {
+	v := m.verification_session_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVerificationSessionID returns the old "verification_session_id" field's value of the BiometricConsent entity.
+// If the BiometricConsent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BiometricConsentMutation) OldVerificationSessionID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVerificationSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVerificationSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVerificationSessionID: %w", err)
+	}
+	return oldValue.VerificationSessionID, nil
+}
+
+// ResetVerificationSessionID resets all changes to the "verification_session_id" field.
+func (m *BiometricConsentMutation) ResetVerificationSessionID() {
+	m.verification_session_id = nil
 }
 
 // SetSubaccountID sets the "subaccount_id" field.
@@ -2430,9 +2504,15 @@ func (m *BiometricConsentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BiometricConsentMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.merchant_id != nil {
 		fields = append(fields, biometricconsent.FieldMerchantID)
+	}
+	if m.customer_id != nil {
+		fields = append(fields, biometricconsent.FieldCustomerID)
+	}
+	if m.verification_session_id != nil {
+		fields = append(fields, biometricconsent.FieldVerificationSessionID)
 	}
 	if m.subaccount_id != nil {
 		fields = append(fields, biometricconsent.FieldSubaccountID)
@@ -2471,6 +2551,10 @@ func (m *BiometricConsentMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case biometricconsent.FieldMerchantID:
 		return m.MerchantID()
+	case biometricconsent.FieldCustomerID:
+		return m.CustomerID()
+	case biometricconsent.FieldVerificationSessionID:
+		return m.VerificationSessionID()
 	case biometricconsent.FieldSubaccountID:
 		return m.SubaccountID()
 	case biometricconsent.FieldGranted:
@@ -2500,6 +2584,10 @@ func (m *BiometricConsentMutation) OldField(ctx context.Context, name string) (e
 	switch name {
 	case biometricconsent.FieldMerchantID:
 		return m.OldMerchantID(ctx)
+	case biometricconsent.FieldCustomerID:
+		return m.OldCustomerID(ctx)
+	case biometricconsent.FieldVerificationSessionID:
+		return m.OldVerificationSessionID(ctx)
 	case biometricconsent.FieldSubaccountID:
 		return m.OldSubaccountID(ctx)
 	case biometricconsent.FieldGranted:
@@ -2533,6 +2621,20 @@ func (m *BiometricConsentMutation) SetField(name string, value ent.Value) error 
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetMerchantID(v)
+		return nil
+	case biometricconsent.FieldCustomerID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerID(v)
+		return nil
+	case biometricconsent.FieldVerificationSessionID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVerificationSessionID(v)
 		return nil
 	case biometricconsent.FieldSubaccountID:
 		v, ok := value.(string)
@@ -2664,6 +2766,12 @@ func (m *BiometricConsentMutation) ResetField(name string) error {
 	case biometricconsent.FieldMerchantID:
 		m.ResetMerchantID()
 		return nil
+	case biometricconsent.FieldCustomerID:
+		m.ResetCustomerID()
+		return nil
+	case biometricconsent.FieldVerificationSessionID:
+		m.ResetVerificationSessionID()
+		return nil
 	case biometricconsent.FieldSubaccountID:
 		m.ResetSubaccountID()
 		return nil
@@ -2755,6 +2863,9 @@ type CustomerMutation struct {
 	stripe_customer_id                    *string
 	email                                 *string
 	phone                                 *string
+	first_name                            *string
+	last_name                             *string
+	dob                                   *string
 	identity_verification_required        *bool
 	identity_verification_required_at     *time.Time
 	identity_verification_required_reason *string
@@ -2766,6 +2877,7 @@ type CustomerMutation struct {
 	identity_attempt_count                *int
 	addidentity_attempt_count             *int
 	identity_last_error_code              *string
+	identity_verification_path            *string
 	stripe_risk_score                     *int
 	addstripe_risk_score                  *int
 	stripe_radar_risk_score               *int
@@ -3167,6 +3279,114 @@ func (m *CustomerMutation) OldPhone(ctx context.Context) (v string, err error) {
 // ResetPhone resets all changes to the "phone" field.
 func (m *CustomerMutation) ResetPhone() {
 	m.phone = nil
+}
+
+// SetFirstName sets the "first_name" field.
+func (m *CustomerMutation) SetFirstName(s string) {
+	m.first_name = &s
+}
+
+// FirstName returns the value of the "first_name" field in the mutation.
+func (m *CustomerMutation) FirstName() (r string, exists bool) {
+	v := m.first_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstName returns the old "first_name" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldFirstName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstName: %w", err)
+	}
+	return oldValue.FirstName, nil
+}
+
+// ResetFirstName resets all changes to the "first_name" field.
+func (m *CustomerMutation) ResetFirstName() {
+	m.first_name = nil
+}
+
+// SetLastName sets the "last_name" field.
+func (m *CustomerMutation) SetLastName(s string) {
+	m.last_name = &s
+}
+
+// LastName returns the value of the "last_name" field in the mutation.
+func (m *CustomerMutation) LastName() (r string, exists bool) {
+	v := m.last_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastName returns the old "last_name" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldLastName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastName: %w", err)
+	}
+	return oldValue.LastName, nil
+}
+
+// ResetLastName resets all changes to the "last_name" field.
+func (m *CustomerMutation) ResetLastName() {
+	m.last_name = nil
+}
+
+// SetDob sets the "dob" field.
+func (m *CustomerMutation) SetDob(s string) {
+	m.dob = &s
+}
+
+// Dob returns the value of the "dob" field in the mutation.
+func (m *CustomerMutation) Dob() (r string, exists bool) {
+	v := m.dob
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDob returns the old "dob" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldDob(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDob is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDob requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDob: %w", err)
+	}
+	return oldValue.Dob, nil
+}
+
+// ResetDob resets all changes to the "dob" field.
+func (m *CustomerMutation) ResetDob() {
+	m.dob = nil
 }
 
 // SetIdentityVerificationRequired sets the "identity_verification_required" field.
@@ -3625,6 +3845,42 @@ func (m *CustomerMutation) OldIdentityLastErrorCode(ctx context.Context) (v stri
 // ResetIdentityLastErrorCode resets all changes to the "identity_last_error_code" field.
 func (m *CustomerMutation) ResetIdentityLastErrorCode() {
 	m.identity_last_error_code = nil
+}
+
+// SetIdentityVerificationPath sets the "identity_verification_path" field.
+func (m *CustomerMutation) SetIdentityVerificationPath(s string) {
+	m.identity_verification_path = &s
+}
+
+// IdentityVerificationPath returns the value of the "identity_verification_path" field in the mutation.
+func (m *CustomerMutation) IdentityVerificationPath() (r string, exists bool) {
+	v := m.identity_verification_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityVerificationPath returns the old "identity_verification_path" field's value of the Customer entity.
+// If the Customer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CustomerMutation) OldIdentityVerificationPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityVerificationPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityVerificationPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityVerificationPath: %w", err)
+	}
+	return oldValue.IdentityVerificationPath, nil
+}
+
+// ResetIdentityVerificationPath resets all changes to the "identity_verification_path" field.
+func (m *CustomerMutation) ResetIdentityVerificationPath() {
+	m.identity_verification_path = nil
 }
 
 // SetStripeRiskScore sets the "stripe_risk_score" field.
@@ -4724,7 +4980,7 @@ func (m *CustomerMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CustomerMutation) Fields() []string {
-	fields := make([]string, 0, 41)
+	fields := make([]string, 0, 45)
 	if m.created_at != nil {
 		fields = append(fields, customer.FieldCreatedAt)
 	}
@@ -4745,6 +5001,15 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.phone != nil {
 		fields = append(fields, customer.FieldPhone)
+	}
+	if m.first_name != nil {
+		fields = append(fields, customer.FieldFirstName)
+	}
+	if m.last_name != nil {
+		fields = append(fields, customer.FieldLastName)
+	}
+	if m.dob != nil {
+		fields = append(fields, customer.FieldDob)
 	}
 	if m.identity_verification_required != nil {
 		fields = append(fields, customer.FieldIdentityVerificationRequired)
@@ -4775,6 +5040,9 @@ func (m *CustomerMutation) Fields() []string {
 	}
 	if m.identity_last_error_code != nil {
 		fields = append(fields, customer.FieldIdentityLastErrorCode)
+	}
+	if m.identity_verification_path != nil {
+		fields = append(fields, customer.FieldIdentityVerificationPath)
 	}
 	if m.stripe_risk_score != nil {
 		fields = append(fields, customer.FieldStripeRiskScore)
@@ -4870,6 +5138,12 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.Email()
 	case customer.FieldPhone:
 		return m.Phone()
+	case customer.FieldFirstName:
+		return m.FirstName()
+	case customer.FieldLastName:
+		return m.LastName()
+	case customer.FieldDob:
+		return m.Dob()
 	case customer.FieldIdentityVerificationRequired:
 		return m.IdentityVerificationRequired()
 	case customer.FieldIdentityVerificationRequiredAt:
@@ -4890,6 +5164,8 @@ func (m *CustomerMutation) Field(name string) (ent.Value, bool) {
 		return m.IdentityAttemptCount()
 	case customer.FieldIdentityLastErrorCode:
 		return m.IdentityLastErrorCode()
+	case customer.FieldIdentityVerificationPath:
+		return m.IdentityVerificationPath()
 	case customer.FieldStripeRiskScore:
 		return m.StripeRiskScore()
 	case customer.FieldStripeRadarRiskScore:
@@ -4961,6 +5237,12 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldEmail(ctx)
 	case customer.FieldPhone:
 		return m.OldPhone(ctx)
+	case customer.FieldFirstName:
+		return m.OldFirstName(ctx)
+	case customer.FieldLastName:
+		return m.OldLastName(ctx)
+	case customer.FieldDob:
+		return m.OldDob(ctx)
 	case customer.FieldIdentityVerificationRequired:
 		return m.OldIdentityVerificationRequired(ctx)
 	case customer.FieldIdentityVerificationRequiredAt:
@@ -4981,6 +5263,8 @@ func (m *CustomerMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldIdentityAttemptCount(ctx)
 	case customer.FieldIdentityLastErrorCode:
 		return m.OldIdentityLastErrorCode(ctx)
+	case customer.FieldIdentityVerificationPath:
+		return m.OldIdentityVerificationPath(ctx)
 	case customer.FieldStripeRiskScore:
 		return m.OldStripeRiskScore(ctx)
 	case customer.FieldStripeRadarRiskScore:
@@ -5087,6 +5371,27 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPhone(v)
 		return nil
+	case customer.FieldFirstName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstName(v)
+		return nil
+	case customer.FieldLastName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastName(v)
+		return nil
+	case customer.FieldDob:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDob(v)
+		return nil
 	case customer.FieldIdentityVerificationRequired:
 		v, ok := value.(bool)
 		if !ok {
@@ -5156,6 +5461,13 @@ func (m *CustomerMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetIdentityLastErrorCode(v)
+		return nil
+	case customer.FieldIdentityVerificationPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityVerificationPath(v)
 		return nil
 	case customer.FieldStripeRiskScore:
 		v, ok := value.(int)
@@ -5539,6 +5851,15 @@ func (m *CustomerMutation) ResetField(name string) error {
 	case customer.FieldPhone:
 		m.ResetPhone()
 		return nil
+	case customer.FieldFirstName:
+		m.ResetFirstName()
+		return nil
+	case customer.FieldLastName:
+		m.ResetLastName()
+		return nil
+	case customer.FieldDob:
+		m.ResetDob()
+		return nil
 	case customer.FieldIdentityVerificationRequired:
 		m.ResetIdentityVerificationRequired()
 		return nil
@@ -5568,6 +5889,9 @@ func (m *CustomerMutation) ResetField(name string) error {
 		return nil
 	case customer.FieldIdentityLastErrorCode:
 		m.ResetIdentityLastErrorCode()
+		return nil
+	case customer.FieldIdentityVerificationPath:
+		m.ResetIdentityVerificationPath()
 		return nil
 	case customer.FieldStripeRiskScore:
 		m.ResetStripeRiskScore()
@@ -18139,6 +18463,9 @@ type SubaccountMutation struct {
 	allowed_document_types                  *[]string
 	appendallowed_document_types            []string
 	enrollment_requires_verification        *bool
+	non_biometric_alternative               *string
+	verification_flow                       *string
+	review_provided_details_mismatch        *bool
 	stepup_amount_thresholds                *map[string]int64
 	stepup_risk_threshold                   *int
 	addstepup_risk_threshold                *int
@@ -18725,6 +19052,114 @@ func (m *SubaccountMutation) ResetEnrollmentRequiresVerification() {
 	m.enrollment_requires_verification = nil
 }
 
+// SetNonBiometricAlternative sets the "non_biometric_alternative" field.
+func (m *SubaccountMutation) SetNonBiometricAlternative(s string) {
+	m.non_biometric_alternative = &s
+}
+
+// NonBiometricAlternative returns the value of the "non_biometric_alternative" field in the mutation.
+func (m *SubaccountMutation) NonBiometricAlternative() (r string, exists bool) {
+	v := m.non_biometric_alternative
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNonBiometricAlternative returns the old "non_biometric_alternative" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldNonBiometricAlternative(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNonBiometricAlternative is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNonBiometricAlternative requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNonBiometricAlternative: %w", err)
+	}
+	return oldValue.NonBiometricAlternative, nil
+}
+
+// ResetNonBiometricAlternative resets all changes to the "non_biometric_alternative" field.
+func (m *SubaccountMutation) ResetNonBiometricAlternative() {
+	m.non_biometric_alternative = nil
+}
+
+// SetVerificationFlow sets the "verification_flow" field.
+func (m *SubaccountMutation) SetVerificationFlow(s string) {
+	m.verification_flow = &s
+}
+
+// VerificationFlow returns the value of the "verification_flow" field in the mutation.
+func (m *SubaccountMutation) VerificationFlow() (r string, exists bool) {
+	v := m.verification_flow
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVerificationFlow returns the old "verification_flow" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldVerificationFlow(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVerificationFlow is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVerificationFlow requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVerificationFlow: %w", err)
+	}
+	return oldValue.VerificationFlow, nil
+}
+
+// ResetVerificationFlow resets all changes to the "verification_flow" field.
+func (m *SubaccountMutation) ResetVerificationFlow() {
+	m.verification_flow = nil
+}
+
+// SetReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field.
+func (m *SubaccountMutation) SetReviewProvidedDetailsMismatch(b bool) {
+	m.review_provided_details_mismatch = &b
+}
+
+// ReviewProvidedDetailsMismatch returns the value of the "review_provided_details_mismatch" field in the mutation.
+func (m *SubaccountMutation) ReviewProvidedDetailsMismatch() (r bool, exists bool) {
+	v := m.review_provided_details_mismatch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewProvidedDetailsMismatch returns the old "review_provided_details_mismatch" field's value of the Subaccount entity.
+// If the Subaccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SubaccountMutation) OldReviewProvidedDetailsMismatch(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewProvidedDetailsMismatch is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewProvidedDetailsMismatch requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewProvidedDetailsMismatch: %w", err)
+	}
+	return oldValue.ReviewProvidedDetailsMismatch, nil
+}
+
+// ResetReviewProvidedDetailsMismatch resets all changes to the "review_provided_details_mismatch" field.
+func (m *SubaccountMutation) ResetReviewProvidedDetailsMismatch() {
+	m.review_provided_details_mismatch = nil
+}
+
 // SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
 func (m *SubaccountMutation) SetStepupAmountThresholds(value map[string]int64) {
 	m.stepup_amount_thresholds = &value
@@ -19082,7 +19517,7 @@ func (m *SubaccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SubaccountMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, subaccount.FieldCreatedAt)
 	}
@@ -19115,6 +19550,15 @@ func (m *SubaccountMutation) Fields() []string {
 	}
 	if m.enrollment_requires_verification != nil {
 		fields = append(fields, subaccount.FieldEnrollmentRequiresVerification)
+	}
+	if m.non_biometric_alternative != nil {
+		fields = append(fields, subaccount.FieldNonBiometricAlternative)
+	}
+	if m.verification_flow != nil {
+		fields = append(fields, subaccount.FieldVerificationFlow)
+	}
+	if m.review_provided_details_mismatch != nil {
+		fields = append(fields, subaccount.FieldReviewProvidedDetailsMismatch)
 	}
 	if m.stepup_amount_thresholds != nil {
 		fields = append(fields, subaccount.FieldStepupAmountThresholds)
@@ -19164,6 +19608,12 @@ func (m *SubaccountMutation) Field(name string) (ent.Value, bool) {
 		return m.AllowedDocumentTypes()
 	case subaccount.FieldEnrollmentRequiresVerification:
 		return m.EnrollmentRequiresVerification()
+	case subaccount.FieldNonBiometricAlternative:
+		return m.NonBiometricAlternative()
+	case subaccount.FieldVerificationFlow:
+		return m.VerificationFlow()
+	case subaccount.FieldReviewProvidedDetailsMismatch:
+		return m.ReviewProvidedDetailsMismatch()
 	case subaccount.FieldStepupAmountThresholds:
 		return m.StepupAmountThresholds()
 	case subaccount.FieldStepupRiskThreshold:
@@ -19207,6 +19657,12 @@ func (m *SubaccountMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldAllowedDocumentTypes(ctx)
 	case subaccount.FieldEnrollmentRequiresVerification:
 		return m.OldEnrollmentRequiresVerification(ctx)
+	case subaccount.FieldNonBiometricAlternative:
+		return m.OldNonBiometricAlternative(ctx)
+	case subaccount.FieldVerificationFlow:
+		return m.OldVerificationFlow(ctx)
+	case subaccount.FieldReviewProvidedDetailsMismatch:
+		return m.OldReviewProvidedDetailsMismatch(ctx)
 	case subaccount.FieldStepupAmountThresholds:
 		return m.OldStepupAmountThresholds(ctx)
 	case subaccount.FieldStepupRiskThreshold:
@@ -19304,6 +19760,27 @@ func (m *SubaccountMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetEnrollmentRequiresVerification(v)
+		return nil
+	case subaccount.FieldNonBiometricAlternative:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNonBiometricAlternative(v)
+		return nil
+	case subaccount.FieldVerificationFlow:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVerificationFlow(v)
+		return nil
+	case subaccount.FieldReviewProvidedDetailsMismatch:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewProvidedDetailsMismatch(v)
 		return nil
 	case subaccount.FieldStepupAmountThresholds:
 		v, ok := value.(map[string]int64)
@@ -19495,6 +19972,15 @@ func (m *SubaccountMutation) ResetField(name string) error {
 	case subaccount.FieldEnrollmentRequiresVerification:
 		m.ResetEnrollmentRequiresVerification()
 		return nil
+	case subaccount.FieldNonBiometricAlternative:
+		m.ResetNonBiometricAlternative()
+		return nil
+	case subaccount.FieldVerificationFlow:
+		m.ResetVerificationFlow()
+		return nil
+	case subaccount.FieldReviewProvidedDetailsMismatch:
+		m.ResetReviewProvidedDetailsMismatch()
+		return nil
 	case subaccount.FieldStepupAmountThresholds:
 		m.ResetStepupAmountThresholds()
 		return nil
@@ -19617,6 +20103,7 @@ type VerificationSessionMutation struct {
 	status_event_id        *string
 	attempt                *int
 	addattempt             *int
+	verification_path      *string
 	url                    *string
 	redaction_requested_at *time.Time
 	redacted_at            *time.Time
@@ -20087,6 +20574,42 @@ func (m *VerificationSessionMutation) ResetAttempt() {
 	m.addattempt = nil
 }
 
+// SetVerificationPath sets the "verification_path" field.
+func (m *VerificationSessionMutation) SetVerificationPath(s string) {
+	m.verification_path = &s
+}
+
+// VerificationPath returns the value of the "verification_path" field in the mutation.
+func (m *VerificationSessionMutation) VerificationPath() (r string, exists bool) {
+	v := m.verification_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVerificationPath returns the old "verification_path" field's value of the VerificationSession entity.
+// If the VerificationSession object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *VerificationSessionMutation) OldVerificationPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVerificationPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVerificationPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVerificationPath: %w", err)
+	}
+	return oldValue.VerificationPath, nil
+}
+
+// ResetVerificationPath resets all changes to the "verification_path" field.
+func (m *VerificationSessionMutation) ResetVerificationPath() {
+	m.verification_path = nil
+}
+
 // SetURL sets the "url" field.
 func (m *VerificationSessionMutation) SetURL(s string) {
 	m.url = &s
@@ -20255,7 +20778,7 @@ func (m *VerificationSessionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *VerificationSessionMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, verificationsession.FieldCreatedAt)
 	}
@@ -20282,6 +20805,9 @@ func (m *VerificationSessionMutation) Fields() []string {
 	}
 	if m.attempt != nil {
 		fields = append(fields, verificationsession.FieldAttempt)
+	}
+	if m.verification_path != nil {
+		fields = append(fields, verificationsession.FieldVerificationPath)
 	}
 	if m.url != nil {
 		fields = append(fields, verificationsession.FieldURL)
@@ -20318,6 +20844,8 @@ func (m *VerificationSessionMutation) Field(name string) (ent.Value, bool) {
 		return m.StatusEventID()
 	case verificationsession.FieldAttempt:
 		return m.Attempt()
+	case verificationsession.FieldVerificationPath:
+		return m.VerificationPath()
 	case verificationsession.FieldURL:
 		return m.URL()
 	case verificationsession.FieldRedactionRequestedAt:
@@ -20351,6 +20879,8 @@ func (m *VerificationSessionMutation) OldField(ctx context.Context, name string)
 		return m.OldStatusEventID(ctx)
 	case verificationsession.FieldAttempt:
 		return m.OldAttempt(ctx)
+	case verificationsession.FieldVerificationPath:
+		return m.OldVerificationPath(ctx)
 	case verificationsession.FieldURL:
 		return m.OldURL(ctx)
 	case verificationsession.FieldRedactionRequestedAt:
@@ -20428,6 +20958,13 @@ func (m *VerificationSessionMutation) SetField(name string, value ent.Value) err
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAttempt(v)
+		return nil
+	case verificationsession.FieldVerificationPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVerificationPath(v)
 		return nil
 	case verificationsession.FieldURL:
 		v, ok := value.(string)
@@ -20561,6 +21098,9 @@ func (m *VerificationSessionMutation) ResetField(name string) error {
 		return nil
 	case verificationsession.FieldAttempt:
 		m.ResetAttempt()
+		return nil
+	case verificationsession.FieldVerificationPath:
+		m.ResetVerificationPath()
 		return nil
 	case verificationsession.FieldURL:
 		m.ResetURL()

@@ -40,6 +40,12 @@ type Subaccount struct {
 	AllowedDocumentTypes []string `json:"allowed_document_types,omitempty"`
 	// EnrollmentRequiresVerification holds the value of the "enrollment_requires_verification" field.
 	EnrollmentRequiresVerification bool `json:"enrollment_requires_verification,omitempty"`
+	// NonBiometricAlternative holds the value of the "non_biometric_alternative" field.
+	NonBiometricAlternative string `json:"non_biometric_alternative,omitempty"`
+	// VerificationFlow holds the value of the "verification_flow" field.
+	VerificationFlow string `json:"verification_flow,omitempty"`
+	// ReviewProvidedDetailsMismatch holds the value of the "review_provided_details_mismatch" field.
+	ReviewProvidedDetailsMismatch bool `json:"review_provided_details_mismatch,omitempty"`
 	// StepupAmountThresholds holds the value of the "stepup_amount_thresholds" field.
 	StepupAmountThresholds map[string]int64 `json:"stepup_amount_thresholds,omitempty"`
 	// StepupRiskThreshold holds the value of the "stepup_risk_threshold" field.
@@ -83,11 +89,11 @@ func (*Subaccount) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case subaccount.FieldAllowedDocumentTypes, subaccount.FieldStepupAmountThresholds:
 			values[i] = new([]byte)
-		case subaccount.FieldRequireMatchingSelfie, subaccount.FieldRequireLiveCapture, subaccount.FieldRequireIDNumber, subaccount.FieldEnrollmentRequiresVerification, subaccount.FieldStepupOnFraudWarning, subaccount.FieldStepupCancelOnFailure:
+		case subaccount.FieldRequireMatchingSelfie, subaccount.FieldRequireLiveCapture, subaccount.FieldRequireIDNumber, subaccount.FieldEnrollmentRequiresVerification, subaccount.FieldReviewProvidedDetailsMismatch, subaccount.FieldStepupOnFraudWarning, subaccount.FieldStepupCancelOnFailure:
 			values[i] = new(sql.NullBool)
 		case subaccount.FieldIdentityVerificationRiskThreshold, subaccount.FieldMaxVerificationAttempts, subaccount.FieldStepupRiskThreshold, subaccount.FieldStepupChallengeTTLSeconds:
 			values[i] = new(sql.NullInt64)
-		case subaccount.FieldID, subaccount.FieldName, subaccount.FieldIdentityVerificationMode, subaccount.FieldStepupFallback:
+		case subaccount.FieldID, subaccount.FieldName, subaccount.FieldIdentityVerificationMode, subaccount.FieldNonBiometricAlternative, subaccount.FieldVerificationFlow, subaccount.FieldStepupFallback:
 			values[i] = new(sql.NullString)
 		case subaccount.FieldCreatedAt, subaccount.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -179,6 +185,24 @@ func (_m *Subaccount) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field enrollment_requires_verification", values[i])
 			} else if value.Valid {
 				_m.EnrollmentRequiresVerification = value.Bool
+			}
+		case subaccount.FieldNonBiometricAlternative:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field non_biometric_alternative", values[i])
+			} else if value.Valid {
+				_m.NonBiometricAlternative = value.String
+			}
+		case subaccount.FieldVerificationFlow:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field verification_flow", values[i])
+			} else if value.Valid {
+				_m.VerificationFlow = value.String
+			}
+		case subaccount.FieldReviewProvidedDetailsMismatch:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field review_provided_details_mismatch", values[i])
+			} else if value.Valid {
+				_m.ReviewProvidedDetailsMismatch = value.Bool
 			}
 		case subaccount.FieldStepupAmountThresholds:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -291,6 +315,15 @@ func (_m *Subaccount) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("enrollment_requires_verification=")
 	builder.WriteString(fmt.Sprintf("%v", _m.EnrollmentRequiresVerification))
+	builder.WriteString(", ")
+	builder.WriteString("non_biometric_alternative=")
+	builder.WriteString(_m.NonBiometricAlternative)
+	builder.WriteString(", ")
+	builder.WriteString("verification_flow=")
+	builder.WriteString(_m.VerificationFlow)
+	builder.WriteString(", ")
+	builder.WriteString("review_provided_details_mismatch=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReviewProvidedDetailsMismatch))
 	builder.WriteString(", ")
 	builder.WriteString("stepup_amount_thresholds=")
 	builder.WriteString(fmt.Sprintf("%v", _m.StepupAmountThresholds))

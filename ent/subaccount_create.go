@@ -162,6 +162,48 @@ func (_c *SubaccountCreate) SetNillableEnrollmentRequiresVerification(v *bool) *
 	return _c
 }
 
+// SetNonBiometricAlternative sets the "non_biometric_alternative" field.
+func (_c *SubaccountCreate) SetNonBiometricAlternative(v string) *SubaccountCreate {
+	_c.mutation.SetNonBiometricAlternative(v)
+	return _c
+}
+
+// SetNillableNonBiometricAlternative sets the "non_biometric_alternative" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableNonBiometricAlternative(v *string) *SubaccountCreate {
+	if v != nil {
+		_c.SetNonBiometricAlternative(*v)
+	}
+	return _c
+}
+
+// SetVerificationFlow sets the "verification_flow" field.
+func (_c *SubaccountCreate) SetVerificationFlow(v string) *SubaccountCreate {
+	_c.mutation.SetVerificationFlow(v)
+	return _c
+}
+
+// SetNillableVerificationFlow sets the "verification_flow" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableVerificationFlow(v *string) *SubaccountCreate {
+	if v != nil {
+		_c.SetVerificationFlow(*v)
+	}
+	return _c
+}
+
+// SetReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field.
+func (_c *SubaccountCreate) SetReviewProvidedDetailsMismatch(v bool) *SubaccountCreate {
+	_c.mutation.SetReviewProvidedDetailsMismatch(v)
+	return _c
+}
+
+// SetNillableReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field if the given value is not nil.
+func (_c *SubaccountCreate) SetNillableReviewProvidedDetailsMismatch(v *bool) *SubaccountCreate {
+	if v != nil {
+		_c.SetReviewProvidedDetailsMismatch(*v)
+	}
+	return _c
+}
+
 // SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
 func (_c *SubaccountCreate) SetStepupAmountThresholds(v map[string]int64) *SubaccountCreate {
 	_c.mutation.SetStepupAmountThresholds(v)
@@ -338,6 +380,18 @@ func (_c *SubaccountCreate) defaults() error {
 		v := subaccount.DefaultEnrollmentRequiresVerification
 		_c.mutation.SetEnrollmentRequiresVerification(v)
 	}
+	if _, ok := _c.mutation.NonBiometricAlternative(); !ok {
+		v := subaccount.DefaultNonBiometricAlternative
+		_c.mutation.SetNonBiometricAlternative(v)
+	}
+	if _, ok := _c.mutation.VerificationFlow(); !ok {
+		v := subaccount.DefaultVerificationFlow
+		_c.mutation.SetVerificationFlow(v)
+	}
+	if _, ok := _c.mutation.ReviewProvidedDetailsMismatch(); !ok {
+		v := subaccount.DefaultReviewProvidedDetailsMismatch
+		_c.mutation.SetReviewProvidedDetailsMismatch(v)
+	}
 	if _, ok := _c.mutation.StepupRiskThreshold(); !ok {
 		v := subaccount.DefaultStepupRiskThreshold
 		_c.mutation.SetStepupRiskThreshold(v)
@@ -397,6 +451,15 @@ func (_c *SubaccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.EnrollmentRequiresVerification(); !ok {
 		return &ValidationError{Name: "enrollment_requires_verification", err: errors.New(`ent: missing required field "Subaccount.enrollment_requires_verification"`)}
+	}
+	if _, ok := _c.mutation.NonBiometricAlternative(); !ok {
+		return &ValidationError{Name: "non_biometric_alternative", err: errors.New(`ent: missing required field "Subaccount.non_biometric_alternative"`)}
+	}
+	if _, ok := _c.mutation.VerificationFlow(); !ok {
+		return &ValidationError{Name: "verification_flow", err: errors.New(`ent: missing required field "Subaccount.verification_flow"`)}
+	}
+	if _, ok := _c.mutation.ReviewProvidedDetailsMismatch(); !ok {
+		return &ValidationError{Name: "review_provided_details_mismatch", err: errors.New(`ent: missing required field "Subaccount.review_provided_details_mismatch"`)}
 	}
 	if _, ok := _c.mutation.StepupRiskThreshold(); !ok {
 		return &ValidationError{Name: "stepup_risk_threshold", err: errors.New(`ent: missing required field "Subaccount.stepup_risk_threshold"`)}
@@ -497,6 +560,18 @@ func (_c *SubaccountCreate) createSpec() (*Subaccount, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.EnrollmentRequiresVerification(); ok {
 		_spec.SetField(subaccount.FieldEnrollmentRequiresVerification, field.TypeBool, value)
 		_node.EnrollmentRequiresVerification = value
+	}
+	if value, ok := _c.mutation.NonBiometricAlternative(); ok {
+		_spec.SetField(subaccount.FieldNonBiometricAlternative, field.TypeString, value)
+		_node.NonBiometricAlternative = value
+	}
+	if value, ok := _c.mutation.VerificationFlow(); ok {
+		_spec.SetField(subaccount.FieldVerificationFlow, field.TypeString, value)
+		_node.VerificationFlow = value
+	}
+	if value, ok := _c.mutation.ReviewProvidedDetailsMismatch(); ok {
+		_spec.SetField(subaccount.FieldReviewProvidedDetailsMismatch, field.TypeBool, value)
+		_node.ReviewProvidedDetailsMismatch = value
 	}
 	if value, ok := _c.mutation.StepupAmountThresholds(); ok {
 		_spec.SetField(subaccount.FieldStepupAmountThresholds, field.TypeJSON, value)
@@ -725,6 +800,42 @@ func (u *SubaccountUpsert) SetEnrollmentRequiresVerification(v bool) *Subaccount
 // UpdateEnrollmentRequiresVerification sets the "enrollment_requires_verification" field to the value that was provided on create.
 func (u *SubaccountUpsert) UpdateEnrollmentRequiresVerification() *SubaccountUpsert {
 	u.SetExcluded(subaccount.FieldEnrollmentRequiresVerification)
+	return u
+}
+
+// SetNonBiometricAlternative sets the "non_biometric_alternative" field.
+func (u *SubaccountUpsert) SetNonBiometricAlternative(v string) *SubaccountUpsert {
+	u.Set(subaccount.FieldNonBiometricAlternative, v)
+	return u
+}
+
+// UpdateNonBiometricAlternative sets the "non_biometric_alternative" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateNonBiometricAlternative() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldNonBiometricAlternative)
+	return u
+}
+
+// SetVerificationFlow sets the "verification_flow" field.
+func (u *SubaccountUpsert) SetVerificationFlow(v string) *SubaccountUpsert {
+	u.Set(subaccount.FieldVerificationFlow, v)
+	return u
+}
+
+// UpdateVerificationFlow sets the "verification_flow" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateVerificationFlow() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldVerificationFlow)
+	return u
+}
+
+// SetReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field.
+func (u *SubaccountUpsert) SetReviewProvidedDetailsMismatch(v bool) *SubaccountUpsert {
+	u.Set(subaccount.FieldReviewProvidedDetailsMismatch, v)
+	return u
+}
+
+// UpdateReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field to the value that was provided on create.
+func (u *SubaccountUpsert) UpdateReviewProvidedDetailsMismatch() *SubaccountUpsert {
+	u.SetExcluded(subaccount.FieldReviewProvidedDetailsMismatch)
 	return u
 }
 
@@ -1027,6 +1138,48 @@ func (u *SubaccountUpsertOne) SetEnrollmentRequiresVerification(v bool) *Subacco
 func (u *SubaccountUpsertOne) UpdateEnrollmentRequiresVerification() *SubaccountUpsertOne {
 	return u.Update(func(s *SubaccountUpsert) {
 		s.UpdateEnrollmentRequiresVerification()
+	})
+}
+
+// SetNonBiometricAlternative sets the "non_biometric_alternative" field.
+func (u *SubaccountUpsertOne) SetNonBiometricAlternative(v string) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetNonBiometricAlternative(v)
+	})
+}
+
+// UpdateNonBiometricAlternative sets the "non_biometric_alternative" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateNonBiometricAlternative() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateNonBiometricAlternative()
+	})
+}
+
+// SetVerificationFlow sets the "verification_flow" field.
+func (u *SubaccountUpsertOne) SetVerificationFlow(v string) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetVerificationFlow(v)
+	})
+}
+
+// UpdateVerificationFlow sets the "verification_flow" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateVerificationFlow() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateVerificationFlow()
+	})
+}
+
+// SetReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field.
+func (u *SubaccountUpsertOne) SetReviewProvidedDetailsMismatch(v bool) *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetReviewProvidedDetailsMismatch(v)
+	})
+}
+
+// UpdateReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field to the value that was provided on create.
+func (u *SubaccountUpsertOne) UpdateReviewProvidedDetailsMismatch() *SubaccountUpsertOne {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateReviewProvidedDetailsMismatch()
 	})
 }
 
@@ -1511,6 +1664,48 @@ func (u *SubaccountUpsertBulk) SetEnrollmentRequiresVerification(v bool) *Subacc
 func (u *SubaccountUpsertBulk) UpdateEnrollmentRequiresVerification() *SubaccountUpsertBulk {
 	return u.Update(func(s *SubaccountUpsert) {
 		s.UpdateEnrollmentRequiresVerification()
+	})
+}
+
+// SetNonBiometricAlternative sets the "non_biometric_alternative" field.
+func (u *SubaccountUpsertBulk) SetNonBiometricAlternative(v string) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetNonBiometricAlternative(v)
+	})
+}
+
+// UpdateNonBiometricAlternative sets the "non_biometric_alternative" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateNonBiometricAlternative() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateNonBiometricAlternative()
+	})
+}
+
+// SetVerificationFlow sets the "verification_flow" field.
+func (u *SubaccountUpsertBulk) SetVerificationFlow(v string) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetVerificationFlow(v)
+	})
+}
+
+// UpdateVerificationFlow sets the "verification_flow" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateVerificationFlow() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateVerificationFlow()
+	})
+}
+
+// SetReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field.
+func (u *SubaccountUpsertBulk) SetReviewProvidedDetailsMismatch(v bool) *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.SetReviewProvidedDetailsMismatch(v)
+	})
+}
+
+// UpdateReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field to the value that was provided on create.
+func (u *SubaccountUpsertBulk) UpdateReviewProvidedDetailsMismatch() *SubaccountUpsertBulk {
+	return u.Update(func(s *SubaccountUpsert) {
+		s.UpdateReviewProvidedDetailsMismatch()
 	})
 }
 

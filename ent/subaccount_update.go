@@ -180,6 +180,48 @@ func (_u *SubaccountUpdate) SetNillableEnrollmentRequiresVerification(v *bool) *
 	return _u
 }
 
+// SetNonBiometricAlternative sets the "non_biometric_alternative" field.
+func (_u *SubaccountUpdate) SetNonBiometricAlternative(v string) *SubaccountUpdate {
+	_u.mutation.SetNonBiometricAlternative(v)
+	return _u
+}
+
+// SetNillableNonBiometricAlternative sets the "non_biometric_alternative" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableNonBiometricAlternative(v *string) *SubaccountUpdate {
+	if v != nil {
+		_u.SetNonBiometricAlternative(*v)
+	}
+	return _u
+}
+
+// SetVerificationFlow sets the "verification_flow" field.
+func (_u *SubaccountUpdate) SetVerificationFlow(v string) *SubaccountUpdate {
+	_u.mutation.SetVerificationFlow(v)
+	return _u
+}
+
+// SetNillableVerificationFlow sets the "verification_flow" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableVerificationFlow(v *string) *SubaccountUpdate {
+	if v != nil {
+		_u.SetVerificationFlow(*v)
+	}
+	return _u
+}
+
+// SetReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field.
+func (_u *SubaccountUpdate) SetReviewProvidedDetailsMismatch(v bool) *SubaccountUpdate {
+	_u.mutation.SetReviewProvidedDetailsMismatch(v)
+	return _u
+}
+
+// SetNillableReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field if the given value is not nil.
+func (_u *SubaccountUpdate) SetNillableReviewProvidedDetailsMismatch(v *bool) *SubaccountUpdate {
+	if v != nil {
+		_u.SetReviewProvidedDetailsMismatch(*v)
+	}
+	return _u
+}
+
 // SetStepupAmountThresholds sets the "stepup_amount_thresholds" field.
 func (_u *SubaccountUpdate) SetStepupAmountThresholds(v map[string]int64) *SubaccountUpdate {
 	_u.mutation.SetStepupAmountThresholds(v)
@@ -425,6 +467,15 @@ func (_u *SubaccountUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.EnrollmentRequiresVerification(); ok {
 		_spec.SetField(subaccount.FieldEnrollmentRequiresVerification, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.NonBiometricAlternative(); ok {
+		_spec.SetField(subaccount.FieldNonBiometricAlternative, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.VerificationFlow(); ok {
+		_spec.SetField(subaccount.FieldVerificationFlow, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReviewProvidedDetailsMismatch(); ok {
+		_spec.SetField(subaccount.FieldReviewProvidedDetailsMismatch, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.StepupAmountThresholds(); ok {
 		_spec.SetField(subaccount.FieldStepupAmountThresholds, field.TypeJSON, value)
 	}
@@ -663,6 +714,48 @@ func (_u *SubaccountUpdateOne) SetEnrollmentRequiresVerification(v bool) *Subacc
 func (_u *SubaccountUpdateOne) SetNillableEnrollmentRequiresVerification(v *bool) *SubaccountUpdateOne {
 	if v != nil {
 		_u.SetEnrollmentRequiresVerification(*v)
+	}
+	return _u
+}
+
+// SetNonBiometricAlternative sets the "non_biometric_alternative" field.
+func (_u *SubaccountUpdateOne) SetNonBiometricAlternative(v string) *SubaccountUpdateOne {
+	_u.mutation.SetNonBiometricAlternative(v)
+	return _u
+}
+
+// SetNillableNonBiometricAlternative sets the "non_biometric_alternative" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableNonBiometricAlternative(v *string) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetNonBiometricAlternative(*v)
+	}
+	return _u
+}
+
+// SetVerificationFlow sets the "verification_flow" field.
+func (_u *SubaccountUpdateOne) SetVerificationFlow(v string) *SubaccountUpdateOne {
+	_u.mutation.SetVerificationFlow(v)
+	return _u
+}
+
+// SetNillableVerificationFlow sets the "verification_flow" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableVerificationFlow(v *string) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetVerificationFlow(*v)
+	}
+	return _u
+}
+
+// SetReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field.
+func (_u *SubaccountUpdateOne) SetReviewProvidedDetailsMismatch(v bool) *SubaccountUpdateOne {
+	_u.mutation.SetReviewProvidedDetailsMismatch(v)
+	return _u
+}
+
+// SetNillableReviewProvidedDetailsMismatch sets the "review_provided_details_mismatch" field if the given value is not nil.
+func (_u *SubaccountUpdateOne) SetNillableReviewProvidedDetailsMismatch(v *bool) *SubaccountUpdateOne {
+	if v != nil {
+		_u.SetReviewProvidedDetailsMismatch(*v)
 	}
 	return _u
 }
@@ -941,6 +1034,15 @@ func (_u *SubaccountUpdateOne) sqlSave(ctx context.Context) (_node *Subaccount, 
 	}
 	if value, ok := _u.mutation.EnrollmentRequiresVerification(); ok {
 		_spec.SetField(subaccount.FieldEnrollmentRequiresVerification, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.NonBiometricAlternative(); ok {
+		_spec.SetField(subaccount.FieldNonBiometricAlternative, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.VerificationFlow(); ok {
+		_spec.SetField(subaccount.FieldVerificationFlow, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReviewProvidedDetailsMismatch(); ok {
+		_spec.SetField(subaccount.FieldReviewProvidedDetailsMismatch, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.StepupAmountThresholds(); ok {
 		_spec.SetField(subaccount.FieldStepupAmountThresholds, field.TypeJSON, value)

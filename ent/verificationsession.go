@@ -35,6 +35,8 @@ type VerificationSession struct {
 	StatusEventID string `json:"status_event_id,omitempty"`
 	// Attempt holds the value of the "attempt" field.
 	Attempt int `json:"attempt,omitempty"`
+	// VerificationPath holds the value of the "verification_path" field.
+	VerificationPath string `json:"verification_path,omitempty"`
 	// URL holds the value of the "url" field.
 	URL string `json:"url,omitempty"`
 	// RedactionRequestedAt holds the value of the "redaction_requested_at" field.
@@ -51,7 +53,7 @@ func (*VerificationSession) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case verificationsession.FieldAttempt:
 			values[i] = new(sql.NullInt64)
-		case verificationsession.FieldID, verificationsession.FieldCustomerID, verificationsession.FieldSubaccountID, verificationsession.FieldStatus, verificationsession.FieldLastErrorCode, verificationsession.FieldStatusEventID, verificationsession.FieldURL:
+		case verificationsession.FieldID, verificationsession.FieldCustomerID, verificationsession.FieldSubaccountID, verificationsession.FieldStatus, verificationsession.FieldLastErrorCode, verificationsession.FieldStatusEventID, verificationsession.FieldVerificationPath, verificationsession.FieldURL:
 			values[i] = new(sql.NullString)
 		case verificationsession.FieldCreatedAt, verificationsession.FieldUpdatedAt, verificationsession.FieldStatusEventAt, verificationsession.FieldRedactionRequestedAt, verificationsession.FieldRedactedAt:
 			values[i] = new(sql.NullTime)
@@ -130,6 +132,12 @@ func (_m *VerificationSession) assignValues(columns []string, values []any) erro
 				return fmt.Errorf("unexpected type %T for field attempt", values[i])
 			} else if value.Valid {
 				_m.Attempt = int(value.Int64)
+			}
+		case verificationsession.FieldVerificationPath:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field verification_path", values[i])
+			} else if value.Valid {
+				_m.VerificationPath = value.String
 			}
 		case verificationsession.FieldURL:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -215,6 +223,9 @@ func (_m *VerificationSession) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("attempt=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attempt))
+	builder.WriteString(", ")
+	builder.WriteString("verification_path=")
+	builder.WriteString(_m.VerificationPath)
 	builder.WriteString(", ")
 	builder.WriteString("url=")
 	builder.WriteString(_m.URL)

@@ -117,6 +117,20 @@ func (_c *VerificationSessionCreate) SetAttempt(v int) *VerificationSessionCreat
 	return _c
 }
 
+// SetVerificationPath sets the "verification_path" field.
+func (_c *VerificationSessionCreate) SetVerificationPath(v string) *VerificationSessionCreate {
+	_c.mutation.SetVerificationPath(v)
+	return _c
+}
+
+// SetNillableVerificationPath sets the "verification_path" field if the given value is not nil.
+func (_c *VerificationSessionCreate) SetNillableVerificationPath(v *string) *VerificationSessionCreate {
+	if v != nil {
+		_c.SetVerificationPath(*v)
+	}
+	return _c
+}
+
 // SetURL sets the "url" field.
 func (_c *VerificationSessionCreate) SetURL(v string) *VerificationSessionCreate {
 	_c.mutation.SetURL(v)
@@ -224,6 +238,10 @@ func (_c *VerificationSessionCreate) defaults() error {
 		v := verificationsession.DefaultStatusEventID
 		_c.mutation.SetStatusEventID(v)
 	}
+	if _, ok := _c.mutation.VerificationPath(); !ok {
+		v := verificationsession.DefaultVerificationPath
+		_c.mutation.SetVerificationPath(v)
+	}
 	if _, ok := _c.mutation.URL(); !ok {
 		v := verificationsession.DefaultURL
 		_c.mutation.SetURL(v)
@@ -256,6 +274,9 @@ func (_c *VerificationSessionCreate) check() error {
 	}
 	if _, ok := _c.mutation.Attempt(); !ok {
 		return &ValidationError{Name: "attempt", err: errors.New(`ent: missing required field "VerificationSession.attempt"`)}
+	}
+	if _, ok := _c.mutation.VerificationPath(); !ok {
+		return &ValidationError{Name: "verification_path", err: errors.New(`ent: missing required field "VerificationSession.verification_path"`)}
 	}
 	if _, ok := _c.mutation.URL(); !ok {
 		return &ValidationError{Name: "url", err: errors.New(`ent: missing required field "VerificationSession.url"`)}
@@ -336,6 +357,10 @@ func (_c *VerificationSessionCreate) createSpec() (*VerificationSession, *sqlgra
 	if value, ok := _c.mutation.Attempt(); ok {
 		_spec.SetField(verificationsession.FieldAttempt, field.TypeInt, value)
 		_node.Attempt = value
+	}
+	if value, ok := _c.mutation.VerificationPath(); ok {
+		_spec.SetField(verificationsession.FieldVerificationPath, field.TypeString, value)
+		_node.VerificationPath = value
 	}
 	if value, ok := _c.mutation.URL(); ok {
 		_spec.SetField(verificationsession.FieldURL, field.TypeString, value)
@@ -543,6 +568,9 @@ func (u *VerificationSessionUpsertOne) UpdateNewValues() *VerificationSessionUps
 		}
 		if _, exists := u.create.mutation.Attempt(); exists {
 			s.SetIgnore(verificationsession.FieldAttempt)
+		}
+		if _, exists := u.create.mutation.VerificationPath(); exists {
+			s.SetIgnore(verificationsession.FieldVerificationPath)
 		}
 	}))
 	return u
@@ -902,6 +930,9 @@ func (u *VerificationSessionUpsertBulk) UpdateNewValues() *VerificationSessionUp
 			}
 			if _, exists := b.mutation.Attempt(); exists {
 				s.SetIgnore(verificationsession.FieldAttempt)
+			}
+			if _, exists := b.mutation.VerificationPath(); exists {
+				s.SetIgnore(verificationsession.FieldVerificationPath)
 			}
 		}
 	}))

@@ -43,6 +43,7 @@ var methodRoles = map[string][]auth.Role{
 	"/idgate.v1.IdentityService/ListCustomers":                       all,
 	"/idgate.v1.IdentityService/CreateVerificationSession":           service,
 	"/idgate.v1.IdentityService/CheckAccess":                         all,
+	"/idgate.v1.IdentityService/RecordCustomerBiometricConsent":      service,
 	"/idgate.v1.IdentityService/ClearRequirement":                    operator,
 	"/idgate.v1.IdentityService/ManualVerify":                        operator,
 	"/idgate.v1.IdentityService/RequireVerification":                 operator,

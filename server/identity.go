@@ -30,8 +30,16 @@ func (s *identityServer) CreateCustomer(ctx context.Context, req *idgatev1.Creat
 		StripeCustomerID: req.GetStripeCustomerId(),
 		Email:            req.GetEmail(),
 		Phone:            req.GetPhone(),
+		Provided:         identity.Provided{FirstName: req.GetFirstName(), LastName: req.GetLastName(), DOB: req.GetDob()},
 	})
 	return customerFor(ctx)(c, err)
+}
+
+func (s *identityServer) RecordCustomerBiometricConsent(ctx context.Context, req *idgatev1.RecordCustomerBiometricConsentRequest) (*idgatev1.Customer, error) {
+	return customerFor(ctx)(s.customers.RecordBiometricConsent(ctx, req.GetCustomerId(), identity.Consent{
+		Granted: req.GetGranted(), IPAddress: req.GetIpAddress(), UserAgent: req.GetUserAgent(),
+		LegalBasis: req.GetLegalBasis(), Country: req.GetCountry(),
+	}))
 }
 
 func (s *identityServer) GetCustomer(ctx context.Context, req *idgatev1.GetCustomerRequest) (*idgatev1.Customer, error) {
@@ -71,7 +79,8 @@ func (s *identityServer) CheckAccess(ctx context.Context, req *idgatev1.CheckAcc
 	if err != nil {
 		return nil, err
 	}
-	return &idgatev1.CheckAccessResponse{Allowed: d.Allowed, Reason: d.Reason, RequiredAction: d.RequiredAction, IdentityStatus: d.Status, Message: d.Message}, nil
+	return &idgatev1.CheckAccessResponse{Allowed: d.Allowed, Reason: d.Reason, RequiredAction: d.RequiredAction, IdentityStatus: d.Status, Message: d.Message,
+		RetryAllowed: d.RetryAllowed, OperatorAction: d.OperatorAction}, nil
 }
 
 func (s *identityServer) ClearRequirement(ctx context.Context, req *idgatev1.ClearRequirementRequest) (*idgatev1.Customer, error) {
@@ -115,7 +124,7 @@ func (s *identityServer) SimulateVerificationOutcome(ctx context.Context, req *i
 // here or in shownCustomerFields (server/sessions_test.go checks against ent.PersonalFields).
 var maskedCustomerFields = []protoreflect.Name{
 	"identity_first_name", "identity_last_name", "identity_dob", "identity_address",
-	"identity_id_number_last4", "identity_expiration_date",
+	"identity_id_number_last4", "identity_expiration_date", "first_name", "last_name", "dob",
 }
 
 // shownCustomerFields are personal fields people see: contact details (operators contact
@@ -153,6 +162,7 @@ func maskCustomer(c *idgatev1.Customer) {
 // customerProto is the whole customer; callers other than customerFor must be entitled to it.
 func customerProto(c identity.Customer) *idgatev1.Customer {
 	id := c.Identity
+	advice := id.Advice()
 	out := &idgatev1.Customer{
 		Id:                                 c.ID,
 		SubaccountId:                       c.SubaccountID,
@@ -186,6 +196,16 @@ func customerProto(c identity.Customer) *idgatev1.Customer {
 		IdentityManualVerificationBy:       id.ManualBy,
 		IdentityManualVerificationAt:       ts(id.ManualAt),
 		IdentityRedactedAt:                 ts(id.RedactedAt),
+		IdentityRetryAllowed:               advice.RetryAllowed,
+		IdentityOperatorAction:             advice.OperatorAction,
+		IdentityVerificationPath:           string(id.Path),
+		FirstName:                          c.Provided.FirstName,
+		LastName:                           c.Provided.LastName,
+		Dob:                                c.Provided.DOB,
+	}
+	if r := id.Consent; r != nil {
+		out.BiometricConsentRecord = &idgatev1.CustomerBiometricConsent{Granted: r.Granted, RecordedAt: timestamppb.New(r.RecordedAt),
+			Country: r.Country, LegalBasis: r.LegalBasis, VerificationSessionId: r.SessionID}
 	}
 	if a := id.Address; a != nil {
 		out.IdentityAddress = &idgatev1.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, State: a.State, PostalCode: a.PostalCode, Country: a.Country}

@@ -128,9 +128,32 @@ func TestBiometricConsent(t *testing.T) {
 			if js, _ := protojson.Marshal(m); strings.Contains(string(js), "203.0.113.7") || strings.Contains(string(js), "consent test") {
 				t.Fatalf("the merchant answer holds the consent's IP address or user agent: %s", js)
 			}
-			raw := rawRows(t, db, "biometric_consents", "merchant_id", granting.Id)
-			if strings.Contains(raw, "203.0.113.7") || strings.Contains(raw, "consent test") || !strings.Contains(raw, "gdpr_article_9_explicit_consent") {
-				t.Fatalf("consent row:\n%s", raw)
+			// GetMerchant returns the record too, over gRPC and JSON, never where it was given from.
+			got, err := onb.GetMerchant(ctx, &idgatev1.GetMerchantRequest{Id: granting.Id})
+			if c := got.GetBiometricConsentRecord(); err != nil || c == nil || !c.Granted || c.Country != "DE" || c.LegalBasis != "gdpr_article_9_explicit_consent" ||
+				!c.RecordedAt.AsTime().Equal(m.BiometricConsentRecord.RecordedAt.AsTime()) {
+				t.Fatalf("GetMerchant's consent record: %v %v", c, err)
+			}
+			var body struct {
+				Consent struct {
+					Granted    bool   `json:"granted"`
+					RecordedAt string `json:"recorded_at"`
+					Country    string `json:"country"`
+					LegalBasis string `json:"legal_basis"`
+				} `json:"biometric_consent_record"`
+			}
+			if code, _ := e.call("GET", "/v1/merchants/"+granting.Id, "", &body); code != 200 || !body.Consent.Granted || body.Consent.Country != "DE" ||
+				body.Consent.LegalBasis != "gdpr_article_9_explicit_consent" || body.Consent.RecordedAt == "" {
+				t.Fatalf("GET /v1/merchants/%s: %d %+v", granting.Id, code, body)
+			}
+			var raw map[string]any
+			e.call("GET", "/v1/merchants/"+granting.Id, "", &raw)
+			if js := fmt.Sprint(raw); strings.Contains(js, "203.0.113.7") || strings.Contains(js, "consent test") {
+				t.Fatalf("GET /v1/merchants holds the consent's IP address or user agent: %s", js)
+			}
+			raw2 := rawRows(t, db, "biometric_consents", "merchant_id", granting.Id)
+			if strings.Contains(raw2, "203.0.113.7") || strings.Contains(raw2, "consent test") || !strings.Contains(raw2, "gdpr_article_9_explicit_consent") {
+				t.Fatalf("consent row:\n%s", raw2)
 			}
 			// The consent is audited without its personal data.
 			audited, err := idgatev1.NewAdminServiceClient(e.conn).ListAuditEvents(ctx, &idgatev1.ListAuditEventsRequest{PageSize: 1000})

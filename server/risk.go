@@ -33,6 +33,9 @@ func (s *riskServer) CreateSubaccount(ctx context.Context, req *idgatev1.CreateS
 		RequireIDNumber:       req.RequireIdNumber,
 		AllowedTypes:          req.AllowedDocumentTypes,
 		StepUp:                stepUpPolicy(req.StepupPolicy),
+		NonBiometric:          req.NonBiometricAlternative,
+		VerificationFlow:      req.VerificationFlow,
+		ReviewDetailsMismatch: req.ReviewProvidedDetailsMismatch,
 	})
 	if err != nil {
 		return nil, err
@@ -72,6 +75,9 @@ func (s *riskServer) UpdateSubaccount(ctx context.Context, req *idgatev1.UpdateS
 		RequireIDNumber:       req.RequireIdNumber,
 		AllowedTypes:          req.AllowedDocumentTypes,
 		StepUp:                stepUpPolicy(req.StepupPolicy),
+		NonBiometric:          req.NonBiometricAlternative,
+		VerificationFlow:      req.VerificationFlow,
+		ReviewDetailsMismatch: req.ReviewProvidedDetailsMismatch,
 	})
 	if err != nil {
 		return nil, err
@@ -189,6 +195,9 @@ func subaccountPB(sa tenant.Subaccount) *idgatev1.Subaccount {
 		RequireLiveCapture:                sa.Documents.RequireLiveCapture,
 		RequireIdNumber:                   sa.Documents.RequireIDNumber,
 		AllowedDocumentTypes:              sa.Documents.AllowedTypes,
+		NonBiometricAlternative:           string(sa.NonBiometric),
+		VerificationFlow:                  sa.VerificationFlow,
+		ReviewProvidedDetailsMismatch:     sa.ReviewDetailsMismatch,
 		StepupPolicy: &idgatev1.StepUpPolicy{
 			AmountThresholds: sa.StepUp.AmountThresholds, RiskThreshold: int32(sa.StepUp.RiskThreshold),
 			OnFraudWarning: &sa.StepUp.OnFraudWarning, Fallback: sa.StepUp.Fallback, CancelOnFailure: sa.StepUp.CancelOnFailure,

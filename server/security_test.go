@@ -177,7 +177,7 @@ var rolesOf = map[string][]string{
 	"ListSubaccounts": {"admin", "operator", "service", "readonly"}, "UpdateSubaccount": {"admin"},
 	"RecordPaymentRisk": {"admin", "service"}, "ListWebhookEvents": {"admin"}, "RetryWebhookEvent": {"admin"},
 	"GetVerificationCostReport": {"admin", "operator"},
-	"RecordBiometricConsent":    {"admin", "service"},
+	"RecordBiometricConsent":    {"admin", "service"}, "RecordCustomerBiometricConsent": {"admin", "service"},
 	"StartDocumentVerification": {"admin", "service"},
 	"StartDatabaseKYC":          {"admin", "service"}, "SubmitFullSSN": {"admin", "service"},
 	"WithdrawBiometricConsent": {"admin", "service"},
@@ -209,7 +209,7 @@ var tenantScoped = []string{
 	"RecordBiometricConsent", "WithdrawBiometricConsent", "ClaimReviewTask", "ResolveReviewTask", "StartDocumentVerification",
 	"StartDatabaseKYC", "SubmitFullSSN", "RecordPhoneLookup", "RecordSignupLocation", "GetRiskProfile", "SimulatePolicy",
 	"BeginEnrollment", "FinishEnrollment", "ListCredentials", "RevokeCredential",
-	"EvaluatePayment", "BeginStepUp", "FinishStepUp", "RevealCustomerIdentity",
+	"EvaluatePayment", "BeginStepUp", "FinishStepUp", "RevealCustomerIdentity", "RecordCustomerBiometricConsent",
 }
 
 // TestAuthorizationMatrix calls every RPC with every role on two tenants, A (the scoped

@@ -239,7 +239,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "idgate_gate_cache_hits_total", Help: "Gate checks answered from the in-process gate state."},
-			func() float64 { return float64(customers.GateCacheHits()) }))
+			func() float64 { return float64(customers.GateCacheHits()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "idgate_identity_unknown_error_codes_total",
+			Help: "Verification sessions back with a last_error code idgate's outcome table does not know (decided as a retry)."},
+			func() float64 { return float64(customers.UnknownErrorCodes()) }))
 	s.health = newHealthServer(s.store.Ping)
 	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute, clk), reflectionNeedsKey: cfg.ReflectionNeedsKey}
 	limits := sessionLimits{

@@ -187,3 +187,20 @@ test('the list pages with Next and Previous, and a shared URL opens the same vie
   await expect(link(newer)).toBeVisible();
   await expect(page.getByRole('button', { name: '← Previous' })).toBeDisabled();
 });
+
+test('a rider who declined the selfie shows the path, the consent record and the next step', async ({ page, app }) => {
+  const sub = await app.subaccount({ identity_verification_mode: 'all_users', non_biometric_alternative: 'document_only' });
+  const c = await app.api('POST', '/v1/customers', { subaccount_id: sub.id, external_id: `rider-${randomBytes(4).toString('hex')}` });
+  const session = await app.api('POST', `/v1/customers/${c.id}/verification-sessions`, {});
+  await app.api('POST', `/v1/verification-sessions/${session.session_id}:simulate`, { outcome: 'requires_input', error_code: 'consent_declined' });
+  await expect.poll(async () => (await app.api('GET', `/v1/customers/${c.id}`)).identity_verification_path).toBe('document_only');
+
+  await app.signIn(page, await app.key('Jane Ops', 'operator', [sub.id]));
+  await page.goto(`${app.server.base}/console/customers/${c.id}`);
+  const panel = page.getByRole('region', { name: 'Verification session' });
+  await expect(panel).toContainText('Document only');
+  await expect(panel).toContainText(`Declined in Stripe's flow (${session.session_id})`);
+  await expect(panel).toContainText('Follow non biometric path');
+  await expect(panel).toContainText('without a selfie');
+  await app.shot(page, 'customer-declined-selfie');
+});

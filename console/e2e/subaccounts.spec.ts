@@ -112,3 +112,21 @@ test('an admin sets step-up rules: an amount threshold in dollars is saved in ce
   await expect(page.getByLabel('Challenge time limit (seconds)')).toHaveAccessibleDescription('must be between 30 and 3600');
   await app.shot(page, 'subaccount-stepup');
 });
+
+test('an admin offers riders who decline the selfie a document-only check, and only that is saved', async ({ page, app }) => {
+  const sub = await app.subaccount({ identity_verification_mode: 'all_users' });
+  await app.signIn(page, await app.key('Ada Admin', 'admin', []));
+  await page.goto(`${app.server.base}/console/subaccounts/${sub.id}`);
+  const alternative = page.getByLabel('A customer who declines the selfie gets');
+  await expect(alternative).toHaveValue('manual_review');
+  await alternative.selectOption('document_only');
+  const patch = page.waitForRequest((r) => r.method() === 'PATCH');
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  expect((await patch).postDataJSON()).toEqual({ non_biometric_alternative: 'document_only' });
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  expect((await app.api('GET', `/v1/subaccounts/${sub.id}`)).non_biometric_alternative).toBe('document_only');
+
+  await page.getByLabel('Stripe verification flow').fill('not a flow');
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'verification_flow' })).toBeVisible();
+});

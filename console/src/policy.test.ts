@@ -21,6 +21,9 @@ const saved: Subaccount = {
     challenge_ttl_seconds: 300,
     enrollment_requires_verification: false,
   },
+  non_biometric_alternative: 'manual_review',
+  verification_flow: '',
+  review_provided_details_mismatch: true,
 };
 
 describe('diff', () => {
@@ -31,6 +34,15 @@ describe('diff', () => {
   it('sends only the changed fields, as numbers where the API takes numbers', () => {
     const d = { ...draftOf(saved), threshold: '70', selfie: false, name: '  Rides EU ' };
     expect(diff(saved, d)).toEqual({ identity_verification_risk_threshold: 70, require_matching_selfie: false });
+  });
+
+  it('sends the non-biometric alternative, a trimmed verification flow and the details check when changed', () => {
+    const d = draftOf(saved);
+    expect(diff(saved, { ...d, alternative: 'document_only', verificationFlow: ' vf_123 ', reviewMismatch: false })).toEqual({
+      non_biometric_alternative: 'document_only', verification_flow: 'vf_123', review_provided_details_mismatch: false,
+    });
+    const flowed = { ...saved, verification_flow: 'vf_123' };
+    expect(diff(flowed, { ...draftOf(flowed), verificationFlow: '' })).toEqual({ verification_flow: '' });
   });
 
   it('sends an out-of-range threshold as typed, for the server to refuse by name', () => {

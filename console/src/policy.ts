@@ -9,6 +9,13 @@ export const MODES = [
   ['risk_based', 'Risk based'],
 ] as const;
 
+/** What a customer who declines the biometric check gets (non_biometric_alternative). */
+export const ALTERNATIVES = [
+  ['manual_review', 'A manual review by an operator'],
+  ['document_only', 'A document without a selfie'],
+  ['id_number', 'An ID number check'],
+] as const;
+
 export const DOCUMENT_TYPES = [
   ['driving_license', 'Driving licence'],
   ['id_card', 'ID card'],
@@ -38,6 +45,9 @@ export interface Draft {
   cancelOnFailure: boolean;
   ttl: string;
   enrollmentRequiresVerification: boolean;
+  alternative: string;
+  verificationFlow: string;
+  reviewMismatch: boolean;
 }
 
 /** The fields UpdateSubaccount takes (id aside). */
@@ -51,6 +61,9 @@ export type Patch = Partial<{
   require_id_number: boolean;
   allowed_document_types: string[];
   stepup_policy: StepUpPolicy;
+  non_biometric_alternative: string;
+  verification_flow: string;
+  review_provided_details_mismatch: boolean;
 }>;
 
 /** Digits after the decimal point of a currency: 2 for usd, 0 for jpy. */
@@ -99,6 +112,9 @@ export function draftOf(s: Subaccount): Draft {
     cancelOnFailure: p?.cancel_on_failure ?? false,
     ttl: String(p?.challenge_ttl_seconds || 300),
     enrollmentRequiresVerification: p?.enrollment_requires_verification ?? false,
+    alternative: s.non_biometric_alternative || 'manual_review',
+    verificationFlow: s.verification_flow,
+    reviewMismatch: s.review_provided_details_mismatch,
   };
 }
 
@@ -166,6 +182,9 @@ export function diff(saved: Subaccount, d: Draft): Patch {
   if (d.idNumber !== base.idNumber) p.require_id_number = d.idNumber;
   const types = [...d.documentTypes].sort();
   if (types.join() !== base.documentTypes.join()) p.allowed_document_types = types;
+  if (d.alternative !== base.alternative) p.non_biometric_alternative = d.alternative;
+  if (d.verificationFlow.trim() !== base.verificationFlow) p.verification_flow = d.verificationFlow.trim();
+  if (d.reviewMismatch !== base.reviewMismatch) p.review_provided_details_mismatch = d.reviewMismatch;
   const stepup = stepupOf(d);
   if (!sameStepup(stepup, stepupOf(base))) p.stepup_policy = stepup;
   return p;

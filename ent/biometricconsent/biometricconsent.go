@@ -14,6 +14,10 @@ const (
 	FieldID = "id"
 	// FieldMerchantID holds the string denoting the merchant_id field in the database.
 	FieldMerchantID = "merchant_id"
+	// FieldCustomerID holds the string denoting the customer_id field in the database.
+	FieldCustomerID = "customer_id"
+	// FieldVerificationSessionID holds the string denoting the verification_session_id field in the database.
+	FieldVerificationSessionID = "verification_session_id"
 	// FieldSubaccountID holds the string denoting the subaccount_id field in the database.
 	FieldSubaccountID = "subaccount_id"
 	// FieldGranted holds the string denoting the granted field in the database.
@@ -40,6 +44,8 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldMerchantID,
+	FieldCustomerID,
+	FieldVerificationSessionID,
 	FieldSubaccountID,
 	FieldGranted,
 	FieldRecordedAt,
@@ -69,6 +75,12 @@ func ValidColumn(column string) bool {
 var (
 	Hooks        [1]ent.Hook
 	Interceptors [1]ent.Interceptor
+	// DefaultMerchantID holds the default value on creation for the "merchant_id" field.
+	DefaultMerchantID string
+	// DefaultCustomerID holds the default value on creation for the "customer_id" field.
+	DefaultCustomerID string
+	// DefaultVerificationSessionID holds the default value on creation for the "verification_session_id" field.
+	DefaultVerificationSessionID string
 	// DefaultIPAddress holds the default value on creation for the "ip_address" field.
 	DefaultIPAddress string
 	// DefaultUserAgent holds the default value on creation for the "user_agent" field.
@@ -88,6 +100,16 @@ func ByID(opts ...sql.OrderTermOption) OrderOption {
 // ByMerchantID orders the results by the merchant_id field.
 func ByMerchantID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMerchantID, opts...).ToFunc()
+}
+
+// ByCustomerID orders the results by the customer_id field.
+func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
+}
+
+// ByVerificationSessionID orders the results by the verification_session_id field.
+func ByVerificationSessionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVerificationSessionID, opts...).ToFunc()
 }
 
 // BySubaccountID orders the results by the subaccount_id field.

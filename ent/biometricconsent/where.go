@@ -69,6 +69,16 @@ func MerchantID(v string) predicate.BiometricConsent {
 	return predicate.BiometricConsent(sql.FieldEQ(FieldMerchantID, v))
 }
 
+// CustomerID applies equality check predicate on the "customer_id" field. It's identical to CustomerIDEQ.
+func CustomerID(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldEQ(FieldCustomerID, v))
+}
+
+// VerificationSessionID applies equality check predicate on the "verification_session_id" field. It's identical to VerificationSessionIDEQ.
+func VerificationSessionID(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldEQ(FieldVerificationSessionID, v))
+}
+
 // SubaccountID applies equality check predicate on the "subaccount_id" field. It's identical to SubaccountIDEQ.
 func SubaccountID(v string) predicate.BiometricConsent {
 	return predicate.BiometricConsent(sql.FieldEQ(FieldSubaccountID, v))
@@ -177,6 +187,136 @@ func MerchantIDEqualFold(v string) predicate.BiometricConsent {
 // MerchantIDContainsFold applies the ContainsFold predicate on the "merchant_id" field.
 func MerchantIDContainsFold(v string) predicate.BiometricConsent {
 	return predicate.BiometricConsent(sql.FieldContainsFold(FieldMerchantID, v))
+}
+
+// CustomerIDEQ applies the EQ predicate on the "customer_id" field.
+func CustomerIDEQ(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldEQ(FieldCustomerID, v))
+}
+
+// CustomerIDNEQ applies the NEQ predicate on the "customer_id" field.
+func CustomerIDNEQ(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldNEQ(FieldCustomerID, v))
+}
+
+// CustomerIDIn applies the In predicate on the "customer_id" field.
+func CustomerIDIn(vs ...string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldIn(FieldCustomerID, vs...))
+}
+
+// CustomerIDNotIn applies the NotIn predicate on the "customer_id" field.
+func CustomerIDNotIn(vs ...string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldNotIn(FieldCustomerID, vs...))
+}
+
+// CustomerIDGT applies the GT predicate on the "customer_id" field.
+func CustomerIDGT(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldGT(FieldCustomerID, v))
+}
+
+// CustomerIDGTE applies the GTE predicate on the "customer_id" field.
+func CustomerIDGTE(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldGTE(FieldCustomerID, v))
+}
+
+// CustomerIDLT applies the LT predicate on the "customer_id" field.
+func CustomerIDLT(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldLT(FieldCustomerID, v))
+}
+
+// CustomerIDLTE applies the LTE predicate on the "customer_id" field.
+func CustomerIDLTE(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldLTE(FieldCustomerID, v))
+}
+
+// CustomerIDContains applies the Contains predicate on the "customer_id" field.
+func CustomerIDContains(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldContains(FieldCustomerID, v))
+}
+
+// CustomerIDHasPrefix applies the HasPrefix predicate on the "customer_id" field.
+func CustomerIDHasPrefix(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldHasPrefix(FieldCustomerID, v))
+}
+
+// CustomerIDHasSuffix applies the HasSuffix predicate on the "customer_id" field.
+func CustomerIDHasSuffix(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldHasSuffix(FieldCustomerID, v))
+}
+
+// CustomerIDEqualFold applies the EqualFold predicate on the "customer_id" field.
+func CustomerIDEqualFold(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldEqualFold(FieldCustomerID, v))
+}
+
+// CustomerIDContainsFold applies the ContainsFold predicate on the "customer_id" field.
+func CustomerIDContainsFold(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldContainsFold(FieldCustomerID, v))
+}
+
+// VerificationSessionIDEQ applies the EQ predicate on the "verification_session_id" field.
+func VerificationSessionIDEQ(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldEQ(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDNEQ applies the NEQ predicate on the "verification_session_id" field.
+func VerificationSessionIDNEQ(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldNEQ(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDIn applies the In predicate on the "verification_session_id" field.
+func VerificationSessionIDIn(vs ...string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldIn(FieldVerificationSessionID, vs...))
+}
+
+// VerificationSessionIDNotIn applies the NotIn predicate on the "verification_session_id" field.
+func VerificationSessionIDNotIn(vs ...string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldNotIn(FieldVerificationSessionID, vs...))
+}
+
+// VerificationSessionIDGT applies the GT predicate on the "verification_session_id" field.
+func VerificationSessionIDGT(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldGT(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDGTE applies the GTE predicate on the "verification_session_id" field.
+func VerificationSessionIDGTE(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldGTE(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDLT applies the LT predicate on the "verification_session_id" field.
+func VerificationSessionIDLT(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldLT(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDLTE applies the LTE predicate on the "verification_session_id" field.
+func VerificationSessionIDLTE(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldLTE(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDContains applies the Contains predicate on the "verification_session_id" field.
+func VerificationSessionIDContains(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldContains(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDHasPrefix applies the HasPrefix predicate on the "verification_session_id" field.
+func VerificationSessionIDHasPrefix(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldHasPrefix(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDHasSuffix applies the HasSuffix predicate on the "verification_session_id" field.
+func VerificationSessionIDHasSuffix(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldHasSuffix(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDEqualFold applies the EqualFold predicate on the "verification_session_id" field.
+func VerificationSessionIDEqualFold(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldEqualFold(FieldVerificationSessionID, v))
+}
+
+// VerificationSessionIDContainsFold applies the ContainsFold predicate on the "verification_session_id" field.
+func VerificationSessionIDContainsFold(v string) predicate.BiometricConsent {
+	return predicate.BiometricConsent(sql.FieldContainsFold(FieldVerificationSessionID, v))
 }
 
 // SubaccountIDEQ applies the EQ predicate on the "subaccount_id" field.

@@ -30,6 +30,12 @@ const (
 	FieldEmail = "email"
 	// FieldPhone holds the string denoting the phone field in the database.
 	FieldPhone = "phone"
+	// FieldFirstName holds the string denoting the first_name field in the database.
+	FieldFirstName = "first_name"
+	// FieldLastName holds the string denoting the last_name field in the database.
+	FieldLastName = "last_name"
+	// FieldDob holds the string denoting the dob field in the database.
+	FieldDob = "dob"
 	// FieldIdentityVerificationRequired holds the string denoting the identity_verification_required field in the database.
 	FieldIdentityVerificationRequired = "identity_verification_required"
 	// FieldIdentityVerificationRequiredAt holds the string denoting the identity_verification_required_at field in the database.
@@ -50,6 +56,8 @@ const (
 	FieldIdentityAttemptCount = "identity_attempt_count"
 	// FieldIdentityLastErrorCode holds the string denoting the identity_last_error_code field in the database.
 	FieldIdentityLastErrorCode = "identity_last_error_code"
+	// FieldIdentityVerificationPath holds the string denoting the identity_verification_path field in the database.
+	FieldIdentityVerificationPath = "identity_verification_path"
 	// FieldStripeRiskScore holds the string denoting the stripe_risk_score field in the database.
 	FieldStripeRiskScore = "stripe_risk_score"
 	// FieldStripeRadarRiskScore holds the string denoting the stripe_radar_risk_score field in the database.
@@ -121,6 +129,9 @@ var Columns = []string{
 	FieldStripeCustomerID,
 	FieldEmail,
 	FieldPhone,
+	FieldFirstName,
+	FieldLastName,
+	FieldDob,
 	FieldIdentityVerificationRequired,
 	FieldIdentityVerificationRequiredAt,
 	FieldIdentityVerificationRequiredReason,
@@ -131,6 +142,7 @@ var Columns = []string{
 	FieldIdentitySessionID,
 	FieldIdentityAttemptCount,
 	FieldIdentityLastErrorCode,
+	FieldIdentityVerificationPath,
 	FieldStripeRiskScore,
 	FieldStripeRadarRiskScore,
 	FieldStripeRiskLevel,
@@ -189,6 +201,12 @@ var (
 	DefaultEmail string
 	// DefaultPhone holds the default value on creation for the "phone" field.
 	DefaultPhone string
+	// DefaultFirstName holds the default value on creation for the "first_name" field.
+	DefaultFirstName string
+	// DefaultLastName holds the default value on creation for the "last_name" field.
+	DefaultLastName string
+	// DefaultDob holds the default value on creation for the "dob" field.
+	DefaultDob string
 	// DefaultIdentityVerificationRequired holds the default value on creation for the "identity_verification_required" field.
 	DefaultIdentityVerificationRequired bool
 	// DefaultIdentityVerificationRequiredReason holds the default value on creation for the "identity_verification_required_reason" field.
@@ -197,6 +215,8 @@ var (
 	DefaultIdentityAttemptCount int
 	// DefaultIdentityLastErrorCode holds the default value on creation for the "identity_last_error_code" field.
 	DefaultIdentityLastErrorCode string
+	// DefaultIdentityVerificationPath holds the default value on creation for the "identity_verification_path" field.
+	DefaultIdentityVerificationPath string
 	// DefaultStripeRiskChargeID holds the default value on creation for the "stripe_risk_charge_id" field.
 	DefaultStripeRiskChargeID string
 	// DefaultIdentityFirstName holds the default value on creation for the "identity_first_name" field.
@@ -297,6 +317,21 @@ func ByPhone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPhone, opts...).ToFunc()
 }
 
+// ByFirstName orders the results by the first_name field.
+func ByFirstName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFirstName, opts...).ToFunc()
+}
+
+// ByLastName orders the results by the last_name field.
+func ByLastName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastName, opts...).ToFunc()
+}
+
+// ByDob orders the results by the dob field.
+func ByDob(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDob, opts...).ToFunc()
+}
+
 // ByIdentityVerificationRequired orders the results by the identity_verification_required field.
 func ByIdentityVerificationRequired(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIdentityVerificationRequired, opts...).ToFunc()
@@ -345,6 +380,11 @@ func ByIdentityAttemptCount(opts ...sql.OrderTermOption) OrderOption {
 // ByIdentityLastErrorCode orders the results by the identity_last_error_code field.
 func ByIdentityLastErrorCode(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIdentityLastErrorCode, opts...).ToFunc()
+}
+
+// ByIdentityVerificationPath orders the results by the identity_verification_path field.
+func ByIdentityVerificationPath(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityVerificationPath, opts...).ToFunc()
 }
 
 // ByStripeRiskScore orders the results by the stripe_risk_score field.

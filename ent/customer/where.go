@@ -100,6 +100,21 @@ func Phone(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldPhone, v))
 }
 
+// FirstName applies equality check predicate on the "first_name" field. It's identical to FirstNameEQ.
+func FirstName(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldFirstName, v))
+}
+
+// LastName applies equality check predicate on the "last_name" field. It's identical to LastNameEQ.
+func LastName(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldLastName, v))
+}
+
+// Dob applies equality check predicate on the "dob" field. It's identical to DobEQ.
+func Dob(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldDob, v))
+}
+
 // IdentityVerificationRequired applies equality check predicate on the "identity_verification_required" field. It's identical to IdentityVerificationRequiredEQ.
 func IdentityVerificationRequired(v bool) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequired, v))
@@ -143,6 +158,11 @@ func IdentityAttemptCount(v int) predicate.Customer {
 // IdentityLastErrorCode applies equality check predicate on the "identity_last_error_code" field. It's identical to IdentityLastErrorCodeEQ.
 func IdentityLastErrorCode(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityVerificationPath applies equality check predicate on the "identity_verification_path" field. It's identical to IdentityVerificationPathEQ.
+func IdentityVerificationPath(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationPath, v))
 }
 
 // StripeRiskScore applies equality check predicate on the "stripe_risk_score" field. It's identical to StripeRiskScoreEQ.
@@ -680,6 +700,201 @@ func PhoneContainsFold(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldContainsFold(FieldPhone, v))
 }
 
+// FirstNameEQ applies the EQ predicate on the "first_name" field.
+func FirstNameEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldFirstName, v))
+}
+
+// FirstNameNEQ applies the NEQ predicate on the "first_name" field.
+func FirstNameNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldFirstName, v))
+}
+
+// FirstNameIn applies the In predicate on the "first_name" field.
+func FirstNameIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldFirstName, vs...))
+}
+
+// FirstNameNotIn applies the NotIn predicate on the "first_name" field.
+func FirstNameNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldFirstName, vs...))
+}
+
+// FirstNameGT applies the GT predicate on the "first_name" field.
+func FirstNameGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldFirstName, v))
+}
+
+// FirstNameGTE applies the GTE predicate on the "first_name" field.
+func FirstNameGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldFirstName, v))
+}
+
+// FirstNameLT applies the LT predicate on the "first_name" field.
+func FirstNameLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldFirstName, v))
+}
+
+// FirstNameLTE applies the LTE predicate on the "first_name" field.
+func FirstNameLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldFirstName, v))
+}
+
+// FirstNameContains applies the Contains predicate on the "first_name" field.
+func FirstNameContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldFirstName, v))
+}
+
+// FirstNameHasPrefix applies the HasPrefix predicate on the "first_name" field.
+func FirstNameHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldFirstName, v))
+}
+
+// FirstNameHasSuffix applies the HasSuffix predicate on the "first_name" field.
+func FirstNameHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldFirstName, v))
+}
+
+// FirstNameEqualFold applies the EqualFold predicate on the "first_name" field.
+func FirstNameEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldFirstName, v))
+}
+
+// FirstNameContainsFold applies the ContainsFold predicate on the "first_name" field.
+func FirstNameContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldFirstName, v))
+}
+
+// LastNameEQ applies the EQ predicate on the "last_name" field.
+func LastNameEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldLastName, v))
+}
+
+// LastNameNEQ applies the NEQ predicate on the "last_name" field.
+func LastNameNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldLastName, v))
+}
+
+// LastNameIn applies the In predicate on the "last_name" field.
+func LastNameIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldLastName, vs...))
+}
+
+// LastNameNotIn applies the NotIn predicate on the "last_name" field.
+func LastNameNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldLastName, vs...))
+}
+
+// LastNameGT applies the GT predicate on the "last_name" field.
+func LastNameGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldLastName, v))
+}
+
+// LastNameGTE applies the GTE predicate on the "last_name" field.
+func LastNameGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldLastName, v))
+}
+
+// LastNameLT applies the LT predicate on the "last_name" field.
+func LastNameLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldLastName, v))
+}
+
+// LastNameLTE applies the LTE predicate on the "last_name" field.
+func LastNameLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldLastName, v))
+}
+
+// LastNameContains applies the Contains predicate on the "last_name" field.
+func LastNameContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldLastName, v))
+}
+
+// LastNameHasPrefix applies the HasPrefix predicate on the "last_name" field.
+func LastNameHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldLastName, v))
+}
+
+// LastNameHasSuffix applies the HasSuffix predicate on the "last_name" field.
+func LastNameHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldLastName, v))
+}
+
+// LastNameEqualFold applies the EqualFold predicate on the "last_name" field.
+func LastNameEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldLastName, v))
+}
+
+// LastNameContainsFold applies the ContainsFold predicate on the "last_name" field.
+func LastNameContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldLastName, v))
+}
+
+// DobEQ applies the EQ predicate on the "dob" field.
+func DobEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldDob, v))
+}
+
+// DobNEQ applies the NEQ predicate on the "dob" field.
+func DobNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldDob, v))
+}
+
+// DobIn applies the In predicate on the "dob" field.
+func DobIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldDob, vs...))
+}
+
+// DobNotIn applies the NotIn predicate on the "dob" field.
+func DobNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldDob, vs...))
+}
+
+// DobGT applies the GT predicate on the "dob" field.
+func DobGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldDob, v))
+}
+
+// DobGTE applies the GTE predicate on the "dob" field.
+func DobGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldDob, v))
+}
+
+// DobLT applies the LT predicate on the "dob" field.
+func DobLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldDob, v))
+}
+
+// DobLTE applies the LTE predicate on the "dob" field.
+func DobLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldDob, v))
+}
+
+// DobContains applies the Contains predicate on the "dob" field.
+func DobContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldDob, v))
+}
+
+// DobHasPrefix applies the HasPrefix predicate on the "dob" field.
+func DobHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldDob, v))
+}
+
+// DobHasSuffix applies the HasSuffix predicate on the "dob" field.
+func DobHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldDob, v))
+}
+
+// DobEqualFold applies the EqualFold predicate on the "dob" field.
+func DobEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldDob, v))
+}
+
+// DobContainsFold applies the ContainsFold predicate on the "dob" field.
+func DobContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldDob, v))
+}
+
 // IdentityVerificationRequiredEQ applies the EQ predicate on the "identity_verification_required" field.
 func IdentityVerificationRequiredEQ(v bool) predicate.Customer {
 	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationRequired, v))
@@ -1188,6 +1403,71 @@ func IdentityLastErrorCodeEqualFold(v string) predicate.Customer {
 // IdentityLastErrorCodeContainsFold applies the ContainsFold predicate on the "identity_last_error_code" field.
 func IdentityLastErrorCodeContainsFold(v string) predicate.Customer {
 	return predicate.Customer(sql.FieldContainsFold(FieldIdentityLastErrorCode, v))
+}
+
+// IdentityVerificationPathEQ applies the EQ predicate on the "identity_verification_path" field.
+func IdentityVerificationPathEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEQ(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathNEQ applies the NEQ predicate on the "identity_verification_path" field.
+func IdentityVerificationPathNEQ(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldNEQ(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathIn applies the In predicate on the "identity_verification_path" field.
+func IdentityVerificationPathIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldIn(FieldIdentityVerificationPath, vs...))
+}
+
+// IdentityVerificationPathNotIn applies the NotIn predicate on the "identity_verification_path" field.
+func IdentityVerificationPathNotIn(vs ...string) predicate.Customer {
+	return predicate.Customer(sql.FieldNotIn(FieldIdentityVerificationPath, vs...))
+}
+
+// IdentityVerificationPathGT applies the GT predicate on the "identity_verification_path" field.
+func IdentityVerificationPathGT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGT(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathGTE applies the GTE predicate on the "identity_verification_path" field.
+func IdentityVerificationPathGTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldGTE(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathLT applies the LT predicate on the "identity_verification_path" field.
+func IdentityVerificationPathLT(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLT(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathLTE applies the LTE predicate on the "identity_verification_path" field.
+func IdentityVerificationPathLTE(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldLTE(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathContains applies the Contains predicate on the "identity_verification_path" field.
+func IdentityVerificationPathContains(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContains(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathHasPrefix applies the HasPrefix predicate on the "identity_verification_path" field.
+func IdentityVerificationPathHasPrefix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasPrefix(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathHasSuffix applies the HasSuffix predicate on the "identity_verification_path" field.
+func IdentityVerificationPathHasSuffix(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldHasSuffix(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathEqualFold applies the EqualFold predicate on the "identity_verification_path" field.
+func IdentityVerificationPathEqualFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldEqualFold(FieldIdentityVerificationPath, v))
+}
+
+// IdentityVerificationPathContainsFold applies the ContainsFold predicate on the "identity_verification_path" field.
+func IdentityVerificationPathContainsFold(v string) predicate.Customer {
+	return predicate.Customer(sql.FieldContainsFold(FieldIdentityVerificationPath, v))
 }
 
 // StripeRiskScoreEQ applies the EQ predicate on the "stripe_risk_score" field.

@@ -71,7 +71,9 @@ var (
 	// BiometricConsentsColumns holds the columns for the "biometric_consents" table.
 	BiometricConsentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
-		{Name: "merchant_id", Type: field.TypeString},
+		{Name: "merchant_id", Type: field.TypeString, Default: ""},
+		{Name: "customer_id", Type: field.TypeString, Default: ""},
+		{Name: "verification_session_id", Type: field.TypeString, Default: ""},
 		{Name: "subaccount_id", Type: field.TypeString},
 		{Name: "granted", Type: field.TypeBool},
 		{Name: "recorded_at", Type: field.TypeTime},
@@ -91,7 +93,12 @@ var (
 			{
 				Name:    "biometricconsent_merchant_id_recorded_at",
 				Unique:  false,
-				Columns: []*schema.Column{BiometricConsentsColumns[1], BiometricConsentsColumns[4]},
+				Columns: []*schema.Column{BiometricConsentsColumns[1], BiometricConsentsColumns[6]},
+			},
+			{
+				Name:    "biometricconsent_customer_id_recorded_at",
+				Unique:  false,
+				Columns: []*schema.Column{BiometricConsentsColumns[2], BiometricConsentsColumns[6]},
 			},
 		},
 	}
@@ -104,6 +111,9 @@ var (
 		{Name: "stripe_customer_id", Type: field.TypeString, Nullable: true},
 		{Name: "email", Type: field.TypeString, Default: ""},
 		{Name: "phone", Type: field.TypeString, Default: ""},
+		{Name: "first_name", Type: field.TypeString, Default: ""},
+		{Name: "last_name", Type: field.TypeString, Default: ""},
+		{Name: "dob", Type: field.TypeString, Default: ""},
 		{Name: "identity_verification_required", Type: field.TypeBool, Default: false},
 		{Name: "identity_verification_required_at", Type: field.TypeTime, Nullable: true},
 		{Name: "identity_verification_required_reason", Type: field.TypeString, Default: ""},
@@ -114,6 +124,7 @@ var (
 		{Name: "identity_session_id", Type: field.TypeString, Nullable: true},
 		{Name: "identity_attempt_count", Type: field.TypeInt, Default: 0},
 		{Name: "identity_last_error_code", Type: field.TypeString, Default: ""},
+		{Name: "identity_verification_path", Type: field.TypeString, Default: ""},
 		{Name: "stripe_risk_score", Type: field.TypeInt, Nullable: true},
 		{Name: "stripe_radar_risk_score", Type: field.TypeInt, Nullable: true},
 		{Name: "stripe_risk_level", Type: field.TypeString, Nullable: true},
@@ -148,7 +159,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "customers_subaccounts_customers",
-				Columns:    []*schema.Column{CustomersColumns[41]},
+				Columns:    []*schema.Column{CustomersColumns[45]},
 				RefColumns: []*schema.Column{SubaccountsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -157,12 +168,12 @@ var (
 			{
 				Name:    "customer_subaccount_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[41], CustomersColumns[3]},
+				Columns: []*schema.Column{CustomersColumns[45], CustomersColumns[3]},
 			},
 			{
 				Name:    "customer_subaccount_id_stripe_customer_id",
 				Unique:  true,
-				Columns: []*schema.Column{CustomersColumns[41], CustomersColumns[4]},
+				Columns: []*schema.Column{CustomersColumns[45], CustomersColumns[4]},
 			},
 			{
 				Name:    "customer_stripe_customer_id",
@@ -172,7 +183,7 @@ var (
 			{
 				Name:    "customer_required_queue",
 				Unique:  false,
-				Columns: []*schema.Column{CustomersColumns[41], CustomersColumns[7], CustomersColumns[8]},
+				Columns: []*schema.Column{CustomersColumns[45], CustomersColumns[10], CustomersColumns[11]},
 			},
 		},
 	}
@@ -556,6 +567,9 @@ var (
 		{Name: "require_id_number", Type: field.TypeBool, Default: false},
 		{Name: "allowed_document_types", Type: field.TypeJSON, Nullable: true},
 		{Name: "enrollment_requires_verification", Type: field.TypeBool, Default: false},
+		{Name: "non_biometric_alternative", Type: field.TypeString, Default: "manual_review"},
+		{Name: "verification_flow", Type: field.TypeString, Default: ""},
+		{Name: "review_provided_details_mismatch", Type: field.TypeBool, Default: true},
 		{Name: "stepup_amount_thresholds", Type: field.TypeJSON, Nullable: true},
 		{Name: "stepup_risk_threshold", Type: field.TypeInt, Default: 0},
 		{Name: "stepup_on_fraud_warning", Type: field.TypeBool, Default: true},
@@ -581,6 +595,7 @@ var (
 		{Name: "status_event_at", Type: field.TypeTime, Nullable: true},
 		{Name: "status_event_id", Type: field.TypeString, Default: ""},
 		{Name: "attempt", Type: field.TypeInt},
+		{Name: "verification_path", Type: field.TypeString, Default: ""},
 		{Name: "url", Type: field.TypeString, Default: ""},
 		{Name: "redaction_requested_at", Type: field.TypeTime, Nullable: true},
 		{Name: "redacted_at", Type: field.TypeTime, Nullable: true},

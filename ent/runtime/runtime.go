@@ -96,12 +96,24 @@ func init() {
 	biometricconsent.Interceptors[0] = biometricconsentMixinInters0[0]
 	biometricconsentFields := schema.BiometricConsent{}.Fields()
 	_ = biometricconsentFields
+	// biometricconsentDescMerchantID is the schema descriptor for merchant_id field.
+	biometricconsentDescMerchantID := biometricconsentFields[1].Descriptor()
+	// biometricconsent.DefaultMerchantID holds the default value on creation for the merchant_id field.
+	biometricconsent.DefaultMerchantID = biometricconsentDescMerchantID.Default.(string)
+	// biometricconsentDescCustomerID is the schema descriptor for customer_id field.
+	biometricconsentDescCustomerID := biometricconsentFields[2].Descriptor()
+	// biometricconsent.DefaultCustomerID holds the default value on creation for the customer_id field.
+	biometricconsent.DefaultCustomerID = biometricconsentDescCustomerID.Default.(string)
+	// biometricconsentDescVerificationSessionID is the schema descriptor for verification_session_id field.
+	biometricconsentDescVerificationSessionID := biometricconsentFields[3].Descriptor()
+	// biometricconsent.DefaultVerificationSessionID holds the default value on creation for the verification_session_id field.
+	biometricconsent.DefaultVerificationSessionID = biometricconsentDescVerificationSessionID.Default.(string)
 	// biometricconsentDescIPAddress is the schema descriptor for ip_address field.
-	biometricconsentDescIPAddress := biometricconsentFields[5].Descriptor()
+	biometricconsentDescIPAddress := biometricconsentFields[7].Descriptor()
 	// biometricconsent.DefaultIPAddress holds the default value on creation for the ip_address field.
 	biometricconsent.DefaultIPAddress = biometricconsentDescIPAddress.Default.(string)
 	// biometricconsentDescUserAgent is the schema descriptor for user_agent field.
-	biometricconsentDescUserAgent := biometricconsentFields[6].Descriptor()
+	biometricconsentDescUserAgent := biometricconsentFields[8].Descriptor()
 	// biometricconsent.DefaultUserAgent holds the default value on creation for the user_agent field.
 	biometricconsent.DefaultUserAgent = biometricconsentDescUserAgent.Default.(string)
 	// biometricconsentDescID is the schema descriptor for id field.
@@ -143,76 +155,92 @@ func init() {
 	customerDescPhone := customerFields[5].Descriptor()
 	// customer.DefaultPhone holds the default value on creation for the phone field.
 	customer.DefaultPhone = customerDescPhone.Default.(string)
+	// customerDescFirstName is the schema descriptor for first_name field.
+	customerDescFirstName := customerFields[6].Descriptor()
+	// customer.DefaultFirstName holds the default value on creation for the first_name field.
+	customer.DefaultFirstName = customerDescFirstName.Default.(string)
+	// customerDescLastName is the schema descriptor for last_name field.
+	customerDescLastName := customerFields[7].Descriptor()
+	// customer.DefaultLastName holds the default value on creation for the last_name field.
+	customer.DefaultLastName = customerDescLastName.Default.(string)
+	// customerDescDob is the schema descriptor for dob field.
+	customerDescDob := customerFields[8].Descriptor()
+	// customer.DefaultDob holds the default value on creation for the dob field.
+	customer.DefaultDob = customerDescDob.Default.(string)
 	// customerDescIdentityVerificationRequired is the schema descriptor for identity_verification_required field.
-	customerDescIdentityVerificationRequired := customerFields[6].Descriptor()
+	customerDescIdentityVerificationRequired := customerFields[9].Descriptor()
 	// customer.DefaultIdentityVerificationRequired holds the default value on creation for the identity_verification_required field.
 	customer.DefaultIdentityVerificationRequired = customerDescIdentityVerificationRequired.Default.(bool)
 	// customerDescIdentityVerificationRequiredReason is the schema descriptor for identity_verification_required_reason field.
-	customerDescIdentityVerificationRequiredReason := customerFields[8].Descriptor()
+	customerDescIdentityVerificationRequiredReason := customerFields[11].Descriptor()
 	// customer.DefaultIdentityVerificationRequiredReason holds the default value on creation for the identity_verification_required_reason field.
 	customer.DefaultIdentityVerificationRequiredReason = customerDescIdentityVerificationRequiredReason.Default.(string)
 	// customerDescIdentityAttemptCount is the schema descriptor for identity_attempt_count field.
-	customerDescIdentityAttemptCount := customerFields[14].Descriptor()
+	customerDescIdentityAttemptCount := customerFields[17].Descriptor()
 	// customer.DefaultIdentityAttemptCount holds the default value on creation for the identity_attempt_count field.
 	customer.DefaultIdentityAttemptCount = customerDescIdentityAttemptCount.Default.(int)
 	// customerDescIdentityLastErrorCode is the schema descriptor for identity_last_error_code field.
-	customerDescIdentityLastErrorCode := customerFields[15].Descriptor()
+	customerDescIdentityLastErrorCode := customerFields[18].Descriptor()
 	// customer.DefaultIdentityLastErrorCode holds the default value on creation for the identity_last_error_code field.
 	customer.DefaultIdentityLastErrorCode = customerDescIdentityLastErrorCode.Default.(string)
+	// customerDescIdentityVerificationPath is the schema descriptor for identity_verification_path field.
+	customerDescIdentityVerificationPath := customerFields[19].Descriptor()
+	// customer.DefaultIdentityVerificationPath holds the default value on creation for the identity_verification_path field.
+	customer.DefaultIdentityVerificationPath = customerDescIdentityVerificationPath.Default.(string)
 	// customerDescStripeRiskChargeID is the schema descriptor for stripe_risk_charge_id field.
-	customerDescStripeRiskChargeID := customerFields[19].Descriptor()
+	customerDescStripeRiskChargeID := customerFields[23].Descriptor()
 	// customer.DefaultStripeRiskChargeID holds the default value on creation for the stripe_risk_charge_id field.
 	customer.DefaultStripeRiskChargeID = customerDescStripeRiskChargeID.Default.(string)
 	// customerDescIdentityFirstName is the schema descriptor for identity_first_name field.
-	customerDescIdentityFirstName := customerFields[21].Descriptor()
+	customerDescIdentityFirstName := customerFields[25].Descriptor()
 	// customer.DefaultIdentityFirstName holds the default value on creation for the identity_first_name field.
 	customer.DefaultIdentityFirstName = customerDescIdentityFirstName.Default.(string)
 	// customerDescIdentityLastName is the schema descriptor for identity_last_name field.
-	customerDescIdentityLastName := customerFields[22].Descriptor()
+	customerDescIdentityLastName := customerFields[26].Descriptor()
 	// customer.DefaultIdentityLastName holds the default value on creation for the identity_last_name field.
 	customer.DefaultIdentityLastName = customerDescIdentityLastName.Default.(string)
 	// customerDescIdentityDob is the schema descriptor for identity_dob field.
-	customerDescIdentityDob := customerFields[23].Descriptor()
+	customerDescIdentityDob := customerFields[27].Descriptor()
 	// customer.DefaultIdentityDob holds the default value on creation for the identity_dob field.
 	customer.DefaultIdentityDob = customerDescIdentityDob.Default.(string)
 	// customerDescIdentityIDType is the schema descriptor for identity_id_type field.
-	customerDescIdentityIDType := customerFields[24].Descriptor()
+	customerDescIdentityIDType := customerFields[28].Descriptor()
 	// customer.DefaultIdentityIDType holds the default value on creation for the identity_id_type field.
 	customer.DefaultIdentityIDType = customerDescIdentityIDType.Default.(string)
 	// customerDescIdentityAddress is the schema descriptor for identity_address field.
-	customerDescIdentityAddress := customerFields[25].Descriptor()
+	customerDescIdentityAddress := customerFields[29].Descriptor()
 	// customer.DefaultIdentityAddress holds the default value on creation for the identity_address field.
 	customer.DefaultIdentityAddress = customerDescIdentityAddress.Default.(string)
 	// customerDescIdentityIDNumberLast4 is the schema descriptor for identity_id_number_last4 field.
-	customerDescIdentityIDNumberLast4 := customerFields[26].Descriptor()
+	customerDescIdentityIDNumberLast4 := customerFields[30].Descriptor()
 	// customer.DefaultIdentityIDNumberLast4 holds the default value on creation for the identity_id_number_last4 field.
 	customer.DefaultIdentityIDNumberLast4 = customerDescIdentityIDNumberLast4.Default.(string)
 	// customerDescIdentityIssuingCountry is the schema descriptor for identity_issuing_country field.
-	customerDescIdentityIssuingCountry := customerFields[27].Descriptor()
+	customerDescIdentityIssuingCountry := customerFields[31].Descriptor()
 	// customer.DefaultIdentityIssuingCountry holds the default value on creation for the identity_issuing_country field.
 	customer.DefaultIdentityIssuingCountry = customerDescIdentityIssuingCountry.Default.(string)
 	// customerDescIdentityExpirationDate is the schema descriptor for identity_expiration_date field.
-	customerDescIdentityExpirationDate := customerFields[28].Descriptor()
+	customerDescIdentityExpirationDate := customerFields[32].Descriptor()
 	// customer.DefaultIdentityExpirationDate holds the default value on creation for the identity_expiration_date field.
 	customer.DefaultIdentityExpirationDate = customerDescIdentityExpirationDate.Default.(string)
 	// customerDescIdentityManualVerification is the schema descriptor for identity_manual_verification field.
-	customerDescIdentityManualVerification := customerFields[29].Descriptor()
+	customerDescIdentityManualVerification := customerFields[33].Descriptor()
 	// customer.DefaultIdentityManualVerification holds the default value on creation for the identity_manual_verification field.
 	customer.DefaultIdentityManualVerification = customerDescIdentityManualVerification.Default.(bool)
 	// customerDescIdentityManualVerificationNotes is the schema descriptor for identity_manual_verification_notes field.
-	customerDescIdentityManualVerificationNotes := customerFields[30].Descriptor()
+	customerDescIdentityManualVerificationNotes := customerFields[34].Descriptor()
 	// customer.DefaultIdentityManualVerificationNotes holds the default value on creation for the identity_manual_verification_notes field.
 	customer.DefaultIdentityManualVerificationNotes = customerDescIdentityManualVerificationNotes.Default.(string)
 	// customerDescIdentityManualVerificationBy is the schema descriptor for identity_manual_verification_by field.
-	customerDescIdentityManualVerificationBy := customerFields[31].Descriptor()
+	customerDescIdentityManualVerificationBy := customerFields[35].Descriptor()
 	// customer.DefaultIdentityManualVerificationBy holds the default value on creation for the identity_manual_verification_by field.
 	customer.DefaultIdentityManualVerificationBy = customerDescIdentityManualVerificationBy.Default.(string)
 	// customerDescFraudWarningID is the schema descriptor for fraud_warning_id field.
-	customerDescFraudWarningID := customerFields[33].Descriptor()
+	customerDescFraudWarningID := customerFields[37].Descriptor()
 	// customer.DefaultFraudWarningID holds the default value on creation for the fraud_warning_id field.
 	customer.DefaultFraudWarningID = customerDescFraudWarningID.Default.(string)
 	// customerDescAppliedFraudWarningID is the schema descriptor for applied_fraud_warning_id field.
-	customerDescAppliedFraudWarningID := customerFields[35].Descriptor()
+	customerDescAppliedFraudWarningID := customerFields[39].Descriptor()
 	// customer.DefaultAppliedFraudWarningID holds the default value on creation for the applied_fraud_warning_id field.
 	customer.DefaultAppliedFraudWarningID = customerDescAppliedFraudWarningID.Default.(string)
 	// customerDescID is the schema descriptor for id field.
@@ -696,24 +724,36 @@ func init() {
 	subaccountDescEnrollmentRequiresVerification := subaccountFields[9].Descriptor()
 	// subaccount.DefaultEnrollmentRequiresVerification holds the default value on creation for the enrollment_requires_verification field.
 	subaccount.DefaultEnrollmentRequiresVerification = subaccountDescEnrollmentRequiresVerification.Default.(bool)
+	// subaccountDescNonBiometricAlternative is the schema descriptor for non_biometric_alternative field.
+	subaccountDescNonBiometricAlternative := subaccountFields[10].Descriptor()
+	// subaccount.DefaultNonBiometricAlternative holds the default value on creation for the non_biometric_alternative field.
+	subaccount.DefaultNonBiometricAlternative = subaccountDescNonBiometricAlternative.Default.(string)
+	// subaccountDescVerificationFlow is the schema descriptor for verification_flow field.
+	subaccountDescVerificationFlow := subaccountFields[11].Descriptor()
+	// subaccount.DefaultVerificationFlow holds the default value on creation for the verification_flow field.
+	subaccount.DefaultVerificationFlow = subaccountDescVerificationFlow.Default.(string)
+	// subaccountDescReviewProvidedDetailsMismatch is the schema descriptor for review_provided_details_mismatch field.
+	subaccountDescReviewProvidedDetailsMismatch := subaccountFields[12].Descriptor()
+	// subaccount.DefaultReviewProvidedDetailsMismatch holds the default value on creation for the review_provided_details_mismatch field.
+	subaccount.DefaultReviewProvidedDetailsMismatch = subaccountDescReviewProvidedDetailsMismatch.Default.(bool)
 	// subaccountDescStepupRiskThreshold is the schema descriptor for stepup_risk_threshold field.
-	subaccountDescStepupRiskThreshold := subaccountFields[11].Descriptor()
+	subaccountDescStepupRiskThreshold := subaccountFields[14].Descriptor()
 	// subaccount.DefaultStepupRiskThreshold holds the default value on creation for the stepup_risk_threshold field.
 	subaccount.DefaultStepupRiskThreshold = subaccountDescStepupRiskThreshold.Default.(int)
 	// subaccountDescStepupOnFraudWarning is the schema descriptor for stepup_on_fraud_warning field.
-	subaccountDescStepupOnFraudWarning := subaccountFields[12].Descriptor()
+	subaccountDescStepupOnFraudWarning := subaccountFields[15].Descriptor()
 	// subaccount.DefaultStepupOnFraudWarning holds the default value on creation for the stepup_on_fraud_warning field.
 	subaccount.DefaultStepupOnFraudWarning = subaccountDescStepupOnFraudWarning.Default.(bool)
 	// subaccountDescStepupFallback is the schema descriptor for stepup_fallback field.
-	subaccountDescStepupFallback := subaccountFields[13].Descriptor()
+	subaccountDescStepupFallback := subaccountFields[16].Descriptor()
 	// subaccount.DefaultStepupFallback holds the default value on creation for the stepup_fallback field.
 	subaccount.DefaultStepupFallback = subaccountDescStepupFallback.Default.(string)
 	// subaccountDescStepupCancelOnFailure is the schema descriptor for stepup_cancel_on_failure field.
-	subaccountDescStepupCancelOnFailure := subaccountFields[14].Descriptor()
+	subaccountDescStepupCancelOnFailure := subaccountFields[17].Descriptor()
 	// subaccount.DefaultStepupCancelOnFailure holds the default value on creation for the stepup_cancel_on_failure field.
 	subaccount.DefaultStepupCancelOnFailure = subaccountDescStepupCancelOnFailure.Default.(bool)
 	// subaccountDescStepupChallengeTTLSeconds is the schema descriptor for stepup_challenge_ttl_seconds field.
-	subaccountDescStepupChallengeTTLSeconds := subaccountFields[15].Descriptor()
+	subaccountDescStepupChallengeTTLSeconds := subaccountFields[18].Descriptor()
 	// subaccount.DefaultStepupChallengeTTLSeconds holds the default value on creation for the stepup_challenge_ttl_seconds field.
 	subaccount.DefaultStepupChallengeTTLSeconds = subaccountDescStepupChallengeTTLSeconds.Default.(int)
 	// subaccountDescID is the schema descriptor for id field.
@@ -747,8 +787,12 @@ func init() {
 	verificationsessionDescStatusEventID := verificationsessionFields[6].Descriptor()
 	// verificationsession.DefaultStatusEventID holds the default value on creation for the status_event_id field.
 	verificationsession.DefaultStatusEventID = verificationsessionDescStatusEventID.Default.(string)
+	// verificationsessionDescVerificationPath is the schema descriptor for verification_path field.
+	verificationsessionDescVerificationPath := verificationsessionFields[8].Descriptor()
+	// verificationsession.DefaultVerificationPath holds the default value on creation for the verification_path field.
+	verificationsession.DefaultVerificationPath = verificationsessionDescVerificationPath.Default.(string)
 	// verificationsessionDescURL is the schema descriptor for url field.
-	verificationsessionDescURL := verificationsessionFields[8].Descriptor()
+	verificationsessionDescURL := verificationsessionFields[9].Descriptor()
 	// verificationsession.DefaultURL holds the default value on creation for the url field.
 	verificationsession.DefaultURL = verificationsessionDescURL.Default.(string)
 	// verificationsessionDescID is the schema descriptor for id field.

@@ -6,8 +6,9 @@ import (
 	"entgo.io/ent/schema/index"
 )
 
-// BiometricConsent is a merchant's answer to the request for biometric processing (seed
-// 003): granted or declined, when, from where, under which legal basis; withdrawable.
+// BiometricConsent is a merchant's or a customer's answer to the request for biometric
+// processing (seeds 001, 003): granted or declined, when, from where, under which legal
+// basis; withdrawable. Exactly one of merchant_id and customer_id is set.
 type BiometricConsent struct{ ent.Schema }
 
 // Mixin of the BiometricConsent.
@@ -17,7 +18,11 @@ func (BiometricConsent) Mixin() []ent.Mixin { return []ent.Mixin{TenantMixin{}} 
 func (BiometricConsent) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("id").Immutable().NotEmpty(),
-		field.String("merchant_id").Immutable(),
+		field.String("merchant_id").Immutable().Default(""),
+		field.String("customer_id").Immutable().Default(""),
+		// The Stripe session whose outcome (consent_declined) recorded a customer's decline;
+		// "" when the platform recorded the answer.
+		field.String("verification_session_id").Immutable().Default(""),
 		field.String("subaccount_id").Immutable(),
 		field.Bool("granted").Immutable(),
 		field.Time("recorded_at").Immutable(),
@@ -32,5 +37,5 @@ func (BiometricConsent) Fields() []ent.Field {
 
 // Indexes of the BiometricConsent.
 func (BiometricConsent) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("merchant_id", "recorded_at")}
+	return []ent.Index{index.Fields("merchant_id", "recorded_at"), index.Fields("customer_id", "recorded_at")}
 }

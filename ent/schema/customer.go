@@ -22,6 +22,11 @@ func (Customer) Fields() []ent.Field {
 		field.String("stripe_customer_id").Optional().Nillable(),
 		field.String("email").Default("").Annotations(Contact()),
 		field.String("phone").Default("").Annotations(Contact()),
+		// The name and date of birth (YYYY-MM-DD) the platform has on file for the customer,
+		// checked against what a verified session read from the document.
+		field.String("first_name").Default("").Annotations(Sealed()),
+		field.String("last_name").Default("").Annotations(Sealed()),
+		field.String("dob").Default("").Annotations(Sealed()),
 
 		// The requirement to verify (seed 004), set by policy, risk or an operator.
 		field.Bool("identity_verification_required").Default(false),
@@ -40,6 +45,10 @@ func (Customer) Fields() []ent.Field {
 		field.String("identity_session_id").Optional().Nillable(),
 		field.Int("identity_attempt_count").Default(0),
 		field.String("identity_last_error_code").Default(""),
+		// How the customer verifies (identity.Path): "" (the subaccount's document options),
+		// or after a biometric decline or a check Stripe cannot do, "document_only",
+		// "id_number" or "manual_review". One of the gate's columns.
+		field.String("identity_verification_path").Default(""),
 
 		// Radar risk of the earliest successful charge (by the charge's created): our score
 		// (normal 10, elevated 50, highest 75), Stripe's own 0-100 risk_score, the level, and

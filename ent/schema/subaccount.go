@@ -26,6 +26,15 @@ func (Subaccount) Fields() []ent.Field {
 		field.Bool("require_id_number").Default(false),
 		field.Strings("allowed_document_types").Optional(),
 		field.Bool("enrollment_requires_verification").Default(false),
+		// What a customer who declines the biometric check gets instead (identity.Path):
+		// "manual_review", "document_only" or "id_number".
+		field.String("non_biometric_alternative").Default("manual_review"),
+		// A verification flow from Stripe's Dashboard ("vf_..."), used instead of the document
+		// options above for customers on the standard path; "" for none.
+		field.String("verification_flow").Default(""),
+		// Whether a verified session whose name or date of birth differs from what the
+		// platform gave for the customer goes to manual review instead of verifying them.
+		field.Bool("review_provided_details_mismatch").Default(true),
 
 		// Payment step-up policy. A PaymentIntent marked stepup_required=true always steps
 		// up; so do amounts at or over the threshold of their currency (minor units), customers

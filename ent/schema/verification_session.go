@@ -27,6 +27,9 @@ func (VerificationSession) Fields() []ent.Field {
 		// The event whose status is applied: settles same-second events (webhook.Order).
 		field.String("status_event_id").Default(""),
 		field.Int("attempt").Immutable(),
+		// The customer's path the session was made for (identity.Path): a session of a path
+		// the customer has left is not reused.
+		field.String("verification_path").Immutable().Default(""),
 		field.String("url").Default(""),
 		field.Time("redaction_requested_at").Optional().Nillable(),
 		field.Time("redacted_at").Optional().Nillable(),

@@ -37,6 +37,12 @@ const (
 	FieldAllowedDocumentTypes = "allowed_document_types"
 	// FieldEnrollmentRequiresVerification holds the string denoting the enrollment_requires_verification field in the database.
 	FieldEnrollmentRequiresVerification = "enrollment_requires_verification"
+	// FieldNonBiometricAlternative holds the string denoting the non_biometric_alternative field in the database.
+	FieldNonBiometricAlternative = "non_biometric_alternative"
+	// FieldVerificationFlow holds the string denoting the verification_flow field in the database.
+	FieldVerificationFlow = "verification_flow"
+	// FieldReviewProvidedDetailsMismatch holds the string denoting the review_provided_details_mismatch field in the database.
+	FieldReviewProvidedDetailsMismatch = "review_provided_details_mismatch"
 	// FieldStepupAmountThresholds holds the string denoting the stepup_amount_thresholds field in the database.
 	FieldStepupAmountThresholds = "stepup_amount_thresholds"
 	// FieldStepupRiskThreshold holds the string denoting the stepup_risk_threshold field in the database.
@@ -76,6 +82,9 @@ var Columns = []string{
 	FieldRequireIDNumber,
 	FieldAllowedDocumentTypes,
 	FieldEnrollmentRequiresVerification,
+	FieldNonBiometricAlternative,
+	FieldVerificationFlow,
+	FieldReviewProvidedDetailsMismatch,
 	FieldStepupAmountThresholds,
 	FieldStepupRiskThreshold,
 	FieldStepupOnFraudWarning,
@@ -124,6 +133,12 @@ var (
 	DefaultRequireIDNumber bool
 	// DefaultEnrollmentRequiresVerification holds the default value on creation for the "enrollment_requires_verification" field.
 	DefaultEnrollmentRequiresVerification bool
+	// DefaultNonBiometricAlternative holds the default value on creation for the "non_biometric_alternative" field.
+	DefaultNonBiometricAlternative string
+	// DefaultVerificationFlow holds the default value on creation for the "verification_flow" field.
+	DefaultVerificationFlow string
+	// DefaultReviewProvidedDetailsMismatch holds the default value on creation for the "review_provided_details_mismatch" field.
+	DefaultReviewProvidedDetailsMismatch bool
 	// DefaultStepupRiskThreshold holds the default value on creation for the "stepup_risk_threshold" field.
 	DefaultStepupRiskThreshold int
 	// DefaultStepupOnFraudWarning holds the default value on creation for the "stepup_on_fraud_warning" field.
@@ -194,6 +209,21 @@ func ByRequireIDNumber(opts ...sql.OrderTermOption) OrderOption {
 // ByEnrollmentRequiresVerification orders the results by the enrollment_requires_verification field.
 func ByEnrollmentRequiresVerification(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEnrollmentRequiresVerification, opts...).ToFunc()
+}
+
+// ByNonBiometricAlternative orders the results by the non_biometric_alternative field.
+func ByNonBiometricAlternative(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNonBiometricAlternative, opts...).ToFunc()
+}
+
+// ByVerificationFlow orders the results by the verification_flow field.
+func ByVerificationFlow(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVerificationFlow, opts...).ToFunc()
+}
+
+// ByReviewProvidedDetailsMismatch orders the results by the review_provided_details_mismatch field.
+func ByReviewProvidedDetailsMismatch(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReviewProvidedDetailsMismatch, opts...).ToFunc()
 }
 
 // ByStepupRiskThreshold orders the results by the stepup_risk_threshold field.

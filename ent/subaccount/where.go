@@ -115,6 +115,21 @@ func EnrollmentRequiresVerification(v bool) predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldEQ(FieldEnrollmentRequiresVerification, v))
 }
 
+// NonBiometricAlternative applies equality check predicate on the "non_biometric_alternative" field. It's identical to NonBiometricAlternativeEQ.
+func NonBiometricAlternative(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldNonBiometricAlternative, v))
+}
+
+// VerificationFlow applies equality check predicate on the "verification_flow" field. It's identical to VerificationFlowEQ.
+func VerificationFlow(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldVerificationFlow, v))
+}
+
+// ReviewProvidedDetailsMismatch applies equality check predicate on the "review_provided_details_mismatch" field. It's identical to ReviewProvidedDetailsMismatchEQ.
+func ReviewProvidedDetailsMismatch(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldReviewProvidedDetailsMismatch, v))
+}
+
 // StepupRiskThreshold applies equality check predicate on the "stepup_risk_threshold" field. It's identical to StepupRiskThresholdEQ.
 func StepupRiskThreshold(v int) predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldEQ(FieldStepupRiskThreshold, v))
@@ -478,6 +493,146 @@ func EnrollmentRequiresVerificationEQ(v bool) predicate.Subaccount {
 // EnrollmentRequiresVerificationNEQ applies the NEQ predicate on the "enrollment_requires_verification" field.
 func EnrollmentRequiresVerificationNEQ(v bool) predicate.Subaccount {
 	return predicate.Subaccount(sql.FieldNEQ(FieldEnrollmentRequiresVerification, v))
+}
+
+// NonBiometricAlternativeEQ applies the EQ predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeEQ(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeNEQ applies the NEQ predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeNEQ(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeIn applies the In predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeIn(vs ...string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldIn(FieldNonBiometricAlternative, vs...))
+}
+
+// NonBiometricAlternativeNotIn applies the NotIn predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeNotIn(vs ...string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNotIn(FieldNonBiometricAlternative, vs...))
+}
+
+// NonBiometricAlternativeGT applies the GT predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeGT(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGT(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeGTE applies the GTE predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeGTE(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGTE(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeLT applies the LT predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeLT(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLT(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeLTE applies the LTE predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeLTE(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLTE(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeContains applies the Contains predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeContains(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldContains(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeHasPrefix applies the HasPrefix predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeHasPrefix(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldHasPrefix(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeHasSuffix applies the HasSuffix predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeHasSuffix(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldHasSuffix(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeEqualFold applies the EqualFold predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeEqualFold(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEqualFold(FieldNonBiometricAlternative, v))
+}
+
+// NonBiometricAlternativeContainsFold applies the ContainsFold predicate on the "non_biometric_alternative" field.
+func NonBiometricAlternativeContainsFold(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldContainsFold(FieldNonBiometricAlternative, v))
+}
+
+// VerificationFlowEQ applies the EQ predicate on the "verification_flow" field.
+func VerificationFlowEQ(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldVerificationFlow, v))
+}
+
+// VerificationFlowNEQ applies the NEQ predicate on the "verification_flow" field.
+func VerificationFlowNEQ(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldVerificationFlow, v))
+}
+
+// VerificationFlowIn applies the In predicate on the "verification_flow" field.
+func VerificationFlowIn(vs ...string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldIn(FieldVerificationFlow, vs...))
+}
+
+// VerificationFlowNotIn applies the NotIn predicate on the "verification_flow" field.
+func VerificationFlowNotIn(vs ...string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNotIn(FieldVerificationFlow, vs...))
+}
+
+// VerificationFlowGT applies the GT predicate on the "verification_flow" field.
+func VerificationFlowGT(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGT(FieldVerificationFlow, v))
+}
+
+// VerificationFlowGTE applies the GTE predicate on the "verification_flow" field.
+func VerificationFlowGTE(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldGTE(FieldVerificationFlow, v))
+}
+
+// VerificationFlowLT applies the LT predicate on the "verification_flow" field.
+func VerificationFlowLT(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLT(FieldVerificationFlow, v))
+}
+
+// VerificationFlowLTE applies the LTE predicate on the "verification_flow" field.
+func VerificationFlowLTE(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldLTE(FieldVerificationFlow, v))
+}
+
+// VerificationFlowContains applies the Contains predicate on the "verification_flow" field.
+func VerificationFlowContains(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldContains(FieldVerificationFlow, v))
+}
+
+// VerificationFlowHasPrefix applies the HasPrefix predicate on the "verification_flow" field.
+func VerificationFlowHasPrefix(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldHasPrefix(FieldVerificationFlow, v))
+}
+
+// VerificationFlowHasSuffix applies the HasSuffix predicate on the "verification_flow" field.
+func VerificationFlowHasSuffix(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldHasSuffix(FieldVerificationFlow, v))
+}
+
+// VerificationFlowEqualFold applies the EqualFold predicate on the "verification_flow" field.
+func VerificationFlowEqualFold(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEqualFold(FieldVerificationFlow, v))
+}
+
+// VerificationFlowContainsFold applies the ContainsFold predicate on the "verification_flow" field.
+func VerificationFlowContainsFold(v string) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldContainsFold(FieldVerificationFlow, v))
+}
+
+// ReviewProvidedDetailsMismatchEQ applies the EQ predicate on the "review_provided_details_mismatch" field.
+func ReviewProvidedDetailsMismatchEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldEQ(FieldReviewProvidedDetailsMismatch, v))
+}
+
+// ReviewProvidedDetailsMismatchNEQ applies the NEQ predicate on the "review_provided_details_mismatch" field.
+func ReviewProvidedDetailsMismatchNEQ(v bool) predicate.Subaccount {
+	return predicate.Subaccount(sql.FieldNEQ(FieldReviewProvidedDetailsMismatch, v))
 }
 
 // StepupAmountThresholdsIsNil applies the IsNil predicate on the "stepup_amount_thresholds" field.

@@ -32,6 +32,8 @@ const (
 	FieldStatusEventID = "status_event_id"
 	// FieldAttempt holds the string denoting the attempt field in the database.
 	FieldAttempt = "attempt"
+	// FieldVerificationPath holds the string denoting the verification_path field in the database.
+	FieldVerificationPath = "verification_path"
 	// FieldURL holds the string denoting the url field in the database.
 	FieldURL = "url"
 	// FieldRedactionRequestedAt holds the string denoting the redaction_requested_at field in the database.
@@ -54,6 +56,7 @@ var Columns = []string{
 	FieldStatusEventAt,
 	FieldStatusEventID,
 	FieldAttempt,
+	FieldVerificationPath,
 	FieldURL,
 	FieldRedactionRequestedAt,
 	FieldRedactedAt,
@@ -87,6 +90,8 @@ var (
 	DefaultLastErrorCode string
 	// DefaultStatusEventID holds the default value on creation for the "status_event_id" field.
 	DefaultStatusEventID string
+	// DefaultVerificationPath holds the default value on creation for the "verification_path" field.
+	DefaultVerificationPath string
 	// DefaultURL holds the default value on creation for the "url" field.
 	DefaultURL string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -144,6 +149,11 @@ func ByStatusEventID(opts ...sql.OrderTermOption) OrderOption {
 // ByAttempt orders the results by the attempt field.
 func ByAttempt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAttempt, opts...).ToFunc()
+}
+
+// ByVerificationPath orders the results by the verification_path field.
+func ByVerificationPath(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVerificationPath, opts...).ToFunc()
 }
 
 // ByURL orders the results by the url field.

@@ -109,6 +109,11 @@ func Attempt(v int) predicate.VerificationSession {
 	return predicate.VerificationSession(sql.FieldEQ(FieldAttempt, v))
 }
 
+// VerificationPath applies equality check predicate on the "verification_path" field. It's identical to VerificationPathEQ.
+func VerificationPath(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldEQ(FieldVerificationPath, v))
+}
+
 // URL applies equality check predicate on the "url" field. It's identical to URLEQ.
 func URL(v string) predicate.VerificationSession {
 	return predicate.VerificationSession(sql.FieldEQ(FieldURL, v))
@@ -617,6 +622,71 @@ func AttemptLT(v int) predicate.VerificationSession {
 // AttemptLTE applies the LTE predicate on the "attempt" field.
 func AttemptLTE(v int) predicate.VerificationSession {
 	return predicate.VerificationSession(sql.FieldLTE(FieldAttempt, v))
+}
+
+// VerificationPathEQ applies the EQ predicate on the "verification_path" field.
+func VerificationPathEQ(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldEQ(FieldVerificationPath, v))
+}
+
+// VerificationPathNEQ applies the NEQ predicate on the "verification_path" field.
+func VerificationPathNEQ(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldNEQ(FieldVerificationPath, v))
+}
+
+// VerificationPathIn applies the In predicate on the "verification_path" field.
+func VerificationPathIn(vs ...string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldIn(FieldVerificationPath, vs...))
+}
+
+// VerificationPathNotIn applies the NotIn predicate on the "verification_path" field.
+func VerificationPathNotIn(vs ...string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldNotIn(FieldVerificationPath, vs...))
+}
+
+// VerificationPathGT applies the GT predicate on the "verification_path" field.
+func VerificationPathGT(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldGT(FieldVerificationPath, v))
+}
+
+// VerificationPathGTE applies the GTE predicate on the "verification_path" field.
+func VerificationPathGTE(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldGTE(FieldVerificationPath, v))
+}
+
+// VerificationPathLT applies the LT predicate on the "verification_path" field.
+func VerificationPathLT(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldLT(FieldVerificationPath, v))
+}
+
+// VerificationPathLTE applies the LTE predicate on the "verification_path" field.
+func VerificationPathLTE(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldLTE(FieldVerificationPath, v))
+}
+
+// VerificationPathContains applies the Contains predicate on the "verification_path" field.
+func VerificationPathContains(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldContains(FieldVerificationPath, v))
+}
+
+// VerificationPathHasPrefix applies the HasPrefix predicate on the "verification_path" field.
+func VerificationPathHasPrefix(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldHasPrefix(FieldVerificationPath, v))
+}
+
+// VerificationPathHasSuffix applies the HasSuffix predicate on the "verification_path" field.
+func VerificationPathHasSuffix(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldHasSuffix(FieldVerificationPath, v))
+}
+
+// VerificationPathEqualFold applies the EqualFold predicate on the "verification_path" field.
+func VerificationPathEqualFold(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldEqualFold(FieldVerificationPath, v))
+}
+
+// VerificationPathContainsFold applies the ContainsFold predicate on the "verification_path" field.
+func VerificationPathContainsFold(v string) predicate.VerificationSession {
+	return predicate.VerificationSession(sql.FieldContainsFold(FieldVerificationPath, v))
 }
 
 // URLEQ applies the EQ predicate on the "url" field.

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -36,6 +37,7 @@ type Customer struct {
 	StripeCustomerID string
 	Email            string
 	Phone            string
+	Provided         Provided // name and date of birth on file
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	Identity         Identity
@@ -67,14 +69,29 @@ type Identity struct {
 	ManualBy       string
 	ManualAt       *time.Time
 	RedactedAt     *time.Time
+	Path           Path
+	Consent        *ConsentRecord // the latest answer to the biometric check; nil: none
 }
 
-// Guidance is what to tell the customer about their latest failed attempt.
+// Advice is what to tell the unverified customer and the operator (the gate's answer had
+// the customer to verify); for a verified customer, nothing.
+func (i Identity) Advice() Advice {
+	if i.Status != nil && *i.Status == StatusVerified {
+		return Advice{OperatorAction: OperatorNone}
+	}
+	st := ""
+	if i.Status != nil {
+		st = *i.Status
+	}
+	return advise(st, i.LastErrorCode, i.Path)
+}
+
+// Guidance is what to tell the customer about their latest failed attempt or their path.
 func (i Identity) Guidance() string {
-	if i.LastErrorCode == "" {
+	if i.LastErrorCode == "" && i.Path == PathStandard {
 		return ""
 	}
-	return GuidanceFor(i.LastErrorCode)
+	return i.Advice().Message
 }
 
 // NewCustomer is what a platform supplies to register a customer.
@@ -84,6 +101,7 @@ type NewCustomer struct {
 	StripeCustomerID string
 	Email            string
 	Phone            string
+	Provided         Provided
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -102,6 +120,12 @@ func (n NewCustomer) Validate() error {
 		return apperr.Invalid("stripe_customer_id", "must be a Stripe customer id (cus_...)")
 	case n.Phone != "" && !e164.MatchString(n.Phone):
 		return apperr.Invalid("phone", "must be in E.164 form, e.g. +14155550123")
+	case !validName(n.Provided.FirstName):
+		return apperr.Invalid("first_name", "must be at most 100 characters of printable UTF-8")
+	case !validName(n.Provided.LastName):
+		return apperr.Invalid("last_name", "must be at most 100 characters of printable UTF-8")
+	case n.Provided.DOB != "" && !validDOB(n.Provided.DOB):
+		return apperr.Invalid("dob", "must be a date of birth in YYYY-MM-DD form")
 	}
 	if n.Email != "" {
 		a, err := mail.ParseAddress(n.Email)
@@ -110,6 +134,15 @@ func (n NewCustomer) Validate() error {
 		}
 	}
 	return nil
+}
+
+func validName(s string) bool {
+	return utf8.RuneCountInString(s) <= 100 && utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+func validDOB(s string) bool {
+	t, err := time.Parse(time.DateOnly, s)
+	return err == nil && t.Year() >= 1900 && t.Before(time.Now())
 }
 
 // StripeIdentity is the part of Stripe this package uses.
@@ -138,7 +171,13 @@ type Service struct {
 	gateStmt *sql.Stmt
 	gateErr  error
 	gate     *gateCache
+
+	unknownCodes atomic.Uint64
 }
+
+// UnknownErrorCodes counts the sessions that came back with a last_error code the outcome
+// table does not know (decided as a retry), for /metrics.
+func (s *Service) UnknownErrorCodes() uint64 { return s.unknownCodes.Load() }
 
 // NewService returns a Service; clk is the time its rules read (retention, reconciliation).
 func NewService(st *store.Store, cipher *pii.Cipher, sc StripeIdentity, q jobs.Inserter, outbox *notify.Outbox, clk clock.Clock, log *slog.Logger) *Service {
@@ -172,7 +211,8 @@ func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer
 			return store.MapError(err, "subaccount "+n.SubaccountID)
 		}
 		id := store.NewID("cust")
-		sealed, err := s.seal(id, map[string]string{"email": n.Email, "phone": n.Phone})
+		sealed, err := s.seal(id, map[string]string{"email": n.Email, "phone": n.Phone,
+			"first_name": n.Provided.FirstName, "last_name": n.Provided.LastName, "dob": n.Provided.DOB})
 		if err != nil {
 			return err
 		}
@@ -181,7 +221,10 @@ func (s *Service) CreateCustomer(ctx context.Context, n NewCustomer) (c Customer
 			SetSubaccountID(n.SubaccountID).
 			SetExternalID(n.ExternalID).
 			SetEmail(sealed["email"]).
-			SetPhone(sealed["phone"])
+			SetPhone(sealed["phone"]).
+			SetFirstName(sealed["first_name"]).
+			SetLastName(sealed["last_name"]).
+			SetDob(sealed["dob"])
 		if n.StripeCustomerID != "" {
 			create.SetStripeCustomerID(n.StripeCustomerID)
 		}
@@ -227,7 +270,7 @@ func (s *Service) existing(ctx context.Context, n NewCustomer) (Customer, bool, 
 	if err != nil {
 		return Customer{}, false, err
 	}
-	if c.StripeCustomerID != n.StripeCustomerID || c.Email != n.Email || c.Phone != n.Phone {
+	if c.StripeCustomerID != n.StripeCustomerID || c.Email != n.Email || c.Phone != n.Phone || c.Provided != n.Provided {
 		return Customer{}, false, apperr.Conflict("customer %s already has external_id in this subaccount with different details; update it instead", c.ID)
 	}
 	return c, true, nil
@@ -242,7 +285,12 @@ func (s *Service) GetCustomer(ctx context.Context, id string) (Customer, error) 
 	if err != nil {
 		return Customer{}, store.MapError(err, "customer "+id)
 	}
-	return s.fromRow(row)
+	c, err := s.fromRow(row)
+	if err != nil {
+		return Customer{}, err
+	}
+	c.Identity.Consent, err = s.latestConsent(ctx, id)
+	return c, err
 }
 
 // lockCustomer reads a customer for update inside tx.
@@ -257,9 +305,6 @@ func (s *Service) lockCustomer(ctx context.Context, tx store.Tx, id string) (*en
 	return row, nil
 }
 
-// sealedFields are the customer columns encrypted at rest.
-var sealedFields = []string{"email", "phone", "identity_first_name", "identity_last_name", "identity_dob", "identity_address", "identity_id_number_last4"}
-
 // seal encrypts values (keyed by column) for customer id.
 func (s *Service) seal(id string, values map[string]string) (map[string]string, error) {
 	out := make(map[string]string, len(values))
@@ -273,22 +318,46 @@ func (s *Service) seal(id string, values map[string]string) (map[string]string, 
 	return out, nil
 }
 
-// fromRow converts a stored customer, decrypting its personal data.
-func (s *Service) fromRow(r *ent.Customer) (Customer, error) {
-	plain := map[string]string{}
-	for f, v := range map[string]string{
-		"email": r.Email, "phone": r.Phone, "identity_first_name": r.IdentityFirstName, "identity_last_name": r.IdentityLastName,
-		"identity_dob": r.IdentityDob, "identity_address": r.IdentityAddress, "identity_id_number_last4": r.IdentityIDNumberLast4,
-	} {
-		p, err := s.pii.Open(v, r.ID, f)
+// sealedColumns reads a stored customer's sealed columns by name.
+var sealedColumns = map[string]func(*ent.Customer) string{
+	"email": func(r *ent.Customer) string { return r.Email }, "phone": func(r *ent.Customer) string { return r.Phone },
+	"first_name": func(r *ent.Customer) string { return r.FirstName }, "last_name": func(r *ent.Customer) string { return r.LastName },
+	"dob":                      func(r *ent.Customer) string { return r.Dob },
+	"identity_first_name":      func(r *ent.Customer) string { return r.IdentityFirstName },
+	"identity_last_name":       func(r *ent.Customer) string { return r.IdentityLastName },
+	"identity_dob":             func(r *ent.Customer) string { return r.IdentityDob },
+	"identity_address":         func(r *ent.Customer) string { return r.IdentityAddress },
+	"identity_id_number_last4": func(r *ent.Customer) string { return r.IdentityIDNumberLast4 },
+}
+
+// open decrypts the named sealed columns of a stored customer (all of them without names).
+func (s *Service) open(r *ent.Customer, cols ...string) (map[string]string, error) {
+	if len(cols) == 0 {
+		for c := range sealedColumns {
+			cols = append(cols, c)
+		}
+	}
+	plain := make(map[string]string, len(cols))
+	for _, f := range cols {
+		p, err := s.pii.Open(sealedColumns[f](r), r.ID, f)
 		if err != nil {
-			return Customer{}, fmt.Errorf("customer %s %s: %w", r.ID, f, err)
+			return nil, fmt.Errorf("customer %s %s: %w", r.ID, f, err)
 		}
 		plain[f] = p
+	}
+	return plain, nil
+}
+
+// fromRow converts a stored customer, decrypting its personal data.
+func (s *Service) fromRow(r *ent.Customer) (Customer, error) {
+	plain, err := s.open(r)
+	if err != nil {
+		return Customer{}, err
 	}
 	c := Customer{
 		ID: r.ID, SubaccountID: r.SubaccountID, ExternalID: r.ExternalID,
 		Email: plain["email"], Phone: plain["phone"], CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Provided: Provided{FirstName: plain["first_name"], LastName: plain["last_name"], DOB: plain["dob"]},
 		Identity: Identity{
 			Required: r.IdentityVerificationRequired, RequiredAt: r.IdentityVerificationRequiredAt,
 			RequiredReason: r.IdentityVerificationRequiredReason, Status: r.IdentityStatus,
@@ -299,7 +368,7 @@ func (s *Service) fromRow(r *ent.Customer) (Customer, error) {
 			IssuingCountry: r.IdentityIssuingCountry, ExpirationDate: r.IdentityExpirationDate,
 			Manual: r.IdentityManualVerification, ManualNotes: r.IdentityManualVerificationNotes,
 			ManualBy: r.IdentityManualVerificationBy, ManualAt: r.IdentityManualVerificationAt,
-			RedactedAt: r.IdentityRedactedAt,
+			RedactedAt: r.IdentityRedactedAt, Path: Path(r.IdentityVerificationPath),
 		},
 	}
 	if r.StripeCustomerID != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/ent/verificationsession"
 	"github.com/idgate/idgate/internal/notify"
 	"github.com/idgate/idgate/internal/store"
@@ -33,6 +34,10 @@ type sessionUpdate struct {
 	EventID    string // "" for a read-back from Stripe
 	Verified   *stripe.VerifiedData
 	Redacted   bool
+	// PrevErrorCode is the session's code before this update; "" for a session new here.
+	PrevErrorCode string
+	// Path is the customer's path the session was made for.
+	Path Path
 }
 
 // HandleSessionEvent applies an identity.verification_session.* event through
@@ -104,6 +109,7 @@ func (s *Service) applySession(ctx context.Context, u sessionUpdate) error {
 			if row.IdentitySessionID == nil || *row.IdentitySessionID != vs.ID {
 				return nil // an older session: its outcome no longer speaks for the customer
 			}
+			u.PrevErrorCode, u.Path = vs.LastErrorCode, Path(vs.VerificationPath)
 			return s.applyToCustomer(ctx, tx, row, u)
 		})
 		return err
@@ -148,12 +154,20 @@ func (s *Service) adopt(ctx context.Context, tx store.Tx, in webhook.Version, u 
 }
 
 // applyToCustomer moves the customer's status with their newest session. A verified
-// customer (including one verified by an operator) is never moved back by a session.
+// customer (including one verified by an operator) is never moved back by a session. A
+// session back with an error is decided by the outcome table (OutcomeOf): a retry uses an
+// attempt and past the last one opens a review; a biometric decline records the decline
+// and, like a device that cannot do the selfie, moves the customer to the subaccount's
+// alternative; a check Stripe cannot do opens a review; only a retry uses an attempt.
 func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Customer, u sessionUpdate) error {
 	if isVerified(row) {
 		return nil
 	}
 	upd := row.Update()
+	if d := attemptDelta(u.PrevErrorCode, u.ErrorCode); d != 0 {
+		upd.SetIdentityAttemptCount(max(0, row.IdentityAttemptCount+d))
+	}
+	var mismatch []string
 	switch u.Status {
 	case "processing":
 		upd.SetIdentityStatus(StatusPending)
@@ -162,8 +176,25 @@ func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Cus
 	case "requires_input":
 		upd.SetIdentityStatus(StatusRequiresInput).SetIdentityLastErrorCode(u.ErrorCode)
 	case "verified":
-		upd.SetIdentityStatus(StatusVerified).SetIdentityVerifiedAt(u.At).SetIdentityLastErrorCode("").
-			SetIdentityVerificationRequired(false)
+		sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
+		if err != nil {
+			return err
+		}
+		if sub.ReviewProvidedDetailsMismatch && u.Verified != nil {
+			provided, err := s.open(row, "first_name", "last_name", "dob")
+			if err != nil {
+				return err
+			}
+			mismatch = Mismatch(Provided{FirstName: provided["first_name"], LastName: provided["last_name"], DOB: provided["dob"]}, *u.Verified)
+		}
+		if len(mismatch) > 0 {
+			// Stripe verified a document, but not the person the platform knows: an operator
+			// decides, with the document's data kept to compare.
+			upd.SetIdentityStatus(StatusPending).SetIdentityLastErrorCode("").SetIdentityVerificationPath(string(PathManualReview))
+		} else {
+			upd.SetIdentityStatus(StatusVerified).SetIdentityVerifiedAt(u.At).SetIdentityLastErrorCode("").
+				SetIdentityVerificationRequired(false)
+		}
 		if d := u.Verified; d != nil {
 			addr := ""
 			if d.Address != nil {
@@ -191,11 +222,36 @@ func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Cus
 	}
 	switch u.Status {
 	case "verified":
+		if len(mismatch) > 0 {
+			// Which fields differ, never their values.
+			s.log.InfoContext(ctx, "verified document differs from the platform's details", "customer_id", row.ID, "session_id", u.SessionID, "fields", mismatch)
+			return s.toReview(ctx, tx, row, ReasonDetailsMismatch, reviewtask.PriorityHigh)
+		}
 		s.log.InfoContext(ctx, "customer verified", "customer_id", row.ID, "session_id", u.SessionID)
 		return s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.Verified())
 	case "requires_input":
 		if u.ErrorCode == "" {
 			return nil // waiting for the customer's first submission
+		}
+		if !KnownErrorCode(u.ErrorCode) {
+			s.unknownCodes.Add(1)
+			s.log.WarnContext(ctx, "Stripe Identity error code idgate does not know: decided as a retry", "code", u.ErrorCode, "session_id", u.SessionID)
+		}
+		switch OutcomeOf(u.ErrorCode).Next {
+		case NextDeclined:
+			if err := s.recordConsent(ctx, tx, row, Consent{LegalBasis: DefaultLegalBasis}, u.SessionID); err != nil {
+				return err
+			}
+			_, err := s.declined(ctx, tx, row, ReasonConsentDeclined, &u.Path)
+			return err
+		case NextAlternative:
+			_, err := s.declined(ctx, tx, row, u.ErrorCode, &u.Path)
+			return err
+		case NextReview:
+			if row, err = row.Update().SetIdentityVerificationPath(string(PathManualReview)).Save(ctx); err != nil {
+				return err
+			}
+			return s.toReview(ctx, tx, row, u.ErrorCode, reviewtask.PriorityHigh)
 		}
 		sub, err := tx.Subaccount.Get(ctx, row.SubaccountID)
 		if err != nil {
@@ -209,6 +265,20 @@ func (s *Service) applyToCustomer(ctx context.Context, tx store.Tx, row *ent.Cus
 		return s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.RequiresInput(GuidanceFor(u.ErrorCode)))
 	}
 	return nil
+}
+
+// attemptDelta is how a session's new error code changes the customer's used attempts: a
+// session uses one when created, and gives it back while its outcome is one that uses
+// none (Outcome.BurnsAttempt).
+func attemptDelta(prev, code string) int {
+	burns := func(c string) bool { return c == "" || OutcomeOf(c).BurnsAttempt() }
+	switch {
+	case burns(prev) && !burns(code):
+		return -1
+	case !burns(prev) && burns(code):
+		return 1
+	}
+	return 0
 }
 
 // sessionRedacted records Stripe's confirmation; when every session of a customer who asked

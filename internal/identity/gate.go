@@ -18,6 +18,8 @@ type Decision struct {
 	RequiredAction string
 	Status         *string
 	Message        string
+	RetryAllowed   bool   // whether trying the same check again may succeed
+	OperatorAction string // Outcome.Operator, or what the path asks of an operator
 }
 
 var action = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
@@ -39,7 +41,7 @@ func (s *Service) CheckAccess(ctx context.Context, customerID, act string) (Deci
 	if err != nil {
 		return Decision{}, fmt.Errorf("gate check: %w", err)
 	}
-	return Decide(e.required, e.status, e.code), nil
+	return Decide(e.required, e.status, e.code, e.path), nil
 }
 
 // gateState is the customer's gate columns, from the in-process cache when it may answer,
@@ -57,7 +59,7 @@ func (s *Service) gateState(ctx context.Context, customerID string) (gateEntry, 
 		e      gateEntry
 		status sql.NullString
 	)
-	if err := stmt.QueryRowContext(ctx, customerID).Scan(&e.subaccount, &e.required, &status, &e.code); err != nil {
+	if err := stmt.QueryRowContext(ctx, customerID).Scan(&e.subaccount, &e.required, &status, &e.code, &e.path); err != nil {
 		return gateEntry{}, err
 	}
 	if status.Valid {
@@ -72,34 +74,27 @@ func (s *Service) gateState(ctx context.Context, customerID string) (gateEntry, 
 func (s *Service) gateQuery(ctx context.Context) (*sql.Stmt, error) {
 	s.gateOnce.Do(func() {
 		s.gateStmt, s.gateErr = s.store.PrepareRead(ctx,
-			"SELECT subaccount_id, identity_verification_required, identity_status, identity_last_error_code FROM customers WHERE id = ?")
+			"SELECT subaccount_id, identity_verification_required, identity_status, identity_last_error_code, identity_verification_path FROM customers WHERE id = ?")
 	})
 	return s.gateStmt, s.gateErr
 }
 
 // Decide is the gate's rule, separate from storage so that every row of seed 004's table
-// is tested directly.
-func Decide(required bool, status *string, lastErrorCode string) Decision {
-	d := Decision{Status: status}
+// is tested directly; an unverified customer who must verify gets advise's answer.
+func Decide(required bool, status *string, lastErrorCode string, path Path) Decision {
+	d := Decision{Status: status, OperatorAction: OperatorNone}
 	st := ""
 	if status != nil {
 		st = *status
 	}
 	switch {
 	case st == StatusVerified:
-		d.Allowed, d.Reason, d.RequiredAction, d.Message = true, "identity_verified", "none", ""
+		d.Allowed, d.Reason, d.RequiredAction = true, "identity_verified", "none"
 	case !required:
-		d.Allowed, d.Reason, d.RequiredAction, d.Message = true, "verification_not_required", "none", ""
-	case st == StatusPending:
-		d.Reason, d.RequiredAction, d.Message = "identity_verification_pending", "wait_for_verification", "Your identity verification is being processed. Please try again shortly."
-	case st == StatusRequiresInput:
-		d.Reason, d.RequiredAction, d.Message = "identity_verification_requires_input", "retry_verification", GuidanceFor(lastErrorCode)
-	case st == StatusFailed:
-		d.Reason, d.RequiredAction, d.Message = "identity_verification_failed", "contact_support", "We couldn't verify your identity. Please contact support."
-	case st == StatusCanceled:
-		d.Reason, d.RequiredAction, d.Message = "identity_verification_canceled", "start_verification", "Your identity verification was canceled. Please verify your identity to continue."
+		d.Allowed, d.Reason, d.RequiredAction = true, "verification_not_required", "none"
 	default:
-		d.Reason, d.RequiredAction, d.Message = "identity_verification_required", "start_verification", "Please verify your identity to continue."
+		a := advise(st, lastErrorCode, path)
+		d.Reason, d.RequiredAction, d.Message, d.RetryAllowed, d.OperatorAction = a.Reason, a.RequiredAction, a.Message, a.RetryAllowed, a.OperatorAction
 	}
 	return d
 }

@@ -31,7 +31,7 @@ const GateBound = time.Second
 const gapWait = 10 * time.Second
 
 // gateColumns are the customer columns a gate answer depends on.
-var gateColumns = []string{customer.FieldSubaccountID, customer.FieldIdentityVerificationRequired, customer.FieldIdentityStatus, customer.FieldIdentityLastErrorCode}
+var gateColumns = []string{customer.FieldSubaccountID, customer.FieldIdentityVerificationRequired, customer.FieldIdentityStatus, customer.FieldIdentityLastErrorCode, customer.FieldIdentityVerificationPath}
 
 // gateEntry is one customer's gate columns.
 type gateEntry struct {
@@ -39,6 +39,7 @@ type gateEntry struct {
 	required   bool
 	status     *string
 	code       string
+	path       Path
 }
 
 // gateCache is the gate's in-process state. Invalidation is one mechanism: an ent hook on

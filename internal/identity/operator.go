@@ -99,7 +99,8 @@ func (s *Service) ManualVerify(ctx context.Context, id, operator, notes string) 
 }
 
 // RequireVerification blocks the customer until they verify again: the previous
-// verification and session no longer count, and the attempts start afresh.
+// verification and session no longer count, the attempts start afresh, and so does the
+// path (a customer who still declines the biometric check declines again).
 func (s *Service) RequireVerification(ctx context.Context, id, operator, reason string) (Customer, error) {
 	if err := checkText("reason", reason, true, 200); err != nil {
 		return Customer{}, err
@@ -113,6 +114,7 @@ func (s *Service) RequireVerification(ctx context.Context, id, operator, reason 
 		row, err = row.Update().
 			SetIdentityVerificationRequired(false). // require() sets it with the new reason
 			ClearIdentityStatus().ClearIdentitySessionID().SetIdentityAttemptCount(0).SetIdentityLastErrorCode("").
+			SetIdentityVerificationPath(string(PathStandard)).
 			SetIdentityManualVerification(false).
 			Save(ctx)
 		if err != nil {
@@ -148,12 +150,19 @@ func (s *Service) RefreshFromStripe(ctx context.Context, id string) (Customer, e
 }
 
 // ResolveReview acts on an operator's decision about a customer in manual review:
-// approval verifies them manually; rejection leaves them failed.
+// approval verifies them manually; rejection leaves them failed (the gate tells them to
+// contact support).
 func (s *Service) ResolveReview(ctx context.Context, customerID, decision, notes string) error {
-	if decision != review.Approve {
-		return nil
+	if decision == review.Approve {
+		_, err := s.ManualVerify(ctx, customerID, "", notes)
+		return err
 	}
-	_, err := s.ManualVerify(ctx, customerID, "", notes)
+	_, err := s.update(ctx, customerID, func(_ store.Tx, row *ent.Customer) (*ent.Customer, error) {
+		if isVerified(row) || row.IdentityStatus != nil && *row.IdentityStatus == StatusFailed {
+			return row, nil
+		}
+		return row.Update().SetIdentityStatus(StatusFailed).Save(ctx)
+	})
 	return err
 }
 

@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -62,7 +61,7 @@ func TestRideGateTable(t *testing.T) {
 		{"canceled", true, ptr("canceled"), false, "start_verification"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Decide(tc.required, tc.status, "selfie_face_mismatch")
+			d := Decide(tc.required, tc.status, "selfie_face_mismatch", PathStandard)
 			if d.Allowed != tc.allowed || d.RequiredAction != tc.action || d.Reason == "" {
 				t.Fatalf("got %+v, want allowed=%v action=%s", d, tc.allowed, tc.action)
 			}
@@ -70,22 +69,5 @@ func TestRideGateTable(t *testing.T) {
 				t.Fatal("a refusal must tell the customer what to do")
 			}
 		})
-	}
-}
-
-func TestGuidance(t *testing.T) {
-	for _, code := range []string{
-		"document_expired", "document_unverified_other", "document_type_not_supported", "selfie_document_missing_photo",
-		"selfie_face_mismatch", "selfie_unverified_other", "selfie_manipulated", "consent_declined",
-	} {
-		if g := GuidanceFor(code); g == defaultGuidance || g == "" {
-			t.Errorf("%s has no specific guidance", code)
-		}
-	}
-	if g := GuidanceFor("something_new"); g != defaultGuidance {
-		t.Errorf("unknown code got %q, want the default", g)
-	}
-	if !strings.Contains(GuidanceFor("document_type_not_supported"), "passport") {
-		t.Error("document_type_not_supported should name the accepted documents (seed 003)")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/notification"
 	"github.com/idgate/idgate/ent/verificationsession"
 	"github.com/idgate/idgate/internal/pii"
@@ -40,6 +41,11 @@ func (s *Service) RedactCustomerIdentity(ctx context.Context, id string) (Custom
 			return nil, err
 		}
 		if err := tx.Notification.Update().Where(notification.CustomerID(id)).SetTitle("").SetBody("").Exec(ctx); err != nil {
+			return nil, err
+		}
+		// Their answers to the biometric check go too (where they were given from is
+		// personal data); the path they led to stays on the customer.
+		if _, err := tx.BiometricConsent.Delete().Where(biometricconsent.CustomerID(id)).Exec(ctx); err != nil {
 			return nil, err
 		}
 		for _, f := range s.forget {

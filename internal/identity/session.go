@@ -49,12 +49,17 @@ func (s *Service) CreateVerificationSession(ctx context.Context, customerID, ret
 	case isVerified(c):
 		return Session{}, apperr.FailedPrecondition("customer %s is already verified", customerID)
 	}
+	path := Path(c.IdentityVerificationPath)
+	if path == PathManualReview {
+		return Session{}, apperr.FailedPrecondition("customer %s is in manual review: an operator verifies them, no session is needed", customerID)
+	}
 	if c.IdentitySessionID != nil {
 		cur, err := s.store.Reader.VerificationSession.Get(ctx, *c.IdentitySessionID)
 		if err != nil && !ent.IsNotFound(err) {
 			return Session{}, err
 		}
-		if cur != nil && isOpen(cur) {
+		// A session of a path the customer has left (they declined since) is not reused.
+		if cur != nil && isOpen(cur) && Path(cur.VerificationPath) == path {
 			vs, err := s.stripe.GetVerificationSession(ctx, cur.ID)
 			if err != nil {
 				return Session{}, err
@@ -81,14 +86,12 @@ func (s *Service) CreateVerificationSession(ctx context.Context, customerID, ret
 		return Session{}, err
 	}
 	attempt := c.IdentityAttemptCount + 1
-	vs, err := s.stripe.CreateVerificationSession(ctx, stripe.SessionParams{
-		RequireMatchingSelfie: sub.RequireMatchingSelfie,
-		RequireLiveCapture:    sub.RequireLiveCapture,
-		RequireIDNumber:       sub.RequireIDNumber,
-		AllowedTypes:          sub.AllowedDocumentTypes,
-		ReturnURL:             returnURL,
-		Metadata:              sessionMetadata(customerID, c.SubaccountID, attempt),
-	}, fmt.Sprintf("%s:verification_session:%d", customerID, n+1))
+	p, err := s.sessionParams(c, sub, path, attempt)
+	if err != nil {
+		return Session{}, err
+	}
+	p.ReturnURL = returnURL
+	vs, err := s.stripe.CreateVerificationSession(ctx, p, fmt.Sprintf("%s:verification_session:%d", customerID, n+1))
 	if err != nil {
 		return Session{}, err
 	}
@@ -103,7 +106,7 @@ func (s *Service) CreateVerificationSession(ctx context.Context, customerID, ret
 			return nil
 		}
 		err = tx.VerificationSession.Create().SetID(vs.ID).SetCustomerID(customerID).SetSubaccountID(c.SubaccountID).
-			SetStatus("requires_input").SetAttempt(attempt).SetURL(vs.URL).Exec(ctx)
+			SetStatus("requires_input").SetAttempt(attempt).SetURL(vs.URL).SetVerificationPath(string(path)).Exec(ctx)
 		if err != nil {
 			return store.MapError(err, "verification session "+vs.ID)
 		}
@@ -115,6 +118,36 @@ func (s *Service) CreateVerificationSession(ctx context.Context, customerID, ret
 	}
 	s.log.InfoContext(ctx, "verification session created", "customer_id", customerID, "session_id", vs.ID, "attempt", attempt)
 	return out, nil
+}
+
+// sessionParams is the session the customer's path asks for: on the standard path the
+// subaccount's verification flow, else its document options; without a selfie on the
+// document_only path; Stripe's id_number check on that path. Every session names the
+// customer (client_reference_id), their Stripe customer and the email and phone on file,
+// and carries the metadata its events are routed by.
+func (s *Service) sessionParams(c *ent.Customer, sub *ent.Subaccount, path Path, attempt int) (stripe.SessionParams, error) {
+	contact, err := s.open(c, "email", "phone")
+	if err != nil {
+		return stripe.SessionParams{}, err
+	}
+	p := stripe.SessionParams{
+		RequireMatchingSelfie: sub.RequireMatchingSelfie, RequireLiveCapture: sub.RequireLiveCapture,
+		RequireIDNumber: sub.RequireIDNumber, AllowedTypes: sub.AllowedDocumentTypes,
+		ClientReferenceID: c.ID, Email: contact["email"], Phone: contact["phone"],
+		Metadata: sessionMetadata(c.ID, c.SubaccountID, attempt),
+	}
+	if c.StripeCustomerID != nil {
+		p.RelatedCustomer = *c.StripeCustomerID
+	}
+	switch path {
+	case PathStandard:
+		p.VerificationFlow = sub.VerificationFlow
+	case PathDocumentOnly:
+		p.RequireMatchingSelfie = false
+	case PathIDNumber:
+		p.Type = stripe.SessionTypeIDNumber
+	}
+	return p, nil
 }
 
 // isOpen reports whether a session can still be completed without paying for a new one.
@@ -137,27 +170,37 @@ func (s *Service) attemptsExhausted(ctx context.Context, customerID string) (str
 	return id, err
 }
 
+// openReview marks the customer failed (unless verified) and opens an urgent review task
+// for reason, once; it returns the task's id.
 func (s *Service) openReview(ctx context.Context, tx store.Tx, row *ent.Customer, reason string) (string, error) {
 	if !isVerified(row) {
 		if err := row.Update().SetIdentityStatus(StatusFailed).Exec(ctx); err != nil {
 			return "", err
 		}
 	}
+	_, id, err := s.reviewTask(ctx, tx, row, reason, reviewtask.PriorityUrgent)
+	return id, err
+}
+
+// reviewTask opens a review task about the customer for reason unless one is open, and
+// returns whether it created one and the open task's id.
+func (s *Service) reviewTask(ctx context.Context, tx store.Tx, row *ent.Customer, reason string, priority reviewtask.Priority) (bool, string, error) {
 	open, err := tx.ReviewTask.Query().Where(
 		reviewtask.SubjectType("customer"), reviewtask.SubjectID(row.ID),
 		reviewtask.Reason(reason), reviewtask.StatusEQ(reviewtask.StatusOpen),
 	).First(ctx)
 	if err == nil {
-		return open.ID, nil
+		return false, open.ID, nil
 	}
 	if !ent.IsNotFound(err) {
-		return "", err
+		return false, "", err
 	}
 	id := store.NewID("rev")
 	err = tx.ReviewTask.Create().SetID(id).SetSubaccountID(row.SubaccountID).SetSubjectType("customer").
-		SetSubjectID(row.ID).SetReason(reason).SetPriority(reviewtask.PriorityUrgent).Exec(ctx)
-	if err == nil {
-		s.log.InfoContext(ctx, "manual review opened", "customer_id", row.ID, "review_id", id, "reason", reason)
+		SetSubjectID(row.ID).SetReason(reason).SetPriority(priority).Exec(ctx)
+	if err != nil {
+		return false, "", err
 	}
-	return id, err
+	s.log.InfoContext(ctx, "manual review opened", "customer_id", row.ID, "review_id", id, "reason", reason)
+	return true, id, nil
 }

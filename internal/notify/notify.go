@@ -51,6 +51,11 @@ func RequiresInput(guidance string) Message {
 	return Message{"identity_requires_input", "Identity Verification Needs Another Try", guidance}
 }
 
+// UnderReview tells the customer that an operator verifies them another way.
+func UnderReview(body string) Message {
+	return Message{"identity_under_review", "Identity Verification Under Review", body}
+}
+
 // Subject is whom a notification is for.
 type Subject struct {
 	Type notification.SubjectType

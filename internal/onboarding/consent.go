@@ -2,49 +2,33 @@ package onboarding
 
 import (
 	"context"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/identity"
 	"github.com/idgate/idgate/internal/store"
 )
 
 // DefaultLegalBasis is the GDPR basis for processing biometric data.
-const DefaultLegalBasis = "gdpr_article_9_explicit_consent"
+const DefaultLegalBasis = identity.DefaultLegalBasis
 
 // ReasonConsentDeclined is the review reason for a merchant who declined biometrics: the
 // non-biometric path (seed 001, seed 003 consent_declined).
-const ReasonConsentDeclined = "consent_declined"
+const ReasonConsentDeclined = identity.ReasonConsentDeclined
 
-// Consent is a merchant's answer to the biometric consent request.
-type Consent struct {
-	Granted    bool
-	IPAddress  string
-	UserAgent  string
-	LegalBasis string
-}
+// Consent is a merchant's answer to the biometric consent request (its Country is unused:
+// a merchant's is its own).
+type Consent = identity.Consent
 
 // RecordBiometricConsent stores the merchant's answer. The IP address and user agent are
 // encrypted. A decline opens a high-priority manual review task instead of a document +
 // liveness check.
 func (s *Service) RecordBiometricConsent(ctx context.Context, merchantID string, c Consent) (Merchant, error) {
-	switch {
-	case c.IPAddress != "" && net.ParseIP(c.IPAddress) == nil:
-		return Merchant{}, apperr.Invalid("ip_address", "must be an IPv4 or IPv6 address")
-	case len(c.UserAgent) > 1000:
-		return Merchant{}, apperr.Invalid("user_agent", "must be at most 1000 characters")
-	case c.Granted && (c.IPAddress == "" || c.UserAgent == ""):
-		return Merchant{}, apperr.Invalid("ip_address", "and user_agent are required to record a grant")
-	}
-	if c.LegalBasis == "" {
-		c.LegalBasis = DefaultLegalBasis
-	}
-	if len(c.LegalBasis) > 100 || strings.ContainsAny(c.LegalBasis, " \t\n") {
-		return Merchant{}, apperr.Invalid("legal_basis", "must be a short identifier such as %s", DefaultLegalBasis)
+	if err := c.Validate(); err != nil {
+		return Merchant{}, err
 	}
 	m, err := s.merchant(ctx, merchantID)
 	if err != nil {

@@ -45,37 +45,74 @@ type Address struct {
 	Line1, Line2, City, State, PostalCode, Country string
 }
 
-// SessionParams are the options of a new document verification session.
+// SessionParams describe a new verification session.
 type SessionParams struct {
+	// Type is "document" (the default) or "id_number"; ignored with VerificationFlow.
+	Type string
+	// VerificationFlow is a Dashboard verification flow ("vf_..."), sent instead of Type and
+	// the document options.
+	VerificationFlow string
+	// Document options of a document session.
 	RequireMatchingSelfie bool
 	RequireLiveCapture    bool
 	RequireIDNumber       bool
 	AllowedTypes          []string // driving_license, id_card, passport
 	ReturnURL             string
 	Metadata              map[string]string
+	// ClientReferenceID is idgate's id of the subject; RelatedCustomer its Stripe customer
+	// ("cus_..."), so that Stripe links the customer's sessions.
+	ClientReferenceID string
+	RelatedCustomer   string
+	// Email and Phone (E.164) are sent as provided_details: Stripe prefills and checks them.
+	Email, Phone string
 }
 
-// CreateVerificationSession starts a type=document session. idempotencyKey makes a retried
-// create return the same session instead of paying for a second.
+// SessionTypeIDNumber is Stripe's id_number check: name, date of birth and id number,
+// without a document or a selfie.
+const SessionTypeIDNumber = string(stripego.IdentityVerificationSessionTypeIDNumber)
+
+// CreateVerificationSession starts a session. idempotencyKey makes a retried create return
+// the same session instead of paying for a second.
 func (c *Client) CreateVerificationSession(ctx context.Context, p SessionParams, idempotencyKey string) (VerificationSession, error) {
 	if err := c.ready(); err != nil {
 		return VerificationSession{}, err
 	}
-	params := &stripego.IdentityVerificationSessionParams{
-		Type: stripego.String(string(stripego.IdentityVerificationSessionTypeDocument)),
-		Options: &stripego.IdentityVerificationSessionOptionsParams{
+	params := &stripego.IdentityVerificationSessionParams{}
+	switch {
+	case p.VerificationFlow != "":
+		params.VerificationFlow = stripego.String(p.VerificationFlow)
+	case p.Type == SessionTypeIDNumber:
+		params.Type = stripego.String(SessionTypeIDNumber)
+	default:
+		params.Type = stripego.String(string(stripego.IdentityVerificationSessionTypeDocument))
+		params.Options = &stripego.IdentityVerificationSessionOptionsParams{
 			Document: &stripego.IdentityVerificationSessionOptionsDocumentParams{
 				RequireMatchingSelfie: stripego.Bool(p.RequireMatchingSelfie),
 				RequireLiveCapture:    stripego.Bool(p.RequireLiveCapture),
 				RequireIDNumber:       stripego.Bool(p.RequireIDNumber),
 			},
-		},
-	}
-	if len(p.AllowedTypes) > 0 {
-		params.Options.Document.AllowedTypes = stripego.StringSlice(p.AllowedTypes)
+		}
+		if len(p.AllowedTypes) > 0 {
+			params.Options.Document.AllowedTypes = stripego.StringSlice(p.AllowedTypes)
+		}
 	}
 	if p.ReturnURL != "" {
 		params.ReturnURL = stripego.String(p.ReturnURL)
+	}
+	if p.ClientReferenceID != "" {
+		params.ClientReferenceID = stripego.String(p.ClientReferenceID)
+	}
+	if p.RelatedCustomer != "" {
+		params.AddExtra("related_customer", p.RelatedCustomer) // newer than stripe-go v76
+	}
+	if p.Email != "" || p.Phone != "" {
+		params.ProvidedDetails = &stripego.IdentityVerificationSessionProvidedDetailsParams{}
+		if p.Email != "" {
+			params.ProvidedDetails.Email = stripego.String(p.Email)
+		}
+		if p.Phone != "" {
+			params.ProvidedDetails.Phone = stripego.String(p.Phone)
+		}
 	}
 	for k, v := range p.Metadata {
 		params.AddMetadata(k, v)

@@ -14,6 +14,7 @@ import (
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/store"
+	"github.com/idgate/idgate/internal/stripe"
 )
 
 // Mode says which customers of a subaccount must verify their identity.
@@ -43,8 +44,16 @@ type Subaccount struct {
 	MaxAttempts   int // verification sessions per customer before manual review
 	Documents     DocumentOptions
 	StepUp        StepUpPolicy
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// NonBiometric is what a customer who declines the biometric check gets.
+	NonBiometric Alternative
+	// VerificationFlow is a Stripe Dashboard verification flow ("vf_...") used instead of
+	// Documents for the usual session; "" for none.
+	VerificationFlow string
+	// ReviewDetailsMismatch sends a verified session whose name or date of birth differs
+	// from the platform's to manual review.
+	ReviewDetailsMismatch bool
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 }
 
 // DocumentOptions are the Stripe Identity options of the subaccount's sessions.
@@ -65,6 +74,26 @@ type StepUpPolicy struct {
 	ChallengeTTL     time.Duration
 	// EnrollmentRequiresVerification lets only identity-verified customers enrol a passkey.
 	EnrollmentRequiresVerification bool
+}
+
+// Alternative is the non-biometric way a subaccount offers customers who decline the
+// biometric check (seed 001: some jurisdictions require one).
+type Alternative string
+
+// The alternatives.
+const (
+	AlternativeManualReview Alternative = "manual_review" // an operator verifies them (a review task)
+	AlternativeDocumentOnly Alternative = "document_only" // a document session without a selfie
+	AlternativeIDNumber     Alternative = "id_number"     // Stripe's id_number check (name, date of birth, id number)
+)
+
+// ParseAlternative accepts the alternatives' names.
+func ParseAlternative(s string) (Alternative, error) {
+	switch a := Alternative(s); a {
+	case AlternativeManualReview, AlternativeDocumentOnly, AlternativeIDNumber:
+		return a, nil
+	}
+	return "", apperr.Invalid("non_biometric_alternative", "must be manual_review, document_only or id_number")
 }
 
 // Step-up fallbacks for customers without a passkey.
@@ -113,6 +142,9 @@ type Changes struct {
 	RequireIDNumber       *bool
 	AllowedTypes          []string // nil or empty: unchanged
 	StepUp                *StepUpPolicy
+	NonBiometric          *string
+	VerificationFlow      *string // "": none
+	ReviewDetailsMismatch *bool
 }
 
 // Service creates, reads and updates subaccounts.
@@ -141,6 +173,8 @@ func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
 		Mode: ModeDisabled, RiskThreshold: DefaultRiskThreshold, MaxAttempts: DefaultMaxAttempts,
 		Documents: DocumentOptions{RequireMatchingSelfie: true, RequireLiveCapture: true, AllowedTypes: DocumentTypes},
 		StepUp:    DefaultStepUp,
+
+		NonBiometric: AlternativeManualReview, ReviewDetailsMismatch: true,
 	}
 	if c.Mode != nil && *c.Mode == "" {
 		c.Mode = nil
@@ -161,7 +195,7 @@ func (s *Service) Create(ctx context.Context, c Changes) (Subaccount, error) {
 		SetRequireLiveCapture(sa.Documents.RequireLiveCapture).
 		SetRequireIDNumber(sa.Documents.RequireIDNumber).
 		SetAllowedDocumentTypes(sa.Documents.AllowedTypes)
-	setStepUp(create.Mutation(), sa.StepUp)
+	setPolicy(create.Mutation(), sa)
 	row, err := create.Save(ctx)
 	if err != nil {
 		return Subaccount{}, store.MapError(err, "subaccount")
@@ -207,7 +241,7 @@ func (s *Service) Update(ctx context.Context, id string, c Changes) (Subaccount,
 			SetRequireLiveCapture(sa.Documents.RequireLiveCapture).
 			SetRequireIDNumber(sa.Documents.RequireIDNumber).
 			SetAllowedDocumentTypes(sa.Documents.AllowedTypes)
-		setStepUp(update.Mutation(), sa.StepUp)
+		setPolicy(update.Mutation(), sa)
 		row, err = update.Save(ctx)
 		if err != nil {
 			return store.MapError(err, "subaccount "+id)
@@ -278,6 +312,22 @@ func (c Changes) apply(sa *Subaccount) error {
 		}
 		sa.Documents.AllowedTypes = types
 	}
+	if c.NonBiometric != nil {
+		a, err := ParseAlternative(*c.NonBiometric)
+		if err != nil {
+			return err
+		}
+		sa.NonBiometric = a
+	}
+	if c.VerificationFlow != nil {
+		if f := *c.VerificationFlow; f != "" && !stripe.ValidID(f, "vf") {
+			return apperr.Invalid("verification_flow", "must be a Stripe verification flow id (vf_...) or empty")
+		}
+		sa.VerificationFlow = *c.VerificationFlow
+	}
+	if c.ReviewDetailsMismatch != nil {
+		sa.ReviewDetailsMismatch = *c.ReviewDetailsMismatch
+	}
 	if c.StepUp != nil {
 		p := *c.StepUp
 		if p.Fallback == "" {
@@ -294,7 +344,11 @@ func (c Changes) apply(sa *Subaccount) error {
 	return nil
 }
 
-func setStepUp(m *ent.SubaccountMutation, p StepUpPolicy) {
+func setPolicy(m *ent.SubaccountMutation, sa Subaccount) {
+	m.SetNonBiometricAlternative(string(sa.NonBiometric))
+	m.SetVerificationFlow(sa.VerificationFlow)
+	m.SetReviewProvidedDetailsMismatch(sa.ReviewDetailsMismatch)
+	p := sa.StepUp
 	m.SetStepupAmountThresholds(p.AmountThresholds)
 	m.SetStepupRiskThreshold(p.RiskThreshold)
 	m.SetStepupOnFraudWarning(p.OnFraudWarning)
@@ -327,6 +381,8 @@ func fromRow(r *ent.Subaccount) Subaccount {
 			ChallengeTTL:                   time.Duration(r.StepupChallengeTTLSeconds) * time.Second,
 			EnrollmentRequiresVerification: r.EnrollmentRequiresVerification,
 		},
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		NonBiometric: Alternative(r.NonBiometricAlternative), VerificationFlow: r.VerificationFlow,
+		ReviewDetailsMismatch: r.ReviewProvidedDetailsMismatch,
+		CreatedAt:             r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }

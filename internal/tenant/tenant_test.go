@@ -52,6 +52,12 @@ func TestChangesApply(t *testing.T) {
 		{"step-up risk 101", Changes{StepUp: &StepUpPolicy{RiskThreshold: 101}}, "stepup_policy.risk_threshold", nil},
 		{"step-up challenge of 29 s", Changes{StepUp: &StepUpPolicy{ChallengeTTL: 29 * time.Second}}, "stepup_policy.challenge_ttl_seconds", nil},
 		{"step-up challenge of an hour", Changes{StepUp: &StepUpPolicy{ChallengeTTL: time.Hour}}, "", func(s Subaccount) bool { return s.StepUp.ChallengeTTL == time.Hour }},
+		{"document-only alternative", Changes{NonBiometric: ptr("document_only")}, "", func(s Subaccount) bool { return s.NonBiometric == AlternativeDocumentOnly }},
+		{"selfie as the alternative", Changes{NonBiometric: ptr("selfie")}, "non_biometric_alternative", nil},
+		{"a verification flow", Changes{VerificationFlow: ptr("vf_1AbC")}, "", func(s Subaccount) bool { return s.VerificationFlow == "vf_1AbC" }},
+		{"no verification flow", Changes{VerificationFlow: ptr("")}, "", func(s Subaccount) bool { return s.VerificationFlow == "" }},
+		{"a session id as the flow", Changes{VerificationFlow: ptr("vs_1AbC")}, "verification_flow", nil},
+		{"details check off", Changes{ReviewDetailsMismatch: ptr(false)}, "", func(s Subaccount) bool { return !s.ReviewDetailsMismatch }},
 		{"step-up challenge over an hour", Changes{StepUp: &StepUpPolicy{ChallengeTTL: time.Hour + time.Second}}, "stepup_policy.challenge_ttl_seconds", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -112,6 +112,10 @@ export function CustomerDetail({ id }: { id: string }) {
           <Field label="Attempts">{c.identity_attempt_count}</Field>
           <Field label="Last error">{c.identity_last_error_code ? <code>{c.identity_last_error_code}</code> : '—'}</Field>
           <Field label="Guidance">{c.identity_guidance || '—'}</Field>
+          <Field label="Path">{c.identity_verification_path ? words(c.identity_verification_path) : 'Usual session'}</Field>
+          {c.identity_last_error_code && <Field label="Retry offered">{c.identity_retry_allowed ? 'Yes' : 'No'}</Field>}
+          <Field label="Operator's next step">{c.identity_operator_action && c.identity_operator_action !== 'none' ? words(c.identity_operator_action) : '—'}</Field>
+          <Field label="Biometric consent">{consentInWords(c)}</Field>
         </dl>
       </section>
 
@@ -123,6 +127,14 @@ export function CustomerDetail({ id }: { id: string }) {
       </section>
     </>
   );
+}
+
+function consentInWords(c: Customer): string {
+  const r = c.biometric_consent_record;
+  if (!r) return 'Not recorded';
+  const by = r.verification_session_id ? ` in Stripe's flow (${r.verification_session_id})` : '';
+  const where = r.country ? `, ${r.country}` : '';
+  return `${r.granted ? 'Granted' : 'Declined'}${by}, ${formatTime(r.recorded_at)}${where} (${r.legal_basis})`;
 }
 
 function riskScore(score: number | undefined, level: string | undefined): string {

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type Subaccount } from '../api';
 import type { SimulatePolicyResponse } from '../gen/idgate/v1/risk';
 import { money } from '../format';
-import { DOCUMENT_TYPES, MODES, diff, draftOf, problems, simulation, type Draft } from '../policy';
+import { ALTERNATIVES, DOCUMENT_TYPES, MODES, diff, draftOf, problems, simulation, type Draft } from '../policy';
 import { canAct, isAdmin } from '../session';
 import { ErrorNote, PageTitle, useLoad } from '../ui';
 
@@ -66,7 +66,7 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
     }
   };
 
-  const text = (k: 'name' | 'threshold' | 'maxAttempts' | 'stepupRisk' | 'ttl', label: string, field: string, hint?: string) => {
+  const text = (k: 'name' | 'threshold' | 'maxAttempts' | 'stepupRisk' | 'ttl' | 'verificationFlow', label: string, field: string, hint?: string) => {
     const err = fieldError(field);
     const inputId = `policy-${k}`;
     return (
@@ -75,7 +75,7 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
         <input
           id={inputId}
           name={field}
-          inputMode={k === 'name' ? undefined : 'numeric'}
+          inputMode={k === 'name' || k === 'verificationFlow' ? undefined : 'numeric'}
           value={draft[k]}
           aria-invalid={err ? true : undefined}
           aria-describedby={`${inputId}-hint`}
@@ -85,7 +85,7 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
       </div>
     );
   };
-  const check = (k: 'selfie' | 'liveCapture' | 'idNumber' | 'onFraudWarning' | 'cancelOnFailure' | 'enrollmentRequiresVerification', label: string) => (
+  const check = (k: 'selfie' | 'liveCapture' | 'idNumber' | 'onFraudWarning' | 'cancelOnFailure' | 'enrollmentRequiresVerification' | 'reviewMismatch', label: string) => (
     <label class="inline">
       <input type="checkbox" checked={draft[k]} onChange={(e) => set(k, e.currentTarget.checked)} />
       {label}
@@ -137,6 +137,21 @@ function PolicyEditor({ saved, onSaved }: { saved: Subaccount; onSaved: (s: Suba
             ))}
           </div>
           {typesError && <p class="field-error">{typesError}</p>}
+        </fieldset>
+        <fieldset disabled={!canAct()}>
+          <legend>Without biometrics, and checks</legend>
+          <div class="fields-grid">
+            <div class="field">
+              <label for="policy-alternative">A customer who declines the selfie gets</label>
+              <select id="policy-alternative" name="non_biometric_alternative" value={draft.alternative} onChange={(e) => set('alternative', e.currentTarget.value)}>
+                {ALTERNATIVES.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+              </select>
+            </div>
+            {text('verificationFlow', 'Stripe verification flow', 'verification_flow', 'vf_… from Stripe\'s Dashboard, used instead of the document options; empty for none')}
+          </div>
+          <div class="checks">
+            {check('reviewMismatch', 'Send a verified document whose name or date of birth differs from ours to manual review')}
+          </div>
         </fieldset>
         <fieldset disabled={!canAct()}>
           <legend>Payment step-up</legend>

@@ -78,8 +78,30 @@ type Customer struct {
 	// expiry) was withheld: people (console sessions, operator and readonly keys) read it
 	// through RevealCustomerIdentity, which is audited. Email and phone are never withheld.
 	PersonalDataMasked bool `protobuf:"varint,34,opt,name=personal_data_masked,json=personalDataMasked,proto3" json:"personal_data_masked,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Whether trying the same check again may succeed after the latest failed attempt: false
+	// for consent_declined, country_not_supported, device_not_supported and
+	// under_supported_age, which use no attempt (the gate's required_action says what
+	// instead), and on the manual_review path.
+	IdentityRetryAllowed bool `protobuf:"varint,35,opt,name=identity_retry_allowed,json=identityRetryAllowed,proto3" json:"identity_retry_allowed,omitempty"`
+	// What an operator should do about the latest failed attempt: "none",
+	// "check_provided_details", "review_for_fraud", "verify_manually",
+	// "check_age_eligibility", "follow_non_biometric_path", "resolve_review" or
+	// "investigate" (a code idgate does not know).
+	IdentityOperatorAction string `protobuf:"bytes,36,opt,name=identity_operator_action,json=identityOperatorAction,proto3" json:"identity_operator_action,omitempty"`
+	// How the customer verifies: "" (the subaccount's usual session), "document_only",
+	// "id_number" or "manual_review" (after a biometric decline, a check Stripe cannot do,
+	// or verified details that differ from the platform's).
+	IdentityVerificationPath string `protobuf:"bytes,37,opt,name=identity_verification_path,json=identityVerificationPath,proto3" json:"identity_verification_path,omitempty"`
+	// The customer's latest answer to the biometric check; absent when none was recorded
+	// (and in ListCustomers, which leaves it out).
+	BiometricConsentRecord *CustomerBiometricConsent `protobuf:"bytes,38,opt,name=biometric_consent_record,json=biometricConsentRecord,proto3" json:"biometric_consent_record,omitempty"`
+	// The name and date of birth (YYYY-MM-DD) the platform gave, checked against a verified
+	// document. Withheld from people like the verified data.
+	FirstName     string `protobuf:"bytes,39,opt,name=first_name,json=firstName,proto3" json:"first_name,omitempty"`
+	LastName      string `protobuf:"bytes,40,opt,name=last_name,json=lastName,proto3" json:"last_name,omitempty"`
+	Dob           string `protobuf:"bytes,41,opt,name=dob,proto3" json:"dob,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Customer) Reset() {
@@ -350,6 +372,222 @@ func (x *Customer) GetPersonalDataMasked() bool {
 	return false
 }
 
+func (x *Customer) GetIdentityRetryAllowed() bool {
+	if x != nil {
+		return x.IdentityRetryAllowed
+	}
+	return false
+}
+
+func (x *Customer) GetIdentityOperatorAction() string {
+	if x != nil {
+		return x.IdentityOperatorAction
+	}
+	return ""
+}
+
+func (x *Customer) GetIdentityVerificationPath() string {
+	if x != nil {
+		return x.IdentityVerificationPath
+	}
+	return ""
+}
+
+func (x *Customer) GetBiometricConsentRecord() *CustomerBiometricConsent {
+	if x != nil {
+		return x.BiometricConsentRecord
+	}
+	return nil
+}
+
+func (x *Customer) GetFirstName() string {
+	if x != nil {
+		return x.FirstName
+	}
+	return ""
+}
+
+func (x *Customer) GetLastName() string {
+	if x != nil {
+		return x.LastName
+	}
+	return ""
+}
+
+func (x *Customer) GetDob() string {
+	if x != nil {
+		return x.Dob
+	}
+	return ""
+}
+
+// CustomerBiometricConsent is a customer's answer to the biometric check. The IP address
+// and user agent it was given from stay sealed and are never returned.
+type CustomerBiometricConsent struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Granted    bool                   `protobuf:"varint,1,opt,name=granted,proto3" json:"granted,omitempty"`
+	RecordedAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=recorded_at,json=recordedAt,proto3" json:"recorded_at,omitempty"`
+	// Where the customer was, as the platform said; may be empty.
+	Country    string `protobuf:"bytes,3,opt,name=country,proto3" json:"country,omitempty"`
+	LegalBasis string `protobuf:"bytes,4,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	// Set when Stripe reported the decline (last_error consent_declined) on this session.
+	VerificationSessionId string `protobuf:"bytes,5,opt,name=verification_session_id,json=verificationSessionId,proto3" json:"verification_session_id,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
+}
+
+func (x *CustomerBiometricConsent) Reset() {
+	*x = CustomerBiometricConsent{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CustomerBiometricConsent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CustomerBiometricConsent) ProtoMessage() {}
+
+func (x *CustomerBiometricConsent) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CustomerBiometricConsent.ProtoReflect.Descriptor instead.
+func (*CustomerBiometricConsent) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CustomerBiometricConsent) GetGranted() bool {
+	if x != nil {
+		return x.Granted
+	}
+	return false
+}
+
+func (x *CustomerBiometricConsent) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
+func (x *CustomerBiometricConsent) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *CustomerBiometricConsent) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+func (x *CustomerBiometricConsent) GetVerificationSessionId() string {
+	if x != nil {
+		return x.VerificationSessionId
+	}
+	return ""
+}
+
+type RecordCustomerBiometricConsentRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CustomerId string                 `protobuf:"bytes,1,opt,name=customer_id,json=customerId,proto3" json:"customer_id,omitempty"`
+	Granted    bool                   `protobuf:"varint,2,opt,name=granted,proto3" json:"granted,omitempty"`
+	// Where the answer was given; both required for a grant. Stored encrypted.
+	IpAddress string `protobuf:"bytes,3,opt,name=ip_address,json=ipAddress,proto3" json:"ip_address,omitempty"`
+	UserAgent string `protobuf:"bytes,4,opt,name=user_agent,json=userAgent,proto3" json:"user_agent,omitempty"`
+	// Default "gdpr_article_9_explicit_consent".
+	LegalBasis string `protobuf:"bytes,5,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	// Optional ISO 3166-1 alpha-2 country, e.g. "DE".
+	Country       string `protobuf:"bytes,6,opt,name=country,proto3" json:"country,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordCustomerBiometricConsentRequest) Reset() {
+	*x = RecordCustomerBiometricConsentRequest{}
+	mi := &file_idgate_v1_identity_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordCustomerBiometricConsentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordCustomerBiometricConsentRequest) ProtoMessage() {}
+
+func (x *RecordCustomerBiometricConsentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_idgate_v1_identity_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordCustomerBiometricConsentRequest.ProtoReflect.Descriptor instead.
+func (*RecordCustomerBiometricConsentRequest) Descriptor() ([]byte, []int) {
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *RecordCustomerBiometricConsentRequest) GetCustomerId() string {
+	if x != nil {
+		return x.CustomerId
+	}
+	return ""
+}
+
+func (x *RecordCustomerBiometricConsentRequest) GetGranted() bool {
+	if x != nil {
+		return x.Granted
+	}
+	return false
+}
+
+func (x *RecordCustomerBiometricConsentRequest) GetIpAddress() string {
+	if x != nil {
+		return x.IpAddress
+	}
+	return ""
+}
+
+func (x *RecordCustomerBiometricConsentRequest) GetUserAgent() string {
+	if x != nil {
+		return x.UserAgent
+	}
+	return ""
+}
+
+func (x *RecordCustomerBiometricConsentRequest) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+func (x *RecordCustomerBiometricConsentRequest) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
 // Address is a postal address as read from an identity document.
 type Address struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -365,7 +603,7 @@ type Address struct {
 
 func (x *Address) Reset() {
 	*x = Address{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[1]
+	mi := &file_idgate_v1_identity_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -377,7 +615,7 @@ func (x *Address) String() string {
 func (*Address) ProtoMessage() {}
 
 func (x *Address) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[1]
+	mi := &file_idgate_v1_identity_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -390,7 +628,7 @@ func (x *Address) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Address.ProtoReflect.Descriptor instead.
 func (*Address) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{1}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Address) GetLine1() string {
@@ -444,13 +682,18 @@ type CreateCustomerRequest struct {
 	StripeCustomerId string `protobuf:"bytes,3,opt,name=stripe_customer_id,json=stripeCustomerId,proto3" json:"stripe_customer_id,omitempty"`
 	Email            string `protobuf:"bytes,4,opt,name=email,proto3" json:"email,omitempty"`
 	Phone            string `protobuf:"bytes,5,opt,name=phone,proto3" json:"phone,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Optional: the name and date of birth (YYYY-MM-DD) on file, checked against the
+	// document a session verifies (subaccount review_provided_details_mismatch).
+	FirstName     string `protobuf:"bytes,6,opt,name=first_name,json=firstName,proto3" json:"first_name,omitempty"`
+	LastName      string `protobuf:"bytes,7,opt,name=last_name,json=lastName,proto3" json:"last_name,omitempty"`
+	Dob           string `protobuf:"bytes,8,opt,name=dob,proto3" json:"dob,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateCustomerRequest) Reset() {
 	*x = CreateCustomerRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[2]
+	mi := &file_idgate_v1_identity_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -462,7 +705,7 @@ func (x *CreateCustomerRequest) String() string {
 func (*CreateCustomerRequest) ProtoMessage() {}
 
 func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[2]
+	mi := &file_idgate_v1_identity_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -475,7 +718,7 @@ func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CreateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{2}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateCustomerRequest) GetSubaccountId() string {
@@ -513,6 +756,27 @@ func (x *CreateCustomerRequest) GetPhone() string {
 	return ""
 }
 
+func (x *CreateCustomerRequest) GetFirstName() string {
+	if x != nil {
+		return x.FirstName
+	}
+	return ""
+}
+
+func (x *CreateCustomerRequest) GetLastName() string {
+	if x != nil {
+		return x.LastName
+	}
+	return ""
+}
+
+func (x *CreateCustomerRequest) GetDob() string {
+	if x != nil {
+		return x.Dob
+	}
+	return ""
+}
+
 type GetCustomerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -522,7 +786,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[3]
+	mi := &file_idgate_v1_identity_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +798,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[3]
+	mi := &file_idgate_v1_identity_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +811,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{3}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetCustomerRequest) GetId() string {
@@ -583,7 +847,7 @@ type ListCustomersRequest struct {
 
 func (x *ListCustomersRequest) Reset() {
 	*x = ListCustomersRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[4]
+	mi := &file_idgate_v1_identity_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -595,7 +859,7 @@ func (x *ListCustomersRequest) String() string {
 func (*ListCustomersRequest) ProtoMessage() {}
 
 func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[4]
+	mi := &file_idgate_v1_identity_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -608,7 +872,7 @@ func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersRequest.ProtoReflect.Descriptor instead.
 func (*ListCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{4}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListCustomersRequest) GetIdentityVerificationRequired() bool {
@@ -678,7 +942,7 @@ type ListCustomersResponse struct {
 
 func (x *ListCustomersResponse) Reset() {
 	*x = ListCustomersResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[5]
+	mi := &file_idgate_v1_identity_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -690,7 +954,7 @@ func (x *ListCustomersResponse) String() string {
 func (*ListCustomersResponse) ProtoMessage() {}
 
 func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[5]
+	mi := &file_idgate_v1_identity_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -703,7 +967,7 @@ func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersResponse.ProtoReflect.Descriptor instead.
 func (*ListCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{5}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListCustomersResponse) GetCustomers() []*Customer {
@@ -731,7 +995,7 @@ type CreateVerificationSessionRequest struct {
 
 func (x *CreateVerificationSessionRequest) Reset() {
 	*x = CreateVerificationSessionRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[6]
+	mi := &file_idgate_v1_identity_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +1007,7 @@ func (x *CreateVerificationSessionRequest) String() string {
 func (*CreateVerificationSessionRequest) ProtoMessage() {}
 
 func (x *CreateVerificationSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[6]
+	mi := &file_idgate_v1_identity_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +1020,7 @@ func (x *CreateVerificationSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateVerificationSessionRequest.ProtoReflect.Descriptor instead.
 func (*CreateVerificationSessionRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{6}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CreateVerificationSessionRequest) GetCustomerId() string {
@@ -789,7 +1053,7 @@ type VerificationSession struct {
 
 func (x *VerificationSession) Reset() {
 	*x = VerificationSession{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[7]
+	mi := &file_idgate_v1_identity_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -801,7 +1065,7 @@ func (x *VerificationSession) String() string {
 func (*VerificationSession) ProtoMessage() {}
 
 func (x *VerificationSession) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[7]
+	mi := &file_idgate_v1_identity_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -814,7 +1078,7 @@ func (x *VerificationSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerificationSession.ProtoReflect.Descriptor instead.
 func (*VerificationSession) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{7}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *VerificationSession) GetSessionId() string {
@@ -863,7 +1127,7 @@ type CheckAccessRequest struct {
 
 func (x *CheckAccessRequest) Reset() {
 	*x = CheckAccessRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[8]
+	mi := &file_idgate_v1_identity_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +1139,7 @@ func (x *CheckAccessRequest) String() string {
 func (*CheckAccessRequest) ProtoMessage() {}
 
 func (x *CheckAccessRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[8]
+	mi := &file_idgate_v1_identity_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +1152,7 @@ func (x *CheckAccessRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckAccessRequest.ProtoReflect.Descriptor instead.
 func (*CheckAccessRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{8}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CheckAccessRequest) GetCustomerId() string {
@@ -910,21 +1174,29 @@ type CheckAccessResponse struct {
 	Allowed bool                   `protobuf:"varint,1,opt,name=allowed,proto3" json:"allowed,omitempty"`
 	// Why: "verification_not_required", "identity_verified", "identity_verification_required",
 	// "identity_verification_pending", "identity_verification_requires_input",
-	// "identity_verification_failed", "identity_verification_canceled".
+	// "identity_verification_failed", "identity_verification_canceled",
+	// "identity_verification_in_review" (the manual_review path).
 	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	// What the customer must do: "none", "start_verification", "wait_for_verification",
-	// "retry_verification", "contact_support".
+	// "retry_verification", "contact_support", and on the non-biometric path
+	// "start_document_verification" (a document without a selfie),
+	// "start_id_number_verification" or "wait_for_review" (an operator verifies them).
 	RequiredAction string  `protobuf:"bytes,3,opt,name=required_action,json=requiredAction,proto3" json:"required_action,omitempty"`
 	IdentityStatus *string `protobuf:"bytes,4,opt,name=identity_status,json=identityStatus,proto3,oneof" json:"identity_status,omitempty"`
 	// A sentence for the customer.
-	Message       string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Message string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	// Whether trying the same check again may succeed (see Customer.identity_retry_allowed).
+	RetryAllowed bool `protobuf:"varint,6,opt,name=retry_allowed,json=retryAllowed,proto3" json:"retry_allowed,omitempty"`
+	// What an operator should do (see Customer.identity_operator_action); "none" when
+	// nothing.
+	OperatorAction string `protobuf:"bytes,7,opt,name=operator_action,json=operatorAction,proto3" json:"operator_action,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CheckAccessResponse) Reset() {
 	*x = CheckAccessResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[9]
+	mi := &file_idgate_v1_identity_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -936,7 +1208,7 @@ func (x *CheckAccessResponse) String() string {
 func (*CheckAccessResponse) ProtoMessage() {}
 
 func (x *CheckAccessResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[9]
+	mi := &file_idgate_v1_identity_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -949,7 +1221,7 @@ func (x *CheckAccessResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckAccessResponse.ProtoReflect.Descriptor instead.
 func (*CheckAccessResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{9}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CheckAccessResponse) GetAllowed() bool {
@@ -987,6 +1259,20 @@ func (x *CheckAccessResponse) GetMessage() string {
 	return ""
 }
 
+func (x *CheckAccessResponse) GetRetryAllowed() bool {
+	if x != nil {
+		return x.RetryAllowed
+	}
+	return false
+}
+
+func (x *CheckAccessResponse) GetOperatorAction() string {
+	if x != nil {
+		return x.OperatorAction
+	}
+	return ""
+}
+
 type ClearRequirementRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -999,7 +1285,7 @@ type ClearRequirementRequest struct {
 
 func (x *ClearRequirementRequest) Reset() {
 	*x = ClearRequirementRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[10]
+	mi := &file_idgate_v1_identity_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1011,7 +1297,7 @@ func (x *ClearRequirementRequest) String() string {
 func (*ClearRequirementRequest) ProtoMessage() {}
 
 func (x *ClearRequirementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[10]
+	mi := &file_idgate_v1_identity_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1024,7 +1310,7 @@ func (x *ClearRequirementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClearRequirementRequest.ProtoReflect.Descriptor instead.
 func (*ClearRequirementRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{10}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ClearRequirementRequest) GetId() string {
@@ -1060,7 +1346,7 @@ type ManualVerifyRequest struct {
 
 func (x *ManualVerifyRequest) Reset() {
 	*x = ManualVerifyRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[11]
+	mi := &file_idgate_v1_identity_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1072,7 +1358,7 @@ func (x *ManualVerifyRequest) String() string {
 func (*ManualVerifyRequest) ProtoMessage() {}
 
 func (x *ManualVerifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[11]
+	mi := &file_idgate_v1_identity_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1085,7 +1371,7 @@ func (x *ManualVerifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ManualVerifyRequest.ProtoReflect.Descriptor instead.
 func (*ManualVerifyRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{11}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ManualVerifyRequest) GetId() string {
@@ -1121,7 +1407,7 @@ type RequireVerificationRequest struct {
 
 func (x *RequireVerificationRequest) Reset() {
 	*x = RequireVerificationRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[12]
+	mi := &file_idgate_v1_identity_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1133,7 +1419,7 @@ func (x *RequireVerificationRequest) String() string {
 func (*RequireVerificationRequest) ProtoMessage() {}
 
 func (x *RequireVerificationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[12]
+	mi := &file_idgate_v1_identity_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1146,7 +1432,7 @@ func (x *RequireVerificationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequireVerificationRequest.ProtoReflect.Descriptor instead.
 func (*RequireVerificationRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{12}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RequireVerificationRequest) GetId() string {
@@ -1179,7 +1465,7 @@ type RefreshFromStripeRequest struct {
 
 func (x *RefreshFromStripeRequest) Reset() {
 	*x = RefreshFromStripeRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[13]
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1191,7 +1477,7 @@ func (x *RefreshFromStripeRequest) String() string {
 func (*RefreshFromStripeRequest) ProtoMessage() {}
 
 func (x *RefreshFromStripeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[13]
+	mi := &file_idgate_v1_identity_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1204,7 +1490,7 @@ func (x *RefreshFromStripeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshFromStripeRequest.ProtoReflect.Descriptor instead.
 func (*RefreshFromStripeRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{13}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RefreshFromStripeRequest) GetId() string {
@@ -1223,7 +1509,7 @@ type RedactCustomerIdentityRequest struct {
 
 func (x *RedactCustomerIdentityRequest) Reset() {
 	*x = RedactCustomerIdentityRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[14]
+	mi := &file_idgate_v1_identity_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1235,7 +1521,7 @@ func (x *RedactCustomerIdentityRequest) String() string {
 func (*RedactCustomerIdentityRequest) ProtoMessage() {}
 
 func (x *RedactCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[14]
+	mi := &file_idgate_v1_identity_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1248,7 +1534,7 @@ func (x *RedactCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedactCustomerIdentityRequest.ProtoReflect.Descriptor instead.
 func (*RedactCustomerIdentityRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{14}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RedactCustomerIdentityRequest) GetId() string {
@@ -1270,7 +1556,7 @@ type RevealCustomerIdentityRequest struct {
 
 func (x *RevealCustomerIdentityRequest) Reset() {
 	*x = RevealCustomerIdentityRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	mi := &file_idgate_v1_identity_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +1568,7 @@ func (x *RevealCustomerIdentityRequest) String() string {
 func (*RevealCustomerIdentityRequest) ProtoMessage() {}
 
 func (x *RevealCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[15]
+	mi := &file_idgate_v1_identity_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +1581,7 @@ func (x *RevealCustomerIdentityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevealCustomerIdentityRequest.ProtoReflect.Descriptor instead.
 func (*RevealCustomerIdentityRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{15}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RevealCustomerIdentityRequest) GetId() string {
@@ -1325,7 +1611,7 @@ type SimulateVerificationOutcomeRequest struct {
 
 func (x *SimulateVerificationOutcomeRequest) Reset() {
 	*x = SimulateVerificationOutcomeRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[16]
+	mi := &file_idgate_v1_identity_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1337,7 +1623,7 @@ func (x *SimulateVerificationOutcomeRequest) String() string {
 func (*SimulateVerificationOutcomeRequest) ProtoMessage() {}
 
 func (x *SimulateVerificationOutcomeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[16]
+	mi := &file_idgate_v1_identity_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1350,7 +1636,7 @@ func (x *SimulateVerificationOutcomeRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use SimulateVerificationOutcomeRequest.ProtoReflect.Descriptor instead.
 func (*SimulateVerificationOutcomeRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{16}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *SimulateVerificationOutcomeRequest) GetSessionId() string {
@@ -1384,7 +1670,7 @@ type SimulateVerificationOutcomeResponse struct {
 
 func (x *SimulateVerificationOutcomeResponse) Reset() {
 	*x = SimulateVerificationOutcomeResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[17]
+	mi := &file_idgate_v1_identity_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1396,7 +1682,7 @@ func (x *SimulateVerificationOutcomeResponse) String() string {
 func (*SimulateVerificationOutcomeResponse) ProtoMessage() {}
 
 func (x *SimulateVerificationOutcomeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[17]
+	mi := &file_idgate_v1_identity_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1409,7 +1695,7 @@ func (x *SimulateVerificationOutcomeResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use SimulateVerificationOutcomeResponse.ProtoReflect.Descriptor instead.
 func (*SimulateVerificationOutcomeResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{17}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SimulateVerificationOutcomeResponse) GetEventId() string {
@@ -1430,7 +1716,7 @@ type BeginEnrollmentRequest struct {
 
 func (x *BeginEnrollmentRequest) Reset() {
 	*x = BeginEnrollmentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[18]
+	mi := &file_idgate_v1_identity_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1442,7 +1728,7 @@ func (x *BeginEnrollmentRequest) String() string {
 func (*BeginEnrollmentRequest) ProtoMessage() {}
 
 func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[18]
+	mi := &file_idgate_v1_identity_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1455,7 +1741,7 @@ func (x *BeginEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{18}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *BeginEnrollmentRequest) GetCustomerId() string {
@@ -1485,7 +1771,7 @@ type BeginEnrollmentResponse struct {
 
 func (x *BeginEnrollmentResponse) Reset() {
 	*x = BeginEnrollmentResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[19]
+	mi := &file_idgate_v1_identity_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1497,7 +1783,7 @@ func (x *BeginEnrollmentResponse) String() string {
 func (*BeginEnrollmentResponse) ProtoMessage() {}
 
 func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[19]
+	mi := &file_idgate_v1_identity_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1510,7 +1796,7 @@ func (x *BeginEnrollmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginEnrollmentResponse.ProtoReflect.Descriptor instead.
 func (*BeginEnrollmentResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{19}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *BeginEnrollmentResponse) GetChallengeId() string {
@@ -1548,7 +1834,7 @@ type FinishEnrollmentRequest struct {
 
 func (x *FinishEnrollmentRequest) Reset() {
 	*x = FinishEnrollmentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[20]
+	mi := &file_idgate_v1_identity_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1560,7 +1846,7 @@ func (x *FinishEnrollmentRequest) String() string {
 func (*FinishEnrollmentRequest) ProtoMessage() {}
 
 func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[20]
+	mi := &file_idgate_v1_identity_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1573,7 +1859,7 @@ func (x *FinishEnrollmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishEnrollmentRequest.ProtoReflect.Descriptor instead.
 func (*FinishEnrollmentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{20}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *FinishEnrollmentRequest) GetCustomerId() string {
@@ -1630,7 +1916,7 @@ type Credential struct {
 
 func (x *Credential) Reset() {
 	*x = Credential{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[21]
+	mi := &file_idgate_v1_identity_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1642,7 +1928,7 @@ func (x *Credential) String() string {
 func (*Credential) ProtoMessage() {}
 
 func (x *Credential) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[21]
+	mi := &file_idgate_v1_identity_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1655,7 +1941,7 @@ func (x *Credential) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credential.ProtoReflect.Descriptor instead.
 func (*Credential) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{21}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Credential) GetId() string {
@@ -1758,7 +2044,7 @@ type ListCredentialsRequest struct {
 
 func (x *ListCredentialsRequest) Reset() {
 	*x = ListCredentialsRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[22]
+	mi := &file_idgate_v1_identity_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1770,7 +2056,7 @@ func (x *ListCredentialsRequest) String() string {
 func (*ListCredentialsRequest) ProtoMessage() {}
 
 func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[22]
+	mi := &file_idgate_v1_identity_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1783,7 +2069,7 @@ func (x *ListCredentialsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsRequest.ProtoReflect.Descriptor instead.
 func (*ListCredentialsRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{22}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListCredentialsRequest) GetCustomerId() string {
@@ -1802,7 +2088,7 @@ type ListCredentialsResponse struct {
 
 func (x *ListCredentialsResponse) Reset() {
 	*x = ListCredentialsResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[23]
+	mi := &file_idgate_v1_identity_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1814,7 +2100,7 @@ func (x *ListCredentialsResponse) String() string {
 func (*ListCredentialsResponse) ProtoMessage() {}
 
 func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[23]
+	mi := &file_idgate_v1_identity_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1827,7 +2113,7 @@ func (x *ListCredentialsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCredentialsResponse.ProtoReflect.Descriptor instead.
 func (*ListCredentialsResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{23}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListCredentialsResponse) GetCredentials() []*Credential {
@@ -1848,7 +2134,7 @@ type RevokeCredentialRequest struct {
 
 func (x *RevokeCredentialRequest) Reset() {
 	*x = RevokeCredentialRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[24]
+	mi := &file_idgate_v1_identity_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1860,7 +2146,7 @@ func (x *RevokeCredentialRequest) String() string {
 func (*RevokeCredentialRequest) ProtoMessage() {}
 
 func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[24]
+	mi := &file_idgate_v1_identity_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1873,7 +2159,7 @@ func (x *RevokeCredentialRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeCredentialRequest.ProtoReflect.Descriptor instead.
 func (*RevokeCredentialRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{24}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RevokeCredentialRequest) GetCustomerId() string {
@@ -1900,7 +2186,7 @@ type EvaluatePaymentRequest struct {
 
 func (x *EvaluatePaymentRequest) Reset() {
 	*x = EvaluatePaymentRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[25]
+	mi := &file_idgate_v1_identity_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1912,7 +2198,7 @@ func (x *EvaluatePaymentRequest) String() string {
 func (*EvaluatePaymentRequest) ProtoMessage() {}
 
 func (x *EvaluatePaymentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[25]
+	mi := &file_idgate_v1_identity_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1925,7 +2211,7 @@ func (x *EvaluatePaymentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluatePaymentRequest.ProtoReflect.Descriptor instead.
 func (*EvaluatePaymentRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{25}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *EvaluatePaymentRequest) GetPaymentIntentId() string {
@@ -1968,7 +2254,7 @@ type PaymentStepUp struct {
 
 func (x *PaymentStepUp) Reset() {
 	*x = PaymentStepUp{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[26]
+	mi := &file_idgate_v1_identity_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1980,7 +2266,7 @@ func (x *PaymentStepUp) String() string {
 func (*PaymentStepUp) ProtoMessage() {}
 
 func (x *PaymentStepUp) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[26]
+	mi := &file_idgate_v1_identity_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1993,7 +2279,7 @@ func (x *PaymentStepUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentStepUp.ProtoReflect.Descriptor instead.
 func (*PaymentStepUp) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{26}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *PaymentStepUp) GetPaymentIntentId() string {
@@ -2136,7 +2422,7 @@ type BeginStepUpRequest struct {
 
 func (x *BeginStepUpRequest) Reset() {
 	*x = BeginStepUpRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[27]
+	mi := &file_idgate_v1_identity_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2148,7 +2434,7 @@ func (x *BeginStepUpRequest) String() string {
 func (*BeginStepUpRequest) ProtoMessage() {}
 
 func (x *BeginStepUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[27]
+	mi := &file_idgate_v1_identity_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2161,7 +2447,7 @@ func (x *BeginStepUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginStepUpRequest.ProtoReflect.Descriptor instead.
 func (*BeginStepUpRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{27}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *BeginStepUpRequest) GetPaymentIntentId() string {
@@ -2201,7 +2487,7 @@ type BeginStepUpResponse struct {
 
 func (x *BeginStepUpResponse) Reset() {
 	*x = BeginStepUpResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[28]
+	mi := &file_idgate_v1_identity_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2213,7 +2499,7 @@ func (x *BeginStepUpResponse) String() string {
 func (*BeginStepUpResponse) ProtoMessage() {}
 
 func (x *BeginStepUpResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[28]
+	mi := &file_idgate_v1_identity_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2226,7 +2512,7 @@ func (x *BeginStepUpResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginStepUpResponse.ProtoReflect.Descriptor instead.
 func (*BeginStepUpResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{28}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *BeginStepUpResponse) GetChallengeId() string {
@@ -2276,7 +2562,7 @@ type FinishStepUpRequest struct {
 
 func (x *FinishStepUpRequest) Reset() {
 	*x = FinishStepUpRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[29]
+	mi := &file_idgate_v1_identity_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2288,7 +2574,7 @@ func (x *FinishStepUpRequest) String() string {
 func (*FinishStepUpRequest) ProtoMessage() {}
 
 func (x *FinishStepUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[29]
+	mi := &file_idgate_v1_identity_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2301,7 +2587,7 @@ func (x *FinishStepUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FinishStepUpRequest.ProtoReflect.Descriptor instead.
 func (*FinishStepUpRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{29}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FinishStepUpRequest) GetPaymentIntentId() string {
@@ -2334,7 +2620,7 @@ type CanCaptureRequest struct {
 
 func (x *CanCaptureRequest) Reset() {
 	*x = CanCaptureRequest{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[30]
+	mi := &file_idgate_v1_identity_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2346,7 +2632,7 @@ func (x *CanCaptureRequest) String() string {
 func (*CanCaptureRequest) ProtoMessage() {}
 
 func (x *CanCaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[30]
+	mi := &file_idgate_v1_identity_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2359,7 +2645,7 @@ func (x *CanCaptureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanCaptureRequest.ProtoReflect.Descriptor instead.
 func (*CanCaptureRequest) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{30}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CanCaptureRequest) GetPaymentIntentId() string {
@@ -2382,7 +2668,7 @@ type CanCaptureResponse struct {
 
 func (x *CanCaptureResponse) Reset() {
 	*x = CanCaptureResponse{}
-	mi := &file_idgate_v1_identity_proto_msgTypes[31]
+	mi := &file_idgate_v1_identity_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2394,7 +2680,7 @@ func (x *CanCaptureResponse) String() string {
 func (*CanCaptureResponse) ProtoMessage() {}
 
 func (x *CanCaptureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_idgate_v1_identity_proto_msgTypes[31]
+	mi := &file_idgate_v1_identity_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2407,7 +2693,7 @@ func (x *CanCaptureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CanCaptureResponse.ProtoReflect.Descriptor instead.
 func (*CanCaptureResponse) Descriptor() ([]byte, []int) {
-	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{31}
+	return file_idgate_v1_identity_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CanCaptureResponse) GetAllowed() bool {
@@ -2435,7 +2721,7 @@ var File_idgate_v1_identity_proto protoreflect.FileDescriptor
 
 const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\n" +
-	"\x18idgate/v1/identity.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdf\x0f\n" +
+	"\x18idgate/v1/identity.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x12\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
 	"\rsubaccount_id\x18\x02 \x01(\tR\fsubaccountId\x12\x1f\n" +
@@ -2474,12 +2760,39 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x1fidentity_manual_verification_by\x18\x1f \x01(\tR\x1cidentityManualVerificationBy\x12a\n" +
 	"\x1fidentity_manual_verification_at\x18  \x01(\v2\x1a.google.protobuf.TimestampR\x1cidentityManualVerificationAt\x12L\n" +
 	"\x14identity_redacted_at\x18! \x01(\v2\x1a.google.protobuf.TimestampR\x12identityRedactedAt\x120\n" +
-	"\x14personal_data_masked\x18\" \x01(\bR\x12personalDataMaskedB\x12\n" +
+	"\x14personal_data_masked\x18\" \x01(\bR\x12personalDataMasked\x124\n" +
+	"\x16identity_retry_allowed\x18# \x01(\bR\x14identityRetryAllowed\x128\n" +
+	"\x18identity_operator_action\x18$ \x01(\tR\x16identityOperatorAction\x12<\n" +
+	"\x1aidentity_verification_path\x18% \x01(\tR\x18identityVerificationPath\x12]\n" +
+	"\x18biometric_consent_record\x18& \x01(\v2#.idgate.v1.CustomerBiometricConsentR\x16biometricConsentRecord\x12\x1d\n" +
+	"\n" +
+	"first_name\x18' \x01(\tR\tfirstName\x12\x1b\n" +
+	"\tlast_name\x18( \x01(\tR\blastName\x12\x10\n" +
+	"\x03dob\x18) \x01(\tR\x03dobB\x12\n" +
 	"\x10_identity_statusB\x16\n" +
 	"\x14_identity_session_idB\x14\n" +
 	"\x12_stripe_risk_scoreB\x14\n" +
 	"\x12_stripe_risk_levelB\x1a\n" +
-	"\x18_stripe_radar_risk_score\"\x9a\x01\n" +
+	"\x18_stripe_radar_risk_score\"\xe4\x01\n" +
+	"\x18CustomerBiometricConsent\x12\x18\n" +
+	"\agranted\x18\x01 \x01(\bR\agranted\x12;\n" +
+	"\vrecorded_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"recordedAt\x12\x18\n" +
+	"\acountry\x18\x03 \x01(\tR\acountry\x12\x1f\n" +
+	"\vlegal_basis\x18\x04 \x01(\tR\n" +
+	"legalBasis\x126\n" +
+	"\x17verification_session_id\x18\x05 \x01(\tR\x15verificationSessionId\"\xdb\x01\n" +
+	"%RecordCustomerBiometricConsentRequest\x12\x1f\n" +
+	"\vcustomer_id\x18\x01 \x01(\tR\n" +
+	"customerId\x12\x18\n" +
+	"\agranted\x18\x02 \x01(\bR\agranted\x12\x1d\n" +
+	"\n" +
+	"ip_address\x18\x03 \x01(\tR\tipAddress\x12\x1d\n" +
+	"\n" +
+	"user_agent\x18\x04 \x01(\tR\tuserAgent\x12\x1f\n" +
+	"\vlegal_basis\x18\x05 \x01(\tR\n" +
+	"legalBasis\x12\x18\n" +
+	"\acountry\x18\x06 \x01(\tR\acountry\"\x9a\x01\n" +
 	"\aAddress\x12\x14\n" +
 	"\x05line1\x18\x01 \x01(\tR\x05line1\x12\x14\n" +
 	"\x05line2\x18\x02 \x01(\tR\x05line2\x12\x12\n" +
@@ -2487,14 +2800,18 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x05state\x18\x04 \x01(\tR\x05state\x12\x1f\n" +
 	"\vpostal_code\x18\x05 \x01(\tR\n" +
 	"postalCode\x12\x18\n" +
-	"\acountry\x18\x06 \x01(\tR\acountry\"\xb7\x01\n" +
+	"\acountry\x18\x06 \x01(\tR\acountry\"\x85\x02\n" +
 	"\x15CreateCustomerRequest\x12#\n" +
 	"\rsubaccount_id\x18\x01 \x01(\tR\fsubaccountId\x12\x1f\n" +
 	"\vexternal_id\x18\x02 \x01(\tR\n" +
 	"externalId\x12,\n" +
 	"\x12stripe_customer_id\x18\x03 \x01(\tR\x10stripeCustomerId\x12\x14\n" +
 	"\x05email\x18\x04 \x01(\tR\x05email\x12\x14\n" +
-	"\x05phone\x18\x05 \x01(\tR\x05phone\"$\n" +
+	"\x05phone\x18\x05 \x01(\tR\x05phone\x12\x1d\n" +
+	"\n" +
+	"first_name\x18\x06 \x01(\tR\tfirstName\x12\x1b\n" +
+	"\tlast_name\x18\a \x01(\tR\blastName\x12\x10\n" +
+	"\x03dob\x18\b \x01(\tR\x03dob\"$\n" +
 	"\x12GetCustomerRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x82\x03\n" +
 	"\x14ListCustomersRequest\x12I\n" +
@@ -2526,13 +2843,15 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x12CheckAccessRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12\x16\n" +
-	"\x06action\x18\x02 \x01(\tR\x06action\"\xcc\x01\n" +
+	"\x06action\x18\x02 \x01(\tR\x06action\"\x9a\x02\n" +
 	"\x13CheckAccessResponse\x12\x18\n" +
 	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12'\n" +
 	"\x0frequired_action\x18\x03 \x01(\tR\x0erequiredAction\x12,\n" +
 	"\x0fidentity_status\x18\x04 \x01(\tH\x00R\x0eidentityStatus\x88\x01\x01\x12\x18\n" +
-	"\amessage\x18\x05 \x01(\tR\amessageB\x12\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\x12#\n" +
+	"\rretry_allowed\x18\x06 \x01(\bR\fretryAllowed\x12'\n" +
+	"\x0foperator_action\x18\a \x01(\tR\x0eoperatorActionB\x12\n" +
 	"\x10_identity_status\"[\n" +
 	"\x17ClearRequirementRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
@@ -2655,12 +2974,13 @@ const file_idgate_v1_identity_proto_rawDesc = "" +
 	"\x12CanCaptureResponse\x12\x18\n" +
 	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x16\n" +
-	"\x06status\x18\x03 \x01(\tR\x06status2\xf1\x15\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status2\x95\x17\n" +
 	"\x0fIdentityService\x12a\n" +
 	"\x0eCreateCustomer\x12 .idgate.v1.CreateCustomerRequest\x1a\x13.idgate.v1.Customer\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/customers\x12t\n" +
 	"\vGetCustomer\x12\x1d.idgate.v1.GetCustomerRequest\x1a\x13.idgate.v1.Customer\"1\x82\xd3\xe4\x93\x02+Z\x15\x12\x13/api/customers/{id}\x12\x12/v1/customers/{id}\x12i\n" +
 	"\rListCustomers\x12\x1f.idgate.v1.ListCustomersRequest\x1a .idgate.v1.ListCustomersResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/customers\x12\xda\x01\n" +
-	"\x19CreateVerificationSession\x12+.idgate.v1.CreateVerificationSessionRequest\x1a\x1e.idgate.v1.VerificationSession\"p\x82\xd3\xe4\x93\x02j:\x01*Z6:\x01*\"1/v1/customers/{customer_id}/verification-sessions\"-/api/customers/{customer_id}/identity-session\x12x\n" +
+	"\x19CreateVerificationSession\x12+.idgate.v1.CreateVerificationSessionRequest\x1a\x1e.idgate.v1.VerificationSession\"p\x82\xd3\xe4\x93\x02j:\x01*Z6:\x01*\"1/v1/customers/{customer_id}/verification-sessions\"-/api/customers/{customer_id}/identity-session\x12\xa1\x01\n" +
+	"\x1eRecordCustomerBiometricConsent\x120.idgate.v1.RecordCustomerBiometricConsentRequest\x1a\x13.idgate.v1.Customer\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/customers/{customer_id}/biometric-consent\x12x\n" +
 	"\vCheckAccess\x12\x1d.idgate.v1.CheckAccessRequest\x1a\x1e.idgate.v1.CheckAccessResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/customers/{customer_id}/access\x12{\n" +
 	"\x10ClearRequirement\x12\".idgate.v1.ClearRequirementRequest\x1a\x13.idgate.v1.Customer\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/customers/{id}:clearRequirement\x12\xa0\x01\n" +
 	"\fManualVerify\x12\x1e.idgate.v1.ManualVerifyRequest\x1a\x13.idgate.v1.Customer\"[\x82\xd3\xe4\x93\x02U:\x01*Z$:\x01*\"\x1f/v1/customers/{id}:manualVerify\"*/api/customers/{id}/identity-manual-verify\x12\x84\x01\n" +
@@ -2691,108 +3011,114 @@ func file_idgate_v1_identity_proto_rawDescGZIP() []byte {
 	return file_idgate_v1_identity_proto_rawDescData
 }
 
-var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_idgate_v1_identity_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_idgate_v1_identity_proto_goTypes = []any{
-	(*Customer)(nil),                            // 0: idgate.v1.Customer
-	(*Address)(nil),                             // 1: idgate.v1.Address
-	(*CreateCustomerRequest)(nil),               // 2: idgate.v1.CreateCustomerRequest
-	(*GetCustomerRequest)(nil),                  // 3: idgate.v1.GetCustomerRequest
-	(*ListCustomersRequest)(nil),                // 4: idgate.v1.ListCustomersRequest
-	(*ListCustomersResponse)(nil),               // 5: idgate.v1.ListCustomersResponse
-	(*CreateVerificationSessionRequest)(nil),    // 6: idgate.v1.CreateVerificationSessionRequest
-	(*VerificationSession)(nil),                 // 7: idgate.v1.VerificationSession
-	(*CheckAccessRequest)(nil),                  // 8: idgate.v1.CheckAccessRequest
-	(*CheckAccessResponse)(nil),                 // 9: idgate.v1.CheckAccessResponse
-	(*ClearRequirementRequest)(nil),             // 10: idgate.v1.ClearRequirementRequest
-	(*ManualVerifyRequest)(nil),                 // 11: idgate.v1.ManualVerifyRequest
-	(*RequireVerificationRequest)(nil),          // 12: idgate.v1.RequireVerificationRequest
-	(*RefreshFromStripeRequest)(nil),            // 13: idgate.v1.RefreshFromStripeRequest
-	(*RedactCustomerIdentityRequest)(nil),       // 14: idgate.v1.RedactCustomerIdentityRequest
-	(*RevealCustomerIdentityRequest)(nil),       // 15: idgate.v1.RevealCustomerIdentityRequest
-	(*SimulateVerificationOutcomeRequest)(nil),  // 16: idgate.v1.SimulateVerificationOutcomeRequest
-	(*SimulateVerificationOutcomeResponse)(nil), // 17: idgate.v1.SimulateVerificationOutcomeResponse
-	(*BeginEnrollmentRequest)(nil),              // 18: idgate.v1.BeginEnrollmentRequest
-	(*BeginEnrollmentResponse)(nil),             // 19: idgate.v1.BeginEnrollmentResponse
-	(*FinishEnrollmentRequest)(nil),             // 20: idgate.v1.FinishEnrollmentRequest
-	(*Credential)(nil),                          // 21: idgate.v1.Credential
-	(*ListCredentialsRequest)(nil),              // 22: idgate.v1.ListCredentialsRequest
-	(*ListCredentialsResponse)(nil),             // 23: idgate.v1.ListCredentialsResponse
-	(*RevokeCredentialRequest)(nil),             // 24: idgate.v1.RevokeCredentialRequest
-	(*EvaluatePaymentRequest)(nil),              // 25: idgate.v1.EvaluatePaymentRequest
-	(*PaymentStepUp)(nil),                       // 26: idgate.v1.PaymentStepUp
-	(*BeginStepUpRequest)(nil),                  // 27: idgate.v1.BeginStepUpRequest
-	(*BeginStepUpResponse)(nil),                 // 28: idgate.v1.BeginStepUpResponse
-	(*FinishStepUpRequest)(nil),                 // 29: idgate.v1.FinishStepUpRequest
-	(*CanCaptureRequest)(nil),                   // 30: idgate.v1.CanCaptureRequest
-	(*CanCaptureResponse)(nil),                  // 31: idgate.v1.CanCaptureResponse
-	(*timestamppb.Timestamp)(nil),               // 32: google.protobuf.Timestamp
+	(*Customer)(nil),                              // 0: idgate.v1.Customer
+	(*CustomerBiometricConsent)(nil),              // 1: idgate.v1.CustomerBiometricConsent
+	(*RecordCustomerBiometricConsentRequest)(nil), // 2: idgate.v1.RecordCustomerBiometricConsentRequest
+	(*Address)(nil),                               // 3: idgate.v1.Address
+	(*CreateCustomerRequest)(nil),                 // 4: idgate.v1.CreateCustomerRequest
+	(*GetCustomerRequest)(nil),                    // 5: idgate.v1.GetCustomerRequest
+	(*ListCustomersRequest)(nil),                  // 6: idgate.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil),                 // 7: idgate.v1.ListCustomersResponse
+	(*CreateVerificationSessionRequest)(nil),      // 8: idgate.v1.CreateVerificationSessionRequest
+	(*VerificationSession)(nil),                   // 9: idgate.v1.VerificationSession
+	(*CheckAccessRequest)(nil),                    // 10: idgate.v1.CheckAccessRequest
+	(*CheckAccessResponse)(nil),                   // 11: idgate.v1.CheckAccessResponse
+	(*ClearRequirementRequest)(nil),               // 12: idgate.v1.ClearRequirementRequest
+	(*ManualVerifyRequest)(nil),                   // 13: idgate.v1.ManualVerifyRequest
+	(*RequireVerificationRequest)(nil),            // 14: idgate.v1.RequireVerificationRequest
+	(*RefreshFromStripeRequest)(nil),              // 15: idgate.v1.RefreshFromStripeRequest
+	(*RedactCustomerIdentityRequest)(nil),         // 16: idgate.v1.RedactCustomerIdentityRequest
+	(*RevealCustomerIdentityRequest)(nil),         // 17: idgate.v1.RevealCustomerIdentityRequest
+	(*SimulateVerificationOutcomeRequest)(nil),    // 18: idgate.v1.SimulateVerificationOutcomeRequest
+	(*SimulateVerificationOutcomeResponse)(nil),   // 19: idgate.v1.SimulateVerificationOutcomeResponse
+	(*BeginEnrollmentRequest)(nil),                // 20: idgate.v1.BeginEnrollmentRequest
+	(*BeginEnrollmentResponse)(nil),               // 21: idgate.v1.BeginEnrollmentResponse
+	(*FinishEnrollmentRequest)(nil),               // 22: idgate.v1.FinishEnrollmentRequest
+	(*Credential)(nil),                            // 23: idgate.v1.Credential
+	(*ListCredentialsRequest)(nil),                // 24: idgate.v1.ListCredentialsRequest
+	(*ListCredentialsResponse)(nil),               // 25: idgate.v1.ListCredentialsResponse
+	(*RevokeCredentialRequest)(nil),               // 26: idgate.v1.RevokeCredentialRequest
+	(*EvaluatePaymentRequest)(nil),                // 27: idgate.v1.EvaluatePaymentRequest
+	(*PaymentStepUp)(nil),                         // 28: idgate.v1.PaymentStepUp
+	(*BeginStepUpRequest)(nil),                    // 29: idgate.v1.BeginStepUpRequest
+	(*BeginStepUpResponse)(nil),                   // 30: idgate.v1.BeginStepUpResponse
+	(*FinishStepUpRequest)(nil),                   // 31: idgate.v1.FinishStepUpRequest
+	(*CanCaptureRequest)(nil),                     // 32: idgate.v1.CanCaptureRequest
+	(*CanCaptureResponse)(nil),                    // 33: idgate.v1.CanCaptureResponse
+	(*timestamppb.Timestamp)(nil),                 // 34: google.protobuf.Timestamp
 }
 var file_idgate_v1_identity_proto_depIdxs = []int32{
-	32, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
-	32, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
-	32, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
-	32, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
-	1,  // 4: idgate.v1.Customer.identity_address:type_name -> idgate.v1.Address
-	32, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
-	32, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
-	32, // 7: idgate.v1.ListCustomersRequest.flagged_before:type_name -> google.protobuf.Timestamp
-	0,  // 8: idgate.v1.ListCustomersResponse.customers:type_name -> idgate.v1.Customer
-	32, // 9: idgate.v1.BeginEnrollmentResponse.expires_at:type_name -> google.protobuf.Timestamp
-	32, // 10: idgate.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
-	32, // 11: idgate.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
-	32, // 12: idgate.v1.Credential.revoked_at:type_name -> google.protobuf.Timestamp
-	21, // 13: idgate.v1.ListCredentialsResponse.credentials:type_name -> idgate.v1.Credential
-	32, // 14: idgate.v1.PaymentStepUp.decided_at:type_name -> google.protobuf.Timestamp
-	32, // 15: idgate.v1.PaymentStepUp.metadata_written_at:type_name -> google.protobuf.Timestamp
-	32, // 16: idgate.v1.PaymentStepUp.captured_at:type_name -> google.protobuf.Timestamp
-	32, // 17: idgate.v1.PaymentStepUp.canceled_at:type_name -> google.protobuf.Timestamp
-	32, // 18: idgate.v1.BeginStepUpResponse.expires_at:type_name -> google.protobuf.Timestamp
-	7,  // 19: idgate.v1.BeginStepUpResponse.verification_session:type_name -> idgate.v1.VerificationSession
-	2,  // 20: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
-	3,  // 21: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
-	4,  // 22: idgate.v1.IdentityService.ListCustomers:input_type -> idgate.v1.ListCustomersRequest
-	6,  // 23: idgate.v1.IdentityService.CreateVerificationSession:input_type -> idgate.v1.CreateVerificationSessionRequest
-	8,  // 24: idgate.v1.IdentityService.CheckAccess:input_type -> idgate.v1.CheckAccessRequest
-	10, // 25: idgate.v1.IdentityService.ClearRequirement:input_type -> idgate.v1.ClearRequirementRequest
-	11, // 26: idgate.v1.IdentityService.ManualVerify:input_type -> idgate.v1.ManualVerifyRequest
-	12, // 27: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
-	13, // 28: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
-	14, // 29: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
-	15, // 30: idgate.v1.IdentityService.RevealCustomerIdentity:input_type -> idgate.v1.RevealCustomerIdentityRequest
-	16, // 31: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
-	18, // 32: idgate.v1.IdentityService.BeginEnrollment:input_type -> idgate.v1.BeginEnrollmentRequest
-	20, // 33: idgate.v1.IdentityService.FinishEnrollment:input_type -> idgate.v1.FinishEnrollmentRequest
-	22, // 34: idgate.v1.IdentityService.ListCredentials:input_type -> idgate.v1.ListCredentialsRequest
-	24, // 35: idgate.v1.IdentityService.RevokeCredential:input_type -> idgate.v1.RevokeCredentialRequest
-	25, // 36: idgate.v1.IdentityService.EvaluatePayment:input_type -> idgate.v1.EvaluatePaymentRequest
-	27, // 37: idgate.v1.IdentityService.BeginStepUp:input_type -> idgate.v1.BeginStepUpRequest
-	29, // 38: idgate.v1.IdentityService.FinishStepUp:input_type -> idgate.v1.FinishStepUpRequest
-	30, // 39: idgate.v1.IdentityService.CanCapture:input_type -> idgate.v1.CanCaptureRequest
-	0,  // 40: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
-	0,  // 41: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
-	5,  // 42: idgate.v1.IdentityService.ListCustomers:output_type -> idgate.v1.ListCustomersResponse
-	7,  // 43: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
-	9,  // 44: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
-	0,  // 45: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
-	0,  // 46: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
-	0,  // 47: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
-	0,  // 48: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
-	0,  // 49: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
-	0,  // 50: idgate.v1.IdentityService.RevealCustomerIdentity:output_type -> idgate.v1.Customer
-	17, // 51: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
-	19, // 52: idgate.v1.IdentityService.BeginEnrollment:output_type -> idgate.v1.BeginEnrollmentResponse
-	21, // 53: idgate.v1.IdentityService.FinishEnrollment:output_type -> idgate.v1.Credential
-	23, // 54: idgate.v1.IdentityService.ListCredentials:output_type -> idgate.v1.ListCredentialsResponse
-	21, // 55: idgate.v1.IdentityService.RevokeCredential:output_type -> idgate.v1.Credential
-	26, // 56: idgate.v1.IdentityService.EvaluatePayment:output_type -> idgate.v1.PaymentStepUp
-	28, // 57: idgate.v1.IdentityService.BeginStepUp:output_type -> idgate.v1.BeginStepUpResponse
-	26, // 58: idgate.v1.IdentityService.FinishStepUp:output_type -> idgate.v1.PaymentStepUp
-	31, // 59: idgate.v1.IdentityService.CanCapture:output_type -> idgate.v1.CanCaptureResponse
-	40, // [40:60] is the sub-list for method output_type
-	20, // [20:40] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	34, // 0: idgate.v1.Customer.created_at:type_name -> google.protobuf.Timestamp
+	34, // 1: idgate.v1.Customer.updated_at:type_name -> google.protobuf.Timestamp
+	34, // 2: idgate.v1.Customer.identity_verification_required_at:type_name -> google.protobuf.Timestamp
+	34, // 3: idgate.v1.Customer.identity_verified_at:type_name -> google.protobuf.Timestamp
+	3,  // 4: idgate.v1.Customer.identity_address:type_name -> idgate.v1.Address
+	34, // 5: idgate.v1.Customer.identity_manual_verification_at:type_name -> google.protobuf.Timestamp
+	34, // 6: idgate.v1.Customer.identity_redacted_at:type_name -> google.protobuf.Timestamp
+	1,  // 7: idgate.v1.Customer.biometric_consent_record:type_name -> idgate.v1.CustomerBiometricConsent
+	34, // 8: idgate.v1.CustomerBiometricConsent.recorded_at:type_name -> google.protobuf.Timestamp
+	34, // 9: idgate.v1.ListCustomersRequest.flagged_before:type_name -> google.protobuf.Timestamp
+	0,  // 10: idgate.v1.ListCustomersResponse.customers:type_name -> idgate.v1.Customer
+	34, // 11: idgate.v1.BeginEnrollmentResponse.expires_at:type_name -> google.protobuf.Timestamp
+	34, // 12: idgate.v1.Credential.created_at:type_name -> google.protobuf.Timestamp
+	34, // 13: idgate.v1.Credential.last_used_at:type_name -> google.protobuf.Timestamp
+	34, // 14: idgate.v1.Credential.revoked_at:type_name -> google.protobuf.Timestamp
+	23, // 15: idgate.v1.ListCredentialsResponse.credentials:type_name -> idgate.v1.Credential
+	34, // 16: idgate.v1.PaymentStepUp.decided_at:type_name -> google.protobuf.Timestamp
+	34, // 17: idgate.v1.PaymentStepUp.metadata_written_at:type_name -> google.protobuf.Timestamp
+	34, // 18: idgate.v1.PaymentStepUp.captured_at:type_name -> google.protobuf.Timestamp
+	34, // 19: idgate.v1.PaymentStepUp.canceled_at:type_name -> google.protobuf.Timestamp
+	34, // 20: idgate.v1.BeginStepUpResponse.expires_at:type_name -> google.protobuf.Timestamp
+	9,  // 21: idgate.v1.BeginStepUpResponse.verification_session:type_name -> idgate.v1.VerificationSession
+	4,  // 22: idgate.v1.IdentityService.CreateCustomer:input_type -> idgate.v1.CreateCustomerRequest
+	5,  // 23: idgate.v1.IdentityService.GetCustomer:input_type -> idgate.v1.GetCustomerRequest
+	6,  // 24: idgate.v1.IdentityService.ListCustomers:input_type -> idgate.v1.ListCustomersRequest
+	8,  // 25: idgate.v1.IdentityService.CreateVerificationSession:input_type -> idgate.v1.CreateVerificationSessionRequest
+	2,  // 26: idgate.v1.IdentityService.RecordCustomerBiometricConsent:input_type -> idgate.v1.RecordCustomerBiometricConsentRequest
+	10, // 27: idgate.v1.IdentityService.CheckAccess:input_type -> idgate.v1.CheckAccessRequest
+	12, // 28: idgate.v1.IdentityService.ClearRequirement:input_type -> idgate.v1.ClearRequirementRequest
+	13, // 29: idgate.v1.IdentityService.ManualVerify:input_type -> idgate.v1.ManualVerifyRequest
+	14, // 30: idgate.v1.IdentityService.RequireVerification:input_type -> idgate.v1.RequireVerificationRequest
+	15, // 31: idgate.v1.IdentityService.RefreshFromStripe:input_type -> idgate.v1.RefreshFromStripeRequest
+	16, // 32: idgate.v1.IdentityService.RedactCustomerIdentity:input_type -> idgate.v1.RedactCustomerIdentityRequest
+	17, // 33: idgate.v1.IdentityService.RevealCustomerIdentity:input_type -> idgate.v1.RevealCustomerIdentityRequest
+	18, // 34: idgate.v1.IdentityService.SimulateVerificationOutcome:input_type -> idgate.v1.SimulateVerificationOutcomeRequest
+	20, // 35: idgate.v1.IdentityService.BeginEnrollment:input_type -> idgate.v1.BeginEnrollmentRequest
+	22, // 36: idgate.v1.IdentityService.FinishEnrollment:input_type -> idgate.v1.FinishEnrollmentRequest
+	24, // 37: idgate.v1.IdentityService.ListCredentials:input_type -> idgate.v1.ListCredentialsRequest
+	26, // 38: idgate.v1.IdentityService.RevokeCredential:input_type -> idgate.v1.RevokeCredentialRequest
+	27, // 39: idgate.v1.IdentityService.EvaluatePayment:input_type -> idgate.v1.EvaluatePaymentRequest
+	29, // 40: idgate.v1.IdentityService.BeginStepUp:input_type -> idgate.v1.BeginStepUpRequest
+	31, // 41: idgate.v1.IdentityService.FinishStepUp:input_type -> idgate.v1.FinishStepUpRequest
+	32, // 42: idgate.v1.IdentityService.CanCapture:input_type -> idgate.v1.CanCaptureRequest
+	0,  // 43: idgate.v1.IdentityService.CreateCustomer:output_type -> idgate.v1.Customer
+	0,  // 44: idgate.v1.IdentityService.GetCustomer:output_type -> idgate.v1.Customer
+	7,  // 45: idgate.v1.IdentityService.ListCustomers:output_type -> idgate.v1.ListCustomersResponse
+	9,  // 46: idgate.v1.IdentityService.CreateVerificationSession:output_type -> idgate.v1.VerificationSession
+	0,  // 47: idgate.v1.IdentityService.RecordCustomerBiometricConsent:output_type -> idgate.v1.Customer
+	11, // 48: idgate.v1.IdentityService.CheckAccess:output_type -> idgate.v1.CheckAccessResponse
+	0,  // 49: idgate.v1.IdentityService.ClearRequirement:output_type -> idgate.v1.Customer
+	0,  // 50: idgate.v1.IdentityService.ManualVerify:output_type -> idgate.v1.Customer
+	0,  // 51: idgate.v1.IdentityService.RequireVerification:output_type -> idgate.v1.Customer
+	0,  // 52: idgate.v1.IdentityService.RefreshFromStripe:output_type -> idgate.v1.Customer
+	0,  // 53: idgate.v1.IdentityService.RedactCustomerIdentity:output_type -> idgate.v1.Customer
+	0,  // 54: idgate.v1.IdentityService.RevealCustomerIdentity:output_type -> idgate.v1.Customer
+	19, // 55: idgate.v1.IdentityService.SimulateVerificationOutcome:output_type -> idgate.v1.SimulateVerificationOutcomeResponse
+	21, // 56: idgate.v1.IdentityService.BeginEnrollment:output_type -> idgate.v1.BeginEnrollmentResponse
+	23, // 57: idgate.v1.IdentityService.FinishEnrollment:output_type -> idgate.v1.Credential
+	25, // 58: idgate.v1.IdentityService.ListCredentials:output_type -> idgate.v1.ListCredentialsResponse
+	23, // 59: idgate.v1.IdentityService.RevokeCredential:output_type -> idgate.v1.Credential
+	28, // 60: idgate.v1.IdentityService.EvaluatePayment:output_type -> idgate.v1.PaymentStepUp
+	30, // 61: idgate.v1.IdentityService.BeginStepUp:output_type -> idgate.v1.BeginStepUpResponse
+	28, // 62: idgate.v1.IdentityService.FinishStepUp:output_type -> idgate.v1.PaymentStepUp
+	33, // 63: idgate.v1.IdentityService.CanCapture:output_type -> idgate.v1.CanCaptureResponse
+	43, // [43:64] is the sub-list for method output_type
+	22, // [22:43] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_idgate_v1_identity_proto_init() }
@@ -2801,15 +3127,15 @@ func file_idgate_v1_identity_proto_init() {
 		return
 	}
 	file_idgate_v1_identity_proto_msgTypes[0].OneofWrappers = []any{}
-	file_idgate_v1_identity_proto_msgTypes[4].OneofWrappers = []any{}
-	file_idgate_v1_identity_proto_msgTypes[9].OneofWrappers = []any{}
+	file_idgate_v1_identity_proto_msgTypes[6].OneofWrappers = []any{}
+	file_idgate_v1_identity_proto_msgTypes[11].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_idgate_v1_identity_proto_rawDesc), len(file_idgate_v1_identity_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

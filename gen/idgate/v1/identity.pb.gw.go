@@ -265,6 +265,51 @@ func local_request_IdentityService_CreateVerificationSession_1(ctx context.Conte
 	return msg, metadata, err
 }
 
+func request_IdentityService_RecordCustomerBiometricConsent_0(ctx context.Context, marshaler runtime.Marshaler, client IdentityServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RecordCustomerBiometricConsentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["customer_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "customer_id")
+	}
+	protoReq.CustomerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "customer_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RecordCustomerBiometricConsent(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_IdentityService_RecordCustomerBiometricConsent_0(ctx context.Context, marshaler runtime.Marshaler, server IdentityServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RecordCustomerBiometricConsentRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["customer_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "customer_id")
+	}
+	protoReq.CustomerId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "customer_id", err)
+	}
+	msg, err := server.RecordCustomerBiometricConsent(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_IdentityService_CheckAccess_0 = &utilities.DoubleArray{Encoding: map[string]int{"customer_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_IdentityService_CheckAccess_0(ctx context.Context, marshaler runtime.Marshaler, client IdentityServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -1168,6 +1213,26 @@ func RegisterIdentityServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 		}
 		forward_IdentityService_CreateVerificationSession_1(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_IdentityService_RecordCustomerBiometricConsent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/idgate.v1.IdentityService/RecordCustomerBiometricConsent", runtime.WithHTTPPathPattern("/v1/customers/{customer_id}/biometric-consent"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_IdentityService_RecordCustomerBiometricConsent_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_IdentityService_RecordCustomerBiometricConsent_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_IdentityService_CheckAccess_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1650,6 +1715,23 @@ func RegisterIdentityServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_IdentityService_CreateVerificationSession_1(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_IdentityService_RecordCustomerBiometricConsent_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/idgate.v1.IdentityService/RecordCustomerBiometricConsent", runtime.WithHTTPPathPattern("/v1/customers/{customer_id}/biometric-consent"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_IdentityService_RecordCustomerBiometricConsent_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_IdentityService_RecordCustomerBiometricConsent_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_IdentityService_CheckAccess_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1943,53 +2025,55 @@ func RegisterIdentityServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 }
 
 var (
-	pattern_IdentityService_CreateCustomer_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "customers"}, ""))
-	pattern_IdentityService_GetCustomer_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, ""))
-	pattern_IdentityService_GetCustomer_1                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"api", "customers", "id"}, ""))
-	pattern_IdentityService_ListCustomers_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "customers"}, ""))
-	pattern_IdentityService_CreateVerificationSession_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"api", "customers", "customer_id", "identity-session"}, ""))
-	pattern_IdentityService_CreateVerificationSession_1   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "verification-sessions"}, ""))
-	pattern_IdentityService_CheckAccess_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "access"}, ""))
-	pattern_IdentityService_ClearRequirement_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "clearRequirement"))
-	pattern_IdentityService_ManualVerify_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"api", "customers", "id", "identity-manual-verify"}, ""))
-	pattern_IdentityService_ManualVerify_1                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "manualVerify"))
-	pattern_IdentityService_RequireVerification_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "requireVerification"))
-	pattern_IdentityService_RefreshFromStripe_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "refresh"))
-	pattern_IdentityService_RedactCustomerIdentity_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "redact"))
-	pattern_IdentityService_RevealCustomerIdentity_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "revealIdentity"))
-	pattern_IdentityService_SimulateVerificationOutcome_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "verification-sessions", "session_id"}, "simulate"))
-	pattern_IdentityService_BeginEnrollment_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "credentials"}, "beginEnrollment"))
-	pattern_IdentityService_FinishEnrollment_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "credentials"}, "finishEnrollment"))
-	pattern_IdentityService_ListCredentials_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "credentials"}, ""))
-	pattern_IdentityService_RevokeCredential_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "customers", "customer_id", "credentials", "id"}, "revoke"))
-	pattern_IdentityService_EvaluatePayment_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "payments", "payment_intent_id"}, "evaluate"))
-	pattern_IdentityService_BeginStepUp_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "payments", "payment_intent_id", "stepup"}, "begin"))
-	pattern_IdentityService_FinishStepUp_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "payments", "payment_intent_id", "stepup"}, "finish"))
-	pattern_IdentityService_CanCapture_0                  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "payments", "payment_intent_id", "capturable"}, ""))
+	pattern_IdentityService_CreateCustomer_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "customers"}, ""))
+	pattern_IdentityService_GetCustomer_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, ""))
+	pattern_IdentityService_GetCustomer_1                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"api", "customers", "id"}, ""))
+	pattern_IdentityService_ListCustomers_0                  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "customers"}, ""))
+	pattern_IdentityService_CreateVerificationSession_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"api", "customers", "customer_id", "identity-session"}, ""))
+	pattern_IdentityService_CreateVerificationSession_1      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "verification-sessions"}, ""))
+	pattern_IdentityService_RecordCustomerBiometricConsent_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "biometric-consent"}, ""))
+	pattern_IdentityService_CheckAccess_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "access"}, ""))
+	pattern_IdentityService_ClearRequirement_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "clearRequirement"))
+	pattern_IdentityService_ManualVerify_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"api", "customers", "id", "identity-manual-verify"}, ""))
+	pattern_IdentityService_ManualVerify_1                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "manualVerify"))
+	pattern_IdentityService_RequireVerification_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "requireVerification"))
+	pattern_IdentityService_RefreshFromStripe_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "refresh"))
+	pattern_IdentityService_RedactCustomerIdentity_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "redact"))
+	pattern_IdentityService_RevealCustomerIdentity_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "customers", "id"}, "revealIdentity"))
+	pattern_IdentityService_SimulateVerificationOutcome_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "verification-sessions", "session_id"}, "simulate"))
+	pattern_IdentityService_BeginEnrollment_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "credentials"}, "beginEnrollment"))
+	pattern_IdentityService_FinishEnrollment_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "credentials"}, "finishEnrollment"))
+	pattern_IdentityService_ListCredentials_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "customers", "customer_id", "credentials"}, ""))
+	pattern_IdentityService_RevokeCredential_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "customers", "customer_id", "credentials", "id"}, "revoke"))
+	pattern_IdentityService_EvaluatePayment_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "payments", "payment_intent_id"}, "evaluate"))
+	pattern_IdentityService_BeginStepUp_0                    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "payments", "payment_intent_id", "stepup"}, "begin"))
+	pattern_IdentityService_FinishStepUp_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "payments", "payment_intent_id", "stepup"}, "finish"))
+	pattern_IdentityService_CanCapture_0                     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "payments", "payment_intent_id", "capturable"}, ""))
 )
 
 var (
-	forward_IdentityService_CreateCustomer_0              = runtime.ForwardResponseMessage
-	forward_IdentityService_GetCustomer_0                 = runtime.ForwardResponseMessage
-	forward_IdentityService_GetCustomer_1                 = runtime.ForwardResponseMessage
-	forward_IdentityService_ListCustomers_0               = runtime.ForwardResponseMessage
-	forward_IdentityService_CreateVerificationSession_0   = runtime.ForwardResponseMessage
-	forward_IdentityService_CreateVerificationSession_1   = runtime.ForwardResponseMessage
-	forward_IdentityService_CheckAccess_0                 = runtime.ForwardResponseMessage
-	forward_IdentityService_ClearRequirement_0            = runtime.ForwardResponseMessage
-	forward_IdentityService_ManualVerify_0                = runtime.ForwardResponseMessage
-	forward_IdentityService_ManualVerify_1                = runtime.ForwardResponseMessage
-	forward_IdentityService_RequireVerification_0         = runtime.ForwardResponseMessage
-	forward_IdentityService_RefreshFromStripe_0           = runtime.ForwardResponseMessage
-	forward_IdentityService_RedactCustomerIdentity_0      = runtime.ForwardResponseMessage
-	forward_IdentityService_RevealCustomerIdentity_0      = runtime.ForwardResponseMessage
-	forward_IdentityService_SimulateVerificationOutcome_0 = runtime.ForwardResponseMessage
-	forward_IdentityService_BeginEnrollment_0             = runtime.ForwardResponseMessage
-	forward_IdentityService_FinishEnrollment_0            = runtime.ForwardResponseMessage
-	forward_IdentityService_ListCredentials_0             = runtime.ForwardResponseMessage
-	forward_IdentityService_RevokeCredential_0            = runtime.ForwardResponseMessage
-	forward_IdentityService_EvaluatePayment_0             = runtime.ForwardResponseMessage
-	forward_IdentityService_BeginStepUp_0                 = runtime.ForwardResponseMessage
-	forward_IdentityService_FinishStepUp_0                = runtime.ForwardResponseMessage
-	forward_IdentityService_CanCapture_0                  = runtime.ForwardResponseMessage
+	forward_IdentityService_CreateCustomer_0                 = runtime.ForwardResponseMessage
+	forward_IdentityService_GetCustomer_0                    = runtime.ForwardResponseMessage
+	forward_IdentityService_GetCustomer_1                    = runtime.ForwardResponseMessage
+	forward_IdentityService_ListCustomers_0                  = runtime.ForwardResponseMessage
+	forward_IdentityService_CreateVerificationSession_0      = runtime.ForwardResponseMessage
+	forward_IdentityService_CreateVerificationSession_1      = runtime.ForwardResponseMessage
+	forward_IdentityService_RecordCustomerBiometricConsent_0 = runtime.ForwardResponseMessage
+	forward_IdentityService_CheckAccess_0                    = runtime.ForwardResponseMessage
+	forward_IdentityService_ClearRequirement_0               = runtime.ForwardResponseMessage
+	forward_IdentityService_ManualVerify_0                   = runtime.ForwardResponseMessage
+	forward_IdentityService_ManualVerify_1                   = runtime.ForwardResponseMessage
+	forward_IdentityService_RequireVerification_0            = runtime.ForwardResponseMessage
+	forward_IdentityService_RefreshFromStripe_0              = runtime.ForwardResponseMessage
+	forward_IdentityService_RedactCustomerIdentity_0         = runtime.ForwardResponseMessage
+	forward_IdentityService_RevealCustomerIdentity_0         = runtime.ForwardResponseMessage
+	forward_IdentityService_SimulateVerificationOutcome_0    = runtime.ForwardResponseMessage
+	forward_IdentityService_BeginEnrollment_0                = runtime.ForwardResponseMessage
+	forward_IdentityService_FinishEnrollment_0               = runtime.ForwardResponseMessage
+	forward_IdentityService_ListCredentials_0                = runtime.ForwardResponseMessage
+	forward_IdentityService_RevokeCredential_0               = runtime.ForwardResponseMessage
+	forward_IdentityService_EvaluatePayment_0                = runtime.ForwardResponseMessage
+	forward_IdentityService_BeginStepUp_0                    = runtime.ForwardResponseMessage
+	forward_IdentityService_FinishStepUp_0                   = runtime.ForwardResponseMessage
+	forward_IdentityService_CanCapture_0                     = runtime.ForwardResponseMessage
 )

@@ -19,26 +19,27 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	IdentityService_CreateCustomer_FullMethodName              = "/idgate.v1.IdentityService/CreateCustomer"
-	IdentityService_GetCustomer_FullMethodName                 = "/idgate.v1.IdentityService/GetCustomer"
-	IdentityService_ListCustomers_FullMethodName               = "/idgate.v1.IdentityService/ListCustomers"
-	IdentityService_CreateVerificationSession_FullMethodName   = "/idgate.v1.IdentityService/CreateVerificationSession"
-	IdentityService_CheckAccess_FullMethodName                 = "/idgate.v1.IdentityService/CheckAccess"
-	IdentityService_ClearRequirement_FullMethodName            = "/idgate.v1.IdentityService/ClearRequirement"
-	IdentityService_ManualVerify_FullMethodName                = "/idgate.v1.IdentityService/ManualVerify"
-	IdentityService_RequireVerification_FullMethodName         = "/idgate.v1.IdentityService/RequireVerification"
-	IdentityService_RefreshFromStripe_FullMethodName           = "/idgate.v1.IdentityService/RefreshFromStripe"
-	IdentityService_RedactCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RedactCustomerIdentity"
-	IdentityService_RevealCustomerIdentity_FullMethodName      = "/idgate.v1.IdentityService/RevealCustomerIdentity"
-	IdentityService_SimulateVerificationOutcome_FullMethodName = "/idgate.v1.IdentityService/SimulateVerificationOutcome"
-	IdentityService_BeginEnrollment_FullMethodName             = "/idgate.v1.IdentityService/BeginEnrollment"
-	IdentityService_FinishEnrollment_FullMethodName            = "/idgate.v1.IdentityService/FinishEnrollment"
-	IdentityService_ListCredentials_FullMethodName             = "/idgate.v1.IdentityService/ListCredentials"
-	IdentityService_RevokeCredential_FullMethodName            = "/idgate.v1.IdentityService/RevokeCredential"
-	IdentityService_EvaluatePayment_FullMethodName             = "/idgate.v1.IdentityService/EvaluatePayment"
-	IdentityService_BeginStepUp_FullMethodName                 = "/idgate.v1.IdentityService/BeginStepUp"
-	IdentityService_FinishStepUp_FullMethodName                = "/idgate.v1.IdentityService/FinishStepUp"
-	IdentityService_CanCapture_FullMethodName                  = "/idgate.v1.IdentityService/CanCapture"
+	IdentityService_CreateCustomer_FullMethodName                 = "/idgate.v1.IdentityService/CreateCustomer"
+	IdentityService_GetCustomer_FullMethodName                    = "/idgate.v1.IdentityService/GetCustomer"
+	IdentityService_ListCustomers_FullMethodName                  = "/idgate.v1.IdentityService/ListCustomers"
+	IdentityService_CreateVerificationSession_FullMethodName      = "/idgate.v1.IdentityService/CreateVerificationSession"
+	IdentityService_RecordCustomerBiometricConsent_FullMethodName = "/idgate.v1.IdentityService/RecordCustomerBiometricConsent"
+	IdentityService_CheckAccess_FullMethodName                    = "/idgate.v1.IdentityService/CheckAccess"
+	IdentityService_ClearRequirement_FullMethodName               = "/idgate.v1.IdentityService/ClearRequirement"
+	IdentityService_ManualVerify_FullMethodName                   = "/idgate.v1.IdentityService/ManualVerify"
+	IdentityService_RequireVerification_FullMethodName            = "/idgate.v1.IdentityService/RequireVerification"
+	IdentityService_RefreshFromStripe_FullMethodName              = "/idgate.v1.IdentityService/RefreshFromStripe"
+	IdentityService_RedactCustomerIdentity_FullMethodName         = "/idgate.v1.IdentityService/RedactCustomerIdentity"
+	IdentityService_RevealCustomerIdentity_FullMethodName         = "/idgate.v1.IdentityService/RevealCustomerIdentity"
+	IdentityService_SimulateVerificationOutcome_FullMethodName    = "/idgate.v1.IdentityService/SimulateVerificationOutcome"
+	IdentityService_BeginEnrollment_FullMethodName                = "/idgate.v1.IdentityService/BeginEnrollment"
+	IdentityService_FinishEnrollment_FullMethodName               = "/idgate.v1.IdentityService/FinishEnrollment"
+	IdentityService_ListCredentials_FullMethodName                = "/idgate.v1.IdentityService/ListCredentials"
+	IdentityService_RevokeCredential_FullMethodName               = "/idgate.v1.IdentityService/RevokeCredential"
+	IdentityService_EvaluatePayment_FullMethodName                = "/idgate.v1.IdentityService/EvaluatePayment"
+	IdentityService_BeginStepUp_FullMethodName                    = "/idgate.v1.IdentityService/BeginStepUp"
+	IdentityService_FinishStepUp_FullMethodName                   = "/idgate.v1.IdentityService/FinishStepUp"
+	IdentityService_CanCapture_FullMethodName                     = "/idgate.v1.IdentityService/CanCapture"
 )
 
 // IdentityServiceClient is the client API for IdentityService service.
@@ -61,6 +62,11 @@ type IdentityServiceClient interface {
 	// max_verification_attempts it is refused with FailedPrecondition and a manual review
 	// task is opened instead.
 	CreateVerificationSession(ctx context.Context, in *CreateVerificationSessionRequest, opts ...grpc.CallOption) (*VerificationSession, error)
+	// RecordCustomerBiometricConsent stores the customer's answer to the biometric (selfie)
+	// check. A decline puts the customer on the subaccount's non_biometric_alternative: a
+	// document-only or id_number session, or a manual review task; the gate then says which.
+	// A grant returns them to the subaccount's usual session.
+	RecordCustomerBiometricConsent(ctx context.Context, in *RecordCustomerBiometricConsentRequest, opts ...grpc.CallOption) (*Customer, error)
 	// CheckAccess answers whether the customer may perform action now (seed 004's ride gate),
 	// from idgate's database alone.
 	CheckAccess(ctx context.Context, in *CheckAccessRequest, opts ...grpc.CallOption) (*CheckAccessResponse, error)
@@ -154,6 +160,16 @@ func (c *identityServiceClient) CreateVerificationSession(ctx context.Context, i
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(VerificationSession)
 	err := c.cc.Invoke(ctx, IdentityService_CreateVerificationSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *identityServiceClient) RecordCustomerBiometricConsent(ctx context.Context, in *RecordCustomerBiometricConsentRequest, opts ...grpc.CallOption) (*Customer, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Customer)
+	err := c.cc.Invoke(ctx, IdentityService_RecordCustomerBiometricConsent_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +356,11 @@ type IdentityServiceServer interface {
 	// max_verification_attempts it is refused with FailedPrecondition and a manual review
 	// task is opened instead.
 	CreateVerificationSession(context.Context, *CreateVerificationSessionRequest) (*VerificationSession, error)
+	// RecordCustomerBiometricConsent stores the customer's answer to the biometric (selfie)
+	// check. A decline puts the customer on the subaccount's non_biometric_alternative: a
+	// document-only or id_number session, or a manual review task; the gate then says which.
+	// A grant returns them to the subaccount's usual session.
+	RecordCustomerBiometricConsent(context.Context, *RecordCustomerBiometricConsentRequest) (*Customer, error)
 	// CheckAccess answers whether the customer may perform action now (seed 004's ride gate),
 	// from idgate's database alone.
 	CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error)
@@ -410,6 +431,9 @@ func (UnimplementedIdentityServiceServer) ListCustomers(context.Context, *ListCu
 }
 func (UnimplementedIdentityServiceServer) CreateVerificationSession(context.Context, *CreateVerificationSessionRequest) (*VerificationSession, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateVerificationSession not implemented")
+}
+func (UnimplementedIdentityServiceServer) RecordCustomerBiometricConsent(context.Context, *RecordCustomerBiometricConsentRequest) (*Customer, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordCustomerBiometricConsent not implemented")
 }
 func (UnimplementedIdentityServiceServer) CheckAccess(context.Context, *CheckAccessRequest) (*CheckAccessResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckAccess not implemented")
@@ -548,6 +572,24 @@ func _IdentityService_CreateVerificationSession_Handler(srv interface{}, ctx con
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(IdentityServiceServer).CreateVerificationSession(ctx, req.(*CreateVerificationSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IdentityService_RecordCustomerBiometricConsent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordCustomerBiometricConsentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IdentityServiceServer).RecordCustomerBiometricConsent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IdentityService_RecordCustomerBiometricConsent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IdentityServiceServer).RecordCustomerBiometricConsent(ctx, req.(*RecordCustomerBiometricConsentRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -862,6 +904,10 @@ var IdentityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CreateVerificationSession",
 			Handler:    _IdentityService_CreateVerificationSession_Handler,
+		},
+		{
+			MethodName: "RecordCustomerBiometricConsent",
+			Handler:    _IdentityService_RecordCustomerBiometricConsent_Handler,
 		},
 		{
 			MethodName: "CheckAccess",

@@ -184,8 +184,19 @@ type Subaccount struct {
 	// Any of "driving_license", "id_card", "passport".
 	AllowedDocumentTypes []string      `protobuf:"bytes,11,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
 	StepupPolicy         *StepUpPolicy `protobuf:"bytes,12,opt,name=stepup_policy,json=stepupPolicy,proto3" json:"stepup_policy,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// What a customer who declines the biometric check (or whose session comes back
+	// consent_declined) gets: "manual_review" (a review task; default), "document_only" (a
+	// document session without a selfie) or "id_number" (Stripe's id_number check, where it
+	// supports the customer's country).
+	NonBiometricAlternative string `protobuf:"bytes,13,opt,name=non_biometric_alternative,json=nonBiometricAlternative,proto3" json:"non_biometric_alternative,omitempty"`
+	// A verification flow from Stripe's Dashboard ("vf_..."), used instead of the document
+	// options above for the usual session; empty for none.
+	VerificationFlow string `protobuf:"bytes,14,opt,name=verification_flow,json=verificationFlow,proto3" json:"verification_flow,omitempty"`
+	// Whether a verified session whose name or date of birth differs from the customer's
+	// (CreateCustomerRequest first_name, last_name, dob) goes to manual review (default true).
+	ReviewProvidedDetailsMismatch bool `protobuf:"varint,15,opt,name=review_provided_details_mismatch,json=reviewProvidedDetailsMismatch,proto3" json:"review_provided_details_mismatch,omitempty"`
+	unknownFields                 protoimpl.UnknownFields
+	sizeCache                     protoimpl.SizeCache
 }
 
 func (x *Subaccount) Reset() {
@@ -300,6 +311,27 @@ func (x *Subaccount) GetStepupPolicy() *StepUpPolicy {
 		return x.StepupPolicy
 	}
 	return nil
+}
+
+func (x *Subaccount) GetNonBiometricAlternative() string {
+	if x != nil {
+		return x.NonBiometricAlternative
+	}
+	return ""
+}
+
+func (x *Subaccount) GetVerificationFlow() string {
+	if x != nil {
+		return x.VerificationFlow
+	}
+	return ""
+}
+
+func (x *Subaccount) GetReviewProvidedDetailsMismatch() bool {
+	if x != nil {
+		return x.ReviewProvidedDetailsMismatch
+	}
+	return false
 }
 
 // StepUpPolicy decides which PaymentIntents need the payer to pass a challenge before
@@ -530,9 +562,15 @@ type CreateSubaccountRequest struct {
 	// Default all three.
 	AllowedDocumentTypes []string `protobuf:"bytes,8,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
 	// Default: no amount or risk thresholds, fraud warnings step up, identity fallback.
-	StepupPolicy  *StepUpPolicy `protobuf:"bytes,9,opt,name=stepup_policy,json=stepupPolicy,proto3" json:"stepup_policy,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	StepupPolicy *StepUpPolicy `protobuf:"bytes,9,opt,name=stepup_policy,json=stepupPolicy,proto3" json:"stepup_policy,omitempty"`
+	// Default "manual_review".
+	NonBiometricAlternative *string `protobuf:"bytes,10,opt,name=non_biometric_alternative,json=nonBiometricAlternative,proto3,oneof" json:"non_biometric_alternative,omitempty"`
+	// Default none.
+	VerificationFlow *string `protobuf:"bytes,11,opt,name=verification_flow,json=verificationFlow,proto3,oneof" json:"verification_flow,omitempty"`
+	// Default true.
+	ReviewProvidedDetailsMismatch *bool `protobuf:"varint,12,opt,name=review_provided_details_mismatch,json=reviewProvidedDetailsMismatch,proto3,oneof" json:"review_provided_details_mismatch,omitempty"`
+	unknownFields                 protoimpl.UnknownFields
+	sizeCache                     protoimpl.SizeCache
 }
 
 func (x *CreateSubaccountRequest) Reset() {
@@ -628,6 +666,27 @@ func (x *CreateSubaccountRequest) GetStepupPolicy() *StepUpPolicy {
 	return nil
 }
 
+func (x *CreateSubaccountRequest) GetNonBiometricAlternative() string {
+	if x != nil && x.NonBiometricAlternative != nil {
+		return *x.NonBiometricAlternative
+	}
+	return ""
+}
+
+func (x *CreateSubaccountRequest) GetVerificationFlow() string {
+	if x != nil && x.VerificationFlow != nil {
+		return *x.VerificationFlow
+	}
+	return ""
+}
+
+func (x *CreateSubaccountRequest) GetReviewProvidedDetailsMismatch() bool {
+	if x != nil && x.ReviewProvidedDetailsMismatch != nil {
+		return *x.ReviewProvidedDetailsMismatch
+	}
+	return false
+}
+
 type GetSubaccountRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -685,9 +744,13 @@ type UpdateSubaccountRequest struct {
 	// Empty leaves the list unchanged.
 	AllowedDocumentTypes []string `protobuf:"bytes,9,rep,name=allowed_document_types,json=allowedDocumentTypes,proto3" json:"allowed_document_types,omitempty"`
 	// When set, replaces the whole step-up policy.
-	StepupPolicy  *StepUpPolicy `protobuf:"bytes,10,opt,name=stepup_policy,json=stepupPolicy,proto3" json:"stepup_policy,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	StepupPolicy            *StepUpPolicy `protobuf:"bytes,10,opt,name=stepup_policy,json=stepupPolicy,proto3" json:"stepup_policy,omitempty"`
+	NonBiometricAlternative *string       `protobuf:"bytes,11,opt,name=non_biometric_alternative,json=nonBiometricAlternative,proto3,oneof" json:"non_biometric_alternative,omitempty"`
+	// "" removes the flow.
+	VerificationFlow              *string `protobuf:"bytes,12,opt,name=verification_flow,json=verificationFlow,proto3,oneof" json:"verification_flow,omitempty"`
+	ReviewProvidedDetailsMismatch *bool   `protobuf:"varint,13,opt,name=review_provided_details_mismatch,json=reviewProvidedDetailsMismatch,proto3,oneof" json:"review_provided_details_mismatch,omitempty"`
+	unknownFields                 protoimpl.UnknownFields
+	sizeCache                     protoimpl.SizeCache
 }
 
 func (x *UpdateSubaccountRequest) Reset() {
@@ -788,6 +851,27 @@ func (x *UpdateSubaccountRequest) GetStepupPolicy() *StepUpPolicy {
 		return x.StepupPolicy
 	}
 	return nil
+}
+
+func (x *UpdateSubaccountRequest) GetNonBiometricAlternative() string {
+	if x != nil && x.NonBiometricAlternative != nil {
+		return *x.NonBiometricAlternative
+	}
+	return ""
+}
+
+func (x *UpdateSubaccountRequest) GetVerificationFlow() string {
+	if x != nil && x.VerificationFlow != nil {
+		return *x.VerificationFlow
+	}
+	return ""
+}
+
+func (x *UpdateSubaccountRequest) GetReviewProvidedDetailsMismatch() bool {
+	if x != nil && x.ReviewProvidedDetailsMismatch != nil {
+		return *x.ReviewProvidedDetailsMismatch
+	}
+	return false
 }
 
 type RecordPhoneLookupRequest struct {
@@ -1705,7 +1789,7 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\brecorded\x18\x01 \x01(\bR\brecorded\x12*\n" +
 	"\x11stripe_risk_score\x18\x02 \x01(\x05R\x0fstripeRiskScore\x12D\n" +
 	"\x1eidentity_verification_required\x18\x03 \x01(\bR\x1cidentityVerificationRequired\x12Q\n" +
-	"%identity_verification_required_reason\x18\x04 \x01(\tR\"identityVerificationRequiredReason\"\xfb\x04\n" +
+	"%identity_verification_required_reason\x18\x04 \x01(\tR\"identityVerificationRequiredReason\"\xad\x06\n" +
 	"\n" +
 	"Subaccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
@@ -1722,7 +1806,10 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x11require_id_number\x18\n" +
 	" \x01(\bR\x0frequireIdNumber\x124\n" +
 	"\x16allowed_document_types\x18\v \x03(\tR\x14allowedDocumentTypes\x12<\n" +
-	"\rstepup_policy\x18\f \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicy\"\xe0\x03\n" +
+	"\rstepup_policy\x18\f \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicy\x12:\n" +
+	"\x19non_biometric_alternative\x18\r \x01(\tR\x17nonBiometricAlternative\x12+\n" +
+	"\x11verification_flow\x18\x0e \x01(\tR\x10verificationFlow\x12G\n" +
+	" review_provided_details_mismatch\x18\x0f \x01(\bR\x1dreviewProvidedDetailsMismatch\"\xe0\x03\n" +
 	"\fStepUpPolicy\x12Z\n" +
 	"\x11amount_thresholds\x18\x01 \x03(\v2-.idgate.v1.StepUpPolicy.AmountThresholdsEntryR\x10amountThresholds\x12%\n" +
 	"\x0erisk_threshold\x18\x02 \x01(\x05R\rriskThreshold\x12-\n" +
@@ -1741,7 +1828,7 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"z\n" +
 	"\x17ListSubaccountsResponse\x127\n" +
 	"\vsubaccounts\x18\x01 \x03(\v2\x15.idgate.v1.SubaccountR\vsubaccounts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xad\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc7\a\n" +
 	"\x17CreateSubaccountRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12<\n" +
 	"\x1aidentity_verification_mode\x18\x02 \x01(\tR\x18identityVerificationMode\x12T\n" +
@@ -1751,14 +1838,21 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x14require_live_capture\x18\x06 \x01(\bH\x03R\x12requireLiveCapture\x88\x01\x01\x12/\n" +
 	"\x11require_id_number\x18\a \x01(\bH\x04R\x0frequireIdNumber\x88\x01\x01\x124\n" +
 	"\x16allowed_document_types\x18\b \x03(\tR\x14allowedDocumentTypes\x12<\n" +
-	"\rstepup_policy\x18\t \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicyB'\n" +
+	"\rstepup_policy\x18\t \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicy\x12?\n" +
+	"\x19non_biometric_alternative\x18\n" +
+	" \x01(\tH\x05R\x17nonBiometricAlternative\x88\x01\x01\x120\n" +
+	"\x11verification_flow\x18\v \x01(\tH\x06R\x10verificationFlow\x88\x01\x01\x12L\n" +
+	" review_provided_details_mismatch\x18\f \x01(\bH\aR\x1dreviewProvidedDetailsMismatch\x88\x01\x01B'\n" +
 	"%_identity_verification_risk_thresholdB\x1c\n" +
 	"\x1a_max_verification_attemptsB\x1a\n" +
 	"\x18_require_matching_selfieB\x17\n" +
 	"\x15_require_live_captureB\x14\n" +
-	"\x12_require_id_number\"&\n" +
+	"\x12_require_id_numberB\x1c\n" +
+	"\x1a_non_biometric_alternativeB\x14\n" +
+	"\x12_verification_flowB#\n" +
+	"!_review_provided_details_mismatch\"&\n" +
 	"\x14GetSubaccountRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xef\x05\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x89\b\n" +
 	"\x17UpdateSubaccountRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tH\x00R\x04name\x88\x01\x01\x12A\n" +
@@ -1770,14 +1864,20 @@ const file_idgate_v1_risk_proto_rawDesc = "" +
 	"\x11require_id_number\x18\b \x01(\bH\x06R\x0frequireIdNumber\x88\x01\x01\x124\n" +
 	"\x16allowed_document_types\x18\t \x03(\tR\x14allowedDocumentTypes\x12<\n" +
 	"\rstepup_policy\x18\n" +
-	" \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicyB\a\n" +
+	" \x01(\v2\x17.idgate.v1.StepUpPolicyR\fstepupPolicy\x12?\n" +
+	"\x19non_biometric_alternative\x18\v \x01(\tH\aR\x17nonBiometricAlternative\x88\x01\x01\x120\n" +
+	"\x11verification_flow\x18\f \x01(\tH\bR\x10verificationFlow\x88\x01\x01\x12L\n" +
+	" review_provided_details_mismatch\x18\r \x01(\bH\tR\x1dreviewProvidedDetailsMismatch\x88\x01\x01B\a\n" +
 	"\x05_nameB\x1d\n" +
 	"\x1b_identity_verification_modeB'\n" +
 	"%_identity_verification_risk_thresholdB\x1c\n" +
 	"\x1a_max_verification_attemptsB\x1a\n" +
 	"\x18_require_matching_selfieB\x17\n" +
 	"\x15_require_live_captureB\x14\n" +
-	"\x12_require_id_number\"\xc6\x02\n" +
+	"\x12_require_id_numberB\x1c\n" +
+	"\x1a_non_biometric_alternativeB\x14\n" +
+	"\x12_verification_flowB#\n" +
+	"!_review_provided_details_mismatch\"\xc6\x02\n" +
 	"\x18RecordPhoneLookupRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12\x1d\n" +

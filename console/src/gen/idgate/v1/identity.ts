@@ -74,6 +74,68 @@ export interface Customer {
    * through RevealCustomerIdentity, which is audited. Email and phone are never withheld.
    */
   personal_data_masked: boolean;
+  /**
+   * Whether trying the same check again may succeed after the latest failed attempt: false
+   * for consent_declined, country_not_supported, device_not_supported and
+   * under_supported_age, which use no attempt (the gate's required_action says what
+   * instead), and on the manual_review path.
+   */
+  identity_retry_allowed: boolean;
+  /**
+   * What an operator should do about the latest failed attempt: "none",
+   * "check_provided_details", "review_for_fraud", "verify_manually",
+   * "check_age_eligibility", "follow_non_biometric_path", "resolve_review" or
+   * "investigate" (a code idgate does not know).
+   */
+  identity_operator_action: string;
+  /**
+   * How the customer verifies: "" (the subaccount's usual session), "document_only",
+   * "id_number" or "manual_review" (after a biometric decline, a check Stripe cannot do,
+   * or verified details that differ from the platform's).
+   */
+  identity_verification_path: string;
+  /**
+   * The customer's latest answer to the biometric check; absent when none was recorded
+   * (and in ListCustomers, which leaves it out).
+   */
+  biometric_consent_record?:
+    | CustomerBiometricConsent
+    | undefined;
+  /**
+   * The name and date of birth (YYYY-MM-DD) the platform gave, checked against a verified
+   * document. Withheld from people like the verified data.
+   */
+  first_name: string;
+  last_name: string;
+  dob: string;
+}
+
+/**
+ * CustomerBiometricConsent is a customer's answer to the biometric check. The IP address
+ * and user agent it was given from stay sealed and are never returned.
+ */
+export interface CustomerBiometricConsent {
+  granted: boolean;
+  recorded_at?:
+    | string
+    | undefined;
+  /** Where the customer was, as the platform said; may be empty. */
+  country: string;
+  legal_basis: string;
+  /** Set when Stripe reported the decline (last_error consent_declined) on this session. */
+  verification_session_id: string;
+}
+
+export interface RecordCustomerBiometricConsentRequest {
+  customer_id: string;
+  granted: boolean;
+  /** Where the answer was given; both required for a grant. Stored encrypted. */
+  ip_address: string;
+  user_agent: string;
+  /** Default "gdpr_article_9_explicit_consent". */
+  legal_basis: string;
+  /** Optional ISO 3166-1 alpha-2 country, e.g. "DE". */
+  country: string;
 }
 
 /** Address is a postal address as read from an identity document. */
@@ -94,6 +156,13 @@ export interface CreateCustomerRequest {
   stripe_customer_id: string;
   email: string;
   phone: string;
+  /**
+   * Optional: the name and date of birth (YYYY-MM-DD) on file, checked against the
+   * document a session verifies (subaccount review_provided_details_mismatch).
+   */
+  first_name: string;
+  last_name: string;
+  dob: string;
 }
 
 export interface GetCustomerRequest {
@@ -165,12 +234,15 @@ export interface CheckAccessResponse {
   /**
    * Why: "verification_not_required", "identity_verified", "identity_verification_required",
    * "identity_verification_pending", "identity_verification_requires_input",
-   * "identity_verification_failed", "identity_verification_canceled".
+   * "identity_verification_failed", "identity_verification_canceled",
+   * "identity_verification_in_review" (the manual_review path).
    */
   reason: string;
   /**
    * What the customer must do: "none", "start_verification", "wait_for_verification",
-   * "retry_verification", "contact_support".
+   * "retry_verification", "contact_support", and on the non-biometric path
+   * "start_document_verification" (a document without a selfie),
+   * "start_id_number_verification" or "wait_for_review" (an operator verifies them).
    */
   required_action: string;
   identity_status?:
@@ -178,6 +250,13 @@ export interface CheckAccessResponse {
     | undefined;
   /** A sentence for the customer. */
   message: string;
+  /** Whether trying the same check again may succeed (see Customer.identity_retry_allowed). */
+  retry_allowed: boolean;
+  /**
+   * What an operator should do (see Customer.identity_operator_action); "none" when
+   * nothing.
+   */
+  operator_action: string;
 }
 
 export interface ClearRequirementRequest {
@@ -393,6 +472,13 @@ export interface IdentityService {
    * task is opened instead.
    */
   CreateVerificationSession(request: CreateVerificationSessionRequest): Promise<VerificationSession>;
+  /**
+   * RecordCustomerBiometricConsent stores the customer's answer to the biometric (selfie)
+   * check. A decline puts the customer on the subaccount's non_biometric_alternative: a
+   * document-only or id_number session, or a manual review task; the gate then says which.
+   * A grant returns them to the subaccount's usual session.
+   */
+  RecordCustomerBiometricConsent(request: RecordCustomerBiometricConsentRequest): Promise<Customer>;
   /**
    * CheckAccess answers whether the customer may perform action now (seed 004's ride gate),
    * from idgate's database alone.

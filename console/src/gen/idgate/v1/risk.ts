@@ -45,7 +45,26 @@ export interface Subaccount {
   require_id_number: boolean;
   /** Any of "driving_license", "id_card", "passport". */
   allowed_document_types: string[];
-  stepup_policy?: StepUpPolicy | undefined;
+  stepup_policy?:
+    | StepUpPolicy
+    | undefined;
+  /**
+   * What a customer who declines the biometric check (or whose session comes back
+   * consent_declined) gets: "manual_review" (a review task; default), "document_only" (a
+   * document session without a selfie) or "id_number" (Stripe's id_number check, where it
+   * supports the customer's country).
+   */
+  non_biometric_alternative: string;
+  /**
+   * A verification flow from Stripe's Dashboard ("vf_..."), used instead of the document
+   * options above for the usual session; empty for none.
+   */
+  verification_flow: string;
+  /**
+   * Whether a verified session whose name or date of birth differs from the customer's
+   * (CreateCustomerRequest first_name, last_name, dob) goes to manual review (default true).
+   */
+  review_provided_details_mismatch: boolean;
 }
 
 /**
@@ -120,7 +139,19 @@ export interface CreateSubaccountRequest {
   /** Default all three. */
   allowed_document_types: string[];
   /** Default: no amount or risk thresholds, fraud warnings step up, identity fallback. */
-  stepup_policy?: StepUpPolicy | undefined;
+  stepup_policy?:
+    | StepUpPolicy
+    | undefined;
+  /** Default "manual_review". */
+  non_biometric_alternative?:
+    | string
+    | undefined;
+  /** Default none. */
+  verification_flow?:
+    | string
+    | undefined;
+  /** Default true. */
+  review_provided_details_mismatch?: boolean | undefined;
 }
 
 export interface GetSubaccountRequest {
@@ -142,6 +173,12 @@ export interface UpdateSubaccountRequest {
   allowed_document_types: string[];
   /** When set, replaces the whole step-up policy. */
   stepup_policy?: StepUpPolicy | undefined;
+  non_biometric_alternative?:
+    | string
+    | undefined;
+  /** "" removes the flow. */
+  verification_flow?: string | undefined;
+  review_provided_details_mismatch?: boolean | undefined;
 }
 
 export interface RecordPhoneLookupRequest {
