@@ -125,12 +125,12 @@ func (s *Service) CreateVerificationSession(ctx context.Context, customerID, ret
 // document_only path; Stripe's id_number check on that path. Every session names the
 // customer (client_reference_id), their Stripe customer and the email and phone on file,
 // and carries the metadata its events are routed by.
-func (s *Service) sessionParams(c *ent.Customer, sub *ent.Subaccount, path Path, attempt int) (stripe.SessionParams, error) {
+func (s *Service) sessionParams(c *ent.Customer, sub *ent.Subaccount, path Path, attempt int) (p stripe.SessionParams, err error) {
 	contact, err := s.open(c, "email", "phone")
 	if err != nil {
-		return stripe.SessionParams{}, err
+		return p, err
 	}
-	p := stripe.SessionParams{
+	p = stripe.SessionParams{
 		RequireMatchingSelfie: sub.RequireMatchingSelfie, RequireLiveCapture: sub.RequireLiveCapture,
 		RequireIDNumber: sub.RequireIDNumber, AllowedTypes: sub.AllowedDocumentTypes,
 		ClientReferenceID: c.ID, Email: contact["email"], Phone: contact["phone"],
