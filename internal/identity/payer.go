@@ -42,7 +42,40 @@ const (
 // FailedPrecondition, and nobody is picked; a tenant never gets another's payment by
 // guessing.
 func PayerOf(ctx context.Context, client *ent.Client, p Payment) (*ent.Customer, error) {
-	q := client.Customer.Query().WithSubaccount()
+	q, err := payers(ctx, client, p)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.WithSubaccount().All(ctx)
+	if err != nil {
+		return nil, store.MapError(err, "the customer of the payment")
+	}
+	if err := onePayer(len(rows)); err != nil {
+		return nil, err
+	}
+	return rows[0], nil
+}
+
+// PayerIDOf is PayerOf for callers that need only the customer's id (they lock and read
+// the customer in their own transaction): it reads no more than the ids.
+func PayerIDOf(ctx context.Context, client *ent.Client, p Payment) (string, error) {
+	q, err := payers(ctx, client, p)
+	if err != nil {
+		return "", err
+	}
+	ids, err := q.Limit(2).IDs(ctx)
+	if err != nil {
+		return "", store.MapError(err, "the customer of the payment")
+	}
+	if err := onePayer(len(ids)); err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// payers is the query of the customers PayerOf chooses among.
+func payers(ctx context.Context, client *ent.Client, p Payment) (*ent.CustomerQuery, error) {
+	q := client.Customer.Query()
 	switch id := p.Metadata[MetadataCustomerID]; {
 	case id != "":
 		q.Where(customer.ID(id))
@@ -58,17 +91,19 @@ func PayerOf(ctx context.Context, client *ent.Client, p Payment) (*ent.Customer,
 			q.Where(customer.SubaccountIDIn(subs...))
 		}
 	}
-	rows, err := q.All(ctx)
-	if err != nil {
-		return nil, store.MapError(err, "the customer of the payment")
-	}
-	switch len(rows) { // only customers the caller may see: storage scopes the query
+	return q, nil
+}
+
+// onePayer is PayerOf's answer for n customers found: only customers the caller may see,
+// since storage scopes the query.
+func onePayer(n int) error {
+	switch n {
 	case 0:
-		return nil, apperr.NotFound("no customer of the payment")
+		return apperr.NotFound("no customer of the payment")
 	case 1:
-		return rows[0], nil
+		return nil
 	}
-	return nil, apperr.FailedPrecondition("the payment's Stripe customer is linked to customers of several subaccounts: " +
+	return apperr.FailedPrecondition("the payment's Stripe customer is linked to customers of several subaccounts: " +
 		"name one with metadata " + MetadataSubaccountID + " or " + MetadataCustomerID)
 }
 

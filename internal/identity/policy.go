@@ -273,7 +273,7 @@ func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) e
 		webhook.Skip(ctx) // "not_assessed", "unknown": nothing to record
 		return nil
 	}
-	c, err := PayerOf(ctx, s.store.Reader, Payment{StripeCustomer: charge.Customer, Metadata: charge.Metadata, Accounts: []string{ev.Account, charge.Payee}})
+	id, err := PayerIDOf(ctx, s.store.Reader, Payment{StripeCustomer: charge.Customer, Metadata: charge.Metadata, Accounts: []string{ev.Account, charge.Payee}})
 	switch apperr.KindOf(err) {
 	case apperr.KindNotFound:
 		s.log.InfoContext(ctx, "charge for a customer idgate does not know", "event_id", ev.ID)
@@ -291,7 +291,7 @@ func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) e
 	if ch.Created > 0 {
 		created = time.Unix(ch.Created, 0).UTC()
 	}
-	_, err = s.RecordPaymentRisk(ctx, c.ID, PaymentRisk{ChargeID: ch.ID, Created: created, RiskLevel: ch.Outcome.RiskLevel, RadarScore: ch.Outcome.RiskScore})
+	_, err = s.RecordPaymentRisk(ctx, id, PaymentRisk{ChargeID: ch.ID, Created: created, RiskLevel: ch.Outcome.RiskLevel, RadarScore: ch.Outcome.RiskScore})
 	if apperr.KindOf(err) == apperr.KindInvalid {
 		s.log.WarnContext(ctx, "charge risk not recordable", "event_id", ev.ID, "err", err)
 		webhook.Skip(ctx)
