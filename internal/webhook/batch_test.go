@@ -25,7 +25,7 @@ func TestCancelledLeaderStoresItsBatch(t *testing.T) {
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			st := testenv.Store(t, db)
 			workers := river.NewWorkers()
-			river.AddWorker(workers, NewProcessor(st, NewRegistry(), log))
+			river.AddWorker(workers, NewProcessor(st, NewRegistry(), log, Batching{Window: time.Millisecond, Max: 16}))
 			q, err := jobs.New(st, workers, jobs.Options{}, log)
 			if err != nil {
 				t.Fatal(err)
