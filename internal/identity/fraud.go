@@ -36,7 +36,7 @@ func (s *Service) HandleEarlyFraudWarning(charges Charges) webhook.Handler {
 				return err
 			}
 		}
-		id, err := PayerIDOf(ctx, s.store.Reader, Payment{StripeCustomer: w.Charge.Customer, Metadata: w.Charge.Metadata, Accounts: []string{ev.Account, w.Charge.Payee}})
+		c, err := payer(ctx, s.store.Reader, Payment{StripeCustomer: w.Charge.Customer, Metadata: w.Charge.Metadata, Accounts: []string{ev.Account, w.Charge.Payee}})
 		switch apperr.KindOf(err) {
 		case apperr.KindNotFound:
 			s.log.InfoContext(ctx, "early fraud warning for a customer idgate does not know", "event_id", ev.ID, "warning_id", w.ID)
@@ -51,7 +51,7 @@ func (s *Service) HandleEarlyFraudWarning(charges Charges) webhook.Handler {
 			return err
 		}
 		in := webhook.Version{At: ev.Created, Tie: w.ID}
-		_, err = s.update(ctx, id, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
+		_, err = s.update(ctx, c.ID, func(tx store.Tx, row *ent.Customer) (*ent.Customer, error) {
 			_, err := fraudWarningOrder.Apply(ctx, in, func() (webhook.Version, error) {
 				return fraudWarningOrder.Applied(row.AppliedFraudWarningAt, "", "", row.AppliedFraudWarningID), nil
 			}, func() error {

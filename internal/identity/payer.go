@@ -56,21 +56,21 @@ func PayerOf(ctx context.Context, client *ent.Client, p Payment) (*ent.Customer,
 	return rows[0], nil
 }
 
-// PayerIDOf is PayerOf for callers that need only the customer's id (they lock and read
-// the customer in their own transaction): it reads no more than the ids.
-func PayerIDOf(ctx context.Context, client *ent.Client, p Payment) (string, error) {
+// payer is PayerOf for the handlers that lock and read the customer in their own
+// transaction: it reads only the customer's id and the given fields.
+func payer(ctx context.Context, client *ent.Client, p Payment, fields ...string) (*ent.Customer, error) {
 	q, err := payers(ctx, client, p)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	ids, err := q.Limit(2).IDs(ctx)
+	rows, err := q.Select(append([]string{customer.FieldID}, fields...)...).Limit(2).All(ctx)
 	if err != nil {
-		return "", store.MapError(err, "the customer of the payment")
+		return nil, store.MapError(err, "the customer of the payment")
 	}
-	if err := onePayer(len(ids)); err != nil {
-		return "", err
+	if err := onePayer(len(rows)); err != nil {
+		return nil, err
 	}
-	return ids[0], nil
+	return rows[0], nil
 }
 
 // payers is the query of the customers PayerOf chooses among.
