@@ -217,7 +217,9 @@ func riskVersion(row *ent.Customer) webhook.Version {
 }
 
 // version is the charge r, as chargeOrder compares charges.
-func (r PaymentRisk) version() webhook.Version { return webhook.Version{At: r.Created, Tie: r.ChargeID} }
+func (r PaymentRisk) version() webhook.Version {
+	return webhook.Version{At: r.Created, Tie: r.ChargeID}
+}
 
 // decide applies MustVerify to the locked customer under sub's policy and stores the
 // outcome: a new requirement notifies the customer; a lifted one is recorded as cleared
