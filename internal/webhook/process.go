@@ -98,7 +98,8 @@ func NewProcessor(st *store.Store, r *Registry, log *slog.Logger, b Batching) *P
 // fails, the error is recorded and returned so the queue retries; after the last attempt
 // the event is marked failed and stays listed for operators.
 func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
-	row, err := p.store.Ent.StripeEvent.Get(ctx, job.Args.EventID)
+	// Read on a read connection: on SQLite the writer is for writes (and intake).
+	row, err := p.store.Reader.StripeEvent.Get(ctx, job.Args.EventID)
 	if err != nil {
 		return store.MapError(err, "stripe event "+job.Args.EventID)
 	}
