@@ -14,7 +14,7 @@ import (
 // that ent and the job queue send takes a few hundred distinct forms; modernc's driver
 // parses a statement afresh on every call, which was the largest single cost of a job on
 // SQLite (BENCHMARKS.md). PostgreSQL needs no such cache: pgx keeps one per connection.
-const StatementCacheSize = 256
+const StatementCacheSize = 512
 
 // sqliteConnector opens SQLite connections that keep their most recently used prepared
 // statements, keyed by query text, and run a query again with its statement instead of

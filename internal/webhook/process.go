@@ -149,14 +149,13 @@ type recording struct {
 	state     stripeevent.State
 	outcome   outcome
 	lastError string
-	at        time.Time
 	done      chan error // buffered: the batch never waits for its recordings
 }
 
 // finish records the attempt's outcome on the event, in one transaction with the outcomes
 // of other events finished meanwhile, and returns once that transaction committed.
 func (p *Processor) finish(ctx context.Context, row *ent.StripeEvent, state stripeevent.State, o outcome, lastError string) error {
-	r := &recording{id: row.ID, state: state, outcome: o, lastError: lastError, at: time.Now().UTC(), done: make(chan error, 1)}
+	r := &recording{id: row.ID, state: state, outcome: o, lastError: lastError, done: make(chan error, 1)}
 	p.outcomes.add(ctx, r)
 	select {
 	case err := <-r.done:
@@ -181,16 +180,33 @@ func (p *Processor) storeOutcomes(ctx context.Context, rs []*recording) {
 	}
 }
 
+// record stores the outcomes of rs in one transaction, with one UPDATE for the events
+// that share an outcome (usually all of them: processed, no error).
 func (p *Processor) record(ctx context.Context, rs []*recording) error {
+	type key struct {
+		state     stripeevent.State
+		outcome   outcome
+		lastError string
+	}
+	groups := map[key][]string{}
+	var keys []key
+	for _, r := range rs {
+		k := key{r.state, r.outcome, r.lastError}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], r.id)
+	}
+	at := time.Now().UTC()
 	return p.store.InTx(ctx, func(tx store.Tx) error {
-		for _, r := range rs {
+		for _, k := range keys {
 			// Update, not UpdateOne: UpdateOne reads the whole row (payload and all) back.
-			u := tx.StripeEvent.Update().Where(stripeevent.ID(r.id)).SetState(r.state).SetOutcome(r.outcome.String()).AddAttempts(1).SetLastError(r.lastError)
-			if r.state == stripeevent.StateProcessed || r.state == stripeevent.StateIgnored {
-				u.SetProcessedAt(r.at)
+			u := tx.StripeEvent.Update().Where(stripeevent.IDIn(groups[k]...)).SetState(k.state).SetOutcome(k.outcome.String()).AddAttempts(1).SetLastError(k.lastError)
+			if k.state == stripeevent.StateProcessed || k.state == stripeevent.StateIgnored {
+				u.SetProcessedAt(at)
 			}
 			if err := u.Exec(ctx); err != nil {
-				return fmt.Errorf("update stripe event %s: %w", r.id, err)
+				return fmt.Errorf("update stripe events %v: %w", groups[k], err)
 			}
 		}
 		return nil
