@@ -116,9 +116,14 @@ func BenchmarkWebhookIntake(b *testing.B) {
 	}
 }
 
-// benchConfig is the test configuration with production's job settings.
+// benchConfig is the test configuration with production's job settings, except those of
+// the job workers and webhook batches that the environment sets, for measuring them.
 func benchConfig(b *testing.B, db testenv.DB) config.Config {
-	return testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_JOB_POLL_INTERVAL": "", "IDGATE_JOB_RETRY_BASE": ""})
+	vars := map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_JOB_POLL_INTERVAL": "", "IDGATE_JOB_RETRY_BASE": ""}
+	for _, k := range []string{"IDGATE_JOB_WORKERS", "IDGATE_WEBHOOK_BATCH_WINDOW", "IDGATE_WEBHOOK_BATCH_MAX"} {
+		vars[k] = os.Getenv(k)
+	}
+	return testConfig(b, db.URL, vars)
 }
 
 // signedPosts prepares n distinct signed charge.succeeded events and returns the function
