@@ -57,7 +57,8 @@ func PayerOf(ctx context.Context, client *ent.Client, p Payment) (*ent.Customer,
 }
 
 // payer is PayerOf for the handlers that lock and read the customer in their own
-// transaction: it reads only the customer's id and the given fields.
+// transaction: it reads only the customer's id and the given fields (what a handler
+// needs to settle a stale event without the lock, see webhook.Order.Settled).
 func payer(ctx context.Context, client *ent.Client, p Payment, fields ...string) (*ent.Customer, error) {
 	q, err := payers(ctx, client, p)
 	if err != nil {
