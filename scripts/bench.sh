@@ -16,17 +16,17 @@ awk '
   /^Benchmark/ {
     name = $1; sub(/-[0-9]+$/, "", name)
     k = name; sub(/\/[^\/]*$/, "", k); t = substr(name, length(k) + 2)
-    rate[k, t] = metric("req/s"); p99[k, t] = metric("p99_ms"); names[k] = 1
+    rate[k, t] = metric("req/s"); p99[k, t] = metric("p99_ms"); cpu[k, t] = metric("cpu_us/event"); names[k] = 1
     if (t == "auth-cost") { cost[k] = metric("auth_cost_%"); with[k] = metric("auth_req/s"); without[k] = metric("noauth_req/s") }
-    if (metric("events/s") != "") drain[name] = metric("events/s")
+    if (metric("events/s") != "") { drain[name] = metric("events/s"); drained[name] = metric("cpu_us/event") }
   }
   END {
     for (k in names) {
       if (rate[k, "floor"] > 0 && rate[k, "idgate"] > 0)
-        printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the floor %.0f req/s (p99 %s ms), same run\n", k, rate[k, "idgate"], p99[k, "idgate"], rate[k, "idgate"] / rate[k, "floor"], rate[k, "floor"], p99[k, "floor"]
+        printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the floor %.0f req/s (p99 %s ms), same run%s\n", k, rate[k, "idgate"], p99[k, "idgate"], rate[k, "idgate"] / rate[k, "floor"], rate[k, "floor"], p99[k, "floor"], cpu[k, "idgate"] == "" ? "" : sprintf("; CPU %s vs %s us/event", cpu[k, "idgate"], cpu[k, "floor"])
       if (cost[k] != "")
         printf "%s: authentication costs %s%% of throughput (%s req/s with API keys, %s without; alternating rounds, same run)\n", k, cost[k], with[k], without[k]
     }
-    for (k in drain) printf "%s: a stored backlog drains at %.0f events/s\n", k, drain[k]
+    for (k in drain) printf "%s: a stored backlog drains at %.0f events/s (%s us of idgate CPU per event)\n", k, drain[k], drained[k]
   }
 ' "$out" | sort

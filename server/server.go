@@ -143,8 +143,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	stripeClient := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, APIBase: cfg.StripeAPIBase, FilesBase: cfg.StripeFilesBase}, log)
 	registry := webhook.NewRegistry()
 	s.events = registry
+	// Webhook deliveries, and the outcomes of their processing, are committed in batches.
+	batching := webhook.Batching{Window: cfg.WebhookBatchWindow, Max: cfg.WebhookBatchMax}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log))
+	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log, batching))
 	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}, {Every: time.Hour, Args: stepup.SweepArgs{}}, {Every: 10 * time.Minute, Args: identity.GatePruneArgs{}}}
 	if cfg.Retention > 0 {
 		periodic = append(periodic, jobs.Periodic{Every: time.Hour, Args: pii.RetentionArgs{}})
@@ -159,7 +161,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	intake := webhook.NewIntake(s.store, s.jobs, map[webhook.Endpoint][]string{
 		webhook.EndpointPlatform: cfg.StripeWebhookSecrets,
 		webhook.EndpointConnect:  cfg.StripeConnectWebhookSecrets,
-	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts, webhook.Batching{Window: cfg.WebhookBatchWindow, Max: cfg.WebhookBatchMax})
+	}, cfg.WebhookTolerance, cfg.WebhookMaxAttempts, batching)
 	customers := identity.NewService(s.store, cipher, stripeClient, s.jobs, notify.NewOutbox(s.jobs), clk, log)
 	customers.CacheGate(cfg.GateCacheSize)
 	s.gate = customers

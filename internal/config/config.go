@@ -61,7 +61,7 @@ type Config struct {
 	NotifyURL    string // IDGATE_NOTIFY_URL
 	NotifySecret string // IDGATE_NOTIFY_SECRET
 
-	// JobWorkers is how many jobs a replica runs at once (IDGATE_JOB_WORKERS, default 100);
+	// JobWorkers is how many jobs a replica runs at once (IDGATE_JOB_WORKERS, default 200);
 	// it starts at most this many per jobs.FetchCooldown (50 ms), which bounds how fast a
 	// backlog drains. Jobs mostly wait on the database, whose pool (IDGATE_DB_MAX_CONNS)
 	// they share with requests.
@@ -171,7 +171,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:                int64(r.int("IDGATE_MAX_BODY_BYTES", 1<<20)),
 		NotifyURL:                   r.str("IDGATE_NOTIFY_URL", ""),
 		NotifySecret:                r.str("IDGATE_NOTIFY_SECRET", ""),
-		JobWorkers:                  r.int("IDGATE_JOB_WORKERS", 100),
+		JobWorkers:                  r.int("IDGATE_JOB_WORKERS", 200),
 		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
 		JobRetryBase:                r.duration("IDGATE_JOB_RETRY_BASE", 0),
 		GateCachePoll:               r.duration("IDGATE_GATE_CACHE_POLL", 250*time.Millisecond),

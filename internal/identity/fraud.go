@@ -36,7 +36,7 @@ func (s *Service) HandleEarlyFraudWarning(charges Charges) webhook.Handler {
 				return err
 			}
 		}
-		c, err := PayerOf(ctx, s.store.Reader, Payment{StripeCustomer: w.Charge.Customer, Metadata: w.Charge.Metadata, Accounts: []string{ev.Account, w.Charge.Payee}})
+		c, err := payer(ctx, s.store.Reader, Payment{StripeCustomer: w.Charge.Customer, Metadata: w.Charge.Metadata, Accounts: []string{ev.Account, w.Charge.Payee}})
 		switch apperr.KindOf(err) {
 		case apperr.KindNotFound:
 			s.log.InfoContext(ctx, "early fraud warning for a customer idgate does not know", "event_id", ev.ID, "warning_id", w.ID)

@@ -42,7 +42,41 @@ const (
 // FailedPrecondition, and nobody is picked; a tenant never gets another's payment by
 // guessing.
 func PayerOf(ctx context.Context, client *ent.Client, p Payment) (*ent.Customer, error) {
-	q := client.Customer.Query().WithSubaccount()
+	q, err := payers(ctx, client, p)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.WithSubaccount().All(ctx)
+	if err != nil {
+		return nil, store.MapError(err, "the customer of the payment")
+	}
+	if err := onePayer(len(rows)); err != nil {
+		return nil, err
+	}
+	return rows[0], nil
+}
+
+// payer is PayerOf for the handlers that lock and read the customer in their own
+// transaction: it reads only the customer's id and the given fields (what a handler
+// needs to settle a stale event without the lock, see webhook.Order.Settled).
+func payer(ctx context.Context, client *ent.Client, p Payment, fields ...string) (*ent.Customer, error) {
+	q, err := payers(ctx, client, p)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Select(append([]string{customer.FieldID}, fields...)...).Limit(2).All(ctx)
+	if err != nil {
+		return nil, store.MapError(err, "the customer of the payment")
+	}
+	if err := onePayer(len(rows)); err != nil {
+		return nil, err
+	}
+	return rows[0], nil
+}
+
+// payers is the query of the customers PayerOf chooses among.
+func payers(ctx context.Context, client *ent.Client, p Payment) (*ent.CustomerQuery, error) {
+	q := client.Customer.Query()
 	switch id := p.Metadata[MetadataCustomerID]; {
 	case id != "":
 		q.Where(customer.ID(id))
@@ -58,17 +92,19 @@ func PayerOf(ctx context.Context, client *ent.Client, p Payment) (*ent.Customer,
 			q.Where(customer.SubaccountIDIn(subs...))
 		}
 	}
-	rows, err := q.All(ctx)
-	if err != nil {
-		return nil, store.MapError(err, "the customer of the payment")
-	}
-	switch len(rows) { // only customers the caller may see: storage scopes the query
+	return q, nil
+}
+
+// onePayer is PayerOf's answer for n customers found: only customers the caller may see,
+// since storage scopes the query.
+func onePayer(n int) error {
+	switch n {
 	case 0:
-		return nil, apperr.NotFound("no customer of the payment")
+		return apperr.NotFound("no customer of the payment")
 	case 1:
-		return rows[0], nil
+		return nil
 	}
-	return nil, apperr.FailedPrecondition("the payment's Stripe customer is linked to customers of several subaccounts: " +
+	return apperr.FailedPrecondition("the payment's Stripe customer is linked to customers of several subaccounts: " +
 		"name one with metadata " + MetadataSubaccountID + " or " + MetadataCustomerID)
 }
 

@@ -139,14 +139,8 @@ type RiskResult struct {
 // successful charge sets the score (seed 004), in whatever order the charges arrive (see
 // recordRisk); a charge without a created time counts as created now.
 func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r PaymentRisk) (RiskResult, error) {
-	if r.ChargeID != "" && !stripe.ValidID(r.ChargeID, "ch", "py") {
-		return RiskResult{}, apperr.Invalid("charge_id", "must be a Stripe charge id (ch_...)")
-	}
-	if _, ok := RiskScore(r.RiskLevel); !ok {
-		return RiskResult{}, apperr.Invalid("risk_level", "must be normal, elevated or highest")
-	}
-	if r.RadarScore != nil && (*r.RadarScore < 0 || *r.RadarScore > 100) {
-		return RiskResult{}, apperr.Invalid("risk_score", "must be between 0 and 100")
+	if err := r.check(); err != nil {
+		return RiskResult{}, err
 	}
 	if r.Created.IsZero() {
 		r.Created = s.now()
@@ -160,6 +154,20 @@ func (s *Service) RecordPaymentRisk(ctx context.Context, customerID string, r Pa
 	return RiskResult{Recorded: recorded, Customer: c}, err
 }
 
+// check says what is wrong with r, if anything.
+func (r PaymentRisk) check() error {
+	if r.ChargeID != "" && !stripe.ValidID(r.ChargeID, "ch", "py") {
+		return apperr.Invalid("charge_id", "must be a Stripe charge id (ch_...)")
+	}
+	if _, ok := RiskScore(r.RiskLevel); !ok {
+		return apperr.Invalid("risk_level", "must be normal, elevated or highest")
+	}
+	if r.RadarScore != nil && (*r.RadarScore < 0 || *r.RadarScore > 100) {
+		return apperr.Invalid("risk_score", "must be between 0 and 100")
+	}
+	return nil
+}
+
 // chargeOrder keeps the earliest successful charge: ties within a second go to the smaller
 // charge id.
 var chargeOrder = webhook.Order{Earliest: true}
@@ -167,20 +175,8 @@ var chargeOrder = webhook.Order{Earliest: true}
 // recordRisk scores the locked customer with charge r when r is earlier than the charge
 // that scored them so far, and re-decides their requirement with the new score.
 func (s *Service) recordRisk(ctx context.Context, tx store.Tx, row *ent.Customer, r PaymentRisk) (bool, *ent.Customer, error) {
-	in := webhook.Version{At: r.Created, Tie: r.ChargeID}
-	read := func() (webhook.Version, error) {
-		if row.StripeRiskScore == nil {
-			return webhook.Version{}, nil
-		}
-		v := webhook.Version{Tie: row.StripeRiskChargeID}
-		if row.StripeRiskChargeCreated != nil {
-			v.At = *row.StripeRiskChargeCreated
-		} else {
-			v.At = time.Unix(0, 0) // scored before charges' times were kept: nothing is earlier
-		}
-		return v, nil
-	}
-	recorded, err := chargeOrder.Apply(ctx, in, read, func() error {
+	read := func() (webhook.Version, error) { return riskVersion(row), nil }
+	recorded, err := chargeOrder.Apply(ctx, r.version(), read, func() error {
 		score, _ := RiskScore(r.RiskLevel)
 		u := row.Update().SetStripeRiskScore(score).SetStripeRiskLevel(r.RiskLevel).
 			SetStripeRiskChargeID(r.ChargeID).SetStripeRiskChargeCreated(r.Created.UTC())
@@ -201,6 +197,28 @@ func (s *Service) recordRisk(ctx context.Context, tx store.Tx, row *ent.Customer
 		return err
 	})
 	return recorded, row, err
+}
+
+// riskFields are the customer's columns riskVersion reads.
+var riskFields = []string{customer.FieldStripeRiskScore, customer.FieldStripeRiskChargeID, customer.FieldStripeRiskChargeCreated}
+
+// riskVersion is the charge that scored the customer, as chargeOrder compares charges.
+func riskVersion(row *ent.Customer) webhook.Version {
+	if row.StripeRiskScore == nil {
+		return webhook.Version{}
+	}
+	v := webhook.Version{Tie: row.StripeRiskChargeID}
+	if row.StripeRiskChargeCreated != nil {
+		v.At = *row.StripeRiskChargeCreated
+	} else {
+		v.At = time.Unix(0, 0) // scored before charges' times were kept: nothing is earlier
+	}
+	return v
+}
+
+// version is the charge r, as chargeOrder compares charges.
+func (r PaymentRisk) version() webhook.Version {
+	return webhook.Version{At: r.Created, Tie: r.ChargeID}
 }
 
 // decide applies MustVerify to the locked customer under sub's policy and stores the
@@ -273,7 +291,7 @@ func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) e
 		webhook.Skip(ctx) // "not_assessed", "unknown": nothing to record
 		return nil
 	}
-	c, err := PayerOf(ctx, s.store.Reader, Payment{StripeCustomer: charge.Customer, Metadata: charge.Metadata, Accounts: []string{ev.Account, charge.Payee}})
+	c, err := payer(ctx, s.store.Reader, Payment{StripeCustomer: charge.Customer, Metadata: charge.Metadata, Accounts: []string{ev.Account, charge.Payee}}, riskFields...)
 	switch apperr.KindOf(err) {
 	case apperr.KindNotFound:
 		s.log.InfoContext(ctx, "charge for a customer idgate does not know", "event_id", ev.ID)
@@ -287,11 +305,19 @@ func (s *Service) HandleChargeSucceeded(ctx context.Context, ev webhook.Event) e
 	if err != nil {
 		return err
 	}
-	created := ev.Created
+	r := PaymentRisk{ChargeID: ch.ID, Created: ev.Created, RiskLevel: ch.Outcome.RiskLevel, RadarScore: ch.Outcome.RiskScore}
 	if ch.Created > 0 {
-		created = time.Unix(ch.Created, 0).UTC()
+		r.Created = time.Unix(ch.Created, 0).UTC()
 	}
-	_, err = s.RecordPaymentRisk(ctx, c.ID, PaymentRisk{ChargeID: ch.ID, Created: created, RiskLevel: ch.Outcome.RiskLevel, RadarScore: ch.Outcome.RiskScore})
+	err = r.check()
+	// Most charges of a customer come after the one that scored them: settled without
+	// locking the customer, from the committed score the payer was read with.
+	if err == nil && chargeOrder.Settled(ctx, riskVersion(c), r.version()) {
+		return nil
+	}
+	if err == nil {
+		_, err = s.RecordPaymentRisk(ctx, c.ID, r)
+	}
 	if apperr.KindOf(err) == apperr.KindInvalid {
 		s.log.WarnContext(ctx, "charge risk not recordable", "event_id", ev.ID, "err", err)
 		webhook.Skip(ctx)

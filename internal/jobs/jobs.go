@@ -66,7 +66,7 @@ type Periodic struct {
 // FetchCooldown is the least time between two fetches of jobs by a replica. A fetch takes
 // as many jobs as the replica has free workers, and while a backlog lasts the next fetch
 // follows when a worker is free again, but not sooner than this: so a replica starts at
-// most Options.Workers jobs per FetchCooldown (100 workers: 2,000 jobs/s). Shorter, each
+// most Options.Workers jobs per FetchCooldown (200 workers: 4,000 jobs/s). Shorter, each
 // fetch takes fewer jobs for the same query, which on SQLite's one writer cost more than
 // it gained (BENCHMARKS.md).
 const FetchCooldown = 50 * time.Millisecond

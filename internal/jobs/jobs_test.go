@@ -97,14 +97,17 @@ type holdArgs struct{}
 
 func (holdArgs) Kind() string { return "hold_test" }
 
-// A replica with the default settings runs a backlog of 100 jobs at once, not 10 at a time
-// (which once capped processing at 100 events/s): each job here waits until all have
-// started.
+// A replica with the default settings runs a backlog of IDGATE_JOB_WORKERS (200) jobs at
+// once, not 10 at a time (which once capped processing at 100 events/s): each job here
+// waits until all have started.
 func TestReplicaRunsDefaultWorkersJobsAtOnce(t *testing.T) {
-	const backlog = 100
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
+	}
+	backlog := cfg.JobWorkers
+	if backlog != 200 {
+		t.Fatalf("the default IDGATE_JOB_WORKERS is %d, want 200", backlog)
 	}
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
@@ -138,7 +141,7 @@ func TestReplicaRunsDefaultWorkersJobsAtOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { close(release); _ = q.Stop(context.Background()) })
-			testenv.Eventually(t, fmt.Sprintf("%d jobs running at once", backlog), func() bool { return running.Load() == backlog })
+			testenv.Eventually(t, fmt.Sprintf("%d jobs running at once", backlog), func() bool { return running.Load() == int64(backlog) })
 		})
 	}
 }

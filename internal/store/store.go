@@ -64,13 +64,9 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error)
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
-		if s.db, err = sql.Open("sqlite", sqliteDSN(target, false)); err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
+		s.db = sql.OpenDB(sqliteConnector{sqliteDSN(target, false)})
 		s.db.SetMaxOpenConns(1)
-		if s.read, err = sql.Open("sqlite", sqliteDSN(target, true)); err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
+		s.read = sql.OpenDB(sqliteConnector{sqliteDSN(target, true)})
 		s.read.SetMaxOpenConns(maxConns)
 		s.read.SetMaxIdleConns(maxConns)
 	case config.DialectPostgres:

@@ -56,33 +56,37 @@ func (d *delivery) answer(err error) {
 	}
 }
 
-// committer gathers deliveries into batches. The first delivery of a batch leads it: it
-// waits out the window (or until the batch is full), then for a free writer, while more
-// deliveries may still join, and then stores the batch. Every delivery is answered only
-// with its own batch's result.
-type committer struct {
+// committer gathers items (deliveries, outcomes) into batches. The first item of a batch
+// leads it: it waits out the window (or until the batch is full), then for a free writer,
+// while more items may still join, and then stores the batch. store answers every item of
+// its batch with that batch's result.
+type committer[T any] struct {
 	batching Batching
 	writers  chan struct{} // a batch holds one while it is stored
-	store    func(ctx context.Context, ds []*delivery)
+	store    func(ctx context.Context, items []T)
 
 	mu   sync.Mutex
-	open *batch // the batch new deliveries join; nil when none is gathering
+	open *batch[T] // the batch new items join; nil when none is gathering
 }
 
-type batch struct {
-	ds   []*delivery
+type batch[T any] struct {
+	ds   []T
 	full chan struct{} // closed when the batch reached Batching.Max
 }
 
-// submit adds d to the gathering batch and waits for its result, or for ctx to end. A
-// delivery whose caller went away stays in its batch: the others' events are stored as if
-// it were there, and so is its own (Stripe's next delivery of it is then a duplicate).
-func (c *committer) submit(ctx context.Context, d *delivery) (Receipt, error) {
+func newCommitter[T any](b Batching, dialect string, store func(context.Context, []T)) *committer[T] {
+	return &committer[T]{batching: b, writers: make(chan struct{}, writers(dialect)), store: store}
+}
+
+// add puts d in the gathering batch, and stores that batch when d leads it; the caller
+// then waits for d's answer. An item whose caller went away stays in its batch: the
+// others are stored as if it were there, and so is it.
+func (c *committer[T]) add(ctx context.Context, d T) {
 	c.mu.Lock()
 	b := c.open
 	lead := b == nil
 	if lead {
-		b = &batch{full: make(chan struct{})}
+		b = &batch[T]{full: make(chan struct{})}
 		c.open = b
 	}
 	b.ds = append(b.ds, d)
@@ -92,18 +96,12 @@ func (c *committer) submit(ctx context.Context, d *delivery) (Receipt, error) {
 	}
 	c.mu.Unlock()
 	if lead {
-		// The leader stores everyone's events: its own caller leaving must not stop it.
+		// The leader stores everyone's items: its own caller leaving must not stop it.
 		c.lead(context.WithoutCancel(ctx), b)
-	}
-	select {
-	case o := <-d.done:
-		return o.r, o.err
-	case <-ctx.Done():
-		return Receipt{}, fmt.Errorf("wait for the event to be stored: %w", ctx.Err())
 	}
 }
 
-func (c *committer) lead(ctx context.Context, b *batch) {
+func (c *committer[T]) lead(ctx context.Context, b *batch[T]) {
 	t := time.NewTimer(c.batching.Window)
 	select {
 	case <-t.C:
@@ -119,6 +117,18 @@ func (c *committer) lead(ctx context.Context, b *batch) {
 	ds := b.ds
 	c.mu.Unlock()
 	c.store(ctx, ds)
+}
+
+// submit stores d with the deliveries that arrive with it and waits for its result, or
+// for ctx to end (Stripe's next delivery of it is then a duplicate).
+func (in *Intake) submit(ctx context.Context, d *delivery) (Receipt, error) {
+	in.batches.add(ctx, d)
+	select {
+	case o := <-d.done:
+		return o.r, o.err
+	case <-ctx.Done():
+		return Receipt{}, fmt.Errorf("wait for the event to be stored: %w", ctx.Err())
+	}
 }
 
 // storeBatch stores a batch in one transaction and answers each of its deliveries. A

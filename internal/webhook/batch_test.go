@@ -12,6 +12,8 @@ import (
 	"github.com/riverqueue/river"
 	stripewebhook "github.com/stripe/stripe-go/v76/webhook"
 
+	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/stripeevent"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/testenv"
 )
@@ -25,7 +27,7 @@ func TestCancelledLeaderStoresItsBatch(t *testing.T) {
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			st := testenv.Store(t, db)
 			workers := river.NewWorkers()
-			river.AddWorker(workers, NewProcessor(st, NewRegistry(), log))
+			river.AddWorker(workers, NewProcessor(st, NewRegistry(), log, Batching{Window: time.Millisecond, Max: 16}))
 			q, err := jobs.New(st, workers, jobs.Options{}, log)
 			if err != nil {
 				t.Fatal(err)
@@ -70,6 +72,71 @@ func TestCancelledLeaderStoresItsBatch(t *testing.T) {
 			in.batches.batching.Max = 1
 			if r, err := deliver(context.Background(), "evt_gone"); err != nil || !r.Duplicate {
 				t.Errorf("redelivery of the cancelled one: %+v %v, want a duplicate", r, err)
+			}
+		})
+	}
+}
+
+// A batch of outcomes that differ (applied, stale, a failure to retry, an event ignored)
+// records each on its own event, in one transaction, and answers each.
+func TestOutcomesRecordedTogether(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := testenv.Context(t)
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			st := testenv.Store(t, db)
+			p := NewProcessor(st, NewRegistry(), log, Batching{Window: time.Hour, Max: 4})
+			workers := river.NewWorkers()
+			river.AddWorker(workers, p)
+			q, err := jobs.New(st, workers, jobs.Options{}, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const secret = "whsec_unit"
+			in := NewIntake(st, q, map[Endpoint][]string{EndpointPlatform: {secret}}, time.Minute, 1, Batching{Window: time.Millisecond, Max: 1})
+			ids := []string{"evt_applied", "evt_stale", "evt_failing", "evt_ignored"}
+			for _, id := range ids {
+				payload := []byte(fmt.Sprintf(`{"id":%q,"object":"event","created":1700000000,"type":"customer.created","data":{"object":{}}}`, id))
+				sig := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()}).Header
+				if _, err := in.Receive(ctx, EndpointPlatform, payload, sig); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := map[string]struct {
+				state   stripeevent.State
+				outcome outcome
+				err     string
+			}{
+				"evt_applied": {stripeevent.StateProcessed, outcomeApplied, ""},
+				"evt_stale":   {stripeevent.StateProcessed, outcomeStale, ""},
+				"evt_failing": {stripeevent.StatePending, outcomeNone, "stripe answered 500"},
+				"evt_ignored": {stripeevent.StateIgnored, outcomeNone, ""},
+			}
+			// The batch is full (Max 4) when the fourth joins: stored together, never by the window.
+			errs := make(chan error, len(ids))
+			for _, id := range ids {
+				go func() {
+					w := want[id]
+					errs <- p.finish(ctx, &ent.StripeEvent{ID: id}, w.state, w.outcome, w.err)
+				}()
+			}
+			for range ids {
+				if err := <-errs; err != nil {
+					t.Fatalf("finish: %v", err)
+				}
+			}
+			for _, id := range ids {
+				row, err := st.Ent.StripeEvent.Get(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w := want[id]
+				if row.State != w.state || row.Outcome != w.outcome.String() || row.LastError != w.err || row.Attempts != 1 {
+					t.Errorf("%s: state %s, outcome %q, last error %q, attempts %d; want %s, %q, %q, 1", id, row.State, row.Outcome, row.LastError, row.Attempts, w.state, w.outcome, w.err)
+				}
+				if done := row.ProcessedAt != nil; done != (w.state != stripeevent.StatePending) {
+					t.Errorf("%s: processed_at %v for state %s", id, row.ProcessedAt, row.State)
+				}
 			}
 		})
 	}

@@ -36,7 +36,7 @@ type Intake struct {
 	tolerance time.Duration
 	attempts  int
 	now       func() time.Time
-	batches   *committer
+	batches   *committer[*delivery]
 }
 
 // Queue enqueues jobs inside the caller's transaction, one or many at a time.
@@ -51,7 +51,7 @@ type Queue interface {
 // marked failed. Deliveries that arrive together are stored together, as b says.
 func NewIntake(st *store.Store, q Queue, secrets map[Endpoint][]string, tolerance time.Duration, maxAttempts int, b Batching) *Intake {
 	in := &Intake{store: st, jobs: q, secrets: secrets, tolerance: tolerance, attempts: maxAttempts, now: time.Now}
-	in.batches = &committer{batching: b, writers: make(chan struct{}, writers(st.Dialect)), store: in.storeBatch}
+	in.batches = newCommitter(b, st.Dialect, in.storeBatch)
 	return in
 }
 
@@ -78,7 +78,7 @@ func (in *Intake) Receive(ctx context.Context, ep Endpoint, payload []byte, sign
 	if err != nil {
 		return Receipt{}, err
 	}
-	return in.batches.submit(ctx, &delivery{ep: ep, ev: ev, payload: payload, receivedAt: in.now().UTC(), done: make(chan result, 1)})
+	return in.submit(ctx, &delivery{ep: ep, ev: ev, payload: payload, receivedAt: in.now().UTC(), done: make(chan result, 1)})
 }
 
 // header is what intake reads of an event; the handlers read the rest when they process it.

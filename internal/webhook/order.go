@@ -126,6 +126,21 @@ func (o Order) Apply(ctx context.Context, in Version, read func() (Version, erro
 	return true, nil
 }
 
+// Settled reports whether in is stale against committed, a version read without the lock
+// (outside any transaction, or on a read connection) but committed, and if so records the
+// event as stale, as Apply would have. Staleness never wears off: what is applied to an
+// object only moves on to versions that supersede it, and Supersedes orders versions so
+// that one superseding a version in does not supersede is not superseded by in either
+// (TestSettledStaysStale). A handler may so skip a stale event without a transaction; an
+// event not settled goes through Apply, which decides under the lock.
+func (o Order) Settled(ctx context.Context, committed, in Version) bool {
+	if o.Supersedes(committed, in) {
+		return false
+	}
+	decided(ctx, outcomeStale)
+	return true
+}
+
 // Skip records that an event has nothing to apply (its object belongs to no one idgate
 // knows, or it carries nothing idgate keeps). A handler that returns nil has either
 // applied the event through Order.Apply or skipped it; the processor refuses anything else.

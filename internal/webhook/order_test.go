@@ -129,3 +129,51 @@ func TestProcessorRequiresADecision(t *testing.T) {
 		})
 	}
 }
+
+// Settled lets a handler skip an event that is stale against a committed version read
+// without the lock, which is right only if staleness never wears off: whatever is applied
+// afterwards (each version applied superseding the one before), the settled event would
+// not supersede it either. Checked over every sequence of applies drawn from a small set of
+// versions (two seconds, each status and rank, three ties), for each kind of order.
+func TestSettledStaysStale(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	orders := map[string]webhook.Order{"session": webhook.SessionOrder, "latest": {}, "earliest": {Earliest: true}}
+	for name, o := range orders {
+		var vs []webhook.Version
+		for _, at := range []time.Time{t0, t0.Add(time.Second)} {
+			for _, st := range [][2]string{{"requires_input", ""}, {"processing", ""}, {"requires_input", "x"}, {"verified", ""}, {"canceled", ""}} {
+				for _, tie := range []string{"evt_a", "evt_b", "evt_c"} {
+					vs = append(vs, o.Version(webhook.Event{ID: tie, Created: at}, st[0], st[1]))
+				}
+			}
+		}
+		// applied walks every chain of versions, each superseding the one before, from
+		// start; it fails when in, settled against start, supersedes one of them.
+		var walk func(applied, in webhook.Version, depth int)
+		walk = func(applied, in webhook.Version, depth int) {
+			if o.Supersedes(applied, in) {
+				t.Fatalf("%s: %+v was settled as stale, then superseded %+v applied later", name, in, applied)
+			}
+			if depth == 0 {
+				return
+			}
+			for _, next := range vs {
+				if o.Supersedes(applied, next) {
+					walk(next, in, depth-1)
+				}
+			}
+		}
+		settled := 0
+		for _, start := range vs {
+			for _, in := range vs {
+				if o.Settled(context.Background(), start, in) {
+					settled++
+					walk(start, in, 2)
+				}
+			}
+		}
+		if settled == 0 {
+			t.Fatalf("%s: nothing was ever settled; the check checked nothing", name)
+		}
+	}
+}

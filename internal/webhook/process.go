@@ -82,18 +82,24 @@ type Processor struct {
 	store    *store.Store
 	registry *Registry
 	log      *slog.Logger
+	outcomes *committer[*recording]
 }
 
-// NewProcessor returns the worker for stored events.
-func NewProcessor(st *store.Store, r *Registry, log *slog.Logger) *Processor {
-	return &Processor{store: st, registry: r, log: log}
+// NewProcessor returns the worker for stored events. The outcomes of events processed
+// together are recorded together, in one transaction, as b says (as intake stores
+// deliveries).
+func NewProcessor(st *store.Store, r *Registry, log *slog.Logger, b Batching) *Processor {
+	p := &Processor{store: st, registry: r, log: log}
+	p.outcomes = newCommitter(b, st.Dialect, p.storeOutcomes)
+	return p
 }
 
 // Work runs the event's handler and records the outcome on the event. When the handler
 // fails, the error is recorded and returned so the queue retries; after the last attempt
 // the event is marked failed and stays listed for operators.
 func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
-	row, err := p.store.Ent.StripeEvent.Get(ctx, job.Args.EventID)
+	// Read on a read connection: on SQLite the writer is for writes (and intake).
+	row, err := p.store.Reader.StripeEvent.Get(ctx, job.Args.EventID)
 	if err != nil {
 		return store.MapError(err, "stripe event "+job.Args.EventID)
 	}
@@ -137,16 +143,74 @@ func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error
 	return err
 }
 
+// recording is the outcome of one attempt at an event, waiting for its batch.
+type recording struct {
+	id        string
+	state     stripeevent.State
+	outcome   outcome
+	lastError string
+	done      chan error // buffered: the batch never waits for its recordings
+}
+
+// finish records the attempt's outcome on the event, in one transaction with the outcomes
+// of other events finished meanwhile, and returns once that transaction committed.
 func (p *Processor) finish(ctx context.Context, row *ent.StripeEvent, state stripeevent.State, o outcome, lastError string) error {
-	// Update, not UpdateOne: UpdateOne reads the whole row (payload and all) back.
-	u := p.store.Ent.StripeEvent.Update().Where(stripeevent.ID(row.ID)).SetState(state).SetOutcome(o.String()).AddAttempts(1).SetLastError(lastError)
-	if state == stripeevent.StateProcessed || state == stripeevent.StateIgnored {
-		u.SetProcessedAt(time.Now().UTC())
+	r := &recording{id: row.ID, state: state, outcome: o, lastError: lastError, done: make(chan error, 1)}
+	p.outcomes.add(ctx, r)
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("record the outcome of stripe event %s: %w", row.ID, ctx.Err())
 	}
-	if err := u.Exec(ctx); err != nil {
-		return fmt.Errorf("update stripe event %s: %w", row.ID, err)
+}
+
+// storeOutcomes records a batch of outcomes and answers each. When the transaction fails
+// for anything but an outage, each is recorded alone, so one failure fails only its own.
+func (p *Processor) storeOutcomes(ctx context.Context, rs []*recording) {
+	err := p.record(ctx, rs)
+	if err != nil && len(rs) > 1 && !store.Unavailable(err) {
+		for _, r := range rs {
+			r.done <- p.record(ctx, []*recording{r})
+		}
+		return
 	}
-	return nil
+	for _, r := range rs {
+		r.done <- err
+	}
+}
+
+// record stores the outcomes of rs in one transaction, with one UPDATE for the events
+// that share an outcome (usually all of them: processed, no error).
+func (p *Processor) record(ctx context.Context, rs []*recording) error {
+	type key struct {
+		state     stripeevent.State
+		outcome   outcome
+		lastError string
+	}
+	groups := map[key][]string{}
+	var keys []key
+	for _, r := range rs {
+		k := key{r.state, r.outcome, r.lastError}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], r.id)
+	}
+	at := time.Now().UTC()
+	return p.store.InTx(ctx, func(tx store.Tx) error {
+		for _, k := range keys {
+			// Update, not UpdateOne: UpdateOne reads the whole row (payload and all) back.
+			u := tx.StripeEvent.Update().Where(stripeevent.IDIn(groups[k]...)).SetState(k.state).SetOutcome(k.outcome.String()).AddAttempts(1).SetLastError(k.lastError)
+			if k.state == stripeevent.StateProcessed || k.state == stripeevent.StateIgnored {
+				u.SetProcessedAt(at)
+			}
+			if err := u.Exec(ctx); err != nil {
+				return fmt.Errorf("update stripe events %v: %w", groups[k], err)
+			}
+		}
+		return nil
+	})
 }
 
 func decode(row *ent.StripeEvent) (Event, error) {

@@ -38,7 +38,7 @@ func newFixture(t testing.TB, db testenv.DB, maxAttempts int, handlers map[strin
 		reg.Handle(typ, h)
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, webhook.NewProcessor(st, reg, log))
+	river.AddWorker(workers, webhook.NewProcessor(st, reg, log, webhook.Batching{Window: time.Millisecond, Max: 16}))
 	q, err := jobs.New(st, workers, jobs.Options{Work: true, Workers: 2, PollInterval: 20 * time.Millisecond, RetryBase: 5 * time.Millisecond}, log)
 	if err != nil {
 		t.Fatal(err)
