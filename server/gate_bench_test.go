@@ -60,85 +60,145 @@ func seedCustomers(b *testing.B, db *sql.DB, postgres bool, subID string, n int)
 	return ids
 }
 
-// BenchmarkCheckAccess is issue 3's gate benchmark: CheckAccess over gRPC at 64 concurrent
-// callers with 1,000,000 customers in the SQLite database, beside the bare grpc-go floor in
-// the same run. IDGATE_BENCH_CUSTOMERS overrides the count.
-func BenchmarkCheckAccess(b *testing.B) {
-	n := 1_000_000
-	if v, err := strconv.Atoi(os.Getenv("IDGATE_BENCH_CUSTOMERS")); err == nil && v > 0 {
-		n = v
+// benchSizes is the gate benchmarks' table sizes: IDGATE_BENCH_CUSTOMERS, a comma-separated
+// list, or 10,000 and 1,000,000 side by side.
+func benchSizes(b *testing.B) []int {
+	v := os.Getenv("IDGATE_BENCH_CUSTOMERS")
+	if v == "" {
+		return []int{10_000, 1_000_000}
 	}
-	db := testenv.Databases(b)[0]
+	var sizes []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			b.Fatalf("IDGATE_BENCH_CUSTOMERS=%q: want customer counts such as 10000,1000000", v)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
+}
+
+// gateBench is one database seeded with customers of one subaccount and the replicas the
+// gate benchmarks call.
+type gateBench struct {
+	ids    []string
+	svcKey string // a service key scoped to the customers' subaccount
+	open   *env   // built with server.Options{NoAuth: true}
+	authed *env
+}
+
+// newGateBench seeds n customers into db and starts two replicas over it, alike but for
+// authentication; neither works jobs, so background work does not tilt the comparison.
+// It returns once both hold every customer's gate state (IDGATE_GATE_CACHE_SIZE=0: at once).
+func newGateBench(b *testing.B, db testenv.DB, n int) *gateBench {
+	b.Helper()
 	e := start(b, testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error"}))
 	ctx := context.Background()
 	sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "bench", IdentityVerificationMode: "risk_based"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	raw, err := sql.Open("sqlite", strings.TrimPrefix(db.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
+	key, err := idgatev1.NewAdminServiceClient(e.conn).CreateApiKey(ctx, &idgatev1.CreateApiKeyRequest{Name: "bench", Role: "service", SubaccountIds: []string{sa.Id}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.stop()
+	postgres := db.Dialect == "postgres"
+	var raw *sql.DB
+	if postgres {
+		raw, err = sql.Open("pgx", db.URL)
+	} else {
+		raw, err = sql.Open("sqlite", strings.TrimPrefix(db.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
 	seeded := time.Now()
-	ids := seedCustomers(b, raw, false, sa.Id, n)
+	gb := &gateBench{ids: seedCustomers(b, raw, postgres, sa.Id, n), svcKey: key.Secret}
 	// Fold the bulk load into the database file, as SQLite's automatic checkpoints would
-	// have over time, so readers are not measured against a 1M-row write-ahead log.
-	if _, err := raw.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+	// have over time, so readers are not measured against a 1M-row write-ahead log; give
+	// PostgreSQL's planner the table's statistics, as autovacuum would.
+	fold := "ANALYZE customers"
+	if !postgres {
+		fold = "PRAGMA wal_checkpoint(TRUNCATE)"
+	}
+	if _, err := raw.Exec(fold); err != nil {
 		b.Fatal(err)
 	}
 	raw.Close()
 	b.Logf("seeded %d customers in %s", n, time.Since(seeded).Round(time.Millisecond))
 
-	floor := bareServer(b)
-	// The platform's backend calls with a service key scoped to its subaccount. Two more
-	// replicas over the same database, alike but for authentication, price it; neither works
-	// jobs, so the background work of the first does not tilt the comparison.
-	svcKey, err := idgatev1.NewAdminServiceClient(e.conn).CreateApiKey(ctx, &idgatev1.CreateApiKeyRequest{Name: "bench", Role: "service", SubaccountIds: []string{sa.Id}})
-	if err != nil {
-		b.Fatal(err)
-	}
 	noJobs := false
 	// IDGATE_GATE_CACHE_SIZE sizes the replicas' gate state (0: none, for comparison).
 	quiet := testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_GATE_CACHE_SIZE": os.Getenv("IDGATE_GATE_CACHE_SIZE")})
-	open := start(b, quiet, server.Options{NoAuth: true, RunJobs: &noJobs})
-	authed := start(b, quiet, server.Options{RunJobs: &noJobs})
-	for _, target := range []struct {
-		name   string
-		client idgatev1.IdentityServiceClient
-	}{
-		{"floor", floor},
-		{"idgate", idgatev1.NewIdentityServiceClient(dial(b, authed.grpcAddr, svcKey.Secret))},
-	} {
-		b.Run(target.name, func(b *testing.B) {
-			load(b, 64, func(i int) error {
-				_, err := target.client.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: ids[rand.IntN(len(ids))], Action: "ride_start"})
-				return err
-			})
+	loading := time.Now()
+	gb.open = start(b, quiet, server.Options{NoAuth: true, RunJobs: &noJobs})
+	gb.authed = start(b, quiet, server.Options{RunJobs: &noJobs})
+	if quiet.GateCacheSize > 0 {
+		for _, r := range []*env{gb.open, gb.authed} {
+			testenv.Eventually(b, "the replica to load every customer's gate state", func() bool { return r.gateEntries(b) >= min(n, quiet.GateCacheSize) })
+		}
+		b.Logf("both replicas held %d customers' gate state %s after start", n, time.Since(loading).Round(time.Millisecond))
+	}
+	return gb
+}
+
+// BenchmarkCheckAccess is issue 13's gate benchmark: CheckAccess over gRPC at 64 concurrent
+// callers with a service key, random customers out of 10,000 and out of 1,000,000 on each
+// database, beside the bare grpc-go floor in the same run. IDGATE_BENCH_CUSTOMERS overrides
+// the sizes.
+func BenchmarkCheckAccess(b *testing.B) {
+	floor := bareServer(b)
+	ctx := context.Background()
+	for _, db := range testenv.Databases(b) {
+		b.Run(db.Dialect, func(b *testing.B) {
+			for _, n := range benchSizes(b) {
+				b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+					db := db
+					if n != benchSizes(b)[0] { // a fresh database per size
+						db = databaseLike(b, db)
+					}
+					gb := newGateBench(b, db, n)
+					check := func(c idgatev1.IdentityServiceClient) func(int) error {
+						return func(int) error {
+							_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: gb.ids[rand.IntN(len(gb.ids))], Action: "ride_start"})
+							return err
+						}
+					}
+					authed := idgatev1.NewIdentityServiceClient(dial(b, gb.authed.grpcAddr, gb.svcKey))
+					b.Run("floor", func(b *testing.B) { load(b, 64, check(floor)) })
+					b.Run("idgate", func(b *testing.B) { load(b, 64, check(authed)) })
+					// Authentication's price: rounds alternate between the two replicas so
+					// that the machine's drift falls on both alike.
+					b.Run("auth-cost", func(b *testing.B) {
+						clients := []func(int) error{check(idgatev1.NewIdentityServiceClient(dial(b, gb.open.grpcAddr, ""))), check(authed)}
+						const rounds = 10
+						var spent [2]time.Duration
+						per := max(b.N/rounds, 5000)
+						for r := range 2 * rounds {
+							c := clients[r%2]
+							spent[r%2] += timed(64, per, func() error { return c(0) })
+						}
+						without, with := float64(per*rounds)/spent[0].Seconds(), float64(per*rounds)/spent[1].Seconds()
+						b.ReportMetric(without, "noauth_req/s")
+						b.ReportMetric(with, "auth_req/s")
+						b.ReportMetric(100*(1-with/without), "auth_cost_%")
+					})
+				})
+			}
 		})
 	}
+}
 
-	// Authentication's price: rounds alternate between the two replicas so that the
-	// machine's drift falls on both alike.
-	b.Run("auth-cost", func(b *testing.B) {
-		clients := []idgatev1.IdentityServiceClient{
-			idgatev1.NewIdentityServiceClient(dial(b, open.grpcAddr, "")),
-			idgatev1.NewIdentityServiceClient(dial(b, authed.grpcAddr, svcKey.Secret)),
+// databaseLike is a fresh database of db's dialect.
+func databaseLike(b *testing.B, db testenv.DB) testenv.DB {
+	for _, d := range testenv.Databases(b) {
+		if d.Dialect == db.Dialect {
+			return d
 		}
-		const rounds = 10
-		var spent [2]time.Duration
-		per := max(b.N/rounds, 5000)
-		for r := range 2 * rounds {
-			c := clients[r%2]
-			spent[r%2] += timed(64, per, func() error {
-				_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: ids[rand.IntN(len(ids))], Action: "ride_start"})
-				return err
-			})
-		}
-		without, with := float64(per*rounds)/spent[0].Seconds(), float64(per*rounds)/spent[1].Seconds()
-		b.ReportMetric(without, "noauth_req/s")
-		b.ReportMetric(with, "auth_req/s")
-		b.ReportMetric(100*(1-with/without), "auth_cost_%")
-	})
+	}
+	b.Fatalf("no %s database", db.Dialect)
+	return db
 }
 
 // timed runs n calls of op over concurrency goroutines and returns the wall time.

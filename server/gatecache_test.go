@@ -19,7 +19,13 @@ import (
 )
 
 // gateHits is how many gate checks e answered from its in-process state, from /metrics.
-func (e *env) gateHits(t *testing.T) int {
+func (e *env) gateHits(t testing.TB) int { return e.metric(t, "idgate_gate_cache_hits_total") }
+
+// gateEntries is how many customers' gate state e holds, from /metrics.
+func (e *env) gateEntries(t testing.TB) int { return e.metric(t, "idgate_gate_cache_entries") }
+
+// metric is the value of an unlabelled counter or gauge on e's /metrics.
+func (e *env) metric(t testing.TB, name string) int {
 	t.Helper()
 	resp, err := http.Get(e.base + "/metrics")
 	if err != nil {
@@ -27,12 +33,15 @@ func (e *env) gateHits(t *testing.T) int {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`(?m)^idgate_gate_cache_hits_total (\d+)`).FindSubmatch(body)
+	m := regexp.MustCompile(`(?m)^` + name + ` ([0-9.e+]+)`).FindSubmatch(body)
 	if m == nil {
-		t.Fatalf("/metrics has no idgate_gate_cache_hits_total")
+		t.Fatalf("/metrics has no %s", name)
 	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	n, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		t.Fatalf("/metrics %s: %v", name, err)
+	}
+	return int(n)
 }
 
 // allowed asks e's gate about the customer and fails the test on an error.

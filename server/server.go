@@ -226,7 +226,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "idgate_gate_cache_hits_total", Help: "Gate checks answered from the in-process gate state."},
-			func() float64 { return float64(customers.GateCacheHits()) }))
+			func() float64 { return float64(customers.GateCacheHits()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idgate_gate_cache_entries", Help: "Customers whose gate state this replica holds in memory."},
+			func() float64 { return float64(customers.GateCacheEntries()) }))
 	s.health = newHealthServer(s.store.Ping)
 	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute, clk), reflectionNeedsKey: cfg.ReflectionNeedsKey}
 	limits := sessionLimits{

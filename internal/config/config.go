@@ -163,7 +163,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
 		JobRetryBase:                r.duration("IDGATE_JOB_RETRY_BASE", 0),
 		GateCachePoll:               r.duration("IDGATE_GATE_CACHE_POLL", 250*time.Millisecond),
-		GateCacheSize:               r.int("IDGATE_GATE_CACHE_SIZE", 100_000),
+		GateCacheSize:               r.int("IDGATE_GATE_CACHE_SIZE", 2_000_000),
 		JobTimeout:                  r.duration("IDGATE_JOB_TIMEOUT", time.Minute),
 		LogFormat:                   r.str("IDGATE_LOG_FORMAT", "json"),
 		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),

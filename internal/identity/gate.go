@@ -33,13 +33,13 @@ func (s *Service) CheckAccess(ctx context.Context, customerID, act string) (Deci
 		return Decision{}, apperr.Invalid("action", "must be a lower-case name such as ride_start")
 	}
 	e, err := s.gateState(ctx, customerID)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && !auth.Visible(ctx, e.subaccount) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !auth.Visible(ctx, e.subaccount.Value()) {
 		return Decision{}, apperr.NotFound("customer %s not found", customerID)
 	}
 	if err != nil {
 		return Decision{}, fmt.Errorf("gate check: %w", err)
 	}
-	return Decide(e.required, e.status, e.code), nil
+	return Decide(e.required, e.statusPtr(), e.code.Value()), nil
 }
 
 // gateState is the customer's gate columns, from the in-process cache when it may answer,
@@ -54,15 +54,18 @@ func (s *Service) gateState(ctx context.Context, customerID string) (gateEntry, 
 	}
 	gen := s.gate.generation()
 	var (
-		e      gateEntry
-		status sql.NullString
+		sub, code string
+		required  bool
+		status    sql.NullString
+		st        *string
 	)
-	if err := stmt.QueryRowContext(ctx, customerID).Scan(&e.subaccount, &e.required, &status, &e.code); err != nil {
+	if err := stmt.QueryRowContext(ctx, customerID).Scan(&sub, &required, &status, &code); err != nil {
 		return gateEntry{}, err
 	}
 	if status.Valid {
-		e.status = &status.String
+		st = &status.String
 	}
+	e := newGateEntry(sub, required, st, code)
 	s.gate.fill(customerID, e, gen)
 	return e, nil
 }

@@ -2,13 +2,15 @@ package identity
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/riverqueue/river"
 
 	"github.com/idgate/idgate/ent"
@@ -33,44 +35,69 @@ const gapWait = 10 * time.Second
 // gateColumns are the customer columns a gate answer depends on.
 var gateColumns = []string{customer.FieldSubaccountID, customer.FieldIdentityVerificationRequired, customer.FieldIdentityStatus, customer.FieldIdentityLastErrorCode}
 
-// gateEntry is one customer's gate columns.
+// gateEntry is one customer's gate columns, compact: a replica holds one per customer.
+// The strings are interned (a subaccount's id, an error code and a status are shared by
+// many customers), so an entry is 32 bytes beside its key.
 type gateEntry struct {
-	subaccount string
+	subaccount unique.Handle[string]
+	code       unique.Handle[string]
+	status     unique.Handle[string] // valid when hasStatus
+	hasStatus  bool
 	required   bool
-	status     *string
-	code       string
 }
 
-// gateCache is the gate's in-process state. Invalidation is one mechanism: an ent hook on
-// every Customer mutation that touches gateColumns appends the customer to the
-// gate_changes feed inside the committing transaction and evicts it here once the commit
-// returns; every replica reads the feed every poll interval and evicts what others
-// changed. Fills are guarded by a generation taken before the database read, so a read
-// that raced an eviction is never stored.
-type gateCache struct {
-	entries *lru.Cache[string, gateEntry] // nil: no cache
-	clock   clock.Clock
-	store   *store.Store
-	log     *slog.Logger
+func newGateEntry(subaccount string, required bool, status *string, code string) gateEntry {
+	e := gateEntry{subaccount: unique.Make(subaccount), code: unique.Make(code), required: required}
+	if status != nil {
+		e.status, e.hasStatus = unique.Make(*status), true
+	}
+	return e
+}
 
-	mu  sync.Mutex // orders fills against evictions
-	gen uint64     // bumped by every eviction
+func (e gateEntry) statusPtr() *string {
+	if !e.hasStatus {
+		return nil
+	}
+	s := e.status.Value()
+	return &s
+}
+
+// gateCache is the gate's in-process state: every customer's gate columns, up to a
+// capacity, loaded in bulk when the replica starts (and again after it lost the change
+// feed) and filled on a miss. Invalidation is one mechanism: an ent hook on every Customer
+// mutation that touches gateColumns appends the customer to the gate_changes feed inside
+// the committing transaction and evicts it here once the commit returns; every replica
+// reads the feed every poll interval and evicts what others changed. A read that raced an
+// eviction of what it read is never stored: single fills are guarded by a generation taken
+// before the read, bulk pages by the set of customers evicted while the page was read.
+type gateCache struct {
+	clock clock.Clock
+	store *store.Store
+	log   *slog.Logger
+
+	mu       sync.RWMutex
+	entries  map[string]gateEntry // nil: no cache
+	capacity int
+	gen      uint64              // bumped by every eviction
+	dirty    map[string]struct{} // evicted while a bulk page is read; nil when none is
+	dropped  bool                // the cache was purged while a bulk page was read
 
 	hits   atomic.Uint64
-	fresh  atomic.Int64 // clock time (ns) at which the last successful feed read started; 0: never
-	cursor int          // every feed id ≤ cursor has been read (poller only)
+	fresh  atomic.Int64  // clock time (ns) at which the last successful feed read started; 0: never
+	reload chan struct{} // the poller asks the loader for a bulk load
+	cursor int           // every feed id ≤ cursor has been read (poller only)
 	seen   map[int]time.Time
 }
 
 func newGateCache(st *store.Store, clk clock.Clock, log *slog.Logger) *gateCache {
-	return &gateCache{clock: clk, store: st, log: log, seen: map[int]time.Time{}}
+	return &gateCache{clock: clk, store: st, log: log, seen: map[int]time.Time{}, reload: make(chan struct{}, 1)}
 }
 
 // size bounds the cache to n customers (0: none), before it serves.
 func (g *gateCache) size(n int) {
-	g.entries = nil
+	g.entries, g.capacity = nil, n
 	if n > 0 {
-		g.entries, _ = lru.New[string, gateEntry](n) // errors only for n <= 0
+		g.entries = map[string]gateEntry{}
 	}
 }
 
@@ -84,7 +111,9 @@ func (g *gateCache) get(id string) (gateEntry, bool) {
 	if !g.usable() {
 		return gateEntry{}, false
 	}
-	e, ok := g.entries.Get(id)
+	g.mu.RLock()
+	e, ok := g.entries[id]
+	g.mu.RUnlock()
 	if ok {
 		g.hits.Add(1)
 	}
@@ -93,12 +122,13 @@ func (g *gateCache) get(id string) (gateEntry, bool) {
 
 // generation is taken before a database read whose result may be stored with fill.
 func (g *gateCache) generation() uint64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.mu.RLock()
+	defer g.mu.RUnlock()
 	return g.gen
 }
 
-// fill stores what a read begun at generation gen found, unless anything was evicted since.
+// fill stores what a read begun at generation gen found, unless anything was evicted since
+// or the cache is full.
 func (g *gateCache) fill(id string, e gateEntry, gen uint64) {
 	if !g.usable() {
 		return
@@ -106,17 +136,49 @@ func (g *gateCache) fill(id string, e gateEntry, gen uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.gen == gen {
-		g.entries.Add(id, e)
+		g.put(id, e)
 	}
+}
+
+// put stores e under g.mu, within capacity.
+func (g *gateCache) put(id string, e gateEntry) {
+	if _, held := g.entries[id]; held || len(g.entries) < g.capacity {
+		g.entries[id] = e
+	}
+}
+
+// beginPage starts recording evictions before a bulk page is read.
+func (g *gateCache) beginPage() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.dirty, g.dropped = map[string]struct{}{}, false
+}
+
+// endPage stores a bulk page read since beginPage, but for the customers evicted
+// meanwhile; it reports whether the cache has room for more.
+func (g *gateCache) endPage(ids []string, rows []gateEntry) bool {
+	usable := g.usable()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if usable && !g.dropped {
+		for i, id := range ids {
+			if _, evicted := g.dirty[id]; !evicted {
+				g.put(id, rows[i])
+			}
+		}
+	}
+	g.dirty = nil
+	return len(g.entries) < g.capacity
 }
 
 func (g *gateCache) evict(ids ...string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.gen++
-	if g.entries != nil {
-		for _, id := range ids {
-			g.entries.Remove(id)
+	for _, id := range ids {
+		delete(g.entries, id)
+		if g.dirty != nil {
+			g.dirty[id] = struct{}{}
 		}
 	}
 }
@@ -125,9 +187,8 @@ func (g *gateCache) purge() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.gen++
-	if g.entries != nil {
-		g.entries.Purge()
-	}
+	clear(g.entries)
+	g.dropped = true
 }
 
 // hook sees every Customer mutation. One that touches gateColumns must run inside a
@@ -181,9 +242,15 @@ func touchesGate(m *ent.CustomerMutation) bool {
 	return false
 }
 
-// follow reads the feed every interval until ctx ends.
+// follow reads the feed every interval until ctx ends, and loads the gate state in bulk
+// beside it whenever poll asks.
 func (g *gateCache) follow(ctx context.Context, every time.Duration) error {
 	ctx = auth.WithActor(ctx, auth.System)
+	if g.entries != nil {
+		done := make(chan struct{})
+		go func() { defer close(done); g.loader(ctx) }()
+		defer func() { <-done }()
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -198,9 +265,76 @@ func (g *gateCache) follow(ctx context.Context, every time.Duration) error {
 	}
 }
 
+// loadPage is how many customers a bulk load reads per query.
+const loadPage = 10_000
+
+// loader runs a bulk load each time poll asks for one, until ctx ends.
+func (g *gateCache) loader(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.reload:
+		}
+		if err := g.load(ctx); err != nil && ctx.Err() == nil {
+			g.log.WarnContext(ctx, "gate state not loaded in bulk: checks of customers not yet held read the database", "error", err)
+		}
+	}
+}
+
+// load reads every customer's gate columns, in pages ordered by id, until the cache is full.
+func (g *gateCache) load(ctx context.Context) error {
+	stmt, err := g.store.PrepareRead(ctx, "SELECT id, "+strings.Join(gateColumns, ", ")+" FROM customers WHERE id > ? ORDER BY id LIMIT ?")
+	if err != nil {
+		return fmt.Errorf("prepare gate load: %w", err)
+	}
+	defer stmt.Close()
+	ids := make([]string, 0, loadPage)
+	rows := make([]gateEntry, 0, loadPage)
+	for after := ""; ; after = ids[len(ids)-1] {
+		ids, rows = ids[:0], rows[:0]
+		g.beginPage()
+		if err := readPage(ctx, stmt, after, &ids, &rows); err != nil {
+			g.endPage(nil, nil)
+			return err
+		}
+		if room := g.endPage(ids, rows); !room || len(ids) < loadPage {
+			return nil
+		}
+	}
+}
+
+func readPage(ctx context.Context, stmt *sql.Stmt, after string, ids *[]string, rows *[]gateEntry) error {
+	r, err := stmt.QueryContext(ctx, after, loadPage)
+	if err != nil {
+		return fmt.Errorf("gate load: %w", err)
+	}
+	defer r.Close()
+	for r.Next() {
+		var (
+			id, sub, code string
+			required      bool
+			status        sql.NullString
+		)
+		if err := r.Scan(&id, &sub, &required, &status, &code); err != nil {
+			return fmt.Errorf("gate load: %w", err)
+		}
+		var st *string
+		if status.Valid {
+			st = &status.String
+		}
+		*ids = append(*ids, id)
+		*rows = append(*rows, newGateEntry(sub, required, st, code))
+	}
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("gate load: %w", err)
+	}
+	return nil
+}
+
 // poll evicts every customer changed in the feed since the last read. The first read, and
-// the first after the feed was unreadable for longer than GateBound, drop the whole cache:
-// what changed meanwhile may already be pruned from the feed.
+// the first after the feed was unreadable for longer than GateBound, drop the whole cache
+// (what changed meanwhile may already be pruned from the feed) and ask for a bulk load.
 func (g *gateCache) poll(ctx context.Context) error {
 	start := g.clock.Now()
 	last := g.fresh.Load()
@@ -232,10 +366,17 @@ func (g *gateCache) poll(ctx context.Context) error {
 			break
 		}
 	}
-	if last == 0 || start.Sub(time.Unix(0, last)) > GateBound {
+	reload := last == 0 || start.Sub(time.Unix(0, last)) > GateBound
+	if reload {
 		g.purge()
 	}
 	g.fresh.Store(start.UnixNano())
+	if reload && g.entries != nil {
+		select {
+		case g.reload <- struct{}{}:
+		default: // one is already asked for
+		}
+	}
 	return nil
 }
 
@@ -286,6 +427,13 @@ func (w *GatePruneWorker) Work(ctx context.Context, _ *river.Job[GatePruneArgs])
 
 // GateCacheHits counts the gate checks answered from the in-process state.
 func (s *Service) GateCacheHits() uint64 { return s.gate.hits.Load() }
+
+// GateCacheEntries is how many customers the in-process state holds.
+func (s *Service) GateCacheEntries() int {
+	s.gate.mu.RLock()
+	defer s.gate.mu.RUnlock()
+	return len(s.gate.entries)
+}
 
 // FollowGateChanges keeps the gate's in-process state in step with other replicas' changes
 // until ctx ends; every replica runs it.
