@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
@@ -13,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	idgatev1 "github.com/idgate/idgate/gen/idgate/v1"
 	"github.com/idgate/idgate/internal/testenv"
@@ -148,7 +153,8 @@ func newGateBench(b *testing.B, db testenv.DB, n int) *gateBench {
 // database, beside the bare grpc-go floor in the same run. IDGATE_BENCH_CUSTOMERS overrides
 // the sizes.
 func BenchmarkCheckAccess(b *testing.B) {
-	floor := bareServer(b)
+	floor, floorConn := bareServer(b)
+	floorJSON := bareGateway(b, floorConn)
 	ctx := context.Background()
 	for _, db := range testenv.Databases(b) {
 		b.Run(db.Dialect, func(b *testing.B) {
@@ -168,6 +174,18 @@ func BenchmarkCheckAccess(b *testing.B) {
 					authed := idgatev1.NewIdentityServiceClient(dial(b, gb.authed.grpcAddr, gb.svcKey))
 					b.Run("floor", func(b *testing.B) { load(b, 64, check(floor)) })
 					b.Run("idgate", func(b *testing.B) { load(b, 64, check(authed)) })
+					// The JSON path: GET /v1/customers/{id}/access through idgate's
+					// gateway, beside a bare grpc-gateway (same marshaler) over the bare
+					// server, with one HTTP client alike for both.
+					b.Run("json", func(b *testing.B) {
+						get := func(base, key string) func(int) error {
+							return func(int) error {
+								return getJSON(base+"/v1/customers/"+gb.ids[rand.IntN(len(gb.ids))]+"/access?action=ride_start", key)
+							}
+						}
+						b.Run("floor", func(b *testing.B) { load(b, 64, get(floorJSON, "")) })
+						b.Run("idgate", func(b *testing.B) { load(b, 64, get(gb.authed.base, gb.svcKey)) })
+					})
 					// Authentication's price: rounds alternate between the two replicas so
 					// that the machine's drift falls on both alike.
 					b.Run("auth-cost", func(b *testing.B) {
@@ -219,8 +237,49 @@ func timed(concurrency, n int, op func() error) time.Duration {
 	return time.Since(start)
 }
 
+// jsonClient is the HTTP client of the JSON benchmarks: one keep-alive connection per caller.
+var jsonClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+
+// getJSON GETs url with the API key, and fails unless the answer is 200.
+func getJSON(url, key string) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := jsonClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: HTTP %d", url, resp.StatusCode)
+	}
+	return nil
+}
+
+// bareGateway serves a bare grpc-gateway over conn, with idgate's JSON marshaler options and
+// nothing else, on loopback: the JSON floor. It returns the base URL.
+func bareGateway(b *testing.B, conn *grpc.ClientConn) string {
+	b.Helper()
+	mux := runtime.NewServeMux(runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+		MarshalOptions: protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
+	}))
+	if err := idgatev1.RegisterIdentityServiceHandler(context.Background(), mux, conn); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // bareServer starts grpc-go with a CheckAccess that answers a fixed decision: the floor.
-func bareServer(b *testing.B) idgatev1.IdentityServiceClient {
+func bareServer(b *testing.B) (idgatev1.IdentityServiceClient, *grpc.ClientConn) {
 	b.Helper()
 	lis, err := netListen()
 	if err != nil {
@@ -235,7 +294,7 @@ func bareServer(b *testing.B) idgatev1.IdentityServiceClient {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { conn.Close() })
-	return idgatev1.NewIdentityServiceClient(conn)
+	return idgatev1.NewIdentityServiceClient(conn), conn
 }
 
 type bareGate struct {
