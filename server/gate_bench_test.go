@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,10 +94,8 @@ type gateBench struct {
 	authed *env
 }
 
-// newGateBench seeds n customers into db and starts two replicas over it, alike but for
-// authentication; neither works jobs, so background work does not tilt the comparison.
-// It returns once both hold every customer's gate state (IDGATE_GATE_CACHE_SIZE=0: at once).
-func newGateBench(b *testing.B, db testenv.DB, n int) *gateBench {
+// seedGate seeds n customers of a new subaccount into db, with a service key scoped to it.
+func seedGate(b *testing.B, db testenv.DB, n int) (ids []string, svcKey string) {
 	b.Helper()
 	e := start(b, testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error"}))
 	ctx := context.Background()
@@ -118,8 +118,9 @@ func newGateBench(b *testing.B, db testenv.DB, n int) *gateBench {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer raw.Close()
 	seeded := time.Now()
-	gb := &gateBench{ids: seedCustomers(b, raw, postgres, sa.Id, n), svcKey: key.Secret}
+	ids = seedCustomers(b, raw, postgres, sa.Id, n)
 	// Fold the bulk load into the database file, as SQLite's automatic checkpoints would
 	// have over time, so readers are not measured against a 1M-row write-ahead log; give
 	// PostgreSQL's planner the table's statistics, as autovacuum would.
@@ -130,9 +131,17 @@ func newGateBench(b *testing.B, db testenv.DB, n int) *gateBench {
 	if _, err := raw.Exec(fold); err != nil {
 		b.Fatal(err)
 	}
-	raw.Close()
 	b.Logf("seeded %d customers in %s", n, time.Since(seeded).Round(time.Millisecond))
+	return ids, key.Secret
+}
 
+// newGateBench seeds n customers into db and starts two replicas over it, alike but for
+// authentication; neither works jobs, so background work does not tilt the comparison.
+// It returns once both hold every customer's gate state (IDGATE_GATE_CACHE_SIZE=0: at once).
+func newGateBench(b *testing.B, db testenv.DB, n int) *gateBench {
+	b.Helper()
+	gb := &gateBench{}
+	gb.ids, gb.svcKey = seedGate(b, db, n)
 	noJobs := false
 	// IDGATE_GATE_CACHE_SIZE sizes the replicas' gate state (0: none, for comparison).
 	quiet := testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_GATE_CACHE_SIZE": os.Getenv("IDGATE_GATE_CACHE_SIZE")})
@@ -202,6 +211,52 @@ func BenchmarkCheckAccess(b *testing.B) {
 						b.ReportMetric(with, "auth_req/s")
 						b.ReportMetric(100*(1-with/without), "auth_cost_%")
 					})
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkGateMemory is issue 13's memory per replica: bin/idgate, built from this tree,
+// runs alone in a child process over a database of 10,000 and of 1,000,000 customers (each
+// dialect), answers b.N CheckAccess calls at 64 callers once it holds every customer's gate
+// state, and reports its peak and final resident set (and the part of it that is mapped
+// files, i.e. SQLite's mmap), its Go heap in use, and the database file's size.
+func BenchmarkGateMemory(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "idgate")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/idgate").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	for _, db := range testenv.Databases(b) {
+		b.Run(db.Dialect, func(b *testing.B) {
+			for _, n := range benchSizes(b) {
+				b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+					db := db
+					if n != benchSizes(b)[0] {
+						db = databaseLike(b, db)
+					}
+					ids, key := seedGate(b, db, n)
+					p := startProcess(b, bin, db.URL)
+					r := &env{t: b, base: "http://" + p.httpAddr}
+					testenv.Eventually(b, "the replica to load every customer's gate state", func() bool { return r.gateEntries(b) >= n })
+					c := idgatev1.NewIdentityServiceClient(dial(b, p.grpcAddr, key))
+					load(b, 64, func(int) error {
+						_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: ids[rand.IntN(len(ids))], Action: "ride_start"})
+						return err
+					})
+					m := p.memory(b)
+					b.ReportMetric(float64(m.peak)/(1<<20), "peak_rss_MiB")
+					b.ReportMetric(float64(m.now)/(1<<20), "rss_MiB")
+					b.ReportMetric(float64(m.files)/(1<<20), "rss_file_MiB")
+					b.ReportMetric(float64(r.metric(b, "go_memstats_heap_inuse_bytes"))/(1<<20), "heap_inuse_MiB")
+					if db.Dialect == "sqlite" {
+						fi, err := os.Stat(strings.TrimPrefix(db.URL, "sqlite:"))
+						if err != nil {
+							b.Fatal(err)
+						}
+						b.ReportMetric(float64(fi.Size())/(1<<20), "db_file_MiB")
+					}
 				})
 			}
 		})
