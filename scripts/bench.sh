@@ -10,7 +10,8 @@ BENCH=${BENCH:-.} # a -bench pattern, e.g. BENCH=Webhook
 scripts/with-postgres.sh go test -run '^$' -bench "$BENCH" -benchtime "$BENCHTIME" -count "${COUNT:-1}" ./server/ 2>&1 |
   grep -E '^(Benchmark|goos|goarch|cpu|pkg|PASS|FAIL|ok)' | tee "$out"
 # Each X/idgate beside its X/floor from the same run (X may have several parts, e.g.
-# BenchmarkWebhookIntake/sqlite/senders=64), what authentication costs, and drain rates.
+# BenchmarkWebhookIntake/sqlite/senders=64), what authentication costs, drain rates, and a
+# replica's memory.
 awk '
   function metric(unit,   i) { for (i = 1; i < NF; i++) if ($(i+1) == unit) return $i }
   /^Benchmark/ {
@@ -19,14 +20,16 @@ awk '
     rate[k, t] = metric("req/s"); p99[k, t] = metric("p99_ms"); names[k] = 1
     if (t == "auth-cost") { cost[k] = metric("auth_cost_%"); with[k] = metric("auth_req/s"); without[k] = metric("noauth_req/s") }
     if (metric("events/s") != "") drain[name] = metric("events/s")
+    if (metric("peak_rss_MiB") != "") mem[name] = sprintf("peak RSS %.0f MiB (now %.0f, of which mapped files %.0f), Go heap in use %.0f MiB%s", metric("peak_rss_MiB"), metric("rss_MiB"), metric("rss_file_MiB"), metric("heap_inuse_MiB"), metric("db_file_MiB") == "" ? "" : sprintf(", database file %.0f MiB", metric("db_file_MiB")))
   }
   END {
     for (k in names) {
       if (rate[k, "floor"] > 0 && rate[k, "idgate"] > 0)
-        printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the floor %.0f req/s (p99 %s ms), same run\n", k, rate[k, "idgate"], p99[k, "idgate"], rate[k, "idgate"] / rate[k, "floor"], rate[k, "floor"], p99[k, "floor"]
+        printf "%s: idgate %.0f req/s (p99 %s ms) = %.2f x the floor %.0f req/s (p99 %s ms; idgate p99 %.2f x it), same run\n", k, rate[k, "idgate"], p99[k, "idgate"], rate[k, "idgate"] / rate[k, "floor"], rate[k, "floor"], p99[k, "floor"], (p99[k, "floor"] > 0 ? p99[k, "idgate"] / p99[k, "floor"] : 0)
       if (cost[k] != "")
         printf "%s: authentication costs %s%% of throughput (%s req/s with API keys, %s without; alternating rounds, same run)\n", k, cost[k], with[k], without[k]
     }
     for (k in drain) printf "%s: a stored backlog drains at %.0f events/s\n", k, drain[k]
+    for (k in mem) printf "%s: one replica, %s\n", k, mem[k]
   }
 ' "$out" | sort

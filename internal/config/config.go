@@ -60,8 +60,8 @@ type Config struct {
 	JobWorkers      int
 	JobPollInterval time.Duration // IDGATE_JOB_POLL_INTERVAL
 	// The gate's in-process state: how often each replica reads the change feed
-	// (IDGATE_GATE_CACHE_POLL, at most 250ms) and how many customers it holds
-	// (IDGATE_GATE_CACHE_SIZE; 0 turns the cache off).
+	// (IDGATE_GATE_CACHE_POLL, at most 250ms) and how many customers it holds, loaded in
+	// bulk at start (IDGATE_GATE_CACHE_SIZE, default 2,000,000; 0 turns the cache off).
 	GateCachePoll time.Duration
 	GateCacheSize int
 	// JobRetryBase, when set, replaces River's default backoff (attempt^4 seconds) with
