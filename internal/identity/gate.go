@@ -33,13 +33,13 @@ func (s *Service) CheckAccess(ctx context.Context, customerID, act string) (Deci
 		return Decision{}, apperr.Invalid("action", "must be a lower-case name such as ride_start")
 	}
 	e, err := s.gateState(ctx, customerID)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && !auth.Visible(ctx, e.subaccount.Value()) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !auth.Visible(ctx, e.subaccount) {
 		return Decision{}, apperr.NotFound("customer %s not found", customerID)
 	}
 	if err != nil {
 		return Decision{}, fmt.Errorf("gate check: %w", err)
 	}
-	return Decide(e.required, e.statusPtr(), e.code.Value()), nil
+	return Decide(e.required, e.status, e.code), nil
 }
 
 // gateState is the customer's gate columns, from the in-process cache when it may answer,
@@ -54,18 +54,15 @@ func (s *Service) gateState(ctx context.Context, customerID string) (gateEntry, 
 	}
 	gen := s.gate.generation()
 	var (
-		sub, code string
-		required  bool
-		status    sql.NullString
-		st        *string
+		e      gateEntry
+		status sql.NullString
 	)
-	if err := stmt.QueryRowContext(ctx, customerID).Scan(&sub, &required, &status, &code); err != nil {
+	if err := stmt.QueryRowContext(ctx, customerID).Scan(&e.subaccount, &e.required, &status, &e.code); err != nil {
 		return gateEntry{}, err
 	}
 	if status.Valid {
-		st = &status.String
+		e.status = &status.String
 	}
-	e := newGateEntry(sub, required, st, code)
 	s.gate.fill(customerID, e, gen)
 	return e, nil
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unique"
 
 	"github.com/riverqueue/river"
 
@@ -35,31 +34,35 @@ const gapWait = 10 * time.Second
 // gateColumns are the customer columns a gate answer depends on.
 var gateColumns = []string{customer.FieldSubaccountID, customer.FieldIdentityVerificationRequired, customer.FieldIdentityStatus, customer.FieldIdentityLastErrorCode}
 
-// gateEntry is one customer's gate columns, compact: a replica holds one per customer.
-// The strings are interned (a subaccount's id, an error code and a status are shared by
-// many customers), so an entry is 32 bytes beside its key.
+// gateEntry is one customer's gate columns.
 type gateEntry struct {
-	subaccount unique.Handle[string]
-	code       unique.Handle[string]
-	status     unique.Handle[string] // valid when hasStatus
-	hasStatus  bool
+	subaccount string
 	required   bool
+	status     *string
+	code       string
 }
 
-func newGateEntry(subaccount string, required bool, status *string, code string) gateEntry {
-	e := gateEntry{subaccount: unique.Make(subaccount), code: unique.Make(code), required: required}
-	if status != nil {
-		e.status, e.hasStatus = unique.Make(*status), true
+// gateKey is a customer id as a map key without pointers, and packed a gateEntry without
+// them, so that the garbage collector never walks the cache: a million customers' worth
+// of strings made every collection walk a million objects, and the gate slower the more
+// customers it held. Ids are at most 32 bytes (store.NewID makes 31) and hold no NUL;
+// others are never cached.
+type gateKey [32]byte
+
+func keyOf(id string) (gateKey, bool) {
+	var k gateKey
+	if len(id) > len(k) || strings.IndexByte(id, 0) >= 0 {
+		return k, false
 	}
-	return e
+	copy(k[:], id)
+	return k, true
 }
 
-func (e gateEntry) statusPtr() *string {
-	if !e.hasStatus {
-		return nil
-	}
-	s := e.status.Value()
-	return &s
+// packed is a gateEntry whose strings are indexes into gateCache.strs (status: 0 is NULL,
+// else index+1).
+type packed struct {
+	subaccount, code, status uint32
+	required                 bool
 }
 
 // gateCache is the gate's in-process state: every customer's gate columns, up to a
@@ -76,7 +79,9 @@ type gateCache struct {
 	log   *slog.Logger
 
 	mu       sync.RWMutex
-	entries  map[string]gateEntry // nil: no cache
+	entries  map[gateKey]packed // nil: no cache
+	strs     []string           // interned subaccount ids, statuses and error codes
+	index    map[string]uint32  // strs' indexes
 	capacity int
 	gen      uint64              // bumped by every eviction
 	dirty    map[string]struct{} // evicted while a bulk page is read; nil when none is
@@ -97,7 +102,7 @@ func newGateCache(st *store.Store, clk clock.Clock, log *slog.Logger) *gateCache
 func (g *gateCache) size(n int) {
 	g.entries, g.capacity = nil, n
 	if n > 0 {
-		g.entries = map[string]gateEntry{}
+		g.entries, g.index = map[gateKey]packed{}, map[string]uint32{}
 	}
 }
 
@@ -108,11 +113,20 @@ func (g *gateCache) usable() bool {
 }
 
 func (g *gateCache) get(id string) (gateEntry, bool) {
-	if !g.usable() {
+	k, ok := keyOf(id)
+	if !ok || !g.usable() {
 		return gateEntry{}, false
 	}
 	g.mu.RLock()
-	e, ok := g.entries[id]
+	p, ok := g.entries[k]
+	var e gateEntry
+	if ok {
+		e = gateEntry{subaccount: g.strs[p.subaccount], required: p.required, code: g.strs[p.code]}
+		if p.status > 0 {
+			st := g.strs[p.status-1]
+			e.status = &st
+		}
+	}
 	g.mu.RUnlock()
 	if ok {
 		g.hits.Add(1)
@@ -142,9 +156,29 @@ func (g *gateCache) fill(id string, e gateEntry, gen uint64) {
 
 // put stores e under g.mu, within capacity.
 func (g *gateCache) put(id string, e gateEntry) {
-	if _, held := g.entries[id]; held || len(g.entries) < g.capacity {
-		g.entries[id] = e
+	k, ok := keyOf(id)
+	if !ok {
+		return
 	}
+	if _, held := g.entries[k]; !held && len(g.entries) >= g.capacity {
+		return
+	}
+	p := packed{subaccount: g.intern(e.subaccount), code: g.intern(e.code), required: e.required}
+	if e.status != nil {
+		p.status = g.intern(*e.status) + 1
+	}
+	g.entries[k] = p
+}
+
+// intern is s's index in g.strs, under g.mu.
+func (g *gateCache) intern(s string) uint32 {
+	i, ok := g.index[s]
+	if !ok {
+		i = uint32(len(g.strs))
+		g.strs = append(g.strs, strings.Clone(s))
+		g.index[s] = i
+	}
+	return i
 }
 
 // beginPage starts recording evictions before a bulk page is read.
@@ -176,7 +210,9 @@ func (g *gateCache) evict(ids ...string) {
 	defer g.mu.Unlock()
 	g.gen++
 	for _, id := range ids {
-		delete(g.entries, id)
+		if k, ok := keyOf(id); ok {
+			delete(g.entries, k)
+		}
 		if g.dirty != nil {
 			g.dirty[id] = struct{}{}
 		}
@@ -324,7 +360,7 @@ func readPage(ctx context.Context, stmt *sql.Stmt, after string, ids *[]string, 
 			st = &status.String
 		}
 		*ids = append(*ids, id)
-		*rows = append(*rows, newGateEntry(sub, required, st, code))
+		*rows = append(*rows, gateEntry{subaccount: sub, required: required, status: st, code: code})
 	}
 	if err := r.Err(); err != nil {
 		return fmt.Errorf("gate load: %w", err)

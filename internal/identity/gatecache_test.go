@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"strings"
 	"log/slog"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func freshGateCache(t *testing.T) (*gateCache, *clock.Fake) {
 // row it holds may be the one the eviction was for.
 func TestGateFillAfterEvictionIsDropped(t *testing.T) {
 	g, _ := freshGateCache(t)
-	old := newGateEntry("sa_1", false, nil, "")
+	old := gateEntry{subaccount: "sa_1"}
 	gen := g.generation()
 	g.evict("cust_1") // a commit requiring verification lands while the read is in flight
 	g.fill("cust_1", old, gen)
@@ -38,11 +39,28 @@ func TestGateFillAfterEvictionIsDropped(t *testing.T) {
 	}
 }
 
+// Ids that do not fit the cache's pointer-free key (over 32 bytes, or holding a NUL, which
+// would read as the key's padding) are never answered from it: "cust_1\x00" is not cust_1.
+func TestGateKeyNeverAliases(t *testing.T) {
+	g, _ := freshGateCache(t)
+	g.fill("cust_1", gateEntry{subaccount: "sa_1"}, g.generation())
+	long := "cust_" + strings.Repeat("x", 28)
+	g.fill(long, gateEntry{subaccount: "sa_1"}, g.generation())
+	for _, id := range []string{"cust_1\x00", long} {
+		if _, ok := g.get(id); ok {
+			t.Errorf("get(%q) answered from the cache", id)
+		}
+	}
+	if e, ok := g.get("cust_1"); !ok || e.subaccount != "sa_1" {
+		t.Fatalf("get(cust_1) = %+v, %v; want sa_1's entry", e, ok)
+	}
+}
+
 // A bulk page stores what it read but for the customers evicted while it was read, and
 // nothing when the cache was dropped meanwhile; the cache stops at its capacity.
 func TestGateBulkPageRacingEvictions(t *testing.T) {
 	g, _ := freshGateCache(t)
-	e := newGateEntry("sa_1", false, nil, "")
+	e := gateEntry{subaccount: "sa_1"}
 	g.beginPage()
 	g.evict("cust_2") // committed while the page was read
 	g.endPage([]string{"cust_1", "cust_2"}, []gateEntry{e, e})
@@ -77,12 +95,12 @@ func TestGateBulkPageRacingEvictions(t *testing.T) {
 // Past the bound since the last successful feed read, nothing is answered or stored.
 func TestGateCacheUnusablePastBound(t *testing.T) {
 	g, clk := freshGateCache(t)
-	g.fill("cust_1", newGateEntry("sa_1", false, nil, ""), g.generation())
+	g.fill("cust_1", gateEntry{subaccount: "sa_1"}, g.generation())
 	clk.Advance(GateBound + time.Millisecond)
 	if _, ok := g.get("cust_1"); ok {
 		t.Fatal("cached entry answered past the bound")
 	}
-	g.fill("cust_2", newGateEntry("sa_1", false, nil, ""), g.generation())
+	g.fill("cust_2", gateEntry{subaccount: "sa_1"}, g.generation())
 	g.fresh.Store(clk.Now().UnixNano())
 	if _, ok := g.get("cust_2"); ok {
 		t.Fatal("an entry filled past the bound was stored")
