@@ -7,7 +7,7 @@ mkdir -p tmp
 out=tmp/bench.txt
 BENCHTIME=${BENCHTIME:-5000x}
 BENCH=${BENCH:-.} # a -bench pattern, e.g. BENCH=Webhook
-scripts/with-postgres.sh go test -run '^$' -bench "$BENCH" -benchtime "$BENCHTIME" -count "${COUNT:-1}" ./server/ 2>&1 |
+scripts/with-postgres.sh go test -run '^$' -bench "$BENCH" -benchtime "$BENCHTIME" -count "${COUNT:-1}" -timeout "${TIMEOUT:-60m}" ./server/ 2>&1 |
   grep -E '^(Benchmark|goos|goarch|cpu|pkg|PASS|FAIL|ok)' | tee "$out"
 # Each X/idgate beside its X/floor from the same run (X may have several parts, e.g.
 # BenchmarkWebhookIntake/sqlite/senders=64), what authentication costs, drain rates, and a
@@ -19,6 +19,7 @@ awk '
     k = name; sub(/\/[^\/]*$/, "", k); t = substr(name, length(k) + 2)
     rate[k, t] = metric("req/s"); p99[k, t] = metric("p99_ms"); names[k] = 1
     if (t == "auth-cost") { cost[k] = metric("auth_cost_%"); with[k] = metric("auth_req/s"); without[k] = metric("noauth_req/s") }
+    if (metric("floor_req/s") != "") paired[name] = sprintf("idgate %.0f req/s (p99 %s ms) = %.2f x the floor %.0f req/s (p99 %s ms; idgate p99 %.2f x it), alternating rounds, same run", metric("req/s"), metric("p99_ms"), metric("req/s") / metric("floor_req/s"), metric("floor_req/s"), metric("floor_p99_ms"), metric("p99_ms") / metric("floor_p99_ms"))
     if (metric("events/s") != "") drain[name] = metric("events/s")
     if (metric("peak_rss_MiB") != "") mem[name] = sprintf("peak RSS %.0f MiB (now %.0f, of which mapped files %.0f), Go heap in use %.0f MiB%s", metric("peak_rss_MiB"), metric("rss_MiB"), metric("rss_file_MiB"), metric("heap_inuse_MiB"), metric("db_file_MiB") == "" ? "" : sprintf(", database file %.0f MiB", metric("db_file_MiB")))
   }
@@ -29,6 +30,7 @@ awk '
       if (cost[k] != "")
         printf "%s: authentication costs %s%% of throughput (%s req/s with API keys, %s without; alternating rounds, same run)\n", k, cost[k], with[k], without[k]
     }
+    for (k in paired) printf "%s: %s\n", k, paired[k]
     for (k in drain) printf "%s: a stored backlog drains at %.0f events/s\n", k, drain[k]
     for (k in mem) printf "%s: one replica, %s\n", k, mem[k]
   }

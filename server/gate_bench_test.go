@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -181,20 +182,18 @@ func BenchmarkCheckAccess(b *testing.B) {
 						}
 					}
 					authed := idgatev1.NewIdentityServiceClient(dial(b, gb.authed.grpcAddr, gb.svcKey))
-					b.Run("floor", func(b *testing.B) { load(b, 64, check(floor)) })
-					b.Run("idgate", func(b *testing.B) { load(b, 64, check(authed)) })
-					// The JSON path: GET /v1/customers/{id}/access through idgate's
-					// gateway, beside a bare grpc-gateway (same marshaler) over the bare
-					// server, with one HTTP client alike for both.
-					b.Run("json", func(b *testing.B) {
-						get := func(base, key string) func(int) error {
-							return func(int) error {
-								return getJSON(base+"/v1/customers/"+gb.ids[rand.IntN(len(gb.ids))]+"/access?action=ride_start", key)
-							}
+					// Rounds alternate between the floor and idgate, so that the machine's
+					// drift (it is shared) falls on both alike.
+					b.Run("grpc", func(b *testing.B) { vsFloor(b, check(floor), check(authed)) })
+					// The JSON path: GET /v1/customers/{id}/access through idgate's gateway,
+					// beside a bare grpc-gateway (same marshaler) over the bare server, with
+					// one HTTP client alike for both.
+					get := func(base, key string) func(int) error {
+						return func(int) error {
+							return getJSON(base+"/v1/customers/"+gb.ids[rand.IntN(len(gb.ids))]+"/access?action=ride_start", key)
 						}
-						b.Run("floor", func(b *testing.B) { load(b, 64, get(floorJSON, "")) })
-						b.Run("idgate", func(b *testing.B) { load(b, 64, get(gb.authed.base, gb.svcKey)) })
-					})
+					}
+					b.Run("json", func(b *testing.B) { vsFloor(b, get(floorJSON, ""), get(gb.authed.base, gb.svcKey)) })
 					// Authentication's price: rounds alternate between the two replicas so
 					// that the machine's drift falls on both alike.
 					b.Run("auth-cost", func(b *testing.B) {
@@ -272,6 +271,61 @@ func databaseLike(b *testing.B, db testenv.DB) testenv.DB {
 	}
 	b.Fatalf("no %s database", db.Dialect)
 	return db
+}
+
+// vsFloor runs b.N calls of idgate and b.N of floor at 64 callers, in ten alternating rounds
+// each, and reports each one's throughput and 99th-percentile latency (req/s, p99_ms;
+// floor_req/s, floor_p99_ms). bench.sh prints the ratios.
+func vsFloor(b *testing.B, floor, idgate func(int) error) {
+	const rounds = 10
+	per := max(b.N/rounds, 1000)
+	var spent [2]time.Duration
+	var lat [2][]time.Duration
+	b.ResetTimer()
+	for r := range 2 * rounds {
+		op := []func(int) error{floor, idgate}[r%2]
+		d, l, err := timedLatencies(64, per, op)
+		if err != nil {
+			b.Fatal(err)
+		}
+		spent[r%2] += d
+		lat[r%2] = append(lat[r%2], l...)
+	}
+	b.StopTimer()
+	for i, unit := range []string{"floor_", ""} {
+		slices.Sort(lat[i])
+		b.ReportMetric(float64(per*rounds)/spent[i].Seconds(), unit+"req/s")
+		b.ReportMetric(float64(lat[i][len(lat[i])*99/100].Microseconds())/1000, unit+"p99_ms")
+	}
+}
+
+// timedLatencies runs n calls of op over concurrency goroutines and returns the wall time
+// and each call's latency.
+func timedLatencies(concurrency, n int, op func(int) error) (time.Duration, []time.Duration, error) {
+	var (
+		wg     sync.WaitGroup
+		next   atomic.Int64
+		failed atomic.Value
+	)
+	lat := make([][]time.Duration, concurrency)
+	start := time.Now()
+	for w := range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)); i <= n; i = int(next.Add(1)) {
+				t0 := time.Now()
+				if err := op(i); err != nil {
+					failed.Store(err)
+					return
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	err, _ := failed.Load().(error)
+	return time.Since(start), slices.Concat(lat...), err
 }
 
 // timed runs n calls of op over concurrency goroutines and returns the wall time.
