@@ -219,7 +219,7 @@ func BenchmarkCheckAccess(b *testing.B) {
 // BenchmarkGateMemory is issue 13's memory per replica: bin/idgate, built from this tree,
 // runs alone in a child process over a database of 10,000 and of 1,000,000 customers (each
 // dialect), answers b.N CheckAccess calls at 64 callers once it holds every customer's gate
-// state, and reports its peak and final resident set (and the part of it that is mapped
+// state, then b.N GetCustomer calls of random customers (database reads), and reports its peak and final resident set (and the part of it that is mapped
 // files, i.e. SQLite's mmap), its Go heap in use, and the database file's size.
 func BenchmarkGateMemory(b *testing.B) {
 	bin := filepath.Join(b.TempDir(), "idgate")
@@ -244,6 +244,14 @@ func BenchmarkGateMemory(b *testing.B) {
 						_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: ids[rand.IntN(len(ids))], Action: "ride_start"})
 						return err
 					})
+					// Then reads that go to the database, over the read pool's connections
+					// (on SQLite each maps the file), as an operator's console does.
+					if _, _, err := timedLatencies(64, b.N, func(int) error {
+						_, err := c.GetCustomer(ctx, &idgatev1.GetCustomerRequest{Id: ids[rand.IntN(len(ids))]})
+						return err
+					}); err != nil {
+						b.Fatal(err)
+					}
 					m := p.memory(b)
 					b.ReportMetric(float64(m.peak)/(1<<20), "peak_rss_MiB")
 					b.ReportMetric(float64(m.now)/(1<<20), "rss_MiB")
