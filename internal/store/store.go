@@ -108,8 +108,7 @@ func withConnectTimeout(target string) string {
 
 func sqliteDSN(path string, readOnly bool) string {
 	q := url.Values{}
-	// mmap lets readers take pages straight from the OS cache instead of a read(2) each.
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "mmap_size(1073741824)"} {
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
 	// Times as SQLite's own text format in UTC ("2006-01-02 15:04:05.999999999+00:00"), so
