@@ -86,7 +86,11 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error)
 		return nil, fmt.Errorf("connect to %s database: %w", d, err)
 	}
 	s.Ent = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.db)))
-	s.Reader = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.read)))
+	reader := entsql.OpenDB(s.entDialect(), s.read)
+	if d == config.DialectSQLite { // pgx already keeps each connection's statements prepared
+		reader = entsql.NewDriver(s.entDialect(), entsql.Conn{ExecQuerier: NewStmts(s.read)})
+	}
+	s.Reader = ent.NewClient(ent.Driver(reader))
 	return s, nil
 }
 
