@@ -141,3 +141,27 @@ func TestGateBypassWhenFeedUnreadable(t *testing.T) {
 	})
 	b.servedFromCache(t, id, true)
 }
+
+// TestGateBulkLoadAcrossReplicas: a replica that starts after a customer exists holds the
+// customer from its bulk load (answered from memory before any check read the database),
+// and still denies once another replica's operator required verification.
+func TestGateBulkLoadAcrossReplicas(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			clk := &clock.Fake{}
+			a := start(t, testConfig(t, db.URL, nil), server.Options{Clock: clk})
+			id := newRider(t, a, "rider")
+			noJobs := false
+			b := start(t, testConfig(t, db.URL, nil), server.Options{Clock: clk, RunJobs: &noJobs})
+			testenv.Eventually(t, "replica B to load the customer in bulk", func() bool { return b.gateEntries(t) >= 1 })
+			if b.gateHits(t) != 0 || !b.allowed(t, id) || b.gateHits(t) != 1 {
+				t.Fatal("replica B's first check of a customer it loaded in bulk was not answered from memory")
+			}
+
+			if _, err := a.identity.RequireVerification(context.Background(), &idgatev1.RequireVerificationRequest{Id: id, Reason: "chargeback"}); err != nil {
+				t.Fatal(err)
+			}
+			testenv.Eventually(t, "replica B to deny after A's change", func() bool { return !b.allowed(t, id) })
+		})
+	}
+}
