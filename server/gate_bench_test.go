@@ -202,8 +202,11 @@ func BenchmarkCheckAccess(b *testing.B) {
 						var spent [2]time.Duration
 						per := max(b.N/rounds, 5000)
 						for r := range 2 * rounds {
-							c := clients[r%2]
-							spent[r%2] += timed(64, per, func() error { return c(0) })
+							d, _, err := timedLatencies(64, per, clients[r%2])
+							if err != nil {
+								b.Fatal(err)
+							}
+							spent[r%2] += d
 						}
 						without, with := float64(per*rounds)/spent[0].Seconds(), float64(per*rounds)/spent[1].Seconds()
 						b.ReportMetric(without, "noauth_req/s")
@@ -337,24 +340,6 @@ func timedLatencies(concurrency, n int, op func(int) error) (time.Duration, []ti
 	wg.Wait()
 	err, _ := failed.Load().(error)
 	return time.Since(start), slices.Concat(lat...), err
-}
-
-// timed runs n calls of op over concurrency goroutines and returns the wall time.
-func timed(concurrency, n int, op func() error) time.Duration {
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	start := time.Now()
-	for range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(n) {
-				_ = op()
-			}
-		}()
-	}
-	wg.Wait()
-	return time.Since(start)
 }
 
 // jsonClient is the HTTP client of the JSON benchmarks: one keep-alive connection per caller.

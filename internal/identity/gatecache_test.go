@@ -2,8 +2,8 @@ package identity
 
 import (
 	"fmt"
-	"strings"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
