@@ -6,23 +6,23 @@ import (
 	"sync"
 )
 
-// maxStatements bounds the statements a Stmts keeps: ent writes one text per query shape,
+// maxStatements bounds the statements a stmtCache keeps: ent writes one text per query shape,
 // but an IN list makes one per length.
 const maxStatements = 512
 
-// Stmts runs queries on a pool with each query text prepared once and kept: on SQLite
+// stmtCache runs queries on a pool with each query text prepared once and kept: on SQLite
 // (modernc) parsing a statement cost as much as running it, and ent sends the same text
 // for every read of the same shape. Beyond maxStatements texts, queries run unprepared.
-type Stmts struct {
+type stmtCache struct {
 	db    *sql.DB
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
 }
 
-// NewStmts returns db behind a statement cache.
-func NewStmts(db *sql.DB) *Stmts { return &Stmts{db: db, stmts: map[string]*sql.Stmt{}} }
+// newStmtCache returns db behind a statement cache.
+func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}} }
 
-func (s *Stmts) stmt(ctx context.Context, query string) *sql.Stmt {
+func (s *stmtCache) stmt(ctx context.Context, query string) *sql.Stmt {
 	s.mu.RLock()
 	st, ok := s.stmts[query]
 	full := len(s.stmts) >= maxStatements
@@ -45,7 +45,7 @@ func (s *Stmts) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 // QueryContext runs a query, prepared once.
-func (s *Stmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (s *stmtCache) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := s.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -53,7 +53,7 @@ func (s *Stmts) QueryContext(ctx context.Context, query string, args ...any) (*s
 }
 
 // ExecContext runs a statement, prepared once.
-func (s *Stmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (s *stmtCache) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st := s.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}

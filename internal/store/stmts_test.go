@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// Stmts prepares each query text once and keeps it, up to maxStatements; past that, and
+// stmtCache prepares each query text once and keeps it, up to maxStatements; past that, and
 // when a text does not prepare, queries still run (and report their own errors).
 func TestStmtsPrepareOnce(t *testing.T) {
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "s.db"))
@@ -17,7 +17,7 @@ func TestStmtsPrepareOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s := NewStmts(db)
+	s := newStmtCache(db)
 	ctx := context.Background()
 	if _, err := s.ExecContext(ctx, "CREATE TABLE t (n INTEGER)"); err != nil {
 		t.Fatal(err)

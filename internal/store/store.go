@@ -88,7 +88,7 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error)
 	s.Ent = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.db)))
 	reader := entsql.OpenDB(s.entDialect(), s.read)
 	if d == config.DialectSQLite { // pgx already keeps each connection's statements prepared
-		reader = entsql.NewDriver(s.entDialect(), entsql.Conn{ExecQuerier: NewStmts(s.read)})
+		reader = entsql.NewDriver(s.entDialect(), entsql.Conn{ExecQuerier: newStmtCache(s.read)})
 	}
 	s.Reader = ent.NewClient(ent.Driver(reader))
 	return s, nil
