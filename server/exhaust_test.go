@@ -40,7 +40,7 @@ func TestHeaderFloodBeforeAuthentication(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	p := startProcess(t, bin)
+	p := startProcess(t, bin, "")
 	before := p.memory(t)
 
 	// Every connection sends its whole flood (or is cut off), then holds the connection
@@ -154,22 +154,26 @@ func floodHTTP1(c net.Conn, _ []byte, n int) {
 	_ = w.Flush()
 }
 
-// process is bin/idgate running on its own SQLite database.
+// process is bin/idgate running in a process of its own.
 type process struct {
 	cmd                *exec.Cmd
 	grpcAddr, httpAddr string
 }
 
-func startProcess(t *testing.T, bin string) *process {
+// startProcess runs bin over dbURL, or on its own SQLite database when dbURL is "".
+func startProcess(t testing.TB, bin, dbURL string) *process {
 	t.Helper()
 	dir := t.TempDir()
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(dir, "idgate.db")
+	}
 	p := &process{grpcAddr: testenv.FreeAddr(), httpAddr: testenv.FreeAddr()}
 	p.cmd = exec.Command(bin)
 	p.cmd.Dir = dir
 	p.cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
 		"IDGATE_GRPC_ADDR=" + p.grpcAddr, "IDGATE_HTTP_ADDR=" + p.httpAddr,
-		"DATABASE_URL=sqlite:" + filepath.Join(dir, "idgate.db"),
+		"DATABASE_URL=" + dbURL,
 		"IDGATE_DATA_KEYS=" + dataKeyA, "IDGATE_LOG_LEVEL=warn",
 	}
 	var log bytes.Buffer
@@ -210,13 +214,13 @@ func startProcess(t *testing.T, bin string) *process {
 }
 
 // memory is what /proc says of a process's resident memory.
-type memory struct{ now, peak int64 } // VmRSS, VmHWM in bytes
+type memory struct{ now, peak, files int64 } // VmRSS, VmHWM, RssFile (mapped files) in bytes
 
 func (m memory) String() string {
 	return fmt.Sprintf("%d MB resident (peak %d MB)", m.now>>20, m.peak>>20)
 }
 
-func (p *process) memory(t *testing.T) memory {
+func (p *process) memory(t testing.TB) memory {
 	t.Helper()
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
@@ -231,6 +235,8 @@ func (p *process) memory(t *testing.T) memory {
 			m.now = kb << 10
 		case "VmHWM":
 			m.peak = kb << 10
+		case "RssFile":
+			m.files = kb << 10
 		}
 	}
 	if m.now == 0 || m.peak == 0 {

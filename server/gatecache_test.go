@@ -19,7 +19,13 @@ import (
 )
 
 // gateHits is how many gate checks e answered from its in-process state, from /metrics.
-func (e *env) gateHits(t *testing.T) int {
+func (e *env) gateHits(t testing.TB) int { return e.metric(t, "idgate_gate_cache_hits_total") }
+
+// gateEntries is how many customers' gate state e holds, from /metrics.
+func (e *env) gateEntries(t testing.TB) int { return e.metric(t, "idgate_gate_cache_entries") }
+
+// metric is the value of an unlabelled counter or gauge on e's /metrics.
+func (e *env) metric(t testing.TB, name string) int {
 	t.Helper()
 	resp, err := http.Get(e.base + "/metrics")
 	if err != nil {
@@ -27,12 +33,15 @@ func (e *env) gateHits(t *testing.T) int {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`(?m)^idgate_gate_cache_hits_total (\d+)`).FindSubmatch(body)
+	m := regexp.MustCompile(`(?m)^` + name + ` ([0-9.e+]+)`).FindSubmatch(body)
 	if m == nil {
-		t.Fatalf("/metrics has no idgate_gate_cache_hits_total")
+		t.Fatalf("/metrics has no %s", name)
 	}
-	n, _ := strconv.Atoi(string(m[1]))
-	return n
+	n, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		t.Fatalf("/metrics %s: %v", name, err)
+	}
+	return int(n)
 }
 
 // allowed asks e's gate about the customer and fails the test on an error.
@@ -131,4 +140,28 @@ func TestGateBypassWhenFeedUnreadable(t *testing.T) {
 		return err == nil
 	})
 	b.servedFromCache(t, id, true)
+}
+
+// TestGateBulkLoadAcrossReplicas: a replica that starts after a customer exists holds the
+// customer from its bulk load (answered from memory before any check read the database),
+// and still denies once another replica's operator required verification.
+func TestGateBulkLoadAcrossReplicas(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			clk := &clock.Fake{}
+			a := start(t, testConfig(t, db.URL, nil), server.Options{Clock: clk})
+			id := newRider(t, a, "rider")
+			noJobs := false
+			b := start(t, testConfig(t, db.URL, nil), server.Options{Clock: clk, RunJobs: &noJobs})
+			testenv.Eventually(t, "replica B to load the customer in bulk", func() bool { return b.gateEntries(t) >= 1 })
+			if b.gateHits(t) != 0 || !b.allowed(t, id) || b.gateHits(t) != 1 {
+				t.Fatal("replica B's first check of a customer it loaded in bulk was not answered from memory")
+			}
+
+			if _, err := a.identity.RequireVerification(context.Background(), &idgatev1.RequireVerificationRequest{Id: id, Reason: "chargeback"}); err != nil {
+				t.Fatal(err)
+			}
+			testenv.Eventually(t, "replica B to deny after A's change", func() bool { return !b.allowed(t, id) })
+		})
+	}
 }

@@ -101,7 +101,14 @@ func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer
 	return s
 }
 
-type requestIDKey struct{}
+// call is what the interceptors keep about one call: its request id, and whether its log
+// line is dropped. One value in the context for both (the gate's hot path allocates little).
+type call struct {
+	id    string
+	quiet atomic.Bool
+}
+
+type callKey struct{}
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
@@ -115,8 +122,8 @@ func unaryRequestID(ctx context.Context, req any, _ *grpc.UnaryServerInfo, next 
 	if id == "" {
 		id = newRequestID()
 	}
-	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", id))
-	return next(context.WithValue(ctx, requestIDKey{}, id), req)
+	_ = grpc.SetHeader(ctx, metadata.MD{"x-request-id": {id}})
+	return next(context.WithValue(ctx, callKey{}, &call{id: id}), req)
 }
 
 // newRequestID is cheap: request ids need to be unique enough to find log lines, not secret.
@@ -124,19 +131,25 @@ func newRequestID() string {
 	return "req_" + strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
 }
 
+func callOf(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if c := callOf(ctx); c != nil {
+		return c.id
+	}
+	return ""
 }
 
 // unaryLogging writes one line per call: method, code, duration, request id. Requests and
-// responses are never logged: they hold personal data.
+// responses are never logged: they hold personal data. It runs inside unaryRequestID.
 func unaryLogging(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
 		start := time.Now()
-		quiet := new(atomic.Bool)
-		resp, err := next(context.WithValue(ctx, quietKey{}, quiet), req)
-		if quiet.Load() {
+		resp, err := next(ctx, req)
+		if c := callOf(ctx); c != nil && c.quiet.Load() {
 			return resp, err
 		}
 		code := status.Code(err)
@@ -147,6 +160,9 @@ func unaryLogging(log *slog.Logger) grpc.UnaryServerInterceptor {
 		case codes.Unavailable, codes.DeadlineExceeded:
 			level = slog.LevelWarn
 		}
+		if !log.Enabled(ctx, level) {
+			return resp, err
+		}
 		log.LogAttrs(ctx, level, "rpc",
 			slog.String("method", info.FullMethod),
 			slog.String("code", code.String()),
@@ -156,13 +172,11 @@ func unaryLogging(log *slog.Logger) grpc.UnaryServerInterceptor {
 	}
 }
 
-type quietKey struct{}
-
 // quietCall drops the call's log line: its handler logs a summary of calls like it instead
 // (a flood of them must not be a flood of lines).
 func quietCall(ctx context.Context) {
-	if q, ok := ctx.Value(quietKey{}).(*atomic.Bool); ok {
-		q.Store(true)
+	if c := callOf(ctx); c != nil {
+		c.quiet.Store(true)
 	}
 }
 

@@ -244,7 +244,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			func() float64 { return float64(customers.GateCacheHits()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "idgate_identity_unknown_error_codes_total",
 			Help: "Verification sessions back with a last_error code idgate's outcome table does not know (decided as a retry)."},
-			func() float64 { return float64(customers.UnknownErrorCodes()) }))
+			func() float64 { return float64(customers.UnknownErrorCodes()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "idgate_gate_cache_entries", Help: "Customers whose gate state this replica holds in memory."},
+			func() float64 { return float64(customers.GateCacheEntries()) }))
 	s.health = newHealthServer(s.store.Ping)
 	authn := &authenticator{keys: keys, disabled: noAuth, failures: limit.PerMinute(cfg.AuthFailuresPerMinute, cfg.AuthFailuresPerMinute, clk), reflectionNeedsKey: cfg.ReflectionNeedsKey}
 	limits := sessionLimits{

@@ -68,8 +68,8 @@ type Config struct {
 	JobWorkers      int
 	JobPollInterval time.Duration // IDGATE_JOB_POLL_INTERVAL
 	// The gate's in-process state: how often each replica reads the change feed
-	// (IDGATE_GATE_CACHE_POLL, at most 250ms) and how many customers it holds
-	// (IDGATE_GATE_CACHE_SIZE; 0 turns the cache off).
+	// (IDGATE_GATE_CACHE_POLL, at most 250ms) and how many customers it holds, loaded in
+	// bulk at start (IDGATE_GATE_CACHE_SIZE, default 2,000,000; 0 turns the cache off).
 	GateCachePoll time.Duration
 	GateCacheSize int
 	// JobRetryBase, when set, replaces River's default backoff (attempt^4 seconds) with
@@ -175,7 +175,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		JobPollInterval:             r.duration("IDGATE_JOB_POLL_INTERVAL", 500*time.Millisecond),
 		JobRetryBase:                r.duration("IDGATE_JOB_RETRY_BASE", 0),
 		GateCachePoll:               r.duration("IDGATE_GATE_CACHE_POLL", 250*time.Millisecond),
-		GateCacheSize:               r.int("IDGATE_GATE_CACHE_SIZE", 100_000),
+		GateCacheSize:               r.int("IDGATE_GATE_CACHE_SIZE", 2_000_000),
 		JobTimeout:                  r.duration("IDGATE_JOB_TIMEOUT", time.Minute),
 		LogFormat:                   r.str("IDGATE_LOG_FORMAT", "json"),
 		BootstrapAPIKey:             r.str("IDGATE_BOOTSTRAP_API_KEY", ""),

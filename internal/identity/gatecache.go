@@ -2,13 +2,14 @@ package identity
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/riverqueue/river"
 
 	"github.com/idgate/idgate/ent"
@@ -42,36 +43,67 @@ type gateEntry struct {
 	path       Path
 }
 
-// gateCache is the gate's in-process state. Invalidation is one mechanism: an ent hook on
-// every Customer mutation that touches gateColumns appends the customer to the
-// gate_changes feed inside the committing transaction and evicts it here once the commit
-// returns; every replica reads the feed every poll interval and evicts what others
-// changed. Fills are guarded by a generation taken before the database read, so a read
-// that raced an eviction is never stored.
-type gateCache struct {
-	entries *lru.Cache[string, gateEntry] // nil: no cache
-	clock   clock.Clock
-	store   *store.Store
-	log     *slog.Logger
+// gateKey is a customer id as a map key without pointers, and packed a gateEntry without
+// them, so that the garbage collector never walks the cache: a million customers' worth
+// of strings made every collection walk a million objects, and the gate slower the more
+// customers it held. Ids are at most 32 bytes (store.NewID makes 31) and hold no NUL;
+// others are never cached.
+type gateKey [32]byte
 
-	mu  sync.Mutex // orders fills against evictions
-	gen uint64     // bumped by every eviction
+func keyOf(id string) (gateKey, bool) {
+	var k gateKey
+	if len(id) > len(k) || strings.IndexByte(id, 0) >= 0 {
+		return k, false
+	}
+	copy(k[:], id)
+	return k, true
+}
+
+// packed is a gateEntry whose strings are indexes into gateCache.strs (status: 0 is NULL,
+// else index+1).
+type packed struct {
+	subaccount, code, status uint32
+	required                 bool
+}
+
+// gateCache is the gate's in-process state: every customer's gate columns, up to a
+// capacity, loaded in bulk when the replica starts (and again after it lost the change
+// feed) and filled on a miss. Invalidation is one mechanism: an ent hook on every Customer
+// mutation that touches gateColumns appends the customer to the gate_changes feed inside
+// the committing transaction and evicts it here once the commit returns; every replica
+// reads the feed every poll interval and evicts what others changed. A read that raced an
+// eviction of what it read is never stored: single fills are guarded by a generation taken
+// before the read, bulk pages by the set of customers evicted while the page was read.
+type gateCache struct {
+	clock clock.Clock
+	store *store.Store
+	log   *slog.Logger
+
+	mu       sync.RWMutex
+	entries  map[gateKey]packed // nil: no cache
+	strs     []string           // interned subaccount ids, statuses and error codes
+	index    map[string]uint32  // strs' indexes
+	capacity int
+	gen      uint64              // bumped by every eviction
+	dirty    map[string]struct{} // evicted while a bulk page is read; nil when none is
+	dropped  bool                // the cache was purged while a bulk page was read
 
 	hits   atomic.Uint64
-	fresh  atomic.Int64 // clock time (ns) at which the last successful feed read started; 0: never
-	cursor int          // every feed id ≤ cursor has been read (poller only)
+	fresh  atomic.Int64  // clock time (ns) at which the last successful feed read started; 0: never
+	reload chan struct{} // the poller asks the loader for a bulk load
+	cursor int           // every feed id ≤ cursor has been read (poller only)
 	seen   map[int]time.Time
 }
 
 func newGateCache(st *store.Store, clk clock.Clock, log *slog.Logger) *gateCache {
-	return &gateCache{clock: clk, store: st, log: log, seen: map[int]time.Time{}}
+	return &gateCache{clock: clk, store: st, log: log, seen: map[int]time.Time{}, reload: make(chan struct{}, 1)}
 }
 
 // size bounds the cache to n customers (0: none), before it serves.
 func (g *gateCache) size(n int) {
-	g.entries = nil
+	g.entries, g.capacity = nil, n
 	if n > 0 {
-		g.entries, _ = lru.New[string, gateEntry](n) // errors only for n <= 0
+		g.entries, g.index = map[gateKey]packed{}, map[string]uint32{}
 	}
 }
 
@@ -82,10 +114,21 @@ func (g *gateCache) usable() bool {
 }
 
 func (g *gateCache) get(id string) (gateEntry, bool) {
-	if !g.usable() {
+	k, ok := keyOf(id)
+	if !ok || !g.usable() {
 		return gateEntry{}, false
 	}
-	e, ok := g.entries.Get(id)
+	g.mu.RLock()
+	p, ok := g.entries[k]
+	var e gateEntry
+	if ok {
+		e = gateEntry{subaccount: g.strs[p.subaccount], required: p.required, code: g.strs[p.code]}
+		if p.status > 0 {
+			st := g.strs[p.status-1]
+			e.status = &st
+		}
+	}
+	g.mu.RUnlock()
 	if ok {
 		g.hits.Add(1)
 	}
@@ -94,12 +137,13 @@ func (g *gateCache) get(id string) (gateEntry, bool) {
 
 // generation is taken before a database read whose result may be stored with fill.
 func (g *gateCache) generation() uint64 {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.mu.RLock()
+	defer g.mu.RUnlock()
 	return g.gen
 }
 
-// fill stores what a read begun at generation gen found, unless anything was evicted since.
+// fill stores what a read begun at generation gen found, unless anything was evicted since
+// or the cache is full.
 func (g *gateCache) fill(id string, e gateEntry, gen uint64) {
 	if !g.usable() {
 		return
@@ -107,17 +151,71 @@ func (g *gateCache) fill(id string, e gateEntry, gen uint64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.gen == gen {
-		g.entries.Add(id, e)
+		g.put(id, e)
 	}
+}
+
+// put stores e under g.mu, within capacity.
+func (g *gateCache) put(id string, e gateEntry) {
+	k, ok := keyOf(id)
+	if !ok {
+		return
+	}
+	if _, held := g.entries[k]; !held && len(g.entries) >= g.capacity {
+		return
+	}
+	p := packed{subaccount: g.intern(e.subaccount), code: g.intern(e.code), required: e.required}
+	if e.status != nil {
+		p.status = g.intern(*e.status) + 1
+	}
+	g.entries[k] = p
+}
+
+// intern is s's index in g.strs, under g.mu.
+func (g *gateCache) intern(s string) uint32 {
+	i, ok := g.index[s]
+	if !ok {
+		i = uint32(len(g.strs))
+		g.strs = append(g.strs, strings.Clone(s))
+		g.index[s] = i
+	}
+	return i
+}
+
+// beginPage starts recording evictions before a bulk page is read.
+func (g *gateCache) beginPage() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.dirty, g.dropped = map[string]struct{}{}, false
+}
+
+// endPage stores a bulk page read since beginPage, but for the customers evicted
+// meanwhile; it reports whether the cache has room for more.
+func (g *gateCache) endPage(ids []string, rows []gateEntry) bool {
+	usable := g.usable()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if usable && !g.dropped {
+		for i, id := range ids {
+			if _, evicted := g.dirty[id]; !evicted {
+				g.put(id, rows[i])
+			}
+		}
+	}
+	g.dirty = nil
+	return len(g.entries) < g.capacity
 }
 
 func (g *gateCache) evict(ids ...string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.gen++
-	if g.entries != nil {
-		for _, id := range ids {
-			g.entries.Remove(id)
+	for _, id := range ids {
+		if k, ok := keyOf(id); ok {
+			delete(g.entries, k)
+		}
+		if g.dirty != nil {
+			g.dirty[id] = struct{}{}
 		}
 	}
 }
@@ -126,9 +224,8 @@ func (g *gateCache) purge() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.gen++
-	if g.entries != nil {
-		g.entries.Purge()
-	}
+	clear(g.entries)
+	g.dropped = true
 }
 
 // hook sees every Customer mutation. One that touches gateColumns must run inside a
@@ -182,9 +279,15 @@ func touchesGate(m *ent.CustomerMutation) bool {
 	return false
 }
 
-// follow reads the feed every interval until ctx ends.
+// follow reads the feed every interval until ctx ends, and loads the gate state in bulk
+// beside it whenever poll asks.
 func (g *gateCache) follow(ctx context.Context, every time.Duration) error {
 	ctx = auth.WithActor(ctx, auth.System)
+	if g.entries != nil {
+		done := make(chan struct{})
+		go func() { defer close(done); g.loader(ctx) }()
+		defer func() { <-done }()
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -199,9 +302,76 @@ func (g *gateCache) follow(ctx context.Context, every time.Duration) error {
 	}
 }
 
+// loadPage is how many customers a bulk load reads per query.
+const loadPage = 10_000
+
+// loader runs a bulk load each time poll asks for one, until ctx ends.
+func (g *gateCache) loader(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-g.reload:
+		}
+		if err := g.load(ctx); err != nil && ctx.Err() == nil {
+			g.log.WarnContext(ctx, "gate state not loaded in bulk: checks of customers not yet held read the database", "error", err)
+		}
+	}
+}
+
+// load reads every customer's gate columns, in pages ordered by id, until the cache is full.
+func (g *gateCache) load(ctx context.Context) error {
+	stmt, err := g.store.PrepareRead(ctx, "SELECT id, "+strings.Join(gateColumns, ", ")+" FROM customers WHERE id > ? ORDER BY id LIMIT ?")
+	if err != nil {
+		return fmt.Errorf("prepare gate load: %w", err)
+	}
+	defer stmt.Close()
+	ids := make([]string, 0, loadPage)
+	rows := make([]gateEntry, 0, loadPage)
+	for after := ""; ; after = ids[len(ids)-1] {
+		ids, rows = ids[:0], rows[:0]
+		g.beginPage()
+		if err := readPage(ctx, stmt, after, &ids, &rows); err != nil {
+			g.endPage(nil, nil)
+			return err
+		}
+		if room := g.endPage(ids, rows); !room || len(ids) < loadPage {
+			return nil
+		}
+	}
+}
+
+func readPage(ctx context.Context, stmt *sql.Stmt, after string, ids *[]string, rows *[]gateEntry) error {
+	r, err := stmt.QueryContext(ctx, after, loadPage)
+	if err != nil {
+		return fmt.Errorf("gate load: %w", err)
+	}
+	defer r.Close()
+	for r.Next() {
+		var (
+			id, sub, code string
+			required      bool
+			status        sql.NullString
+		)
+		if err := r.Scan(&id, &sub, &required, &status, &code); err != nil {
+			return fmt.Errorf("gate load: %w", err)
+		}
+		var st *string
+		if status.Valid {
+			st = &status.String
+		}
+		*ids = append(*ids, id)
+		*rows = append(*rows, gateEntry{subaccount: sub, required: required, status: st, code: code})
+	}
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("gate load: %w", err)
+	}
+	return nil
+}
+
 // poll evicts every customer changed in the feed since the last read. The first read, and
-// the first after the feed was unreadable for longer than GateBound, drop the whole cache:
-// what changed meanwhile may already be pruned from the feed.
+// the first after the feed was unreadable for longer than GateBound, drop the whole cache
+// (what changed meanwhile may already be pruned from the feed) and ask for a bulk load.
 func (g *gateCache) poll(ctx context.Context) error {
 	start := g.clock.Now()
 	last := g.fresh.Load()
@@ -233,10 +403,17 @@ func (g *gateCache) poll(ctx context.Context) error {
 			break
 		}
 	}
-	if last == 0 || start.Sub(time.Unix(0, last)) > GateBound {
+	reload := last == 0 || start.Sub(time.Unix(0, last)) > GateBound
+	if reload {
 		g.purge()
 	}
 	g.fresh.Store(start.UnixNano())
+	if reload && g.entries != nil {
+		select {
+		case g.reload <- struct{}{}:
+		default: // one is already asked for
+		}
+	}
 	return nil
 }
 
@@ -287,6 +464,13 @@ func (w *GatePruneWorker) Work(ctx context.Context, _ *river.Job[GatePruneArgs])
 
 // GateCacheHits counts the gate checks answered from the in-process state.
 func (s *Service) GateCacheHits() uint64 { return s.gate.hits.Load() }
+
+// GateCacheEntries is how many customers the in-process state holds.
+func (s *Service) GateCacheEntries() int {
+	s.gate.mu.RLock()
+	defer s.gate.mu.RUnlock()
+	return len(s.gate.entries)
+}
 
 // FollowGateChanges keeps the gate's in-process state in step with other replicas' changes
 // until ctx ends; every replica runs it.

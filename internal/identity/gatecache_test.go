@@ -1,7 +1,9 @@
 package identity
 
 import (
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +25,7 @@ func freshGateCache(t *testing.T) (*gateCache, *clock.Fake) {
 // row it holds may be the one the eviction was for.
 func TestGateFillAfterEvictionIsDropped(t *testing.T) {
 	g, _ := freshGateCache(t)
-	old := gateEntry{subaccount: "sa_1", required: false}
+	old := gateEntry{subaccount: "sa_1"}
 	gen := g.generation()
 	g.evict("cust_1") // a commit requiring verification lands while the read is in flight
 	g.fill("cust_1", old, gen)
@@ -34,6 +36,59 @@ func TestGateFillAfterEvictionIsDropped(t *testing.T) {
 	g.fill("cust_1", old, gen)
 	if _, ok := g.get("cust_1"); !ok {
 		t.Fatal("a read with no eviction since was not cached")
+	}
+}
+
+// Ids that do not fit the cache's pointer-free key (over 32 bytes, or holding a NUL, which
+// would read as the key's padding) are never answered from it: "cust_1\x00" is not cust_1.
+func TestGateKeyNeverAliases(t *testing.T) {
+	g, _ := freshGateCache(t)
+	g.fill("cust_1", gateEntry{subaccount: "sa_1"}, g.generation())
+	long := "cust_" + strings.Repeat("x", 28)
+	g.fill(long, gateEntry{subaccount: "sa_1"}, g.generation())
+	for _, id := range []string{"cust_1\x00", long} {
+		if _, ok := g.get(id); ok {
+			t.Errorf("get(%q) answered from the cache", id)
+		}
+	}
+	if e, ok := g.get("cust_1"); !ok || e.subaccount != "sa_1" {
+		t.Fatalf("get(cust_1) = %+v, %v; want sa_1's entry", e, ok)
+	}
+}
+
+// A bulk page stores what it read but for the customers evicted while it was read, and
+// nothing when the cache was dropped meanwhile; the cache stops at its capacity.
+func TestGateBulkPageRacingEvictions(t *testing.T) {
+	g, _ := freshGateCache(t)
+	e := gateEntry{subaccount: "sa_1"}
+	g.beginPage()
+	g.evict("cust_2") // committed while the page was read
+	g.endPage([]string{"cust_1", "cust_2"}, []gateEntry{e, e})
+	if _, ok := g.get("cust_1"); !ok {
+		t.Fatal("a bulk page did not store a customer nothing evicted")
+	}
+	if _, ok := g.get("cust_2"); ok {
+		t.Fatal("a bulk page stored a customer evicted while it was read")
+	}
+
+	g.beginPage()
+	g.purge()
+	g.endPage([]string{"cust_3"}, []gateEntry{e})
+	if _, ok := g.get("cust_3"); ok {
+		t.Fatal("a bulk page read across a purge was stored")
+	}
+
+	ids := make([]string, 12)
+	rows := make([]gateEntry, 12)
+	for i := range ids {
+		ids[i], rows[i] = fmt.Sprintf("cust_%d", 10+i), e
+	}
+	g.beginPage()
+	if room := g.endPage(ids, rows); room {
+		t.Fatal("endPage reports room after 12 customers in a cache of 10")
+	}
+	if n := len(g.entries); n != 10 {
+		t.Fatalf("%d customers held, want the capacity, 10", n)
 	}
 }
 
@@ -136,6 +191,59 @@ func TestGateFeedOnCommit(t *testing.T) {
 			}
 			if n, err := st.Ent.GateChange.Query().Count(ctx); err != nil || n != 0 {
 				t.Fatalf("gate_changes after pruning: %d, %v; want 0", n, err)
+			}
+		})
+	}
+}
+
+// The bulk load on a real database: after the first feed read, every customer's gate
+// columns are held (across tenants: tenancy is checked on each answer), and answer as the
+// database does.
+func TestGateBulkLoad(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := testenv.System(t)
+			st := testenv.Store(t, db)
+			s := NewService(st, nil, nil, nil, nil, &clock.Fake{}, slog.New(slog.DiscardHandler))
+			s.CacheGate(10)
+			for _, sub := range []string{"sub_1", "sub_2"} {
+				if err := st.Ent.Subaccount.Create().SetID(sub).SetName(sub).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := map[string]bool{"cust_1": true, "cust_2": false, "cust_3": true}
+			for id, allowed := range want {
+				sub := "sub_1"
+				if id == "cust_3" {
+					sub = "sub_2"
+				}
+				if err := st.Ent.Customer.Create().SetID(id).SetSubaccountID(sub).SetExternalID(id).SetIdentityVerificationRequired(!allowed).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.gate.poll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-s.gate.reload:
+			default:
+				t.Fatal("the first feed read did not ask for a bulk load")
+			}
+			if err := s.gate.load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if n := s.GateCacheEntries(); n != len(want) {
+				t.Fatalf("%d customers held after the bulk load, want %d", n, len(want))
+			}
+			for id, allowed := range want {
+				before := s.GateCacheHits()
+				d, err := s.CheckAccess(ctx, id, "ride_start")
+				if err != nil || d.Allowed != allowed {
+					t.Fatalf("CheckAccess %s: %+v, %v; want allowed=%v", id, d, err, allowed)
+				}
+				if s.GateCacheHits() != before+1 {
+					t.Fatalf("CheckAccess %s was not answered from the bulk-loaded state", id)
+				}
 			}
 		})
 	}

@@ -82,7 +82,11 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error)
 		return nil, fmt.Errorf("connect to %s database: %w", d, err)
 	}
 	s.Ent = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.db)))
-	s.Reader = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.read)))
+	reader := entsql.OpenDB(s.entDialect(), s.read)
+	if d == config.DialectSQLite { // pgx already keeps each connection's statements prepared
+		reader = entsql.NewDriver(s.entDialect(), entsql.Conn{ExecQuerier: s.read})
+	}
+	s.Reader = ent.NewClient(ent.Driver(reader))
 	return s, nil
 }
 
@@ -104,8 +108,7 @@ func withConnectTimeout(target string) string {
 
 func sqliteDSN(path string, readOnly bool) string {
 	q := url.Values{}
-	// mmap lets readers take pages straight from the OS cache instead of a read(2) each.
-	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)", "mmap_size(1073741824)"} {
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
 	// Times as SQLite's own text format in UTC ("2006-01-02 15:04:05.999999999+00:00"), so
