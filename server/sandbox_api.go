@@ -22,7 +22,7 @@ func (s *sandboxServer) GetSandbox(context.Context, *idgatev1.GetSandboxRequest)
 }
 
 func (s *sandboxServer) CreateSandboxPaymentIntent(ctx context.Context, req *idgatev1.CreateSandboxPaymentIntentRequest) (*idgatev1.SandboxPaymentIntent, error) {
-	p, err := s.payments.CreateTestPayment(ctx, req.GetCustomerId(), req.GetAmount(), req.GetCurrency())
+	p, err := s.payments.CreateSandboxPayment(ctx, req.GetCustomerId(), req.GetAmount(), req.GetCurrency())
 	if err != nil {
 		return nil, err
 	}
@@ -30,14 +30,14 @@ func (s *sandboxServer) CreateSandboxPaymentIntent(ctx context.Context, req *idg
 }
 
 func (s *sandboxServer) GetSandboxPaymentIntent(ctx context.Context, req *idgatev1.GetSandboxPaymentIntentRequest) (*idgatev1.SandboxPaymentIntent, error) {
-	p, err := s.payments.TestPaymentOf(ctx, req.GetId())
+	p, err := s.payments.SandboxPaymentOf(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
 	return sandboxPaymentPB(p), nil
 }
 
-func sandboxPaymentPB(p stepup.TestPayment) *idgatev1.SandboxPaymentIntent {
+func sandboxPaymentPB(p stepup.SandboxPayment) *idgatev1.SandboxPaymentIntent {
 	return &idgatev1.SandboxPaymentIntent{
 		Id: p.ID, CustomerId: p.CustomerID, StripeCustomerId: p.Customer, Amount: p.Amount, Currency: p.Currency,
 		Status: p.Status, CaptureMethod: p.CaptureMethod, AmountCapturable: p.AmountCapturable, AmountReceived: p.AmountReceived,

@@ -217,7 +217,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, stepup.NewSweepWorker(stepups))
 	customers.AlsoRedact(stepups.Forget)
 	if s.sandbox != nil {
-		stepups.TestPaymentsWith(stripeClient) // Stripe is the sandbox
+		stepups.SandboxPaymentsWith(stripeClient) // Stripe is the sandbox
 	}
 	for _, t := range stepup.PaymentIntentEvents {
 		registry.Handle(t, stepups.HandlePaymentIntent)
