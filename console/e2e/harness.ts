@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocal, type Local } from './local';
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+export const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const artifacts = join(root, 'tmp/console');
 
 export type Server = Omit<Local, 'stop'>;

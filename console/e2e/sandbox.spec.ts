@@ -2,7 +2,9 @@
 // authenticator here), creates a PaymentIntent in the sandbox, passes its step-up, and sees
 // the result idgate wrote into the PaymentIntent and its capture.
 import { randomBytes } from 'node:crypto';
-import { expect, test } from './harness';
+import { join } from 'node:path';
+import { artifacts, expect, root, test } from './harness';
+import { startLocal } from './local';
 
 test('a passkey is enrolled and passes the step-up of a sandbox PaymentIntent, which is then captured with the result in its metadata', async ({ page, app }) => {
   const cdp = await page.context().newCDPSession(page);
@@ -67,4 +69,20 @@ test('the Sandbox page warns when it is served from another host than the relyin
   await app.signIn(page, key); // 127.0.0.1: an IP address cannot hold passkeys
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Sandbox' }).click();
   await expect(page.getByRole('alert')).toContainText('open it at localhost');
+});
+
+test('without the sandbox (as in live mode, where it is refused) there is no Sandbox page', async ({ page }) => {
+  const local = await startLocal(root, join(artifacts, 'no-sandbox'), { IDGATE_SANDBOX: 'off' });
+  try {
+    await page.goto(`${local.base}/console/`);
+    await page.getByLabel('API key').fill(local.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const nav = page.getByRole('navigation', { name: 'Sections' });
+    await expect(nav.getByRole('link', { name: 'Operations' })).toBeVisible();
+    await expect(nav.getByRole('link', { name: 'Sandbox' })).toHaveCount(0);
+    await page.goto(`${local.base}/console/sandbox`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Customers' })).toBeVisible();
+  } finally {
+    await local.stop();
+  }
 });
