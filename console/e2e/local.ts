@@ -16,7 +16,6 @@ export interface Local {
    * a page must be served from to use passkeys (an IP address cannot be one).
    */
   origin: string;
-
   adminKey: string;
   webhookSecret: string;
   connectWebhookSecret: string;
