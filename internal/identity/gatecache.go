@@ -62,8 +62,8 @@ func keyOf(id string) (gateKey, bool) {
 // packed is a gateEntry whose strings are indexes into gateCache.strs (status: 0 is NULL,
 // else index+1).
 type packed struct {
-	subaccount, code, status uint32
-	required                 bool
+	subaccount, code, status, path uint32
+	required                       bool
 }
 
 // gateCache is the gate's in-process state: every customer's gate columns, up to a
@@ -122,7 +122,7 @@ func (g *gateCache) get(id string) (gateEntry, bool) {
 	p, ok := g.entries[k]
 	var e gateEntry
 	if ok {
-		e = gateEntry{subaccount: g.strs[p.subaccount], required: p.required, code: g.strs[p.code]}
+		e = gateEntry{subaccount: g.strs[p.subaccount], required: p.required, code: g.strs[p.code], path: Path(g.strs[p.path])}
 		if p.status > 0 {
 			st := g.strs[p.status-1]
 			e.status = &st
@@ -164,7 +164,7 @@ func (g *gateCache) put(id string, e gateEntry) {
 	if _, held := g.entries[k]; !held && len(g.entries) >= g.capacity {
 		return
 	}
-	p := packed{subaccount: g.intern(e.subaccount), code: g.intern(e.code), required: e.required}
+	p := packed{subaccount: g.intern(e.subaccount), code: g.intern(e.code), path: g.intern(string(e.path)), required: e.required}
 	if e.status != nil {
 		p.status = g.intern(*e.status) + 1
 	}
@@ -350,10 +350,11 @@ func readPage(ctx context.Context, stmt *sql.Stmt, after string, ids *[]string, 
 	for r.Next() {
 		var (
 			id, sub, code string
+			path          Path
 			required      bool
 			status        sql.NullString
 		)
-		if err := r.Scan(&id, &sub, &required, &status, &code); err != nil {
+		if err := r.Scan(&id, &sub, &required, &status, &code, &path); err != nil {
 			return fmt.Errorf("gate load: %w", err)
 		}
 		var st *string
@@ -361,7 +362,7 @@ func readPage(ctx context.Context, stmt *sql.Stmt, after string, ids *[]string, 
 			st = &status.String
 		}
 		*ids = append(*ids, id)
-		*rows = append(*rows, gateEntry{subaccount: sub, required: required, status: st, code: code})
+		*rows = append(*rows, gateEntry{subaccount: sub, required: required, status: st, code: code, path: path})
 	}
 	if err := r.Err(); err != nil {
 		return fmt.Errorf("gate load: %w", err)
