@@ -407,9 +407,12 @@ func (s *Server) Run(ctx context.Context) error {
 		s.health.Shutdown()
 		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Shutdown)
 		defer cancel()
-		httpErr := s.http.Shutdown(shutCtx)
 		if s.sandbox != nil {
-			httpErr = errors.Join(httpErr, s.sandbox.shutdown(shutCtx))
+			s.sandbox.sb.Close() // no more events into idgate while its requests drain
+		}
+		var httpErr error
+		if err := s.http.Shutdown(shutCtx); err != nil {
+			httpErr = fmt.Errorf("shut down HTTP: %w", err)
 		}
 		stopped := make(chan struct{})
 		go func() { s.grpc.GracefulStop(); close(stopped) }()
@@ -418,12 +421,16 @@ func (s *Server) Run(ctx context.Context) error {
 		case <-shutCtx.Done():
 			s.grpc.Stop()
 		}
-		if !s.runJobs {
-			return httpErr
-		}
 		// Jobs still running at the deadline are rescued by another replica later.
-		if err := s.jobs.Stop(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return errors.Join(httpErr, err)
+		if s.runJobs {
+			if err := s.jobs.Stop(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				httpErr = errors.Join(httpErr, err)
+			}
+		}
+		// The sandbox last: jobs are its clients. Its state lives in this process only, so
+		// a call still open to it at the deadline is cut as the process exit would cut it.
+		if s.sandbox != nil {
+			s.sandbox.shutdown(shutCtx)
 		}
 		return httpErr
 	})
