@@ -11,9 +11,6 @@ import { MerchantDetail } from './pages/merchant';
 import { Subaccounts } from './pages/subaccounts';
 import { SubaccountDetail } from './pages/subaccount';
 import { Operations } from './pages/operations';
-import { Sandbox } from './pages/sandbox';
-import { api } from './api';
-import { useLoad } from './ui';
 
 const nav = [
   ['/customers', 'Customers'],
@@ -24,14 +21,8 @@ const nav = [
 ] as const;
 
 export function App() {
-  return current.value ? <Shell /> : <SignIn />;
-}
-
-function Shell() {
-  const s = current.value!;
-  // The Sandbox page is there only when the server runs the sandbox (test mode).
-  const sandbox = useLoad(() => api.getSandbox(), [s.operator_name]);
-  const sections = sandbox.data?.enabled ? [...nav, ['/sandbox', 'Sandbox'] as const] : nav;
+  const s = current.value;
+  if (!s) return <SignIn />;
   return (
     <Router base="/console">
       <a class="skip" href="#main">Skip to content</a>
@@ -39,7 +30,7 @@ function Shell() {
         <div class="brand">idgate</div>
         <nav aria-label="Sections">
           <ul>
-            {sections.map(([href, label]) => (
+            {nav.map(([href, label]) => (
               <li key={href}>
                 <Link href={href} className={(active: boolean) => (active ? 'active' : '')}>{label}</Link>
               </li>
@@ -63,9 +54,6 @@ function Shell() {
           <Route path="/subaccounts" component={Subaccounts} />
           <Route path="/subaccounts/:id">{(p) => <SubaccountDetail id={p.id} />}</Route>
           <Route path="/operations" component={Operations} />
-          <Route path="/sandbox">
-            {() => (sandbox.loading ? null : sandbox.data?.enabled ? <Sandbox rpId={sandbox.data.webauthn_rp_id} /> : <Redirect to="/customers" />)}
-          </Route>
           <Route><Redirect to="/customers" /></Route>
         </Switch>
       </main>
