@@ -166,53 +166,61 @@ func BenchmarkCheckAccess(b *testing.B) {
 	floor, floorConn := bareServer(b)
 	floorJSON := bareGateway(b, floorConn)
 	ctx := context.Background()
+	eachGateTable(b, func(b *testing.B, db testenv.DB, n int) {
+		gb := newGateBench(b, db, n)
+		check := func(c idgatev1.IdentityServiceClient) func(int) error {
+			return func(int) error {
+				_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: gb.ids[rand.IntN(len(gb.ids))], Action: "ride_start"})
+				return err
+			}
+		}
+		authed := idgatev1.NewIdentityServiceClient(dial(b, gb.authed.grpcAddr, gb.svcKey))
+		// Rounds alternate between the floor and idgate, so that the machine's
+		// drift (it is shared) falls on both alike.
+		b.Run("grpc", func(b *testing.B) { vsFloor(b, check(floor), check(authed)) })
+		// The JSON path: GET /v1/customers/{id}/access through idgate's gateway,
+		// beside a bare grpc-gateway (same marshaler) over the bare server, with
+		// one HTTP client alike for both.
+		get := func(base, key string) func(int) error {
+			return func(int) error {
+				return getJSON(base+"/v1/customers/"+gb.ids[rand.IntN(len(gb.ids))]+"/access?action=ride_start", key)
+			}
+		}
+		b.Run("json", func(b *testing.B) { vsFloor(b, get(floorJSON, ""), get(gb.authed.base, gb.svcKey)) })
+		// Authentication's price: rounds alternate between the two replicas so
+		// that the machine's drift falls on both alike.
+		b.Run("auth-cost", func(b *testing.B) {
+			clients := []func(int) error{check(idgatev1.NewIdentityServiceClient(dial(b, gb.open.grpcAddr, ""))), check(authed)}
+			const rounds = 10
+			var spent [2]time.Duration
+			per := max(b.N/rounds, 5000)
+			for r := range 2 * rounds {
+				d, _, err := timedLatencies(64, per, clients[r%2])
+				if err != nil {
+					b.Fatal(err)
+				}
+				spent[r%2] += d
+			}
+			without, with := float64(per*rounds)/spent[0].Seconds(), float64(per*rounds)/spent[1].Seconds()
+			b.ReportMetric(without, "noauth_req/s")
+			b.ReportMetric(with, "auth_req/s")
+			b.ReportMetric(100*(1-with/without), "auth_cost_%")
+		})
+	})
+}
+
+// eachGateTable runs f for each dialect and each table size of benchSizes, on a fresh
+// database per size.
+func eachGateTable(b *testing.B, f func(b *testing.B, db testenv.DB, n int)) {
 	for _, db := range testenv.Databases(b) {
 		b.Run(db.Dialect, func(b *testing.B) {
 			for _, n := range benchSizes(b) {
 				b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
-					db := db
-					if n != benchSizes(b)[0] { // a fresh database per size
-						db = databaseLike(b, db)
+					sized := db
+					if n != benchSizes(b)[0] {
+						sized = databaseLike(b, db)
 					}
-					gb := newGateBench(b, db, n)
-					check := func(c idgatev1.IdentityServiceClient) func(int) error {
-						return func(int) error {
-							_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: gb.ids[rand.IntN(len(gb.ids))], Action: "ride_start"})
-							return err
-						}
-					}
-					authed := idgatev1.NewIdentityServiceClient(dial(b, gb.authed.grpcAddr, gb.svcKey))
-					// Rounds alternate between the floor and idgate, so that the machine's
-					// drift (it is shared) falls on both alike.
-					b.Run("grpc", func(b *testing.B) { vsFloor(b, check(floor), check(authed)) })
-					// The JSON path: GET /v1/customers/{id}/access through idgate's gateway,
-					// beside a bare grpc-gateway (same marshaler) over the bare server, with
-					// one HTTP client alike for both.
-					get := func(base, key string) func(int) error {
-						return func(int) error {
-							return getJSON(base+"/v1/customers/"+gb.ids[rand.IntN(len(gb.ids))]+"/access?action=ride_start", key)
-						}
-					}
-					b.Run("json", func(b *testing.B) { vsFloor(b, get(floorJSON, ""), get(gb.authed.base, gb.svcKey)) })
-					// Authentication's price: rounds alternate between the two replicas so
-					// that the machine's drift falls on both alike.
-					b.Run("auth-cost", func(b *testing.B) {
-						clients := []func(int) error{check(idgatev1.NewIdentityServiceClient(dial(b, gb.open.grpcAddr, ""))), check(authed)}
-						const rounds = 10
-						var spent [2]time.Duration
-						per := max(b.N/rounds, 5000)
-						for r := range 2 * rounds {
-							d, _, err := timedLatencies(64, per, clients[r%2])
-							if err != nil {
-								b.Fatal(err)
-							}
-							spent[r%2] += d
-						}
-						without, with := float64(per*rounds)/spent[0].Seconds(), float64(per*rounds)/spent[1].Seconds()
-						b.ReportMetric(without, "noauth_req/s")
-						b.ReportMetric(with, "auth_req/s")
-						b.ReportMetric(100*(1-with/without), "auth_cost_%")
-					})
+					f(b, sized, n)
 				})
 			}
 		})
@@ -231,49 +239,39 @@ func BenchmarkGateMemory(b *testing.B) {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	ctx := context.Background()
-	for _, db := range testenv.Databases(b) {
-		b.Run(db.Dialect, func(b *testing.B) {
-			for _, n := range benchSizes(b) {
-				b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
-					db := db
-					if n != benchSizes(b)[0] {
-						db = databaseLike(b, db)
-					}
-					ids, key := seedGate(b, db, n)
-					p := startProcess(b, bin, db.URL)
-					r := &env{t: b, base: "http://" + p.httpAddr}
-					testenv.Eventually(b, "the replica to load every customer's gate state", func() bool { return r.gateEntries(b) >= n })
-					c := idgatev1.NewIdentityServiceClient(dial(b, p.grpcAddr, key))
-					// A parent benchmark runs once; this one runs again for each b.N.
-					b.Run("replica", func(b *testing.B) {
-						load(b, 64, func(int) error {
-							_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: ids[rand.IntN(len(ids))], Action: "ride_start"})
-							return err
-						})
-						// Then reads that go to the database, as an operator's console does.
-						if _, _, err := timedLatencies(64, b.N, func(int) error {
-							_, err := c.GetCustomer(ctx, &idgatev1.GetCustomerRequest{Id: ids[rand.IntN(len(ids))]})
-							return err
-						}); err != nil {
-							b.Fatal(err)
-						}
-						m := p.memory(b)
-						b.ReportMetric(float64(m.peak)/(1<<20), "peak_rss_MiB")
-						b.ReportMetric(float64(m.now)/(1<<20), "rss_MiB")
-						b.ReportMetric(float64(m.files)/(1<<20), "rss_file_MiB")
-						b.ReportMetric(float64(r.metric(b, "go_memstats_heap_inuse_bytes"))/(1<<20), "heap_inuse_MiB")
-						if db.Dialect == "sqlite" {
-							fi, err := os.Stat(strings.TrimPrefix(db.URL, "sqlite:"))
-							if err != nil {
-								b.Fatal(err)
-							}
-							b.ReportMetric(float64(fi.Size())/(1<<20), "db_file_MiB")
-						}
-					})
-				})
+	eachGateTable(b, func(b *testing.B, db testenv.DB, n int) {
+		ids, key := seedGate(b, db, n)
+		p := startProcess(b, bin, db.URL)
+		r := &env{t: b, base: "http://" + p.httpAddr}
+		testenv.Eventually(b, "the replica to load every customer's gate state", func() bool { return r.gateEntries(b) >= n })
+		c := idgatev1.NewIdentityServiceClient(dial(b, p.grpcAddr, key))
+		// A parent benchmark runs once; this one runs again for each b.N.
+		b.Run("replica", func(b *testing.B) {
+			load(b, 64, func(int) error {
+				_, err := c.CheckAccess(ctx, &idgatev1.CheckAccessRequest{CustomerId: ids[rand.IntN(len(ids))], Action: "ride_start"})
+				return err
+			})
+			// Then reads that go to the database, as an operator's console does.
+			if _, _, err := timedLatencies(64, b.N, func(int) error {
+				_, err := c.GetCustomer(ctx, &idgatev1.GetCustomerRequest{Id: ids[rand.IntN(len(ids))]})
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+			m := p.memory(b)
+			b.ReportMetric(float64(m.peak)/(1<<20), "peak_rss_MiB")
+			b.ReportMetric(float64(m.now)/(1<<20), "rss_MiB")
+			b.ReportMetric(float64(m.files)/(1<<20), "rss_file_MiB")
+			b.ReportMetric(float64(r.metric(b, "go_memstats_heap_inuse_bytes"))/(1<<20), "heap_inuse_MiB")
+			if db.Dialect == "sqlite" {
+				fi, err := os.Stat(strings.TrimPrefix(db.URL, "sqlite:"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(fi.Size())/(1<<20), "db_file_MiB")
 			}
 		})
-	}
+	})
 }
 
 // databaseLike is a fresh database of db's dialect.

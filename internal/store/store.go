@@ -82,11 +82,7 @@ func Open(ctx context.Context, databaseURL string, maxConns int) (*Store, error)
 		return nil, fmt.Errorf("connect to %s database: %w", d, err)
 	}
 	s.Ent = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.db)))
-	reader := entsql.OpenDB(s.entDialect(), s.read)
-	if d == config.DialectSQLite { // pgx already keeps each connection's statements prepared
-		reader = entsql.NewDriver(s.entDialect(), entsql.Conn{ExecQuerier: s.read})
-	}
-	s.Reader = ent.NewClient(ent.Driver(reader))
+	s.Reader = ent.NewClient(ent.Driver(entsql.OpenDB(s.entDialect(), s.read)))
 	return s, nil
 }
 
