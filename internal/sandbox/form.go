@@ -19,36 +19,15 @@ import (
 func decodeParams(r *http.Request, in []byte) (map[string]any, error) {
 	out := map[string]any{}
 	values := r.URL.Query()
-	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch ct {
-	case "application/x-www-form-urlencoded":
-		form, err := url.ParseQuery(string(in))
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range form {
-			values[k] = append(values[k], v...)
-		}
-	case "multipart/form-data":
-		mr := multipart.NewReader(bytes.NewReader(in), params["boundary"])
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			b, err := io.ReadAll(part)
-			if err != nil {
-				return nil, err
-			}
-			if part.FileName() != "" {
-				out["file.bytes"], out["file.name"] = b, part.FileName()
-				continue
-			}
-			values.Add(part.FormName(), string(b))
-		}
+	body, file, name, err := ReadForm(r.Header.Get("Content-Type"), in)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range body {
+		values[k] = append(values[k], v...)
+	}
+	if name != "" {
+		out["file.bytes"], out["file.name"] = file, name
 	}
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -61,6 +40,39 @@ func decodeParams(r *http.Request, in []byte) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// ReadForm reads a form-encoded or multipart request body of contentType: its parameters,
+// and a multipart upload's file with its name ("" when there is none). Other bodies have no
+// parameters.
+func ReadForm(contentType string, body []byte) (values url.Values, file []byte, fileName string, err error) {
+	values = url.Values{}
+	ct, params, _ := mime.ParseMediaType(contentType)
+	switch ct {
+	case "application/x-www-form-urlencoded":
+		values, err = url.ParseQuery(string(body))
+	case "multipart/form-data":
+		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, nil, "", err
+			}
+			b, err := io.ReadAll(part)
+			if err != nil {
+				return nil, nil, "", err
+			}
+			if part.FileName() != "" {
+				file, fileName = b, part.FileName()
+				continue
+			}
+			values.Add(part.FormName(), string(b))
+		}
+	}
+	return values, file, fileName, err
 }
 
 // keyPath splits a[b][c] into a, b, c; "" stands for [].

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -86,12 +84,7 @@ func (p *StripeProxy) record(r *http.Request, body []byte, status int, answer []
 	if json.Unmarshal(answer, &obj) == nil {
 		rec.ID = obj.ID
 	}
-	switch ct := r.Header.Get("Content-Type"); {
-	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
-		rec.Form, _ = url.ParseQuery(string(body))
-	case strings.HasPrefix(ct, "multipart/form-data"):
-		parseMultipart(&rec, ct, body)
-	}
+	rec.Form, rec.Upload, rec.UploadName, _ = sandbox.ReadForm(r.Header.Get("Content-Type"), body)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.requests = append(p.requests, rec)
@@ -128,29 +121,6 @@ func NewStripe(t testing.TB) *StripeProxy {
 	t.Cleanup(srv.Close)
 	p.URL = srv.URL
 	return p
-}
-
-// parseMultipart reads a multipart upload's fields into rec.Form and its file into
-// rec.Upload.
-func parseMultipart(rec *StripeRequest, contentType string, body []byte) {
-	_, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return
-	}
-	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	rec.Form = map[string][]string{}
-	for {
-		part, err := mr.NextPart()
-		if err != nil {
-			return
-		}
-		b, _ := io.ReadAll(part)
-		if part.FileName() != "" {
-			rec.Upload, rec.UploadName = b, part.FileName()
-			continue
-		}
-		rec.Form.Add(part.FormName(), string(b))
-	}
 }
 
 // DocumentImage is what the sandbox answers for the contents of a verified session's
