@@ -3,6 +3,7 @@ package identity
 import (
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,46 @@ func freshGateCache(t *testing.T) (*gateCache, *clock.Fake) {
 	g.size(10)
 	g.fresh.Store(clk.Now().UnixNano()) // as after a successful feed read
 	return g, clk
+}
+
+// TestGateEntryKeepsEveryField: what the cache answers is what was stored, field for field,
+// for every field of gateEntry (each set to a value other than its zero, by reflection, so
+// a field added to the gate's state and not packed fails here).
+func TestGateEntryKeepsEveryField(t *testing.T) {
+	g, _ := freshGateCache(t)
+	var want gateEntry
+	v := reflect.ValueOf(&want).Elem()
+	for i := range v.NumField() {
+		f := reflect.NewAt(v.Field(i).Type(), v.Field(i).Addr().UnsafePointer()).Elem()
+		name := v.Type().Field(i).Name
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x_" + name)
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Pointer:
+			if f.Type().Elem().Kind() != reflect.String {
+				t.Fatalf("gateEntry.%s: teach this test its type %s", name, f.Type())
+			}
+			s := "x_" + name
+			f.Set(reflect.ValueOf(&s))
+		default:
+			t.Fatalf("gateEntry.%s: teach this test its type %s", name, f.Type())
+		}
+	}
+	for _, via := range []string{"fill", "bulk page"} {
+		id := "cust_" + strings.ReplaceAll(via, " ", "_")
+		if via == "fill" {
+			g.fill(id, want, g.generation())
+		} else {
+			g.beginPage()
+			g.endPage([]string{id}, []gateEntry{want})
+		}
+		got, ok := g.get(id)
+		if !ok || !reflect.DeepEqual(got, want) {
+			t.Errorf("after %s: %+v (cached %v), want %+v", via, got, ok, want)
+		}
+	}
 }
 
 // A read that began before an eviction of its customer must not store what it read: the
