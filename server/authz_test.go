@@ -11,9 +11,9 @@ import (
 
 // TestEveryMethodHasARole fails when an RPC is added without deciding who may call it.
 func TestEveryMethodHasARole(t *testing.T) {
-	s := newGRPCServer(slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry(), newHealthServer(nil), &authenticator{}, sessionLimits{}, services{
+	s, _ := newGRPCServer(slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry(), newHealthServer(nil), &authenticator{}, sessionLimits{}, services{
 		admin: &adminServer{}, onboarding: &onboardingServer{}, identity: &identityServer{}, risk: &riskServer{}, webhook: &webhookServer{},
-	})
+	}, nil)
 	n := 0
 	for name, info := range s.GetServiceInfo() {
 		for _, m := range info.Methods {

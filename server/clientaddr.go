@@ -2,7 +2,7 @@ package server
 
 import (
 	"context"
-	"net"
+	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -10,18 +10,17 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
-	"google.golang.org/grpc/test/bufconn"
 )
 
 // A caller's address keys the limits that apply before and without authentication (failed
 // authentications, bad webhook signatures), so it is what the caller cannot forge: the TCP
 // peer, or what a configured trusted proxy says it saw. One interceptor resolves it for
 // every call; the JSON gateway resolves it from the HTTP request and hands it over on its
-// private connection.
+// in-process channel.
 
 // clientIPKey carries the HTTP client's address from the gateway to the gRPC server.
 // Callers cannot set it: the gateway refuses the header that would map to it, and the
-// gRPC side believes it only on the gateway's own connection.
+// gRPC side believes it only on the gateway's in-process channel.
 const clientIPKey = "x-idgate-client-ip"
 
 // proxies are the trusted proxies (IDGATE_TRUSTED_PROXIES) whose X-Forwarded-For is
@@ -74,7 +73,7 @@ func (p proxies) resolveClientAddr(ctx context.Context) context.Context {
 		return ctx
 	}
 	var addr string
-	if _, gw := pr.Addr.(gatewayAddr); gw {
+	if inprocgrpc.ClientContext(ctx) != nil { // the gateway's in-process channel
 		if v := metadata.ValueFromIncomingContext(ctx, clientIPKey); len(v) > 0 {
 			addr = v[len(v)-1] // the gateway's own value comes last
 		}
@@ -106,34 +105,3 @@ type contextStream struct {
 }
 
 func (s *contextStream) Context() context.Context { return s.ctx }
-
-// gatewayListener is the gRPC server's private door for the JSON gateway: in memory, so no
-// one else can connect through it, and every connection it accepts has the address
-// gatewayAddr.
-type gatewayListener struct{ *bufconn.Listener }
-
-func newGatewayListener() gatewayListener { return gatewayListener{bufconn.Listen(1 << 20)} }
-
-func (l gatewayListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return gatewayConn{c}, nil
-}
-
-func (l gatewayListener) Addr() net.Addr { return gatewayAddr{} }
-
-// dialOption makes a client connect through the listener.
-func (l gatewayListener) dialOption() grpc.DialOption {
-	return grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return l.DialContext(ctx) })
-}
-
-type gatewayConn struct{ net.Conn }
-
-func (gatewayConn) RemoteAddr() net.Addr { return gatewayAddr{} }
-
-type gatewayAddr struct{}
-
-func (gatewayAddr) Network() string { return "gateway" }
-func (gatewayAddr) String() string  { return "gateway" }

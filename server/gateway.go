@@ -27,11 +27,11 @@ import (
 	"github.com/idgate/idgate/internal/auth"
 )
 
-// newHTTPHandler serves the JSON gateway (over conn, a real client of our gRPC server, so
-// every interceptor applies) beside the HTTP-only routes: /healthz, /readyz, /metrics and
+// newHTTPHandler serves the JSON gateway (over conn, the in-process channel to our gRPC
+// services through the server's interceptors) beside the HTTP-only routes: /healthz, /readyz, /metrics and
 // the console's static files at /console/ (/ and /console redirect there). Each
 // call carries the HTTP client's address as trusted resolves it.
-func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometheus.Registry, metricsKeys *auth.Keys, ready func(context.Context) error, maxBody int64, trusted proxies) (http.Handler, error) {
+func newHTTPHandler(ctx context.Context, conn grpc.ClientConnInterface, metrics *prometheus.Registry, metricsKeys *auth.Keys, ready func(context.Context) error, maxBody int64, trusted proxies) (http.Handler, error) {
 	jsonpb := &runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
@@ -45,14 +45,14 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 			return metadata.Pairs(clientIPKey, trusted.httpClientIP(r))
 		}),
 	)
-	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
-		idgatev1.RegisterAdminServiceHandler,
-		idgatev1.RegisterConnectOnboardingServiceHandler,
-		idgatev1.RegisterIdentityServiceHandler,
-		idgatev1.RegisterRiskServiceHandler,
-		idgatev1.RegisterWebhookServiceHandler,
+	for _, err := range []error{
+		idgatev1.RegisterAdminServiceHandlerClient(ctx, gw, idgatev1.NewAdminServiceClient(conn)),
+		idgatev1.RegisterConnectOnboardingServiceHandlerClient(ctx, gw, idgatev1.NewConnectOnboardingServiceClient(conn)),
+		idgatev1.RegisterIdentityServiceHandlerClient(ctx, gw, idgatev1.NewIdentityServiceClient(conn)),
+		idgatev1.RegisterRiskServiceHandlerClient(ctx, gw, idgatev1.NewRiskServiceClient(conn)),
+		idgatev1.RegisterWebhookServiceHandlerClient(ctx, gw, idgatev1.NewWebhookServiceClient(conn)),
 	} {
-		if err := register(ctx, gw, conn); err != nil {
+		if err != nil {
 			return nil, fmt.Errorf("register gateway: %w", err)
 		}
 	}

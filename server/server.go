@@ -4,16 +4,13 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -23,7 +20,6 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/idgate/idgate/internal/audit"
 	"github.com/idgate/idgate/internal/auth"
@@ -56,8 +52,6 @@ type Server struct {
 	health  *healthServer
 	grpcLis net.Listener
 	httpLis net.Listener
-	gwLis   gatewayListener  // the gateway's private connection to the gRPC server
-	conn    *grpc.ClientConn // the gateway's connection to our own gRPC server
 	runJobs bool
 	gate    *identity.Service // the gate's in-process state follows the change feed while serving
 	events  *webhook.Registry
@@ -255,7 +249,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	// Limits are keyed on the client address; every call learns it first.
 	trusted := proxies(cfg.TrustedProxies)
-	grpcOpts := []grpc.ServerOption{grpc.ChainUnaryInterceptor(trusted.unary), grpc.ChainStreamInterceptor(trusted.stream)}
+	var grpcOpts []grpc.ServerOption
 	if cfg.TLS() {
 		creds, err := credentials.NewServerTLSFromFile(cfg.TLSCertFile, cfg.TLSKeyFile)
 		if err != nil {
@@ -263,7 +257,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		}
 		grpcOpts = append(grpcOpts, grpc.Creds(creds))
 	}
-	s.grpc = newGRPCServer(log, metrics, s.health, authn, limits, services{
+	var gateway *inprocgrpc.Channel
+	s.grpc, gateway = newGRPCServer(log, metrics, s.health, authn, limits, services{
 		admin: &adminServer{keys: keys, log: audit.NewLog(s.store), reviews: review.NewService(s.store, map[string]review.Resolver{
 			"customer": customers.ResolveReview,
 			"merchant": merchants.ResolveReview,
@@ -272,10 +267,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		onboarding: &onboardingServer{merchants: merchants},
 		risk:       &riskServer{subaccounts: subaccounts, customers: customers, signals: signals},
 		webhook:    &webhookServer{intake: intake, events: webhook.NewLister(s.store), badSigs: newBadSignatures(metrics, cfg.BadSignaturesPerMinute, clk, log)},
-	}, grpcOpts...)
+	}, trusted, grpcOpts...)
 
-	// Listeners, then the gateway over a real connection to our gRPC server, on a listener
-	// of its own.
 	if s.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen on IDGATE_GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
 	}
@@ -285,21 +278,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if s.sandbox != nil {
 		s.sandbox.sendEventsTo(cfg, s.HTTPAddr())
 	}
-	gwCreds := insecure.NewCredentials()
-	if cfg.TLS() {
-		if gwCreds, err = selfClientCreds(cfg.TLSCertFile); err != nil {
-			return nil, err
-		}
-	}
-	s.gwLis = newGatewayListener()
-	if s.conn, err = grpc.NewClient("passthrough:///gateway", grpc.WithTransportCredentials(gwCreds), s.gwLis.dialOption()); err != nil {
-		return nil, fmt.Errorf("gateway connection: %w", err)
-	}
 	var metricsKeys *auth.Keys
 	if cfg.MetricsNeedKey {
 		metricsKeys = keys
 	}
-	handler, err := newHTTPHandler(ctx, s.conn, metrics, metricsKeys, s.ready, cfg.MaxBodyBytes, trusted)
+	handler, err := newHTTPHandler(ctx, gateway, metrics, metricsKeys, s.ready, cfg.MaxBodyBytes, trusted)
 	if err != nil {
 		return nil, err
 	}
@@ -327,36 +310,6 @@ func dataCipher(cfg config.Config, log *slog.Logger) (*pii.Cipher, error) {
 	return c, nil
 }
 
-// selfClientCreds is how the gateway reaches our own TLS port: it trusts the system roots
-// and the certificates of our own chain, and checks the name the certificate is for.
-func selfClientCreds(certFile string) (credentials.TransportCredentials, error) {
-	pemBytes, err := os.ReadFile(certFile)
-	if err != nil {
-		return nil, fmt.Errorf("IDGATE_TLS_CERT_FILE: %w", err)
-	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	pool.AppendCertsFromPEM(pemBytes)
-	block, _ := pem.Decode(pemBytes)
-	if block == nil {
-		return nil, fmt.Errorf("IDGATE_TLS_CERT_FILE holds no PEM certificate")
-	}
-	leaf, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("IDGATE_TLS_CERT_FILE: %w", err)
-	}
-	name := leaf.Subject.CommonName
-	switch {
-	case len(leaf.DNSNames) > 0:
-		name = leaf.DNSNames[0]
-	case len(leaf.IPAddresses) > 0:
-		name = leaf.IPAddresses[0].String()
-	}
-	return credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: name, MinVersion: tls.VersionTLS12}), nil
-}
-
 // GRPCAddr and HTTPAddr are the bound addresses (useful with port 0).
 func (s *Server) GRPCAddr() string { return s.grpcLis.Addr().String() }
 
@@ -368,14 +321,12 @@ func (s *Server) HTTPAddr() string { return s.httpLis.Addr().String() }
 // replica, and the database closes.
 func (s *Server) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
-	for _, l := range []net.Listener{s.grpcLis, s.gwLis} {
-		g.Go(func() error {
-			if err := s.grpc.Serve(l); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-				return fmt.Errorf("grpc: %w", err)
-			}
-			return nil
-		})
-	}
+	g.Go(func() error {
+		if err := s.grpc.Serve(s.grpcLis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			return fmt.Errorf("grpc: %w", err)
+		}
+		return nil
+	})
 	g.Go(func() error {
 		serve := func() error { return s.http.Serve(s.httpLis) }
 		if s.cfg.TLS() {
@@ -443,12 +394,6 @@ func (s *Server) ready(ctx context.Context) error {
 }
 
 func (s *Server) close() {
-	if s.conn != nil {
-		s.conn.Close()
-	}
-	if s.gwLis.Listener != nil {
-		s.gwLis.Close()
-	}
 	for _, l := range []net.Listener{s.grpcLis, s.httpLis} {
 		if l != nil {
 			l.Close()
