@@ -260,10 +260,7 @@ func pending(b *testing.B, raw *sql.DB) int {
 // event records a Radar score on one of 100 customers. Each configuration drains once,
 // however many iterations the benchmark is asked for.
 func BenchmarkWebhookDrain(b *testing.B) {
-	n := 20_000
-	if v, err := strconv.Atoi(os.Getenv("IDGATE_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
+	n := benchEnv("IDGATE_BENCH_EVENTS", 20_000)
 	rates, cpus := map[string]float64{}, map[string]float64{}
 	for _, db := range testenv.Databases(b) {
 		replicas := []int{1}
@@ -309,6 +306,70 @@ func BenchmarkWebhookDrain(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkWebhookSustained is intake at a steady rate while the same replica works the
+// jobs, as in production: 64 senders post distinct signed events paced to
+// IDGATE_BENCH_RATE events/s (default 1,000) for IDGATE_BENCH_SECONDS (default 60); then
+// the backlog left when intake stops, and how long it takes to drain. A backlog that stays
+// small and drains in seconds is processing keeping up; one that grows with the duration
+// is not. Each database runs once, however many iterations the benchmark is asked for.
+func BenchmarkWebhookSustained(b *testing.B) {
+	rate, secs := benchEnv("IDGATE_BENCH_RATE", 1000), benchEnv("IDGATE_BENCH_SECONDS", 60)
+	type result struct{ rate, backlog, drain, p99 float64 }
+	results := map[string]result{}
+	for _, db := range testenv.Databases(b) {
+		b.Run(fmt.Sprintf("%s/rate=%d", db.Dialect, rate), func(b *testing.B) {
+			r, done := results[db.Dialect]
+			if !done {
+				e := start(b, benchConfig(b, db))
+				seedBenchCustomers(b, e)
+				raw := benchDB(b, db)
+				n := rate * secs
+				post := signedPosts(b, e.base+"/v1/webhooks/stripe", 64, n)
+				interval := time.Second / time.Duration(rate)
+				lat := make([]time.Duration, n)
+				var next atomic.Int64
+				var g errgroup.Group
+				t0 := time.Now()
+				for range 64 {
+					g.Go(func() error {
+						for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+							due := t0.Add(time.Duration(i) * interval)
+							time.Sleep(time.Until(due)) // the load generator's pace
+							if err := post(i); err != nil {
+								return err
+							}
+							lat[i] = time.Since(due) // from when it was due: queueing counts
+						}
+						return nil
+					})
+				}
+				if err := g.Wait(); err != nil {
+					b.Fatal(err)
+				}
+				elapsed := time.Since(t0)
+				backlog := pending(b, raw)
+				t1 := time.Now()
+				waitProcessed(b, raw)
+				slices.Sort(lat)
+				r = result{float64(n) / elapsed.Seconds(), float64(backlog), time.Since(t1).Seconds(), float64(lat[n*99/100].Microseconds()) / 1000}
+				results[db.Dialect] = r
+			}
+			b.ReportMetric(r.rate, "req/s")
+			b.ReportMetric(r.p99, "p99_ms")
+			b.ReportMetric(r.backlog, "backlog_events")
+			b.ReportMetric(r.drain, "drain_s")
+		})
+	}
+}
+
+// benchEnv is the positive integer in the environment variable name, or def.
+func benchEnv(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }
 
 // cpuTime is the CPU time this process has used (user and system), which on a shared
