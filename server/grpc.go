@@ -39,7 +39,7 @@ type services struct {
 // headers took a replica from 140 MB to 1.6 GB, which it kept.
 const (
 	maxHeaderListBytes = 32 << 10 // gRPC metadata per call
-	maxStreams         = 250      // concurrent calls per connection (the gateway's too)
+	maxStreams         = 250      // concurrent calls per connection
 	maxRecvMsgBytes    = 4 << 20  // grpc-go's default, stated
 )
 
