@@ -12,7 +12,7 @@ import (
 // TestEveryMethodHasARole fails when an RPC is added without deciding who may call it.
 func TestEveryMethodHasARole(t *testing.T) {
 	s := newGRPCServer(slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry(), newHealthServer(nil), &authenticator{}, sessionLimits{}, services{
-		admin: &adminServer{}, onboarding: &onboardingServer{}, identity: &identityServer{}, risk: &riskServer{}, webhook: &webhookServer{},
+		admin: &adminServer{}, onboarding: &onboardingServer{}, identity: &identityServer{}, risk: &riskServer{}, webhook: &webhookServer{}, sandbox: &sandboxServer{},
 	})
 	n := 0
 	for name, info := range s.GetServiceInfo() {

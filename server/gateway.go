@@ -50,6 +50,7 @@ func newHTTPHandler(ctx context.Context, conn *grpc.ClientConn, metrics *prometh
 		idgatev1.RegisterConnectOnboardingServiceHandler,
 		idgatev1.RegisterIdentityServiceHandler,
 		idgatev1.RegisterRiskServiceHandler,
+		idgatev1.RegisterSandboxServiceHandler,
 		idgatev1.RegisterWebhookServiceHandler,
 	} {
 		if err := register(ctx, gw, conn); err != nil {

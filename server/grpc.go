@@ -31,6 +31,7 @@ type services struct {
 	identity   *identityServer
 	risk       *riskServer
 	webhook    *webhookServer
+	sandbox    *sandboxServer
 }
 
 // Bounds on what a connection may cost before anyone is authenticated. grpc-go's defaults
@@ -92,6 +93,7 @@ func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer
 	idgatev1.RegisterRiskServiceServer(s, svc.risk)
 	idgatev1.RegisterWebhookServiceServer(s, svc.webhook)
 	idgatev1.RegisterConnectOnboardingServiceServer(s, svc.onboarding)
+	idgatev1.RegisterSandboxServiceServer(s, svc.sandbox)
 	healthpb.RegisterHealthServer(s, hs)
 	reflection.Register(s)
 	metrics.InitializeMetrics(s)
