@@ -12,17 +12,18 @@ type sandboxServer struct {
 	idgatev1.UnimplementedSandboxServiceServer
 	enabled  bool
 	rpID     string
+	baseURL  string // the sandbox's, when enabled
 	payments *stepup.Service
 }
 
 var _ idgatev1.SandboxServiceServer = (*sandboxServer)(nil)
 
 func (s *sandboxServer) GetSandbox(context.Context, *idgatev1.GetSandboxRequest) (*idgatev1.Sandbox, error) {
-	return &idgatev1.Sandbox{Enabled: s.enabled, WebauthnRpId: s.rpID}, nil
+	return &idgatev1.Sandbox{Enabled: s.enabled, WebauthnRpId: s.rpID, StripeApiBase: s.baseURL}, nil
 }
 
 func (s *sandboxServer) CreateSandboxPaymentIntent(ctx context.Context, req *idgatev1.CreateSandboxPaymentIntentRequest) (*idgatev1.SandboxPaymentIntent, error) {
-	p, err := s.payments.CreateSandboxPayment(ctx, req.GetCustomerId(), req.GetAmount(), req.GetCurrency())
+	p, err := s.payments.CreateSandboxPayment(ctx, req.GetCustomerId(), req.GetAmount(), req.GetCurrency(), req.GetStepupRequired())
 	if err != nil {
 		return nil, err
 	}

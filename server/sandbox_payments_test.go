@@ -23,10 +23,11 @@ type sandboxPayment struct {
 }
 
 // TestSandboxPayments: under IDGATE_SANDBOX=on, GET /v1/sandbox says so and names the
-// relying party; POST /v1/sandbox/payment-intents makes a PaymentIntent for the customer,
-// authorised and marked for step-up; once the payer's passkey passes the step-up, reading
-// it back shows the result in its metadata and its capture. Bad input names the field and
-// creates nothing; another tenant's customer and PaymentIntent answer like missing ones.
+// relying party and the local Stripe; POST /v1/sandbox/payment-intents makes an authorised
+// PaymentIntent for the customer, which steps up by the subaccount's amount threshold or
+// when marked; once the payer's passkey passes the step-up, reading it back shows the
+// result in its metadata and its capture. Bad input names the field and creates nothing;
+// another tenant's customer and PaymentIntent answer like missing ones.
 func TestSandboxPayments(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
@@ -39,11 +40,12 @@ func TestSandboxPayments(t *testing.T) {
 			var info struct {
 				Enabled bool   `json:"enabled"`
 				RPID    string `json:"webauthn_rp_id"`
+				Base    string `json:"stripe_api_base"`
 			}
-			if code, _ := e.call("GET", "/v1/sandbox", "", &info); code != 200 || !info.Enabled || info.RPID != rp.ID {
+			if code, _ := e.call("GET", "/v1/sandbox", "", &info); code != 200 || !info.Enabled || info.RPID != rp.ID || info.Base != e.srv.SandboxURL() {
 				t.Fatalf("GET /v1/sandbox: %d %+v", code, info)
 			}
-			_, cust, stripeCustomer := e.payerIn(`{}`)
+			_, cust, stripeCustomer := e.payerIn(`{"amount_thresholds":{"usd":4000}}`)
 			for _, bad := range []struct{ body, field string }{
 				{`{"customer_id":%q,"amount":10}`, "amount"},
 				{`{"customer_id":%q,"amount":5000,"currency":"USD"}`, "currency"},
@@ -76,12 +78,23 @@ func TestSandboxPayments(t *testing.T) {
 				t.Fatalf("create: HTTP %d", code)
 			}
 			if !strings.HasPrefix(pi.ID, "pi_") || pi.CustomerID != cust || pi.StripeCustomerID != stripeCustomer || pi.Amount != "4200" ||
-				pi.Status != "requires_capture" || pi.Metadata["stepup_required"] != "true" || pi.Metadata["idgate_customer_id"] != cust {
+				pi.Status != "requires_capture" || pi.Metadata["stepup_required"] != "" || pi.Metadata["idgate_customer_id"] != cust {
 				t.Fatalf("created %+v", pi)
+			}
+			// Under the threshold a payment steps up only when marked.
+			for body, want := range map[string]string{`{"customer_id":%q,"amount":100}`: "", `{"customer_id":%q,"amount":100,"stepup_required":true}`: "payment_metadata"} {
+				var small sandboxPayment
+				if code, _ := e.call("POST", "/v1/sandbox/payment-intents", fmt.Sprintf(body, cust), &small); code != 200 {
+					t.Fatalf("create %s: HTTP %d", body, code)
+				}
+				p, err := e.identity.EvaluatePayment(ctx, &idgatev1.EvaluatePaymentRequest{PaymentIntentId: small.ID})
+				if err != nil || p.Required != (want != "") || want != "" && p.Reasons[0] != want {
+					t.Fatalf("evaluate %s: %v %v, want reason %q", body, p, err, want)
+				}
 			}
 
 			device := e.enrol(t, cust)
-			if p, err := e.identity.EvaluatePayment(ctx, &idgatev1.EvaluatePaymentRequest{PaymentIntentId: pi.ID}); err != nil || !p.Required {
+			if p, err := e.identity.EvaluatePayment(ctx, &idgatev1.EvaluatePaymentRequest{PaymentIntentId: pi.ID}); err != nil || !p.Required || p.Reasons[0] != "amount_threshold:4200>=4000 usd" {
 				t.Fatalf("evaluate: %v %v", p, err)
 			}
 			begin, err := e.identity.BeginStepUp(ctx, &idgatev1.BeginStepUpRequest{PaymentIntentId: pi.ID, CaptureOnPass: true})

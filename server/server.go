@@ -274,7 +274,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		identity:   &identityServer{customers: customers, stepups: stepups, intake: intake},
 		onboarding: &onboardingServer{merchants: merchants},
 		risk:       &riskServer{subaccounts: subaccounts, customers: customers, signals: signals},
-		sandbox:    &sandboxServer{enabled: s.sandbox != nil, rpID: cfg.WebAuthnRPID, payments: stepups},
+		sandbox:    &sandboxServer{enabled: s.sandbox != nil, rpID: cfg.WebAuthnRPID, baseURL: s.SandboxURL(), payments: stepups},
 		webhook:    &webhookServer{intake: intake, events: webhook.NewLister(s.store), badSigs: newBadSignatures(metrics, cfg.BadSignaturesPerMinute, clk, log)},
 	}, grpcOpts...)
 

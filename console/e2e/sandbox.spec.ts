@@ -1,6 +1,7 @@
 // The Sandbox page: a developer enrols a passkey with the browser's WebAuthn (a CDP virtual
-// authenticator here), creates a PaymentIntent in the sandbox, passes its step-up, and sees
-// the result idgate wrote into the PaymentIntent and its capture.
+// authenticator here), creates a PaymentIntent in the sandbox over the subaccount's
+// threshold, passes its step-up, and sees the result idgate wrote into the PaymentIntent
+// and its capture.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { artifacts, expect, root, test } from './harness';
@@ -12,7 +13,7 @@ test('a passkey is enrolled and passes the step-up of a sandbox PaymentIntent, w
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
   });
-  const sub = await app.subaccount();
+  const sub = await app.subaccount({ stepup_policy: { amount_thresholds: { usd: 4000 } } });
   const key = await app.key('Dana Developer', 'admin', []);
   // Passkeys are for the relying party localhost: the page is served from there.
   await app.signIn(page, key, app.server.origin);
@@ -39,6 +40,8 @@ test('a passkey is enrolled and passes the step-up of a sandbox PaymentIntent, w
   expect((await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials).toHaveLength(1);
 
   const payment = page.getByRole('region', { name: 'PaymentIntent' });
+  await expect(payment).toContainText('The subaccount steps up usd payments of $40.00 or more.');
+  await expect(payment.getByLabel('Mark for step-up')).not.toBeChecked();
   await payment.getByLabel('Amount (smallest unit)').fill('4200');
   await payment.getByRole('button', { name: 'Create PaymentIntent' }).click();
   await expect(payment).toContainText(/PaymentIntent pi_\w+ for \$42\.00/);
@@ -47,7 +50,7 @@ test('a passkey is enrolled and passes the step-up of a sandbox PaymentIntent, w
   await stepup.getByRole('button', { name: 'Evaluate payment' }).click();
   const decision = stepup.getByLabel('Step-up decision');
   await expect(decision).toContainText('Required');
-  await expect(decision).toContainText('Payment metadata');
+  await expect(decision).toContainText('Amount threshold:4200>=4000 usd');
   await stepup.getByRole('button', { name: 'Step up with the passkey' }).click();
   await expect(decision).toContainText('Passed');
   await expect(decision).toContainText(credential);

@@ -64,7 +64,7 @@ function Shell() {
           <Route path="/subaccounts/:id">{(p) => <SubaccountDetail id={p.id} />}</Route>
           <Route path="/operations" component={Operations} />
           <Route path="/sandbox">
-            {() => (sandbox.loading ? null : sandbox.data?.enabled ? <Sandbox rpId={sandbox.data.webauthn_rp_id} /> : <Redirect to="/customers" />)}
+            {() => (sandbox.loading ? null : sandbox.data?.enabled ? <Sandbox rpId={sandbox.data.webauthn_rp_id} stripeBase={sandbox.data.stripe_api_base} /> : <Redirect to="/customers" />)}
           </Route>
           <Route><Redirect to="/customers" /></Route>
         </Switch>

@@ -30,9 +30,9 @@ var errNoSandbox = apperr.FailedPrecondition("sandbox payments need the local St
 
 var currencyCode = regexp.MustCompile(`^[a-z]{3}$`)
 
-// CreateSandboxPayment makes a PaymentIntent for the customer in the sandbox, marked for
-// step-up and authorised for manual capture.
-func (s *Service) CreateSandboxPayment(ctx context.Context, customerID string, amount int64, currency string) (SandboxPayment, error) {
+// CreateSandboxPayment makes a PaymentIntent for the customer in the sandbox, authorised
+// for manual capture; marked for step-up (metadata stepup_required=true) when mark is set.
+func (s *Service) CreateSandboxPayment(ctx context.Context, customerID string, amount int64, currency string, mark bool) (SandboxPayment, error) {
 	if s.sandboxPayments == nil {
 		return SandboxPayment{}, errNoSandbox
 	}
@@ -53,9 +53,13 @@ func (s *Service) CreateSandboxPayment(ctx context.Context, customerID string, a
 	if c.StripeCustomerID != nil {
 		stripeCustomer = *c.StripeCustomerID
 	}
+	metadata := map[string]string{identity.MetadataCustomerID: c.ID}
+	if mark {
+		metadata["stepup_required"] = "true"
+	}
 	pi, err := s.sandboxPayments.CreatePaymentIntent(ctx, stripe.NewPaymentIntent{
 		Amount: amount, Currency: currency, Customer: stripeCustomer, PaymentMethod: "pm_card_visa", ManualCapture: true,
-		Metadata: map[string]string{identity.MetadataCustomerID: c.ID, "stepup_required": "true"},
+		Metadata: metadata,
 	}, store.NewID("sandbox"))
 	if err != nil {
 		return SandboxPayment{}, err

@@ -1,31 +1,33 @@
 // The sandbox (IDGATE_SANDBOX=on, as `make run` serves): a developer tries payment step-up
 // end to end with the browser's own WebAuthn. Pick or create a customer, enrol a passkey,
-// create a PaymentIntent in the local Stripe, evaluate it, pass its step-up, and read back
-// the result idgate wrote into the PaymentIntent and its capture.
+// create a PaymentIntent in the local Stripe (over the subaccount's threshold, or marked),
+// evaluate it, pass its step-up, and read back the result idgate wrote into the
+// PaymentIntent and its capture.
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, type PaymentStepUp, type SandboxPaymentIntent } from '../api';
+import { api, type PaymentStepUp, type SandboxPaymentIntent, type Subaccount } from '../api';
 import { current } from '../session';
 import { formatTime, money, words } from '../format';
 import { Badge, ErrorNote, Field, PageTitle, useLoad } from '../ui';
 import { createPasskey, originProblem, signWithPasskey } from '../webauthn';
 
-export function Sandbox({ rpId }: { rpId: string }) {
+export function Sandbox({ rpId, stripeBase }: { rpId: string; stripeBase: string }) {
   const [customer, setCustomer] = useState('');
+  const [subaccount, setSubaccount] = useState<Subaccount | undefined>();
   const [payment, setPayment] = useState<SandboxPaymentIntent | null>(null);
   const problem = originProblem(location.hostname, rpId);
-  const choose = (c: string) => { setCustomer(c); setPayment(null); };
+  const choose = (c: string, sub?: Subaccount) => { setCustomer(c); setSubaccount(sub); setPayment(null); };
   return (
     <>
       <PageTitle>Sandbox</PageTitle>
       <p class="muted">
-        Payment step-up against the local Stripe of <code>make run</code>: nothing here reaches a real Stripe account.
+        Payment step-up against the local Stripe of <code>make run</code> (<code>{stripeBase}</code>): nothing here reaches a real Stripe account.
         {current.value?.role !== 'admin' && ' Enrolment and step-up are service calls: sign in with an admin key to run them.'}
       </p>
       {problem && <div class="error" role="alert">{problem}</div>}
       <ChooseCustomer customer={customer} choose={choose} />
       {customer && <Passkeys key={customer} customer={customer} />}
-      {customer && <Payment key={customer} customer={customer} payment={payment} setPayment={setPayment} />}
+      {customer && <Payment key={customer} customer={customer} subaccount={subaccount} payment={payment} setPayment={setPayment} />}
       {payment && <StepUp key={payment.id} payment={payment} />}
     </>
   );
@@ -59,10 +61,11 @@ function useAction() {
   return { busy, error, run };
 }
 
-function ChooseCustomer({ customer, choose }: { customer: string; choose: (c: string) => void }) {
+function ChooseCustomer({ customer, choose }: { customer: string; choose: (c: string, sub?: Subaccount) => void }) {
   const subs = useLoad(() => api.listSubaccounts({ page_size: 500 }), []);
   const [sub, setSub] = useState('');
   const subaccount = sub || subs.data?.subaccounts?.[0]?.id || '';
+  const pick = (c: string) => choose(c, subs.data?.subaccounts?.find((s) => s.id === subaccount));
   const list = useLoad(() => (subaccount ? api.listCustomers({ subaccount_id: subaccount, page_size: 100 }) : Promise.resolve(undefined)), [subaccount]);
   const [externalId, setExternalId] = useState('');
   const create = useAction();
@@ -72,7 +75,7 @@ function ChooseCustomer({ customer, choose }: { customer: string; choose: (c: st
       const c = await api.createCustomer({ subaccount_id: subaccount, external_id: externalId.trim() });
       setExternalId('');
       list.reload();
-      choose(c.id);
+      pick(c.id);
     });
   };
   return (
@@ -87,7 +90,7 @@ function ChooseCustomer({ customer, choose }: { customer: string; choose: (c: st
         </label>
         <label>
           Customer
-          <select value={customer} onChange={(e) => choose(e.currentTarget.value)}>
+          <select value={customer} onChange={(e) => pick(e.currentTarget.value)}>
             <option value="">Choose a customer</option>
             {(list.data?.customers ?? []).map((c) => <option key={c.id} value={c.id}>{c.external_id || c.id}</option>)}
           </select>
@@ -149,17 +152,34 @@ function Passkeys({ customer }: { customer: string }) {
   );
 }
 
-function Payment({ customer, payment, setPayment }: { customer: string; payment: SandboxPaymentIntent | null; setPayment: (p: SandboxPaymentIntent) => void }) {
-  const [amount, setAmount] = useState('5000');
+interface PaymentProps {
+  customer: string;
+  subaccount?: Subaccount;
+  payment: SandboxPaymentIntent | null;
+  setPayment: (p: SandboxPaymentIntent) => void;
+}
+
+function Payment({ customer, subaccount, payment, setPayment }: PaymentProps) {
   const [currency, setCurrency] = useState('usd');
+  const threshold = subaccount?.stepup_policy?.amount_thresholds?.[currency.trim()];
+  // Over the threshold by default, where the policy has one; else marked for step-up.
+  const [amount, setAmount] = useState(threshold ?? '5000');
+  const [mark, setMark] = useState(threshold === undefined);
   const create = useAction();
   const submit = (e: JSX.TargetedEvent<HTMLFormElement>) => {
     e.preventDefault();
-    void create.run(async () => setPayment(await api.createSandboxPaymentIntent({ customer_id: customer, amount: amount.trim(), currency: currency.trim() })));
+    void create.run(async () => setPayment(await api.createSandboxPaymentIntent({
+      customer_id: customer, amount: amount.trim(), currency: currency.trim(), stepup_required: mark,
+    })));
   };
   return (
     <Section title="PaymentIntent">
-      <p class="muted">Marked for step-up (metadata <code>stepup_required=true</code>), paid with <code>pm_card_visa</code> and held for capture.</p>
+      <p class="muted">
+        Paid with <code>pm_card_visa</code> and held for capture.{' '}
+        {threshold !== undefined
+          ? `The subaccount steps up ${currency.trim()} payments of ${money(threshold, currency.trim().toUpperCase())} or more.`
+          : `The subaccount has no ${currency.trim()} amount threshold (see its step-up policy): mark the payment for step-up.`}
+      </p>
       <form class="filters" aria-label="Create a sandbox PaymentIntent" onSubmit={submit}>
         <label>
           Amount (smallest unit)
@@ -168,6 +188,10 @@ function Payment({ customer, payment, setPayment }: { customer: string; payment:
         <label>
           Currency
           <input class="narrow" value={currency} onInput={(e) => setCurrency(e.currentTarget.value)} />
+        </label>
+        <label class="inline">
+          <input type="checkbox" checked={mark} onChange={(e) => setMark(e.currentTarget.checked)} />
+          Mark for step-up (metadata <code>stepup_required=true</code>)
         </label>
         <button type="submit" class="primary" disabled={create.busy}>Create PaymentIntent</button>
       </form>

@@ -63,7 +63,11 @@ type Sandbox struct {
 	// True when IDGATE_SANDBOX=on: Stripe is the local sandbox, in test mode.
 	Enabled bool `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
 	// IDGATE_WEBAUTHN_RP_ID, e.g. "localhost".
-	WebauthnRpId  string `protobuf:"bytes,2,opt,name=webauthn_rp_id,json=webauthnRpId,proto3" json:"webauthn_rp_id,omitempty"`
+	WebauthnRpId string `protobuf:"bytes,2,opt,name=webauthn_rp_id,json=webauthnRpId,proto3" json:"webauthn_rp_id,omitempty"`
+	// The local Stripe's base URL (IDGATE_SANDBOX_ADDR), e.g. "http://127.0.0.1:12110": a
+	// platform's own test calls may go there too (stripe-go's backend URL); "" without the
+	// sandbox.
+	StripeApiBase string `protobuf:"bytes,3,opt,name=stripe_api_base,json=stripeApiBase,proto3" json:"stripe_api_base,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -112,6 +116,13 @@ func (x *Sandbox) GetWebauthnRpId() string {
 	return ""
 }
 
+func (x *Sandbox) GetStripeApiBase() string {
+	if x != nil {
+		return x.StripeApiBase
+	}
+	return ""
+}
+
 type CreateSandboxPaymentIntentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required: the payer ("cust_...").
@@ -119,9 +130,11 @@ type CreateSandboxPaymentIntentRequest struct {
 	// Required: in the currency's smallest unit, 50 to 99999999.
 	Amount int64 `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
 	// Three lower-case letters; default "usd".
-	Currency      string `protobuf:"bytes,3,opt,name=currency,proto3" json:"currency,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Currency string `protobuf:"bytes,3,opt,name=currency,proto3" json:"currency,omitempty"`
+	// Mark the payment for step-up (metadata stepup_required=true) whatever the policy says.
+	StepupRequired bool `protobuf:"varint,4,opt,name=stepup_required,json=stepupRequired,proto3" json:"stepup_required,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateSandboxPaymentIntentRequest) Reset() {
@@ -173,6 +186,13 @@ func (x *CreateSandboxPaymentIntentRequest) GetCurrency() string {
 		return x.Currency
 	}
 	return ""
+}
+
+func (x *CreateSandboxPaymentIntentRequest) GetStepupRequired() bool {
+	if x != nil {
+		return x.StepupRequired
+	}
+	return false
 }
 
 type GetSandboxPaymentIntentRequest struct {
@@ -346,15 +366,17 @@ var File_idgate_v1_sandbox_proto protoreflect.FileDescriptor
 const file_idgate_v1_sandbox_proto_rawDesc = "" +
 	"\n" +
 	"\x17idgate/v1/sandbox.proto\x12\tidgate.v1\x1a\x1cgoogle/api/annotations.proto\"\x13\n" +
-	"\x11GetSandboxRequest\"I\n" +
+	"\x11GetSandboxRequest\"q\n" +
 	"\aSandbox\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12$\n" +
-	"\x0ewebauthn_rp_id\x18\x02 \x01(\tR\fwebauthnRpId\"x\n" +
+	"\x0ewebauthn_rp_id\x18\x02 \x01(\tR\fwebauthnRpId\x12&\n" +
+	"\x0fstripe_api_base\x18\x03 \x01(\tR\rstripeApiBase\"\xa1\x01\n" +
 	"!CreateSandboxPaymentIntentRequest\x12\x1f\n" +
 	"\vcustomer_id\x18\x01 \x01(\tR\n" +
 	"customerId\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\x03R\x06amount\x12\x1a\n" +
-	"\bcurrency\x18\x03 \x01(\tR\bcurrency\"0\n" +
+	"\bcurrency\x18\x03 \x01(\tR\bcurrency\x12'\n" +
+	"\x0fstepup_required\x18\x04 \x01(\bR\x0estepupRequired\"0\n" +
 	"\x1eGetSandboxPaymentIntentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\xc6\x03\n" +
 	"\x14SandboxPaymentIntent\x12\x0e\n" +

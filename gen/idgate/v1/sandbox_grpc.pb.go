@@ -37,9 +37,10 @@ type SandboxServiceClient interface {
 	// its passkeys are for (a page must be served from that domain to enrol one).
 	GetSandbox(ctx context.Context, in *GetSandboxRequest, opts ...grpc.CallOption) (*Sandbox, error)
 	// CreateSandboxPaymentIntent makes a PaymentIntent in the sandbox for the customer (their Stripe
-	// customer, and metadata idgate_customer_id), marked for step-up (metadata
-	// stepup_required=true), confirmed with pm_card_visa and capture_method=manual, so it
-	// waits in requires_capture. The sandbox sends payment_intent.created as Stripe would.
+	// customer, and metadata idgate_customer_id), confirmed with pm_card_visa and
+	// capture_method=manual, so it waits in requires_capture. Whether it steps up is the
+	// subaccount's step-up policy (an amount at or over its threshold), or metadata
+	// stepup_required=true when asked. The sandbox sends payment_intent.* events as Stripe would.
 	CreateSandboxPaymentIntent(ctx context.Context, in *CreateSandboxPaymentIntentRequest, opts ...grpc.CallOption) (*SandboxPaymentIntent, error)
 	// GetSandboxPaymentIntent reads a PaymentIntent back from the sandbox: its status, capture and
 	// metadata (where a step-up's result is written). A PaymentIntent of a customer the
@@ -98,9 +99,10 @@ type SandboxServiceServer interface {
 	// its passkeys are for (a page must be served from that domain to enrol one).
 	GetSandbox(context.Context, *GetSandboxRequest) (*Sandbox, error)
 	// CreateSandboxPaymentIntent makes a PaymentIntent in the sandbox for the customer (their Stripe
-	// customer, and metadata idgate_customer_id), marked for step-up (metadata
-	// stepup_required=true), confirmed with pm_card_visa and capture_method=manual, so it
-	// waits in requires_capture. The sandbox sends payment_intent.created as Stripe would.
+	// customer, and metadata idgate_customer_id), confirmed with pm_card_visa and
+	// capture_method=manual, so it waits in requires_capture. Whether it steps up is the
+	// subaccount's step-up policy (an amount at or over its threshold), or metadata
+	// stepup_required=true when asked. The sandbox sends payment_intent.* events as Stripe would.
 	CreateSandboxPaymentIntent(context.Context, *CreateSandboxPaymentIntentRequest) (*SandboxPaymentIntent, error)
 	// GetSandboxPaymentIntent reads a PaymentIntent back from the sandbox: its status, capture and
 	// metadata (where a step-up's result is written). A PaymentIntent of a customer the

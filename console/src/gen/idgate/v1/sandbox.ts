@@ -14,6 +14,12 @@ export interface Sandbox {
   enabled: boolean;
   /** IDGATE_WEBAUTHN_RP_ID, e.g. "localhost". */
   webauthn_rp_id: string;
+  /**
+   * The local Stripe's base URL (IDGATE_SANDBOX_ADDR), e.g. "http://127.0.0.1:12110": a
+   * platform's own test calls may go there too (stripe-go's backend URL); "" without the
+   * sandbox.
+   */
+  stripe_api_base: string;
 }
 
 export interface CreateSandboxPaymentIntentRequest {
@@ -23,6 +29,8 @@ export interface CreateSandboxPaymentIntentRequest {
   amount: string;
   /** Three lower-case letters; default "usd". */
   currency: string;
+  /** Mark the payment for step-up (metadata stepup_required=true) whatever the policy says. */
+  stepup_required: boolean;
 }
 
 export interface GetSandboxPaymentIntentRequest {
@@ -67,9 +75,10 @@ export interface SandboxService {
   GetSandbox(request: GetSandboxRequest): Promise<Sandbox>;
   /**
    * CreateSandboxPaymentIntent makes a PaymentIntent in the sandbox for the customer (their Stripe
-   * customer, and metadata idgate_customer_id), marked for step-up (metadata
-   * stepup_required=true), confirmed with pm_card_visa and capture_method=manual, so it
-   * waits in requires_capture. The sandbox sends payment_intent.created as Stripe would.
+   * customer, and metadata idgate_customer_id), confirmed with pm_card_visa and
+   * capture_method=manual, so it waits in requires_capture. Whether it steps up is the
+   * subaccount's step-up policy (an amount at or over its threshold), or metadata
+   * stepup_required=true when asked. The sandbox sends payment_intent.* events as Stripe would.
    */
   CreateSandboxPaymentIntent(request: CreateSandboxPaymentIntentRequest): Promise<SandboxPaymentIntent>;
   /**
