@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,8 +12,8 @@ import (
 
 // TestEveryMethodHasARole fails when an RPC is added without deciding who may call it.
 func TestEveryMethodHasARole(t *testing.T) {
-	s, _ := newGRPCServer(slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry(), newHealthServer(nil), &authenticator{}, sessionLimits{}, services{
-		admin: &adminServer{}, onboarding: &onboardingServer{}, identity: &identityServer{}, risk: &riskServer{}, webhook: &webhookServer{},
+	s, gateway := newGRPCServer(slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry(), newHealthServer(nil), &authenticator{}, sessionLimits{}, services{
+		admin: &adminServer{}, onboarding: &onboardingServer{}, identity: &identityServer{}, risk: &riskServer{}, webhook: &webhookServer{}, sandbox: &sandboxServer{},
 	}, nil)
 	n := 0
 	for name, info := range s.GetServiceInfo() {
@@ -23,6 +24,16 @@ func TestEveryMethodHasARole(t *testing.T) {
 			if !listed && !slices.Contains(public, full) {
 				t.Errorf("%s has no entry in methodRoles (server/authz.go): decide which roles may call it", full)
 			}
+		}
+	}
+	// The JSON gateway's channel serves every idgate service the gRPC server does, through
+	// the same interceptors (so the same roles).
+	for name, info := range s.GetServiceInfo() {
+		if !strings.HasPrefix(name, "idgate.") {
+			continue // health, reflection: gRPC only
+		}
+		if g, ok := gateway.GetServiceInfo()[name]; !ok || len(g.Methods) != len(info.Methods) {
+			t.Errorf("%s is not registered on the gateway's channel as on the gRPC server", name)
 		}
 	}
 	if n < 20 {

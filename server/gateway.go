@@ -50,6 +50,7 @@ func newHTTPHandler(ctx context.Context, conn grpc.ClientConnInterface, metrics 
 		idgatev1.RegisterConnectOnboardingServiceHandlerClient(ctx, gw, idgatev1.NewConnectOnboardingServiceClient(conn)),
 		idgatev1.RegisterIdentityServiceHandlerClient(ctx, gw, idgatev1.NewIdentityServiceClient(conn)),
 		idgatev1.RegisterRiskServiceHandlerClient(ctx, gw, idgatev1.NewRiskServiceClient(conn)),
+		idgatev1.RegisterSandboxServiceHandlerClient(ctx, gw, idgatev1.NewSandboxServiceClient(conn)),
 		idgatev1.RegisterWebhookServiceHandlerClient(ctx, gw, idgatev1.NewWebhookServiceClient(conn)),
 	} {
 		if err != nil {

@@ -32,6 +32,7 @@ type services struct {
 	identity   *identityServer
 	risk       *riskServer
 	webhook    *webhookServer
+	sandbox    *sandboxServer
 }
 
 // Bounds on what a connection may cost before anyone is authenticated. grpc-go's defaults
@@ -101,6 +102,7 @@ func newGRPCServer(log *slog.Logger, reg prometheus.Registerer, hs *healthServer
 		idgatev1.RegisterRiskServiceServer(r, svc.risk)
 		idgatev1.RegisterWebhookServiceServer(r, svc.webhook)
 		idgatev1.RegisterConnectOnboardingServiceServer(r, svc.onboarding)
+		idgatev1.RegisterSandboxServiceServer(r, svc.sandbox)
 	}
 	healthpb.RegisterHealthServer(s, hs)
 	reflection.Register(s)

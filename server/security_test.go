@@ -84,7 +84,7 @@ func (e *env) newKey(t *testing.T, role string, subs ...string) string {
 // methodsOf lists every RPC of the idgate services with its descriptor.
 func methodsOf(t *testing.T) []protoreflect.MethodDescriptor {
 	var out []protoreflect.MethodDescriptor
-	for _, svc := range []string{"IdentityService", "RiskService", "WebhookService", "AdminService", "ConnectOnboardingService"} {
+	for _, svc := range []string{"IdentityService", "RiskService", "WebhookService", "AdminService", "ConnectOnboardingService", "SandboxService"} {
 		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("idgate.v1." + svc))
 		if err != nil {
 			t.Fatal(err)
@@ -195,6 +195,10 @@ var rolesOf = map[string][]string{
 	// Service keys reach CreateSession and are refused there, with the reason.
 	"CreateSession": {"admin", "operator", "readonly"}, "GetCurrentSession": {"admin", "operator", "readonly"},
 	"RevokeCurrentSession": {"admin", "operator", "readonly"},
+	// The matrix's idgate runs without the sandbox, where these payments are refused alike
+	// for every tenant; TestSandboxPayments checks their tenancy under the sandbox.
+	"GetSandbox": {"admin", "operator", "service", "readonly"}, "CreateSandboxPaymentIntent": {"admin", "service"},
+	"GetSandboxPaymentIntent": {"admin", "operator", "service", "readonly"},
 }
 
 // ownSession methods name no subject: they act on the caller's own console session, which

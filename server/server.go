@@ -212,6 +212,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	river.AddWorker(workers, stepup.NewResultWorker(stepups))
 	river.AddWorker(workers, stepup.NewSweepWorker(stepups))
 	customers.AlsoRedact(stepups.Forget)
+	if s.sandbox != nil {
+		stepups.SandboxPaymentsWith(stripeClient) // Stripe is the sandbox
+	}
 	for _, t := range stepup.PaymentIntentEvents {
 		registry.Handle(t, stepups.HandlePaymentIntent)
 	}
@@ -266,6 +269,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		identity:   &identityServer{customers: customers, stepups: stepups, intake: intake},
 		onboarding: &onboardingServer{merchants: merchants},
 		risk:       &riskServer{subaccounts: subaccounts, customers: customers, signals: signals},
+		sandbox:    &sandboxServer{enabled: s.sandbox != nil, rpID: cfg.WebAuthnRPID, baseURL: s.SandboxURL(), payments: stepups},
 		webhook:    &webhookServer{intake: intake, events: webhook.NewLister(s.store), badSigs: newBadSignatures(metrics, cfg.BadSignaturesPerMinute, clk, log)},
 	}, trusted, grpcOpts...)
 

@@ -383,6 +383,47 @@ func TestPaymentStepUp(t *testing.T) {
 	}
 }
 
+// TestConcurrentEvaluations: a new payment evaluated by several calls at once, as when the
+// platform calls EvaluatePayment while Stripe's payment_intent.created event for it is being
+// processed: every call answers the decision (none is told the payment has no customer),
+// and the event is applied too.
+func TestConcurrentEvaluations(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			e, proxy := stepUpEnv(t, db)
+			_, cust, stripeCustomer := e.payerIn(`{}`)
+			for range 5 {
+				pi := paymentIntent(t, proxy, stripeCustomer, 5000, map[string]string{"stepup_required": "true"})
+				id := fmt.Sprintf("evt_%d", time.Now().UnixNano())
+				payload := stripeEvent(id, "payment_intent.created", "2023-10-16", fmt.Sprintf(`{"id":%q,"object":"payment_intent"}`, pi))
+				if code, body := e.deliver("/v1/webhooks/stripe", payload, sign(payload, secret, time.Now())); code != 200 {
+					t.Fatalf("deliver: %d %s", code, body)
+				}
+				start, errs := make(chan struct{}), make(chan error, 8)
+				for range cap(errs) {
+					go func() {
+						<-start
+						p, err := e.identity.EvaluatePayment(context.Background(), &idgatev1.EvaluatePaymentRequest{PaymentIntentId: pi})
+						if err == nil && (!p.Required || p.CustomerId != cust) {
+							err = fmt.Errorf("answered %+v", p)
+						}
+						errs <- err
+					}()
+				}
+				close(start)
+				for range cap(errs) {
+					if err := <-errs; err != nil {
+						t.Errorf("evaluate %s at once with others: %v", pi, err)
+					}
+				}
+				if st := e.waitState(id); st != "processed" || e.events()[id].Outcome != "applied" {
+					t.Errorf("payment_intent.created of %s: %s %q, want processed and applied", pi, st, e.events()[id].Outcome)
+				}
+			}
+		})
+	}
+}
+
 // TestStepUpIdentityFallback: a payer without a passkey steps up through a Stripe Identity
 // selfie session; its signed outcome decides the payment. A canceled session fails the
 // step-up and, under a cancel-on-failure policy, cancels the PaymentIntent; an event for a

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocal, type Local } from './local';
 
-const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+export const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const artifacts = join(root, 'tmp/console');
 
 export type Server = Omit<Local, 'stop'>;
@@ -21,8 +21,8 @@ export interface App {
   subaccount(fields?: Record<string, unknown>): Promise<any>;
   /** A new API key's secret: name is the person, role admin/operator/readonly/service. */
   key(name: string, role: string, subaccountIds: string[]): Promise<string>;
-  /** Opens the console, signs in with key and waits for the signed-in shell. */
-  signIn(page: Page, key: string): Promise<void>;
+  /** Opens the console at base (server.base by default), signs in with key and waits for the signed-in shell. */
+  signIn(page: Page, key: string, base?: string): Promise<void>;
   /** Delivers event (id, created, livemode filled in if missing), signed as Stripe signs it. */
   webhook(event: Record<string, any>, connect?: boolean): Promise<Response>;
   /** Saves a full-page screenshot as tmp/console/<name>.png. */
@@ -62,8 +62,8 @@ export const test = base.extend<{ app: App }, { server: Server }>({
       subaccount: (fields = {}) => api('POST', '/v1/subaccounts', { name: `e2e ${Date.now()}-${++n}`, ...fields }),
       key: async (name, role, subaccountIds) =>
         (await api('POST', '/v1/api-keys', { name, role, subaccount_ids: subaccountIds })).secret,
-      signIn: async (page, key) => {
-        await page.goto(`${server.base}/console/`);
+      signIn: async (page, key, at = server.base) => {
+        await page.goto(`${at}/console/`);
         await page.getByLabel('API key').fill(key);
         await page.getByRole('button', { name: 'Sign in' }).click();
         await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();

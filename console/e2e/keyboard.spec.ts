@@ -58,6 +58,7 @@ test('every page labels its controls, and a flagged customer is found and cleare
     ['/console/subaccounts', 'Subaccounts'],
     [`/console/subaccounts/${sub.id}`, sub.name],
     ['/console/operations', 'Operations'],
+    ['/console/sandbox', 'Sandbox'],
   ]) {
     await page.goto(app.server.base + path);
     await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();

@@ -1,6 +1,7 @@
 // A real bin/idgate on a fresh SQLite file beside its own stripe-mock, on free loopback
 // ports, for programs that test idgate from outside: the console's browser tests and the
-// generated JSON client (clients/json). Node built-ins only.
+// generated JSON client (clients/json). idgate runs the sandbox in front of stripe-mock
+// (IDGATE_SANDBOX=on), as `make run` does. Node built-ins only.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,11 @@ import { join } from 'node:path';
 
 export interface Local {
   base: string;
+  /**
+   * base with the host localhost: the WebAuthn relying party (IDGATE_WEBAUTHN_RP_ID), which
+   * a page must be served from to use passkeys (an IP address cannot be one).
+   */
+  origin: string;
   adminKey: string;
   webhookSecret: string;
   connectWebhookSecret: string;
@@ -68,10 +74,11 @@ export async function startLocal(root: string, logDir: string, env: Record<strin
     return { proc, log };
   };
   const dir = mkdtempSync(join(tmpdir(), 'idgate-local-'));
-  const [mockPort, mockTLS, http, grpc] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [mockPort, mockTLS, http, grpc, sandbox] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const mock = run('stripe-mock', ['-http-addr', `127.0.0.1:${mockPort}`, '-https-addr', `127.0.0.1:${mockTLS}`], {});
   const local = {
     base: `http://127.0.0.1:${http}`,
+    origin: `http://localhost:${http}`,
     adminKey: 'idg_test_local_admin_' + randomBytes(8).toString('hex'),
     webhookSecret: 'whsec_local',
     connectWebhookSecret: 'whsec_local_connect',
@@ -81,7 +88,11 @@ export async function startLocal(root: string, logDir: string, env: Record<strin
     IDGATE_DATA_KEY_FILE: join(dir, 'data.key'),
     IDGATE_HTTP_ADDR: `127.0.0.1:${http}`,
     IDGATE_GRPC_ADDR: `127.0.0.1:${grpc}`,
-    STRIPE_API_BASE: `http://127.0.0.1:${mockPort}`,
+    IDGATE_SANDBOX: 'on',
+    IDGATE_SANDBOX_ADDR: `127.0.0.1:${sandbox}`,
+    IDGATE_SANDBOX_STRIPE_MOCK: `http://127.0.0.1:${mockPort}`,
+    IDGATE_WEBAUTHN_RP_ID: 'localhost',
+    IDGATE_WEBAUTHN_ORIGINS: `http://localhost:${http}`,
     STRIPE_WEBHOOK_SECRET: local.webhookSecret,
     STRIPE_CONNECT_WEBHOOK_SECRET: local.connectWebhookSecret,
     IDGATE_BOOTSTRAP_API_KEY: local.adminKey,

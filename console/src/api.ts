@@ -6,8 +6,8 @@ import type {
   ListApiKeysResponse, ListAuditEventsResponse, ListReviewTasksResponse, ReviewTask, Session,
 } from './gen/idgate/v1/admin';
 import type {
-  CheckAccessResponse, Customer, ListCustomersResponse, ListCredentialsResponse,
-  VerificationSession,
+  BeginEnrollmentResponse, BeginStepUpResponse, CheckAccessResponse, CreateCustomerRequest, Credential, Customer,
+  ListCustomersResponse, ListCredentialsResponse, PaymentStepUp, VerificationSession,
 } from './gen/idgate/v1/identity';
 import type {
   ListMerchantsResponse, Merchant, VerificationCostReport,
@@ -15,6 +15,7 @@ import type {
 import type {
   ListSubaccountsResponse, RiskProfile, SimulatePolicyResponse, Subaccount,
 } from './gen/idgate/v1/risk';
+import type { CreateSandboxPaymentIntentRequest, Sandbox, SandboxPaymentIntent } from './gen/idgate/v1/sandbox';
 import type { ListWebhookEventsResponse, WebhookEvent } from './gen/idgate/v1/webhook';
 
 /** A field the server refused, and why (google.rpc.BadRequest). */
@@ -89,6 +90,7 @@ export const api = {
   currentSession: () => call<Session>('GET', '/v1/sessions/current'),
   revokeSession: () => call<Session>('POST', '/v1/sessions/current:revoke', {}),
 
+  createCustomer: (r: Partial<CreateCustomerRequest>) => call<Customer>('POST', '/v1/customers', r),
   listCustomers: (q: Query) => call<ListCustomersResponse>('GET', `/v1/customers${queryString(q)}`),
   getCustomer: (c: string) => call<Customer>('GET', `/v1/customers/${id(c)}`),
   revealIdentity: (c: string, reason: string) => call<Customer>('POST', `/v1/customers/${id(c)}:revealIdentity`, { reason }),
@@ -98,6 +100,20 @@ export const api = {
   checkAccess: (c: string, action: string) => call<CheckAccessResponse>('GET', `/v1/customers/${id(c)}/access${queryString({ action })}`),
   riskProfile: (c: string) => call<RiskProfile>('GET', `/v1/customers/${id(c)}/risk-profile`),
   credentials: (c: string) => call<ListCredentialsResponse>('GET', `/v1/customers/${id(c)}/credentials`),
+  beginEnrollment: (c: string, displayName: string) =>
+    call<BeginEnrollmentResponse>('POST', `/v1/customers/${id(c)}/credentials:beginEnrollment`, { display_name: displayName }),
+  finishEnrollment: (c: string, challengeId: string, credentialJson: string, name: string) =>
+    call<Credential>('POST', `/v1/customers/${id(c)}/credentials:finishEnrollment`, { challenge_id: challengeId, credential_json: credentialJson, name }),
+
+  evaluatePayment: (pi: string) => call<PaymentStepUp>('POST', `/v1/payments/${id(pi)}:evaluate`, {}),
+  beginStepUp: (pi: string, captureOnPass: boolean) => call<BeginStepUpResponse>('POST', `/v1/payments/${id(pi)}/stepup:begin`, { capture_on_pass: captureOnPass }),
+  finishStepUp: (pi: string, challengeId: string, assertionJson: string) =>
+    call<PaymentStepUp>('POST', `/v1/payments/${id(pi)}/stepup:finish`, { challenge_id: challengeId, assertion_json: assertionJson }),
+
+  // The sandbox (IDGATE_SANDBOX=on): whether it runs, and its PaymentIntents.
+  getSandbox: () => call<Sandbox>('GET', '/v1/sandbox'),
+  createSandboxPaymentIntent: (r: Partial<CreateSandboxPaymentIntentRequest>) => call<SandboxPaymentIntent>('POST', '/v1/sandbox/payment-intents', r),
+  getSandboxPaymentIntent: (pi: string) => call<SandboxPaymentIntent>('GET', `/v1/sandbox/payment-intents/${id(pi)}`),
 
   listReviewTasks: (q: Query) => call<ListReviewTasksResponse>('GET', `/v1/review-tasks${queryString(q)}`),
   claimReviewTask: (t: string) => call<ReviewTask>('POST', `/v1/review-tasks/${id(t)}:claim`, {}),
@@ -123,4 +139,7 @@ export const api = {
   listAuditEvents: (q: Query) => call<ListAuditEventsResponse>('GET', `/v1/audit-events${queryString(q)}`),
 };
 
-export type { AuditEvent, Customer, Merchant, ReviewTask, Session, Subaccount, VerificationSession, WebhookEvent };
+export type {
+  AuditEvent, Credential, Customer, Merchant, PaymentStepUp, ReviewTask, SandboxPaymentIntent, Session, Subaccount,
+  VerificationSession, WebhookEvent,
+};

@@ -11,6 +11,9 @@ import { MerchantDetail } from './pages/merchant';
 import { Subaccounts } from './pages/subaccounts';
 import { SubaccountDetail } from './pages/subaccount';
 import { Operations } from './pages/operations';
+import { Sandbox } from './pages/sandbox';
+import { api } from './api';
+import { useLoad } from './ui';
 
 const nav = [
   ['/customers', 'Customers'],
@@ -21,8 +24,14 @@ const nav = [
 ] as const;
 
 export function App() {
-  const s = current.value;
-  if (!s) return <SignIn />;
+  return current.value ? <Shell /> : <SignIn />;
+}
+
+function Shell() {
+  const s = current.value!;
+  // The Sandbox page is there only when the server runs the sandbox (test mode).
+  const sandbox = useLoad(() => api.getSandbox(), [s.operator_name]);
+  const sections = sandbox.data?.enabled ? [...nav, ['/sandbox', 'Sandbox'] as const] : nav;
   return (
     <Router base="/console">
       <a class="skip" href="#main">Skip to content</a>
@@ -30,7 +39,7 @@ export function App() {
         <div class="brand">idgate</div>
         <nav aria-label="Sections">
           <ul>
-            {nav.map(([href, label]) => (
+            {sections.map(([href, label]) => (
               <li key={href}>
                 <Link href={href} className={(active: boolean) => (active ? 'active' : '')}>{label}</Link>
               </li>
@@ -54,6 +63,9 @@ export function App() {
           <Route path="/subaccounts" component={Subaccounts} />
           <Route path="/subaccounts/:id">{(p) => <SubaccountDetail id={p.id} />}</Route>
           <Route path="/operations" component={Operations} />
+          <Route path="/sandbox">
+            {() => (sandbox.loading ? null : sandbox.data?.enabled ? <Sandbox rpId={sandbox.data.webauthn_rp_id} stripeBase={sandbox.data.stripe_api_base} /> : <Redirect to="/customers" />)}
+          </Route>
           <Route><Redirect to="/customers" /></Route>
         </Switch>
       </main>

@@ -129,7 +129,9 @@ func New(o Options) (*Sandbox, error) {
 		o.PersonCheck = 0
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{Timeout: 30 * time.Second}
+		// Its own connections, which Close can close: a connection left open to idgate, even
+		// one that never carried a request, holds up idgate's graceful shutdown.
+		o.Client = &http.Client{Timeout: 30 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	s := &Sandbox{
@@ -149,10 +151,13 @@ func (s *Sandbox) SetWebhooks(w Webhooks) {
 	s.hooks = w
 }
 
-// Close stops delivering events; events not yet delivered are dropped.
+// Close stops delivering events; events not yet delivered are dropped. It closes the
+// client's idle connections, and those a canceled delivery was still dialling as they
+// arrive.
 func (s *Sandbox) Close() {
 	s.stop()
 	<-s.done
+	s.client.CloseIdleConnections()
 }
 
 // call is one API request as a route sees it: its decoded parameters, the connected account

@@ -1,8 +1,10 @@
 package sandbox_test
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -399,4 +401,61 @@ func TestLiveKeysRefused(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "live key") {
 		t.Fatalf("a live key's request: HTTP %d %s", resp.StatusCode, body)
 	}
+}
+
+// TestCloseLeavesNoConnection: Close leaves no connection open to an endpoint, not even
+// one its cut delivery was still dialling. A connection that never carried a request holds
+// up the endpoint server's graceful shutdown (idgate's, under IDGATE_SANDBOX=on) for
+// seconds.
+func TestCloseLeavesNoConnection(t *testing.T) {
+	var mu sync.Mutex
+	states := map[net.Conn]http.ConnState{}
+	endpoint := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	endpoint.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		states[c] = st
+	}
+	endpoint.Start()
+	t.Cleanup(endpoint.Close)
+
+	// The dial to the endpoint outlasts the delivery, which Close cuts meanwhile.
+	dialing, dialed := make(chan struct{}), make(chan struct{})
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr == endpoint.Listener.Addr().String() {
+			close(dialing)
+			<-dialed
+			ctx = context.Background()
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	sb, err := sandbox.New(sandbox.Options{StripeMock: testenv.StripeMock(t), SecretKey: "sk_test_sandbox", Client: &http.Client{Transport: tr},
+		Webhooks: sandbox.Webhooks{Platform: sandbox.Endpoint{URL: endpoint.URL, Secret: platformSecret}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/payment_intents", strings.NewReader("amount=100&currency=usd"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer sk_test_sandbox")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	<-dialing
+	sb.Close()
+	close(dialed)
+	eventually(t, "the dialled connection closed", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, st := range states {
+			if st != http.StateClosed {
+				return false
+			}
+		}
+		return len(states) > 0
+	})
 }

@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -118,20 +120,15 @@ func (s *Service) evaluateTx(ctx context.Context, tx store.Tx, pi stripe.Payment
 	if len(why) > 0 {
 		status = StatusRequired
 	}
-	row, err := store.Locked(tx, tx.PaymentStepUp.Query().Where(paymentstepup.ID(pi.ID))).Only(ctx)
+	row, inserted, err := lockPayment(ctx, tx, pi.ID, tx.PaymentStepUp.Create().SetID(pi.ID).
+		SetSubaccountID(c.SubaccountID).SetCustomerID(c.ID).SetAmount(pi.Amount).SetCurrency(pi.Currency).
+		SetPayee(pi.Payee).SetStripeStatus(pi.Status).SetRequired(len(why) > 0).SetReasons(why).SetStatus(status))
 	var out *Payment
 	switch {
-	case ent.IsNotFound(err):
-		out, err = tx.PaymentStepUp.Create().SetID(pi.ID).SetSubaccountID(c.SubaccountID).SetCustomerID(c.ID).
-			SetAmount(pi.Amount).SetCurrency(pi.Currency).SetPayee(pi.Payee).SetStripeStatus(pi.Status).
-			SetRequired(len(why) > 0).SetReasons(why).SetStatus(status).Save(ctx)
-		if ent.IsConstraintError(err) {
-			// Evaluated already for a customer of a subaccount this caller cannot see (the
-			// row is out of its scope): answered exactly as for a payment of no customer.
-			return nil, noPayer(pi.ID)
-		}
 	case err != nil:
 		return nil, err
+	case inserted:
+		out = row
 	case row.CustomerID != c.ID:
 		// Evaluated for another payer already (a caller who sees other subaccounts found
 		// another customer of the same Stripe customer id): not this caller's payment.
@@ -157,6 +154,29 @@ func (s *Service) evaluateTx(ctx context.Context, tx store.Tx, pi stripe.Payment
 		s.log.InfoContext(ctx, "payment needs a step-up", "payment_intent", pi.ID, "customer_id", c.ID, "reasons", out.Reasons)
 	}
 	return out, nil
+}
+
+// lockPayment returns the payment's row, locked, inserting it as create has it when there
+// is none (inserted). Two evaluations of a new payment run at once when the platform calls
+// EvaluatePayment as Stripe sends the payment's payment_intent.* events: the second insert
+// waits for the first's commit and does nothing (ON CONFLICT), and reads that row instead.
+// A row out of the caller's scope, evaluated for another tenant's customer, is as if the
+// payment had no customer.
+func lockPayment(ctx context.Context, tx store.Tx, id string, create *ent.PaymentStepUpCreate) (row *Payment, inserted bool, err error) {
+	locked := func() (*Payment, error) {
+		return store.Locked(tx, tx.PaymentStepUp.Query().Where(paymentstepup.ID(id))).Only(ctx)
+	}
+	if row, err = locked(); !ent.IsNotFound(err) {
+		return row, false, err
+	}
+	create.OnConflictColumns(paymentstepup.FieldID).DoNothing()
+	if row, err = create.Save(ctx); !errors.Is(err, sql.ErrNoRows) {
+		return row, err == nil, err
+	}
+	if row, err = locked(); ent.IsNotFound(err) {
+		return nil, false, noPayer(id)
+	}
+	return row, false, err
 }
 
 // payment reads a step-up visible to the caller.

@@ -46,6 +46,8 @@ type Service struct {
 	wa     *webauthn.WebAuthn
 	log    *slog.Logger
 	now    func() time.Time
+	// sandboxPayments creates sandbox PaymentIntents (SandboxPaymentsWith); nil outside the sandbox.
+	sandboxPayments PaymentCreator
 }
 
 // New returns a Service. Without origins, https://<rp id> is the only one (and, for the

@@ -20,12 +20,15 @@ type PaymentIntent struct {
 	CaptureMethod string
 	Metadata      map[string]string
 	Created       int64
+	// What is authorised and not yet captured, and what was captured.
+	AmountCapturable, AmountReceived int64
 }
 
 func paymentIntentOf(pi *stripego.PaymentIntent) PaymentIntent {
 	out := PaymentIntent{
 		ID: pi.ID, Amount: pi.Amount, Currency: string(pi.Currency), Status: string(pi.Status),
 		CaptureMethod: string(pi.CaptureMethod), Metadata: pi.Metadata, Created: pi.Created,
+		AmountCapturable: pi.AmountCapturable, AmountReceived: pi.AmountReceived,
 	}
 	if pi.Customer != nil {
 		out.Customer = pi.Customer.ID
@@ -61,6 +64,43 @@ func (c *Client) GetPaymentIntent(ctx context.Context, id string) (PaymentIntent
 	pi, err := c.api.PaymentIntents.Get(id, params)
 	if err != nil {
 		return PaymentIntent{}, mapError(err, "retrieve payment intent")
+	}
+	return paymentIntentOf(pi), nil
+}
+
+// NewPaymentIntent is a PaymentIntent to create, confirmed at once with PaymentMethod.
+type NewPaymentIntent struct {
+	Amount                  int64
+	Currency                string
+	Customer, PaymentMethod string // cus_... or ""; pm_... (a test one, e.g. pm_card_visa)
+	ManualCapture           bool
+	Metadata                map[string]string
+}
+
+// CreatePaymentIntent creates and confirms a PaymentIntent.
+func (c *Client) CreatePaymentIntent(ctx context.Context, p NewPaymentIntent, idempotencyKey string) (PaymentIntent, error) {
+	if err := c.ready(); err != nil {
+		return PaymentIntent{}, err
+	}
+	params := &stripego.PaymentIntentParams{
+		Amount: stripego.Int64(p.Amount), Currency: stripego.String(p.Currency),
+		PaymentMethod: stripego.String(p.PaymentMethod), Confirm: stripego.Bool(true),
+		PaymentMethodTypes: stripego.StringSlice([]string{"card"}),
+	}
+	if p.Customer != "" {
+		params.Customer = stripego.String(p.Customer)
+	}
+	if p.ManualCapture {
+		params.CaptureMethod = stripego.String(string(stripego.PaymentIntentCaptureMethodManual))
+	}
+	for k, v := range p.Metadata {
+		params.AddMetadata(k, v)
+	}
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	pi, err := c.api.PaymentIntents.New(params)
+	if err != nil {
+		return PaymentIntent{}, mapError(err, "create payment intent")
 	}
 	return paymentIntentOf(pi), nil
 }
