@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# first-run.sh [cold|warm] [REPO]: how long the first `make run` of a fresh clone takes until
+# /readyz answers 200 (BENCHMARKS.md, "First make run"). It clones REPO (default: this
+# repository's HEAD) into a temporary directory, runs `make run` there with an empty GOCACHE
+# (cold, the default: a machine that never built Go) or the usual one (warm), prints the
+# seconds, then stops it with Ctrl-C (SIGINT to its process group). The module cache is
+# the usual one either way (downloads are not measured).
+set -euo pipefail
+mode=${1:-cold}
+repo=${2:-$(cd "$(dirname "$0")/.." && pwd)}
+dir=$(mktemp -d /tmp/idgate-first-run.XXXXXX)
+git clone -q "$repo" "$dir/clone"
+export GOCACHE
+if [[ $mode == cold ]]; then GOCACHE=$dir/gocache; else GOCACHE=$(go env GOCACHE); fi
+http=${IDGATE_HTTP_ADDR:-127.0.0.1:8080}
+cd "$dir/clone"
+start=$(date +%s.%N)
+set -m
+make run >"$dir/run.log" 2>&1 &
+pid=$!
+set +m
+until curl -fsS -o /dev/null "http://$http/readyz" 2>/dev/null; do
+  if ! kill -0 "$pid" 2>/dev/null; then cat "$dir/run.log" >&2; echo "first-run: make run exited" >&2; exit 1; fi
+  sleep 0.2
+done
+end=$(date +%s.%N)
+printf 'first-run: %s GOCACHE, %s: ready after %.1f s\n' "$mode" "$(git -C "$dir/clone" log -1 --format=%h)" "$(echo "$end - $start" | bc)"
+kill -INT -- "-$pid"
+wait "$pid" || true
+rm -rf "$dir"
