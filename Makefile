@@ -143,6 +143,11 @@ test-json-client: build bin/stripe-mock $(JSON_CLIENT_DEPS) ## A client generate
 check-swift: bin/buf protodeps ## The Swift template: buf builds the module and accepts clients/swift/buf.gen.swift.yaml.
 	@clients/swift/check.sh
 
+.PHONY: walkthrough
+walkthrough: build bin/stripe-mock ## The README's walkthrough (scripts/walkthrough.sh) against a real make run, on SQLite and PostgreSQL.
+	$(GO) vet -tags walkthrough ./test/walkthrough/
+	@scripts/with-postgres.sh $(GO) test -tags walkthrough -count=1 -timeout 15m -v -run TestWalkthrough ./test/walkthrough/
+
 .PHONY: storm
 storm: build bin/stripe-mock ## Storm test (issue 10): 3 replicas on PostgreSQL, 1 on SQLite, faults.
 	$(GO) vet -tags storm ./test/storm/
