@@ -12,8 +12,15 @@ dir=$(mktemp -d /tmp/idgate-first-run.XXXXXX)
 git clone -q "$repo" "$dir/clone"
 export GOCACHE
 if [[ $mode == cold ]]; then GOCACHE=$dir/gocache; else GOCACHE=$(go env GOCACHE); fi
-http=${IDGATE_HTTP_ADDR:-127.0.0.1:8080}
+# Ports of its own (stripe-mock's are make run's, 12111 and 12112, on clones whose run.sh
+# does not move them), refused when taken: another server's /readyz would answer for it.
+export IDGATE_HTTP_ADDR=${IDGATE_HTTP_ADDR:-127.0.0.1:18380} IDGATE_GRPC_ADDR=${IDGATE_GRPC_ADDR:-127.0.0.1:18381}
+export IDGATE_SANDBOX_ADDR=${IDGATE_SANDBOX_ADDR:-127.0.0.1:18382} STRIPE_MOCK_ADDR=${STRIPE_MOCK_ADDR:-127.0.0.1:18383}
+export STRIPE_MOCK_HTTPS_ADDR=${STRIPE_MOCK_HTTPS_ADDR:-127.0.0.1:18384}
+http=$IDGATE_HTTP_ADDR
+if (exec 3<>"/dev/tcp/${http%:*}/${http##*:}") 2>/dev/null; then echo "first-run: $http is taken" >&2; exit 1; fi
 cd "$dir/clone"
+load=$(cut -d' ' -f1 /proc/loadavg)
 start=$(date +%s.%N)
 set -m
 make run >"$dir/run.log" 2>&1 &
@@ -24,7 +31,8 @@ until curl -fsS -o /dev/null "http://$http/readyz" 2>/dev/null; do
   sleep 0.2
 done
 end=$(date +%s.%N)
-printf 'first-run: %s GOCACHE, %s: ready after %.1f s\n' "$mode" "$(git -C "$dir/clone" log -1 --format=%h)" "$(echo "$end - $start" | bc)"
+printf 'first-run: %s GOCACHE, %s: ready after %.1f s (load average %s at the start)\n' "$mode" \
+  "$(git -C "$dir/clone" log -1 --format=%h)" "$(echo "$end - $start" | bc)" "$load"
 kill -INT -- "-$pid"
 wait "$pid" || true
 rm -rf "$dir"
