@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's walkthrough, runnable: start `make run` in one terminal, then run
-# scripts/walkthrough.sh in another (or paste it a few lines at a time). It needs curl and
-# jq. `make walkthrough` runs it against a fresh make run on SQLite and on PostgreSQL.
+# scripts/walkthrough.sh in another, or paste it into bash from IDGATE= on, a few lines at a
+# time (set -e would close your shell at the first error). It needs curl and jq.
+# `make walkthrough` runs it against a fresh make run on SQLite and on PostgreSQL.
 set -euo pipefail
 trap 'echo "walkthrough: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
