@@ -73,7 +73,8 @@ curl "$IDGATE/api/customers/$cust" |
   must '.identity_verification_required and .identity_verification_required_reason == "risk_threshold_exceeded:75>=50" and .stripe_risk_score == 75'
 curl "$IDGATE/v1/customers/$cust/access?action=ride_start" | must '.allowed == false and .required_action == "start_verification"'
 # The session for the platform's app: client_secret for Stripe's SDK, url for the hosted page
-# (under make run, the sandbox's test page at /sandbox/verify/{id}).
+# (under make run, the sandbox's test page at /sandbox/verify/{id}; bare stripe-mock, with
+# IDGATE_SANDBOX=off, answers neither: both "").
 vs=$(curl -d '{}' "$IDGATE/api/customers/$cust/identity-session" | must '.client_secret != "" and .attempt == 1' | jq -er .session_id)
 # In test mode, drive the session as Stripe's test page would: under make run the sandbox moves
 # it and sends its events (verified outputs: Stripe's test person); with a bare stripe-mock
