@@ -116,15 +116,12 @@ console: $(CONSOLE_DEPS) ## Build the operator console into console/dist (commit
 build: ## Build bin/idgate.
 	GOGC=$(BUILD_GOGC) $(GO) build -o bin/idgate ./server/cmd/idgate
 
-# make run builds what it starts, both at once: bin/idgate, and bin/stripe-mock unless
-# STRIPE_SECRET_KEY or STRIPE_API_BASE points idgate at another Stripe (then run.sh starts
-# no stripe-mock).
-.PHONY: run-builds
-run-builds: build $(if $(STRIPE_SECRET_KEY)$(STRIPE_API_BASE),,bin/stripe-mock)
-
+# make run builds what it starts: bin/idgate, and bin/stripe-mock unless STRIPE_SECRET_KEY or
+# STRIPE_API_BASE points idgate at another Stripe (then run.sh starts no stripe-mock). One
+# after the other: built at once from an empty cache, both compile the standard library, which
+# costs more than the overlap saves (BENCHMARKS.md, "The first make run").
 .PHONY: run
-run: ## Serve on SQLite (./data); starts stripe-mock and the sandbox unless STRIPE_SECRET_KEY is set.
-	@$(MAKE) --no-print-directory -j2 run-builds
+run: build $(if $(STRIPE_SECRET_KEY)$(STRIPE_API_BASE),,bin/stripe-mock) ## Serve on SQLite (./data); starts stripe-mock and the sandbox unless STRIPE_SECRET_KEY is set.
 	@scripts/run.sh
 
 .PHONY: test
