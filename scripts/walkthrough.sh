@@ -170,8 +170,9 @@ curl -X PATCH -d '{"stepup_policy":{"amount_thresholds":{"usd":100000},"risk_thr
   "$IDGATE/v1/subaccounts/$sub"
 # Enrolling a passkey needs an authenticator, which curl is not: the platform hands options_json
 # to navigator.credentials.create() (or its native passkey API) and sends back the credential's
-# toJSON() to credentials:finishEnrollment with the challenge_id. Try it in the console's
-# sandbox page, in a browser. Without a passkey, fallback "identity" steps up with a selfie.
+# toJSON() to credentials:finishEnrollment with the challenge_id. Try passkeys, enrolment and
+# a step-up, in the console's Sandbox page (http://localhost:8080/console/sandbox) in a
+# browser. Without a passkey, fallback "identity" steps up with a selfie, as here.
 curl -d '{"display_name":"Jenny"}' "$IDGATE/v1/customers/$cust/credentials:beginEnrollment" | must '.challenge_id != "" and .options_json != ""'
 curl "$IDGATE/v1/customers/$cust/credentials" | must '.credentials == []'
 # A PaymentIntent of the rider's Stripe customer at the sandbox (any sk_test_ key), authorized
