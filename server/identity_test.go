@@ -479,7 +479,8 @@ func TestSimulationNeedsTestMode(t *testing.T) {
 }
 
 // TestReconciliation: a session whose webhooks never arrive for IDGATE_RECONCILE_AFTER is
-// read back from Stripe by the periodic job, and the customer's state repaired.
+// read back from Stripe by the periodic job, and the customer's state repaired; so is a
+// redaction Stripe made without its event reaching idgate.
 func TestReconciliation(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
@@ -494,6 +495,17 @@ func TestReconciliation(t *testing.T) {
 			testenv.Eventually(t, "the silent session reconciled", func() bool {
 				c := e.customer(id)
 				return c.IdentityStatus != nil && *c.IdentityStatus == "verified"
+			})
+
+			// A redaction whose identity.verification_session.redacted event never arrives
+			// (this Stripe sends no events) is confirmed by the read-back as well.
+			var c customerJSON
+			if code, _ := e.call("POST", "/v1/customers/"+id+":redact", `{}`, &c); code != 200 || c.IdentityRedactedAt != nil {
+				t.Fatalf("redact: %d %+v (want completion pending Stripe)", code, c)
+			}
+			clk.Advance(61 * time.Minute)
+			testenv.Eventually(t, "the unconfirmed redaction reconciled", func() bool {
+				return e.customer(id).IdentityRedactedAt != nil
 			})
 		})
 	}

@@ -19,6 +19,8 @@ type VerificationSession struct {
 	URL           string
 	LastErrorCode string
 	Metadata      map[string]string
+	// Redacted: Stripe has redacted the session's data (redaction.status "redacted").
+	Redacted bool
 	// Verified is filled by GetVerifiedSession for verified sessions.
 	Verified *VerifiedData
 	// DocumentFiles, filled by GetVerifiedSession, are the last report's images of the
@@ -235,6 +237,7 @@ func fromSession(vs *stripego.IdentityVerificationSession) VerificationSession {
 	if vs.LastError != nil {
 		out.LastErrorCode = string(vs.LastError.Code)
 	}
+	out.Redacted = vs.Redaction != nil && vs.Redaction.Status == stripego.IdentityVerificationSessionRedactionStatusRedacted
 	return out
 }
 
