@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
-	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"net/http"
 	"net/netip"
 	"strings"
 
+	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
