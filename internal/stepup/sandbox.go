@@ -2,7 +2,6 @@ package stepup
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/identity"
@@ -28,8 +27,6 @@ func (s *Service) SandboxPaymentsWith(c PaymentCreator) { s.sandboxPayments = c 
 
 var errNoSandbox = apperr.FailedPrecondition("sandbox payments need the local Stripe: run idgate with IDGATE_SANDBOX=on (make run does)")
 
-var currencyCode = regexp.MustCompile(`^[a-z]{3}$`)
-
 // CreateSandboxPayment makes a PaymentIntent for the customer in the sandbox, authorised
 // for manual capture; marked for step-up (metadata stepup_required=true) when mark is set.
 func (s *Service) CreateSandboxPayment(ctx context.Context, customerID string, amount int64, currency string, mark bool) (SandboxPayment, error) {
@@ -42,7 +39,7 @@ func (s *Service) CreateSandboxPayment(ctx context.Context, customerID string, a
 	switch {
 	case amount < 50 || amount > 99999999:
 		return SandboxPayment{}, apperr.Invalid("amount", "must be 50 to 99999999 (the currency's smallest unit)")
-	case !currencyCode.MatchString(currency):
+	case !stripe.ValidCurrency(currency):
 		return SandboxPayment{}, apperr.Invalid("currency", "must be three lower-case letters, e.g. usd")
 	}
 	c, _, err := s.customerFor(ctx, s.store.Reader, customerID)

@@ -25,3 +25,9 @@ func ValidID(id string, prefixes ...string) bool {
 func notIDChar(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
 }
+
+// ValidCurrency reports whether c is written as Stripe writes currencies: a three-letter
+// ISO code in lower case ("usd").
+func ValidCurrency(c string) bool {
+	return len(c) == 3 && strings.Trim(c, "abcdefghijklmnopqrstuvwxyz") == ""
+}

@@ -107,7 +107,7 @@ var DefaultStepUp = StepUpPolicy{OnFraudWarning: true, Fallback: FallbackIdentit
 
 func (p StepUpPolicy) validate() error {
 	for cur, min := range p.AmountThresholds {
-		if len(cur) != 3 || strings.Trim(cur, "abcdefghijklmnopqrstuvwxyz") != "" {
+		if !stripe.ValidCurrency(cur) {
 			return apperr.Invalid("stepup_policy.amount_thresholds", "keys must be lowercase ISO currency codes, like usd")
 		}
 		if min <= 0 {
