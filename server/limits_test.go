@@ -1,14 +1,12 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -117,31 +115,6 @@ func TestFailedAuthenticationsKeyedOnTheRealAddress(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log destination that tests read while the server writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines returns the lines that contain s.
-func (l *lockedBuffer) lines(s string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, line := range strings.Split(l.b.String(), "\n") {
-		if strings.Contains(line, s) {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // TestBadSignatureFlood: deliveries with bad signatures are answered 400 up to the limit,
 // then 429; the flood is one log line per address and minute with a count, and a counter
 // on /metrics. A delivery with a good signature from the same address still gets in.
@@ -150,14 +123,14 @@ func TestBadSignatureFlood(t *testing.T) {
 	for _, db := range testenv.Databases(t) {
 		t.Run(db.Dialect, func(t *testing.T) {
 			clk := &clock.Fake{}
-			logs := &lockedBuffer{}
+			logs := &testenv.Buffer{}
 			e := startLogging(t, testConfig(t, db.URL, map[string]string{
 				"IDGATE_LIMIT_WEBHOOK_BAD_SIGNATURES_PER_MINUTE": fmt.Sprint(threshold),
 				"IDGATE_LOG_LEVEL": "info",
 			}), logs, server.Options{Clock: clk})
 			payload := stripeEvent("evt_flood", "customer.created", "2023-10-16", `{"id":"cus_1","object":"customer"}`)
 			forged := sign(payload, "whsec_not_ours", time.Now())
-			linesBefore := len(logs.lines(""))
+			linesBefore := len(logs.Lines(""))
 			codes := map[int]int{}
 			for i := range flood {
 				code, _ := e.deliver("/v1/webhooks/stripe", payload, forged)
@@ -172,19 +145,19 @@ func TestBadSignatureFlood(t *testing.T) {
 			if code, body := e.deliver("/v1/webhooks/stripe", payload, sign(payload, secret, time.Now())); code != http.StatusOK {
 				t.Fatalf("a good delivery from the flooding address: HTTP %d %s, want 200", code, body)
 			}
-			summaries := logs.lines("webhook deliveries failed verification")
+			summaries := logs.Lines("webhook deliveries failed verification")
 			if len(summaries) != 1 || !strings.Contains(summaries[0], "count=1") || !strings.Contains(summaries[0], "client_addr=127.0.0.1") {
 				t.Fatalf("log lines about the flood: %q, want one, for 127.0.0.1, counting 1", summaries)
 			}
-			if n := len(logs.lines("")) - linesBefore; n > 5 {
-				t.Fatalf("the flood wrote %d log lines:\n%s", n, strings.Join(logs.lines("")[linesBefore:], "\n"))
+			if n := len(logs.Lines("")) - linesBefore; n > 5 {
+				t.Fatalf("the flood wrote %d log lines:\n%s", n, strings.Join(logs.Lines("")[linesBefore:], "\n"))
 			}
 
 			clk.Advance(time.Minute)
 			if code, _ := e.deliver("/v1/webhooks/stripe", payload, forged); code != http.StatusBadRequest {
 				t.Fatalf("a bad delivery a minute later: HTTP %d, want 400", code)
 			}
-			summaries = logs.lines("webhook deliveries failed verification")
+			summaries = logs.Lines("webhook deliveries failed verification")
 			if len(summaries) != 2 || !strings.Contains(summaries[1], fmt.Sprintf("count=%d", flood)) {
 				t.Fatalf("log lines a minute later: %q, want a second one counting the %d since the first", summaries, flood)
 			}

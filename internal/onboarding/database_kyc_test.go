@@ -1,7 +1,6 @@
 package onboarding_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,19 +42,6 @@ var noMatch = func(kyc.Request) (kyc.Result, error) {
 	return kyc.Result{Outcome: kyc.NoMatch, TransactionID: "tx-1"}, nil
 }
 
-// lockedBuffer is a log destination the test reads after the service wrote to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // kycService is the onboarding service over db with provider p and merchant mer_us, and
 // rows, which returns each of mer_us's check rows as id -> "outcome cost_cents".
 func kycService(t *testing.T, db testenv.DB, p kyc.Provider, logTo io.Writer) (ctx context.Context, st *store.Store, svc *onboarding.Service, rows func() map[string]string) {
@@ -96,7 +82,7 @@ func TestRefusedKeyIsLoggedOncePerMinute(t *testing.T) {
 			refused := func(kyc.Request) (kyc.Result, error) {
 				return kyc.Result{}, &kyc.Unbilled{Setting: kyc.KeySetting, Err: apperr.FailedPrecondition("key refused")}
 			}
-			var log lockedBuffer
+			var log testenv.Buffer
 			p := &scriptedProvider{answers: []func(kyc.Request) (kyc.Result, error){refused, refused, refused}}
 			ctx, _, svc, rows := kycService(t, db, p, &log)
 			for range 3 {

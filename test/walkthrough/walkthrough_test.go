@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -61,7 +60,7 @@ func walkthrough(t *testing.T, repo string, db testenv.DB) {
 
 	run := exec.Command(filepath.Join(repo, "scripts", "run.sh"))
 	run.Dir, run.Env = repo, env
-	var log syncBuffer
+	var log testenv.Buffer
 	run.Stdout, run.Stderr = &log, &log
 	// Its own process group, as a terminal's foreground job: Ctrl-C reaches every process in it.
 	run.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -182,22 +181,4 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// syncBuffer is the log of run.sh's processes, written by several at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
