@@ -276,22 +276,7 @@ func BenchmarkWebhookDrain(b *testing.B) {
 			name := fmt.Sprintf("%s/replicas=%d", db.Dialect, r)
 			b.Run(name, func(b *testing.B) {
 				if _, done := rates[name]; !done {
-					post := signedPosts(b, intake.base+"/v1/webhooks/stripe", 64, n)
-					var next atomic.Int64
-					var g errgroup.Group
-					for range 64 {
-						g.Go(func() error {
-							for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-								if err := post(i); err != nil {
-									return err
-								}
-							}
-							return nil
-						})
-					}
-					if err := g.Wait(); err != nil {
-						b.Fatal(err)
-					}
+					sendAll(b, 64, n, signedPosts(b, intake.base+"/v1/webhooks/stripe", 64, n))
 					backlog := pending(b, raw)
 					t0, cpu0 := time.Now(), cpuTime(b)
 					for range r {
@@ -329,25 +314,14 @@ func BenchmarkWebhookSustained(b *testing.B) {
 				post := signedPosts(b, e.base+"/v1/webhooks/stripe", 64, n)
 				interval := time.Second / time.Duration(rate)
 				lat := make([]time.Duration, n)
-				var next atomic.Int64
-				var g errgroup.Group
 				t0 := time.Now()
-				for range 64 {
-					g.Go(func() error {
-						for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-							due := t0.Add(time.Duration(i) * interval)
-							time.Sleep(time.Until(due)) // the load generator's pace
-							if err := post(i); err != nil {
-								return err
-							}
-							lat[i] = time.Since(due) // from when it was due: queueing counts
-						}
-						return nil
-					})
-				}
-				if err := g.Wait(); err != nil {
-					b.Fatal(err)
-				}
+				sendAll(b, 64, n, func(i int) error {
+					due := t0.Add(time.Duration(i) * interval)
+					time.Sleep(time.Until(due)) // the load generator's pace
+					err := post(i)
+					lat[i] = time.Since(due) // from when it was due: queueing counts
+					return err
+				})
 				elapsed := time.Since(t0)
 				backlog := pending(b, raw)
 				t1 := time.Now()
@@ -361,6 +335,27 @@ func BenchmarkWebhookSustained(b *testing.B) {
 			b.ReportMetric(r.backlog, "backlog_events")
 			b.ReportMetric(r.drain, "drain_s")
 		})
+	}
+}
+
+// sendAll runs send(0) … send(n-1) over `senders` goroutines, each taking the next index,
+// and fails b at the first error.
+func sendAll(b *testing.B, senders, n int, send func(i int) error) {
+	b.Helper()
+	var next atomic.Int64
+	var g errgroup.Group
+	for range senders {
+		g.Go(func() error {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				if err := send(i); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
 	}
 }
 
