@@ -50,6 +50,24 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]) {
 
 /** Keyset pages: the server gives a next_page_token; the console keeps the tokens it came
  * through so Previous works. */
+/** Runs an action, keeping its error and whether it is running. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
+}
+
 export function usePager() {
   const [stack, setStack] = useState<string[]>([]);
   const token = stack.length ? stack[stack.length - 1] : '';

@@ -10,7 +10,7 @@ import { customerBadge, formatTime, reasonInWords, shown, words } from '../forma
 import type { CheckAccessResponse } from '../gen/idgate/v1/identity';
 import type { RiskProfile } from '../gen/idgate/v1/risk';
 import { canAct } from '../session';
-import { ActionDialog, Badge, ErrorNote, Field, PageTitle, useLoad } from '../ui';
+import { ActionDialog, Badge, ErrorNote, Field, PageTitle, useAction, useLoad } from '../ui';
 
 export function CustomerDetail({ id }: { id: string }) {
   const customer = useLoad(() => api.getCustomer(id), [id]);
@@ -205,20 +205,15 @@ function IdentitySection(props: {
 }
 
 function StartTripCheck({ id, result, setResult }: { id: string; result: CheckAccessResponse | null; setResult: (r: CheckAccessResponse | null) => void }) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const check = async () => {
-    setBusy(true);
-    setError(null);
+  const { busy, error, run } = useAction();
+  const check = () => run(async () => {
     try {
       setResult(await api.checkAccess(id, 'ride_start'));
     } catch (e) {
       setResult(null);
-      setError(e);
-    } finally {
-      setBusy(false);
+      throw e;
     }
-  };
+  });
   return (
     <section class="panel" aria-labelledby="trip-title">
       <div class="panel-header">

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type PaymentStepUp, type SandboxPaymentIntent, type Subaccount } from '../api';
 import { current } from '../session';
 import { formatTime, money, words } from '../format';
-import { Badge, ErrorNote, Field, PageTitle, useLoad } from '../ui';
+import { Badge, ErrorNote, Field, PageTitle, useAction, useLoad } from '../ui';
 import { createPasskey, originProblem, signWithPasskey } from '../webauthn';
 
 export function Sandbox({ rpId, stripeBase }: { rpId: string; stripeBase: string }) {
@@ -41,24 +41,6 @@ function Section({ title, children }: { title: string; children: ComponentChildr
       {children}
     </section>
   );
-}
-
-/** Runs an action, keeping its error and whether it is running. */
-function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, run };
 }
 
 function ChooseCustomer({ customer, choose }: { customer: string; choose: (c: string, sub?: Subaccount) => void }) {
