@@ -57,7 +57,8 @@ func postAll(t *testing.T, base string, payloads [][]byte) []int {
 	return codes
 }
 
-// jobsOf counts the processing jobs queued for each event.
+// jobsOf counts the processing jobs queued for each event (a batch's job counts for each
+// of its events).
 func jobsOf(t testing.TB, raw *sql.DB) map[string]int {
 	t.Helper()
 	rows, err := raw.Query("SELECT args FROM river_job WHERE kind = 'stripe_event'")
@@ -69,7 +70,8 @@ func jobsOf(t testing.TB, raw *sql.DB) map[string]int {
 	for rows.Next() {
 		var raw []byte
 		var args struct {
-			EventID string `json:"event_id"`
+			EventID  string   `json:"event_id"`
+			EventIDs []string `json:"event_ids"` // a batch's events
 		}
 		if err := rows.Scan(&raw); err != nil {
 			t.Fatal(err)
@@ -77,7 +79,11 @@ func jobsOf(t testing.TB, raw *sql.DB) map[string]int {
 		if err := json.Unmarshal(raw, &args); err != nil {
 			t.Fatal(err)
 		}
-		out[args.EventID]++
+		for _, id := range append(args.EventIDs, args.EventID) {
+			if id != "" {
+				out[id]++
+			}
+		}
 	}
 	return out
 }
@@ -283,6 +289,57 @@ func TestCrashDuringIntake(t *testing.T) {
 				}
 				return true
 			})
+		})
+	}
+}
+
+// Deliveries stored together are processed by one job, each event still an attempt of its
+// own: when one event's handler fails (Stripe down through its first attempt), the job's
+// retry runs that event again and not the others, and each event's attempts say so.
+func TestBatchRetriesOnlyItsFailingEvents(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			proxy := testenv.NewStripe(t)
+			e := start(t, testConfig(t, db.URL, map[string]string{"STRIPE_API_BASE": proxy.URL,
+				"IDGATE_WEBHOOK_BATCH_WINDOW": "200ms", "IDGATE_WEBHOOK_MAX_ATTEMPTS": "3"}))
+			_, cust, _ := e.newCustomer("all_users", 50, 5)
+			vs := e.session(cust)
+			// The handler reads the verified session back from Stripe: three 500s outlast the
+			// client's two retries of the first attempt; the second attempt succeeds.
+			proxy.Fail("/v1/identity/verification_sessions/"+vs, 3)
+			failing := stripeEvent("evt_batch_verified", "identity.verification_session.verified", "2023-10-16",
+				fmt.Sprintf(`{"id":%q,"object":"identity.verification_session","status":"verified","metadata":{"customer_id":%q}}`, vs, cust))
+			payloads := [][]byte{failing}
+			for i := range 10 {
+				payloads = append(payloads, stripeEvent(fmt.Sprintf("evt_batch_%d", i), "customer.created", "2023-10-16", `{"id":"cus_1"}`))
+			}
+			for i, code := range postAll(t, e.base, payloads) {
+				if code != 200 {
+					t.Fatalf("delivery %d answered %d, want 200", i, code)
+				}
+			}
+			var jobs int
+			if err := benchDB(t, db).QueryRow("SELECT count(*) FROM river_job WHERE kind = 'stripe_event' AND CAST(args AS TEXT) LIKE '%evt_batch_%'").Scan(&jobs); err != nil {
+				t.Fatal(err)
+			}
+			if jobs != 1 {
+				t.Errorf("the batch's events are in %d jobs, want 1", jobs)
+			}
+			if st := e.waitState("evt_batch_verified"); st != "processed" {
+				t.Fatalf("the failing event ended %q, want processed on its second attempt", st)
+			}
+			events := e.events()
+			if ev := events["evt_batch_verified"]; ev.Attempts != 2 || ev.LastError != "" {
+				t.Errorf("the failing event: %d attempts, last error %q; want 2 and none", ev.Attempts, ev.LastError)
+			}
+			for i := range 10 {
+				if ev := events[fmt.Sprintf("evt_batch_%d", i)]; ev.State != "ignored" || ev.Attempts != 1 {
+					t.Errorf("evt_batch_%d: %s after %d attempts, want ignored after 1 (not run again)", i, ev.State, ev.Attempts)
+				}
+			}
+			if c := e.customer(cust); c.IdentityStatus == nil || *c.IdentityStatus != "verified" {
+				t.Errorf("the customer is %v, want verified", c.IdentityStatus)
+			}
 		})
 	}
 }

@@ -181,17 +181,23 @@ func (in *Intake) insert(ctx context.Context, ds []*delivery) error {
 		if err != nil {
 			return fmt.Errorf("store events: %w", err)
 		}
-		jobs := make([]river.InsertManyParams, 0, len(stored))
+		ids := make([]string, 0, len(stored))
 		for _, d := range ds {
 			d.duplicate = !stored[d.ev.ID]
 			if !d.duplicate {
-				jobs = append(jobs, river.InsertManyParams{Args: ProcessArgs{EventID: d.ev.ID}, InsertOpts: &river.InsertOpts{MaxAttempts: in.attempts}})
+				ids = append(ids, d.ev.ID)
 			}
 		}
-		if len(jobs) == 0 {
+		if len(ids) == 0 {
 			return nil
 		}
-		if _, err := in.jobs.InsertManyFastTx(ctx, tx.SQL, jobs); err != nil {
+		// One job processes the batch's events (each still an attempt of its own, see
+		// Processor.Work): on SQLite River inserts and completes jobs one statement each.
+		args := ProcessArgs{EventIDs: ids}
+		if len(ids) == 1 {
+			args = ProcessArgs{EventID: ids[0]}
+		}
+		if _, err := in.jobs.InsertTx(ctx, tx.SQL, args, &river.InsertOpts{MaxAttempts: in.attempts}); err != nil {
 			return fmt.Errorf("enqueue events: %w", err)
 		}
 		return nil

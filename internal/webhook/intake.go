@@ -5,13 +5,11 @@ package webhook
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/riverqueue/river"
 	stripewebhook "github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/idgate/idgate/internal/apperr"
@@ -31,7 +29,7 @@ const (
 // Intake verifies and stores deliveries.
 type Intake struct {
 	store     *store.Store
-	jobs      Queue
+	jobs      jobs.Inserter
 	secrets   map[Endpoint][]string
 	tolerance time.Duration
 	attempts  int
@@ -39,17 +37,11 @@ type Intake struct {
 	batches   *committer[*delivery]
 }
 
-// Queue enqueues jobs inside the caller's transaction, one or many at a time.
-type Queue interface {
-	jobs.Inserter
-	InsertManyFastTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) (int, error)
-}
-
 // NewIntake returns an Intake. secrets lists each endpoint's signing secrets, in any order:
 // a delivery signed with any of them is accepted, which is how secrets rotate without
 // dropping events. maxAttempts bounds how often a failing event is retried before it is
 // marked failed. Deliveries that arrive together are stored together, as b says.
-func NewIntake(st *store.Store, q Queue, secrets map[Endpoint][]string, tolerance time.Duration, maxAttempts int, b Batching) *Intake {
+func NewIntake(st *store.Store, q jobs.Inserter, secrets map[Endpoint][]string, tolerance time.Duration, maxAttempts int, b Batching) *Intake {
 	in := &Intake{store: st, jobs: q, secrets: secrets, tolerance: tolerance, attempts: maxAttempts, now: time.Now}
 	in.batches = newCommitter(b, st.Dialect, in.storeBatch)
 	return in

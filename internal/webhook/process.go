@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/idgate/idgate/ent"
 	"github.com/idgate/idgate/ent/stripeevent"
@@ -68,13 +70,25 @@ func ByMetadata(key string, ifSet, otherwise Handler) Handler {
 	}
 }
 
-// ProcessArgs is the job that processes one stored event.
+// ProcessArgs is the job that processes stored events: one (EventID: a retry an operator
+// asked for, or a job queued before batches) or the events of one intake batch (EventIDs).
 type ProcessArgs struct {
-	EventID string `json:"event_id"`
+	EventID  string   `json:"event_id,omitempty"`
+	EventIDs []string `json:"event_ids,omitempty"`
 }
 
 // Kind names the job.
 func (ProcessArgs) Kind() string { return "stripe_event" }
+
+func (a ProcessArgs) ids() []string {
+	if a.EventID != "" {
+		return append([]string{a.EventID}, a.EventIDs...)
+	}
+	return a.EventIDs
+}
+
+// batchWorkers is how many of one job's events are processed at once.
+const batchWorkers = 16
 
 // Processor works ProcessArgs jobs.
 type Processor struct {
@@ -94,19 +108,41 @@ func NewProcessor(st *store.Store, r *Registry, log *slog.Logger, b Batching) *P
 	return p
 }
 
-// Work runs the event's handler and records the outcome on the event. When the handler
-// fails, the error is recorded and returned so the queue retries; after the last attempt
-// the event is marked failed and stays listed for operators.
+// Work processes the job's events that are not processed yet, each as an attempt of its
+// own: its handler runs and the outcome is recorded on the event. When handlers fail, their
+// errors are recorded and returned so the queue retries the job, and with it only the
+// events still pending (each event's attempts and backoff are the job's); after the last
+// attempt they are marked failed and stay listed for operators.
 func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
+	ids := job.Args.ids()
 	// Read on a read connection: on SQLite the writer is for writes (and intake).
-	row, err := p.store.Reader.StripeEvent.Get(ctx, job.Args.EventID)
+	rows, err := p.store.Reader.StripeEvent.Query().
+		Where(stripeevent.IDIn(ids...), stripeevent.StateNotIn(stripeevent.StateProcessed, stripeevent.StateIgnored)).
+		All(ctx)
 	if err != nil {
-		return store.MapError(err, "stripe event "+job.Args.EventID)
+		return store.MapError(err, fmt.Sprintf("stripe events %v", ids))
 	}
-	if row.State == stripeevent.StateProcessed || row.State == stripeevent.StateIgnored {
-		return nil
+	final := job.Attempt >= job.MaxAttempts
+	if len(rows) == 1 {
+		return p.attempt(ctx, rows[0], job.Attempt, final)
 	}
-	log := p.log.With("event_id", row.ID, "event_type", row.Type, "attempt", job.Attempt)
+	var g errgroup.Group
+	g.SetLimit(batchWorkers)
+	errs := make([]error, len(rows))
+	for i, row := range rows {
+		g.Go(func() error {
+			errs[i] = p.attempt(ctx, row, job.Attempt, final)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return errors.Join(errs...)
+}
+
+// attempt runs the event's handler and records the outcome. A failure is returned, and
+// recorded with the event left pending for the next attempt, or failed when final.
+func (p *Processor) attempt(ctx context.Context, row *ent.StripeEvent, attempt int, final bool) error {
+	log := p.log.With("event_id", row.ID, "event_type", row.Type, "attempt", attempt)
 	h, ok := p.registry.handlers[row.Type]
 	if !ok {
 		return p.finish(ctx, row, stripeevent.StateIgnored, outcomeNone, "")
@@ -133,14 +169,14 @@ func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error
 		return p.finish(ctx, row, stripeevent.StateProcessed, o, "")
 	}
 	state := stripeevent.StatePending
-	if job.Attempt >= job.MaxAttempts {
+	if final {
 		state = stripeevent.StateFailed
 	}
-	log.Warn("stripe event handler failed", "err", err, "final", state == stripeevent.StateFailed)
+	log.Warn("stripe event handler failed", "err", err, "final", final)
 	if ferr := p.finish(ctx, row, state, outcomeNone, err.Error()); ferr != nil {
 		log.Error("record handler failure", "err", ferr)
 	}
-	return err
+	return fmt.Errorf("stripe event %s: %w", row.ID, err)
 }
 
 // recording is the outcome of one attempt at an event, waiting for its batch.
