@@ -193,11 +193,7 @@ func (in *Intake) insert(ctx context.Context, ds []*delivery) error {
 		}
 		// One job processes the batch's events (each still an attempt of its own, see
 		// Processor.Work): on SQLite River inserts and completes jobs one statement each.
-		args := ProcessArgs{EventIDs: ids}
-		if len(ids) == 1 {
-			args = ProcessArgs{EventID: ids[0]}
-		}
-		if _, err := in.jobs.InsertTx(ctx, tx.SQL, args, &river.InsertOpts{MaxAttempts: in.attempts}); err != nil {
+		if _, err := in.jobs.InsertTx(ctx, tx.SQL, ProcessArgs{EventIDs: ids}, &river.InsertOpts{MaxAttempts: in.attempts}); err != nil {
 			return fmt.Errorf("enqueue events: %w", err)
 		}
 		return nil

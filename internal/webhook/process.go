@@ -70,8 +70,8 @@ func ByMetadata(key string, ifSet, otherwise Handler) Handler {
 	}
 }
 
-// ProcessArgs is the job that processes stored events: one (EventID: a retry an operator
-// asked for, or a job queued before batches) or the events of one intake batch (EventIDs).
+// ProcessArgs is the job that processes stored events: the events of one intake batch
+// (EventIDs), or one (EventID: a retry an operator asked for, or a job queued before batches).
 type ProcessArgs struct {
 	EventID  string   `json:"event_id,omitempty"`
 	EventIDs []string `json:"event_ids,omitempty"`
@@ -123,9 +123,6 @@ func (p *Processor) Work(ctx context.Context, job *river.Job[ProcessArgs]) error
 		return store.MapError(err, fmt.Sprintf("stripe events %v", ids))
 	}
 	final := job.Attempt >= job.MaxAttempts
-	if len(rows) == 1 {
-		return p.attempt(ctx, rows[0], job.Attempt, final)
-	}
 	var g errgroup.Group
 	g.SetLimit(batchWorkers)
 	errs := make([]error, len(rows))
