@@ -210,5 +210,20 @@ func (_m *APIKey) String() string {
 	return builder.String()
 }
 
+// ScanAPIKey returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the APIKey from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanAPIKey(columns []string) (dest []any, build func() (*APIKey, error), err error) {
+	values, err := (*APIKey).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*APIKey, error) {
+		n := &APIKey{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // APIKeys is a parsable slice of APIKey.
 type APIKeys []*APIKey

@@ -221,5 +221,20 @@ func (_m *AuditEvent) String() string {
 	return builder.String()
 }
 
+// ScanAuditEvent returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the AuditEvent from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanAuditEvent(columns []string) (dest []any, build func() (*AuditEvent, error), err error) {
+	values, err := (*AuditEvent).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*AuditEvent, error) {
+		n := &AuditEvent{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // AuditEvents is a parsable slice of AuditEvent.
 type AuditEvents []*AuditEvent

@@ -229,5 +229,20 @@ func (_m *BiometricConsent) String() string {
 	return builder.String()
 }
 
+// ScanBiometricConsent returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the BiometricConsent from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanBiometricConsent(columns []string) (dest []any, build func() (*BiometricConsent, error), err error) {
+	values, err := (*BiometricConsent).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*BiometricConsent, error) {
+		n := &BiometricConsent{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // BiometricConsents is a parsable slice of BiometricConsent.
 type BiometricConsents []*BiometricConsent

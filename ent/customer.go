@@ -668,5 +668,20 @@ func (_m *Customer) String() string {
 	return builder.String()
 }
 
+// ScanCustomer returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the Customer from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanCustomer(columns []string) (dest []any, build func() (*Customer, error), err error) {
+	values, err := (*Customer).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*Customer, error) {
+		n := &Customer{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // Customers is a parsable slice of Customer.
 type Customers []*Customer

@@ -17,7 +17,7 @@ func main() {
 			gen.FeatureLock,
 			gen.FeatureIntercept,
 		},
-	}, entc.TemplateFiles("template/personal.tmpl"))
+	}, entc.TemplateFiles("template/personal.tmpl", "template/scan.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}

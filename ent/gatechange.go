@@ -113,5 +113,20 @@ func (_m *GateChange) String() string {
 	return builder.String()
 }
 
+// ScanGateChange returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the GateChange from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanGateChange(columns []string) (dest []any, build func() (*GateChange, error), err error) {
+	values, err := (*GateChange).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*GateChange, error) {
+		n := &GateChange{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // GateChanges is a parsable slice of GateChange.
 type GateChanges []*GateChange

@@ -215,5 +215,20 @@ func (_m *KYCCheck) String() string {
 	return builder.String()
 }
 
+// ScanKYCCheck returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the KYCCheck from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanKYCCheck(columns []string) (dest []any, build func() (*KYCCheck, error), err error) {
+	values, err := (*KYCCheck).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*KYCCheck, error) {
+		n := &KYCCheck{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // KYCChecks is a parsable slice of KYCCheck.
 type KYCChecks []*KYCCheck

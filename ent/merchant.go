@@ -445,5 +445,20 @@ func (_m *Merchant) String() string {
 	return builder.String()
 }
 
+// ScanMerchant returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the Merchant from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanMerchant(columns []string) (dest []any, build func() (*Merchant, error), err error) {
+	values, err := (*Merchant).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*Merchant, error) {
+		n := &Merchant{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // Merchants is a parsable slice of Merchant.
 type Merchants []*Merchant

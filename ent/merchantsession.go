@@ -193,5 +193,20 @@ func (_m *MerchantSession) String() string {
 	return builder.String()
 }
 
+// ScanMerchantSession returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the MerchantSession from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanMerchantSession(columns []string) (dest []any, build func() (*MerchantSession, error), err error) {
+	values, err := (*MerchantSession).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*MerchantSession, error) {
+		n := &MerchantSession{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // MerchantSessions is a parsable slice of MerchantSession.
 type MerchantSessions []*MerchantSession

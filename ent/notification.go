@@ -226,5 +226,20 @@ func (_m *Notification) String() string {
 	return builder.String()
 }
 
+// ScanNotification returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the Notification from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanNotification(columns []string) (dest []any, build func() (*Notification, error), err error) {
+	values, err := (*Notification).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*Notification, error) {
+		n := &Notification{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // Notifications is a parsable slice of Notification.
 type Notifications []*Notification

@@ -176,5 +176,20 @@ func (_m *OperatorSession) String() string {
 	return builder.String()
 }
 
+// ScanOperatorSession returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the OperatorSession from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanOperatorSession(columns []string) (dest []any, build func() (*OperatorSession, error), err error) {
+	values, err := (*OperatorSession).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*OperatorSession, error) {
+		n := &OperatorSession{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // OperatorSessions is a parsable slice of OperatorSession.
 type OperatorSessions []*OperatorSession

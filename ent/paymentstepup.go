@@ -413,5 +413,20 @@ func (_m *PaymentStepUp) String() string {
 	return builder.String()
 }
 
+// ScanPaymentStepUp returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the PaymentStepUp from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanPaymentStepUp(columns []string) (dest []any, build func() (*PaymentStepUp, error), err error) {
+	values, err := (*PaymentStepUp).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*PaymentStepUp, error) {
+		n := &PaymentStepUp{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // PaymentStepUps is a parsable slice of PaymentStepUp.
 type PaymentStepUps []*PaymentStepUp

@@ -180,5 +180,20 @@ func (_m *Person) String() string {
 	return builder.String()
 }
 
+// ScanPerson returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the Person from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanPerson(columns []string) (dest []any, build func() (*Person, error), err error) {
+	values, err := (*Person).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*Person, error) {
+		n := &Person{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // Persons is a parsable slice of Person.
 type Persons []*Person

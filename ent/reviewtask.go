@@ -260,5 +260,20 @@ func (_m *ReviewTask) String() string {
 	return builder.String()
 }
 
+// ScanReviewTask returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the ReviewTask from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanReviewTask(columns []string) (dest []any, build func() (*ReviewTask, error), err error) {
+	values, err := (*ReviewTask).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*ReviewTask, error) {
+		n := &ReviewTask{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // ReviewTasks is a parsable slice of ReviewTask.
 type ReviewTasks []*ReviewTask

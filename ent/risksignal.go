@@ -349,5 +349,20 @@ func (_m *RiskSignal) String() string {
 	return builder.String()
 }
 
+// ScanRiskSignal returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the RiskSignal from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanRiskSignal(columns []string) (dest []any, build func() (*RiskSignal, error), err error) {
+	values, err := (*RiskSignal).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*RiskSignal, error) {
+		n := &RiskSignal{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // RiskSignals is a parsable slice of RiskSignal.
 type RiskSignals []*RiskSignal

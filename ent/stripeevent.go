@@ -241,5 +241,20 @@ func (_m *StripeEvent) String() string {
 	return builder.String()
 }
 
+// ScanStripeEvent returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the StripeEvent from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanStripeEvent(columns []string) (dest []any, build func() (*StripeEvent, error), err error) {
+	values, err := (*StripeEvent).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*StripeEvent, error) {
+		n := &StripeEvent{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // StripeEvents is a parsable slice of StripeEvent.
 type StripeEvents []*StripeEvent

@@ -346,5 +346,20 @@ func (_m *Subaccount) String() string {
 	return builder.String()
 }
 
+// ScanSubaccount returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the Subaccount from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanSubaccount(columns []string) (dest []any, build func() (*Subaccount, error), err error) {
+	values, err := (*Subaccount).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*Subaccount, error) {
+		n := &Subaccount{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // Subaccounts is a parsable slice of Subaccount.
 type Subaccounts []*Subaccount

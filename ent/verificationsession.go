@@ -243,5 +243,20 @@ func (_m *VerificationSession) String() string {
 	return builder.String()
 }
 
+// ScanVerificationSession returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the VerificationSession from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanVerificationSession(columns []string) (dest []any, build func() (*VerificationSession, error), err error) {
+	values, err := (*VerificationSession).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*VerificationSession, error) {
+		n := &VerificationSession{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // VerificationSessions is a parsable slice of VerificationSession.
 type VerificationSessions []*VerificationSession

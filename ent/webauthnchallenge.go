@@ -204,5 +204,20 @@ func (_m *WebAuthnChallenge) String() string {
 	return builder.String()
 }
 
+// ScanWebAuthnChallenge returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the WebAuthnChallenge from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanWebAuthnChallenge(columns []string) (dest []any, build func() (*WebAuthnChallenge, error), err error) {
+	values, err := (*WebAuthnChallenge).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*WebAuthnChallenge, error) {
+		n := &WebAuthnChallenge{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // WebAuthnChallenges is a parsable slice of WebAuthnChallenge.
 type WebAuthnChallenges []*WebAuthnChallenge

@@ -280,5 +280,20 @@ func (_m *WebAuthnCredential) String() string {
 	return builder.String()
 }
 
+// ScanWebAuthnCredential returns the destinations for one row of the given columns, as
+// (*sql.Row).Scan takes them, and the function that builds the WebAuthnCredential from them once
+// scanned, with ent's own conversions: for the few reads on hot paths that skip the query
+// builder (and so its interceptors: the caller applies tenancy itself).
+func ScanWebAuthnCredential(columns []string) (dest []any, build func() (*WebAuthnCredential, error), err error) {
+	values, err := (*WebAuthnCredential).scanValues(nil, columns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return values, func() (*WebAuthnCredential, error) {
+		n := &WebAuthnCredential{}
+		return n, n.assignValues(columns, values)
+	}, nil
+}
+
 // WebAuthnCredentials is a parsable slice of WebAuthnCredential.
 type WebAuthnCredentials []*WebAuthnCredential

@@ -407,45 +407,46 @@ func (s bareIdentity) GetCustomer(context.Context, *idgatev1.GetCustomerRequest)
 	return s.c, nil
 }
 
-// BenchmarkGetCustomer compares idgate's GetCustomer over gRPC (interceptors, SQLite read)
-// with the bare grpc-go floor, at 64 concurrent callers, in alternating rounds of the same
-// run. bench.sh prints the ratio.
+// BenchmarkGetCustomer compares idgate's GetCustomer over gRPC (interceptors, one read of
+// the database) with the bare grpc-go floor, at 64 concurrent callers, in alternating
+// rounds of the same run, on each database. bench.sh prints the ratio.
 func BenchmarkGetCustomer(b *testing.B) {
-	db := testenv.Databases(b)[0] // SQLite: the embedded default
-	e := start(b, testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error"}))
-	ctx := context.Background()
-	sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := e.identity.CreateCustomer(ctx, &idgatev1.CreateCustomerRequest{SubaccountId: sa.Id, ExternalId: "rider", StripeCustomerId: "cus_bench", Email: "rider@example.com", Phone: "+14155550123"})
-	if err != nil {
-		b.Fatal(err)
-	}
-
-	lis, err := netListen()
-	if err != nil {
-		b.Fatal(err)
-	}
-	bare := grpc.NewServer()
-	idgatev1.RegisterIdentityServiceServer(bare, bareIdentity{c: &idgatev1.Customer{
-		Id: c.Id, SubaccountId: c.SubaccountId, ExternalId: c.ExternalId, StripeCustomerId: c.StripeCustomerId,
-		Email: c.Email, Phone: c.Phone, CreatedAt: timestamppb.Now(), UpdatedAt: timestamppb.Now(),
-	}})
-	go bare.Serve(lis) //nolint:errcheck // stopped below
-	defer bare.Stop()
-	bareConn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer bareConn.Close()
-
-	req := &idgatev1.GetCustomerRequest{Id: c.Id}
-	get := func(client idgatev1.IdentityServiceClient) func(int) error {
-		return func(int) error {
-			_, err := client.GetCustomer(ctx, req)
-			return err
+	for _, db := range testenv.Databases(b) {
+		e := start(b, testConfig(b, db.URL, map[string]string{"IDGATE_LOG_LEVEL": "error"}))
+		ctx := context.Background()
+		sa, err := e.risk.CreateSubaccount(ctx, &idgatev1.CreateSubaccountRequest{Name: "bench"})
+		if err != nil {
+			b.Fatal(err)
 		}
+		c, err := e.identity.CreateCustomer(ctx, &idgatev1.CreateCustomerRequest{SubaccountId: sa.Id, ExternalId: "rider", StripeCustomerId: "cus_bench", Email: "rider@example.com", Phone: "+14155550123"})
+		if err != nil {
+			b.Fatal(err)
+		}
+
+		lis, err := netListen()
+		if err != nil {
+			b.Fatal(err)
+		}
+		bare := grpc.NewServer()
+		idgatev1.RegisterIdentityServiceServer(bare, bareIdentity{c: &idgatev1.Customer{
+			Id: c.Id, SubaccountId: c.SubaccountId, ExternalId: c.ExternalId, StripeCustomerId: c.StripeCustomerId,
+			Email: c.Email, Phone: c.Phone, CreatedAt: timestamppb.Now(), UpdatedAt: timestamppb.Now(),
+		}})
+		go bare.Serve(lis) //nolint:errcheck // stopped below
+		bareConn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			b.Fatal(err)
+		}
+
+		req := &idgatev1.GetCustomerRequest{Id: c.Id}
+		get := func(client idgatev1.IdentityServiceClient) func(int) error {
+			return func(int) error {
+				_, err := client.GetCustomer(ctx, req)
+				return err
+			}
+		}
+		b.Run(db.Dialect+"/grpc", func(b *testing.B) { vsFloor(b, get(idgatev1.NewIdentityServiceClient(bareConn)), get(e.identity)) })
+		bareConn.Close()
+		bare.Stop()
 	}
-	b.Run("grpc", func(b *testing.B) { vsFloor(b, get(idgatev1.NewIdentityServiceClient(bareConn)), get(e.identity)) })
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/idgate/idgate/ent"
-	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/reviewtask"
 	"github.com/idgate/idgate/internal/apperr"
 	"github.com/idgate/idgate/internal/notify"
@@ -147,15 +146,7 @@ func (s *Service) toReview(ctx context.Context, tx store.Tx, row *ent.Customer, 
 	return s.outbox.Add(ctx, tx, row.SubaccountID, notify.Customer(row.ID), notify.UnderReview(reviewMessage))
 }
 
-// latestConsent is the customer's latest answer, nil when none was recorded.
-func (s *Service) latestConsent(ctx context.Context, customerID string) (*ConsentRecord, error) {
-	c, err := s.store.Reader.BiometricConsent.Query().Where(biometricconsent.CustomerID(customerID)).
-		Order(ent.Desc(biometricconsent.FieldRecordedAt), ent.Desc(biometricconsent.FieldID)).First(ctx)
-	switch {
-	case ent.IsNotFound(err):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	return &ConsentRecord{Granted: c.Granted, RecordedAt: c.RecordedAt, Country: c.Country, LegalBasis: c.LegalBasis, SessionID: c.VerificationSessionID}, nil
+// consentRecord is a stored answer as GetCustomer shows it.
+func consentRecord(c *ent.BiometricConsent) *ConsentRecord {
+	return &ConsentRecord{Granted: c.Granted, RecordedAt: c.RecordedAt, Country: c.Country, LegalBasis: c.LegalBasis, SessionID: c.VerificationSessionID}
 }

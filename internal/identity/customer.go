@@ -7,20 +7,23 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/idgate/idgate/ent"
+	"github.com/idgate/idgate/ent/biometricconsent"
 	"github.com/idgate/idgate/ent/customer"
 	"github.com/idgate/idgate/internal/apperr"
+	"github.com/idgate/idgate/internal/auth"
 	"github.com/idgate/idgate/internal/clock"
 	"github.com/idgate/idgate/internal/jobs"
 	"github.com/idgate/idgate/internal/notify"
@@ -167,10 +170,9 @@ type Service struct {
 	owners []SessionOwner // of sessions beyond customers', for SimulateVerificationOutcome
 	driver SessionDriver  // moves sessions for SimulateVerificationOutcome (the sandbox), or nil
 
-	gateOnce sync.Once
-	gateStmt *sql.Stmt
-	gateErr  error
-	gate     *gateCache
+	gateRead     *store.ReadStatement // gateQuery
+	customerRead *store.ReadStatement // customerQuery
+	gate         *gateCache
 
 	unknownCodes atomic.Uint64
 }
@@ -182,6 +184,7 @@ func (s *Service) UnknownErrorCodes() uint64 { return s.unknownCodes.Load() }
 // NewService returns a Service; clk is the time its rules read (retention, reconciliation).
 func NewService(st *store.Store, cipher *pii.Cipher, sc StripeIdentity, q jobs.Inserter, outbox *notify.Outbox, clk clock.Clock, log *slog.Logger) *Service {
 	s := &Service{store: st, pii: cipher, stripe: sc, jobs: q, outbox: outbox, log: log, now: func() time.Time { return clk.Now().UTC() }}
+	s.gateRead, s.customerRead = st.ReadStatement(gateQuery), st.ReadStatement(customerQuery)
 	s.gate = newGateCache(st, clk, log)
 	st.Ent.Customer.Use(s.gate.hook)
 	return s
@@ -281,16 +284,81 @@ func (s *Service) GetCustomer(ctx context.Context, id string) (Customer, error) 
 	if id == "" {
 		return Customer{}, apperr.Invalid("id", "is required")
 	}
-	row, err := s.store.Reader.Customer.Get(ctx, id)
+	row, consent, err := s.readCustomer(ctx, id)
 	if err != nil {
-		return Customer{}, store.MapError(err, "customer "+id)
+		return Customer{}, err
 	}
 	c, err := s.fromRow(row)
 	if err != nil {
 		return Customer{}, err
 	}
-	c.Identity.Consent, err = s.latestConsent(ctx, id)
-	return c, err
+	if consent != nil {
+		c.Identity.Consent = consentRecord(consent)
+	}
+	return c, nil
+}
+
+// customerQuery reads a customer and its latest biometric consent (NULLs when none) in one
+// statement: GetCustomer's read (through ent it was two queries, most of whose cost was
+// building them; BENCHMARKS.md). It reads every column but those GetCustomer never shows,
+// so a column added to the schema is read unless it is listed here.
+var (
+	customerColumns = except(customer.Columns, customer.FieldIdentityVerificationRequiredSource, customer.FieldIdentityRequirementClearedAt,
+		customer.FieldStripeRiskChargeID, customer.FieldStripeRiskChargeCreated, customer.FieldFraudWarningID, customer.FieldFraudWarningAt,
+		customer.FieldAppliedFraudWarningID, customer.FieldAppliedFraudWarningAt, customer.FieldIdentityRedactionRequestedAt, customer.FieldPiiTouchedAt)
+	consentColumns = except(biometricconsent.Columns, biometricconsent.FieldMerchantID, biometricconsent.FieldCustomerID, biometricconsent.FieldSubaccountID,
+		biometricconsent.FieldIPAddress, biometricconsent.FieldUserAgent, biometricconsent.FieldWithdrawnAt, biometricconsent.FieldPiiTouchedAt)
+	customerQuery = "SELECT " + qualified("c", customerColumns) + ", " + qualified("b", consentColumns) +
+		" FROM customers c LEFT JOIN biometric_consents b ON b.id = (SELECT id FROM biometric_consents" +
+		" WHERE customer_id = c.id ORDER BY recorded_at DESC, id DESC LIMIT 1) WHERE c.id = ?"
+)
+
+func except(columns []string, left ...string) []string {
+	return slices.DeleteFunc(slices.Clone(columns), func(c string) bool { return slices.Contains(left, c) })
+}
+
+func qualified(table string, columns []string) string {
+	out := make([]string, len(columns))
+	for i, c := range columns {
+		out[i] = table + "." + c
+	}
+	return strings.Join(out, ", ")
+}
+
+// readCustomer is customerQuery for id, with the tenancy ent's interceptor would apply:
+// another tenant's customer is not found, exactly as one that does not exist.
+func (s *Service) readCustomer(ctx context.Context, id string) (*ent.Customer, *ent.BiometricConsent, error) {
+	notFound := apperr.NotFound("customer %s not found", id)
+	cdest, customerOf, err := ent.ScanCustomer(customerColumns)
+	if err != nil {
+		return nil, nil, err
+	}
+	bdest, consentOf, err := ent.ScanBiometricConsent(consentColumns)
+	if err != nil {
+		return nil, nil, err
+	}
+	row, err := s.customerRead.QueryRow(ctx, id)
+	if err == nil {
+		err = row.Scan(append(cdest, bdest...)...)
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil, notFound
+	case err != nil:
+		return nil, nil, fmt.Errorf("customer %s: %w", id, err)
+	}
+	c, err := customerOf()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !auth.Visible(ctx, c.SubaccountID) {
+		return nil, nil, notFound
+	}
+	b, err := consentOf()
+	if err != nil || b.ID == "" {
+		return c, nil, err
+	}
+	return c, b, nil
 }
 
 // lockCustomer reads a customer for update inside tx.

@@ -50,16 +50,16 @@ func (s *Service) gateState(ctx context.Context, customerID string) (gateEntry, 
 	if e, ok := s.gate.get(customerID); ok {
 		return e, nil
 	}
-	stmt, err := s.gateQuery(ctx)
-	if err != nil {
-		return gateEntry{}, err
-	}
 	gen := s.gate.generation()
 	var (
 		e      gateEntry
 		status sql.NullString
 	)
-	if err := stmt.QueryRowContext(ctx, customerID).Scan(&e.subaccount, &e.required, &status, &e.code, &e.path); err != nil {
+	row, err := s.gateRead.QueryRow(ctx, customerID)
+	if err != nil {
+		return gateEntry{}, err
+	}
+	if err := row.Scan(&e.subaccount, &e.required, &status, &e.code, &e.path); err != nil {
 		return gateEntry{}, err
 	}
 	if status.Valid {
@@ -71,13 +71,7 @@ func (s *Service) gateState(ctx context.Context, customerID string) (gateEntry, 
 
 // gateQuery is the gate's one read, prepared once: parsing the statement on every call
 // cost the SQLite driver as much as running it.
-func (s *Service) gateQuery(ctx context.Context) (*sql.Stmt, error) {
-	s.gateOnce.Do(func() {
-		s.gateStmt, s.gateErr = s.store.PrepareRead(ctx,
-			"SELECT subaccount_id, identity_verification_required, identity_status, identity_last_error_code, identity_verification_path FROM customers WHERE id = ?")
-	})
-	return s.gateStmt, s.gateErr
-}
+const gateQuery = "SELECT subaccount_id, identity_verification_required, identity_status, identity_last_error_code, identity_verification_path FROM customers WHERE id = ?"
 
 // Decide is the gate's rule, separate from storage so that every row of seed 004's table
 // is tested directly; an unverified customer who must verify gets advise's answer.
