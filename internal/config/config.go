@@ -49,9 +49,8 @@ type Config struct {
 	// it is marked failed and listed for operators (IDGATE_WEBHOOK_MAX_ATTEMPTS).
 	WebhookMaxAttempts int
 	// Group commit of webhook intake: deliveries arriving within WebhookBatchWindow of the
-	// first of a batch (IDGATE_WEBHOOK_BATCH_WINDOW, default defaultBatchWindow), up to
-	// WebhookBatchMax of them (IDGATE_WEBHOOK_BATCH_MAX, default 128), are stored in one
-	// transaction.
+	// first of a batch (IDGATE_WEBHOOK_BATCH_WINDOW, default 2ms), up to WebhookBatchMax of
+	// them (IDGATE_WEBHOOK_BATCH_MAX, default 128), are stored in one transaction.
 	WebhookBatchWindow time.Duration
 	WebhookBatchMax    int
 
@@ -167,7 +166,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		StripeConnectWebhookSecrets: r.list("STRIPE_CONNECT_WEBHOOK_SECRET"),
 		WebhookTolerance:            r.duration("IDGATE_WEBHOOK_TOLERANCE", 300*time.Second),
 		WebhookMaxAttempts:          r.int("IDGATE_WEBHOOK_MAX_ATTEMPTS", 25),
-		WebhookBatchWindow:          r.duration("IDGATE_WEBHOOK_BATCH_WINDOW", defaultBatchWindow(getenv("DATABASE_URL"))),
+		WebhookBatchWindow:          r.duration("IDGATE_WEBHOOK_BATCH_WINDOW", 2*time.Millisecond),
 		WebhookBatchMax:             r.int("IDGATE_WEBHOOK_BATCH_MAX", 128),
 		MaxBodyBytes:                int64(r.int("IDGATE_MAX_BODY_BYTES", 1<<20)),
 		NotifyURL:                   r.str("IDGATE_NOTIFY_URL", ""),
@@ -209,19 +208,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, errors.Join(r.errs...)
-}
-
-// defaultBatchWindow is how long a batch of webhook deliveries waits for more to join it
-// unless IDGATE_WEBHOOK_BATCH_WINDOW says: on PostgreSQL 2ms, since four batches are stored
-// at once and without a wait most would hold one delivery; on SQLite none, since its one
-// writer is busy with the previous batch while the next gathers, and waiting out a window
-// first only made each delivery later (webhook intake with 16 senders and jobs running:
-// 2,700-3,500 events/s with 2ms, 4,100-6,100 with none; BENCHMARKS.md).
-func defaultBatchWindow(databaseURL string) time.Duration {
-	if d, _, err := ParseDatabaseURL(databaseURL); err == nil && d == DialectPostgres {
-		return 2 * time.Millisecond
-	}
-	return 0
 }
 
 // Validate says, in sentences a newcomer can act on, what is wrong with the settings.

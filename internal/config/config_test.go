@@ -138,23 +138,3 @@ func TestDatabaseKYCDefault(t *testing.T) {
 		})
 	}
 }
-
-// TestBatchWindowDefaultsByDialect: group commit waits 2ms for company on PostgreSQL, none
-// on SQLite, unless IDGATE_WEBHOOK_BATCH_WINDOW says otherwise.
-func TestBatchWindowDefaultsByDialect(t *testing.T) {
-	for _, tc := range []struct {
-		vars map[string]string
-		want time.Duration
-	}{
-		{nil, 0},
-		{map[string]string{"DATABASE_URL": "sqlite:/tmp/x.db"}, 0},
-		{map[string]string{"DATABASE_URL": "postgres://idgate@db/idgate"}, 2 * time.Millisecond},
-		{map[string]string{"DATABASE_URL": "postgres://idgate@db/idgate", "IDGATE_WEBHOOK_BATCH_WINDOW": "0s"}, 0},
-		{map[string]string{"IDGATE_WEBHOOK_BATCH_WINDOW": "5ms"}, 5 * time.Millisecond},
-	} {
-		c, err := FromEnv(env(tc.vars))
-		if err != nil || c.WebhookBatchWindow != tc.want {
-			t.Errorf("%v: window %s (%v), want %s", tc.vars, c.WebhookBatchWindow, err, tc.want)
-		}
-	}
-}
