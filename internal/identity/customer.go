@@ -325,10 +325,11 @@ func qualified(table string, columns []string) string {
 	return strings.Join(out, ", ")
 }
 
+func customerNotFound(id string) error { return apperr.NotFound("customer %s not found", id) }
+
 // readCustomer is customerQuery for id, with the tenancy ent's interceptor would apply:
 // another tenant's customer is not found, exactly as one that does not exist.
 func (s *Service) readCustomer(ctx context.Context, id string) (*ent.Customer, *ent.BiometricConsent, error) {
-	notFound := apperr.NotFound("customer %s not found", id)
 	cdest, customerOf, err := ent.ScanCustomer(customerColumns)
 	if err != nil {
 		return nil, nil, err
@@ -343,7 +344,7 @@ func (s *Service) readCustomer(ctx context.Context, id string) (*ent.Customer, *
 	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, nil, notFound
+		return nil, nil, customerNotFound(id)
 	case err != nil:
 		return nil, nil, fmt.Errorf("customer %s: %w", id, err)
 	}
@@ -352,7 +353,7 @@ func (s *Service) readCustomer(ctx context.Context, id string) (*ent.Customer, *
 		return nil, nil, err
 	}
 	if !auth.Visible(ctx, c.SubaccountID) {
-		return nil, nil, notFound
+		return nil, nil, customerNotFound(id)
 	}
 	b, err := consentOf()
 	if err != nil || b.ID == "" {
