@@ -133,3 +133,37 @@ func TestUnavailable(t *testing.T) {
 		})
 	}
 }
+
+// TestReadStatementPreparesAgainAfterAFailure: a statement whose first prepare failed (here
+// its table did not exist yet; in production, the database was unreachable) is prepared
+// again on its next use, not failed for the life of the process.
+func TestReadStatementPreparesAgainAfterAFailure(t *testing.T) {
+	for _, db := range testenv.Databases(t) {
+		t.Run(db.Dialect, func(t *testing.T) {
+			ctx := testenv.Context(t)
+			st, err := store.Open(ctx, db.URL, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			read := st.ReadStatement("SELECT n FROM later WHERE n = ?")
+			if _, err := read.QueryRow(ctx, 7); err == nil {
+				t.Fatal("prepared a statement over a table that does not exist")
+			}
+			if _, err := st.DB().ExecContext(ctx, "CREATE TABLE later (n INTEGER)"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.DB().ExecContext(ctx, "INSERT INTO later (n) VALUES (7)"); err != nil {
+				t.Fatal(err)
+			}
+			row, err := read.QueryRow(ctx, 7)
+			var n int
+			if err == nil {
+				err = row.Scan(&n)
+			}
+			if err != nil || n != 7 {
+				t.Fatalf("after the table exists: %d, %v", n, err)
+			}
+		})
+	}
+}
