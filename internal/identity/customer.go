@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
@@ -325,8 +324,6 @@ func qualified(table string, columns []string) string {
 	return strings.Join(out, ", ")
 }
 
-func customerNotFound(id string) error { return apperr.NotFound("customer %s not found", id) }
-
 // readCustomer is customerQuery for id, with the tenancy ent's interceptor would apply:
 // another tenant's customer is not found, exactly as one that does not exist.
 func (s *Service) readCustomer(ctx context.Context, id string) (*ent.Customer, *ent.BiometricConsent, error) {
@@ -342,18 +339,15 @@ func (s *Service) readCustomer(ctx context.Context, id string) (*ent.Customer, *
 	if err == nil {
 		err = row.Scan(append(cdest, bdest...)...)
 	}
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, nil, customerNotFound(id)
-	case err != nil:
-		return nil, nil, fmt.Errorf("customer %s: %w", id, err)
+	if err != nil {
+		return nil, nil, store.MapError(err, "customer "+id)
 	}
 	c, err := customerOf()
 	if err != nil {
 		return nil, nil, err
 	}
 	if !auth.Visible(ctx, c.SubaccountID) {
-		return nil, nil, customerNotFound(id)
+		return nil, nil, store.MapError(sql.ErrNoRows, "customer "+id) // as if there were no row
 	}
 	b, err := consentOf()
 	if err != nil || b.ID == "" {

@@ -267,13 +267,14 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-// MapError turns ent's errors into the domain's: noun names what was looked for ("customer
-// cust_123"). Other errors are returned wrapped.
+// MapError turns storage errors (ent's, and a hand-written read's sql.ErrNoRows) into the
+// domain's: noun names what was looked for ("customer cust_123"). Other errors are
+// returned wrapped.
 func MapError(err error, noun string) error {
 	switch {
 	case err == nil:
 		return nil
-	case ent.IsNotFound(err):
+	case ent.IsNotFound(err) || errors.Is(err, sql.ErrNoRows): // through ent, or a hand-written read
 		return apperr.NotFound("%s not found", noun)
 	case ent.IsConstraintError(err):
 		return apperr.Conflict("%s already exists", noun)
