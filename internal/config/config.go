@@ -49,7 +49,7 @@ type Config struct {
 	// it is marked failed and listed for operators (IDGATE_WEBHOOK_MAX_ATTEMPTS).
 	WebhookMaxAttempts int
 	// Group commit of webhook intake: deliveries arriving within WebhookBatchWindow of the
-	// first of a batch (IDGATE_WEBHOOK_BATCH_WINDOW, default 2ms), up to WebhookBatchMax of
+	// first of a batch (IDGATE_WEBHOOK_BATCH_WINDOW, default 700µs), up to WebhookBatchMax of
 	// them (IDGATE_WEBHOOK_BATCH_MAX, default 128), are stored in one transaction.
 	WebhookBatchWindow time.Duration
 	WebhookBatchMax    int
@@ -166,7 +166,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		StripeConnectWebhookSecrets: r.list("STRIPE_CONNECT_WEBHOOK_SECRET"),
 		WebhookTolerance:            r.duration("IDGATE_WEBHOOK_TOLERANCE", 300*time.Second),
 		WebhookMaxAttempts:          r.int("IDGATE_WEBHOOK_MAX_ATTEMPTS", 25),
-		WebhookBatchWindow:          r.duration("IDGATE_WEBHOOK_BATCH_WINDOW", 2*time.Millisecond),
+		WebhookBatchWindow:          r.duration("IDGATE_WEBHOOK_BATCH_WINDOW", 700*time.Microsecond),
 		WebhookBatchMax:             r.int("IDGATE_WEBHOOK_BATCH_MAX", 128),
 		MaxBodyBytes:                int64(r.int("IDGATE_MAX_BODY_BYTES", 1<<20)),
 		NotifyURL:                   r.str("IDGATE_NOTIFY_URL", ""),
@@ -262,7 +262,7 @@ func (c Config) Validate() error {
 		add("IDGATE_WEBHOOK_MAX_ATTEMPTS must be at least 1")
 	}
 	if c.WebhookBatchWindow < 0 || c.WebhookBatchWindow > time.Second {
-		add("IDGATE_WEBHOOK_BATCH_WINDOW must be between 0s and 1s (each delivery may wait this long for others to share its transaction; 2ms is plenty)")
+		add("IDGATE_WEBHOOK_BATCH_WINDOW must be between 0s and 1s (each delivery may wait this long for others to share its transaction; under a millisecond is plenty)")
 	}
 	if c.WebhookBatchMax < 1 || c.WebhookBatchMax > 1000 {
 		add("IDGATE_WEBHOOK_BATCH_MAX must be between 1 and 1000 (1 stores each delivery in its own transaction)")
