@@ -29,9 +29,38 @@ import (
 
 // newHTTPHandler serves the JSON gateway (over conn, the in-process channel to our gRPC
 // services through the server's interceptors) beside the HTTP-only routes: /healthz, /readyz, /metrics and
-// the console's static files at /console/ (/ and /console redirect there). Each
-// call carries the HTTP client's address as trusted resolves it.
+// the console's static files at /console/ (/ and /console redirect there), the webhook
+// endpoints' routes serving the gateway's answers without it (webhookRoutes). Each call
+// carries the HTTP client's address as trusted resolves it.
 func newHTTPHandler(ctx context.Context, conn grpc.ClientConnInterface, metrics *prometheus.Registry, metricsKeys *auth.Keys, ready func(context.Context) error, maxBody int64, trusted proxies) (http.Handler, error) {
+	gw, err := newGateway(ctx, conn, trusted)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", adminOnly(metricsKeys, promhttp.HandlerFor(metrics, promhttp.HandlerOpts{})))
+	mux.Handle(console.Prefix, console.Handler())
+	mux.Handle("GET /console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
+	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
+	if err := webhookRoutes(mux, gw, conn, trusted); err != nil {
+		return nil, err
+	}
+	mux.Handle("/", gw)
+	return withRequestID(limitBody(maxBody, mux)), nil
+}
+
+// newGateway is the JSON gateway over conn.
+func newGateway(ctx context.Context, conn grpc.ClientConnInterface, trusted proxies) (*runtime.ServeMux, error) {
 	jsonpb := &runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
@@ -57,24 +86,7 @@ func newHTTPHandler(ctx context.Context, conn grpc.ClientConnInterface, metrics 
 			return nil, fmt.Errorf("register gateway: %w", err)
 		}
 	}
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := ready(ctx); err != nil {
-			http.Error(w, "not ready", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.Handle("GET /metrics", adminOnly(metricsKeys, promhttp.HandlerFor(metrics, promhttp.HandlerOpts{})))
-	mux.Handle(console.Prefix, console.Handler())
-	mux.Handle("GET /console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
-	mux.Handle("GET /{$}", http.RedirectHandler(console.Prefix, http.StatusFound))
-	mux.Handle("/", gw)
-	return withRequestID(limitBody(maxBody, mux)), nil
+	return gw, nil
 }
 
 // adminOnly guards an HTTP-only route with an admin key; with keys nil the route is open.
