@@ -148,3 +148,45 @@ func TestWebhookRoutesAnswerAsTheGateway(t *testing.T) {
 		})
 	}
 }
+
+type nopWebhooks struct {
+	idgatev1.UnimplementedWebhookServiceServer
+}
+
+func (nopWebhooks) HandleStripeWebhook(context.Context, *idgatev1.HandleStripeWebhookRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
+
+// BenchmarkWebhookRoute is what translating one delivery costs, the gateway's way and the
+// webhook route's, over the same in-process channel to a handler that does nothing.
+func BenchmarkWebhookRoute(b *testing.B) {
+	ctx := context.Background()
+	trusted := proxies{}
+	conn := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(chainUnary([]grpc.UnaryServerInterceptor{trusted.unary, unaryRequestID}))
+	idgatev1.RegisterWebhookServiceServer(conn, nopWebhooks{})
+	handler, err := newHTTPHandler(ctx, conn, prometheus.NewRegistry(), nil, func(context.Context) error { return nil }, 1<<20, trusted)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gw, err := newGateway(ctx, conn, trusted)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := `{"id":"evt_1","object":"event","type":"charge.succeeded","created":1700000000,"livemode":false,"data":{"object":{"id":"ch_1","object":"charge","amount":1000,"currency":"usd","customer":"cus_1","outcome":{"risk_score":12,"risk_level":"normal"}}}}` + strings.Repeat(" ", 1500)
+	for name, h := range map[string]http.Handler{"gateway": withRequestID(limitBody(1<<20, gw)), "route": handler} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("POST", "/v1/webhooks/stripe", strings.NewReader(body))
+				r.Header.Set("Stripe-Signature", "t=1700000000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd")
+				r.Header.Set("Content-Type", "application/json; charset=utf-8")
+				r.Header.Set("User-Agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code, w.Body.String())
+				}
+			}
+		})
+	}
+}
