@@ -27,6 +27,8 @@ import (
 // through every interceptor, and errors are written by the gateway's own error handler.
 // Each route's method and path are read from the proto's google.api.http rule, so they
 // cannot drift from the gateway's; TestWebhookRoutesAnswerAsTheGateway compares answers.
+// One difference, on purpose: a Grpc-Timeout request header (which Stripe never sends) sets
+// no deadline here: a delivery ends when its batch commits or its client goes away.
 func webhookRoutes(mux *http.ServeMux, gw *runtime.ServeMux, conn grpc.ClientConnInterface, trusted proxies) error {
 	svc := idgatev1.File_idgate_v1_webhook_proto.Services().ByName("WebhookService")
 	for name, request := range map[protoreflect.Name]func(string) proto.Message{
@@ -34,8 +36,11 @@ func webhookRoutes(mux *http.ServeMux, gw *runtime.ServeMux, conn grpc.ClientCon
 		"HandleStripeConnectWebhook": func(p string) proto.Message { return &idgatev1.HandleStripeConnectWebhookRequest{Payload: p} },
 	} {
 		m := svc.Methods().ByName(name)
-		rule, _ := proto.GetExtension(m.Options(), annotations.E_Http).(*annotations.HttpRule)
-		if m == nil || rule.GetPost() == "" || rule.GetBody() != "payload" {
+		var rule *annotations.HttpRule
+		if m != nil {
+			rule, _ = proto.GetExtension(m.Options(), annotations.E_Http).(*annotations.HttpRule)
+		}
+		if rule.GetPost() == "" || rule.GetBody() != "payload" {
 			return fmt.Errorf("webhook route %s: no POST rule with the payload as body", name)
 		}
 		method := "/" + string(svc.FullName()) + "/" + string(name)
@@ -48,6 +53,7 @@ func webhookRoutes(mux *http.ServeMux, gw *runtime.ServeMux, conn grpc.ClientCon
 var webhookMetadata = []string{"authorization", "stripe-signature", "x-request-id"}
 
 func webhookRoute(gw *runtime.ServeMux, conn grpc.ClientConnInterface, trusted proxies, method string, request func(string) proto.Message) http.Handler {
+	// The gateway has one marshaler for every content type (rawBodyMarshaler), in and out.
 	_, out := runtime.MarshalerForRequest(gw, &http.Request{Header: http.Header{}})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
