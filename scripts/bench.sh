@@ -21,7 +21,9 @@ awk '
     if (t == "auth-cost") { cost[k] = metric("auth_cost_%"); with[k] = metric("auth_req/s"); without[k] = metric("noauth_req/s") }
     if (metric("backlog_events") != "") sustained[name] = sprintf("intake at %.0f events/s (p99 %s ms from when each was due) for IDGATE_BENCH_SECONDS with jobs running left %d events pending, drained %.1f s later", metric("req/s"), metric("p99_ms"), metric("backlog_events"), metric("drain_s"))
     else if (metric("events/s") != "") { drain[name] = metric("events/s"); drained[name] = metric("cpu_us/event") }
-    if (metric("floor_req/s") != "") paired[name] = sprintf("idgate %.0f req/s (p99 %s ms) = %.2f x the floor %.0f req/s (p99 %s ms; idgate p99 %.2f x it), alternating rounds, same run", metric("req/s"), metric("p99_ms"), metric("req/s") / metric("floor_req/s"), metric("floor_req/s"), metric("floor_p99_ms"), metric("p99_ms") / metric("floor_p99_ms"))
+    if (metric("floor_req/s") != "") paired[name] = sprintf("idgate %.0f req/s (p99 %s ms) = %.2f x the floor %.0f req/s (p99 %s ms; idgate p99 %.2f x it), alternating rounds, same run%s%s", metric("req/s"), metric("p99_ms"), metric("req/s") / metric("floor_req/s"), metric("floor_req/s"), metric("floor_p99_ms"), metric("p99_ms") / metric("floor_p99_ms"),
+      metric("round_ratio_min") == "" ? "" : sprintf(" (single rounds %.2f-%.2f x)", metric("round_ratio_min"), metric("round_ratio_max")),
+      metric("floor_cpu_us/event") == "" ? "" : sprintf("; CPU %s vs %s us/event", metric("cpu_us/event"), metric("floor_cpu_us/event")))
     if (metric("peak_rss_MiB") != "") mem[name] = sprintf("peak RSS %.0f MiB (now %.0f, of which mapped files %.0f), Go heap in use %.0f MiB%s", metric("peak_rss_MiB"), metric("rss_MiB"), metric("rss_file_MiB"), metric("heap_inuse_MiB"), metric("db_file_MiB") == "" ? "" : sprintf(", database file %.0f MiB", metric("db_file_MiB")))
   }
   END {
