@@ -152,7 +152,7 @@ func intakeVsFloor(b *testing.B, senders int, floorURL, idgateURL string) {
 // the job workers and webhook batches that the environment sets, for measuring them.
 func benchConfig(b *testing.B, db testenv.DB) config.Config {
 	vars := map[string]string{"IDGATE_LOG_LEVEL": "error", "IDGATE_JOB_POLL_INTERVAL": "", "IDGATE_JOB_RETRY_BASE": ""}
-	for _, k := range []string{"IDGATE_JOB_WORKERS", "IDGATE_WEBHOOK_BATCH_WINDOW", "IDGATE_WEBHOOK_BATCH_MAX"} {
+	for _, k := range []string{"IDGATE_JOB_WORKERS", "IDGATE_WEBHOOK_BATCH_WINDOW", "IDGATE_WEBHOOK_BATCH_MAX", "IDGATE_WEBHOOK_BATCH_WRITERS"} {
 		vars[k] = os.Getenv(k)
 	}
 	return testConfig(b, db.URL, vars)

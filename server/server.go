@@ -138,7 +138,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	registry := webhook.NewRegistry()
 	s.events = registry
 	// Webhook deliveries, and the outcomes of their processing, are committed in batches.
-	batching := webhook.Batching{Window: cfg.WebhookBatchWindow, Max: cfg.WebhookBatchMax}
+	batching := webhook.Batching{Window: cfg.WebhookBatchWindow, Max: cfg.WebhookBatchMax, Writers: cfg.WebhookBatchWriters}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, webhook.NewProcessor(s.store, registry, log, batching))
 	periodic := []jobs.Periodic{{Every: cfg.ReconcileEvery, Args: identity.ReconcileArgs{}}, {Every: time.Hour, Args: stepup.SweepArgs{}}, {Every: 10 * time.Minute, Args: identity.GatePruneArgs{}}}

@@ -50,9 +50,11 @@ type Config struct {
 	WebhookMaxAttempts int
 	// Group commit of webhook intake: deliveries arriving within WebhookBatchWindow of the
 	// first of a batch (IDGATE_WEBHOOK_BATCH_WINDOW, default 700µs), up to WebhookBatchMax of
-	// them (IDGATE_WEBHOOK_BATCH_MAX, default 128), are stored in one transaction.
-	WebhookBatchWindow time.Duration
-	WebhookBatchMax    int
+	// them (IDGATE_WEBHOOK_BATCH_MAX, default 128), are stored in one transaction; on
+	// PostgreSQL WebhookBatchWriters batches at once (IDGATE_WEBHOOK_BATCH_WRITERS, default 2).
+	WebhookBatchWindow  time.Duration
+	WebhookBatchMax     int
+	WebhookBatchWriters int
 
 	MaxBodyBytes int64 // IDGATE_MAX_BODY_BYTES, for every HTTP route
 
@@ -168,6 +170,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		WebhookMaxAttempts:          r.int("IDGATE_WEBHOOK_MAX_ATTEMPTS", 25),
 		WebhookBatchWindow:          r.duration("IDGATE_WEBHOOK_BATCH_WINDOW", 700*time.Microsecond),
 		WebhookBatchMax:             r.int("IDGATE_WEBHOOK_BATCH_MAX", 128),
+		WebhookBatchWriters:         r.int("IDGATE_WEBHOOK_BATCH_WRITERS", 2),
 		MaxBodyBytes:                int64(r.int("IDGATE_MAX_BODY_BYTES", 1<<20)),
 		NotifyURL:                   r.str("IDGATE_NOTIFY_URL", ""),
 		NotifySecret:                r.str("IDGATE_NOTIFY_SECRET", ""),
@@ -266,6 +269,9 @@ func (c Config) Validate() error {
 	}
 	if c.WebhookBatchMax < 1 || c.WebhookBatchMax > 1000 {
 		add("IDGATE_WEBHOOK_BATCH_MAX must be between 1 and 1000 (1 stores each delivery in its own transaction)")
+	}
+	if c.WebhookBatchWriters < 1 || c.WebhookBatchWriters > 64 {
+		add("IDGATE_WEBHOOK_BATCH_WRITERS must be between 1 and 64 (how many batches PostgreSQL stores at once; more than its cores only adds contention)")
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 7*24*time.Hour {
 		add("IDGATE_SESSION_TTL must be between 1m and 168h (a console sign-in lasts this long; 8h is a working day)")

@@ -92,6 +92,8 @@ func TestValidate(t *testing.T) {
 		{"production complete", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate", "IDGATE_DATA_KEYS": "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, ""},
 		{"trusted proxies", map[string]string{"IDGATE_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,2001:db8::/32"}, ""},
 		{"trusting everyone", map[string]string{"IDGATE_TRUSTED_PROXIES": "10.0.0.0/8,0.0.0.0/0"}, "trusts every address"},
+		{"no batch writer", map[string]string{"IDGATE_WEBHOOK_BATCH_WRITERS": "0"}, "IDGATE_WEBHOOK_BATCH_WRITERS"},
+		{"four batch writers", map[string]string{"IDGATE_WEBHOOK_BATCH_WRITERS": "4"}, ""},
 		{"production without data keys", map[string]string{"IDGATE_ENV": "production", "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "DATABASE_URL": "postgres://db/idgate"}, "IDGATE_DATA_KEYS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

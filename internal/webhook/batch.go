@@ -22,13 +22,14 @@ type Batching struct {
 	Window time.Duration
 	// Max deliveries make a full batch, which is stored without waiting out the window.
 	Max int
+	// Writers is how many batches PostgreSQL stores at once (0 is 1). SQLite has one writer.
+	Writers int
 }
 
-// writers is how many batches are stored at once: SQLite has one writer; PostgreSQL
-// commits several transactions in parallel.
-func writers(dialect string) int {
+// writers is how many batches are stored at once.
+func (b Batching) writers(dialect string) int {
 	if dialect == config.DialectPostgres {
-		return 4
+		return max(b.Writers, 1)
 	}
 	return 1
 }
@@ -75,7 +76,7 @@ type batch[T any] struct {
 }
 
 func newCommitter[T any](b Batching, dialect string, store func(context.Context, []T)) *committer[T] {
-	return &committer[T]{batching: b, writers: make(chan struct{}, writers(dialect)), store: store}
+	return &committer[T]{batching: b, writers: make(chan struct{}, b.writers(dialect)), store: store}
 }
 
 // add puts d in the gathering batch, and stores that batch when d leads it; the caller
