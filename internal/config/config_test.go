@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,32 @@ func TestDatabaseKYCDefault(t *testing.T) {
 				t.Fatalf("DatabaseKYC() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestEverySettingIsDocumented: each variable FromEnv reads has a row in the README's
+// configuration table, so a new setting cannot ship undocumented.
+func TestEverySettingIsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := map[string]bool{}
+	if _, err := FromEnv(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	if len(read) < 10 {
+		t.Fatalf("FromEnv read only %d variables", len(read))
+	}
+	var rows strings.Builder
+	for line := range strings.Lines(string(readme)) {
+		if strings.HasPrefix(line, "| `") {
+			rows.WriteString(line)
+		}
+	}
+	for k := range read {
+		if !strings.Contains(rows.String(), "`"+k+"`") {
+			t.Errorf("%s is read by FromEnv but not named in README.md's configuration table", k)
+		}
 	}
 }
